@@ -1,0 +1,1 @@
+"""The `metasift` command line: every capability, headless, with ``--json`` output."""

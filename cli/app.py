@@ -1,0 +1,72 @@
+"""Entry point of the `metasift` command: parse, dispatch, print, map errors to exit codes.
+
+Exit status: 0 success, 2 bad input (`InputError`), 1 any other failure. No traceback unless
+``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+import cli
+from db.errors import InputError, MetasiftError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="metasift",
+        description="MetaSift: from database search exports to a pooled effect size.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(cli.__path__), key=lambda m: m.name):
+        if info.name.startswith("cmd_"):
+            importlib.import_module(f"cli.{info.name}").register(sub)
+    return parser
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        result = args.handler(args)
+    except KeyboardInterrupt:
+        print("metasift: interrupted; nothing of the unfinished step was stored", file=sys.stderr)
+        return 130
+    except InputError as exc:
+        if args.debug:
+            raise
+        print(f"metasift: error: {exc}", file=sys.stderr)
+        return 2
+    except MetasiftError as exc:
+        if args.debug:
+            raise
+        print(f"metasift: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the user gets one line, --debug gives the traceback
+        if args.debug:
+            raise
+        print(f"metasift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        return 1
+    if getattr(args, "json", False):
+        _print_json(result.data)
+    elif result.text:
+        print(result.text)
+    return result.exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

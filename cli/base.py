@@ -1,0 +1,84 @@
+"""Shared pieces of the command line: results, the terminal progress bar, review opening.
+
+A command module (``cli/cmd_*.py``) defines ``register(subparsers)``; each sub-command sets
+``handler=fn`` where ``fn(args) -> Result``. With ``--json`` the CLI prints ``result.data`` as one JSON
+document on stdout; otherwise ``result.text``. Errors are raised as `db.errors.InputError` (exit 2) or
+`MetasiftError` (exit 1) and printed as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from db.engine import ReviewDB, open_review
+
+
+@dataclass
+class Result:
+    """What a command returns: the JSON document and the human-readable text."""
+
+    data: Any
+    text: str = ""
+    exit_code: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def add_review_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("review", metavar="REVIEW",
+                        help="review file (e.g. my-review.metasift) or postgresql:// URL")
+
+
+def add_json_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def open_for(args: argparse.Namespace) -> ReviewDB:
+    return open_review(args.review)
+
+
+def reviewer_name(args: argparse.Namespace) -> str:
+    return getattr(args, "reviewer", None) or os.environ.get("METASIFT_USER") or os.environ.get("USER", "")
+
+
+class TerminalProgress:
+    """A ``progress(done, total, message)`` callback drawing a bar on stderr (only on a terminal)."""
+
+    def __init__(self, enabled: bool | None = None, width: int = 30) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.width = width
+        self._last = 0.0
+        self._drawn = False
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if done < total and now - self._last < 0.1:
+            return
+        self._last = now
+        frac = done / total if total else 1.0
+        filled = int(self.width * frac)
+        bar = "#" * filled + "-" * (self.width - filled)
+        sys.stderr.write(f"\r[{bar}] {frac:6.1%} {message[:50]:<50}")
+        sys.stderr.flush()
+        self._drawn = True
+
+    def finish(self) -> None:
+        if self._drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._drawn = False
+
+
+def table(rows: list[list[Any]], headers: list[str]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

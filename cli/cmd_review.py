@@ -1,0 +1,147 @@
+"""Commands for the review itself: ``init``, ``import``, ``records``, ``status``, ``formats``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sqlmodel import select
+
+from cli.base import (Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name,
+                      table)
+from db.engine import create_review, display_name
+from db.errors import InputError
+from db.models import ImportBatch, Record
+from screening import importing
+from screening.importers import IMPORTERS
+from screening.status import review_status
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="create a new review (SQLite file or PostgreSQL URL)")
+    add_review_arg(p)
+    p.add_argument("--title", default=None, help="the review's title")
+    p.add_argument("--protocol", type=Path, default=None, help="protocol file (TOML); default: alliance")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("import", help="import database export files (format detected by content)")
+    add_review_arg(p)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--source-db", default=None, help="the database searched (default: detected)")
+    p.add_argument("--format", default=None, choices=sorted({i.name for i in IMPORTERS}),
+                   help="force a format instead of detecting it")
+    p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                   help="CSV/Excel column mapping, e.g. --map title='Article Title' (repeatable)")
+    p.add_argument("--reviewer", default=None, help="who imports (default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("records", help="list the review's records")
+    add_review_arg(p)
+    p.add_argument("--limit", type=int, default=None, help="at most N records")
+    p.add_argument("--batch", type=int, default=None, help="only records of import batch N")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_records)
+
+    p = sub.add_parser("status", help="counts for every stage of the review")
+    add_review_arg(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("formats", help="list the import formats MetaSift reads")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_formats)
+
+
+def cmd_init(args: argparse.Namespace) -> Result:
+    from screening.protocol import default_protocol_text, load_protocol_text
+
+    if args.protocol is not None:
+        try:
+            text = args.protocol.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot be read: {exc.strerror}", file=str(args.protocol)) from exc
+        protocol = load_protocol_text(text, str(args.protocol))
+    else:
+        text = default_protocol_text()
+        protocol = load_protocol_text(text, "default alliance protocol")
+    title = args.title or protocol.title
+    db = create_review(args.review, title=title, protocol=text, protocol_name=protocol.name)
+    db.close()
+    data = {"review": display_name(args.review), "title": title, "protocol": protocol.name}
+    return Result(data, f"Created review {data['review']!s} ({title}; protocol: {protocol.name})")
+
+
+def _parse_mapping(items: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--map {item!r}: expected FIELD=COLUMN, e.g. title='Article Title'")
+        key, col = item.split("=", 1)
+        mapping[key.strip()] = col.strip()
+    return mapping
+
+
+def cmd_import(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    bar = TerminalProgress(enabled=None if not args.json else False)
+    options = {"mapping": _parse_mapping(args.map)} if args.map else {}
+    try:
+        batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
+                                         options=options, who=reviewer_name(args), progress=bar)
+    finally:
+        bar.finish()
+        db.close()
+    data = {"batches": [b.public() for b in batches], "total": sum(b.records for b in batches)}
+    text = table([[b.file, b.format, b.source_db, b.records] for b in batches],
+                 ["file", "format", "database", "records"]) + f"\n{data['total']} records imported"
+    return Result(data, text)
+
+
+def cmd_records(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        with db.session() as session:
+            q = select(Record, ImportBatch.source_db, ImportBatch.file_name).join(
+                ImportBatch, Record.batch_id == ImportBatch.id).order_by(Record.id)
+            if args.batch is not None:
+                q = q.where(Record.batch_id == args.batch)
+            if args.limit is not None:
+                q = q.limit(max(0, args.limit))
+            rows = session.exec(q).all()
+    finally:
+        db.close()
+    out = []
+    for rec, source_db, file_name in rows:
+        out.append({"id": rec.id, "source_id": rec.source_id, "title": rec.title, "authors": rec.authors,
+                    "year": rec.year, "journal": rec.journal, "volume": rec.volume, "issue": rec.issue,
+                    "pages": rec.pages, "doi": rec.doi, "pmid": rec.pmid, "abstract": rec.abstract,
+                    "keywords": rec.keywords, "language": rec.language, "pub_type": rec.pub_type,
+                    "url": rec.url, "other_ids": rec.other_ids, "source_db": source_db,
+                    "file": file_name, "batch_id": rec.batch_id})
+    text = table([[r["id"], r["source_id"], r["year"] or "", (r["authors"][0] if r["authors"] else "")[:25],
+                   r["title"][:70]] for r in out], ["id", "source_id", "year", "first author", "title"])
+    return Result({"records": out, "count": len(out)}, text)
+
+
+def cmd_status(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        data = review_status(db)
+    finally:
+        db.close()
+    lines = [f"Review: {data['title']} ({db.name})", f"Records: {data['records']} in {data['batches']} batches"]
+    for name, n in data["records_per_database"].items():
+        lines.append(f"  {name}: {n}")
+    for key, value in data.items():
+        if key not in {"title", "records", "batches", "records_per_database", "review"}:
+            lines.append(f"{key}: {json.dumps(value, default=str)}")
+    return Result(data, "\n".join(lines))
+
+
+def cmd_formats(args: argparse.Namespace) -> Result:
+    data = [{"name": i.name, "label": i.label, "suffixes": list(i.suffixes)} for i in IMPORTERS]
+    return Result({"formats": data}, table([[d["name"], d["label"], " ".join(d["suffixes"])] for d in data],
+                                           ["name", "format", "suffixes"]))

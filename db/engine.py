@@ -1,0 +1,236 @@
+"""Open, create and migrate review databases (a SQLite file, or a PostgreSQL URL for a team).
+
+A new review is created with ``create_all`` and stamped at the Alembic head. Opening an older review
+backs it up (SQLite: a copy beside the file) and upgrades it; a review whose schema revision this
+MetaSift does not know was written by a newer version and is refused.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from db import models
+from db.errors import InputError, MetasiftError, ReviewVersionError
+
+APP_VERSION = "0.1.0"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+REVIEW_SUFFIX = ".metasift"
+
+
+def is_url(target: str) -> bool:
+    """True when ``target`` is a database URL rather than a file path."""
+    return "://" in str(target)
+
+
+def review_url(target: str | Path) -> str:
+    """The SQLAlchemy URL for a review path or URL (``postgresql://`` uses the psycopg 3 driver)."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if is_url(text):
+        return text
+    return "sqlite:///" + str(Path(text).expanduser().resolve())
+
+
+def display_name(target: str | Path) -> str:
+    """A review's name for messages: the file path, or the URL without its password."""
+    text = str(target)
+    if is_url(text):
+        return make_url(review_url(text)).render_as_string(hide_password=True)
+    return text
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with MetaSift's connection settings."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this MetaSift knows."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+@dataclass
+class ReviewDB:
+    """An open review: its URL, engine, and a factory for sessions."""
+
+    target: str
+    url: str
+    engine: Engine
+    backup_path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return display_name(self.target)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def session(self) -> Session:
+        """A new session; commit explicitly (``expire_on_commit`` is off so objects stay readable)."""
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on any error."""
+        with self.session() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def review(self) -> models.Review:
+        with self.session() as session:
+            row = session.exec(select(models.Review)).first()
+        if row is None:
+            raise MetasiftError(f"{self.name}: the review row is missing; the file is damaged")
+        return row
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _current_revision(engine: Engine) -> tuple[str | None, bool]:
+    """(revision stamped in the database, whether it has MetaSift's tables at all)."""
+    with engine.connect() as conn:
+        rev = MigrationContext.configure(conn).get_current_revision()
+        has_review = inspect(conn).has_table("review")
+    return rev, has_review
+
+
+def create_review(target: str | Path, *, title: str = "Untitled review", protocol: str | None = None,
+                  protocol_name: str | None = None) -> ReviewDB:
+    """Create a new, empty review at ``target`` (path or URL) at the newest schema revision.
+
+    Refuses a path or database that already holds a review.
+    """
+    target = str(target)
+    url = review_url(target)
+    if not is_url(target):
+        path = Path(target).expanduser()
+        if path.exists() and path.stat().st_size > 0:
+            raise InputError(f"{target} already exists; choose a new file name or open it instead")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        rev, has_review = _current_revision(engine)
+        if rev is not None or has_review:
+            raise InputError(f"{display_name(target)} already holds a MetaSift review")
+        with engine.begin() as conn:
+            SQLModel.metadata.create_all(conn)
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.stamp(cfg, "head")
+        with Session(engine) as session:
+            session.add(models.Review(title=title, protocol=protocol, protocol_name=protocol_name,
+                                      app_version=APP_VERSION))
+            session.commit()
+    except OperationalError as exc:
+        engine.dispose()
+        raise MetasiftError(f"cannot create a review at {display_name(target)}: {exc.orig}") from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return ReviewDB(target=target, url=url, engine=engine)
+
+
+def _backup_sqlite(url: str, revision: str) -> Path:
+    src = Path(make_url(url).database or "")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = src.with_name(f"{src.name}.{revision}.{stamp}.bak")
+    with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
+        s.backup(d)
+    return dest
+
+
+def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
+    """Open an existing review, upgrading an older schema after backing it up.
+
+    Raises `InputError` when there is no review at ``target`` and `ReviewVersionError` when the review
+    was written by a newer MetaSift.
+    """
+    target = str(target)
+    url = review_url(target)
+    if not is_url(target) and not Path(target).expanduser().is_file():
+        raise InputError(f"no review at {target}; create one with `metasift init {target}`")
+    engine = make_engine(url)
+    try:
+        try:
+            rev, has_review = _current_revision(engine)
+        except (OperationalError, sqlite3.DatabaseError, SQLAlchemyError) as exc:
+            raise InputError(f"{display_name(target)} is not a MetaSift review (cannot read it as a "
+                             f"database: {getattr(exc, 'orig', exc)})") from exc
+        if rev is None:
+            raise InputError(f"{display_name(target)} is not a MetaSift review (no schema revision found)"
+                             if not has_review else
+                             f"{display_name(target)} has MetaSift tables but no schema revision; "
+                             "it was not written by MetaSift")
+        if rev not in known_revisions():
+            raise ReviewVersionError(
+                f"{display_name(target)} was written by a newer MetaSift (schema revision {rev}); "
+                f"this MetaSift {APP_VERSION} knows revisions up to {head_revision()}. "
+                "Upgrade MetaSift to open it; the review was not changed.")
+        backup = None
+        if rev != head_revision():
+            if not upgrade:
+                raise ReviewVersionError(f"{display_name(target)} needs an upgrade from {rev}")
+            if url.startswith("sqlite"):
+                backup = _backup_sqlite(url, rev)
+            with engine.begin() as conn:
+                cfg = alembic_config(url)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+    except BaseException:
+        engine.dispose()
+        raise
+    return ReviewDB(target=target, url=url, engine=engine, backup_path=backup)
+
+
+def copy_review_file(src: Path, dest: Path) -> None:
+    """Copy a SQLite review file (used by tests and the demo)."""
+    shutil.copyfile(src, dest)

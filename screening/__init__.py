@@ -1,0 +1,1 @@
+"""Screening stages: import, deduplication, criteria, decisions, prioritisation. No Qt here."""

@@ -1,0 +1,142 @@
+"""Cleaning helpers every importer shares: text, years, DOIs, PMIDs, authors, pages, keywords.
+
+Importers map vendor fields to MetaSift's fields declaratively and run the values through these, so
+the same DOI or year looks the same whichever database it came from.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+_WS = re.compile(r"\s+")
+_TAGS = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|p|br|span|sc|inf|scp|mml:[a-z]+|math)\b[^>]*>", re.I)
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
+_PMID = re.compile(r"^\d{1,9}$")
+_NA = frozenset({"", "na", "n/a", "nan", "none", "null", "[no abstract available]", "no abstract available",
+                 "[no abstract]", "no abstract"})
+
+
+def clean(value: object) -> str:
+    """Collapse whitespace, strip, unescape HTML entities and drop inline markup tags."""
+    if value is None:
+        return ""
+    text = str(value)
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAGS.sub("", text)
+    return _WS.sub(" ", text).strip()
+
+
+def clean_abstract(value: object) -> str:
+    """Like `clean`, but placeholder abstracts ("NA", "[No abstract available]") become empty."""
+    text = clean(value)
+    return "" if text.lower() in _NA else text
+
+
+def first(values: Iterable[str] | str | None) -> str:
+    """The first non-empty cleaned value of a list (or the value itself)."""
+    if values is None:
+        return ""
+    if isinstance(values, str):
+        return clean(values)
+    for v in values:
+        c = clean(v)
+        if c:
+            return c
+    return ""
+
+
+def parse_year(value: object) -> int | None:
+    """The first plausible publication year (1500-2099) in ``value``, else None.
+
+    Handles "2019", "2019/05/03", "1999/08//undefined", "May 2019", "2019 May 3", 2019.0.
+    """
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        v = int(value)
+        return v if 1500 <= v <= 2099 else None
+    m = _YEAR.search(str(value))
+    return int(m.group(1)) if m else None
+
+
+def normalize_doi(value: object) -> str:
+    """A canonical lower-case ``10.xxxx/...`` DOI, or "" when ``value`` holds none.
+
+    Strips ``https://doi.org/``, ``doi:`` prefixes, trailing punctuation and " [doi]" suffixes.
+    """
+    text = clean(value)
+    if not text:
+        return ""
+    m = _DOI.search(text)
+    if not m:
+        return ""
+    doi = m.group(0).rstrip(".,;)]}>\"'")
+    doi = doi.replace("%2F", "/").replace("%2f", "/")
+    return doi.lower()
+
+
+def normalize_pmid(value: object) -> str:
+    """Digits of a PubMed id ("12345678", "PMID: 12345678", "12345678 [pubmed]"), else ""."""
+    text = clean(value)
+    m = re.search(r"\d{1,9}", text)
+    if not m:
+        return ""
+    digits = m.group(0)
+    return digits if _PMID.match(digits) else ""
+
+
+def split_authors(value: str | Iterable[str] | None, sep: str = ";") -> list[str]:
+    """A list of author names from a list, or from one string separated by ``sep``."""
+    if value is None:
+        return []
+    items = value.split(sep) if isinstance(value, str) else list(value)
+    out = []
+    for item in items:
+        c = clean(item).strip(" ,;.")
+        if c:
+            out.append(c)
+    return out
+
+
+def split_keywords(value: str | Iterable[str] | None, seps: str = ";") -> list[str]:
+    """Keywords from a list or a separated string, cleaned, de-duplicated in order."""
+    if value is None:
+        return []
+    items: list[str] = []
+    raw = [value] if isinstance(value, str) else list(value)
+    pattern = "[" + re.escape(seps) + "]"
+    for part in raw:
+        items.extend(re.split(pattern, part) if seps else [part])
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        c = clean(item).strip(" ,;.")
+        if c and c.lower() not in seen:
+            seen.add(c.lower())
+            out.append(c)
+    return out
+
+
+def join_pages(start: str | None, end: str | None) -> str:
+    """"123-129" from start/end pages (either may be empty)."""
+    s, e = clean(start), clean(end)
+    if s and e and e != s:
+        return f"{s}-{e}"
+    return s or e
+
+
+def to_text(value: object) -> str:
+    """A cell value as text: numbers without a spurious ".0", missing values as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return clean(value)

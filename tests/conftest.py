@@ -1,0 +1,84 @@
+"""Shared fixtures: a fresh review on SQLite and on a real PostgreSQL, the corpus location.
+
+PostgreSQL comes from ``METASIFT_TEST_PG_URL`` (an admin URL; each test gets its own database). Without
+it the PostgreSQL cases skip, except under CI (``CI`` set), where they fail: CI must test both.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from db.engine import ReviewDB, create_review
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).with_name("data")
+CORPUS = ROOT.parent / "shared" / "corpus"
+PG_URL = os.environ.get("METASIFT_TEST_PG_URL", "")
+IN_CI = bool(os.environ.get("CI"))
+
+
+def corpus_or_skip() -> Path:
+    """The shared corpus; in CI its absence is a failure, not a skip."""
+    if CORPUS.is_dir():
+        return CORPUS
+    if IN_CI:
+        pytest.fail(f"the corpus {CORPUS} is missing in CI")
+    pytest.skip("../shared/corpus is not available here")
+
+
+def _pg_admin_url() -> str:
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI is set but METASIFT_TEST_PG_URL is not: PostgreSQL tests cannot be skipped in CI")
+        pytest.skip("METASIFT_TEST_PG_URL not set")
+    return PG_URL
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database; yields its URL and drops it afterwards."""
+    import psycopg
+
+    admin = _pg_admin_url()
+    name = "metasift_t_" + uuid.uuid4().hex[:12]
+    try:
+        conn = psycopg.connect(admin, autocommit=True)
+    except psycopg.OperationalError as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at {admin} is not reachable in CI: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = admin.rpartition("/")
+    url = f"{base}/{name}"
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def review_target(request, tmp_path) -> str:
+    """Where a new review goes: a SQLite file path or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "review.metasift")
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def review(review_target) -> Iterator[ReviewDB]:
+    """A new, empty review on each back end."""
+    db = create_review(review_target, title="Test review")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def sqlite_review(tmp_path) -> Iterator[ReviewDB]:
+    db = create_review(tmp_path / "review.metasift", title="Test review")
+    yield db
+    db.close()

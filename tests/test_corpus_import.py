@@ -1,0 +1,60 @@
+"""Acceptance: every real export in ../shared/corpus imports with exactly the manifest's record count,
+and title / authors / year / abstract / DOI land in the right fields."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import CORPUS, corpus_or_skip
+from corpus_manifest import read_manifest
+from db.errors import InputError
+from screening.importers import SourceFile, detect, read_records
+
+FILES = read_manifest(CORPUS) if CORPUS.is_dir() else []
+EXPORTS = [f for f in FILES if f.is_export]
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def test_manifest_was_read():
+    corpus_or_skip()
+    assert len(EXPORTS) > 120
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("entry", EXPORTS, ids=[f.path for f in EXPORTS])
+def test_corpus_file_imports_with_manifest_count(entry):
+    corpus = corpus_or_skip()
+    source = SourceFile(corpus / entry.path)
+    det = detect(source)
+    records = list(read_records(source, det.importer))
+    assert len(records) == entry.records, f"{entry.path}: read as {det.importer.name}"
+    titled = [r for r in records if r.title]
+    assert len(titled) >= 0.95 * len(records), "titles missing"
+    for r in records:
+        assert r.title == r.title.strip() and "\n" not in r.title
+        assert all(isinstance(a, str) and a and len(a) < 300 for a in r.authors), r.authors[:3]
+        assert r.year is None or 1800 <= r.year <= 2030
+        assert r.doi == "" or DOI.match(r.doi), r.doi
+        assert r.doi == r.doi.lower()
+        assert not re.match(r"^[A-Z][A-Z0-9]  - ", r.abstract), "a RIS tag leaked into the abstract"
+    if entry.no_abstract is not None:
+        with_abstract = sum(1 for r in records if r.abstract)
+        assert with_abstract == entry.records - entry.no_abstract
+    assert sum(1 for r in records if r.year) >= 0.8 * len(records) or entry.path.endswith(
+        ("ids.csv",)), "years missing"
+
+
+NON_EXPORTS = [f for f in FILES if not f.is_export]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("entry", NON_EXPORTS, ids=[f.path for f in NON_EXPORTS])
+def test_corpus_non_export_is_refused_clearly(entry):
+    corpus = corpus_or_skip()
+    source = SourceFile(corpus / entry.path)
+    with pytest.raises(InputError) as info:
+        det = detect(source)
+        list(read_records(source, det.importer))
+    assert entry.path.rsplit("/", 1)[1] in str(info.value)
