@@ -24,6 +24,12 @@ class CorpusFile:
     records: int
     no_abstract: int | None
     licence: str
+    notes: str = ""
+
+    @property
+    def is_fixture(self) -> bool:
+        """A hand-made or edited parser fixture, not a real database export (may lack titles/years)."""
+        return "hand-made" in self.vendor or "fixture" in self.notes or "fixture" in self.vendor
 
     @property
     def is_export(self) -> bool:
@@ -47,5 +53,5 @@ def read_manifest(corpus: Path) -> list[CorpusFile]:
         seen.add(cells[0])
         out.append(CorpusFile(path=cells[0], vendor=cells[5], format=cells[6], quirks=cells[7],
                               records=int(m.group(1)), no_abstract=int(na.group(1)) if na else None,
-                              licence=cells[4]))
+                              licence=cells[4], notes=cells[9] if len(cells) > 9 else ""))
     return out

@@ -12,6 +12,13 @@ from corpus_manifest import read_manifest
 from db.errors import InputError
 from screening.importers import SourceFile, detect, read_records
 
+# Where MetaSift's abstract count differs from the manifest's tag count, and why.
+EMPTY_ABSTRACT_TAGS = {
+    # PMID 30042925 has an empty "AB  - " line; its only text is "OAB - Publisher: Abstract available
+    # from the publisher." The manifest counted the tag; MetaSift stores no abstract.
+    "pubmed_medline/nbib__pmc_medlars.txt": 1,
+}
+
 FILES = read_manifest(CORPUS) if CORPUS.is_dir() else []
 EXPORTS = [f for f in FILES if f.is_export]
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -31,7 +38,8 @@ def test_corpus_file_imports_with_manifest_count(entry):
     records = list(read_records(source, det.importer))
     assert len(records) == entry.records, f"{entry.path}: read as {det.importer.name}"
     titled = [r for r in records if r.title]
-    assert len(titled) >= 0.95 * len(records), "titles missing"
+    if not entry.is_fixture:  # hand-made/edited parser fixtures may have no title tag at all
+        assert len(titled) >= 0.95 * len(records), "titles missing"
     for r in records:
         assert r.title == r.title.strip() and "\n" not in r.title
         assert all(isinstance(a, str) and a and len(a) < 300 for a in r.authors), r.authors[:3]
@@ -41,9 +49,10 @@ def test_corpus_file_imports_with_manifest_count(entry):
         assert not re.match(r"^[A-Z][A-Z0-9]  - ", r.abstract), "a RIS tag leaked into the abstract"
     if entry.no_abstract is not None:
         with_abstract = sum(1 for r in records if r.abstract)
-        assert with_abstract == entry.records - entry.no_abstract
-    assert sum(1 for r in records if r.year) >= 0.8 * len(records) or entry.path.endswith(
-        ("ids.csv",)), "years missing"
+        expected = entry.records - entry.no_abstract - EMPTY_ABSTRACT_TAGS.get(entry.path, 0)
+        assert with_abstract == expected
+    if not entry.is_fixture:
+        assert sum(1 for r in records if r.year) >= 0.8 * len(records), "years missing"
 
 
 NON_EXPORTS = [f for f in FILES if not f.is_export]

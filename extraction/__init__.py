@@ -1,0 +1,1 @@
+"""Effect-size extraction: conversions to r, aggregation of dependent effects, the codebook."""

@@ -1,0 +1,246 @@
+"""Field normalisation for duplicate detection: titles, authors, pages, DOIs, journals, publication kinds.
+
+Every function takes a raw value (possibly ``None`` or empty) and returns a comparable, lower-case ASCII
+form; empty output means "missing", which never contradicts anything.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+_TAG = re.compile(r"<[^>]{1,40}>")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LANGUAGES = (
+    "afrikaans|arabic|bulgarian|catalan|chinese|croatian|czech|danish|dutch|english|estonian|finnish|french|"
+    "german|greek|hebrew|hungarian|icelandic|italian|japanese|korean|latvian|lithuanian|norwegian|persian|"
+    "polish|portuguese|romanian|russian|serbian|slovak|slovene|slovenian|spanish|swedish|thai|turkish|"
+    "ukrainian|vietnamese|multiple languages|undetermined"
+)
+_LANG_SUFFIX = re.compile(
+    rf"\s*[\[(]\s*(?:(?:in|article in)\s+)?(?:(?:{_LANGUAGES})(?:\s*(?:,|and|&|with)\s*)?)+"
+    r"(?:\s+(?:abstract|summary)s?)?\s*[\])]\.?\s*$",
+    re.I,
+)
+_AUTHORS_TRANSL = re.compile(r"\s*\((?:author'?s'? )?transl\)?\.?\s*$", re.I)
+_TITLE_PREFIX = re.compile(
+    r"^\s*(?:retracted(?: article)?|retraction(?: notice)?|withdrawn|erratum|corrigendum|correction|"
+    r"expression of concern)\s*(?:to|for)?\s*[:.\-]\s*",
+    re.I,
+)
+_MARKERS = re.compile(r"<\s*(?:original|translated)\s*>|\[\s*(?:original|translated)[^\]]*\]", re.I)
+_DOI = re.compile(r"10\.\d{3,9}/\S+")
+_PAGES = re.compile(r"^\s*([a-z]*)(\d+)\s*(?:[-\u2010-\u2015]+|\bto\b)\s*([a-z]*)(\d+)", re.I)
+_FIRST_NUM = re.compile(r"([a-z]*\d+)", re.I)
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+_CONCAT_AUTHORS = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")
+
+JOURNAL_STOP = frozenset(
+    "the of and in for on an de la le les du des der die und fur et y el los das official journal j".split()
+)
+
+
+def fold(text: object) -> str:
+    """Unicode NFKD, accents stripped, HTML entities and tags removed, lower case; ``''`` for missing."""
+    if text is None:
+        return ""
+    s = str(text)
+    if not s or s.lower() in {"nan", "none", "na", "null"}:
+        return ""
+    if "&" in s:
+        s = html.unescape(s)
+    if "<" in s:
+        s = _TAG.sub(" ", s)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
+        s = s.replace("ß", "ss").replace("æ", "ae").replace("ø", "o").replace("ł", "l")
+    return s.lower()
+
+
+def squash(text: str) -> str:
+    """Punctuation to single spaces, trimmed."""
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def normalize_title(title: object) -> str:
+    """A comparable title: no markup, language tags, translation brackets, retraction/erratum prefixes."""
+    if title is None:
+        return ""
+    s = str(title)
+    s = _MARKERS.sub(" ", s)
+    s = fold(s).strip()
+    for _ in range(2):
+        s = _LANG_SUFFIX.sub("", s)
+        s = _AUTHORS_TRANSL.sub("", s)
+        s = _TITLE_PREFIX.sub("", s)
+        s = s.strip(" .")
+        if s.startswith("[") and s.endswith("]"):
+            s = s[1:-1]
+        elif s.startswith("[") and "]" not in s:
+            s = s[1:]
+    return squash(s)
+
+
+def split_authors(authors: object) -> list[str]:
+    """Author strings from a list, a BibTeX ``A and B`` string, a ``;`` list or EndNote ``A B.C D.`` runs."""
+    if authors is None:
+        return []
+    if isinstance(authors, (list, tuple)):
+        out: list[str] = []
+        for a in authors:
+            out.extend(split_authors(a) if isinstance(a, str) and (" and " in a or ";" in a) else [str(a)])
+        return [a for a in out if a.strip()]
+    s = str(authors)
+    if not s.strip() or s.lower() == "nan":
+        return []
+    if " and " in s:
+        parts = s.split(" and ")
+    elif ";" in s:
+        parts = s.split(";")
+    else:
+        parts = _CONCAT_AUTHORS.split(s)
+    return [p.strip() for p in parts if p.strip()]
+
+
+@lru_cache(maxsize=200_000)
+def normalize_author(name: str) -> str:
+    """One author as ``surname initial`` (e.g. ``'Zhai, Q. J.'`` and ``'Q. Zhai'`` -> ``'zhai q'``)."""
+    raw = name.strip()
+    if "," in raw:
+        surname, _, given = raw.partition(",")
+    else:
+        tokens = raw.replace(".", ". ").split()
+        if not tokens:
+            return ""
+        if len(tokens) > 1 and _INITIALS.match(tokens[-1].replace(" ", "")):
+            # "Zhai QJ" / "Adeli K." (surname first, initials last)
+            k = len(tokens) - 1
+            while k > 1 and _INITIALS.match(tokens[k - 1]):
+                k -= 1
+            surname, given = " ".join(tokens[:k]), " ".join(tokens[k:])
+        else:
+            surname, given = tokens[-1], " ".join(tokens[:-1])
+    sur = squash(fold(surname)).replace(" ", "")
+    ini = squash(fold(given))[:1]
+    return f"{sur} {ini}".strip()
+
+
+def normalize_authors(authors: object) -> list[str]:
+    """All authors, normalised; anonymous placeholders dropped."""
+    out = []
+    for a in split_authors(authors):
+        n = normalize_author(a)
+        if n and not n.startswith(("anonymous", "anon ", "unknown")):
+            out.append(n)
+    return out
+
+
+def expand_pages(pages: object) -> tuple[str, str]:
+    """``(start, end)`` with abbreviated ends expanded: ``'123-9'`` -> ``('123', '129')``; ``''`` if absent."""
+    s = fold(pages).strip()
+    if not s:
+        return "", ""
+    m = _PAGES.match(s)
+    if m:
+        p1, a, p2, b = m.groups()
+        if len(b) < len(a) and not p2:
+            b = a[: len(a) - len(b)] + b
+        return (p1 + a).lstrip("0") or "0", (p2 + b).lstrip("0") or "0"
+    m = _FIRST_NUM.search(s)
+    if not m:
+        return "", ""
+    start = m.group(1)
+    stripped = start.lstrip("abcdefghijklmnopqrstuvwxyz")
+    return (start[: len(start) - len(stripped)] + (stripped.lstrip("0") or "0")), ""
+
+
+def normalize_pages(pages: object) -> str:
+    """The expanded page range as ``start-end`` (or ``start``)."""
+    start, end = expand_pages(pages)
+    return f"{start}-{end}" if end and end != start else start
+
+
+def normalize_doi(doi: object) -> str:
+    """Canonical lower-case ``10.x/...`` form, without resolver prefix or trailing punctuation."""
+    s = fold(doi)
+    if not s:
+        return ""
+    m = _DOI.search(s.replace(" ", ""))
+    if not m:
+        return ""
+    return m.group(0).rstrip(".,;)]}>").replace("%2f", "/")
+
+
+def normalize_number(value: object) -> str:
+    """Volume or issue: the first number only (``'Vol. 12'`` -> ``'12'``); ``''`` if there is none."""
+    s = fold(value)
+    if not s:
+        return ""
+    m = re.search(r"\d+", s)
+    if not m:
+        return ""
+    if "." in s and re.fullmatch(r"\d+\.0", s.strip()):
+        return s.strip()[:-2].lstrip("0") or "0"
+    return m.group(0).lstrip("0") or "0"
+
+
+def normalize_journal(journal: object) -> str:
+    """Journal words without stop words, punctuation, a trailing parenthetical or ``: subtitle``."""
+    s = fold(journal)
+    if not s:
+        return ""
+    s = re.sub(r"\([^)]*\)\s*$", "", s)
+    s = re.split(r" : |;", s)[0]
+    words = [w for w in squash(s).split() if w not in JOURNAL_STOP]
+    return " ".join(words)
+
+
+def _abbrev_of(short: str, full: str) -> bool:
+    """``short`` is an abbreviation of ``full``: same first letter, letters in order."""
+    if short[0] != full[0] or len(short) > len(full):
+        return False
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+@lru_cache(maxsize=100_000)
+def journals_compatible(a: str, b: str) -> bool:
+    """Two normalised journal names may name the same journal: equal, or word by word one abbreviates
+    the other (``'curr opin lipidol'`` / ``'current opinion lipidology'``)."""
+    if not a or not b:
+        return True
+    if a == b or a.replace(" ", "") == b.replace(" ", ""):
+        return True
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb):
+        return False
+    for x, y in zip(wa, wb, strict=True):
+        short, full = (x, y) if len(x) <= len(y) else (y, x)
+        if not _abbrev_of(short, full):
+            return False
+    return True
+
+
+_CONF = re.compile(r"\b(?:conference|congress|proceedings?|symposium|workshop|meeting|abstracts?)\b|\bconf\b")
+_THESIS = re.compile(r"\b(?:thesis|dissertation|doctoral|phd|masters)\b")
+_BOOK = re.compile(r"\b(?:book|chapter|incollection|inbook)\b")
+
+
+def publication_kind(pub_type: object, journal: object = "") -> str:
+    """``'thesis'``, ``'conference'``, ``'book'``, ``'article'`` or ``''`` (unknown)."""
+    t = fold(pub_type)
+    j = fold(journal)
+    if _THESIS.search(t) or "dissertation abstracts" in j or _THESIS.search(j):
+        return "thesis"
+    if "inproceedings" in t or "conference" in t or "proceedings" in t or _CONF.search(t):
+        return "conference"
+    if _BOOK.search(t):
+        return "book"
+    if _CONF.search(j) and "journal" not in j:
+        return "conference"
+    if "article" in t or "journal" in t:
+        return "article"
+    return ""

@@ -1,0 +1,143 @@
+"""PubMed MEDLINE / .nbib text (also PubMed Central's MEDLARS display, and the same text saved as .txt
+or .ris).
+
+Tags are four characters padded with spaces before ``- `` ("PMID- ", "TI  - ", "FAU - "); continuation
+lines start with six spaces. A record is a block between blank lines that holds a ``PMID`` (a second
+``PMID`` also starts a new record, for files whose blank lines were lost).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.fields import (
+    clean,
+    clean_abstract,
+    normalize_doi,
+    normalize_pmid,
+    parse_year,
+    split_keywords,
+)
+from screening.importers.tagged import add_value, raw_fields, split_lines
+
+_TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) *-(?: |$|(?=\S))")
+_LIST_TAGS = frozenset({"AU", "FAU", "MH", "OT", "PT", "AID", "LID", "IS", "AD", "LA", "GR", "RN", "SI"})
+
+
+def parse_tag(line: str) -> tuple[str, str] | None:
+    if len(line) >= 6 and line[4:6] == "- " and line[0].isupper():
+        return line[:4].rstrip(), line[6:].strip()
+    m = _TAG.match(line)
+    if m and len(m.group(0)) <= 6:
+        return m.group(1), line[m.end():].strip()
+    return None
+
+
+def iter_medline(text: str) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    fields: dict[str, list[str]] = {}
+    start = 0
+    last = ""
+    for lineno, line in enumerate(split_lines(text), start=1):
+        if not line.strip():
+            if "PMID" in fields:
+                yield start, fields
+            fields, last = {}, ""
+            continue
+        if line[0] in " \t":
+            if last:
+                bucket = fields[last]
+                bucket[-1] = f"{bucket[-1]} {line.strip()}" if bucket[-1] else line.strip()
+            continue
+        parsed = parse_tag(line)
+        if parsed is None:
+            continue
+        tag, value = parsed
+        if tag == "PMID" and "PMID" in fields:
+            yield start, fields
+            fields = {}
+        if not fields:
+            start = lineno
+        add_value(fields, tag, value)
+        last = tag
+    if "PMID" in fields:
+        yield start, fields
+
+
+def _first(fields: Mapping[str, list[str]], *tags: str) -> str:
+    for tag in tags:
+        for v in fields.get(tag, ()):
+            c = clean(v)
+            if c:
+                return c
+    return ""
+
+
+def _doi(fields: Mapping[str, list[str]]) -> str:
+    for tag in ("LID", "AID"):
+        for v in fields.get(tag, ()):
+            if "[doi]" in v:
+                d = normalize_doi(v.replace("[doi]", ""))
+                if d:
+                    return d
+    return ""
+
+
+def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
+    authors = [clean(a) for a in (fields.get("FAU") or fields.get("AU") or []) if clean(a)]
+    if not authors:
+        authors = [clean(a) for a in fields.get("CN", []) if clean(a)]
+    pmid = normalize_pmid(_first(fields, "PMID"))
+    other = {k: v for k, v in (("pmcid", _first(fields, "PMC")), ("issn", _first(fields, "IS"))) if v}
+    kw = [v.replace("*", "") for t in ("OT", "MH") for v in fields.get(t, ())]
+    return ParsedRecord(
+        title=_first(fields, "TI", "BTI", "TT"),
+        abstract=clean_abstract(" ".join(fields.get("AB", []))),
+        authors=authors,
+        year=parse_year(_first(fields, "DP", "DEP", "DA")),
+        journal=_first(fields, "JT", "TA", "BTI"),
+        volume=_first(fields, "VI"),
+        issue=_first(fields, "IP"),
+        pages=_first(fields, "PG"),
+        doi=_doi(fields),
+        pmid=pmid,
+        other_ids=other,
+        language=_first(fields, "LA"),
+        keywords=split_keywords(kw, seps=""),
+        pub_type=_first(fields, "PT"),
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else "",
+        source_id=pmid,
+        raw=raw_fields(fields),
+        line=line,
+    )
+
+
+class MedlineImporter:
+    name = "medline"
+    label = "PubMed MEDLINE (nbib)"
+    suffixes = (".nbib", ".txt", ".medline")
+    priority = 60
+
+    def sniff(self, source: SourceFile) -> float:
+        head = source.head_text()
+        if head is None:
+            return 0.0
+        lines = split_lines(head)[:300]
+        pmid = sum(1 for ln in lines if ln.startswith("PMID- "))
+        tags = sum(1 for ln in lines if len(ln) >= 6 and ln[4:6] == "- ")
+        if pmid and tags >= 3:
+            return 0.97
+        return 0.0
+
+    def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
+        for line, fields in iter_medline(source.text):
+            yield to_record(fields, line)
+
+    def source_database(self, source: SourceFile) -> str | None:
+        head = source.head_text() or ""
+        return "PubMed Central" if head.lstrip().startswith("PMC - ") else "PubMed"
+
+
+IMPORTERS = [MedlineImporter()]

@@ -1,0 +1,226 @@
+"""RIS from every vendor: EBSCOhost, Ovid, Scopus, Embase, Web of Science, ProQuest, Cochrane, PubMed via
+reference managers, and re-exports from EndNote, Zotero, Mendeley, RefWorks, Citavi, Covidence, Rayyan,
+EPPI-Reviewer.
+
+Records run from ``TY`` to ``ER``. Quirks handled: BOMs, CR/LF/CRLF and mixed line endings, ``ER  -``
+with or without trailing spaces, untagged continuation lines (joined with a space; for keyword tags
+each continuation line is another keyword, as Rayyan writes them), Ovid's "1." record-number lines and
+other text between records, a missing final ``ER``, a repeated ``TY`` inside a record, a record
+missing its ``ER`` before a blank line and the next ``TY``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from db.errors import InputError
+from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.fields import (
+    clean,
+    clean_abstract,
+    join_pages,
+    normalize_doi,
+    normalize_pmid,
+    parse_year,
+    split_keywords,
+)
+from screening.importers.tagged import add_value, raw_fields, split_lines
+
+_TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
+_KEYWORD_TAGS = frozenset({"KW", "DE"})
+_LIST_TAGS = frozenset({"AU", "A1", "A2", "A3", "A4", "KW", "ED"})
+
+# Field map: MetaSift field -> RIS tags in order of preference.
+TITLE = ("TI", "T1", "CT", "BT", "ST")
+ABSTRACT = ("AB", "N2")
+AUTHORS = ("AU", "A1")
+YEAR = ("PY", "Y1", "DA", "Y2")
+JOURNAL = ("JF", "T2", "JO", "JA", "J2", "J1", "BT", "T3")
+URL = ("UR", "L2", "L1")
+SOURCE_ID = ("AN", "ID", "U1", "M1")
+
+
+def parse_tag(line: str) -> tuple[str, str] | None:
+    """(tag, value) for a RIS tag line, else None. Fast path for the canonical ``XX  - `` shape."""
+    if len(line) >= 5 and line[2:5] == "  -" and line[0].isupper() and (line[1].isupper() or line[1].isdigit()):
+        return line[:2], line[6:].strip() if len(line) > 6 else ""
+    if len(line) >= 4 and "-" in line[2:5]:
+        m = _TAG.match(line.rstrip())
+        if m:
+            return m.group(1), (m.group(2) or "").strip()
+    return None
+
+
+def iter_ris(text: str, name: str) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """(first line, tag -> values) per record of a RIS text."""
+    fields: dict[str, list[str]] | None = None
+    start = 0
+    last_tag = ""
+    prev_blank = False
+    for lineno, line in enumerate(split_lines(text), start=1):
+        parsed = parse_tag(line)
+        if parsed is None:
+            stripped = line.strip()
+            if fields is not None and stripped and last_tag:
+                bucket = fields[last_tag]
+                if last_tag in _KEYWORD_TAGS:
+                    bucket.append(stripped)
+                elif bucket[-1]:
+                    bucket[-1] = f"{bucket[-1]} {stripped}"
+                else:
+                    bucket[-1] = stripped
+            prev_blank = not stripped
+            continue
+        tag, value = parsed
+        if tag == "ER":
+            if fields is not None:
+                yield start, fields
+            fields, last_tag = None, ""
+        elif fields is None:
+            fields, start = {}, lineno
+            add_value(fields, tag, value)
+            last_tag = tag
+        elif tag == "TY" and prev_blank and len(fields) > 1:
+            yield start, fields  # a record that lost its ER
+            fields, start = {tag: [value]}, lineno
+            last_tag = tag
+        else:
+            add_value(fields, tag, value)
+            last_tag = tag
+        prev_blank = False
+    if fields is not None and len(fields) > 1:
+        yield start, fields
+
+
+def _first(fields: Mapping[str, list[str]], tags: tuple[str, ...]) -> str:
+    for tag in tags:
+        for v in fields.get(tag, ()):
+            c = clean(v)
+            if c:
+                return c
+    return ""
+
+
+def _doi(fields: Mapping[str, list[str]]) -> str:
+    for tag in ("DO", "DI", "M3", "UR", "L3", "L2", "N1", "AN"):
+        for v in fields.get(tag, ()):
+            if tag in ("DO", "DI") or "doi" in v.lower():
+                d = normalize_doi(v)
+                if d:
+                    return d
+    return ""
+
+
+def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
+    for tag in ("PM", "PMID"):
+        if tag in fields:
+            return normalize_pmid(fields[tag][0])
+    for v in [*fields.get("C2", ()), *fields.get("N1", ()), *fields.get("M1", ())]:
+        m = re.search(r"PMID:?\s*(\d{1,9})", v)
+        if m:
+            return m.group(1)
+    an = fields.get("AN", [""])[0].strip()
+    if an.isdigit() and len(an) <= 9 and ("pubmed" in db_hint or "medline" in db_hint):
+        return an
+    return ""
+
+
+def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
+    """Map one RIS record's tags to a `ParsedRecord`."""
+    db_hint = " ".join(fields.get("DB", []) + fields.get("DP", [])).lower()
+    authors = [a for a in (clean(v).strip(" ;") for t in AUTHORS for v in fields.get(t, ())) if a]
+    sp, ep = _first(fields, ("SP",)), _first(fields, ("EP",))
+    other: dict[str, str] = {}
+    for key, tag in (("issn", "SN"), ("accession", "AN"), ("ref_id", "ID"), ("pmcid", "C2")):
+        v = _first(fields, (tag,))
+        if v:
+            other[key] = v
+    return ParsedRecord(
+        title=_first(fields, TITLE),
+        abstract=next((a for t in ABSTRACT for a in map(clean_abstract, fields.get(t, ())) if a), ""),
+        authors=authors,
+        year=next((y for t in YEAR for y in map(parse_year, fields.get(t, ())) if y), None),
+        journal=_first(fields, JOURNAL),
+        volume=_first(fields, ("VL", "VO")),
+        issue=_first(fields, ("IS", "CP")),
+        pages=join_pages(sp, ep) if "-" not in sp else sp,
+        doi=_doi(fields),
+        pmid=_pmid(fields, db_hint),
+        other_ids=other,
+        language=_first(fields, ("LA",)),
+        keywords=split_keywords([v for t in ("KW", "DE") for v in fields.get(t, ())], seps=";"),
+        pub_type=_first(fields, ("TY",)),
+        url=_first(fields, URL),
+        source_id=_first(fields, SOURCE_ID),
+        raw=raw_fields(fields),
+        line=line,
+    )
+
+
+_DB_PATTERNS = (
+    (re.compile(r"^DB  - .*embase", re.I | re.M), "Embase"),
+    (re.compile(r"^DB  - .*psyc", re.I | re.M), "PsycINFO"),
+    (re.compile(r"^DB  - .*(medline|pubmed)", re.I | re.M), "MEDLINE"),
+    (re.compile(r"^DB  - .*cinahl", re.I | re.M), "CINAHL"),
+    (re.compile(r"^DB  - .*eric", re.I | re.M), "ERIC"),
+    (re.compile(r"^DB  - .*psyndex", re.I | re.M), "PSYNDEX"),
+    (re.compile(r"^DB  - .*scopus", re.I | re.M), "Scopus"),
+    (re.compile(r"^DB  - .*(proquest|dissertation)", re.I | re.M), "ProQuest"),
+    (re.compile(r"^DB  - .*cochrane", re.I | re.M), "Cochrane Library"),
+    (re.compile(r"^DB  - (.+)$", re.M), None),
+    (re.compile(r"^AN  - WOS:", re.M), "Web of Science"),
+    (re.compile(r"scopus\.com", re.I), "Scopus"),
+    (re.compile(r"^DP  - .*(proquest)", re.I | re.M), "ProQuest"),
+    (re.compile(r"ncbi\.nlm\.nih\.gov/pubmed|pubmed\.ncbi", re.I), "PubMed"),
+    (re.compile(r"^DP  - EBSCOhost", re.M), "EBSCOhost"),
+    (re.compile(r"^DP  - .*dimensions", re.I | re.M), "Dimensions"),
+    (re.compile(r"lens\.org", re.I), "Lens"),
+    (re.compile(r"^VN  - Ovid|^DB  - Ovid", re.M), "Ovid"),
+)
+
+
+class RisImporter:
+    name = "ris"
+    label = "RIS"
+    suffixes = (".ris", ".txt", ".enw", ".nbib")
+    priority = 50
+
+    def sniff(self, source: SourceFile) -> float:
+        head = source.head_text()
+        if head is None:
+            return 0.0
+        tags = 0
+        ty = er = 0
+        for line in split_lines(head)[:400]:
+            parsed = parse_tag(line)
+            if parsed:
+                tags += 1
+                ty += parsed[0] == "TY"
+                er += parsed[0] == "ER"
+        if ty and tags >= 3:
+            return 0.95
+        if (er or ty) and tags >= 2:
+            return 0.6
+        return 0.1 if tags >= 3 else 0.0
+
+    def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
+        n = 0
+        for line, fields in iter_ris(source.text, source.name):
+            n += 1
+            if "TY" not in fields and not any(t in fields for t in TITLE):
+                raise InputError("holds a record with neither a TY type line nor a title; expected RIS "
+                                 "records from 'TY  - ' to 'ER  - '", file=source.name, line=line, record=n)
+            yield to_record(fields, line)
+
+    def source_database(self, source: SourceFile) -> str | None:
+        head = source.head_text(65536) or ""
+        for pattern, name in _DB_PATTERNS:
+            m = pattern.search(head)
+            if m:
+                return name or clean(m.group(1))
+        return None
+
+
+IMPORTERS = [RisImporter()]
