@@ -15,9 +15,9 @@ number (MAc keeps the unrounded mean; a whole N is what a sample has). var_z = 1
 The composite exceeds |1| when the assumed ρ is too low for the observed correlations (the implied
 correlation matrix is impossible); that is refused with a message.
 
-``mean`` — Borenstein, Hedges, Higgins & Rothstein (2009, ch. 24, eq. 24.6): the mean of the Fisher z
-values, z̄ = Σ z_i / m, with variance (1/m)² (Σ V_i + Σ_{i≠j} ρ sqrt(V_i V_j)), V_i = 1/(n_i − 3);
-r = tanh(z̄). n is again the rounded mean n.
+``mean`` — Borenstein, Hedges, Higgins & Rothstein (2009, ch. 24, "Multiple outcomes or
+time-points within a study"): the mean of the Fisher z values, z̄ = Σ z_i / m, with variance
+(1/m)² (Σ V_i + Σ_{i≠j} ρ sqrt(V_i V_j)), V_i = 1/(n_i − 3); r = tanh(z̄). n is again the rounded mean n.
 
 A sample with a single effect passes through unchanged (r, n as given; z = atanh(r), var_z = 1/(n − 3)).
 """
@@ -76,7 +76,7 @@ def _number_cell(value: Any, col: str, line: int, source: str | None) -> float:
     if text is None or text == "" or (isinstance(text, float) and math.isnan(text)):
         raise InputError(f"column {col!r} is empty", file=source, line=line)
     try:
-        x = float(text.replace(",", ".") if isinstance(text, str) else text)
+        x = float(text)
     except (TypeError, ValueError):
         raise InputError(f"column {col!r}: {value!r} is not a number", file=source, line=line) from None
     if not math.isfinite(x):
@@ -91,7 +91,7 @@ def aggregate(df: pd.DataFrame, id_col: str, r_col: str, n_col: str, rho: float 
 
     Returns a DataFrame with columns ``id``, the ``by`` columns, ``r``, ``n`` (whole), ``k`` (rows
     aggregated), ``z`` and ``var_z``, one row per group in order of first appearance. Cells may be
-    numbers or text ("0.3", "0,3"). Bad values raise `InputError` naming ``source``, the column and
+    numbers or text ("0.3"). Bad values raise `InputError` naming ``source``, the column and
     the line (row position + 2: line 1 is the header, as in the CSV or Excel sheet).
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])

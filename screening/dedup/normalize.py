@@ -25,6 +25,7 @@ _LANG_SUFFIX = re.compile(
     re.I,
 )
 _AUTHORS_TRANSL = re.compile(r"\s*\((?:author'?s'? )?transl\)?\.?\s*$", re.I)
+_ERRATUM = re.compile(r"^\W*(?:erratum|errata|corrigendum|correction|expression of concern)\b", re.I)
 _TITLE_PREFIX = re.compile(
     r"^\s*(?:retracted(?: article)?|retraction(?: notice)?|withdrawn|erratum|corrigendum|correction|"
     r"expression of concern)\s*(?:to|for)?\s*[:.\-]\s*",
@@ -229,10 +230,17 @@ _THESIS = re.compile(r"\b(?:thesis|dissertation|doctoral|phd|masters)\b")
 _BOOK = re.compile(r"\b(?:book|chapter|incollection|inbook)\b")
 
 
-def publication_kind(pub_type: object, journal: object = "") -> str:
-    """``'thesis'``, ``'conference'``, ``'book'``, ``'article'`` or ``''`` (unknown)."""
+def is_erratum(title: object) -> bool:
+    """The title announces an erratum/correction notice (a record of its own, not the article)."""
+    return bool(title) and bool(_ERRATUM.match(str(title)))
+
+
+def publication_kind(pub_type: object, journal: object = "", title: object = "") -> str:
+    """``'erratum'``, ``'thesis'``, ``'conference'``, ``'book'``, ``'article'`` or ``''`` (unknown)."""
     t = fold(pub_type)
     j = fold(journal)
+    if is_erratum(title) or "erratum" in t or "correction" in t:
+        return "erratum"
     if _THESIS.search(t) or "dissertation abstracts" in j or _THESIS.search(j):
         return "thesis"
     if "inproceedings" in t or "conference" in t or "proceedings" in t or _CONF.search(t):

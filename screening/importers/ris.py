@@ -75,8 +75,8 @@ def iter_ris(text: str, name: str) -> Iterator[tuple[int, dict[str, list[str]]]]
             continue
         tag, value = parsed
         if tag == "ER":
-            if fields is not None:
-                yield start, fields
+            if fields is not None and (len(fields) > 1 or "TY" not in fields):
+                yield start, fields  # a lone "TY" between TY and ER is no record
             fields, last_tag = None, ""
         elif fields is None:
             fields, start = {}, lineno

@@ -1,0 +1,79 @@
+"""From field comparisons to a decision: auto-merge, queue for a person, or distinct; plus score and reasons.
+
+A duplicate needs a matching title *and* corroboration (authors, year, volume, pages, journal, DOI,
+abstract). A conflicting DOI, volume or page range, a year gap over one, a thesis/conference/erratum
+against another kind of record, or different numbers in the titles veto an automatic merge; such pairs can
+still be queued. A missing field neither helps nor contradicts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from screening.dedup.scoring import AGREE, CONFLICT, PairScores
+
+AUTO, QUEUED, DISTINCT = "auto", "queued", "distinct"
+OUTCOME_NAMES = (DISTINCT, QUEUED, AUTO)  # index = outcome code
+
+
+def evidence(p: PairScores) -> np.ndarray:
+    """Corroboration points beyond the title (negative when fields disagree softly)."""
+    e = np.zeros(len(p), dtype=np.int16)
+    e += 3 * (p.doi == AGREE)
+    e += 2 * (p.authors >= 0.9) + (p.authors >= 0.75) - 2 * ((p.authors >= 0) & (p.authors < 0.5))
+    e += p.year_gap == 0
+    e += p.volume == AGREE
+    e += p.start == AGREE
+    e -= 2 * ((p.start == CONFLICT) & ~p.pages_disjoint)
+    e += p.journal == AGREE
+    e += 2 * (p.abstract >= 0.9) - ((p.abstract >= 0) & (p.abstract < 0.5))
+    return e
+
+
+def vetoes(p: PairScores) -> np.ndarray:
+    """Pairs that must not be merged automatically whatever their similarity."""
+    return (
+        (p.doi == CONFLICT) | (p.year_gap > 1) | (p.volume == CONFLICT) | p.pages_disjoint
+        | p.kind_conflict | (p.title_numbers == CONFLICT)
+    )
+
+
+def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
+    """``(outcome codes, scores)``: code 2 = auto, 1 = queued, 0 = distinct; score in [0, 1]."""
+    t = p.title
+    e = evidence(p)
+    doi_eq = p.doi == AGREE
+    veto = vetoes(p)
+    auto = ~veto & (((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4)))
+    queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)))
+    code = np.where(auto, 2, np.where(queued, 1, 0)).astype(np.int8)
+    score = 0.6 * t + 0.4 * np.clip((e + 2) / 10.0, 0.0, 1.0)
+    score = np.where(veto, np.minimum(score, 0.79), score)
+    score = np.where(auto, np.maximum(score, 0.9), np.minimum(score, 0.89))
+    return code, np.clip(score, 0.0, 1.0).astype(np.float32)
+
+
+def reasons(p: PairScores, k: int) -> list[str]:
+    """Short human-readable reasons for pair ``k`` (``"title 0.97"``, ``"doi equal"``, ``"year ±1"``...)."""
+    out = [f"title {p.title[k]:.2f}"]
+    if p.authors[k] >= 0:
+        out.append(f"authors {p.authors[k]:.2f}")
+    gap = int(p.year_gap[k])
+    if gap == 0:
+        out.append("year equal")
+    elif gap == 1:
+        out.append("year ±1")
+    elif gap > 1:
+        out.append(f"year gap {gap}")
+    for name, col in (("doi", p.doi), ("volume", p.volume), ("pages", p.start), ("journal", p.journal)):
+        if col[k] == AGREE:
+            out.append(f"{name} equal" if name != "journal" else "journal compatible")
+        elif col[k] == CONFLICT:
+            out.append(f"{name} conflict")
+    if p.abstract[k] >= 0:
+        out.append(f"abstract {p.abstract[k]:.2f}")
+    if p.kind_conflict[k]:
+        out.append("publication type conflict")
+    if p.title_numbers[k] == CONFLICT:
+        out.append("numbers in title differ")
+    return out

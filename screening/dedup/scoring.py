@@ -1,0 +1,131 @@
+"""Field-by-field comparison of candidate pairs (vectorised with ``rapidfuzz.process.cpdist``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from screening.dedup.features import Features
+from screening.dedup.normalize import journals_compatible
+
+# Agreement codes for the exact-match fields.
+MISSING, AGREE, CONFLICT = 0, 1, 2
+
+
+@dataclass(slots=True)
+class PairScores:
+    """Per-pair comparison columns, aligned with the candidate index arrays ``i`` and ``j``."""
+
+    i: np.ndarray
+    j: np.ndarray
+    title: np.ndarray
+    authors: np.ndarray
+    first_author: np.ndarray
+    year_gap: np.ndarray
+    journal: np.ndarray
+    volume: np.ndarray
+    issue: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    doi: np.ndarray
+    abstract: np.ndarray
+    kind_conflict: np.ndarray
+    pages_disjoint: np.ndarray
+    title_numbers: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+
+def _ratio(a: list[str], b: list[str], scorer=fuzz.ratio) -> np.ndarray:
+    if not a:
+        return np.zeros(0, dtype=np.float32)
+    return process.cpdist(a, b, scorer=scorer, dtype=np.float32, workers=1) / 100.0
+
+
+def _exact(col: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    a, b = col[i], col[j]
+    present = (a != "") & (b != "")
+    out = np.full(len(i), MISSING, dtype=np.int8)
+    out[present & (a == b)] = AGREE
+    out[present & (a != b)] = CONFLICT
+    return out
+
+
+def _pick(values: list[str], idx: np.ndarray) -> list[str]:
+    return [values[k] for k in idx]
+
+
+def _kind_conflict(kind: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """A thesis or a conference report on one side and an article/book (or nothing of that kind) on the
+    other: reports of a shared sample, not the same record."""
+    a, b = kind[i], kind[j]
+    special_a = (a == "thesis") | (a == "conference") | (a == "erratum")
+    special_b = (b == "thesis") | (b == "conference") | (b == "erratum")
+    erratum = (a == "erratum") != (b == "erratum")
+    return ((special_a | special_b) & (a != b) & (a != "") & (b != "")) | erratum
+
+
+def _pages_disjoint(feats: Features, i: np.ndarray, j: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Both records give a full page range of the same kind (``s12-s14`` or ``12-14``) and the ranges do not
+    overlap: a firm disagreement, unlike a lone start page that may be an article number or page count."""
+    out = np.zeros(len(i), dtype=bool)
+    for k in np.flatnonzero(start == CONFLICT):
+        a, b = i[k], j[k]
+        sa, ea, sb, eb = feats.page_start[a], feats.page_end[a], feats.page_start[b], feats.page_end[b]
+        if not (ea and eb) or sa.rstrip("0123456789") != sb.rstrip("0123456789"):
+            continue
+        try:
+            na, xa = int(sa.lstrip("abcdefghijklmnopqrstuvwxyz")), int(ea.lstrip("abcdefghijklmnopqrstuvwxyz"))
+            nb, xb = int(sb.lstrip("abcdefghijklmnopqrstuvwxyz")), int(eb.lstrip("abcdefghijklmnopqrstuvwxyz"))
+        except ValueError:
+            continue
+        out[k] = xa < nb or xb < na
+    return out
+
+
+def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
+    """Compare every candidate pair ``(i[k], j[k])`` field by field."""
+    ti, tj = _pick(feats.title, i), _pick(feats.title, j)
+    title = np.maximum(_ratio(ti, tj), _ratio(ti, tj, fuzz.token_sort_ratio))
+    empty_title = np.array([not a or not b for a, b in zip(ti, tj, strict=True)], dtype=bool)
+    title[empty_title] = 0.0
+
+    ai, aj = _pick(feats.authors, i), _pick(feats.authors, j)
+    authors = _ratio(ai, aj)
+    # a truncated author list ("et al.") is not a disagreement: compare on the shorter list's length
+    short = [min(len(a), len(b)) for a, b in zip(ai, aj, strict=True)]
+    prefix = _ratio([a[:k] for a, k in zip(ai, short, strict=True)], [b[:k] for b, k in zip(aj, short, strict=True)])
+    authors = np.maximum(authors, prefix * 0.95)
+    no_auth = np.array([not a or not b for a, b in zip(ai, aj, strict=True)], dtype=bool)
+    authors[no_auth] = -1.0
+    fa = np.array(feats.first_author, dtype=object)
+    first_author = _exact(fa, i, j)
+
+    yi, yj = feats.year[i], feats.year[j]
+    year_gap = np.where((yi < 0) | (yj < 0), -1, np.abs(yi - yj)).astype(np.int32)
+
+    ji, jj = _pick(feats.journal, i), _pick(feats.journal, j)
+    journal = np.full(len(i), MISSING, dtype=np.int8)
+    for k, (a, b) in enumerate(zip(ji, jj, strict=True)):
+        if a and b:
+            journal[k] = AGREE if journals_compatible(a, b) else CONFLICT
+
+    abstract = np.full(len(i), -1.0, dtype=np.float32)
+    bi, bj = _pick(feats.abstract, i), _pick(feats.abstract, j)
+    both = np.array([bool(a) and bool(b) for a, b in zip(bi, bj, strict=True)], dtype=bool)
+    if both.any():
+        sel = np.flatnonzero(both)
+        abstract[sel] = _ratio([bi[k] for k in sel], [bj[k] for k in sel])
+
+    start = _exact(feats.page_start, i, j)
+    return PairScores(
+        i=i, j=j, title=title, authors=authors, first_author=first_author, year_gap=year_gap,
+        journal=journal, volume=_exact(feats.volume, i, j), issue=_exact(feats.issue, i, j),
+        start=start, end=_exact(feats.page_end, i, j), doi=_exact(feats.doi, i, j),
+        abstract=abstract, kind_conflict=_kind_conflict(feats.kind, i, j),
+        pages_disjoint=_pages_disjoint(feats, i, j, start),
+        title_numbers=_exact(feats.title_numbers, i, j),
+    )

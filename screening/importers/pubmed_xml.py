@@ -1,0 +1,402 @@
+"""PubMed / MEDLINE XML: efetch ``PubmedArticleSet`` (articles and books), NLM ``MedlineCitationSet``.
+
+Gzip-compressed files (``.xml.gz``, the NLM baseline/update files) are decompressed as a stream. The
+XML is read with a pull parser fed line by line, so each record knows the line it starts on and
+finished records are dropped from memory. Inline markup inside titles and abstracts (``<i>``,
+``<sup>``, MathML) is kept as its plain text.
+
+Also home of the small XML and text helpers the EndNote XML and BibTeX importers share.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from db.errors import InputError
+from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.fields import (
+    clean,
+    clean_abstract,
+    normalize_doi,
+    normalize_pmid,
+    parse_year,
+    split_keywords,
+)
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.S)
+
+
+# ---------------------------------------------------------------- shared helpers (EndNote XML, BibTeX)
+
+def source_text(source: SourceFile) -> str:
+    """``source.text``, but UTF-16 without a byte-order mark decoded as UTF-16 (not as UTF-8 with NULs).
+
+    ASCII-range UTF-16 is valid UTF-8, so a BOM-less UTF-16 file would otherwise arrive as text with
+    a NUL after every character.
+    """
+    text = source.text
+    sample = text[:4000]
+    if sample and sample.count("\x00") > len(sample) // 4:
+        head = source.data[:4000]
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        enc = "utf-16-le" if odd > even else "utf-16-be"
+        try:
+            return source.data.decode(enc)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"looks like {enc} text but byte {exc.start} is not valid {enc}",
+                             file=source.name) from exc
+    return text
+
+
+def local(tag: object) -> str:
+    """An element tag without its ``{namespace}``; "" for comments and processing instructions."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def text_of(elem: ET.Element | None) -> str:
+    """All text inside ``elem`` (inline markup flattened), whitespace collapsed; "" for None."""
+    if elem is None:
+        return ""
+    return clean("".join(elem.itertext()))
+
+
+def flatten(elem: ET.Element, is_leaf: Any, prefix: str = "", out: dict[str, Any] | None = None,
+            qualifiers: Iterable[str] = ()) -> dict[str, Any]:
+    """``{path: text}`` of the leaf fields under ``elem`` (repeated paths become lists).
+
+    ``is_leaf(child)`` says where to stop descending; attributes named in ``qualifiers`` are added to
+    the key (``ArticleId[IdType=doi]``) so that siblings stay apart.
+    """
+    out = {} if out is None else out
+    quals = tuple(qualifiers)
+    for child in elem:
+        tag = local(child.tag)
+        if not tag:
+            continue
+        for q in quals:
+            if q in child.attrib:
+                tag = f"{tag}[{q}={child.attrib[q]}]"
+                break
+        key = f"{prefix}/{tag}" if prefix else tag
+        if is_leaf(child):
+            value = text_of(child)
+            if not value:
+                continue
+            if key in out:
+                prev = out[key]
+                out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
+            else:
+                out[key] = value
+        else:
+            flatten(child, is_leaf, key, out, quals)
+    return out
+
+
+def iter_lines(source: SourceFile) -> Iterator[str]:
+    """The file as text lines (ends kept), decompressing gzip as a stream."""
+    if source.data.startswith(_GZIP_MAGIC):
+        stream = io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(source.data)), encoding="utf-8",
+                                  newline="")
+        try:
+            first_line = True
+            for line in stream:
+                yield _strip_decl(line) if first_line else line
+                first_line = False
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"is a damaged or truncated gzip file ({exc})", file=source.name) from exc
+        except UnicodeDecodeError as exc:
+            raise InputError("holds compressed data that is not UTF-8 text", file=source.name) from exc
+        return
+    text = _strip_decl(source_text(source))
+    yield from text.splitlines(keepends=True)
+
+
+def _strip_decl(text: str) -> str:
+    # The text is already decoded: an encoding="UTF-16" declaration must not mislead the parser.
+    # Keep its line breaks so that line numbers stay right.
+    return _XML_DECL.sub(lambda m: "\n" * m.group(0).count("\n"), text, count=1)
+
+
+def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags: frozenset[str],
+                     expected: str) -> Iterator[tuple[ET.Element, int, str]]:
+    """Yield (element, first line, root tag) for each outermost element whose tag is in ``record_tags``.
+
+    Raises `InputError` for XML that is not well formed (with the line) or whose root element is not
+    one of ``root_tags`` (``expected`` names the format in the message).
+    """
+    parser = ET.XMLPullParser(events=("start", "end"))
+    root: ET.Element | None = None
+    depth_in_record = 0
+    start_line = 0
+    lineno = 0
+
+    def events() -> Iterator[tuple[str, ET.Element]]:
+        try:
+            yield from parser.read_events()
+        except ET.ParseError as exc:  # pragma: no cover - read_events re-raises feed errors
+            raise _parse_error(source, exc) from exc
+
+    def handle() -> Iterator[tuple[ET.Element, int, str]]:
+        nonlocal root, depth_in_record, start_line
+        for event, elem in events():
+            tag = local(elem.tag)
+            if root is None:
+                root = elem
+                if tag not in root_tags:
+                    raise InputError(f"is XML with root element <{tag}>, not {expected}",
+                                     file=source.name, line=lineno)
+            if event == "start":
+                if tag in record_tags:
+                    if depth_in_record == 0:
+                        start_line = lineno
+                    depth_in_record += 1
+                continue
+            if tag in record_tags:
+                depth_in_record -= 1
+                if depth_in_record == 0:
+                    yield elem, start_line, local(root.tag)
+                    if elem is not root:
+                        root.clear()
+
+    try:
+        for lineno, line in enumerate(iter_lines(source), start=1):  # noqa: B007 - handle() reads it
+            parser.feed(line)
+            yield from handle()
+        parser.close()
+        yield from handle()
+    except ET.ParseError as exc:
+        raise _parse_error(source, exc) from exc
+    if root is None:
+        raise InputError(f"holds no XML elements; expected {expected}", file=source.name)
+
+
+def _parse_error(source: SourceFile, exc: ET.ParseError) -> InputError:
+    line = exc.position[0] if getattr(exc, "position", None) else None
+    msg = str(exc).split(": line", 1)[0]
+    if "no element found" in msg or "unclosed token" in msg:
+        return InputError(f"XML ends before the document is complete (truncated?): {msg}",
+                          file=source.name, line=line)
+    return InputError(f"is not well-formed XML: {msg}", file=source.name, line=line)
+
+
+def xml_head(source: SourceFile, size: int = 16384) -> str:
+    """The first ``size`` characters of an XML (or gzip-compressed XML) file; "" when unreadable."""
+    data = source.data
+    if data.startswith(_GZIP_MAGIC):
+        try:
+            raw = zlib.decompressobj(wbits=31).decompress(data[:65536], size * 4)
+        except zlib.error:
+            return ""
+        return raw.decode("utf-8", errors="replace")[:size]
+    head = source.head_text(size)
+    if head is None:
+        return ""
+    if head[:200].count("\x00") > 20:
+        try:
+            return source_text(source)[:size]
+        except InputError:
+            return ""
+    return head
+
+
+# ---------------------------------------------------------------- PubMed XML
+
+_ROOTS = frozenset({"PubmedArticleSet", "PubmedBookArticleSet", "MedlineCitationSet", "PubmedArticle",
+                    "PubmedBookArticle", "MedlineCitation"})
+_RECORDS = frozenset({"PubmedArticle", "PubmedBookArticle", "MedlineCitation"})
+_SNIFF = re.compile(r"<(PubmedArticleSet|PubmedArticle|PubmedBookArticle|MedlineCitationSet|"
+                    r"MedlineCitation)[\s>]")
+_EXPECTED = "PubMed XML (PubmedArticleSet / MedlineCitationSet)"
+
+
+def _is_leaf(elem: ET.Element) -> bool:
+    # PubMed's own elements are CamelCase; inline markup (<i>, <sup>, MathML) is lower-case.
+    return not any(local(c.tag)[:1].isupper() for c in elem)
+
+
+def _author(a: ET.Element) -> str:
+    if a.get("ValidYN") == "N":
+        return ""
+    collective = text_of(a.find("CollectiveName"))
+    if collective:
+        return collective
+    last = text_of(a.find("LastName"))
+    given = text_of(a.find("Initials")) or text_of(a.find("ForeName"))
+    if last and given:
+        return f"{last}, {given}"
+    return last or given
+
+
+def _abstract(container: ET.Element | None) -> str:
+    if container is None:
+        return ""
+    parts = []
+    for ab in container.iter("AbstractText"):
+        body = text_of(ab)
+        if not body:
+            continue
+        label = clean(ab.get("Label", ""))
+        parts.append(f"{label}: {body}" if label and label.upper() != "UNLABELLED" else body)
+    return clean_abstract(" ".join(parts))
+
+
+def _first_text(elem: ET.Element, *paths: str) -> str:
+    for p in paths:
+        value = text_of(elem.find(p))
+        if value:
+            return value
+    return ""
+
+
+def _pages(pagination: ET.Element | None) -> str:
+    if pagination is None:
+        return ""
+    pgn = text_of(pagination.find("MedlinePgn"))
+    if pgn:
+        return pgn
+    start, end = text_of(pagination.find("StartPage")), text_of(pagination.find("EndPage"))
+    return f"{start}-{end}" if start and end and start != end else start or end
+
+
+def _ids(elem: ET.Element) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for aid in elem.iter("ArticleId"):
+        kind = (aid.get("IdType") or "").lower()
+        value = text_of(aid)
+        if kind and value and kind not in out:
+            out[kind] = value
+    for eid in elem.iter("ELocationID"):
+        kind = (eid.get("EIdType") or "").lower()
+        value = text_of(eid)
+        if kind and value and eid.get("ValidYN", "Y") != "N" and kind not in out:
+            out[kind] = value
+    return out
+
+
+def _year(elem: ET.Element) -> int | None:
+    for path in (".//JournalIssue/PubDate", ".//Book/PubDate", ".//ArticleDate", ".//PubDate"):
+        date = elem.find(path)
+        if date is None:
+            continue
+        year = parse_year(text_of(date.find("Year"))) or parse_year(text_of(date.find("MedlineDate")))
+        if year:
+            return year
+    for date in elem.iter("PubMedPubDate"):
+        if date.get("PubStatus") in ("pubmed", "entrez"):
+            year = parse_year(text_of(date.find("Year")))
+            if year:
+                return year
+    return None
+
+
+def parse_pubmed_record(elem: ET.Element) -> ParsedRecord:
+    """One ``PubmedArticle``, ``PubmedBookArticle`` or ``MedlineCitation`` element as a record."""
+    tag = local(elem.tag)
+    citation = elem
+    if tag != "MedlineCitation":
+        for child_tag in ("MedlineCitation", "BookDocument"):
+            found = elem.find(child_tag)
+            if found is not None:
+                citation = found
+                break
+    article = citation.find("Article")
+    body = article if article is not None else citation
+    book = citation.find("Book")
+
+    title = _first_text(body, "ArticleTitle", "VernacularTitle")
+    journal = text_of(body.find("Journal/Title")) or text_of(body.find("Journal/ISOAbbreviation"))
+    if book is not None:
+        book_title = text_of(book.find("BookTitle"))
+        if not title:
+            title = book_title
+        elif book_title:
+            journal = journal or book_title
+
+    author_lists = list(body.findall("AuthorList"))
+    if not author_lists and book is not None:
+        author_lists = list(book.findall("AuthorList"))
+    authors = [a for al in author_lists for a in (_author(x) for x in al.findall("Author")) if a]
+
+    ids = _ids(elem)
+    pmid = normalize_pmid(text_of(citation.find("PMID"))) or normalize_pmid(ids.get("pubmed", ""))
+    doi = normalize_doi(ids.get("doi", ""))
+    keywords = [text_of(k) for k in citation.iter("Keyword")]
+    keywords += [text_of(m.find("DescriptorName")) for m in citation.iter("MeshHeading")]
+    kw = split_keywords(keywords, seps="")
+    pub_types = [text_of(p) for p in citation.iter("PublicationType")]
+    other = {k: v for k, v in ids.items() if k not in ("doi", "pubmed")}
+    issn = text_of(body.find("Journal/ISSN"))
+    if issn:
+        other["issn"] = issn
+    isbn = text_of(book.find("Isbn")) if book is not None else ""
+    if isbn:
+        other["isbn"] = isbn
+
+    raw = flatten(elem, _is_leaf, qualifiers=("IdType", "EIdType", "Label", "PubStatus", "IssnType"))
+    raw["_element"] = tag
+    return ParsedRecord(
+        title=title,
+        abstract=_abstract(body.find("Abstract")) or _abstract(citation.find("Abstract")),
+        authors=authors,
+        year=_year(elem),
+        journal=journal,
+        volume=text_of(body.find("Journal/JournalIssue/Volume")),
+        issue=text_of(body.find("Journal/JournalIssue/Issue")),
+        pages=_pages(body.find("Pagination")) or _pages(citation.find("Pagination")),
+        doi=doi,
+        pmid=pmid,
+        other_ids=other,
+        language=_first_text(body, "Language") or _first_text(citation, "Language"),
+        keywords=kw,
+        pub_type="; ".join(p for p in pub_types if p),
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else "",
+        source_id=pmid,
+        raw=raw,
+    )
+
+
+class PubmedXmlImporter:
+    """PubMed efetch XML and NLM MEDLINE XML (optionally gzip-compressed)."""
+
+    name = "pubmed_xml"
+    label = "PubMed / MEDLINE XML"
+    suffixes = (".xml", ".gz")
+    priority = 50
+
+    def sniff(self, source: SourceFile) -> float:
+        """0.95 when the head names a PubMed/MEDLINE XML element, else 0."""
+        head = xml_head(source)
+        if not head or "<" not in head:
+            return 0.0
+        return 0.95 if _SNIFF.search(head) else 0.0
+
+    def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
+        """Yield one record per article / book article / citation, in file order."""
+        for n, (elem, line, _root) in enumerate(
+                iter_xml_records(source, _RECORDS, _ROOTS, _EXPECTED), start=1):
+            try:
+                rec = parse_pubmed_record(elem)
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise InputError(f"PubMed record could not be read: {exc}", file=source.name,
+                                 line=line, record=n) from exc
+            rec.line = line
+            yield rec
+
+    def source_database(self, source: SourceFile) -> str | None:
+        """"MEDLINE" for an NLM MedlineCitationSet, else "PubMed"."""
+        head = xml_head(source)
+        if "<MedlineCitationSet" in head:
+            return "MEDLINE"
+        return "PubMed" if _SNIFF.search(head) else None
+
+
+IMPORTERS = [PubmedXmlImporter()]

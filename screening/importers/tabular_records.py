@@ -1,0 +1,161 @@
+"""Turn one row of a tabular export into a `ParsedRecord` (authors and keywords split per vendor style)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from screening.importers.base import ParsedRecord
+from screening.importers.fields import (
+    clean,
+    clean_abstract,
+    join_pages,
+    normalize_doi,
+    normalize_pmid,
+    parse_year,
+    split_authors,
+    split_keywords,
+)
+
+_AND = re.compile(r"\s+and\s+")
+_NULL = re.compile(r",\s*null\b", re.I)
+_INITIALS = re.compile(r"(?:[A-Z][a-z]?\.?[\s\-]*){1,4}")
+_SURNAME_INITIALS = re.compile(r"\S.* [A-Z][A-Z.\-]{0,7}")
+# "Aliev" + "Nigar" glued (SpringerLink) or "K." + "Lewis" (EndNote-derived): a name starts again.
+_GLUED = re.compile(r"(?<=[a-z.])(?=[A-Z][a-z])")
+_NOT_GLUED = frozenset({"mc", "mac", "de", "di", "da", "du", "la", "le", "van", "von", "vander", "fitz", "st.",
+                        "o'", "dr.", "prof."})
+
+
+def _unglue(value: str) -> list[str]:
+    parts: list[str] = []
+    last = 0
+    for m in _GLUED.finditer(value):
+        before = value[last:m.start()]
+        word = before.rsplit(" ", 1)[-1].lower()
+        if len(word) < 2 or word in _NOT_GLUED or (word.endswith(".") and len(word) > 3):
+            continue  # "McNamara", "MacDonald", "Prof.Dr." stay whole; "K.Lewis" splits ("k." is 2 long)
+        parts.append(before)
+        last = m.start()
+    parts.append(value[last:])
+    return parts
+
+
+def split_author_cell(value: str) -> list[str]:
+    """Authors from one cell, whatever separator the vendor used.
+
+    ";" (most vendors), " and " (BibTeX-style: "Last, F. and Last, F."), line breaks (Ovid Excel),
+    "|" (OpenAlex), "," only when every piece is "Surname Initials" (Embase "Yang Z., Xu J.", PubMed
+    "Griffin DK, Larkin DM") or the pieces alternate surname / initials ("Achenbach, T. M., Rescorla, L.").
+    Names glued together without a separator (SpringerLink "Araz R. AlievNigar T. Ismayilova") are split
+    where a new capitalised name starts.
+    """
+    v = _NULL.sub("", value).strip()
+    if not v:
+        return []
+    if ";" in v:
+        return split_authors(v, ";")
+    flat = " ".join(v.split())
+    if " and " in flat:
+        pieces = _AND.split(flat)
+        if sum(1 for p in pieces if "," in p) * 2 >= len(pieces):
+            return split_authors(pieces)
+    if "\n" in v.strip():
+        return split_authors(v.splitlines())
+    if "|" in v:
+        return split_authors(v, "|")
+    if "," in flat:
+        pieces = [p.strip() for p in flat.split(",") if p.strip()]
+        if len(pieces) > 1 and all(_SURNAME_INITIALS.fullmatch(p.rstrip(".")) for p in pieces):
+            return split_authors(pieces)
+        if len(pieces) % 2 == 0 and all(_INITIALS.fullmatch(p) for p in pieces[1::2]):
+            return split_authors([f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2], strict=True)])
+        return split_authors([flat])
+    return split_authors(_unglue(flat))
+
+
+def split_keyword_cell(value: str, commas: bool) -> list[str]:
+    """Keywords from one cell: ";" lists, "|" lists, and "," lists where the vendor uses them."""
+    if ";" in value:
+        return split_keywords(value, ";")
+    if "|" in value:
+        return split_keywords(value, "|")
+    return split_keywords(value, "," if commas else "")
+
+
+def unique_headers(headers: Sequence[str]) -> list[str]:
+    """Header names made unique for ``raw`` ("labeled_at", "labeled_at (2)"); blanks become "column N"."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, h in enumerate(headers):
+        base = h or f"column {i + 1}"
+        name, k = base, 2
+        while name in seen:
+            name, k = f"{base} ({k})", k + 1
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+class RowMapper:
+    """Builds records from rows given {field: [column indices]} (first non-empty cell wins)."""
+
+    def __init__(self, headers: Sequence[str], mapping: Mapping[str, list[int]],
+                 other_ids: Sequence[tuple[int, str]] = (), comma_keywords: bool = False) -> None:
+        self.names = unique_headers(headers)
+        self.width = len(headers)
+        self.map = {k: list(v) for k, v in mapping.items()}
+        self.other_ids = list(other_ids)
+        self.comma_keywords = comma_keywords
+        self.title_cols = set(self.map.get("title", ()))
+
+    def _first(self, cells: Sequence[str], fld: str) -> str:
+        for i in self.map.get(fld, ()):
+            if i < len(cells):
+                c = cells[i].strip()
+                if c:
+                    return c
+        return ""
+
+    def record(self, line: int, cells: Sequence[str]) -> ParsedRecord | None:
+        """The record of one data row, or None for a section label row (one cell, not a title)."""
+        if len(cells) == 1 and self.width >= 3 and 0 not in self.title_cols:
+            return None
+        f = self._first
+        year = None
+        for i in self.map.get("year", ()):
+            if i < len(cells) and (year := parse_year(cells[i])) is not None:
+                break
+        doi = ""
+        for i in self.map.get("doi", ()):
+            if i < len(cells) and (doi := normalize_doi(cells[i])):
+                break
+        pages = clean(f(cells, "pages")) or join_pages(f(cells, "page_start"), f(cells, "page_end"))
+        keywords: list[str] = []
+        for i in self.map.get("keywords", ()):
+            if i < len(cells) and cells[i].strip():
+                keywords.extend(split_keyword_cell(cells[i], self.comma_keywords))
+        pmid = normalize_pmid(f(cells, "pmid"))
+        raw = {self.names[i] if i < self.width else f"column {i + 1}": c.strip()
+               for i, c in enumerate(cells) if c.strip()}
+        other = {key: clean(cells[i]) for i, key in self.other_ids if i < len(cells) and cells[i].strip()}
+        return ParsedRecord(
+            title=clean(f(cells, "title")),
+            abstract=clean_abstract(f(cells, "abstract")),
+            authors=split_author_cell(f(cells, "authors")),
+            year=year,
+            journal=clean(f(cells, "journal")),
+            volume=clean(f(cells, "volume")),
+            issue=clean(f(cells, "issue")),
+            pages=pages,
+            doi=doi,
+            pmid=pmid,
+            other_ids=other,
+            language=clean(f(cells, "language")),
+            keywords=split_keywords(keywords, "") if keywords else [],
+            pub_type=clean(f(cells, "pub_type")),
+            url=clean(f(cells, "url")),
+            source_id=clean(f(cells, "source_id")) or pmid,
+            raw=raw,
+            line=line,
+        )

@@ -1,0 +1,82 @@
+"""The `metasift` command line: init, import, records, status; --json; errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.app import main
+
+DATA = Path(__file__).with_name("data")
+
+
+def run_json(capsys, *args: str) -> dict:
+    code = main([*args, "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)
+
+
+def test_init_import_records_status_json(review_target, capsys):
+    data = run_json(capsys, "init", review_target, "--title", "Alliance review")
+    assert data["title"] == "Alliance review" and data["protocol"] == "alliance-outcome"
+    data = run_json(capsys, "import", review_target, str(DATA / "_baseline_pubmed.ris"),
+                    str(DATA / "jabref__IsiImporterTestWOS.isi"), "--reviewer", "ana")
+    assert data == {"batches": [
+        {"file": "_baseline_pubmed.ris", "format": "medline", "source_db": "PubMed", "records": 50,
+         "batch_id": 1},
+        {"file": "jabref__IsiImporterTestWOS.isi", "format": "wos", "source_db": "Web of Science",
+         "records": 2, "batch_id": 2}], "total": 52}
+    recs = run_json(capsys, "records", review_target, "--limit", "3")
+    assert recs["count"] == 3
+    assert recs["records"][0]["source_id"] == "30922926"
+    assert recs["records"][0]["title"] == "Time lapse: A glimpse into prehistoric genomics."
+    assert recs["records"][0]["source_db"] == "PubMed"
+    status = run_json(capsys, "status", review_target)
+    assert status["records"] == 52 and status["batches"] == 2
+    assert status["records_per_database"] == {"PubMed": 50, "Web of Science": 2}
+
+
+def test_import_with_source_db_and_human_output(tmp_path, capsys):
+    review = str(tmp_path / "r.metasift")
+    assert main(["init", review]) == 0
+    capsys.readouterr()
+    assert main(["import", review, str(DATA / "_baseline_psychInfo_ovid.ris"), "--source-db", "PsycINFO (Ovid)"]) == 0
+    out = capsys.readouterr().out
+    assert "PsycINFO (Ovid)" in out and "10 records imported" in out
+
+
+def test_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
+    review = tmp_path / "r.metasift"
+    bad = tmp_path / "scan.pdf"
+    bad.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+    cmd = [sys.executable, "-m", "cli.app"]
+    subprocess.run([*cmd, "init", str(review)], check=True, capture_output=True)
+    proc = subprocess.run([*cmd, "import", str(review), str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "scan.pdf" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    proc = subprocess.run([*cmd, "status", str(tmp_path / "nope.metasift")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "no review at" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([*cmd, "import", str(review), str(tmp_path / "missing.ris")], capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and "missing.ris: does not exist" in proc.stderr
+
+
+def test_records_json_is_empty_list_on_empty_review(tmp_path, capsys):
+    review = str(tmp_path / "r.metasift")
+    main(["init", review])
+    capsys.readouterr()
+    assert run_json(capsys, "records", review) == {"records": [], "count": 0}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["import", "--help"]])
+def test_help_works(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    assert "metasift" in capsys.readouterr().out
