@@ -74,7 +74,10 @@ def cmd_convert(args: argparse.Namespace) -> Result:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """A CSV (comma, semicolon or tab; UTF-8) or Excel (.xlsx) file as text cells; InputError if unreadable."""
+    """A CSV or Excel (.xlsx) file as a DataFrame; InputError if unreadable.
+
+    CSV: UTF-8, separated by the comma, semicolon or tab that occurs most often in the header line.
+    """
     where = str(path)
     if not path.is_file():
         raise InputError("no such file", file=where)
@@ -82,7 +85,10 @@ def read_table(path: Path) -> pd.DataFrame:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             df = pd.read_excel(path, dtype=object, engine="openpyxl")
         else:
-            df = pd.read_csv(path, dtype=str, sep=None, engine="python", encoding="utf-8-sig")
+            with path.open(encoding="utf-8-sig") as fh:
+                header = fh.readline()
+            sep = max((",", ";", "\t"), key=header.count)
+            df = pd.read_csv(path, dtype=str, sep=sep, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty", file=where) from None
     except UnicodeDecodeError:

@@ -25,7 +25,7 @@ A sample with a single effect passes through unchanged (r, n as given; z = atanh
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -57,18 +57,19 @@ def round_half_up(x: float) -> int:
     return int(math.floor(x + 0.5))
 
 
-def _key(value: Any) -> Hashable:
-    """A grouping key from a cell: stripped text, whole floats as int, missing as None."""
+def _key(value: Any) -> str | None:
+    """A grouping label from a cell, always text: 7, 7.0 and " 7" all give "7"; missing gives None.
+
+    Text labels keep ids from a CSV (all text) and an Excel sheet (numbers or text) comparable.
+    """
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, str):
-        text = value.strip()
-        return text or None
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if hasattr(value, "item"):  # numpy scalar
-        return _key(value.item())
-    return value
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
 
 
 def _number_cell(value: Any, col: str, line: int, source: str | None) -> float:
@@ -89,7 +90,7 @@ def aggregate(df: pd.DataFrame, id_col: str, r_col: str, n_col: str, rho: float 
               source: str | None = None) -> pd.DataFrame:
     """Reduce ``df`` to one correlation per sample (``id_col``), or per sample and ``by`` level(s).
 
-    Returns a DataFrame with columns ``id``, the ``by`` columns, ``r``, ``n`` (whole), ``k`` (rows
+    Returns a DataFrame with columns ``id`` and the ``by`` columns (as text), then ``r``, ``n`` (whole), ``k`` (rows
     aggregated), ``z`` and ``var_z``, one row per group in order of first appearance. Cells may be
     numbers or text ("0.3"). Bad values raise `InputError` naming ``source``, the column and
     the line (row position + 2: line 1 is the header, as in the CSV or Excel sheet).
@@ -108,7 +109,7 @@ def aggregate(df: pd.DataFrame, id_col: str, r_col: str, n_col: str, rho: float 
         raise InputError(f"rho (the assumed correlation between outcome measures) must lie in [0, 1], "
                          f"got {rho!r}")
 
-    groups: dict[tuple[Hashable, ...], list[tuple[float, int, int]]] = {}
+    groups: dict[tuple[str | None, ...], list[tuple[float, int, int]]] = {}
     for pos, row in enumerate(df[[id_col, r_col, n_col, *by_cols]].itertuples(index=False, name=None)):
         line = pos + 2
         sample = _key(row[0])

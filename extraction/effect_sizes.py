@@ -256,6 +256,6 @@ def convert(statistic: str, value: float, *, df: float | tuple[float, float] | N
         r = r_from_z(value)
         method = "r = tanh(z)"
     r = sign * r + 0.0  # + 0.0 turns -0.0 into 0.0
-    if sign < 0:
+    if sign < 0 and key not in ("F", "chi2", "p"):
         method += "; sign reversed by the coder"
     return Conversion(r=r, z=fisher_z(r), var_z=None if n is None else var_z(n), method=method)

@@ -82,3 +82,17 @@ def sqlite_review(tmp_path) -> Iterator[ReviewDB]:
     db = create_review(tmp_path / "review.metasift", title="Test review")
     yield db
     db.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(tmp_path_factory, monkeypatch):
+    """Tests never read or write the user's real settings or demo folder."""
+    home = tmp_path_factory.mktemp("metasift_home")
+    monkeypatch.setenv("METASIFT_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QSettings
+
+        QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(home / "config"))

@@ -27,6 +27,9 @@ from extraction.pooling.results import Z975, PoolResult, summarise  # noqa: E402
 
 SUFFIXES = (".png", ".svg", ".pdf")
 ROW_IN = 0.24  # inches per row
+FIG_W, AX_LEFT, AX_RIGHT = 11.0, 0.30, 0.62
+COL_CI = 1.03
+COL_W = COL_CI + 1.75 / (FIG_W * (AX_RIGHT - AX_LEFT))  # weight column 1.75 in right of the CI column
 
 
 def save(fig: Figure, out: str | Path) -> Path:
@@ -44,8 +47,13 @@ def _diamond(ax, y: float, est: float, lo: float, hi: float, color: str) -> None
                          facecolor=color, edgecolor=color, zorder=3))
 
 
+def _num(x: float) -> str:
+    text = f"{x:5.2f}"
+    return " 0.00" if text.strip() == "-0.00" else text
+
+
 def _fmt(est: float, lo: float, hi: float) -> str:
-    return f"{est:5.2f} [{lo:5.2f}, {hi:5.2f}]"
+    return f"{_num(est)} [{_num(lo)}, {_num(hi)}]"
 
 
 def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None, method: str = "REML",
@@ -76,7 +84,7 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
     rows.append(("total", overall))
     n = len(rows)
     fig_h = max(3.0, ROW_IN * (n + 4))
-    fig, ax = plt.subplots(figsize=(10, fig_h))
+    fig, ax = plt.subplots(figsize=(FIG_W, fig_h))
     fontsize = 8 if n <= 60 else 7
     w_all = 1.0 / (v + overall.tau2)
     wpct = 100.0 * w_all / w_all.sum()
@@ -94,9 +102,9 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
             ax.plot([lo_all[i], hi_all[i]], [yy, yy], color="black", lw=0.8)
             ax.plot(tf(y[i]), yy, "s", color="#1f4e79", ms=size, zorder=3)
             ax.text(-0.01, yy, labels[i][:45], transform=trans, ha="right", va="center", fontsize=fontsize)
-            ax.text(1.01, yy, _fmt(tf(y[i]), lo_all[i], hi_all[i]), transform=trans, ha="left", va="center",
+            ax.text(COL_CI, yy, _fmt(tf(y[i]), lo_all[i], hi_all[i]), transform=trans, ha="left", va="center",
                     fontsize=fontsize, family="monospace")
-            ax.text(1.30, yy, f"{wpct[i]:5.1f}%", transform=trans, ha="left", va="center", fontsize=fontsize,
+            ax.text(COL_W, yy, f"{wpct[i]:5.1f}%", transform=trans, ha="left", va="center", fontsize=fontsize,
                     family="monospace")
         elif kind == "header":
             ax.text(-0.01, yy, str(payload), transform=trans, ha="right", va="center", fontsize=fontsize + 1,
@@ -112,7 +120,7 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
                         else "#7f7f7f", lw=1.2, zorder=2)
             ax.text(-0.01, yy, name, transform=trans, ha="right", va="center", fontsize=fontsize,
                     fontweight="bold")
-            ax.text(1.01, yy, _fmt(est, lo, hi), transform=trans, ha="left", va="center", fontsize=fontsize,
+            ax.text(COL_CI, yy, _fmt(est, lo, hi), transform=trans, ha="left", va="center", fontsize=fontsize,
                     family="monospace", fontweight="bold")
             if kind == "total":
                 het = (f"Q({res.q_df}) = {res.q:.2f}, p = {res.q_p:.3g}; I² = {res.i2:.1f}%, "
@@ -126,12 +134,12 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel("Correlation (r)" if r_scale else "Effect size")
-    ax.text(1.01, n + 0.9, "r [95% CI]" if r_scale else "est [95% CI]", transform=trans, ha="left",
+    ax.text(COL_CI, n + 0.9, "r [95% CI]" if r_scale else "est [95% CI]", transform=trans, ha="left",
             fontsize=fontsize, fontweight="bold")
-    ax.text(1.30, n + 0.9, "Weight", transform=trans, ha="left", fontsize=fontsize, fontweight="bold")
+    ax.text(COL_W, n + 0.9, "Weight", transform=trans, ha="left", fontsize=fontsize, fontweight="bold")
     if title:
         ax.set_title(title, loc="left", fontsize=10)
-    fig.subplots_adjust(left=0.32, right=0.68)
+    fig.subplots_adjust(left=AX_LEFT, right=AX_RIGHT)
     return fig
 
 
@@ -152,7 +160,8 @@ def funnel_plot(yi: np.ndarray, vi: np.ndarray, method: str = "REML", r_scale: b
                      label="pseudo 95% CI region")
     ax.plot(tf(center - Z975 * s), s, color="grey", lw=0.8, ls="--")
     ax.plot(tf(center + Z975 * s), s, color="grey", lw=0.8, ls="--")
-    ax.axvline(tf(center), color="#c00000", lw=1.0, label="pooled estimate")
+    ax.axvline(tf(center), color="#c00000", lw=1.0,
+               label="pooled estimate" + (" (trim-and-fill)" if trimfill is not None else ""))
     ax.plot(tf(y), se, "o", color="#1f4e79", ms=5, label="studies", zorder=3)
     if trimfill is not None and trimfill.k0 > 0:
         ax.plot(tf(trimfill.filled_yi), np.sqrt(trimfill.filled_vi), "o", mfc="white", mec="#1f4e79",
@@ -160,7 +169,7 @@ def funnel_plot(yi: np.ndarray, vi: np.ndarray, method: str = "REML", r_scale: b
     ax.set_ylim(top, 0.0)
     ax.set_ylabel("Standard error (Fisher z)" if r_scale else "Standard error")
     ax.set_xlabel("Correlation (r)" if r_scale else "Effect size (Fisher z)")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
     if title:
         ax.set_title(title, loc="left", fontsize=10)
     return fig

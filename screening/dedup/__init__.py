@@ -72,11 +72,11 @@ def deduplicate(records: Sequence[Any], *, max_block: int = MAX_BLOCK,
     code[auto[refused]] = 1
     score[auto[refused]] = np.minimum(score[auto[refused]], 0.89)
     ids = feats.ids
+    refused_pairs = set(auto[refused].tolist())
     keep = np.flatnonzero(code > 0) if not keep_distinct else np.arange(len(i))
     pairs = [
         PairDecision(ids[i[k]], ids[j[k]], round(float(score[k]), 4), OUTCOME_NAMES[code[k]],
-                     tuple(reasons(p, k) + (["merge refused: group conflict"] if code[k] == 1 and k in
-                                            set(auto[refused].tolist()) else [])))
+                     tuple(reasons(p, k) + (["merge refused: group conflict"] if k in refused_pairs else [])))
         for k in keep
     ]
     # pairs already joined through the automatic groups need no decision
@@ -88,5 +88,3 @@ def deduplicate(records: Sequence[Any], *, max_block: int = MAX_BLOCK,
     queued.sort(key=lambda d: -d.score)
     return DedupResult(groups=[[ids[m] for m in g] for g in groups_idx], candidates=queued, pairs=pairs)
 
-
-_ = AUTO  # re-exported names

@@ -32,6 +32,8 @@ _TITLE_PREFIX = re.compile(
     re.I,
 )
 _MARKERS = re.compile(r"<\s*(?:original|translated)\s*>|\[\s*(?:original|translated)[^\]]*\]", re.I)
+_TRAILING_NOTE = re.compile(r"\s*\[[^\[\]]*\]\W*$")
+_MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
 _DOI = re.compile(r"10\.\d{3,9}/\S+")
 _PAGES = re.compile(r"^\s*([a-z]*)(\d+)\s*(?:[-\u2010-\u2015]+|\bto\b)\s*([a-z]*)(\d+)", re.I)
 _FIRST_NUM = re.compile(r"([a-z]*\d+)", re.I)
@@ -78,6 +80,9 @@ def normalize_title(title: object) -> str:
         s = _AUTHORS_TRANSL.sub("", s)
         s = _TITLE_PREFIX.sub("", s)
         s = s.strip(" .")
+        trimmed = _TRAILING_NOTE.sub("", s)
+        if len(trimmed) >= 12:
+            s = trimmed.strip(" .")
         if s.startswith("[") and s.endswith("]"):
             s = s[1:-1]
         elif s.startswith("[") and "]" not in s:
@@ -141,15 +146,16 @@ def normalize_authors(authors: object) -> list[str]:
 
 def expand_pages(pages: object) -> tuple[str, str]:
     """``(start, end)`` with abbreviated ends expanded: ``'123-9'`` -> ``('123', '129')``; ``''`` if absent."""
-    s = fold(pages).strip()
-    if not s:
+    s = re.sub(r"^p{1,2}\.?\s*(?=\d)|^pages?\s+", "", fold(pages).strip())
+    if not s or _MONTHS.search(s) or re.match(r"^(?:[a-z]{2,}(?![a-z]*\d)|[a-z]\s*-)", s):
+        # "08-Aug" (a spreadsheet date), "Suppl-41", "t-51": no usable start page
         return "", ""
     m = _PAGES.match(s)
     if m:
         p1, a, p2, b = m.groups()
         if len(b) < len(a) and not p2:
             b = a[: len(a) - len(b)] + b
-        return (p1 + a).lstrip("0") or "0", (p2 + b).lstrip("0") or "0"
+        return p1 + (a.lstrip("0") or "0"), (p2 or p1) + (b.lstrip("0") or "0")
     m = _FIRST_NUM.search(s)
     if not m:
         return "", ""
@@ -194,7 +200,7 @@ def normalize_journal(journal: object) -> str:
     if not s:
         return ""
     s = re.sub(r"\([^)]*\)\s*$", "", s)
-    s = re.split(r" : |;", s)[0]
+    s = re.split(r"\s*:\s|;", s)[0]
     words = [w for w in squash(s).split() if w not in JOURNAL_STOP]
     return " ".join(words)
 
@@ -226,6 +232,7 @@ def journals_compatible(a: str, b: str) -> bool:
 
 
 _CONF = re.compile(r"\b(?:conference|congress|proceedings?|symposium|workshop|meeting|abstracts?)\b|\bconf\b")
+_CONF_VENUE = re.compile(r"\b(?:conference|congress|symposium|workshop|meeting)\b|\bconf\b")
 _THESIS = re.compile(r"\b(?:thesis|dissertation|doctoral|phd|masters)\b")
 _BOOK = re.compile(r"\b(?:book|chapter|incollection|inbook)\b")
 
@@ -247,7 +254,7 @@ def publication_kind(pub_type: object, journal: object = "", title: object = "")
         return "conference"
     if _BOOK.search(t):
         return "book"
-    if _CONF.search(j) and "journal" not in j:
+    if _CONF_VENUE.search(j) and "journal" not in j:
         return "conference"
     if "article" in t or "journal" in t:
         return "article"

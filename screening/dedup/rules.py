@@ -26,6 +26,7 @@ def evidence(p: PairScores) -> np.ndarray:
     e += p.start == AGREE
     e -= 2 * ((p.start == CONFLICT) & ~p.pages_disjoint)
     e += p.journal == AGREE
+    e -= p.journal == CONFLICT
     e += 2 * (p.abstract >= 0.9) - ((p.abstract >= 0) & (p.abstract < 0.5))
     return e
 
@@ -44,7 +45,16 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     e = evidence(p)
     doi_eq = p.doi == AGREE
     veto = vetoes(p)
-    auto = ~veto & (((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4)))
+    # journal names that are not abbreviations of each other (a journal-club commentary reusing the title,
+    # a translated journal name) need the pages or the DOI to agree
+    # (conference venues are named too freely for this)
+    veto |= (p.journal == CONFLICT) & (p.start != AGREE) & ~doi_eq & (p.abstract < 0.9) & ~p.both_conference
+    # same year, volume and start page: the citation itself corroborates a translated or annotated title
+    citation = (p.year_gap == 0) & (p.volume == AGREE) & (p.start == AGREE)
+    auto = ~veto & (
+        ((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4))
+        | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9))
+    )
     queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)))
     code = np.where(auto, 2, np.where(queued, 1, 0)).astype(np.int8)
     score = 0.6 * t + 0.4 * np.clip((e + 2) / 10.0, 0.0, 1.0)

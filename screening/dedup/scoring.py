@@ -32,6 +32,7 @@ class PairScores:
     doi: np.ndarray
     abstract: np.ndarray
     kind_conflict: np.ndarray
+    both_conference: np.ndarray
     pages_disjoint: np.ndarray
     title_numbers: np.ndarray
 
@@ -86,6 +87,17 @@ def _pages_disjoint(feats: Features, i: np.ndarray, j: np.ndarray, start: np.nda
     return out
 
 
+def _numbers_conflict(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """CONFLICT when each title has a number the other lacks ("phase 2" vs "phase 3", "part 1" vs "part 2");
+    a number present on one side only (a truncated title) is no conflict."""
+    out = _exact(feats.title_numbers, i, j)
+    for k in np.flatnonzero(out == CONFLICT):
+        a, b = set(feats.title_numbers[i[k]].split()), set(feats.title_numbers[j[k]].split())
+        if not (a - b and b - a):
+            out[k] = AGREE
+    return out
+
+
 def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     """Compare every candidate pair ``(i[k], j[k])`` field by field."""
     ti, tj = _pick(feats.title, i), _pick(feats.title, j)
@@ -120,12 +132,13 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         sel = np.flatnonzero(both)
         abstract[sel] = _ratio([bi[k] for k in sel], [bj[k] for k in sel])
 
-    start = _exact(feats.page_start, i, j)
+    start = _exact(feats.page_key, i, j)
     return PairScores(
         i=i, j=j, title=title, authors=authors, first_author=first_author, year_gap=year_gap,
         journal=journal, volume=_exact(feats.volume, i, j), issue=_exact(feats.issue, i, j),
         start=start, end=_exact(feats.page_end, i, j), doi=_exact(feats.doi, i, j),
         abstract=abstract, kind_conflict=_kind_conflict(feats.kind, i, j),
+        both_conference=(feats.kind[i] == "conference") & (feats.kind[j] == "conference"),
         pages_disjoint=_pages_disjoint(feats, i, j, start),
-        title_numbers=_exact(feats.title_numbers, i, j),
+        title_numbers=_numbers_conflict(feats, i, j),
     )

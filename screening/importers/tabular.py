@@ -28,8 +28,8 @@ from screening.importers.tabular_rows import Table, read_delimited, read_xls, re
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Tagged text formats other importers own: RIS, MEDLINE, WoS tagged, Ovid/ProQuest fields, XML, BibTeX.
-_TAGGED = re.compile(r"^(?:TY  - |PMID- |FN |VR |PT [A-Z]\b|ER\s*$|<\?xml|<xml|<records|<PubmedArticle|@\w+\s*[{(])",
-                     re.M)
+_TAGGED = re.compile(
+    r"^(?:TY  - |PMID- |FN |VR |PT [A-Z]\b|ER\s*$|<\?xml|<xml|<records|<PubmedArticle|@\w+\s*[{(])", re.M)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class ColumnInfo:
     sheet: str | None = None
 
 
-def resolve_mapping(headers: list[str], explicit: Mapping[str, str] | None, name: str) -> dict[str, list[int]]:
+def resolve_mapping(headers: list[str], explicit: Mapping[str, str] | None,
+                    name: str) -> dict[str, list[int]]:
     """The automatic mapping with ``explicit`` {field: header} laid over it.
 
     Raises `InputError` for a field that is not a record field or a header that is not in the file.
@@ -64,7 +65,8 @@ def resolve_mapping(headers: list[str], explicit: Mapping[str, str] | None, name
         elif norm_header(col_s) and norm.count(norm_header(col_s)) == 1:
             idx = norm.index(norm_header(col_s))
         else:
-            raise InputError(f"has no column {col_s!r} (mapped to {fld}); columns: {_list(headers)}", file=name)
+            raise InputError(f"has no column {col_s!r} (mapped to {fld}); columns: {_list(headers)}",
+                             file=name)
         for other in list(mapping):
             mapping[other] = [i for i in mapping[other] if i != idx]
             if not mapping[other]:
@@ -87,6 +89,11 @@ def _public_mapping(headers: list[str], mapping: Mapping[str, list[int]]) -> dic
     if "pages" not in out and "page_start" in mapping:
         out["pages"] = headers[mapping["page_start"][0]]
     return out
+
+
+def _maps_to(headers: list[str], mapping: Mapping[str, list[int]], fld: str, header: str) -> bool:
+    cols = mapping.get(fld) or []
+    return bool(cols) and norm_header(headers[cols[0]]) == header
 
 
 class _Tabular:
@@ -113,7 +120,9 @@ class _Tabular:
                 "table of records, pass a column mapping, e.g. --map title=COLUMN", file=source.name)
         vendor = vendor_of(table.headers, table.preamble, table.sample)
         mapper = RowMapper(table.headers, mapping, other_id_columns(table.headers),
-                           comma_keywords=vendor in ("Embase", "abstrackr"))
+                           comma_keywords=vendor in ("Embase", "abstrackr"),
+                           embase_source=vendor == "Embase" and _maps_to(table.headers, mapping, "journal",
+                                                                         "source"))
         for line, cells in table.rows:
             rec = mapper.record(line, cells)
             if rec is not None:
@@ -130,8 +139,9 @@ class _Tabular:
     def inspect(self, source: SourceFile, options: Mapping[str, Any] | None = None) -> ColumnInfo:
         """Headers, automatic mapping and header row of ``source`` (for the mapping dialog)."""
         table = self.table(source, options or {})
+        vendor = vendor_of(table.headers, table.preamble, table.sample)
         return ColumnInfo(list(table.headers), _public_mapping(table.headers, auto_map(table.headers)),
-                          table.header_row, vendor_of(table.headers, table.preamble, table.sample), table.sheet)
+                          table.header_row, vendor, table.sheet)
 
 
 def _text_head(source: SourceFile) -> str | None:
@@ -238,7 +248,7 @@ class XlsImporter(_Tabular):
         data = source.data
         if not data.startswith(_OLE):
             return 0.0
-        if "W\x00o\x00r\x00k\x00b\x00o\x00o\x00k\x00".encode("latin-1") in data[:1 << 20]:
+        if "W\x00o\x00r\x00k\x00b\x00o\x00o\x00k\x00".encode("latin-1") in data:
             return 0.95
         return 0.6 if source.suffix in self.suffixes else 0.1
 

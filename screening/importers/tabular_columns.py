@@ -57,7 +57,7 @@ GENERIC: dict[str, tuple[str, ...]] = {
     "url": _n("Link", "URL", "PDF Link", "Full Text Link", "External URL", "Source URLs",
               "primary_location.landing_page_url", "PLink", "Open URL Link"),
     "source_id": _n("EID", "UT", "Lens ID", "CENTRAL ID", "Covidence #", "key", "ID", "record_id",
-                    "Record Number", "Reference Id", "Accession Number", "Embase Accession ID", "UI",
+                    "Record Number", "Reference Id", "Accession Number", "Embase Accession ID", "PUI", "UI",
                     "(internal) id", "ORN"),
 }
 

@@ -19,12 +19,15 @@ from screening.importers.fields import (
 
 _AND = re.compile(r"\s+and\s+")
 _NULL = re.compile(r",\s*null\b", re.I)
-_INITIALS = re.compile(r"(?:[A-Z][a-z]?\.?[\s\-]*){1,4}")
+_PERSON = re.compile(r"(?:[A-Z][\w'\-]*\.?\s+){1,4}[A-Z][\w'\-]+")  # "R. L. Whistler", "Ada Lovelace"
+_KW_COMMA = re.compile(r",(?![^(]*\))")  # a comma outside parentheses
+_EMBASE_SOURCE = re.compile(r"^(?P<j>.+?) \((?P<y>\d{4})\)(?: (?P<v>[^:\s(]+)?(?::(?P<i>[^\s(]+))?)?"
+                            r"(?: \((?P<p>[^)]*)\))?")
 _SURNAME_INITIALS = re.compile(r"\S.* [A-Z][A-Z.\-]{0,7}")
 # "Aliev" + "Nigar" glued (SpringerLink) or "K." + "Lewis" (EndNote-derived): a name starts again.
 _GLUED = re.compile(r"(?<=[a-z.])(?=[A-Z][a-z])")
-_NOT_GLUED = frozenset({"mc", "mac", "de", "di", "da", "du", "la", "le", "van", "von", "vander", "fitz", "st.",
-                        "o'", "dr.", "prof."})
+_NOT_GLUED = frozenset({"mc", "mac", "de", "di", "da", "du", "la", "le", "van", "von", "vander", "fitz",
+                        "st.", "o'", "dr.", "prof."})
 
 
 def _unglue(value: str) -> list[str]:
@@ -46,7 +49,8 @@ def split_author_cell(value: str) -> list[str]:
 
     ";" (most vendors), " and " (BibTeX-style: "Last, F. and Last, F."), line breaks (Ovid Excel),
     "|" (OpenAlex), "," only when every piece is "Surname Initials" (Embase "Yang Z., Xu J.", PubMed
-    "Griffin DK, Larkin DM") or the pieces alternate surname / initials ("Achenbach, T. M., Rescorla, L.").
+    "Griffin DK, Larkin DM"), else the pieces are read as "Last, First" pairs ("Achenbach, T. M.,
+    Rescorla, L.").
     Names glued together without a separator (SpringerLink "Araz R. AlievNigar T. Ismayilova") are split
     where a new capitalised name starts.
     """
@@ -58,7 +62,8 @@ def split_author_cell(value: str) -> list[str]:
     flat = " ".join(v.split())
     if " and " in flat:
         pieces = _AND.split(flat)
-        if sum(1 for p in pieces if "," in p) * 2 >= len(pieces):
+        if (sum(1 for p in pieces if "," in p) * 2 >= len(pieces)
+                or all(_PERSON.fullmatch(p) for p in pieces)):
             return split_authors(pieces)
     if "\n" in v.strip():
         return split_authors(v.splitlines())
@@ -68,9 +73,9 @@ def split_author_cell(value: str) -> list[str]:
         pieces = [p.strip() for p in flat.split(",") if p.strip()]
         if len(pieces) > 1 and all(_SURNAME_INITIALS.fullmatch(p.rstrip(".")) for p in pieces):
             return split_authors(pieces)
-        if len(pieces) % 2 == 0 and all(_INITIALS.fullmatch(p) for p in pieces[1::2]):
-            return split_authors([f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2], strict=True)])
-        return split_authors([flat])
+        # "Last, First, Last, First" (APA-like lists): pair the pieces; an odd tail stays on its own.
+        pairs = [f"{a}, {b}" for a, b in zip(pieces[::2], pieces[1::2], strict=False)]
+        return split_authors(pairs + pieces[len(pairs) * 2:])
     return split_authors(_unglue(flat))
 
 
@@ -80,7 +85,9 @@ def split_keyword_cell(value: str, commas: bool) -> list[str]:
         return split_keywords(value, ";")
     if "|" in value:
         return split_keywords(value, "|")
-    return split_keywords(value, "," if commas else "")
+    if commas and "," in value:
+        return split_keywords(_KW_COMMA.split(value), "")
+    return split_keywords(value, "")
 
 
 def unique_headers(headers: Sequence[str]) -> list[str]:
@@ -101,13 +108,26 @@ class RowMapper:
     """Builds records from rows given {field: [column indices]} (first non-empty cell wins)."""
 
     def __init__(self, headers: Sequence[str], mapping: Mapping[str, list[int]],
-                 other_ids: Sequence[tuple[int, str]] = (), comma_keywords: bool = False) -> None:
+                 other_ids: Sequence[tuple[int, str]] = (), comma_keywords: bool = False,
+                 embase_source: bool = False) -> None:
         self.names = unique_headers(headers)
         self.width = len(headers)
         self.map = {k: list(v) for k, v in mapping.items()}
         self.other_ids = list(other_ids)
         self.comma_keywords = comma_keywords
         self.title_cols = set(self.map.get("title", ()))
+        self.embase_source = embase_source
+
+    def _split_source(self, rec: ParsedRecord) -> None:
+        """Embase "Source": "Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014"."""
+        m = _EMBASE_SOURCE.match(rec.journal)
+        if not m:
+            return
+        rec.journal = m.group("j").strip()
+        rec.volume = rec.volume or (m.group("v") or "")
+        rec.issue = rec.issue or (m.group("i") or "")
+        rec.pages = rec.pages or clean(m.group("p"))
+        rec.year = rec.year or parse_year(m.group("y"))
 
     def _first(self, cells: Sequence[str], fld: str) -> str:
         for i in self.map.get(fld, ()):
@@ -139,7 +159,7 @@ class RowMapper:
         raw = {self.names[i] if i < self.width else f"column {i + 1}": c.strip()
                for i, c in enumerate(cells) if c.strip()}
         other = {key: clean(cells[i]) for i, key in self.other_ids if i < len(cells) and cells[i].strip()}
-        return ParsedRecord(
+        rec = ParsedRecord(
             title=clean(f(cells, "title")),
             abstract=clean_abstract(f(cells, "abstract")),
             authors=split_author_cell(f(cells, "authors")),
@@ -159,3 +179,6 @@ class RowMapper:
             raw=raw,
             line=line,
         )
+        if self.embase_source and rec.journal:
+            self._split_source(rec)
+        return rec

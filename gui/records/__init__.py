@@ -1,0 +1,1 @@
+"""The records table: a lazy Qt model over SQL and its view."""

@@ -1,0 +1,75 @@
+"""The alliance criterion: does the record name its process variable "alliance"?
+
+Qualified names ("working alliance", "alliance thérapeutique", "Arbeitsbündnis") and alliance measures
+(WAI, CALPAS, HAq, VPPS) are met on their own. A bare "alliance" / "Allianz" / "alleanza" counts when
+the record is about therapy and does not name a cooperative group; "Arbeitsbeziehung" only in a
+therapy context. Organisations ("Alliance for Clinical Trials in Oncology", "strategic alliance",
+alliances between hospitals) are exclude evidence, never the alliance.
+"""
+
+from __future__ import annotations
+
+from screening.criteria.evidence import (EXCLUDE, INCLUDE, MET, NOT_MET, UNCLEAR, CriterionResult,
+                                         RecordText, Span, TermSet, is_title_case, overlaps, with_polarity)
+
+ORG, ORG_PROPER = "alliance_organisational", "alliance_organisational_proper"
+HITS = ("alliance_measures", "alliance_qualified", "alliance_contextual", "alliance_bare", "alliance_related")
+
+
+class Alliance:
+    """Compiled term lists of the alliance criterion."""
+
+    def __init__(self, terms: dict[str, tuple[str, ...]]) -> None:
+        self.org = TermSet({ORG: terms[ORG]})
+        self.org_proper = TermSet({ORG_PROPER: terms[ORG_PROPER]})
+        self.hits = TermSet({k: terms[k] for k in HITS})
+        self.therapy = TermSet({"therapy_context": terms["therapy_context"]})
+        self.org_context = TermSet({"organisation_context": terms["organisation_context"]})
+
+    def _organisational(self, record: RecordText) -> list[Span]:
+        spans = [s for v in self.org.spans(record, EXCLUDE).values() for s in v]
+        for fname, text in record.fields():
+            if fname == "title" and is_title_case(text):
+                continue  # capitals say nothing in a Title Case Heading
+            spans += [Span(s, e, text[s:e], fname, EXCLUDE) for _, s, e in self.org_proper.finditer(text)]
+        return spans
+
+    def assess(self, record: RecordText, therapy_context: bool | None = None) -> CriterionResult:
+        org = self._organisational(record)
+        found = self.hits.spans(record, INCLUDE)
+        kept = {k: [s for s in v if not overlaps(s, org)] for k, v in found.items()}
+        org_words = [s for v in found.values() for s in v if overlaps(s, org)]
+        strong = kept.get("alliance_measures", []) + kept.get("alliance_qualified", [])
+        if therapy_context is None:
+            therapy_context = any(True for _ in self._first(self.therapy, record))
+        org_named = any(True for _ in self._first(self.org_context, record))
+        contextual = kept.get("alliance_contextual", []) if therapy_context else []
+        bare = kept.get("alliance_bare", [])
+        related = kept.get("alliance_related", [])
+        exclude_ev = with_polarity(org_words, EXCLUDE) or org
+        if strong or contextual:
+            ev = strong + contextual + (bare if therapy_context and not org_named else [])
+            return CriterionResult(MET, ev, "names the alliance or an alliance measure")
+        if bare and therapy_context and not org_named:
+            return CriterionResult(MET, bare, "names the alliance in a therapy context")
+        if bare and org_named:
+            return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR,
+                                   with_polarity(bare, EXCLUDE) + exclude_ev,
+                                   "'alliance' names a cooperative group or organisation")
+        if bare:
+            return CriterionResult(UNCLEAR, bare, "'alliance' without a therapy context")
+        if related:
+            return CriterionResult(UNCLEAR, related, "a related term (therapeutic relationship), not the alliance")
+        if org_words:
+            return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR, exclude_ev,
+                                   "'alliance' only names an organisation")
+        if record.has_abstract:
+            return CriterionResult(NOT_MET, [], "no alliance term in title, abstract or keywords")
+        return CriterionResult(UNCLEAR, [], "no abstract; no alliance term in the title")
+
+    @staticmethod
+    def _first(terms: TermSet, record: RecordText):  # noqa: ANN205 - a small generator
+        for _, text in record.fields():
+            for hit in terms.finditer(text):
+                yield hit
+                return

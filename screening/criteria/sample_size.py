@@ -1,0 +1,156 @@
+"""The sample-size criterion: how many participants (clients, patients, couples x 2) the study has.
+
+Counts are read before a counted noun ("twenty-four adult outpatients", "N = 45 patients"), after
+"N =" / "n =" and after "a sample of". Sessions, sites, studies and items are never the sample;
+therapists are not the client sample. When several counts appear, the largest participant count that
+was not a screening count is the sample ("Of 300 patients screened, 120 ..." -> 120).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from screening.criteria.evidence import (EXCLUDE, INCLUDE, MET, NOT_MET, UNCLEAR, CriterionResult,
+                                         RecordText, Span, TermSet)
+from screening.criteria.numbers import DIGITS, number_at, parse_digits, word_number
+
+PARTICIPANT, COUPLE, THERAPIST, OTHER = "participants", "couples", "therapists", "non_participants"
+NOUN_LISTS = (COUPLE, THERAPIST, OTHER, PARTICIPANT)
+
+_TOKEN = re.compile(DIGITS + r"|[^\W\d_]+(?:[\-\u2010\u2011'\u2019][^\W\d_]+)*|[^\w\s]")
+# Words that end the look-back from a noun to its number ("45 of the patients", "40 were women").
+_STOP = frozenset("""
+of from in at with by per among than for to on over under about only all each every both those these the
+were was are is had have been being became
+von aus bei mit pro je unter über der die den des dem waren sind wurden hatten
+de des du d la le les parmi avec par sur étaient sont ont
+di dei degli delle tra fra con per su erano sono hanno il lo la gli le
+year years yrs year-old years-old old jährige jährigen jahre jahren ans anni età percent prozent cent
+""".split())
+_N_EQ = re.compile(r"(?<![\w.])([Nn])\s*(?:=|:|\uff1d)\s*")
+_SAMPLE_OF = re.compile(
+    r"(?<!\w)(?:(?:total\s+)?sample(?:\s+size)?|Stichprobe(?:ngröße|numfang)?|Gesamtstichprobe|échantillon|"
+    r"campione)\s+(?:of|von|mit|aus|umfasste|comprised|included|consisted\s+of|de|d['\u2019]|di|"
+    r"includeva|comprenait)\s+(?:(?:insgesamt|total|totale)\s+)?", re.IGNORECASE)
+_LOOKBACK = 70
+_MAX_MODIFIERS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A number read from the text and what it counts."""
+
+    value: int
+    kind: str
+    field: str
+    start: int
+    end: int
+    upper_n: bool = False
+    screened: bool = False
+
+    @property
+    def people(self) -> int:
+        return self.value * 2 if self.kind == COUPLE else self.value
+
+
+def _count_before(text: str, noun_start: int) -> tuple[int, int] | None:
+    """The count in front of a noun (allowing a few modifier words): (value, start) or None."""
+    lo = max(0, noun_start - _LOOKBACK)
+    window = text[lo:noun_start]
+    toks = list(_TOKEN.finditer(window))
+    i, skipped = len(toks) - 1, 0
+    while i >= 0:
+        tok = toks[i].group()
+        if tok[0].isdigit():
+            value = parse_digits(tok)
+            return (value, lo + toks[i].start()) if value is not None else None
+        if tok in "-\u2010\u2011":
+            i -= 1
+            continue
+        if not tok[0].isalpha():
+            return None
+        # the longest run of number words ending here ("one hundred and twenty", "vingt et un")
+        j = i
+        while j > 0 and i - j < 5 and toks[j - 1].group()[0].isalpha() \
+                and window[toks[j - 1].end():toks[j].start()].isspace():
+            j -= 1
+        for k in range(j, i + 1):
+            value = word_number(window[toks[k].start():toks[i].end()])
+            if value is not None:
+                return value, lo + toks[k].start()
+        if tok.lower() in _STOP or skipped >= _MAX_MODIFIERS:
+            return None
+        skipped += 1
+        i -= 1
+    return None
+
+
+def _noun_after(nouns: dict[int, tuple[str, int]], text: str, pos: int) -> tuple[str, int] | None:
+    """The counted noun within three words after ``pos`` (no punctuation in between)."""
+    for _ in range(4):
+        m = re.match(r"\s*", text[pos:])
+        pos += m.end() if m else 0
+        if pos in nouns:
+            return nouns[pos]
+        w = re.match(r"[^\W\d_]+(?:[\-\u2010\u2011][^\W\d_]+)*", text[pos:])
+        if not w or w.group().lower() in _STOP:
+            return None
+        pos += w.end()
+    return None
+
+
+class SampleSize:
+    """Compiled term lists of the sample-size criterion."""
+
+    def __init__(self, terms: dict[str, tuple[str, ...]], min_participants: int) -> None:
+        self.min = min_participants
+        self.nouns = TermSet({k: terms[k] for k in NOUN_LISTS})
+        self.screened = TermSet({"screened": terms["screened"]})
+        self.single = TermSet({"single_case": terms["single_case"]})
+
+    def counts(self, fname: str, text: str) -> list[Count]:
+        """Every count in one field."""
+        nouns = {s: (name, e) for name, s, e in self.nouns.finditer(text)}
+        out: list[Count] = []
+        for regex, is_n in ((_N_EQ, True), (_SAMPLE_OF, False)):
+            for m in regex.finditer(text):
+                got = number_at(text, m.end())
+                if got is None:
+                    continue
+                value, end = got
+                noun = _noun_after(nouns, text, end)
+                stop = noun[1] if noun else end
+                out.append(Count(value, noun[0] if noun else PARTICIPANT, fname, m.start(), stop,
+                                 upper_n=is_n and m.group(1) == "N", screened=self._screened(text, stop)))
+        for start, (kind, end) in nouns.items():
+            got = _count_before(text, start)
+            if got is not None:
+                out.append(Count(got[0], kind, fname, got[1], end, screened=self._screened(text, end)))
+        return out
+
+    def _screened(self, text: str, end: int) -> bool:
+        tail = text[end:end + 40]
+        return any(s <= 12 for _, s, _e in self.screened.finditer(tail))
+
+    def assess(self, record: RecordText) -> CriterionResult:
+        counts = [c for fname, text in record.fields() for c in self.counts(fname, text)]
+        people = [c for c in counts if c.kind in (PARTICIPANT, COUPLE) and not c.screened]
+        single = [s for spans in self.single.spans(record, EXCLUDE).values() for s in spans]
+        best = max(people, key=lambda c: (c.upper_n, c.people), default=None)
+        if best is not None:
+            ok = best.people >= self.min
+            text = getattr(record, best.field)
+            span = Span(best.start, best.end, text[best.start:best.end], best.field, INCLUDE if ok else EXCLUDE)
+            evidence = [span] + ([] if ok else single)
+            return CriterionResult(MET if ok else NOT_MET, evidence,
+                                   f"n = {best.people}" + ("" if ok else f" (fewer than {self.min})"),
+                                   {"n": best.people})
+        if single:
+            return CriterionResult(NOT_MET, single, "single-case study", {"n": 1})
+        therapists = [c for c in counts if c.kind == THERAPIST]
+        if therapists:
+            ev = [Span(c.start, c.end, getattr(record, c.field)[c.start:c.end], c.field, INCLUDE)
+                  for c in therapists]
+            return CriterionResult(UNCLEAR, ev, "only the number of therapists is given", {"n": None})
+        return CriterionResult(UNCLEAR, [], "no participant count", {"n": None})

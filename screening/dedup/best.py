@@ -1,0 +1,92 @@
+"""The best value of each field across the records of one duplicate group."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from screening.dedup.features import FIELDS, get_field
+from screening.dedup.normalize import expand_pages, normalize_doi, normalize_title, split_authors
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    s = str(value).strip()
+    return "" if s.lower() in {"nan", "none"} else s
+
+
+def _caps_penalty(s: str) -> int:
+    letters = [c for c in s if c.isalpha()]
+    return 1 if len(letters) > 3 and all(c.isupper() for c in letters) else 0
+
+
+def _best_title(values: list[str]) -> str:
+    def key(s: str) -> tuple[int, int, int, int]:
+        bracketed = s.startswith("[") or s.rstrip(". ").endswith("]")
+        return (_caps_penalty(s), int(bracketed), -len(normalize_title(s)), -len(s))
+    return min(values, key=key) if values else ""
+
+
+def _best_journal(values: list[str]) -> str:
+    # unabbreviated = most letters per word and no abbreviation dots; avoid ALL-CAPS
+    def key(s: str) -> tuple[int, int, float]:
+        words = s.split()
+        return (_caps_penalty(s), s.count("."), -sum(map(len, words)) / max(len(words), 1) - len(s) / 100)
+    return min(values, key=key) if values else ""
+
+
+def _most_common(values: list[Any]) -> Any:
+    return Counter(values).most_common(1)[0][0] if values else None
+
+
+def _best_pages(values: list[str]) -> str:
+    best, best_key = "", (-1, 0)
+    for v in values:
+        start, end = expand_pages(v)
+        if not start:
+            continue
+        key = (int(bool(end)), -len(v))
+        if key > best_key:
+            best, best_key = (f"{start}-{end}" if end and end != start else start), key
+    return best
+
+
+def _best_authors(values: list[Any]) -> list[str]:
+    lists = [split_authors(v) for v in values]
+    lists = [a for a in lists if a]
+    if not lists:
+        return []
+    return max(lists, key=lambda a: (len(a), -sum(_caps_penalty(x) for x in a), sum(len(x) for x in a)))
+
+
+def best_record(records: Sequence[Any]) -> dict[str, Any]:
+    """Merge a group into one record: a title that is not ALL-CAPS or bracketed, the unabbreviated
+    journal, the fullest author list, the full page range, any DOI, the longest abstract and the most
+    common year/volume/issue/type. ``merged_ids`` lists the ids of the group."""
+    if not records:
+        return {}
+    col = {f: [get_field(r, f) for r in records] for f in FIELDS}
+    texts = {f: [s for s in (_text(v) for v in col[f]) if s] for f in FIELDS if f != "authors"}
+    years = []
+    for v in col["year"]:
+        try:
+            years.append(int(float(str(v))))
+        except (TypeError, ValueError):
+            continue
+    dois = [d for d in (normalize_doi(v) for v in col["doi"]) if d]
+    return {
+        "id": col["id"][0],
+        "merged_ids": list(col["id"]),
+        "title": _best_title(texts["title"]),
+        "authors": _best_authors(col["authors"]),
+        "year": _most_common(years),
+        "journal": _best_journal(texts["journal"]),
+        "volume": _most_common(texts["volume"]) or "",
+        "issue": _most_common(texts["issue"]) or "",
+        "pages": _best_pages(texts["pages"]),
+        "doi": _most_common(dois) or "",
+        "abstract": max(texts["abstract"], key=len) if texts["abstract"] else "",
+        "pub_type": _most_common(texts["pub_type"]) or "",
+    }

@@ -1,0 +1,128 @@
+"""Accuracy of a dedup result against gold duplicate groups, and loaders for the labelled benchmark sets.
+
+Pairwise metrics: every unordered pair of records inside one gold group is a *gold pair*; every pair inside
+one predicted automatic group is a *predicted pair*.
+
+* auto precision = |predicted ∩ gold| / |predicted| (1.0 when nothing was merged)
+* auto recall = |predicted ∩ gold| / |gold|
+* auto+queued recall: a reviewer accepts every queued candidate that is a gold pair and rejects the rest;
+  the records are regrouped as the connected components of the automatic groups plus the accepted pairs;
+  the recall is the share of gold pairs that end up in one component.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+RATHBONE_SETS = ("stroke", "respiratory", "cytology_screening", "haematology")
+DUPLICATES_DIR = Path("labeled_duplicates")
+
+
+def group_pairs(groups: Iterable[Sequence[Any]]) -> set[tuple[str, str]]:
+    """All unordered pairs inside each group, as sorted string tuples."""
+    out: set[tuple[str, str]] = set()
+    for g in groups:
+        for a, b in combinations(sorted(map(str, g)), 2):
+            out.add((a, b))
+    return out
+
+
+def _components(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[find(a)] = find(b)
+    return {x: find(x) for x in list(parent)}
+
+
+def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[str, float]:
+    """Pairwise auto precision/recall and auto+queued recall of a ``DedupResult`` (see module doc)."""
+    gold = group_pairs(gold_groups)
+    pred = group_pairs(result.groups)
+    tp = len(pred & gold)
+    accepted = [tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates]
+    accepted = [p for p in accepted if p in gold]
+    comp = _components(list(pred) + accepted)
+    covered = sum(1 for a, b in gold if a in comp and comp[a] == comp.get(b))
+    return {
+        "gold_pairs": len(gold),
+        "auto_pairs": len(pred),
+        "false_pairs": len(pred) - tp,
+        "auto_precision": tp / len(pred) if pred else 1.0,
+        "auto_recall": tp / len(gold) if gold else 1.0,
+        "queued_recall": covered / len(gold) if gold else 1.0,
+        "queued": len(result.candidates),
+    }
+
+
+def _clean(value: Any) -> str:
+    return "" if pd.isna(value) else str(value)
+
+
+def load_rathbone(corpus: Path, name: str) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """Records (as dedup input dicts) and gold groups of one Rathbone set (BibTeX-style CSV columns)."""
+    base = corpus / DUPLICATES_DIR / f"rathbone_{name}"
+    return load_bibtex_csv(Path(f"{base}__records_pre_merged.csv"), Path(f"{base}__merged_record_ids.csv"))
+
+
+def load_bibtex_csv(records_csv: Path, groups_csv: Path) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """Records from a bib-dedupe style ``records_pre_merged.csv`` and gold groups from ``merged_record_ids``."""
+    df = pd.read_csv(records_csv, dtype=str, keep_default_na=False)
+    records = [bibtex_row_to_record(row) for row in df.to_dict("records")]
+    gold = [str(g).split(";") for g in pd.read_csv(groups_csv)["merged_ids"]]
+    return records, gold
+
+
+def bibtex_row_to_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A BibTeX-field dict (ID, author "A and B", number, ENTRYTYPE, booktitle...) as dedup input."""
+    def g(key: str) -> str:
+        return _clean(row.get(key, ""))
+    return {
+        "id": g("ID"), "title": g("title"), "authors": g("author"), "year": g("year"),
+        "journal": g("journal") or g("booktitle"), "volume": g("volume"), "issue": g("number") or g("issue"),
+        "pages": g("pages"), "doi": g("doi"), "abstract": g("abstract"), "pub_type": g("ENTRYTYPE"),
+    }
+
+
+def load_asysd(corpus: Path) -> pd.DataFrame:
+    """The ASySD labelled set (cp1252) with an ``id`` column; labels in ``label`` and ``source``."""
+    df = pd.read_csv(corpus / DUPLICATES_DIR / "asysd__labelled_test_set.csv", encoding="cp1252", dtype=str,
+                     keep_default_na=False)
+    df["id"] = df["record_id"]
+    return df
+
+
+def asysd_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """ASySD rows as dedup input (its authors are EndNote runs such as ``Adeli K.Lewis G. F.``)."""
+    return [
+        {"id": r["id"], "title": r["title"], "authors": r["author"], "year": r["year"], "journal": r["journal"],
+         "volume": r["volume"], "issue": r["number"], "pages": r["pages"], "doi": r["doi"],
+         "abstract": r["abstract"], "pub_type": ""}
+        for r in df.to_dict("records")
+    ]
+
+
+def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
+    """ASySD has no group ids, only kept/removed labels. Proxies: *recall* = share of records labelled
+    ``Duplicate_in_trash`` that land in an automatic group; *false merges* = automatic groups holding
+    two or more ``In_database`` (kept) records, i.e. two records the curators kept apart."""
+    label = dict(zip(df["id"], df["label"], strict=True))
+    grouped = {str(m) for g in result.groups for m in g}
+    trash = [i for i, lab in label.items() if lab == "Duplicate_in_trash"]
+    bad = sum(1 for g in result.groups if sum(label[str(m)] == "In_database" for m in g) > 1)
+    return {
+        "records": len(df), "trash": len(trash), "groups": len(result.groups),
+        "trash_recall": sum(t in grouped for t in trash) / len(trash), "groups_with_2_kept": bad,
+        "queued": len(result.candidates),
+    }
