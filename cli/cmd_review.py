@@ -8,8 +8,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from cli.base import (Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name,
-                      table)
+from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table
 from db.engine import create_review, display_name
 from db.errors import InputError
 from db.models import ImportBatch, Record

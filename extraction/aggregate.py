@@ -8,10 +8,11 @@ with the unit-weighted composite of the k outcome measures,
 
     r_agg = Σ r_i / sqrt(k + k(k − 1)ρ),
 
-which is the mean r divided by sqrt(1/k + (k − 1)ρ/k). This is what R's ``MAc::agg(id, r, n,
-cor = .50)`` documents (Del Re & Hoyt; "Hunter and Schmidt's (2004) approach ... chapter 10") and
-what the alliance meta-analysis reports. n is the mean of the rows' n, rounded half up to a whole
-number (MAc keeps the unrounded mean; a whole N is what a sample has). var_z = 1/(n − 3).
+which is the mean r divided by sqrt(1/k + (k − 1)ρ/k) (the same scalar composite formula psychmeta's
+``composite_r_scalar`` documents). This is the method R's ``MAc::agg(id, r, n, cor = .50)``
+documents ("Hunter and Schmidt's (2004) approach ... chapter 10"), which the alliance meta-analysis
+used. n is the mean of the rows' n, rounded half up to a whole number (a sample has a whole number
+of participants; whether MAc itself rounds was not verified against its source). var_z = 1/(n − 3).
 The composite exceeds |1| when the assumed ρ is too low for the observed correlations (the implied
 correlation matrix is impossible); that is refused with a message.
 
@@ -90,10 +91,11 @@ def aggregate(df: pd.DataFrame, id_col: str, r_col: str, n_col: str, rho: float 
               source: str | None = None) -> pd.DataFrame:
     """Reduce ``df`` to one correlation per sample (``id_col``), or per sample and ``by`` level(s).
 
-    Returns a DataFrame with columns ``id`` and the ``by`` columns (as text), then ``r``, ``n`` (whole), ``k`` (rows
-    aggregated), ``z`` and ``var_z``, one row per group in order of first appearance. Cells may be
-    numbers or text ("0.3"). Bad values raise `InputError` naming ``source``, the column and
-    the line (row position + 2: line 1 is the header, as in the CSV or Excel sheet).
+    Returns a DataFrame with columns ``id`` and the ``by`` columns (as text), then ``r``, ``n``
+    (whole), ``k`` (rows aggregated), ``z`` and ``var_z``, one row per group in order of first
+    appearance. Cells may be numbers or text ("0.3"). Bad values raise `InputError` naming
+    ``source``, the column and the line (row position + 2: line 1 is the header, as in the CSV or
+    Excel sheet).
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
     for col in [id_col, r_col, n_col, *by_cols]:

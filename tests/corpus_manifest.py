@@ -29,7 +29,8 @@ class CorpusFile:
     @property
     def is_fixture(self) -> bool:
         """A hand-made or edited parser fixture, not a real database export (may lack titles/years)."""
-        return "hand-made" in self.vendor or "fixture" in self.notes or "fixture" in self.vendor
+        return ("hand-made" in self.vendor or "fixture" in self.notes or "fixture" in self.vendor
+                or "JabRef test" in self.vendor)
 
     @property
     def is_export(self) -> bool:

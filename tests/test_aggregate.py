@@ -52,7 +52,8 @@ def test_single_effect_passes_through_unchanged() -> None:
     (0.2, 0.8 / math.sqrt(4.2)),        # 3 + 6·.2 = 4.2
 ])
 def test_composite_depends_on_rho(rho: float, expected: float) -> None:
-    assert aggregate(_frame(ROWS), "study", "r", "n", rho=rho).iloc[0]["r"] == pytest.approx(expected, abs=TOL)
+    out = aggregate(_frame(ROWS), "study", "r", "n", rho=rho)
+    assert out.iloc[0]["r"] == pytest.approx(expected, abs=TOL)
 
 
 def test_mean_of_correlated_fisher_z_by_hand() -> None:

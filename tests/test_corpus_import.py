@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import CORPUS, corpus_or_skip
 from corpus_manifest import read_manifest
+
 from db.errors import InputError
 from screening.importers import SourceFile, detect, read_records
 
@@ -17,7 +17,23 @@ EMPTY_ABSTRACT_TAGS = {
     # PMID 30042925 has an empty "AB  - " line; its only text is "OAB - Publisher: Abstract available
     # from the publisher." The manifest counted the tag; MetaSift stores no abstract.
     "pubmed_medline/nbib__pmc_medlars.txt": 1,
+    # 33 abstract cells hold R's literal "NA"; the manifest counts "NA" as missing for the RIS files
+    # (CAB, AGRIS) but as an abstract here. MetaSift treats "NA" as missing everywhere.
+    "labeled_duplicates/asysd__labelled_test_set.csv": 33,
+    # the record's <AbstractText></AbstractText> is empty; the manifest counted the element
+    "pubmed_xml/jabref__MedlineImporterTestArticleNoISSN.xml": 1,
 }
+
+# Where the manifest's row count includes a line that is not a record, and why.
+NOT_RECORDS = {
+    # line 36 is the one-cell divider "citations that are not yet labeled by anyone" between abstrackr's
+    # labelled and unlabelled citations, not a citation
+    "crossvendor_baseline/_baseline_abstrackr.csv": 1,
+}
+
+# Files whose layout has no publication-year column at all.
+NO_YEAR_COLUMN = {"labeled_screening/srd__Cohen_2006_Antihistamines.csv",
+                  "crossvendor_baseline/_baseline_abstrackr.csv"}
 
 FILES = read_manifest(CORPUS) if CORPUS.is_dir() else []
 EXPORTS = [f for f in FILES if f.is_export]
@@ -36,7 +52,8 @@ def test_corpus_file_imports_with_manifest_count(entry):
     source = SourceFile(corpus / entry.path)
     det = detect(source)
     records = list(read_records(source, det.importer))
-    assert len(records) == entry.records, f"{entry.path}: read as {det.importer.name}"
+    expected_n = entry.records - NOT_RECORDS.get(entry.path, 0)
+    assert len(records) == expected_n, f"{entry.path}: read as {det.importer.name}"
     titled = [r for r in records if r.title]
     if not entry.is_fixture:  # hand-made/edited parser fixtures may have no title tag at all
         assert len(titled) >= 0.95 * len(records), "titles missing"
@@ -49,9 +66,10 @@ def test_corpus_file_imports_with_manifest_count(entry):
         assert not re.match(r"^[A-Z][A-Z0-9]  - ", r.abstract), "a RIS tag leaked into the abstract"
     if entry.no_abstract is not None:
         with_abstract = sum(1 for r in records if r.abstract)
+        # (a NOT_RECORDS line was counted by the manifest as a record without an abstract)
         expected = entry.records - entry.no_abstract - EMPTY_ABSTRACT_TAGS.get(entry.path, 0)
         assert with_abstract == expected
-    if not entry.is_fixture:
+    if not entry.is_fixture and entry.path not in NO_YEAR_COLUMN:
         assert sum(1 for r in records if r.year) >= 0.8 * len(records), "years missing"
 
 

@@ -11,8 +11,19 @@ from hypothesis import strategies as st
 
 from cli.app import main
 from db.errors import InputError
-from extraction.effect_sizes import (Conversion, convert, d_from_or, fisher_z, r_from_chi2, r_from_d,
-                                     r_from_f, r_from_p, r_from_t, r_from_z, var_z)
+from extraction.effect_sizes import (
+    Conversion,
+    convert,
+    d_from_or,
+    fisher_z,
+    r_from_chi2,
+    r_from_d,
+    r_from_f,
+    r_from_p,
+    r_from_t,
+    r_from_z,
+    var_z,
+)
 
 TOL = 1e-9
 

@@ -92,7 +92,7 @@ def test_source_db_override_and_preview(review):
     (b"", "is empty"),
     (b"   \n\n", "is empty"),
     (b"%PDF-1.4 binary", "not a format MetaSift recognises"),
-    (b"Dear colleague,\nplease find attached the search results.\nBest wishes\n", "not a format"),
+    (b"Dear colleague,\nplease find attached the search results.\nBest wishes\n", "export format"),
     (b"1.\nTY  - JOUR\nER  - \n\n2.\nTY  - JOUR\nER  - \n", "contains no records"),
 ])
 def test_bad_input_messages_name_the_file(sqlite_review, tmp_path, content, expected):

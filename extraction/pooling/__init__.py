@@ -4,11 +4,24 @@ The core works on arrays (analysis scale: Fisher z for correlations); `pool(ri=.
 correlations itself. No Qt here; plots use matplotlib's Agg backend (import `extraction.pooling.plots`).
 """
 
-from extraction.pooling.bias import (EggerTest, TrimFill, effect_vs, egger_test, fsn_orwin, fsn_rosenthal,
-                                     trim_and_fill)
+from extraction.pooling.bias import (
+    EggerTest,
+    TrimFill,
+    effect_vs,
+    egger_test,
+    fsn_orwin,
+    fsn_rosenthal,
+    trim_and_fill,
+)
 from extraction.pooling.estimators import METHODS, CoreFit, fit_core, generalised_q
-from extraction.pooling.moderators import (MetaRegression, SubgroupAnalysis, categorical_moderator,
-                                           continuous_moderator, meta_regression, moderator_table)
+from extraction.pooling.moderators import (
+    MetaRegression,
+    SubgroupAnalysis,
+    categorical_moderator,
+    continuous_moderator,
+    meta_regression,
+    moderator_table,
+)
 from extraction.pooling.results import Z975, PoolResult, fisher_z, pool, summarise
 from extraction.pooling.table import effect_sizes, pool_report, read_study_table
 

@@ -146,6 +146,7 @@ def trim_and_fill(yi: np.ndarray, vi: np.ndarray, method: str = "REML", estimato
     return TrimFill(k0, side, estimator, fill_y, fill_v, res)
 
 
-def effect_vs(yi: np.ndarray, vi: np.ndarray, x: np.ndarray, name: str, method: str = "REML") -> MetaRegression:
+def effect_vs(yi: np.ndarray, vi: np.ndarray, x: np.ndarray, name: str,
+              method: str = "REML") -> MetaRegression:
     """Relation of effect size to a study characteristic (e.g. sample size or year): meta-regression."""
     return continuous_moderator(yi, vi, x, name=name, method=method)

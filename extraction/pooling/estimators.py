@@ -70,7 +70,8 @@ def validate(yi: np.ndarray, vi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(f"effect size of study {bad[0] + 1} is not a finite number")
     bad = np.flatnonzero(~np.isfinite(v) | (v <= 0))
     if bad.size:
-        raise InputError(f"sampling variance of study {bad[0] + 1} must be a positive number (got {v[bad[0]]})")
+        raise InputError(f"sampling variance of study {bad[0] + 1} must be a positive number "
+                         f"(got {v[bad[0]]})")
     return y, v
 
 
@@ -153,7 +154,7 @@ def fit_core(yi: np.ndarray, vi: np.ndarray, X: np.ndarray | None = None, method
     """Fit ``yi ~ X`` with sampling variances ``vi`` and a common tau² (metafor's ``rma.uni``).
 
     X defaults to an intercept column. ``tau2`` fixes tau² (skips estimation). Needs k > p;
-    a singular design raises InputError.
+    a singular design raises InputError. With k == p (e.g. one study) tau² is 0.
     """
     method = normalise_method(method)
     y, v = validate(yi, vi)
@@ -165,7 +166,7 @@ def fit_core(yi: np.ndarray, vi: np.ndarray, X: np.ndarray | None = None, method
     iterations, converged = 0, True
     if tau2 is not None:
         t2, se_t2 = float(tau2), float("nan")
-    elif method == "FE":
+    elif method == "FE" or k <= p:  # no residual df: nothing to estimate tau² from
         t2, se_t2 = 0.0, float("nan")
     elif method == "DL":
         t2, se_t2 = _dl(y, v, X)

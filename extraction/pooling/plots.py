@@ -69,8 +69,11 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
     # Row layout, top to bottom: (kind, payload)
     rows: list[tuple[str, object]] = []
     if groups is not None:
-        g = np.array(["(missing)" if (x is None or (isinstance(x, float) and math.isnan(x)) or str(x).strip() == "")
-                      else str(x).strip() for x in groups], dtype=object)
+        def level(x: object) -> str:
+            missing = x is None or (isinstance(x, float) and math.isnan(x)) or str(x).strip() == ""
+            return "(missing)" if missing else str(x).strip()
+
+        g = np.array([level(x) for x in groups], dtype=object)
         for lev in sorted(set(g)):
             idx = np.flatnonzero(g == lev)
             rows.append(("header", lev))

@@ -30,7 +30,8 @@ def fisher_z(ri: np.ndarray, ni: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(f"{r.size} correlations but {n.size} sample sizes")
     bad = np.flatnonzero(~np.isfinite(r) | (np.abs(r) >= 1))
     if bad.size:
-        raise InputError(f"correlation of study {bad[0] + 1} must lie strictly between -1 and 1 (got {r[bad[0]]})")
+        raise InputError(f"correlation of study {bad[0] + 1} must lie strictly between -1 and 1 "
+                         f"(got {r[bad[0]]})")
     bad = np.flatnonzero(~np.isfinite(n) | (n <= 3))
     if bad.size:
         raise InputError(f"sample size of study {bad[0] + 1} must be greater than 3 (got {n[bad[0]]})")
@@ -125,7 +126,8 @@ def summarise(core: CoreFit, vi: np.ndarray, back_transform: bool = True) -> Poo
 
 
 def pool(yi: np.ndarray | None = None, vi: np.ndarray | None = None, *, ri: np.ndarray | None = None,
-         ni: np.ndarray | None = None, method: str = "REML", back_transform: bool | None = None) -> PoolResult:
+         ni: np.ndarray | None = None, method: str = "REML",
+         back_transform: bool | None = None) -> PoolResult:
     """Pool effect sizes: give ``yi`` and ``vi`` (analysis scale) or ``ri`` and ``ni`` (converted to Fisher
     z). ``back_transform`` (tanh to r) defaults to True for ri/ni input and for yi/vi input alike,
     because MetaSift pools correlations; pass False for other outcomes (e.g. log risk ratios)."""

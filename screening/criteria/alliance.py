@@ -9,9 +9,24 @@ alliances between hospitals) are exclude evidence, never the alliance.
 
 from __future__ import annotations
 
-from screening.criteria.evidence import (EXCLUDE, INCLUDE, MET, NOT_MET, UNCLEAR, CriterionResult,
-                                         RecordText, Span, TermSet, is_title_case, overlaps, with_polarity)
+import re
 
+from screening.criteria.evidence import (
+    EXCLUDE,
+    INCLUDE,
+    MET,
+    NOT_MET,
+    UNCLEAR,
+    CriterionResult,
+    RecordText,
+    Span,
+    TermSet,
+    is_title_case,
+    overlaps,
+    with_polarity,
+)
+
+_ALLIANCE_WORD = re.compile(r"allian|alleanz", re.IGNORECASE)
 ORG, ORG_PROPER = "alliance_organisational", "alliance_organisational_proper"
 HITS = ("alliance_measures", "alliance_qualified", "alliance_contextual", "alliance_bare", "alliance_related")
 
@@ -35,18 +50,19 @@ class Alliance:
         return spans
 
     def assess(self, record: RecordText, therapy_context: bool | None = None) -> CriterionResult:
-        org = self._organisational(record)
         found = self.hits.spans(record, INCLUDE)
+        # organisations only matter where the record uses an alliance word at all
+        org = self._organisational(record) if found or _ALLIANCE_WORD.search(
+            f"{record.title} {record.abstract} {record.keywords}") else []
         kept = {k: [s for s in v if not overlaps(s, org)] for k, v in found.items()}
         org_words = [s for v in found.values() for s in v if overlaps(s, org)]
         strong = kept.get("alliance_measures", []) + kept.get("alliance_qualified", [])
         if therapy_context is None:
-            therapy_context = any(True for _ in self._first(self.therapy, record))
-        org_named = any(True for _ in self._first(self.org_context, record))
+            therapy_context = self.therapy.any(record)
+        org_named = self.org_context.any(record)
         contextual = kept.get("alliance_contextual", []) if therapy_context else []
         bare = kept.get("alliance_bare", [])
         related = kept.get("alliance_related", [])
-        exclude_ev = with_polarity(org_words, EXCLUDE) or org
         if strong or contextual:
             ev = strong + contextual + (bare if therapy_context and not org_named else [])
             return CriterionResult(MET, ev, "names the alliance or an alliance measure")
@@ -54,22 +70,17 @@ class Alliance:
             return CriterionResult(MET, bare, "names the alliance in a therapy context")
         if bare and org_named:
             return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR,
-                                   with_polarity(bare, EXCLUDE) + exclude_ev,
+                                   with_polarity(bare, EXCLUDE) + org,
                                    "'alliance' names a cooperative group or organisation")
         if bare:
             return CriterionResult(UNCLEAR, bare, "'alliance' without a therapy context")
         if related:
-            return CriterionResult(UNCLEAR, related, "a related term (therapeutic relationship), not the alliance")
+            return CriterionResult(UNCLEAR, related, "a related term (therapeutic relationship), "
+                                   "not the alliance by name")
         if org_words:
-            return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR, exclude_ev,
+            return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR,
+                                   org,
                                    "'alliance' only names an organisation")
         if record.has_abstract:
             return CriterionResult(NOT_MET, [], "no alliance term in title, abstract or keywords")
         return CriterionResult(UNCLEAR, [], "no abstract; no alliance term in the title")
-
-    @staticmethod
-    def _first(terms: TermSet, record: RecordText):  # noqa: ANN205 - a small generator
-        for _, text in record.fields():
-            for hit in terms.finditer(text):
-                yield hit
-                return

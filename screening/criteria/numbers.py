@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 # A whole number in digits: thousands separated by comma, dot, space or narrow no-break space
 # (first group without a leading zero, so "0.450" is not 450), or plain digits with an optional
@@ -173,6 +173,7 @@ def _tables() -> tuple[tuple[Callable[[str], str], dict[str, int]], ...]:
     return ((_norm_en, _english()), (_norm_de, _german()), (_norm_fr, _french()), (_norm_it, _italian()))
 
 
+@lru_cache(maxsize=8192)
 def word_number(words: str) -> int | None:
     """The number a phrase of number words spells in one of the four languages, or None."""
     if not words or len(words) > 60:

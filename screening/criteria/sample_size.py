@@ -11,8 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from screening.criteria.evidence import (EXCLUDE, INCLUDE, MET, NOT_MET, UNCLEAR, CriterionResult,
-                                         RecordText, Span, TermSet)
+from screening.criteria.evidence import (
+    EXCLUDE,
+    INCLUDE,
+    MET,
+    NOT_MET,
+    UNCLEAR,
+    CriterionResult,
+    RecordText,
+    Span,
+    TermSet,
+)
 from screening.criteria.numbers import DIGITS, number_at, parse_digits, word_number
 
 PARTICIPANT, COUPLE, THERAPIST, OTHER = "participants", "couples", "therapists", "non_participants"
@@ -22,7 +31,9 @@ _TOKEN = re.compile(DIGITS + r"|[^\W\d_]+(?:[\-\u2010\u2011'\u2019][^\W\d_]+)*|[
 # Words that end the look-back from a noun to its number ("45 of the patients", "40 were women").
 _STOP = frozenset("""
 of from in at with by per among than for to on over under about only all each every both those these the
-were was are is had have been being became
+after before during within across who which that whom and or but as were was are is had have been being
+became completed rated
+nach vor während innerhalb welche und oder après avant pendant qui que et ou dopo prima durante che e o
 von aus bei mit pro je unter über der die den des dem waren sind wurden hatten
 de des du d la le les parmi avec par sur étaient sont ont
 di dei degli delle tra fra con per su erano sono hanno il lo la gli le
@@ -141,7 +152,8 @@ class SampleSize:
         if best is not None:
             ok = best.people >= self.min
             text = getattr(record, best.field)
-            span = Span(best.start, best.end, text[best.start:best.end], best.field, INCLUDE if ok else EXCLUDE)
+            span = Span(best.start, best.end, text[best.start:best.end], best.field,
+                        INCLUDE if ok else EXCLUDE)
             evidence = [span] + ([] if ok else single)
             return CriterionResult(MET if ok else NOT_MET, evidence,
                                    f"n = {best.people}" + ("" if ok else f" (fewer than {self.min})"),

@@ -77,7 +77,7 @@ def load_rathbone(corpus: Path, name: str) -> tuple[list[dict[str, Any]], list[l
 
 
 def load_bibtex_csv(records_csv: Path, groups_csv: Path) -> tuple[list[dict[str, Any]], list[list[str]]]:
-    """Records from a bib-dedupe style ``records_pre_merged.csv`` and gold groups from ``merged_record_ids``."""
+    """Records from a bib-dedupe ``records_pre_merged.csv``, gold groups from ``merged_record_ids.csv``."""
     df = pd.read_csv(records_csv, dtype=str, keep_default_na=False)
     records = [bibtex_row_to_record(row) for row in df.to_dict("records")]
     gold = [str(g).split(";") for g in pd.read_csv(groups_csv)["merged_ids"]]
@@ -106,23 +106,24 @@ def load_asysd(corpus: Path) -> pd.DataFrame:
 def asysd_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """ASySD rows as dedup input (its authors are EndNote runs such as ``Adeli K.Lewis G. F.``)."""
     return [
-        {"id": r["id"], "title": r["title"], "authors": r["author"], "year": r["year"], "journal": r["journal"],
-         "volume": r["volume"], "issue": r["number"], "pages": r["pages"], "doi": r["doi"],
-         "abstract": r["abstract"], "pub_type": ""}
+        {"id": r["id"], "title": r["title"], "authors": r["author"], "year": r["year"],
+         "journal": r["journal"], "volume": r["volume"], "issue": r["number"], "pages": r["pages"],
+         "doi": r["doi"], "abstract": r["abstract"], "pub_type": ""}
         for r in df.to_dict("records")
     ]
 
 
 def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
-    """ASySD has no group ids, only kept/removed labels. Proxies: *recall* = share of records labelled
-    ``Duplicate_in_trash`` that land in an automatic group; *false merges* = automatic groups holding
-    two or more ``In_database`` (kept) records, i.e. two records the curators kept apart."""
+    """ASySD has no group ids, only kept/removed and unique/duplicate labels, and they are noisy (records with
+    the same DOI are labelled both ways). Proxies: *trash recall* = share of ``Duplicate_in_trash`` records
+    that land in an automatic group; *unique merged* = ``unique`` records placed in an automatic group."""
     label = dict(zip(df["id"], df["label"], strict=True))
+    source = dict(zip(df["id"], df["source"], strict=True))
     grouped = {str(m) for g in result.groups for m in g}
     trash = [i for i, lab in label.items() if lab == "Duplicate_in_trash"]
-    bad = sum(1 for g in result.groups if sum(label[str(m)] == "In_database" for m in g) > 1)
     return {
         "records": len(df), "trash": len(trash), "groups": len(result.groups),
-        "trash_recall": sum(t in grouped for t in trash) / len(trash), "groups_with_2_kept": bad,
+        "trash_recall": sum(t in grouped for t in trash) / len(trash),
+        "unique_merged": sum(1 for i in grouped if source[i] == "unique"),
         "queued": len(result.candidates),
     }

@@ -1,4 +1,4 @@
-"""Turn input records (dicts or objects) into normalised, column-oriented features for blocking and scoring."""
+"""Turn input records (dicts or objects) into normalised, column-oriented features for blocking/scoring."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from screening.dedup.normalize import (
     squash,
 )
 
-FIELDS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "abstract", "pub_type")
+FIELDS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "abstract",
+          "pub_type")
 
 
 def get_field(record: Any, name: str) -> Any:

@@ -72,7 +72,8 @@ def build_groups(feats: Features, i: np.ndarray, j: np.ndarray, scores: np.ndarr
         ca.members.extend(cb.members)
         ca.doi = ca.doi or cb.doi
         if cb.years:
-            ca.years = cb.years if not ca.years else (min(ca.years[0], cb.years[0]), max(ca.years[1], cb.years[1]))
+            lo, hi = ca.years or cb.years
+            ca.years = (min(lo, cb.years[0]), max(hi, cb.years[1]))
         ca.volumes |= cb.volumes
         ca.kinds |= cb.kinds
         del comps[rb]

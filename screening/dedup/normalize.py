@@ -145,7 +145,7 @@ def normalize_authors(authors: object) -> list[str]:
 
 
 def expand_pages(pages: object) -> tuple[str, str]:
-    """``(start, end)`` with abbreviated ends expanded: ``'123-9'`` -> ``('123', '129')``; ``''`` if absent."""
+    """``(start, end)``, abbreviated ends expanded: ``'123-9'`` -> ``('123', '129')``; ``''`` if absent."""
     s = re.sub(r"^p{1,2}\.?\s*(?=\d)|^pages?\s+", "", fold(pages).strip())
     if not s or _MONTHS.search(s) or re.match(r"^(?:[a-z]{2,}(?![a-z]*\d)|[a-z]\s*-)", s):
         # "08-Aug" (a spreadsheet date), "Suppl-41", "t-51": no usable start page

@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 from screening.dedup.features import Features
 from screening.dedup.normalize import journals_compatible
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Agreement codes for the exact-match fields.
 MISSING, AGREE, CONFLICT = 0, 1, 2
 
@@ -79,8 +80,7 @@ def _pages_disjoint(feats: Features, i: np.ndarray, j: np.ndarray, start: np.nda
         if not (ea and eb) or sa.rstrip("0123456789") != sb.rstrip("0123456789"):
             continue
         try:
-            na, xa = int(sa.lstrip("abcdefghijklmnopqrstuvwxyz")), int(ea.lstrip("abcdefghijklmnopqrstuvwxyz"))
-            nb, xb = int(sb.lstrip("abcdefghijklmnopqrstuvwxyz")), int(eb.lstrip("abcdefghijklmnopqrstuvwxyz"))
+            na, xa, nb, xb = (int(x.lstrip(_LETTERS)) for x in (sa, ea, sb, eb))
         except ValueError:
             continue
         out[k] = xa < nb or xb < na
@@ -109,7 +109,8 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     authors = _ratio(ai, aj)
     # a truncated author list ("et al.") is not a disagreement: compare on the shorter list's length
     short = [min(len(a), len(b)) for a, b in zip(ai, aj, strict=True)]
-    prefix = _ratio([a[:k] for a, k in zip(ai, short, strict=True)], [b[:k] for b, k in zip(aj, short, strict=True)])
+    prefix = _ratio([a[:k] for a, k in zip(ai, short, strict=True)],
+                    [b[:k] for b, k in zip(aj, short, strict=True)])
     authors = np.maximum(authors, prefix * 0.95)
     no_auth = np.array([not a or not b for a, b in zip(ai, aj, strict=True)], dtype=bool)
     authors[no_auth] = -1.0

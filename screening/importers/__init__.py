@@ -15,8 +15,8 @@ from typing import Any
 from db.errors import InputError
 from screening.importers.base import Importer, ParsedRecord, SourceFile
 
-_MODULES = ("ris", "medline", "wos", "ovid", "proquest", "pubmed_xml", "endnote_xml", "bibtex",
-            "tabular")
+_MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "pubmed_xml", "endnote_xml",
+            "bibtex", "tabular")
 
 
 def _load() -> list[Importer]:
@@ -53,7 +53,7 @@ class Detection:
 
 def detect(source: SourceFile) -> Detection:
     """The importer for ``source``; raises `InputError` when nothing recognises it."""
-    if not source.data.strip():
+    if source.is_empty():
         raise InputError("is empty; expected a database export (RIS, MEDLINE, Web of Science, CSV, ...)",
                          file=source.name)
     scored: list[tuple[float, int, int, Importer]] = []

@@ -12,11 +12,15 @@ hypothesis fuzz tests hold each importer to that).
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from db.errors import InputError
 from screening.importers.decoding import decode_bytes
 
 
@@ -54,18 +58,56 @@ class ParsedRecord:
 
 
 class SourceFile:
-    """An export file: its bytes, and its text decoded once on demand (BOM, UTF-8, UTF-16, cp1252)."""
+    """An export file. Its bytes and its whole decoded text load on demand; ``iter_lines`` streams
+    large text files from disk without holding them in memory."""
+
+    CHUNK = 1 << 20
 
     def __init__(self, path: Path | str, data: bytes | None = None) -> None:
         self.path = Path(path)
         self.name = self.path.name
-        self.data = self.path.read_bytes() if data is None else data
+        self._data = data
         self._text: str | None = None
         self.encoding: str | None = None
 
     @property
     def suffix(self) -> str:
         return self.path.suffix.lower()
+
+    @property
+    def data(self) -> bytes:
+        """All the file's bytes (read once, then kept)."""
+        if self._data is None:
+            self._data = self.path.read_bytes()
+        return self._data
+
+    @property
+    def size(self) -> int:
+        return len(self._data) if self._data is not None else self.path.stat().st_size
+
+    def head_bytes(self, size: int = 65536) -> bytes:
+        if self._data is not None:
+            return self._data[:size]
+        with self.path.open("rb") as fh:
+            return fh.read(size)
+
+    def _chunks(self) -> Iterator[bytes]:
+        if self._data is not None:
+            yield self._data
+            return
+        with self.path.open("rb") as fh:
+            while chunk := fh.read(self.CHUNK):
+                yield chunk
+
+    def sha256(self) -> str:
+        """SHA-256 of the bytes, streamed from disk when they are not loaded."""
+        digest = hashlib.sha256()
+        for chunk in self._chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def is_empty(self) -> bool:
+        return not any(chunk.strip() for chunk in self._chunks())
 
     @property
     def text(self) -> str:
@@ -75,10 +117,71 @@ class SourceFile:
         return self._text
 
     def head_text(self, size: int = 16384) -> str | None:
-        """The first ``size`` characters, or None when the file is binary (zip, OLE, NUL-heavy)."""
-        if is_binary(self.data[:4096]):
+        """About the first ``size`` characters, or None when the file is binary (zip, OLE, NUL-heavy)."""
+        if self._text is not None:
+            return self._text[:size]
+        head = self.head_bytes(max(4 * size, 65536))
+        if is_binary(head[:4096]):
             return None
-        return self.text[:size]
+        if len(head) >= self.size:
+            return self.text[:size]
+        for cut in range(4):  # the head may end inside a multi-byte character
+            try:
+                return decode_bytes(head[: len(head) - cut], self.name)[0][:size]
+            except InputError:
+                continue
+        return None
+
+    def stream_encoding(self) -> str:
+        """The encoding of the whole file, found by a streaming pass (UTF-8 unless proven otherwise)."""
+        if self.encoding is not None:
+            return self.encoding
+        if self._data is not None:
+            return self._decode_all()
+        head = self.head_bytes(4096)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:200].count(0) > 20:
+            return self._decode_all()
+        enc = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in self._chunks():
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return self._decode_all()
+        self.encoding = enc
+        return enc
+
+    def _decode_all(self) -> str:
+        self.text  # noqa: B018 - decodes and sets self.encoding
+        return self.encoding or "utf-8"
+
+    def iter_lines(self) -> Iterator[str]:
+        """The file's lines without their endings (CR, LF, CRLF or mixed), streamed when possible."""
+        enc = self.stream_encoding()
+        if self._text is not None or self._data is not None:
+            text = self.text
+            if text.startswith("\ufeff"):
+                text = text[1:]
+            lines = _NEWLINES.split(text)
+            if lines and lines[-1] == "":
+                lines.pop()
+            yield from lines
+            return
+        with self.path.open("r", encoding=enc, newline="") as fh:
+            for line in fh:
+                yield line.rstrip("\r\n")
+
+    def line_count(self) -> int:
+        """Number of lines, counted on the bytes (for progress bars)."""
+        n_lf = n_cr = 0
+        for chunk in self._chunks():
+            n_lf += chunk.count(b"\n")
+            n_cr += chunk.count(b"\r")
+        return max(n_lf, n_cr) + 1
+
+
+_NEWLINES = re.compile(r"\r\n?|\n")
 
 
 def is_binary(head: bytes) -> bool:

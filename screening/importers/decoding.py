@@ -39,12 +39,9 @@ def decode_bytes(data: bytes, name: str = "") -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise InputError(f"starts with a {enc} byte-order mark but byte {exc.start} is not "
                                  f"valid {enc}", file=name) from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     sample = data[:4000]
-    if len(sample) >= 4:
+    if len(sample) >= 4 and sample.count(0) > len(sample) // 5:
+        # NUL bytes are valid UTF-8, so UTF-16 without a BOM must be recognised before trying UTF-8
         even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
         odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
         for enc, cond in (("utf-16-le", odd_nul > 0.4 and even_nul < 0.1),
@@ -54,6 +51,10 @@ def decode_bytes(data: bytes, name: str = "") -> tuple[str, str]:
                     return data.decode(enc), enc
                 except UnicodeDecodeError:
                     pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     if b"\x00" not in sample:
         # Western exports that are not UTF-8 are nearly always cp1252; charset-normalizer is trusted
         # only when it recognises a non-Latin script (Cyrillic, Greek, CJK, ...), where cp1252 would

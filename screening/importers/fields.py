@@ -10,7 +10,6 @@ import html
 import re
 from collections.abc import Iterable
 
-_WS = re.compile(r"\s+")
 _TAGS = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|p|br|span|sc|inf|scp|mml:[a-z]+|math)\b[^>]*>", re.I)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
@@ -23,12 +22,12 @@ def clean(value: object) -> str:
     """Collapse whitespace, strip, unescape HTML entities and drop inline markup tags."""
     if value is None:
         return ""
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:
         text = _TAGS.sub("", text)
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def clean_abstract(value: object) -> str:

@@ -9,7 +9,7 @@ lines start with six spaces. A record is a block between blank lines that holds 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from screening.importers.base import ParsedRecord, SourceFile
@@ -36,11 +36,11 @@ def parse_tag(line: str) -> tuple[str, str] | None:
     return None
 
 
-def iter_medline(text: str) -> Iterator[tuple[int, dict[str, list[str]]]]:
+def iter_medline(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
     fields: dict[str, list[str]] = {}
     start = 0
     last = ""
-    for lineno, line in enumerate(split_lines(text), start=1):
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             if "PMID" in fields:
                 yield start, fields
@@ -132,7 +132,7 @@ class MedlineImporter:
         return 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        for line, fields in iter_medline(source.text):
+        for line, fields in iter_medline(source.iter_lines()):
             yield to_record(fields, line)
 
     def source_database(self, source: SourceFile) -> str | None:

@@ -140,7 +140,6 @@ class ProquestImporter:
         """Yield one record per "Document N of M" block."""
         lines = source.text.splitlines()
         expected: int | None = None
-        count = 0
         i = 0
         while i < len(lines):
             m = _DOC.match(lines[i])
@@ -158,7 +157,6 @@ class ProquestImporter:
                                  "'Field: value' lines", file=source.name, line=start)
             rec = _record(heading, pairs)
             rec.line = start
-            count += 1
             yield rec
             i = j
         if expected is None:

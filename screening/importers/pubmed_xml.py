@@ -70,11 +70,12 @@ def text_of(elem: ET.Element | None) -> str:
 
 
 def flatten(elem: ET.Element, is_leaf: Any, prefix: str = "", out: dict[str, Any] | None = None,
-            qualifiers: Iterable[str] = ()) -> dict[str, Any]:
+            qualifiers: Iterable[str] = (), depth: int = 0) -> dict[str, Any]:
     """``{path: text}`` of the leaf fields under ``elem`` (repeated paths become lists).
 
     ``is_leaf(child)`` says where to stop descending; attributes named in ``qualifiers`` are added to
-    the key (``ArticleId[IdType=doi]``) so that siblings stay apart.
+    the key (``ArticleId[IdType=doi]``) so that siblings stay apart. Below 40 levels everything is
+    taken as one leaf (no real export nests that deep; a hostile file must not exhaust the stack).
     """
     out = {} if out is None else out
     quals = tuple(qualifiers)
@@ -87,7 +88,7 @@ def flatten(elem: ET.Element, is_leaf: Any, prefix: str = "", out: dict[str, Any
                 tag = f"{tag}[{q}={child.attrib[q]}]"
                 break
         key = f"{prefix}/{tag}" if prefix else tag
-        if is_leaf(child):
+        if depth >= 40 or is_leaf(child):
             value = text_of(child)
             if not value:
                 continue
@@ -97,7 +98,7 @@ def flatten(elem: ET.Element, is_leaf: Any, prefix: str = "", out: dict[str, Any
             else:
                 out[key] = value
         else:
-            flatten(child, is_leaf, key, out, quals)
+            flatten(child, is_leaf, key, out, quals, depth + 1)
     return out
 
 

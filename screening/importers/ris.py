@@ -12,7 +12,7 @@ missing its ``ER`` before a blank line and the next ``TY``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from db.errors import InputError
@@ -26,7 +26,7 @@ from screening.importers.fields import (
     parse_year,
     split_keywords,
 )
-from screening.importers.tagged import add_value, raw_fields, split_lines
+from screening.importers.tagged import raw_fields, split_lines
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 _KEYWORD_TAGS = frozenset({"KW", "DE"})
@@ -53,41 +53,49 @@ def parse_tag(line: str) -> tuple[str, str] | None:
     return None
 
 
-def iter_ris(text: str, name: str) -> Iterator[tuple[int, dict[str, list[str]]]]:
-    """(first line, tag -> values) per record of a RIS text."""
+def iter_ris(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """(first line, tag -> values) per record of RIS lines."""
     fields: dict[str, list[str]] | None = None
     start = 0
     last_tag = ""
     prev_blank = False
-    for lineno, line in enumerate(split_lines(text), start=1):
-        parsed = parse_tag(line)
-        if parsed is None:
-            stripped = line.strip()
-            if fields is not None and stripped and last_tag:
-                bucket = fields[last_tag]
-                if last_tag in _KEYWORD_TAGS:
-                    bucket.append(stripped)
-                elif bucket[-1]:
-                    bucket[-1] = f"{bucket[-1]} {stripped}"
-                else:
-                    bucket[-1] = stripped
-            prev_blank = not stripped
-            continue
-        tag, value = parsed
+    for lineno, line in enumerate(lines, start=1):
+        # inline fast path of parse_tag: "XX  - value"
+        if len(line) >= 5 and line[2:5] == "  -" and line[0].isupper() and (line[1].isupper()
+                                                                            or line[1].isdigit()):
+            tag, value = line[:2], line[6:].strip()
+        else:
+            parsed = parse_tag(line)
+            if parsed is None:
+                stripped = line.strip()
+                if fields is not None and stripped and last_tag:
+                    bucket = fields[last_tag]
+                    if last_tag in _KEYWORD_TAGS:
+                        bucket.append(stripped)
+                    elif bucket[-1]:
+                        bucket[-1] = f"{bucket[-1]} {stripped}"
+                    else:
+                        bucket[-1] = stripped
+                prev_blank = not stripped
+                continue
+            tag, value = parsed
         if tag == "ER":
             if fields is not None and (len(fields) > 1 or "TY" not in fields):
                 yield start, fields  # a lone "TY" between TY and ER is no record
             fields, last_tag = None, ""
         elif fields is None:
-            fields, start = {}, lineno
-            add_value(fields, tag, value)
+            fields, start = {tag: [value]}, lineno
             last_tag = tag
         elif tag == "TY" and prev_blank and len(fields) > 1:
             yield start, fields  # a record that lost its ER
             fields, start = {tag: [value]}, lineno
             last_tag = tag
         else:
-            add_value(fields, tag, value)
+            bucket = fields.get(tag)
+            if bucket is None:
+                fields[tag] = [value]
+            else:
+                bucket.append(value)
             last_tag = tag
         prev_blank = False
     if fields is not None and len(fields) > 1:
@@ -207,7 +215,7 @@ class RisImporter:
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
         n = 0
-        for line, fields in iter_ris(source.text, source.name):
+        for line, fields in iter_ris(source.iter_lines()):
             n += 1
             if "TY" not in fields and not any(t in fields for t in TITLE):
                 raise InputError("holds a record with neither a TY type line nor a title; expected RIS "

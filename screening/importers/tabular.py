@@ -175,8 +175,8 @@ class DelimitedImporter(_Tabular):
         if head is None or not head.strip():
             return 0.0
         head = head.lstrip("\ufeff")
-        if _TAGGED.search(head[:8000]):
-            return 0.02
+        if _TAGGED.search(head[:8000]) or head.lstrip()[:1] in ("{", "[") or "\x00" in head[:8000]:
+            return 0.02  # tagged text, XML, BibTeX, JSON, or mis-decoded UTF-16
         lay = sniff_layout(head)
         suffix = 0.1 if source.suffix in (".csv", ".tsv", ".tab") else 0.0
         if lay.width < 2:

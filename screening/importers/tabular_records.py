@@ -79,6 +79,10 @@ def split_author_cell(value: str) -> list[str]:
     return split_authors(_unglue(flat))
 
 
+def _c(value: str) -> str:
+    return clean(value) if value else ""
+
+
 def split_keyword_cell(value: str, commas: bool) -> list[str]:
     """Keywords from one cell: ";" lists, "|" lists, and "," lists where the vendor uses them."""
     if ";" in value:
@@ -150,32 +154,34 @@ class RowMapper:
         for i in self.map.get("doi", ()):
             if i < len(cells) and (doi := normalize_doi(cells[i])):
                 break
-        pages = clean(f(cells, "pages")) or join_pages(f(cells, "page_start"), f(cells, "page_end"))
+        pages = _c(f(cells, "pages")) or join_pages(f(cells, "page_start"), f(cells, "page_end"))
         keywords: list[str] = []
+        kw_cols = 0
         for i in self.map.get("keywords", ()):
             if i < len(cells) and cells[i].strip():
                 keywords.extend(split_keyword_cell(cells[i], self.comma_keywords))
-        pmid = normalize_pmid(f(cells, "pmid"))
+                kw_cols += 1
+        pmid = normalize_pmid(p) if (p := f(cells, "pmid")) else ""
         raw = {self.names[i] if i < self.width else f"column {i + 1}": c.strip()
                for i, c in enumerate(cells) if c.strip()}
         other = {key: clean(cells[i]) for i, key in self.other_ids if i < len(cells) and cells[i].strip()}
         rec = ParsedRecord(
-            title=clean(f(cells, "title")),
-            abstract=clean_abstract(f(cells, "abstract")),
-            authors=split_author_cell(f(cells, "authors")),
+            title=_c(f(cells, "title")),
+            abstract=clean_abstract(ab) if (ab := f(cells, "abstract")) else "",
+            authors=split_author_cell(au) if (au := f(cells, "authors")) else [],
             year=year,
-            journal=clean(f(cells, "journal")),
-            volume=clean(f(cells, "volume")),
-            issue=clean(f(cells, "issue")),
+            journal=_c(f(cells, "journal")),
+            volume=_c(f(cells, "volume")),
+            issue=_c(f(cells, "issue")),
             pages=pages,
             doi=doi,
             pmid=pmid,
             other_ids=other,
-            language=clean(f(cells, "language")),
-            keywords=split_keywords(keywords, "") if keywords else [],
-            pub_type=clean(f(cells, "pub_type")),
-            url=clean(f(cells, "url")),
-            source_id=clean(f(cells, "source_id")) or pmid,
+            language=_c(f(cells, "language")),
+            keywords=split_keywords(keywords, "") if kw_cols > 1 else keywords,
+            pub_type=_c(f(cells, "pub_type")),
+            url=_c(f(cells, "url")),
+            source_id=_c(f(cells, "source_id")) or pmid,
             raw=raw,
             line=line,
         )

@@ -221,10 +221,10 @@ def read_xlsx(data: bytes, name: str, sheet: object = None) -> Table:
 
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [(s, wb.get_sheet_by_name(s).to_python(skip_empty_area=False)) for s in wb.sheet_names]
-    except InputError:
+    except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
-        raise InputError(f"is a damaged XLSX workbook: {exc}", file=name) from exc
+    except BaseException as exc:  # calamine's own errors, and pyo3 PanicException (a BaseException)
+        raise InputError(f"is a damaged XLSX workbook: {type(exc).__name__}: {exc}", file=name) from exc
     return _pick_sheet(sheets, name, sheet)
 
 

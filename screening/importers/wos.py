@@ -9,7 +9,7 @@ cited-reference tags each continuation line is another value; for the rest it co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from db.errors import InputError
@@ -30,11 +30,11 @@ _LIST_TAGS = frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "ED", "CR", "C1", "C
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) ")
 
 
-def iter_wos(text: str, name: str) -> Iterator[tuple[int, dict[str, list[str]]]]:
+def iter_wos(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
     fields: dict[str, list[str]] | None = None
     start = 0
     last = ""
-    for lineno, line in enumerate(split_lines(text), start=1):
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         if line.startswith("   ") or line.startswith("\t"):
@@ -136,7 +136,7 @@ class WosTaggedImporter:
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
         n = 0
-        for line, fields in iter_wos(source.text, source.name):
+        for line, fields in iter_wos(source.iter_lines()):
             n += 1
             if "PT" not in fields and "TI" not in fields:
                 raise InputError("holds a record with neither PT nor TI; expected Web of Science records "

@@ -1,0 +1,161 @@
+"""The adult criterion: are the participants adults?
+
+Stated ages decide first: an age range ("aged 18-65", "ages 12 to 17", "im Alter von 14 bis 25
+Jahren", "âgés de 18 à 65 ans", "di età compresa tra 18 e 65 anni"), a mean age ("mean age 34.2",
+"M = 41 years", "Durchschnittsalter", "âge moyen", "età media"), a lower bound ("18 years and older")
+and single ages ("a 15-year-old", weak: it may be a relative). A range straddling
+the adult age is unclear. Without ages, words decide: children,
+adolescents, Kinder, Jugendliche, enfants, bambini vs adults, veterans, older adults,
+university students; "parents of children" are adults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from screening.criteria.evidence import (
+    EXCLUDE,
+    INCLUDE,
+    MET,
+    NOT_MET,
+    UNCLEAR,
+    CriterionResult,
+    RecordText,
+    Span,
+    TermSet,
+    overlaps,
+    with_polarity,
+)
+
+_AGE = r"(\d{1,2}(?:[.,]\d{1,2})?)"
+_TO = r"\s*-?\s*(?:[\-\u2010\u2011\u2012\u2013\u2014]|(?:to|and|bis|und|à|et|a|e|y)(?!\w))\s*"
+_YEARS = r"(?:years?|yrs?|Jahre[n]?|ans|anni|años)"
+_AGE_KEY = (r"(?:aged|ages|age|ranging\s+in\s+age|Alter(?:sspanne|sbereich|srange)?|âgé(?:e)?s?|âges?|"
+            r"età|edad)"
+            r"(?:\s+(?:range[ds]?|ranging|between|from|of|was|were|de|entre|compris|comprise?s|compresa|tra|"
+            r"da|von|zwischen|in|the))*\s*[:=]?\s*\(?\s*")
+_RANGE_KEYED = re.compile(r"(?<!\w)" + _AGE_KEY + r"(?<![\d.,])" + _AGE + r"(?:\s*" + _YEARS + r")?"
+                          + _TO + _AGE + r"(?![\d])", re.IGNORECASE)
+_RANGE_OLD = re.compile(r"(?<![\d.,])" + _AGE + _TO + _AGE + r"[\s\-\u2010\u2011]*(?:"
+                        r"years?[\s\-\u2010\u2011]*(?:old|of\s+age)|year[\s\-\u2010\u2011]*olds?|"
+                        r"Jahre\s+alt|jährig\w*|anni\s+di\s+età)", re.IGNORECASE)
+_MEAN = re.compile(r"(?<!\w)(?:mean\s+age|average\s+age|age\s*\(?\s*M|M\s*age|Durchschnittsalter|"
+                   r"mittlere[sn]?\s+Alter|Alter\s*\(?\s*(?:M|MW)|Altersdurchschnitt|âge\s+moyen|"
+                   r"moyenne\s+d['\u2019]âge|età\s+media|media\s+(?:dell['\u2019])?età)"
+                   r"(?!\s+(?:at|of|bei|au|à|all['\u2019]|di)\s+(?:the\s+)?(?:onset|first|diagnosis|Beginn|"
+                   r"Erkrankung\w*|début|esordio))"
+                   r"[^\d.;,]{0,25}?(?<![\d.,])" + _AGE + r"(?![\d])", re.IGNORECASE)
+_MEAN_M = re.compile(r"(?<!\w)M\s*=\s*" + _AGE + r"\s*" + _YEARS, re.IGNORECASE)
+_LOWER = re.compile(r"(?<![\d.,])\b(\d{2})\s*(?:" + _YEARS + r"(?:\s+of\s+age)?\s*)?"
+                    r"(?:and|or|und|oder|et|ou|e|o)\s+"
+                    r"(?:older|over|above|älter|darüber|plus|più|oltre)|"
+                    r"(?<!\w)(?:older\s+than|at\s+least|over|above|≥|>=|ab|über|mindestens|plus\s+de|au\s+moins|"
+                    r"più\s+di|almeno)\s*(\d{2})\s*" + _YEARS, re.IGNORECASE)
+_SINGLE = re.compile(r"(?<![\d.,\-\u2013])(\d{1,2})[\s\-\u2010\u2011]*(?:years?[\s\-\u2010\u2011]*old|"
+                     r"year[\s\-\u2010\u2011]*olds?|jährig\w*)", re.IGNORECASE)
+
+ADULT, MINOR, STRADDLE = "adult", "minor", "straddle"
+
+
+@dataclass(frozen=True, slots=True)
+class AgeFact:
+    """One stated age and what it says about adulthood."""
+
+    kind: str
+    span: Span
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def _range_kind(lo: float, hi: float, adult_age: int) -> str | None:
+    if lo > hi or hi > 110:
+        return None
+    if lo >= adult_age:
+        return ADULT
+    if hi <= adult_age:
+        return MINOR
+    return STRADDLE
+
+
+def age_facts(fname: str, text: str, adult_age: int = 18) -> list[AgeFact]:
+    """The stated ages in one field, classified adult / minor / straddling the adult age."""
+    facts: list[AgeFact] = []
+
+    def add(kind: str | None, start: int, end: int) -> None:
+        if kind is None:
+            return
+        span = Span(start, end, text[start:end], fname, INCLUDE if kind == ADULT else EXCLUDE)
+        if not overlaps(span, [f.span for f in facts]):
+            facts.append(AgeFact(kind, span))
+
+    for regex in (_RANGE_KEYED, _RANGE_OLD):
+        for m in regex.finditer(text):
+            add(_range_kind(_num(m.group(1)), _num(m.group(2)), adult_age), m.start(1), m.end(2))
+    for regex in (_MEAN, _MEAN_M):
+        for m in regex.finditer(text):
+            add(ADULT if _num(m.group(1)) >= adult_age else MINOR, m.start(), m.end())
+    for m in _LOWER.finditer(text):
+        if int(m.group(1) or m.group(2)) >= adult_age:
+            add(ADULT, m.start(), m.end())
+    return facts
+
+
+def single_ages(fname: str, text: str, adult_age: int = 18) -> tuple[list[Span], list[Span]]:
+    """Single ages ("a 15-year-old"): (adult spans, minor spans). Weak: they may name a relative."""
+    old: list[Span] = []
+    young: list[Span] = []
+    for m in _SINGLE.finditer(text):
+        adult = int(m.group(1)) >= adult_age
+        (old if adult else young).append(Span(m.start(), m.end(), m.group(), fname,
+                                              INCLUDE if adult else EXCLUDE))
+    return old, young
+
+
+class Adult:
+    """Compiled term lists of the adult criterion."""
+
+    def __init__(self, terms: dict[str, tuple[str, ...]], adult_age: int) -> None:
+        self.adult_age = adult_age
+        self.words = TermSet({"minors": terms["minors"], "adults": terms["adults"]})
+        self.contexts = TermSet({"adult_contexts": terms["adult_contexts"]})
+
+    def assess(self, record: RecordText) -> CriterionResult:
+        facts = [f for fname, text in record.fields() for f in age_facts(fname, text, self.adult_age)]
+        words = self.words.spans(record, INCLUDE)
+        minors = with_polarity(words.get("minors", []), EXCLUDE)
+        adults = words.get("adults", [])
+        if minors:  # "parents of children": the minors word does not describe the participants
+            contexts = self.contexts.spans(record, INCLUDE).get("adult_contexts", [])
+            minors = [s for s in minors if not overlaps(s, contexts)]
+            adults = [s for s in adults if not overlaps(s, contexts)] + contexts
+        for fname, text in record.fields():
+            old_single, young_single = single_ages(fname, text, self.adult_age)
+            facts_here = [f.span for f in facts]
+            adults += [s for s in old_single if not overlaps(s, facts_here)]
+            minors += [s for s in young_single if not overlaps(s, facts_here)]
+        straddle = [f.span for f in facts if f.kind == STRADDLE]
+        old = [f.span for f in facts if f.kind == ADULT]
+        young = [f.span for f in facts if f.kind == MINOR]
+        if straddle:
+            return CriterionResult(UNCLEAR, straddle + old + young,
+                                   f"an age range straddles {self.adult_age}")
+        if young and old:
+            return CriterionResult(UNCLEAR, young + old, "stated ages of both minors and adults")
+        if old:
+            if minors:
+                return CriterionResult(UNCLEAR, old + minors, "adult ages, but minors are mentioned")
+            return CriterionResult(MET, old + adults, "stated ages are adult")
+        if young:
+            if adults:
+                return CriterionResult(UNCLEAR, young + adults, "minor ages, but adults are mentioned")
+            return CriterionResult(NOT_MET, young + minors, f"stated ages are under {self.adult_age}")
+        if minors and adults:
+            return CriterionResult(UNCLEAR, minors + adults, "both minors and adults are mentioned")
+        if minors:
+            return CriterionResult(NOT_MET, minors, "children or adolescents")
+        if adults:
+            return CriterionResult(MET, adults, "adults")
+        return CriterionResult(UNCLEAR, [], "no age or age group stated")

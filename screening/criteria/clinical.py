@@ -1,0 +1,49 @@
+"""The clinical criterion: real treatment of patients or clients, not an analogue study.
+
+Analogue evidence (role-play, simulated or standardised clients, vignettes, "analogue study") counts
+twice, weak hints (students, volunteers) once; clinical words (patients, outpatients, psychotherapy,
+treatment) once each. Not met only when strong analogue evidence outweighs the clinical evidence;
+clinical words inside an analogue phrase ("simulated patients") do not count.
+"""
+
+from __future__ import annotations
+
+from screening.criteria.evidence import (
+    EXCLUDE,
+    INCLUDE,
+    MET,
+    NOT_MET,
+    UNCLEAR,
+    CriterionResult,
+    RecordText,
+    TermSet,
+    overlaps,
+)
+
+STRONG_WEIGHT = 2
+
+
+class Clinical:
+    """Compiled term lists of the clinical criterion."""
+
+    def __init__(self, terms: dict[str, tuple[str, ...]]) -> None:
+        self.analogue = TermSet({"analogue": terms["analogue"], "analogue_weak": terms["analogue_weak"]})
+        self.clinical = TermSet({"clinical": terms["clinical"]})
+
+    def assess(self, record: RecordText) -> CriterionResult:
+        found = self.analogue.spans(record, EXCLUDE)
+        strong, weak = found.get("analogue", []), found.get("analogue_weak", [])
+        clinical = [s for s in self.clinical.spans(record, INCLUDE).get("clinical", [])
+                    if not overlaps(s, strong + weak)]
+        analogue_weight = STRONG_WEIGHT * len(strong) + len(weak)
+        if strong and analogue_weight > len(clinical):
+            return CriterionResult(NOT_MET, strong + weak + clinical,
+                                   "analogue evidence (" + ", ".join(sorted({s.text.lower() for s in strong}))
+                                   + ") outweighs clinical evidence")
+        if strong:
+            return CriterionResult(UNCLEAR, clinical + strong + weak, "both clinical and analogue evidence")
+        if clinical:
+            return CriterionResult(MET, clinical + weak, "clinical treatment")
+        if weak:
+            return CriterionResult(UNCLEAR, weak, "students or volunteers; no clinical treatment named")
+        return CriterionResult(UNCLEAR, [], "no clinical or analogue evidence")
