@@ -6,11 +6,12 @@ checks that the models and the head migration agree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, select
 
 
 def utcnow() -> datetime:
@@ -86,3 +87,92 @@ RECORD_FIELDS: tuple[str, ...] = (
     "pmid", "other_ids", "language", "keywords", "pub_type", "url", "raw",
 )
 """The record columns an importer fills (everything but ids, batch and ordinal)."""
+
+
+# --- duplicates and shared samples (append-only decision logs) ---------------------------------------------
+
+DUPLICATE_DECISIONS = ("auto", "queued", "confirmed", "rejected", "undone")
+"""``duplicate_decision.decision`` values: machine (auto/queued) and person (confirmed/rejected/undone)."""
+MERGED = frozenset({"auto", "confirmed"})
+"""Latest decisions that put a pair into one duplicate group."""
+LINK_DECISIONS = ("suggested", "confirmed", "rejected", "undone")
+"""``sample_link.decision`` values."""
+
+
+class DuplicateDecision(SQLModel, table=True):
+    """One decision on a pair of records (``record_a < record_b``); the latest row per pair counts.
+
+    Rows are never updated or deleted: an undo appends an ``undone`` row, so the whole history stays.
+    ``run_id`` names the `run_dedup` run that wrote a machine decision (empty for a person's).
+    """
+
+    __tablename__ = "duplicate_decision"
+    __table_args__ = (
+        Index("ix_duplicate_decision_pair", "record_a", "record_b", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_a: int = Field(foreign_key="record.id")
+    record_b: int = Field(foreign_key="record.id", index=True)
+    decision: str = Field(index=True)
+    score: float | None = Field(default=None)
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    who: str = Field(default="")
+    decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    run_id: str = Field(default="")
+
+
+class SampleLink(SQLModel, table=True):
+    """One decision that two reports (``record_a < record_b``) describe the same sample; latest row counts.
+
+    ``evidence`` lists what suggested the link (``{"kind", "detail"}``); ``strength`` is strong, moderate
+    or weak. Append-only like `DuplicateDecision`.
+    """
+
+    __tablename__ = "sample_link"
+    __table_args__ = (
+        Index("ix_sample_link_pair", "record_a", "record_b", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_a: int = Field(foreign_key="record.id")
+    record_b: int = Field(foreign_key="record.id", index=True)
+    decision: str = Field(index=True)
+    strength: str = Field(default="")
+    evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    who: str = Field(default="")
+    decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+def components(pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Connected components (sorted id lists of size >= 2, sorted) of an undirected pair list."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    out: dict[int, list[int]] = {}
+    for x in list(parent):
+        out.setdefault(find(x), []).append(x)
+    return sorted(sorted(g) for g in out.values() if len(g) > 1)
+
+
+def latest_per_pair(session: Session,
+                    table: type[DuplicateDecision] | type[SampleLink]) -> dict[tuple[int, int], Any]:
+    """The latest row of a decision log per ``(record_a, record_b)`` pair."""
+    latest: dict[tuple[int, int], Any] = {}
+    for row in session.exec(select(table).order_by(table.id)):  # type: ignore[arg-type]
+        latest[(row.record_a, row.record_b)] = row
+    return latest
+
+
+def merged_pairs(session: Session) -> list[tuple[int, int]]:
+    """Pairs whose latest duplicate decision merges them (auto or confirmed)."""
+    return [k for k, row in latest_per_pair(session, DuplicateDecision).items() if row.decision in MERGED]

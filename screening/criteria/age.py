@@ -56,6 +56,20 @@ _SINGLE = re.compile(r"(?<![\d.,\-\u2013])(\d{1,2})[\s\-\u2010\u2011]*(?:years?[
                      r"year[\s\-\u2010\u2011]*olds?|jährig\w*)", re.IGNORECASE)
 
 ADULT, MINOR, STRADDLE = "adult", "minor", "straddle"
+# Cheap substring tests: a regex runs only on a text holding one of its words (lower-cased).
+_NEEDS = {
+    _RANGE_KEYED: ("age", "alter", "âg", "età", "edad"),
+    _RANGE_OLD: ("old", "of age", "jahre alt", "jährig", "anni di"),
+    _MEAN: ("mean", "average", "age", "alter", "âge", "età", "durchschnitt"),
+    _MEAN_M: ("m =", "m=", "m ="),
+    _LOWER: ("older", "over", "above", "least", "ab ", "über", "mindest", "plus", "moins", "più", "almeno",
+             "oltre", "≥", ">"),
+    _SINGLE: ("old", "jährig"),
+}
+
+
+def _wanted(regex: re.Pattern[str], low: str) -> bool:
+    return any(k in low for k in _NEEDS[regex])
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +105,19 @@ def age_facts(fname: str, text: str, adult_age: int = 18) -> list[AgeFact]:
         if not overlaps(span, [f.span for f in facts]):
             facts.append(AgeFact(kind, span))
 
+    low = text.lower()
     for regex in (_RANGE_KEYED, _RANGE_OLD):
-        for m in regex.finditer(text):
-            add(_range_kind(_num(m.group(1)), _num(m.group(2)), adult_age), m.start(1), m.end(2))
+        if _wanted(regex, low):
+            for m in regex.finditer(text):
+                add(_range_kind(_num(m.group(1)), _num(m.group(2)), adult_age), m.start(1), m.end(2))
     for regex in (_MEAN, _MEAN_M):
-        for m in regex.finditer(text):
-            add(ADULT if _num(m.group(1)) >= adult_age else MINOR, m.start(), m.end())
-    for m in _LOWER.finditer(text):
-        if int(m.group(1) or m.group(2)) >= adult_age:
-            add(ADULT, m.start(), m.end())
+        if _wanted(regex, low):
+            for m in regex.finditer(text):
+                add(ADULT if _num(m.group(1)) >= adult_age else MINOR, m.start(), m.end())
+    if _wanted(_LOWER, low):
+        for m in _LOWER.finditer(text):
+            if int(m.group(1) or m.group(2)) >= adult_age:
+                add(ADULT, m.start(), m.end())
     return facts
 
 
@@ -107,6 +125,8 @@ def single_ages(fname: str, text: str, adult_age: int = 18) -> tuple[list[Span],
     """Single ages ("a 15-year-old"): (adult spans, minor spans). Weak: they may name a relative."""
     old: list[Span] = []
     young: list[Span] = []
+    if not _wanted(_SINGLE, text.lower()):
+        return old, young
     for m in _SINGLE.finditer(text):
         adult = int(m.group(1)) >= adult_age
         (old if adult else young).append(Span(m.start(), m.end(), m.group(), fname,

@@ -9,8 +9,6 @@ alliances between hospitals) are exclude evidence, never the alliance.
 
 from __future__ import annotations
 
-import re
-
 from screening.criteria.evidence import (
     EXCLUDE,
     INCLUDE,
@@ -26,9 +24,20 @@ from screening.criteria.evidence import (
     with_polarity,
 )
 
-_ALLIANCE_WORD = re.compile(r"allian|alleanz", re.IGNORECASE)
 ORG, ORG_PROPER = "alliance_organisational", "alliance_organisational_proper"
 HITS = ("alliance_measures", "alliance_qualified", "alliance_contextual", "alliance_bare", "alliance_related")
+
+
+def _windows(length: int, near: list[Span], before: int = 80, after: int = 120) -> list[tuple[int, int]]:
+    """Merged stretches of a field around the spans in ``near``."""
+    out: list[tuple[int, int]] = []
+    for s in sorted(near, key=lambda s: s.start):
+        lo, hi = max(0, s.start - before), min(length, s.end + after)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
 
 
 class Alliance:
@@ -41,19 +50,26 @@ class Alliance:
         self.therapy = TermSet({"therapy_context": terms["therapy_context"]})
         self.org_context = TermSet({"organisation_context": terms["organisation_context"]})
 
-    def _organisational(self, record: RecordText) -> list[Span]:
-        spans = [s for v in self.org.spans(record, EXCLUDE).values() for s in v]
+    def _organisational(self, record: RecordText, near: list[Span]) -> list[Span]:
+        """Organisational uses of the alliance word, searched only around the words in ``near``."""
+        spans: list[Span] = []
         for fname, text in record.fields():
-            if fname == "title" and is_title_case(text):
-                continue  # capitals say nothing in a Title Case Heading
-            spans += [Span(s, e, text[s:e], fname, EXCLUDE) for _, s, e in self.org_proper.finditer(text)]
+            here = [s for s in near if s.field == fname]
+            if not here:
+                continue
+            proper = not (fname == "title" and is_title_case(text))  # capitals say nothing in a Heading
+            for lo, hi in _windows(len(text), here):
+                for ts in (self.org, self.org_proper) if proper else (self.org,):
+                    spans += [Span(s, e, text[s:e], fname, EXCLUDE)
+                              for _, s, e in ts.finditer(text, lo, hi) if not overlaps(
+                                  Span(s, e, "", fname, EXCLUDE), spans)]
         return spans
 
     def assess(self, record: RecordText, therapy_context: bool | None = None) -> CriterionResult:
         found = self.hits.spans(record, INCLUDE)
         # organisations only matter where the record uses an alliance word at all
-        org = self._organisational(record) if found or _ALLIANCE_WORD.search(
-            f"{record.title} {record.abstract} {record.keywords}") else []
+        # only a bare "alliance" can be an organisation ("working alliance", "WAI" never are)
+        org = self._organisational(record, found.get("alliance_bare", []))
         kept = {k: [s for s in v if not overlaps(s, org)] for k, v in found.items()}
         org_words = [s for v in found.values() for s in v if overlaps(s, org)]
         strong = kept.get("alliance_measures", []) + kept.get("alliance_qualified", [])

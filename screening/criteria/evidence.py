@@ -217,7 +217,10 @@ class TermSet:
         self._heads: list[frozenset[str]] = []
         for prio, (name, terms) in enumerate(groups.items()):
             terms = [t for t in terms if t and t.strip()]
-            raw = [term_pattern(t) for t in terms if t.startswith("re:")]
+            bounded = [f"(?:{t[5:]})" for t in terms if t.startswith("re:\\b")]
+            raw = [term_pattern(t) for t in terms if t.startswith("re:") and not t.startswith("re:\\b")]
+            if bounded:  # one shared leading \b: checked once per position, not once per term
+                raw.append(r"\b(?:" + "|".join(bounded) + ")")
             plain = [t for t in terms if not t.startswith("re:")]
             if plain:
                 pattern = _trie_pattern(plain)
@@ -230,20 +233,21 @@ class TermSet:
     def empty(self) -> bool:
         return not self._plain and not self._raw
 
-    def finditer(self, text: str) -> Iterator[tuple[str, int, int]]:
-        """(list name, start, end) of every non-overlapping match, left to right."""
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[str, int, int]]:
+        """(list name, start, end) of every non-overlapping match, left to right (within pos:endpos)."""
         if not text:
             return
+        end = len(text) if endpos is None else endpos
         low, heads = _lowered(text)
         same = len(low) == len(text)
         hits: list[tuple[int, int, int, str]] = []
         for (prio, name, fast, careful), need in zip(self._plain, self._heads, strict=True):
             if same and heads.isdisjoint(need):
                 continue
-            for m in (fast.finditer(low) if same else careful.finditer(text)):
+            for m in (fast.finditer(low, pos, end) if same else careful.finditer(text, pos, end)):
                 hits.append((m.start(), prio, m.end(), name))
         for prio, name, rx in self._raw:
-            for m in rx.finditer(text):
+            for m in rx.finditer(text, pos, end):
                 if m.end() > m.start():
                     hits.append((m.start(), prio, m.end(), name))
         if len(self._plain) + len(self._raw) > 1:

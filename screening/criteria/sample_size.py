@@ -44,6 +44,7 @@ _SAMPLE_OF = re.compile(
     r"(?<!\w)(?:(?:total\s+)?sample(?:\s+size)?|Stichprobe(?:ngröße|numfang)?|Gesamtstichprobe|échantillon|"
     r"campione)\s+(?:of|von|mit|aus|umfasste|comprised|included|consisted\s+of|de|d['\u2019]|di|"
     r"includeva|comprenait)\s+(?:(?:insgesamt|total|totale)\s+)?", re.IGNORECASE)
+_SAMPLE_WORDS = ("sample", "stichprobe", "échantillon", "echantillon", "campione")
 _LOOKBACK = 70
 _MAX_MODIFIERS = 3
 
@@ -124,7 +125,10 @@ class SampleSize:
         """Every count in one field."""
         nouns = {s: (name, e) for name, s, e in self.nouns.finditer(text)}
         out: list[Count] = []
+        low = text.lower()
         for regex, is_n in ((_N_EQ, True), (_SAMPLE_OF, False)):
+            if not is_n and not any(k in low for k in _SAMPLE_WORDS):
+                continue
             for m in regex.finditer(text):
                 got = number_at(text, m.end())
                 if got is None:
@@ -141,8 +145,7 @@ class SampleSize:
         return out
 
     def _screened(self, text: str, end: int) -> bool:
-        tail = text[end:end + 40]
-        return any(s <= 12 for _, s, _e in self.screened.finditer(tail))
+        return any(s <= end + 12 for _, s, _e in self.screened.finditer(text, end, min(len(text), end + 40)))
 
     def assess(self, record: RecordText) -> CriterionResult:
         counts = [c for fname, text in record.fields() for c in self.counts(fname, text)]

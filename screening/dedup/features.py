@@ -96,7 +96,7 @@ def build_features(records: Sequence[Any]) -> Features:
         pstart[i], pend[i] = expand_pages(get_field(rec, "pages"))
         doi[i] = normalize_doi(get_field(rec, "doi"))
         abstract.append(squash(fold(get_field(rec, "abstract")))[:1000])
-        kind[i] = publication_kind(get_field(rec, "pub_type"), raw_journal, raw_title)
+        kind[i] = publication_kind(get_field(rec, "pub_type"), raw_journal, raw_title, get_field(rec, "volume"))
     return Features(
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),

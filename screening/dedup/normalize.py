@@ -32,10 +32,12 @@ _TITLE_PREFIX = re.compile(
     re.I,
 )
 _MARKERS = re.compile(r"<\s*(?:original|translated)\s*>|\[\s*(?:original|translated)[^\]]*\]", re.I)
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,\u00a0\u2009\u202f]\d{3})+(?![\d]|[.,]\d)")
 _TRAILING_NOTE = re.compile(r"\s*\[[^\[\]]*\]\W*$")
 _MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
 _DOI = re.compile(r"10\.\d{3,9}/\S+")
 _PAGES = re.compile(r"^\s*([a-z]*)(\d+)\s*(?:[-\u2010-\u2015]+|\bto\b)\s*([a-z]*)(\d+)", re.I)
+_PAGE_COUNT = re.compile(r"(?:[ivxlc]+\s*,?\s*)?\d+\s*(?:p|pp|pages|leaves)\.?")
 _FIRST_NUM = re.compile(r"([a-z]*\d+)", re.I)
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _CONCAT_AUTHORS = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")
@@ -73,6 +75,9 @@ def normalize_title(title: object) -> str:
     if title is None:
         return ""
     s = str(title)
+    if any(c.isdigit() for c in s):
+        # "10 000" / "10,000" -> "10000", so that the digits are one number, not two
+        s = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group(0)), s)
     s = _MARKERS.sub(" ", s)
     s = fold(s).strip()
     for _ in range(2):
@@ -150,6 +155,9 @@ def expand_pages(pages: object) -> tuple[str, str]:
     if not s or _MONTHS.search(s) or re.match(r"^(?:[a-z]{2,}(?![a-z]*\d)|[a-z]\s*-)", s):
         # "08-Aug" (a spreadsheet date), "Suppl-41", "t-51": no usable start page
         return "", ""
+    if _PAGE_COUNT.fullmatch(s):
+        # "215 p." / "xii, 180 pp": the extent of a book or thesis, not where it starts
+        return "", ""
     m = _PAGES.match(s)
     if m:
         p1, a, p2, b = m.groups()
@@ -194,15 +202,32 @@ def normalize_number(value: object) -> str:
     return m.group(0).lstrip("0") or "0"
 
 
+def _journal_words(s: str) -> str:
+    return " ".join(w for w in squash(s).split() if w not in JOURNAL_STOP)
+
+
 def normalize_journal(journal: object) -> str:
-    """Journal words without stop words, punctuation, a trailing parenthetical or ``: subtitle``."""
-    s = fold(journal)
+    """Journal words without stop words, punctuation, quotes, a trailing ``(place)`` or ``[Electronic
+    Resource]``. Alternative names are kept, joined by ``' = '``: each of ``A = B`` and ``A/B`` (parallel
+    titles), and a name with its ``: subtitle`` as well as without (abbreviations keep the subtitle:
+    ``'Clin Med Insights Circ Respir Pulm Med'``). The first alternative is the name without subtitle."""
+    s = fold(journal).strip().strip("\"'").strip()
     if not s:
         return ""
-    s = re.sub(r"\([^)]*\)\s*$", "", s)
-    s = re.split(r"\s*:\s|;", s)[0]
-    words = [w for w in squash(s).split() if w not in JOURNAL_STOP]
-    return " ".join(words)
+    for _ in range(2):
+        s = re.sub(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])[\s.]*$", "", s).strip().strip("\"'").strip()
+    parts = [x for x in re.split(r"\s+=\s+", s) if x.strip()]
+    if len(parts) == 1 and "/" in s:
+        halves = [x for x in s.split("/") if x.strip()]
+        if len(halves) > 1 and all(len(_journal_words(x).split()) >= 2 for x in halves):
+            parts = [s, *halves]
+    alts: list[str] = []
+    for part in parts:
+        for variant in (re.split(r"\s*:\s|;", part)[0], part):
+            words = _journal_words(variant)
+            if words and words not in alts:
+                alts.append(words)
+    return " = ".join(alts)
 
 
 def _abbrev_of(short: str, full: str) -> bool:
@@ -213,12 +238,7 @@ def _abbrev_of(short: str, full: str) -> bool:
     return all(ch in it for ch in short)
 
 
-@lru_cache(maxsize=100_000)
-def journals_compatible(a: str, b: str) -> bool:
-    """Two normalised journal names may name the same journal: equal, or word by word one abbreviates
-    the other (``'curr opin lipidol'`` / ``'current opinion lipidology'``)."""
-    if not a or not b:
-        return True
+def _one_journal_compatible(a: str, b: str) -> bool:
     if a == b or a.replace(" ", "") == b.replace(" ", ""):
         return True
     wa, wb = a.split(), b.split()
@@ -231,9 +251,22 @@ def journals_compatible(a: str, b: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=100_000)
+def journals_compatible(a: str, b: str) -> bool:
+    """Two normalised journal names may name the same journal: some alternative of one (see
+    ``normalize_journal``) equals, or word by word abbreviates, some alternative of the other
+    (``'curr opin lipidol'`` / ``'current opinion lipidology'``)."""
+    if not a or not b:
+        return True
+    if a == b:
+        return True
+    return any(_one_journal_compatible(x, y) for x in a.split(" = ") for y in b.split(" = "))
+
+
 _CONF = re.compile(r"\b(?:conference|congress|proceedings?|symposium|workshop|meeting|abstracts?)\b|\bconf\b")
 _CONF_VENUE = re.compile(r"\b(?:conference|congress|symposium|workshop|meeting)\b|\bconf\b")
 _THESIS = re.compile(r"\b(?:thesis|dissertation|doctoral|phd|masters)\b")
+_DEGREE = re.compile(r"\b(?:ph\.?\s?d|d\.?\s?phil|m\.?\s?phil|m\.?\s?sc|ed\.?\s?d|psy\.?\s?d|thesis|dissertation)\b")
 _BOOK = re.compile(r"\b(?:book|chapter|incollection|inbook)\b")
 
 
@@ -242,13 +275,16 @@ def is_erratum(title: object) -> bool:
     return bool(title) and bool(_ERRATUM.match(str(title)))
 
 
-def publication_kind(pub_type: object, journal: object = "", title: object = "") -> str:
-    """``'erratum'``, ``'thesis'``, ``'conference'``, ``'book'``, ``'article'`` or ``''`` (unknown)."""
+def publication_kind(pub_type: object, journal: object = "", title: object = "", volume: object = "") -> str:
+    """``'erratum'``, ``'thesis'``, ``'conference'``, ``'book'``, ``'article'`` or ``''`` (unknown).
+
+    A degree where a volume should be (``'Ph.D.'``, ``'M.Sc. thesis'``) marks a thesis exported with a
+    generic type."""
     t = fold(pub_type)
     j = fold(journal)
     if is_erratum(title) or "erratum" in t or "correction" in t:
         return "erratum"
-    if _THESIS.search(t) or "dissertation abstracts" in j or _THESIS.search(j):
+    if _THESIS.search(t) or "dissertation abstracts" in j or _THESIS.search(j) or _DEGREE.search(fold(volume)):
         return "thesis"
     if "inproceedings" in t or "conference" in t or "proceedings" in t or _CONF.search(t):
         return "conference"

@@ -51,11 +51,19 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     veto |= (p.journal == CONFLICT) & (p.start != AGREE) & ~doi_eq & (p.abstract < 0.9) & ~p.both_conference
     # same year, volume and start page: the citation itself corroborates a translated or annotated title
     citation = (p.year_gap == 0) & (p.volume == AGREE) & (p.start == AGREE)
+    # ... and the same journal and full page range: a place no other article occupies; a translated title
+    # of a record without authors still needs to be recognisably the same
+    full_citation = citation & (p.end == AGREE) & (p.journal == AGREE) & ~p.both_conference
+    authors_ok = (p.authors < 0) | (p.authors >= 0.75)
     auto = ~veto & (
         ((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4))
         | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9))
+        | (full_citation & (t >= 0.7) & authors_ok)
+        | (citation & p.title_prefix & (p.authors >= 0.9))
     )
-    queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)))
+    # a dissertation and its listing a year apart (Dissertation Abstracts vs the thesis) are for a person
+    auto &= ~(p.thesis & (p.year_gap != 0) & ~doi_eq)
+    queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)) | (p.title_prefix & (e >= 3)))
     code = np.where(auto, 2, np.where(queued, 1, 0)).astype(np.int8)
     score = 0.6 * t + 0.4 * np.clip((e + 2) / 10.0, 0.0, 1.0)
     score = np.where(veto, np.minimum(score, 0.79), score)
@@ -86,4 +94,6 @@ def reasons(p: PairScores, k: int) -> list[str]:
         out.append("publication type conflict")
     if p.title_numbers[k] == CONFLICT:
         out.append("numbers in title differ")
+    if p.title_prefix[k]:
+        out.append("one title is the other cut short")
     return out

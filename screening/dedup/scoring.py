@@ -36,6 +36,8 @@ class PairScores:
     both_conference: np.ndarray
     pages_disjoint: np.ndarray
     title_numbers: np.ndarray
+    title_prefix: np.ndarray
+    thesis: np.ndarray
 
     def __len__(self) -> int:
         return len(self.i)
@@ -98,6 +100,22 @@ def _numbers_conflict(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarr
     return out
 
 
+MIN_PREFIX_WORDS = 4
+
+
+def _title_prefix(ti: list[str], tj: list[str]) -> np.ndarray:
+    """One title is the other cut short at a word boundary (a dropped subtitle: ``'Optimal therapy of
+    malignant pleural effusions'`` / ``'... effusions: report of a randomized trial'``); the shorter one
+    keeps at least ``MIN_PREFIX_WORDS`` words."""
+    out = np.zeros(len(ti), dtype=bool)
+    for k, (a, b) in enumerate(zip(ti, tj, strict=True)):
+        if not a or not b or a == b:
+            continue
+        short, full = (a, b) if len(a) < len(b) else (b, a)
+        out[k] = full.startswith(short + " ") and short.count(" ") + 1 >= MIN_PREFIX_WORDS
+    return out
+
+
 def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     """Compare every candidate pair ``(i[k], j[k])`` field by field."""
     ti, tj = _pick(feats.title, i), _pick(feats.title, j)
@@ -141,5 +159,6 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         abstract=abstract, kind_conflict=_kind_conflict(feats.kind, i, j),
         both_conference=(feats.kind[i] == "conference") & (feats.kind[j] == "conference"),
         pages_disjoint=_pages_disjoint(feats, i, j, start),
-        title_numbers=_numbers_conflict(feats, i, j),
+        title_numbers=_numbers_conflict(feats, i, j), title_prefix=_title_prefix(ti, tj),
+        thesis=(feats.kind[i] == "thesis") | (feats.kind[j] == "thesis"),
     )

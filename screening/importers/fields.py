@@ -27,7 +27,9 @@ def clean(value: object) -> str:
         text = html.unescape(text)
     if "<" in text:
         text = _TAGS.sub("", text)
-    return " ".join(text.split())
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text:
+        return " ".join(text.split())
+    return text.strip()
 
 
 def clean_abstract(value: object) -> str:
@@ -108,15 +110,20 @@ def split_keywords(value: str | Iterable[str] | None, seps: str = ";") -> list[s
         return []
     items: list[str] = []
     raw = [value] if isinstance(value, str) else list(value)
-    pattern = "[" + re.escape(seps) + "]"
-    for part in raw:
-        items.extend(re.split(pattern, part) if seps else [part])
+    if len(seps) == 1:
+        for part in raw:
+            items.extend(part.split(seps))
+    else:
+        pattern = "[" + re.escape(seps) + "]"
+        for part in raw:
+            items.extend(re.split(pattern, part) if seps else [part])
     seen: set[str] = set()
     out = []
     for item in items:
         c = clean(item).strip(" ,;.")
-        if c and c.lower() not in seen:
-            seen.add(c.lower())
+        low = c.lower()
+        if c and low not in seen:
+            seen.add(low)
             out.append(c)
     return out
 

@@ -1,0 +1,347 @@
+"""Reports that share one sample: suggest links with evidence, let a person confirm, reject or undo them.
+
+Evidence, strongest first: a trial registration number in both records; a named study or a study acronym
+shared by both; a dissertation followed by an article of the same first author on the same topic; strong
+author overlap (two shared surname+initial or the same first author) together with a similar title or the
+same sample size. The same n alone never links two reports, and the same authors with different sample
+sizes give at most a weak suggestion. Nothing is linked automatically: suggestions wait for a person.
+
+Links are `SampleLink` rows (append-only, latest row per pair counts). Duplicate groups (see
+``screening.duplicates``) are one report: suggestions are made between groups, never inside one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlmodel import select
+
+from db.engine import ReviewDB
+from db.errors import InputError
+from db.models import ImportBatch, Record, SampleLink, components, latest_per_pair, merged_pairs
+
+STRONG, MODERATE, WEAK = "strong", "moderate", "weak"
+ReadN = Callable[[str, str], int | None]
+"""``read_n(title, abstract) -> n or None``: the sample size a record reports."""
+
+_REGISTRATIONS = re.compile(
+    r"\b(NCT\s?\d{8}|ISRCTN\s?\d{8}|ACTRN\s?\d{14}|DRKS\s?\d{8}|ChiCTR[-\w]{0,5}\d{6,10}|UMIN\s?\d{9}|"
+    r"NTR\s?\d{3,5}|NL\s?\d{4,5}|PACTR\s?\d{15}|IRCT\s?\d{8,}N\d+|KCT\s?\d{7}|CTRI/\d{4}/\d{2,3}/\d{6}|"
+    r"EudraCT\s*(?:No\.?|number|:)?\s*\d{4}-\d{6}-\d{2}|\d{4}-\d{6}-\d{2})\b", re.IGNORECASE)
+NAMED_STUDIES: dict[str, tuple[str, ...]] = {
+    "TDCRP": ("Treatment of Depression Collaborative Research Program", "TDCRP", "NIMH TDCRP"),
+    "Project MATCH": ("Project MATCH", "Matching Alcoholism Treatments to Client Heterogeneity"),
+    "NIDA CCTS": ("NIDA Collaborative Cocaine Treatment Study", "Collaborative Cocaine Treatment Study"),
+    "STAR*D": ("STAR*D", "Sequenced Treatment Alternatives to Relieve Depression"),
+    "COMBINE": ("COMBINE Study", "COMBINE trial"),
+    "UKATT": ("UKATT", "United Kingdom Alcohol Treatment Trial", "UK Alcohol Treatment Trial"),
+    "CYT": ("Cannabis Youth Treatment",),
+    "Sheffield Psychotherapy Project": ("Sheffield Psychotherapy Project", "Second Sheffield Psychotherapy Project"),
+    "Vanderbilt Psychotherapy Project": ("Vanderbilt Psychotherapy Project", "Vanderbilt II"),
+    "Penn Psychotherapy Project": ("Penn Psychotherapy Project",),
+    "Menninger Psychotherapy Research Project": ("Menninger Psychotherapy Research Project",),
+}
+_NAMED = [(key, re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in alias.split()) + r"(?!\w)",
+                           0 if alias.isupper() or "*" in alias else re.IGNORECASE))
+          for key, aliases in NAMED_STUDIES.items() for alias in aliases]
+_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9*\-]{1,10}[A-Z0-9*])\)")
+_STUDY_WORD = re.compile(r"\b(?:study|trial|project|program|programme|cohort|consortium|initiative|"
+                         r"network|collaborative|survey)\b", re.IGNORECASE)
+_THESIS = re.compile(r"\b(?:thesis|dissertation|doctoral|phd|ph\.d|masters?)\b", re.IGNORECASE)
+_N_EQ = re.compile(r"(?<![\w.])[Nn]\s*(?:=|:)\s*(\d{1,3}(?:,\d{3})+|\d+)")
+_N_NOUN = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d{2,})\s+(?:[a-z\-]+\s+){0,3}?(?:patients|participants|"
+                     r"clients|adults|outpatients|inpatients|veterans|individuals|subjects|adolescents|"
+                     r"students|couples|families|women|men|dyads)\b", re.IGNORECASE)
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+_STOPWORDS = frozenset("the and for with from into among their study trial of in on a an to its this that "
+                       "doctoral dissertation thesis".split())
+MAX_AUTHOR_BLOCK = 300
+
+
+def read_n(title: str, abstract: str) -> int | None:
+    """A simple sample-size reader: the largest ``N = x``, else the first ``x patients`` (None if absent)."""
+    text = f"{title}\n{abstract}"
+    eq = [int(m.group(1).replace(",", "")) for m in _N_EQ.finditer(text)]
+    if eq:
+        return max(eq)
+    m = _N_NOUN.search(text)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+def author_key(name: str) -> str:
+    """``'Okafor, Ngozi'`` / ``'Okafor N'`` / ``'Ngozi Okafor'`` -> ``'okafor n'``."""
+    raw = _fold(name).replace(".", " ").strip()
+    if "," in raw:
+        surname, _, given = raw.partition(",")
+    else:
+        parts = raw.split()
+        if not parts:
+            return ""
+        if len(parts) > 1 and len(parts[-1]) <= 3 and parts[-1].isalpha():
+            surname, given = " ".join(parts[:-1]), parts[-1]
+        else:
+            surname, given = parts[-1], " ".join(parts[:-1])
+    sur = re.sub(r"[^a-z]", "", surname)
+    ini = re.sub(r"[^a-z]", "", given)[:1]
+    return f"{sur} {ini}".strip() if sur else ""
+
+
+@dataclass
+class Report:
+    """One report (a record or a duplicate group) with the features the evidence rules read."""
+
+    id: int
+    members: list[int]
+    authors: list[str]
+    year: int | None
+    title: str
+    is_thesis: bool
+    n: int | None
+    registrations: set[str] = field(default_factory=set)
+    studies: set[str] = field(default_factory=set)
+    acronyms: set[str] = field(default_factory=set)
+
+
+def _text_of(rec: Record) -> str:
+    parts = [rec.title, rec.abstract, " ".join(rec.keywords or []), json.dumps(rec.other_ids, ensure_ascii=False),
+             json.dumps(rec.raw, ensure_ascii=False)]
+    return "\n".join(p for p in parts if p)
+
+
+def _study_acronyms(text: str) -> set[str]:
+    """Acronyms in parentheses introduced by a study word ("... Research Program (TDCRP)")."""
+    out = set()
+    for m in _ACRONYM.finditer(text):
+        acro = m.group(1)
+        if sum(c.isupper() for c in acro) < 3:
+            continue
+        before = text[max(0, m.start() - 80):m.start()]
+        after = text[m.end():m.end() + 12]
+        if _STUDY_WORD.search(before.split(".")[-1]) or _STUDY_WORD.match(after.strip()):
+            out.add(acro.upper())
+    return out
+
+
+def _reports(recs: list[tuple[Record, str]], dup_groups: list[list[int]], reader: ReadN) -> list[Report]:
+    by_id = {r.id: (r, db) for r, db in recs}
+    group_of = {m: g for g in dup_groups for m in g}
+    seen: set[int] = set()
+    out = []
+    for rid in sorted(by_id):
+        if rid in seen:
+            continue
+        members = [m for m in group_of.get(rid, [rid]) if m in by_id]
+        seen.update(members)
+        rows = [by_id[m][0] for m in members]
+        main = max(rows, key=lambda r: (len(r.authors or []), len(r.abstract or "")))
+        text = "\n".join(_text_of(r) for r in rows)
+        regs = {re.sub(r"[\s\-]|EUDRACT|NO\.?|NUMBER|:", "", m.group(1).upper()) if not m.group(1)[0].isdigit()
+                else m.group(1) for m in _REGISTRATIONS.finditer(text)}
+        regs = {re.sub(r"^EUDRACT\D*", "", r) for r in regs}
+        ns = [n for n in (reader(r.title or "", r.abstract or "") for r in rows) if n]
+        out.append(Report(
+            id=rid, members=members, authors=[k for k in (author_key(a) for a in main.authors or []) if k],
+            year=next((r.year for r in rows if r.year), None), title=main.title or "",
+            is_thesis=any(_THESIS.search(f"{r.pub_type} {r.journal}") or r.pub_type.upper().startswith("THES")
+                          for r in rows),
+            n=max(ns) if ns else None, registrations=regs,
+            studies={key for key, rx in _NAMED if rx.search(text)}, acronyms=_study_acronyms(text)))
+    return out
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Content-word similarity of two titles in [0, 1] (token-set ratio without function words)."""
+    wa = " ".join(w for w in _WORDS.findall(_fold(a)) if w not in _STOPWORDS)
+    wb = " ".join(w for w in _WORDS.findall(_fold(b)) if w not in _STOPWORDS)
+    if not wa or not wb:
+        return 0.0
+    return fuzz.token_set_ratio(wa, wb) / 100.0
+
+
+def evidence(a: Report, b: Report) -> tuple[str, list[dict[str, Any]]] | None:
+    """(strength, evidence items) for two reports, or None when nothing beyond chance links them."""
+    items: list[dict[str, Any]] = []
+    strong = False
+    for reg in sorted(a.registrations & b.registrations):
+        items.append({"kind": "registration", "detail": f"both cite trial registration {reg}"})
+        strong = True
+    for name in sorted(a.studies & b.studies):
+        items.append({"kind": "named_study", "detail": f"both name the {name} study"})
+        strong = True
+    for acro in sorted(a.acronyms & b.acronyms - {s.upper() for s in a.studies & b.studies}):
+        items.append({"kind": "study_acronym", "detail": f"both name the study ({acro})"})
+        strong = True
+    shared = sorted(set(a.authors) & set(b.authors))
+    same_first = bool(a.authors and b.authors and a.authors[0] == b.authors[0])
+    sim = title_similarity(a.title, b.title)
+    same_n = a.n is not None and a.n == b.n
+    other_n = a.n is not None and b.n is not None and a.n != b.n
+    authors_strong = len(shared) >= 2 or same_first
+    if authors_strong:
+        who = f"same first author ({a.authors[0]})" if same_first else f"shared authors: {', '.join(shared)}"
+        items.append({"kind": "authors", "detail": who})
+        if sim >= 0.7:
+            items.append({"kind": "title", "detail": f"similar titles ({sim:.2f})"})
+        if same_n:
+            items.append({"kind": "sample_size", "detail": f"same sample size (n = {a.n})"})
+        elif other_n:
+            items.append({"kind": "sample_size_differs", "detail": f"different sample sizes ({a.n} vs {b.n})"})
+        thesis, article = (a, b) if a.is_thesis else (b, a)
+        if same_first and thesis.is_thesis != article.is_thesis and (sim >= 0.5 or same_n) and not other_n \
+                and (thesis.year or 0) <= (article.year or 9999):
+            items.append({"kind": "thesis_article", "detail": f"dissertation ({thesis.year or '?'}) followed by "
+                          f"an article ({article.year or '?'}) of the same first author"})
+            strong = True
+    if strong:
+        return STRONG, items
+    if not authors_strong or not (sim >= 0.7 or same_n):
+        return None
+    if other_n:
+        return WEAK, items
+    return (STRONG if sim >= 0.7 and same_n else MODERATE), items
+
+
+def _candidate_pairs(reports: list[Report]) -> set[tuple[int, int]]:
+    """Pairs of report indexes sharing a registration, a study, an acronym or an author (blocking)."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for k, r in enumerate(reports):
+        for key in ({f"r:{x}" for x in r.registrations} | {f"s:{x}" for x in r.studies}
+                    | {f"a:{x}" for x in r.acronyms} | {f"p:{x}" for x in r.authors}):
+            blocks[key].append(k)
+    pairs: set[tuple[int, int]] = set()
+    for key, members in blocks.items():
+        if key.startswith("p:") and len(members) > MAX_AUTHOR_BLOCK:
+            continue
+        pairs.update(combinations(members, 2))
+    return pairs
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    if a == b:
+        raise InputError(f"#{a} and #{b} are the same record; give two different records")
+    return (a, b) if a < b else (b, a)
+
+
+def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -> list[dict[str, Any]]:
+    """Store a ``suggested`` link for every new pair of reports with evidence; return the open suggestions.
+
+    A pair that already has a link row (suggested or decided by a person) gets no new row. Each returned
+    item has ``ids``, ``strength``, ``evidence``, ``who`` and ``when``.
+    """
+    reader = reader or read_n
+    with db.transaction() as session:
+        recs = list(session.exec(select(Record, ImportBatch.source_db).join(
+            ImportBatch, Record.batch_id == ImportBatch.id)).all())
+        dup_groups = components(merged_pairs(session))
+        reports = _reports(recs, dup_groups, reader)
+        latest = latest_per_pair(session, SampleLink)
+        for i, j in sorted(_candidate_pairs(reports)):
+            found = evidence(reports[i], reports[j])
+            key = _pair(reports[i].id, reports[j].id)
+            if found is None or key in latest:
+                continue
+            row = SampleLink(record_a=key[0], record_b=key[1], decision="suggested", strength=found[0],
+                             evidence=found[1], who=who or "metasift")
+            session.add(row)
+            latest[key] = row
+    return suggestions(db)
+
+
+def _rows(db: ReviewDB) -> dict[tuple[int, int], SampleLink]:
+    with db.session() as session:
+        return latest_per_pair(session, SampleLink)
+
+
+def _public(row: SampleLink) -> dict[str, Any]:
+    return {"ids": [row.record_a, row.record_b], "decision": row.decision, "strength": row.strength,
+            "evidence": list(row.evidence), "who": row.who, "when": row.decided_at.isoformat(),
+            "automatic": row.decision == "suggested"}
+
+
+_ORDER = {STRONG: 0, MODERATE: 1, WEAK: 2}
+
+
+def suggestions(db: ReviewDB) -> list[dict[str, Any]]:
+    """Open suggestions (latest decision ``suggested``), strongest first."""
+    rows = [r for r in _rows(db).values() if r.decision == "suggested"]
+    rows.sort(key=lambda r: (_ORDER.get(r.strength, 3), r.record_a, r.record_b))
+    return [_public(r) for r in rows]
+
+
+def _decide(db: ReviewDB, a: int, b: int, who: str, decision: str) -> dict[str, Any]:
+    key = _pair(a, b)
+    with db.transaction() as session:
+        for rid in key:
+            if session.get(Record, rid) is None:
+                raise InputError(f"there is no record #{rid} in this review")
+        prior = latest_per_pair(session, SampleLink).get(key)
+        if decision == "undone" and (prior is None or prior.decision in {"suggested", "undone"}):
+            raise InputError(f"#{key[0]} and #{key[1]} have no link decision to undo")
+        keep = prior is not None and prior.decision != "undone"
+        row = SampleLink(record_a=key[0], record_b=key[1], decision=decision,
+                         strength=prior.strength if keep else "",
+                         evidence=(list(prior.evidence) if keep else []) if decision != "undone" else
+                         [{"kind": "undo", "detail": f"undoes {prior.decision} #{prior.id}"}], who=who)
+        session.add(row)
+        session.flush()
+        return _public(row)
+
+
+def confirm_link(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """A person confirms that records ``a`` and ``b`` report one sample."""
+    return _decide(db, a, b, who, "confirmed")
+
+
+def reject_link(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """A person rejects the link: ``a`` and ``b`` report different samples."""
+    return _decide(db, a, b, who, "rejected")
+
+
+def undo_link(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """Withdraw the pair's latest link decision (a compensating ``undone`` row)."""
+    return _decide(db, a, b, who, "undone")
+
+
+def link_history(db: ReviewDB, a: int, b: int) -> list[dict[str, Any]]:
+    """Every link row of the pair, oldest first."""
+    key = _pair(a, b)
+    with db.session() as session:
+        rows = session.exec(select(SampleLink).where(SampleLink.record_a == key[0], SampleLink.record_b == key[1])
+                            .order_by(SampleLink.id)).all()  # type: ignore[arg-type]
+    return [_public(r) for r in rows]
+
+
+def _sample_pairs(session: Any) -> Iterable[tuple[int, int]]:
+    confirmed = [k for k, r in latest_per_pair(session, SampleLink).items() if r.decision == "confirmed"]
+    return confirmed + merged_pairs(session)
+
+
+def samples(db: ReviewDB) -> list[list[int]]:
+    """Every independent sample as a sorted list of record ids: connected components of confirmed links
+    and duplicate merges; every other record is a sample of its own."""
+    with db.session() as session:
+        ids = list(session.exec(select(Record.id).order_by(Record.id)))
+        joined = components(_sample_pairs(session))
+    inside = {m for g in joined for m in g}
+    out = joined + [[i] for i in ids if i not in inside]
+    return sorted(out)
+
+
+def independent_samples(db: ReviewDB) -> int:
+    """The number of independent samples in the review."""
+    with db.session() as session:
+        n = len(list(session.exec(select(Record.id))))
+        joined = components(_sample_pairs(session))
+    return n - sum(len(g) - 1 for g in joined)

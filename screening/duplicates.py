@@ -1,0 +1,278 @@
+"""Duplicate decisions stored in the review: run the engine, confirm / reject / undo pairs, read groups.
+
+Every decision is a new `DuplicateDecision` row (``record_a < record_b``); the latest row per pair counts.
+Groups are computed on the fly: connected components of pairs whose latest decision is ``auto`` or
+``confirmed``. No record is ever deleted or changed, so per-database counts survive every merge and any
+merge can be undone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db.engine import ReviewDB
+from db.errors import InputError
+from db.models import (
+    MERGED,
+    DuplicateDecision,
+    ImportBatch,
+    Record,
+    components,
+    latest_per_pair,
+    merged_pairs,
+)
+from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
+from screening.dedup import AUTO, QUEUED, best_record, deduplicate
+
+PERSON_DECISIONS = frozenset({"confirmed", "rejected", "undone"})
+PENDING = frozenset({QUEUED, "undone"})
+SIDE_BY_SIDE = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "abstract",
+                "pub_type", "language", "source_db", "source_id")
+_ENGINE_FIELDS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "abstract",
+                  "pub_type")
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    if a == b:
+        raise InputError(f"#{a} and #{b} are the same record; give two different records")
+    return (a, b) if a < b else (b, a)
+
+
+def load_records(session: Session, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Records as dicts (every column plus ``source_db`` and ``file``), in id order."""
+    q = select(Record, ImportBatch.source_db, ImportBatch.file_name).join(
+        ImportBatch, Record.batch_id == ImportBatch.id).order_by(Record.id)
+    if ids is not None:
+        q = q.where(Record.id.in_(list(ids)))  # type: ignore[union-attr]
+    out = []
+    for rec, source_db, file_name in session.exec(q):
+        d = rec.model_dump()
+        d.update(source_db=source_db, file=file_name)
+        out.append(d)
+    return out
+
+
+def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
+              should_stop: ShouldStop = never_stop) -> dict[str, Any]:
+    """Find duplicates among all records and store the automatic merges and the queued candidates.
+
+    One transaction. A pair a person already decided (confirmed, rejected or undone) is left alone, and a
+    pair whose latest machine decision is unchanged gets no new row, so re-running stores nothing new.
+    """
+    run_id = uuid.uuid4().hex[:12]
+    progress(0, 3, "loading records")
+    with db.transaction() as session:
+        records = load_records(session)
+        untitled = sum(1 for r in records if not (r["title"] or "").strip())
+        check_stop(should_stop)
+        progress(1, 3, f"comparing {len(records)} records")
+        result = deduplicate([{k: r[k] for k in _ENGINE_FIELDS} for r in records]) if len(records) > 1 else None
+        check_stop(should_stop)
+        progress(2, 3, "storing decisions")
+        latest = latest_per_pair(session, DuplicateDecision)
+        stored = Counter[str]()
+        kept_by_person = 0
+        wanted = [] if result is None else (
+            [p for p in result.pairs if p.outcome == AUTO] + list(result.candidates))
+        for p in wanted:
+            key = _pair(int(p.id_a), int(p.id_b))
+            prior = latest.get(key)
+            if prior is not None and prior.decision in PERSON_DECISIONS:
+                kept_by_person += 1
+                continue
+            if prior is not None and prior.decision == p.outcome:
+                continue
+            row = DuplicateDecision(record_a=key[0], record_b=key[1], decision=p.outcome, score=p.score,
+                                    reasons=list(p.reasons), who=who, run_id=run_id)
+            session.add(row)
+            latest[key] = row
+            stored[p.outcome] += 1
+        check_stop(should_stop)
+    progress(3, 3, "done")
+    summary: dict[str, Any] = {
+        "run_id": run_id, "records": len(records), "untitled": untitled,
+        "auto_groups": [] if result is None else [[int(i) for i in g] for g in result.groups],
+        "stored": {"auto": stored[AUTO], "queued": stored[QUEUED]},
+        "kept_person_decisions": kept_by_person,
+    }
+    summary.update(counts(db))
+    summary["message"] = _message(summary)
+    return summary
+
+
+def _message(s: dict[str, Any]) -> str:
+    if s["records"] == 0:
+        return "the review has no records yet; nothing to deduplicate (import exports first)"
+    if s["records"] == 1:
+        return "the review has one record; there is nothing to compare it with"
+    parts = [f"{s['records']} records, {s['unique']} unique after deduplication "
+             f"({s['duplicates']} duplicates merged); {s['stored']['auto']} automatic merges and "
+             f"{s['stored']['queued']} candidate pairs stored"]
+    if s["kept_person_decisions"]:
+        parts.append(f"{s['kept_person_decisions']} pairs already decided by a person were left as decided")
+    if s["untitled"]:
+        parts.append(f"{s['untitled']} records have no title and can only match on their other fields")
+    return "; ".join(parts)
+
+
+def groups(db: ReviewDB) -> list[list[int]]:
+    """The current duplicate groups (sorted record id lists of two or more)."""
+    with db.session() as session:
+        return components(merged_pairs(session))
+
+
+def _decide(db: ReviewDB, a: int, b: int, who: str, decision: str) -> DuplicateDecision:
+    key = _pair(a, b)
+    with db.transaction() as session:
+        found = session.exec(select(func.count()).select_from(Record).where(
+            Record.id.in_(key))).one()  # type: ignore[union-attr]
+        if found != 2:
+            raise InputError(f"no record #{key[0] if session.get(Record, key[0]) is None else key[1]}")
+        prior = latest_per_pair(session, DuplicateDecision).get(key)
+        if decision == "undone":
+            if prior is None or prior.decision in PENDING:
+                raise InputError(f"#{key[0]} and #{key[1]} have no merge or decision to undo")
+            score, reasons = prior.score, [f"undoes {prior.decision} #{prior.id}"]
+        else:
+            score = prior.score if prior is not None else None
+            reasons = list(prior.reasons) if prior is not None and prior.decision != "undone" else []
+        row = DuplicateDecision(record_a=key[0], record_b=key[1], decision=decision, score=score,
+                                reasons=reasons, who=who)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def confirm(db: ReviewDB, a: int, b: int, who: str) -> DuplicateDecision:
+    """Record that ``a`` and ``b`` are duplicates (they join one group)."""
+    return _decide(db, a, b, who, "confirmed")
+
+
+def reject(db: ReviewDB, a: int, b: int, who: str) -> DuplicateDecision:
+    """Record that ``a`` and ``b`` are different records (an automatic merge of the pair is reversed)."""
+    return _decide(db, a, b, who, "rejected")
+
+
+def undo(db: ReviewDB, a: int, b: int, who: str) -> DuplicateDecision:
+    """Withdraw the pair's latest decision (a compensating ``undone`` row); the pair is pending again."""
+    return _decide(db, a, b, who, "undone")
+
+
+def history(db: ReviewDB, a: int, b: int) -> list[DuplicateDecision]:
+    """Every decision on the pair, oldest first."""
+    key = _pair(a, b)
+    with db.session() as session:
+        return list(session.exec(select(DuplicateDecision).where(
+            DuplicateDecision.record_a == key[0], DuplicateDecision.record_b == key[1]).order_by(
+            DuplicateDecision.id)))
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def queue(db: ReviewDB) -> list[dict[str, Any]]:
+    """Pending candidate pairs, best score first, each with its fields side by side.
+
+    A pair is pending when its latest decision is ``queued`` or ``undone`` and its records are not already
+    in one group through other pairs. ``fields`` lists ``{"field", "a", "b", "differs"}``.
+    """
+    with db.session() as session:
+        latest = latest_per_pair(session, DuplicateDecision)
+        grouped = {m: g[0] for g in components(k for k, r in latest.items() if r.decision in MERGED) for m in g}
+        pending = [r for k, r in latest.items() if r.decision in PENDING
+                   and grouped.get(k[0], -1) != grouped.get(k[1], -2)]
+        recs = {r["id"]: r for r in load_records(session, {i for p in pending for i in (p.record_a, p.record_b)})}
+    pending.sort(key=lambda r: (-(r.score or 0.0), r.record_a, r.record_b))
+    out = []
+    for row in pending:
+        a, b = recs[row.record_a], recs[row.record_b]
+        fields = [{"field": f, "a": _show(a.get(f)), "b": _show(b.get(f)),
+                   "differs": _show(a.get(f)).casefold() != _show(b.get(f)).casefold()} for f in SIDE_BY_SIDE]
+        out.append({"ids": [row.record_a, row.record_b], "score": row.score, "reasons": list(row.reasons),
+                    "decision": row.decision, "fields": fields,
+                    "differs": [f["field"] for f in fields if f["differs"]]})
+    return out
+
+
+def kept_record(db: ReviewDB, group: Sequence[int]) -> dict[str, Any]:
+    """The merged record of a group: the best value of each field (`best_record`), ``id`` = lowest id."""
+    with db.session() as session:
+        recs = load_records(session, group)
+    if len(recs) != len(set(group)):
+        raise InputError(f"some of the records {sorted(set(group))} do not exist")
+    return best_record([{k: r[k] for k in _ENGINE_FIELDS} for r in recs])
+
+
+def counts(db: ReviewDB) -> dict[str, Any]:
+    """Records, unique records after deduplication, duplicates removed, and both per database.
+
+    The kept record of a group is its lowest id; the others count as duplicates of their database.
+    """
+    with db.session() as session:
+        per_db = dict(session.exec(select(ImportBatch.source_db, func.count(Record.id)).join(
+            Record, Record.batch_id == ImportBatch.id).group_by(ImportBatch.source_db)).all())
+        total = sum(per_db.values())
+        groups_now = components(merged_pairs(session))
+        removed_ids = [m for g in groups_now for m in g[1:]]
+        removed_db: Counter[str] = Counter()
+        if removed_ids:
+            for name, n in session.exec(select(ImportBatch.source_db, func.count(Record.id)).join(
+                    Record, Record.batch_id == ImportBatch.id).where(
+                    Record.id.in_(removed_ids)).group_by(ImportBatch.source_db)):  # type: ignore[union-attr]
+                removed_db[name] = int(n)
+    return {"records": int(total), "unique": int(total) - len(removed_ids), "duplicates": len(removed_ids),
+            "groups": len(groups_now),
+            "per_database": {name: {"records": int(n), "duplicates": removed_db[name],
+                                    "unique": int(n) - removed_db[name]} for name, n in sorted(per_db.items())}}
+
+
+def resolve(db: ReviewDB, ref: str) -> int:
+    """A record id from a CLI reference: its ``source_id``, or ``#<record id>``.
+
+    An ambiguous source_id (the same PMID imported from two databases) is refused with the candidates.
+    """
+    text = str(ref).strip()
+    with db.session() as session:
+        if text.startswith("#"):
+            try:
+                rid = int(text[1:])
+            except ValueError:
+                raise InputError(f"{ref!r}: expected #<record id>, e.g. #12") from None
+            if session.get(Record, rid) is None:
+                raise InputError(f"there is no record {text} in this review")
+            return rid
+        rows = session.exec(select(Record.id, ImportBatch.source_db).join(
+            ImportBatch, Record.batch_id == ImportBatch.id).where(Record.source_id == text).order_by(
+            Record.id)).all()
+    if not rows:
+        raise InputError(f"no record has source_id {text!r}; see `metasift records` (or give #<record id>)")
+    if len(rows) > 1:
+        which = ", ".join(f"#{rid} ({name})" for rid, name in rows)
+        raise InputError(f"source_id {text!r} is ambiguous: it names records {which}; "
+                         "give #<record id> instead")
+    return int(rows[0][0])
+
+
+def labels(db: ReviewDB, ids: Iterable[int]) -> dict[int, str]:
+    """How the CLI names records: the source_id, or ``#<id>`` when that source_id is not unique."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    with db.session() as session:
+        rows = session.exec(select(Record.id, Record.source_id).where(
+            Record.id.in_(wanted))).all()  # type: ignore[union-attr]
+        sids = {sid for _, sid in rows}
+        repeated = {sid for sid, n in session.exec(select(Record.source_id, func.count(Record.id)).where(
+            Record.source_id.in_(sids)).group_by(Record.source_id)) if n > 1}  # type: ignore[attr-defined]
+    return {rid: (f"#{rid}" if sid in repeated else sid) for rid, sid in rows}
