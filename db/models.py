@@ -100,9 +100,10 @@ LINK_DECISIONS = ("suggested", "confirmed", "rejected", "undone")
 
 
 class DuplicateDecision(SQLModel, table=True):
-    """One decision on a pair of records (``record_a < record_b``); the latest row per pair counts.
+    """One decision on a pair of records (``record_a < record_b``).
 
-    Rows are never updated or deleted: an undo appends an ``undone`` row, so the whole history stays.
+    Rows are never updated or deleted: an undo appends an ``undone`` row that withdraws the decision in
+    force (the one before it applies again; see `current_per_pair`), so the whole history stays.
     ``run_id`` names the `run_dedup` run that wrote a machine decision (empty for a person's).
     """
 
@@ -123,7 +124,7 @@ class DuplicateDecision(SQLModel, table=True):
 
 
 class SampleLink(SQLModel, table=True):
-    """One decision that two reports (``record_a < record_b``) describe the same sample; latest row counts.
+    """One decision that two reports (``record_a < record_b``) describe the same sample (see `current_per_pair`).
 
     ``evidence`` lists what suggested the link (``{"kind", "detail"}``); ``strength`` is strong, moderate
     or weak. Append-only like `DuplicateDecision`.
@@ -173,6 +174,22 @@ def latest_per_pair(session: Session,
     return latest
 
 
+def current_per_pair(session: Session,
+                     table: type[DuplicateDecision] | type[SampleLink]) -> dict[tuple[int, int], Any]:
+    """The decision in force per pair, replaying the log: an ``undone`` row withdraws the latest decision
+    still in force, so the one before it applies again (``None`` when no decision is left)."""
+    stacks: dict[tuple[int, int], list[Any]] = {}
+    for row in session.exec(select(table).order_by(table.id)):  # type: ignore[arg-type]
+        stack = stacks.setdefault((row.record_a, row.record_b), [])
+        if row.decision == "undone":
+            if stack:
+                stack.pop()
+        else:
+            stack.append(row)
+    return {k: (st[-1] if st else None) for k, st in stacks.items()}
+
+
 def merged_pairs(session: Session) -> list[tuple[int, int]]:
-    """Pairs whose latest duplicate decision merges them (auto or confirmed)."""
-    return [k for k, row in latest_per_pair(session, DuplicateDecision).items() if row.decision in MERGED]
+    """Pairs whose duplicate decision in force merges them (auto or confirmed)."""
+    return [k for k, row in current_per_pair(session, DuplicateDecision).items()
+            if row is not None and row.decision in MERGED]

@@ -6,7 +6,8 @@ author overlap (two shared surname+initial or the same first author) together wi
 same sample size. The same n alone never links two reports, and the same authors with different sample
 sizes give at most a weak suggestion. Nothing is linked automatically: suggestions wait for a person.
 
-Links are `SampleLink` rows (append-only, latest row per pair counts). Duplicate groups (see
+Links are `SampleLink` rows (append-only; an ``undone`` row withdraws the decision in force, so undoing a
+confirmation puts the suggestion back). Duplicate groups (see
 ``screening.duplicates``) are one report: suggestions are made between groups, never inside one.
 """
 
@@ -26,7 +27,7 @@ from sqlmodel import select
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.models import ImportBatch, Record, SampleLink, components, latest_per_pair, merged_pairs
+from db.models import ImportBatch, Record, SampleLink, components, current_per_pair, merged_pairs
 
 STRONG, MODERATE, WEAK = "strong", "moderate", "weak"
 ReadN = Callable[[str, str], int | None]
@@ -34,8 +35,9 @@ ReadN = Callable[[str, str], int | None]
 
 _REGISTRATIONS = re.compile(
     r"\b(NCT\s?\d{8}|ISRCTN\s?\d{8}|ACTRN\s?\d{14}|DRKS\s?\d{8}|ChiCTR[-\w]{0,5}\d{6,10}|UMIN\s?\d{9}|"
-    r"NTR\s?\d{3,5}|NL\s?\d{4,5}|PACTR\s?\d{15}|IRCT\s?\d{8,}N\d+|KCT\s?\d{7}|CTRI/\d{4}/\d{2,3}/\d{6}|"
-    r"EudraCT\s*(?:No\.?|number|:)?\s*\d{4}-\d{6}-\d{2}|\d{4}-\d{6}-\d{2})\b", re.IGNORECASE)
+    r"NTR\s?\d{3,5}|PACTR\s?\d{15}|IRCT\s?\d{8,}N\d+|KCT\s?\d{7}|CTRI/\d{4}/\d{2,3}/\d{6}|"
+    r"EudraCT\s*(?:No\.?|number)?\s*:?\s*\d{4}-\d{6}-\d{2})\b", re.IGNORECASE)
+_EUDRACT = re.compile(r"\d{4}-\d{6}-\d{2}")
 NAMED_STUDIES: dict[str, tuple[str, ...]] = {
     "TDCRP": ("Treatment of Depression Collaborative Research Program", "TDCRP", "NIMH TDCRP"),
     "Project MATCH": ("Project MATCH", "Matching Alcoholism Treatments to Client Heterogeneity"),
@@ -74,6 +76,14 @@ def read_n(title: str, abstract: str) -> int | None:
         return max(eq)
     m = _N_NOUN.search(text)
     return int(m.group(1).replace(",", "")) if m else None
+
+
+def registration_key(text: str) -> str:
+    """A registration number in one spelling: ``'nct 01234567'`` -> ``'NCT01234567'``, EudraCT as digits."""
+    eudract = _EUDRACT.search(text)
+    if eudract:
+        return f"EudraCT {eudract.group()}"
+    return re.sub(r"[\s\-]", "", text.upper())
 
 
 def _fold(text: str) -> str:
@@ -147,9 +157,7 @@ def _reports(recs: list[tuple[Record, str]], dup_groups: list[list[int]], reader
         rows = [by_id[m][0] for m in members]
         main = max(rows, key=lambda r: (len(r.authors or []), len(r.abstract or "")))
         text = "\n".join(_text_of(r) for r in rows)
-        regs = {re.sub(r"[\s\-]|EUDRACT|NO\.?|NUMBER|:", "", m.group(1).upper()) if not m.group(1)[0].isdigit()
-                else m.group(1) for m in _REGISTRATIONS.finditer(text)}
-        regs = {re.sub(r"^EUDRACT\D*", "", r) for r in regs}
+        regs = {registration_key(m.group(1)) for m in _REGISTRATIONS.finditer(text)}
         ns = [n for n in (reader(r.title or "", r.abstract or "") for r in rows) if n]
         out.append(Report(
             id=rid, members=members, authors=[k for k in (author_key(a) for a in main.authors or []) if k],
@@ -246,7 +254,7 @@ def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -
             ImportBatch, Record.batch_id == ImportBatch.id)).all())
         dup_groups = components(merged_pairs(session))
         reports = _reports(recs, dup_groups, reader)
-        latest = latest_per_pair(session, SampleLink)
+        latest = current_per_pair(session, SampleLink)
         for i, j in sorted(_candidate_pairs(reports)):
             found = evidence(reports[i], reports[j])
             key = _pair(reports[i].id, reports[j].id)
@@ -259,9 +267,9 @@ def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -
     return suggestions(db)
 
 
-def _rows(db: ReviewDB) -> dict[tuple[int, int], SampleLink]:
+def _rows(db: ReviewDB) -> dict[tuple[int, int], SampleLink | None]:
     with db.session() as session:
-        return latest_per_pair(session, SampleLink)
+        return current_per_pair(session, SampleLink)
 
 
 def _public(row: SampleLink) -> dict[str, Any]:
@@ -274,8 +282,8 @@ _ORDER = {STRONG: 0, MODERATE: 1, WEAK: 2}
 
 
 def suggestions(db: ReviewDB) -> list[dict[str, Any]]:
-    """Open suggestions (latest decision ``suggested``), strongest first."""
-    rows = [r for r in _rows(db).values() if r.decision == "suggested"]
+    """Open suggestions (decision in force ``suggested``), strongest first."""
+    rows = [r for r in _rows(db).values() if r is not None and r.decision == "suggested"]
     rows.sort(key=lambda r: (_ORDER.get(r.strength, 3), r.record_a, r.record_b))
     return [_public(r) for r in rows]
 
@@ -286,14 +294,15 @@ def _decide(db: ReviewDB, a: int, b: int, who: str, decision: str) -> dict[str, 
         for rid in key:
             if session.get(Record, rid) is None:
                 raise InputError(f"there is no record #{rid} in this review")
-        prior = latest_per_pair(session, SampleLink).get(key)
-        if decision == "undone" and (prior is None or prior.decision in {"suggested", "undone"}):
-            raise InputError(f"#{key[0]} and #{key[1]} have no link decision to undo")
-        keep = prior is not None and prior.decision != "undone"
+        prior = current_per_pair(session, SampleLink).get(key)
+        if decision == "undone":
+            if prior is None or prior.decision == "suggested":
+                raise InputError(f"#{key[0]} and #{key[1]} have no link decision to undo (reject a suggestion)")
+            items = list(prior.evidence) + [{"kind": "undo", "detail": f"undoes {prior.decision} #{prior.id}"}]
+        else:
+            items = list(prior.evidence) if prior is not None else [{"kind": "manual", "detail": f"linked by {who}"}]
         row = SampleLink(record_a=key[0], record_b=key[1], decision=decision,
-                         strength=prior.strength if keep else "",
-                         evidence=(list(prior.evidence) if keep else []) if decision != "undone" else
-                         [{"kind": "undo", "detail": f"undoes {prior.decision} #{prior.id}"}], who=who)
+                         strength=prior.strength if prior is not None else "", evidence=items, who=who)
         session.add(row)
         session.flush()
         return _public(row)
@@ -310,7 +319,7 @@ def reject_link(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
 
 
 def undo_link(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
-    """Withdraw the pair's latest link decision (a compensating ``undone`` row)."""
+    """Withdraw the link decision in force (a compensating ``undone`` row); the one before applies again."""
     return _decide(db, a, b, who, "undone")
 
 
@@ -324,7 +333,8 @@ def link_history(db: ReviewDB, a: int, b: int) -> list[dict[str, Any]]:
 
 
 def _sample_pairs(session: Any) -> Iterable[tuple[int, int]]:
-    confirmed = [k for k, r in latest_per_pair(session, SampleLink).items() if r.decision == "confirmed"]
+    confirmed = [k for k, r in current_per_pair(session, SampleLink).items()
+                 if r is not None and r.decision == "confirmed"]
     return confirmed + merged_pairs(session)
 
 

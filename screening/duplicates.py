@@ -1,9 +1,10 @@
 """Duplicate decisions stored in the review: run the engine, confirm / reject / undo pairs, read groups.
 
-Every decision is a new `DuplicateDecision` row (``record_a < record_b``); the latest row per pair counts.
-Groups are computed on the fly: connected components of pairs whose latest decision is ``auto`` or
-``confirmed``. No record is ever deleted or changed, so per-database counts survive every merge and any
-merge can be undone.
+Every decision is a new `DuplicateDecision` row (``record_a < record_b``). An undo appends an ``undone``
+row that withdraws the decision in force, so the one before it applies again (undoing a rejection of an
+automatic merge restores the merge; undoing the merge itself sends the pair back to the queue). Groups are
+computed on the fly: connected components of pairs whose decision in force is ``auto`` or ``confirmed``.
+No record is ever deleted or changed, so per-database counts survive every merge and any merge can be undone.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from db.models import (
     ImportBatch,
     Record,
     components,
+    current_per_pair,
     latest_per_pair,
     merged_pairs,
 )
@@ -31,7 +33,6 @@ from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progres
 from screening.dedup import AUTO, QUEUED, best_record, deduplicate
 
 PERSON_DECISIONS = frozenset({"confirmed", "rejected", "undone"})
-PENDING = frozenset({QUEUED, "undone"})
 SIDE_BY_SIDE = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "abstract",
                 "pub_type", "language", "source_db", "source_id")
 _ENGINE_FIELDS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "abstract",
@@ -130,20 +131,18 @@ def groups(db: ReviewDB) -> list[list[int]]:
 def _decide(db: ReviewDB, a: int, b: int, who: str, decision: str) -> DuplicateDecision:
     key = _pair(a, b)
     with db.transaction() as session:
-        found = session.exec(select(func.count()).select_from(Record).where(
-            Record.id.in_(key))).one()  # type: ignore[union-attr]
-        if found != 2:
-            raise InputError(f"no record #{key[0] if session.get(Record, key[0]) is None else key[1]}")
-        prior = latest_per_pair(session, DuplicateDecision).get(key)
+        for rid in key:
+            if session.get(Record, rid) is None:
+                raise InputError(f"there is no record #{rid} in this review")
+        prior = current_per_pair(session, DuplicateDecision).get(key)
         if decision == "undone":
-            if prior is None or prior.decision in PENDING:
+            if prior is None or prior.decision == QUEUED:
                 raise InputError(f"#{key[0]} and #{key[1]} have no merge or decision to undo")
-            score, reasons = prior.score, [f"undoes {prior.decision} #{prior.id}"]
+            reasons = list(prior.reasons) + [f"undoes {prior.decision} #{prior.id}"]
         else:
-            score = prior.score if prior is not None else None
-            reasons = list(prior.reasons) if prior is not None and prior.decision != "undone" else []
-        row = DuplicateDecision(record_a=key[0], record_b=key[1], decision=decision, score=score,
-                                reasons=reasons, who=who)
+            reasons = list(prior.reasons) if prior is not None else []
+        row = DuplicateDecision(record_a=key[0], record_b=key[1], decision=decision,
+                                score=prior.score if prior is not None else None, reasons=reasons, who=who)
         session.add(row)
         session.flush()
     return row
@@ -160,7 +159,7 @@ def reject(db: ReviewDB, a: int, b: int, who: str) -> DuplicateDecision:
 
 
 def undo(db: ReviewDB, a: int, b: int, who: str) -> DuplicateDecision:
-    """Withdraw the pair's latest decision (a compensating ``undone`` row); the pair is pending again."""
+    """Withdraw the decision in force (a compensating ``undone`` row); the one before it applies again."""
     return _decide(db, a, b, who, "undone")
 
 
@@ -184,14 +183,16 @@ def _show(value: Any) -> str:
 def queue(db: ReviewDB) -> list[dict[str, Any]]:
     """Pending candidate pairs, best score first, each with its fields side by side.
 
-    A pair is pending when its latest decision is ``queued`` or ``undone`` and its records are not already
-    in one group through other pairs. ``fields`` lists ``{"field", "a", "b", "differs"}``.
+    A pair is pending when no decision is in force or only the machine's ``queued``, and its records are not
+    already in one group through other pairs. ``fields`` lists ``{"field", "a", "b", "differs"}``.
     """
     with db.session() as session:
+        current = current_per_pair(session, DuplicateDecision)
+        grouped = {m: g[0] for g in components(k for k, r in current.items() if r is not None
+                                               and r.decision in MERGED) for m in g}
         latest = latest_per_pair(session, DuplicateDecision)
-        grouped = {m: g[0] for g in components(k for k, r in latest.items() if r.decision in MERGED) for m in g}
-        pending = [r for k, r in latest.items() if r.decision in PENDING
-                   and grouped.get(k[0], -1) != grouped.get(k[1], -2)]
+        pending = [latest[k] if r is None else r for k, r in current.items()
+                   if (r is None or r.decision == QUEUED) and grouped.get(k[0], -1) != grouped.get(k[1], -2)]
         recs = {r["id"]: r for r in load_records(session, {i for p in pending for i in (p.record_a, p.record_b)})}
     pending.sort(key=lambda r: (-(r.score or 0.0), r.record_a, r.record_b))
     out = []
@@ -200,7 +201,7 @@ def queue(db: ReviewDB) -> list[dict[str, Any]]:
         fields = [{"field": f, "a": _show(a.get(f)), "b": _show(b.get(f)),
                    "differs": _show(a.get(f)).casefold() != _show(b.get(f)).casefold()} for f in SIDE_BY_SIDE]
         out.append({"ids": [row.record_a, row.record_b], "score": row.score, "reasons": list(row.reasons),
-                    "decision": row.decision, "fields": fields,
+                    "decision": row.decision if row.decision == QUEUED else "undone", "fields": fields,
                     "differs": [f["field"] for f in fields if f["differs"]]})
     return out
 

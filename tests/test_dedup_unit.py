@@ -42,6 +42,8 @@ def rec(rid: str, **kw) -> dict:
     ("Über die <i>Wirkung</i> von Café", "uber die wirkung von cafe"),
     ("The current status of HPV DNA testing. [Review] [57 refs]", "the current status of hpv dna testing"),
     ("A TRIAL OF X&amp;Y IN ADULTS", "a trial of x y in adults"),
+    ("Screening 12 500 adults and 1,200 children", "screening 12500 adults and 1200 children"),
+    ("Doses of 0.5, 1 and 2 mg", "doses of 0 5 1 and 2 mg"),
     (None, ""),
 ])
 def test_normalize_title(raw, expected):
@@ -65,6 +67,7 @@ def test_normalize_authors(raw, expected):
     ("47--65", ("47", "65")), ("S12-4", ("s12", "s14")), ("pp. 12-15", ("12", "15")),
     ("e1001", ("e1001", "")),
     ("08-Aug", ("", "")), ("", ("", "")), (None, ("", "")),
+    ("215 p", ("", "")), ("xii, 180 pp.", ("", "")),
 ])
 def test_expand_pages(raw, expected):
     assert expand_pages(raw) == expected
@@ -86,6 +89,13 @@ def test_normalize_doi(raw, expected):
     ("Stroke", "Stroke; a journal of cerebral circulation", True),
     ("Brain", "Brain Research", False),
     ("Lancet", "Journal of Pediatrics", False),
+    ("Acta Med Scand", "Acta Medica Scandinavica [Electronic Resource]", True),
+    ('"Nervenarzt (Berlin, Germany)"', "Der Nervenarzt", True),
+    ("Frontiers in Neurology: Stroke and Vascular Disorders", "Front Neurol Stroke Vasc Disord", True),
+    ("Frontiers in Neurology: Stroke", "Front Neurol Sleep Disord", False),
+    ("Zhonghua nei ke za zhi = Chinese journal of internal medicine", "Chin J Intern Med", True),
+    ("Revista Brasileira de Cardiologia/Brazilian Journal of Cardiology", "Braz J Cardiol", True),
+    ("Revista Brasileira de Cardiologia/Brazilian Journal of Cardiology", "Brazilian Journal of Oncology", False),
 ])
 def test_journals_compatible(a, b, same):
     assert journals_compatible(normalize_journal(a), normalize_journal(b)) is same
@@ -97,6 +107,9 @@ def test_publication_kind():
     assert publication_kind("Conference Abstract", "Stroke") == "conference"
     assert publication_kind("article", "Proceedings of the National Academy of Sciences") == "article"
     assert publication_kind("article", "Stroke", "Erratum: a trial") == "erratum"
+    assert publication_kind("article", "", "A title", "Ph.D.") == "thesis"
+    assert publication_kind("article", "", "A title", "M.Sc. thesis") == "thesis"
+    assert publication_kind("article", "Stroke", "A title", "12") == "article"
 
 
 # --- decisions -------------------------------------------------------------------------------------------
@@ -150,6 +163,65 @@ def test_dissertation_is_not_the_article():
                                       pages="4714", pub_type="")])
     assert r.groups == []
     assert r.outcome("art", "diss") != AUTO
+
+
+def test_electronic_resource_journal_tag_merges():
+    r = deduplicate([rec("a", journal="Brain Injury", pages=""),
+                     rec("b", journal="Brain Injury [Electronic Resource]", pages="e118")])
+    assert r.groups == [["a", "b"]]
+
+
+def test_thousands_separator_is_not_a_number_conflict():
+    title = "Outcomes of thrombolysis in 12 000 patients with acute ischaemic stroke"
+    r = deduplicate([rec("a", title=title), rec("b", title=title.replace("12 000", "12000"), issue="",
+                                                 volume="16", pages="")])
+    assert r.groups == [["a", "b"]]
+    r = deduplicate([rec("a", title=title), rec("b", title=title.replace("12 000", "14 000"))])
+    assert r.groups == []
+
+
+def test_thesis_with_degree_in_volume_is_not_the_article():
+    # a thesis exported as a generic "article", recognisable by "Ph.D." where the volume goes
+    for pages in ("180 p", ""):
+        r = deduplicate([rec("art"), rec("thesis", journal="", volume="Ph.D.", issue="", pages=pages)])
+        assert r.groups == []
+        assert r.outcome("art", "thesis") != AUTO
+
+
+def test_dissertation_listing_a_year_apart_is_queued():
+    listing = rec("dai", authors="Okafor, Ngozi", journal="Dissertation Abstracts International: Section B",
+                  volume="71", issue="5-B", pages="3120", year=2011)
+    thesis = rec("thesis", authors="Okafor, N.", journal="", volume="Ph.D.", issue="", pages="212 p", year=2010)
+    r = deduplicate([listing, thesis])
+    assert r.outcome("dai", "thesis") == QUEUED
+    assert deduplicate([listing, dict(thesis, year=2011)]).groups == [["dai", "thesis"]]
+
+
+def test_translated_title_with_the_same_full_citation_merges():
+    # no authors on one side; the translated title differs, but journal, year, volume and page range agree
+    a = rec("a", title="[Early mobilisation after hip fracture surgery. Results of a controlled study]",
+            authors="Keller, H.", journal="Zeitschrift fur Orthopadie", volume="121", issue="4",
+            pages="455-461", year=1983)
+    b = rec("b", title="Early postoperative mobilisation after hip fracture surgery", authors="",
+            journal="Z-Orthop", volume="121", issue="", pages="455-61", year=1983)
+    r = deduplicate([a, b])
+    assert r.groups == [["a", "b"]]
+    # only the start page agrees: a person decides
+    r = deduplicate([a, dict(b, pages="455")])
+    assert r.groups == []
+    assert r.outcome("a", "b") == QUEUED
+
+
+def test_truncated_subtitle_with_the_same_citation_merges():
+    full = rec("full", title="Mirror therapy for phantom limb pain: a randomised trial in 64 amputees")
+    short = rec("short", title="Mirror therapy for phantom limb pain", authors="Spikman, J. and Boelen, D.",
+                journal="J Int Neuropsychol Soc")
+    r = deduplicate([full, short])
+    assert r.groups == [["full", "short"]]
+    assert "one title is the other cut short" in r.pairs[0].reasons
+    # without volume and pages, the shared beginning alone only queues the pair
+    r = deduplicate([full, dict(short, volume="", pages="")])
+    assert r.outcome("full", "short") == QUEUED
 
 
 def test_different_titles_are_distinct():

@@ -199,12 +199,15 @@ def _head(spelling: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _lowered(text: str) -> tuple[str, frozenset[str]]:
-    """A text lower-cased, and the one- and two-character beginnings of its words."""
+def _lowered(text: str) -> tuple[str, dict[str, list[int]]]:
+    """A text lower-cased, and where its words start, by their first one and two characters."""
     low = text.lower()
-    heads = set(_WORD_HEAD.findall(low))
-    heads |= {h[:1] for h in heads}
-    return low, frozenset(heads)
+    heads: dict[str, list[int]] = {}
+    for m in _WORD_HEAD.finditer(low):
+        heads.setdefault(m.group(), []).append(m.start())
+    for h in [h for h in heads if len(h) == 2]:
+        heads.setdefault(h[0], []).extend(heads[h])
+    return low, heads
 
 
 class TermSet:
@@ -242,10 +245,19 @@ class TermSet:
         same = len(low) == len(text)
         hits: list[tuple[int, int, int, str]] = []
         for (prio, name, fast, careful), need in zip(self._plain, self._heads, strict=True):
-            if same and heads.isdisjoint(need):
+            if not same:  # lower-casing changed the length (rare letters): scan the original text
+                hits += [(m.start(), prio, m.end(), name) for m in careful.finditer(text, pos, end)]
                 continue
-            for m in (fast.finditer(low, pos, end) if same else careful.finditer(text, pos, end)):
-                hits.append((m.start(), prio, m.end(), name))
+            # try the compiled terms only where a word starts with a term's first letters
+            starts = sorted({at for h in need for at in heads.get(h, ()) if pos <= at < end})
+            last = -1
+            for at in starts:
+                if at < last:
+                    continue
+                m = fast.match(low, at, end)
+                if m:
+                    hits.append((at, prio, m.end(), name))
+                    last = m.end()
         for prio, name, rx in self._raw:
             for m in rx.finditer(text, pos, end):
                 if m.end() > m.start():
@@ -253,10 +265,10 @@ class TermSet:
         if len(self._plain) + len(self._raw) > 1:
             hits.sort()
         last = -1
-        for start, _prio, end, name in hits:
+        for start, _prio, stop, name in hits:
             if start >= last:
-                last = end
-                yield name, start, end
+                last = stop
+                yield name, start, stop
 
     def any(self, record: RecordText) -> bool:
         """True when any field has a match."""

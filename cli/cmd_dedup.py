@@ -1,0 +1,181 @@
+"""Commands for duplicates and shared samples: ``dedup``, ``duplicates``, ``samples``.
+
+Records are named by their ``source_id``; when a source_id names several records (the same PMID from two
+databases) give ``#<record id>`` instead. Output names records the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from db.engine import ReviewDB
+from db.errors import InputError
+from db.models import DuplicateDecision
+from extraction import samples as sample_links
+from screening import duplicates
+
+PAIR_ACTIONS = ("confirm", "reject", "undo")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("dedup", help="find duplicate records and store automatic merges and candidates")
+    add_review_arg(p)
+    p.add_argument("--reviewer", default=None, help="who runs it (default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_dedup)
+
+    p = sub.add_parser("duplicates", help="list duplicate groups and candidates; confirm, reject or undo a pair")
+    add_review_arg(p)
+    p.add_argument("action", choices=("list",) + PAIR_ACTIONS, nargs="?", default="list")
+    p.add_argument("refs", nargs="*", metavar="RECORD", help="two records: source_id or #<record id>")
+    p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_duplicates)
+
+    p = sub.add_parser("samples", help="reports that share one sample: suggest, confirm, reject or undo links")
+    add_review_arg(p)
+    p.add_argument("action", choices=("list", "suggest") + PAIR_ACTIONS, nargs="?", default="list")
+    p.add_argument("refs", nargs="*", metavar="RECORD", help="two records: source_id or #<record id>")
+    p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_samples)
+
+
+def _two(db: ReviewDB, args: argparse.Namespace) -> tuple[int, int]:
+    if len(args.refs) != 2:
+        raise InputError(f"{args.action} needs two records (source_id or #<record id>), got {len(args.refs)}")
+    return duplicates.resolve(db, args.refs[0]), duplicates.resolve(db, args.refs[1])
+
+
+def _no_refs(args: argparse.Namespace) -> None:
+    if args.refs:
+        raise InputError(f"{args.action} takes no records; did you mean confirm, reject or undo?")
+
+
+def _label_groups(names: dict[int, str], groups: list[list[int]]) -> list[list[str]]:
+    return [[names[m] for m in g] for g in groups]
+
+
+def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
+    """Current groups and pending candidates, with records named by source_id."""
+    groups = duplicates.groups(db)
+    pending = duplicates.queue(db)
+    names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c["ids"]])
+    counts = duplicates.counts(db)
+    data = {"groups": _label_groups(names, groups),
+            "candidates": [{"ids": [names[i] for i in c["ids"]], "score": c["score"], "reasons": c["reasons"],
+                            "differs": c["differs"], "fields": c["fields"], "decision": c["decision"]}
+                           for c in pending],
+            "records": counts["records"], "unique": counts["unique"], "duplicates": counts["duplicates"],
+            "per_database": counts["per_database"]}
+    data.update(extra)
+    return data
+
+
+def _dedup_text(data: dict[str, Any]) -> str:
+    lines = [f"{data['records']} records, {data['unique']} unique, {data['duplicates']} duplicates merged"]
+    for name, c in data["per_database"].items():
+        lines.append(f"  {name}: {c['records']} records, {c['duplicates']} merged into another database's record")
+    if data["groups"]:
+        lines.append("Groups: " + "; ".join(" = ".join(g) for g in data["groups"]))
+    if data["candidates"]:
+        lines.append(table([[" / ".join(c["ids"]), f"{c['score']:.2f}" if c["score"] is not None else "",
+                             ", ".join(c["differs"][:5])] for c in data["candidates"]],
+                           ["candidate pair", "score", "fields that differ"]))
+    return "\n".join(lines)
+
+
+def cmd_dedup(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    bar = TerminalProgress(enabled=None if not args.json else False)
+    try:
+        summary = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
+        bar.finish()
+        data = _dedup_document(db, {"message": summary["message"], "run_id": summary["run_id"],
+                                    "stored": summary["stored"]})
+    finally:
+        bar.finish()
+        db.close()
+    return Result(data, summary["message"] + "\n" + _dedup_text(data))
+
+
+def _decision(names: dict[int, str], row: DuplicateDecision) -> dict[str, Any]:
+    return {"ids": [names[row.record_a], names[row.record_b]], "decision": row.decision, "who": row.who,
+            "when": row.decided_at.isoformat(), "automatic": row.decision in {"auto", "queued"}}
+
+
+def cmd_duplicates(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        if args.action == "list":
+            _no_refs(args)
+            data = _dedup_document(db, {})
+            return Result(data, _dedup_text(data))
+        a, b = _two(db, args)
+        action = {"confirm": duplicates.confirm, "reject": duplicates.reject, "undo": duplicates.undo}[args.action]
+        action(db, a, b, reviewer_name(args))
+        names = duplicates.labels(db, [a, b])
+        hist = [_decision(names, r) for r in duplicates.history(db, a, b)]
+        data = _dedup_document(db, {"decision": hist[-1], "history": hist})
+    finally:
+        db.close()
+    last = data["decision"]
+    return Result(data, f"{' / '.join(last['ids'])}: {last['decision']} by {last['who'] or '?'}\n"
+                  + _dedup_text(data))
+
+
+def _criteria_reader(title: str, abstract: str) -> int | None:
+    """The screening criteria's sample-size reader (reads many wordings and languages)."""
+    from screening.criteria import RecordText, assessor_for
+
+    return assessor_for().sample_size.assess(RecordText.of(title, abstract)).extra.get("n")
+
+
+def _samples_document(db: ReviewDB, suggestions: list[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:
+    all_samples = sample_links.samples(db)
+    multi = [g for g in all_samples if len(g) > 1]
+    names = duplicates.labels(db, [m for g in multi for m in g] + [i for s in suggestions for i in s["ids"]])
+    data = {"suggestions": [{**s, "ids": [names[i] for i in s["ids"]]} for s in suggestions],
+            "groups": _label_groups(names, multi), "independent_samples": len(all_samples)}
+    data.update(extra)
+    return data
+
+
+def _samples_text(data: dict[str, Any]) -> str:
+    lines = [f"{data['independent_samples']} independent samples"]
+    for s in data["suggestions"]:
+        lines.append(f"  {' / '.join(s['ids'])} [{s['strength']}]: " + "; ".join(e["detail"] for e in s["evidence"]))
+    if data["groups"]:
+        lines.append("Shared samples: " + "; ".join(" + ".join(g) for g in data["groups"]))
+    return "\n".join(lines)
+
+
+def cmd_samples(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        extra: dict[str, Any] = {}
+        if args.action in ("list", "suggest"):
+            _no_refs(args)
+            if args.action == "suggest":
+                found = sample_links.suggest_links(db, who="metasift", reader=_criteria_reader)
+            else:
+                found = sample_links.suggestions(db)
+        else:
+            a, b = _two(db, args)
+            action = {"confirm": sample_links.confirm_link, "reject": sample_links.reject_link,
+                      "undo": sample_links.undo_link}[args.action]
+            action(db, a, b, reviewer_name(args))
+            names = duplicates.labels(db, [a, b])
+            hist = [{**h, "ids": [names[i] for i in h["ids"]]} for h in sample_links.link_history(db, a, b)]
+            extra = {"decision": hist[-1], "history": hist}
+            found = sample_links.suggestions(db)
+        data = _samples_document(db, found, extra)
+    finally:
+        db.close()
+    text = _samples_text(data)
+    if "decision" in data:
+        d = data["decision"]
+        text = f"{' / '.join(d['ids'])}: {d['decision']} by {d['who'] or '?'}\n" + text
+    return Result(data, text)
