@@ -191,7 +191,7 @@ def _parse_error(source: SourceFile, exc: ET.ParseError) -> InputError:
 
 def xml_head(source: SourceFile, size: int = 16384) -> str:
     """The first ``size`` characters of an XML (or gzip-compressed XML) file; "" when unreadable."""
-    data = source.data
+    data = source.head_bytes(65536)
     if data.startswith(_GZIP_MAGIC):
         try:
             raw = zlib.decompressobj(wbits=31).decompress(data[:65536], size * 4)

@@ -225,9 +225,9 @@ class XlsxImporter(_Tabular):
         return read_xlsx(source.data, source.name, options.get("sheet"))
 
     def sniff(self, source: SourceFile) -> float:
+        if not source.head_bytes(4).startswith(b"PK\x03\x04"):
+            return 0.0  # decided on the first bytes: a large text export is never loaded whole here
         data = source.data
-        if not data.startswith(b"PK\x03\x04"):
-            return 0.0
         if b"xl/" in data[:65536] or b"xl/workbook" in data[-65536:]:
             return 0.95
         return 0.3 if source.suffix in self.suffixes else 0.0
@@ -245,9 +245,9 @@ class XlsImporter(_Tabular):
         return read_xls(source.data, source.name, options.get("sheet"))
 
     def sniff(self, source: SourceFile) -> float:
-        data = source.data
-        if not data.startswith(_OLE):
+        if not source.head_bytes(8).startswith(_OLE):
             return 0.0
+        data = source.data
         if "W\x00o\x00r\x00k\x00b\x00o\x00o\x00k\x00".encode("latin-1") in data:
             return 0.95
         return 0.6 if source.suffix in self.suffixes else 0.1
