@@ -67,7 +67,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with MetaSift's connection settings."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15})
+        # check_same_thread off: the import's writer thread uses the connection while the importing
+        # thread parses (never both at once); sessions are still used one thread at a time.
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -130,16 +130,42 @@ def _text_of(rec: Record) -> str:
     return "\n".join(p for p in parts if p)
 
 
+_FUNCTION_WORDS = frozenset("of the and for in on a an to with at de der des la le".split())
+
+
+def _expansion(acronym: str, words: list[str]) -> list[str]:
+    """The words at the end of ``words`` whose initials spell ``acronym`` (function words allowed in
+    between, one other word skipped at most); ``[]`` when they do not spell it."""
+    letters = [c for c in acronym.upper() if c.isalpha()]
+    k, skipped = len(words), 0
+    while letters and k > 0:
+        k -= 1
+        w = words[k]
+        if w.lower() in _FUNCTION_WORDS:
+            continue
+        if w[:1].upper() == letters[-1]:
+            letters.pop()
+        elif skipped or len(letters) == len([c for c in acronym if c.isalpha()]):
+            return []
+        else:
+            skipped += 1
+    return [] if letters else words[k:]
+
+
 def _study_acronyms(text: str) -> set[str]:
-    """Acronyms in parentheses introduced by a study word ("... Research Program (TDCRP)")."""
+    """Acronyms in parentheses that name a study: "... Research Program (TDCRP)", "the ARCS study (ARCS)",
+    "(ARCS) trial"; a measure or treatment acronym ("trial of cognitive behavioural therapy (CBT)") is not."""
     out = set()
     for m in _ACRONYM.finditer(text):
         acro = m.group(1)
         if sum(c.isupper() for c in acro) < 3:
             continue
-        before = text[max(0, m.start() - 80):m.start()]
-        after = text[m.end():m.end() + 12]
-        if _STUDY_WORD.search(before.split(".")[-1]) or _STUDY_WORD.match(after.strip()):
+        clause = re.split(r"[.;:,()\n]", text[max(0, m.start() - 120):m.start()])[-1]
+        words = clause.split()[-(len(acro) + 4):]
+        spelled = _expansion(acro, words)
+        named = bool(spelled) and bool(_STUDY_WORD.search(" ".join(spelled)))
+        repeated = acro in words[-3:] and bool(_STUDY_WORD.search(" ".join(words[words.index(acro):])))
+        if named or repeated or _STUDY_WORD.match(text[m.end():m.end() + 12].strip()):
             out.add(acro.upper())
     return out
 

@@ -26,9 +26,7 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         settings = QSettings("MetaSift", "MetaSift")
         geometry = settings.value("main/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
+        if geometry is None or not self.restoreGeometry(geometry) or self.width() < 800 or self.height() < 500:
             self.resize(1280, 800)
 
     def screens(self) -> dict[str, int]:

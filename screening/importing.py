@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -141,8 +143,7 @@ def _import_source(session: Session, source: SourceFile, *, source_db: str | Non
     session.flush()
     batch_id = batch.id
     assert batch_id is not None
-    writer = RowWriter(session)
-    with _gc_paused():
+    with _gc_paused(), RowWriter(session) as writer:
         count = _stream_rows(session, source, importer, opts, batch_id, writer, progress, should_stop,
                              total_bytes)
     if count == 0:
@@ -203,7 +204,9 @@ class RowWriter:
 
     SQLAlchemy's ORM/Core insert costs more than the parsing itself at 100,000 records (per-row
     parameter processing and JSON type handling), so rows go to ``executemany`` as tuples with the
-    JSON columns serialised here.
+    JSON columns serialised here. The database work runs on a writer thread (the drivers release the
+    GIL while the database works), overlapping with parsing; at most two batches wait in its queue.
+    Use as a context manager: leaving it waits for the writer and re-raises its error, if any.
     """
 
     def __init__(self, session: Session) -> None:
@@ -212,6 +215,32 @@ class RowWriter:
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self._sql = (f"INSERT INTO record ({', '.join(_COLUMNS)}) "
                      f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
+        self._queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="metasift-import-writer", daemon=True)
+
+    def __enter__(self) -> RowWriter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (rows := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain: the main thread learns of the error at the next write or at exit
+            try:
+                cur = self._dbapi.cursor()
+                try:
+                    cur.executemany(self._sql, rows)
+                finally:
+                    cur.close()
+            except BaseException as exc:  # handed to the main thread
+                self._error = exc
 
     @staticmethod
     def row(rec: ParsedRecord, batch_id: int, ordinal: int) -> tuple[Any, ...]:
@@ -221,11 +250,9 @@ class RowWriter:
                 dumps(rec.other_ids), rec.language, dumps(rec.keywords), rec.pub_type, rec.url, dumps(rec.raw))
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
-        cur = self._dbapi.cursor()
-        try:
-            cur.executemany(self._sql, rows)
-        finally:
-            cur.close()
+        if self._error is not None:
+            raise self._error
+        self._queue.put(rows)
 
 
 def review_counts(db: ReviewDB) -> dict[str, Any]:

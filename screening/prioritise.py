@@ -44,12 +44,14 @@ def vectorise(texts: Sequence[str], *, min_df: int = 2, ngram_max: int = 2) -> s
     texts = [t or "" for t in texts]
     for df in (min_df, 1):
         vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, ngram_max), min_df=df, max_df=0.95 if df > 1
-                              else 1.0, strip_accents="unicode", dtype=np.float32)
+                              else 1.0, strip_accents="unicode", dtype=np.float64)
         try:
-            return sparse.csr_matrix(vec.fit_transform(texts))
+            matrix = sparse.csr_matrix(vec.fit_transform(texts))
+            matrix.sort_indices()  # once here, not in every fit
+            return matrix
         except ValueError:  # empty vocabulary (tiny or empty texts)
             continue
-    return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+    return sparse.csr_matrix((len(texts), 1), dtype=np.float64)
 
 
 @dataclass(frozen=True)

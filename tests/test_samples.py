@@ -75,7 +75,8 @@ SAME_AUTHORS = [
 REGISTERED = [
     {"id": "R1", "authors": ["Novak, Tomas"], "year": 2019,
      "title": "Alliance and dropout in a randomised trial of group therapy for panic",
-     "abstract": "Trial registration: ClinicalTrials.gov NCT02345678. Alliance predicted dropout."},
+     "abstract": "A randomised trial of group cognitive behavioural therapy (CBT). Trial registration: "
+                 "ClinicalTrials.gov NCT02345678. Alliance predicted dropout."},
     {"id": "R2", "authors": ["Baker, Sue", "Ito, Ken"], "year": 2021,
      "title": "Long-term follow-up of group panic treatment",
      "abstract": "Two-year outcomes of a randomised trial.", "keywords": ["NCT 02345678", "panic"]},
@@ -87,7 +88,8 @@ REGISTERED = [
      "abstract": "We used data from the ARCS study (ARCS); alliance was rated with the (WAI) inventory."},
     {"id": "R5", "authors": ["Quinn, Mo"], "year": 2022,
      "title": "Brief alliance measures compared",
-     "abstract": "Clients completed the Working Alliance Inventory (WAI) and the (HAQ)."},
+     "abstract": "In a controlled trial of cognitive behavioural therapy (CBT), clients completed the Working "
+                 "Alliance Inventory (WAI) and the (HAQ)."},
 ]
 
 

@@ -1,0 +1,111 @@
+"""``metasift dedup``, ``duplicates``, ``samples`` and the new ``status`` counts through ``cli.app.main``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.app import main
+from screening.demo import write_demo_exports
+
+
+def _run(capsys, *argv: str) -> tuple[int, dict | str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    if code == 0 and "--json" in argv:
+        return code, json.loads(out)
+    return code, err if code else out
+
+
+@pytest.fixture
+def demo_review(review_target, tmp_path, capsys) -> str:
+    files = write_demo_exports(tmp_path / "exports")
+    assert main(["init", review_target]) == 0
+    assert main(["import", review_target, *map(str, files), "--reviewer", "importer"]) == 0
+    capsys.readouterr()
+    return review_target
+
+
+def test_dedup_json_shape_and_status_counts(demo_review, capsys):
+    code, data = _run(capsys, "dedup", demo_review, "--json", "--reviewer", "ann")
+    assert code == 0
+    assert data["records"] == 21 and data["unique"] == 13
+    assert len(data["groups"]) == 8 and ["DEMO-PSY-0001", "39000000"] in data["groups"]
+    assert all(isinstance(s, str) for g in data["groups"] for s in g)
+    assert data["candidates"] == []
+    code, status = _run(capsys, "status", demo_review, "--json")
+    assert code == 0
+    assert (status["records"], status["unique"], status["duplicates"], status["independent_samples"]) == \
+        (21, 13, 8, 13)
+    assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 8} and status["batches"] == 2
+    code, text = _run(capsys, "status", demo_review)
+    assert code == 0 and "unique: 13" in text and "independent_samples: 13" in text
+
+
+def test_duplicates_reject_undo_confirm_and_list(demo_review, capsys):
+    _run(capsys, "dedup", demo_review, "--json")
+    code, data = _run(capsys, "duplicates", demo_review, "reject", "DEMO-PSY-0001", "39000000", "--reviewer",
+                      "bob", "--json")
+    assert code == 0
+    assert data["decision"] == {"ids": ["DEMO-PSY-0001", "39000000"], "decision": "rejected", "who": "bob",
+                                "when": data["decision"]["when"], "automatic": False}
+    assert [h["decision"] for h in data["history"]] == ["auto", "rejected"]
+    assert data["history"][0]["automatic"] and data["unique"] == 14
+    assert ["DEMO-PSY-0001", "39000000"] not in data["groups"]
+    _run(capsys, "duplicates", demo_review, "undo", "DEMO-PSY-0001", "39000000", "--json")
+    code, data = _run(capsys, "duplicates", demo_review, "undo", "39000000", "DEMO-PSY-0001", "--json")
+    assert code == 0 and data["unique"] == 14
+    code, listed = _run(capsys, "duplicates", demo_review, "list", "--json")
+    assert [c["ids"] for c in listed["candidates"]] == [["DEMO-PSY-0001", "39000000"]]
+    cand = listed["candidates"][0]
+    assert cand["score"] >= 0.9 and cand["reasons"] and "source_db" in cand["differs"]
+    code, data = _run(capsys, "duplicates", demo_review, "confirm", "DEMO-PSY-0001", "39000000", "--json")
+    assert data["unique"] == 13 and data["candidates"] == []
+    # re-running dedup stores nothing new and keeps the person's decision
+    code, again = _run(capsys, "dedup", demo_review, "--json")
+    assert again["stored"] == {"auto": 0, "queued": 0} and again["unique"] == 13
+
+
+def test_errors_exit_2_with_a_message(demo_review, capsys, tmp_path):
+    code, err = _run(capsys, "duplicates", demo_review, "confirm", "DEMO-PSY-0001")
+    assert code == 2 and "needs two records" in err
+    code, err = _run(capsys, "duplicates", demo_review, "confirm", "DEMO-PSY-0001", "nope")
+    assert code == 2 and "no record has source_id 'nope'" in err
+    code, err = _run(capsys, "samples", demo_review, "suggest", "DEMO-PSY-0001")
+    assert code == 2 and "takes no records" in err
+    code, err = _run(capsys, "duplicates", demo_review, "undo", "DEMO-PSY-0003", "DEMO-PSY-0004")
+    assert code == 2 and "no merge" in err
+    # the same PMID from a second database: ambiguous, the message asks for #<record id>
+    medline = (tmp_path / "exports" / "demo_pubmed.nbib").read_text(encoding="utf-8").split("\n\n")[0] + "\n"
+    extra = tmp_path / "embase.nbib"
+    extra.write_text(medline, encoding="utf-8")
+    assert main(["import", demo_review, str(extra), "--source-db", "Embase"]) == 0
+    capsys.readouterr()
+    code, err = _run(capsys, "duplicates", demo_review, "confirm", "39000000", "DEMO-PSY-0001")
+    assert code == 2 and "ambiguous" in err and "#<record id>" in err
+    code, records = _run(capsys, "records", demo_review, "--json")
+    embase_id = next(r["id"] for r in records["records"] if r["source_db"] == "Embase")
+    code, data = _run(capsys, "duplicates", demo_review, "confirm", f"#{embase_id}", "DEMO-PSY-0001", "--json")
+    assert code == 0 and f"#{embase_id}" in data["decision"]["ids"]
+
+
+def test_samples_suggest_confirm_and_groups(demo_review, capsys):
+    _run(capsys, "dedup", demo_review, "--json")
+    code, data = _run(capsys, "samples", demo_review, "suggest", "--json")
+    assert code == 0
+    pair = next(s for s in data["suggestions"] if "DEMO-PSY-0007" in s["ids"])
+    assert set(pair["ids"]) == {"DEMO-PSY-0007", "DEMO-PSY-0008"} and pair["strength"] == "strong"
+    assert any(e["kind"] == "thesis_article" for e in pair["evidence"]) and pair["automatic"]
+    assert data["independent_samples"] == 13
+    code, data = _run(capsys, "samples", demo_review, "confirm", "DEMO-PSY-0007", "DEMO-PSY-0008",
+                      "--reviewer", "eve", "--json")
+    assert code == 0 and data["decision"]["who"] == "eve" and data["decision"]["decision"] == "confirmed"
+    assert ["DEMO-PSY-0007", "DEMO-PSY-0008", "39000003"] in data["groups"]
+    assert data["independent_samples"] == 12 and data["suggestions"] == []
+    code, status = _run(capsys, "status", demo_review, "--json")
+    assert status["independent_samples"] == 12 and status["unique"] == 13
+    code, data = _run(capsys, "samples", demo_review, "undo", "DEMO-PSY-0008", "DEMO-PSY-0007", "--json")
+    assert data["independent_samples"] == 13 and len(data["suggestions"]) == 1
+    code, text = _run(capsys, "samples", demo_review)
+    assert code == 0 and "13 independent samples" in text and "dissertation" in text
