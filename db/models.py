@@ -193,3 +193,76 @@ def merged_pairs(session: Session) -> list[tuple[int, int]]:
     """Pairs whose duplicate decision in force merges them (auto or confirmed)."""
     return [k for k, row in current_per_pair(session, DuplicateDecision).items()
             if row is not None and row.decision in MERGED]
+
+
+VERDICTS = ("include", "exclude", "maybe")
+"""Screening verdicts a reviewer gives."""
+DECISION_KINDS = ("decision", "undo", "resolution")
+"""``screening_decision.kind``: a reviewer's verdict, a compensating undo of one, a conflict resolution."""
+
+
+class ScreeningDecision(SQLModel, table=True):
+    """One screening act on a record at a stage. Append-only: changing a verdict adds a row, an undo adds a
+    ``kind="undo"`` row naming the row it withdraws (``undoes``), and resolving a conflict adds a
+    ``kind="resolution"`` row (``method`` = third_reviewer or consensus). ``uid`` is unique: a client
+    that retries a write it is unsure about cannot store the same decision twice.
+    """
+
+    __tablename__ = "screening_decision"
+    __table_args__ = (
+        Index("ix_screening_decision_record_stage", "record_id", "stage", "id"),
+        Index("ix_screening_decision_reviewer_stage", "reviewer", "stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    record_id: int = Field(foreign_key="record.id")
+    stage: str
+    reviewer: str
+    kind: str = Field(default="decision")
+    verdict: str = Field(default="")
+    reason: str = Field(default="")
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    full_text: str = Field(default="")
+    method: str = Field(default="")
+    undoes: int | None = Field(default=None, foreign_key="screening_decision.id")
+    decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class EffectSize(SQLModel, table=True):
+    """One coded alliance–outcome relation from a report, as one coder entered it.
+
+    Append-only versions: an edit adds a row with ``replaces`` = the row it corrects; a deletion adds a
+    ``kind="deleted"`` row. ``kind="reconciled"`` rows hold the consensus of double coding. ``statistic``
+    is what the report gave (r, t, F, d, chi2, p, or, z) with ``value`` and its companions; ``r``, ``z``
+    and ``var_z`` (1/(n-3)) are computed by MetaSift. ``moderators`` maps codebook fields to values.
+    """
+
+    __tablename__ = "effect_size"
+    __table_args__ = (
+        Index("ix_effect_size_record_coder", "record_id", "coder"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    record_id: int = Field(foreign_key="record.id")
+    coder: str
+    kind: str = Field(default="coded")
+    replaces: int | None = Field(default=None, foreign_key="effect_size.id")
+    label: str = Field(default="")
+    statistic: str = Field(default="r")
+    value: float | None = Field(default=None)
+    df: float | None = Field(default=None)
+    n: int | None = Field(default=None)
+    n1: int | None = Field(default=None)
+    n2: int | None = Field(default=None)
+    tails: int = Field(default=2)
+    direction: int = Field(default=1)
+    r: float | None = Field(default=None)
+    z: float | None = Field(default=None)
+    var_z: float | None = Field(default=None)
+    method: str = Field(default="")
+    location: str = Field(default="")
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    moderators: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    coded_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
