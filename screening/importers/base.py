@@ -169,8 +169,15 @@ class SourceFile:
             yield from lines
             return
         with self.path.open("r", encoding=enc, newline="") as fh:
-            for line in fh:
-                yield line.rstrip("\r\n")
+            tail = ""
+            while chunk := fh.read(self.CHUNK):
+                if chunk.endswith("\r"):  # keep a CRLF pair together
+                    chunk += fh.read(1)
+                lines = (tail + chunk).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                tail = lines.pop()
+                yield from lines
+            if tail:
+                yield tail
 
     def line_count(self) -> int:
         """Number of lines, counted on the bytes (for progress bars)."""

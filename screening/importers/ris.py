@@ -26,10 +26,11 @@ from screening.importers.fields import (
     parse_year,
     split_keywords,
 )
-from screening.importers.tagged import raw_fields, split_lines
+from screening.importers.tagged import split_lines
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 _KEYWORD_TAGS = frozenset({"KW", "DE"})
+_TAGSET = frozenset(a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _LIST_TAGS = frozenset({"AU", "A1", "A2", "A3", "A4", "KW", "ED"})
 
 # Field map: MetaSift field -> RIS tags in order of preference.
@@ -61,8 +62,7 @@ def iter_ris(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]
     prev_blank = False
     for lineno, line in enumerate(lines, start=1):
         # inline fast path of parse_tag: "XX  - value"
-        if len(line) >= 5 and line[2:5] == "  -" and line[0].isupper() and (line[1].isupper()
-                                                                            or line[1].isdigit()):
+        if line[2:5] == "  -" and line[:2] in _TAGSET:
             tag, value = line[:2], line[6:].strip()
         else:
             parsed = parse_tag(line)
@@ -162,7 +162,7 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         pub_type=_first(fields, ("TY",)),
         url=_first(fields, URL),
         source_id=_first(fields, SOURCE_ID),
-        raw=raw_fields(fields),
+        raw=fields,  # every tag as exported, each with its list of values
         line=line,
     )
 

@@ -1,0 +1,203 @@
+"""Run core functions off the GUI thread: ``fn(progress, should_stop)`` with results delivered on the GUI thread.
+
+The core reports through plain callables (``progress(done, total, message)``, ``should_stop()``); a `Task`
+turns them into Qt signals and a thread-safe flag. Reads run on Qt's global pool; every database write runs
+on ONE serial pool, so writes never race each other and land in the order they were asked for. A progress
+dialog with Cancel appears only when the work takes longer than `DIALOG_DELAY_MS`. Errors become dialogs
+(`gui.errors.report_error`) and log entries; a `Cancelled` error becomes the ``cancelled`` signal.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from db.errors import Cancelled
+from db.progress import Progress, ShouldStop
+from gui.errors import log_error, report_error
+
+Work = Callable[[Progress, ShouldStop], Any]
+DIALOG_DELAY_MS = 600
+_WRITE_POOL: QThreadPool | None = None
+_LIVE: set[Task] = set()
+
+
+def write_pool() -> QThreadPool:
+    """The single-thread pool every database write goes through."""
+    global _WRITE_POOL
+    if _WRITE_POOL is None:
+        _WRITE_POOL = QThreadPool()
+        _WRITE_POOL.setMaxThreadCount(1)
+        _WRITE_POOL.setObjectName("metasift-writes")
+    return _WRITE_POOL
+
+
+def read_pool() -> QThreadPool:
+    return QThreadPool.globalInstance()
+
+
+def wait_all(msecs: int = 30_000) -> bool:
+    """Wait for queued writes and reads to finish (on quit, and in tests)."""
+    return write_pool().waitForDone(msecs) and read_pool().waitForDone(msecs)
+
+
+def running() -> int:
+    """How many tasks have not delivered their outcome yet."""
+    return len(_LIVE)
+
+
+class Task(QObject):
+    """One piece of background work. Connect to ``succeeded`` / ``failed`` / ``cancelled``; ``finished``
+    always follows one of them. ``cancel()`` asks the work to stop at its next ``should_stop()`` check."""
+
+    progressed = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    finished = Signal()
+    _done = Signal(str, object)  # emitted on the worker thread, delivered on the GUI thread
+
+    def __init__(self, title: str, fn: Work) -> None:
+        super().__init__()
+        self.title = title
+        self.fn = fn
+        self.outcome = ""  # "ok" | "error" | "cancelled" once finished
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._last: tuple[int, str] = (-1, "")
+        self._done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    # -- called on the worker thread ------------------------------------------------------------
+    def report(self, done: int, total: int, message: str = "") -> None:
+        """The ``progress`` callback handed to the core (emits at most once per percent or message)."""
+        pct = int(100 * done / total) if total > 0 else 0
+        if (pct, message) != self._last:
+            self._last = (pct, message)
+            self.progressed.emit(int(done), int(total), str(message))
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    def _run(self) -> None:
+        try:
+            result = self.fn(self.report, self.should_stop)
+        except Cancelled as exc:
+            self._done.emit("cancelled", exc)
+        except BaseException as exc:  # noqa: BLE001 - every error is delivered to the GUI, never lost
+            log_error(exc, self.title)
+            self._done.emit("error", exc)
+        else:
+            self._done.emit("ok", result)
+
+    # -- GUI thread -----------------------------------------------------------------------------
+    def cancel(self) -> None:
+        self._stop.set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @Slot(str, object)
+    def _deliver(self, outcome: str, value: object) -> None:
+        self.outcome = outcome
+        try:
+            if outcome == "ok":
+                self.result = value
+                self.succeeded.emit(value)
+            elif outcome == "cancelled":
+                self.error = value  # type: ignore[assignment]
+                self.cancelled.emit()
+            else:
+                self.error = value  # type: ignore[assignment]
+                self.failed.emit(value)
+        finally:
+            self.finished.emit()
+            _LIVE.discard(self)
+
+
+class _Runner(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.task = task
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self.task._run()
+
+
+class ProgressDialog(QDialog):
+    """The window-modal progress dialog with Cancel (shown only for slow work)."""
+
+    def __init__(self, task: Task, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("progress-dialog")
+        self.setWindowTitle(task.title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumWidth(420)
+        self.task = task
+        self.label = QLabel(task.title + "…")
+        self.label.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignRight)
+        task.progressed.connect(self.update_progress)
+        task.finished.connect(self.close_quietly)
+
+    @Slot(int, int, str)
+    def update_progress(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(1000 * min(done, total) / total))
+        if message:
+            self.label.setText(message)
+
+    def reject(self) -> None:
+        """Cancel (the button or Esc): ask the work to stop; the dialog closes when it has."""
+        self.task.cancel()
+        self.cancel_button.setEnabled(False)
+        self.label.setText("Cancelling… (nothing of this step will be stored)")
+
+    @Slot()
+    def close_quietly(self) -> None:
+        self.done(0)
+        self.deleteLater()
+
+
+def run_task(title: str, fn: Work, *, parent: QWidget | None = None, write: bool = False,
+             on_done: Callable[[Any], None] | None = None, on_error: Callable[[BaseException], None] | None = None,
+             on_cancel: Callable[[], None] | None = None, dialog: bool = True,
+             dialog_delay_ms: int = DIALOG_DELAY_MS) -> Task:
+    """Start ``fn(progress, should_stop)`` in the background and return its `Task`.
+
+    ``write=True`` queues it on the serial write pool. ``on_done(result)`` runs on the GUI thread; errors go
+    to ``on_error`` when given, else to an error dialog; ``on_cancel`` runs when the work was cancelled.
+    ``dialog`` shows a progress dialog with Cancel once the work has run ``dialog_delay_ms``.
+    """
+    task = Task(title, fn)
+    _LIVE.add(task)
+    if on_done is not None:
+        task.succeeded.connect(on_done)
+    task.failed.connect(on_error if on_error is not None else (lambda exc: report_error(parent, exc, title)))
+    if on_cancel is not None:
+        task.cancelled.connect(on_cancel)
+    if dialog:
+        def show() -> None:
+            if task.outcome:
+                return
+            box = ProgressDialog(task, parent)
+            task.dialog = box  # type: ignore[attr-defined]
+            box.show()
+
+        QTimer.singleShot(dialog_delay_ms, task, show)
+    (write_pool() if write else read_pool()).start(_Runner(task))
+    return task

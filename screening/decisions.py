@@ -1,0 +1,286 @@
+"""Screening decisions: record, change, undo and resolve verdicts (append-only `ScreeningDecision` rows).
+
+Every act is one new row, committed in one short transaction before the function returns:
+
+* ``decide`` stores a reviewer's verdict (include / exclude / maybe). Changing one's mind is a new row;
+  a reviewer's *current* verdict on a record is their latest row still in force.
+* ``undo`` appends a ``kind="undo"`` row naming (``undoes``) the row it withdraws; the reviewer's verdict
+  before it applies again (Ctrl+Z: without a record, their latest act overall is withdrawn).
+* ``resolve`` settles a conflict (third reviewer or consensus) with a ``kind="resolution"`` row.
+
+Duplicates: a decision on any record of a duplicate group is stored on the group's kept record (its lowest
+id) and, when reading, every row counts for the group its record belongs to *now*; the other members
+inherit the kept record's outcome. Who, when and why (reason, note, full-text source) are always stored.
+``uid`` makes a retried write idempotent: the same uid never stores a second row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from db.engine import ReviewDB
+from db.errors import InputError
+from db.models import VERDICTS, Record, ScreeningDecision, components, merged_pairs
+from screening.protocol import STAGES, Protocol, default_protocol, load_protocol_text
+
+METHODS = ("third_reviewer", "consensus")
+"""How a conflict is resolved."""
+RULES = ("two_agree", "one_reviewer")
+
+
+@lru_cache(maxsize=8)
+def _parse(text: str, where: str) -> Protocol:
+    return load_protocol_text(text, where)
+
+
+def protocol_of(db: ReviewDB) -> Protocol:
+    """The review's protocol (its stored text), or the bundled default when the review has none."""
+    text = db.review().protocol
+    return _parse(text, f"{db.name} (review protocol)") if text else default_protocol()
+
+
+def group_map(session: Session) -> dict[int, int]:
+    """Every record in a duplicate group -> the group's kept record (lowest id); others map to themselves."""
+    return {m: g[0] for g in components(merged_pairs(session)) for m in g}
+
+
+def group_of(session: Session, record_id: int) -> list[int]:
+    """The record ids of ``record_id``'s duplicate group (itself alone when it has no duplicates)."""
+    for g in components(merged_pairs(session)):
+        if record_id in g:
+            return g
+    return [record_id]
+
+
+@dataclass
+class StageState:
+    """The rows in force for one (kept record, stage): each reviewer's current verdict and the resolution."""
+
+    verdicts: dict[str, ScreeningDecision] = field(default_factory=dict)
+    resolution: ScreeningDecision | None = None
+
+
+def replay(rows: Iterable[ScreeningDecision], canon: dict[int, int]) -> dict[tuple[int, str], StageState]:
+    """Rows (in id order) -> state per (kept record, stage). Undone rows are skipped, so a reviewer's earlier
+    verdict applies again; a later verdict of the same reviewer replaces their earlier one."""
+    rows = list(rows)
+    undone = {r.undoes for r in rows if r.kind == "undo"}
+    states: dict[tuple[int, str], StageState] = {}
+    for r in rows:
+        if r.kind == "undo" or r.id in undone:
+            continue
+        st = states.setdefault((canon.get(r.record_id, r.record_id), r.stage), StageState())
+        if r.kind == "resolution":
+            st.resolution = r
+        else:
+            st.verdicts[r.reviewer] = r
+    return states
+
+
+def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int] | None = None
+               ) -> list[ScreeningDecision]:
+    """All rows of the given stages (optionally only on some records), in id order: one query."""
+    q = select(ScreeningDecision).where(ScreeningDecision.stage.in_(list(stages)))  # type: ignore[attr-defined]
+    if record_ids is not None:
+        q = q.where(ScreeningDecision.record_id.in_(list(record_ids)))  # type: ignore[attr-defined]
+    return list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+
+
+def settle(st: StageState | None, rule: str) -> tuple[str, str]:
+    """(outcome, exclusion reason) of one stage state under the protocol's rule.
+
+    A resolution in force decides. Otherwise ``two_agree`` needs two reviewers and ``one_reviewer`` one;
+    when every current verdict is include the record is ``included``, when every one is exclude it is
+    ``excluded``. Any disagreement, and any ``maybe`` (a reviewer who is unsure asks for a second look), is a
+    ``conflict`` to resolve. Fewer verdicts than the rule needs (and no maybe / disagreement): ``pending``.
+    The reason of an exclusion is the resolution's, else the one most reviewers gave (ties: the earliest).
+    """
+    if st is None:
+        return "pending", ""
+    if st.resolution is not None:
+        r = st.resolution
+        return ("included", "") if r.verdict == "include" else ("excluded", r.reason)
+    rows = sorted(st.verdicts.values(), key=lambda r: r.id or 0)
+    verdicts = {r.verdict for r in rows}
+    if "maybe" in verdicts or len(verdicts) > 1:
+        return "conflict", ""
+    if len(rows) < (2 if rule == "two_agree" else 1):
+        return "pending", ""
+    if verdicts == {"include"}:
+        return "included", ""
+    given = [r.reason for r in rows if r.reason]
+    return "excluded", (max(given, key=lambda x: (given.count(x), -given.index(x))) if given else "")
+
+
+def _check_stage(protocol: Protocol, stage: str) -> None:
+    if stage not in STAGES:
+        raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
+    if stage not in protocol.stages:
+        raise InputError(f"the review's protocol has no {stage} stage (stages: {', '.join(protocol.stages)})")
+
+
+def _check_reason(protocol: Protocol, stage: str, verdict: str, reason: str) -> None:
+    allowed = protocol.exclusion_reasons.get(stage, ())
+    if reason and verdict != "exclude":
+        raise InputError(f"a reason is given only with exclude (the verdict is {verdict})")
+    if verdict == "exclude" and stage == "full_text" and not reason:
+        raise InputError("excluding at full text needs a reason; one of: " + "; ".join(allowed))
+    if reason and allowed and reason not in allowed:
+        raise InputError(f"{reason!r} is not an exclusion reason of the {stage} stage; one of: "
+                         + "; ".join(allowed))
+
+
+def _name(who: str, what: str = "reviewer") -> str:
+    who = (who or "").strip()
+    if not who:
+        raise InputError(f"a {what} name is required (--reviewer NAME or $METASIFT_USER)")
+    return who
+
+
+def _record_group(session: Session, record: int) -> list[int]:
+    if session.get(Record, int(record)) is None:
+        raise InputError(f"there is no record #{record} in this review")
+    return group_of(session, int(record))
+
+
+def _store(db: ReviewDB, row: ScreeningDecision, check) -> ScreeningDecision:  # noqa: ANN001
+    """Validate (``check(session)`` inside the transaction) and insert ``row``; an existing uid returns the
+    stored row instead (a retried write), provided it is the same act."""
+    with db.session() as session:
+        same = session.exec(select(ScreeningDecision).where(ScreeningDecision.uid == row.uid)).first()
+    if same is not None:
+        return _same_act(same, row)
+    try:
+        with db.transaction() as session:
+            check(session)
+            session.add(row)
+    except IntegrityError:
+        with db.session() as session:
+            same = session.exec(select(ScreeningDecision).where(ScreeningDecision.uid == row.uid)).first()
+        if same is None:
+            raise
+        return _same_act(same, row)
+    return row
+
+
+def _same_act(stored: ScreeningDecision, row: ScreeningDecision) -> ScreeningDecision:
+    keys = ("stage", "reviewer", "kind", "verdict", "reason")
+    if any(getattr(stored, k) != getattr(row, k) for k in keys):
+        raise InputError(f"uid {row.uid} is already used by a different decision")
+    return stored
+
+
+def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, reason: str = "", note: str = "",
+           full_text: str = "", uid: str | None = None) -> ScreeningDecision:
+    """Store ``reviewer``'s verdict on ``record`` (a record id) at ``stage``; committed when it returns.
+
+    Refused (`InputError`): an unknown verdict or stage, a reason that is not one of the protocol's exclusion
+    reasons for the stage (reasons go with exclude only), a full-text decision without the PDF path or URL
+    read, a full-text exclusion without a reason, and a full-text decision on a record that has not been
+    included at title/abstract.
+    """
+    reviewer = _name(reviewer)
+    protocol = protocol_of(db)
+    _check_stage(protocol, stage)
+    if verdict not in VERDICTS:
+        raise InputError(f"unknown decision {verdict!r}; expected one of {', '.join(VERDICTS)}")
+    reason, full_text = (reason or "").strip(), (full_text or "").strip()
+    _check_reason(protocol, stage, verdict, reason)
+    if stage == "full_text" and not full_text:
+        raise InputError("a full-text decision needs the full text read: --full-text PDF_PATH_OR_URL")
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer=reviewer,
+                            verdict=verdict, reason=reason, note=note or "", full_text=full_text)
+
+    def check(session: Session) -> None:
+        group = _record_group(session, row.record_id)
+        row.record_id = group[0]
+        if stage == "full_text":
+            states = replay(stage_rows(session, ["title_abstract"], group), {m: group[0] for m in group})
+            state, _ = settle(states.get((group[0], "title_abstract")), protocol.rule)
+            if state != "included":
+                raise InputError(f"record #{record} has not passed title/abstract screening (it is {state}); "
+                                 "it cannot be screened at full text yet")
+
+    return _store(db, row, check)
+
+
+def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | None = None,
+         uid: str | None = None) -> ScreeningDecision:
+    """Withdraw ``reviewer``'s latest act still in force (a verdict or a resolution they recorded), on
+    ``record`` (its duplicate group) or, without one, their latest overall; ``stage=None``: any stage.
+    Returns the compensating ``undo`` row (its ``undoes`` names the withdrawn row)."""
+    reviewer = _name(reviewer)
+    if stage is not None and stage not in STAGES:
+        raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=0, stage=stage or "", reviewer=reviewer,
+                            kind="undo")
+
+    def check(session: Session) -> None:
+        q = select(ScreeningDecision).where(ScreeningDecision.reviewer == reviewer)
+        if stage is not None:
+            q = q.where(ScreeningDecision.stage == stage)
+        if record is not None:
+            q = q.where(ScreeningDecision.record_id.in_(_record_group(session, record)))  # type: ignore[attr-defined]
+        mine = list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+        undone = {r.undoes for r in mine if r.kind == "undo"}
+        live = [r for r in mine if r.kind != "undo" and r.id not in undone]
+        if not live:
+            where = f" on #{record}" if record is not None else ""
+            raise InputError(f"{reviewer} has no decision{where}{' at ' + stage if stage else ''} to undo")
+        last = live[-1]
+        row.record_id, row.stage, row.undoes = last.record_id, last.stage, last.id
+        row.verdict, row.reason = last.verdict, last.reason
+
+    return _store(db, row, check)
+
+
+def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method: str, reason: str = "",
+            note: str = "", uid: str | None = None) -> ScreeningDecision:
+    """Settle a conflict on ``record`` at ``stage`` with include or exclude, by a third reviewer (who must not
+    be one of the reviewers in conflict) or by consensus (``by`` names who agreed, e.g. "ann+bob")."""
+    by = _name(by, "resolver")
+    protocol = protocol_of(db)
+    _check_stage(protocol, stage)
+    if verdict not in ("include", "exclude"):
+        raise InputError(f"a resolution is include or exclude, not {verdict!r}")
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    reason = (reason or "").strip()
+    _check_reason(protocol, stage, verdict, reason)
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer=by,
+                            kind="resolution", verdict=verdict, reason=reason, note=note or "", method=method)
+
+    def check(session: Session) -> None:
+        group = _record_group(session, row.record_id)
+        row.record_id = group[0]
+        st = replay(stage_rows(session, [stage], group), {m: group[0] for m in group}).get((group[0], stage))
+        state, _ = settle(st, protocol.rule)
+        if state != "conflict":
+            raise InputError(f"record #{record} is not in conflict at {stage} (it is {state}); nothing to resolve")
+        if method == "third_reviewer" and st is not None and by in st.verdicts:
+            raise InputError(f"{by} screened record #{record}; a third reviewer must be someone else "
+                             "(or use --method consensus)")
+
+    return _store(db, row, check)
+
+
+def history(db: ReviewDB, record: int) -> list[ScreeningDecision]:
+    """Every screening row on ``record``'s duplicate group (all stages, undos and resolutions), oldest first."""
+    with db.session() as session:
+        group = _record_group(session, record)
+        return list(session.exec(select(ScreeningDecision).where(
+            ScreeningDecision.record_id.in_(group)).order_by(ScreeningDecision.id)))  # type: ignore[attr-defined]
+
+
+def public(row: ScreeningDecision) -> dict[str, object]:
+    """A row as a JSON-ready dict."""
+    return {"uid": row.uid, "id": row.id, "record_id": row.record_id, "stage": row.stage, "reviewer": row.reviewer,
+            "kind": row.kind, "verdict": row.verdict, "reason": row.reason, "note": row.note,
+            "full_text": row.full_text, "method": row.method, "undoes": row.undoes,
+            "decided_at": row.decided_at.isoformat() if row.decided_at else None}
