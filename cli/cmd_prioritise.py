@@ -82,6 +82,11 @@ def _read_labels(path: Path, keys: dict[str, list[int]]) -> dict[int, int]:
     return labels
 
 
+def _no_nan(data: dict) -> dict:
+    """NaN (no estimate) as null, so the JSON stays valid."""
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in data.items()}
+
+
 def cmd_rank(args: argparse.Namespace) -> Result:
     db = open_for(args)
     try:
@@ -98,10 +103,9 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     ranker.update(labels)
     result = ranker.last
     assert result is not None
-    estimate = ranker.estimate_remaining() if labels else None
-    expected = estimate["expected"] if estimate else None
-    advice = stopping_advice(list(labels.values()), len(rows),
-                             None if expected is None or math.isnan(expected) else expected)
+    raw = ranker.estimate_remaining() if labels else None
+    advice = stopping_advice(list(labels.values()), len(rows), raw["expected"] if raw else None)
+    estimate = _no_nan(raw) if raw else None
     limit = len(result.order) if args.limit is None else max(0, args.limit)
     out = [{"rank": k + 1, "id": rows[i][0], "source_id": rows[i][1], "title": rows[i][2],
             "score": round(s, 6)} for k, (i, s) in enumerate(zip(result.order[:limit], result.scores[:limit],
@@ -114,7 +118,8 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     text = table([[r["rank"], r["id"], r["source_id"], f"{r['score']:.3f}", (r["title"] or "")[:70]] for r in out],
                  ["rank", "id", "source_id", "score", "title"])
     text += f"\n{len(result.order)} unscreened, {len(labels)} labelled ({data['relevant_labelled']} relevant): {basis}"
-    if estimate:
-        text += f"\nexpected relevant among unscreened: {estimate['expected']:.1f} (model sum; see --json)"
+    if estimate and estimate["expected"] is not None:
+        text += (f"\nexpected relevant among unscreened: {estimate['expected']:.1f} ({estimate['method']}; "
+                 "a guide, see --json)")
     text += f"\nstopping guide: {advice['reason']}"
     return Result(data, text)

@@ -95,7 +95,8 @@ def _clean_moderators(codebook: Codebook, moderators: Mapping[str, Any], msgs: l
 
 def _build(session: Session, cfg: CodingSettings, record: int, coder: str, statistic: str, value: Any, *,
            df: float | None, n: int | None, n1: int | None, n2: int | None, tails: int, direction: int,
-           moderators: Mapping[str, Any] | None, location: str, note: str, label: str) -> EffectSize:
+           moderators: Mapping[str, Any] | None, location: str, note: str, label: str, kind: str = "coded",
+           replacing: int | None = None) -> EffectSize:
     """A validated, unsaved `EffectSize`; InputError listing every problem otherwise."""
     msgs: list[str] = []
     rec = session.get(Record, record)
@@ -103,6 +104,13 @@ def _build(session: Session, cfg: CodingSettings, record: int, coder: str, stati
         raise InputError(f"there is no record #{record} in this review")
     if not coder or not coder.strip():
         msgs.append("the coder's name is missing")
+    for other in current_rows(session):
+        if (other.record_id == record and other.id != replacing and other.kind == kind
+                and " ".join(other.label.casefold().split()) == " ".join(label.casefold().split())
+                and (kind == "reconciled" or other.coder == coder.strip())):
+            who = "a reconciled version" if kind == "reconciled" else f"{other.coder!r}"
+            msgs.append(f"{who} already coded {label or '(no label)'!r} for this record (effect #{other.id}); "
+                        "edit that one, or give this effect its own label")
     mods = _clean_moderators(cfg.codebook, dict(moderators or {}), msgs)
     if "pub_year" in cfg.codebook.fields and "pub_year" not in mods and rec.year:
         mods["pub_year"] = rec.year  # the report's own year unless the coder gives another
@@ -167,7 +175,8 @@ def code_effect(db: ReviewDB, record: int, coder: str, statistic: str, value: fl
 
     def make(session: Session) -> EffectSize:
         row = _build(session, cfg, record, coder, statistic, value, df=df, n=n, n1=n1, n2=n2, tails=tails,
-                     direction=direction, moderators=moderators, location=location, note=note, label=label)
+                     direction=direction, moderators=moderators, location=location, note=note, label=label,
+                     kind=kind)
         row.kind = kind
         return row
 
@@ -206,7 +215,7 @@ def edit_effect(db: ReviewDB, effect_id: int, *, uid: str | None = None, **chang
             fields["n"] = None  # the new group sizes give the total
         elif "n" in changes and "n1" not in changes:
             fields["n1"] = fields["n2"] = None
-        row = _build(session, cfg, old.record_id, old.coder, **fields)
+        row = _build(session, cfg, old.record_id, old.coder, kind=old.kind, replacing=old.id, **fields)
         row.kind, row.replaces = old.kind, old.id
         return row
 

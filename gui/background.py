@@ -106,18 +106,23 @@ class Task(QObject):
     def _deliver(self, outcome: str, value: object) -> None:
         self.outcome = outcome
         try:
-            if outcome == "ok":
-                self.result = value
-                self.succeeded.emit(value)
-            elif outcome == "cancelled":
-                self.error = value  # type: ignore[assignment]
-                self.cancelled.emit()
-            else:
-                self.error = value  # type: ignore[assignment]
-                self.failed.emit(value)
+            self._emit(outcome, value)
+        except RuntimeError as exc:  # a receiver was deleted meanwhile (its screen closed): nothing to show
+            log_error(exc, f"{self.title}: delivering the result")
         finally:
             self.finished.emit()
             _LIVE.discard(self)
+
+    def _emit(self, outcome: str, value: object) -> None:
+        if outcome == "ok":
+            self.result = value
+            self.succeeded.emit(value)
+        elif outcome == "cancelled":
+            self.error = value  # type: ignore[assignment]
+            self.cancelled.emit()
+        else:
+            self.error = value  # type: ignore[assignment]
+            self.failed.emit(value)
 
 
 class _Runner(QRunnable):

@@ -1,49 +1,228 @@
-"""The main window: one tab per stage of the review (screens are added as the stages land)."""
+"""The main window: the start screen, then one tab per stage of the open review.
+
+Review screens are built by the factories in `REVIEW_SCREENS` from a `ReviewContext`; each may define
+``refresh()`` (called when its tab is shown or the review changes) and ``SHORTCUTS`` (listed on F1).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QTabWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from db.engine import ReviewDB
+from gui import background
+from gui.context import ReviewContext
+from gui.duplicates.view import DuplicatesScreen
+from gui.imports.view import ImportScreen
 from gui.records.view import RecordsScreen
+from gui.samples.view import SamplesScreen
+from gui.settings import THEMES, Settings
+from gui.shortcuts import ShortcutsDialog
+from gui.start.view import StartScreen
+from gui.theme import apply_theme
 from screening.status import review_status
+
+ScreenFactory = Callable[[ReviewContext], QWidget]
+REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
+    ("import", "Import", lambda ctx: ImportScreen(ctx)),
+    ("duplicates", "Duplicates", lambda ctx: DuplicatesScreen(ctx)),
+    ("samples", "Shared samples", lambda ctx: SamplesScreen(ctx)),
+    ("records", "Records", lambda ctx: RecordsScreen(ctx.db)),
+]
+"""(key, tab label, factory): the review's screens in workflow order."""
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: ReviewDB) -> None:
+    def __init__(self, db: ReviewDB | None = None, settings: Settings | None = None) -> None:
         super().__init__()
-        self.db = db
-        self.setWindowTitle(f"MetaSift — {db.review().title}")
+        self.settings = settings or Settings.load()
+        self.db: ReviewDB | None = None
+        self.ctx: ReviewContext | None = None
+        self.screen_widgets: dict[str, QWidget] = {}
         self.tabs = QTabWidget()
-        self.records = RecordsScreen(db)
-        self.tabs.addTab(self.records, "Records")
+        self.tabs.setDocumentMode(True)
+        self.start = StartScreen(self.settings)
+        self.start.setObjectName("start")
+        self.start.opened.connect(self.set_review)
+        self.tabs.addTab(self.start, "Start")
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.setCentralWidget(self.tabs)
-        find = QAction("Find", self, shortcut=QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: (self.tabs.setCurrentWidget(self.records), self.records.search.setFocus()))
-        self.addAction(find)
-        self.refresh_status()
-        settings = QSettings("MetaSift", "MetaSift")
-        geometry = settings.value("main/geometry")
-        if geometry is None or not self.restoreGeometry(geometry) or self.width() < 800 or self.height() < 500:
+        self.reviewer_label = QLabel()
+        self.statusBar().addPermanentWidget(self.reviewer_label)
+        self._counts = "No review open"
+        self.statusBar().messageChanged.connect(lambda text: text or self.statusBar().showMessage(self._counts))
+        self._build_menus()
+        if not self.settings.geometry or not self.restoreGeometry(QByteArray(self.settings.geometry)) \
+                or self.width() < 800 or self.height() < 500:
             self.resize(1280, 800)
+        if db is not None:
+            self.set_review(db)
+        else:
+            self._update_title()
+
+    # -- menus ----------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for text, key, slot in (("&Open review…", QKeySequence.StandardKey.Open, self.start.choose_file),
+                                ("&New review…", QKeySequence.StandardKey.New, self.start.choose_new_file),
+                                ("Open the &demo review", None, self.start.open_demo)):
+            act = file_menu.addAction(text)
+            if key is not None:
+                act.setShortcut(key)
+            act.triggered.connect(slot)
+        self.recent_menu = file_menu.addMenu("&Recent reviews")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+
+        view = self.menuBar().addMenu("&View")
+        theme_menu = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        for name in THEMES:
+            act = theme_menu.addAction(name.capitalize())
+            act.setCheckable(True)
+            act.setChecked(name == self.settings.theme)
+            act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            group.addAction(act)
+        for i in range(9):
+            act = QAction(self, shortcut=QKeySequence(f"Ctrl+{i + 1}"))
+            act.triggered.connect(lambda _=False, k=i: self.tabs.setCurrentIndex(k) if k < self.tabs.count() else None)
+            self.addAction(act)
+        find = QAction("Find", self, shortcut=QKeySequence.StandardKey.Find)
+        find.triggered.connect(self._find)
+        self.addAction(find)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        sheet = help_menu.addAction("&Keyboard shortcuts")
+        sheet.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        sheet.triggered.connect(self.show_shortcuts)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for target in self.settings.recent:
+            self.recent_menu.addAction(target).triggered.connect(lambda _=False, t=target: self.start.open_target(t))
+        if not self.settings.recent:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _find(self) -> None:
+        records = self.screen_widgets.get("records")
+        if isinstance(records, RecordsScreen):
+            self.tabs.setCurrentWidget(records)
+            records.search.setFocus()
+
+    def set_theme(self, name: str) -> None:
+        self.settings.theme = name
+        self.settings.save()
+        apply_theme(name)
+        for w in self.screen_widgets.values():
+            refresh = getattr(w, "refresh", None)
+            if callable(refresh):
+                refresh()
+
+    def shortcut_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        out = [("Start", StartScreen.SHORTCUTS)]
+        for key, label, _ in REVIEW_SCREENS:
+            w = self.screen_widgets.get(key)
+            out.append((label, list(getattr(w, "SHORTCUTS", []))))
+        return out
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.shortcut_sections(), self)
+        dialog.open()
+        return dialog
+
+    # -- the review -----------------------------------------------------------------------------
+    def set_review(self, db: ReviewDB) -> None:
+        """Show ``db`` in the review tabs (closing the review shown before)."""
+        old = self.db
+        for w in self.screen_widgets.values():
+            self.tabs.removeTab(self.tabs.indexOf(w))
+            w.deleteLater()
+        self.screen_widgets.clear()
+        if old is not None and old is not db:
+            background.wait_all()
+            old.close()
+        self.db = db
+        self.ctx = ReviewContext(db, self.settings, self)
+        self.ctx.changed.connect(self._review_changed)
+        self.ctx.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        for key, label, factory in REVIEW_SCREENS:
+            w = factory(self.ctx)
+            w.setObjectName(key)
+            self.screen_widgets[key] = w
+            self.tabs.addTab(w, label)
+        self.settings.remember(db.target)
+        self.settings.save()
+        self.start.refresh_recent()
+        self._update_title()
+        self.refresh_status()
+        self.tabs.setCurrentWidget(self.screen_widgets["records" if self._has_records() else "import"])
+
+    def _has_records(self) -> bool:
+        return self.db is not None and review_status(self.db)["records"] > 0
+
+    def _review_changed(self, what: str) -> None:
+        current = self.tabs.currentWidget()
+        for w in self.screen_widgets.values():
+            if w is not current and hasattr(w, "mark_stale"):
+                w.mark_stale(what)
+            elif w is not current and what == "records" and isinstance(w, RecordsScreen):
+                w.refresh()
+        self.refresh_status()
+
+    def _tab_shown(self, index: int) -> None:
+        w = self.tabs.widget(index)
+        if hasattr(w, "shown"):
+            w.shown()
+
+    def _update_title(self) -> None:
+        if self.db is None:
+            self.setWindowTitle("MetaSift")
+        else:
+            self.setWindowTitle(f"{self.db.review().title} — {self.db.name} — MetaSift")
+        self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}" if self.settings.reviewer
+                                    else "Reviewer: not set (Start screen)")
 
     def screens(self) -> dict[str, int]:
-        return {self.tabs.tabText(i).lower(): i for i in range(self.tabs.count())}
+        """Screen keys (and lower-case tab labels) -> tab index."""
+        out: dict[str, int] = {}
+        for i in range(self.tabs.count()):
+            out[self.tabs.widget(i).objectName()] = i
+            out[self.tabs.tabText(i).lower()] = i
+        return out
 
-    def show_screen(self, name: str) -> None:
+    def show_screen(self, name: str) -> QWidget:
         index = self.screens().get(name.lower())
         if index is None:
-            raise KeyError(f"no screen {name!r}; screens: {', '.join(self.screens())}")
+            raise KeyError(f"no screen {name!r}; screens: {', '.join(sorted(self.screens()))}")
         self.tabs.setCurrentIndex(index)
+        return self.tabs.widget(index)
+
+    @property
+    def records(self) -> RecordsScreen:
+        w = self.screen_widgets["records"]
+        assert isinstance(w, RecordsScreen)
+        return w
 
     def refresh_status(self) -> None:
-        s = review_status(self.db)
-        per_db = ", ".join(f"{k} {v}" for k, v in s["records_per_database"].items())
-        self.statusBar().showMessage(f"{self.db.name} · {s['records']:,} records in {s['batches']} batches"
-                                     + (f" ({per_db})" if per_db else ""))
+        self._update_title()
+        if self.db is None:
+            self._counts = "No review open"
+        else:
+            s = review_status(self.db)
+            per_db = ", ".join(f"{k} {v:,}" for k, v in s["records_per_database"].items())
+            self._counts = (f"{s['records']:,} records in {s['batches']} batches" + (f" ({per_db})" if per_db else "")
+                            + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
+        self.statusBar().showMessage(self._counts)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        QSettings("MetaSift", "MetaSift").setValue("main/geometry", self.saveGeometry())
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.settings = self.start.settings
+        self.settings.geometry = bytes(self.saveGeometry().data())
+        self.settings.save()
+        background.wait_all()
         super().closeEvent(event)

@@ -170,8 +170,9 @@ def _store(db: ReviewDB, row: ScreeningDecision, check) -> ScreeningDecision:  #
 
 
 def _same_act(stored: ScreeningDecision, row: ScreeningDecision) -> ScreeningDecision:
-    keys = ("stage", "reviewer", "kind", "verdict", "reason")
-    if any(getattr(stored, k) != getattr(row, k) for k in keys):
+    # an undo's stage and verdict are only known once it found the act it withdraws
+    keys = ("reviewer", "kind") + (("stage", "verdict", "reason") if row.kind != "undo" else ())
+    if any(getattr(stored, k) != getattr(row, k) for k in keys) or (row.stage and stored.stage != row.stage):
         raise InputError(f"uid {row.uid} is already used by a different decision")
     return stored
 

@@ -70,6 +70,7 @@ class Ranker:
     seed: int = 0
     model: str = DEFAULT_MODEL
     c: float | None = None
+    ratio: float = 1.0
     matrix: sparse.csr_matrix = field(init=False, repr=False)
     last: RankResult | None = field(init=False, default=None)
     _labels: dict[int, int] = field(init=False, default_factory=dict, repr=False)
@@ -115,7 +116,7 @@ class Ranker:
             centroid = np.asarray(X[idx].mean(axis=0)).ravel()
             sim = X[rest] @ centroid
             return sim if y[0] == 1 else -sim
-        return fit_scores(X, idx, y, rest, self.model, self.seed, self.c)
+        return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio)
 
     def estimate_remaining(self, window: int = 100) -> dict[str, Any]:
         """How many relevant records the unlabelled ones may still hold, from the labels of the last
@@ -123,39 +124,44 @@ class Ranker:
         return estimate_remaining(self.matrix, self._labels, window=window)
 
 
+def fit_scores(X: sparse.csr_matrix, idx: np.ndarray, y: np.ndarray, rest: np.ndarray, model: str,
+               seed: int = 0, c: float | None = None, ratio: float = 1.0) -> np.ndarray:
+    """Fit ``model`` on rows ``idx`` (labels ``y``, both classes present); scores of rows ``rest``.
+
+    Sample weights give the relevant records ``ratio`` times the total weight of the irrelevant ones
+    (1 = balanced classes), scaled to average 1.
+    """
+    clf = make_classifier(model, seed, c)
+    clf.fit(X[idx], y, sample_weight=class_weights(y, ratio))
+    if model == "nb":
+        logp = clf.predict_log_proba(X[rest])
+        return logp[:, 1] - logp[:, 0]
+    return clf.decision_function(X[rest])
+
+
 def make_classifier(model: str, seed: int = 0, c: float | None = None) -> Any:
-    """The scikit-learn estimator behind ``model`` (class-balanced)."""
+    """The scikit-learn estimator behind ``model`` (classes are weighted in `fit_scores`)."""
     if model == "svm":
-        return LinearSVC(C=0.1 if c is None else c, class_weight="balanced", random_state=seed)
+        return LinearSVC(C=0.1 if c is None else c, random_state=seed)
     if model == "logreg":
-        return LogisticRegression(C=10.0 if c is None else c, class_weight="balanced", solver="liblinear",
-                                  random_state=seed)
+        return LogisticRegression(C=10.0 if c is None else c, solver="liblinear", random_state=seed)
     if model == "nb":
         return MultinomialNB(alpha=3.822 if c is None else c)
     raise ValueError(f"unknown model {model!r}")
 
 
-def fit_scores(X: sparse.csr_matrix, idx: np.ndarray, y: np.ndarray, rest: np.ndarray, model: str,
-               seed: int = 0, c: float | None = None) -> np.ndarray:
-    """Fit ``model`` on rows ``idx`` (labels ``y``, both classes present); scores of rows ``rest``."""
-    clf = make_classifier(model, seed, c)
-    if model == "nb":
-        clf.fit(X[idx], y, sample_weight=_balanced_weights(y))
-        logp = clf.predict_log_proba(X[rest])
-        return logp[:, 1] - logp[:, 0]
-    clf.fit(X[idx], y)
-    return clf.decision_function(X[rest])
-
-
-def _balanced_weights(y: np.ndarray) -> np.ndarray:
+def class_weights(y: np.ndarray, ratio: float = 1.0) -> np.ndarray:
+    """Per-record weights: relevant ones together weigh ``ratio`` times the irrelevant ones; mean 1."""
     pos = max(int(y.sum()), 1)
     neg = max(int(y.size - y.sum()), 1)
-    return np.where(y == 1, y.size / (2 * pos), y.size / (2 * neg))
+    w = np.where(y == 1, ratio / pos, 1.0 / neg)
+    return w * (y.size / w.sum())
 
 
-def rank(texts: Sequence[str], labels: Mapping[int, int], seed: int = 0, model: str = DEFAULT_MODEL) -> RankResult:
+def rank(texts: Sequence[str], labels: Mapping[int, int], seed: int = 0, model: str = DEFAULT_MODEL,
+         ratio: float = 1.0) -> RankResult:
     """One-off ranking of the unlabelled ``texts`` from ``labels`` (index -> 0/1)."""
-    ranker = Ranker(texts, seed=seed, model=model)
+    ranker = Ranker(texts, seed=seed, model=model, ratio=ratio)
     ranker.update(labels)
     assert ranker.last is not None
     return ranker.last
@@ -169,8 +175,9 @@ def estimate_remaining(matrix: sparse.csr_matrix, labels: Mapping[int, int], *, 
     ``n_priors`` left out. Model (stated so reviewers can judge it): screening in ranked order, the chance
     that the k-th screened record is relevant decays exponentially, ``rate(k) = exp(a + b k)``, fitted by
     Poisson regression on the 0/1 sequence; ``expected`` is the fitted rate summed over the records not
-    yet screened. When the fit does not decay (b >= 0: relevant records still arrive steadily), or
-    fewer than 20 records are screened, ``expected`` falls back to ``recent_rate_bound``: the share
+    yet screened. When the fit does not decay (b >= 0: relevant records still arrive steadily),
+    ``expected`` falls back to ``recent_rate_bound``; before 20 decisions or a first relevant record it
+    is NaN (no estimate). ``recent_rate_bound`` is the share
     relevant among the last ``window`` decisions times the number unlabelled (pessimistic when the
     ranking works). In simulations (docs) the decay fit runs low early on and tracks the truth within a
     few records late in a review; the run of irrelevant records in `stopping_advice` guards the early part.
@@ -182,8 +189,11 @@ def estimate_remaining(matrix: sparse.csr_matrix, labels: Mapping[int, int], *, 
     recent = seq[-window:]
     rate = float(recent.mean()) if recent.size else float("nan")
     bound = rate * unlabelled if recent.size else float("nan")
-    expected, slope, method = bound, float("nan"), "recent rate (no decay yet)"
-    if seq.size >= 20 and seq.sum() > 0 and unlabelled > 0:
+    expected, slope, method = float("nan"), float("nan"), "too few decisions (< 20) or none relevant"
+    if unlabelled == 0:
+        expected, method = 0.0, "all records labelled"
+    elif seq.size >= 20 and seq.sum() > 0:
+        expected, method = bound, "recent rate (the discovery rate does not decay yet)"
         total = seq.size + unlabelled
         k = (np.arange(1, seq.size + 1) / total).reshape(-1, 1)
         fit = PoissonRegressor(alpha=0.0, max_iter=300).fit(k, seq)
@@ -191,8 +201,6 @@ def estimate_remaining(matrix: sparse.csr_matrix, labels: Mapping[int, int], *, 
         if slope < 0:
             tail = (np.arange(seq.size + 1, total + 1) / total).reshape(-1, 1)
             expected, method = float(fit.predict(tail).sum()), "exponential decay of the discovery rate"
-    elif unlabelled == 0:
-        expected, method = 0.0, "all records labelled"
     return {"unlabelled": unlabelled, "labelled": len(labels), "relevant_found": int(sum(int(v) for v in
                                                                                          labels.values())),
             "expected": min(expected, unlabelled) if not math.isnan(expected) else expected,
@@ -216,7 +224,8 @@ def stopping_advice(decisions: Sequence[int], n_records: int, expected_remaining
 
     Rule (a heuristic, stated so reviewers can judge it): stop screening in ranked order when the last
     ``max(min_run, run_share * n_records)`` decisions were all irrelevant AND, if an estimate is given,
-    fewer than ``max_expected`` relevant records are expected among the rest. Assumes the ranking was
+    fewer than ``max_expected`` relevant records are expected among the rest (NaN = no estimate yet:
+    never stop). Assumes the ranking was
     retrained as decisions arrived and that relevant records resemble the ones already found; a relevant
     record unlike all found ones can hide below any run.
     """
@@ -230,6 +239,8 @@ def stopping_advice(decisions: Sequence[int], n_records: int, expected_remaining
         met, reason = True, "every record is screened"
     elif run < need:
         reason = f"{need - run} more consecutive irrelevant records needed (run {run} of {need})"
+    elif not estimate_ok and expected_remaining is not None and math.isnan(expected_remaining):
+        reason = "no estimate of the relevant records left yet (too few decisions or none relevant)"
     elif not estimate_ok:
         reason = f"the model still expects {expected_remaining:.1f} relevant records (limit {max_expected})"
     else:

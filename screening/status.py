@@ -8,6 +8,8 @@ from db.engine import ReviewDB
 from db.models import SampleLink, components, current_per_pair, merged_pairs
 from screening.duplicates import counts as duplicate_counts
 from screening.importing import review_counts
+from screening.outcomes import stage_counts
+from screening.protocol import STAGES
 
 
 def _independent_samples(db: ReviewDB, records: int) -> int:
@@ -32,4 +34,6 @@ def review_status(db: ReviewDB) -> dict[str, Any]:
     data["duplicates"] = dup["duplicates"]
     data["duplicates_per_database"] = {name: c["duplicates"] for name, c in dup["per_database"].items()}
     data["independent_samples"] = _independent_samples(db, data["records"])
+    # unique records per stage outcome; full text counts only records included at title/abstract
+    data["screening"] = {stage: stage_counts(db, stage) for stage in STAGES}
     return data

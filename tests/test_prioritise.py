@@ -117,7 +117,7 @@ def test_estimate_remaining_and_stopping_advice():
     big = Ranker([f"record {k} word{k % 7}" for k in range(n)]).matrix
     est = estimate_remaining(big, dict(enumerate(seq)))
     assert est["decay_slope"] < 0 and 0 <= est["expected"] < 2
-    assert est["recent_rate_bound"] == 0.0  # nothing relevant among the last 100
+    assert est["recent_rate_bound"] == pytest.approx(1 / 100 * 280)  # 1 relevant in the last 100
     assert consecutive_irrelevant([1, 0, 1, 0, 0, 0]) == 3
     advice = stopping_advice(seq, n, est["expected"])
     assert advice["run_needed"] == 50 and advice["consecutive_irrelevant"] == 94 and advice["stop"] is True

@@ -1,0 +1,228 @@
+"""Effect-size coding commands: ``code``, ``effects``, ``disagreements``, ``reconcile``, ``studies``, ``export``."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from db.errors import InputError
+from extraction.aggregate import METHODS
+from extraction.coding import code_effect, delete_effect, edit_effect, effect_dict, effects
+from extraction.double_coding import agreement, disagreements, reconcile
+from extraction.effect_sizes import STATISTICS
+from extraction.export import LEVELS, export
+from extraction.study_table import study_table
+
+
+def _coding_args(p: argparse.ArgumentParser, required: bool) -> None:
+    p.add_argument("--stat", dest="statistic", required=required, choices=list(STATISTICS),
+                   help="the statistic the report gives")
+    p.add_argument("--value", type=float, required=required, help="its value")
+    p.add_argument("--df", type=float, default=None, help="(denominator) degrees of freedom of t or F")
+    p.add_argument("--n", type=int, default=None, help="total sample size")
+    p.add_argument("--n1", type=int, default=None, help="group 1 size (d, or)")
+    p.add_argument("--n2", type=int, default=None, help="group 2 size (d, or)")
+    p.add_argument("--tails", type=int, choices=[1, 2], default=None, help="tails of a p value (default 2)")
+    p.add_argument("--direction", type=int, choices=[1, -1], default=None,
+                   help="sign for F, chi2, p; -1 reverses a signed statistic")
+    p.add_argument("--mod", action="append", default=[], metavar="FIELD=VALUE",
+                   help="a moderator, e.g. --mod alliance_measure=WAI (repeatable)")
+    p.add_argument("--location", default=None, help="where in the report (table, page)")
+    p.add_argument("--note", default=None, help="a free note")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("code", help="code an effect size of a report (converted to r, checked by the codebook)")
+    add_review_arg(p)
+    p.add_argument("--record", type=int, required=True, help="the report's record id")
+    p.add_argument("--coder", default=None, help="who codes (default: $METASIFT_USER or $USER)")
+    p.add_argument("--label", default="", help='the effect within the report, e.g. "BDI, client, early"')
+    p.add_argument("--edit", type=int, default=None, metavar="ID",
+                   help="store a corrected version of effect ID (give only what changes)")
+    _coding_args(p, required=False)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_code)
+
+    p = sub.add_parser("effects", help="list the coded effect sizes (current versions)")
+    add_review_arg(p)
+    p.add_argument("--coder", default=None, help="only this coder's effects")
+    p.add_argument("--record", type=int, default=None, help="only this record's effects")
+    p.add_argument("--history", action="store_true", help="every version, deletions too")
+    p.add_argument("--delete", type=int, default=None, metavar="ID", help="withdraw effect ID (history stays)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_effects)
+
+    p = sub.add_parser("disagreements", help="where two coders of a report differ, and their agreement")
+    add_review_arg(p)
+    p.add_argument("--record", type=int, default=None, help="only this record")
+    p.add_argument("--all", action="store_true", help="also those already reconciled")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_disagreements)
+
+    p = sub.add_parser("reconcile", help="store the reconciled coding of a double-coded effect")
+    add_review_arg(p)
+    p.add_argument("--record", type=int, required=True)
+    p.add_argument("--label", required=True, help="the effect's label")
+    p.add_argument("--by", default=None, help="who reconciled (third person or 'consensus')")
+    p.add_argument("--adopt", default=None, metavar="CODER", help="start from this coder's row")
+    _coding_args(p, required=False)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_reconcile)
+
+    p = sub.add_parser("studies", help="the study table: one aggregated effect per independent sample")
+    add_review_arg(p)
+    _table_args(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_studies)
+
+    p = sub.add_parser("export", help="export records, effects, studies or decisions (xlsx, csv) or included "
+                                      "records (ris)")
+    add_review_arg(p)
+    p.add_argument("out", type=Path, metavar="OUT", help="OUT.xlsx (all levels), OUT.csv (one level) or OUT.ris")
+    p.add_argument("--level", default=None, choices=[*LEVELS, "included"],
+                   help="what to export (default studies; included for .ris)")
+    _table_args(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_export)
+
+
+def _table_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rho", type=float, default=None,
+                   help="assumed correlation between a sample's outcomes (default: protocol, else 0.5)")
+    p.add_argument("--method", default=None, choices=list(METHODS), help="aggregation (default composite)")
+    p.add_argument("--by", action="append", default=[], metavar="FIELD",
+                   help="aggregate separately per level of this moderator (repeatable)")
+
+
+def _mods(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--mod {item!r}: expected FIELD=VALUE, e.g. alliance_measure=WAI")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The coding options actually given on the command line."""
+    keys = ("statistic", "value", "df", "n", "n1", "n2", "tails", "direction", "location", "note")
+    out = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
+    if args.mod:
+        out["moderators"] = _mods(args.mod)
+    return out
+
+
+def _effect_line(e: dict[str, Any]) -> list[Any]:
+    return [e["id"], e["record"], e["coder"], e["kind"], e["label"], e["statistic"], f"{e['value']:g}",
+            e["n"], f"{e['r']:.4f}"]
+
+
+EFFECT_HEADERS = ["id", "record", "coder", "kind", "label", "stat", "value", "n", "r"]
+
+
+def cmd_code(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    given = _given(args)
+    try:
+        if args.edit is not None:
+            if args.label:
+                given["label"] = args.label
+            if not given:
+                raise InputError("--edit: give at least one field to change")
+            row = edit_effect(db, args.edit, **given)
+        else:
+            for need in ("statistic", "value"):
+                if need not in given:
+                    raise InputError(f"--{'stat' if need == 'statistic' else need} is required")
+            coder = args.coder or reviewer_name(args)
+            row = code_effect(db, args.record, coder, given.pop("statistic"), given.pop("value"),
+                              label=args.label, **given)
+    finally:
+        db.close()
+    e = effect_dict(row)
+    return Result({"effect": e}, f"Stored effect #{e['id']} of record #{e['record']} ({e['coder']}): "
+                                 f"r = {e['r']:.4f}, n = {e['n']} ({e['method']})")
+
+
+def cmd_effects(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        if args.delete is not None:
+            row = delete_effect(db, args.delete, note=f"deleted by {reviewer_name(args)}")
+            return Result({"deleted": args.delete, "row": effect_dict(row)},
+                          f"Effect #{args.delete} withdrawn (row #{row.id})")
+        rows = [effect_dict(e) for e in effects(db, coder=args.coder, current=not args.history,
+                                                record=args.record)]
+    finally:
+        db.close()
+    return Result({"effects": rows, "count": len(rows)},
+                  table([_effect_line(e) for e in rows], EFFECT_HEADERS) + f"\n{len(rows)} effect sizes")
+
+
+def cmd_disagreements(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        items = disagreements(db, args.record, include_reconciled=args.all)
+        stats = agreement(db)
+    finally:
+        db.close()
+    rows = [[d["record"], d["label"], d["field"], "; ".join(f"{c}: {v}" for c, v in d["values"].items()),
+             "yes" if d["reconciled"] else ""] for d in items]
+    text = table(rows, ["record", "label", "field", "values", "reconciled"]) + f"\n{len(items)} disagreements"
+    for rep in stats:
+        a, b = rep["coders"]
+        text += f"\nagreement {a} / {b}: {rep['items']} effects coded by both"
+        for name, f in rep["fields"].items():
+            kappa = "NA" if f["kappa"] is None else f"{f['kappa']:.2f}"
+            text += f"\n  {name}: {f['percent']:.0f}% agree, kappa {kappa}"
+        if rep["r"]:
+            icc = "NA" if rep["r"]["icc"] is None else f"{rep['r']['icc']:.3f}"
+            text += f"\n  r: ICC(2,1) {icc}, mean |difference| {rep['r']['mean_abs_difference']:.3f}"
+    return Result({"disagreements": items, "agreement": stats}, text)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        row = reconcile(db, args.record, args.label, _given(args), args.by or reviewer_name(args),
+                        adopt=args.adopt)
+    finally:
+        db.close()
+    e = effect_dict(row)
+    return Result({"effect": e}, f"Reconciled {args.label!r} of record #{args.record}: effect #{e['id']}, "
+                                 f"r = {e['r']:.4f}, n = {e['n']}")
+
+
+def _plain(v: Any) -> Any:
+    if hasattr(v, "item") and not isinstance(v, str):
+        v = v.item()
+    if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "<NA>":
+        return None
+    return v
+
+
+def cmd_studies(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        frame = study_table(db, rho=args.rho, method=args.method, by=args.by or None)
+    finally:
+        db.close()
+    rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    cols = ["study_id", "label", *args.by, "k", "n", "r", "flags"]
+    lines = [[r[c] if c != "r" else ("" if r["r"] is None else f"{r['r']:.4f}") for c in cols] for r in rows]
+    return Result({"studies": rows, "count": len(rows)}, table(lines, cols) + f"\n{len(rows)} samples")
+
+
+def cmd_export(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    level = args.level or ("included" if args.out.suffix.lower() == ".ris" else "studies")
+    try:
+        info = export(db, args.out, level, rho=args.rho, method=args.method, by=args.by or None)
+    finally:
+        db.close()
+    counts = ", ".join(f"{k}: {v}" for k, v in info["rows"].items())
+    return Result(info, f"Wrote {info['file']} ({info['format']}; {counts})")

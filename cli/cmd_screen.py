@@ -1,0 +1,188 @@
+"""Screening commands: ``screen``, ``undo``, ``resolve``, ``conflicts``, ``agreement``, ``history``.
+
+Records are named by ``source_id`` or ``#<record id>``. Every decision is committed before the command
+returns. ``screen`` shows the other reviewers' verdicts only after the reviewer's own (blind screening).
+``history`` and ``conflicts`` are audit views for whoever resolves conflicts and are not blinded.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from db.models import VERDICTS
+from screening import agreement as agreement_mod
+from screening import decisions, outcomes
+from screening.duplicates import labels as record_labels
+from screening.duplicates import resolve as resolve_ref
+from screening.protocol import STAGES
+
+
+def _stage_arg(p: argparse.ArgumentParser, default: str | None = "title_abstract") -> None:
+    p.add_argument("--stage", choices=STAGES, default=default,
+                   help=f"screening stage (default: {default or 'any'})")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("screen", help="record a screening decision (include, exclude or maybe)")
+    add_review_arg(p)
+    p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
+    p.add_argument("--record", required=True, help="source_id or #<record id>")
+    p.add_argument("--decision", required=True, choices=VERDICTS)
+    p.add_argument("--reason", default="", help="exclusion reason (one of the protocol's for the stage)")
+    p.add_argument("--note", default="", help="a free note")
+    _stage_arg(p)
+    p.add_argument("--full-text", default="", metavar="PATH_OR_URL", help="the full text read (full_text stage)")
+    p.add_argument("--uid", default=None, help="a unique id for this decision (a retry never stores it twice)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_screen)
+
+    p = sub.add_parser("undo", help="withdraw your latest screening decision (the one before applies again)")
+    add_review_arg(p)
+    p.add_argument("--reviewer", default=None, help="whose decision (default: $METASIFT_USER or $USER)")
+    p.add_argument("--record", default=None, help="only on this record (source_id or #<record id>)")
+    _stage_arg(p, None)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_undo)
+
+    p = sub.add_parser("resolve", help="resolve a screening conflict (third reviewer or consensus)")
+    add_review_arg(p)
+    p.add_argument("--record", required=True, help="source_id or #<record id>")
+    p.add_argument("--decision", required=True, choices=("include", "exclude"))
+    p.add_argument("--by", required=True, help="who resolves (for consensus: who agreed, e.g. ann+bob)")
+    p.add_argument("--method", required=True, choices=decisions.METHODS)
+    p.add_argument("--reason", default="", help="exclusion reason")
+    p.add_argument("--note", default="")
+    _stage_arg(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_resolve)
+
+    p = sub.add_parser("conflicts", help="records whose reviewers disagree (or said maybe)")
+    add_review_arg(p)
+    _stage_arg(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_conflicts)
+
+    p = sub.add_parser("agreement", help="inter-rater agreement per reviewer pair (percent, kappa, AC1)")
+    add_review_arg(p)
+    _stage_arg(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_agreement)
+
+    p = sub.add_parser("history", help="every screening decision on a record, oldest first")
+    add_review_arg(p)
+    p.add_argument("--record", required=True, help="source_id or #<record id>")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_history)
+
+
+def _named(name: str, row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "record": name}
+
+
+def _act(db: Any, row: Any, viewer: str) -> dict[str, Any]:
+    """The stored row, the record's outcome and what ``viewer`` may see of the others' verdicts."""
+    names = record_labels(db, [row.record_id])
+    stage = row.stage
+    out = outcomes.outcome(db, row.record_id, stage)
+    seen = outcomes.visible_decisions(db, row.record_id, stage, viewer)
+    return {"decision": _named(names[row.record_id], decisions.public(row)), "outcome": out.state,
+            "reason": out.reason, "visible": seen}
+
+
+def _act_text(data: dict[str, Any]) -> str:
+    d = data["decision"]
+    what = d["verdict"] + (f" ({d['reason']})" if d["reason"] else "")
+    if d["kind"] == "undo":
+        head = f"{d['record']}: {d['reviewer']}'s {d['stage']} decision {what} withdrawn"
+    elif d["kind"] == "resolution":
+        head = f"{d['record']}: resolved {what} at {d['stage']} by {d['reviewer']} ({d['method']})"
+    else:
+        head = f"{d['record']}: {d['reviewer']} {what} at {d['stage']} [uid {d['uid']}]"
+    others = [f"{v['reviewer']}: {'(hidden until you decide)' if v['hidden'] else v['verdict']}"
+              for v in data["visible"] if v["reviewer"] != d["reviewer"]]
+    return "\n".join([head, f"outcome: {data['outcome']}"] + (["others: " + "; ".join(others)] if others else []))
+
+
+def cmd_screen(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        who = reviewer_name(args)
+        row = decisions.decide(db, resolve_ref(db, args.record), who, args.stage, args.decision,
+                               reason=args.reason, note=args.note, full_text=args.full_text, uid=args.uid)
+        data = _act(db, row, who)
+    finally:
+        db.close()
+    return Result(data, _act_text(data))
+
+
+def cmd_undo(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        who = reviewer_name(args)
+        record = resolve_ref(db, args.record) if args.record else None
+        row = decisions.undo(db, who, args.stage, record)
+        data = _act(db, row, who)
+    finally:
+        db.close()
+    return Result(data, _act_text(data))
+
+
+def cmd_resolve(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        row = decisions.resolve(db, resolve_ref(db, args.record), args.stage, args.decision, args.by,
+                                args.method, reason=args.reason, note=args.note)
+        data = _act(db, row, args.by)
+    finally:
+        db.close()
+    return Result(data, _act_text(data))
+
+
+def cmd_conflicts(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        found = outcomes.conflicts(db, args.stage)
+        names = record_labels(db, [c["record_id"] for c in found])
+    finally:
+        db.close()
+    items = [_named(names[c["record_id"]], c) for c in found]
+    rows = [[c["record"], "; ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
+                                    for v in c["verdicts"])] for c in items]
+    text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + f"{len(items)} conflicts at {args.stage}"
+    return Result({"stage": args.stage, "conflicts": items, "count": len(items)}, text)
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def cmd_agreement(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        pairs = agreement_mod.agreement(db, args.stage)
+    finally:
+        db.close()
+    rows = [[" / ".join(p["reviewers"]), p["n"], p["percent"], _fmt(p["kappa"]), _fmt(p["ac1"]),
+             _fmt(p["include_exclude"]["kappa"]), _fmt(p["include_exclude"]["ac1"])] for p in pairs]
+    text = (table(rows, ["pair", "n", "% agree", "kappa", "AC1", "kappa (maybe=include)", "AC1 (maybe=include)"])
+            if rows else f"no two reviewers have screened the same record at {args.stage} yet")
+    return Result({"stage": args.stage, "categories": list(agreement_mod.CATEGORIES), "pairs": pairs}, text)
+
+
+def cmd_history(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        rid = resolve_ref(db, args.record)
+        rows = decisions.history(db, rid)
+        names = record_labels(db, [rid] + [r.record_id for r in rows])
+        states = {s: outcomes.outcome(db, rid, s).state for s in STAGES}
+    finally:
+        db.close()
+    items = [_named(names[r.record_id], decisions.public(r)) for r in rows]
+    text = table([[i["decided_at"][:19] if i["decided_at"] else "", i["stage"], i["reviewer"], i["kind"],
+                   i["verdict"], i["reason"], i["method"]] for i in items],
+                 ["when", "stage", "who", "kind", "verdict", "reason", "method"])
+    text += "\n" + "; ".join(f"{s}: {v}" for s, v in states.items())
+    return Result({"record": names[rid], "record_id": rid, "history": items, "outcomes": states}, text)

@@ -1,0 +1,48 @@
+"""What every review screen shares: the open review, the settings, who is working, and change notices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
+
+from db.engine import ReviewDB
+from db.progress import Progress, ShouldStop
+from gui.background import Task, run_task
+from gui.settings import Settings
+
+
+class ReviewContext(QObject):
+    """Screens call the core through `run`/`write` and announce changes with ``changed.emit(what)``
+    (``"records"``, ``"duplicates"``, ``"samples"``) so the other screens refresh."""
+
+    changed = Signal(str)
+    message = Signal(str)  # a short status-bar note
+
+    def __init__(self, db: ReviewDB, settings: Settings, window: QWidget) -> None:
+        super().__init__(window)
+        self.db = db
+        self.settings = settings
+        self.window = window
+
+    def who(self) -> str | None:
+        """The reviewer's name; asks once when it is not set yet (None when the person declines)."""
+        if not self.settings.reviewer:
+            name, ok = QInputDialog.getText(self.window, "Who are you?",
+                                            "Your name (stored with every decision you make):",
+                                            QLineEdit.EchoMode.Normal, "")
+            if not ok or not name.strip():
+                return None
+            self.settings.reviewer = name.strip()
+            self.settings.save()
+        return self.settings.reviewer
+
+    def run(self, title: str, fn: Callable[[Progress, ShouldStop], Any], **kw: Any) -> Task:
+        """Read in the background (see `gui.background.run_task`)."""
+        return run_task(title, fn, parent=self.window, **kw)
+
+    def write(self, title: str, fn: Callable[[Progress, ShouldStop], Any], **kw: Any) -> Task:
+        """Write through the serial write pool."""
+        return run_task(title, fn, parent=self.window, write=True, **kw)

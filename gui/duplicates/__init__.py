@@ -1,0 +1,1 @@
+"""The duplicates screen: run deduplication, review queued pairs side by side, groups."""

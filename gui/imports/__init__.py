@@ -1,0 +1,1 @@
+"""The import screen: preview exports, map columns, import in the background, batch history."""

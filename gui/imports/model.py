@@ -1,0 +1,166 @@
+"""Table models of the import screen: the files waiting to be imported, and the review's import batches."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from sqlmodel import select
+
+from db.engine import ReviewDB
+from db.models import ImportBatch
+from gui.imports.actions import PendingFile
+
+PENDING_COLUMNS = ("File", "Format", "Database", "Columns", "Status")
+BATCH_COLUMNS = ("Batch", "File", "Format", "Database", "Records", "Imported", "By")
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class PendingFilesModel(QAbstractTableModel):
+    """One row per chosen file; the Database column is editable (the source-database override)."""
+
+    DATABASE = 2
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001 - Qt parent
+        super().__init__(parent)
+        self.files: list[PendingFile] = []
+
+    def add(self, f: PendingFile) -> int:
+        row = len(self.files)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.files.append(f)
+        self.endInsertRows()
+        return row
+
+    def remove(self, rows: list[int]) -> None:
+        for row in sorted(set(rows), reverse=True):
+            if 0 <= row < len(self.files):
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self.files[row]
+                self.endRemoveRows()
+
+    def changed(self, f: PendingFile) -> None:
+        if f in self.files:
+            row = self.files.index(f)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(PENDING_COLUMNS) - 1))
+
+    def ready(self) -> list[PendingFile]:
+        return [f for f in self.files if f.state == "ready"]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.files)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(PENDING_COLUMNS)
+
+    def _text(self, f: PendingFile, col: int) -> str:
+        if col == 0:
+            return f.path.name
+        if col == 1:
+            if f.state == "checking":
+                return "…"
+            if not f.format_label:
+                return "—"
+            sure = f" ({f.confidence:.0%} sure)" if f.confidence is not None and f.confidence < 0.95 else ""
+            return f.format_label + sure
+        if col == 2:
+            return "" if f.state == "checking" else f.database + ("" if f.source_db else " (detected)")
+        if col == 3:
+            if not f.tabular or f.columns is None:
+                return ""
+            n = len(f.columns.mapping)
+            return f"{n} mapped" + (f", {len(f.mapping)} set by you" if f.mapping else "") + " — double-click"
+        return {"checking": "Checking…", "ready": "Ready", "error": f.message,
+                "imported": f.message or "Imported"}.get(f.state, f.state)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.files)):
+            return None
+        f = self.files[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(f, col)
+        if role == Qt.ItemDataRole.EditRole:
+            return f.database if col == self.DATABASE else self._text(f, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 0:
+                return str(f.path)
+            if col == self.DATABASE and f.state == "ready":
+                return "Double-click to set the database this export came from"
+            if col == 4 and f.state == "error":
+                return f.message
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and col == 4 and f.state == "error":
+            from PySide6.QtGui import QColor
+
+            return QColor(220, 60, 60)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and index.column() == self.DATABASE and self.files[index.row()].state == "ready":
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,  # noqa: N802
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != self.DATABASE or role != Qt.ItemDataRole.EditRole:
+            return False
+        f = self.files[index.row()]
+        text = str(value or "").strip()
+        f.source_db = "" if text in ("", f.detected_db) else text
+        self.dataChanged.emit(index, index)
+        return True
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return PENDING_COLUMNS[section]
+        return None
+
+
+class BatchesModel(QAbstractTableModel):
+    """The review's import batches, newest first (a handful of rows: loaded whole)."""
+
+    def __init__(self, db: ReviewDB, parent=None) -> None:  # noqa: ANN001 - Qt parent
+        super().__init__(parent)
+        self.db = db
+        self.rows: list[tuple[Any, ...]] = []
+        self.reload()
+
+    def reload(self) -> None:
+        q = select(ImportBatch.id, ImportBatch.file_name, ImportBatch.format, ImportBatch.source_db,
+                   ImportBatch.record_count, ImportBatch.imported_at, ImportBatch.imported_by
+                   ).order_by(ImportBatch.id.desc())  # type: ignore[union-attr]
+        self.beginResetModel()
+        with self.db.session() as session:
+            self.rows = [tuple(r) for r in session.exec(q)]
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(BATCH_COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        value = self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 5 and value is not None:
+                when = value if value.tzinfo else value.replace(tzinfo=UTC)
+                return when.astimezone().strftime("%Y-%m-%d %H:%M")
+            if index.column() == 4:
+                return f"{value:,}"
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (0, 4):
+            return _RIGHT
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return BATCH_COLUMNS[section]
+        return None

@@ -1,0 +1,1 @@
+"""The shared-samples screen: suggested links between reports of one sample, independent samples."""

@@ -1,0 +1,50 @@
+"""Background work for the start screen: open, create, or build the demo review (core calls only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from db.engine import REVIEW_SUFFIX, ReviewDB, create_review, is_url, open_review
+from db.progress import Progress, ShouldStop
+from gui.errors import data_home
+
+Opener = Callable[[Progress, ShouldStop], ReviewDB]
+
+
+def demo_folder() -> Path:
+    """Where the demo review lives: $METASIFT_HOME/demo or ~/.local/share/metasift/demo."""
+    return data_home() / "demo"
+
+
+def opener(target: str) -> Opener:
+    def work(progress: Progress, _should_stop: ShouldStop) -> ReviewDB:
+        progress(0, 1, f"opening {target}")
+        return open_review(target)
+
+    return work
+
+
+def creator(target: str, title: str) -> Opener:
+    def work(progress: Progress, _should_stop: ShouldStop) -> ReviewDB:
+        progress(0, 1, f"creating {target}")
+        return create_review(target, title=title or "Untitled review")
+
+    return work
+
+
+def demo_opener() -> Opener:
+    def work(progress: Progress, _should_stop: ShouldStop) -> ReviewDB:
+        from screening.demo import build_demo_review
+
+        progress(0, 1, "building the demo review")
+        return build_demo_review(demo_folder())
+
+    return work
+
+
+def with_suffix(path: str) -> str:
+    """A new review file name with the ``.metasift`` suffix (URLs unchanged)."""
+    if is_url(path) or path.endswith(REVIEW_SUFFIX):
+        return path
+    return path + REVIEW_SUFFIX

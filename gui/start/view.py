@@ -1,0 +1,210 @@
+"""The start screen: who am I, open / create a review (file or PostgreSQL URL), recent reviews, the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.engine import display_name, is_url
+from gui.background import Task, run_task
+from gui.settings import Settings
+from gui.start import actions
+from gui.theme import muted_text
+
+FILE_FILTER = "MetaSift reviews (*.metasift);;All files (*)"
+
+
+class StartScreen(QWidget):
+    """Emits ``opened(ReviewDB)`` when a review has been opened or created."""
+
+    opened = Signal(object)
+    SHORTCUTS = [("Ctrl+O", "Open a review file"), ("Ctrl+N", "Create a new review"),
+                 ("Enter", "Open the selected recent review")]
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.task: Task | None = None
+
+        title = QLabel("<h1 style='margin-bottom:0'>MetaSift</h1>")
+        subtitle = QLabel("From database search exports to a pooled effect size.")
+        subtitle.setStyleSheet(f"color: {muted_text(self)}")
+
+        self.reviewer = QLineEdit(settings.reviewer, placeholderText="e.g. Ada Lovelace")
+        self.reviewer.setToolTip("Stored with every import and decision you make")
+        self.reviewer.editingFinished.connect(self._save_reviewer)
+        who = QGroupBox("Who am I")
+        who_form = QFormLayout(who)
+        who_form.addRow("Your name:", self.reviewer)
+
+        self.open_button = QPushButton("Open review file…")
+        self.new_button = QPushButton("New review…")
+        self.demo_button = QPushButton("Open the demo review")
+        self.demo_button.setToolTip("Fictional alliance–outcome studies exported from two databases")
+        self.open_button.clicked.connect(self.choose_file)
+        self.new_button.clicked.connect(self.choose_new_file)
+        self.demo_button.clicked.connect(self.open_demo)
+        local = QGroupBox("Review on this computer (SQLite file)")
+        local_box = QHBoxLayout(local)
+        for b in (self.open_button, self.new_button, self.demo_button):
+            local_box.addWidget(b)
+        local_box.addStretch(1)
+
+        self.url = QLineEdit(placeholderText="postgresql://user@server/review")
+        self.url_open = QPushButton("Open")
+        self.url_create = QPushButton("Create")
+        self.url.returnPressed.connect(lambda: self.open_target(self.url.text().strip()))
+        self.url_open.clicked.connect(lambda: self.open_target(self.url.text().strip()))
+        self.url_create.clicked.connect(self.create_from_url)
+        team = QGroupBox("Team review (PostgreSQL)")
+        team_box = QHBoxLayout(team)
+        team_box.addWidget(self.url, 1)
+        team_box.addWidget(self.url_open)
+        team_box.addWidget(self.url_create)
+
+        self.recent = QListWidget()
+        self.recent.setObjectName("recent-reviews")
+        self.recent.setAlternatingRowColors(True)
+        self.recent.itemActivated.connect(lambda item: self.open_target(item.data(Qt.ItemDataRole.UserRole)))
+        self.recent_open = QPushButton("Open")
+        self.recent_forget = QPushButton("Remove from list")
+        self.recent_open.clicked.connect(self._open_selected_recent)
+        self.recent_forget.clicked.connect(self._forget_selected_recent)
+        recent = QGroupBox("Recent reviews")
+        recent_box = QVBoxLayout(recent)
+        recent_box.addWidget(self.recent, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.recent_forget)
+        row.addWidget(self.recent_open)
+        recent_box.addLayout(row)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        left = QVBoxLayout()
+        left.addWidget(who)
+        left.addWidget(local)
+        left.addWidget(team)
+        left.addWidget(self.status)
+        left.addStretch(1)
+        grid = QGridLayout()
+        grid.addLayout(left, 0, 0)
+        grid.addWidget(recent, 0, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setHorizontalSpacing(24)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 24, 32, 24)
+        outer.addWidget(title)
+        outer.addWidget(subtitle)
+        outer.addSpacing(12)
+        outer.addLayout(grid, 1)
+        self.refresh_recent()
+
+    # -- recent reviews -------------------------------------------------------------------------
+    def refresh_recent(self) -> None:
+        self.recent.clear()
+        for target in self.settings.recent:
+            missing = not is_url(target) and not Path(target).expanduser().is_file()
+            label = display_name(target) if is_url(target) else f"{Path(target).name}\n{Path(target).parent}"
+            item = QListWidgetItem(label + ("  (file not found)" if missing else ""))
+            item.setData(Qt.ItemDataRole.UserRole, target)
+            item.setToolTip(display_name(target))
+            if missing:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            self.recent.addItem(item)
+        if not self.settings.recent:
+            item = QListWidgetItem("No recent reviews yet.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(item)
+        self.recent.setCurrentRow(0)
+
+    def _selected_target(self) -> str | None:
+        item = self.recent.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _open_selected_recent(self) -> None:
+        target = self._selected_target()
+        if target:
+            self.open_target(target)
+
+    def _forget_selected_recent(self) -> None:
+        target = self._selected_target()
+        if target:
+            self.settings.forget(target)
+            self.settings.save()
+            self.refresh_recent()
+
+    def _save_reviewer(self) -> None:
+        name = self.reviewer.text().strip()
+        if name != self.settings.reviewer:
+            self.settings.reviewer = name
+            self.settings.save()
+
+    # -- opening --------------------------------------------------------------------------------
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a review", str(Path.home()), FILE_FILTER)
+        if path:
+            self.open_target(path)
+
+    def choose_new_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New review", str(Path.home() / "review.metasift"), FILE_FILTER)
+        if not path:
+            return
+        title, ok = QInputDialog.getText(self, "New review", "Title of the review:")
+        if ok:
+            self.create_target(actions.with_suffix(path), title.strip())
+
+    def create_from_url(self) -> None:
+        url = self.url.text().strip()
+        if not url:
+            self.status.setText("Type a PostgreSQL URL first, e.g. postgresql://user@server/review")
+            return
+        title, ok = QInputDialog.getText(self, "New team review", "Title of the review:")
+        if ok:
+            self.create_target(url, title.strip())
+
+    def open_target(self, target: str | None) -> Task | None:
+        if not target:
+            self.status.setText("Type a PostgreSQL URL first, e.g. postgresql://user@server/review")
+            return None
+        return self._start(f"Opening {display_name(target)}", actions.opener(target))
+
+    def create_target(self, target: str, title: str) -> Task | None:
+        return self._start(f"Creating {display_name(target)}", actions.creator(target, title))
+
+    def open_demo(self) -> Task | None:
+        return self._start("Opening the demo review", actions.demo_opener())
+
+    def _start(self, title: str, work: actions.Opener) -> Task | None:
+        if self.task is not None and not self.task.outcome:
+            return None
+        self._save_reviewer()
+        self.status.setText(title + "…")
+        self.setEnabled(False)
+        self.task = run_task(title, work, parent=self.window(), write=True, on_done=self.opened.emit)
+        self.task.finished.connect(self._finished)
+        return self.task
+
+    def _finished(self) -> None:
+        self.setEnabled(True)
+        task = self.task
+        self.status.setText("" if task is None or task.outcome == "ok" else
+                            f"{task.title}: {task.error}" if task.outcome == "error" else "Cancelled.")

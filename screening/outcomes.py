@@ -1,0 +1,180 @@
+"""What screening decided: each record's stage outcome, the conflicts, blind views and ranking labels.
+
+Outcomes follow the protocol's ``rule`` (see `screening.decisions.settle`): ``included``, ``excluded``,
+``conflict`` (reviewers disagree, or one said maybe: it needs a resolution) or ``pending``. At full text a
+record that has not been included at title/abstract is ``ineligible``. Every member of a duplicate group
+carries its kept record's outcome. `outcomes` reads the decision table once per call (not once per record).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import select
+
+from db.engine import ReviewDB
+from db.errors import InputError
+from db.models import Record
+from screening.decisions import (
+    StageState,
+    group_map,
+    protocol_of,
+    replay,
+    settle,
+    stage_rows,
+)
+from screening.protocol import STAGES
+
+STATES = ("included", "excluded", "conflict", "pending", "ineligible")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A record's outcome at one stage. ``verdicts`` (reviewer -> current verdict) is not blinded."""
+
+    record_id: int
+    kept_id: int
+    stage: str
+    state: str
+    reason: str = ""
+    resolved_by: str = ""
+    method: str = ""
+    verdicts: dict[str, str] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "kept_id": self.kept_id, "stage": self.stage, "state": self.state,
+                "reason": self.reason, "resolved_by": self.resolved_by, "method": self.method,
+                "verdicts": dict(self.verdicts)}
+
+
+def _check(stage: str) -> None:
+    if stage not in STAGES:
+        raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
+
+
+def _states(db: ReviewDB, stage: str) -> tuple[list[int], dict[int, int], dict[tuple[int, str], StageState]]:
+    """All record ids, the duplicate map, and the state per (kept record, stage) for ``stage`` and the
+    stages it depends on (one query over the decision table)."""
+    stages = ["title_abstract"] if stage == "title_abstract" else ["title_abstract", stage]
+    with db.session() as session:
+        ids = list(session.exec(select(Record.id).order_by(Record.id)))
+        canon = group_map(session)
+        states = replay(stage_rows(session, stages), canon)
+    return [int(i) for i in ids if i is not None], canon, states
+
+
+def _outcome(rid: int, kept: int, stage: str, states: dict[tuple[int, str], StageState], rule: str) -> Outcome:
+    if stage == "full_text" and settle(states.get((kept, "title_abstract")), rule)[0] != "included":
+        return Outcome(rid, kept, stage, "ineligible")
+    st = states.get((kept, stage))
+    state, reason = settle(st, rule)
+    res = st.resolution if st is not None else None
+    return Outcome(rid, kept, stage, state, reason, res.reviewer if res else "", res.method if res else "",
+                   {r: row.verdict for r, row in st.verdicts.items()} if st is not None else {})
+
+
+def outcomes(db: ReviewDB, stage: str = "title_abstract") -> dict[int, Outcome]:
+    """The outcome of every record (duplicate members included, with their kept record's outcome)."""
+    _check(stage)
+    rule = protocol_of(db).rule
+    ids, canon, states = _states(db, stage)
+    return {rid: _outcome(rid, canon.get(rid, rid), stage, states, rule) for rid in ids}
+
+
+def outcome(db: ReviewDB, record: int, stage: str = "title_abstract") -> Outcome:
+    """One record's outcome at ``stage``."""
+    _check(stage)
+    found = outcomes(db, stage).get(int(record))
+    if found is None:
+        raise InputError(f"there is no record #{record} in this review")
+    return found
+
+
+def stage_counts(db: ReviewDB, stage: str) -> dict[str, Any]:
+    """Unique records (kept records of duplicate groups count once) per outcome, and exclusions per reason.
+
+    At full text only records included at title/abstract count (``ineligible`` ones are left out)."""
+    counts = {"included": 0, "excluded": 0, "conflicts": 0, "pending": 0}
+    by_reason: dict[str, int] = {}
+    for rid, o in outcomes(db, stage).items():
+        if rid != o.kept_id or o.state == "ineligible":
+            continue
+        counts["conflicts" if o.state == "conflict" else o.state] += 1
+        if o.state == "excluded":
+            key = o.reason or "no reason given"
+            by_reason[key] = by_reason.get(key, 0) + 1
+    return {**counts, "excluded_by_reason": dict(sorted(by_reason.items()))}
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return {"reviewer": row.reviewer, "verdict": row.verdict, "reason": row.reason, "note": row.note,
+            "full_text": row.full_text, "decided_at": row.decided_at.isoformat() if row.decided_at else None}
+
+
+def conflicts(db: ReviewDB, stage: str = "title_abstract") -> list[dict[str, Any]]:
+    """Records in conflict at ``stage`` (kept records, by id), each with every reviewer's current verdict,
+    reason and note."""
+    _check(stage)
+    rule = protocol_of(db).rule
+    ids, canon, states = _states(db, stage)
+    members: dict[int, list[int]] = {}
+    for rid in ids:
+        members.setdefault(canon.get(rid, rid), []).append(rid)
+    out = []
+    for kept, group in sorted(members.items()):
+        if _outcome(kept, kept, stage, states, rule).state != "conflict":
+            continue
+        st = states[(kept, stage)]
+        out.append({"record_id": kept, "members": group, "stage": stage,
+                    "verdicts": [_row(r) for r in sorted(st.verdicts.values(), key=lambda r: r.id or 0)]})
+    return out
+
+
+def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind: bool = True
+                      ) -> list[dict[str, Any]]:
+    """The current verdicts (and resolution) on ``record`` at ``stage`` as ``viewer`` may see them.
+
+    Blind mode: until ``viewer`` has a verdict of their own there, other reviewers' verdicts, reasons and
+    notes are hidden (``hidden: True``; only the fact that they decided is shown), and so is a resolution."""
+    _check(stage)
+    with db.session() as session:
+        if session.get(Record, int(record)) is None:
+            raise InputError(f"there is no record #{record} in this review")
+        canon = group_map(session)
+        kept = canon.get(int(record), int(record))
+        group = [m for m, k in canon.items() if k == kept] or [kept]
+        st = replay(stage_rows(session, [stage], group), canon).get((kept, stage))
+    if st is None:
+        return []
+    rows = sorted(st.verdicts.values(), key=lambda r: r.id or 0)
+    if st.resolution is not None:
+        rows.append(st.resolution)
+    hide = blind and viewer not in st.verdicts
+    out = []
+    for r in rows:
+        d = {**_row(r), "kind": r.kind, "method": r.method, "hidden": False}
+        if hide and r.reviewer != viewer:
+            d.update(verdict=None, reason="", note="", full_text="", method="", hidden=True)
+        out.append(d)
+    return out
+
+
+def labels(db: ReviewDB, stage: str = "title_abstract") -> dict[int, int]:
+    """Ranking labels (record id -> 0/1) for `screening.prioritise.Ranker.update` (the caller maps record ids
+    to the ranker's row indices), for every record with a current verdict at ``stage`` (duplicate members get
+    their kept record's label, so they are not ranked again).
+
+    ``included`` -> 1 and ``excluded`` -> 0. A record not settled yet (pending or conflict) is labelled from
+    its reviewers' current verdicts: 1 when any says include or maybe (a possibly relevant record should
+    pull the ranking towards it), else 0 (every verdict is exclude). Records nobody screened are left out.
+    """
+    out: dict[int, int] = {}
+    for rid, o in outcomes(db, stage).items():
+        if o.state == "included":
+            out[rid] = 1
+        elif o.state == "excluded":
+            out[rid] = 0
+        elif o.verdicts:
+            out[rid] = int(any(v in ("include", "maybe") for v in o.verdicts.values()))
+    return out
