@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from cli.base import Result, add_json_arg, table
+from db.engine import REVIEW_SUFFIX, open_review
 from db.errors import InputError
-from extraction.pooling import METHODS, effect_sizes, pool_report, read_study_table
+from extraction.pooling import METHODS, effect_sizes, moderator_table, pool_report, read_study_table
 
 
 def _columns(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, metavar="FILE", help="study table (CSV or XLSX)")
+    p.add_argument("file", metavar="FILE|REVIEW",
+                   help="study table (CSV or XLSX), or a review (its study table is built and pooled)")
     p.add_argument("--r", dest="r", default=None, metavar="COL", help="correlation column (default ri or r)")
     p.add_argument("--n", dest="n", default=None, metavar="COL", help="sample-size column (default ni or n)")
     p.add_argument("--yi", default=None, metavar="COL", help="Fisher-z column (default yi)")
@@ -24,6 +28,9 @@ def _columns(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pool", help="pool correlations (Fisher z, random effects) from a study table")
     _columns(p)
+    p.add_argument("--table1", nargs="*", metavar="MODERATOR", default=None,
+                   help="also a moderator table (per category: k, r, p, I², p between); "
+                        "no names = every moderator column of a review's study table")
     add_json_arg(p)
     p.set_defaults(handler=cmd_pool)
 
@@ -37,8 +44,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_plot)
 
 
+def _is_review(target: str) -> bool:
+    if "://" in target or target.endswith(REVIEW_SUFFIX):
+        return True
+    path = Path(target)
+    if path.is_file():
+        with path.open("rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    return False
+
+
+def _read(target: str) -> pd.DataFrame:
+    """A study table file, or the study table of a review (one row per independent sample)."""
+    if not _is_review(target):
+        return read_study_table(Path(target))
+    from extraction.study_table import study_table
+
+    db = open_review(target)
+    try:
+        df = study_table(db)
+    finally:
+        db.close()
+    df = df.dropna(subset=["yi", "vi"]) if len(df) else df
+    if df.empty:
+        raise InputError("has no coded effect sizes to pool yet (code them with `metasift code`)", file=target)
+    return df.rename(columns={"label": "study"}).reset_index(drop=True)
+
+
 def _load(args: argparse.Namespace):
-    df = read_study_table(args.file)
+    df = _read(str(args.file))
     y, v, keep = effect_sizes(df, file=str(args.file), r=args.r, n=args.n, yi=args.yi, vi=args.vi)
     groups = None
     if args.by:
@@ -76,7 +110,37 @@ def cmd_pool(args: argparse.Namespace) -> Result:
         lines.append(table(rows, [args.by, "k", "r", "95% CI", "p", "I²"]))
         lines.append(f"Test of moderator (common tau²): QM({data['qm_df']}) = {data['qm']:.4f}, "
                      f"p = {data['qm_p']:.4g}")
+    if args.table1 is not None:
+        data["table1"], text = _table1(df, keep, y, v, args.table1, args.method)
+        lines += ["", text]
     return Result(data, "\n".join(lines))
+
+
+_NOT_MODERATORS = {"study_id", "study", "record_ids", "source_ids", "n", "r", "z", "var_z", "k", "ri", "ni", "yi",
+                   "vi", "flags", "pub_year", "year"}
+
+
+def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tuple[list[dict], str]:  # noqa: ANN001
+    """Table 1 of the alliance meta-analysis: per moderator and category k, r, p, I², and p between."""
+    frame = df[keep].reset_index(drop=True).copy()
+    frame["yi"], frame["vi"] = y, v
+    mods = names or [c for c in frame.columns if c not in _NOT_MODERATORS
+                     and frame[c].astype(str).nunique() > 1 and frame[c].notna().any()]
+    for m in mods:
+        if m not in frame.columns:
+            raise InputError(f"no moderator column {m!r}; columns: {', '.join(map(str, frame.columns))}")
+    frame[mods] = frame[mods].astype(str)
+    result = moderator_table(frame, mods, method=method)
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in result.to_dict("records")]
+    out, last = [], None
+    for r in rows:
+        first = r["moderator"] != last
+        last = r["moderator"]
+        ci = f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]" if r["ci_low"] is not None else ""
+        out.append([r["moderator"] if first else "", r["category"], r["k"], _fmt(r["r"]), ci, _fmt(r["p"], 4),
+                    _fmt(r["i2"], 1), _fmt(r["p_between"], 4) if first else ""])
+    return rows, table(out, ["moderator", "category", "k", "r", "95% CI", "p", "I²", "p between"])
 
 
 def cmd_plot(args: argparse.Namespace) -> Result:
