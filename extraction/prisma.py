@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from db.engine import ReviewDB
 from db.errors import InputError
 
 SUFFIXES = (".png", ".svg", ".pdf")
@@ -167,3 +168,36 @@ def draw_prisma(counts: PrismaCounts, out: str | Path, *, title: str = "") -> Pa
         fig.text(0.055, (y0 + y1) / 2, label, rotation=90, ha="center", va="center", fontsize=9, weight="bold")
     fig.savefig(out, dpi=150, bbox_inches="tight", pad_inches=0.15)
     return out
+
+
+def _not_retrieved(reason: str) -> bool:
+    low = reason.lower()
+    return "not retriev" in low or "not available" in low or "not obtain" in low
+
+
+def prisma_counts(db: ReviewDB) -> PrismaCounts:
+    """The review's live PRISMA 2020 counts: records per database, duplicates, screening and full-text
+    outcomes (each duplicate group once), reasons, and independent samples among the included reports.
+
+    A full-text exclusion whose reason says the report was not retrieved counts as "not retrieved";
+    records still pending or in conflict are reported as awaiting a decision.
+    """
+    from extraction.samples import samples
+    from screening.duplicates import counts as duplicate_counts
+    from screening.outcomes import outcomes, stage_counts
+
+    dup = duplicate_counts(db)
+    ta = stage_counts(db, "title_abstract")
+    ft = stage_counts(db, "full_text")
+    reasons = dict(ft["excluded_by_reason"])
+    not_retrieved = sum(n for r, n in reasons.items() if _not_retrieved(r))
+    excluded_ft = {r: n for r, n in reasons.items() if not _not_retrieved(r)}
+    included_reports = {rid for rid, o in outcomes(db, "full_text").items()
+                        if o.state == "included" and rid == o.kept_id}
+    studies = sum(1 for group in samples(db) if included_reports & set(group))
+    return PrismaCounts(
+        identified_per_database={k: v["records"] for k, v in dup["per_database"].items()},
+        duplicates_removed=dup["duplicates"], screened=dup["unique"], excluded_screening=ta["excluded"],
+        sought=ta["included"], not_retrieved=not_retrieved, assessed=ta["included"] - not_retrieved,
+        excluded_full_text=excluded_ft, reports_included=ft["included"], studies_included=studies,
+        awaiting={"title_abstract": ta["pending"] + ta["conflicts"], "full_text": ft["pending"] + ft["conflicts"]})

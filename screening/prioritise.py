@@ -7,10 +7,13 @@ milliseconds plus the fit on the labelled ones. ``labels`` maps a record's index
 ``texts``) to 1 (relevant) or 0 (irrelevant); the decision store calls ``update`` with what reviewers
 decided so far.
 
-Models (``model=``): ``"svm"`` (default: linear SVM, squared hinge, C=0.1, ``class_weight="balanced"``),
-``"logreg"`` (logistic regression, balanced) and ``"nb"`` (multinomial naive Bayes with balanced sample
-weights, as in ASReview's older default). The choice of default rests on the simulations in
-``benchmarks/bench_prioritise.py`` (see docs).
+Models (``model=``): ``"svm"`` (default: linear SVM, squared hinge, C=0.1), ``"nb"`` (multinomial naive
+Bayes, alpha=3.822, ASReview 1.x's default) and ``"logreg"`` (logistic regression, C=10; 10-20x slower
+to fit). Classes are weighted so the relevant records together weigh ``ratio`` times the irrelevant
+ones (default 1 = balanced). On the tuning sets (Cohen 2006, Kitchenham 2010, Bannach-Brown 2019; see
+``benchmarks/bench_prioritise.py``) SVM and NB were within seed noise of each other; SVM won on
+Bannach-Brown and is the faster to fit once thousands of records are labelled; ``ratio=10`` helped on
+Kitchenham but lost 0.02-0.07 WSS@95 on Bannach-Brown, so the default stays balanced.
 
 `estimate_remaining` and `stopping_advice` return data, not decisions: the reviewer stops.
 """

@@ -20,14 +20,14 @@ def _short(text: str, n: int = 90) -> str:
 
 
 def queue_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
-    """One row per pending pair: ids, score, the two titles, what differs."""
+    """One row per pending pair: ids, score, the title, what differs (databases and reasons in the tooltip)."""
     return ListTableModel([
         ("Pair", lambda e: f"#{e['ids'][0]} · #{e['ids'][1]}"),
         ("Score", lambda e: round(e["score"], 2) if e["score"] is not None else ""),
-        ("Databases", lambda e: f"{_field(e, 'source_db', 0)} / {_field(e, 'source_db', 1)}"),
         ("Title", lambda e: _short(_field(e, "title", 0) or _field(e, "title", 1))),
         ("Differs in", lambda e: ", ".join(f for f in e["differs"] if f not in ("source_db", "source_id"))),
-    ], parent, tooltip=lambda e: "; ".join(e["reasons"]))
+    ], parent, tooltip=lambda e: f"{_field(e, 'source_db', 0)} / {_field(e, 'source_db', 1)}: "
+       + "; ".join(e["reasons"]))
 
 
 def groups_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent

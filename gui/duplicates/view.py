@@ -57,9 +57,9 @@ class DuplicatesScreen(QWidget):
 
         self.queue = queue_model(self)
         self.queue_view = list_view(self.queue, "dup-queue")
-        for col, width in enumerate((100, 50, 140, 200, 140)):
+        for col, width in enumerate((90, 50, 200, 150)):
             self.queue_view.horizontalHeader().resizeSection(col, width)
-        self.queue_view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.queue_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.queue_view.horizontalHeader().setStretchLastSection(False)
         self.groups = groups_model(self)
         self.groups_view = list_view(self.groups, "dup-groups")

@@ -9,6 +9,7 @@ from typing import Any
 from db.engine import ReviewDB
 from db.progress import Progress, ShouldStop
 from extraction import samples
+from screening import duplicates
 from screening.duplicates import load_records
 
 
@@ -18,6 +19,7 @@ class Snapshot:
     joined: list[dict[str, Any]]  # samples of two or more reports: {"ids", "records"}
     independent: int
     records: int
+    pending_duplicates: int  # duplicate pairs still waiting in the duplicates queue
 
 
 def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
@@ -34,7 +36,7 @@ def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
             s["records"] = [recs.get(i, {"id": i}) for i in s["ids"]]
         n_records = sum(len(s) for s in all_samples)
         return Snapshot(sug, [{"ids": s, "records": [recs[i] for i in s if i in recs]} for s in joined],
-                        len(all_samples), n_records)
+                        len(all_samples), n_records, len(duplicates.queue(db)))
 
     return work
 

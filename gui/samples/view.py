@@ -163,7 +163,10 @@ class SamplesScreen(QWidget):
         self.lists.setTabText(0, f"Suggested ({len(snap.suggestions)})")
         self.lists.setTabText(1, f"Samples of several reports ({len(snap.joined)})")
         self.summary.setText(f"<b>{snap.independent:,}</b> independent samples from {snap.records:,} records "
-                             f"(duplicates count once) · <b>{len(snap.suggestions)}</b> suggested links to review")
+                             f"(duplicates count once) · <b>{len(snap.suggestions)}</b> suggested links to review"
+                             + (f"<br><span style='color:{muted_text(self)}'>{snap.pending_duplicates} duplicate pairs "
+                                "still wait on the Duplicates screen; decide them first, or duplicates show up here "
+                                "as shared samples.</span>" if snap.pending_duplicates else ""))
         self._show_current()
 
     # -- showing --------------------------------------------------------------------------------
