@@ -54,6 +54,7 @@ def main() -> int:
     t0 = time.perf_counter()
     window = MainWindow(db, Settings(reviewer="bench"))
     window.show()
+    window.activateWindow()
     _wait(app, lambda: background.running() == 0)
     rows.append(("open window + load all screens", time.perf_counter() - t0))
     for key in ("import", "duplicates", "samples", "records"):
@@ -62,9 +63,11 @@ def main() -> int:
         app.processEvents()
         _wait(app, lambda: background.running() == 0)
         rows.append((f"switch to {key}", time.perf_counter() - t0))
-    screen = window.screen_widgets["duplicates"]
+    screen = window.show_screen("duplicates")
     if screen.queue.rowCount():
         a, b = screen.current_pair()
+        screen.queue_view.setFocus()
+        app.processEvents()
         t0 = time.perf_counter()
         QTest.keyClick(screen.queue_view, Qt.Key.Key_M)
         rows.append(("M key -> next pair shown", time.perf_counter() - t0))

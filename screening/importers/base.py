@@ -124,7 +124,10 @@ class SourceFile:
         if is_binary(head[:4096]):
             return None
         if len(head) >= self.size:
-            return self.text[:size]
+            try:
+                return self.text[:size]
+            except InputError:  # undecodable: no text format can claim it
+                return None
         for cut in range(4):  # the head may end inside a multi-byte character
             try:
                 return decode_bytes(head[: len(head) - cut], self.name)[0][:size]
