@@ -37,6 +37,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_import)
 
+    p = sub.add_parser("batches", help="the import history (one row per imported file)")
+    add_review_arg(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_batches)
+
+    p = sub.add_parser("undo-import", help="remove an imported file's records (only before anyone worked on them)")
+    add_review_arg(p)
+    p.add_argument("batch", type=int, metavar="BATCH_ID")
+    p.add_argument("--reviewer", default=None, help="who undoes it (default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_undo_import)
+
     p = sub.add_parser("records", help="list the review's records")
     add_review_arg(p)
     p.add_argument("--limit", type=int, default=None, help="at most N records")
@@ -97,6 +109,27 @@ def cmd_import(args: argparse.Namespace) -> Result:
     text = table([[b.file, b.format, b.source_db, b.records] for b in batches],
                  ["file", "format", "database", "records"]) + f"\n{data['total']} records imported"
     return Result(data, text)
+
+
+def cmd_batches(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        rows = importing.batches(db)
+    finally:
+        db.close()
+    text = table([[b["batch_id"], b["file"], b["format"], b["source_db"], b["records"],
+                   f"{b['imported_at']:%Y-%m-%d %H:%M}", b["imported_by"], "yes" if b["can_undo"] else "no"]
+                  for b in rows], ["batch", "file", "format", "database", "records", "imported", "by", "undo?"])
+    return Result({"batches": rows}, text)
+
+
+def cmd_undo_import(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        data = importing.undo_batch(db, args.batch, who=reviewer_name(args))
+    finally:
+        db.close()
+    return Result(data, f"Removed batch {data['batch_id']} ({data['file']}): {data['records_removed']} records")
 
 
 def cmd_records(args: argparse.Namespace) -> Result:

@@ -307,6 +307,14 @@ def _public(row: SampleLink) -> dict[str, Any]:
 _ORDER = {STRONG: 0, MODERATE: 1, WEAK: 2}
 
 
+def links(db: ReviewDB, decisions: tuple[str, ...] = ("confirmed", "rejected")) -> list[dict[str, Any]]:
+    """Pairs whose link decision in force is one of ``decisions`` (default: what people decided), so any
+    earlier decision can be reviewed or undone."""
+    rows = [r for r in _rows(db).values() if r is not None and r.decision in decisions]
+    rows.sort(key=lambda r: (r.record_a, r.record_b))
+    return [_public(r) for r in rows]
+
+
 def suggestions(db: ReviewDB) -> list[dict[str, Any]]:
     """Open suggestions (decision in force ``suggested``), strongest first."""
     rows = [r for r in _rows(db).values() if r is not None and r.decision == "suggested"]

@@ -184,7 +184,8 @@ def queue(db: ReviewDB) -> list[dict[str, Any]]:
     """Pending candidate pairs, best score first, each with its fields side by side.
 
     A pair is pending when no decision is in force or only the machine's ``queued``, and its records are not
-    already in one group through other pairs. ``fields`` lists ``{"field", "a", "b", "differs"}``.
+    already in one group through other pairs. ``fields`` lists ``{"field", "a", "b", "differs", "one_empty"}``
+    (``one_empty``: only one side has a value, which is no contradiction).
     """
     with db.session() as session:
         current = current_per_pair(session, DuplicateDecision)
@@ -198,12 +199,26 @@ def queue(db: ReviewDB) -> list[dict[str, Any]]:
     out = []
     for row in pending:
         a, b = recs[row.record_a], recs[row.record_b]
-        fields = [{"field": f, "a": _show(a.get(f)), "b": _show(b.get(f)),
-                   "differs": _show(a.get(f)).casefold() != _show(b.get(f)).casefold()} for f in SIDE_BY_SIDE]
+        fields = []
+        for f in SIDE_BY_SIDE:
+            va, vb = _show(a.get(f)), _show(b.get(f))
+            fields.append({"field": f, "a": va, "b": vb, "differs": va.casefold() != vb.casefold(),
+                           "one_empty": bool(va) != bool(vb)})
         out.append({"ids": [row.record_a, row.record_b], "score": row.score, "reasons": list(row.reasons),
                     "decision": row.decision if row.decision == QUEUED else "undone", "fields": fields,
                     "differs": [f["field"] for f in fields if f["differs"]]})
     return out
+
+
+def group_pairs(db: ReviewDB, group: Sequence[int]) -> list[dict[str, Any]]:
+    """The pairs whose decision in force holds ``group`` together (auto or confirmed), with who and when:
+    undo or reject them to split the group."""
+    members = set(group)
+    with db.session() as session:
+        current = current_per_pair(session, DuplicateDecision)
+    return [{"ids": [a, b], "decision": r.decision, "score": r.score, "reasons": list(r.reasons), "who": r.who,
+             "when": r.decided_at} for (a, b), r in sorted(current.items())
+            if r is not None and r.decision in MERGED and a in members and b in members]
 
 
 def kept_record(db: ReviewDB, group: Sequence[int]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from db.engine import ReviewDB
@@ -85,14 +85,26 @@ def import_file(db: ReviewDB, path: Path | str, *, source_db: str | None = None,
                         progress=progress, should_stop=should_stop)[0]
 
 
-def import_files(db: ReviewDB, paths: Sequence[Path | str], *, source_db: str | None = None,
+@dataclass(frozen=True)
+class ImportSpec:
+    """One file with its own settings (what the GUI's import list holds): any of them may be None."""
+
+    path: Path | str
+    source_db: str | None = None
+    format: str | None = None
+    options: Mapping[str, Any] | None = None
+
+
+def import_files(db: ReviewDB, paths: Sequence[Path | str | ImportSpec], *, source_db: str | None = None,
                  format: str | None = None, options: Mapping[str, Any] | None = None, who: str = "",
                  progress: Progress = no_progress, should_stop: ShouldStop = never_stop) -> list[BatchSummary]:
     """Import several files in ONE transaction: all of them land, or (on any error) none does.
 
-    The error names the bad file and, where known, its line or record.
+    ``paths`` may mix plain paths (which take ``source_db``/``format``/``options``) and `ImportSpec`s
+    with settings of their own. The error names the bad file and, where known, its line or record.
     """
-    sources = [load_source(p) for p in paths]
+    specs = [p if isinstance(p, ImportSpec) else ImportSpec(p) for p in paths]
+    sources = [load_source(spec.path) for spec in specs]
     seen: dict[str, str] = {}
     for src in sources:
         digest = src.sha256()
@@ -105,12 +117,14 @@ def import_files(db: ReviewDB, paths: Sequence[Path | str], *, source_db: str | 
     out: list[BatchSummary] = []
     with db.transaction() as session:
         offset = 0
-        for src in sources:
+        for spec, src in zip(specs, sources, strict=True):
             def sub(done: int, _total: int, message: str = "", _o: int = offset, _n: int = src.size) -> None:
                 progress(_o + int(done * max(1, _n) / max(1, _total)), total, message)
 
-            out.append(_import_source(session, src, source_db=source_db, format=format,
-                                      options=options, who=who, progress=sub, should_stop=should_stop))
+            out.append(_import_source(
+                session, src, source_db=spec.source_db or source_db, format=spec.format or format,
+                options=spec.options if spec.options is not None else options, who=who, progress=sub,
+                should_stop=should_stop))
             offset += max(1, src.size)
         check_stop(should_stop)
     progress(total, total, f"{sum(b.records for b in out)} records imported")
@@ -253,6 +267,61 @@ class RowWriter:
         if self._error is not None:
             raise self._error
         self._queue.put(rows)
+
+
+def batches(db: ReviewDB) -> list[dict[str, Any]]:
+    """The import history, oldest first: id, file, format, database, records, when, who, and whether the
+    batch can still be undone (nothing a person did refers to its records)."""
+    with db.session() as session:
+        rows = session.exec(select(ImportBatch).order_by(ImportBatch.id)).all()
+        blocked = _batches_in_use(session)
+    return [{"batch_id": b.id, "file": b.file_name, "format": b.format, "source_db": b.source_db,
+             "records": b.record_count, "imported_at": b.imported_at, "imported_by": b.imported_by,
+             "sha256": b.sha256, "options": b.options, "can_undo": b.id not in blocked} for b in rows]
+
+
+def _batches_in_use(session: Session) -> dict[int, str]:
+    """Batch id -> why it cannot be undone (a screening decision, a coded effect, a person's duplicate or
+    sample-link decision on one of its records)."""
+    from db.models import DuplicateDecision, EffectSize, SampleLink, ScreeningDecision
+
+    why: dict[int, str] = {}
+    checks = [
+        (select(Record.batch_id).join(ScreeningDecision, ScreeningDecision.record_id == Record.id),
+         "records have screening decisions"),
+        (select(Record.batch_id).join(EffectSize, EffectSize.record_id == Record.id), "records have coded effects"),
+    ]
+    for table, label in ((DuplicateDecision, "duplicate decisions by a person"),
+                         (SampleLink, "shared-sample decisions by a person")):
+        for col in (table.record_a, table.record_b):
+            checks.append((select(Record.batch_id).join(table, col == Record.id)
+                           .where(table.who != "").where(table.decision.not_in(("auto", "queued", "suggested"))),
+                           f"records have {label}"))
+    for query, label in checks:
+        for bid in session.exec(query.distinct()):
+            why.setdefault(int(bid), label)
+    return why
+
+
+def undo_batch(db: ReviewDB, batch_id: int, who: str = "") -> dict[str, Any]:
+    """Remove an import that nobody has worked on yet: its records, the machine's duplicate and
+    sample-link suggestions about them, and the batch itself, in one transaction (so the same file can be
+    imported again). Refused once a person has screened, coded, merged or linked any of its records."""
+    from db.models import DuplicateDecision, SampleLink
+
+    with db.transaction() as session:
+        batch = session.get(ImportBatch, batch_id)
+        if batch is None:
+            raise InputError(f"there is no import batch {batch_id}")
+        reason = _batches_in_use(session).get(batch_id)
+        if reason is not None:
+            raise InputError(f"batch {batch_id} ({batch.file_name}) cannot be undone: its {reason}")
+        ids = select(Record.id).where(Record.batch_id == batch_id)
+        for table in (DuplicateDecision, SampleLink):
+            session.execute(delete(table).where(table.record_a.in_(ids) | table.record_b.in_(ids)))
+        n = session.execute(delete(Record).where(Record.batch_id == batch_id)).rowcount
+        session.execute(delete(ImportBatch).where(ImportBatch.id == batch_id))
+    return {"batch_id": batch_id, "file": batch.file_name, "records_removed": int(n or 0), "by": who}
 
 
 def review_counts(db: ReviewDB) -> dict[str, Any]:

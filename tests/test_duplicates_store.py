@@ -71,7 +71,8 @@ def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
     assert [p["ids"] for p in pending] == [[a, b]]
     assert pending[0]["decision"] == "undone" and "undoes auto" in pending[0]["reasons"][-1]
     fields = {f["field"]: f for f in pending[0]["fields"]}
-    assert fields["source_db"] == {"field": "source_db", "a": "PsycINFO", "b": "PubMed", "differs": True}
+    assert fields["source_db"] == {"field": "source_db", "a": "PsycINFO", "b": "PubMed", "differs": True,
+                                   "one_empty": False}
     assert not fields["doi"]["differs"] and "source_id" in pending[0]["differs"]
     with pytest.raises(InputError, match="no merge or decision to undo"):
         duplicates.undo(review, a, b, "carol")
@@ -170,3 +171,21 @@ def test_empty_review_one_record_and_untitled_records(review, tmp_path):
     assert out["unique"] == 3 and duplicates.groups(review) == []
     with review.session() as s:
         assert s.exec(select(func.count()).select_from(ImportBatch)).one() == 2
+
+
+def test_group_pairs_and_one_sided_fields(review, tmp_path):
+    from screening.demo import write_demo_exports
+    from screening.duplicates import group_pairs, groups, queue, run_dedup, undo
+    from screening.importing import import_files
+
+    import_files(review, write_demo_exports(tmp_path / "ex"))
+    run_dedup(review, who="t")
+    group = groups(review)[0]
+    pairs = group_pairs(review, group)
+    assert pairs and all(p["decision"] == "auto" for p in pairs)
+    a, b = pairs[0]["ids"]
+    undo(review, a, b, who="ann")  # back to the queue
+    item = next(q for q in queue(review) if q["ids"] == [a, b])
+    for f in item["fields"]:
+        assert f["one_empty"] == (bool(f["a"]) != bool(f["b"]))
+    assert any(f["one_empty"] for f in item["fields"])  # e.g. the PubMed record has a PMID, the other none

@@ -200,3 +200,15 @@ def test_sample_size_readers_and_registration_spellings():
     assert samples.registration_key("EudraCT No. 2004-123456-12") == "EudraCT 2004-123456-12"
     assert samples.author_key("Alvarez, M. C.") == samples.author_key("Maria Alvarez") == "alvarez m"
     assert samples.author_key("Alvarez MC") == "alvarez m"
+
+
+def test_links_lists_what_people_decided(review, tmp_path):
+    from extraction.samples import confirm_link, links, reject_link
+    from screening.demo import write_demo_exports
+    from screening.importing import import_files
+
+    import_files(review, write_demo_exports(tmp_path / "ex"))
+    confirm_link(review, 7, 8, who="ann")
+    reject_link(review, 1, 2, who="bob")
+    got = {(tuple(x["ids"]), x["decision"], x["who"]) for x in links(review)}
+    assert got == {((7, 8), "confirmed", "ann"), ((1, 2), "rejected", "bob")}
