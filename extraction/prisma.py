@@ -101,6 +101,13 @@ def draw_prisma(counts: PrismaCounts, out: str | Path, *, title: str = "") -> Pa
     out = Path(out)
     if out.suffix.lower() not in SUFFIXES:
         raise InputError(f"the diagram must be saved as {', '.join(SUFFIXES)}", file=str(out))
+    fig = prisma_figure(counts, title=title)
+    fig.savefig(out, dpi=150, bbox_inches="tight", pad_inches=0.15)
+    return out
+
+
+def prisma_figure(counts: PrismaCounts, *, title: str = "") -> Figure:
+    """The PRISMA 2020 flow diagram as a matplotlib Figure (for embedding); refuses counts that do not add up."""
     problems = counts.problems()
     if problems:
         raise InputError("the PRISMA counts do not add up: " + "; ".join(problems))
@@ -166,8 +173,7 @@ def draw_prisma(counts: PrismaCounts, out: str | Path, *, title: str = "") -> Pa
                                           transform=fig.transFigure, facecolor="#cfe2f3", edgecolor="#6fa8dc",
                                           figure=fig))
         fig.text(0.055, (y0 + y1) / 2, label, rotation=90, ha="center", va="center", fontsize=9, weight="bold")
-    fig.savefig(out, dpi=150, bbox_inches="tight", pad_inches=0.15)
-    return out
+    return fig
 
 
 def _not_retrieved(reason: str) -> bool:
