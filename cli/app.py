@@ -17,15 +17,20 @@ import cli
 from db.errors import InputError, MetasiftError
 
 
+# command modules in the order of a review's work (help lists them so); others follow alphabetically
+_ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen", "cmd_extract", "cmd_effects",
+          "cmd_pool", "cmd_prisma", "cmd_demo")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="metasift",
         description="MetaSift: from database search exports to a pooled effect size.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(cli.__path__), key=lambda m: m.name):
-        if info.name.startswith("cmd_"):
-            importlib.import_module(f"cli.{info.name}").register(sub)
+    names = [m.name for m in pkgutil.iter_modules(cli.__path__) if m.name.startswith("cmd_")]
+    for name in sorted(names, key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n)):
+        importlib.import_module(f"cli.{name}").register(sub)
     return parser
 
 
