@@ -30,6 +30,11 @@ REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
     ("import", "Import", lambda ctx: ImportScreen(ctx)),
     ("duplicates", "Duplicates", lambda ctx: DuplicatesScreen(ctx)),
     ("samples", "Shared samples", lambda ctx: SamplesScreen(ctx)),
+    ("screening", "Screening", lambda ctx: __import__("gui.screening.view").screening.view.ScreeningScreen(ctx)),
+    ("conflicts", "Conflicts", lambda ctx: __import__("gui.conflicts.view").conflicts.view.ConflictsScreen(ctx)),
+    ("extraction", "Extraction", lambda ctx: __import__("gui.extraction.view").extraction.view.ExtractionScreen(ctx)),
+    ("double-coding", "Double coding", lambda ctx: __import__("gui.extraction").extraction.DoubleCodingScreen(ctx)),
+    ("analysis", "Analysis", lambda ctx: __import__("gui.analysis.view").analysis.view.AnalysisScreen(ctx)),
     ("records", "Records", lambda ctx: RecordsScreen(ctx.db)),
 ]
 """(key, tab label, factory): the review's screens in workflow order."""

@@ -12,7 +12,7 @@ from db.engine import ReviewDB
 from db.progress import Progress, ShouldStop, check_stop, sub_progress
 from screening.importers import SourceFile
 from screening.importers.tabular import ColumnInfo, inspect_columns
-from screening.importing import BatchSummary, import_files, preview
+from screening.importing import BatchSummary, import_files, preview, undo_batch
 
 TABULAR_FORMATS = frozenset({"csv", "xlsx", "xls", "tabular"})
 """Formats whose columns can be mapped by hand (the column-mapping dialog)."""
@@ -85,5 +85,13 @@ def importer_work(db: ReviewDB, files: list[PendingFile], who: str) -> Callable[
             out += import_files(db, [f.path for f in fs], source_db=source_db, options=options, who=who,
                                 progress=part, should_stop=should_stop)
         return out
+
+    return work
+
+
+def undo_import(db: ReviewDB, batch_id: int, who: str) -> Callable[[Progress, ShouldStop], dict[str, Any]]:
+    """Remove an unworked import batch (`screening.importing.undo_batch`)."""
+    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
+        return undo_batch(db, batch_id, who)
 
     return work

@@ -6,14 +6,13 @@ from datetime import UTC
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from sqlmodel import select
 
 from db.engine import ReviewDB
-from db.models import ImportBatch
 from gui.imports.actions import PendingFile
+from screening.importing import batches
 
 PENDING_COLUMNS = ("File", "Format", "Database", "Columns", "Status")
-BATCH_COLUMNS = ("Batch", "File", "Format", "Database", "Records", "Imported", "By")
+BATCH_COLUMNS = ("Batch", "File", "Format", "Database", "Records", "Imported", "By", "Can undo")
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -121,22 +120,25 @@ class PendingFilesModel(QAbstractTableModel):
 
 
 class BatchesModel(QAbstractTableModel):
-    """The review's import batches, newest first (a handful of rows: loaded whole)."""
+    """The review's import history (`screening.importing.batches`), newest first, with whether each batch can
+    still be undone (nobody worked on its records yet)."""
 
     def __init__(self, db: ReviewDB, parent=None) -> None:  # noqa: ANN001 - Qt parent
         super().__init__(parent)
         self.db = db
         self.rows: list[tuple[Any, ...]] = []
+        self.entries: list[dict[str, Any]] = []
         self.reload()
 
     def reload(self) -> None:
-        q = select(ImportBatch.id, ImportBatch.file_name, ImportBatch.format, ImportBatch.source_db,
-                   ImportBatch.record_count, ImportBatch.imported_at, ImportBatch.imported_by
-                   ).order_by(ImportBatch.id.desc())  # type: ignore[union-attr]
         self.beginResetModel()
-        with self.db.session() as session:
-            self.rows = [tuple(r) for r in session.exec(q)]
+        self.entries = list(reversed(batches(self.db)))
+        self.rows = [(b["batch_id"], b["file"], b["format"], b["source_db"], b["records"], b["imported_at"],
+                      b["imported_by"], b["can_undo"]) for b in self.entries]
         self.endResetModel()
+
+    def entry(self, row: int) -> dict[str, Any] | None:
+        return self.entries[row] if 0 <= row < len(self.entries) else None
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.rows)
@@ -154,9 +156,14 @@ class BatchesModel(QAbstractTableModel):
                 return when.astimezone().strftime("%Y-%m-%d %H:%M")
             if index.column() == 4:
                 return f"{value:,}"
+            if index.column() == 7:
+                return "yes" if value else "no (records worked on)"
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (0, 4):
             return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 7:
+            return ("Undo import removes this batch and its records" if value else
+                    "Someone screened, coded, merged or linked records of this batch: it can no longer be undone")
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802

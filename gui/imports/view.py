@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -110,12 +111,18 @@ class ImportScreen(QWidget):
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         h = self.history.horizontalHeader()
-        for col, width in enumerate((60, 260, 90, 140, 90, 140)):
+        for col, width in enumerate((60, 260, 90, 140, 90, 140, 120, 170)):
             h.resizeSection(col, width)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.undo_button = QPushButton("Undo import…")
+        self.undo_button.setToolTip("Remove the selected batch and its records (only while nobody has worked on them)")
+        self.undo_button.clicked.connect(self.undo_selected)
+        self.history.selectionModel().currentRowChanged.connect(lambda *_: self._update_undo())
+        self.batches.modelReset.connect(self._update_undo)
         history_box = QGroupBox("Imported batches")
         history_layout = QVBoxLayout(history_box)
         history_layout.addWidget(self.history)
+        history_layout.addWidget(self.undo_button, 0, Qt.AlignmentFlag.AlignRight)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(pending_box)
@@ -271,6 +278,40 @@ class ImportScreen(QWidget):
         self.remove_button.setEnabled(not busy and self.pending.rowCount() > 0)
         self.map_button.setEnabled(any(f.columns is not None for f in self.pending.files))
         self.choose.setEnabled(not busy)
+        self._update_undo()
+
+    # -- undoing an import ----------------------------------------------------------------------
+    def selected_batch(self) -> dict | None:
+        return self.batches.entry(self.history.currentIndex().row())
+
+    def _update_undo(self) -> None:
+        b = self.selected_batch()
+        self.undo_button.setEnabled(bool(b and b["can_undo"]) and self.task is None)
+
+    def undo_selected(self) -> Task | None:
+        """Undo the selected import after a confirmation naming its file and record count."""
+        b = self.selected_batch()
+        if b is None or not b["can_undo"] or self.task is not None:
+            return None
+        answer = QMessageBox.question(
+            self, "Undo import", f"Remove batch {b['batch_id']} — {b['file']} ({b['source_db']}) — and its "
+            f"{b['records']:,} records from the review?\n\nNobody has worked on them yet; you can import the file "
+            "again later.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        who = self.ctx.who()
+        if who is None:
+            return None
+
+        def done(out: dict) -> None:
+            self.note.setText(f"Removed {out['file']}: {out['records_removed']:,} records (batch {out['batch_id']}).")
+            self.ctx.changed.emit("records")
+
+        task = self.ctx.write(f"Undoing the import of {b['file']}", actions.undo_import(self.ctx.db, b["batch_id"],
+                                                                                         who), on_done=done)
+        task.finished.connect(self.batches.reload)
+        return task
 
     def refresh(self) -> None:
         self.batches.reload()

@@ -37,6 +37,7 @@ class RecordsModel(QAbstractTableModel):
         self._sort = ("id", Qt.SortOrder.AscendingOrder)
         self._search = ""
         self._database = ""
+        self._only: frozenset[int] | None = None
         self.reload()
 
     # -- data loading -------------------------------------------------------------------------
@@ -54,12 +55,16 @@ class RecordsModel(QAbstractTableModel):
         q = q.order_by(key.desc() if order == Qt.SortOrder.DescendingOrder else key.asc(), Record.id.asc())
         self.beginResetModel()
         with self.db.session() as session:
-            self._ids = list(session.execute(q).scalars())
+            ids = session.execute(q).scalars()
+            only = self._only
+            self._ids = list(ids) if only is None else [i for i in ids if i in only]
         self._pages.clear()
         self.endResetModel()
 
-    def set_filter(self, search: str = "", database: str = "") -> None:
-        self._search, self._database = search.strip(), database
+    def set_filter(self, search: str = "", database: str = "", only: frozenset[int] | None = None) -> None:
+        """Text search and database run in SQL; ``only`` (ids from a screening filter, computed once by the
+        caller) keeps just those ids of the result (``None``: all)."""
+        self._search, self._database, self._only = search.strip(), database, only
         self.reload()
 
     def record_id(self, row: int) -> int:
@@ -113,5 +118,7 @@ class RecordsModel(QAbstractTableModel):
         name = COLUMNS[column][0]
         if name not in _SORTABLE:
             return
+        if (name, order) == self._sort:
+            return  # the view asks again when it is set up: the ids are already in this order
         self._sort = (name, order)
         self.reload()

@@ -1,0 +1,1 @@
+"""The analysis screen: pooled estimate, moderators, forest, funnel and PRISMA pictures, export."""

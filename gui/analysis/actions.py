@@ -1,0 +1,177 @@
+"""Core calls of the analysis screen: pool the review's study table, the moderator table, the plots, PRISMA,
+saving pictures and the export (`extraction.study_table`, `extraction.pooling`, `extraction.prisma`,
+`extraction.export`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from db.engine import ReviewDB
+from db.errors import InputError
+from db.progress import Progress, ShouldStop
+from extraction.codebook import Codebook
+from extraction.coding import settings
+from extraction.export import export
+from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
+from extraction.pooling.plots import forest_plot, funnel_plot
+from extraction.pooling.plots import save as save_figure
+from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
+from extraction.study_table import LEAD_COLUMNS, NUMBER_COLUMNS, study_table
+
+Work = Callable[[Progress, ShouldStop], Any]
+METHODS = ("REML", "DL", "ML", "PM", "FE")
+NOT_MODERATORS = {*LEAD_COLUMNS, *NUMBER_COLUMNS, "flags", "pub_year"}
+DRAWING = threading.Lock()
+"""pyplot keeps global state: one background drawing at a time."""
+
+
+@dataclass
+class Analysis:
+    """What the screen shows. ``message`` explains an empty analysis (nothing coded yet)."""
+
+    method: str
+    k: int = 0
+    report: dict[str, Any] | None = None
+    moderators: pd.DataFrame | None = None
+    moderator_notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    forest: Figure | None = None
+    funnel: Figure | None = None
+    trimfill: dict[str, Any] | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Data:
+    """The review's study table on Fisher's z: estimates, variances, labels, the rows used."""
+
+    table: pd.DataFrame
+    yi: Any
+    vi: Any
+    labels: list[str]
+
+
+def data(db: ReviewDB) -> Data:
+    """The study table and its effect sizes (InputError when no sample has a usable effect yet)."""
+    table = study_table(db)
+    usable = table[table["r"].notna()] if len(table) else table
+    if usable.empty:
+        raise InputError("no independent sample has a coded effect yet: code effects on the Extraction screen")
+    yi, vi, keep = effect_sizes(usable.reset_index(drop=True))
+    kept = usable.reset_index(drop=True)[keep].reset_index(drop=True)
+    return Data(table, yi, vi, [str(s) for s in kept["label"]])
+
+
+def moderator_columns(frame: pd.DataFrame, book: Codebook) -> list[str]:
+    """Categorical codebook columns of the study table that split the samples into two or more categories."""
+    return [c for c in frame.columns if c not in NOT_MODERATORS and frame[c].notna().any()
+            and (c not in book.fields or book.fields[c].kind == "category")
+            and frame[c].dropna().astype(str).nunique() > 1]
+
+
+def _moderators(db: ReviewDB, d: Data, method: str) -> tuple[pd.DataFrame | None, list[str]]:
+    frame = d.table[d.table["r"].notna()].reset_index(drop=True).copy()
+    frame["yi"], frame["vi"] = d.yi, d.vi
+    parts, notes = [], []
+    for name in moderator_columns(frame, settings(db).codebook):
+        frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
+        try:
+            parts.append(moderator_table(frame, [name], method=method))
+        except InputError as exc:
+            notes.append(f"{name}: {exc.detail}")
+    return (pd.concat(parts, ignore_index=True) if parts else None), notes
+
+
+def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False) -> Work:
+    """Pool the study table with ``method``; moderator table, forest and funnel plot (trim-and-fill)."""
+    def work(progress: Progress, _should_stop: ShouldStop) -> Analysis:
+        progress(0, 4, "building the study table")
+        try:
+            d = data(db)
+        except InputError as exc:
+            return Analysis(method, message=exc.detail)
+        flags = [f for f in d.table["flags"] if f]
+        progress(1, 4, "pooling")
+        report = pool_report(d.yi, d.vi, method=method)
+        progress(2, 4, "moderators")
+        mods, notes = _moderators(db, d, method) if len(d.yi) >= 2 else (None, [])
+        progress(3, 4, "drawing")
+        tf = trim_and_fill(d.yi, d.vi, method=method) if trimfill and len(d.yi) >= 3 else None
+        with DRAWING:
+            forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
+            funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
+            _release(forest, funnel)
+        return Analysis(method, len(d.yi), report, mods, notes, flags, forest, funnel,
+                        tf.to_dict() if tf is not None else None)
+
+    return work
+
+
+def _release(*figures: Figure) -> None:
+    """Fit each figure to its content and drop pyplot's reference (the screen embeds them; no windows)."""
+    import matplotlib.pyplot as plt
+
+    for fig in figures:
+        fit_to_content(fig)
+        plt.close(fig)
+
+
+def fit_to_content(fig: Figure, pad: float = 0.15) -> None:
+    """Grow the figure so labels drawn outside it (axis titles, legends below) show on screen too, as
+    ``savefig(bbox_inches="tight")`` does for files; the axes keep their size in inches."""
+    w, h = fig.get_size_inches()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    left, bottom = max(0.0, -box.x0 + pad), max(0.0, -box.y0 + pad)
+    right, top = max(0.0, box.x1 - w + pad), max(0.0, box.y1 - h + pad)
+    if not any((left, bottom, right, top)):
+        return
+    w2, h2 = w + left + right, h + bottom + top
+    for ax in fig.axes:
+        p = ax.get_position()
+        ax.set_position(((p.x0 * w + left) / w2, (p.y0 * h + bottom) / h2, p.width * w / w2, p.height * h / h2))
+    fig.set_size_inches(w2, h2)
+
+
+def prisma(db: ReviewDB) -> Work:
+    """The PRISMA 2020 figure of the review's live counts (InputError naming what does not add up)."""
+    def work(_progress: Progress, _should_stop: ShouldStop) -> tuple[Figure, dict[str, Any]]:
+        counts = prisma_counts(db)
+        return prisma_figure(counts, title=db.review().title), counts.as_dict()
+
+    return work
+
+
+def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False) -> Work:
+    """Draw ``kind`` (forest, funnel, prisma) afresh and save it to ``out`` (.png, .svg, .pdf)."""
+    def work(_progress: Progress, _should_stop: ShouldStop) -> Path:
+        if kind == "prisma":
+            return draw_prisma(prisma_counts(db), out, title=db.review().title)
+        d = data(db)
+        tf = trim_and_fill(d.yi, d.vi, method=method) if kind == "funnel" and trimfill and len(d.yi) >= 3 else None
+        with DRAWING:
+            if kind == "forest":
+                fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
+            else:
+                fig = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
+            return save_figure(fig, out)
+
+    return work
+
+
+def run_export(db: ReviewDB, out: Path, level: str, rho: float) -> Work:
+    """`metasift export` of ``level`` to ``out`` (.xlsx: every level; .csv: that level)."""
+    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
+        return export(db, out, level, rho=rho)
+
+    return work
+
+
+def default_rho(db: ReviewDB) -> float:
+    return settings(db).rho

@@ -1,0 +1,82 @@
+"""The analysis screen's texts and the Table-1 moderator model."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import pandas as pd
+from PySide6.QtWidgets import QWidget
+
+from gui.listmodel import ListTableModel
+
+
+def num(x: float | None, nd: int = 2) -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return "—"
+    text = f"{x:.{nd}f}"
+    return text.replace("-0.00", "0.00") if text.strip("-0.") == "" else text
+
+
+def pval(p: float | None) -> str:
+    if p is None or (isinstance(p, float) and p != p):
+        return "—"
+    return "< .001" if p < 0.001 else f"{p:.3f}".lstrip("0") if p < 0.9995 else "1"
+
+
+def p_is(p: float | None) -> str:
+    """'< .001' or '= .023' (after a "p")."""
+    text = pval(p)
+    return escape(text if text.startswith("<") or text == "—" else f"= {text}")
+
+
+def interval(pair: Any, nd: int = 2) -> str:
+    return f"[{num(pair[0], nd)}, {num(pair[1], nd)}]" if pair else "—"
+
+
+def summary_html(rep: dict[str, Any], muted: str) -> str:
+    """The pooled estimate and heterogeneity in one block (k, r [CI], PI, tau², I², Q, p)."""
+    kind = "fixed-effect" if rep["method"] == "FE" else "random-effects"
+    main = (f"<span style='font-size:15pt'><b>r = {num(rep['estimate_r'])}</b> {interval(rep['ci_r'])}</span>"
+            f" &nbsp; k = <b>{rep['k']}</b> · z = {num(rep['z'])}, p {p_is(rep['p'])}"
+            f" · 95% prediction interval {interval(rep['pi_r'])}")
+    het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {num(rep['i2'], 1)}% · "
+           f"Q({rep['q_df']}) = {num(rep['q'])}, p {p_is(rep['q_p'])}")
+    extra = [f"{escape(rep['method'])} {kind} model on Fisher's z, back-transformed to r"]
+    if rep.get("fsn_rosenthal") is not None:
+        extra.append(f"fail-safe N (Rosenthal) {rep['fsn_rosenthal']}")
+    if rep.get("egger"):
+        extra.append(f"Egger's test z = {num(rep['egger']['z'])}, p {p_is(rep['egger']['p'])}")
+    return f"{main}<br>{het}<br><span style='color:{muted}'>{' · '.join(extra)}</span>"
+
+
+def moderator_rows(table: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """`moderator_table` rows with the moderator and p between shown once per moderator."""
+    if table is None:
+        return []
+    out, last = [], None
+    for r in table.to_dict("records"):
+        first = r["moderator"] != last
+        last = r["moderator"]
+        out.append({**r, "first": first})
+    return out
+
+
+def _nan(x: Any) -> Any:
+    return None if isinstance(x, float) and x != x else x
+
+
+def moderator_model(parent: QWidget | None = None) -> ListTableModel:
+    """Table 1 style: per moderator and category k, r, 95% CI, p, I², and p between."""
+    return ListTableModel([
+        ("Moderator", lambda r: r["moderator"].replace("_", " ") if r["first"] else ""),
+        ("Category", lambda r: r["category"]),
+        ("k", lambda r: r["k"]),
+        ("r", lambda r: num(_nan(r["r"]))),
+        ("95% CI", lambda r: interval((_nan(r["ci_low"]), _nan(r["ci_high"]))) if _nan(r["ci_low"]) is not None
+         else "—"),
+        ("p", lambda r: pval(_nan(r["p"]))),
+        ("I²", lambda r: num(_nan(r["i2"]), 1) + "%" if _nan(r["i2"]) is not None else "—"),
+        ("p between", lambda r: (f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = "
+                                 f"{num(_nan(r['q_between']))})") if r["first"] else ""),
+    ], parent)

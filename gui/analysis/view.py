@@ -1,0 +1,210 @@
+"""The analysis screen: the pooled estimate with heterogeneity, moderators, forest, funnel and PRISMA
+pictures, and the export; all computing and drawing runs in the background."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.engine import is_url
+from db.errors import MetasiftError
+from gui.analysis import actions
+from gui.analysis.export_dialog import ExportDialog
+from gui.analysis.figure import FigurePane
+from gui.analysis.model import moderator_model, moderator_rows, num, summary_html
+from gui.background import Task
+from gui.context import ReviewContext
+from gui.errors import report_error
+from gui.extraction.form import error_color
+from gui.listmodel import list_view
+from gui.theme import muted_text
+
+
+class AnalysisScreen(QWidget):
+    SHORTCUTS = [("Ctrl+E", "Export (XLSX or CSV)"), ("Ctrl+R", "Pool again"),
+                 ("Ctrl+Shift+S", "Save the picture shown")]
+
+    def __init__(self, ctx: ReviewContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.analysis: actions.Analysis | None = None
+        self.prisma_counts: dict | None = None
+        self._generation = 0
+        self._stale = False
+        self.export_dialog: ExportDialog | None = None
+
+        self.method = QComboBox()
+        self.method.setObjectName("pool-method")
+        for m in actions.METHODS:
+            self.method.addItem({"REML": "REML (restricted maximum likelihood)", "DL": "DL (DerSimonian–Laird)",
+                                 "ML": "ML (maximum likelihood)", "PM": "PM (Paule–Mandel)",
+                                 "FE": "FE (fixed effect)"}[m], m)
+        self.method.currentIndexChanged.connect(lambda _: self.reload())
+        self.trimfill = QCheckBox("Trim and fill (funnel plot)")
+        self.trimfill.toggled.connect(lambda _: self.reload())
+        self.refresh_button = QPushButton("Pool again")
+        self.refresh_button.clicked.connect(self.reload)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setObjectName("open-export")
+        self.export_button.clicked.connect(self.open_export)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("&Method"))
+        top.itemAt(0).widget().setBuddy(self.method)  # type: ignore[union-attr]
+        top.addWidget(self.method)
+        top.addWidget(self.trimfill)
+        top.addStretch(1)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.export_button)
+        self.summary = QLabel()
+        self.summary.setObjectName("pooled-summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.moderators = moderator_model(self)
+        self.moderators_view = list_view(self.moderators, "moderator-table")
+        self.moderators_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.moderators_note = QLabel()
+        self.moderators_note.setWordWrap(True)
+        mods = QWidget()
+        mods_layout = QVBoxLayout(mods)
+        mods_layout.addWidget(self.moderators_view, 1)
+        mods_layout.addWidget(self.moderators_note)
+        stem = self._stem()
+        self.forest = FigurePane("forest", lambda: f"{stem}-forest.png")
+        self.funnel = FigurePane("funnel", lambda: f"{stem}-funnel.png")
+        self.prisma = FigurePane("prisma", lambda: f"{stem}-prisma.png")
+        for pane in (self.forest, self.funnel, self.prisma):
+            pane.save_requested.connect(lambda path, p=pane: self.save_picture(p.name, path))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(mods, "Moderators")
+        self.tabs.addTab(self.forest, "Forest plot")
+        self.tabs.addTab(self.funnel, "Funnel plot")
+        self.tabs.addTab(self.prisma, "PRISMA 2020")
+        self.tabs.setCurrentIndex(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tabs, 1)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for key, slot in (("Ctrl+E", self.open_export), ("Ctrl+R", self.reload),
+                          ("Ctrl+Shift+S", self._save_shown)):
+            QShortcut(QKeySequence(key), self, slot, context=context)
+        self.reload()
+
+    def _stem(self) -> str:
+        target = self.ctx.db.target
+        return str(Path.home() / "review") if is_url(target) else str(Path(target).with_suffix(""))
+
+    # -- loading ----------------------------------------------------------------------------------
+    def reload(self) -> Task:
+        """Pool, tabulate moderators and draw (and the PRISMA diagram) in the background."""
+        self._generation += 1
+        gen = self._generation
+        method, tf = self.method.currentData(), self.trimfill.isChecked()
+        self.summary.setText(f"<span style='color:{muted_text(self)}'>Pooling ({escape(method)})…</span>")
+        self.ctx.run("Drawing the PRISMA diagram", actions.prisma(self.ctx.db), dialog=False,
+                     on_done=lambda res: self._prisma(res) if gen == self._generation else None,
+                     on_error=lambda exc: self._prisma_failed(exc) if gen == self._generation else None)
+        return self.ctx.run("Pooling", actions.analyse(self.ctx.db, method, tf), dialog=False,
+                            on_done=lambda a: self._apply(a) if gen == self._generation else None,
+                            on_error=self._failed)
+
+    refresh = reload
+
+    def mark_stale(self, what: str) -> None:
+        self._stale = True
+
+    def shown(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload()
+
+    def _apply(self, a: actions.Analysis) -> None:
+        self.analysis = a
+        muted = muted_text(self)
+        if a.report is None:
+            self.summary.setText(f"<span style='color:{muted}'>{escape(a.message)}</span>")
+            self.moderators.set_items([])
+            self.moderators_note.setText("")
+            self.forest.set_figure(None, escape(a.message))
+            self.funnel.set_figure(None, escape(a.message))
+            return
+        text = summary_html(a.report, muted)
+        if a.flags:
+            n = sum(len(f.split("; ")) for f in a.flags)
+            text += (f"<br><span style='color:{error_color(self)}'>{n} double-coded effect{'s' if n != 1 else ''} "
+                     "left out until reconciled (Double coding screen)</span>")
+        self.summary.setText(text)
+        self.summary.setToolTip("\n".join(a.flags))
+        self.moderators.set_items(moderator_rows(a.moderators))
+        notes = list(a.moderator_notes)
+        if a.moderators is None and not notes:
+            notes.append("No moderator splits the samples into two or more categories yet.")
+        self.moderators_note.setText(f"<span style='color:{muted}'>Separate {escape(a.method)} fits per category; "
+                                     "p between: test of the moderator (common τ²)."
+                                     + ("<br>" + escape(" · ".join(notes)) if notes else "") + "</span>")
+        self.forest.set_figure(a.forest, f"<span style='color:{muted}'>{a.k} independent samples · "
+                                         f"{escape(a.method)} · squares sized by weight; the line through the "
+                                         "diamond is the 95% prediction interval</span>")
+        tf = a.trimfill
+        if tf is not None:
+            res = tf["result"]
+            note = (f"Trim and fill ({tf['estimator']}): <b>{tf['k0']}</b> studies imputed on the {tf['side']}; "
+                    f"adjusted r = {num(res['estimate_r'])} [{num(res['ci_r'][0])}, {num(res['ci_r'][1])}]")
+        elif self.trimfill.isChecked():
+            note = "Trim and fill needs at least 3 studies."
+        else:
+            note = f"<span style='color:{muted}'>Tick “Trim and fill” to impute possibly missing studies.</span>"
+        self.funnel.set_figure(a.funnel, note)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, MetasiftError):
+            self.summary.setText(f"<span style='color:{error_color(self)}'>{escape(str(exc))}</span>")
+        else:
+            self.summary.setText("")
+            report_error(self.window(), exc, "Pooling")
+
+    def _prisma(self, result: tuple) -> None:
+        fig, counts = result
+        self.prisma_counts = counts
+        self.prisma.set_figure(fig, f"<span style='color:{muted_text(self)}'>{counts['identified']:,} records "
+                                    f"identified · {counts['reports_included']:,} reports of "
+                                    f"{counts['studies_included']:,} studies included (live counts)</span>")
+
+    def _prisma_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, MetasiftError):
+            report_error(self.window(), exc, "PRISMA diagram")
+        self.prisma.set_figure(None, escape(str(exc)))
+
+    # -- saving and exporting ---------------------------------------------------------------------
+    def save_picture(self, kind: str, path: Path) -> Task:
+        """Draw ``kind`` afresh into ``path`` (.png, .svg or .pdf) in the background."""
+        method, tf = self.method.currentData(), self.trimfill.isChecked()
+        return self.ctx.run(f"Saving the {kind} picture", actions.save_picture(self.ctx.db, kind, path, method, tf),
+                            on_done=lambda out: self.ctx.message.emit(f"Saved {out}"))
+
+    def _save_shown(self) -> None:
+        pane = self.tabs.currentWidget()
+        if isinstance(pane, FigurePane) and pane.save_button.isEnabled():
+            pane.choose_file()
+
+    def open_export(self) -> ExportDialog:
+        if self.export_dialog is None:
+            self.export_dialog = ExportDialog(self.ctx, self)
+        self.export_dialog.open()
+        return self.export_dialog

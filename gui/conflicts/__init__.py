@@ -1,0 +1,1 @@
+"""The conflicts & agreement screen: resolve disagreements (not blinded) and see inter-rater agreement."""

@@ -1,0 +1,57 @@
+"""Background work of the conflicts & agreement screen (Qt-free; core calls only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from db.engine import ReviewDB
+from db.progress import Progress, ShouldStop
+from screening import agreement, decisions, outcomes
+from screening.duplicates import load_records
+from screening.protocol import STAGES
+
+Work = Callable[[Progress, ShouldStop], Any]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The conflicts of one stage (with their records) and the agreement of every stage and pair."""
+
+    stage: str
+    conflicts: list[dict[str, Any]]   # outcomes.conflicts entries + "record" (the kept record as a dict)
+    agreement: list[dict[str, Any]]   # screening.agreement entries of every stage
+    reasons: tuple[str, ...]          # the stage's exclusion reasons
+    stages: tuple[str, ...]
+
+
+def snapshot(db: ReviewDB, stage: str) -> Work:
+    def work(progress: Progress, _should_stop: ShouldStop) -> Snapshot:
+        progress(0, 2, "finding conflicts")
+        protocol = decisions.protocol_of(db)
+        found = outcomes.conflicts(db, stage)
+        with db.session() as session:
+            recs = {r["id"]: r for r in load_records(session, [c["record_id"] for c in found])}
+        for c in found:
+            c["record"] = recs.get(c["record_id"], {})
+        progress(1, 2, "computing agreement")
+        stats = [row for s in STAGES if s in protocol.stages for row in agreement.agreement(db, s)]
+        return Snapshot(stage, found, stats, protocol.exclusion_reasons.get(stage, ())[:9], protocol.stages)
+
+    return work
+
+
+def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method: str, reason: str,
+            note: str) -> Work:
+    def work(_progress: Progress, _should_stop: ShouldStop) -> Any:
+        return decisions.resolve(db, record, stage, verdict, by, method, reason=reason, note=note)
+
+    return work
+
+
+def undo_resolution(db: ReviewDB, by: str, stage: str, record: int) -> Work:
+    def work(_progress: Progress, _should_stop: ShouldStop) -> Any:
+        return decisions.undo(db, by, stage, record=record)
+
+    return work

@@ -1,0 +1,1 @@
+"""The screening screen: one record at a time, decided with one key; criteria evidence highlighted."""

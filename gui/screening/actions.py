@@ -1,0 +1,205 @@
+"""Background work of the screening screen (Qt-free; core calls only).
+
+`load_queue` reads the decision table ONCE per stage and reviewer; the screen then keeps its own set of what
+this reviewer decided, updated as they decide, so moving between records never recomputes outcomes.
+`load_record` gathers what one record shows (fields, duplicate group's databases, criteria assessment,
+keyword evidence, the verdicts the viewer may see); the screen prefetches the next records with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import select
+
+from db.engine import ReviewDB
+from db.models import Record
+from db.progress import Progress, ShouldStop, check_stop
+from screening import decisions, outcomes
+from screening.criteria import Assessment, RecordText, Span, assess_record
+from screening.criteria.evidence import TermSet
+from screening.duplicates import load_records
+from screening.protocol import Protocol
+
+if TYPE_CHECKING:  # scikit-learn loads only when a ranking is built (not when the app opens)
+    from screening.prioritise import Ranker
+
+Work = Callable[[Progress, ShouldStop], Any]
+LABEL = {"include": 1, "maybe": 1, "exclude": 0}
+"""A reviewer's verdict as a ranking label (a maybe pulls the ranking towards similar records)."""
+
+
+@dataclass
+class Queue:
+    """One reviewer's view of one stage: the records to screen and what they decided (in decision order)."""
+
+    stage: str
+    reviewer: str
+    ids: list[int]                    # eligible kept records (duplicates once), by id
+    mine: dict[int, str]              # kept id -> my current verdict, oldest decision first
+    members: dict[int, list[int]]     # kept id -> its duplicate group (only groups of two or more)
+    reasons: tuple[str, ...]          # the stage's exclusion reasons (keys 1..9)
+    protocol: Protocol
+
+
+@dataclass
+class RecordView:
+    """Everything the screen shows for one record (loaded off the GUI thread)."""
+
+    id: int
+    record: dict[str, Any]
+    databases: list[str]
+    group: list[int]
+    assessment: Assessment
+    keywords: list[Span]
+    visible: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_queue(db: ReviewDB, stage: str, reviewer: str) -> Work:
+    def work(progress: Progress, should_stop: ShouldStop) -> Queue:
+        progress(0, 2, "reading the decisions")
+        protocol = decisions.protocol_of(db)
+        outs = outcomes.outcomes(db, stage)
+        check_stop(should_stop)
+        ids, members = [], {}
+        for rid, o in outs.items():
+            if rid == o.kept_id:
+                if o.state != "ineligible":
+                    ids.append(rid)
+            else:
+                members.setdefault(o.kept_id, [o.kept_id]).append(rid)
+        progress(1, 2, "reading your decisions")
+        with db.session() as session:
+            states = decisions.replay(decisions.stage_rows(session, [stage]), decisions.group_map(session))
+        rows = sorted((st.verdicts[reviewer].id or 0, kept, st.verdicts[reviewer].verdict)
+                      for (kept, _), st in states.items() if reviewer in st.verdicts)
+        eligible = set(ids)
+        mine = {kept: verdict for _, kept, verdict in rows if kept in eligible}
+        return Queue(stage, reviewer, sorted(ids), mine, members,
+                     protocol.exclusion_reasons.get(stage, ())[:9], protocol)
+
+    return work
+
+
+_TERMS: dict[tuple[tuple[str, ...], tuple[str, ...]], TermSet] = {}
+
+
+def keyword_spans(protocol: Protocol, text: RecordText) -> list[Span]:
+    """The protocol's include / exclude keywords found in a record (for highlighting; they decide nothing)."""
+    key = (protocol.include_keywords, protocol.exclude_keywords)
+    terms = _TERMS.get(key)
+    if terms is None:
+        terms = _TERMS[key] = TermSet({"include": key[0], "exclude": key[1]})
+    found = terms.spans(text, "include")
+    return [*found.get("include", []), *(Span(s.start, s.end, s.text, s.field, "exclude")
+                                          for s in found.get("exclude", []))]
+
+
+def load_record(db: ReviewDB, rid: int, queue: Queue, blind: bool) -> RecordView:
+    """One record's view; runs on the GUI thread as a fallback when it was not prefetched."""
+    group = queue.members.get(rid, [rid])
+    with db.session() as session:
+        recs = load_records(session, group)
+    rec = next((r for r in recs if r["id"] == rid), recs[0] if recs else {"id": rid, "title": "", "abstract": "",
+                                                                          "keywords": []})
+    keywords = rec.get("keywords") or []
+    assessment = assess_record(rec.get("title"), rec.get("abstract"), keywords, queue.protocol)
+    text = RecordText.of(rec.get("title"), rec.get("abstract"), keywords)
+    visible = outcomes.visible_decisions(db, rid, queue.stage, queue.reviewer, blind=blind)
+    return RecordView(rid, rec, sorted({r["source_db"] for r in recs}), group, assessment,
+                      keyword_spans(queue.protocol, text), visible)
+
+
+def prefetch(db: ReviewDB, ids: Sequence[int], queue: Queue, blind: bool) -> Work:
+    def work(_progress: Progress, should_stop: ShouldStop) -> list[RecordView]:
+        out = []
+        for rid in ids:
+            if should_stop():
+                break
+            out.append(load_record(db, rid, queue, blind))
+        return out
+
+    return work
+
+
+def decide(db: ReviewDB, rid: int, who: str, stage: str, verdict: str, reason: str, note: str,
+           full_text: str) -> Work:
+    def work(_progress: Progress, _should_stop: ShouldStop) -> Any:
+        return decisions.decide(db, rid, who, stage, verdict, reason=reason, note=note, full_text=full_text)
+
+    return work
+
+
+def undo(db: ReviewDB, who: str, stage: str) -> Work:
+    """Withdraw the reviewer's latest act at ``stage``; returns (record id, their verdict now or None)."""
+    def work(_progress: Progress, _should_stop: ShouldStop) -> tuple[int, str | None]:
+        row = decisions.undo(db, who, stage)
+        seen = outcomes.visible_decisions(db, row.record_id, stage, who)
+        now = next((v["verdict"] for v in seen if v["reviewer"] == who and v["kind"] != "resolution"), None)
+        return row.record_id, now
+
+    return work
+
+
+# -- ranking ------------------------------------------------------------------------------------------------
+@dataclass
+class Ranking:
+    """A ranker over the queue's records; ``index`` maps record id -> the ranker's row."""
+
+    ranker: Ranker
+    ids: list[int]
+    index: dict[int, int]
+
+
+@dataclass(frozen=True)
+class RankOutcome:
+    order: list[int]          # the reviewer's unscreened records (at ranking time), most likely relevant first
+    expected: float | None    # relevant records estimated to remain (None: no estimate yet)
+    method: str
+    labelled: int
+
+
+def build_ranker(db: ReviewDB, ids: list[int]) -> Work:
+    def work(progress: Progress, should_stop: ShouldStop) -> Ranking:
+        from screening.prioritise import Ranker, record_text
+
+        texts: list[str] = []
+        chunk = 5000
+        for k in range(0, len(ids), chunk):
+            check_stop(should_stop)
+            progress(k, len(ids) * 2, "reading texts for the ranking")
+            part = ids[k:k + chunk]
+            with db.session() as session:
+                rows = {r[0]: r for r in session.exec(select(Record.id, Record.title, Record.abstract,
+                                                             Record.keywords).where(Record.id.in_(part)))}
+            texts += [record_text(rows[i][1], rows[i][2], rows[i][3] or []) if i in rows else "" for i in part]
+        progress(len(ids), len(ids) * 2, "building the ranking")
+        return Ranking(Ranker(texts), list(ids), {rid: k for k, rid in enumerate(ids)})
+
+    return work
+
+
+def rerank(ranking: Ranking, mine: dict[int, str]) -> Work:
+    """Re-rank from this reviewer's verdicts (in decision order); ``mine`` is copied before the work starts."""
+    labels = {ranking.index[rid]: LABEL[v] for rid, v in mine.items() if rid in ranking.index and v in LABEL}
+
+    def work(_progress: Progress, _should_stop: ShouldStop) -> RankOutcome:
+        order = [ranking.ids[i] for i in ranking.ranker.update(labels)]
+        est = ranking.ranker.estimate_remaining() if labels else {"expected": float("nan"), "method": "no decisions"}
+        expected = est["expected"]
+        return RankOutcome(order, None if expected != expected else float(expected), str(est["method"]),
+                           len(labels))
+
+    return work
+
+
+def merge_order(ranked: list[int], queue: Queue, current: int | None) -> list[int]:
+    """The screening order after a re-rank: this reviewer's decided records (in decision order), then the record
+    on screen if it is open, then the ranked open ones; records missing from both (undone meanwhile) last."""
+    rest = [r for r in ranked if r not in queue.mine and r != current]
+    head = [current] if current is not None and current not in queue.mine else []
+    order = [*queue.mine, *head, *rest]
+    seen = set(order)
+    return order + [r for r in queue.ids if r not in seen]

@@ -1,0 +1,113 @@
+"""The AI ranking behind the screening order: built once per queue, re-ranked every few decisions, off the
+GUI thread and never two at a time (a `Ranker` is not shared between threads)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QObject, Signal
+
+from gui.context import ReviewContext
+from gui.screening import actions
+from gui.screening.actions import Queue, Ranking, RankOutcome
+
+RERANK_EVERY = 5
+"""Decisions between two re-rankings."""
+
+
+class RankingDriver(QObject):
+    """Emits ``ranked(order)`` (this reviewer's unscreened records, best first) and ``status(text)``."""
+
+    ranked = Signal(list)
+    status = Signal(str)
+
+    def __init__(self, ctx: ReviewContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.queue: Queue | None = None
+        self.enabled = True
+        self.rankings: dict[tuple[str, int, int], Ranking] = {}
+        self._busy = False
+        self._pending = False
+        self._since = 0
+        self.last: RankOutcome | None = None
+
+    def _key(self, queue: Queue) -> tuple[str, int, int]:
+        return queue.stage, len(queue.ids), hash(tuple(queue.ids))
+
+    def set_queue(self, queue: Queue, ranked: bool) -> None:
+        """Rank ``queue`` (building its ranker first, in the background) when ``ranked``."""
+        self.queue, self.enabled = queue, ranked
+        if not ranked:
+            self.status.emit("Order: by record id. The AI ranking and its estimate of relevant records left "
+                             "apply in ranked order.")
+            return
+        if self._key(queue) in self.rankings:
+            self.rerank()
+        elif not self._busy:
+            self._build(queue)
+        else:
+            self._pending = True
+
+    def _build(self, queue: Queue) -> None:
+        self._busy = True
+        key = self._key(queue)
+        self.status.emit(f"AI ranking: preparing ({len(queue.ids):,} records; screening goes on meanwhile, "
+                         "by record id)…")
+
+        def done(ranking: Ranking) -> None:
+            self.rankings = {key: ranking}  # one ranker at a time: they are large
+            self._finish()
+            self.rerank()
+
+        self.ctx.run("Preparing the AI ranking", actions.build_ranker(self.ctx.db, list(queue.ids)),
+                     dialog=False, on_done=done, on_error=self._failed, on_cancel=self._finish)
+
+    def decided(self, mine: dict[int, str]) -> None:
+        """Count a decision (or undo); re-rank after every `RERANK_EVERY`."""
+        self._since += 1
+        if self._since >= RERANK_EVERY:
+            self.rerank()
+
+    def rerank(self) -> None:
+        queue = self.queue
+        if queue is None or not self.enabled:
+            return
+        ranking = self.rankings.get(self._key(queue))
+        if ranking is None:
+            self.set_queue(queue, True)
+            return
+        if self._busy:
+            self._pending = True
+            return
+        self._busy, self._since = True, 0
+
+        def done(out: RankOutcome) -> None:
+            self._finish()
+            if queue is self.queue and self.enabled:
+                self.last = out
+                self.status.emit(self.describe(out))
+                self.ranked.emit(out.order)
+
+        self.ctx.run("Re-ranking", actions.rerank(ranking, dict(queue.mine)), dialog=False, on_done=done,
+                     on_error=self._failed)
+
+    def _finish(self) -> None:
+        self._busy = False
+        if self._pending:
+            self._pending = False
+            if self.queue is not None:
+                self.set_queue(self.queue, self.enabled)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self.status.emit(f"AI ranking unavailable ({exc}); records are shown by id.")
+
+    @staticmethod
+    def describe(out: RankOutcome) -> str:
+        if out.expected is None or math.isnan(out.expected):
+            est = "no estimate yet (needs 20 of your decisions, one include or maybe)"
+        else:
+            est = f"≈ <b>{out.expected:,.1f}</b> ({out.method})"
+        return (f"AI ranking · {len(out.order):,} records you have not screened · relevant among them: {est} · "
+                f"re-ranked every {RERANK_EVERY} decisions; an estimate, never a decision")

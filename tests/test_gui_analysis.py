@@ -1,0 +1,163 @@
+"""The analysis screen on the worked demo: the pooled estimate, methods, moderators, the pictures and
+saving them, PRISMA, and the export dialog."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("PySide6")
+
+from extraction.demo_worked import build_worked_demo  # noqa: E402
+from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill  # noqa: E402
+from extraction.prisma import prisma_counts  # noqa: E402
+from extraction.study_table import study_table  # noqa: E402
+from gui import background  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.settings import Settings  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def _drain(qtbot):
+    yield
+    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
+
+
+@pytest.fixture
+def worked(tmp_path):
+    db = build_worked_demo(tmp_path / "worked")
+    yield db
+    db.close()
+
+
+def _screen(qtbot, db):
+    window = MainWindow(db, Settings(reviewer="ann"))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.show_screen("analysis")
+    qtbot.waitUntil(lambda: screen.analysis is not None and screen.prisma_counts is not None, timeout=30_000)
+    return window, screen
+
+
+def _expected(db, method):
+    table = study_table(db)
+    yi, vi, _ = effect_sizes(table[table["r"].notna()].reset_index(drop=True))
+    return yi, vi, pool_report(yi, vi, method=method)
+
+
+def test_the_screen_shows_the_pooled_estimate_of_the_study_table(qtbot, worked):
+    window, screen = _screen(qtbot, worked)
+    for method in ("REML", "DL", "FE"):
+        if method != "REML":
+            screen.analysis = None
+            screen.method.setCurrentIndex(screen.method.findData(method))
+            qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+        _, _, rep = _expected(worked, method)
+        text = screen.summary.text()
+        assert screen.analysis.k == rep["k"] == 6
+        assert f"k = <b>{rep['k']}</b>" in text
+        assert f"r = {rep['estimate_r']:.2f}</b> [{rep['ci_r'][0]:.2f}, {rep['ci_r'][1]:.2f}]" in text
+        assert f"τ² = {rep['tau2']:.4f} · I² = {rep['i2']:.1f}% · Q({rep['q_df']}) = {rep['q']:.2f}" in text
+        assert f"prediction interval [{rep['pi_r'][0]:.2f}, {rep['pi_r'][1]:.2f}]" in text
+        assert screen.analysis.report["estimate_r"] == pytest.approx(rep["estimate_r"], abs=1e-12)
+    assert "FE fixed-effect model" in screen.summary.text()
+
+
+def test_moderator_table_matches_the_core(qtbot, worked, qtmodeltester):
+    window, screen = _screen(qtbot, worked)
+    frame = study_table(worked)
+    frame = frame[frame["r"].notna()].reset_index(drop=True)
+    frame["yi"], frame["vi"], _ = effect_sizes(frame)
+    treatment = moderator_table(frame, ["treatment"])
+    rows = [r for r in screen.moderators.items if r["moderator"] == "treatment"]
+    assert [r["category"] for r in rows] == list(treatment["category"])
+    assert [r["k"] for r in rows] == list(treatment["k"])
+    cbt = screen.moderators.index(screen.moderators.items.index(rows[0]), 3)
+    assert screen.moderators.data(cbt) == f"{treatment['r'][0]:.2f}"
+    assert "pub_year" not in {r["moderator"] for r in screen.moderators.items}
+    qtmodeltester.check(screen.moderators)
+
+
+def test_forest_funnel_and_prisma_are_drawn_in_the_window(qtbot, worked):
+    window, screen = _screen(qtbot, worked)
+    for pane in (screen.forest, screen.funnel, screen.prisma):
+        assert pane.canvas is not None and pane.canvas.figure is not None and pane.save_button.isEnabled()
+    assert "6 independent samples" in screen.forest.note.text()
+    counts = prisma_counts(worked)
+    assert f"{counts.reports_included:,} reports of {counts.studies_included:,} studies" in screen.prisma.note.text()
+    screen.analysis = None
+    screen.trimfill.setChecked(True)
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    yi, vi, _ = _expected(worked, "REML")
+    tf = trim_and_fill(yi, vi)
+    assert screen.analysis.trimfill["k0"] == tf.k0
+    assert f"<b>{tf.k0}</b> studies imputed on the {tf.side}" in screen.funnel.note.text()
+
+
+def test_saving_the_forest_plot_writes_a_png(qtbot, worked, tmp_path, monkeypatch):
+    import gui.analysis.figure as figure
+
+    window, screen = _screen(qtbot, worked)
+    out = tmp_path / "forest.png"
+    task = screen.save_picture("forest", out)
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    assert task.outcome == "ok" and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    monkeypatch.setattr(figure.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "prisma"), "SVG drawing (*.svg)"))
+    screen.prisma.save_button.click()  # the file dialog, then the background save
+    assert background.running() == 1
+    qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)
+    assert b"<svg" in (tmp_path / "prisma.svg").read_bytes()[:400]
+
+
+def test_export_dialog_writes_an_xlsx_with_every_sheet(qtbot, worked, tmp_path):
+    import openpyxl
+
+    window, screen = _screen(qtbot, worked)
+    dialog = screen.open_export()
+    assert dialog.isVisible() and dialog.rho.value() == 0.5 and dialog.path.text().endswith("-studies.xlsx")
+    out = tmp_path / "out" / "alliance.xlsx"
+    dialog.path.setText(str(out))
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=30_000)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["studies", "records", "effects", "decisions", "codebook", "summary"]
+    assert wb["studies"].max_row == 1 + len(study_table(worked))
+    assert str(out) in dialog.status.text() and dialog.open_button.isEnabled()
+
+
+def test_export_dialog_writes_one_level_as_csv(qtbot, worked, tmp_path):
+    window, screen = _screen(qtbot, worked)
+    dialog = screen.open_export()
+    dialog.level.setCurrentIndex(dialog.level.findData("effects"))
+    dialog.csv.setChecked(True)
+    assert dialog.path.text().endswith("-effects.csv")
+    dialog.path.setText(str(tmp_path / "effects"))  # the suffix is added
+    dialog.rho.setValue(0.8)
+    task = dialog.run()
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    with open(tmp_path / "effects.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 7 and dialog.result["level"] == "effects"
+
+
+def test_a_review_without_effects_explains_instead_of_failing(qtbot, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from screening.demo import build_demo_review
+
+    db = build_demo_review(tmp_path / "plain")
+    try:
+        window, screen = _screen(qtbot, db)
+        assert "no independent sample has a coded effect yet" in screen.summary.text()
+        assert screen.forest.canvas is None and not screen.forest.save_button.isEnabled()
+        assert screen.moderators.rowCount() == 0
+        assert window.findChildren(QMessageBox, "error-dialog") == []
+    finally:
+        background.wait_all()
+        db.close()

@@ -1,0 +1,170 @@
+"""The screening screen on the demo review (offscreen Qt, real widgets, real database): keys store decisions,
+Ctrl+Z compensates, number keys give the stage's reasons, blind mode, and no outcome recomputation per key."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from gui import background  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.settings import Settings  # noqa: E402
+from screening import decisions, duplicates, outcomes  # noqa: E402
+from screening.demo import build_demo_review  # noqa: E402
+
+pytestmark = pytest.mark.gui
+TA = "title_abstract"
+
+
+@pytest.fixture(autouse=True)
+def _drain(qtbot):
+    yield
+    qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    db = build_demo_review(tmp_path)
+    duplicates.run_dedup(db, who="machine")
+    yield db
+    db.close()
+
+
+def _screen(qtbot, db, reviewer="Ann"):
+    window = MainWindow(db, Settings(reviewer=reviewer))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.show_screen("screening")
+    qtbot.waitUntil(lambda: screen.queue is not None and screen.current_id() is not None, timeout=20_000)
+    screen.setFocus()
+    return window, screen
+
+
+def _mine(db, rid, who="Ann"):
+    return outcomes.outcome(db, rid, TA).verdicts.get(who)
+
+
+def test_i_key_stores_an_include_and_ctrl_z_compensates(qtbot, demo):
+    _window, screen = _screen(qtbot, demo)
+    rid = screen.current_id()
+    assert rid is not None and _mine(demo, rid) is None
+    qtbot.keyClick(screen, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: _mine(demo, rid) == "include", timeout=20_000)
+    stored = decisions.history(demo, rid)[-1]
+    assert (stored.kind, stored.reviewer, stored.verdict, stored.stage) == ("decision", "Ann", "include", TA)
+    assert screen.current_id() != rid  # moved on to the next record at once
+    assert screen.queue.mine[rid] == "include"
+    assert "1</b> of" in screen.progress.text()
+
+    qtbot.keyClick(screen, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _mine(demo, rid) is None, timeout=20_000)
+    rows = decisions.history(demo, rid)
+    assert rows[-1].kind == "undo" and rows[-1].undoes == stored.id  # a compensating row; nothing deleted
+    assert stored.id in [r.id for r in rows]
+    qtbot.waitUntil(lambda: screen.current_id() == rid, timeout=20_000)  # back on the undone record
+    assert rid not in screen.queue.mine
+
+
+def test_number_keys_exclude_with_the_stage_reasons(qtbot, demo):
+    _window, screen = _screen(qtbot, demo)
+    reasons = decisions.protocol_of(demo).exclusion_reasons[TA]
+    first = screen.current_id()
+    qtbot.keyClick(screen, Qt.Key.Key_3)
+    second = screen.current_id()
+    assert second != first
+    qtbot.keyClick(screen, Qt.Key.Key_1)
+    for rid, reason in ((first, reasons[2]), (second, reasons[0])):
+        qtbot.waitUntil(lambda rid=rid: _mine(demo, rid) == "exclude", timeout=20_000)
+        row = decisions.history(demo, rid)[-1]
+        assert (row.verdict, row.reason) == ("exclude", reason)
+    assert [b.text().split(maxsplit=1)[1] for b in screen.panel.reason_buttons] == list(reasons)
+
+
+def test_note_field_takes_letters_without_deciding(qtbot, demo):
+    _window, screen = _screen(qtbot, demo)
+    rid = screen.current_id()
+    screen.panel.note.setFocus()
+    qtbot.keyClicks(screen.panel.note, "Check the sample")
+    assert screen.panel.note.text() == "Check the sample" and screen.current_id() == rid
+    qtbot.keyClick(screen.panel.note, Qt.Key.Key_Return)
+    qtbot.keyClick(screen, Qt.Key.Key_M)
+    qtbot.waitUntil(lambda: _mine(demo, rid) == "maybe", timeout=20_000)
+    assert decisions.history(demo, rid)[-1].note == "Check the sample"
+
+
+def test_blind_mode_hides_the_other_verdict_until_mine(qtbot, demo):
+    kept = sorted(outcomes.outcomes(demo, TA).items())
+    rid = next(r for r, o in kept if r == o.kept_id)
+    decisions.decide(demo, rid, "Bob", TA, "exclude", reason="children or adolescents", note="kids")
+    _window, screen = _screen(qtbot, demo)
+    screen.show_record(rid)
+    text = screen.panel.verdicts.text()
+    assert "Bob" in text and "hidden" in text and "exclude" not in text and "kids" not in text
+
+    screen.blind.setChecked(False)  # blind off: shown
+    assert "exclude" in screen.panel.verdicts.text() and "children" in screen.panel.verdicts.text()
+    screen.blind.setChecked(True)
+    assert "exclude" not in screen.panel.verdicts.text()
+
+    qtbot.keyClick(screen, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: _mine(demo, rid) == "include", timeout=20_000)
+    screen.show_record(rid)
+    qtbot.waitUntil(lambda: "exclude" in screen.panel.verdicts.text(), timeout=20_000)
+    assert "hidden" not in screen.panel.verdicts.text()
+
+
+def test_moving_and_deciding_never_recompute_all_outcomes(qtbot, demo, monkeypatch):
+    _window, screen = _screen(qtbot, demo)
+    calls = []
+    real = outcomes.outcomes
+    monkeypatch.setattr(outcomes, "outcomes", lambda *a, **k: calls.append(a) or real(*a, **k))
+    start = screen.current_id()
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_J, Qt.Key.Key_Left, Qt.Key.Key_K):
+        qtbot.keyClick(screen, key)
+    assert screen.current_id() == start
+    qtbot.keyClick(screen, Qt.Key.Key_Right)
+    assert screen.current_id() != start
+    qtbot.keyClick(screen, Qt.Key.Key_E)
+    qtbot.keyClick(screen, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)
+    assert calls == []
+    assert sum(1 for v in outcomes.outcomes(demo, TA).values() if "Ann" in v.verdicts and v.kept_id == v.record_id) \
+        == len(screen.queue.mine) == 2
+
+
+def test_duplicates_are_screened_once_and_show_their_databases(qtbot, demo):
+    _window, screen = _screen(qtbot, demo)
+    groups = duplicates.groups(demo)
+    assert groups
+    kept = groups[0][0]
+    assert set(screen.queue.ids).isdisjoint(m for g in groups for m in g[1:])
+    screen.show_record(kept)
+    html = screen.record.toHtml()
+    assert "PsycINFO" in html and "PubMed" in html
+
+
+def test_full_text_needs_the_pdf_and_a_reason(qtbot, demo):
+    kept = [r for r, o in outcomes.outcomes(demo, TA).items() if r == o.kept_id][:1]
+    for who in ("Ann", "Bob"):
+        decisions.decide(demo, kept[0], who, TA, "include")
+    _window, screen = _screen(qtbot, demo)
+    screen.stage.setCurrentIndex(screen.stage.findData("full_text"))
+    qtbot.waitUntil(lambda: screen.queue.stage == "full_text" and screen.current_id() == kept[0], timeout=20_000)
+    assert screen.queue.ids == kept and screen.panel.full_text_row.isVisibleTo(screen)
+    qtbot.keyClick(screen, Qt.Key.Key_I)  # no PDF named yet: nothing stored
+    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
+    assert outcomes.outcome(demo, kept[0], "full_text").verdicts == {}
+    screen.panel.full_text.setText("/papers/study.pdf")
+    screen.setFocus()
+    qtbot.keyClick(screen, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: outcomes.outcome(demo, kept[0], "full_text").verdicts.get("Ann") == "exclude",
+                    timeout=20_000)
+    row = decisions.history(demo, kept[0])[-1]
+    assert row.full_text == "/papers/study.pdf"
+    assert row.reason == decisions.protocol_of(demo).exclusion_reasons["full_text"][1]
