@@ -11,6 +11,7 @@ from cli.base import Result, add_json_arg, table
 from db.engine import REVIEW_SUFFIX, open_review
 from db.errors import InputError
 from extraction.pooling import METHODS, effect_sizes, moderator_table, pool_report, read_study_table
+from extraction.study_table import moderator_columns
 
 
 def _columns(p: argparse.ArgumentParser) -> None:
@@ -116,16 +117,11 @@ def cmd_pool(args: argparse.Namespace) -> Result:
     return Result(data, "\n".join(lines))
 
 
-_NOT_MODERATORS = {"study_id", "study", "record_ids", "source_ids", "n", "r", "z", "var_z", "k", "ri", "ni", "yi",
-                   "vi", "flags", "pub_year", "year"}
-
-
 def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tuple[list[dict], str]:  # noqa: ANN001
     """Table 1 of the alliance meta-analysis: per moderator and category k, r, p, I², and p between."""
     frame = df[keep].reset_index(drop=True).copy()
     frame["yi"], frame["vi"] = y, v
-    mods = names or [c for c in frame.columns if c not in _NOT_MODERATORS
-                     and frame[c].astype(str).nunique() > 1 and frame[c].notna().any()]
+    mods = names or moderator_columns(frame)
     for m in mods:
         if m not in frame.columns:
             raise InputError(f"no moderator column {m!r}; columns: {', '.join(map(str, frame.columns))}")

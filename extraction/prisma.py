@@ -101,8 +101,9 @@ def draw_prisma(counts: PrismaCounts, out: str | Path, *, title: str = "") -> Pa
     out = Path(out)
     if out.suffix.lower() not in SUFFIXES:
         raise InputError(f"the diagram must be saved as {', '.join(SUFFIXES)}", file=str(out))
-    fig = prisma_figure(counts, title=title)
-    fig.savefig(out, dpi=150, bbox_inches="tight", pad_inches=0.15)
+    from extraction.pooling.plots import save_atomic
+
+    save_atomic(prisma_figure(counts, title=title), out, pad_inches=0.15)
     return out
 
 

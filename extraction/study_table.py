@@ -33,6 +33,23 @@ from extraction.samples import samples
 MIXED = "mixed"
 LEAD_COLUMNS = ("study_id", "label", "record_ids", "source_ids")
 NUMBER_COLUMNS = ("n", "r", "z", "var_z", "k", "ri", "ni", "yi", "vi")
+NOT_MODERATORS = frozenset({*LEAD_COLUMNS, *NUMBER_COLUMNS, "flags", "pub_year", "study"})
+
+
+def moderator_columns(frame: pd.DataFrame, book: Any | None = None) -> list[str]:
+    """The categorical moderator columns of a study table that split the samples into two or more
+    categories (the rows of a Table-1-style moderator table). With a codebook, only its category fields
+    and custom columns; without one, every column that is not an id, label or number."""
+    out = []
+    for c in frame.columns:
+        if c in NOT_MODERATORS or not frame[c].notna().any() or frame[c].dropna().astype(str).nunique() < 2:
+            continue
+        if book is not None and c in book.fields and book.fields[c].kind != "category":
+            continue
+        if book is None and pd.api.types.is_numeric_dtype(frame[c]):
+            continue
+        out.append(c)
+    return out
 COLUMN_MEANINGS: dict[str, str] = {
     "study_id": "independent sample: the lowest record id of its reports",
     "label": "first author and year of the sample's earliest report",

@@ -10,13 +10,13 @@ around the pooled estimate and, optionally, trim-and-fill's imputed studies as o
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
@@ -33,13 +33,33 @@ COL_W = COL_CI + 1.75 / (FIG_W * (AX_RIGHT - AX_LEFT))  # weight column 1.75 in 
 
 
 def save(fig: Figure, out: str | Path) -> Path:
-    """Save by suffix (.png at 150 dpi, .svg, .pdf) and close the figure."""
+    """Save by suffix (.png at 150 dpi, .svg, .pdf), written to a temporary file first and then renamed,
+    so a failed save leaves no half-written picture."""
     out = Path(out)
     if out.suffix.lower() not in SUFFIXES:
         raise InputError(f"output must end in {', '.join(SUFFIXES)}", file=str(out))
-    fig.savefig(out, dpi=150, bbox_inches="tight")
-    plt.close(fig)
+    save_atomic(fig, out)
     return out
+
+
+def save_atomic(fig: Figure, out: Path, **kwargs: object) -> None:
+    """``fig.savefig`` to ``out`` through a temporary file in the same folder (then an atomic rename)."""
+    kwargs = {"dpi": 150, "bbox_inches": "tight", **kwargs}
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=out.suffix.lower().lstrip("."), **kwargs)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _figure(width: float, height: float) -> tuple[Figure, Any]:
+    """A figure with one axes, outside pyplot's global state (safe to draw from a background thread)."""
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
 
 
 def _diamond(ax, y: float, est: float, lo: float, hi: float, color: str) -> None:
@@ -87,7 +107,7 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
     rows.append(("total", overall))
     n = len(rows)
     fig_h = max(3.0, ROW_IN * (n + 4))
-    fig, ax = plt.subplots(figsize=(FIG_W, fig_h))
+    fig, ax = _figure(FIG_W, fig_h)
     fontsize = 8 if n <= 60 else 7
     w_all = 1.0 / (v + overall.tau2)
     wpct = 100.0 * w_all / w_all.sum()
@@ -155,7 +175,7 @@ def funnel_plot(yi: np.ndarray, vi: np.ndarray, method: str = "REML", r_scale: b
     res = trimfill.result if trimfill is not None else summarise(fit_core(y, v, method=method), v)
     center = res.estimate_z
     tf = np.tanh if r_scale else (lambda x: x)
-    fig, ax = plt.subplots(figsize=(6.5, 5))
+    fig, ax = _figure(6.5, 5)
     all_se = se if trimfill is None or trimfill.k0 == 0 else np.concatenate([se, np.sqrt(trimfill.filled_vi)])
     top = float(np.max(all_se)) * 1.05
     s = np.linspace(0.0, top, 100)

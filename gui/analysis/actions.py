@@ -4,7 +4,6 @@ saving pictures and the export (`extraction.study_table`, `extraction.pooling`, 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +22,11 @@ from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
 from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
-from extraction.study_table import LEAD_COLUMNS, NUMBER_COLUMNS, study_table
+from extraction.study_table import moderator_columns as _moderator_columns
+from extraction.study_table import study_table
 
 Work = Callable[[Progress, ShouldStop], Any]
 METHODS = ("REML", "DL", "ML", "PM", "FE")
-NOT_MODERATORS = {*LEAD_COLUMNS, *NUMBER_COLUMNS, "flags", "pub_year"}
-DRAWING = threading.Lock()
-"""pyplot keeps global state: one background drawing at a time."""
 
 
 @dataclass
@@ -71,9 +68,7 @@ def data(db: ReviewDB) -> Data:
 
 def moderator_columns(frame: pd.DataFrame, book: Codebook) -> list[str]:
     """Categorical codebook columns of the study table that split the samples into two or more categories."""
-    return [c for c in frame.columns if c not in NOT_MODERATORS and frame[c].notna().any()
-            and (c not in book.fields or book.fields[c].kind == "category")
-            and frame[c].dropna().astype(str).nunique() > 1]
+    return _moderator_columns(frame, book)
 
 
 def _moderators(db: ReviewDB, d: Data, method: str) -> tuple[pd.DataFrame | None, list[str]]:
@@ -104,10 +99,9 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False) -> Work:
         mods, notes = _moderators(db, d, method) if len(d.yi) >= 2 else (None, [])
         progress(3, 4, "drawing")
         tf = trim_and_fill(d.yi, d.vi, method=method) if trimfill and len(d.yi) >= 3 else None
-        with DRAWING:
-            forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
-            funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
-            _release(forest, funnel)
+        forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
+        funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
+        _release(forest, funnel)
         return Analysis(method, len(d.yi), report, mods, notes, flags, forest, funnel,
                         tf.to_dict() if tf is not None else None)
 
@@ -115,12 +109,9 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False) -> Work:
 
 
 def _release(*figures: Figure) -> None:
-    """Fit each figure to its content and drop pyplot's reference (the screen embeds them; no windows)."""
-    import matplotlib.pyplot as plt
-
+    """Fit each figure to its content (the core draws outside pyplot, so there is nothing to close)."""
     for fig in figures:
         fit_to_content(fig)
-        plt.close(fig)
 
 
 def fit_to_content(fig: Figure, pad: float = 0.15) -> None:
@@ -155,12 +146,11 @@ def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimf
             return draw_prisma(prisma_counts(db), out, title=db.review().title)
         d = data(db)
         tf = trim_and_fill(d.yi, d.vi, method=method) if kind == "funnel" and trimfill and len(d.yi) >= 3 else None
-        with DRAWING:
-            if kind == "forest":
-                fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
-            else:
-                fig = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
-            return save_figure(fig, out)
+        if kind == "forest":
+            fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
+        else:
+            fig = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
+        return save_figure(fig, out)
 
     return work
 

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+
 from gui.listmodel import ListTableModel
 from screening.agreement import CATEGORIES
 
 STAGE_LABEL = {"title_abstract": "Title / abstract", "full_text": "Full text"}
+
+
+class NumbersModel(ListTableModel):
+    """A `ListTableModel` whose columns from ``first_number`` on are right-aligned figures."""
+
+    def __init__(self, columns, parent=None, first_number: int = 1, **kw: Any) -> None:  # noqa: ANN001
+        super().__init__(columns, parent, **kw)
+        self.first_number = first_number
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.isValid() and index.column() >= self.first_number:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return super().data(index, role)
 
 
 def _short(text: str, n: int = 90) -> str:
@@ -35,7 +50,7 @@ def _num(value: float | None, digits: int = 2) -> str:
 def agreement_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
     """One row per stage and reviewer pair: n, percent agreement, kappa and AC1 (three categories, and
     include vs exclude with maybe counted as include)."""
-    return ListTableModel([
+    return NumbersModel([
         ("Stage", lambda a: STAGE_LABEL.get(a["stage"], a["stage"])),
         ("Reviewers", lambda a: " × ".join(a["reviewers"])),
         ("n", lambda a: a["n"]),
@@ -45,12 +60,13 @@ def agreement_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
         ("% agree (incl./excl.)", lambda a: _num(a["include_exclude"]["percent"], 1)),
         ("κ (incl./excl.)", lambda a: _num(a["include_exclude"]["kappa"])),
         ("AC1 (incl./excl.)", lambda a: _num(a["include_exclude"]["ac1"])),
-    ], parent, tooltip=lambda a: "κ is undefined (—) when both reviewers used one and the same category")
+    ], parent, first_number=2,
+        tooltip=lambda a: "κ is undefined (—) when both reviewers used one and the same category")
 
 
 def counts_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
     """The counts table of one pair: rows = reviewer A's verdict, columns = reviewer B's."""
-    return ListTableModel([("A \\ B", lambda row: row[0])] + [
+    return NumbersModel([("A \\ B", lambda row: row[0])] + [
         (cat, lambda row, k=k: row[1][k]) for k, cat in enumerate(CATEGORIES)], parent)
 
 

@@ -65,7 +65,7 @@ class DecisionPanel(QWidget):
         self.reason_grid.setContentsMargins(0, 0, 0, 0)
         self.reason_grid.setVerticalSpacing(2)
         self.reason_buttons: list[QPushButton] = []
-        self.note = QLineEdit(placeholderText="Note with your decision (optional; Enter or Esc returns)")
+        self.note = QLineEdit(placeholderText="Note with your decision (optional; Enter returns)")
         self.note.setObjectName("note")
         self.note.returnPressed.connect(self.done_typing.emit)
         self.full_text = QLineEdit(placeholderText="PDF path or URL of the full text you read")
