@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -25,7 +24,8 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import ImportBatch, Record
 from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
-from screening.importers import Detection, ParsedRecord, SourceFile, detect, get_importer, read_records
+from screening.importers import Detection, ParsedRecord, SourceFile, detect, get_importer, parallel, read_records
+from screening.importers.base import encode_columns
 
 CHUNK = 2000
 
@@ -186,16 +186,20 @@ def _stream_rows(session: Session, source: SourceFile, importer: Any, opts: Mapp
     rows: list[tuple[Any, ...]] = []
     count = 0
     n_lines = 0
-    for rec in read_records(source, importer, opts):
+    if parallel.supports(source, importer):
+        encoded = parallel.parallel_rows(source, importer)
+    else:
+        encoded = ((rec.line, rec.source_id, encode_columns(rec)) for rec in read_records(source, importer, opts))
+    for line, source_id, columns in encoded:
         count += 1
-        rows.append(writer.row(rec, batch_id, count))
+        rows.append((batch_id, count, source_id or f"{batch_id}-{count}", *columns))
         if len(rows) >= CHUNK:
             check_stop(should_stop)
             writer.write(rows)
             rows = []
-            if rec.line:
+            if line:
                 n_lines = n_lines or source.line_count()
-                frac = min(1.0, rec.line / n_lines)
+                frac = min(1.0, line / n_lines)
             else:
                 frac = 0.5
             progress(int(total_bytes * frac), total_bytes, f"{source.name}: {count} records")
@@ -208,7 +212,6 @@ def _jsonable(value: Any) -> bool:
     return isinstance(value, str | int | float | bool | dict | list | type(None))
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(..., ensure_ascii=False) builds one per call
 _COLUMNS = ("batch_id", "ordinal", "source_id", "title", "abstract", "authors", "year", "journal", "volume",
             "issue", "pages", "doi", "pmid", "other_ids", "language", "keywords", "pub_type", "url", "raw")
 
@@ -258,10 +261,7 @@ class RowWriter:
 
     @staticmethod
     def row(rec: ParsedRecord, batch_id: int, ordinal: int) -> tuple[Any, ...]:
-        dumps = _ENCODER.encode
-        return (batch_id, ordinal, rec.source_id or f"{batch_id}-{ordinal}", rec.title, rec.abstract,
-                dumps(rec.authors), rec.year, rec.journal, rec.volume, rec.issue, rec.pages, rec.doi, rec.pmid,
-                dumps(rec.other_ids), rec.language, dumps(rec.keywords), rec.pub_type, rec.url, dumps(rec.raw))
+        return (batch_id, ordinal, rec.source_id or f"{batch_id}-{ordinal}", *encode_columns(rec))
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         if self._error is not None:

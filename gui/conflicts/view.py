@@ -31,6 +31,7 @@ from gui.conflicts.model import STAGE_LABEL, agreement_model, conflicts_model, c
 from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.listmodel import list_view
+from gui.screening.prefetch import alive
 from gui.theme import muted_text
 from screening.protocol import STAGES
 
@@ -152,8 +153,8 @@ class ConflictsScreen(QWidget):
     def reload(self) -> None:
         self._generation += 1
         gen = self._generation
-        self.ctx.run("Loading conflicts", actions.snapshot(self.ctx.db, str(self.stage.currentData())),
-                     dialog=False, on_done=lambda snap: self._apply(snap) if gen == self._generation else None)
+        self.ctx.run("Loading conflicts", actions.snapshot(self.ctx.db, str(self.stage.currentData())), dialog=False,
+                     on_done=alive(self, lambda snap: self._apply(snap) if gen == self._generation else None))
 
     refresh = reload
 
@@ -265,7 +266,8 @@ class ConflictsScreen(QWidget):
 
         self.ctx.write(f"Resolving #{rid}", actions.resolve(self.ctx.db, rid, stage, verdict, by, method, reason,
                                                             self.note.text().strip()),
-                       dialog=False, on_done=done, on_error=lambda exc: report_error(self.window(), exc, "Resolve"))
+                       dialog=False, on_done=alive(self, done),
+                       on_error=alive(self, lambda exc: report_error(self.window(), exc, "Resolve")))
 
     def undo(self) -> None:
         if self._last is None:
@@ -280,4 +282,5 @@ class ConflictsScreen(QWidget):
             self.reload()
 
         self.ctx.write("Undo resolution", actions.undo_resolution(self.ctx.db, by, stage, rid), dialog=False,
-                       on_done=done, on_error=lambda exc: report_error(self.window(), exc, "Undo"))
+                       on_done=alive(self, done),
+                       on_error=alive(self, lambda exc: report_error(self.window(), exc, "Undo")))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject
 
 from gui.context import ReviewContext
@@ -12,6 +14,14 @@ from gui.screening.actions import Queue, RecordView
 
 CACHE = 64
 """Record views kept (the oldest are dropped first)."""
+
+
+def alive(owner: QObject, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn``, skipped once ``owner`` was deleted (background results can arrive after a screen closed)."""
+    def call(*args: Any) -> Any:
+        return fn(*args) if shiboken6.isValid(owner) else None
+
+    return call
 
 
 class RecordCache(QObject):
@@ -54,4 +64,4 @@ class RecordCache(QObject):
                     self.views.pop(next(iter(self.views)))
 
         self.ctx.run("Loading the next records", actions.prefetch(self.ctx.db, want, queue, blind), dialog=False,
-                     on_done=done, on_error=lambda _e: self._loading.difference_update(want))
+                     on_done=alive(self, done), on_error=lambda _e: self._loading.difference_update(want))

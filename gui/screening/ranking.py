@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from gui.context import ReviewContext
 from gui.screening import actions
 from gui.screening.actions import Queue, Ranking, RankOutcome
+from gui.screening.prefetch import alive
 
 RERANK_EVERY = 5
 """Decisions between two re-rankings."""
@@ -61,7 +62,8 @@ class RankingDriver(QObject):
             self.rerank()
 
         self.ctx.run("Preparing the AI ranking", actions.build_ranker(self.ctx.db, list(queue.ids)),
-                     dialog=False, on_done=done, on_error=self._failed, on_cancel=self._finish)
+                     dialog=False, on_done=alive(self, done), on_error=alive(self, self._failed),
+                     on_cancel=alive(self, self._finish))
 
     def decided(self, mine: dict[int, str]) -> None:
         """Count a decision (or undo); re-rank after every `RERANK_EVERY`."""
@@ -89,8 +91,8 @@ class RankingDriver(QObject):
                 self.status.emit(self.describe(out))
                 self.ranked.emit(out.order)
 
-        self.ctx.run("Re-ranking", actions.rerank(ranking, dict(queue.mine)), dialog=False, on_done=done,
-                     on_error=self._failed)
+        self.ctx.run("Re-ranking", actions.rerank(ranking, dict(queue.mine)), dialog=False, on_done=alive(self, done),
+                     on_error=alive(self, self._failed))
 
     def _finish(self) -> None:
         self._busy = False

@@ -22,7 +22,7 @@ from gui.context import ReviewContext
 from gui.screening import actions, render
 from gui.screening.actions import Queue, RecordView
 from gui.screening.panel import DecisionPanel, RecordPane, TopBar
-from gui.screening.prefetch import RecordCache
+from gui.screening.prefetch import RecordCache, alive
 from gui.screening.ranking import RankingDriver
 from gui.theme import is_dark, muted_text
 
@@ -108,7 +108,7 @@ class ScreeningScreen(QWidget):
         gen = self._generation
         self.ctx.run("Loading the screening queue",
                      actions.load_queue(self.ctx.db, self.stage_name, self.ctx.settings.reviewer), dialog=False,
-                     on_done=lambda q: self._loaded(q) if gen == self._generation else None)
+                     on_done=alive(self, lambda q: self._loaded(q) if gen == self._generation else None))
 
     refresh = reload
 
@@ -256,7 +256,8 @@ class ScreeningScreen(QWidget):
 
         self.ctx.write(f"Screening #{rid}", actions.decide(self.ctx.db, rid, who, queue.stage, verdict, reason,
                                                            note, full_text),
-                       dialog=False, on_error=failed, on_done=lambda _row: self._stored(rid, what))
+                       dialog=False, on_error=alive(self, failed),
+                       on_done=alive(self, lambda _row: self._stored(rid, what)))
         self._update_progress()
         self.ranking.decided(queue.mine)
         nxt = self._next_open(self.pos)
@@ -293,8 +294,8 @@ class ScreeningScreen(QWidget):
             if queue is self.queue and rid in self.order:
                 self.show_record(rid)
 
-        self.ctx.write("Undo", actions.undo(self.ctx.db, who, queue.stage), dialog=False, on_done=done,
-                       on_error=lambda exc: self.ctx.message.emit(str(exc)))
+        self.ctx.write("Undo", actions.undo(self.ctx.db, who, queue.stage), dialog=False, on_done=alive(self, done),
+                       on_error=alive(self, lambda exc: self.ctx.message.emit(str(exc))))
 
     # -- order, blind mode, progress ------------------------------------------------------------
     def _order_changed(self) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,18 @@ class ParsedRecord:
             "other_ids": self.other_ids, "language": self.language, "keywords": self.keywords,
             "pub_type": self.pub_type, "url": self.url, "raw": self.raw,
         }
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(..., ensure_ascii=False) builds one per call
+
+
+def encode_columns(rec: ParsedRecord) -> tuple[Any, ...]:
+    """A record's stored columns after batch, ordinal and source_id, with the JSON ones serialised (the
+    order of ``screening.importing._COLUMNS``)."""
+    dumps = _ENCODER.encode
+    return (rec.title, rec.abstract, dumps(rec.authors), rec.year, rec.journal, rec.volume, rec.issue, rec.pages,
+            rec.doi, rec.pmid, dumps(rec.other_ids), rec.language, dumps(rec.keywords), rec.pub_type, rec.url,
+            dumps(rec.raw))
 
 
 class SourceFile:

@@ -114,6 +114,12 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     )
 
 
+def rows_from_lines(lines: Iterable[str], first_line: int = 1) -> Iterator[ParsedRecord]:
+    """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
+    for line, fields in iter_medline(lines):
+        yield to_record(fields, line + first_line - 1)
+
+
 class MedlineImporter:
     name = "medline"
     label = "PubMed MEDLINE (nbib)"
@@ -132,8 +138,7 @@ class MedlineImporter:
         return 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        for line, fields in iter_medline(source.iter_lines()):
-            yield to_record(fields, line)
+        yield from rows_from_lines(source.iter_lines())
 
     def source_database(self, source: SourceFile) -> str | None:
         head = source.head_text() or ""

@@ -189,6 +189,16 @@ _DB_PATTERNS = (
 )
 
 
+def rows_from_lines(lines: Iterable[str], first_line: int = 1) -> Iterator[ParsedRecord]:
+    """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
+    for n, (line, fields) in enumerate(iter_ris(lines), start=1):
+        if "TY" not in fields and not any(t in fields for t in TITLE):
+            raise InputError("holds a record with neither a TY type line nor a title; expected RIS records from "
+                             "'TY  - ' to 'ER  - '", line=line + first_line - 1,
+                             record=n if first_line == 1 else None)
+        yield to_record(fields, line + first_line - 1)
+
+
 class RisImporter:
     name = "ris"
     label = "RIS"
@@ -214,13 +224,7 @@ class RisImporter:
         return 0.1 if tags >= 3 else 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        n = 0
-        for line, fields in iter_ris(source.iter_lines()):
-            n += 1
-            if "TY" not in fields and not any(t in fields for t in TITLE):
-                raise InputError("holds a record with neither a TY type line nor a title; expected RIS "
-                                 "records from 'TY  - ' to 'ER  - '", file=source.name, line=line, record=n)
-            yield to_record(fields, line)
+        yield from rows_from_lines(source.iter_lines())
 
     def source_database(self, source: SourceFile) -> str | None:
         head = source.head_text(65536) or ""

@@ -2,7 +2,7 @@
 MEDLINE on the WoS platform, and the same text saved with a .ris suffix).
 
 Two-character tags then a space; continuation lines start with three spaces. ``FN``/``VR`` head the
-file, ``PT`` opens a record, ``ER`` closes it, ``EF`` ends the file (often missing). For author and
+file, ``PT`` opens a record, ``ER`` closes it, ``EF`` ends an export (often missing; several exports concatenated into one file are all read). For author and
 cited-reference tags each continuation line is another value; for the rest it continues the text.
 """
 
@@ -61,7 +61,10 @@ def iter_wos(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]
                 yield start, fields
             fields, last = None, ""
         elif tag == "EF":
-            break
+            # end of one export; files concatenated by hand go on with the next FN header
+            if fields is not None and len(fields) > 1:
+                yield start, fields
+            fields, last = None, ""
         elif tag in ("FN", "VR") and fields is None:
             continue
         elif tag == "PT" or fields is None:
@@ -115,6 +118,15 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     )
 
 
+def rows_from_lines(lines: Iterable[str], first_line: int = 1) -> Iterator[ParsedRecord]:
+    """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
+    for n, (line, fields) in enumerate(iter_wos(lines), start=1):
+        if "PT" not in fields and "TI" not in fields:
+            raise InputError("holds a record with neither PT nor TI; expected Web of Science records from 'PT' "
+                             "to 'ER'", line=line + first_line - 1, record=n if first_line == 1 else None)
+        yield to_record(fields, line + first_line - 1)
+
+
 class WosTaggedImporter:
     name = "wos"
     label = "Web of Science plain text"
@@ -135,13 +147,7 @@ class WosTaggedImporter:
         return 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        n = 0
-        for line, fields in iter_wos(source.iter_lines()):
-            n += 1
-            if "PT" not in fields and "TI" not in fields:
-                raise InputError("holds a record with neither PT nor TI; expected Web of Science records "
-                                 "from 'PT' to 'ER'", file=source.name, line=line, record=n)
-            yield to_record(fields, line)
+        yield from rows_from_lines(source.iter_lines())
 
     def source_database(self, source: SourceFile) -> str | None:
         head = source.head_text(65536) or ""

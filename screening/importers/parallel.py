@@ -1,0 +1,134 @@
+"""Parse one large line-tagged export (RIS, MEDLINE, Web of Science) in several processes.
+
+Pure-Python parsing is the import's bottleneck: one core parses while SQLite waits. For a file of
+at least `MIN_BYTES`, the file is cut into byte ranges at record boundaries (right after an ``ER`` line,
+or at a blank line before a ``PMID-`` line), each range is read, decoded and parsed by a worker process
+(spawned, so it is safe beside Qt's threads), and the encoded rows come back in file order. The result is
+the same rows as the sequential reader (a test compares them).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from db.errors import InputError
+from screening.importers.base import SourceFile
+
+MIN_BYTES = 16 << 20  # below this, starting worker processes costs more than it saves
+TARGET_CHUNK = 8 << 20
+
+# format name -> where a chunk may start: right after the regex's match (after an ER line; at the PMID line
+# after a blank line). The importer's module provides `rows_from_lines(lines, first_line)`.
+_BOUNDARY = {
+    "ris": rb"\nER  -[^\n]*\n",
+    "medline": rb"\n\r?\n(?=PMID- )",
+    "wos": rb"\nER[ \t\r]*\n",
+}
+
+
+@dataclass(frozen=True)
+class Chunk:
+    module: str
+    path: str
+    start: int
+    end: int
+    encoding: str
+    first_line: int
+
+
+def supports(source: SourceFile, importer: Any) -> bool:
+    """True when ``source`` is a large file on disk in a format that can be cut into chunks."""
+    return (importer.name in _BOUNDARY and source._data is None and source._text is None
+            and source.size >= MIN_BYTES and (os.cpu_count() or 1) > 1)
+
+
+def _lines_before(fh, end: int) -> int:  # noqa: ANN001 - binary file object
+    """Line number of the line starting at byte ``end`` (LF, CRLF and lone CR all end a line)."""
+    fh.seek(0)
+    n = 1
+    pending_cr = False
+    remaining = end
+    while remaining > 0:
+        block = fh.read(min(1 << 22, remaining))
+        if not block:
+            break
+        remaining -= len(block)
+        if pending_cr and block.startswith(b"\n"):
+            n -= 1  # the CR of a CRLF pair was counted at the end of the previous block
+        n += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+        pending_cr = block.endswith(b"\r")
+    return n
+
+
+def plan(source: SourceFile, importer: Any) -> list[Chunk]:
+    """Cut the file into byte ranges that each start at a record boundary."""
+    encoding = source.stream_encoding()
+    size = source.size
+    pattern = re.compile(_BOUNDARY[importer.name])
+    cuts = [0]
+    with source.path.open("rb") as fh:
+        target = TARGET_CHUNK
+        while target < size:
+            fh.seek(target)
+            window = fh.read(1 << 20)
+            m = pattern.search(window)
+            if m is None:
+                target += 1 << 20
+                continue
+            cut = target + m.end()
+            if cut > cuts[-1] and cut < size:
+                cuts.append(cut)
+            target = cut + TARGET_CHUNK
+        cuts.append(size)
+        module = type(importer).__module__
+        chunks = []
+        for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
+            enc = encoding if i == 0 or encoding != "utf-8-sig" else "utf-8"
+            chunks.append(Chunk(module, str(source.path), a, b, enc, _lines_before(fh, a) if a else 1))
+    return chunks
+
+
+def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] | tuple[str, int | None]:
+    """Worker: read, decode and parse one chunk; rows are (line, source_id, encoded columns).
+
+    An input error comes back as ("error", message, line) so it crosses the process boundary intact.
+    """
+    from screening.importers.base import encode_columns
+
+    with Path(chunk.path).open("rb") as fh:
+        fh.seek(chunk.start)
+        data = fh.read(chunk.end - chunk.start)
+    try:
+        text = data.decode(chunk.encoding)
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        module = importlib.import_module(chunk.module)
+        out = []
+        for rec in module.rows_from_lines(lines, chunk.first_line):
+            out.append((rec.line, rec.source_id, encode_columns(rec)))
+        return out
+    except InputError as exc:
+        return ("error", exc.detail, exc.line)  # type: ignore[return-value]
+    except UnicodeDecodeError as exc:
+        return ("error", f"byte {chunk.start + exc.start} is not valid {chunk.encoding}", None)  # type: ignore[return-value]
+
+
+def parallel_rows(source: SourceFile, importer: Any,
+                  workers: int | None = None) -> Iterator[tuple[int | None, str, tuple[Any, ...]]]:
+    """Rows of a large file, parsed by worker processes, in file order."""
+    chunks = plan(source, importer)
+    n = max(1, min(workers or (os.cpu_count() or 1), len(chunks)))
+    with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
+        for result in pool.map(parse_chunk, chunks):
+            if isinstance(result, tuple) and result and result[0] == "error":
+                raise InputError(result[1], file=source.name, line=result[2])
+            yield from result
