@@ -16,7 +16,6 @@ from collections.abc import Sequence
 import cli
 from db.errors import InputError, MetasiftError
 
-
 # command modules in the order of a review's work (help lists them so); others follow alphabetically
 _ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen", "cmd_extract", "cmd_effects",
           "cmd_pool", "cmd_prisma", "cmd_demo")
