@@ -2,8 +2,9 @@
 MEDLINE on the WoS platform, and the same text saved with a .ris suffix).
 
 Two-character tags then a space; continuation lines start with three spaces. ``FN``/``VR`` head the
-file, ``PT`` opens a record, ``ER`` closes it, ``EF`` ends an export (often missing; several exports concatenated into one file are all read). For author and
-cited-reference tags each continuation line is another value; for the rest it continues the text.
+file, ``PT`` opens a record, ``ER`` closes it, ``EF`` ends an export (often missing; exports concatenated
+into one file are all read). For author and cited-reference tags each continuation line is another value;
+for the rest it continues the text.
 """
 
 from __future__ import annotations
