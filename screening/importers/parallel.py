@@ -44,10 +44,19 @@ class Chunk:
     first_line: int
 
 
+def worker_count() -> int:
+    """Worker processes to use: ``METASIFT_IMPORT_WORKERS`` (0 or 1 = parse in this process), else the
+    number of CPUs."""
+    env = os.environ.get("METASIFT_IMPORT_WORKERS", "").strip()
+    if env.isdigit():
+        return int(env)
+    return os.cpu_count() or 1
+
+
 def supports(source: SourceFile, importer: Any) -> bool:
     """True when ``source`` is a large file on disk in a format that can be cut into chunks."""
     return (importer.name in _BOUNDARY and source._data is None and source._text is None
-            and source.size >= MIN_BYTES and (os.cpu_count() or 1) > 1)
+            and source.size >= MIN_BYTES and worker_count() > 1)
 
 
 def _lines_before(fh, end: int) -> int:  # noqa: ANN001 - binary file object
@@ -126,7 +135,7 @@ def parallel_rows(source: SourceFile, importer: Any,
                   workers: int | None = None) -> Iterator[tuple[int | None, str, tuple[Any, ...]]]:
     """Rows of a large file, parsed by worker processes, in file order."""
     chunks = plan(source, importer)
-    n = max(1, min(workers or (os.cpu_count() or 1), len(chunks)))
+    n = max(1, min(workers or worker_count(), len(chunks)))
     with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
         for result in pool.map(parse_chunk, chunks):
             if isinstance(result, tuple) and result and result[0] == "error":
