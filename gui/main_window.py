@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
@@ -23,6 +24,7 @@ from gui.settings import THEMES, Settings
 from gui.shortcuts import ShortcutsDialog
 from gui.start.view import StartScreen
 from gui.theme import apply_theme
+from screening.importing import review_counts
 from screening.status import review_status
 
 ScreenFactory = Callable[[ReviewContext], QWidget]
@@ -169,7 +171,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.screen_widgets["records" if self._has_records() else "import"])
 
     def _has_records(self) -> bool:
-        return self.db is not None and review_status(self.db)["records"] > 0
+        return self.db is not None and bool(review_counts(self.db)["records"])
 
     def _review_changed(self, what: str) -> None:
         current = self.tabs.currentWidget()
@@ -218,12 +220,23 @@ class MainWindow(QMainWindow):
         self._update_title()
         if self.db is None:
             self._counts = "No review open"
-        else:
-            s = review_status(self.db)
-            per_db = ", ".join(f"{k} {v:,}" for k, v in s["records_per_database"].items())
-            self._counts = (f"{s['records']:,} records in {s['batches']} batches" + (f" ({per_db})" if per_db else "")
-                            + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
+            self.statusBar().showMessage(self._counts)
+            return
+        db = self.db
+        c = review_counts(db)  # cheap: one grouped count; the full status follows from the background
+        per_db = ", ".join(f"{k} {v:,}" for k, v in c["records_per_database"].items())
+        self._counts = f"{c['records']:,} records in {c['batches']} batches" + (f" ({per_db})" if per_db else "")
         self.statusBar().showMessage(self._counts)
+
+        def done(s: dict) -> None:
+            if shiboken6.isValid(self) and self.db is db:  # the window may have closed meanwhile
+                self._counts = (f"{s['records']:,} records in {s['batches']} batches"
+                                + (f" ({per_db})" if per_db else "")
+                                + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
+                self.statusBar().showMessage(self._counts)
+
+        background.run_task("Counting", lambda _p, _s: review_status(db), parent=self, on_done=done,
+                            on_error=lambda _exc: None, dialog=False)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.settings = self.start.settings

@@ -104,7 +104,7 @@ class AnalysisScreen(QWidget):
         for key, slot in (("Ctrl+E", self.open_export), ("Ctrl+R", self.reload),
                           ("Ctrl+Shift+S", self._save_shown)):
             QShortcut(QKeySequence(key), self, slot, context=context)
-        self.reload()
+        self._stale = True  # loaded when first shown: opening a large review stays fast
 
     def _stem(self) -> str:
         target = self.ctx.db.target

@@ -144,7 +144,7 @@ class DoubleCodingScreen(QWidget):
         for key, slot in (("1", lambda: self.pick(0)), ("2", lambda: self.pick(1)), ("Ctrl+S", self.save),
                           ("Ctrl+R", self.reload)):
             QShortcut(QKeySequence(key), self, slot, context=context)
-        self.reload()
+        self._stale = True  # loaded when first shown: opening a large review stays fast
 
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> Task:

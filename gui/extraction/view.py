@@ -146,7 +146,7 @@ class ExtractionScreen(QWidget):
         self.reports_view.selectionModel().currentRowChanged.connect(lambda *_: self._report_changed())
         self.effects_view.installEventFilter(self)
         self._update_buttons()
-        self.reload()
+        self._stale = True  # loaded when first shown: opening a large review stays fast
 
     # -- keys: Ctrl+S and Ctrl+N win over the window's shortcuts (Ctrl+N is "New review" elsewhere) ----
     def event(self, e: QEvent) -> bool:
