@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rank", help="the review's unscreened records, most likely relevant first")
     add_review_arg(p)
     p.add_argument("--labels", type=Path, default=None, metavar="FILE.csv",
-                   help="decisions so far: CSV with columns source_id,label (label 0/1), in screening order")
+                   help="decisions so far: CSV with columns source_id,label (label 0/1), in screening order "
+                        "(default: the review's title/abstract decisions)")
     p.add_argument("--limit", type=int, default=None, help="show at most N records")
     p.add_argument("--seed", type=int, default=0, help="seed for ties (default 0)")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS, help=f"classifier (default {DEFAULT_MODEL})")
@@ -87,24 +88,60 @@ def _no_nan(data: dict) -> dict:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in data.items()}
 
 
-def cmd_rank(args: argparse.Namespace) -> Result:
+def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]], dict[int, int] | None]:
+    """The records to rank (one per duplicate group: its kept record, the lowest id; in id order), the other
+    members of duplicate groups as (source_id, kept record id), and the labels from the decision store (kept
+    record id -> 0/1 in screening order, the order of each record's first title/abstract decision; None
+    with ``--labels``)."""
+    from screening.decisions import group_map, stage_rows
+    from screening.duplicates import groups
+    from screening.outcomes import labels as decision_labels
+
     db = open_for(args)
     try:
+        kept_of = {m: g[0] for g in groups(db) for m in g}
         with db.session() as session:
-            rows = session.exec(select(Record.id, Record.source_id, Record.title, Record.abstract,
-                                       Record.keywords).order_by(Record.id)).all()
+            everything = session.exec(select(Record.id, Record.source_id, Record.title, Record.abstract,
+                                             Record.keywords).order_by(Record.id)).all()
+            first: dict[int, int] = {}  # kept record -> id of its first title/abstract decision row
+            if not args.labels:
+                canon = group_map(session)
+                for row in stage_rows(session, ["title_abstract"]):
+                    first.setdefault(canon.get(row.record_id, row.record_id), int(row.id or 0))
+        found = None if args.labels else decision_labels(db, stage="title_abstract")
     finally:
         db.close()
-    keys: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        keys.setdefault(row[1], []).append(i)
-    labels = _read_labels(args.labels, keys) if args.labels else {}
+    canon_all = {int(r[0]): kept_of.get(int(r[0]), int(r[0])) for r in everything}
+    rows = [r for r in everything if canon_all[int(r[0])] == int(r[0])]
+    members = [(r[1], canon_all[int(r[0])]) for r in everything if canon_all[int(r[0])] != int(r[0])]
+    if found is None:
+        return rows, members, None
+    kept = sorted((rid for rid in found if canon_all.get(rid) == rid), key=lambda rid: (first.get(rid, 1 << 62), rid))
+    return rows, members, {rid: found[rid] for rid in kept}
+
+
+def cmd_rank(args: argparse.Namespace) -> Result:
+    rows, members, stored = _review_rows(args)
+    position = {int(r[0]): i for i, r in enumerate(rows)}
+    n_dropped = len(members)
+    if stored is None:
+        keys: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            keys.setdefault(row[1], []).append(i)
+        for sid, kept in members:  # a duplicate's source_id labels its group's kept record
+            if position[kept] not in keys.setdefault(sid, []):
+                keys[sid].append(position[kept])
+        labels = _read_labels(args.labels, keys)
+        source = f"file {args.labels.name}"
+    else:
+        labels = {position[rid]: v for rid, v in stored.items()}
+        source = "title/abstract decisions"
     ranker = Ranker([record_text(r[2], r[3], r[4] or []) for r in rows], seed=args.seed, model=args.model)
     ranker.update(labels)
     result = ranker.last
     assert result is not None
     raw = ranker.estimate_remaining() if labels else None
-    advice = stopping_advice(list(labels.values()), len(rows), raw["expected"] if raw else None)
+    advice = _no_nan(stopping_advice(list(labels.values()), len(rows), raw["expected"] if raw else None))
     estimate = _no_nan(raw) if raw else None
     limit = len(result.order) if args.limit is None else max(0, args.limit)
     out = [{"rank": k + 1, "id": rows[i][0], "source_id": rows[i][1], "title": rows[i][2],
@@ -113,11 +150,15 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     has_both = len(set(labels.values())) == 2
     basis = ("trained on" if has_both else "one class only, similarity to") if labels else "no labels: random order"
     data = {"records": out, "count": len(out), "unscreened": len(result.order), "labelled": len(labels),
-            "relevant_labelled": sum(labels.values()), "model": args.model, "basis": basis,
+            "relevant_labelled": sum(labels.values()), "labels_from": source,
+            "duplicates_left_out": n_dropped, "model": args.model, "basis": basis,
             "estimate_remaining": estimate, "stopping_advice": advice}
     text = table([[r["rank"], r["id"], r["source_id"], f"{r['score']:.3f}", (r["title"] or "")[:70]] for r in out],
                  ["rank", "id", "source_id", "score", "title"])
-    text += f"\n{len(result.order)} unscreened, {len(labels)} labelled ({data['relevant_labelled']} relevant): {basis}"
+    text += (f"\n{len(result.order)} unscreened, {len(labels)} labelled ({data['relevant_labelled']} relevant; "
+             f"from {source}): {basis}")
+    if n_dropped:
+        text += f"\n{n_dropped} duplicate records left out (each group is ranked once, as its kept record)"
     if estimate and estimate["expected"] is not None:
         text += (f"\nexpected relevant among unscreened: {estimate['expected']:.1f} ({estimate['method']}; "
                  "a guide, see --json)")

@@ -17,8 +17,6 @@ import math
 from dataclasses import dataclass
 from numbers import Real
 
-from scipy import stats
-
 from db.errors import InputError
 
 STATISTICS: dict[str, str] = {
@@ -181,6 +179,8 @@ def r_from_p(p: float, n: int, tails: int = 2, direction: int = 1) -> float:
         raise InputError(f"a one-tailed p of {p:g} (> .5) points the other way: give the two-tailed p "
                          "and the direction instead")
     df = n - 2
+    from scipy import stats  # imported here: scipy.stats takes seconds to load, and only p needs it
+
     t = float(stats.t.isf(p2 / 2, df))  # = t.ppf(1 - p/2, df), exact for tiny p
     r = 1.0 if math.isinf(t) else _r_over_hypot(t, df)
     return _direction(direction) * r

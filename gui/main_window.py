@@ -11,7 +11,7 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from db.engine import ReviewDB
 from gui import background
@@ -28,6 +28,39 @@ from screening.importing import review_counts
 from screening.status import review_status
 
 ScreenFactory = Callable[[ReviewContext], QWidget]
+
+
+class LazyScreen(QWidget):
+    """A tab that builds its screen the first time it is shown (the analysis and coding screens pull in
+    scipy and matplotlib, which take seconds to load; a review should open without waiting for them)."""
+
+    def __init__(self, factory: ScreenFactory, ctx: ReviewContext, key: str) -> None:
+        super().__init__()
+        self._factory, self._ctx, self._key = factory, ctx, key
+        self.inner: QWidget | None = None
+        self._stale: set[str] = set()
+        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
+
+    def build(self) -> QWidget:
+        if self.inner is None:
+            self.inner = self._factory(self._ctx)
+            self.inner.setObjectName(self._key)
+            self.layout().addWidget(self.inner)
+            self.inner.show()  # added to an already visible tab: Qt does not show it by itself
+        return self.inner
+
+    def shown(self) -> None:
+        inner = self.build()
+        if hasattr(inner, "shown"):
+            inner.shown()
+
+    def mark_stale(self, what: str) -> None:
+        if self.inner is not None and hasattr(self.inner, "mark_stale"):
+            self.inner.mark_stale(what)
+
+
+LAZY = {"extraction", "double-coding", "analysis"}
+"""Screens built on first show."""
 REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
     ("import", "Import", lambda ctx: ImportScreen(ctx)),
     ("duplicates", "Duplicates", lambda ctx: DuplicatesScreen(ctx)),
@@ -159,7 +192,7 @@ class MainWindow(QMainWindow):
         self.ctx.changed.connect(self._review_changed)
         self.ctx.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         for key, label, factory in REVIEW_SCREENS:
-            w = factory(self.ctx)
+            w = LazyScreen(factory, self.ctx, key) if key in LAZY else factory(self.ctx)
             w.setObjectName(key)
             self.screen_widgets[key] = w
             self.tabs.addTab(w, label)
@@ -208,7 +241,8 @@ class MainWindow(QMainWindow):
         if index is None:
             raise KeyError(f"no screen {name!r}; screens: {', '.join(sorted(self.screens()))}")
         self.tabs.setCurrentIndex(index)
-        return self.tabs.widget(index)
+        w = self.tabs.widget(index)
+        return w.build() if isinstance(w, LazyScreen) else w
 
     @property
     def records(self) -> RecordsScreen:

@@ -173,3 +173,56 @@ def test_cli_rank_with_labels_file(tmp_path, capsys):
     bad.write_text("source_id,label\nno-such-record,1\n", encoding="utf-8")
     assert main(["rank", review, "--labels", str(bad)]) == 2
     assert "line 2" in capsys.readouterr().err
+
+
+def _strict_json(text: str) -> dict:
+    """JSON as other tools read it: NaN or Infinity is an error, not a float."""
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not valid JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_cli_rank_takes_labels_from_the_decision_store(tmp_path, capsys):
+    from sqlmodel import select
+
+    from db.models import Record
+    from screening.decisions import decide
+    from screening.demo import STUDIES, build_demo_review
+    from screening.duplicates import groups, run_dedup
+
+    db = build_demo_review(tmp_path)
+    run_dedup(db)
+    key = {s.title.lower(): s.key for s in STUDIES}
+    with db.session() as session:
+        study_of = {int(rid): key[title.lower()] for rid, title in session.exec(select(Record.id, Record.title))}
+    dups = groups(db)
+    kept = {m: g[0] for g in dups for m in g}
+    members = {k: sorted(r for r, s in study_of.items() if s == k) for k in set(study_of.values())}
+    assert len(members["A1"]) == 2  # A1 is in both exports: decide on the member that is not kept
+    decide(db, members["A1"][-1], "ana", "title_abstract", "include")
+    decide(db, members["A2"][0], "ana", "title_abstract", "include")
+    decide(db, members["X1"][0], "ana", "title_abstract", "exclude", reason="children or adolescents")
+    decide(db, members["X3"][0], "ana", "title_abstract", "exclude", reason="no alliance measure")
+    path = str(tmp_path / "demo.metasift")
+    db.close()
+
+    assert main(["rank", path, "--json"]) == 0
+    data = _strict_json(capsys.readouterr().out)
+    assert data["labels_from"] == "title/abstract decisions"
+    assert data["labelled"] == 4 and data["relevant_labelled"] == 2 and data["basis"] == "trained on"
+    assert data["duplicates_left_out"] == sum(len(g) - 1 for g in dups) > 0
+    ranked = [r["id"] for r in data["records"]]
+    # every undecided study once, as its kept record; no duplicate member and no decided study
+    undecided = {k for k in members if k not in {"A1", "A2", "X1", "X3"}}
+    assert sorted(study_of[i] for i in ranked) == sorted(undecided)
+    assert all(kept.get(i, i) == i for i in ranked)
+    positions = {study_of[i]: r["rank"] for i, r in zip(ranked, data["records"], strict=True)}
+    # the English-language alliance-outcome studies rank above every study to be excluded (A3-A5 are in
+    # French, German and Italian and share few words with the two included ones)
+    assert max(positions[k] for k in ("A6", "A7", "A8")) < min(positions[k] for k in ("X2", "X4", "X5"))
+    assert data["estimate_remaining"]["labelled"] == 4
+    assert data["stopping_advice"]["stop"] is False and data["stopping_advice"]["screened"] == 4
+
+    assert main(["rank", path]) == 0  # the text view says where the labels came from
+    text = capsys.readouterr().out
+    assert "from title/abstract decisions" in text and "duplicate records left out" in text
