@@ -87,12 +87,16 @@ class Task(QObject):
         try:
             result = self.fn(self.report, self.should_stop)
         except Cancelled as exc:
-            self._done.emit("cancelled", exc)
+            outcome, value = "cancelled", exc
         except BaseException as exc:  # noqa: BLE001 - every error is delivered to the GUI, never lost
             log_error(exc, self.title)
-            self._done.emit("error", exc)
+            outcome, value = "error", exc
         else:
-            self._done.emit("ok", result)
+            outcome, value = "ok", result
+        try:
+            self._done.emit(outcome, value)
+        except RuntimeError:  # the task's Qt object went with the window (app closing): nobody to tell
+            pass
 
     # -- GUI thread -----------------------------------------------------------------------------
     def cancel(self) -> None:
