@@ -2,7 +2,8 @@
 
 import sys
 
-from gui.app import main
-
 if __name__ == "__main__":
+    # imported here, not at module level: import worker processes re-import this file and need no GUI
+    from gui.app import main
+
     sys.exit(main())

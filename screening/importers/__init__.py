@@ -32,14 +32,29 @@ def _load() -> list[Importer]:
     return out
 
 
-IMPORTERS: list[Importer] = _load()
+_LOADED: list[Importer] | None = None
+
+
+def importers() -> list[Importer]:
+    """Every importer, loaded on first use (a parsing worker process that needs one format does not pay for
+    loading pandas, XML and BibTeX readers)."""
+    global _LOADED
+    if _LOADED is None:
+        _LOADED = _load()
+    return _LOADED
+
+
+def __getattr__(name: str) -> list[Importer]:  # PEP 562: ``IMPORTERS`` stays importable, lazily
+    if name == "IMPORTERS":
+        return importers()
+    raise AttributeError(name)
 
 
 def get_importer(name: str) -> Importer:
-    for imp in IMPORTERS:
+    for imp in importers():
         if imp.name == name:
             return imp
-    raise InputError(f"unknown format {name!r}; known formats: {', '.join(i.name for i in IMPORTERS)}")
+    raise InputError(f"unknown format {name!r}; known formats: {', '.join(i.name for i in importers())}")
 
 
 @dataclass(frozen=True)
@@ -57,7 +72,7 @@ def detect(source: SourceFile) -> Detection:
         raise InputError("is empty; expected a database export (RIS, MEDLINE, Web of Science, CSV, ...)",
                          file=source.name)
     scored: list[tuple[float, int, int, Importer]] = []
-    for imp in IMPORTERS:
+    for imp in importers():
         try:
             conf = float(imp.sniff(source))
         except InputError:
@@ -99,5 +114,6 @@ def read_records(source: SourceFile, importer: Importer,
                          file=source.name) from exc
 
 
-__all__ = ["IMPORTERS", "Detection", "ParsedRecord", "SourceFile", "detect", "get_importer", "read_records",
+__all__ = ["IMPORTERS", "Detection", "ParsedRecord", "SourceFile", "detect", "get_importer", "importers",
+           "read_records",
            "Path"]

@@ -59,22 +59,24 @@ def supports(source: SourceFile, importer: Any) -> bool:
             and source.size >= MIN_BYTES and worker_count() > 1)
 
 
-def _lines_before(fh, end: int) -> int:  # noqa: ANN001 - binary file object
-    """Line number of the line starting at byte ``end`` (LF, CRLF and lone CR all end a line)."""
+def _line_starts(fh, cuts: list[int]) -> list[int]:  # noqa: ANN001 - binary file object
+    """Line number of the line starting at each byte offset in ``cuts`` (ascending), in one pass over the file
+    (LF, CRLF and lone CR all end a line)."""
+    out = []
+    n, pos, pending_cr = 1, 0, False
     fh.seek(0)
-    n = 1
-    pending_cr = False
-    remaining = end
-    while remaining > 0:
-        block = fh.read(min(1 << 22, remaining))
-        if not block:
-            break
-        remaining -= len(block)
-        if pending_cr and block.startswith(b"\n"):
-            n -= 1  # the CR of a CRLF pair was counted at the end of the previous block
-        n += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
-        pending_cr = block.endswith(b"\r")
-    return n
+    for cut in cuts:
+        while pos < cut:
+            block = fh.read(min(1 << 22, cut - pos))
+            if not block:
+                break
+            if pending_cr and block.startswith(b"\n"):
+                n -= 1  # the CR of a CRLF pair was counted at the end of the previous block
+            n += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            pending_cr = block.endswith(b"\r")
+            pos += len(block)
+        out.append(n)
+    return out
 
 
 def plan(source: SourceFile, importer: Any) -> list[Chunk]:
@@ -98,10 +100,11 @@ def plan(source: SourceFile, importer: Any) -> list[Chunk]:
             target = cut + TARGET_CHUNK
         cuts.append(size)
         module = type(importer).__module__
+        starts = _line_starts(fh, cuts[:-1])
         chunks = []
         for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
             enc = encoding if i == 0 or encoding != "utf-8-sig" else "utf-8"
-            chunks.append(Chunk(module, str(source.path), a, b, enc, _lines_before(fh, a) if a else 1))
+            chunks.append(Chunk(module, str(source.path), a, b, enc, starts[i]))
     return chunks
 
 
