@@ -161,9 +161,22 @@ class RankOutcome:
     labelled: int
 
 
+PROCESS_THRESHOLD = 5000
+"""From this many records on, the ranker is built and kept in a process of its own (`RankerProcess`): building
+it in a thread would hold the interpreter lock for seconds and make key presses stutter."""
+
+
 def build_ranker(db: ReviewDB, ids: list[int]) -> Work:
     def work(progress: Progress, should_stop: ShouldStop) -> Ranking:
         from screening.prioritise import Ranker, record_text
+
+        if len(ids) >= PROCESS_THRESHOLD:
+            from screening.ranker_process import RankerProcess
+
+            progress(0, 1, "building the ranking in its own process")
+            proxy = RankerProcess(db.target, list(ids))
+            proxy.wait_ready(should_stop)
+            return Ranking(proxy, list(ids), {rid: k for k, rid in enumerate(ids)})  # type: ignore[arg-type]
 
         texts: list[str] = []
         chunk = 5000
