@@ -10,6 +10,7 @@ matrix. The answers are the same as an in-process `Ranker` with the same records
 from __future__ import annotations
 
 import math
+import os
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from typing import Any
@@ -23,6 +24,8 @@ _CHUNK = 5000
 def _serve(conn: Connection, target: str, ids: list[int], seed: int) -> None:
     """Worker: read the records' texts, build the ranker, then answer ("update", labels) until ("close",)."""
     try:
+        if hasattr(os, "nice"):
+            os.nice(10)  # background work: the screening screen keeps the CPU when both want it
         from sqlmodel import select
 
         from db.engine import open_review
