@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.start = StartScreen(self.settings)
+        self.start.reviewer.editingFinished.connect(self._update_title)  # after the screen saved the name
         self.start.setObjectName("start")
         self.start.opened.connect(self.set_review)
         self.tabs.addTab(self.start, "Start")

@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QByteArray, QSettings  # noqa: E402
+from PySide6.QtCore import QByteArray, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from db.errors import InputError  # noqa: E402
@@ -246,3 +246,15 @@ def test_main_renders_a_screenshot_and_starts_without_a_review(qtbot, tmp_path, 
     assert main(["--screenshot", str(out), "--screen", "start"]) == 0
     assert out.stat().st_size > 1000
     assert parse_args([]).review is None and not parse_args([]).demo
+
+
+def test_reviewer_label_follows_the_start_screen(qtbot, demo):
+    window = MainWindow(demo, Settings(reviewer="ann"))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.reviewer_label.text() == "Reviewer: ann"
+    window.show_screen("start")
+    window.start.reviewer.clear()
+    qtbot.keyClicks(window.start.reviewer, "bob")
+    qtbot.keyClick(window.start.reviewer, Qt.Key.Key_Return)
+    assert window.settings.reviewer == "bob" and window.reviewer_label.text() == "Reviewer: bob"
