@@ -25,6 +25,7 @@ from screening.protocol import Protocol
 
 if TYPE_CHECKING:  # scikit-learn loads only when a ranking is built (not when the app opens)
     from screening.prioritise import Ranker
+    from screening.ranker_process import RankerProcess
 
 Work = Callable[[Progress, ShouldStop], Any]
 LABEL = {"include": 1, "maybe": 1, "exclude": 0}
@@ -148,7 +149,7 @@ def undo(db: ReviewDB, who: str, stage: str) -> Work:
 class Ranking:
     """A ranker over the queue's records; ``index`` maps record id -> the ranker's row."""
 
-    ranker: Ranker
+    ranker: Ranker | RankerProcess  # a large review's ranker lives in a process of its own
     ids: list[int]
     index: dict[int, int]
 
@@ -176,7 +177,7 @@ def build_ranker(db: ReviewDB, ids: list[int]) -> Work:
             progress(0, 1, "building the ranking in its own process")
             proxy = RankerProcess(db.target, list(ids))
             proxy.wait_ready(should_stop)
-            return Ranking(proxy, list(ids), {rid: k for k, rid in enumerate(ids)})  # type: ignore[arg-type]
+            return Ranking(proxy, list(ids), {rid: k for k, rid in enumerate(ids)})
 
         texts: list[str] = []
         chunk = 5000
