@@ -21,16 +21,40 @@ _ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen
           "cmd_pool", "cmd_prisma", "cmd_demo")
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = {
+    "init": "cmd_review", "import": "cmd_review", "batches": "cmd_review", "undo-import": "cmd_review",
+    "records": "cmd_review", "status": "cmd_review", "formats": "cmd_review",
+    "dedup": "cmd_dedup", "duplicates": "cmd_dedup", "samples": "cmd_dedup", "assess": "cmd_assess",
+    "simulate": "cmd_prioritise", "rank": "cmd_prioritise",
+    "screen": "cmd_screen", "undo": "cmd_screen", "resolve": "cmd_screen", "conflicts": "cmd_screen",
+    "agreement": "cmd_screen", "history": "cmd_screen",
+    "code": "cmd_extract", "effects": "cmd_extract", "disagreements": "cmd_extract", "reconcile": "cmd_extract",
+    "studies": "cmd_extract", "export": "cmd_extract", "convert": "cmd_effects", "aggregate": "cmd_effects",
+    "pool": "cmd_pool", "plot": "cmd_pool", "prisma": "cmd_prisma", "demo": "cmd_demo",
+}
+"""Command -> the module that defines it: a command imports only its own module (the statistics, plotting and
+machine-learning libraries take seconds to load). A test checks this table against the modules."""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command`` (a known command name) only that command's module is loaded."""
     parser = argparse.ArgumentParser(
         prog="metasift",
         description="MetaSift: from database search exports to a pooled effect size.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    names = [m.name for m in pkgutil.iter_modules(cli.__path__) if m.name.startswith("cmd_")]
+    if command in COMMANDS:
+        names = [COMMANDS[command]]
+    else:
+        names = [m.name for m in pkgutil.iter_modules(cli.__path__) if m.name.startswith("cmd_")]
     for name in sorted(names, key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n)):
         importlib.import_module(f"cli.{name}").register(sub)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command name in ``argv`` (the first word that is not an option), if any."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def _print_json(data: object) -> None:
@@ -39,7 +63,8 @@ def _print_json(data: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)

@@ -80,3 +80,29 @@ def test_help_works(argv, capsys):
         main(argv)
     assert info.value.code == 0
     assert "metasift" in capsys.readouterr().out
+
+
+def test_command_table_matches_the_command_modules():
+    """Every command maps to the module that registers it, and every registered command is in the table."""
+    import argparse
+    import importlib
+    import pkgutil
+
+    import cli
+    from cli.app import COMMANDS
+
+    found = {}
+    for info in pkgutil.iter_modules(cli.__path__):
+        if info.name.startswith("cmd_"):
+            parser = argparse.ArgumentParser()
+            sub = parser.add_subparsers()
+            importlib.import_module(f"cli.{info.name}").register(sub)
+            found.update(dict.fromkeys(sub.choices, info.name))
+    assert found == COMMANDS
+
+
+def test_a_command_loads_only_its_own_module():
+    code = ("import sys; from cli.app import build_parser; build_parser('status'); "
+            "print(sorted(m for m in sys.modules if m.startswith('cli.cmd_')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['cli.cmd_review']"
