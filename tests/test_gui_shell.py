@@ -44,9 +44,11 @@ def demo(tmp_path):
 def test_background_task_delivers_result_and_progress_on_the_gui_thread(qtbot):
     seen: list[tuple[int, int, str]] = []
     threads: list[bool] = []
+    connected = threading.Event()
 
     def work(progress, should_stop):
         threads.append(threading.current_thread() is threading.main_thread())
+        connected.wait(10)  # report only once the test listens (the task starts before connect returns)
         for i in range(3):
             progress(i, 3, f"step {i}")
         return 42
@@ -55,6 +57,7 @@ def test_background_task_delivers_result_and_progress_on_the_gui_thread(qtbot):
     task = run_task("Adding", work, on_done=lambda r: got.append((r, threading.current_thread()
                                                                    is threading.main_thread())))
     task.progressed.connect(lambda d, t, m: seen.append((d, t, m)))
+    connected.set()
     with qtbot.waitSignal(task.finished, timeout=10_000):
         pass
     assert threads == [False]  # the work ran off the GUI thread
