@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.theme import differs_color
 
@@ -107,3 +118,47 @@ class ComparisonView(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.verticalHeader().setMinimumWidth(96)
+
+
+class PairDecisionPanel(QStackedWidget):
+    """The right-hand side of a pair-review screen (duplicates, shared samples): a heading, the two records
+    side by side, one button per decision plus Undo, Previous and Next; page 0 is a placeholder message."""
+
+    def __init__(self, decisions: list[tuple[str, Callable[[], None]]], undo: Callable[[], None],
+                 move: Callable[[int], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.compare = ComparisonModel(self)
+        self.compare_view = ComparisonView(self.compare)
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.buttons = []
+        for label, slot in decisions:
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            self.buttons.append(button)
+        self.undo_button = QPushButton("Undo   (U)")
+        self.undo_button.clicked.connect(undo)
+        self.prev_button = QPushButton("←  Previous")
+        self.prev_button.clicked.connect(lambda: move(-1))
+        self.next_button = QPushButton("Next  →")
+        self.next_button.clicked.connect(lambda: move(1))
+        row = QHBoxLayout()
+        for b in (*self.buttons, self.undo_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        row.addWidget(self.prev_button)
+        row.addWidget(self.next_button)
+        for b in (*self.buttons, self.undo_button, self.prev_button, self.next_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys belong to the screen, not to a button
+        detail = QWidget()
+        layout = QVBoxLayout(detail)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.compare_view, 1)
+        layout.addLayout(row)
+        self.placeholder = QLabel()
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.addWidget(self.placeholder)
+        self.addWidget(detail)

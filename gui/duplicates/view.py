@@ -12,14 +12,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.background import Task
-from gui.compare import ComparisonModel, ComparisonView
+from gui.compare import PairDecisionPanel
 from gui.context import ReviewContext
 from gui.duplicates import actions
 from gui.duplicates.model import groups_model, queue_model
@@ -70,42 +69,15 @@ class DuplicatesScreen(QWidget):
         self.lists.addTab(self.groups_view, "Groups")
         self.lists.currentChanged.connect(lambda _: self._show_current())
 
-        self.compare = ComparisonModel(self)
-        self.compare_view = ComparisonView(self.compare)
+        self.right = PairDecisionPanel([("Merge   (M)", lambda: self.decide("merge")),
+                                        ("Not duplicates   (N)", lambda: self.decide("reject"))],
+                                       self.undo, self.move)
+        self.compare, self.compare_view = self.right.compare, self.right.compare_view
         self.compare_view.setObjectName("dup-compare")
-        self.heading = QLabel()
-        self.heading.setWordWrap(True)
-        self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.merge_button = QPushButton("Merge   (M)")
-        self.reject_button = QPushButton("Not duplicates   (N)")
-        self.undo_button = QPushButton("Undo   (U)")
-        self.prev_button = QPushButton("←  Previous")
-        self.next_button = QPushButton("Next  →")
-        self.merge_button.clicked.connect(lambda: self.decide("merge"))
-        self.reject_button.clicked.connect(lambda: self.decide("reject"))
-        self.undo_button.clicked.connect(self.undo)
-        self.prev_button.clicked.connect(lambda: self.move(-1))
-        self.next_button.clicked.connect(lambda: self.move(1))
-        for b in (self.merge_button, self.reject_button, self.undo_button, self.prev_button, self.next_button):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        decide_row = QHBoxLayout()
-        for b in (self.merge_button, self.reject_button, self.undo_button):
-            decide_row.addWidget(b)
-        decide_row.addStretch(1)
-        decide_row.addWidget(self.prev_button)
-        decide_row.addWidget(self.next_button)
-        detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.heading)
-        detail_layout.addWidget(self.compare_view, 1)
-        detail_layout.addLayout(decide_row)
-        self.placeholder = QLabel()
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.right = QStackedWidget()
-        self.right.addWidget(self.placeholder)
-        self.right.addWidget(detail)
+        self.heading, self.placeholder = self.right.heading, self.right.placeholder
+        self.merge_button, self.reject_button = self.right.buttons
+        self.undo_button, self.prev_button, self.next_button = (self.right.undo_button, self.right.prev_button,
+                                                                self.right.next_button)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.lists)

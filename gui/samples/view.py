@@ -12,14 +12,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.background import Task
-from gui.compare import ComparisonModel, ComparisonView
+from gui.compare import PairDecisionPanel
 from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.listmodel import list_view
@@ -68,41 +67,14 @@ class SamplesScreen(QWidget):
         self.lists.addTab(self.joined_view, "Samples of several reports")
         self.lists.currentChanged.connect(lambda _: self._show_current())
 
-        self.compare = ComparisonModel(self)
-        self.compare_view = ComparisonView(self.compare)
-        self.heading = QLabel()
-        self.heading.setWordWrap(True)
-        self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.link_button = QPushButton("Same sample   (L)")
-        self.reject_button = QPushButton("Not the same   (N)")
-        self.undo_button = QPushButton("Undo   (U)")
-        self.prev_button = QPushButton("←  Previous")
-        self.next_button = QPushButton("Next  →")
-        self.link_button.clicked.connect(lambda: self.decide("link"))
-        self.reject_button.clicked.connect(lambda: self.decide("reject"))
-        self.undo_button.clicked.connect(self.undo)
-        self.prev_button.clicked.connect(lambda: self.move(-1))
-        self.next_button.clicked.connect(lambda: self.move(1))
-        row = QHBoxLayout()
-        for b in (self.link_button, self.reject_button, self.undo_button):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            row.addWidget(b)
-        row.addStretch(1)
-        for b in (self.prev_button, self.next_button):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            row.addWidget(b)
-        detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.heading)
-        detail_layout.addWidget(self.compare_view, 1)
-        detail_layout.addLayout(row)
-        self.placeholder = QLabel()
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.right = QStackedWidget()
-        self.right.addWidget(self.placeholder)
-        self.right.addWidget(detail)
+        self.right = PairDecisionPanel([("Same sample   (L)", lambda: self.decide("link")),
+                                        ("Not the same   (N)", lambda: self.decide("reject"))],
+                                       self.undo, self.move)
+        self.compare, self.compare_view = self.right.compare, self.right.compare_view
+        self.heading, self.placeholder = self.right.heading, self.right.placeholder
+        self.link_button, self.reject_button = self.right.buttons
+        self.undo_button, self.prev_button, self.next_button = (self.right.undo_button, self.right.prev_button,
+                                                                self.right.next_button)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.lists)
