@@ -96,3 +96,17 @@ def _fresh_settings(tmp_path_factory, monkeypatch):
         from PySide6.QtCore import QSettings
 
         QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(home / "config"))
+
+
+@pytest.fixture(autouse=True)
+def _drain_background(request):
+    """GUI tests (marked ``gui``) end only when the app's background work has finished, so no task outlives
+    its window or its review."""
+    if request.node.get_closest_marker("gui") is None:
+        yield
+        return
+    qtbot = request.getfixturevalue("qtbot")
+    yield
+    from gui import background
+
+    qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)

@@ -22,11 +22,6 @@ from gui.settings import Settings  # noqa: E402
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
-
 
 @pytest.fixture
 def worked(tmp_path):

@@ -12,7 +12,6 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from gui import background  # noqa: E402
 from gui.conflicts.model import agreement_model, conflicts_model, counts_model, counts_rows  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import Settings  # noqa: E402
@@ -23,11 +22,6 @@ from screening.demo import build_demo_review  # noqa: E402
 pytestmark = pytest.mark.gui
 TA = "title_abstract"
 
-
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from gui import background  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import Settings  # noqa: E402
 from screening import duplicates  # noqa: E402
@@ -19,11 +18,6 @@ from screening.demo import build_demo_review  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
-
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
 
 
 @pytest.fixture

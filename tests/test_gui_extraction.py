@@ -25,11 +25,6 @@ MODS = {"alliance_measure": "WAI", "alliance_rater": "client", "alliance_time": 
         "outcome_rater": "client", "treatment": "CBT", "pub_source": "journal"}
 
 
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
-
 
 @pytest.fixture
 def worked(tmp_path):

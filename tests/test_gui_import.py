@@ -17,7 +17,6 @@ from sqlmodel import func, select  # noqa: E402
 
 from db.engine import create_review  # noqa: E402
 from db.models import ImportBatch, Record  # noqa: E402
-from gui import background  # noqa: E402
 from gui.background import run_task  # noqa: E402
 from gui.imports.mapping import ColumnMappingDialog  # noqa: E402
 from gui.imports.model import BatchesModel, PendingFilesModel  # noqa: E402
@@ -29,11 +28,6 @@ from screening.importing import preview  # noqa: E402
 pytestmark = pytest.mark.gui
 DATA = Path(__file__).with_name("data")
 
-
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
 
 
 @pytest.fixture

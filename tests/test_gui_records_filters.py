@@ -13,7 +13,6 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from gui import background  # noqa: E402
 from gui.imports.model import BatchesModel  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.records.model import RecordsModel  # noqa: E402
@@ -25,11 +24,6 @@ from screening.importing import batches, import_file  # noqa: E402
 pytestmark = pytest.mark.gui
 TA = "title_abstract"
 
-
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)
 
 
 @pytest.fixture

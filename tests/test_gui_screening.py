@@ -22,11 +22,6 @@ pytestmark = pytest.mark.gui
 TA = "title_abstract"
 
 
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)
-
 
 @pytest.fixture
 def demo(tmp_path):

@@ -26,11 +26,6 @@ from screening.demo import build_demo_review  # noqa: E402
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
-
 
 @pytest.fixture
 def demo(tmp_path):

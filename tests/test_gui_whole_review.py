@@ -37,11 +37,6 @@ MODS = {"alliance_measure": "WAI", "alliance_rater": "client", "alliance_time": 
         "outcome_rater": "client", "treatment": "CBT", "pub_source": "journal"}
 
 
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=WAIT)
-
 
 def _idle(qtbot):
     qtbot.waitUntil(lambda: background.running() == 0, timeout=WAIT)
@@ -256,6 +251,8 @@ def _whole_review(qtbot, window, db, tmp_path):
 
     import openpyxl
 
+    ana.window().activateWindow()  # a shortcut fires only in the active window
+    qtbot.waitUntil(ana.window().isActiveWindow, timeout=WAIT)
     ana.setFocus()
     qtbot.keyClick(ana, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     dialog = ana.export_dialog
