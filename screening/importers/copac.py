@@ -14,6 +14,7 @@ from typing import Any
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
 from screening.importers.fields import clean, clean_abstract, normalize_doi, parse_year, split_authors
+from screening.importers.fields import first_of as _first
 from screening.importers.ovid import parse_tagged
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])- ?(.*)$")
@@ -34,10 +35,6 @@ def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
         current.append(line)
     if current:
         yield start, current
-
-
-def _first(by: dict[str, list[str]], tag: str) -> str:
-    return next((clean(v) for v in by.get(tag, []) if clean(v)), "")
 
 
 class CopacImporter:

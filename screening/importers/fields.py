@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _TAGS = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|p|br|span|sc|inf|scp|mml:[a-z]+|math)\b[^>]*>", re.I)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
@@ -48,6 +48,17 @@ def first(values: Iterable[str] | str | None) -> str:
         c = clean(v)
         if c:
             return c
+    return ""
+
+
+def first_of(fields: Mapping[str, Iterable[str]], *tags: str) -> str:
+    """The first non-empty cleaned value among ``tags`` of a tag -> values mapping (tags in order of
+    preference), else ""."""
+    for tag in tags:
+        for v in fields.get(tag, ()):
+            c = clean(v)
+            if c:
+                return c
     return ""
 
 

@@ -15,20 +15,16 @@ from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
 from screening.importers.copac import _blocks
 from screening.importers.fields import (
-    clean,
     clean_abstract,
     normalize_doi,
     parse_year,
     split_authors,
     split_keywords,
 )
+from screening.importers.fields import first_of as _first
 from screening.importers.ovid import parse_source, parse_tagged
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) ~ ?(.*)$")
-
-
-def _first(by: dict[str, list[str]], tag: str) -> str:
-    return next((clean(v) for v in by.get(tag, []) if clean(v)), "")
 
 
 class InspecImporter:

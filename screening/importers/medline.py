@@ -21,6 +21,7 @@ from screening.importers.fields import (
     parse_year,
     split_keywords,
 )
+from screening.importers.fields import first_of as _first
 from screening.importers.tagged import add_value, raw_fields, split_lines
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) *-(?: |$|(?=\S))")
@@ -64,15 +65,6 @@ def iter_medline(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str
         last = tag
     if "PMID" in fields:
         yield start, fields
-
-
-def _first(fields: Mapping[str, list[str]], *tags: str) -> str:
-    for tag in tags:
-        for v in fields.get(tag, ()):
-            c = clean(v)
-            if c:
-                return c
-    return ""
 
 
 def _doi(fields: Mapping[str, list[str]]) -> str:

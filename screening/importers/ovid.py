@@ -27,6 +27,7 @@ from screening.importers.fields import (
     split_authors,
     split_keywords,
 )
+from screening.importers.fields import first_of as _first
 
 _MARK = re.compile(r"^<(\d+)\. ?>\s*$")
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  - ?(.*)$")
@@ -112,14 +113,6 @@ def parse_source(so: str) -> dict[str, str]:
     if pp and not out["pages"]:
         out["pages"] = pp.group(1).replace(" ", "")
     return out
-
-
-def _first(by: dict[str, list[str]], *tags: str) -> str:
-    for t in tags:
-        for v in by.get(t, []):
-            if clean(v):
-                return clean(v)
-    return ""
 
 
 def _db_name(db: str) -> str:

@@ -20,6 +20,7 @@ from screening.importers.base import ParsedRecord, SourceFile
 from screening.importers.fields import (
     clean,
     clean_abstract,
+    first_of,
     join_pages,
     normalize_doi,
     normalize_pmid,
@@ -103,12 +104,7 @@ def iter_ris(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]
 
 
 def _first(fields: Mapping[str, list[str]], tags: tuple[str, ...]) -> str:
-    for tag in tags:
-        for v in fields.get(tag, ()):
-            c = clean(v)
-            if c:
-                return c
-    return ""
+    return first_of(fields, *tags)
 
 
 def _doi(fields: Mapping[str, list[str]]) -> str:

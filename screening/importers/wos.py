@@ -24,6 +24,7 @@ from screening.importers.fields import (
     parse_year,
     split_keywords,
 )
+from screening.importers.fields import first_of as _first
 from screening.importers.tagged import add_value, raw_fields, split_lines
 
 _LIST_TAGS = frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "ED", "CR", "C1", "C3", "EM", "RI", "OI", "FU",
@@ -79,15 +80,6 @@ def iter_wos(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]
             last = tag
     if fields is not None and len(fields) > 1:
         yield start, fields
-
-
-def _first(fields: Mapping[str, list[str]], *tags: str) -> str:
-    for tag in tags:
-        for v in fields.get(tag, ()):
-            c = clean(v)
-            if c:
-                return c
-    return ""
 
 
 def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
