@@ -1,36 +1,40 @@
 """Prioritised screening: rank unscreened records by predicted relevance from the decisions so far.
 
-A `Ranker` vectorises the records once (TF-IDF of title twice + abstract + keywords, words cut to their
-first 6 characters, unigrams and bigrams, sublinear tf) and re-ranks on every ``update(labels)`` by fitting
-a linear classifier on the labelled rows and scoring the others: the matrix is reused, so a re-rank of
-10,000 records costs milliseconds plus the fit on the labelled ones. ``labels`` maps a record's index (its
+A `Ranker` vectorises the records once and re-ranks on every ``update(labels)`` by fitting a linear
+classifier on the labelled rows and scoring the others: the matrix is reused, so a re-rank of 10,000
+records costs milliseconds plus the fit on the labelled ones. ``labels`` maps a record's index (its
 position in ``texts``) to 1 (relevant) or 0 (irrelevant); the decision store calls ``update`` with what
 reviewers decided so far.
 
-Models (``model=``): ``"svm"`` (default: linear SVM, squared hinge, C=0.1, tol=0.01), ``"nb"`` (multinomial
+Features (`features`): the text is the title twice + abstract + keywords. A word block (TF-IDF of words
+cut to their first 6 characters, unigrams and bigrams, sublinear tf) and a character block (TF-IDF of
+3-4-character n-grams inside words) are joined so that the character block carries half of each row's
+squared norm. The character block is left out of the fit while fewer than `CHAR_MIN_RELEVANT` (2)
+relevant records are known, and above `CHAR_MAX_RECORDS` records (memory).
+
+Models (``model=``): ``"svm"`` (default: linear SVM, squared hinge, C=0.1, tol=0.1), ``"nb"`` (multinomial
 naive Bayes, alpha=3.822, ASReview 1.x's default) and ``"logreg"`` (logistic regression, C=10; 10-20x slower
 to fit). Classes are weighted so the relevant records together weigh ``ratio`` times the irrelevant
 ones (default 10; 1 = balanced), weights scaled to average 1.
 
-Tuning (simulations on Cohen 2006, Kitchenham 2010 and Bannach-Brown 2019, 5 seeds, retraining every 5
-records; see ``benchmarks/bench_prioritise.py``), mean WSS@95 over the three sets: the earlier setup
-(whole words, title once, balanced) 0.375; 6-character prefixes 0.412; plus the title twice 0.434; plus
-``ratio=10`` 0.417 (Kitchenham 0.655 -> 0.724, Bannach-Brown 0.477 -> 0.495, Cohen -0.008 -> 0.031 against
-the earlier setup). ``ratio=10`` is kept although balanced scored higher on average because balanced
-left one Kitchenham seed (42) with an RRF@10 of 0.11-0.16 (a relevant prior unlike the rest: the first
-relevant record came after 65 screened); with ``ratio=10`` it is 0.41-0.43. Character 3-4-grams added
-to the words scored 0.445 but made every fit 4-5x slower; an SVM + naive Bayes ensemble, stop words,
-unigrams only and ASReview's unnormalised weights did not help.
+Tuning: simulations on Cohen 2006, Kitchenham 2010 and Bannach-Brown 2019 only (the PTSD set of the
+benchmark is for checking, never for choosing), 5 seeds (42, 1, 2, 3, 4), one prior of each class;
+mean WSS@95 over the three sets.
 
-Character n-grams (same tuning protocol, 5 seeds 42,1,2,3,4, batch 5; off by default, ``char_weight=``
-in `vectorise`): each row is the word block and a ``char_wb`` 3-4-gram TF-IDF block, scaled so the char
-block carries `CHAR_WEIGHT` of the squared norm. Mean WSS@95: words 0.417 (Cohen 0.031, Kitchenham
-0.724, Bannach-Brown 0.495); blend 0.5 with tol=0.1 0.441 (0.051, 0.687, 0.586); char share 0.3 0.431
-(tol 1e-4), 0.7 0.435 (tol 0.01); dropping
-char n-grams with df > 10% 0.381. Kitchenham loses 0.037, Bannach-Brown gains 0.091. The blend has ~6x the
-non-zeros, so a fit costs ~3x; the looser tolerance wins most of that back. Kept off because it fails
-the Kitchenham test (seed 42, growing batches: RRF@10 0.30, bar 0.4), vectorising is 4x slower (10,000
-records: 20 s against 4.6 s) and on PTSD (one seed) a simulation took 27.8 s against ASReview's ~23 s.
+* Words (retraining every 5 records): whole words, title once, balanced 0.375; 6-character prefixes
+  0.412; plus the title twice 0.434; plus ``ratio=10`` 0.417. ``ratio=10`` is kept although balanced
+  scored higher because balanced left Kitchenham seed 42 (a relevant prior unlike the rest: the first
+  relevant record came after 65 screened) with an RRF@10 of 0.11-0.16; with ``ratio=10`` 0.41-0.43. An
+  SVM + naive Bayes ensemble, stop words, unigrams only and ASReview's unnormalised weights did not help.
+* Words, retraining after every record: 0.418; prefixes of 5/7/8 characters 0.416/0.420/0.435, whole
+  words 0.386, min_df=1 0.401, C 0.05/0.2/0.5 0.406/0.433/0.440, ``ratio`` 5/20 0.431/0.407, unigrams
+  0.393; several prefix lengths at once 0.396-0.406; prefix words plus whole words 0.410. Differences
+  below ~0.02 are within the spread between seeds.
+* Words + character 3-4-grams, half the norm each: 0.448 (Cohen 0.067, Kitchenham 0.702, Bannach-Brown
+  0.576); the same at tol 0.1 0.448; but Kitchenham seed 42 fell to an RRF@10 of 0.27-0.32: with one
+  relevant example the character n-grams match on word endings as much as on topic. Fitting on the
+  words alone until a second relevant record is known (`CHAR_MIN_RELEVANT` = 2): 0.451 (0.066, 0.704,
+  0.585), Kitchenham seed 42 RRF@10 0.41-0.43 again; until a fifth: 0.450. Two is the default.
 
 `estimate_remaining` and `stopping_advice` return data, not decisions: the reviewer stops.
 """
@@ -38,17 +42,26 @@ records: 20 s against 4.6 s) and on PTSD (one seed) a simulation took 27.8 s aga
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
+
+from screening.text_features import (  # noqa: F401  (re-exported: the ranking's features live there)
+    CHAR_MAX_RECORDS,
+    CHAR_NGRAMS,
+    CHAR_WEIGHT,
+    PREFIX,
+    Features,
+    char_ngram_tfidf,
+    features,
+    prefix_tokens,
+)
 
 MODELS = ("svm", "logreg", "nb")
 DEFAULT_MODEL = "svm"
@@ -56,22 +69,17 @@ DEFAULT_RATIO = 10.0
 """Relevant records together weigh this many times the irrelevant ones in the fit (see the module doc)."""
 
 
-SVM_TOL = 0.01
+SVM_TOL = 0.1
 """LinearSVC's stopping tolerance (scikit-learn's default 1e-4 converges far past what the ranking needs):
-on the tuning sets, with char n-grams, mean WSS@95 0.439 at 1e-4, 0.440 at 0.01, 0.441 at 0.1, with the
-simulations 1.7x and 2.4x faster (words only: 0.417 at 1e-4 and 0.418 at 0.01, 2.4x faster)."""
+on the tuning sets, words + chars, mean WSS@95 0.439 at 1e-4, 0.440 at 0.01, 0.441 at 0.1 (retraining
+every 5), 0.448 at both 0.01 and 0.1 (every record); each step ~2x faster (words only: 0.417 at 1e-4
+and 0.418 at 0.01)."""
 
 TITLE_WEIGHT = 2
 """How many times the title enters a record's text: a title word counts as much as two abstract words."""
-PREFIX = 6
-"""Tokens are cut to their first ``PREFIX`` characters (a crude, language-blind stemmer: "depressive",
-"depression" and "depressed" become one feature "depres")."""
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-CHAR_NGRAMS = (3, 4)
-"""Lengths of the character n-grams (within word boundaries) blended with the word features."""
-CHAR_WEIGHT = 0.0
-"""Share of each row's squared L2 norm given to the character n-grams (0 = words only, the default; 0.5
-scored best on the tuning sets but is off, see the module doc)."""
+CHAR_MIN_RELEVANT = 2
+"""Fits use the word block only while fewer relevant records than this are known (0 = always blend):
+one relevant example is too little to learn which character n-grams matter."""
 
 
 def record_text(title: str, abstract: str = "", keywords: Sequence[str] | str = "", *,
@@ -82,38 +90,10 @@ def record_text(title: str, abstract: str = "", keywords: Sequence[str] | str = 
     return " ".join(part for part in parts if part)
 
 
-def prefix_tokens(text: str) -> list[str]:
-    """Word tokens (2+ letters or digits) cut to their first `PREFIX` characters."""
-    return [t[:PREFIX] for t in _TOKEN.findall(text)]
-
-
 def vectorise(texts: Sequence[str], *, min_df: int = 2, ngram_max: int = 2,
               char_weight: float | None = None) -> sparse.csr_matrix:
-    """TF-IDF matrix of ``texts``: `prefix_tokens` and their bigrams, blended with character n-grams
-    (`CHAR_NGRAMS` within word boundaries) so that the char block carries ``char_weight`` of each row's
-    squared norm (rows have unit L2 norm); falls back to min_df=1 for tiny inputs."""
-    texts = [t or "" for t in texts]
-    weight = CHAR_WEIGHT if char_weight is None else float(char_weight)
-    words = _tfidf(texts, min_df, dict(ngram_range=(1, ngram_max), tokenizer=prefix_tokens, token_pattern=None))
-    if words is None:
-        return sparse.csr_matrix((len(texts), 1), dtype=np.float64)
-    if weight > 0:
-        chars = _tfidf(texts, min_df, dict(analyzer="char_wb", ngram_range=CHAR_NGRAMS))
-        if chars is not None:
-            words = sparse.hstack([math.sqrt(1 - weight) * words, math.sqrt(weight) * chars], format="csr")
-    words.sort_indices()  # once here, not in every fit
-    return words
-
-
-def _tfidf(texts: list[str], min_df: int, options: dict[str, Any]) -> sparse.csr_matrix | None:
-    for df in (min_df, 1):
-        vec = TfidfVectorizer(sublinear_tf=True, min_df=df, max_df=0.95 if df > 1 else 1.0,
-                              strip_accents="unicode", dtype=np.float64, **options)
-        try:
-            return sparse.csr_matrix(vec.fit_transform(texts))
-        except ValueError:  # empty vocabulary (tiny or empty texts)
-            continue
-    return None
+    """The matrix of `features` (same arguments)."""
+    return features(texts, min_df=min_df, ngram_max=ngram_max, char_weight=char_weight).matrix
 
 
 @dataclass(frozen=True)
@@ -133,7 +113,10 @@ class Ranker:
     model: str = DEFAULT_MODEL
     c: float | None = None
     ratio: float = DEFAULT_RATIO
+    char_weight: float | None = None
+    """Share of the char n-grams (None = `CHAR_WEIGHT`; after init, the share actually used)."""
     matrix: sparse.csr_matrix = field(init=False, repr=False)
+    word_columns: int = field(init=False, repr=False)
     last: RankResult | None = field(init=False, default=None)
     _labels: dict[int, int] = field(init=False, default_factory=dict, repr=False)
     _tiebreak: np.ndarray = field(init=False, repr=False)
@@ -141,7 +124,8 @@ class Ranker:
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
-        self.matrix = vectorise(self.texts)
+        feats = features(self.texts, char_weight=self.char_weight)
+        self.matrix, self.word_columns, self.char_weight = feats.matrix, feats.word_columns, feats.char_weight
         self._tiebreak = np.random.default_rng(self.seed).permutation(self.matrix.shape[0])
 
     @property
@@ -178,6 +162,9 @@ class Ranker:
             centroid = np.asarray(X[idx].mean(axis=0)).ravel()
             sim = X[rest] @ centroid
             return sim if y[0] == 1 else -sim
+        if self.char_weight > 0 and int(y.sum()) < CHAR_MIN_RELEVANT:  # words only while few are relevant
+            return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio,
+                              columns=self.word_columns, scale=1.0 / math.sqrt(1.0 - self.char_weight))
         return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio)
 
     def estimate_remaining(self, window: int = 100) -> dict[str, Any]:
@@ -187,19 +174,28 @@ class Ranker:
 
 
 def fit_scores(X: sparse.csr_matrix, idx: np.ndarray, y: np.ndarray, rest: np.ndarray, model: str,
-               seed: int = 0, c: float | None = None, ratio: float = DEFAULT_RATIO) -> np.ndarray:
+               seed: int = 0, c: float | None = None, ratio: float = DEFAULT_RATIO, *,
+               columns: int | None = None, scale: float = 1.0) -> np.ndarray:
     """Fit ``model`` on rows ``idx`` (labels ``y``, both classes present); scores of rows ``rest``.
 
     Sample weights give the relevant records ``ratio`` times the total weight of the irrelevant ones
-    (1 = balanced classes), scaled to average 1.
+    (1 = balanced classes), scaled to average 1. With ``columns``, the fit sees only the first
+    ``columns`` columns (the word block) multiplied by ``scale`` (back to unit norm).
     """
     clf = make_classifier(model, seed, c)
-    clf.fit(X[idx], y, sample_weight=class_weights(y, ratio))
+    if columns is None or columns >= X.shape[1]:
+        train, columns, scale = X[idx], X.shape[1], 1.0
+    else:
+        train = X[idx][:, :columns] * scale
+    clf.fit(train, y, sample_weight=class_weights(y, ratio))
     if model == "nb":
-        logp = clf.predict_log_proba(X[rest])
+        logp = clf.predict_log_proba(X[rest][:, :columns] * scale if columns < X.shape[1] else X[rest])
         return logp[:, 1] - logp[:, 0]
-    # X @ w over every row then picking ``rest`` avoids copying X[rest] (same values as decision_function)
-    return (X @ clf.coef_.ravel() + clf.intercept_[0])[rest]
+    # X @ w over every row then picking ``rest`` avoids copying X[rest]; w in X's dtype (float32) keeps
+    # scipy from converting the whole matrix on every call; a words-only fit scores with zeros for chars
+    w = np.zeros(X.shape[1], dtype=X.dtype)
+    w[:columns] = clf.coef_.ravel() * scale
+    return (X @ w)[rest].astype(np.float64) + float(clf.intercept_[0])
 
 
 def make_classifier(model: str, seed: int = 0, c: float | None = None) -> Any:

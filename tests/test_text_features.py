@@ -1,0 +1,69 @@
+"""The ranking's text features against scikit-learn's vectorisers on the same inputs."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from conftest import corpus_or_skip
+from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
+
+from screening.simulation import read_labelled
+from screening.text_features import PREFIX, clean_text, features, prefix_tokens, tokenise
+
+HARD = ["Arbeitsbündnis und Übertragung", "Alliance THÉRAPEUTIQUE", "alleanza terapeutica è",
+        "ﬁnal Œuvre Ångström", "naïve café—“quoted”", "Ελληνικά κείμενα", "日本語 テキスト", "", "x"]
+
+
+def _cut_words(text: str) -> list[str]:
+    return [t[:PREFIX] for t in re.findall(r"(?u)\b\w\w+\b", text)]
+
+
+def _sklearn_words(texts: list[str]) -> np.ndarray:
+    """The word block as scikit-learn's vectoriser builds it: prefixes and their bigrams, TF-IDF."""
+    vec = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.95, strip_accents="unicode", ngram_range=(1, 2),
+                          tokenizer=_cut_words, token_pattern=None)
+    return vec.fit_transform(texts).toarray()
+
+
+def _same_up_to_column_order(a: np.ndarray, b: np.ndarray) -> None:
+    assert a.shape == b.shape
+    np.testing.assert_allclose(np.sort(a, axis=1), np.sort(b, axis=1), atol=1e-6)
+    np.testing.assert_allclose(a @ a.T, b @ b.T, atol=1e-5)
+    # the columns themselves are the same vectors
+    np.testing.assert_allclose(np.array(sorted(map(tuple, a.T.round(5)))), np.array(sorted(map(tuple, b.T.round(5)))),
+                               atol=1e-5)
+
+
+def test_clean_text_equals_scikit_learns_lowercase_and_accent_stripping():
+    for text in HARD:
+        assert clean_text(text) == strip_accents_unicode(text.lower())
+    assert tokenise(["Arbeitsbündnis, n = 12"]) == [["arbeitsbundnis", "12"]]  # 1-character words dropped
+    assert prefix_tokens("Therapeutic alliance") == ["therap", "allian"]
+
+
+@pytest.mark.parametrize("texts", [
+    HARD * 2,
+    ["cats purr and groom", "bank market prices", "cats groom whiskers", "market bank bond", "purr cats"],
+])
+def test_word_block_equals_tfidf_vectorizer_over_prefixes_and_bigrams(texts):
+    feats = features(texts, char_weight=0)
+    assert feats.char_weight == 0 and feats.matrix.shape[1] == feats.word_columns
+    _same_up_to_column_order(feats.matrix.toarray(), _sklearn_words(texts))
+
+
+def test_word_block_on_a_real_export_equals_tfidf_vectorizer():
+    data = read_labelled(corpus_or_skip() / "labeled_screening" / "srd__Cohen_2006_Antihistamines.csv")
+    feats = features(data.texts, char_weight=0)
+    ours, ref = feats.matrix.toarray(), _sklearn_words(data.texts)
+    assert ours.shape == ref.shape == (310, ref.shape[1])
+    np.testing.assert_allclose(np.sort(ours, axis=1), np.sort(ref, axis=1), atol=1e-6)
+    np.testing.assert_allclose(ours @ ours.T, ref @ ref.T, atol=1e-5)
+
+
+def test_tiny_and_empty_inputs():
+    one = features(["only words here"])
+    assert one.matrix.shape[0] == 1 and one.matrix.shape[1] >= 1  # min_df falls back to 1
+    assert features([]).matrix.shape == (0, 1)
+    assert features(["", "!"]).matrix.shape == (2, 1)
