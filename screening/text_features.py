@@ -5,7 +5,7 @@ float32 matrix whose rows have unit L2 norm.
 Counting is done here with numpy rather than by two scikit-learn vectorisers: every text is cleaned and
 split into words once, each distinct word gets an id in one pass, and everything else (prefixes, bigrams,
 character n-grams) is derived from those ids with array operations and one sparse product. The TF-IDF
-weighting is scikit-learn's ``TfidfTransformer`` (sublinear tf, smooth idf, L2 rows), so the values equal
+weighting is scikit-learn's ``TfidfTransformer``'s (sublinear tf, smooth idf, L2 rows), so the values equal
 ``TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.95)`` over the same features (tested); only the
 order of the word block's columns differs (unigrams, then bigrams). On the 6,189 PTSD abstracts this is
 about twice as fast as the vectorisers.
@@ -18,12 +18,13 @@ import math
 import re
 import sys
 import unicodedata
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.preprocessing import normalize
 
 PREFIX = 6
 """Tokens are cut to their first ``PREFIX`` characters (a crude, language-blind stemmer: "depressive",
@@ -93,33 +94,46 @@ class _Words:
 
 def _word_ids(tokens: list[list[str]]) -> _Words:
     vocab: dict[str, int] = {}
-    flat: list[int] = []
+    flat = array("q")
     for toks in tokens:
         flat.extend([vocab.setdefault(t, len(vocab)) for t in toks])
     words = list(vocab)
     order = sorted(range(len(words)), key=words.__getitem__)
     rank = np.empty(len(words), dtype=np.int64)
     rank[order] = np.arange(len(words))
-    ids = rank[np.asarray(flat, dtype=np.int64)] if flat else np.zeros(0, dtype=np.int64)
+    ids = rank[np.frombuffer(flat, dtype=np.int64)] if flat else np.zeros(0, dtype=np.int64)
     return _Words(ids, np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens)),
                   [words[i] for i in order])
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
-    """Sparse counts of (row, col) pairs (duplicates summed)."""
-    return sparse.csr_matrix((np.ones(rows.size), (rows, cols)), shape=shape)
+    """Sparse float32 counts of (row, col) pairs (duplicates summed; exact below 2**24)."""
+    return sparse.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=shape)
 
 
 def _tfidf(counts: sparse.csr_matrix, min_df: int) -> sparse.csr_matrix | None:
     """TF-IDF of the columns in at least ``min_df`` and at most `MAX_DF` of the documents, else of every
-    column present (tiny inputs); None when no column is left."""
+    column present (tiny inputs); None when no column is left. ``counts`` is consumed.
+
+    The weights are scikit-learn's ``TfidfTransformer(sublinear_tf=True)`` (tf = 1 + ln(count), idf =
+    1 + ln((1 + n) / (1 + df)), rows scaled to unit L2 norm), computed in place on the kept columns:
+    the transformer copies the matrix three times, over 1 GB on a 20,000-record review.
+    """
     n_docs = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     for low, high in ((min_df, MAX_DF * n_docs), (1, n_docs)):
-        keep = np.flatnonzero((df >= low) & (df <= high))
-        if keep.size:
-            return sparse.csr_matrix(TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, keep]))
-    return None
+        keep = (df >= low) & (df <= high)
+        if keep.any():
+            break
+    else:
+        return None
+    kept = counts[:, np.flatnonzero(keep)]  # the one copy
+    del counts
+    idf = (np.log((1.0 + n_docs) / (1.0 + df[keep])) + 1.0).astype(kept.dtype)
+    np.log(kept.data, out=kept.data)
+    kept.data += 1
+    kept.data *= idf[kept.indices]
+    return sparse.csr_matrix(normalize(kept, copy=False), copy=False)
 
 
 def _prefix_counts(words: _Words, ngram_max: int) -> sparse.csr_matrix:
@@ -151,8 +165,7 @@ def _prefix_counts(words: _Words, ngram_max: int) -> sparse.csr_matrix:
 def _char_counts(words: _Words, lengths: tuple[int, int]) -> sparse.csr_matrix | None:
     """Document x character n-gram counts: (document x word counts) @ (word x n-gram counts)."""
     grams: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
+    rows, cols = array("i"), array("i")  # 4 bytes an entry, not a Python int each
     for j, word in enumerate(words.vocabulary):
         padded = f" {word} "
         for n in range(lengths[0], lengths[1] + 1):
@@ -161,7 +174,8 @@ def _char_counts(words: _Words, lengths: tuple[int, int]) -> sparse.csr_matrix |
                 cols.append(grams.setdefault(padded[i:i + n], len(grams)))
     if not grams:
         return None
-    word_grams = _counts(np.asarray(rows), np.asarray(cols), (len(words.vocabulary), len(grams)))
+    word_grams = _counts(np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32),
+                         (len(words.vocabulary), len(grams)))
     return sparse.csr_matrix(words.counts() @ word_grams)  # a gram twice in a word counts 2
 
 
@@ -191,8 +205,11 @@ def features(texts: Sequence[str], *, min_df: int = 2, ngram_max: int = 2,
         counts = _char_counts(words, CHAR_NGRAMS)
         chars = None if counts is None else _tfidf(counts, min_df)
         if chars is not None:
-            block = sparse.hstack([math.sqrt(1 - weight) * block, math.sqrt(weight) * chars], format="csr")
+            block.data *= np.float32(math.sqrt(1 - weight))  # in place: no copies of the big blocks
+            chars.data *= np.float32(math.sqrt(weight))
+            block = sparse.hstack([block, chars], format="csr")
+            del chars
             used = weight
-    matrix = sparse.csr_matrix(block, dtype=np.float32)
+    matrix = sparse.csr_matrix(block, dtype=np.float32, copy=False)
     matrix.sort_indices()  # once here, not in every fit
     return Features(matrix, n_word_columns, used)

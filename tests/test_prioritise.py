@@ -98,9 +98,10 @@ def test_char_ngrams_equal_scikit_learns_char_wb_analyser():
     ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, min_df=2,
                           max_df=0.95).fit_transform(texts)
     assert ours is not None and ours.shape == ref.shape
-    # same vectors up to the order of the columns: every inner product between rows agrees
-    np.testing.assert_allclose((ours @ ours.T).toarray(), (ref @ ref.T).toarray(), atol=1e-12)
-    np.testing.assert_allclose(np.sort(ours.toarray(), axis=1), np.sort(ref.toarray(), axis=1), atol=1e-12)
+    # same vectors up to the order of the columns and float32 rounding (ours is float32 to halve memory)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose((ours @ ours.T).toarray(), (ref @ ref.T).toarray(), atol=1e-6)
+    np.testing.assert_allclose(np.sort(ours.toarray(), axis=1), np.sort(ref.toarray(), axis=1), atol=1e-6)
     assert char_ngram_tfidf(["", "!!"]) is None
 
 
