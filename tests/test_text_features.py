@@ -67,3 +67,15 @@ def test_tiny_and_empty_inputs():
     assert one.matrix.shape[0] == 1 and one.matrix.shape[1] >= 1  # min_df falls back to 1
     assert features([]).matrix.shape == (0, 1)
     assert features(["", "!"]).matrix.shape == (2, 1)
+
+
+def test_above_the_char_limit_the_streamed_word_block_has_the_same_values(monkeypatch):
+    import screening.text_features as tf
+
+    texts = HARD * 2 + ["cats purr and groom", "bank market prices", "cats groom whiskers", "market bank bond"]
+    array_path = features(texts, char_weight=0)
+    monkeypatch.setattr(tf, "CHAR_MAX_RECORDS", 5)
+    streamed = tf.features(texts)
+    assert streamed.char_weight == 0 and streamed.matrix.dtype == np.float32
+    _same_up_to_column_order(streamed.matrix.toarray(), array_path.matrix.toarray())
+    assert tf.features(["", "!"] * 3).matrix.shape == (6, 1)
