@@ -53,16 +53,7 @@ from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
-from screening.text_features import (  # noqa: F401  (re-exported: the ranking's features live there)
-    CHAR_MAX_RECORDS,
-    CHAR_NGRAMS,
-    CHAR_WEIGHT,
-    PREFIX,
-    Features,
-    char_ngram_tfidf,
-    features,
-    prefix_tokens,
-)
+from screening.text_features import features
 
 MODELS = ("svm", "logreg", "nb")
 DEFAULT_MODEL = "svm"
@@ -91,12 +82,6 @@ def record_text(title: str, abstract: str = "", keywords: Sequence[str] | str = 
     return " ".join(part for part in parts if part)
 
 
-def vectorise(texts: Sequence[str], *, min_df: int = 2, ngram_max: int = 2,
-              char_weight: float | None = None) -> sparse.csr_matrix:
-    """The matrix of `features` (same arguments)."""
-    return features(texts, min_df=min_df, ngram_max=ngram_max, char_weight=char_weight).matrix
-
-
 @dataclass(frozen=True)
 class RankResult:
     """Unlabelled record indices, most likely relevant first, and each one's score (same order)."""
@@ -115,7 +100,7 @@ class Ranker:
     c: float | None = None
     ratio: float = DEFAULT_RATIO
     char_weight: float | None = None
-    """Share of the char n-grams (None = `CHAR_WEIGHT`; after init, the share actually used)."""
+    """Share of the char n-grams (None = `screening.text_features.CHAR_WEIGHT`; after init, the share used)."""
     matrix: sparse.csr_matrix = field(init=False, repr=False)
     word_columns: int = field(init=False, repr=False)
     last: RankResult | None = field(init=False, default=None)

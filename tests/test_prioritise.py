@@ -13,12 +13,9 @@ from conftest import corpus_or_skip
 from cli.app import main
 from db.errors import InputError
 from screening.prioritise import (
-    CHAR_MAX_RECORDS,
     Ranker,
-    char_ngram_tfidf,
     consecutive_irrelevant,
     estimate_remaining,
-    features,
     rank,
     stopping_advice,
 )
@@ -87,35 +84,6 @@ def test_ranker_reuses_its_matrix_and_handles_one_class_and_bad_indices():
     with pytest.raises(IndexError):
         ranker.update({10: 1})
     assert len(ranker.update({})) == 10  # no labels: every record, seeded order
-
-
-def test_char_ngrams_equal_scikit_learns_char_wb_analyser():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    # words of 2+ letters, no punctuation: the tokens are exactly the whitespace-split words char_wb uses
-    texts = [t.replace(" a ", " ") for t in TINY_TEXTS] + ["bank bank interest", "purring cats", "xyz"]
-    ours = char_ngram_tfidf(texts, (3, 4), min_df=2)
-    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, min_df=2,
-                          max_df=0.95).fit_transform(texts)
-    assert ours is not None and ours.shape == ref.shape
-    # same vectors up to the order of the columns and float32 rounding (ours is float32 to halve memory)
-    assert ours.dtype == np.float32
-    np.testing.assert_allclose((ours @ ours.T).toarray(), (ref @ ref.T).toarray(), atol=1e-6)
-    np.testing.assert_allclose(np.sort(ours.toarray(), axis=1), np.sort(ref.toarray(), axis=1), atol=1e-6)
-    assert char_ngram_tfidf(["", "!!"]) is None
-
-
-def test_features_blend_words_and_chars_half_and_half():
-    feats = features(TINY_TEXTS)
-    X = feats.matrix
-    assert X.dtype == np.float32 and feats.char_weight == 0.5 and 0 < feats.word_columns < X.shape[1]
-    words, chars = X[:, :feats.word_columns], X[:, feats.word_columns:]
-    np.testing.assert_allclose(np.asarray(words.multiply(words).sum(axis=1)).ravel(), 0.5, rtol=1e-5)
-    np.testing.assert_allclose(np.asarray(chars.multiply(chars).sum(axis=1)).ravel(), 0.5, rtol=1e-5)
-    only_words = features(TINY_TEXTS, char_weight=0)
-    assert only_words.matrix.shape[1] == feats.word_columns and only_words.char_weight == 0
-    assert features(["", ""]).matrix.shape == (2, 1)
-    assert CHAR_MAX_RECORDS >= 10_000
 
 
 def test_one_relevant_record_ranks_by_words_only():

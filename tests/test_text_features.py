@@ -10,8 +10,18 @@ from conftest import corpus_or_skip
 from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
 
 from screening.simulation import read_labelled
-from screening.text_features import PREFIX, clean_text, features, prefix_tokens, tokenise
+from screening.text_features import (
+    PREFIX,
+    char_ngram_tfidf,
+    clean_text,
+    features,
+    prefix_tokens,
+    tokenise,
+)
 
+CATS = ["cats purr and groom their whiskers at home", "stock market prices fell on bank news",
+        "bond market yields rose after bank report", "cats groom whiskers and purr when calm",
+        "central bank sets interest rates for market", "market traders sold bank shares today"]
 HARD = ["Arbeitsbündnis und Übertragung", "Alliance THÉRAPEUTIQUE", "alleanza terapeutica è",
         "ﬁnal Œuvre Ångström", "naïve café—“quoted”", "Ελληνικά κείμενα", "日本語 テキスト", "", "x"]
 
@@ -79,3 +89,29 @@ def test_above_the_char_limit_the_streamed_word_block_has_the_same_values(monkey
     assert streamed.char_weight == 0 and streamed.matrix.dtype == np.float32
     _same_up_to_column_order(streamed.matrix.toarray(), array_path.matrix.toarray())
     assert tf.features(["", "!"] * 3).matrix.shape == (6, 1)
+
+
+def test_char_ngrams_equal_scikit_learns_char_wb_analyser():
+    # words of 2+ letters, no punctuation: the tokens are exactly the whitespace-split words char_wb uses
+    texts = [t.replace(" a ", " ") for t in CATS] + ["bank bank interest", "purring cats", "xyz"]
+    ours = char_ngram_tfidf(texts, (3, 4), min_df=2)
+    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, min_df=2,
+                          max_df=0.95).fit_transform(texts)
+    assert ours is not None and ours.shape == ref.shape
+    # same vectors up to the order of the columns and float32 rounding (ours is float32 to halve memory)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose((ours @ ours.T).toarray(), (ref @ ref.T).toarray(), atol=1e-6)
+    np.testing.assert_allclose(np.sort(ours.toarray(), axis=1), np.sort(ref.toarray(), axis=1), atol=1e-6)
+    assert char_ngram_tfidf(["", "!!"]) is None
+
+
+def test_features_blend_words_and_chars_half_and_half():
+    feats = features(CATS)
+    X = feats.matrix
+    assert X.dtype == np.float32 and feats.char_weight == 0.5 and 0 < feats.word_columns < X.shape[1]
+    words, chars = X[:, :feats.word_columns], X[:, feats.word_columns:]
+    np.testing.assert_allclose(np.asarray(words.multiply(words).sum(axis=1)).ravel(), 0.5, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(chars.multiply(chars).sum(axis=1)).ravel(), 0.5, rtol=1e-5)
+    only_words = features(CATS, char_weight=0)
+    assert only_words.matrix.shape[1] == feats.word_columns and only_words.char_weight == 0
+    assert features(["", ""]).matrix.shape == (2, 1)
