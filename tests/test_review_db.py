@@ -11,7 +11,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from db.engine import alembic_config, create_review, head_revision, make_engine, open_review, review_url
+from db.engine import (
+    SCHEMA_REVISION,
+    alembic_config,
+    create_review,
+    head_revision,
+    make_engine,
+    open_review,
+    review_url,
+)
 from db.errors import InputError, ReviewVersionError
 
 
@@ -25,6 +33,23 @@ def test_new_review_is_at_head_and_reopens(review_target):
             assert MigrationContext.configure(conn).get_current_revision() == head_revision()
     finally:
         db.close()
+
+
+def test_the_written_out_revision_is_alembics_head():
+    # opening an up-to-date review compares with SCHEMA_REVISION and never loads Alembic
+    assert SCHEMA_REVISION == head_revision()
+
+
+def test_opening_an_up_to_date_review_does_not_load_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    create_review(tmp_path / "r.metasift").close()
+    code = ("import sys; from db.engine import open_review; db = open_review(sys.argv[1]); db.close(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.metasift")], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "[]"
 
 
 def test_models_match_the_head_migration(review_target):
