@@ -5,45 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from gui.background import Task
-from gui.compare import PairDecisionPanel
 from gui.context import ReviewContext
 from gui.duplicates import actions
 from gui.duplicates.model import groups_model, queue_model
-from gui.errors import report_error
 from gui.listmodel import list_view
+from gui.pair_queue import PairQueueScreen
 from gui.theme import muted_text
 from screening.duplicates import SIDE_BY_SIDE
 
-VERB = {"merge": "Merged", "reject": "Marked as different:", "undo": "Undid the decision on"}
 
-
-class DuplicatesScreen(QWidget):
+class DuplicatesScreen(PairQueueScreen):
+    TOPIC, TITLE = "duplicates", "Duplicates"
+    ACTIONS = actions
+    VERB = {"merge": "Merged", "reject": "Marked as different:", "undo": "Undid the decision on"}
     SHORTCUTS = [("M", "Merge: the two records are the same report"), ("N", "Not duplicates"),
                  ("U", "Undo your last decision"), ("→ / ↓", "Next pair"), ("← / ↑", "Previous pair"),
                  ("Ctrl+D", "Find duplicates (run deduplication)")]
 
     def __init__(self, ctx: ReviewContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.undo_stack: list[tuple[int, int, str]] = []
-        self.snapshot: actions.Snapshot | None = None
-        self._generation = 0
-        self._want: tuple[int, int] | None = None
-        self._stale = False
-
+        super().__init__(ctx, parent)
         self.run_button = QPushButton("Find duplicates")
         self.run_button.setToolTip("Compare all records (Ctrl+D); decisions you made are kept")
         self.run_button.clicked.connect(self.run_dedup)
@@ -67,79 +57,23 @@ class DuplicatesScreen(QWidget):
         self.lists = QTabWidget()
         self.lists.addTab(self.queue_view, "To review")
         self.lists.addTab(self.groups_view, "Groups")
-        self.lists.currentChanged.connect(lambda _: self._show_current())
-
-        self.right = PairDecisionPanel([("Merge   (M)", lambda: self.decide("merge")),
-                                        ("Not duplicates   (N)", lambda: self.decide("reject"))],
-                                       self.undo, self.move)
-        self.compare, self.compare_view = self.right.compare, self.right.compare_view
+        self._assemble(top, [("Merge   (M)", Qt.Key.Key_M, "merge"), ("Not duplicates   (N)", Qt.Key.Key_N, "reject")],
+                       ("Ctrl+D", self.run_dedup))
         self.compare_view.setObjectName("dup-compare")
-        self.heading, self.placeholder = self.right.heading, self.right.placeholder
-        self.merge_button, self.reject_button = self.right.buttons
-        self.undo_button, self.prev_button, self.next_button = (self.right.undo_button, self.right.prev_button,
-                                                                self.right.next_button)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.lists)
-        split.addWidget(self.right)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
-        split.setSizes([520, 740])
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(split, 1)
-
-        self.queue_view.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
-        self.groups_view.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
-        ctx_ = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        for key, slot in ((Qt.Key.Key_M, lambda: self.decide("merge")), (Qt.Key.Key_N, lambda: self.decide("reject")),
-                          (Qt.Key.Key_U, self.undo), (Qt.Key.Key_Right, lambda: self.move(1)),
-                          (Qt.Key.Key_Left, lambda: self.move(-1)), ("Ctrl+D", self.run_dedup)):
-            QShortcut(QKeySequence(key), self, slot, context=ctx_)
+        self.merge_button, self.reject_button = self.decision_buttons
         self.reload()
 
     # -- loading --------------------------------------------------------------------------------
-    def reload(self) -> Task:
-        """Reload queue, counts and groups in the background; only the newest reload is shown."""
-        self._generation += 1
-        gen = self._generation
-        return self.ctx.run("Loading duplicates", actions.snapshot(self.ctx.db), dialog=False,
-                            on_done=lambda snap: self._apply(snap) if gen == self._generation else None)
-
-    refresh = reload
-
     def prepare_screenshot(self) -> None:
         """For ``main.py --screenshot --prepare``: run the screen's first step."""
         self.ctx.settings.reviewer = self.ctx.settings.reviewer or "demo"
         self.run_dedup()
 
-    def mark_stale(self, what: str) -> None:
-        self._stale = True
+    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return snap.queue, snap.groups
 
-    def shown(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.reload()
-        self.queue_view.setFocus()
-
-    def _apply(self, snap: actions.Snapshot) -> None:
-        current = self.current_pair()
-        row = max(0, self.queue_view.currentIndex().row())
-        self.snapshot = snap
-        want = self._want or current
-        self.queue.set_items(snap.queue)
-        self.groups.set_items(snap.groups)
-        ids = [tuple(e["ids"]) for e in snap.queue]
-        if want in ids:
-            row = ids.index(want)
-            if want == self._want:
-                self._want = None  # an undone pair stays wanted until a reload shows it again
-        if self.queue.rowCount():
-            self.queue_view.selectRow(min(row, self.queue.rowCount() - 1))
-        if self.groups.rowCount() and not self.groups_view.currentIndex().isValid():
-            self.groups_view.selectRow(0)
+    def _summarise(self, snap: actions.Snapshot) -> None:
         self._update_summary()
-        self._show_current()
 
     def _update_summary(self, last_run: str = "") -> None:
         snap = self.snapshot
@@ -155,24 +89,6 @@ class DuplicatesScreen(QWidget):
         self.summary.setText(text)
 
     # -- showing --------------------------------------------------------------------------------
-    def current_pair(self) -> tuple[int, int] | None:
-        entry = self.queue.item(self.queue_view.currentIndex().row())
-        return tuple(entry["ids"]) if entry else None  # type: ignore[return-value]
-
-    def _show_current(self) -> None:
-        on_queue = self.lists.currentIndex() == 0
-        for b in (self.merge_button, self.reject_button, self.prev_button, self.next_button):
-            b.setEnabled(on_queue and self.queue.rowCount() > 0)
-        self.undo_button.setEnabled(bool(self.undo_stack))
-        if on_queue:
-            self._show_pair(self.queue.item(self.queue_view.currentIndex().row()))
-        else:
-            self._show_group(self.groups.item(self.groups_view.currentIndex().row()))
-
-    def _placeholder(self, text: str) -> None:
-        self.placeholder.setText(f"<span style='color:{muted_text(self)}; font-size:14pt'>{text}</span>")
-        self.right.setCurrentIndex(0)
-
     def _show_pair(self, entry: dict[str, Any] | None) -> None:
         if entry is None:
             c = self.snapshot.counts if self.snapshot else {"records": 0, "groups": 0}
@@ -208,12 +124,6 @@ class DuplicatesScreen(QWidget):
                              "the first column is the merged record (best value of each field)")
         self.right.setCurrentIndex(1)
 
-    def move(self, step: int) -> None:
-        view = self.queue_view if self.lists.currentIndex() == 0 else self.groups_view
-        n = view.model().rowCount()
-        if n:
-            view.selectRow(max(0, min(n - 1, view.currentIndex().row() + step)))
-
     # -- deciding -------------------------------------------------------------------------------
     def run_dedup(self) -> Task | None:
         who = self.ctx.who()
@@ -229,49 +139,3 @@ class DuplicatesScreen(QWidget):
         self.reload().succeeded.connect(lambda _: self._update_summary(
             f"Last run: {summary['stored']['auto']} automatic merges and {summary['stored']['queued']} "
             f"pairs queued for you ({summary['records']:,} records compared)."))
-
-    def decide(self, kind: str) -> Task | None:
-        """Merge or reject the current pair (stored by the serial write worker; the next pair shows at once)."""
-        if self.lists.currentIndex() != 0:
-            return None
-        row = self.queue_view.currentIndex().row()
-        pair = self.current_pair()
-        who = self.ctx.who() if pair else None
-        if pair is None or who is None:
-            return None
-        self.queue.remove_row(row)
-        if self.queue.rowCount():
-            self.queue_view.selectRow(min(row, self.queue.rowCount() - 1))
-        self.undo_stack.append((pair[0], pair[1], kind))
-        self._want = None
-        self._show_current()
-        return self._write(kind, pair, who)
-
-    def undo(self) -> Task | None:
-        if not self.undo_stack:
-            self.ctx.message.emit("Nothing to undo.")
-            return None
-        who = self.ctx.who()
-        if who is None:
-            return None
-        a, b, _kind = self.undo_stack.pop()
-        self._want = (a, b)
-        self.lists.setCurrentIndex(0)
-        return self._write("undo", (a, b), who)
-
-    def _write(self, kind: str, pair: tuple[int, int], who: str) -> Task:
-        a, b = pair
-
-        def failed(exc: BaseException) -> None:
-            if kind != "undo" and (a, b, kind) in self.undo_stack:
-                self.undo_stack.remove((a, b, kind))
-            report_error(self.window(), exc, "Duplicates")
-
-        def done(_row: object) -> None:
-            self.ctx.message.emit(f"{VERB[kind]} #{a} and #{b}.")
-            self.ctx.changed.emit("duplicates")
-
-        task = self.ctx.write(f"{kind.capitalize()} #{a} and #{b}", actions.decide(self.ctx.db, kind, a, b, who),
-                              dialog=False, on_done=done, on_error=failed)
-        task.finished.connect(self.reload)
-        return task
