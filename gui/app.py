@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from gui.errors import install_excepthook, setup_logging
+    from gui.gc_guard import collect_on_gui_thread
     from gui.main_window import MainWindow
     from gui.settings import Settings
     from gui.theme import apply_theme
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MetaSift")
     app.setOrganizationName("MetaSift")
+    collect_on_gui_thread()
     setup_logging()
     install_excepthook()
     settings = Settings.load()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxL
 from db.errors import Cancelled
 from db.progress import Progress, ShouldStop
 from gui.errors import log_error, report_error
+from gui.gc_guard import collect_on_gui_thread
 
 Work = Callable[[Progress, ShouldStop], Any]
 DIALOG_DELAY_MS = 600
@@ -192,6 +193,7 @@ def run_task(title: str, fn: Work, *, parent: QWidget | None = None, write: bool
     to ``on_error`` when given, else to an error dialog; ``on_cancel`` runs when the work was cancelled.
     ``dialog`` shows a progress dialog with Cancel once the work has run ``dialog_delay_ms``.
     """
+    collect_on_gui_thread()  # before any work leaves the GUI thread: cycles holding Qt objects die there
     task = Task(title, fn)
     _LIVE.add(task)
     if on_done is not None:

@@ -110,3 +110,15 @@ def _drain_background(request):
     from gui import background
 
     qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests():
+    """Once a GUI test has moved garbage collection to the GUI thread's timer (`gui.gc_guard`), tests that
+    run no event loop would never collect cycles: collect what is due after each test, on this thread."""
+    yield
+    import sys
+
+    guard = sys.modules.get("gui.gc_guard")
+    if guard is not None:
+        guard.collect_if_due()

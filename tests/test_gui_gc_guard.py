@@ -1,0 +1,60 @@
+"""Cyclic garbage is collected on the GUI thread, never on a background task's thread (where freeing Qt
+objects crashes the process)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from gui import background  # noqa: E402
+from gui.gc_guard import INTERVAL_MS, collect_if_due, collect_on_gui_thread, installed  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+class _Cyclic:
+    """An object in a reference cycle that records the thread its finaliser ran on."""
+
+    died_on: list[str] = []
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        _Cyclic.died_on.append(threading.current_thread().name)
+
+
+def test_the_app_collects_cycles_on_the_gui_thread_while_a_task_allocates(qtbot):
+    assert collect_on_gui_thread() and installed() and not gc.isenabled()
+    gc.collect()
+    _Cyclic.died_on.clear()
+    for _ in range(50):
+        _Cyclic()  # garbage at once, reachable only from itself
+
+    def allocate(progress, should_stop):
+        # enough live container allocations to cross every generation's threshold: with automatic
+        # collection on, the cycles above would be freed here, on the worker thread
+        return [[i] for i in range(200_000)]
+
+    task = background.run_task("allocate", allocate, dialog=False)
+    qtbot.waitUntil(lambda: task.outcome == "ok", timeout=20_000)
+    assert _Cyclic.died_on == []  # nothing was collected on the worker
+    qtbot.waitUntil(lambda: len(_Cyclic.died_on) == 50, timeout=10 * INTERVAL_MS)
+    assert set(_Cyclic.died_on) == {threading.main_thread().name}
+
+
+def test_collection_stays_off_and_generations_are_collected_when_due(qtbot):
+    collect_on_gui_thread()
+    gc.enable()  # e.g. code that restores the state it found
+    collect_if_due()
+    assert not gc.isenabled()
+    gc.collect()
+    for _ in range(gc.get_threshold()[0] + 10):
+        _Cyclic()
+    assert collect_if_due() >= gc.get_threshold()[0]
+    assert collect_if_due() == 0  # nothing due right after a collection
