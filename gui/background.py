@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from db.errors import Cancelled
@@ -63,7 +63,10 @@ class Task(QObject):
     _done = Signal(str, object)  # emitted on the worker thread, delivered on the GUI thread
 
     def __init__(self, title: str, fn: Work) -> None:
-        super().__init__()
+        # Owned by the application, not by its Python wrapper: the worker thread may drop the last Python
+        # reference (when its runnable is freed), and a QObject must not be destroyed there. The GUI thread
+        # deletes it (``deleteLater``) once the outcome is delivered; its Python attributes stay readable.
+        super().__init__(QCoreApplication.instance())
         self.title = title
         self.fn = fn
         self.outcome = ""  # "ok" | "error" | "cancelled" once finished
@@ -117,6 +120,7 @@ class Task(QObject):
         finally:
             self.finished.emit()
             _LIVE.discard(self)
+            self.deleteLater()
 
     def _emit(self, outcome: str, value: object) -> None:
         if outcome == "ok":

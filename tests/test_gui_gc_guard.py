@@ -43,9 +43,8 @@ def test_the_app_collects_cycles_on_the_gui_thread_while_a_task_allocates(qtbot)
 
     task = background.run_task("allocate", allocate, dialog=False)
     qtbot.waitUntil(lambda: task.outcome == "ok", timeout=20_000)
-    assert _Cyclic.died_on == []  # nothing was collected on the worker
     qtbot.waitUntil(lambda: len(_Cyclic.died_on) == 50, timeout=10 * INTERVAL_MS)
-    assert set(_Cyclic.died_on) == {threading.main_thread().name}
+    assert set(_Cyclic.died_on) == {threading.main_thread().name}  # while or after the task ran: never on it
 
 
 def test_collection_stays_off_and_generations_are_collected_when_due(qtbot):
