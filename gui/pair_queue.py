@@ -16,10 +16,11 @@ from gui.compare import PairDecisionPanel
 from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.listmodel import ListTableModel
+from gui.refreshing import Refreshing
 from gui.theme import muted_text
 
 
-class PairQueueScreen(QWidget):
+class PairQueueScreen(Refreshing, QWidget):
     """Base of a pair-review screen. Subclasses build ``queue``/``queue_view`` (tab 0) and
     ``groups``/``groups_view`` (tab 1) in ``lists``, call `_assemble`, and fill in the hooks below."""
 
@@ -43,9 +44,7 @@ class PairQueueScreen(QWidget):
         self.ctx = ctx
         self.undo_stack: list[tuple[int, int, str]] = []
         self.snapshot: Any = None
-        self._generation = 0
         self._want: tuple[int, int] | None = None
-        self._stale = False
 
     # -- hooks ----------------------------------------------------------------------------------
     def _items(self, snap: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -96,20 +95,11 @@ class PairQueueScreen(QWidget):
     # -- loading --------------------------------------------------------------------------------
     def reload(self) -> Task:
         """Reload the snapshot in the background; only the newest reload is shown."""
-        self._generation += 1
-        gen = self._generation
+        current = self.newest()
         return self.ctx.run(f"Loading {self.TITLE.lower()}", self.ACTIONS.snapshot(self.ctx.db), dialog=False,
-                            on_done=lambda snap: self._apply(snap) if gen == self._generation else None)
+                            on_done=current(self._apply))
 
-    refresh = reload
-
-    def mark_stale(self, what: str) -> None:
-        self._stale = True
-
-    def shown(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.reload()
+    def focus_when_shown(self) -> None:
         self.queue_view.setFocus()
 
     def _apply(self, snap: Any) -> None:

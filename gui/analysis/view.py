@@ -31,10 +31,11 @@ from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.extraction.form import error_color
 from gui.listmodel import list_view
+from gui.refreshing import Refreshing
 from gui.theme import muted_text
 
 
-class AnalysisScreen(QWidget):
+class AnalysisScreen(Refreshing, QWidget):
     SHORTCUTS = [("Ctrl+E", "Export (XLSX or CSV)"), ("Ctrl+R", "Pool again"),
                  ("Ctrl+Shift+S", "Save the picture shown")]
 
@@ -43,8 +44,6 @@ class AnalysisScreen(QWidget):
         self.ctx = ctx
         self.analysis: actions.Analysis | None = None
         self.prisma_counts: dict | None = None
-        self._generation = 0
-        self._stale = False
         self.export_dialog: ExportDialog | None = None
 
         self.method = QComboBox()
@@ -113,26 +112,14 @@ class AnalysisScreen(QWidget):
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> Task:
         """Pool, tabulate moderators and draw (and the PRISMA diagram) in the background."""
-        self._generation += 1
-        gen = self._generation
+        current = self.newest()
         method, tf = self.method.currentData(), self.trimfill.isChecked()
         self.summary.setText(f"<span style='color:{muted_text(self)}'>Pooling ({escape(method)})…</span>")
         self.ctx.run("Drawing the PRISMA diagram", actions.prisma(self.ctx.db), dialog=False,
-                     on_done=lambda res: self._prisma(res) if gen == self._generation else None,
-                     on_error=lambda exc: self._prisma_failed(exc) if gen == self._generation else None)
+                     on_done=current(self._prisma), on_error=current(self._prisma_failed))
         return self.ctx.run("Pooling", actions.analyse(self.ctx.db, method, tf), dialog=False,
-                            on_done=lambda a: self._apply(a) if gen == self._generation else None,
+                            on_done=current(self._apply),
                             on_error=self._failed)
-
-    refresh = reload
-
-    def mark_stale(self, what: str) -> None:
-        self._stale = True
-
-    def shown(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.reload()
 
     def _apply(self, a: actions.Analysis) -> None:
         self.analysis = a

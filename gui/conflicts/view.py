@@ -31,12 +31,13 @@ from gui.conflicts.model import STAGE_LABEL, agreement_model, conflicts_model, c
 from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.listmodel import list_view
+from gui.refreshing import Refreshing
 from gui.screening.prefetch import alive
 from gui.theme import muted_text
 from screening.protocol import STAGES
 
 
-class ConflictsScreen(QWidget):
+class ConflictsScreen(Refreshing, QWidget):
     SHORTCUTS = [("I", "Resolve: include"), ("E", "Resolve: exclude with the chosen reason"),
                  ("1 … 9", "Resolve: exclude with that reason"), ("T / C", "Method: third reviewer / consensus"),
                  ("↓ / ↑", "Next / previous conflict"), ("Ctrl+Z", "Undo your last resolution")]
@@ -45,8 +46,6 @@ class ConflictsScreen(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.snapshot: actions.Snapshot | None = None
-        self._generation = 0
-        self._stale = False
         self._last: tuple[str, str, int] | None = None  # (by, stage, record) of the last resolution
 
         self.stage = QComboBox()
@@ -151,20 +150,11 @@ class ConflictsScreen(QWidget):
 
     # -- loading --------------------------------------------------------------------------------
     def reload(self) -> None:
-        self._generation += 1
-        gen = self._generation
+        current = self.newest()
         self.ctx.run("Loading conflicts", actions.snapshot(self.ctx.db, str(self.stage.currentData())), dialog=False,
-                     on_done=alive(self, lambda snap: self._apply(snap) if gen == self._generation else None))
+                     on_done=current(self._apply))
 
-    refresh = reload
-
-    def mark_stale(self, what: str) -> None:
-        self._stale = True
-
-    def shown(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.reload()
+    def focus_when_shown(self) -> None:
         self.list.setFocus()
 
     def _apply(self, snap: actions.Snapshot) -> None:

@@ -31,6 +31,7 @@ from gui.extraction.form import error_color, parse_number
 from gui.extraction.model import agreement_model, agreement_rows
 from gui.extraction.reconcile_model import CODE_FIELDS, ReconcileModel, field_rows
 from gui.listmodel import ListTableModel, list_view
+from gui.refreshing import Refreshing
 from gui.theme import muted_text
 
 
@@ -49,7 +50,7 @@ def keys_model(parent: QWidget | None = None) -> ListTableModel:
                           tooltip=_state)
 
 
-class DoubleCodingScreen(QWidget):
+class DoubleCodingScreen(Refreshing, QWidget):
     SHORTCUTS = [("1 / 2", "Take coder 1's / coder 2's value for the selected field"),
                  ("F2", "Type the reconciled value"), ("Ctrl+S", "Save the reconciled effect"),
                  ("Ctrl+R", "Reload disagreements and agreement")]
@@ -58,8 +59,6 @@ class DoubleCodingScreen(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.snapshot: actions.DoubleCoding | None = None
-        self._generation = 0
-        self._stale = False
 
         self.summary = QLabel()
         self.summary.setObjectName("double-summary")
@@ -148,20 +147,9 @@ class DoubleCodingScreen(QWidget):
 
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> Task:
-        self._generation += 1
-        gen = self._generation
+        current = self.newest()
         return self.ctx.run("Loading double coding", actions.double_coding_snapshot(self.ctx.db), dialog=False,
-                            on_done=lambda snap: self._apply(snap) if gen == self._generation else None)
-
-    refresh = reload
-
-    def mark_stale(self, what: str) -> None:
-        self._stale = True
-
-    def shown(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.reload()
+                            on_done=current(self._apply))
 
     def _apply(self, snap: actions.DoubleCoding) -> None:
         current = self.current()

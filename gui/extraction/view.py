@@ -28,13 +28,14 @@ from gui.extraction import actions
 from gui.extraction.form import CodingForm
 from gui.extraction.model import effects_model, report_label, reports_model, sample_text, versions_dialog
 from gui.listmodel import list_view
+from gui.refreshing import Refreshing
 from gui.theme import muted_text
 
 SAVE_KEY = QKeySequence("Ctrl+S")
 NEW_KEY = QKeySequence("Ctrl+N")
 
 
-class ExtractionScreen(QWidget):
+class ExtractionScreen(Refreshing, QWidget):
     SHORTCUTS = [("Ctrl+S", "Save the effect (committed at once)"), ("Ctrl+N", "New effect for this report"),
                  ("Tab / Shift+Tab", "Next / previous field"), ("Enter (in the effects list)", "Edit the effect"),
                  ("Delete (in the effects list)", "Delete the effect (its versions stay)")]
@@ -47,8 +48,6 @@ class ExtractionScreen(QWidget):
         self.editing: dict[str, Any] | None = None
         self.shown_record: int | None = None
         self._edit_when_loaded = False
-        self._generation = 0
-        self._stale = False
 
         self.summary = QLabel()
         self.summary.setObjectName("extraction-summary")
@@ -175,12 +174,9 @@ class ExtractionScreen(QWidget):
 
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> Task:
-        self._generation += 1
-        gen = self._generation
+        current = self.newest()
         return self.ctx.run("Loading the coding list", actions.snapshot(self.ctx.db), dialog=False,
-                            on_done=lambda snap: self._apply(snap) if gen == self._generation else None)
-
-    refresh = reload
+                            on_done=current(self._apply))
 
     def prepare_screenshot(self) -> None:
         """For ``main.py --screenshot --prepare``: open the first effect of a report coded from a t test."""
@@ -188,14 +184,6 @@ class ExtractionScreen(QWidget):
         self._edit_when_loaded = True
         self.all_coders.setChecked(True)
         self.reports_view.selectRow(rows[min(4, len(rows) - 1)] if rows else 0)
-
-    def mark_stale(self, what: str) -> None:
-        self._stale = True
-
-    def shown(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.reload()
 
     def _apply(self, snap: actions.Snapshot) -> None:
         current = self.current()
