@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -90,11 +91,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"metasift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
               file=sys.stderr)
         return 1
-    if getattr(args, "json", False):
-        _print_json(result.data)
-    elif result.text:
-        print(result.text)
+    try:
+        if getattr(args, "json", False):
+            _print_json(result.data)
+        elif result.text:
+            print(result.text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped early (``| head``): the work is done, nothing more to say
+        _quiet_stdout()
     return result.exit_code
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (captured output): nothing to quiet
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -106,3 +106,18 @@ def test_a_command_loads_only_its_own_module():
             "print(sorted(m for m in sys.modules if m.startswith('cli.cmd_')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['cli.cmd_review']"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """``metasift records REVIEW --json | head``: the pipe closes before the output is written."""
+    review = tmp_path / "r.metasift"
+    cmd = [sys.executable, "-m", "cli.app"]
+    subprocess.run([*cmd, "init", str(review)], check=True, capture_output=True)
+    subprocess.run([*cmd, "import", str(review), str(DATA / "_baseline_pubmed.ris")], check=True,
+                   capture_output=True)
+    proc = subprocess.Popen([*cmd, "records", str(review), "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the command prints
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert err == "", err
