@@ -1,7 +1,8 @@
-"""A fully worked demo review: the demo exports imported, deduplicated, screened by two reviewers (one
-conflict resolved by a third), full texts assessed, a thesis linked to its article, and effect sizes coded
-from the fictional abstracts. It feeds the pictures in the docs (forest, funnel, PRISMA) and the
-end-to-end tests; the plain demo (`screening.demo`) stops after import so people can screen it themselves.
+"""A fully worked demo review: the demo exports imported, deduplicated (the erratum notice judged not a
+duplicate of its article), screened by two reviewers (one conflict resolved by a third, the erratum excluded),
+full texts assessed, a thesis linked to its article, and effect sizes coded from the fictional abstracts. It
+feeds the pictures in the docs (forest, funnel, PRISMA) and the end-to-end tests; the plain demo
+(`screening.demo`) stops after import so people can screen it themselves.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from db.engine import ReviewDB, create_review
 from extraction.coding import code_effect
 from extraction.samples import confirm_link
 from screening.decisions import decide, resolve
-from screening.demo import STUDIES, write_demo_exports
-from screening.duplicates import run_dedup
+from screening.demo import ERRATUM, STUDIES, pubmed_id, write_demo_exports
+from screening.duplicates import queue, reject, run_dedup
+from screening.duplicates import resolve as record_id
 from screening.importing import import_files
 
 TA_EXCLUDE = {"X1": "children or adolescents", "X2": "analogue / non-clinical treatment",
@@ -51,6 +53,10 @@ def build_worked_demo(folder: Path) -> ReviewDB:
     db = create_review(folder / "worked-demo.metasift", title="Worked demo: alliance and outcome (fictional)")
     import_files(db, write_demo_exports(folder / "exports"), who="librarian")
     run_dedup(db, who="librarian")
+    erratum = record_id(db, pubmed_id(ERRATUM))
+    for pair in queue(db):  # the erratum notice repeats its article's title: not a duplicate of it
+        if erratum in pair["ids"]:
+            reject(db, *pair["ids"], who="librarian")
     ids = record_ids()
     for key, rid in ids.items():
         for reviewer in ("ann", "bob"):
@@ -64,6 +70,8 @@ def build_worked_demo(folder: Path) -> ReviewDB:
                 decide(db, rid, reviewer, "title_abstract", "include")
     resolve(db, ids["X5"], "title_abstract", "exclude", by="carl", method="third_reviewer",
             reason="no alliance measure")
+    for reviewer in ("ann", "bob"):
+        decide(db, erratum, reviewer, "title_abstract", "exclude", reason="not an empirical study")
     for key in ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"):
         for reviewer in ("ann", "bob"):
             if key in FT_EXCLUDE:

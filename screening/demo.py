@@ -1,8 +1,9 @@
 """The bundled demo review: fictional alliance–outcome studies exported as PsycINFO RIS and PubMed
 MEDLINE, written by MetaSift itself (no copied titles or abstracts).
 
-Some studies appear in both exports (duplicates to find), two reports share one sample (a thesis and
-its article), and a few records are there to be excluded (children, an analogue role-play study, an
+Some studies appear in both exports (duplicates to find), one PubMed record is an erratum that repeats
+its article's title (a pair for a person to judge: not a duplicate), two reports share one sample (a thesis
+and its article), and a few records are there to be excluded (children, an analogue role-play study, an
 organisational "alliance", a single case).
 """
 
@@ -31,6 +32,7 @@ class DemoStudy:
     in_pubmed: bool = True
     in_psycinfo: bool = True
     pub_type: str = "JOUR"
+    medline_type: str = "Journal Article"
 
 
 def _abstract(n: int, population: str, measure: str, rater: str, outcome: str, r: str, extra: str = "") -> str:
@@ -118,7 +120,22 @@ STUDIES: tuple[DemoStudy, ...] = (
               "Journal of Fictional Psychotherapy Research", "22", "1", "40-52", "10.5555/jfpr.2014.0040",
               "N = 130 adults with recurrent depression were randomised to mindfulness training or waiting "
               "list. Rumination decreased in the mindfulness group.", ("mindfulness", "depression")),
+    DemoStudy("E1", ("Marlowe, Ingrid K.", "Osei, Daniel"), 2005,
+              "Erratum: The working alliance and depressive symptom change in cognitive therapy",
+              "Journal of Fictional Psychotherapy Research", "13", "1", "98-98", "10.5555/jfpr.2005.0098",
+              "In the article by Marlowe and Osei (2004), the correlation between client-rated alliance and "
+              "BDI change in the Results section should read r = .31, not r = .13.", (),
+              in_psycinfo=False, medline_type="Published Erratum"),
 )
+
+
+PMID_BASE = 39000000
+ERRATUM = "E1"  # the PubMed erratum notice of A1
+
+
+def pubmed_id(key: str) -> str:
+    """The PMID (source_id) the demo's PubMed export gives study ``key`` (ValueError if not in PubMed)."""
+    return str(PMID_BASE + [s.key for s in STUDIES if s.in_pubmed].index(key))
 
 
 def _ris(study: DemoStudy, number: int) -> str:
@@ -159,7 +176,7 @@ def _medline(study: DemoStudy, pmid: int) -> str:
     if study.pages:
         sp, ep = study.pages.split("-")
         short = ep[len(ep) - len(sp) + 1:] if len(ep) == len(sp) and ep[:1] == sp[:1] else ep
-        lines.append(f"PG  - {sp}-{short.lstrip('0') or ep}")
+        lines.append(f"PG  - {sp}" if sp == ep else f"PG  - {sp}-{short.lstrip('0') or ep}")
     if study.doi:
         lines.append(f"LID - {study.doi} [doi]")
     lines += _wrap("AB", study.abstract)
@@ -167,7 +184,7 @@ def _medline(study: DemoStudy, pmid: int) -> str:
         last, first = a.split(", ")
         initials = "".join(p[0] for p in first.replace(".", " ").split())
         lines += [f"FAU - {a}", f"AU  - {last} {initials}"]
-    lines += ["LA  - eng", "PT  - Journal Article", f"TA  - {study.journal[:30]}", f"JT  - {study.journal}",
+    lines += ["LA  - eng", f"PT  - {study.medline_type}", f"TA  - {study.journal[:30]}", f"JT  - {study.journal}",
               f"VI  - {study.volume}", f"IP  - {study.issue}"]
     lines += [f"OT  - {k}" for k in study.keywords]
     return "\n".join(lines) + "\n"
@@ -180,7 +197,7 @@ def write_demo_exports(folder: Path) -> list[Path]:
     pub = folder / "demo_pubmed.nbib"
     psy.write_text("\n".join(_ris(s, i) for i, s in enumerate((s for s in STUDIES if s.in_psycinfo), 1)),
                    encoding="utf-8")
-    pub.write_text("\n".join(_medline(s, 39000000 + i) for i, s in
+    pub.write_text("\n".join(_medline(s, PMID_BASE + i) for i, s in
                              enumerate(s for s in STUDIES if s.in_pubmed)), encoding="utf-8")
     return [psy, pub]
 

@@ -9,6 +9,8 @@ import pytest
 from cli.app import main
 from screening.demo import write_demo_exports
 
+ERRATUM = "39000008"  # the demo's PubMed erratum notice of DEMO-PSY-0001 / 39000000
+
 
 def _run(capsys, *argv: str) -> tuple[int, dict | str]:
     code = main(list(argv))
@@ -30,17 +32,20 @@ def demo_review(review_target, tmp_path, capsys) -> str:
 def test_dedup_json_shape_and_status_counts(demo_review, capsys):
     code, data = _run(capsys, "dedup", demo_review, "--json", "--reviewer", "ann")
     assert code == 0
-    assert data["records"] == 21 and data["unique"] == 13
+    assert data["records"] == 22 and data["unique"] == 14
     assert len(data["groups"]) == 8 and ["DEMO-PSY-0001", "39000000"] in data["groups"]
     assert all(isinstance(s, str) for g in data["groups"] for s in g)
-    assert data["candidates"] == []
+    # the erratum repeats its article's title: queued for a person, not merged, against both copies
+    assert [c["ids"] for c in data["candidates"]] == [["DEMO-PSY-0001", ERRATUM], ["39000000", ERRATUM]]
+    assert all(c["decision"] == "queued" and "publication type conflict" in c["reasons"]
+               for c in data["candidates"])
     code, status = _run(capsys, "status", demo_review, "--json")
     assert code == 0
     assert (status["records"], status["unique"], status["duplicates"], status["independent_samples"]) == \
-        (21, 13, 8, 13)
-    assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 8} and status["batches"] == 2
+        (22, 14, 8, 14)
+    assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 9} and status["batches"] == 2
     code, text = _run(capsys, "status", demo_review)
-    assert code == 0 and "unique: 13" in text and "independent_samples: 13" in text
+    assert code == 0 and "unique: 14" in text and "independent_samples: 14" in text
 
 
 def test_duplicates_reject_undo_confirm_and_list(demo_review, capsys):
@@ -51,20 +56,20 @@ def test_duplicates_reject_undo_confirm_and_list(demo_review, capsys):
     assert data["decision"] == {"ids": ["DEMO-PSY-0001", "39000000"], "decision": "rejected", "who": "bob",
                                 "when": data["decision"]["when"], "automatic": False}
     assert [h["decision"] for h in data["history"]] == ["auto", "rejected"]
-    assert data["history"][0]["automatic"] and data["unique"] == 14
+    assert data["history"][0]["automatic"] and data["unique"] == 15
     assert ["DEMO-PSY-0001", "39000000"] not in data["groups"]
     _run(capsys, "duplicates", demo_review, "undo", "DEMO-PSY-0001", "39000000", "--json")
     code, data = _run(capsys, "duplicates", demo_review, "undo", "39000000", "DEMO-PSY-0001", "--json")
-    assert code == 0 and data["unique"] == 14
+    assert code == 0 and data["unique"] == 15
     code, listed = _run(capsys, "duplicates", demo_review, "list", "--json")
-    assert [c["ids"] for c in listed["candidates"]] == [["DEMO-PSY-0001", "39000000"]]
-    cand = listed["candidates"][0]
+    assert [c["ids"] for c in listed["candidates"] if ERRATUM not in c["ids"]] == [["DEMO-PSY-0001", "39000000"]]
+    cand = next(c for c in listed["candidates"] if ERRATUM not in c["ids"])
     assert cand["score"] >= 0.9 and cand["reasons"] and "source_db" in cand["differs"]
     code, data = _run(capsys, "duplicates", demo_review, "confirm", "DEMO-PSY-0001", "39000000", "--json")
-    assert data["unique"] == 13 and data["candidates"] == []
+    assert data["unique"] == 14 and all(ERRATUM in c["ids"] for c in data["candidates"])
     # re-running dedup stores nothing new and keeps the person's decision
     code, again = _run(capsys, "dedup", demo_review, "--json")
-    assert again["stored"] == {"auto": 0, "queued": 0} and again["unique"] == 13
+    assert again["stored"] == {"auto": 0, "queued": 0} and again["unique"] == 14
 
 
 def test_errors_exit_2_with_a_message(demo_review, capsys, tmp_path):
@@ -97,15 +102,18 @@ def test_samples_suggest_confirm_and_groups(demo_review, capsys):
     pair = next(s for s in data["suggestions"] if "DEMO-PSY-0007" in s["ids"])
     assert set(pair["ids"]) == {"DEMO-PSY-0007", "DEMO-PSY-0008"} and pair["strength"] == "strong"
     assert any(e["kind"] == "thesis_article" for e in pair["evidence"]) and pair["automatic"]
-    assert data["independent_samples"] == 13
+    assert data["independent_samples"] == 14
     code, data = _run(capsys, "samples", demo_review, "confirm", "DEMO-PSY-0007", "DEMO-PSY-0008",
                       "--reviewer", "eve", "--json")
     assert code == 0 and data["decision"]["who"] == "eve" and data["decision"]["decision"] == "confirmed"
     assert ["DEMO-PSY-0007", "DEMO-PSY-0008", "39000003"] in data["groups"]
-    assert data["independent_samples"] == 12 and data["suggestions"] == []
+    assert data["independent_samples"] == 13
+    # left: the erratum beside its article (same authors and title), a machine suggestion for a person to judge
+    assert [(x["ids"], x["strength"], x["automatic"]) for x in data["suggestions"]] == \
+        [(["DEMO-PSY-0001", ERRATUM], "moderate", True)]
     code, status = _run(capsys, "status", demo_review, "--json")
-    assert status["independent_samples"] == 12 and status["unique"] == 13
+    assert status["independent_samples"] == 13 and status["unique"] == 14
     code, data = _run(capsys, "samples", demo_review, "undo", "DEMO-PSY-0008", "DEMO-PSY-0007", "--json")
-    assert data["independent_samples"] == 13 and len(data["suggestions"]) == 1
+    assert data["independent_samples"] == 14 and len(data["suggestions"]) == 2
     code, text = _run(capsys, "samples", demo_review)
-    assert code == 0 and "13 independent samples" in text and "dissertation" in text
+    assert code == 0 and "14 independent samples" in text and "dissertation" in text

@@ -76,9 +76,9 @@ def test_blind_screening_conflict_resolution_and_history(demo, capsys):
     assert code == 0 and data["decision"]["full_text"] == "papers/psy1.pdf"
 
     code, data = _run(capsys, "status", demo, "--json")
-    assert code == 0 and data["records"] == 21 and data["unique"] == 13
+    assert code == 0 and data["records"] == 22 and data["unique"] == 14
     assert data["screening"] == {
-        "title_abstract": {"included": 1, "excluded": 1, "conflicts": 0, "pending": 11,
+        "title_abstract": {"included": 1, "excluded": 1, "conflicts": 0, "pending": 12,
                            "excluded_by_reason": {"no alliance measure": 1}},
         "full_text": {"included": 0, "excluded": 0, "conflicts": 0, "pending": 1, "excluded_by_reason": {}}}
 
@@ -117,6 +117,6 @@ def test_screen_errors_exit_2_and_store_nothing(demo, capsys, argv, message):
     code, err = _run(capsys, "screen", demo, "--reviewer", "ann", *argv)
     assert code == 2 and message in err and "Traceback" not in err
     code, data = _run(capsys, "status", demo, "--json")
-    assert data["screening"]["title_abstract"]["pending"] == 13
+    assert data["screening"]["title_abstract"]["pending"] == 14
     code, data = _run(capsys, "history", demo, "--record", "DEMO-PSY-0002", "--json")
     assert data["history"] == []

@@ -15,6 +15,8 @@ from screening.demo import write_demo_exports
 from screening.importing import import_files
 from screening.status import review_status
 
+ERRATUM = "39000008"  # the demo's PubMed erratum notice of DEMO-PSY-0001 / 39000000
+
 
 def _demo(review, tmp_path: Path) -> dict[str, int]:
     import_files(review, write_demo_exports(tmp_path), who="importer")
@@ -41,17 +43,22 @@ def test_demo_dedup_merges_cross_database_pairs_and_counts_per_database(review, 
     assert [ids["DEMO-PSY-0001"], ids["39000000"]] in groups
     # the thesis (A7) is not merged with its article (A8): different kinds of record
     assert not any(ids["DEMO-PSY-0007"] in g for g in groups)
-    assert summary["records"] == 21 and summary["unique"] == 13 and summary["duplicates"] == 8
+    assert summary["records"] == 22 and summary["unique"] == 14 and summary["duplicates"] == 8
     assert summary["per_database"] == {"PsycINFO": {"records": 13, "duplicates": 0, "unique": 13},
-                                       "PubMed": {"records": 8, "duplicates": 8, "unique": 0}}
+                                       "PubMed": {"records": 9, "duplicates": 8, "unique": 1}}
     rows = _rows(review)
-    assert {r.decision for r in rows} == {"auto"} and len(rows) == 8
-    assert all(r.who == "ann" and r.run_id == summary["run_id"] and r.decided_at is not None
-               and r.score >= 0.9 and r.reasons for r in rows)
+    auto = [r for r in rows if r.decision == "auto"]
+    assert len(auto) == 8 and all(r.who == "ann" and r.run_id == summary["run_id"] and r.decided_at is not None
+                                  and r.score >= 0.9 and r.reasons for r in auto)
+    # the erratum notice (same authors and title as DEMO-PSY-0001) waits for a person, against both copies
+    queued = [r for r in rows if r.decision != "auto"]
+    assert [(r.decision, sorted((r.record_a, r.record_b))) for r in queued] == [
+        ("queued", sorted((ids["DEMO-PSY-0001"], ids[ERRATUM]))), ("queued", sorted((ids["39000000"], ids[ERRATUM])))]
+    assert all(r.score < 0.9 and "publication type conflict" in r.reasons for r in queued)
     status = review_status(review)
-    assert (status["records"], status["unique"], status["duplicates"]) == (21, 13, 8)
-    assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 8}
-    assert status["independent_samples"] == 13
+    assert (status["records"], status["unique"], status["duplicates"]) == (22, 14, 8)
+    assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 9}
+    assert status["independent_samples"] == 14
 
 
 def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
@@ -62,12 +69,12 @@ def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
 
     duplicates.reject(review, b, a, "bob")          # order of the ids does not matter
     assert [a, b] not in duplicates.groups(review)
-    assert duplicates.counts(review)["unique"] == 14
+    assert duplicates.counts(review)["unique"] == 15
     duplicates.undo(review, a, b, "bob")            # undoing the rejection restores the automatic merge
     assert [a, b] in duplicates.groups(review)
     duplicates.undo(review, a, b, "carol")          # undoing the merge itself sends the pair to the queue
     assert [a, b] not in duplicates.groups(review)
-    pending = duplicates.queue(review)
+    pending = [p for p in duplicates.queue(review) if ids[ERRATUM] not in p["ids"]]
     assert [p["ids"] for p in pending] == [[a, b]]
     assert pending[0]["decision"] == "undone" and "undoes auto" in pending[0]["reasons"][-1]
     fields = {f["field"]: f for f in pending[0]["fields"]}
@@ -77,14 +84,15 @@ def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
     with pytest.raises(InputError, match="no merge or decision to undo"):
         duplicates.undo(review, a, b, "carol")
     duplicates.confirm(review, a, b, "dave")
-    assert [a, b] in duplicates.groups(review) and duplicates.queue(review) == []
+    assert [a, b] in duplicates.groups(review)
+    assert all(ids[ERRATUM] in p["ids"] for p in duplicates.queue(review))
 
     hist = duplicates.history(review, a, b)
     assert [(h.decision, h.who) for h in hist] == [("auto", "ann"), ("rejected", "bob"), ("undone", "bob"),
                                                    ("undone", "carol"), ("confirmed", "dave")]
     assert all(h.run_id == "" for h in hist[1:]) and hist[0].run_id
     assert _record_count(review) == n_records
-    assert review_status(review)["records_per_database"] == {"PsycINFO": 13, "PubMed": 8}
+    assert review_status(review)["records_per_database"] == {"PsycINFO": 13, "PubMed": 9}
 
 
 def test_rerun_is_idempotent_and_respects_person_decisions(review, tmp_path):
@@ -96,7 +104,7 @@ def test_rerun_is_idempotent_and_respects_person_decisions(review, tmp_path):
     again = duplicates.run_dedup(review, "ann")
     assert len(_rows(review)) == before
     assert again["stored"] == {"auto": 0, "queued": 0} and again["kept_person_decisions"] == 1
-    assert [a, b] not in duplicates.groups(review) and again["unique"] == 14
+    assert [a, b] not in duplicates.groups(review) and again["unique"] == 15
 
 
 def test_kept_record_takes_the_best_fields_of_the_group(review, tmp_path):

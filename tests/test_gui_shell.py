@@ -210,7 +210,7 @@ def test_every_screen_opens_on_the_demo(qtbot, demo):
         current = window.tabs.currentWidget()  # a lazily built screen sits inside its tab's placeholder
         assert (current is widget or getattr(current, "inner", None) is widget) and widget.isVisible()
     qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
-    assert window.screen_widgets["duplicates"].summary.text().startswith("<b>21</b> records")
+    assert window.screen_widgets["duplicates"].summary.text().startswith("<b>22</b> records")
     assert "independent samples" in window.screen_widgets["samples"].summary.text()
     assert window.screen_widgets["import"].batches.rowCount() == 2
     with pytest.raises(KeyError):

@@ -11,8 +11,9 @@ from db.engine import create_review
 from extraction.prisma import PrismaCounts, draw_prisma, prisma_counts
 from extraction.samples import confirm_link
 from screening.decisions import decide, resolve
-from screening.demo import STUDIES, write_demo_exports
-from screening.duplicates import run_dedup
+from screening.demo import ERRATUM, STUDIES, pubmed_id, write_demo_exports
+from screening.duplicates import queue, reject, run_dedup
+from screening.duplicates import resolve as record_id
 from screening.importing import import_files
 
 PSY_ORDER = [s.key for s in STUDIES if s.in_psycinfo]  # record ids 1.. follow this order
@@ -31,6 +32,11 @@ def screened_review(review_target, tmp_path):
     db = create_review(review_target, title="Constructed review")
     import_files(db, write_demo_exports(tmp_path / "exports"), who="librarian")
     run_dedup(db, who="librarian")
+    erratum = record_id(db, pubmed_id(ERRATUM))
+    for pair in queue(db):  # the erratum notice is not a duplicate of its article ...
+        reject(db, *pair["ids"], who="librarian")
+    for reviewer in ("ann", "bob"):  # ... and is excluded at title/abstract
+        decide(db, erratum, reviewer, "title_abstract", "exclude", reason="not an empirical study")
     for key in PSY_ORDER:
         for reviewer in ("ann", "bob"):
             if key in TA_EXCLUDE:
@@ -61,9 +67,9 @@ def screened_review(review_target, tmp_path):
 
 def test_counts_of_a_constructed_review_add_up(screened_review):
     c = prisma_counts(screened_review)
-    assert c.identified_per_database == {"PsycINFO": 13, "PubMed": 8}
-    assert c.duplicates_removed == 8 and c.screened == 13
-    assert c.excluded_screening == 5 and c.sought == 8
+    assert c.identified_per_database == {"PsycINFO": 13, "PubMed": 9}
+    assert c.duplicates_removed == 8 and c.screened == 14
+    assert c.excluded_screening == 6 and c.sought == 8
     assert c.not_retrieved == 1 and c.assessed == 7
     assert c.excluded_full_text == {"no usable alliance-outcome statistic": 1}
     assert c.reports_included == 6 and c.studies_included == 5
@@ -82,7 +88,7 @@ def test_pending_records_are_shown_as_awaiting_and_still_add_up(review_target, t
     c = prisma_counts(db)
     db.close()
     assert c.sought == 1 and c.excluded_screening == 0
-    assert c.awaiting["title_abstract"] == 12 and c.awaiting["full_text"] == 1
+    assert c.awaiting["title_abstract"] == 13 and c.awaiting["full_text"] == 1
     assert c.problems() == []
 
 
@@ -98,6 +104,6 @@ def test_cli_prisma_writes_the_diagram(screened_review, review_target, tmp_path,
     out = tmp_path / f"prisma{suffix}"
     assert main(["prisma", review_target, "--out", str(out), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["adds_up"] and data["studies_included"] == 5 and data["identified"] == 21
+    assert data["adds_up"] and data["studies_included"] == 5 and data["identified"] == 22
     head = out.read_bytes()[:8]
     assert {".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF"}[suffix] in head

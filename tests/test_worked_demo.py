@@ -20,7 +20,8 @@ def test_worked_demo_from_screening_to_pooling(tmp_path, capsys):
     build_worked_demo(tmp_path).close()
     review = str(tmp_path / "worked-demo.metasift")
     status = run(capsys, "status", review)
-    assert status["records"] == 21 and status["unique"] == 13
+    assert status["records"] == 22 and status["unique"] == 14
+    assert status["screening"]["title_abstract"]["excluded_by_reason"]["not an empirical study"] == 1
     assert status["screening"]["title_abstract"]["included"] == 8
     assert status["screening"]["full_text"]["included"] == 7
 
