@@ -30,7 +30,10 @@ from db.models import (
     merged_pairs,
 )
 from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
-from screening.dedup import AUTO, QUEUED, best_record, deduplicate
+
+# the engine's outcomes as stored; the engine itself (`screening.dedup`, with numpy) is imported only where it
+# runs, so reading counts and queues (`metasift status`) starts without it
+AUTO, QUEUED = "auto", "queued"
 
 PERSON_DECISIONS = frozenset({"confirmed", "rejected", "undone"})
 SIDE_BY_SIDE = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "abstract",
@@ -66,6 +69,8 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
     One transaction. A pair a person already decided (confirmed, rejected or undone) is left alone, and a
     pair whose latest machine decision is unchanged gets no new row, so re-running stores nothing new.
     """
+    from screening.dedup import deduplicate
+
     run_id = uuid.uuid4().hex[:12]
     progress(0, 3, "loading records")
     with db.transaction() as session:
@@ -227,6 +232,8 @@ def kept_record(db: ReviewDB, group: Sequence[int]) -> dict[str, Any]:
         recs = load_records(session, group)
     if len(recs) != len(set(group)):
         raise InputError(f"some of the records {sorted(set(group))} do not exist")
+    from screening.dedup import best_record
+
     return best_record([{k: r[k] for k in _ENGINE_FIELDS} for r in recs])
 
 

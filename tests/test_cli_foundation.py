@@ -121,3 +121,17 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert err == "", err
+
+
+def test_status_runs_without_loading_the_dedup_engine(tmp_path):
+    """Counting duplicates reads stored decisions: the engine and numpy (~0.15 s to import) stay unloaded."""
+    review = tmp_path / "r.metasift"
+    assert main(["init", str(review)]) == 0
+    assert main(["import", str(review), str(DATA / "_baseline_pubmed.ris")]) == 0
+    assert main(["dedup", str(review)]) == 0
+    code = ("import sys; from cli.app import main; main(['status', sys.argv[1], '--json']); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy' or m.startswith('screening.dedup')),"
+            " file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code, str(review)], capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout)["records"] == 50
+    assert proc.stderr.strip() == "[]"
