@@ -14,16 +14,26 @@ at once, on any thread; only cycles wait for the GUI thread (at most `INTERVAL_M
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 INTERVAL_MS = 500
+FULL_SHARE = 0.05
+"""At most this share of the time goes to full (oldest-generation) collections, which scan the whole heap."""
 _GUARD: _Collector | None = None
+_next_full = 0.0  # time.monotonic() before which a due full collection is done as a generation-1 one
 
 
 def collect_if_due() -> int:
     """Collect the oldest generation whose allocation count passed its threshold; return the number of
-    unreachable objects found (0 when nothing was due). Call on the GUI thread only."""
+    unreachable objects found (0 when nothing was due). Call on the GUI thread only.
+
+    The interpreter avoids full collections on large heaps by a rule Python code cannot read (pending
+    long-lived objects); here a full collection is instead spaced so that it takes at most `FULL_SHARE`
+    of the time, keeping the window responsive while a large review is in memory.
+    """
+    global _next_full
     if gc.isenabled():  # someone switched automatic collection back on (a finished import does not)
         gc.disable()
     thresholds = gc.get_threshold()
@@ -32,7 +42,17 @@ def collect_if_due() -> int:
     for generation in range(3):
         if counts[generation] > thresholds[generation]:
             due = generation
-    return gc.collect(due) if due >= 0 else 0
+    if due < 0:
+        return 0
+    if due == 2:
+        now = time.monotonic()
+        if now < _next_full:
+            return gc.collect(1)
+        found = gc.collect(2)
+        cost = time.monotonic() - now
+        _next_full = now + cost / FULL_SHARE
+        return found
+    return gc.collect(due)
 
 
 class _Collector(QObject):

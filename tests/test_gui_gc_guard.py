@@ -57,3 +57,31 @@ def test_collection_stays_off_and_generations_are_collected_when_due(qtbot):
         _Cyclic()
     assert collect_if_due() >= gc.get_threshold()[0]
     assert collect_if_due() == 0  # nothing due right after a collection
+
+
+def test_full_collections_are_spaced_by_their_cost(qtbot, monkeypatch):
+    from gui import gc_guard
+
+    collect_on_gui_thread()
+    monkeypatch.setattr(gc_guard, "_next_full", 0.0)
+
+    def full_collections() -> int:
+        return gc.get_stats()[2]["collections"]
+
+    def make_full_due() -> None:
+        for _ in range(gc.get_threshold()[2] + 1):
+            gc.collect(1)  # each generation-1 collection counts towards generation 2
+        assert gc.get_count()[2] > gc.get_threshold()[2]
+
+    make_full_due()
+    before = full_collections()
+    collect_if_due()
+    assert full_collections() == before + 1
+    assert gc_guard._next_full > 0  # the next one waits 1 / FULL_SHARE times as long as this one took
+    monkeypatch.setattr(gc_guard, "_next_full", gc_guard.time.monotonic() + 60)
+    make_full_due()
+    collect_if_due()
+    assert full_collections() == before + 1  # too soon: a generation-1 collection instead
+    monkeypatch.setattr(gc_guard, "_next_full", 0.0)
+    collect_if_due()
+    assert full_collections() == before + 2
