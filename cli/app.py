@@ -24,7 +24,7 @@ _ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen
 
 COMMANDS = {
     "init": "cmd_review", "import": "cmd_review", "batches": "cmd_review", "undo-import": "cmd_review",
-    "records": "cmd_review", "status": "cmd_review", "formats": "cmd_review",
+    "records": "cmd_review", "status": "cmd_review", "activity": "cmd_review", "formats": "cmd_review",
     "dedup": "cmd_dedup", "duplicates": "cmd_dedup", "samples": "cmd_dedup", "assess": "cmd_assess",
     "simulate": "cmd_prioritise", "rank": "cmd_prioritise",
     "screen": "cmd_screen", "undo": "cmd_screen", "resolve": "cmd_screen", "conflicts": "cmd_screen",

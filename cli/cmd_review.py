@@ -1,4 +1,4 @@
-"""Commands for the review itself: ``init``, ``import``, ``records``, ``status``, ``formats``."""
+"""Commands for the review itself: ``init``, ``import``, ``records``, ``status``, ``activity``, ``formats``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from db.changes import Stamp, changes_since
 from db.engine import create_review, display_name
 from db.errors import InputError
 from db.models import ImportBatch, Record
@@ -36,6 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reviewer", default=None, help="who imports (default: $METASIFT_USER or $USER)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("activity", help="who added what: so far, or since a stamp an earlier call printed")
+    add_review_arg(p)
+    p.add_argument("--since", default=None, metavar="STAMP",
+                   help="the \"stamp\" of an earlier `activity --json` (JSON); default: from the start")
+    p.add_argument("--exclude", default=None, metavar="NAME", help="leave out rows NAME wrote (yourself)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_activity)
 
     p = sub.add_parser("batches", help="the import history (one row per imported file)")
     add_review_arg(p)
@@ -171,6 +180,18 @@ def cmd_status(args: argparse.Namespace) -> Result:
         if key not in {"title", "records", "batches", "records_per_database", "review"}:
             lines.append(f"{key}: {json.dumps(value, default=str)}")
     return Result(data, "\n".join(lines))
+
+
+def cmd_activity(args: argparse.Namespace) -> Result:
+    before = Stamp.parse(args.since) if args.since else Stamp({})
+    db = open_for(args)
+    try:
+        changes = changes_since(db, before, args.exclude)
+    finally:
+        db.close()
+    data = {"stamp": changes.stamp.as_dict(), "topics": changes.topics, "added": changes.added,
+            "removed": changes.removed}
+    return Result(data, changes.summary() or "no changes")
 
 
 def cmd_formats(args: argparse.Namespace) -> Result:
