@@ -13,6 +13,7 @@ from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from db.changes import Changes
 from db.engine import ReviewDB
 from gui import background
 from gui.context import ReviewContext
@@ -23,6 +24,7 @@ from gui.samples.view import SamplesScreen
 from gui.settings import THEMES, Settings
 from gui.shortcuts import ShortcutsDialog
 from gui.start.view import StartScreen
+from gui.team_watch import TeamWatch
 from gui.theme import apply_theme
 from screening.importing import review_counts
 from screening.status import review_status
@@ -61,6 +63,9 @@ class LazyScreen(QWidget):
 
 LAZY = {"extraction", "double-coding", "analysis"}
 """Screens built on first show."""
+WORK_SCREENS = {"screening", "extraction"}
+"""Screens where a person works record by record: the team's changes reload them when next shown, not under
+the person's hands."""
 REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
     ("import", "Import", lambda ctx: ImportScreen(ctx)),
     ("duplicates", "Duplicates", lambda ctx: DuplicatesScreen(ctx)),
@@ -81,6 +86,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings.load()
         self.db: ReviewDB | None = None
         self.ctx: ReviewContext | None = None
+        self.team_watch: TeamWatch | None = None
         self.screen_widgets: dict[str, QWidget] = {}
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -189,6 +195,9 @@ class MainWindow(QMainWindow):
             background.wait_all()
             old.close()
         self.db = db
+        if self.team_watch is not None:
+            self.team_watch.stop()
+            self.team_watch.deleteLater()
         self.ctx = ReviewContext(db, self.settings, self)
         self.ctx.changed.connect(self._review_changed)
         self.ctx.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -203,6 +212,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.refresh_status()
         self.tabs.setCurrentWidget(self.screen_widgets["records" if self._has_records() else "import"])
+        self.team_watch = TeamWatch(self.ctx)
+        self.team_watch.arrived.connect(self._team_changed)
 
     def _has_records(self) -> bool:
         return self.db is not None and bool(review_counts(self.db)["records"])
@@ -215,6 +226,19 @@ class MainWindow(QMainWindow):
             elif w is not current and what == "records" and isinstance(w, RecordsScreen):
                 w.refresh()
         self.refresh_status()
+
+    def _team_changed(self, changes: Changes) -> None:
+        """Someone else stored something: every screen it touches reloads (the one showing at once, unless
+        it is where a person works record by record), the counts follow, the status bar says who did what."""
+        current = self.tabs.currentWidget()
+        for topic in changes.topics:
+            for w in self.screen_widgets.values():
+                if hasattr(w, "mark_stale"):
+                    w.mark_stale(topic)
+        if current is not None and current.objectName() not in WORK_SCREENS and hasattr(current, "shown"):
+            current.shown()
+        self.refresh_status()
+        self.statusBar().showMessage(f"From the team: {changes.summary()}", 15_000)
 
     def _tab_shown(self, index: int) -> None:
         w = self.tabs.widget(index)
@@ -277,5 +301,7 @@ class MainWindow(QMainWindow):
         self.settings = self.start.settings
         self.settings.geometry = bytes(self.saveGeometry().data())
         self.settings.save()
+        if self.team_watch is not None:
+            self.team_watch.stop()
         background.wait_all()
         super().closeEvent(event)

@@ -1,0 +1,78 @@
+"""The window notices what another process stores in the open review: the screens it touches reload, the
+status bar says who did what, and the reviewer's own work elsewhere is not announced."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from gui import team_watch  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.settings import Settings  # noqa: E402
+from screening.demo import build_demo_review  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+def metasift(*argv: str) -> None:
+    """Another program writing to the same review file (a teammate's, or a script)."""
+    subprocess.run([sys.executable, "-m", "cli.app", *argv], check=True, capture_output=True, text=True)
+
+
+def test_another_process_screening_reaches_the_open_window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(team_watch, "POLL_MS", 300)
+    db = build_demo_review(tmp_path)
+    window = MainWindow(db, Settings(reviewer="ann"))
+    qtbot.addWidget(window)
+    window.show()
+    watch = window.team_watch
+    qtbot.waitUntil(lambda: watch.last is not None, timeout=10_000)  # the baseline
+    conflicts = window.show_screen("conflicts")
+    qtbot.waitUntil(lambda: conflicts.snapshot is not None, timeout=10_000)
+    assert conflicts.conflicts.rowCount() == 0
+    records = window.screen_widgets["records"]
+
+    target = str(tmp_path / "demo.metasift")
+    metasift("screen", target, "--reviewer", "ann", "--record", "DEMO-PSY-0002", "--decision", "include")
+    metasift("screen", target, "--reviewer", "bob", "--record", "DEMO-PSY-0002", "--decision", "exclude",
+             "--reason", "no alliance measure")
+    metasift("screen", target, "--reviewer", "bob", "--record", "DEMO-PSY-0003", "--decision", "include")
+
+    # the timer's next check finds bob's two decisions (ann's own one is not news) ...
+    qtbot.waitUntil(lambda: "From the team" in window.statusBar().currentMessage(), timeout=10_000)
+    assert window.statusBar().currentMessage() == "From the team: bob: 2 screening decisions"
+    # ... the conflicts screen on show reloads at once and shows the new conflict ...
+    qtbot.waitUntil(lambda: conflicts.conflicts.rowCount() == 1, timeout=10_000)
+    assert conflicts.conflicts.item(0)["record_id"] == 2
+    # ... and the screens not shown reload when they are shown next
+    assert records._stale
+
+
+def test_a_failed_check_is_logged_and_retried_without_a_dialog(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    db = build_demo_review(tmp_path)
+    window = MainWindow(db, Settings(reviewer="ann"))
+    qtbot.addWidget(window)
+    watch = window.team_watch
+    qtbot.waitUntil(lambda: watch.last is not None and not watch.busy, timeout=10_000)
+
+    def broken(*_args):
+        raise OSError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(team_watch, "changes_since", broken)
+    for _ in range(2):
+        task = watch.poll()
+        qtbot.waitUntil(lambda task=task: task.outcome == "error", timeout=10_000)
+        qtbot.waitUntil(lambda: not watch.busy, timeout=10_000)
+    assert watch.failures == 2 and watch.timer.isActive()
+    assert "Could not check for the team's changes" in window.statusBar().currentMessage()
+    assert window.findChildren(QMessageBox, "error-dialog") == []
+    monkeypatch.undo()
+    task = watch.poll()
+    qtbot.waitUntil(lambda: task.outcome == "ok" and watch.failures == 0, timeout=10_000)
