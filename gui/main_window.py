@@ -278,24 +278,30 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         self._update_title()
         if self.db is None:
-            self._counts = "No review open"
-            self.statusBar().showMessage(self._counts)
+            self._show_counts("No review open")
             return
         db = self.db
         c = review_counts(db)  # cheap: one grouped count; the full status follows from the background
         per_db = ", ".join(f"{k} {v:,}" for k, v in c["records_per_database"].items())
-        self._counts = f"{c['records']:,} records in {c['batches']} batches" + (f" ({per_db})" if per_db else "")
-        self.statusBar().showMessage(self._counts)
+        self._show_counts(f"{c['records']:,} records in {c['batches']} batches" + (f" ({per_db})" if per_db else ""))
 
         def done(s: dict) -> None:
             if shiboken6.isValid(self) and self.db is db:  # the window may have closed meanwhile
-                self._counts = (f"{s['records']:,} records in {s['batches']} batches"
-                                + (f" ({per_db})" if per_db else "")
-                                + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
-                self.statusBar().showMessage(self._counts)
+                self._show_counts(f"{s['records']:,} records in {s['batches']} batches"
+                                  + (f" ({per_db})" if per_db else "")
+                                  + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
 
         background.run_task("Counting", lambda _p, _s: review_status(db), parent=self, on_done=done,
                             on_error=lambda _exc: None, dialog=False)
+
+    def _show_counts(self, text: str) -> None:
+        """The review's counts: the status bar's resting text. A note showing for a while (a decision stored,
+        the team's changes) stays; the counts come back when it times out."""
+        showing = self.statusBar().currentMessage()
+        note_showing = bool(showing) and showing != self._counts
+        self._counts = text
+        if not note_showing:
+            self.statusBar().showMessage(text)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.settings = self.start.settings

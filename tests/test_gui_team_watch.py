@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from gui import team_watch  # noqa: E402
+from gui import background, team_watch  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import Settings  # noqa: E402
 from screening.demo import build_demo_review  # noqa: E402
@@ -45,7 +45,8 @@ def test_another_process_screening_reaches_the_open_window(qtbot, tmp_path, monk
 
     # the timer's next check finds bob's two decisions (ann's own one is not news) ...
     qtbot.waitUntil(lambda: "From the team" in window.statusBar().currentMessage(), timeout=10_000)
-    assert window.statusBar().currentMessage() == "From the team: bob: 2 screening decisions"
+    qtbot.waitUntil(lambda: background.running() == 0, timeout=10_000)  # the counts were refreshed meanwhile
+    assert window.statusBar().currentMessage() == "From the team: bob: 2 screening decisions"  # still readable
     # ... the conflicts screen on show reloads at once and shows the new conflict ...
     qtbot.waitUntil(lambda: conflicts.conflicts.rowCount() == 1, timeout=10_000)
     assert conflicts.conflicts.item(0)["record_id"] == 2
