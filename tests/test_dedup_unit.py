@@ -112,6 +112,26 @@ def test_publication_kind():
     assert publication_kind("article", "Stroke", "A title", "12") == "article"
 
 
+
+@pytest.mark.parametrize(("code", "journal", "kind"), [
+    ("THES", "", "thesis"), ("CHAP", "Handbook of psychotherapy", "book"), ("BOOK", "", "book"),
+    ("CPAPER", "", "conference"), ("CONF", "", "conference"), ("JOUR", "Stroke", "article"),
+    ("EJOUR", "", "article"), ("JOUR", "Dissertation Abstracts International", "thesis"),
+    ("JOUR", "Annual Meeting of the Society for Psychotherapy Research", "conference"), ("GEN", "", ""),
+])
+def test_ris_type_codes_give_the_kind(code, journal, kind):
+    assert publication_kind(code, journal) == kind
+
+
+def test_a_ris_thesis_and_its_article_with_one_title_are_not_merged_automatically():
+    # RIS exports type records by code: TY THES against TY JOUR is a thesis against an article
+    thesis = rec("thesis", pub_type="THES", journal="", volume="", issue="", pages="")
+    article = rec("art", pub_type="JOUR")
+    r = deduplicate([article, thesis])
+    assert r.groups == [] and r.outcome("art", "thesis") == QUEUED
+    assert deduplicate([article, dict(article, id="copy")]).groups == [["art", "copy"]]
+
+
 # --- decisions -------------------------------------------------------------------------------------------
 
 def test_all_caps_title_merges():
