@@ -28,6 +28,9 @@ from sqlmodel import select
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import ImportBatch, Record, SampleLink, components, current_per_pair, merged_pairs
+from screening.dedup.normalize import is_erratum
+from screening.outcomes import outcomes
+from screening.protocol import STAGES
 
 STRONG, MODERATE, WEAK = "strong", "moderate", "weak"
 ReadN = Callable[[str, str], int | None]
@@ -181,6 +184,8 @@ def _reports(recs: list[tuple[Record, str]], dup_groups: list[list[int]], reader
         members = [m for m in group_of.get(rid, [rid]) if m in by_id]
         seen.update(members)
         rows = [by_id[m][0] for m in members]
+        if all(_is_notice(r) for r in rows):  # an erratum or correction notice reports no sample
+            continue
         main = max(rows, key=lambda r: (len(r.authors or []), len(r.abstract or "")))
         text = "\n".join(_text_of(r) for r in rows)
         regs = {registration_key(m.group(1)) for m in _REGISTRATIONS.finditer(text)}
@@ -193,6 +198,12 @@ def _reports(recs: list[tuple[Record, str]], dup_groups: list[list[int]], reader
             n=max(ns) if ns else None, registrations=regs,
             studies={key for key, rx in _NAMED if rx.search(text)}, acronyms=_study_acronyms(text)))
     return out
+
+
+def _is_notice(rec: Record) -> bool:
+    """An erratum, correction or expression-of-concern notice (by its title or its publication type)."""
+    kind = (rec.pub_type or "").casefold()
+    return is_erratum(rec.title) or "erratum" in kind or "correction" in kind
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -316,10 +327,18 @@ def links(db: ReviewDB, decisions: tuple[str, ...] = ("confirmed", "rejected")) 
 
 
 def suggestions(db: ReviewDB) -> list[dict[str, Any]]:
-    """Open suggestions (decision in force ``suggested``), strongest first."""
-    rows = [r for r in _rows(db).values() if r is not None and r.decision == "suggested"]
+    """Open suggestions (decision in force ``suggested``), strongest first; a pair with a record excluded at
+    title/abstract or full text is left out (it returns if the exclusion is undone)."""
+    excluded = _excluded(db)
+    rows = [r for r in _rows(db).values() if r is not None and r.decision == "suggested"
+            and r.record_a not in excluded and r.record_b not in excluded]
     rows.sort(key=lambda r: (_ORDER.get(r.strength, 3), r.record_a, r.record_b))
     return [_public(r) for r in rows]
+
+
+def _excluded(db: ReviewDB) -> set[int]:
+    """Records whose outcome at some screening stage is ``excluded`` (duplicates share their group's)."""
+    return {rid for stage in STAGES for rid, o in outcomes(db, stage).items() if o.state == "excluded"}
 
 
 def _decide(db: ReviewDB, a: int, b: int, who: str, decision: str) -> dict[str, Any]:

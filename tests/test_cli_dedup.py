@@ -107,13 +107,11 @@ def test_samples_suggest_confirm_and_groups(demo_review, capsys):
                       "--reviewer", "eve", "--json")
     assert code == 0 and data["decision"]["who"] == "eve" and data["decision"]["decision"] == "confirmed"
     assert ["DEMO-PSY-0007", "DEMO-PSY-0008", "39000003"] in data["groups"]
-    assert data["independent_samples"] == 13
-    # left: the erratum beside its article (same authors and title), a machine suggestion for a person to judge
-    assert [(x["ids"], x["strength"], x["automatic"]) for x in data["suggestions"]] == \
-        [(["DEMO-PSY-0001", ERRATUM], "moderate", True)]
+    # the erratum notice shares its article's authors and title but reports no sample: never suggested
+    assert data["independent_samples"] == 13 and data["suggestions"] == []
     code, status = _run(capsys, "status", demo_review, "--json")
     assert status["independent_samples"] == 13 and status["unique"] == 14
     code, data = _run(capsys, "samples", demo_review, "undo", "DEMO-PSY-0008", "DEMO-PSY-0007", "--json")
-    assert data["independent_samples"] == 14 and len(data["suggestions"]) == 2
+    assert data["independent_samples"] == 14 and len(data["suggestions"]) == 1
     code, text = _run(capsys, "samples", demo_review)
     assert code == 0 and "14 independent samples" in text and "dissertation" in text

@@ -212,3 +212,26 @@ def test_links_lists_what_people_decided(review, tmp_path):
     reject_link(review, 1, 2, who="bob")
     got = {(tuple(x["ids"]), x["decision"], x["who"]) for x in links(review)}
     assert got == {((7, 8), "confirmed", "ann"), ((1, 2), "rejected", "bob")}
+
+
+def test_an_erratum_notice_is_never_a_report_of_a_sample(review, tmp_path):
+    erratum = dict(ARTICLE, id="E1", year=2012, title="Erratum: " + ARTICLE["title"],
+                   abstract="In the article by Alvarez et al. (2011), Table 2 should read n = 74.")
+    ids = _load(review, tmp_path, [THESIS, ARTICLE, erratum])
+    found = _pairs(samples.suggest_links(review))
+    assert set(found) == {frozenset((ids["T1"], ids["T2"]))}
+    assert samples.independent_samples(review) == 3  # the notice still counts until it is screened out
+
+
+def test_suggestions_leave_out_records_excluded_at_screening_until_the_exclusion_is_undone(review, tmp_path):
+    from screening.decisions import decide, undo
+
+    ids = _load(review, tmp_path, [THESIS, ARTICLE])
+    samples.suggest_links(review)
+    assert len(samples.suggestions(review)) == 1
+    for who in ("ann", "bob"):
+        decide(review, ids["T1"], who, "title_abstract", "exclude", reason="no alliance measure")
+    assert samples.suggestions(review) == []
+    assert samples.suggest_links(review) == []  # and no new row is stored for the pair
+    undo(review, "bob", "title_abstract")
+    assert [frozenset(s["ids"]) for s in samples.suggestions(review)] == [frozenset((ids["T1"], ids["T2"]))]
