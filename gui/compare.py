@@ -20,18 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from gui.theme import differs_color
+from screening.importers.fields import display_value
 
 FIELD_LABELS = {"pub_type": "Type", "source_db": "Database", "source_id": "Source id", "doi": "DOI",
                 "pmid": "PMID"}
 
 
-def show(value: Any) -> str:
-    """A field value as text (lists joined with '; ')."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value).strip()
+def show(value: Any, field: str = "") -> str:
+    """A field value as text (see `screening.importers.fields.display_value`)."""
+    return display_value(value, field)
 
 
 class ComparisonModel(QAbstractTableModel):
@@ -52,7 +49,7 @@ class ComparisonModel(QAbstractTableModel):
         """Compare records (dicts) field by field; a field differs when its non-empty values differ."""
         rows = []
         for f in fields:
-            values = [show(r.get(f)) for r in records]
+            values = [show(r.get(f), f) for r in records]
             distinct = {v.casefold() for v in values if v}
             rows.append({"field": f, "values": values, "differs": len(distinct) > 1})
         self.set_rows(headers, rows)

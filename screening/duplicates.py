@@ -30,6 +30,7 @@ from db.models import (
     merged_pairs,
 )
 from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
+from screening.importers.fields import display_value
 
 # the engine's outcomes as stored; the engine itself (`screening.dedup`, with numpy) is imported only where it
 # runs, so reading counts and queues (`metasift status`) starts without it
@@ -177,12 +178,6 @@ def history(db: ReviewDB, a: int, b: int) -> list[DuplicateDecision]:
             DuplicateDecision.id)))
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value).strip()
 
 
 def queue(db: ReviewDB) -> list[dict[str, Any]]:
@@ -206,7 +201,7 @@ def queue(db: ReviewDB) -> list[dict[str, Any]]:
         a, b = recs[row.record_a], recs[row.record_b]
         fields = []
         for f in SIDE_BY_SIDE:
-            va, vb = _show(a.get(f)), _show(b.get(f))
+            va, vb = display_value(a.get(f), f), display_value(b.get(f), f)
             fields.append({"field": f, "a": va, "b": vb, "differs": va.casefold() != vb.casefold(),
                            "one_empty": bool(va) != bool(vb)})
         out.append({"ids": [row.record_a, row.record_b], "score": row.score, "reasons": list(row.reasons),

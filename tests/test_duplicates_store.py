@@ -197,3 +197,21 @@ def test_group_pairs_and_one_sided_fields(review, tmp_path):
     for f in item["fields"]:
         assert f["one_empty"] == (bool(f["a"]) != bool(f["b"]))
     assert any(f["one_empty"] for f in item["fields"])  # e.g. the PubMed record has a PMID, the other none
+
+
+def test_publication_types_compare_as_words_not_codes(review, tmp_path):
+    """PsycINFO's RIS says JOUR where PubMed says "Journal Article": shown alike, not flagged as differing;
+    the erratum's "Published Erratum" still differs."""
+    from screening.importers.fields import publication_type_label
+
+    assert publication_type_label("JOUR") == "Journal article" and publication_type_label(" thes ") == "Thesis"
+    assert publication_type_label("Journal Article") == "Journal Article" and publication_type_label(None) == ""
+    ids = _demo(review, tmp_path)
+    duplicates.run_dedup(review, "ann")
+    a, b = ids["DEMO-PSY-0001"], ids["39000000"]
+    duplicates.undo(review, a, b, "carol")  # the merged pair back in the queue, to see its comparison
+    queue = {tuple(p["ids"]): {f["field"]: f for f in p["fields"]} for p in duplicates.queue(review)}
+    assert queue[(a, b)]["pub_type"] == {"field": "pub_type", "a": "Journal article", "b": "Journal Article",
+                                         "differs": False, "one_empty": False}
+    erratum = queue[(a, ids[ERRATUM])]["pub_type"]
+    assert erratum["a"] == "Journal article" and erratum["b"] == "Published Erratum" and erratum["differs"]

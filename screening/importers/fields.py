@@ -18,6 +18,23 @@ _NA = frozenset({"", "na", "n/a", "nan", "none", "null", "[no abstract available
                  "[no abstract]", "no abstract"})
 
 
+RIS_TYPE_NAMES = {
+    "JOUR": "Journal article", "EJOUR": "Journal article", "JFULL": "Journal", "MGZN": "Magazine article",
+    "NEWS": "Newspaper article", "THES": "Thesis", "BOOK": "Book", "EBOOK": "Book", "EDBOOK": "Edited book",
+    "CHAP": "Book chapter", "ECHAP": "Book chapter", "CONF": "Conference proceedings",
+    "CPAPER": "Conference paper", "ABST": "Abstract", "RPRT": "Report", "GEN": "Generic", "ELEC": "Web page",
+    "UNPB": "Unpublished work", "INPR": "In press", "DATA": "Dataset", "SER": "Serial",
+}
+"""RIS reference type codes (``TY``) as the words other databases use for the same type."""
+
+
+def publication_type_label(value: object) -> str:
+    """A publication type for people: a RIS code as words (``JOUR`` -> ``Journal article``, so it matches
+    PubMed's "Journal Article" when compared case-insensitively); any other value as it is."""
+    text = clean(value)
+    return RIS_TYPE_NAMES.get(text.upper(), text)
+
+
 def clean(value: object) -> str:
     """Collapse whitespace, strip, unescape HTML entities and drop inline markup tags."""
     if value is None:
@@ -157,3 +174,14 @@ def to_text(value: object) -> str:
         if value.is_integer():
             return str(int(value))
     return clean(value)
+
+
+def display_value(value: object, field: str = "") -> str:
+    """A stored field as one line of text for a side-by-side view: lists joined with '; ', None as '',
+    publication types as words (`publication_type_label`)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    text = str(value).strip()
+    return publication_type_label(text) if field == "pub_type" else text
