@@ -187,6 +187,10 @@ class MainWindow(QMainWindow):
     def set_review(self, db: ReviewDB) -> None:
         """Show ``db`` in the review tabs (closing the review shown before)."""
         old = self.db
+        if self.team_watch is not None:  # no more checks on the review about to close
+            self.team_watch.stop()
+            self.team_watch.deleteLater()
+            self.team_watch = None
         for w in self.screen_widgets.values():
             self.tabs.removeTab(self.tabs.indexOf(w))
             w.deleteLater()
@@ -195,9 +199,6 @@ class MainWindow(QMainWindow):
             background.wait_all()
             old.close()
         self.db = db
-        if self.team_watch is not None:
-            self.team_watch.stop()
-            self.team_watch.deleteLater()
         self.ctx = ReviewContext(db, self.settings, self)
         self.ctx.changed.connect(self._review_changed)
         self.ctx.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
