@@ -77,3 +77,16 @@ def test_a_failed_check_is_logged_and_retried_without_a_dialog(qtbot, tmp_path, 
     monkeypatch.undo()
     task = watch.poll()
     qtbot.waitUntil(lambda: task.outcome == "ok" and watch.failures == 0, timeout=10_000)
+
+
+def test_opening_another_review_stops_checking_the_old_one(qtbot, tmp_path):
+    first = build_demo_review(tmp_path / "a")
+    window = MainWindow(first, Settings(reviewer="ann"))
+    qtbot.addWidget(window)
+    old = window.team_watch
+    qtbot.waitUntil(lambda: old.last is not None, timeout=10_000)
+    second = build_demo_review(tmp_path / "b")
+    window.set_review(second)
+    assert not old.timer.isActive() and window.team_watch is not old
+    qtbot.waitUntil(lambda: window.team_watch.last is not None, timeout=10_000)
+    assert window.team_watch.ctx.db is second
