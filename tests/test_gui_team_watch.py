@@ -90,3 +90,31 @@ def test_opening_another_review_stops_checking_the_old_one(qtbot, tmp_path):
     assert not old.timer.isActive() and window.team_watch is not old
     qtbot.waitUntil(lambda: window.team_watch.last is not None, timeout=10_000)
     assert window.team_watch.ctx.db is second
+
+
+@pytest.mark.postgres
+def test_a_teammate_on_postgresql_reaches_the_open_window(qtbot, pg_database, tmp_path):
+    from db.engine import create_review
+    from screening.demo import write_demo_exports
+    from screening.importing import import_files
+
+    db = create_review(pg_database, title="Team review")
+    import_files(db, write_demo_exports(tmp_path), who="librarian")
+    window = MainWindow(db, Settings(reviewer="ann"))
+    qtbot.addWidget(window)
+    window.show()
+    watch = window.team_watch
+    qtbot.waitUntil(lambda: watch.last is not None and not watch.busy, timeout=10_000)
+    metasift("screen", pg_database, "--reviewer", "bob", "--record", "DEMO-PSY-0004", "--decision", "include")
+    metasift("code", pg_database, "--record", "4", "--coder", "carol", "--stat", "r", "--value", "0.29",
+             "--n", "96", *[f"--mod={k}={v}" for k, v in {
+                 "alliance_measure": "HAq", "alliance_rater": "client", "alliance_time": "early",
+                 "outcome_measure": "BDI", "outcome_rater": "client", "treatment": "CBT",
+                 "pub_source": "journal"}.items()])
+    task = watch.poll()
+    qtbot.waitUntil(lambda: task.outcome == "ok", timeout=10_000)
+    qtbot.waitUntil(lambda: "From the team" in window.statusBar().currentMessage(), timeout=10_000)
+    assert window.statusBar().currentMessage() == \
+        "From the team: bob: 1 screening decision · carol: 1 coded effect"
+    window.close()
+    db.close()
