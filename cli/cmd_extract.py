@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from db.engine import ReviewDB
 from db.errors import InputError
 from extraction.aggregate import METHODS
 from extraction.coding import code_effect, delete_effect, edit_effect, effect_dict, effects
@@ -15,6 +16,7 @@ from extraction.double_coding import agreement, disagreements, reconcile
 from extraction.effect_sizes import STATISTICS
 from extraction.export import LEVELS, export
 from extraction.study_table import study_table
+from screening.duplicates import resolve as resolve_ref
 
 
 def _coding_args(p: argparse.ArgumentParser, required: bool) -> None:
@@ -37,7 +39,7 @@ def _coding_args(p: argparse.ArgumentParser, required: bool) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("code", help="code an effect size of a report (converted to r, checked by the codebook)")
     add_review_arg(p)
-    p.add_argument("--record", type=int, required=True, help="the report's record id")
+    p.add_argument("--record", required=True, help="the report: source_id, #<record id> or record id")
     p.add_argument("--coder", default=None, help="who codes (default: $METASIFT_USER or $USER)")
     p.add_argument("--label", default="", help='the effect within the report, e.g. "BDI, client, early"')
     p.add_argument("--edit", type=int, default=None, metavar="ID",
@@ -49,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("effects", help="list the coded effect sizes (current versions)")
     add_review_arg(p)
     p.add_argument("--coder", default=None, help="only this coder's effects")
-    p.add_argument("--record", type=int, default=None, help="only this record's effects")
+    p.add_argument("--record", default=None, help="only this record's effects (source_id, #<record id> or record id)")
     p.add_argument("--history", action="store_true", help="every version, deletions too")
     p.add_argument("--delete", type=int, default=None, metavar="ID", help="withdraw effect ID (history stays)")
     add_json_arg(p)
@@ -57,14 +59,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("disagreements", help="where two coders of a report differ, and their agreement")
     add_review_arg(p)
-    p.add_argument("--record", type=int, default=None, help="only this record")
+    p.add_argument("--record", default=None, help="only this record (source_id, #<record id> or record id)")
     p.add_argument("--all", action="store_true", help="also those already reconciled")
     add_json_arg(p)
     p.set_defaults(handler=cmd_disagreements)
 
     p = sub.add_parser("reconcile", help="store the reconciled coding of a double-coded effect")
     add_review_arg(p)
-    p.add_argument("--record", type=int, required=True)
+    p.add_argument("--record", required=True, help="the report: source_id, #<record id> or record id")
     p.add_argument("--label", required=True, help="the effect's label")
     p.add_argument("--by", default=None, help="who reconciled (third person or 'consensus')")
     p.add_argument("--adopt", default=None, metavar="CODER", help="start from this coder's row")
@@ -124,6 +126,10 @@ def _effect_line(e: dict[str, Any]) -> list[Any]:
 EFFECT_HEADERS = ["id", "record", "coder", "kind", "label", "stat", "value", "n", "r"]
 
 
+def _record(db: ReviewDB, ref: str | None) -> int | None:
+    return resolve_ref(db, ref) if ref else None
+
+
 def cmd_code(args: argparse.Namespace) -> Result:
     db = open_for(args)
     given = _given(args)
@@ -139,7 +145,7 @@ def cmd_code(args: argparse.Namespace) -> Result:
                 if need not in given:
                     raise InputError(f"--{'stat' if need == 'statistic' else need} is required")
             coder = args.coder or reviewer_name(args)
-            row = code_effect(db, args.record, coder, given.pop("statistic"), given.pop("value"),
+            row = code_effect(db, resolve_ref(db, args.record), coder, given.pop("statistic"), given.pop("value"),
                               label=args.label, **given)
     finally:
         db.close()
@@ -156,7 +162,7 @@ def cmd_effects(args: argparse.Namespace) -> Result:
             return Result({"deleted": args.delete, "row": effect_dict(row)},
                           f"Effect #{args.delete} withdrawn (row #{row.id})")
         rows = [effect_dict(e) for e in effects(db, coder=args.coder, current=not args.history,
-                                                record=args.record)]
+                                                record=_record(db, args.record))]
     finally:
         db.close()
     return Result({"effects": rows, "count": len(rows)},
@@ -166,7 +172,7 @@ def cmd_effects(args: argparse.Namespace) -> Result:
 def cmd_disagreements(args: argparse.Namespace) -> Result:
     db = open_for(args)
     try:
-        items = disagreements(db, args.record, include_reconciled=args.all)
+        items = disagreements(db, _record(db, args.record), include_reconciled=args.all)
         stats = agreement(db)
     finally:
         db.close()
@@ -188,12 +194,12 @@ def cmd_disagreements(args: argparse.Namespace) -> Result:
 def cmd_reconcile(args: argparse.Namespace) -> Result:
     db = open_for(args)
     try:
-        row = reconcile(db, args.record, args.label, _given(args), args.by or reviewer_name(args),
+        row = reconcile(db, resolve_ref(db, args.record), args.label, _given(args), args.by or reviewer_name(args),
                         adopt=args.adopt)
     finally:
         db.close()
     e = effect_dict(row)
-    return Result({"effect": e}, f"Reconciled {args.label!r} of record #{args.record}: effect #{e['id']}, "
+    return Result({"effect": e}, f"Reconciled {args.label!r} of record #{e['record']}: effect #{e['id']}, "
                                  f"r = {e['r']:.4f}, n = {e['n']}")
 
 

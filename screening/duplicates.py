@@ -256,7 +256,8 @@ def counts(db: ReviewDB) -> dict[str, Any]:
 
 
 def resolve(db: ReviewDB, ref: str) -> int:
-    """A record id from a CLI reference: its ``source_id``, or ``#<record id>``.
+    """A record id from a CLI reference: its ``source_id``, ``#<record id>``, or a bare record id when no
+    record has that text as its source_id (a source_id wins: PMIDs are numbers too).
 
     An ambiguous source_id (the same PMID imported from two databases) is refused with the candidates.
     """
@@ -273,6 +274,10 @@ def resolve(db: ReviewDB, ref: str) -> int:
         rows = session.exec(select(Record.id, ImportBatch.source_db).join(
             ImportBatch, Record.batch_id == ImportBatch.id).where(Record.source_id == text).order_by(
             Record.id)).all()
+    if not rows and text.isdigit():
+        with db.session() as session:
+            if session.get(Record, int(text)) is not None:
+                return int(text)
     if not rows:
         raise InputError(f"no record has source_id {text!r}; see `metasift records` (or give #<record id>)")
     if len(rows) > 1:

@@ -79,3 +79,21 @@ def test_edit_and_delete_from_the_command_line(review_file, capsys):
     _json(capsys, ["effects", review_file, "--delete", str(edited["effect"]["id"])])
     assert _json(capsys, ["effects", review_file])["count"] == 0
     assert _json(capsys, ["effects", review_file, "--history"])["count"] == 3
+
+
+def test_records_are_named_as_in_the_screening_commands(review_file, capsys):
+    """--record takes a source_id, #<record id> or a bare record id, like `metasift screen`."""
+    by_source = _json(capsys, ["code", review_file, "--record", "S1", "--coder", "ann", "--stat", "r",
+                               "--value", "0.3", "--n", "40", *MODS])
+    by_hash = _json(capsys, ["code", review_file, "--record", "#2", "--coder", "bob", "--stat", "r",
+                             "--value", "0.3", "--n", "40", *MODS])
+    bare = _json(capsys, ["code", review_file, "--record", "1", "--coder", "ann", "--stat", "r",
+                          "--value", "0.2", "--n", "40", *MODS])
+    assert (by_source["effect"]["record"], by_hash["effect"]["record"], bare["effect"]["record"]) == (2, 2, 1)
+    listed = _json(capsys, ["effects", review_file, "--record", "S1"])
+    assert listed["count"] == 2 and {e["coder"] for e in listed["effects"]} == {"ann", "bob"}
+    capsys.readouterr()
+    assert main(["code", review_file, "--record", "S9", "--stat", "r", "--value", "0.3", *MODS]) == 2
+    assert "no record has source_id 'S9'" in capsys.readouterr().err
+    assert main(["effects", review_file, "--record", "77"]) == 2
+    assert "no record has source_id '77'" in capsys.readouterr().err
