@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from screening.ris_types import publication_type_label
+
 _TAG = re.compile(r"<[^>]{1,40}>")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LANGUAGES = (
@@ -270,15 +272,6 @@ _DEGREE = re.compile(r"\b(?:ph\.?\s?d|d\.?\s?phil|m\.?\s?phil|m\.?\s?sc|ed\.?\s?
 _BOOK = re.compile(r"\b(?:book|chapter|incollection|inbook)\b")
 
 
-RIS_KINDS = {
-    "thes": "thesis",
-    "chap": "book", "echap": "book", "book": "book", "ebook": "book", "edbook": "book",
-    "conf": "conference", "cpaper": "conference",
-    "jour": "article", "ejour": "article", "jfull": "article",
-}
-"""RIS reference type codes (``TY``) -> kind; RIS exports give the code, not a word."""
-
-
 def is_erratum(title: object) -> bool:
     """The title announces an erratum/correction notice (a record of its own, not the article)."""
     return bool(title) and bool(_ERRATUM.match(str(title)))
@@ -287,18 +280,16 @@ def is_erratum(title: object) -> bool:
 def publication_kind(pub_type: object, journal: object = "", title: object = "", volume: object = "") -> str:
     """``'erratum'``, ``'thesis'``, ``'conference'``, ``'book'``, ``'article'`` or ``''`` (unknown).
 
-    ``pub_type`` may be a word ("Dissertation", "Conference Abstract") or a RIS code ("THES", "CHAP"); a
-    journal named like a dissertation listing or a conference still wins over a plain "JOUR".
+    ``pub_type`` may be a word ("Dissertation", "Conference Abstract") or a RIS code ("THES", "CHAP"), read
+    as its words (`screening.ris_types`); a journal named like a dissertation listing or a conference still
+    wins over a plain "JOUR".
 
     A degree where a volume should be (``'Ph.D.'``, ``'M.Sc. thesis'``) marks a thesis exported with a
     generic type."""
-    t = fold(pub_type)
+    t = fold(publication_type_label(pub_type))
     j = fold(journal)
     if is_erratum(title) or "erratum" in t or "correction" in t:
         return "erratum"
-    ris = RIS_KINDS.get(t.strip(), "")
-    if ris in ("thesis", "book", "conference"):
-        return ris
     if _THESIS.search(t) or "dissertation abstracts" in j or _THESIS.search(j) or _DEGREE.search(fold(volume)):
         return "thesis"
     if "inproceedings" in t or "conference" in t or "proceedings" in t or _CONF.search(t):
@@ -307,6 +298,6 @@ def publication_kind(pub_type: object, journal: object = "", title: object = "",
         return "book"
     if _CONF_VENUE.search(j) and "journal" not in j:
         return "conference"
-    if "article" in t or "journal" in t or ris == "article":
+    if "article" in t or "journal" in t:
         return "article"
     return ""

@@ -10,29 +10,14 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 
+from screening.ris_types import publication_type_label
+
 _TAGS = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|p|br|span|sc|inf|scp|mml:[a-z]+|math)\b[^>]*>", re.I)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
 _PMID = re.compile(r"^\d{1,9}$")
 _NA = frozenset({"", "na", "n/a", "nan", "none", "null", "[no abstract available]", "no abstract available",
                  "[no abstract]", "no abstract"})
-
-
-RIS_TYPE_NAMES = {
-    "JOUR": "Journal article", "EJOUR": "Journal article", "JFULL": "Journal", "MGZN": "Magazine article",
-    "NEWS": "Newspaper article", "THES": "Thesis", "BOOK": "Book", "EBOOK": "Book", "EDBOOK": "Edited book",
-    "CHAP": "Book chapter", "ECHAP": "Book chapter", "CONF": "Conference proceedings",
-    "CPAPER": "Conference paper", "ABST": "Abstract", "RPRT": "Report", "GEN": "Generic", "ELEC": "Web page",
-    "UNPB": "Unpublished work", "INPR": "In press", "DATA": "Dataset", "SER": "Serial",
-}
-"""RIS reference type codes (``TY``) as the words other databases use for the same type."""
-
-
-def publication_type_label(value: object) -> str:
-    """A publication type for people: a RIS code as words (``JOUR`` -> ``Journal article``, so it matches
-    PubMed's "Journal Article" when compared case-insensitively); any other value as it is."""
-    text = clean(value)
-    return RIS_TYPE_NAMES.get(text.upper(), text)
 
 
 def clean(value: object) -> str:
