@@ -28,7 +28,7 @@ from sqlmodel import select
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import ImportBatch, Record, SampleLink, components, current_per_pair, merged_pairs
-from screening.dedup.normalize import is_erratum
+from screening.dedup.normalize import publication_kind
 from screening.outcomes import outcomes
 from screening.protocol import STAGES
 
@@ -202,8 +202,7 @@ def _reports(recs: list[tuple[Record, str]], dup_groups: list[list[int]], reader
 
 def _is_notice(rec: Record) -> bool:
     """An erratum, correction or expression-of-concern notice (by its title or its publication type)."""
-    kind = (rec.pub_type or "").casefold()
-    return is_erratum(rec.title) or "erratum" in kind or "correction" in kind
+    return publication_kind(rec.pub_type, rec.journal, rec.title) == "erratum"
 
 
 def title_similarity(a: str, b: str) -> float:
