@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -44,6 +45,14 @@ def read_pool() -> QThreadPool:
 def wait_all(msecs: int = 30_000) -> bool:
     """Wait for queued writes and reads to finish (on quit, and in tests)."""
     return write_pool().waitForDone(msecs) and read_pool().waitForDone(msecs)
+
+
+def alive(owner: QObject, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn``, skipped once ``owner`` was deleted (background results can arrive after a screen closed)."""
+    def call(*args: Any) -> Any:
+        return fn(*args) if shiboken6.isValid(owner) else None
+
+    return call
 
 
 def running() -> int:

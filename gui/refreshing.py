@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import shiboken6
+from gui.background import alive
 
 Handler = Callable[..., Any]
 
@@ -51,11 +51,6 @@ class Refreshing:
         generation = self._generation
 
         def current(fn: Handler) -> Handler:
-            def call(*args: Any) -> Any:
-                if generation == self._generation and shiboken6.isValid(self):
-                    return fn(*args)
-                return None
-
-            return call
+            return alive(self, lambda *args: fn(*args) if generation == self._generation else None)  # type: ignore[arg-type]
 
         return current

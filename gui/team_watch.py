@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from db.changes import Changes, Stamp, changes_since, stamp
 from db.progress import Progress, ShouldStop
-from gui.background import Task
+from gui.background import Task, alive
 from gui.context import ReviewContext
 from gui.errors import log_error
 
@@ -52,11 +51,7 @@ class TeamWatch(QObject):
         self.timer.stop()
 
     def _guarded(self, fn):  # noqa: ANN001, ANN202 - a result may arrive after the window closed the review
-        def call(*args: object) -> None:
-            if shiboken6.isValid(self) and self.timer.isActive():
-                fn(*args)
-
-        return call
+        return alive(self, lambda *args: fn(*args) if self.timer.isActive() else None)
 
     def _done(self, changes: Changes) -> None:
         self.busy = False

@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.background import alive
 from gui.conflicts import actions
 from gui.conflicts.model import STAGE_LABEL, agreement_model, conflicts_model, counts_model, counts_rows
 from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.listmodel import list_view
 from gui.refreshing import Refreshing
-from gui.screening.prefetch import alive
 from gui.theme import muted_text
 from screening.protocol import STAGES
 

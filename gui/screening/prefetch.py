@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
-import shiboken6
 from PySide6.QtCore import QObject
 
+from gui.background import alive
 from gui.context import ReviewContext
 from gui.screening import actions
 from gui.screening.actions import Queue, RecordView
@@ -15,13 +14,6 @@ from gui.screening.actions import Queue, RecordView
 CACHE = 64
 """Record views kept (the oldest are dropped first)."""
 
-
-def alive(owner: QObject, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn``, skipped once ``owner`` was deleted (background results can arrive after a screen closed)."""
-    def call(*args: Any) -> Any:
-        return fn(*args) if shiboken6.isValid(owner) else None
-
-    return call
 
 
 class RecordCache(QObject):

@@ -7,10 +7,10 @@ import math
 
 from PySide6.QtCore import QObject, Signal
 
+from gui.background import alive
 from gui.context import ReviewContext
 from gui.screening import actions
 from gui.screening.actions import Queue, Ranking, RankOutcome
-from gui.screening.prefetch import alive
 
 RERANK_EVERY = 5
 """Decisions between two re-rankings."""
