@@ -136,3 +136,50 @@ def test_author_annotations_leave_the_name(tmp_path, raw, name, notes):
     (rec,) = read_records(source, detect(source).importer)
     assert rec.authors == [name, "Dupont, Jean"]
     assert {k: v for k, v in rec.other_ids.items() if k.startswith("author_")} == notes
+
+
+def _scopus_rows(n: int) -> list[str]:
+    return [f'"Author{i} A., Other B.",Study number {i} of sleep,{2000 + i % 20},Sleep Medicine,{i + 1},'
+            f'{i % 4 + 1},{100 + i}-{110 + i},10.1016/j.sleep.{i}.001,Abstract of study {i}.,2-s2.0-{85000000 + i}'
+            for i in range(n)]
+
+
+_SCOPUS_HEADER = "Authors,Title,Year,Source title,Volume,Issue,Pages,DOI,Abstract,EID"
+
+
+def test_an_unquoted_delimiter_is_realigned_when_only_one_placement_fits(tmp_path):
+    rows = _scopus_rows(40)
+    rows[20] = rows[20].replace("Sleep Medicine", "Sleep, Medicine and Health")
+    path = tmp_path / "scopus.csv"
+    path.write_text("\n".join([_SCOPUS_HEADER, *rows]) + "\n", encoding="utf-8")
+    source = SourceFile(path)
+    records = list(read_records(source, detect(source).importer))
+    assert len(records) == 40
+    rec = records[20]
+    assert (rec.journal, rec.volume, rec.doi, rec.source_id) == (
+        "Sleep, Medicine and Health", "21", "10.1016/j.sleep.20.001", "2-s2.0-85000020")
+    assert source.warnings == ["scopus.csv: line 22: 1 row did not have the header's 10 fields and was realigned "
+                               "where only one placement fits the other rows"]
+
+
+def test_an_ambiguous_ragged_row_is_refused_naming_the_line(sqlite_review, tmp_path):
+    rows = _scopus_rows(40)
+    rows[30] = rows[30].replace("Study number 30 of sleep", "Study number 30, of sleep")
+    path = tmp_path / "scopus.csv"
+    path.write_text("\n".join([_SCOPUS_HEADER, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        import_file(sqlite_review, path)
+    assert str(info.value).startswith("scopus.csv, line 32: has 11 fields where the header has 10")
+    with sqlite_review.session() as s:
+        assert s.exec(select(Record)).first() is None
+
+
+def test_a_short_row_is_read_as_ending_early_with_a_warning(tmp_path):
+    rows = _scopus_rows(30)
+    rows[5] = rows[5].rsplit(",", 2)[0]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join([_SCOPUS_HEADER, *rows]) + "\n", encoding="utf-8")
+    source = SourceFile(path)
+    records = list(read_records(source, detect(source).importer))
+    assert records[5].doi == "10.1016/j.sleep.5.001" and records[5].abstract == ""
+    assert "line 7: 1 row had fewer fields than the header's 10" in source.warnings[0]
