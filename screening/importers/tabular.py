@@ -26,7 +26,15 @@ from screening.importers.tabular_columns import (
     vendor_of,
 )
 from screening.importers.tabular_records import RowMapper
-from screening.importers.tabular_rows import Table, read_delimited, read_xls, read_xlsx, sniff_layout
+from screening.importers.tabular_rows import (
+    MAX_HEADER_BYTES,
+    Table,
+    check_header_line,
+    read_delimited,
+    read_xls,
+    read_xlsx,
+    sniff_layout,
+)
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Tagged text formats other importers own: RIS, MEDLINE, WoS tagged, Ovid/ProQuest fields, XML, BibTeX.
@@ -180,9 +188,10 @@ class DelimitedImporter(_Tabular):
     priority = 10
 
     def table(self, source: SourceFile, options: Mapping[str, Any]) -> Table:
-        if is_binary(source.data[:4096]):
+        if is_binary(source.head_bytes(4096)):
             raise InputError("is a binary file, not delimited text (is it an .xlsx or .xls workbook?)",
                              file=source.name)
+        check_header_line(source.head_bytes(MAX_HEADER_BYTES + 1), source.size, source.name)
         delim = options.get("delimiter")
         return read_delimited(source.text, source.name, str(delim) if delim else None)
 
@@ -214,8 +223,9 @@ class WosTabImporter(_Tabular):
     priority = 20
 
     def table(self, source: SourceFile, options: Mapping[str, Any]) -> Table:
-        if is_binary(source.data[:4096]):
+        if is_binary(source.head_bytes(4096)):
             raise InputError("is a binary file, not a Web of Science tab-delimited export", file=source.name)
+        check_header_line(source.head_bytes(MAX_HEADER_BYTES + 1), source.size, source.name)
         return read_delimited(source.text, source.name, "\t")
 
     def sniff(self, source: SourceFile) -> float:
