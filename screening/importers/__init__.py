@@ -14,9 +14,10 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import Importer, ParsedRecord, SourceFile
+from screening.importers.databases import database_or_none
 from screening.importers.fields import author_hygiene
 
-_MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "pubmed_xml", "endnote_xml",
+_MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "cochrane", "pubmed_xml", "endnote_xml",
             "bibtex", "tabular")
 
 
@@ -92,11 +93,17 @@ def detect(source: SourceFile) -> Detection:
     if scored[0][0] < 0.2:
         raise InputError(f"does not look like any export format MetaSift reads (best guess {best.label}, "
                          "too uncertain)", file=source.name)
+    return Detection(best, scored[0][0], source_database(best, source))
+
+
+def source_database(importer: Importer, source: SourceFile) -> str | None:
+    """The canonical name of the database ``source`` came from, as its own content tells (see
+    `databases`); None when it does not (the caller asks the person)."""
     try:
-        db = best.source_database(source)
-    except Exception:
-        db = None
-    return Detection(best, scored[0][0], db)
+        raw = importer.source_database(source)
+    except Exception:  # a clue reader must never break detection
+        return None
+    return database_or_none(raw)
 
 
 def read_records(source: SourceFile, importer: Importer,
@@ -118,5 +125,5 @@ def read_records(source: SourceFile, importer: Importer,
 
 
 __all__ = ["IMPORTERS", "Detection", "ParsedRecord", "SourceFile", "detect", "get_importer", "importers",
-           "read_records",
+           "read_records", "source_database",
            "Path"]
