@@ -76,6 +76,18 @@ def load_source(path: Path | str) -> SourceFile:
         raise InputError(f"cannot be read: {exc.strerror}", file=str(p)) from exc
 
 
+def already_imported(db: ReviewDB, path: Path | str) -> str:
+    """"batch 3 (refs.ris, 120 records, 2026-05-01 10:00)" when ``db`` holds a file with these exact bytes,
+    else "" (so the Import screen can say so before anyone presses Import)."""
+    digest = load_source(path).sha256()
+    with db.session() as session:
+        prior = session.exec(select(ImportBatch).where(ImportBatch.sha256 == digest)).first()
+    if prior is None:
+        return ""
+    return (f"batch {prior.id} ({prior.file_name}, {prior.record_count:,} records, "
+            f"{prior.imported_at:%Y-%m-%d %H:%M})")
+
+
 def preview(path: Path | str, *, format: str | None = None) -> Detection:
     """Detect a file's format and source database without importing it (for the GUI's preview)."""
     source = load_source(path)
