@@ -326,3 +326,22 @@ Unique-ID = {WOS:000654321000002},
     assert det.importer.name == "bibtex" and det.source_db == "Web of Science" and len(recs) == 2
     assert recs[0].title == "Alliance and outcome in Korean outpatients" and recs[0].year == 2021
     assert recs[0].authors == ["Park, Soo", "Lee, Jin"] and recs[0].doi == "10.1080/10503307.2021.1000"
+
+
+def test_unsure_detection_says_what_it_saw_and_which_formats_fit(tmp_path):
+    from screening.importers import UnsureFormat
+
+    path = tmp_path / "export.txt"
+    path.write_text("T1  - Alliance in CBT\nA1  - Smith, J.\nY1  - 2019\n", encoding="utf-8")
+    with pytest.raises(UnsureFormat) as info:
+        detect(SourceFile(path))
+    msg = str(info.value)
+    assert msg.startswith("export.txt: is not a format MetaSift recognises with confidence: it is text starting "
+                          "'T1  - Alliance in CBT' (3 non-blank lines")
+    assert "ris (RIS)" in msg and "pass --format NAME" in msg
+    assert info.value.candidates[0][0] == "ris"
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n" + b"\x00\x01" * 100)
+    with pytest.raises(UnsureFormat) as info:
+        detect(SourceFile(pdf))
+    assert "it is a PDF document" in str(info.value)
