@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.engine import ReviewDB
+from db.pair_log import PairDecision
 from db.progress import Progress, ShouldStop
 from extraction import samples
 from screening import duplicates
@@ -25,7 +26,7 @@ class Snapshot:
 def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
     def work(progress: Progress, _should_stop: ShouldStop) -> Snapshot:
         progress(0, 2, "loading suggestions")
-        sug = samples.suggestions(db)
+        sug = [s.to_json() for s in samples.suggestions(db)]
         all_samples = samples.samples(db)
         joined = [s for s in all_samples if len(s) > 1]
         wanted = {i for s in sug for i in s["ids"]} | {i for s in joined for i in s}
@@ -41,8 +42,8 @@ def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
     return work
 
 
-def suggest(db: ReviewDB, who: str) -> Callable[[Progress, ShouldStop], list[dict[str, Any]]]:
-    def work(progress: Progress, _should_stop: ShouldStop) -> list[dict[str, Any]]:
+def suggest(db: ReviewDB, who: str) -> Callable[[Progress, ShouldStop], list[PairDecision]]:
+    def work(progress: Progress, _should_stop: ShouldStop) -> list[PairDecision]:
         progress(0, 1, "looking for reports that share a sample")
         return samples.suggest_links(db, who=who)
 
