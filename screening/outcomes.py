@@ -1,4 +1,4 @@
-"""What screening decided: each record's stage outcome, the conflicts, blind views and ranking labels.
+"""What screening decided: each record's stage outcome, the conflicts and blind views.
 
 Outcomes follow the protocol's ``rule`` (see `screening.decisions.settle`): ``included``, ``excluded``,
 ``conflict`` (reviewers disagree, or one said maybe: it needs a resolution) or ``pending``. At full text a
@@ -159,22 +159,3 @@ def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind:
         out.append(d)
     return out
 
-
-def labels(db: ReviewDB, stage: str = "title_abstract") -> dict[int, int]:
-    """Ranking labels (record id -> 0/1) for `screening.prioritise.Ranker.update` (the caller maps record ids
-    to the ranker's row indices), for every record with a current verdict at ``stage`` (duplicate members get
-    their kept record's label, so they are not ranked again).
-
-    ``included`` -> 1 and ``excluded`` -> 0. A record not settled yet (pending or conflict) is labelled from
-    its reviewers' current verdicts: 1 when any says include or maybe (a possibly relevant record should
-    pull the ranking towards it), else 0 (every verdict is exclude). Records nobody screened are left out.
-    """
-    out: dict[int, int] = {}
-    for rid, o in outcomes(db, stage).items():
-        if o.state == "included":
-            out[rid] = 1
-        elif o.state == "excluded":
-            out[rid] = 0
-        elif o.verdicts:
-            out[rid] = int(any(v in ("include", "maybe") for v in o.verdicts.values()))
-    return out
