@@ -24,7 +24,7 @@ from screening.decisions import (
     settle,
     stage_rows,
 )
-from screening.protocol import STAGES
+from screening.protocol import STAGES, Protocol
 
 STATES = ("included", "excluded", "conflict", "pending", "ineligible")
 
@@ -74,10 +74,11 @@ def _outcome(rid: int, kept: int, stage: str, states: dict[tuple[int, str], Stag
                    {r: row.verdict for r, row in st.verdicts.items()} if st is not None else {})
 
 
-def outcomes(db: ReviewDB, stage: str = "title_abstract") -> dict[int, Outcome]:
-    """The outcome of every record (duplicate members included, with their kept record's outcome)."""
+def outcomes(db: ReviewDB, stage: str = "title_abstract", *, protocol: Protocol | None = None) -> dict[int, Outcome]:
+    """The outcome of every record (duplicate members included, with their kept record's outcome).
+    ``protocol``: the review's (`protocol_of`), when the caller has read it already."""
     _check(stage)
-    rule = protocol_of(db).rule
+    rule = (protocol or protocol_of(db)).rule
     ids, canon, states = _states(db, stage)
     return {rid: _outcome(rid, canon.get(rid, rid), stage, states, rule) for rid in ids}
 

@@ -15,13 +15,12 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.progress import Progress, no_progress
 from extraction.codebook import Codebook
-from extraction.coding import settings
+from extraction.coding import CodingSettings, settings
 from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
 from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
-from extraction.study_table import moderator_columns as _moderator_columns
-from extraction.study_table import study_table
+from extraction.study_table import moderator_columns, study_table
 
 METHODS = ("REML", "DL", "ML", "PM", "FE")
 
@@ -52,9 +51,9 @@ class Data:
     labels: list[str]
 
 
-def data(db: ReviewDB) -> Data:
+def data(db: ReviewDB, cfg: CodingSettings | None = None) -> Data:
     """The study table and its effect sizes (InputError when no sample has a usable effect yet)."""
-    table = study_table(db)
+    table = study_table(db, cfg=cfg)
     usable = table[table["r"].notna()] if len(table) else table
     if usable.empty:
         raise InputError("no independent sample has a coded effect yet: code effects on the Extraction screen")
@@ -63,16 +62,11 @@ def data(db: ReviewDB) -> Data:
     return Data(table, yi, vi, [str(s) for s in kept["label"]])
 
 
-def moderator_columns(frame: pd.DataFrame, book: Codebook) -> list[str]:
-    """Categorical codebook columns of the study table that split the samples into two or more categories."""
-    return _moderator_columns(frame, book)
-
-
-def _moderators(db: ReviewDB, d: Data, method: str) -> tuple[pd.DataFrame | None, list[str]]:
+def _moderators(book: Codebook, d: Data, method: str) -> tuple[pd.DataFrame | None, list[str]]:
     frame = d.table[d.table["r"].notna()].reset_index(drop=True).copy()
     frame["yi"], frame["vi"] = d.yi, d.vi
     parts, notes = [], []
-    for name in moderator_columns(frame, settings(db).codebook):
+    for name in moderator_columns(frame, book):
         frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
         try:
             parts.append(moderator_table(frame, [name], method=method))
@@ -86,14 +80,15 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *,
     """Pool the study table with ``method``; moderator table, forest and funnel plot (trim-and-fill)."""
     progress(0, 4, "building the study table")
     try:
-        d = data(db)
+        cfg = settings(db)
+        d = data(db, cfg)
     except InputError as exc:
         return Analysis(method, message=exc.detail)
     flags = [f for f in d.table["flags"] if f]
     progress(1, 4, "pooling")
     report = pool_report(d.yi, d.vi, method=method)
     progress(2, 4, "moderators")
-    mods, notes = _moderators(db, d, method) if len(d.yi) >= 2 else (None, [])
+    mods, notes = _moderators(cfg.codebook, d, method) if len(d.yi) >= 2 else (None, [])
     progress(3, 4, "drawing")
     tf = trim_and_fill(d.yi, d.vi, method=method) if trimfill and len(d.yi) >= 3 else None
     forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
