@@ -167,7 +167,7 @@ def _mods(df: pd.DataFrame, keep, y, v, args: argparse.Namespace) -> tuple[dict,
           else f"F(df1 = {reg.qm_df}, df2 = {reg.ddf}) = {reg.qm:.4f}")
     text = "\n".join([
         f"Meta-regression ({reg.method}, k = {reg.k}): mods = ~ {args.mods}",
-        f"residual tau² = {reg.tau2:.4f} (SE = {_fmt(reg.se_tau2)}), I² = {_fmt(reg.i2, 2)}%, "
+        f"residual tau² = {reg.tau2:.4f} (SE = {_fmt(reg.se_tau2, 4)}), I² = {_fmt(reg.i2, 2)}%, "
         f"H² = {_fmt(reg.h2, 2)}, R² = {_fmt(reg.r2, 2)}%",
         f"Test for residual heterogeneity: QE(df = {reg.qe_df}) = {reg.qe:.4f}, p = {reg.qe_p:.4g}",
         f"Test of moderators: {qm}, p = {reg.qm_p:.4g}",
