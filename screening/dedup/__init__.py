@@ -19,10 +19,10 @@ from screening.dedup.best import best_record
 from screening.dedup.blocking import MAX_BLOCK, candidate_pairs
 from screening.dedup.features import build_features
 from screening.dedup.groups import build_groups
-from screening.dedup.rules import AUTO, DISTINCT, OUTCOME_NAMES, QUEUED, decide, reasons
+from screening.dedup.rules import AUTO, DISTINCT, OUTCOME_NAMES, QUEUED, REJECTED, decide, reasons
 from screening.dedup.scoring import score_pairs
 
-__all__ = ["AUTO", "DISTINCT", "QUEUED", "DedupResult", "PairDecision", "best_record", "deduplicate"]
+__all__ = ["AUTO", "DISTINCT", "QUEUED", "REJECTED", "DedupResult", "PairDecision", "best_record", "deduplicate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +38,13 @@ class PairDecision:
 
 @dataclass(slots=True)
 class DedupResult:
-    """Automatic merge groups, the queue of candidate pairs, and the outcome of every compared pair."""
+    """Automatic merge groups, the queue of candidate pairs, the pairs rejected automatically (recurring
+    columns of a serial in different issues), and the outcome of every compared pair."""
 
     groups: list[list[Any]] = field(default_factory=list)
     candidates: list[PairDecision] = field(default_factory=list)
     pairs: list[PairDecision] = field(default_factory=list)
+    rejected: list[PairDecision] = field(default_factory=list)
 
     def outcome(self, id_a: Any, id_b: Any) -> str:
         """The outcome for two ids (``'distinct'`` when the pair was never compared)."""
@@ -86,5 +88,6 @@ def deduplicate(records: Sequence[Any], *, max_block: int = MAX_BLOCK,
         if pd.outcome == QUEUED and (group_of.get(int(i[k]), -1) != group_of.get(int(j[k]), -2))
     ]
     queued.sort(key=lambda d: -d.score)
-    return DedupResult(groups=[[ids[m] for m in g] for g in groups_idx], candidates=queued, pairs=pairs)
+    return DedupResult(groups=[[ids[m] for m in g] for g in groups_idx], candidates=queued, pairs=pairs,
+                       rejected=[pd for pd in pairs if pd.outcome == REJECTED])
 

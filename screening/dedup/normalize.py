@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 from functools import lru_cache
+from urllib.parse import unquote
 
 from screening.ris_types import publication_type_label
 
@@ -37,7 +38,6 @@ _MARKERS = re.compile(r"<\s*(?:original|translated)\s*>|\[\s*(?:original|transla
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,\u00a0\u2009\u202f]\d{3})+(?![\d]|[.,]\d)")
 _TRAILING_NOTE = re.compile(r"\s*\[[^\[\]]*\]\W*$")
 _MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
-_DOI = re.compile(r"10\.\d{3,9}/\S+")
 _PAGES = re.compile(r"^\s*([a-z]*)(\d+)\s*(?:[-\u2010-\u2015]+|\bto\b)\s*([a-z]*)(\d+)", re.I)
 _PAGE_COUNT = re.compile(r"(?:[ivxlc]+\s*,?\s*)?\d+\s*(?:p|pp|pages|leaves)\.?")
 _FIRST_NUM = re.compile(r"([a-z]*\d+)", re.I)
@@ -180,15 +180,51 @@ def normalize_pages(pages: object) -> str:
     return f"{start}-{end}" if end and end != start else start
 
 
+_DOI_SPLIT = re.compile(r"\s*[;,|]\s*(?=(?:doi\s*:?\s*|https?://|(?:dx\.)?doi\.org/|10\.\d))|\s+")
+_DOI_IN = re.compile(r"10\.\d{3,9}/\S+")
+
+
+def _doi_tail(d: str) -> str:
+    """Trailing punctuation of the sentence around a DOI off; a closing bracket only when unbalanced (SICI
+    DOIs such as ``10.1002/(sici)1097-4636(199602)30:2<145::aid-jbm3>3.0.co;2-#`` keep theirs)."""
+    pairs = {")": "(", "]": "[", ">": "<", "}": "{"}
+    while d:
+        last = d[-1]
+        if last in ".,;:'\"":
+            d = d[:-1]
+        elif last in pairs and d.count(pairs[last]) < d.count(last):
+            d = d[:-1]
+        else:
+            break
+    return d
+
+
+def doi_list(doi: object) -> tuple[str, ...]:
+    """Every DOI in a field, canonical: lower case ``10.x/...``, without ``doi:``/``https://doi.org/``
+    prefixes, URL escapes or trailing punctuation; several DOIs (``'10.1/a; 10.1/b'``) are all returned,
+    in order, once each. SICI-style DOIs (with ``<``, ``>``, ``;`` and ``#``) stay whole."""
+    if doi is None:
+        return ()
+    s = str(doi).strip()
+    if not s or s.lower() in {"nan", "none", "na", "null"}:
+        return ()
+    if "&" in s:
+        s = html.unescape(s)
+    if "%" in s:
+        s = unquote(s)
+    out: list[str] = []
+    for piece in _DOI_SPLIT.split(s.lower()):
+        for m in _DOI_IN.finditer(piece):
+            d = _doi_tail(m.group(0))
+            if "/" in d and not d.endswith("/") and d not in out:
+                out.append(d)
+    return tuple(out)
+
+
 def normalize_doi(doi: object) -> str:
-    """Canonical lower-case ``10.x/...`` form, without resolver prefix or trailing punctuation."""
-    s = fold(doi)
-    if not s:
-        return ""
-    m = _DOI.search(s.replace(" ", ""))
-    if not m:
-        return ""
-    return m.group(0).rstrip(".,;)]}>").replace("%2f", "/")
+    """The first canonical DOI of a field (see `doi_list`), ``''`` when there is none."""
+    found = doi_list(doi)
+    return found[0] if found else ""
 
 
 def normalize_number(value: object) -> str:
@@ -301,3 +337,68 @@ def publication_kind(pub_type: object, journal: object = "", title: object = "",
     if "article" in t or "journal" in t:
         return "article"
     return ""
+
+
+# Titles of recurring columns of a serial: the same words head a different item in every issue, so the
+# title says nothing about identity. Matched against the whole normalised title.
+_SERIAL = re.compile(
+    r"^(?:(?:guest |invited |an? )?editorials?(?: comments?| notes?)?|editor s (?:comments?|notes?|choice|corner|"
+    r"page|introduction|preface|column|message|letter)|editors? (?:comments?|notes?|note|choice)|"
+    r"(?:a )?(?:letter|message|note|word)s? from the (?:editors?|editor in chief|president|chair)|"
+    r"from the (?:editors?|editor s desk|president|chair)|(?:the )?president s (?:message|column|letter|page)|"
+    r"(?:authors? (?:s )?|the authors? )?repl(?:y|ies)(?: to (?:the )?(?:letters?|comments?|commentary|editor))?|"
+    r"in reply|(?:authors? )?response(?: to (?:the )?(?:letters?|comments?|commentary))?|"
+    r"errat(?:um|a)|corrigend(?:um|a)|corrections?|retraction(?: notice)?|notice of retraction|"
+    r"expression of concern|(?:in|inside) this issue|this issue|issue (?:information|highlights)|"
+    r"book reviews?|book notes|books? received|reviews?|new books|(?:invited )?comment(?:ary|aries|s)?|"
+    r"editorial comment|letters?(?: to the editors?)?|correspondence|introduction|preface|foreword|prologue|"
+    r"news(?: and views| in brief| and notes)?|announcements?|obituar(?:y|ies)|in memoriam|"
+    r"acknowledge?ments?(?: to| of)?(?: (?:our )?reviewers| referees)?|(?:thank you to our |our )?reviewers|"
+    r"(?:table of )?contents|(?:author |subject |annual )?index|(?:research )?highlights|"
+    r"(?:meeting |conference |poster |selected )?abstracts|calendar(?: of events)?|upcoming events|"
+    r"editorial board|masthead|(?:on |about )?the cover|cover (?:image|picture|story)|front matter|"
+    r"back matter|notes?|notices?|what s new|current literature|recent publications|miscellaneous|"
+    r"(?:call for|information for) (?:papers|authors|contributors)|instructions (?:for|to) authors)"
+    r"(?: \d{1,4})?$"
+)
+
+
+def is_serial_title(normalized_title: str) -> bool:
+    """``True`` for the title of a recurring column (``'editorial'``, ``'editor s comments'``, ``'reply'``,
+    ``'in this issue'``, ``'book reviews'``...), given a `normalize_title` output."""
+    return bool(normalized_title) and len(normalized_title) <= 60 and bool(_SERIAL.match(normalized_title))
+
+
+_BRACKET_ALT = re.compile(r"^\s*(?P<main>[^\[\]]{12,}?)\s*\[(?P<alt>[^\[\]]{12,})\]\W*$")
+_NOTE_WORDS = re.compile(r"\b(?:review|refs?|references|abstract|summary|editorial|letter|comment|author|"
+                         r"transl|in press|epub|published|article|english|erratum)\b", re.I)
+
+
+def alternative_title(title: object) -> str:
+    """The other-language title of ``'English title [Original-language title]'`` (or the reverse),
+    normalised; ``''`` when the title has no such bracket (notes such as ``[Review] [57 refs]`` and
+    language tags are not titles)."""
+    if title is None:
+        return ""
+    m = _BRACKET_ALT.match(str(title))
+    if not m:
+        return ""
+    alt = m.group("alt")
+    if _NOTE_WORDS.search(alt) and len(alt.split()) <= 4:
+        return ""
+    out = normalize_title(alt)
+    return out if len(out.split()) >= 3 else ""
+
+
+def page_kind(start: str, end: str) -> str:
+    """How a record gives its pages: ``'final'`` (a printed range), ``'provisional'`` (an electronic article
+    number such as ``e123``, a bare number of five digits or more, or an online-first range starting at page
+    1) or ``''`` when there are none. A provisional and a final pagination of one article differ without
+    contradicting each other."""
+    if not start:
+        return ""
+    digits = start.lstrip("abcdefghijklmnopqrstuvwxyz")
+    prefix = start[: len(start) - len(digits)]
+    if prefix == "e" or (not end and len(digits) >= 5) or (start == "1" and end and end != "1"):
+        return "provisional"
+    return "final"
