@@ -131,23 +131,27 @@ def write_bibtex_csv(records: list[dict[str, Any]], path: Path) -> None:
 def _counts(m: dict[str, float], record_level: bool) -> dict[str, float]:
     if record_level:
         return {"gold": m["copies"], "pred": m["removed"], "tp": m["removed"] - m["false_removed"],
-                "cov": m["queued_recall"] * m["copies"], "queued": m["queued"], "qtrue": m["queued_true"]}
+                "cov": m["queued_recall"] * m["copies"], "queued": m["queued"], "qtrue": m["queued_true"],
+                "dec": m["decisions"], "dtrue": m["decisions_true"]}
     return {"gold": m["gold_pairs"], "pred": m["auto_pairs"], "tp": m["auto_pairs"] - m["false_pairs"],
-            "cov": m["queued_recall"] * m["gold_pairs"], "queued": m["queued"], "qtrue": m["queued_true"]}
+            "cov": m["queued_recall"] * m["gold_pairs"], "queued": m["queued"], "qtrue": m["queued_true"],
+            "dec": m["decisions"], "dtrue": m["decisions_true"]}
 
 
 def _cells(c: dict[str, float]) -> str:
     p = c["tp"] / c["pred"] if c["pred"] else 1.0
     r = c["tp"] / c["gold"] if c["gold"] else 1.0
     q = c["cov"] / c["gold"] if c["gold"] else 1.0
-    return f"{p:.4f} | {r:.4f} | {q:.4f} | {int(c['queued'])} | {int(c['qtrue'])}"
+    return (f"{p:.4f} | {r:.4f} | {q:.4f} | {int(c['queued'])} / {int(c['dec'])} | "
+            f"{int(c['qtrue'])} / {int(c['dtrue'])}")
 
 
 def accuracy_table(use_bd: bool, bd_arg: Path) -> None:
     bd_python = bibdedupe_python(bd_arg) if use_bd else None
-    print("| set | role | records | true links | auto precision | auto recall | recall with queue | queued "
-          "| true in queue | engine s | import+dedup s | bib-dedupe precision | recall | recall with maybe "
-          "| maybe | true in maybe | bib-dedupe s | speed ratio |")
+    print("| set | role | records | true links | auto precision | auto recall | recall with queue "
+          "| queued pairs / decisions | true in queue (pairs / decisions) | engine s | import+dedup s "
+          "| bib-dedupe precision | recall | recall with maybe | maybe pairs | true in maybe | bib-dedupe s "
+          "| speed ratio |")
     print("|" + "---|" * 19)
     pools: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,8 +7,10 @@ online-first article numbers against final pages. None of these records comes fr
 
 from __future__ import annotations
 
+import pytest
+
 from screening.dedup import AUTO, QUEUED, REJECTED, best_record, deduplicate
-from screening.dedup.normalize import doi_list, normalize_doi
+from screening.dedup.normalize import doi_list, journals_compatible, normalize_doi, normalize_journal
 
 
 def grouped(result) -> list[list[str]]:
@@ -202,3 +204,39 @@ def test_kept_record_carries_every_identifier():
     assert ids["pmcid"] == ["PMC3056171"] and ids["accession"] == ["2011012345"]
     assert ids["source_id"] == ["PubMed:21176949", "Embase:L51189234", "Web of Science:WOS:000286215300029"]
     assert "issn" not in ids
+
+
+# --- 4. venue aliases ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("J. Consult. Clin. Psychol.", "Journal of Consulting and Clinical Psychology", True),
+    ("JAMA", "Journal of the American Medical Association", True),
+    ("BMJ", "British Medical Journal", True),
+    ("Elsevier Journal of Hepatology", "J Hepatol", True),  # a publisher in front in one copy
+    ("Dtsch Med Wochenschr", "Deutsche Medizinische Wochenschrift", True),
+    ("Trans R Soc Trop Med Hyg", "Transactions of the Royal Society of Tropical Medicine and Hygiene", True),
+    ("Proc 2019 CHI Conf Hum Factors Comput Syst",
+     "Proceedings of the 2019 CHI Conference on Human Factors in Computing Systems", True),
+    ("International Conference on Robotics and Automation",
+     "2019 IEEE International Conference on Robotics and Automation (ICRA)", True),
+    ("IEEE Trans Pattern Anal Mach Intell", "IEEE Transactions on Pattern Analysis and Machine Intelligence", True),
+    ("Lancet", "Lancet Oncology", False),
+    ("Clinical Neurophysiology", "Clinical Neurophysiology Practice", False),
+    ("Blood", "British Journal of Haematology", False),
+    ("Bone Marrow Transplant", "Biology of Blood and Marrow Transplantation", False),
+])
+def test_venue_aliases(a, b, same):
+    assert journals_compatible(normalize_journal(a), normalize_journal(b)) is same
+
+
+def test_a_letter_with_an_abbreviated_venue_and_no_pages_merges():
+    # PsycINFO writes the full journal name, MEDLINE the ISO abbreviation; one copy lacks the pages
+    psyc = {"id": "psyc", "title": "Mindfulness-based cognitive therapy for recurrent depression: a trial",
+            "authors": "Kuyken, Willem; Warren, Fiona C.; Taylor, Rod S.", "year": 2016,
+            "journal": "Journal of Consulting and Clinical Psychology", "volume": "84", "issue": "", "pages": "",
+            "doi": "", "abstract": "", "pub_type": "Journal Article"}
+    med = dict(psyc, id="med", authors=["Kuyken W", "Warren FC", "Taylor RS"], journal="J Consult Clin Psychol",
+               pages="565-74", issue="6")
+    r = deduplicate([psyc, med])
+    assert grouped(r) == [["med", "psyc"]]
+    assert "journal compatible" in r.pairs[0].reasons

@@ -46,6 +46,34 @@ class DedupResult:
     pairs: list[PairDecision] = field(default_factory=list)
     rejected: list[PairDecision] = field(default_factory=list)
 
+    def clusters(self) -> list[list[Any]]:
+        """The queue as decisions: records joined by queued pairs (with the automatic groups they belong
+        to) form one cluster, decided at once; four exports of one proceedings volume are one cluster, not
+        six pairs. Clusters are sorted by their best pair's score, members by first appearance."""
+        parent: dict[Any, Any] = {}
+
+        def find(x: Any) -> Any:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for c in self.candidates:  # best first
+            parent[find(c.id_a)] = find(c.id_b)
+        if not parent:
+            return []
+        for g in self.groups:
+            if any(m in parent for m in g):
+                for m in g[1:]:
+                    parent[find(m)] = find(g[0])
+        order = {m: k for k, m in enumerate(m for c in self.candidates for m in (c.id_a, c.id_b))}
+        members: dict[Any, list[Any]] = {}
+        for x in parent:
+            members.setdefault(find(x), []).append(x)
+        rank = {root: min(order.get(m, len(order)) for m in ms) for root, ms in members.items()}
+        return [sorted(ms, key=lambda m: order.get(m, len(order)))
+                for _, ms in sorted(members.items(), key=lambda kv: rank[kv[0]])]
+
     def outcome(self, id_a: Any, id_b: Any) -> str:
         """The outcome for two ids (``'distinct'`` when the pair was never compared)."""
         for p in self.pairs:

@@ -64,7 +64,18 @@ def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[
         "queued_recall": covered / len(gold) if gold else 1.0,
         "queued": len(result.candidates),
         "queued_true": len(accepted),
+        **_cluster_counts(result, set(accepted)),
     }
+
+
+def _cluster_counts(result: Any, accepted: set[tuple[str, str]]) -> dict[str, int]:
+    """Queue decisions (`DedupResult.clusters`, when the result has them; else one per pair) and how many
+    of them hold at least one accepted (true) pair."""
+    if not hasattr(result, "clusters"):
+        return {"decisions": len(result.candidates), "decisions_true": len(accepted)}
+    clusters = result.clusters()
+    where = {str(m): k for k, c in enumerate(clusters) for m in c}
+    return {"decisions": len(clusters), "decisions_true": len({where[a] for a, _ in accepted if a in where})}
 
 
 def _clean(value: Any) -> str:
@@ -165,7 +176,9 @@ def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
             if ra != rb:
                 kept_in[ra] = kept_in.get(ra, int(in_db[ra])) + kept_in.get(rb, int(in_db[rb]))
                 parent[rb] = ra
-    accepted = sum(union(str(c.id_a), str(c.id_b)) for c in result.candidates)
+    taken = {tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates
+             if union(str(c.id_a), str(c.id_b))}
+    accepted = len(taken)
     comps: dict[str, list[str]] = {}
     for x in list(parent):
         comps.setdefault(find(x), []).append(x)
@@ -177,4 +190,5 @@ def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
         "auto_recall": correct / trash if trash else 1.0,
         "queued_recall": correct_q / trash if trash else 1.0,
         "queued": len(result.candidates), "queued_true": accepted,
+        **_cluster_counts(result, taken),
     }

@@ -244,11 +244,16 @@ def _journal_words(s: str) -> str:
     return " ".join(w for w in squash(s).split() if w not in JOURNAL_STOP)
 
 
+_ACRONYM_STOP = frozenset("the of and in for on an a de la le les du des der die und fur et y el".split())
+
+
 def normalize_journal(journal: object) -> str:
     """Journal words without stop words, punctuation, quotes, a trailing ``(place)`` or ``[Electronic
     Resource]``. Alternative names are kept, joined by ``' = '``: each of ``A = B`` and ``A/B`` (parallel
     titles), and a name with its ``: subtitle`` as well as without (abbreviations keep the subtitle:
-    ``'Clin Med Insights Circ Respir Pulm Med'``). The first alternative is the name without subtitle."""
+    ``'Clin Med Insights Circ Respir Pulm Med'``). The first alternative is the name without subtitle; a name
+    of three words or more also gets its initials as ``'~initials'`` (``'~jama'``), which only meet a
+    one-word name."""
     s = fold(journal).strip().strip("\"'").strip()
     if not s:
         return ""
@@ -265,6 +270,12 @@ def normalize_journal(journal: object) -> str:
             words = _journal_words(variant)
             if words and words not in alts:
                 alts.append(words)
+    for part in parts:
+        words = [w for w in squash(re.split(r"\s*:\s|;", part)[0]).split() if w not in _ACRONYM_STOP]
+        if len(words) >= 3 and all(w.isalpha() for w in words):
+            acronym = "~" + "".join(w[0] for w in words)
+            if acronym not in alts:
+                alts.append(acronym)
     return " = ".join(alts)
 
 
@@ -289,16 +300,82 @@ def _one_journal_compatible(a: str, b: str) -> bool:
     return True
 
 
+# Words of a venue name that do not tell venues apart: publisher names put in front by some databases,
+# proceedings boilerplate, edition numbers and years.
+_VENUE_FILLER = frozenset(
+    "proceedings proc conference conf international int annual ann meeting symposium symp workshop "
+    "ieee acm elsevier springer wiley blackwell sage taylor francis lippincott williams wilkins karger "
+    "thieme publishing publ press ltd inc gmbh verlag online electronic digest record papers".split()
+)
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?$|^(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
+
+
+def _venue_tokens(name: str) -> list[str]:
+    return [w for w in name.split() if w not in _VENUE_FILLER and not _ORDINAL.match(w)]
+
+
+def _tokens_compatible(a: str, b: str) -> bool:
+    """Word-level comparison without the filler words (`_VENUE_FILLER`): the same number of words left, each
+    of one an abbreviation of the other's word in the same place; at least one word left."""
+    ta, tb = _venue_tokens(a), _venue_tokens(b)
+    if not ta or not tb or len(ta) != len(tb) or (ta == a.split() and tb == b.split()):
+        return False
+    return _one_journal_compatible(" ".join(ta), " ".join(tb))
+
+
+_ABBREVIATOR: list = []
+
+
+def _iso4() -> object:
+    """pyiso4's ISO 4 abbreviator over the ISSN List of Title Word Abbreviations (LTWA 2021-07-02, shipped
+    in the pyiso4 wheel, MIT licence; the LTWA is published by the ISSN International Centre for free use),
+    loaded once (about 1 s) on first need."""
+    if not _ABBREVIATOR:
+        from pyiso4.ltwa import Abbreviate
+
+        _ABBREVIATOR.append(Abbreviate.create())
+    return _ABBREVIATOR[0]
+
+
+@lru_cache(maxsize=100_000)
+def iso4_abbreviation(name: str) -> str:
+    """The ISO 4 (LTWA) abbreviation of a normalised journal name, normalised the same way
+    (``'consulting clinical psychology'`` -> ``'consult clin psychol'``); ``''`` if it cannot be made."""
+    if not name or name.startswith("~"):
+        return ""
+    try:
+        out = _iso4()(name, remove_part=True)  # type: ignore[operator]
+    except Exception:  # noqa: BLE001 - pyiso4 raises plain Exception on words it cannot resolve
+        return ""
+    return _journal_words(fold(out))
+
+
+def _alternatives_compatible(x: str, y: str) -> bool:
+    if x.startswith("~") or y.startswith("~"):
+        # initials meet a one-word name ('jama' / 'journal of the american medical association')
+        return x[1:] == y if x.startswith("~") else y[1:] == x
+    if _one_journal_compatible(x, y) or _tokens_compatible(x, y):
+        return True
+    ax, ay = iso4_abbreviation(x), iso4_abbreviation(y)
+    return any(_one_journal_compatible(u, v) or _tokens_compatible(u, v)
+               for u, v in ((ax, y), (x, ay), (ax, ay)) if u and v)
+
+
 @lru_cache(maxsize=100_000)
 def journals_compatible(a: str, b: str) -> bool:
     """Two normalised journal names may name the same journal: some alternative of one (see
     ``normalize_journal``) equals, or word by word abbreviates, some alternative of the other
-    (``'curr opin lipidol'`` / ``'current opinion lipidology'``)."""
+    (``'curr opin lipidol'`` / ``'current opinion lipidology'``), also once publisher names and
+    proceedings boilerplate are set aside, or once either is abbreviated by ISO 4 (`iso4_abbreviation`);
+    or one is the initials of the other (``'jama'``)."""
     if not a or not b:
         return True
     if a == b:
         return True
-    return any(_one_journal_compatible(x, y) for x in a.split(" = ") for y in b.split(" = "))
+    xs, ys = a.split(" = "), b.split(" = ")
+    if any(_one_journal_compatible(x, y) for x in xs for y in ys if not (x[0] == "~" or y[0] == "~")):
+        return True
+    return any(_alternatives_compatible(x, y) for x in xs for y in ys)
 
 
 _CONF = re.compile(r"\b(?:conference|congress|proceedings?|symposium|workshop|meeting|abstracts?)\b|\bconf\b")

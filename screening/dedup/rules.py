@@ -45,6 +45,13 @@ def doi_outweighs(p: PairScores) -> np.ndarray:
         & ~p.serial & ~p.kind_conflict & (p.title_numbers != CONFLICT)
 
 
+def citation_conflicts(p: PairScores) -> np.ndarray:
+    """How many citation fields disagree: year (two or more apart), DOI, journal, volume, issue, start page,
+    publication kind."""
+    return ((p.year_gap >= 2).astype(np.int8) + (p.doi == CONFLICT) + (p.journal == CONFLICT)
+            + (p.volume == CONFLICT) + (p.issue == CONFLICT) + (p.start == CONFLICT) + p.kind_conflict)
+
+
 def serial_conflict(p: PairScores) -> np.ndarray:
     """Recurring-column titles whose place in the serial differs: another issue's column."""
     return p.serial & (
@@ -94,6 +101,9 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     auto &= ~(p.thesis & (p.year_gap != 0) & ~doi_eq)
     queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)) | (p.title_prefix & (e >= 3))
                       | (citation & (p.authors >= 0.9) & titled))
+    # three or more discordant citation fields and another (or no) year: another publication of the same
+    # work (a meeting abstract and its article, a reprint), not a copy; no person needs to see it
+    queued &= ~((citation_conflicts(p) >= 3) & (p.year_gap != 0) & ~doi_eq)
     rejected = serial_conflict(p) & (t >= 0.8)
     queued &= ~rejected
     code = np.where(auto, 2, np.where(queued, 1, np.where(rejected, 3, 0))).astype(np.int8)
