@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from db.engine import ReviewDB
-from db.progress import Progress, ShouldStop
+from db.progress import Progress, ShouldStop, never_stop, no_progress
 from screening.importers import SourceFile
 from screening.importers.tabular import ColumnInfo, inspect_columns
-from screening.importing import (
-    BatchSummary,
-    ImportSpec,
-    Refused,
-    already_imported,
-    import_good_files,
-    preview,
-    undo_batch,
-)
+from screening.importing import BatchSummary, ImportSpec, Refused, already_imported, import_good_files, preview
 
 TABULAR_FORMATS = frozenset({"csv", "xlsx", "xls", "tabular"})
 """Formats whose columns can be mapped by hand (the column-mapping dialog)."""
@@ -62,35 +52,20 @@ class Preview:
     already: str = ""  # "imported as batch 3 (file, date)" when the review holds these exact bytes
 
 
-def previewer(path: Path, db: ReviewDB | None = None,
-              format: str | None = None) -> Callable[[Progress, ShouldStop], Preview]:
+def previewer(path: Path, db: ReviewDB | None = None, format: str | None = None, *,
+              progress: Progress = no_progress) -> Preview:
     """Detect (or, with ``format``, read as that format) and say whether ``db`` already holds the file."""
-    def work(progress: Progress, _should_stop: ShouldStop) -> Preview:
-        progress(0, 1, f"reading {path.name}")
-        det = preview(path, format=format or None)
-        columns = inspect_columns(SourceFile(path)) if det.importer.name in TABULAR_FORMATS else None
-        already = already_imported(db, path) if db is not None else ""
-        return Preview(det.importer.name, det.importer.label, det.confidence, det.source_db or "", columns, already)
-
-    return work
+    progress(0, 1, f"reading {path.name}")
+    det = preview(path, format=format or None)
+    columns = inspect_columns(SourceFile(path)) if det.importer.name in TABULAR_FORMATS else None
+    already = already_imported(db, path) if db is not None else ""
+    return Preview(det.importer.name, det.importer.label, det.confidence, det.source_db or "", columns, already)
 
 
-def importer_work(db: ReviewDB, files: list[PendingFile], who: str
-                  ) -> Callable[[Progress, ShouldStop], tuple[list[BatchSummary], list[Refused]]]:
+def importer_work(db: ReviewDB, files: list[PendingFile], who: str, *, progress: Progress = no_progress,
+                  should_stop: ShouldStop = never_stop) -> tuple[list[BatchSummary], list[Refused]]:
     """Import ``files`` each in its own transaction, with its own database, format and column mapping: the
     good ones land, the refused ones are listed (`screening.importing.import_good_files`)."""
     specs = [ImportSpec(f.path, f.source_db or None, f.forced_format or None,
                         {"mapping": f.mapping} if f.mapping else None) for f in files]
-
-    def work(progress: Progress, should_stop: ShouldStop) -> tuple[list[BatchSummary], list[Refused]]:
-        return import_good_files(db, specs, who=who, progress=progress, should_stop=should_stop)
-
-    return work
-
-
-def undo_import(db: ReviewDB, batch_id: int, who: str) -> Callable[[Progress, ShouldStop], dict[str, Any]]:
-    """Remove an unworked import batch (`screening.importing.undo_batch`)."""
-    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
-        return undo_batch(db, batch_id, who)
-
-    return work
+    return import_good_files(db, specs, who=who, progress=progress, should_stop=should_stop)
