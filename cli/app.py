@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import cli
+from db.credentials import redact
 from db.errors import InputError, MetasiftError
 
 # command modules in the order of a review's work (help lists them so); others follow alphabetically
@@ -59,7 +60,7 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def _print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write(redact(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
     sys.stdout.write("\n")
 
 
@@ -78,24 +79,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         if args.debug:
             raise
-        print(f"metasift: error: {exc}", file=sys.stderr)
+        print(f"metasift: error: {redact(exc)}", file=sys.stderr)
         return 2
     except MetasiftError as exc:
         if args.debug:
             raise
-        print(f"metasift: error: {exc}", file=sys.stderr)
+        print(f"metasift: error: {redact(exc)}", file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the user gets one line, --debug gives the traceback
         if args.debug:
             raise
-        print(f"metasift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        print(f"metasift: internal error: {type(exc).__name__}: {redact(exc)} (run with --debug for details)",
               file=sys.stderr)
         return 1
     try:
         if getattr(args, "json", False):
             _print_json(result.data)
         elif result.text:
-            print(result.text)
+            print(redact(result.text))
         sys.stdout.flush()
     except BrokenPipeError:  # the reader stopped early (``| head``): the work is done, nothing more to say
         _quiet_stdout()

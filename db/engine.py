@@ -11,7 +11,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from db import models
+from db.credentials import keyring_password, redact, split_password, with_password, without_password
 from db.errors import InputError, MetasiftError, ReviewVersionError
 
 if TYPE_CHECKING:
@@ -51,11 +52,23 @@ def review_url(target: str | Path) -> str:
 
 
 def display_name(target: str | Path) -> str:
-    """A review's name for messages: the file path, or the URL without its password."""
+    """A review's name for messages: the file path, or the URL without its password (every form of it)."""
     text = str(target)
     if is_url(text):
-        return make_url(review_url(text)).render_as_string(hide_password=True)
+        return redact(without_password(text))
     return text
+
+
+def _connect_args(target: str) -> tuple[str, dict[str, str]]:
+    """(the target without password, driver arguments carrying the password out of every string shown).
+
+    A password given in the URL, else one the person kept in the system keyring; without either, libpq
+    finds it (``~/.pgpass``, ``PGPASSFILE``, a service file) or the server needs none."""
+    if not is_url(target) or target.startswith("sqlite"):
+        return target, {}
+    bare, password = split_password(target)
+    password = password if password is not None else keyring_password(bare)
+    return bare, ({"password": password} if password is not None else {})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
@@ -67,15 +80,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with MetaSift's connection settings."""
+def make_engine(url: str, connect_args: dict[str, str] | None = None) -> Engine:
+    """An engine for ``url`` with MetaSift's connection settings (``connect_args``: e.g. the password)."""
     if url.startswith("sqlite"):
         # check_same_thread off: the import's writer thread uses the connection while the importing
         # thread parses (never both at once); sessions are still used one thread at a time.
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args=dict(connect_args or {}))
 
 
 def alembic_config(url: str) -> Config:
@@ -111,6 +124,12 @@ class ReviewDB:
     url: str
     engine: Engine
     backup_path: Path | None = None
+    secret: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def handover_target(self) -> str:
+        """The target with its password, for a child process that opens the same review (never shown)."""
+        password = self.secret.get("password")
+        return with_password(self.target, password) if password is not None else self.target
 
     @property
     def name(self) -> str:
@@ -165,14 +184,14 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
 
     Refuses a path or database that already holds a review.
     """
-    target = str(target)
+    target, secret = _connect_args(str(target))
     url = review_url(target)
     if not is_url(target):
         path = Path(target).expanduser()
         if path.exists() and path.stat().st_size > 0:
             raise InputError(f"{target} already exists; choose a new file name or open it instead")
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+    engine = make_engine(url, secret)
     try:
         rev, has_review = _current_revision(engine)
         if rev is not None or has_review:
@@ -190,11 +209,11 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
             session.commit()
     except OperationalError as exc:
         engine.dispose()
-        raise MetasiftError(f"cannot create a review at {display_name(target)}: {exc.orig}") from exc
+        raise MetasiftError(f"cannot create a review at {display_name(target)}: {redact(exc.orig)}") from exc
     except BaseException:
         engine.dispose()
         raise
-    return ReviewDB(target=target, url=url, engine=engine)
+    return ReviewDB(target=target, url=url, engine=engine, secret=secret)
 
 
 def _backup_sqlite(url: str, revision: str) -> Path:
@@ -212,17 +231,17 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
     Raises `InputError` when there is no review at ``target`` and `ReviewVersionError` when the review
     was written by a newer MetaSift.
     """
-    target = str(target)
+    target, secret = _connect_args(str(target))
     url = review_url(target)
     if not is_url(target) and not Path(target).expanduser().is_file():
         raise InputError(f"no review at {target}; create one with `metasift init {target}`")
-    engine = make_engine(url)
+    engine = make_engine(url, secret)
     try:
         try:
             rev, has_review = _current_revision(engine)
         except (OperationalError, sqlite3.DatabaseError, SQLAlchemyError) as exc:
             raise InputError(f"{display_name(target)} is not a MetaSift review (cannot read it as a "
-                             f"database: {getattr(exc, 'orig', exc)})") from exc
+                             f"database: {redact(getattr(exc, 'orig', exc))})") from exc
         if rev is None:
             raise InputError(f"{display_name(target)} is not a MetaSift review (no schema revision found)"
                              if not has_review else
@@ -248,7 +267,7 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
     except BaseException:
         engine.dispose()
         raise
-    return ReviewDB(target=target, url=url, engine=engine, backup_path=backup)
+    return ReviewDB(target=target, url=url, engine=engine, backup_path=backup, secret=secret)
 
 
 def copy_review_file(src: Path, dest: Path) -> None:

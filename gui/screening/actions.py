@@ -175,7 +175,7 @@ def build_ranker(db: ReviewDB, ids: list[int]) -> Work:
             from screening.ranker_process import RankerProcess
 
             progress(0, 1, "building the ranking in its own process")
-            proxy = RankerProcess(db.target, list(ids))
+            proxy = RankerProcess(db.handover_target(), list(ids))
             proxy.wait_ready(should_stop)
             return Ranking(proxy, list(ids), {rid: k for k, rid in enumerate(ids)})
 

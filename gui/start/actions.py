@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from db.engine import REVIEW_SUFFIX, ReviewDB, create_review, is_url, open_review
+from db.engine import REVIEW_SUFFIX, ReviewDB, create_review, display_name, is_url, open_review
 from db.progress import Progress, ShouldStop
 from gui.errors import data_home
 
@@ -19,7 +19,7 @@ def demo_folder() -> Path:
 
 def opener(target: str) -> Opener:
     def work(progress: Progress, _should_stop: ShouldStop) -> ReviewDB:
-        progress(0, 1, f"opening {target}")
+        progress(0, 1, f"opening {display_name(target)}")
         return open_review(target)
 
     return work
@@ -27,7 +27,7 @@ def opener(target: str) -> Opener:
 
 def creator(target: str, title: str) -> Opener:
     def work(progress: Progress, _should_stop: ShouldStop) -> ReviewDB:
-        progress(0, 1, f"creating {target}")
+        progress(0, 1, f"creating {display_name(target)}")
         return create_review(target, title=title or "Untitled review")
 
     return work
