@@ -19,8 +19,8 @@ from db.credentials import redact
 from db.errors import InputError, MetasiftError
 
 # command modules in the order of a review's work (help lists them so); others follow alphabetically
-_ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen", "cmd_extract", "cmd_effects",
-          "cmd_pool", "cmd_prisma", "cmd_demo")
+_ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen", "cmd_team", "cmd_extract",
+          "cmd_effects", "cmd_pool", "cmd_prisma", "cmd_demo")
 
 
 COMMANDS = {
@@ -29,7 +29,7 @@ COMMANDS = {
     "dedup": "cmd_dedup", "duplicates": "cmd_dedup", "samples": "cmd_dedup", "assess": "cmd_assess",
     "simulate": "cmd_prioritise", "rank": "cmd_prioritise",
     "screen": "cmd_screen", "undo": "cmd_screen", "resolve": "cmd_screen", "conflicts": "cmd_screen",
-    "agreement": "cmd_screen", "history": "cmd_screen",
+    "agreement": "cmd_screen", "history": "cmd_screen", "team": "cmd_team",
     "code": "cmd_extract", "effects": "cmd_extract", "disagreements": "cmd_extract", "reconcile": "cmd_extract",
     "studies": "cmd_extract", "export": "cmd_extract", "convert": "cmd_effects", "aggregate": "cmd_effects",
     "pool": "cmd_pool", "plot": "cmd_pool", "prisma": "cmd_prisma", "demo": "cmd_demo",

@@ -48,7 +48,9 @@ def open_for(args: argparse.Namespace) -> ReviewDB:
     ``PGPASSFILE``, a service file) gets one typed at a prompt on a terminal, kept in the system keyring
     when ``$METASIFT_KEYRING=1``. The password never appears in any output."""
     try:
-        return open_review(args.review)
+        db = open_review(args.review)
+        db.viewer = reviewer_name(args)
+        return db
     except MetasiftError as exc:
         if not (is_url(args.review) and any(t in str(exc) for t in PASSWORD_REFUSALS) and sys.stdin.isatty()):
             raise
@@ -57,6 +59,7 @@ def open_for(args: argparse.Namespace) -> ReviewDB:
     bare = without_password(args.review)
     password = getpass.getpass(f"password for {display_name(bare)}: ")
     db = open_review(with_password(bare, password))
+    db.viewer = reviewer_name(args)
     if os.environ.get("METASIFT_KEYRING") == "1" and not keep_in_keyring(bare, password):
         print("metasift: no system keyring is usable; the password was not kept", file=sys.stderr)
     return db

@@ -86,6 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", type=Path, metavar="OUT", help="OUT.xlsx (all levels), OUT.csv (one level) or OUT.ris")
     p.add_argument("--level", default=None, choices=[*LEVELS, "included"],
                    help="what to export (default studies; included for .ris)")
+    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
     _table_args(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_export)

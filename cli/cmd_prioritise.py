@@ -93,7 +93,7 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
     members of duplicate groups as (source_id, kept record id), and the labels from the decision store (kept
     record id -> 0/1 in screening order, the order of each record's first title/abstract decision; None
     with ``--labels``)."""
-    from screening.decisions import group_map, stage_rows
+    from screening.decisions import blind_keep, group_map, stage_rows
     from screening.duplicates import groups
     from screening.outcomes import labels as decision_labels
 
@@ -106,7 +106,7 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
             first: dict[int, int] = {}  # kept record -> id of its first title/abstract decision row
             if not args.labels:
                 canon = group_map(session)
-                for row in stage_rows(session, ["title_abstract"]):
+                for row in stage_rows(session, ["title_abstract"], keep=blind_keep(db, session)):
                     first.setdefault(canon.get(row.record_id, row.record_id), int(row.id or 0))
         found = None if args.labels else decision_labels(db, stage="title_abstract")
     finally:

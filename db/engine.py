@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 APP_VERSION = "0.1.0"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The newest migration's revision, written out so that opening an up-to-date review (every command)
 need not load Alembic (~0.5 s); a test checks it equals Alembic's head."""
 
@@ -125,6 +125,9 @@ class ReviewDB:
     engine: Engine
     backup_path: Path | None = None
     secret: dict[str, str] = field(default_factory=dict, repr=False)
+    viewer: str | None = None
+    """Who reads through this handle (the typed name; on PostgreSQL the login counts): blind stages hide
+    other members' votes from them (`screening.team.visible_filter`)."""
 
     def handover_target(self) -> str:
         """The target with its password, for a child process that opens the same review (never shown)."""
@@ -203,6 +206,10 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.stamp(cfg, "head")
+            if conn.dialect.name == "postgresql":
+                from db import pg_security
+
+                pg_security.install(conn)
         with Session(engine) as session:
             session.add(models.Review(title=title, protocol=protocol, protocol_name=protocol_name,
                                       app_version=APP_VERSION))
@@ -260,10 +267,21 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
                 backup = _backup_sqlite(url, rev)
             from alembic import command
 
-            with engine.begin() as conn:
-                cfg = alembic_config(url)
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with engine.connect() as conn:
+                sqlite = url.startswith("sqlite")
+                if sqlite:  # batch mode copies tables; a self-referencing key must not block the copy
+                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    conn.commit()
+                with conn.begin():
+                    cfg = alembic_config(url)
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                        raise MetasiftError(f"{display_name(target)}: the upgrade would break a reference "
+                                            "between rows; nothing was changed (the backup is beside the file)")
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
     except BaseException:
         engine.dispose()
         raise

@@ -17,16 +17,17 @@ inherit the kept record's outcome. Who, when and why (reason, note, full-text so
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from db.engine import ReviewDB
-from db.errors import InputError
-from db.models import VERDICTS, Record, ScreeningDecision, components, merged_pairs
+from db.errors import InputError, MetasiftError
+from db.identity import lenient_identity
+from db.models import VERDICTS, Member, Record, ScreeningDecision, components, merged_pairs
 from screening.protocol import STAGES, Protocol, default_protocol, load_protocol_text
 
 METHODS = ("third_reviewer", "consensus")
@@ -83,13 +84,22 @@ def replay(rows: Iterable[ScreeningDecision], canon: dict[int, int]) -> dict[tup
     return states
 
 
-def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int] | None = None
-               ) -> list[ScreeningDecision]:
-    """All rows of the given stages (optionally only on some records), in id order: one query."""
+def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int] | None = None,
+               keep: Callable[[ScreeningDecision], bool] | None = None) -> list[ScreeningDecision]:
+    """All rows of the given stages (optionally only on some records), in id order: one query. ``keep``
+    (`blind_keep`) leaves out the rows a blind reader may not see."""
     q = select(ScreeningDecision).where(ScreeningDecision.stage.in_(list(stages)))  # type: ignore[attr-defined]
     if record_ids is not None:
         q = q.where(ScreeningDecision.record_id.in_(list(record_ids)))  # type: ignore[attr-defined]
-    return list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+    rows = list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+    return rows if keep is None else [r for r in rows if keep(r)]
+
+
+def blind_keep(db: ReviewDB, session: Session) -> Callable[[ScreeningDecision], bool] | None:
+    """What ``db.viewer`` may see of the screening rows (None: everything); see `screening.team`."""
+    from screening.team import visible_filter
+
+    return visible_filter(db, session, db.viewer)
 
 
 def settle(st: StageState | None, rule: str) -> tuple[str, str]:
@@ -143,30 +153,59 @@ def _name(who: str, what: str = "reviewer") -> str:
     return who
 
 
+def _as_member(db: ReviewDB, session: Session, row: ScreeningDecision, claimed: str, *roles: str, act: str
+               ) -> Member:
+    """The acting member (see `screening.team.acting`), checked for ``roles``; names ``row`` after them."""
+    from screening.team import acting, require
+
+    me = acting(db, session, claimed)
+    require(me, *roles, act=act)
+    row.reviewer, row.member_id = me.identity, me.id
+    return me
+
+
 def _record_group(session: Session, record: int) -> list[int]:
     if session.get(Record, int(record)) is None:
         raise InputError(f"there is no record #{record} in this review")
     return group_of(session, int(record))
 
 
-def _store(db: ReviewDB, row: ScreeningDecision, check) -> ScreeningDecision:  # noqa: ANN001
+def _store(db: ReviewDB, row: ScreeningDecision, check, claimed: str) -> ScreeningDecision:  # noqa: ANN001
     """Validate (``check(session)`` inside the transaction) and insert ``row``; an existing uid returns the
-    stored row instead (a retried write), provided it is the same act."""
+    stored row instead (a retried write), provided it is the same act by the same member. The server's
+    refusal (PostgreSQL privileges, row-level security) becomes a clear `PermissionRefused`."""
+    from screening.team import acting, server_refusal
+
     with db.session() as session:
         same = session.exec(select(ScreeningDecision).where(ScreeningDecision.uid == row.uid)).first()
+        if same is not None:
+            try:
+                row.reviewer = acting(db, session, claimed, enrol=False).identity
+            except MetasiftError:  # not a member: certainly not the same act
+                row.reviewer = lenient_identity(claimed or "") or "?"
     if same is not None:
         return _same_act(same, row)
     try:
         with db.transaction() as session:
             check(session)
             session.add(row)
-    except IntegrityError:
-        with db.session() as session:
-            same = session.exec(select(ScreeningDecision).where(ScreeningDecision.uid == row.uid)).first()
-        if same is None:
-            raise
-        return _same_act(same, row)
+    except DBAPIError as exc:
+        if isinstance(exc, IntegrityError):
+            return _retried(db, row, exc)
+        refused = server_refusal(exc, f"store this {row.kind}")
+        if refused is not None:
+            raise refused from None
+        raise
     return row
+
+
+def _retried(db: ReviewDB, row: ScreeningDecision, exc: IntegrityError) -> ScreeningDecision:
+    """The row a concurrent retry of the same uid stored (else the integrity error stands)."""
+    with db.session() as session:
+        same = session.exec(select(ScreeningDecision).where(ScreeningDecision.uid == row.uid)).first()
+    if same is None:
+        raise exc
+    return _same_act(same, row)
 
 
 def _same_act(stored: ScreeningDecision, row: ScreeningDecision) -> ScreeningDecision:
@@ -186,7 +225,6 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
     read, a full-text exclusion without a reason, and a full-text decision on a record that has not been
     included at title/abstract.
     """
-    reviewer = _name(reviewer)
     protocol = protocol_of(db)
     _check_stage(protocol, stage)
     if verdict not in VERDICTS:
@@ -195,20 +233,23 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
     _check_reason(protocol, stage, verdict, reason)
     if stage == "full_text" and not full_text:
         raise InputError("a full-text decision needs the full text read: --full-text PDF_PATH_OR_URL")
-    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer=reviewer,
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
                             verdict=verdict, reason=reason, note=note or "", full_text=full_text)
 
     def check(session: Session) -> None:
+        _as_member(db, session, row, reviewer, "screener", act="screen records")
         group = _record_group(session, row.record_id)
         row.record_id = group[0]
         if stage == "full_text":
-            states = replay(stage_rows(session, ["title_abstract"], group), {m: group[0] for m in group})
+            states = replay(stage_rows(session, ["title_abstract"], group, blind_keep(db, session)),
+                            {m: group[0] for m in group})
             state, _ = settle(states.get((group[0], "title_abstract")), protocol.rule)
             if state != "included":
-                raise InputError(f"record #{record} has not passed title/abstract screening (it is {state}); "
+                raise InputError(f"record #{record} has not passed title/abstract screening (it is {state}, as "
+                                 "far as you may see: a lead unblinds title_abstract when that stage is done); "
                                  "it cannot be screened at full text yet")
 
-    return _store(db, row, check)
+    return _store(db, row, check, reviewer)
 
 
 def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | None = None,
@@ -216,14 +257,14 @@ def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | No
     """Withdraw ``reviewer``'s latest act still in force (a verdict or a resolution they recorded), on
     ``record`` (its duplicate group) or, without one, their latest overall; ``stage=None``: any stage.
     Returns the compensating ``undo`` row (its ``undoes`` names the withdrawn row)."""
-    reviewer = _name(reviewer)
     if stage is not None and stage not in STAGES:
         raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
-    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=0, stage=stage or "", reviewer=reviewer,
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=0, stage=stage or "", reviewer="",
                             kind="undo")
 
     def check(session: Session) -> None:
-        q = select(ScreeningDecision).where(ScreeningDecision.reviewer == reviewer)
+        me = _as_member(db, session, row, reviewer, "screener", "lead", act="undo screening decisions")
+        q = select(ScreeningDecision).where(ScreeningDecision.member_id == me.id)
         if stage is not None:
             q = q.where(ScreeningDecision.stage == stage)
         if record is not None:
@@ -233,12 +274,12 @@ def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | No
         live = [r for r in mine if r.kind != "undo" and r.id not in undone]
         if not live:
             where = f" on #{record}" if record is not None else ""
-            raise InputError(f"{reviewer} has no decision{where}{' at ' + stage if stage else ''} to undo")
+            raise InputError(f"{me.identity} has no decision{where}{' at ' + stage if stage else ''} to undo")
         last = live[-1]
         row.record_id, row.stage, row.undoes = last.record_id, last.stage, last.id
         row.verdict, row.reason = last.verdict, last.reason
 
-    return _store(db, row, check)
+    return _store(db, row, check, reviewer)
 
 
 def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method: str, reason: str = "",
@@ -246,6 +287,7 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
     """Settle a conflict on ``record`` at ``stage`` with include or exclude, by a third reviewer (who must not
     be one of the reviewers in conflict) or by consensus (``by`` names who agreed, e.g. "ann+bob")."""
     by = _name(by, "resolver")
+    people = by.split("+") if method == "consensus" else [by]
     protocol = protocol_of(db)
     _check_stage(protocol, stage)
     if verdict not in ("include", "exclude"):
@@ -254,10 +296,16 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
         raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     reason = (reason or "").strip()
     _check_reason(protocol, stage, verdict, reason)
-    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer=by,
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
                             kind="resolution", verdict=verdict, reason=reason, note=note or "", method=method)
 
     def check(session: Session) -> None:
+        me = _as_member(db, session, row, people[0], "lead", act="resolve conflicts")
+        if method == "consensus":  # who agreed: every name a member of the review
+            from screening.team import acting
+
+            row.reviewer = "+".join([me.identity] + [acting(db, session, p).identity for p in people[1:]])
+        by = me.identity
         group = _record_group(session, row.record_id)
         row.record_id = group[0]
         st = replay(stage_rows(session, [stage], group), {m: group[0] for m in group}).get((group[0], stage))
@@ -268,15 +316,17 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
             raise InputError(f"{by} screened record #{record}; a third reviewer must be someone else "
                              "(or use --method consensus)")
 
-    return _store(db, row, check)
+    return _store(db, row, check, people[0])
 
 
 def history(db: ReviewDB, record: int) -> list[ScreeningDecision]:
     """Every screening row on ``record``'s duplicate group (all stages, undos and resolutions), oldest first."""
     with db.session() as session:
         group = _record_group(session, record)
-        return list(session.exec(select(ScreeningDecision).where(
+        rows = list(session.exec(select(ScreeningDecision).where(
             ScreeningDecision.record_id.in_(group)).order_by(ScreeningDecision.id)))  # type: ignore[attr-defined]
+        keep = blind_keep(db, session)
+    return rows if keep is None else [r for r in rows if keep(r)]
 
 
 def public(row: ScreeningDecision) -> dict[str, object]:

@@ -73,7 +73,8 @@ def load_queue(db: ReviewDB, stage: str, reviewer: str) -> Work:
                 members.setdefault(o.kept_id, [o.kept_id]).append(rid)
         progress(1, 2, "reading your decisions")
         with db.session() as session:
-            states = decisions.replay(decisions.stage_rows(session, [stage]), decisions.group_map(session))
+            states = decisions.replay(decisions.stage_rows(session, [stage], keep=decisions.blind_keep(db, session)),
+                                      decisions.group_map(session))
         rows = sorted((st.verdicts[reviewer].id or 0, kept, st.verdicts[reviewer].verdict)
                       for (kept, _), st in states.items() if reviewer in st.verdicts)
         eligible = set(ids)
