@@ -1,9 +1,11 @@
 """What the PostgreSQL server enforces for a team review: privileges, row-level security, append-only triggers.
 
 Every member connects with their own login; the login is a member of the review's group role
-(`team_role`, ``<database>_team``), which holds the table privileges. Row-level security decides by the
-session's ``current_user`` (looked up in ``member.login`` by SECURITY DEFINER functions, never by a name the
-client sends):
+(`team_role`, ``<database>_team``), which holds the members' table privileges, and a lead's login also of
+``<database>_leads`` (`leads_role`), which alone may write the protocol, the roster, team events and
+assignments, and delete (undo an import): a screener's attempt is refused with "permission denied".
+Row-level security decides by the session's ``current_user`` (looked up in ``member.login`` by SECURITY
+DEFINER functions, never by a name the client sends):
 
 * ``screening_decision``: a member INSERTs only rows naming themselves (``member_id`` and ``reviewer``);
   verdicts and undos need the screener role, resolutions the lead role; an undo withdraws only their own
@@ -26,14 +28,20 @@ from sqlalchemy.engine import Connection
 
 APPEND_ONLY = ("screening_decision", "effect_size", "team_event")
 MEMBER_INSERT = ("screening_decision", "effect_size", "import_batch", "record", "duplicate_decision",
-                 "sample_link", "member", "team_event", "assignment")
-MEMBER_UPDATE = ("review", "member")
-MEMBER_DELETE = ("import_batch", "record", "duplicate_decision", "sample_link", "assignment")
+                 "sample_link")
+LEAD_INSERT = ("member", "team_event", "assignment")
+LEAD_UPDATE = ("review", "member")
+LEAD_DELETE = ("import_batch", "record", "duplicate_decision", "sample_link", "assignment")
 
 
 def team_role(database: str) -> str:
-    """The group role holding a review database's privileges (PostgreSQL names are at most 63 bytes)."""
-    return (database[:58] + "_team").lower()
+    """The group role holding a review database's member privileges (names are at most 63 bytes)."""
+    return (database[:57] + "_team").lower()
+
+
+def leads_role(database: str) -> str:
+    """The group role holding what only leads may do on a review database."""
+    return (database[:57] + "_leads").lower()
 
 
 def quote_ident(name: str) -> str:
@@ -126,9 +134,10 @@ def install(conn: Connection) -> str | None:
         conn.execute(text(f"DROP TRIGGER IF EXISTS metasift_append_only ON {table}"))
         conn.execute(text(f"CREATE TRIGGER metasift_append_only BEFORE UPDATE OR DELETE ON {table} "
                           "FOR EACH ROW EXECUTE FUNCTION metasift_append_only()"))
-    role = team_role(database)
-    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
-    if not exists:
+    roles = (team_role(database), leads_role(database))
+    for role in roles:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+            continue
         nested = conn.begin_nested()
         try:
             conn.execute(text(f"CREATE ROLE {quote_ident(role)} NOLOGIN"))
@@ -136,16 +145,18 @@ def install(conn: Connection) -> str | None:
         except Exception:  # noqa: BLE001 - no CREATEROLE: the grants wait for an administrator
             nested.rollback()
             return None
-    q = quote_ident(role)
-    conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA {quote_ident(schema)} FROM PUBLIC"))
-    conn.execute(text(f"GRANT CONNECT ON DATABASE {quote_ident(database)} TO {q}"))
-    conn.execute(text(f"GRANT USAGE ON SCHEMA {quote_ident(schema)} TO {q}"))
-    conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {quote_ident(schema)} TO {q}"))
-    conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quote_ident(schema)} TO {q}"))
-    conn.execute(text(f"GRANT INSERT ON {', '.join(MEMBER_INSERT)} TO {q}"))
-    conn.execute(text(f"GRANT UPDATE ON {', '.join(MEMBER_UPDATE)} TO {q}"))
-    conn.execute(text(f"GRANT DELETE ON {', '.join(MEMBER_DELETE)} TO {q}"))
-    return role
+    team, leads = (quote_ident(r) for r in roles)
+    where = quote_ident(schema)
+    conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA {where} FROM PUBLIC"))
+    conn.execute(text(f"GRANT CONNECT ON DATABASE {quote_ident(database)} TO {team}"))
+    conn.execute(text(f"GRANT USAGE ON SCHEMA {where} TO {team}"))
+    conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {team}"))
+    conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {team}"))
+    conn.execute(text(f"GRANT INSERT ON {', '.join(MEMBER_INSERT)} TO {team}"))
+    conn.execute(text(f"GRANT INSERT ON {', '.join(LEAD_INSERT)} TO {leads}"))
+    conn.execute(text(f"GRANT UPDATE ON {', '.join(LEAD_UPDATE)} TO {leads}"))
+    conn.execute(text(f"GRANT DELETE ON {', '.join(LEAD_DELETE)} TO {leads}"))
+    return roles[0]
 
 
 def is_admin(conn: Connection) -> bool:

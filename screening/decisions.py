@@ -146,13 +146,6 @@ def _check_reason(protocol: Protocol, stage: str, verdict: str, reason: str) -> 
                          + "; ".join(allowed))
 
 
-def _name(who: str, what: str = "reviewer") -> str:
-    who = (who or "").strip()
-    if not who:
-        raise InputError(f"a {what} name is required (--reviewer NAME or $METASIFT_USER)")
-    return who
-
-
 def _as_member(db: ReviewDB, session: Session, row: ScreeningDecision, claimed: str, *roles: str, act: str
                ) -> Member:
     """The acting member (see `screening.team.acting`), checked for ``roles``; names ``row`` after them."""
@@ -286,8 +279,8 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
             note: str = "", uid: str | None = None) -> ScreeningDecision:
     """Settle a conflict on ``record`` at ``stage`` with include or exclude, by a third reviewer (who must not
     be one of the reviewers in conflict) or by consensus (``by`` names who agreed, e.g. "ann+bob")."""
-    by = _name(by, "resolver")
-    people = by.split("+") if method == "consensus" else [by]
+    by = (by or "").strip()
+    people = by.split("+") if method == "consensus" and by else [by]
     protocol = protocol_of(db)
     _check_stage(protocol, stage)
     if verdict not in ("include", "exclude"):

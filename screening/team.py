@@ -200,23 +200,42 @@ def add(db: ReviewDB, actor: str | None, name: str, roles: Sequence[str], login:
 
 
 def _grant_login(session: Session, login: str, lead: bool, create: bool) -> None:
-    from db.pg_security import quote_ident, team_role
-
-    database = session.exec(text("SELECT current_database()")).scalar_one()  # type: ignore[call-overload]
-    group = team_role(str(database))
+    """Make ``login`` a member of the review's group role (and of its leads' role for a lead, both with
+    ADMIN OPTION so a lead can add members in turn); ``create``: create the login first."""
     exists = session.exec(text("SELECT 1 FROM pg_roles WHERE rolname = :r").bindparams(r=login)).first()  # type: ignore[call-overload]
+    if not exists and not create:
+        raise InputError(f"there is no database login {login!r} on this server; create it with "
+                         "--create-login (or ask the server's administrator)")
+    statements = [] if exists else [f"CREATE ROLE {_q(login)} LOGIN"]
+    statements += _grants(session, login, lead, grant=True)
+    _server_roles(session, login, statements)
+
+
+def _q(name: str) -> str:
+    from db.pg_security import quote_ident
+
+    return quote_ident(name)
+
+
+def _grants(session: Session, login: str, lead: bool, grant: bool) -> list[str]:
+    from db.pg_security import leads_role, team_role
+
+    database = str(session.exec(text("SELECT current_database()")).scalar_one())  # type: ignore[call-overload]
+    groups = [team_role(database)] + ([leads_role(database)] if lead else [])
+    if grant:
+        option = " WITH ADMIN OPTION" if lead else ""
+        return [f"GRANT {_q(g)} TO {_q(login)}{option}" for g in groups]
+    return [f"REVOKE {_q(g)} FROM {_q(login)}" for g in groups]
+
+
+def _server_roles(session: Session, login: str, statements: list[str]) -> None:
     try:
-        if not exists:
-            if not create:
-                raise InputError(f"there is no database login {login!r} on this server; create it with "
-                                 "--create-login (or ask the server's administrator)")
-            session.exec(text(f"CREATE ROLE {quote_ident(login)} LOGIN"))  # type: ignore[call-overload]
-        session.exec(text(f"GRANT {quote_ident(group)} TO {quote_ident(login)}"  # type: ignore[call-overload]
-                          + (" WITH ADMIN OPTION" if lead else "")))
+        for sql in statements:
+            session.exec(text(sql))  # type: ignore[call-overload]
     except DBAPIError as exc:
-        raise PermissionRefused(f"this login may not create or grant the login {login!r} ({exc.orig}); a lead "
-                                "needs CREATEROLE to create logins, and the review's group role "
-                                f"{group!r} with ADMIN OPTION to grant it") from None
+        raise PermissionRefused(f"this login may not create or grant the login {login!r} ({exc.orig}); "
+                                "creating a login needs CREATEROLE, granting the review's roles needs them "
+                                "with ADMIN OPTION (a lead has that)") from None
 
 
 def set_roles(db: ReviewDB, actor: str | None, name: str, roles: Sequence[str]) -> Seat:
@@ -232,6 +251,14 @@ def set_roles(db: ReviewDB, actor: str | None, name: str, roles: Sequence[str]) 
         if "lead" in row.role_set and "lead" not in stored.split(",") and _leads(session) <= 1:
             raise InputError(f"{row.name} is the review's only lead; make someone else lead first")
         before = row.roles
+        if is_postgres(db) and row.login and ("lead" in before.split(",")) != ("lead" in stored.split(",")):
+            from db.pg_security import leads_role
+
+            database = str(session.exec(text("SELECT current_database()")).scalar_one())  # type: ignore[call-overload]
+            group = _q(leads_role(database))
+            _server_roles(session, row.login, [f"GRANT {group} TO {_q(row.login)} WITH ADMIN OPTION"
+                                               if "lead" in stored.split(",") else
+                                               f"REVOKE {group} FROM {_q(row.login)}"])
         row.roles = stored
         session.add(row)
         _log(session, "roles_changed", me, row, before=before, after=stored)
@@ -252,6 +279,8 @@ def remove(db: ReviewDB, actor: str | None, name: str) -> Seat:
         if "lead" in row.role_set and _leads(session) <= 1:
             raise InputError(f"{row.name} is the review's only lead; make someone else lead first")
         row.active = False
+        if is_postgres(db) and row.login:  # the login can no longer read or write the review
+            _server_roles(session, row.login, _grants(session, row.login, "lead" in row.role_set, grant=False))
         session.add(row)
         _log(session, "member_removed", me, row)
         return Seat.of(row)
