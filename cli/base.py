@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.credentials import keep_in_keyring, with_password, without_password
+from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
 from db.engine import ReviewDB, display_name, is_url, open_review
 from db.errors import MetasiftError
 
@@ -37,10 +37,6 @@ def add_review_arg(parser: argparse.ArgumentParser) -> None:
 
 def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-
-
-PASSWORD_REFUSALS = ("no password supplied", "password authentication failed")
-"""What libpq says when the server wants a password it was not given (or not this one)."""
 
 
 def open_for(args: argparse.Namespace) -> ReviewDB:

@@ -17,6 +17,8 @@ import re
 from urllib.parse import quote, unquote
 
 MASK = "***"
+PASSWORD_REFUSALS = ("no password supplied", "password authentication failed")
+"""What libpq says when the server wants a password it was not given (or not this one)."""
 KEYRING_SERVICE = "metasift"
 
 _URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.\-]*)://(\S+)")

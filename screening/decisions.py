@@ -249,9 +249,11 @@ def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | No
          uid: str | None = None) -> ScreeningDecision:
     """Withdraw ``reviewer``'s latest act still in force (a verdict or a resolution they recorded), on
     ``record`` (its duplicate group) or, without one, their latest overall; ``stage=None``: any stage.
-    Returns the compensating ``undo`` row (its ``undoes`` names the withdrawn row)."""
+    Returns the compensating ``undo`` row (its ``undoes`` names the withdrawn row). A consensus resolver's
+    "ann+bob" undoes as its first member, who recorded it."""
     if stage is not None and stage not in STAGES:
         raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
+    reviewer = (reviewer or "").split("+")[0]
     row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=0, stage=stage or "", reviewer="",
                             kind="undo")
 

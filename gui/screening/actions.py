@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import select
 
 from db.engine import ReviewDB
+from db.identity import lenient_identity
 from db.models import Record
 from db.progress import Progress, ShouldStop, check_stop
 from screening import decisions, outcomes
@@ -59,6 +60,9 @@ class RecordView:
 
 
 def load_queue(db: ReviewDB, stage: str, reviewer: str) -> Work:
+    """``reviewer`` as typed; the queue holds their identity (`db.identity`), the name decisions carry."""
+    reviewer = lenient_identity(reviewer)
+
     def work(progress: Progress, should_stop: ShouldStop) -> Queue:
         progress(0, 2, "reading the decisions")
         protocol = decisions.protocol_of(db)

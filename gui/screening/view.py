@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.identity import lenient_identity
 from gui.context import ReviewContext
 from gui.screening import actions, render
 from gui.screening.actions import Queue, RecordView
@@ -135,7 +136,8 @@ class ScreeningScreen(QWidget):
         self._stale = True
 
     def shown(self) -> None:
-        if self._stale or (self.queue is not None and self.queue.reviewer != self.ctx.settings.reviewer):
+        if self._stale or (self.queue is not None
+                           and self.queue.reviewer != lenient_identity(self.ctx.settings.reviewer)):
             self._stale = False
             self.reload()
         self.setFocus()
@@ -223,7 +225,7 @@ class ScreeningScreen(QWidget):
         who = self.ctx.who()
         if who is None:
             return
-        if who != queue.reviewer:
+        if lenient_identity(who) != queue.reviewer:
             self.ctx.message.emit(f"Loading {who}'s decisions first; press the key again in a moment.")
             self.reload()
             return
