@@ -24,7 +24,7 @@ from functools import lru_cache
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
-from db.engine import ReviewDB
+from db.engine import ReviewDB, while_busy
 from db.errors import InputError, MetasiftError
 from db.identity import lenient_identity
 from db.models import VERDICTS, Member, Record, ScreeningDecision, components, merged_pairs
@@ -178,10 +178,14 @@ def _store(db: ReviewDB, row: ScreeningDecision, check, claimed: str) -> Screeni
                 row.reviewer = lenient_identity(claimed or "") or "?"
     if same is not None:
         return _same_act(same, row)
-    try:
+    def write() -> None:
         with db.transaction() as session:
             check(session)
             session.add(row)
+
+    try:
+        what = f"the {row.kind} on record #{row.record_id}" if row.record_id else f"the {row.kind}"
+        while_busy(db, write, what)
     except DBAPIError as exc:
         if isinstance(exc, IntegrityError):
             return _retried(db, row, exc)
