@@ -27,7 +27,8 @@ from sqlmodel import Session, select
 from db.engine import ReviewDB, while_busy
 from db.errors import InputError, MetasiftError
 from db.identity import lenient_identity
-from db.models import VERDICTS, Member, Record, ScreeningDecision, components, merged_pairs
+from db.models import VERDICTS, Member, Record, ScreeningDecision
+from db.pair_log import components, merged_pairs
 from screening.protocol import STAGES, Protocol, default_protocol, load_protocol_text
 
 METHODS = ("third_reviewer", "consensus")
