@@ -139,7 +139,7 @@ def build_features(records: Sequence[Any]) -> Features:
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),
         page_start=np.array(pstart, dtype=object), page_end=np.array(pend, dtype=object),
-        page_key=np.array([p.lstrip("abcdefghijklmnopqrstuvwxyz") for p in pstart], dtype=object),
+        page_key=np.array([p.lstrip("abcdefghijklmnopqrstuvwxyz") or p for p in pstart], dtype=object),
         doi=np.array(doi, dtype=object), abstract=abstract, kind=np.array(kind, dtype=object),
         title_numbers=np.array(nums, dtype=object),
     )

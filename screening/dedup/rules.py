@@ -46,10 +46,9 @@ def doi_outweighs(p: PairScores) -> np.ndarray:
 
 
 def citation_conflicts(p: PairScores) -> np.ndarray:
-    """How many citation fields disagree: year (two or more apart), DOI, journal, volume, issue, start page,
-    publication kind."""
+    """How many citation fields disagree: year (two or more apart), DOI, journal, volume, issue, start page."""
     return ((p.year_gap >= 2).astype(np.int8) + (p.doi == CONFLICT) + (p.journal == CONFLICT)
-            + (p.volume == CONFLICT) + (p.issue == CONFLICT) + (p.start == CONFLICT) + p.kind_conflict)
+            + (p.volume == CONFLICT) + (p.issue == CONFLICT) + (p.start == CONFLICT))
 
 
 def serial_conflict(p: PairScores) -> np.ndarray:
@@ -102,8 +101,9 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)) | (p.title_prefix & (e >= 3))
                       | (citation & (p.authors >= 0.9) & titled))
     # three or more discordant citation fields and another (or no) year: another publication of the same
-    # work (a meeting abstract and its article, a reprint), not a copy; no person needs to see it
-    queued &= ~((citation_conflicts(p) >= 3) & (p.year_gap != 0) & ~doi_eq)
+    # work (a meeting abstract and its article, a reprint), not a copy; no person needs to see it (an
+    # erratum or a thesis against its article still goes to a person, who may want to link them)
+    queued &= ~((citation_conflicts(p) >= 3) & (p.year_gap != 0) & ~doi_eq & ~p.kind_conflict)
     rejected = serial_conflict(p) & (t >= 0.8)
     queued &= ~rejected
     code = np.where(auto, 2, np.where(queued, 1, np.where(rejected, 3, 0))).astype(np.int8)

@@ -1,0 +1,115 @@
+"""The duplicate queue as clusters: records joined by pending candidate pairs are one decision.
+
+Four exports of one proceedings volume give six candidate pairs but are one question: which of these
+records are the same study? `queue_clusters` groups the pending pairs of `duplicates.queue` (with the
+groups their records already belong to) into clusters; `decide_cluster` takes a person's answer, a
+partition of the cluster's records into studies, and writes it as ordinary pair decisions (``confirmed``
+inside a part, ``rejected`` between parts) in one transaction, so undo and history work pair by pair as
+before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from db.engine import ReviewDB
+from db.errors import InputError
+from db.models import MERGED, DuplicateDecision, Record, current_per_pair
+from screening import duplicates
+
+
+class _Sets:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        while self.parent.setdefault(x, x) != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def queue_clusters(db: ReviewDB) -> list[dict[str, Any]]:
+    """Pending candidates as clusters, best first: ``ids`` (every record of the cluster, sorted),
+    ``groups`` (duplicate groups already formed inside it), ``pairs`` (its pending pairs, as
+    `duplicates.queue` gives them) and ``score`` (its best pair's)."""
+    pending = duplicates.queue(db)
+    if not pending:
+        return []
+    sets = _Sets()
+    for c in pending:
+        sets.union(*c["ids"])
+    inside = [g for g in duplicates.groups(db) if any(m in sets.parent for m in g)]
+    for g in inside:
+        for m in g[1:]:
+            sets.union(g[0], m)
+    clusters: dict[int, dict[str, Any]] = {}
+    for c in pending:
+        root = sets.find(c["ids"][0])
+        cl = clusters.setdefault(root, {"ids": set(), "groups": [], "pairs": [], "score": None})
+        cl["ids"].update(c["ids"])
+        cl["pairs"].append(c)
+        if c["score"] is not None and (cl["score"] is None or c["score"] > cl["score"]):
+            cl["score"] = c["score"]
+    for g in inside:
+        cl = clusters[sets.find(g[0])]
+        cl["ids"].update(g)
+        cl["groups"].append(list(g))
+    out = [dict(cl, ids=sorted(cl["ids"])) for cl in clusters.values()]
+    out.sort(key=lambda cl: (-(cl["score"] or 0.0), cl["ids"]))
+    return out
+
+
+def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> dict[str, Any]:
+    """A person's decision on one cluster: ``parts`` lists the records that are one study each (records of
+    the cluster not named are studies of their own). Inside a part, records not yet in one group get a
+    ``confirmed`` pair; between parts, pending pairs and merges in force get ``rejected``. Returns the
+    cluster's ids and the number of pairs confirmed and rejected. All in one transaction."""
+    named = [int(r) for part in parts for r in part]
+    if not named:
+        raise InputError("name the records of one cluster that are the same study")
+    if len(set(named)) != len(named):
+        raise InputError("a record is named in two parts; each record belongs to one study")
+    cluster = next((cl for cl in queue_clusters(db) if set(named) <= set(cl["ids"])), None)
+    if cluster is None:
+        raise InputError(f"records {sorted(named)} are not all in one cluster of the duplicate queue; "
+                         "see `metasift duplicates clusters`")
+    part_of = {r: k for k, part in enumerate(parts) for r in part}
+    for k, r in enumerate(sorted(set(cluster["ids"]) - set(named))):
+        part_of[r] = len(parts) + k
+    members = sorted(cluster["ids"])
+    confirmed = rejected = 0
+    with db.transaction() as session:
+        for rid in members:
+            if session.get(Record, rid) is None:
+                raise InputError(f"there is no record #{rid} in this review")
+        current = current_per_pair(session, DuplicateDecision)
+        joined = _Sets()
+        for (a, b), row in current.items():
+            if row is not None and row.decision in MERGED and a in part_of and b in part_of \
+                    and part_of[a] == part_of[b]:
+                joined.union(a, b)
+
+        def write(a: int, b: int, decision: str) -> None:
+            prior = current.get((a, b))
+            session.add(DuplicateDecision(record_a=a, record_b=b, decision=decision,
+                                          score=prior.score if prior is not None else None,
+                                          reasons=(list(prior.reasons) if prior is not None else [])
+                                          + ["decided as one cluster"], who=who))
+
+        for x, a in enumerate(members):
+            for b in members[x + 1:]:
+                row = current.get((a, b))
+                if part_of[a] == part_of[b]:
+                    if joined.find(a) != joined.find(b):
+                        write(a, b, "confirmed")
+                        joined.union(a, b)
+                        confirmed += 1
+                elif row is not None and (row.decision == duplicates.QUEUED or row.decision in MERGED):
+                    write(a, b, "rejected")
+                    rejected += 1
+    return {"ids": members, "confirmed": confirmed, "rejected": rejected}
