@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from db.pair_log import UnionFind
+
 RATHBONE_SETS = ("stroke", "respiratory", "cytology_screening", "haematology")
 DUPLICATES_DIR = Path("labeled_duplicates")
 
@@ -32,20 +34,6 @@ def group_pairs(groups: Iterable[Sequence[Any]]) -> set[tuple[str, str]]:
     return out
 
 
-def _components(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[find(a)] = find(b)
-    return {x: find(x) for x in list(parent)}
-
-
 def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[str, float]:
     """Pairwise auto precision/recall and auto+queued recall of a ``DedupResult`` (see module doc)."""
     gold = group_pairs(gold_groups)
@@ -53,7 +41,10 @@ def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[
     tp = len(pred & gold)
     accepted = [tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates]
     accepted = [p for p in accepted if p in gold]
-    comp = _components(list(pred) + accepted)
+    sets: UnionFind[str] = UnionFind()
+    for a, b in list(pred) + accepted:
+        sets.union(a, b)
+    comp = sets.roots()
     covered = sum(1 for a, b in gold if a in comp and comp[a] == comp.get(b))
     return {
         "gold_pairs": len(gold),

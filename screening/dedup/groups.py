@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from db.pair_log import UnionFind
 from screening.dedup.features import Features
 
 
@@ -40,16 +41,9 @@ def build_groups(feats: Features, i: np.ndarray, j: np.ndarray, scores: np.ndarr
 
     Returns the groups (index lists of size >= 2, sorted) and a mask of the pairs that were refused.
     """
-    parent: dict[int, int] = {}
+    sets: UnionFind[int] = UnionFind()
+    find = sets.find
     comps: dict[int, _Component] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
 
     def comp(x: int) -> _Component:
         if x not in comps:
@@ -69,7 +63,7 @@ def build_groups(feats: Features, i: np.ndarray, j: np.ndarray, scores: np.ndarr
             continue
         if len(ca.members) < len(cb.members):
             ra, rb, ca, cb = rb, ra, cb, ca
-        parent[rb] = ra
+        sets.union(ra, rb)
         ca.members.extend(cb.members)
         ca.dois |= cb.dois
         if cb.years:
