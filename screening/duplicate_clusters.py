@@ -15,22 +15,9 @@ from typing import Any
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.models import MERGED, DuplicateDecision, Record, current_per_pair
+from db.models import MERGED, DuplicateDecision, Record
+from db.pair_log import DUPLICATES, UnionFind
 from screening import duplicates
-
-
-class _Sets:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        while self.parent.setdefault(x, x) != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        self.parent[self.find(a)] = self.find(b)
 
 
 def queue_clusters(db: ReviewDB) -> list[dict[str, Any]]:
@@ -40,7 +27,7 @@ def queue_clusters(db: ReviewDB) -> list[dict[str, Any]]:
     pending = duplicates.queue(db)
     if not pending:
         return []
-    sets = _Sets()
+    sets: UnionFind[int] = UnionFind()
     for c in pending:
         sets.union(*c["ids"])
     inside = [g for g in duplicates.groups(db) if any(m in sets.parent for m in g)]
@@ -87,8 +74,8 @@ def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> di
         for rid in members:
             if session.get(Record, rid) is None:
                 raise InputError(f"there is no record #{rid} in this review")
-        current = current_per_pair(session, DuplicateDecision)
-        joined = _Sets()
+        current = DUPLICATES.current(session)
+        joined: UnionFind[int] = UnionFind()
         for (a, b), row in current.items():
             if row is not None and row.decision in MERGED and a in part_of and b in part_of \
                     and part_of[a] == part_of[b]:

@@ -132,6 +132,8 @@ def test_columns_are_rejected_with_the_reason_and_the_trial_keeps_every_identifi
     assert all(r.run_id == summary["run_id"] and r.who == "ann" for r in rows)
     assert all(any(x.startswith("automatic rejection: another issue's column (issue") for x in r.reasons)
                for r in rows)
+    entry = duplicates.history(review, rows[0].record_a, rows[0].record_b)[-1]
+    assert entry.decision == "rejected" and entry.automatic  # the engine's, not a person's
     # re-running stores nothing new (the machine's own rejections are not a person's decisions)
     again = duplicates.run_dedup(review, "ann")
     assert again["stored"] == {"auto": 0, "queued": 0} and again["auto_rejected"] == 0
