@@ -10,6 +10,7 @@ before.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,17 +21,20 @@ from db.pair_log import DUPLICATES, UnionFind
 from screening import duplicates
 
 
-def queue_clusters(db: ReviewDB) -> list[dict[str, Any]]:
+def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
+                   groups: list[list[int]] | None = None) -> list[dict[str, Any]]:
     """Pending candidates as clusters, best first: ``ids`` (every record of the cluster, sorted),
     ``groups`` (duplicate groups already formed inside it), ``pairs`` (its pending pairs, as
-    `duplicates.queue` gives them) and ``score`` (its best pair's)."""
-    pending = duplicates.queue(db)
+    `duplicates.queue` gives them) and ``score`` (its best pair's). ``pending`` and ``groups``, when the
+    caller has just read them (`duplicates.queue`, `duplicates.groups`), are not read again."""
+    if pending is None:
+        pending = duplicates.queue(db)
     if not pending:
         return []
     sets: UnionFind[int] = UnionFind()
     for c in pending:
         sets.union(*c["ids"])
-    inside = [g for g in duplicates.groups(db) if any(m in sets.parent for m in g)]
+    inside = [g for g in (duplicates.groups(db) if groups is None else groups) if any(m in sets.parent for m in g)]
     for g in inside:
         for m in g[1:]:
             sets.union(g[0], m)
@@ -49,6 +53,50 @@ def queue_clusters(db: ReviewDB) -> list[dict[str, Any]]:
     out = [dict(cl, ids=sorted(cl["ids"])) for cl in clusters.values()]
     out.sort(key=lambda cl: (-(cl["score"] or 0.0), cl["ids"]))
     return out
+
+
+def cluster_of(db: ReviewDB, a: int, b: int) -> dict[str, Any]:
+    """The cluster of the pending pair ``a``/``b``."""
+    found = next((cl for cl in queue_clusters(db) if a in cl["ids"] and b in cl["ids"]), None)
+    if found is None:
+        raise InputError(f"#{a} and #{b} are not a pending pair of the duplicate queue")
+    return found
+
+
+def same_study(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """Every record of the pending pair's cluster is one study (see `decide_cluster`)."""
+    return decide_cluster(db, [cluster_of(db, a, b)["ids"]], who)
+
+
+def all_apart(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """The groups and records of the pending pair's cluster are different studies: its pending pairs are
+    rejected, groups already formed inside it stay (see `decide_cluster`)."""
+    cl = cluster_of(db, a, b)
+    grouped = {m for g in cl["groups"] for m in g}
+    return decide_cluster(db, cl["groups"] + [[r] for r in cl["ids"] if r not in grouped], who)
+
+
+def undo_cluster(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """Withdraw the cluster decision that wrote the decision in force on ``a``/``b``: every pair it wrote
+    gets an ``undone`` row, in one transaction. Returns ``ids`` (the pairs undone)."""
+    key = (a, b) if a < b else (b, a)
+    with db.transaction() as session:
+        current = DUPLICATES.current(session)
+        row = current.get(key)
+        token = next((x for x in reversed(row.reasons if row is not None else []) if x.startswith(_TOKEN)), None)
+        if token is None:
+            raise InputError(f"#{key[0]} and #{key[1]} have no cluster decision to undo")
+        undone = []
+        for pair, r in current.items():
+            if r is not None and token in r.reasons:
+                session.add(DuplicateDecision(record_a=pair[0], record_b=pair[1], decision="undone",
+                                              score=r.score, reasons=list(r.reasons) + [f"undoes {r.decision} #{r.id}"],
+                                              who=who))
+                undone.append(list(pair))
+    return {"ids": sorted(undone)}
+
+
+_TOKEN = "decided as one cluster"
 
 
 def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> dict[str, Any]:
@@ -70,6 +118,7 @@ def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> di
         part_of[r] = len(parts) + k
     members = sorted(cluster["ids"])
     confirmed = rejected = 0
+    token = f"{_TOKEN} {uuid.uuid4().hex[:10]}"
     with db.transaction() as session:
         for rid in members:
             if session.get(Record, rid) is None:
@@ -86,7 +135,7 @@ def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> di
             session.add(DuplicateDecision(record_a=a, record_b=b, decision=decision,
                                           score=prior.score if prior is not None else None,
                                           reasons=(list(prior.reasons) if prior is not None else [])
-                                          + ["decided as one cluster"], who=who))
+                                          + [token], who=who))
 
         for x, a in enumerate(members):
             for b in members[x + 1:]:
