@@ -74,14 +74,15 @@ def _load(name: str) -> Any:
     return read_labelled(CORPUS / DATASETS[name][0])
 
 
-def run_ours(name: str, seed: int, options: dict[str, Any], fast: bool) -> dict:
+def run_ours(name: str, seed: int, options: dict[str, Any], fast: bool, batch: int = 1) -> dict:
     """One simulated review with our ranker; the full screening order's labels are kept for the
     stopping-rule simulation."""
     t0 = time.perf_counter()
     ls = _load(name)
     ranker = Ranker(ls.texts, seed=seed, **options)
     vec_s = time.perf_counter() - t0
-    res = simulate(ls.texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None)
+    res = simulate(ls.texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None,
+                   batch=batch)
     out = dict(res.metrics)
     out.update(vectorise_seconds=round(vec_s, 3), seconds=round(time.perf_counter() - t0, 3),
                model=str(options) if options else "default", labels_in_order=res.found_labels)
@@ -118,9 +119,9 @@ def run_asreview(name: str, seed: int, exe: str) -> dict:
     return out
 
 
-def _task(job: tuple[str, str, int, dict[str, Any], bool, str]) -> dict:
-    who, name, seed, options, fast, exe = job
-    r = run_asreview(name, seed, exe) if who == "asreview" else run_ours(name, seed, options, fast)
+def _task(job: tuple[str, str, int, dict[str, Any], bool, str, int]) -> dict:
+    who, name, seed, options, fast, exe, batch = job
+    r = run_asreview(name, seed, exe) if who == "asreview" else run_ours(name, seed, options, fast, batch)
     return {"dataset": name, "half": DATASETS[name][1], "who": who, **r}
 
 
@@ -214,6 +215,8 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a Ranker option for our side (repeatable), e.g. model=logreg, ratio=5")
     ap.add_argument("--fast", action="store_true", help="stop our replays at 95%% recall (tuning loop)")
+    ap.add_argument("--batch", type=int, default=1,
+                    help="our records screened between retrainings (1, as ASReview; 0 = growing, for tuning)")
     ap.add_argument("--jobs", type=int, default=2, help="simulations at once (default 2)")
     ap.add_argument("--asreview", type=Path, default=ASREVIEW)
     ap.add_argument("--no-asreview", action="store_true")
@@ -230,9 +233,9 @@ def main() -> int:
     for name in names:
         for seed in seeds:
             if not args.no_ours:
-                jobs.append(("metasift", name, seed, options, args.fast, ""))
+                jobs.append(("metasift", name, seed, options, args.fast, "", args.batch))
             if use_asr:
-                jobs.append(("asreview", name, seed, {}, False, str(args.asreview)))
+                jobs.append(("asreview", name, seed, {}, False, str(args.asreview), 1))
     t0 = time.perf_counter()
     runs: list[dict] = []
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:

@@ -56,7 +56,7 @@ from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
 from screening.stopping import consecutive_irrelevant, run_needed
-from screening.text_features import features
+from screening.text_features import PREFIX, features
 
 MODELS = ("svm", "logreg", "nb")
 DEFAULT_MODEL = "svm"
@@ -104,6 +104,9 @@ class Ranker:
     ratio: float = DEFAULT_RATIO
     char_weight: float | None = None
     """Share of the char n-grams (None = `screening.text_features.CHAR_WEIGHT`; after init, the share used)."""
+    prefix: int = PREFIX
+    """Words are cut to this many characters (0 = whole words)."""
+    min_df: int = 2
     matrix: sparse.csr_matrix = field(init=False, repr=False)
     word_columns: int = field(init=False, repr=False)
     last: RankResult | None = field(init=False, default=None)
@@ -113,7 +116,7 @@ class Ranker:
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
-        feats = features(self.texts, char_weight=self.char_weight)
+        feats = features(self.texts, char_weight=self.char_weight, prefix=self.prefix, min_df=self.min_df)
         self.matrix, self.word_columns, self.char_weight = feats.matrix, feats.word_columns, feats.char_weight
         self._tiebreak = np.random.default_rng(self.seed).permutation(self.matrix.shape[0])
 

@@ -117,3 +117,46 @@ def test_rules_replayed_on_a_real_simulation():
         assert r["work_saved"] == pytest.approx(1 - at / res.n_records, abs=1e-4)
     table = summarise_rules([{**r, "half": "tune"} for r in rows])
     assert table[0].startswith("| half | rule") and len(table) == 2 + len(RULES)
+
+
+def test_stop_screening_is_recorded_in_the_decision_log_and_prisma(tmp_path, capsys, monkeypatch):
+    import json
+
+    from sqlmodel import select
+
+    from cli.app import main
+    from db.models import Record
+    from screening.decisions import STOP_METHOD, decide
+    from screening.demo import build_demo_review
+
+    monkeypatch.setenv("METASIFT_USER", "ana")
+    db = build_demo_review(tmp_path)
+    with db.session() as session:
+        ids = sorted(int(r) for r in session.exec(select(Record.id)))
+    decide(db, ids[0], "ana", "title_abstract", "include")
+    decide(db, ids[1], "ana", "title_abstract", "exclude", reason="children or adolescents")
+    decide(db, ids[2], "ana", "title_abstract", "exclude", reason="children or adolescents")
+    path = str(tmp_path / "demo.metasift")
+    db.close()
+
+    assert main(["rank", path, "--stop-rule", "consecutive", "--run", "2", "--json"]) == 0
+    rule = json.loads(capsys.readouterr().out)["stopping_rule"]
+    assert rule["rule"] == "consecutive" and rule["stop"] is True and "no recall guarantee" in rule["assumption"]
+    # the statistical rule is not met after three decisions: stopping by it is refused without --force
+    assert main(["stop-screening", path]) == 2
+    assert "not met" in capsys.readouterr().err
+
+    assert main(["stop-screening", path, "--stop-rule", "consecutive", "--run", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["not_screened"] == len(ids) - 3 and out["rule"]["rule"] == "consecutive"
+    assert main(["history", path, "--record", f"#{ids[-1]}", "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)["history"]
+    assert [(h["kind"], h["verdict"], h["method"]) for h in history] == [("resolution", "exclude", STOP_METHOD)]
+    assert "N consecutive irrelevant" in history[0]["note"] and "Assumes:" in history[0]["note"]
+
+    assert main(["prisma", path, "--json", "--out", str(tmp_path / "flow.png")]) == 0
+    prisma = json.loads(capsys.readouterr().out)
+    assert prisma["stopped_unscreened"] == len(ids) - 3 and prisma["adds_up"]
+    assert prisma["excluded_screening"] >= prisma["stopped_unscreened"]
+    assert prisma["stopping_rule"].startswith("N consecutive irrelevant")
+    assert (tmp_path / "flow.png").stat().st_size > 10_000
