@@ -207,14 +207,6 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     return Result(data, text)
 
 
-def rule_note(rule: StopCheck, forced: bool = False) -> str:
-    """What the decision log keeps about the rule a team stopped by (read back by the PRISMA counts)."""
-    d = rule.as_dict()
-    return (f"{rule.summary()}{' [stopped although the rule was not met]' if forced else ''}. "
-            f"Screened {rule.screened} of {rule.n_records}, {rule.relevant_found} relevant. "
-            f"Assumes: {rule.assumption}. Source: {d['citation']}.")
-
-
 def cmd_stop_screening(args: argparse.Namespace) -> Result:
     from cli.base import reviewer_name
     from screening.decisions import stop_screening
@@ -225,7 +217,7 @@ def cmd_stop_screening(args: argparse.Namespace) -> Result:
     rule = _rule_check(args, list(stored.values()), len(rows))
     if not rule.stop and not args.force:
         raise InputError(f"the stopping rule is not met: {rule.reason} (use --force to stop anyway; it is recorded)")
-    note = rule_note(rule, forced=not rule.stop)
+    note = rule.note()
     db = open_for(args)
     try:
         n = stop_screening(db, "title_abstract", reviewer_name(args), note)

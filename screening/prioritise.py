@@ -107,17 +107,33 @@ class Ranker:
     prefix: int = PREFIX
     """Words are cut to this many characters (0 = whole words)."""
     min_df: int = 2
+    embeddings: np.ndarray | None = field(default=None, repr=False)
+    """Optional dense rows (one per text, unit norm; `screening.semantic.embed`) blended with the TF-IDF."""
+    semantic_weight: float = 0.0
+    """Share of each row's squared norm given to ``embeddings`` (0 = TF-IDF only)."""
     matrix: sparse.csr_matrix = field(init=False, repr=False)
     word_columns: int = field(init=False, repr=False)
     last: RankResult | None = field(init=False, default=None)
     _labels: dict[int, int] = field(init=False, default_factory=dict, repr=False)
     _tiebreak: np.ndarray = field(init=False, repr=False)
+    _word_scale: float = field(init=False, default=1.0, repr=False)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
         feats = features(self.texts, char_weight=self.char_weight, prefix=self.prefix, min_df=self.min_df)
         self.matrix, self.word_columns, self.char_weight = feats.matrix, feats.word_columns, feats.char_weight
+        self._word_scale = 1.0 / math.sqrt(1.0 - self.char_weight)
+        if self.embeddings is not None and self.semantic_weight > 0:
+            emb = np.asarray(self.embeddings, dtype=np.float32)
+            if emb.shape[0] != self.matrix.shape[0]:
+                raise ValueError(f"{emb.shape[0]} embeddings for {self.matrix.shape[0]} records")
+            w = float(self.semantic_weight)
+            tfidf = self.matrix * np.float32(math.sqrt(1.0 - w))
+            dense = sparse.csr_matrix(emb * np.float32(math.sqrt(w)))
+            self.matrix = sparse.csr_matrix(sparse.hstack([tfidf, dense], format="csr"), dtype=np.float32)
+            self.matrix.sort_indices()
+            self._word_scale /= math.sqrt(1.0 - w)
         self._tiebreak = np.random.default_rng(self.seed).permutation(self.matrix.shape[0])
 
     @property
@@ -156,7 +172,7 @@ class Ranker:
             return sim if y[0] == 1 else -sim
         if self.char_weight > 0 and int(y.sum()) < CHAR_MIN_RELEVANT:  # words only while few are relevant
             return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio,
-                              columns=self.word_columns, scale=1.0 / math.sqrt(1.0 - self.char_weight))
+                              columns=self.word_columns, scale=self._word_scale)
         return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio)
 
     def estimate_remaining(self, window: int = 100) -> dict[str, Any]:

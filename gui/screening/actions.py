@@ -160,6 +160,7 @@ class RankOutcome:
     expected: float | None    # relevant records estimated to remain (None: no estimate yet)
     method: str
     labelled: int
+    rule: dict | None = None  # the stopping rule's verdict on these decisions (screening.stopping.StopCheck)
 
 
 PROCESS_THRESHOLD = 5000
@@ -195,16 +196,20 @@ def build_ranker(db: ReviewDB, ids: list[int]) -> Work:
     return work
 
 
-def rerank(ranking: Ranking, mine: dict[int, str]) -> Work:
-    """Re-rank from this reviewer's verdicts (in decision order); ``mine`` is copied before the work starts."""
+def rerank(ranking: Ranking, mine: dict[int, str], rule: str = "hypergeometric") -> Work:
+    """Re-rank from this reviewer's verdicts (in decision order) and check the stopping ``rule`` on them;
+    ``mine`` is copied before the work starts."""
     labels = {ranking.index[rid]: LABEL[v] for rid, v in mine.items() if rid in ranking.index and v in LABEL}
 
     def work(_progress: Progress, _should_stop: ShouldStop) -> RankOutcome:
+        from screening.stopping import check
+
         order = [ranking.ids[i] for i in ranking.ranker.update(labels)]
         est = ranking.ranker.estimate_remaining() if labels else {"expected": float("nan"), "method": "no decisions"}
         expected = est["expected"]
+        verdict = check(rule, list(labels.values()), len(ranking.ids)).as_dict()
         return RankOutcome(order, None if expected != expected else float(expected), str(est["method"]),
-                           len(labels))
+                           len(labels), verdict)
 
     return work
 
@@ -217,3 +222,14 @@ def merge_order(ranked: list[int], queue: Queue, current: int | None) -> list[in
     order = [*queue.mine, *head, *rest]
     seen = set(order)
     return order + [r for r in queue.ids if r not in seen]
+
+
+def stop_screening(db: ReviewDB, stage: str, reviewer: str, rule: dict) -> Work:
+    """Stop screening ``stage`` by the stopping rule whose verdict is ``rule`` (`RankOutcome.rule`): the records
+    nobody screened are excluded with the rule in the decision log (`screening.decisions.stop_screening`)."""
+    def work(_progress: Progress, _should_stop: ShouldStop) -> int:
+        from screening.stopping import stop_note
+
+        return decisions.stop_screening(db, stage, reviewer, stop_note(rule))
+
+    return work
