@@ -102,8 +102,12 @@ def embeddings(name: str) -> Any:
     if not path.exists():
         from screening.semantic import embed
 
+        ls = _load(name)
+        # the ranking text holds the title twice; the model reads it once, then the abstract and keywords
+        texts = [t[len(title) + 1:] if title and t.startswith(f"{title} {title}") else t
+                 for t, title in zip(ls.texts, ls.titles, strict=True)]
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, embed(_load(name).texts))
+        np.save(path, embed(texts))
     return np.load(path)
 
 
@@ -238,6 +242,9 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2, help="simulations at once (default 2)")
     ap.add_argument("--asreview", type=Path, default=ASREVIEW)
     ap.add_argument("--no-asreview", action="store_true")
+    ap.add_argument("--asreview-results", default="", metavar="JSON,...",
+                    help="take ASReview's runs from earlier outputs of this benchmark (same priors and seeds; "
+                         "they say when they ran) instead of running it again")
     ap.add_argument("--no-ours", action="store_true")
     ap.add_argument("--no-rerank", action="store_true")
     ap.add_argument("--tag", default="prioritise")
@@ -246,7 +253,11 @@ def main() -> int:
     halves = set(args.half.split(","))
     names = args.datasets.split(",") if args.datasets else [n for n, (_, h) in DATASETS.items() if h in halves]
     options = _parse_options(args.set)
-    use_asr = not args.no_asreview and args.asreview.exists()
+    earlier: list[dict] = []
+    for f in filter(None, args.asreview_results.split(",")):
+        earlier += [r for r in json.loads(Path(f).read_text())["runs"]
+                    if r["who"] == "asreview" and r["dataset"] in names and r["seed"] in seeds]
+    use_asr = not args.no_asreview and not earlier and args.asreview.exists()
     jobs = []
     for name in names:
         for seed in seeds:
@@ -264,10 +275,13 @@ def main() -> int:
             runs.append(r)
             print(f"{r['dataset']:>26} {r['who']:>8} s{r['seed']}: wss95={r['wss95']} rrf10={r['rrf10']} "
                   f"to95={r['screened_to_95']} {r['seconds']} s", flush=True)
+    runs += earlier
     wall = round(time.perf_counter() - t0, 1)
     summary = summarise(runs)
     means = half_means(summary)
     result: dict[str, Any] = {"seeds": seeds, "options": options, "fast": args.fast, "jobs": args.jobs,
+                              "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() - wall)),
+                              "asreview_from": args.asreview_results or "this run",
                               "wall_seconds": wall, "summary": summary, "half_means": means}
     if not args.fast and not args.no_ours:
         result["stopping"] = stopping_table(runs)

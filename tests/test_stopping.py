@@ -160,3 +160,13 @@ def test_stop_screening_is_recorded_in_the_decision_log_and_prisma(tmp_path, cap
     assert prisma["excluded_screening"] >= prisma["stopped_unscreened"]
     assert prisma["stopping_rule"].startswith("N consecutive irrelevant")
     assert (tmp_path / "flow.png").stat().st_size > 10_000
+
+    # the exported decision log carries the rule on every record it left unscreened
+    import csv
+
+    assert main(["export", path, str(tmp_path / "log.csv"), "--level", "decisions"]) == 0
+    capsys.readouterr()
+    with open(tmp_path / "log.csv", encoding="utf-8-sig") as fh:
+        log = list(csv.DictReader(fh))
+    stopped = [r for r in log if r["method"] == STOP_METHOD]
+    assert len(stopped) == len(ids) - 3 and all(r["note"].startswith("N consecutive irrelevant") for r in stopped)
