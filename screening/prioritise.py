@@ -106,7 +106,8 @@ class Ranker:
     """Share of the char n-grams (None = `screening.text_features.CHAR_WEIGHT`; after init, the share used)."""
     prefix: int = PREFIX
     """Words are cut to this many characters (0 = whole words)."""
-    min_df: int = 2
+    min_df: int = 1
+    """Features in fewer records are dropped (1 = keep every one, as ASReview; see the module doc)."""
     embeddings: np.ndarray | None = field(default=None, repr=False)
     """Optional dense rows (one per text, unit norm; `screening.semantic.embed`) blended with the TF-IDF."""
     semantic_weight: float = 0.0
