@@ -170,3 +170,31 @@ def test_stop_screening_is_recorded_in_the_decision_log_and_prisma(tmp_path, cap
         log = list(csv.DictReader(fh))
     stopped = [r for r in log if r["method"] == STOP_METHOD]
     assert len(stopped) == len(ids) - 3 and all(r["note"].startswith("N consecutive irrelevant") for r in stopped)
+
+
+def test_stop_screening_on_both_back_ends(review):
+    from sqlmodel import select
+
+    from db.models import Record, ScreeningDecision
+    from screening.decisions import STOP_METHOD, decide, stop_screening, stopped_by_rule
+    from screening.importing import import_file
+    from screening.outcomes import outcome
+
+    import_file(review, corpus_or_skip() / "ris" / "asreview__proquest.ris")
+    with review.session() as session:
+        ids = sorted(int(r) for r in session.exec(select(Record.id)))
+    assert len(ids) == 6
+    decide(review, ids[0], "ana", "title_abstract", "include")
+    decide(review, ids[1], "ana", "title_abstract", "exclude")
+    assert stopped_by_rule(review) is None
+    note = check("consecutive", [1, 0], 6, min_run=1, share=0.0).note()
+    assert stop_screening(review, "title_abstract", "ana", note, uid_prefix="stop-1") == 4
+    assert stop_screening(review, "title_abstract", "ana", note, uid_prefix="stop-1") == 0  # nothing left
+    with review.session() as session:
+        rows = list(session.exec(select(ScreeningDecision).where(ScreeningDecision.method == STOP_METHOD)))
+    assert sorted(r.record_id for r in rows) == ids[2:] and all(r.kind == "resolution" for r in rows)
+    assert outcome(review, ids[5]).state == "excluded" and outcome(review, ids[0]).state != "excluded"
+    info = stopped_by_rule(review)
+    assert info is not None and info["not_screened"] == 4 and str(info["rule"]).startswith("N consecutive")
+    with pytest.raises(Exception, match="rule"):
+        stop_screening(review, "title_abstract", "ana", "  ")
