@@ -27,7 +27,7 @@ COMMANDS = {
     "init": "cmd_review", "import": "cmd_review", "batches": "cmd_review", "undo-import": "cmd_review",
     "records": "cmd_review", "status": "cmd_review", "activity": "cmd_review", "formats": "cmd_review",
     "dedup": "cmd_dedup", "duplicates": "cmd_dedup", "samples": "cmd_dedup", "assess": "cmd_assess",
-    "simulate": "cmd_prioritise", "rank": "cmd_prioritise",
+    "simulate": "cmd_prioritise", "rank": "cmd_prioritise", "stop-screening": "cmd_prioritise",
     "screen": "cmd_screen", "undo": "cmd_screen", "resolve": "cmd_screen", "conflicts": "cmd_screen",
     "agreement": "cmd_screen", "history": "cmd_screen", "team": "cmd_team",
     "code": "cmd_extract", "effects": "cmd_extract", "disagreements": "cmd_extract", "reconcile": "cmd_extract",
