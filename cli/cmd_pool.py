@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cli.base import Result, add_json_arg, table
@@ -57,6 +58,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "funnel with trim-and-fill for bias")
     add_json_arg(p)
     p.set_defaults(handler=cmd_diagnose)
+
+    p = sub.add_parser("multilevel", help="three-level model (effects within samples within studies, as metafor's "
+                                          "rma.mv) with cluster-robust SEs")
+    p.add_argument("file", metavar="FILE", help="effect table (CSV or XLSX), one row per effect size")
+    p.add_argument("--yi", default="yi", metavar="COL", help="effect-size column (default yi)")
+    p.add_argument("--vi", default="vi", metavar="COL", help="sampling-variance column (default vi)")
+    p.add_argument("--cluster", required=True, metavar="COL", help="the outermost level (study) column")
+    p.add_argument("--level", action="append", default=[], metavar="COL",
+                   help="a nested level inside the previous one (repeatable, e.g. --level sample --level es); "
+                        "an effect-level random effect is added unless the last level is one per row")
+    p.add_argument("--mods", default=None, metavar='"A + B"', help="moderators (numbers as is, text as factors)")
+    p.add_argument("--method", default="REML", type=str.upper, choices=["REML", "ML"])
+    p.add_argument("--robust", default=None, type=str.upper, choices=["CR1", "CR2"],
+                   help="cluster-robust SEs by the --cluster column: CR1 = metafor's robust(), CR2 = clubSandwich "
+                        "(Satterthwaite df)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_multilevel)
 
     p = sub.add_parser("plot", help="draw a forest, funnel or (meta-regression) bubble plot of a study table")
     p.add_argument("kind", choices=["forest", "funnel", "bubble"])
@@ -380,3 +398,51 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
         data["plot"] = str(save(fig, args.plot))
         text += f"\nWrote {data['plot']}"
     return Result(data, text)
+
+
+MULTILEVEL_ASSUMES = (
+    "Assumes: effects nested in the given levels, normal random effects per level with one variance each, "
+    "known sampling variances, and no sampling correlation between effects of the same sample (the "
+    "cluster-robust SEs guard against that and other misspecification; with few clusters prefer CR2).")
+
+
+def cmd_multilevel(args: argparse.Namespace) -> Result:
+    from extraction.pooling.moderators import formula_design
+    from extraction.pooling.multilevel import fit_multilevel
+    from extraction.pooling.table import _numeric
+
+    df = read_study_table(Path(args.file))
+    file = str(args.file)
+    cols = [args.cluster, *args.level]
+    for c in cols:
+        if c not in df.columns:
+            raise InputError(f"no column {c!r} (columns: {', '.join(df.columns)})", file=file)
+    y, v = _numeric(df, args.yi, file), _numeric(df, args.vi, file)
+    keep = pd.Series(np.isfinite(y) & np.isfinite(v))
+    for c in cols:
+        keep &= df[c].notna().to_numpy()
+    X, names = None, ["intrcpt"]
+    if args.mods:
+        X, names, used = formula_design(df, args.mods)
+        X = X[keep.to_numpy()[used]]
+        keep &= pd.Series(used)
+    k = keep.to_numpy()
+    fit = fit_multilevel(y[k], v[k], [df[c][k].reset_index(drop=True) for c in cols], cols, X=X, names=names,
+                         method=args.method, robust=args.robust)
+    data = fit.to_dict()
+    data.update(file=file, excluded_rows=int((~k).sum()), assumes=MULTILEVEL_ASSUMES)
+    stat = "z" if args.robust is None else "t"
+    lines = [f"Multilevel model ({fit.method}), k = {fit.k} effects in {fit.n_clusters} clusters ({file})"
+             + ("" if args.robust is None else f"; cluster-robust SEs ({args.robust}) by {args.cluster}")]
+    for vc in data["variance_components"]:
+        lines.append(f"  sigma² ({vc['level']}, {vc['groups']} groups) = {vc['sigma2']:.4f}")
+    lines.append(f"Test for residual heterogeneity: QE(df = {fit.qe_df}) = {fit.qe:.4f}, p = {_p(data['qe_p'])}")
+    if fit.qm == fit.qm:
+        qm = (f"QM(df = {fit.qm_df}) = {fit.qm:.4f}" if isinstance(fit.qm_df, int)
+              else f"F(df1 = {fit.qm_df[0]}, df2 = {fit.qm_df[1]}) = {fit.qm:.4f}")
+        lines.append(f"Test of moderators: {qm}, p = {_p(fit.qm_p)}")
+    rows = [[c["name"], f"{c['estimate']:.4f}", f"{c['se']:.4f}", f"{c['stat']:.4f}",
+             "" if c["df"] is None else f"{c['df']:.2f}", _p(c["p"]), _ci(c["ci"])] for c in data["coefficients"]]
+    lines.append(table(rows, ["", "estimate", "se", f"{stat}val", "df", "pval", "95% CI"]))
+    lines += fit.notes + [MULTILEVEL_ASSUMES]
+    return Result(data, "\n".join(lines))
