@@ -12,7 +12,7 @@ from typing import Any
 from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.models import DuplicateDecision
+from db.pair_log import PairDecision
 from extraction import samples as sample_links
 from screening import duplicates
 
@@ -101,9 +101,9 @@ def cmd_dedup(args: argparse.Namespace) -> Result:
     return Result(data, summary["message"] + "\n" + _dedup_text(data))
 
 
-def _decision(names: dict[int, str], row: DuplicateDecision) -> dict[str, Any]:
-    return {"ids": [names[row.record_a], names[row.record_b]], "decision": row.decision, "who": row.who,
-            "when": row.decided_at.isoformat(), "automatic": row.decision in {"auto", "queued"}}
+def _named(names: dict[int, str], entry: PairDecision) -> dict[str, Any]:
+    """A pair decision as ``--json`` shows it, its records named by source_id."""
+    return {**entry.to_json(), "ids": [names[entry.a], names[entry.b]]}
 
 
 def cmd_duplicates(args: argparse.Namespace) -> Result:
@@ -117,7 +117,7 @@ def cmd_duplicates(args: argparse.Namespace) -> Result:
         action = {"confirm": duplicates.confirm, "reject": duplicates.reject, "undo": duplicates.undo}[args.action]
         action(db, a, b, reviewer_name(args))
         names = duplicates.labels(db, [a, b])
-        hist = [_decision(names, r) for r in duplicates.history(db, a, b)]
+        hist = [_named(names, r) for r in duplicates.history(db, a, b)]
         data = _dedup_document(db, {"decision": hist[-1], "history": hist})
     finally:
         db.close()
@@ -133,11 +133,11 @@ def _criteria_reader(title: str, abstract: str) -> int | None:
     return assessor_for().sample_size.assess(RecordText.of(title, abstract)).extra.get("n")
 
 
-def _samples_document(db: ReviewDB, suggestions: list[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:
+def _samples_document(db: ReviewDB, suggestions: list[PairDecision], extra: dict[str, Any]) -> dict[str, Any]:
     all_samples = sample_links.samples(db)
     multi = [g for g in all_samples if len(g) > 1]
-    names = duplicates.labels(db, [m for g in multi for m in g] + [i for s in suggestions for i in s["ids"]])
-    data = {"suggestions": [{**s, "ids": [names[i] for i in s["ids"]]} for s in suggestions],
+    names = duplicates.labels(db, [m for g in multi for m in g] + [i for s in suggestions for i in s.ids])
+    data = {"suggestions": [_named(names, s) for s in suggestions],
             "groups": _label_groups(names, multi), "independent_samples": len(all_samples)}
     data.update(extra)
     return data
@@ -168,7 +168,7 @@ def cmd_samples(args: argparse.Namespace) -> Result:
                       "undo": sample_links.undo_link}[args.action]
             action(db, a, b, reviewer_name(args))
             names = duplicates.labels(db, [a, b])
-            hist = [{**h, "ids": [names[i] for i in h["ids"]]} for h in sample_links.link_history(db, a, b)]
+            hist = [_named(names, h) for h in sample_links.link_history(db, a, b)]
             extra = {"decision": hist[-1], "history": hist}
             found = sample_links.suggestions(db)
         data = _samples_document(db, found, extra)

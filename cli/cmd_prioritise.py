@@ -90,12 +90,10 @@ def _no_nan(data: dict) -> dict:
 
 def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]], dict[int, int] | None]:
     """The records to rank (one per duplicate group: its kept record, the lowest id; in id order), the other
-    members of duplicate groups as (source_id, kept record id), and the labels from the decision store (kept
-    record id -> 0/1 in screening order, the order of each record's first title/abstract decision; None
-    with ``--labels``)."""
-    from screening.decisions import group_map, stage_rows
+    members of duplicate groups as (source_id, kept record id), and the labels from the decision store
+    (`screening.worklist.ranking_labels`; None with ``--labels``)."""
     from screening.duplicates import groups
-    from screening.outcomes import labels as decision_labels
+    from screening.worklist import ranking_labels
 
     db = open_for(args)
     try:
@@ -103,21 +101,13 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
         with db.session() as session:
             everything = session.exec(select(Record.id, Record.source_id, Record.title, Record.abstract,
                                              Record.keywords).order_by(Record.id)).all()
-            first: dict[int, int] = {}  # kept record -> id of its first title/abstract decision row
-            if not args.labels:
-                canon = group_map(session)
-                for row in stage_rows(session, ["title_abstract"]):
-                    first.setdefault(canon.get(row.record_id, row.record_id), int(row.id or 0))
-        found = None if args.labels else decision_labels(db, stage="title_abstract")
+        found = None if args.labels else ranking_labels(db, stage="title_abstract")
     finally:
         db.close()
     canon_all = {int(r[0]): kept_of.get(int(r[0]), int(r[0])) for r in everything}
     rows = [r for r in everything if canon_all[int(r[0])] == int(r[0])]
     members = [(r[1], canon_all[int(r[0])]) for r in everything if canon_all[int(r[0])] != int(r[0])]
-    if found is None:
-        return rows, members, None
-    kept = sorted((rid for rid in found if canon_all.get(rid) == rid), key=lambda rid: (first.get(rid, 1 << 62), rid))
-    return rows, members, {rid: found[rid] for rid in kept}
+    return rows, members, found
 
 
 def cmd_rank(args: argparse.Namespace) -> Result:

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from db.engine import ReviewDB
 from db.models import EffectSize, ImportBatch, Record, ScreeningDecision
-from extraction.coding import CORE_FIELDS, effects, settings
+from extraction.coding import CORE_FIELDS, CodingSettings, effects, settings
 from extraction.samples import samples
 from screening.decisions import protocol_of
 from screening.outcomes import outcomes
@@ -57,10 +57,11 @@ def _sample_ids(db: ReviewDB) -> dict[int, int]:
     return {rid: group[0] for group in samples(db) for rid in group}
 
 
-def records_frame(db: ReviewDB) -> pd.DataFrame:
+def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """One row per record: bibliographic fields, sample, each stage's outcome and the overall outcome."""
-    stages = list(protocol_of(db).stages)
-    per_stage = {s: outcomes(db, s) for s in stages}
+    protocol = cfg.protocol if cfg is not None else protocol_of(db)
+    per_stage = {s: outcomes(db, s, protocol=protocol) for s in protocol.stages}
+    stages = list(protocol.stages)
     study = _sample_ids(db)
     with db.session() as session:
         rows = session.exec(select(Record, ImportBatch.source_db).join(
@@ -99,13 +100,13 @@ def included_ids(db: ReviewDB) -> list[int]:
     return [int(i) for i in frame.loc[frame["outcome"] == "included", "record_id"]]
 
 
-def effects_frame(db: ReviewDB) -> pd.DataFrame:
+def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Every current effect-size row (coded and reconciled), long format, moderators as columns."""
     rows: list[EffectSize] = effects(db)
     study = _sample_ids(db)
     with db.session() as session:
         source = dict(session.exec(select(Record.id, Record.source_id)).all())  # type: ignore[arg-type]
-    book = settings(db).codebook
+    book = (cfg or settings(db)).codebook
     present = {k for e in rows for k in e.moderators}
     mods = [f for f in book.fields if f not in CORE_FIELDS and f in present] + sorted(
         present - set(book.fields))

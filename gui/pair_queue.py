@@ -5,6 +5,7 @@ which only the newest is shown, and decisions written by the serial writer while
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -96,7 +97,7 @@ class PairQueueScreen(Refreshing, QWidget):
     def reload(self) -> Task:
         """Reload the snapshot in the background; only the newest reload is shown."""
         current = self.newest()
-        return self.ctx.run(f"Loading {self.TITLE.lower()}", self.ACTIONS.snapshot(self.ctx.db), dialog=False,
+        return self.ctx.run(f"Loading {self.TITLE.lower()}", partial(self.ACTIONS.snapshot, self.ctx.db), dialog=False,
                             on_done=current(self._apply))
 
     def focus_when_shown(self) -> None:
@@ -190,7 +191,8 @@ class PairQueueScreen(Refreshing, QWidget):
             self.ctx.message.emit(f"{self.VERB[kind]} #{a} and #{b}.")
             self.ctx.changed.emit(self.TOPIC)
 
-        task = self.ctx.write(f"{kind.capitalize()} #{a} and #{b}", self.ACTIONS.decide(self.ctx.db, kind, a, b, who),
+        task = self.ctx.write(f"{kind.capitalize()} #{a} and #{b}",
+                              partial(self.ACTIONS.decide, self.ctx.db, kind, a, b, who),
                               dialog=False, on_done=done, on_error=failed)
         task.finished.connect(self.reload)
         return task

@@ -26,7 +26,8 @@ from sqlmodel import Session, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.models import VERDICTS, Record, ScreeningDecision, components, merged_pairs
+from db.models import VERDICTS, Record, ScreeningDecision
+from db.pair_log import components, merged_pairs
 from screening.protocol import STAGES, Protocol, default_protocol, load_protocol_text
 
 METHODS = ("third_reviewer", "consensus")

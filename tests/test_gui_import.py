@@ -117,7 +117,7 @@ def test_cancel_rolls_the_import_back(qtbot, window, tmp_path):
     screen = window.screen_widgets["import"]
     files = _added(qtbot, screen, write_demo_exports(tmp_path / "exports"))
     gate = threading.Event()
-    blocker = run_task("hold the write queue", lambda p, s: gate.wait(10), write=True, dialog=False)
+    blocker = run_task("hold the write queue", lambda: gate.wait(10), write=True, dialog=False)
     task = screen.start_import()
     assert screen.cancel_button.isVisible()
     qtbot.mouseClick(screen.cancel_button, Qt.MouseButton.LeftButton)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -21,6 +22,7 @@ from gui.duplicates.model import groups_model, queue_model
 from gui.listmodel import list_view
 from gui.pair_queue import PairQueueScreen
 from gui.theme import muted_text
+from screening import duplicates
 from screening.duplicates import SIDE_BY_SIDE
 
 
@@ -130,7 +132,8 @@ class DuplicatesScreen(PairQueueScreen):
         if who is None:
             return None
         self.run_button.setEnabled(False)
-        task = self.ctx.write("Finding duplicates", actions.dedup(self.ctx.db, who), on_done=self._dedup_done)
+        task = self.ctx.write("Finding duplicates", partial(duplicates.run_dedup, self.ctx.db, who),
+                              on_done=self._dedup_done)
         task.finished.connect(lambda: self.run_button.setEnabled(True))
         return task
 

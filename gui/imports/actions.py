@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from db.engine import ReviewDB
-from db.progress import Progress, ShouldStop, check_stop, sub_progress
+from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress, sub_progress
 from screening.importers import SourceFile
 from screening.importers.tabular import ColumnInfo, inspect_columns
-from screening.importing import BatchSummary, import_files, preview, undo_batch
+from screening.importing import BatchSummary, import_files, preview
 
 TABULAR_FORMATS = frozenset({"csv", "xlsx", "xls", "tabular"})
 """Formats whose columns can be mapped by hand (the column-mapping dialog)."""
@@ -52,14 +51,11 @@ class Preview:
     columns: ColumnInfo | None
 
 
-def previewer(path: Path) -> Callable[[Progress, ShouldStop], Preview]:
-    def work(progress: Progress, _should_stop: ShouldStop) -> Preview:
-        progress(0, 1, f"reading {path.name}")
-        det = preview(path)
-        columns = inspect_columns(SourceFile(path)) if det.importer.name in TABULAR_FORMATS else None
-        return Preview(det.importer.name, det.importer.label, det.confidence, det.source_db or "", columns)
-
-    return work
+def previewer(path: Path, *, progress: Progress = no_progress) -> Preview:
+    progress(0, 1, f"reading {path.name}")
+    det = preview(path)
+    columns = inspect_columns(SourceFile(path)) if det.importer.name in TABULAR_FORMATS else None
+    return Preview(det.importer.name, det.importer.label, det.confidence, det.source_db or "", columns)
 
 
 def import_groups(files: list[PendingFile]) -> list[tuple[str | None, dict[str, Any] | None, list[PendingFile]]]:
@@ -71,27 +67,15 @@ def import_groups(files: list[PendingFile]) -> list[tuple[str | None, dict[str, 
             for (db_name, m), fs in groups.items()]
 
 
-def importer_work(db: ReviewDB, files: list[PendingFile], who: str) -> Callable[[Progress, ShouldStop],
-                                                                              list[BatchSummary]]:
+def importer_work(db: ReviewDB, files: list[PendingFile], who: str, *, progress: Progress = no_progress,
+                  should_stop: ShouldStop = never_stop) -> list[BatchSummary]:
     """Import ``files``; each group (see `import_groups`) lands whole or not at all."""
     groups = import_groups(files)
-
-    def work(progress: Progress, should_stop: ShouldStop) -> list[BatchSummary]:
-        out: list[BatchSummary] = []
-        scale = 1000
-        for k, (source_db, options, fs) in enumerate(groups):
-            check_stop(should_stop)
-            part = sub_progress(progress, scale * k // len(groups), scale * (k + 1) // len(groups), scale)
-            out += import_files(db, [f.path for f in fs], source_db=source_db, options=options, who=who,
-                                progress=part, should_stop=should_stop)
-        return out
-
-    return work
-
-
-def undo_import(db: ReviewDB, batch_id: int, who: str) -> Callable[[Progress, ShouldStop], dict[str, Any]]:
-    """Remove an unworked import batch (`screening.importing.undo_batch`)."""
-    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
-        return undo_batch(db, batch_id, who)
-
-    return work
+    out: list[BatchSummary] = []
+    scale = 1000
+    for k, (source_db, options, fs) in enumerate(groups):
+        check_stop(should_stop)
+        part = sub_progress(progress, scale * k // len(groups), scale * (k + 1) // len(groups), scale)
+        out += import_files(db, [f.path for f in fs], source_db=source_db, options=options, who=who,
+                            progress=part, should_stop=should_stop)
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -30,7 +31,7 @@ from gui.imports import actions
 from gui.imports.actions import PendingFile, Preview
 from gui.imports.mapping import ColumnMappingDialog
 from gui.imports.model import BatchesModel, PendingFilesModel
-from screening.importing import BatchSummary
+from screening.importing import BatchSummary, undo_batch
 
 EXPORT_FILTER = ("Database exports (*.ris *.txt *.nbib *.xml *.csv *.tsv *.xlsx *.xls *.bib *.ciw *.enw);;"
                  "All files (*)")
@@ -163,7 +164,7 @@ class ImportScreen(QWidget):
             f = PendingFile(path)
             self.pending.add(f)
             added.append(f)
-            task = self.ctx.run(f"Checking {path.name}", actions.previewer(path), dialog=False,
+            task = self.ctx.run(f"Checking {path.name}", partial(actions.previewer, path), dialog=False,
                                 on_done=lambda p, f=f: self._previewed(f, p),
                                 on_error=lambda exc, f=f: self._preview_failed(f, exc))
             task.finished.connect(self._update_buttons)
@@ -221,7 +222,7 @@ class ImportScreen(QWidget):
         self.cancel_button.setEnabled(True)
         self.note.setText("")
         names = ", ".join(f.path.name for f in files)
-        self.task = self.ctx.write(f"Importing {names}", actions.importer_work(self.ctx.db, files, who),
+        self.task = self.ctx.write(f"Importing {names}", partial(actions.importer_work, self.ctx.db, files, who),
                                    dialog=False, on_done=lambda out: self._imported(files, out),
                                    on_error=self._import_failed, on_cancel=self._import_cancelled)
         self.task.progressed.connect(self._progress)
@@ -308,8 +309,9 @@ class ImportScreen(QWidget):
             self.note.setText(f"Removed {out['file']}: {out['records_removed']:,} records (batch {out['batch_id']}).")
             self.ctx.changed.emit("records")
 
-        task = self.ctx.write(f"Undoing the import of {b['file']}", actions.undo_import(self.ctx.db, b["batch_id"],
-                                                                                         who), on_done=done)
+        task = self.ctx.write(f"Undoing the import of {b['file']}",
+                              partial(undo_batch, self.ctx.db, b["batch_id"], who),
+                              on_done=done)
         task.finished.connect(self.batches.reload)
         return task
 

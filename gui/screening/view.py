@@ -1,11 +1,13 @@
 """The screening screen: one record at a time, one key per decision, the next record already loaded.
 
-State kept here (never recomputed per keypress): the order of record ids, the position in it, and `Queue.mine`
+State kept here (never recomputed per keypress): the order of record ids, the position in it, and `ScreeningQueue.mine`
 (this reviewer's current verdicts, updated as they decide). Decisions go through the serial write pool and are
 committed by the back end when stored; the ranking is rebuilt in the background every few decisions.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
@@ -20,11 +22,13 @@ from PySide6.QtWidgets import (
 
 from gui.context import ReviewContext
 from gui.screening import actions, render
-from gui.screening.actions import Queue, RecordView
+from gui.screening.actions import RecordView
 from gui.screening.panel import DecisionPanel, RecordPane, TopBar
 from gui.screening.prefetch import RecordCache, alive
 from gui.screening.ranking import RankingDriver
 from gui.theme import is_dark, muted_text
+from screening import decisions, worklist
+from screening.worklist import ScreeningQueue
 
 PREFETCH = 3
 
@@ -38,7 +42,7 @@ class ScreeningScreen(QWidget):
     def __init__(self, ctx: ReviewContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.queue: Queue | None = None
+        self.queue: ScreeningQueue | None = None
         self.order: list[int] = []
         self.pos = -1
         self.cache = RecordCache(ctx, self)
@@ -107,12 +111,13 @@ class ScreeningScreen(QWidget):
         self._generation += 1
         gen = self._generation
         self.ctx.run("Loading the screening queue",
-                     actions.load_queue(self.ctx.db, self.stage_name, self.ctx.settings.reviewer), dialog=False,
+                     partial(worklist.screening_queue, self.ctx.db, self.stage_name, self.ctx.settings.reviewer),
+                     dialog=False,
                      on_done=alive(self, lambda q: self._loaded(q) if gen == self._generation else None))
 
     refresh = reload
 
-    def _loaded(self, queue: Queue) -> None:
+    def _loaded(self, queue: ScreeningQueue) -> None:
         current = self.current_id()
         self.queue = queue
         self.panel.set_reasons(queue.reasons)
@@ -254,8 +259,8 @@ class ScreeningScreen(QWidget):
             if rid in self.order:
                 self.show_record(rid)
 
-        self.ctx.write(f"Screening #{rid}", actions.decide(self.ctx.db, rid, who, queue.stage, verdict, reason,
-                                                           note, full_text),
+        self.ctx.write(f"Screening #{rid}", partial(decisions.decide, self.ctx.db, rid, who, queue.stage, verdict,
+                                                    reason=reason, note=note, full_text=full_text),
                        dialog=False, on_error=alive(self, failed),
                        on_done=alive(self, lambda _row: self._stored(rid, what)))
         self._update_progress()
@@ -294,7 +299,8 @@ class ScreeningScreen(QWidget):
             if queue is self.queue and rid in self.order:
                 self.show_record(rid)
 
-        self.ctx.write("Undo", actions.undo(self.ctx.db, who, queue.stage), dialog=False, on_done=alive(self, done),
+        self.ctx.write("Undo", partial(actions.undo, self.ctx.db, who, queue.stage), dialog=False,
+                       on_done=alive(self, done),
                        on_error=alive(self, lambda exc: self.ctx.message.emit(str(exc))))
 
     # -- order, blind mode, progress ------------------------------------------------------------
@@ -311,7 +317,7 @@ class ScreeningScreen(QWidget):
         if self.queue is None:
             return
         current = self.current_id()
-        self.order = order if reorder_all else actions.merge_order(order, self.queue, current)
+        self.order = order if reorder_all else worklist.merge_order(order, self.queue, current)
         if current is not None and current in self.order:
             self.pos = self.order.index(current)
             self.where.setText(f"Record {self.pos + 1:,} of {len(self.order):,} · #{current}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -185,13 +186,13 @@ class StartScreen(QWidget):
         if not target:
             self.status.setText("Type a PostgreSQL URL first, e.g. postgresql://user@server/review")
             return None
-        return self._start(f"Opening {display_name(target)}", actions.opener(target))
+        return self._start(f"Opening {display_name(target)}", partial(actions.opener, target))
 
     def create_target(self, target: str, title: str) -> Task | None:
-        return self._start(f"Creating {display_name(target)}", actions.creator(target, title))
+        return self._start(f"Creating {display_name(target)}", partial(actions.creator, target, title))
 
     def open_demo(self) -> Task | None:
-        return self._start("Opening the demo review", actions.demo_opener())
+        return self._start("Opening the demo review", actions.demo_opener)
 
     def _start(self, title: str, work: actions.Opener) -> Task | None:
         if self.task is not None and not self.task.outcome:
