@@ -349,13 +349,16 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
     note, so the decision log says for each record why nobody screened it. Records with a verdict (also
     pending a second reviewer, or in conflict) are left for the reviewers. One transaction; returns how many
     records were excluded (0: nothing left unscreened). ``uid_prefix`` makes a retried stop idempotent."""
-    by = _name(by, "name of who stops screening")
     protocol = protocol_of(db)
     _check_stage(protocol, stage)
     if not (rule_note or "").strip():
         raise InputError("stopping screening needs the rule it was stopped by")
     prefix = uid_prefix or uuid.uuid4().hex
+    from screening.team import acting, require
+
     with db.transaction() as session:
+        me = acting(db, session, by)
+        require(me, "lead", act="stop screening by a rule (it excludes every unscreened record)")
         canon = group_map(session)
         states = replay(stage_rows(session, [stage]), canon)
         kept = sorted({canon.get(int(rid), int(rid)) for rid in session.exec(select(Record.id))})
@@ -365,7 +368,8 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
         for rid in left:
             uid = f"{prefix}-{rid}"
             if uid not in done:
-                session.add(ScreeningDecision(uid=uid, record_id=rid, stage=stage, reviewer=by, kind="resolution",
+                session.add(ScreeningDecision(uid=uid, record_id=rid, stage=stage, reviewer=me.identity,
+                                              member_id=me.id, kind="resolution",
                                               verdict="exclude", reason=STOP_REASON, note=rule_note,
                                               method=STOP_METHOD))
     return len(left)
