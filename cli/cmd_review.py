@@ -14,6 +14,7 @@ from db.engine import create_review, display_name
 from db.errors import InputError
 from db.models import ImportBatch, Record
 from screening import importing
+from screening.decisions import blind_keep
 from screening.importers import IMPORTERS
 from screening.status import review_status
 
@@ -53,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", default=None, metavar="STAMP",
                    help="the \"stamp\" of an earlier `activity --json` (JSON); default: from the start")
     p.add_argument("--exclude", default=None, metavar="NAME", help="leave out rows NAME wrote (yourself)")
+    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_activity)
 
@@ -224,7 +226,9 @@ def cmd_activity(args: argparse.Namespace) -> Result:
     before = Stamp.parse(args.since) if args.since else Stamp({})
     db = open_for(args)
     try:
-        changes = changes_since(db, before, args.exclude)
+        with db.session() as session:
+            keep = blind_keep(db, session)
+        changes = changes_since(db, before, args.exclude, keep)
     finally:
         db.close()
     data = {"stamp": changes.stamp.as_dict(), "topics": changes.topics, "added": changes.added,
