@@ -11,6 +11,8 @@ from cli.base import Result, add_json_arg, table
 from db.engine import REVIEW_SUFFIX, open_review
 from db.errors import InputError
 from extraction.pooling import METHODS, effect_sizes, moderator_table, pool_report, read_study_table
+from extraction.pooling.estimators import TESTS
+from extraction.pooling.table import correlation_input
 from extraction.study_table import moderator_columns
 
 
@@ -19,10 +21,15 @@ def _columns(p: argparse.ArgumentParser) -> None:
                    help="study table (CSV or XLSX), or a review (its study table is built and pooled)")
     p.add_argument("--r", dest="r", default=None, metavar="COL", help="correlation column (default ri or r)")
     p.add_argument("--n", dest="n", default=None, metavar="COL", help="sample-size column (default ni or n)")
-    p.add_argument("--yi", default=None, metavar="COL", help="Fisher-z column (default yi)")
+    p.add_argument("--yi", default=None, metavar="COL",
+                   help="effect-size column (default yi); reported on its own scale unless --ztor")
     p.add_argument("--vi", default=None, metavar="COL", help="sampling-variance column (default vi)")
+    p.add_argument("--ztor", action="store_true",
+                   help="the yi are Fisher z values: also report r (tanh), as for --r/--n input")
     p.add_argument("--method", default="REML", type=str.upper, choices=[*METHODS, "EE"],
-                   help="tau² estimator (default REML)")
+                   help="tau² estimator (default REML; metafor's names)")
+    p.add_argument("--test", default="z", type=str.lower, choices=list(TESTS),
+                   help="z (default), t, or knha (Knapp-Hartung: t and F tests with adjusted SEs)")
     p.add_argument("--by", default=None, metavar="COL", help="categorical moderator for subgroups")
 
 
@@ -32,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--table1", nargs="*", metavar="MODERATOR", default=None,
                    help="also a moderator table (per category: k, r, p, I², p between); "
                         "no names = every moderator column of a review's study table")
+    p.add_argument("--mods", default=None, metavar='"A + B"',
+                   help="meta-regression on these moderator columns (numbers as is, text as factors)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_pool)
 
@@ -88,18 +97,40 @@ def _fmt(x: float | None, nd: int = 3) -> str:
     return "NA" if x is None else f"{x:.{nd}f}"
 
 
+def _back_transform(args: argparse.Namespace, df: pd.DataFrame) -> bool:
+    return bool(getattr(args, "ztor", False)) or correlation_input(df, args.r, args.n, args.yi, args.vi)
+
+
+def _ci(pair: list | tuple | None, nd: int = 4) -> str:
+    return "[NA, NA]" if not pair else f"[{_fmt(pair[0], nd)}, {_fmt(pair[1], nd)}]"
+
+
 def cmd_pool(args: argparse.Namespace) -> Result:
     df, y, v, keep, groups = _load(args)
-    data = pool_report(y, v, method=args.method, groups=groups, by=args.by)
+    bt = _back_transform(args, df)
+    data = pool_report(y, v, method=args.method, groups=groups, by=args.by, test=args.test, back_transform=bt)
     data["file"] = str(args.file)
     data["excluded_rows"] = int((~keep).sum())
-    lines = [f"{data['method']} random-effects model, k = {data['k']} ({args.file})",
-             f"r = {_fmt(data['estimate_r'])} [{_fmt(data['ci_r'][0])}, {_fmt(data['ci_r'][1])}], "
-             f"z = {data['z']:.2f}, p = {data['p']:.3g}; prediction interval "
-             f"[{_fmt(data['pi_r'][0])}, {_fmt(data['pi_r'][1])}]",
-             f"tau² = {data['tau2']:.4f}, I² = {_fmt(data['i2'], 2)}%, H² = {_fmt(data['h2'], 2)}, "
-             f"Q({data['q_df']}) = {data['q']:.4f}, p = {data['q_p']:.3g}",
-             f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}"]
+    stat = "z" if data["df"] is None else f"t({data['df']})"
+    kind = "fixed-effect" if data["method"] == "FE" else "random-effects"
+    lines = [f"{data['method']} {kind} model, k = {data['k']} ({args.file})"
+             + ("; Knapp-Hartung adjusted" if args.test == "knha" else "")]
+    if bt:
+        lines.append(f"r = {_fmt(data['estimate_r'])} {_ci(data['ci_r'], 3)}, {stat} = {data['z']:.2f}, "
+                     f"p = {data['p']:.3g}; prediction interval {_ci(data['pi_r'], 3)}")
+        lines.append(f"Fisher's z = {data['estimate_z']:.4f} (SE {data['se_z']:.4f}) {_ci(data['ci_z'])}")
+    else:
+        lines.append(f"estimate = {data['estimate_z']:.4f} (SE {data['se_z']:.4f}) {_ci(data['ci_z'])}, "
+                     f"{stat} = {data['z']:.4f}, p = {data['p']:.4g}; prediction interval {_ci(data['pi_z'])}")
+        lines.append("(on the scale of the input yi, not back-transformed; add --ztor if the yi are Fisher z)")
+    lines += [f"tau² = {data['tau2']:.4f} (SE = {_fmt(data['se_tau2'], 4)}), tau = {data['tau']:.4f}, "
+              f"I² = {_fmt(data['i2'], 2)}%, H² = {_fmt(data['h2'], 2)}, "
+              f"Q({data['q_df']}) = {data['q']:.4f}, p = {data['q_p']:.3g}"]
+    ci = data["confint"]
+    if ci:
+        lines.append(f"Q-profile 95% CIs: tau² {_ci(ci['tau2'][1:])}, tau {_ci(ci['tau'][1:])}, "
+                     f"I² {_ci(ci['i2'][1:], 2)}%, H² {_ci(ci['h2'][1:])}")
+    lines.append(f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}")
     if data["egger"]:
         e = data["egger"]
         lines.append(f"Egger's test (mixed-effects, sei): z = {e['z']:.3f}, p = {e['p']:.3g}; "
@@ -114,7 +145,34 @@ def cmd_pool(args: argparse.Namespace) -> Result:
     if args.table1 is not None:
         data["table1"], text = _table1(df, keep, y, v, args.table1, args.method)
         lines += ["", text]
+    if args.mods:
+        data["meta_regression"], text = _mods(df, keep, y, v, args)
+        lines += ["", text]
     return Result(data, "\n".join(lines))
+
+
+def _mods(df: pd.DataFrame, keep, y, v, args: argparse.Namespace) -> tuple[dict, str]:  # noqa: ANN001
+    """``rma(yi, vi, mods = ~ a + b)``: coefficients, QM, QE, residual tau² and R²."""
+    from extraction.pooling.moderators import mods_regression
+
+    frame = df[keep].reset_index(drop=True)
+    reg, used = mods_regression(y, v, frame, args.mods, method=args.method, test=args.test)
+    out = reg.to_dict()
+    out["formula"] = args.mods
+    out["excluded_rows"] = int((~used).sum())
+    stat = "z" if reg.ddf is None else "t"
+    rows = [[c.name, f"{c.estimate:.4f}", f"{c.se:.4f}", f"{c.z:.4f}", _fmt(c.p, 4), _ci(c.ci)]
+            for c in reg.coefficients]
+    qm = (f"QM(df = {reg.qm_df}) = {reg.qm:.4f}" if reg.ddf is None
+          else f"F(df1 = {reg.qm_df}, df2 = {reg.ddf}) = {reg.qm:.4f}")
+    text = "\n".join([
+        f"Meta-regression ({reg.method}, k = {reg.k}): mods = ~ {args.mods}",
+        f"residual tau² = {reg.tau2:.4f} (SE = {_fmt(reg.se_tau2, 4)}), I² = {_fmt(reg.i2, 2)}%, "
+        f"H² = {_fmt(reg.h2, 2)}, R² = {_fmt(reg.r2, 2)}%",
+        f"Test for residual heterogeneity: QE(df = {reg.qe_df}) = {reg.qe:.4f}, p = {reg.qe_p:.4g}",
+        f"Test of moderators: {qm}, p = {reg.qm_p:.4g}",
+        table(rows, ["", "estimate", "se", f"{stat}val", "pval", "95% CI"])])
+    return out, text
 
 
 def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tuple[list[dict], str]:  # noqa: ANN001

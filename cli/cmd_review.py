@@ -117,6 +117,9 @@ def cmd_import(args: argparse.Namespace) -> Result:
     data = {"batches": [b.public() for b in batches], "total": sum(b.records for b in batches)}
     text = table([[b.file, b.format, b.source_db, b.records] for b in batches],
                  ["file", "format", "database", "records"]) + f"\n{data['total']} records imported"
+    warnings = [w for b in batches for w in b.warnings]
+    if warnings:
+        text += "\n" + "\n".join(f"warning: {w}" for w in warnings)
     return Result(data, text)
 
 

@@ -56,6 +56,8 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
 
     One transaction. A pair a person already decided (confirmed, rejected or undone) is left alone, and a
     pair whose latest machine decision is unchanged gets no new row, so re-running stores nothing new.
+    Pairs the engine rejects by itself (recurring columns of a serial in different issues) are stored as
+    ``rejected`` rows with this run's ``run_id`` and the engine's reasons.
     """
     from screening.dedup import deduplicate
 
@@ -73,11 +75,11 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
         stored = Counter[str]()
         kept_by_person = 0
         wanted = [] if result is None else (
-            [p for p in result.pairs if p.outcome == AUTO] + list(result.candidates))
+            [p for p in result.pairs if p.outcome == AUTO] + list(result.candidates) + list(result.rejected))
         for p in wanted:
             key = pair_key(int(p.id_a), int(p.id_b))
             prior = latest.get(key)
-            if prior is not None and prior.decision in PERSON_DECISIONS:
+            if prior is not None and prior.decision in PERSON_DECISIONS and not prior.run_id:
                 kept_by_person += 1
                 continue
             if prior is not None and prior.decision == p.outcome:
@@ -93,6 +95,7 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
         "run_id": run_id, "records": len(records), "untitled": untitled,
         "auto_groups": [] if result is None else [[int(i) for i in g] for g in result.groups],
         "stored": {"auto": stored[AUTO], "queued": stored[QUEUED]},
+        "auto_rejected": stored["rejected"],
         "kept_person_decisions": kept_by_person,
     }
     summary.update(counts(db))
@@ -108,6 +111,9 @@ def _message(s: dict[str, Any]) -> str:
     parts = [f"{s['records']} records, {s['unique']} unique after deduplication "
              f"({s['duplicates']} duplicates merged); {s['stored']['auto']} automatic merges and "
              f"{s['stored']['queued']} candidate pairs stored"]
+    if s.get("auto_rejected"):
+        parts.append(f"{s['auto_rejected']} pairs of recurring column titles (another issue) rejected "
+                     "automatically")
     if s["kept_person_decisions"]:
         parts.append(f"{s['kept_person_decisions']} pairs already decided by a person were left as decided")
     if s["untitled"]:
@@ -201,7 +207,7 @@ def kept_record(db: ReviewDB, group: Sequence[int]) -> dict[str, Any]:
         raise InputError(f"some of the records {sorted(set(group))} do not exist")
     from screening.dedup import best_record
 
-    return best_record([{k: r[k] for k in _ENGINE_FIELDS} for r in recs])
+    return best_record(recs)
 
 
 def counts(db: ReviewDB) -> dict[str, Any]:

@@ -40,10 +40,13 @@ class BatchSummary:
     records: int
     batch_id: int
     encoding: str | None = None
+    warnings: tuple[str, ...] = ()  # repairs made while reading, each naming the file and lines
 
     def public(self) -> dict[str, Any]:
         d = asdict(self)
-        return {k: d[k] for k in ("file", "format", "source_db", "records", "batch_id")}
+        out = {k: d[k] for k in ("file", "format", "source_db", "records", "batch_id")}
+        out["warnings"] = list(self.warnings)
+        return out
 
 
 def sha256_of(data: bytes) -> str:
@@ -162,10 +165,13 @@ def _import_source(session: Session, source: SourceFile, *, source_db: str | Non
                              total_bytes)
     if count == 0:
         raise InputError(f"contains no records (read as {importer.label})", file=source.name)
-    session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(record_count=count))
+    values: dict[str, Any] = {"record_count": count}
+    if source.warnings:  # kept with the batch: what was repaired stays visible after the import
+        values["options"] = {**batch.options, "warnings": list(source.warnings)}
+    session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**values))
     progress(total_bytes, total_bytes, f"{source.name}: {count} records")
     return BatchSummary(file=source.name, format=importer.name, source_db=db_name, records=count,
-                        batch_id=batch_id, encoding=source.encoding)
+                        batch_id=batch_id, encoding=source.encoding, warnings=tuple(source.warnings))
 
 
 @contextmanager
@@ -190,8 +196,12 @@ def _stream_rows(session: Session, source: SourceFile, importer: Any, opts: Mapp
         encoded = parallel.parallel_rows(source, importer)
     else:
         encoded = ((rec.line, rec.source_id, encode_columns(rec)) for rec in read_records(source, importer, opts))
+    nul_records = 0
     for line, source_id, columns in encoded:
         count += 1
+        if any(type(c) is str and "\x00" in c for c in columns):  # PostgreSQL refuses NUL in text
+            columns = tuple(c.replace("\x00", "") if type(c) is str else c for c in columns)
+            nul_records += 1
         rows.append((batch_id, count, source_id or f"{batch_id}-{count}", *columns))
         if len(rows) >= CHUNK:
             check_stop(should_stop)
@@ -205,6 +215,8 @@ def _stream_rows(session: Session, source: SourceFile, importer: Any, opts: Mapp
             progress(int(total_bytes * frac), total_bytes, f"{source.name}: {count} records")
     if rows:
         writer.write(rows)
+    if nul_records:
+        source.warn(f"NUL characters removed from {nul_records} record{'s' if nul_records > 1 else ''}")
     return count
 
 

@@ -55,6 +55,7 @@ from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
+from screening.stopping import consecutive_irrelevant, run_needed
 from screening.text_features import features
 
 MODELS = ("svm", "logreg", "nb")
@@ -255,16 +256,6 @@ def estimate_remaining(matrix: sparse.csr_matrix, labels: Mapping[int, int], *, 
             "recent_rate_bound": bound}
 
 
-def consecutive_irrelevant(decisions: Sequence[int]) -> int:
-    """Length of the run of irrelevant decisions at the end of ``decisions`` (screening order)."""
-    run = 0
-    for d in reversed(decisions):
-        if d:
-            break
-        run += 1
-    return run
-
-
 def stopping_advice(decisions: Sequence[int], n_records: int, expected_remaining: float | None = None,
                     *, min_run: int = 50, run_share: float = 0.05, max_expected: float = 1.0) -> dict[str, Any]:
     """A stopping guide as data: the heuristic, where the review stands, and whether it is met.
@@ -274,9 +265,10 @@ def stopping_advice(decisions: Sequence[int], n_records: int, expected_remaining
     fewer than ``max_expected`` relevant records are expected among the rest (NaN = no estimate yet:
     never stop). Assumes the ranking was
     retrained as decisions arrived and that relevant records resemble the ones already found; a relevant
-    record unlike all found ones can hide below any run.
+    record unlike all found ones can hide below any run. The rules a team can report (statistical,
+    consecutive irrelevant, knee) are in `screening.stopping`.
     """
-    need = max(min_run, math.ceil(run_share * n_records))
+    need = run_needed(n_records, min_run, run_share)
     run = consecutive_irrelevant(decisions)
     screened = len(decisions)
     estimate_ok = expected_remaining is None or (not math.isnan(expected_remaining)

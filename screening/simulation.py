@@ -86,9 +86,14 @@ def pick_priors(labels: Sequence[int], seed: int, n_relevant: int = 1, n_irrelev
 
 def simulate(texts: Sequence[str], labels: Sequence[int], seed: int = 0, prior: tuple[int, int] = (1, 1),
              batch: int = 1, model: str = DEFAULT_MODEL, c: float | None = None,
-             ranker: Ranker | None = None) -> SimulationResult:
+             ranker: Ranker | None = None, stop_recall: float | None = None,
+             ranker_options: dict[str, Any] | None = None) -> SimulationResult:
     """Replay a finished review: from the priors, repeatedly rank, screen the top ``batch`` records and
     retrain, until every relevant record is found. ``labels[i]`` is record i's true 0/1 label.
+
+    ``stop_recall`` (0-1) ends the replay once that share of the relevant records after the priors is
+    found (a faster loop for tuning; metrics past that point, like screened_until_all_found, are then
+    lower bounds). ``ranker_options`` are passed to `Ranker` when none is given.
 
     ``batch`` > 1 retrains less often (faster, usually a little lower WSS); ``batch=0`` picks
     ``max(1, screened // 20)``, growing as the labelled set grows. ``seconds`` excludes vectorising
@@ -98,19 +103,20 @@ def simulate(texts: Sequence[str], labels: Sequence[int], seed: int = 0, prior: 
     if len(y) != len(texts):
         raise ValueError("texts and labels differ in length")
     t0 = time.perf_counter()
-    ranker = ranker or Ranker(texts, seed=seed, model=model, c=c)
+    ranker = ranker or Ranker(texts, seed=seed, model=model, c=c, **(ranker_options or {}))
     priors = pick_priors(y, seed, *prior)
     known = {i: y[i] for i in priors}
     total_rel = sum(y)
     found = sum(known.values())
+    goal = total_rel if stop_recall is None else found + math.ceil(stop_recall * (total_rel - found) - 1e-9)
     order: list[int] = []
-    while found < total_rel and len(known) < len(y):
+    while found < goal and len(known) < len(y):
         step = batch if batch > 0 else max(1, len(order) // 20)
         for i in ranker.update(known)[:step]:
             known[i] = y[i]
             order.append(i)
             found += y[i]
-            if found >= total_rel:
+            if found >= goal:
                 break
     seconds = time.perf_counter() - t0
     found_labels = [y[i] for i in order]

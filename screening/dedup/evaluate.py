@@ -54,7 +54,19 @@ def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[
         "auto_recall": tp / len(gold) if gold else 1.0,
         "queued_recall": covered / len(gold) if gold else 1.0,
         "queued": len(result.candidates),
+        "queued_true": len(accepted),
+        **_cluster_counts(result, set(accepted)),
     }
+
+
+def _cluster_counts(result: Any, accepted: set[tuple[str, str]]) -> dict[str, int]:
+    """Queue decisions (`DedupResult.clusters`, when the result has them; else one per pair) and how many
+    of them hold at least one accepted (true) pair."""
+    if not hasattr(result, "clusters"):
+        return {"decisions": len(result.candidates), "decisions_true": len(accepted)}
+    clusters = result.clusters()
+    where = {str(m): k for k, c in enumerate(clusters) for m in c}
+    return {"decisions": len(clusters), "decisions_true": len({where[a] for a, _ in accepted if a in where})}
 
 
 def _clean(value: Any) -> str:
@@ -105,16 +117,69 @@ def asysd_records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
-    """ASySD has no group ids, only kept/removed and unique/duplicate labels, and they are noisy (records with
-    the same DOI are labelled both ways). Proxies: *trash recall* = share of ``Duplicate_in_trash`` records
-    that land in an automatic group; *unique merged* = ``unique`` records placed in an automatic group."""
-    label = dict(zip(df["id"], df["label"], strict=True))
-    source = dict(zip(df["id"], df["source"], strict=True))
-    grouped = {str(m) for g in result.groups for m in g}
-    trash = [i for i, lab in label.items() if lab == "Duplicate_in_trash"]
+    """Record-level metrics on the ASySD set, which has no group ids. Its ``source`` column marks the one
+    record kept per study (``unique``) and the copies (``duplicate``); its ``label`` column (kept / in the
+    trash of an EndNote library) is not a gold standard (identical copies are kept in the library).
+
+    Two ``unique`` records are two studies, so a group holding ``k`` of them makes ``k - 1`` false removals;
+    every other removal (``len(group) - 1`` per group) is a correct one.
+
+    * auto precision = correct removals / removals; auto recall = correct removals / copies
+    * recall with the queue: a reviewer accepts a queued pair (best first) unless it would put two
+      ``unique`` records into one group; an upper bound, as the labels cannot tell which study a copy
+      belongs to. ``queued_true`` counts the accepted pairs.
+    """
+    in_db = {str(i): src == "unique" for i, src in zip(df["id"], df["source"], strict=True)}
+    trash = sum(1 for v in in_db.values() if not v)
+
+    def removals(groups: Iterable[Sequence[Any]]) -> tuple[int, int]:
+        removed = correct = 0
+        for g in groups:
+            kept = sum(in_db[str(m)] for m in g)
+            removed += len(g) - 1
+            correct += len(g) - 1 - max(0, kept - 1)
+        return removed, correct
+
+    removed, correct = removals(result.groups)
+    parent: dict[str, str] = {}
+    kept_in: dict[str, int] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> bool:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            return True
+        ka, kb = kept_in.get(ra, int(in_db[ra])), kept_in.get(rb, int(in_db[rb]))
+        if ka + kb > 1:
+            return False
+        parent[rb] = ra
+        kept_in[ra] = ka + kb
+        return True
+
+    for g in result.groups:
+        for m in g[1:]:
+            ra, rb = find(str(g[0])), find(str(m))
+            if ra != rb:
+                kept_in[ra] = kept_in.get(ra, int(in_db[ra])) + kept_in.get(rb, int(in_db[rb]))
+                parent[rb] = ra
+    taken = {tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates
+             if union(str(c.id_a), str(c.id_b))}
+    accepted = len(taken)
+    comps: dict[str, list[str]] = {}
+    for x in list(parent):
+        comps.setdefault(find(x), []).append(x)
+    _, correct_q = removals(comps.values())
     return {
-        "records": len(df), "trash": len(trash), "groups": len(result.groups),
-        "trash_recall": sum(t in grouped for t in trash) / len(trash),
-        "unique_merged": sum(1 for i in grouped if source[i] == "unique"),
-        "queued": len(result.candidates),
+        "records": len(df), "copies": trash, "groups": len(result.groups), "removed": removed,
+        "false_removed": removed - correct,
+        "auto_precision": correct / removed if removed else 1.0,
+        "auto_recall": correct / trash if trash else 1.0,
+        "queued_recall": correct_q / trash if trash else 1.0,
+        "queued": len(result.candidates), "queued_true": accepted,
+        **_cluster_counts(result, taken),
     }

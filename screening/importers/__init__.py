@@ -14,6 +14,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import Importer, ParsedRecord, SourceFile
+from screening.importers.fields import author_hygiene
 
 _MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "pubmed_xml", "endnote_xml",
             "bibtex", "tabular")
@@ -102,7 +103,9 @@ def read_records(source: SourceFile, importer: Importer,
                  options: Mapping[str, Any] | None = None) -> Iterator[ParsedRecord]:
     """Records of ``source``; any error other than `InputError` is reported as one naming the file."""
     try:
-        yield from importer.read(source, options or {})
+        for rec in importer.read(source, options or {}):
+            author_hygiene(rec)
+            yield rec
     except InputError as exc:
         if exc.file is None:
             raise InputError(exc.detail, file=source.name, line=exc.line, record=exc.record) from exc

@@ -82,6 +82,13 @@ class SourceFile:
         self._data = data
         self._text: str | None = None
         self.encoding: str | None = None
+        self.warnings: list[str] = []  # what was repaired while reading (bad bytes, NULs, a cut last record)
+
+    def warn(self, message: str, line: int | None = None) -> None:
+        """Record a repair the import made, naming this file (and the line, when given)."""
+        where = f"{self.name}, line {line}" if line is not None else self.name
+        if message not in self.warnings:
+            self.warnings.append(f"{where}: {message}")
 
     @property
     def suffix(self) -> str:
@@ -126,7 +133,7 @@ class SourceFile:
     def text(self) -> str:
         """The whole file as text; line endings are left as they are (CR, LF, CRLF)."""
         if self._text is None:
-            self._text, self.encoding = decode_bytes(self.data, self.name)
+            self._text, self.encoding = decode_bytes(self.data, self.name, self.warnings)
         return self._text
 
     def head_text(self, size: int = 16384) -> str | None:
@@ -161,6 +168,8 @@ class SourceFile:
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
             for chunk in self._chunks():
+                if b"\x00" in chunk:  # NULs are removed (with a warning) by the whole-text decoder
+                    return self._decode_all()
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -219,7 +228,7 @@ def is_binary(head: bytes) -> bool:
     if nul and nul / len(head) > 0.3 and (head[1::2].count(b"\x00") > len(head) * 0.4
                                         or head[0::2].count(b"\x00") > len(head) * 0.4):
         return False  # UTF-16 without a BOM
-    return nul > 0
+    return nul > max(2, len(head) // 100)  # a few stray NULs in text are removed by the decoder, with a warning
 
 
 class Importer(Protocol):

@@ -114,6 +114,7 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
     An input error comes back as ("error", message, line) so it crosses the process boundary intact.
     """
     from screening.importers.base import encode_columns
+    from screening.importers.fields import author_hygiene
 
     with Path(chunk.path).open("rb") as fh:
         fh.seek(chunk.start)
@@ -126,6 +127,7 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
         module = importlib.import_module(chunk.module)
         out = []
         for rec in module.rows_from_lines(lines, chunk.first_line):
+            author_hygiene(rec)
             out.append((rec.line, rec.source_id, encode_columns(rec)))
         return out
     except InputError as exc:

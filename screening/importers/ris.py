@@ -12,7 +12,7 @@ missing its ``ER`` before a blank line and the next ``TY``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from db.errors import InputError
@@ -55,8 +55,10 @@ def parse_tag(line: str) -> tuple[str, str] | None:
     return None
 
 
-def iter_ris(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
-    """(first line, tag -> values) per record of RIS lines."""
+def iter_ris(lines: Iterable[str], truncated: Callable[[int], None] | None = None,
+             ) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """(first line, tag -> values) per record of RIS lines; ``truncated(first line)`` is called for a last
+    record the file ends inside (no ``ER`` after it)."""
     fields: dict[str, list[str]] | None = None
     start = 0
     last_tag = ""
@@ -100,6 +102,8 @@ def iter_ris(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]
             last_tag = tag
         prev_blank = False
     if fields is not None and len(fields) > 1:
+        if truncated is not None:
+            truncated(start)
         yield start, fields
 
 
@@ -185,9 +189,10 @@ _DB_PATTERNS = (
 )
 
 
-def rows_from_lines(lines: Iterable[str], first_line: int = 1) -> Iterator[ParsedRecord]:
+def rows_from_lines(lines: Iterable[str], first_line: int = 1,
+                    truncated: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
     """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
-    for n, (line, fields) in enumerate(iter_ris(lines), start=1):
+    for n, (line, fields) in enumerate(iter_ris(lines, truncated), start=1):
         if "TY" not in fields and not any(t in fields for t in TITLE):
             raise InputError("holds a record with neither a TY type line nor a title; expected RIS records from "
                              "'TY  - ' to 'ER  - '", line=line + first_line - 1,
@@ -220,7 +225,9 @@ class RisImporter:
         return 0.1 if tags >= 3 else 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        yield from rows_from_lines(source.iter_lines())
+        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(
+            "the last record has no closing 'ER  - ' line: the file may be truncated (that record "
+            "was imported as it is)", line))
 
     def source_database(self, source: SourceFile) -> str | None:
         head = source.head_text(65536) or ""

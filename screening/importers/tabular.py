@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile, is_binary
+from screening.importers.tabular_align import PROFILE_ROWS, Aligner
 from screening.importers.tabular_columns import (
     MAPPABLE_FIELDS,
     auto_map,
@@ -123,10 +125,25 @@ class _Tabular:
                            comma_keywords=vendor in ("Embase", "abstrackr"),
                            embase_source=vendor == "Embase" and _maps_to(table.headers, mapping, "journal",
                                                                          "source"))
-        for line, cells in table.rows:
+        rows: Iterator[tuple[int, list[str]]] = table.rows
+        aligner = None
+        if table.delimiter is not None:
+            head = list(islice(rows, PROFILE_ROWS))
+            aligner = Aligner(table.headers, table.delimiter, source.name, frozenset(mapping["title"]))
+            aligner.learn([cells for _, cells in head])
+            rows = chain(head, rows)
+        for line, cells in rows:
+            unaligned = None
+            if aligner is not None and len(cells) != len(aligner.headers):
+                cells, unaligned = aligner.align(line, cells)
             rec = mapper.record(line, cells)
             if rec is not None:
+                if unaligned is not None:
+                    rec.raw["unaligned cells"] = unaligned
                 yield rec
+        if aligner is not None:
+            for warning in aligner.warnings():
+                source.warn(warning)
 
     def source_database(self, source: SourceFile) -> str | None:
         """The vendor the header row (or preamble, or first row) names; None when it does not tell."""
