@@ -94,12 +94,6 @@ def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.Data
     return frame
 
 
-def included_ids(db: ReviewDB) -> list[int]:
-    """Records included at the protocol's last stage (duplicate members with their kept record)."""
-    frame = records_frame(db)
-    return [int(i) for i in frame.loc[frame["outcome"] == "included", "record_id"]]
-
-
 def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Every current effect-size row (coded and reconciled), long format, moderators as columns."""
     rows: list[EffectSize] = effects(db)

@@ -8,7 +8,6 @@ SHA-256) is refused.
 from __future__ import annotations
 
 import gc
-import hashlib
 import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -47,10 +46,6 @@ class BatchSummary:
         out = {k: d[k] for k in ("file", "format", "source_db", "records", "batch_id")}
         out["warnings"] = list(self.warnings)
         return out
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def load_source(path: Path | str) -> SourceFile:

@@ -174,12 +174,6 @@ def expand_pages(pages: object) -> tuple[str, str]:
     return (start[: len(start) - len(stripped)] + (stripped.lstrip("0") or "0")), ""
 
 
-def normalize_pages(pages: object) -> str:
-    """The expanded page range as ``start-end`` (or ``start``)."""
-    start, end = expand_pages(pages)
-    return f"{start}-{end}" if end and end != start else start
-
-
 _DOI_SPLIT = re.compile(r"\s*[;,|]\s*(?=(?:doi\s*:?\s*|https?://|(?:dx\.)?doi\.org/|10\.\d))|\s+")
 _DOI_IN = re.compile(r"10\.\d{3,9}/\S+")
 
