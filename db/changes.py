@@ -9,6 +9,7 @@ id tell who changed what. Topics are the names the desktop app's screens refresh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func
@@ -18,19 +19,31 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import DuplicateDecision, EffectSize, ImportBatch, SampleLink, ScreeningDecision
 
-TOPICS: dict[str, tuple[Any, str]] = {
-    "records": (ImportBatch, "imported_by"),
-    "duplicates": (DuplicateDecision, "who"),
-    "samples": (SampleLink, "who"),
-    "screening": (ScreeningDecision, "reviewer"),
-    "effects": (EffectSize, "coder"),
+
+class Topic(StrEnum):
+    """What a write changes: the desktop app's screens refresh on these, and team changes are reported
+    under them (a member is its plain text, e.g. ``"screening"``)."""
+
+    RECORDS = "records"
+    DUPLICATES = "duplicates"
+    SAMPLES = "samples"
+    SCREENING = "screening"
+    EFFECTS = "effects"
+
+
+TOPICS: dict[Topic, tuple[Any, str]] = {
+    Topic.RECORDS: (ImportBatch, "imported_by"),
+    Topic.DUPLICATES: (DuplicateDecision, "who"),
+    Topic.SAMPLES: (SampleLink, "who"),
+    Topic.SCREENING: (ScreeningDecision, "reviewer"),
+    Topic.EFFECTS: (EffectSize, "coder"),
 }
 """topic -> (table, the column naming who wrote a row)."""
 
-NOUNS = {"records": ("import", "imports"), "duplicates": ("duplicate decision", "duplicate decisions"),
-         "samples": ("sample link decision", "sample link decisions"),
-         "screening": ("screening decision", "screening decisions"),
-         "effects": ("coded effect", "coded effects")}
+NOUNS = {Topic.RECORDS: ("import", "imports"), Topic.DUPLICATES: ("duplicate decision", "duplicate decisions"),
+         Topic.SAMPLES: ("sample link decision", "sample link decisions"),
+         Topic.SCREENING: ("screening decision", "screening decisions"),
+         Topic.EFFECTS: ("coded effect", "coded effects")}
 
 
 @dataclass(frozen=True)
