@@ -15,23 +15,25 @@ import sys
 from collections.abc import Sequence
 
 import cli
+from db.credentials import redact
 from db.errors import InputError, MetasiftError
 
 # command modules in the order of a review's work (help lists them so); others follow alphabetically
-_ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen", "cmd_extract", "cmd_effects",
-          "cmd_pool", "cmd_prisma", "cmd_demo")
+_ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen", "cmd_team", "cmd_extract",
+          "cmd_effects", "cmd_pool", "cmd_prisma", "cmd_demo")
 
 
 COMMANDS = {
     "init": "cmd_review", "import": "cmd_review", "batches": "cmd_review", "undo-import": "cmd_review",
     "records": "cmd_review", "status": "cmd_review", "activity": "cmd_review", "formats": "cmd_review",
     "dedup": "cmd_dedup", "duplicates": "cmd_dedup", "samples": "cmd_dedup", "assess": "cmd_assess",
-    "simulate": "cmd_prioritise", "rank": "cmd_prioritise",
+    "simulate": "cmd_prioritise", "rank": "cmd_prioritise", "stop-screening": "cmd_prioritise",
     "screen": "cmd_screen", "undo": "cmd_screen", "resolve": "cmd_screen", "conflicts": "cmd_screen",
-    "agreement": "cmd_screen", "history": "cmd_screen",
+    "agreement": "cmd_screen", "history": "cmd_screen", "team": "cmd_team",
     "code": "cmd_extract", "effects": "cmd_extract", "disagreements": "cmd_extract", "reconcile": "cmd_extract",
     "studies": "cmd_extract", "export": "cmd_extract", "convert": "cmd_effects", "aggregate": "cmd_effects",
     "pool": "cmd_pool", "plot": "cmd_pool", "prisma": "cmd_prisma", "demo": "cmd_demo",
+    "set-database": "cmd_review", "diagnose": "cmd_pool", "multilevel": "cmd_pool",
 }
 """Command -> the module that defines it: a command imports only its own module (the statistics, plotting and
 machine-learning libraries take seconds to load). A test checks this table against the modules."""
@@ -59,7 +61,7 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def _print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write(redact(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
     sys.stdout.write("\n")
 
 
@@ -78,24 +80,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         if args.debug:
             raise
-        print(f"metasift: error: {exc}", file=sys.stderr)
+        print(f"metasift: error: {redact(exc)}", file=sys.stderr)
         return 2
     except MetasiftError as exc:
         if args.debug:
             raise
-        print(f"metasift: error: {exc}", file=sys.stderr)
+        print(f"metasift: error: {redact(exc)}", file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the user gets one line, --debug gives the traceback
         if args.debug:
             raise
-        print(f"metasift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        print(f"metasift: internal error: {type(exc).__name__}: {redact(exc)} (run with --debug for details)",
               file=sys.stderr)
         return 1
     try:
         if getattr(args, "json", False):
             _print_json(result.data)
         elif result.text:
-            print(result.text)
+            print(redact(result.text))
         sys.stdout.flush()
     except BrokenPipeError:  # the reader stopped early (``| head``): the work is done, nothing more to say
         _quiet_stdout()

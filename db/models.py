@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -146,6 +146,69 @@ class SampleLink(SQLModel, table=True):
     decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
 
 
+# --- the team ---------------------------------------------------------------------------------------------
+
+ROLES = ("lead", "screener", "coder", "viewer")
+"""Member roles: lead (protocol, roster, conflict resolution, unblinding, allocation), screener, coder, viewer."""
+TEAM_EVENTS = ("member_added", "roles_changed", "member_removed", "unblinded", "assigned", "migrated")
+"""``team_event.kind`` values."""
+
+
+class Member(SQLModel, table=True):
+    """One person of the review. ``identity`` is the normalised name (`db.identity.identity`) every decision
+    and coded value refers to; ``name`` is how they wrote it. ``roles`` is a comma-joined subset of `ROLES`.
+    ``login`` is their PostgreSQL login (empty on SQLite): the server identifies them by it, never by a
+    name the client sends. A removed member keeps their row (``active`` false): their decisions stay theirs.
+    """
+
+    __tablename__ = "member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identity: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    name: str = Field(default="")
+    roles: str = Field(default="")
+    login: str = Field(default="", index=True)
+    active: bool = Field(default=True)
+    added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class TeamEvent(SQLModel, table=True):
+    """One act on the team, append-only: a member added, their roles changed or removed, a stage unblinded,
+    records assigned, the roster made at migration. ``who`` is the acting member's identity."""
+
+    __tablename__ = "team_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    stage: str = Field(default="")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    who: str = Field(default="")
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class Assignment(SQLModel, table=True):
+    """A record a lead gave a member to screen at a stage (``batch`` names the allocation run)."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("record_id", "stage", "member_id", name="uq_assignment_record_stage_member"),
+        Index("ix_assignment_member_stage", "member_id", "stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    stage: str
+    member_id: int = Field(foreign_key="member.id")
+    batch: str = Field(default="")
+    assigned_by: str = Field(default="")
+    assigned_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
 VERDICTS = ("include", "exclude", "maybe")
 """Screening verdicts a reviewer gives."""
 DECISION_KINDS = ("decision", "undo", "resolution")
@@ -153,7 +216,9 @@ DECISION_KINDS = ("decision", "undo", "resolution")
 
 
 class ScreeningDecision(SQLModel, table=True):
-    """One screening act on a record at a stage. Append-only: changing a verdict adds a row, an undo adds a
+    """One screening act on a record at a stage (``reviewer``: the member's identity; ``member_id``: them).
+
+    Append-only: changing a verdict adds a row, an undo adds a
     ``kind="undo"`` row naming the row it withdraws (``undoes``), and resolving a conflict adds a
     ``kind="resolution"`` row (``method`` = third_reviewer or consensus). ``uid`` is unique: a client
     that retries a write it is unsure about cannot store the same decision twice.
@@ -176,8 +241,9 @@ class ScreeningDecision(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     full_text: str = Field(default="")
     method: str = Field(default="")
-    undoes: int | None = Field(default=None, foreign_key="screening_decision.id")
+    undoes: int | None = Field(default=None, foreign_key="screening_decision.id", index=True)
     decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
 
 
 class EffectSize(SQLModel, table=True):
@@ -217,3 +283,4 @@ class EffectSize(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     moderators: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     coded_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)

@@ -15,7 +15,7 @@ from db.engine import ReviewDB
 from db.models import EffectSize, ImportBatch, Record, ScreeningDecision
 from extraction.coding import CORE_FIELDS, CodingSettings, effects, settings
 from extraction.samples import samples
-from screening.decisions import protocol_of
+from screening.decisions import blind_keep, protocol_of
 from screening.outcomes import outcomes
 
 RECORD_COLUMNS = ("record_id", "kept_id", "study_id", "source_id", "source_db", "authors", "year", "title",
@@ -34,7 +34,8 @@ COLUMN_MEANINGS: dict[str, str] = {
     "effect_id": "id of the effect-size row (current version)", "coder": "who coded the effect",
     "kind": "coded (one coder) or reconciled (double coding consensus); decisions: decision, undo, "
     "resolution", "replaces": "the earlier version this row corrects", "label": "the effect within its report",
-    "method": "how r was computed; decisions: how a conflict was resolved",
+    "method": "how r was computed; decisions: how a conflict was resolved, or stopping_rule (the record was "
+    "not screened: the team stopped screening by the rule named in note)",
     "tails": "tails of a reported p", "direction": "+1, or -1 when the sign was reversed",
     "n1": "group 1 size", "n2": "group 2 size", "location": "where in the report",
     "note": "free note", "coded_at": "when it was coded (UTC)", "decision_id": "id of the decision row",
@@ -119,10 +120,13 @@ def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.Data
 
 
 def decisions_frame(db: ReviewDB) -> pd.DataFrame:
-    """The full screening log (every row, undos and resolutions too), oldest first."""
+    """The full screening log (every row, undos and resolutions too), oldest first; a blind reader
+    (``db.viewer``) gets only the rows they may see."""
     with db.session() as session:
         rows = session.exec(select(ScreeningDecision, Record.source_id).join(
             Record, ScreeningDecision.record_id == Record.id).order_by(ScreeningDecision.id)).all()  # type: ignore[arg-type]
+        keep = blind_keep(db, session)
+    rows = rows if keep is None else [(d, sid) for d, sid in rows if keep(d)]
     out = [{"decision_id": d.id, "record_id": d.record_id, "source_id": sid, "stage": d.stage,
             "reviewer": d.reviewer, "kind": d.kind, "verdict": d.verdict, "reason": d.reason, "method": d.method,
             "undoes": d.undoes, "full_text": d.full_text, "note": d.note, "decided_at": _iso(d.decided_at),

@@ -79,6 +79,7 @@ REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
     ("double-coding", "Double coding", lambda ctx: __import__("gui.extraction").extraction.DoubleCodingScreen(ctx)),
     ("analysis", "Analysis", lambda ctx: __import__("gui.analysis.view").analysis.view.AnalysisScreen(ctx)),
     ("records", "Records", lambda ctx: RecordsScreen(ctx.db)),
+    ("team", "Team", lambda ctx: __import__("gui.team.view").team.view.TeamScreen(ctx)),
 ]
 """(key, tab label, factory): the review's screens in workflow order."""
 
@@ -200,6 +201,7 @@ class MainWindow(QMainWindow):
             background.wait_all()
             old.close()
         self.db = db
+        db.viewer = self.settings.reviewer  # blind stages: what this member may see (screening.team)
         self.ctx = ReviewContext(db, self.settings, self)
         self.ctx.changed.connect(self._review_changed)
         self.ctx.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -216,11 +218,33 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.screen_widgets["records" if self._has_records() else "import"])
         self.team_watch = TeamWatch(self.ctx)
         self.team_watch.arrived.connect(self._team_changed)
+        self.offer_roster()
+
+    def offer_roster(self) -> None:
+        """The Start screen's "who am I" from the open review's roster (one short read)."""
+        from db.errors import MetasiftError
+        from screening import team
+
+        db = self.db
+        if db is None:
+            self.start.set_roster([], managed=False)
+            return
+        locked = None
+        with db.session() as session:
+            managed = team.managed(session)
+            if not db.is_sqlite and not team.is_admin(db, session):
+                try:
+                    locked = team.acting(db, session, None)
+                except MetasiftError:
+                    locked = None
+        self.start.set_roster(team.roster(db), managed, locked)
 
     def _has_records(self) -> bool:
         return self.db is not None and bool(review_counts(self.db)["records"])
 
     def _review_changed(self, what: str) -> None:
+        if what == "team":
+            self.offer_roster()
         current = self.tabs.currentWidget()
         for w in self.screen_widgets.values():
             if w is not current:
@@ -245,6 +269,8 @@ class MainWindow(QMainWindow):
             w.shown()
 
     def _update_title(self) -> None:
+        if self.db is not None:
+            self.db.viewer = self.settings.reviewer
         if self.db is None:
             self.setWindowTitle("MetaSift")
         else:

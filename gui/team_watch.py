@@ -12,6 +12,7 @@ from db.changes import Changes, Stamp, changes_since, stamp
 from gui.background import Task, alive
 from gui.context import ReviewContext
 from gui.errors import log_error
+from screening.decisions import blind_keep
 
 POLL_MS = 15_000
 
@@ -41,7 +42,11 @@ class TeamWatch(QObject):
         db, before, me = self.ctx.db, self.last, self.ctx.settings.reviewer or ""
 
         def work() -> Changes:
-            return Changes(stamp(db)) if before is None else changes_since(db, before, me)
+            if before is None:
+                return Changes(stamp(db))
+            with db.session() as session:
+                keep = blind_keep(db, session)  # counts from a blind stage only of what this member may see
+            return changes_since(db, before, me, keep)
 
         return self.ctx.run("Checking for the team's changes", work, dialog=False,
                             on_done=self._guarded(self._done), on_error=self._guarded(self._failed))

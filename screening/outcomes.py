@@ -18,6 +18,7 @@ from db.errors import InputError
 from db.models import Record
 from screening.decisions import (
     StageState,
+    blind_keep,
     group_map,
     protocol_of,
     replay,
@@ -60,7 +61,7 @@ def _states(db: ReviewDB, stage: str) -> tuple[list[int], dict[int, int], dict[t
     with db.session() as session:
         ids = list(session.exec(select(Record.id).order_by(Record.id)))
         canon = group_map(session)
-        states = replay(stage_rows(session, stages), canon)
+        states = replay(stage_rows(session, stages, keep=blind_keep(db, session)), canon)
     return [int(i) for i in ids if i is not None], canon, states
 
 
@@ -145,7 +146,7 @@ def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind:
         canon = group_map(session)
         kept = canon.get(int(record), int(record))
         group = [m for m, k in canon.items() if k == kept] or [kept]
-        st = replay(stage_rows(session, [stage], group), canon).get((kept, stage))
+        st = replay(stage_rows(session, [stage], group, blind_keep(db, session)), canon).get((kept, stage))
     if st is None:
         return []
     rows = sorted(st.verdicts.values(), key=lambda r: r.id or 0)

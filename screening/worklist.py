@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from db.engine import ReviewDB
+from db.identity import lenient_identity
 from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
 from screening import decisions
 from screening.outcomes import outcomes
@@ -44,7 +45,9 @@ class ScreeningQueue:
 
 def screening_queue(db: ReviewDB, stage: str, reviewer: str, *, progress: Progress = no_progress,
                     should_stop: ShouldStop = never_stop) -> ScreeningQueue:
-    """What ``reviewer`` screens at ``stage``: every eligible kept record, and their own current verdicts."""
+    """What ``reviewer`` screens at ``stage``: every eligible kept record, and their own current verdicts.
+    ``reviewer`` as typed; the queue holds their identity (`db.identity`), the name decisions carry."""
+    reviewer = lenient_identity(reviewer)
     progress(0, 2, "reading the decisions")
     protocol = decisions.protocol_of(db)
     outs = outcomes(db, stage)
@@ -58,7 +61,8 @@ def screening_queue(db: ReviewDB, stage: str, reviewer: str, *, progress: Progre
             members.setdefault(o.kept_id, [o.kept_id]).append(rid)
     progress(1, 2, "reading your decisions")
     with db.session() as session:
-        states = decisions.replay(decisions.stage_rows(session, [stage]), decisions.group_map(session))
+        states = decisions.replay(decisions.stage_rows(session, [stage], keep=decisions.blind_keep(db, session)),
+                                  decisions.group_map(session))
     rows = sorted((st.verdicts[reviewer].id or 0, kept, st.verdicts[reviewer].verdict)
                   for (kept, _), st in states.items() if reviewer in st.verdicts)
     eligible = set(ids)
@@ -87,7 +91,7 @@ def ranking_labels(db: ReviewDB, stage: str = "title_abstract") -> dict[int, int
     first: dict[int, int] = {}  # kept record -> id of its first decision row at the stage
     with db.session() as session:
         canon = decisions.group_map(session)
-        for row in decisions.stage_rows(session, [stage]):
+        for row in decisions.stage_rows(session, [stage], keep=decisions.blind_keep(db, session)):
             first.setdefault(canon.get(row.record_id, row.record_id), int(row.id or 0))
     return {rid: found[rid] for rid in sorted(found, key=lambda rid: (first.get(rid, 1 << 62), rid))}
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.changes import Topic
+from db.identity import lenient_identity
 from gui.background import alive
 from gui.conflicts import actions
 from gui.conflicts.model import STAGE_LABEL, agreement_model, conflicts_model, counts_model, counts_rows
@@ -208,7 +209,8 @@ class ConflictsScreen(Refreshing, QWidget):
             f"resolving)</span></p><table>{verdicts}</table><p>{escape(rec.get('abstract') or '')}</p>")
         me = self.ctx.settings.reviewer
         # a reviewer in the conflict cannot be its third reviewer: they resolve it by consensus
-        (self.consensus if me and any(v["reviewer"] == me for v in c["verdicts"]) else self.third).setChecked(True)
+        mine = lenient_identity(me or "")
+        (self.consensus if mine and any(v["reviewer"] == mine for v in c["verdicts"]) else self.third).setChecked(True)
         self._fill_by()
 
     def _fill_by(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from db.changes import Topic
 from db.errors import MetasiftError
+from db.identity import lenient_identity
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -244,7 +245,7 @@ class ExtractionScreen(Refreshing, QWidget):
 
     def _show_effects(self) -> None:
         me = self.ctx.settings.reviewer
-        mine = [e for e in self.effects if e["coder"] == me]
+        mine = [e for e in self.effects if e["coder"] == lenient_identity(me or "")]  # coders are identities
         self.effects_table.set_items(self.effects if self.all_coders.isChecked() or not me else mine)
         if self.effects_table.rowCount():
             self.effects_view.selectRow(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from db.engine import REVIEW_SUFFIX, ReviewDB, create_review, is_url, open_review
+from db.engine import REVIEW_SUFFIX, ReviewDB, create_review, display_name, is_url, open_review
 from db.progress import Progress, no_progress
 from gui.errors import data_home
 
@@ -15,12 +15,12 @@ def demo_folder() -> Path:
 
 
 def opener(target: str, *, progress: Progress = no_progress) -> ReviewDB:
-    progress(0, 1, f"opening {target}")
+    progress(0, 1, f"opening {display_name(target)}")
     return open_review(target)
 
 
 def creator(target: str, title: str, *, progress: Progress = no_progress) -> ReviewDB:
-    progress(0, 1, f"creating {target}")
+    progress(0, 1, f"creating {display_name(target)}")
     return create_review(target, title=title or "Untitled review")
 
 

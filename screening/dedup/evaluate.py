@@ -142,26 +142,23 @@ def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
 
     removed, correct = removals(result.groups)
     sets: UnionFind[str] = UnionFind()
-    kept_in: dict[str, int] = {}
+    kept_in: dict[str, int] = {}  # root -> unique records in its set
 
-    def kept(root: str) -> int:
-        return kept_in.get(root, int(in_db[root]))
-
-    def join(a: str, b: str, *, two_studies_refused: bool) -> bool:
+    def union(a: str, b: str, check: bool = True) -> bool:
         ra, rb = sets.find(a), sets.find(b)
         if ra == rb:
             return True
-        if two_studies_refused and kept(ra) + kept(rb) > 1:
+        ka, kb = kept_in.get(ra, int(in_db[ra])), kept_in.get(rb, int(in_db[rb]))
+        if check and ka + kb > 1:
             return False
-        kept_in[ra] = kept(ra) + kept(rb)
-        sets.union(ra, rb)
+        kept_in[sets.union(ra, rb)] = ka + kb
         return True
 
     for g in result.groups:
         for m in g[1:]:
-            join(str(g[0]), str(m), two_studies_refused=False)
+            union(str(g[0]), str(m), check=False)
     taken = {tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates
-             if join(str(c.id_a), str(c.id_b), two_studies_refused=True)}
+             if union(str(c.id_a), str(c.id_b))}
     accepted = len(taken)
     comps: dict[str, list[str]] = {}
     for x, root in sets.roots().items():
