@@ -86,7 +86,7 @@ class Changes:
     removed: dict[str, int] = field(default_factory=dict)
 
     @property
-    def topics(self) -> list[str]:
+    def topics(self) -> list[Topic]:
         """Topics the caller should reload (in `TOPICS` order)."""
         return [t for t in TOPICS if t in self.added or t in self.removed]
 
@@ -138,11 +138,11 @@ def changes_since(db: ReviewDB, before: Stamp, me: str | None = None,
                 for row in session.exec(select(table).where(table.id > top_before)):
                     if keep(row):
                         seen[row.reviewer] = seen.get(row.reviewer, 0) + 1
-                counted = list(seen.items())
+                counted: list[tuple[Any, int]] = list(seen.items())
                 hidden = len(session.exec(select(table.id).where(table.id > top_before)).all()) - sum(seen.values())
             else:
-                counted = session.exec(select(who, func.count(table.id)).where(table.id > top_before)
-                                       .group_by(who)).all()
+                counted = list(session.exec(select(who, func.count(table.id)).where(table.id > top_before)
+                                            .group_by(who)).all())
                 hidden = 0
             others = {str(author): int(n) for author, n in counted if me is None or author not in mine}
             if others:

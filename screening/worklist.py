@@ -52,7 +52,8 @@ def screening_queue(db: ReviewDB, stage: str, reviewer: str, *, progress: Progre
     protocol = decisions.protocol_of(db)
     outs = outcomes(db, stage)
     check_stop(should_stop)
-    ids, members = [], {}
+    ids: list[int] = []
+    members: dict[int, list[int]] = {}
     for rid, o in outs.items():
         if rid == o.kept_id:
             if o.state != "ineligible":

@@ -270,9 +270,9 @@ def normalize_journal(journal: object) -> str:
             if words and words not in alts:
                 alts.append(words)
     for part in parts:
-        words = [w for w in squash(re.split(r"\s*:\s|;", part)[0]).split() if w not in _ACRONYM_STOP]
-        if len(words) >= 3 and all(w.isalpha() for w in words):
-            acronym = "~" + "".join(w[0] for w in words)
+        initials = [w for w in squash(re.split(r"\s*:\s|;", part)[0]).split() if w not in _ACRONYM_STOP]
+        if len(initials) >= 3 and all(w.isalpha() for w in initials):
+            acronym = "~" + "".join(w[0] for w in initials)
             if acronym not in alts:
                 alts.append(acronym)
     return " = ".join(alts)
