@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from screens import open_window
 from sqlmodel import func, select
 
-from db.engine import create_review
 from db.models import ImportBatch, Record
 from gui.background import run_task
 from gui.imports.mapping import ColumnMappingDialog
 from gui.imports.model import BatchesModel, PendingFilesModel
-from gui.main_window import MainWindow
-from gui.settings import Settings
 from screening.demo import write_demo_exports
 from screening.importing import preview
 
@@ -23,13 +21,9 @@ DATA = Path(__file__).with_name("data")
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    db = create_review(tmp_path / "review.metasift", title="Import test")
-    w = MainWindow(db, Settings(reviewer="librarian"))
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    db.close()
+def window(qtbot, sqlite_review):
+    """The window on a new, empty review."""
+    return open_window(qtbot, sqlite_review, "librarian")
 
 
 def _records(db, **where) -> int:

@@ -10,24 +10,18 @@ import pytest
 from PySide6.QtWidgets import QComboBox
 from sqlmodel import func, select
 
-from db.engine import create_review
 from db.models import ImportBatch, Record
 from gui.imports.model import PendingFilesModel
-from gui.main_window import MainWindow
-from gui.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile_inputs as h
+from screens import open_window
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    db = create_review(tmp_path / "review.metasift", title="Import test")
-    w = MainWindow(db, Settings(reviewer="librarian"))
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    db.close()
+def window(qtbot, sqlite_review):
+    """The window on a new, empty review."""
+    return open_window(qtbot, sqlite_review, "librarian")
 
 
 def _added(qtbot, screen, paths):
