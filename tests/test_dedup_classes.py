@@ -240,25 +240,3 @@ def test_a_letter_with_an_abbreviated_venue_and_no_pages_merges():
     r = deduplicate([psyc, med])
     assert grouped(r) == [["med", "psyc"]]
     assert "journal compatible" in r.pairs[0].reasons
-
-
-# --- the queue holds what a person can decide -----------------------------------------------------------------
-
-
-def test_companion_papers_and_look_alike_titles_by_others_are_not_queued():
-    # two parts of one trial report by the same group in one volume of Stroke, at different pages
-    part1 = {"id": "p1", "title": "Very early mobilisation after stroke: the AVERT phase 3 trial design",
-             "authors": "Bernhardt, J.; Churilov, L.; Ellery, F.", "year": 2015, "journal": "Stroke",
-             "volume": "46", "issue": "4", "pages": "1010-1016", "doi": "", "abstract": "", "pub_type": "JOUR"}
-    part2 = dict(part1, id="p2", title="Very early mobilisation after stroke: outcomes at three months in AVERT",
-                 pages="1017-1025")
-    assert deduplicate([part1, part2]).outcome("p1", "p2") not in (AUTO, QUEUED)
-    # a similar title by other authors in another journal
-    other = dict(part1, id="o", title="Very early mobilisation after stroke: the AVERT phase 3 trial designs",
-                 authors="Nguyen, T.; Smith, K.", journal="Age and Ageing", volume="", issue="", pages="")
-    assert deduplicate([part1, other]).outcome("p1", "o") == QUEUED  # near-identical title: still asked
-    # title similarity 0.86 (a queue candidate by title alone), but the authors are others
-    other = dict(other, title="Early mobilisation after stroke: the AVERT phase 3 trial in Australia")
-    assert deduplicate([part1, other]).outcome("p1", "o") not in (AUTO, QUEUED)
-    # the same look-alike title by the same authors is for a person
-    assert deduplicate([part1, dict(other, authors=part1["authors"])]).outcome("p1", "o") == QUEUED

@@ -111,10 +111,6 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     # study in several records: `extraction.samples` links those, deduplication leaves them apart).
     queued &= ~((citation_conflicts(p) >= 3) & ((p.year_gap != 0) | (p.journal == CONFLICT)) & ~doi_eq
                 & ~p.kind_conflict)
-    # a title that only resembles the other, by other authors; or by the same authors at another page of the
-    # same volume (a companion paper): nothing for a person to decide
-    queued &= ~(((p.authors >= 0) & (p.authors < 0.5) & (t < 0.95))
-                | ((p.volume == AGREE) & (p.start == CONFLICT) & (t < 0.9) & ~p.title_prefix)) | doi_eq
     rejected = serial_conflict(p) & (t >= 0.8)
     queued &= ~rejected
     code = np.where(auto, 2, np.where(queued, 1, np.where(rejected, 3, 0))).astype(np.int8)
