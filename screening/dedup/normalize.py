@@ -340,7 +340,7 @@ def _iso4() -> object:
 def iso4_abbreviation(name: str) -> str:
     """The ISO 4 (LTWA) abbreviation of a normalised journal name, normalised the same way
     (``'consulting clinical psychology'`` -> ``'consult clin psychol'``); ``''`` if it cannot be made."""
-    if not name or name.startswith("~"):
+    if not name or name.startswith("~") or len(name) > 300:
         return ""
     try:
         out = _iso4()(name, remove_part=True)  # type: ignore[operator]
@@ -456,7 +456,10 @@ def alternative_title(title: object) -> str:
     language tags are not titles)."""
     if title is None:
         return ""
-    m = _BRACKET_ALT.match(str(title))
+    text = str(title)
+    if len(text) > 1000 or "[" not in text:  # no bracket, or no title (bounded time on hostile input)
+        return ""
+    m = _BRACKET_ALT.match(text)
     if not m:
         return ""
     alt = m.group("alt")
