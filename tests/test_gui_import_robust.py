@@ -106,3 +106,23 @@ def test_hostile_workbooks_never_take_the_preview_down(qtbot, window, tmp_path, 
     if f.state == "error":
         assert "hostile.xlsx" in f.message
     assert window.isVisible()
+
+
+def test_a_batch_database_is_corrected_after_import_and_prisma_follows(qtbot, window, tmp_path):
+    from extraction.prisma import prisma_counts
+
+    screen = window.screen_widgets["import"]
+    path = tmp_path / "embase.ris"
+    path.write_text(_ris("A trial") + _ris("Another"), encoding="utf-8")
+    [f] = _added(qtbot, screen, [path])
+    task = screen.start_import()
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    index = screen.batches.index(0, screen.batches.DATABASE)
+    assert screen.batches.flags(index) & screen.batches.flags(index).ItemIsEditable
+    with qtbot.waitSignal(screen.batches.modelReset, timeout=20_000):
+        assert screen.batches.setData(index, "emed26")
+    assert screen.batches.data(index) == "Embase"  # emed26, Ovid's code for Embase, is stored as its name
+    with qtbot.waitSignal(screen.batches.modelReset, timeout=20_000):
+        assert screen.batches.setData(index, "CINAHL")
+    assert screen.batches.data(index) == "CINAHL"
+    assert prisma_counts(window.db).identified_per_database == {"CINAHL": 2}

@@ -35,7 +35,7 @@ from gui.imports.mapping import ColumnMappingDialog
 from gui.imports.model import BatchesModel, PendingFilesModel
 from gui.refreshing import Refreshing
 from screening.importers import UnsureFormat
-from screening.importing import BatchSummary, Refused, undo_batch
+from screening.importing import BatchSummary, Refused, set_batch_database, undo_batch
 
 EXPORT_FILTER = ("Database exports (*.ris *.txt *.nbib *.xml *.csv *.tsv *.xlsx *.xls *.bib *.ciw *.enw);;"
                  "All files (*)")
@@ -119,7 +119,11 @@ class ImportScreen(Refreshing, QWidget):
         self.history.setModel(self.batches)
         self.history.verticalHeader().hide()
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                     | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.history_choices = ChoiceDelegate([], -1, BatchesModel.DATABASE, self.history)
+        self.history.setItemDelegateForColumn(BatchesModel.DATABASE, self.history_choices)
+        self.batches.database_edited.connect(self.correct_database)
         h = self.history.horizontalHeader()
         for col, width in enumerate((60, 260, 90, 140, 90, 140, 120, 170)):
             h.resizeSection(col, width)
@@ -353,6 +357,22 @@ class ImportScreen(Refreshing, QWidget):
 
         task = self.ctx.write(f"Undoing the import of {b['file']}",
                               partial(undo_batch, self.ctx.db, b["batch_id"], who),
+                              changes=(Topic.RECORDS,), on_done=done)
+        task.finished.connect(self.batches.reload)
+        return task
+
+    def correct_database(self, batch_id: int, name: str) -> Task | None:
+        """Store a corrected database name for an imported batch (`screening.importing.set_batch_database`)."""
+        who = self.ctx.who()
+        if who is None:
+            return None
+
+        def done(out: dict) -> None:
+            self.note.setText(f"{out['file']}: database {out['from']} → {out['source_db']}; the PRISMA counts "
+                              "follow.")
+
+        task = self.ctx.write(f"Correcting the database of batch {batch_id}",
+                              partial(set_batch_database, self.ctx.db, batch_id, name, who),
                               changes=(Topic.RECORDS,), on_done=done)
         task.finished.connect(self.batches.reload)
         return task
