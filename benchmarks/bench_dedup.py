@@ -20,6 +20,7 @@ import argparse
 import csv
 import importlib.util
 import json
+import os
 import random
 import resource
 import subprocess
@@ -273,14 +274,15 @@ def synthetic_records(n: int, seed: int = 7) -> list[dict]:
 
 def synthetic(n: int) -> None:
     records = synthetic_records(n)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     result = deduplicate(records)
-    secs = time.perf_counter() - t
+    secs, cpu = time.perf_counter() - t, time.process_time() - cpu
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     merged = sum(len(g) for g in result.groups)
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"synthetic: {len(records)} records -> {len(result.groups)} groups ({merged} records), "
-          f"{len(result.candidates)} queued; dedup {secs:.1f}s; peak RSS {rss_mb:.0f} MB "
-          "(incl. corpus loading)")
+          f"{len(result.candidates)} queued in {len(result.clusters())} decisions; dedup {secs:.1f}s wall, "
+          f"{cpu:.1f}s CPU; peak RSS {rss_mb:.0f} MB (incl. corpus loading); load average {load}")
 
 
 def main() -> None:

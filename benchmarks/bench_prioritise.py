@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import sqlite3
 import statistics
 import subprocess
@@ -74,29 +75,58 @@ def _load(name: str) -> Any:
     return read_labelled(CORPUS / DATASETS[name][0])
 
 
-def run_ours(name: str, seed: int, options: dict[str, Any], fast: bool) -> dict:
+def run_ours(name: str, seed: int, options: dict[str, Any], fast: bool, batch: int = 1,
+             tail_batch: int | None = 0) -> dict:
     """One simulated review with our ranker; the full screening order's labels are kept for the
     stopping-rule simulation."""
     t0 = time.perf_counter()
     ls = _load(name)
+    options = dict(options)
+    if options.get("semantic_weight"):
+        options["embeddings"] = embeddings(name)
     ranker = Ranker(ls.texts, seed=seed, **options)
     vec_s = time.perf_counter() - t0
-    res = simulate(ls.texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None)
+    res = simulate(ls.texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None,
+                   batch=batch, tail_batch=tail_batch)
     out = dict(res.metrics)
+    options.pop("embeddings", None)
     out.update(vectorise_seconds=round(vec_s, 3), seconds=round(time.perf_counter() - t0, 3),
+               seconds_to_95=round(vec_s + res.metrics["seconds_to_95"], 3),
                model=str(options) if options else "default", labels_in_order=res.found_labels)
     return out
 
 
-def run_asreview(name: str, seed: int, exe: str) -> dict:
-    """One simulated review with ASReview's default model from our priors, scored by our metrics."""
+def embeddings(name: str) -> Any:
+    """The review's sentence embeddings (`screening.semantic.embed` of the ranking texts), computed once
+    and kept in ``benchmarks/out/emb/<name>.npy`` (their time is measured apart: see docs)."""
+    import numpy as np
+
+    path = OUT / "emb" / f"{name}.npy"
+    if not path.exists():
+        from screening.semantic import embed
+
+        ls = _load(name)
+        # the ranking text holds the title twice; the model reads it once, then the abstract and keywords
+        texts = [t[len(title) + 1:] if title and t.startswith(f"{title} {title}") else t
+                 for t, title in zip(ls.texts, ls.titles, strict=True)]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, embed(texts))
+    return np.load(path)
+
+
+def run_asreview(name: str, seed: int, exe: str, fast: bool = True) -> dict:
+    """One simulated review with ASReview's default model from our priors, scored by our metrics; with
+    ``fast``, stopped at 95% recall (`asreview_to95.py`), else at the last relevant record."""
     path = CORPUS / DATASETS[name][0]
     labels = _load(name).labels
     priors = pick_priors(labels, seed)
+    prior_rel = sum(labels[i] for i in priors)
+    needed = prior_rel + math.ceil(0.95 * (sum(labels) - prior_rel) - 1e-9)
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "sim.asreview"
-        cmd = [exe, "simulate", str(path), "--prior-idx", *map(str, priors), "--seed", str(seed),
-               "-o", str(project)]
+        start = [exe, "simulate"] if not fast else [str(Path(exe).with_name("python")),
+                                                    str(ROOT / "benchmarks" / "asreview_to95.py"), str(needed)]
+        cmd = [*start, str(path), "--prior-idx", *map(str, priors), "--seed", str(seed), "-o", str(project)]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
@@ -106,21 +136,26 @@ def run_asreview(name: str, seed: int, exe: str) -> dict:
             db_name = next(n for n in zf.namelist() if n.endswith("results.db"))
             zf.extract(db_name, tmp)
         con = sqlite3.connect(Path(tmp) / db_name)
-        rows = con.execute("SELECT record_id, label FROM results ORDER BY rowid").fetchall()
+        rows = con.execute("SELECT record_id, label, time FROM results ORDER BY rowid").fetchall()
         con.close()
     first = sorted(int(r[0]) for r in rows[:len(priors)])
     found = [int(r[1]) for r in rows[len(priors):]]
-    prior_rel = sum(labels[i] for i in priors)
     out = metrics(found, len(labels) - len(priors), sum(labels) - prior_rel)
+    # its own time stamps: from labelling the priors (then it extracts the features) to the record that
+    # reached 95% recall, without the interpreter's start and the reading of the file
+    to95 = out["screened_to_95"]
+    at = min(len(rows) - 1, len(priors) + (to95 or len(found)) - 1)
     out.update(n_records=len(labels), n_relevant=sum(labels), seed=seed, model="asreview elas_u4",
-               screened_until_all_found=len(found), seconds=round(seconds, 3), labels_in_order=found,
+               screened_until_all_found=None if fast else len(found), seconds=round(seconds, 3),
+               labels_in_order=found, stopped_at_95=fast,
+               seconds_to_95=round(float(rows[at][2]) - float(rows[0][2]), 3),
                priors_match=first == sorted(priors) or first == sorted(p + 1 for p in priors))
     return out
 
 
-def _task(job: tuple[str, str, int, dict[str, Any], bool, str]) -> dict:
-    who, name, seed, options, fast, exe = job
-    r = run_asreview(name, seed, exe) if who == "asreview" else run_ours(name, seed, options, fast)
+def _task(job: tuple[str, str, int, dict[str, Any], bool, str, int, int | None]) -> dict:
+    who, name, seed, options, fast, exe, batch, tail = job
+    r = run_asreview(name, seed, exe, fast) if who == "asreview" else run_ours(name, seed, options, fast, batch, tail)
     return {"dataset": name, "half": DATASETS[name][1], "who": who, **r}
 
 
@@ -176,6 +211,8 @@ def summarise(runs: list[dict]) -> list[dict]:
         summary.append({"half": key[0], "dataset": key[1], "who": key[2], "runs": len(rows),
                         "wss95": _mean(rows, "wss95"), "rrf10": _mean(rows, "rrf10"),
                         "screened_to_95": _mean(rows, "screened_to_95"), "seconds": _mean(rows, "seconds"),
+                        "seconds_to_95": _mean(rows, "seconds_to_95"),
+                        "total_seconds_to_95": round(sum(r["seconds_to_95"] or 0 for r in rows), 2),
                         "total_seconds": round(sum(r["seconds"] for r in rows), 2)})
     return summary
 
@@ -187,7 +224,8 @@ def half_means(summary: list[dict]) -> list[dict]:
         rows = [s for s in summary if (s["half"], s["who"]) == (half, who)]
         out.append({"half": half, "who": who, "datasets": len(rows), "wss95": _mean(rows, "wss95"),
                     "rrf10": _mean(rows, "rrf10"), "screened_to_95": _mean(rows, "screened_to_95"),
-                    "total_seconds": round(sum(s["total_seconds"] for s in rows), 1)})
+                    "total_seconds": round(sum(s["total_seconds"] for s in rows), 1),
+                    "total_seconds_to_95": round(sum(s["total_seconds_to_95"] for s in rows), 1)})
     return out
 
 
@@ -214,9 +252,19 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a Ranker option for our side (repeatable), e.g. model=logreg, ratio=5")
     ap.add_argument("--fast", action="store_true", help="stop our replays at 95%% recall (tuning loop)")
+    ap.add_argument("--batch", type=int, default=1,
+                    help="our records screened between retrainings (1, as ASReview; 0 = growing, for tuning)")
+    ap.add_argument("--tail-batch", type=int, default=0,
+                    help="our batches after 95%% recall (0 = growing, default; -1 = as --batch): the order up "
+                         "to 95%% is unchanged, the rest only feeds the stopping-rule replay")
     ap.add_argument("--jobs", type=int, default=2, help="simulations at once (default 2)")
     ap.add_argument("--asreview", type=Path, default=ASREVIEW)
     ap.add_argument("--no-asreview", action="store_true")
+    ap.add_argument("--asreview-full", action="store_true",
+                    help="let ASReview run to the last relevant record (default: stop it at 95%% recall)")
+    ap.add_argument("--asreview-results", default="", metavar="JSON,...",
+                    help="take ASReview's runs from earlier outputs of this benchmark (same priors and seeds; "
+                         "they say when they ran) instead of running it again")
     ap.add_argument("--no-ours", action="store_true")
     ap.add_argument("--no-rerank", action="store_true")
     ap.add_argument("--tag", default="prioritise")
@@ -225,14 +273,19 @@ def main() -> int:
     halves = set(args.half.split(","))
     names = args.datasets.split(",") if args.datasets else [n for n, (_, h) in DATASETS.items() if h in halves]
     options = _parse_options(args.set)
-    use_asr = not args.no_asreview and args.asreview.exists()
+    tail = None if args.tail_batch < 0 else args.tail_batch
+    earlier: list[dict] = []
+    for f in filter(None, args.asreview_results.split(",")):
+        earlier += [r for r in json.loads(Path(f).read_text())["runs"]
+                    if r["who"] == "asreview" and r["dataset"] in names and r["seed"] in seeds]
+    use_asr = not args.no_asreview and not earlier and args.asreview.exists()
     jobs = []
     for name in names:
         for seed in seeds:
             if not args.no_ours:
-                jobs.append(("metasift", name, seed, options, args.fast, ""))
+                jobs.append(("metasift", name, seed, options, args.fast, "", args.batch, tail))
             if use_asr:
-                jobs.append(("asreview", name, seed, {}, False, str(args.asreview)))
+                jobs.append(("asreview", name, seed, {}, not args.asreview_full, str(args.asreview), 1, None))
     t0 = time.perf_counter()
     runs: list[dict] = []
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -243,10 +296,13 @@ def main() -> int:
             runs.append(r)
             print(f"{r['dataset']:>26} {r['who']:>8} s{r['seed']}: wss95={r['wss95']} rrf10={r['rrf10']} "
                   f"to95={r['screened_to_95']} {r['seconds']} s", flush=True)
+    runs += earlier
     wall = round(time.perf_counter() - t0, 1)
     summary = summarise(runs)
     means = half_means(summary)
     result: dict[str, Any] = {"seeds": seeds, "options": options, "fast": args.fast, "jobs": args.jobs,
+                              "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() - wall)),
+                              "asreview_from": args.asreview_results or "this run",
                               "wall_seconds": wall, "summary": summary, "half_means": means}
     if not args.fast and not args.no_ours:
         result["stopping"] = stopping_table(runs)
@@ -255,14 +311,14 @@ def main() -> int:
     result["runs"] = [{k: v for k, v in r.items() if k != "labels_in_order"} for r in runs]
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.tag}.json").write_text(json.dumps(result, indent=1))
-    lines = ["| half | dataset | who | runs | WSS@95 | RRF@10 | screened to 95% | s per run |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| half | dataset | who | runs | WSS@95 | RRF@10 | screened to 95% | s to 95% | s per run |",
+             "|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {s['half']} | {s['dataset']} | {s['who']} | {s['runs']} | {s['wss95']} | {s['rrf10']} | "
-              f"{s['screened_to_95']} | {s['seconds']} |" for s in summary]
-    lines += ["", "| half | who | datasets | mean WSS@95 | mean RRF@10 | mean screened to 95% | total s |",
-              "|---|---|---|---|---|---|---|"]
+              f"{s['screened_to_95']} | {s['seconds_to_95']} | {s['seconds']} |" for s in summary]
+    lines += ["", "| half | who | datasets | mean WSS@95 | mean RRF@10 | mean screened to 95% | total s to 95% | "
+              "total s |", "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {m['half']} | {m['who']} | {m['datasets']} | {m['wss95']} | {m['rrf10']} | "
-              f"{m['screened_to_95']} | {m['total_seconds']} |" for m in means]
+              f"{m['screened_to_95']} | {m['total_seconds_to_95']} | {m['total_seconds']} |" for m in means]
     if "stopping" in result:
         from screening.stopping import summarise_rules
 

@@ -14,9 +14,10 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.pair_log import PairDecision
 from extraction import samples as sample_links
-from screening import duplicates
+from screening import duplicate_clusters, duplicates
 
 PAIR_ACTIONS = ("confirm", "reject", "undo")
+CLUSTER_ACTIONS = ("clusters", "cluster")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,10 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_dedup)
 
-    p = sub.add_parser("duplicates", help="list duplicate groups and candidates; confirm, reject or undo a pair")
+    p = sub.add_parser("duplicates", help="list duplicate groups and candidates; confirm, reject or undo a pair; "
+                       "list the queue as clusters or decide a cluster at once")
     add_review_arg(p)
-    p.add_argument("action", choices=("list",) + PAIR_ACTIONS, nargs="?", default="list")
-    p.add_argument("refs", nargs="*", metavar="RECORD", help="two records: source_id or #<record id>")
+    p.add_argument("action", choices=("list",) + PAIR_ACTIONS + CLUSTER_ACTIONS, nargs="?", default="list")
+    p.add_argument("refs", nargs="*", metavar="RECORD",
+                   help="two records (source_id or #<record id>); for `cluster`, the records that are one "
+                        "study, several studies separated by `/` (the cluster's other records stay apart)")
     p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_duplicates)
@@ -106,9 +110,48 @@ def _named(names: dict[int, str], entry: PairDecision) -> dict[str, Any]:
     return {**entry.to_json(), "ids": [names[entry.a], names[entry.b]]}
 
 
+def _clusters_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
+    clusters = duplicate_clusters.queue_clusters(db)
+    names = duplicates.labels(db, [i for cl in clusters for i in cl["ids"]])
+    data = {"clusters": [{"ids": [names[i] for i in cl["ids"]], "groups": _label_groups(names, cl["groups"]),
+                          "score": cl["score"], "pairs": [{"ids": [names[i] for i in c["ids"]],
+                                                           "score": c["score"], "reasons": c["reasons"]}
+                                                          for c in cl["pairs"]]} for cl in clusters]}
+    data.update(extra)
+    return data
+
+
+def _clusters_text(data: dict[str, Any]) -> str:
+    if not data["clusters"]:
+        return "the duplicate queue is empty"
+    return table([[" / ".join(cl["ids"]), str(len(cl["pairs"])),
+                   f"{cl['score']:.2f}" if cl["score"] is not None else ""] for cl in data["clusters"]],
+                 ["cluster (one decision)", "candidate pairs", "best score"])
+
+
+def _cmd_cluster(db: ReviewDB, args: argparse.Namespace) -> Result:
+    if args.action == "clusters":
+        _no_refs(args)
+        data = _clusters_document(db, {})
+        return Result(data, _clusters_text(data))
+    parts: list[list[int]] = [[]]
+    for ref in args.refs:
+        if ref == "/":
+            parts.append([])
+        else:
+            parts[-1].append(duplicates.resolve(db, ref))
+    parts = [p for p in parts if p]
+    done = duplicate_clusters.decide_cluster(db, parts, reviewer_name(args))
+    data = _clusters_document(db, {"decided": done})
+    return Result(data, f"cluster of {len(done['ids'])} records decided: {done['confirmed']} pairs confirmed, "
+                  f"{done['rejected']} rejected\n" + _clusters_text(data))
+
+
 def cmd_duplicates(args: argparse.Namespace) -> Result:
     db = open_for(args)
     try:
+        if args.action in CLUSTER_ACTIONS:
+            return _cmd_cluster(db, args)
         if args.action == "list":
             _no_refs(args)
             data = _dedup_document(db, {})

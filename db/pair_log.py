@@ -139,7 +139,10 @@ class PairLog(Generic[Row]):
     def entry(self, row: Row) -> PairDecision:
         assert row.id is not None
         return PairDecision(id=row.id, a=row.record_a, b=row.record_b, decision=row.decision, who=row.who,
-                            when=row.decided_at, automatic=row.decision in self.machine,
+                            when=row.decided_at,
+                            # a row a dedup run wrote (its run_id) is the machine's too, e.g. the engine's
+                            # automatic rejection of recurring column titles
+                            automatic=row.decision in self.machine or bool(getattr(row, "run_id", "")),
                             details={c: _copy(getattr(row, c)) for c in self.shown})
 
     def history(self, db: ReviewDB, a: int, b: int) -> list[PairDecision]:

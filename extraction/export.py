@@ -121,6 +121,10 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
             raise InputError(f"RIS holds records: use --level included, not {level!r}")
         n = write_ris(db, out)
         return {"file": str(out), "format": "ris", "level": "included", "rows": {"included": n}}
+    if suffix == ".r":  # the study table plus a metafor script reproducing the analysis (issue 15)
+        from extraction.export_r import write_r_script
+
+        return write_r_script(db, out, rho=rho, aggregation=method)
     if level not in LEVELS:
         raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)}")
     if suffix == ".csv":
@@ -135,4 +139,5 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
         write_xlsx(db, frames, out, rho=rho, method=method, by=by, now=now, cfg=cfg)
         return {"file": str(out), "format": "xlsx", "level": level,
                 "rows": {lv: len(f) for lv, f in frames.items()}}
-    raise InputError(f"cannot export to {out.name!r}: the file name must end in .xlsx, .csv or .ris")
+    raise InputError(f"cannot export to {out.name!r}: the file name must end in .xlsx, .csv or .ris "
+                     "(or .R for a metafor script)")

@@ -34,7 +34,8 @@ COLUMN_MEANINGS: dict[str, str] = {
     "effect_id": "id of the effect-size row (current version)", "coder": "who coded the effect",
     "kind": "coded (one coder) or reconciled (double coding consensus); decisions: decision, undo, "
     "resolution", "replaces": "the earlier version this row corrects", "label": "the effect within its report",
-    "method": "how r was computed; decisions: how a conflict was resolved",
+    "method": "how r was computed; decisions: how a conflict was resolved, or stopping_rule (the record was "
+    "not screened: the team stopped screening by the rule named in note)",
     "tails": "tails of a reported p", "direction": "+1, or -1 when the sign was reversed",
     "n1": "group 1 size", "n2": "group 2 size", "location": "where in the report",
     "note": "free note", "coded_at": "when it was coded (UTC)", "decision_id": "id of the decision row",

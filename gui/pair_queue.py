@@ -30,6 +30,7 @@ class PairQueueScreen(Refreshing, QWidget):
     TITLE = ""
     """The screen's name in error dialogs."""
     VERB: dict[str, str] = {}
+    UNDO_OF: dict[str, str] = {}  # the undo kind of a decision kind that is not a plain pair's ("undo")
     """Past-tense message prefix per decision kind (and "undo")."""
     ACTIONS: Any = None
     """The screen's actions module: ``snapshot(db)`` and ``decide(db, kind, a, b, who)`` background actions."""
@@ -174,10 +175,10 @@ class PairQueueScreen(Refreshing, QWidget):
         who = self.ctx.who()
         if who is None:
             return None
-        a, b, _kind = self.undo_stack.pop()
+        a, b, kind = self.undo_stack.pop()
         self._want = (a, b)
         self.lists.setCurrentIndex(0)
-        return self._write("undo", (a, b), who)
+        return self._write(self.UNDO_OF.get(kind, "undo"), (a, b), who)
 
     def _write(self, kind: str, pair: tuple[int, int], who: str) -> Task:
         a, b = pair

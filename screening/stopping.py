@@ -86,6 +86,21 @@ class StopCheck:
         params = ", ".join(f"{k} {v}" for k, v in self.params.items())
         return f"{LABELS[self.rule]} ({params}): {'met' if self.stop else 'not met'}; {self.reason}"
 
+    def note(self) -> str:
+        """`stop_note` of this verdict."""
+        return stop_note(self.as_dict())
+
+
+def stop_note(verdict: dict[str, Any]) -> str:
+    """What the decision log keeps about the rule a team stopped by (``StopCheck.as_dict()``), read back
+    by the PRISMA counts: the rule and parameters first (up to the first colon), then the numbers, the
+    assumption and the source."""
+    params = ", ".join(f"{k} {v}" for k, v in verdict["params"].items())
+    met = "met" if verdict["stop"] else "not met [stopped although the rule was not met]"
+    return (f"{verdict['label']} ({params}): {met}; {verdict['reason']}. Screened {verdict['screened']} of "
+            f"{verdict['n_records']}, {verdict['relevant_found']} relevant. Assumes: {verdict['assumption']}. "
+            f"Source: {verdict['citation']}.")
+
 
 def _as_array(decisions: Sequence[int]) -> np.ndarray:
     return (np.asarray(decisions, dtype=np.int64).reshape(-1) != 0).astype(np.int64)

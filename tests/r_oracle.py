@@ -2,7 +2,8 @@
 
 `run_r(code, data)` writes ``data`` (a DataFrame, optional) to a CSV that the R code sees as ``dat``,
 runs ``code`` (which must leave a named list in ``out``) and returns ``out`` decoded from JSON
-(jsonlite at full precision, 15 significant digits, NA -> None). Results are cached per (code, data) for the session.
+(jsonlite at full precision, 15 significant digits, NA -> None). Results are cached per (code, data) for the
+session; with ``R_ORACLE_CACHE=DIR`` (local development only) also across runs, in DIR.
 
 When ``Rscript`` or one of the R packages is missing the calling test is *skipped* with the reason; with
 the environment variable ``CI`` set it *fails* instead, so CI cannot pass without the oracle.
@@ -67,6 +68,10 @@ def run_r(code: str, data: pd.DataFrame | None = None, packages: tuple[str, ...]
     key = hashlib.sha256((code + "\0" + csv + "\0" + ",".join(packages)).encode()).hexdigest()
     if key in _cache:
         return _cache[key]
+    disk = Path(os.environ["R_ORACLE_CACHE"]) / f"{key}.json" if os.environ.get("R_ORACLE_CACHE") else None
+    if disk is not None and disk.exists() and not os.environ.get("CI"):
+        _cache[key] = json.loads(disk.read_text(encoding="utf-8"))
+        return _cache[key]
     with tempfile.TemporaryDirectory(prefix="r_oracle_") as tmp:
         t = Path(tmp)
         script = ["options(warn = 1)"]
@@ -82,7 +87,11 @@ def run_r(code: str, data: pd.DataFrame | None = None, packages: tuple[str, ...]
                               timeout=TIMEOUT)
         if proc.returncode != 0:
             raise AssertionError(f"R failed:\n{proc.stderr[-2000:]}\n--- code ---\n{code}")
-        result = json.loads((t / "out.json").read_text(encoding="utf-8"))
+        text = (t / "out.json").read_text(encoding="utf-8")
+        result = json.loads(text)
+    if disk is not None:
+        disk.parent.mkdir(parents=True, exist_ok=True)
+        disk.write_text(text, encoding="utf-8")
     _cache[key] = result
     return result
 

@@ -86,3 +86,35 @@ def test_bad_mods_are_clear_errors(bcg_csv, capsys: pytest.CaptureFixture[str]) 
     assert "nothere" in capsys.readouterr().err
     assert main(["pool", str(path), "--mods", " + "]) == 2
     assert "no moderator" in capsys.readouterr().err
+
+
+def test_diagnose_commands_print_metafors_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = dataset("dat.molloy2014")
+    path = tmp_path / "molloy.csv"
+    d.to_csv(path, index=False)
+    want = run_r("""
+      r <- rma(ri = ri, ni = ni, measure = "ZCOR", data = dat); pdf(NULL)
+      l <- leave1out(r); cu <- cumul(r, order = dat$year); inf <- influence(r); tf <- trimfill(r)
+      rt <- ranktest(r); pet <- regtest(r, model = "lm")
+      out <- list(l1o = l$estimate, l1o_p = l$pval, cum = cu$estimate, rs = inf$inf$rstudent, cook = inf$inf$cook.d,
+                  k0 = tf$k0, tf = c(tf$beta), tf_lb = tf$ci.lb, tau = unname(rt$tau), rank_p = rt$pval,
+                  pet = pet$est)
+    """, d)
+    assert main(["diagnose", "leave1out", str(path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["studies"]
+    assert all(printed_equal(r["estimate"], w) for r, w in zip(rows, want["l1o"], strict=True))
+    assert main(["diagnose", "cumulative", str(path), "--order", "year", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["studies"]
+    assert all(printed_equal(r["estimate"], w) for r, w in zip(rows, want["cum"], strict=True))
+    assert main(["diagnose", "influence", str(path), "--json", "--plot", str(tmp_path / "baujat.png")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert all(printed_equal(r["rstudent"], w) for r, w in zip(data["studies"], want["rs"], strict=True))
+    assert all(printed_equal(r["cook_d"], w) for r, w in zip(data["studies"], want["cook"], strict=True))
+    assert (tmp_path / "baujat.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["diagnose", "bias", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert f"k0 = {want['k0']} on the" in text and f"adjusted estimate = {want['tf']:.4f}" in text
+    assert f"Kendall's tau = {want['tau']:.4f}, p = {want['rank_p']:.4f}" in text
+    assert f"PET (WLS yi ~ sei): intercept = {want['pet']:.4f}" in text
+    assert main(["plot", "bubble", str(path), "--mods", "year + design", "--out", str(tmp_path / "b.png")]) == 0
+    assert main(["plot", "bubble", str(path), "--mods", "design", "--out", str(tmp_path / "b.png")]) == 2

@@ -117,3 +117,84 @@ def test_rules_replayed_on_a_real_simulation():
         assert r["work_saved"] == pytest.approx(1 - at / res.n_records, abs=1e-4)
     table = summarise_rules([{**r, "half": "tune"} for r in rows])
     assert table[0].startswith("| half | rule") and len(table) == 2 + len(RULES)
+
+
+def test_stop_screening_is_recorded_in_the_decision_log_and_prisma(tmp_path, capsys, monkeypatch):
+    import json
+
+    from sqlmodel import select
+
+    from cli.app import main
+    from db.models import Record
+    from screening.decisions import STOP_METHOD, decide
+    from screening.demo import build_demo_review
+
+    monkeypatch.setenv("METASIFT_USER", "ana")
+    db = build_demo_review(tmp_path)
+    with db.session() as session:
+        ids = sorted(int(r) for r in session.exec(select(Record.id)))
+    decide(db, ids[0], "ana", "title_abstract", "include")
+    decide(db, ids[1], "ana", "title_abstract", "exclude", reason="children or adolescents")
+    decide(db, ids[2], "ana", "title_abstract", "exclude", reason="children or adolescents")
+    path = str(tmp_path / "demo.metasift")
+    db.close()
+
+    assert main(["rank", path, "--stop-rule", "consecutive", "--run", "2", "--json"]) == 0
+    rule = json.loads(capsys.readouterr().out)["stopping_rule"]
+    assert rule["rule"] == "consecutive" and rule["stop"] is True and "no recall guarantee" in rule["assumption"]
+    # the statistical rule is not met after three decisions: stopping by it is refused without --force
+    assert main(["stop-screening", path]) == 2
+    assert "not met" in capsys.readouterr().err
+
+    assert main(["stop-screening", path, "--stop-rule", "consecutive", "--run", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["not_screened"] == len(ids) - 3 and out["rule"]["rule"] == "consecutive"
+    assert main(["history", path, "--record", f"#{ids[-1]}", "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)["history"]
+    assert [(h["kind"], h["verdict"], h["method"]) for h in history] == [("resolution", "exclude", STOP_METHOD)]
+    assert "N consecutive irrelevant" in history[0]["note"] and "Assumes:" in history[0]["note"]
+
+    assert main(["prisma", path, "--json", "--out", str(tmp_path / "flow.png")]) == 0
+    prisma = json.loads(capsys.readouterr().out)
+    assert prisma["stopped_unscreened"] == len(ids) - 3 and prisma["adds_up"]
+    assert prisma["excluded_screening"] >= prisma["stopped_unscreened"]
+    assert prisma["stopping_rule"].startswith("N consecutive irrelevant")
+    assert (tmp_path / "flow.png").stat().st_size > 10_000
+
+    # the exported decision log carries the rule on every record it left unscreened
+    import csv
+
+    assert main(["export", path, str(tmp_path / "log.csv"), "--level", "decisions"]) == 0
+    capsys.readouterr()
+    with open(tmp_path / "log.csv", encoding="utf-8-sig") as fh:
+        log = list(csv.DictReader(fh))
+    stopped = [r for r in log if r["method"] == STOP_METHOD]
+    assert len(stopped) == len(ids) - 3 and all(r["note"].startswith("N consecutive irrelevant") for r in stopped)
+
+
+def test_stop_screening_on_both_back_ends(review):
+    from sqlmodel import select
+
+    from db.models import Record, ScreeningDecision
+    from screening.decisions import STOP_METHOD, decide, stop_screening, stopped_by_rule
+    from screening.importing import import_file
+    from screening.outcomes import outcome
+
+    import_file(review, corpus_or_skip() / "ris" / "asreview__proquest.ris")
+    with review.session() as session:
+        ids = sorted(int(r) for r in session.exec(select(Record.id)))
+    assert len(ids) == 6
+    decide(review, ids[0], "ana", "title_abstract", "include")
+    decide(review, ids[1], "ana", "title_abstract", "exclude")
+    assert stopped_by_rule(review) is None
+    note = check("consecutive", [1, 0], 6, min_run=1, share=0.0).note()
+    assert stop_screening(review, "title_abstract", "ana", note, uid_prefix="stop-1") == 4
+    assert stop_screening(review, "title_abstract", "ana", note, uid_prefix="stop-1") == 0  # nothing left
+    with review.session() as session:
+        rows = list(session.exec(select(ScreeningDecision).where(ScreeningDecision.method == STOP_METHOD)))
+    assert sorted(r.record_id for r in rows) == ids[2:] and all(r.kind == "resolution" for r in rows)
+    assert outcome(review, ids[5]).state == "excluded" and outcome(review, ids[0]).state != "excluded"
+    info = stopped_by_rule(review)
+    assert info is not None and info["not_screened"] == 4 and str(info["rule"]).startswith("N consecutive")
+    with pytest.raises(Exception, match="rule"):
+        stop_screening(review, "title_abstract", "ana", "  ")

@@ -337,6 +337,8 @@ def fit_core(yi: np.ndarray, vi: np.ndarray, X: np.ndarray | None = None, method
     test = normalise_test(test)
     y, v = validate(yi, vi)
     k = y.size
+    if k == 1:
+        test = "z"  # one study has no residual df for a t test: metafor switches to z as well
     X = np.ones((k, 1)) if X is None else np.asarray(X, dtype=float).reshape(k, -1)
     p = X.shape[1]
     if k < p or np.linalg.matrix_rank(X) < p:

@@ -97,6 +97,9 @@ def meta_regression(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, names: list[s
     """Fit ``yi ~ X`` (X must contain the intercept column first; ``names`` labels X's columns)."""
     y, v = validate(yi, vi)
     test = normalise_test(test)
+    X = core_x(X, y.size)
+    if normalise_method(method) != "FE" and y.size < X.shape[1] + 1:  # metafor's rule: tau² needs a df too
+        raise InputError(f"{y.size} studies cannot estimate {X.shape[1]} coefficients and tau²")
     core = fit_core(y, v, X, method=method, test=test)
     beta, vb = core.beta, core.vb
     crit = critical(core)
@@ -124,7 +127,7 @@ def meta_regression(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, names: list[s
     r2: float | None = None
     if idx.size:
         if core.method == "FE":
-            adj = _wls_adj_r2(y, core_x(X, y.size), 1.0 / v)
+            adj = _wls_adj_r2(y, X, 1.0 / v)
             r2 = 0.0 if np.var(y) == 0 else max(0.0, 100.0 * adj) if math.isfinite(adj) else float("nan")
         else:
             tau2_re = fit_core(y, v, method=method).tau2

@@ -8,6 +8,7 @@ review's own study table in without going through a file.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def read_study_table(path: str | Path) -> pd.DataFrame:
             df = pd.read_csv(path, sep=None, engine="python")
     except FileNotFoundError as exc:
         raise InputError("file not found", file=str(path)) from exc
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
+    except (OSError, ValueError, csv.Error, pd.errors.ParserError) as exc:
         raise InputError(f"cannot be read as a study table: {exc}", file=str(path)) from exc
     if df.empty:
         raise InputError("the study table has no rows", file=str(path))

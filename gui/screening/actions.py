@@ -105,6 +105,7 @@ class RankOutcome:
     expected: float | None    # relevant records estimated to remain (None: no estimate yet)
     method: str
     labelled: int
+    rule: dict | None = None  # the stopping rule's verdict on these decisions (screening.stopping.StopCheck)
 
 
 PROCESS_THRESHOLD = 5000
@@ -138,10 +139,23 @@ def build_ranker(db: ReviewDB, ids: list[int], *, progress: Progress = no_progre
     return Ranking(Ranker(texts), list(ids), {rid: k for k, rid in enumerate(ids)})
 
 
-def rerank(ranking: Ranking, labels: dict[int, int]) -> RankOutcome:
-    """Re-rank from this reviewer's labels (`ScreeningQueue.labels`, record id -> 0/1, in decision order)."""
+def rerank(ranking: Ranking, labels: dict[int, int], rule: str = "hypergeometric") -> RankOutcome:
+    """Re-rank from this reviewer's labels (`ScreeningQueue.labels`, record id -> 0/1, in decision order) and
+    check the stopping ``rule`` (one of `screening.stopping.RULES`) on them."""
+    from screening.stopping import check
+
     rows = {ranking.index[rid]: label for rid, label in labels.items() if rid in ranking.index}
     order = [ranking.ids[i] for i in ranking.ranker.update(rows)]
     est = ranking.ranker.estimate_remaining() if rows else {"expected": float("nan"), "method": "no decisions"}
     expected = est["expected"]
-    return RankOutcome(order, None if expected != expected else float(expected), str(est["method"]), len(rows))
+    verdict = check(rule, list(rows.values()), len(ranking.ids)).as_dict()
+    return RankOutcome(order, None if expected != expected else float(expected), str(est["method"]), len(rows),
+                       verdict)
+
+
+def stop_screening(db: ReviewDB, stage: str, reviewer: str, rule: dict) -> int:
+    """Stop screening ``stage`` by the stopping rule whose verdict is ``rule`` (`RankOutcome.rule`): the records
+    nobody screened are excluded with the rule in the decision log (`screening.decisions.stop_screening`)."""
+    from screening.stopping import stop_note
+
+    return decisions.stop_screening(db, stage, reviewer, stop_note(rule))

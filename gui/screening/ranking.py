@@ -23,6 +23,8 @@ class RankingDriver(QObject):
 
     ranked = Signal(list)
     status = Signal(str)
+    rule_status = Signal(dict)
+    """The stopping rule's verdict (`screening.stopping.StopCheck.as_dict`) after each re-rank."""
 
     def __init__(self, ctx: ReviewContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -34,6 +36,12 @@ class RankingDriver(QObject):
         self._pending = False
         self._since = 0
         self.last: RankOutcome | None = None
+        self.rule = "hypergeometric"
+
+    def set_rule(self, rule: str) -> None:
+        """Check ``rule`` (one of `screening.stopping.RULES`) from the next re-rank on (now, if ranked)."""
+        self.rule = rule
+        self.rerank()
 
     def _key(self, queue: ScreeningQueue) -> tuple[str, int, int]:
         return queue.stage, len(queue.ids), hash(tuple(queue.ids))
@@ -92,8 +100,10 @@ class RankingDriver(QObject):
                 self.last = out
                 self.status.emit(self.describe(out))
                 self.ranked.emit(out.order)
+                if out.rule is not None:
+                    self.rule_status.emit(out.rule)
 
-        self.ctx.run("Re-ranking", partial(actions.rerank, ranking, queue.labels()), dialog=False,
+        self.ctx.run("Re-ranking", partial(actions.rerank, ranking, queue.labels(), self.rule), dialog=False,
                      on_done=alive(self, done),
                      on_error=alive(self, self._failed))
 

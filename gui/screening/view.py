@@ -81,6 +81,12 @@ class ScreeningScreen(QWidget):
         self.ranking = RankingDriver(ctx, self)
         self.ranking.ranked.connect(self._ranked)
         self.ranking.status.connect(self._estimate_text)
+        self.ranking.rule_status.connect(self._rule_text)
+        self.top.rule.currentIndexChanged.connect(lambda _: self.ranking.set_rule(str(self.top.rule.currentData())))
+        self.top.stop_button.clicked.connect(self._stop_screening)
+        self._rule: dict | None = None
+        self.top.rule_text.setText(f"<span style='color:{muted_text(self)}'>checked on your decisions in ranked "
+                                   "order after each re-rank</span>")
         self.stage.currentIndexChanged.connect(lambda _: self.reload())
         self.order_box.currentIndexChanged.connect(self._order_changed)
         self.blind.toggled.connect(self._blind_changed)
@@ -339,6 +345,34 @@ class ScreeningScreen(QWidget):
         done = len(q.mine)
         who = q.reviewer or "you (set your name on the Start screen)"
         self.progress.setText(f"<b>{done:,}</b> of <b>{len(q.ids):,}</b> screened by {who}")
+
+    def _rule_text(self, rule: dict) -> None:
+        """Show the stopping rule's verdict with its assumption; the stop button is offered once it is met."""
+        self._rule = rule
+        state = "<b>met</b>" if rule["stop"] else "not met"
+        self.top.rule_text.setText(
+            f"<span style='color:{muted_text(self)}'>{state}: {rule['reason']} · <i>assumes</i>: "
+            f"{rule['assumption']} ({rule['citation']})</span>")
+        self.top.stop_button.setEnabled(bool(rule["stop"]))
+
+    def _stop_screening(self) -> None:
+        """After a confirmation, exclude the records nobody screened, with the rule in the decision log."""
+        from PySide6.QtWidgets import QMessageBox
+
+        rule, queue, who = self._rule, self.queue, self.ctx.who()
+        if rule is None or queue is None or not rule["stop"] or who is None:
+            return
+        unscreened = len(queue.ids) - rule["screened"]
+        answer = QMessageBox.question(
+            self, "Stop screening",
+            f"Stop {render.STAGE_LABEL.get(self.stage_name, self.stage_name)} screening by the rule "
+            f"“{rule['label']}”?\n\n{rule['reason']}.\nAssumes: {rule['assumption']}.\n\nRecords nobody has "
+            f"screened (about {unscreened:,}) are excluded as not screened; the decision log and the PRISMA "
+            "diagram name this rule.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.ctx.write("Stopping screening", partial(actions.stop_screening, self.ctx.db, self.stage_name, who, rule),
+                       on_done=alive(self, lambda _n: (self.ctx.changed.emit("records"), self.reload())))
 
     def _estimate_text(self, text: str) -> None:
         self.estimate.setText(f"<span style='color:{muted_text(self)}'>{text}</span>")

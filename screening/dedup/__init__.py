@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from db.pair_log import UnionFind
 from screening.dedup.best import best_record
 from screening.dedup.blocking import MAX_BLOCK, candidate_pairs
 from screening.dedup.features import build_features
@@ -50,26 +51,19 @@ class DedupResult:
         """The queue as decisions: records joined by queued pairs (with the automatic groups they belong
         to) form one cluster, decided at once; four exports of one proceedings volume are one cluster, not
         six pairs. Clusters are sorted by their best pair's score, members by first appearance."""
-        parent: dict[Any, Any] = {}
-
-        def find(x: Any) -> Any:
-            while parent.setdefault(x, x) != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for c in self.candidates:  # best first
-            parent[find(c.id_a)] = find(c.id_b)
-        if not parent:
+        if not self.candidates:
             return []
+        sets: UnionFind[Any] = UnionFind()
+        for c in self.candidates:  # best first
+            sets.union(c.id_a, c.id_b)
         for g in self.groups:
-            if any(m in parent for m in g):
+            if any(m in sets.parent for m in g):
                 for m in g[1:]:
-                    parent[find(m)] = find(g[0])
+                    sets.union(g[0], m)
         order = {m: k for k, m in enumerate(m for c in self.candidates for m in (c.id_a, c.id_b))}
         members: dict[Any, list[Any]] = {}
-        for x in parent:
-            members.setdefault(find(x), []).append(x)
+        for x, root in sets.roots().items():
+            members.setdefault(root, []).append(x)
         rank = {root: min(order.get(m, len(order)) for m in ms) for root, ms in members.items()}
         return [sorted(ms, key=lambda m: order.get(m, len(order)))
                 for _, ms in sorted(members.items(), key=lambda kv: rank[kv[0]])]

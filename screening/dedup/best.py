@@ -11,6 +11,9 @@ from screening.dedup.normalize import doi_list, expand_pages, normalize_title, s
 
 # other_ids keys that are bibliographic metadata, not identifiers of the record
 _NOT_IDS = frozenset({"issn", "isbn", "isbn_issn", "url", "language", "keywords"})
+# fields of the raw export that carry DOIs (RIS DO, MEDLINE LID/AID, WoS DI, CSV "DOI" columns): an importer
+# keeps one DOI per record, the raw field may hold two
+_RAW_DOI_KEYS = frozenset({"do", "di", "lid", "aid", "doi", "dois", "electronic-resource-num"})
 
 
 def _text(value: Any) -> str:
@@ -95,6 +98,11 @@ def identifiers(records: Sequence[Any]) -> dict[str, list[str]]:
                     add("doi", [d for v in _ids_in(value) for d in doi_list(v)])
                 else:
                     add(key, _ids_in(value))
+        raw = get_field(r, "raw")
+        if isinstance(raw, dict):
+            for key, value in raw.items():
+                if str(key).strip().lower() in _RAW_DOI_KEYS:
+                    add("doi", [d for v in _ids_in(value) for d in doi_list(v)])
         sid = _text(get_field(r, "source_id"))
         if sid:
             db = _text(get_field(r, "source_db"))

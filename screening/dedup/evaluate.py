@@ -141,38 +141,28 @@ def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
         return removed, correct
 
     removed, correct = removals(result.groups)
-    parent: dict[str, str] = {}
-    kept_in: dict[str, int] = {}
+    sets: UnionFind[str] = UnionFind()
+    kept_in: dict[str, int] = {}  # root -> unique records in its set
 
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> bool:
-        ra, rb = find(a), find(b)
+    def union(a: str, b: str, check: bool = True) -> bool:
+        ra, rb = sets.find(a), sets.find(b)
         if ra == rb:
             return True
         ka, kb = kept_in.get(ra, int(in_db[ra])), kept_in.get(rb, int(in_db[rb]))
-        if ka + kb > 1:
+        if check and ka + kb > 1:
             return False
-        parent[rb] = ra
-        kept_in[ra] = ka + kb
+        kept_in[sets.union(ra, rb)] = ka + kb
         return True
 
     for g in result.groups:
         for m in g[1:]:
-            ra, rb = find(str(g[0])), find(str(m))
-            if ra != rb:
-                kept_in[ra] = kept_in.get(ra, int(in_db[ra])) + kept_in.get(rb, int(in_db[rb]))
-                parent[rb] = ra
+            union(str(g[0]), str(m), check=False)
     taken = {tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates
              if union(str(c.id_a), str(c.id_b))}
     accepted = len(taken)
     comps: dict[str, list[str]] = {}
-    for x in list(parent):
-        comps.setdefault(find(x), []).append(x)
+    for x, root in sets.roots().items():
+        comps.setdefault(root, []).append(x)
     _, correct_q = removals(comps.values())
     return {
         "records": len(df), "copies": trash, "groups": len(result.groups), "removed": removed,

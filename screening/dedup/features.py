@@ -131,7 +131,9 @@ def build_features(records: Sequence[Any]) -> Features:
         dois.append(doi_list(get_field(rec, "doi")))
         doi[i] = dois[-1][0] if dois[-1] else ""
         pkind[i] = page_kind(pstart[i], pend[i])
-        abstract.append(squash(fold(get_field(rec, "abstract")))[:1000])
+        raw_abstract = get_field(rec, "abstract")
+        # only the first 1000 compared characters matter: fold no more than a margin beyond them
+        abstract.append(squash(fold(raw_abstract[:1500] if isinstance(raw_abstract, str) else raw_abstract))[:1000])
         kind[i] = publication_kind(get_field(rec, "pub_type"), raw_journal, raw_title, get_field(rec, "volume"))
     return Features(
         dois=dois, title_alt=alt, author_keys=author_keys, page_kind=np.array(pkind, dtype=object),
@@ -139,7 +141,7 @@ def build_features(records: Sequence[Any]) -> Features:
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),
         page_start=np.array(pstart, dtype=object), page_end=np.array(pend, dtype=object),
-        page_key=np.array([p.lstrip("abcdefghijklmnopqrstuvwxyz") for p in pstart], dtype=object),
+        page_key=np.array([p.lstrip("abcdefghijklmnopqrstuvwxyz") or p for p in pstart], dtype=object),
         doi=np.array(doi, dtype=object), abstract=abstract, kind=np.array(kind, dtype=object),
         title_numbers=np.array(nums, dtype=object),
     )

@@ -40,6 +40,7 @@ _TRAILING_NOTE = re.compile(r"\s*\[[^\[\]]*\]\W*$")
 _MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
 _PAGES = re.compile(r"^\s*([a-z]*)(\d+)\s*(?:[-\u2010-\u2015]+|\bto\b)\s*([a-z]*)(\d+)", re.I)
 _PAGE_COUNT = re.compile(r"(?:[ivxlc]+\s*,?\s*)?\d+\s*(?:p|pp|pages|leaves)\.?")
+_ROMAN_PAGES = re.compile(r"^([ivxlc]+)(?:\s*[-\u2010-\u2015]+\s*([ivxlc]+))?\.?$")
 _FIRST_NUM = re.compile(r"([a-z]*\d+)", re.I)
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _CONCAT_AUTHORS = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")
@@ -154,6 +155,10 @@ def normalize_authors(authors: object) -> list[str]:
 def expand_pages(pages: object) -> tuple[str, str]:
     """``(start, end)``, abbreviated ends expanded: ``'123-9'`` -> ``('123', '129')``; ``''`` if absent."""
     s = re.sub(r"^p{1,2}\.?\s*(?=\d)|^pages?\s+", "", fold(pages).strip())
+    roman = _ROMAN_PAGES.match(s)
+    if roman:
+        # front matter ("iii-vi"): editorials and tables of contents
+        return roman.group(1), roman.group(2) or ""
     if not s or _MONTHS.search(s) or re.match(r"^(?:[a-z]{2,}(?![a-z]*\d)|[a-z]\s*-)", s):
         # "08-Aug" (a spreadsheet date), "Suppl-41", "t-51": no usable start page
         return "", ""

@@ -38,18 +38,21 @@ def evidence(p: PairScores) -> np.ndarray:
 
 
 def doi_outweighs(p: PairScores) -> np.ndarray:
-    """A shared DOI, a matching title and year (at most one apart) with at most one discordant volume or
-    start page: the discord is a typo or an online-first copy, not another article."""
+    """One discordant volume or page range is a typo or an online-first copy, not another article, when
+    the rest agrees firmly: a shared DOI with a matching title and year (at most one apart), or, without
+    DOIs, the same title, the same authors, year, journal and volume with only the pages discordant."""
     discord = (p.volume == CONFLICT).astype(np.int8) + (p.start == CONFLICT)
-    return (p.doi == AGREE) & (p.title >= 0.9) & (p.year_gap >= 0) & (p.year_gap <= 1) & (discord <= 1) \
-        & ~p.serial & ~p.kind_conflict & (p.title_numbers != CONFLICT)
+    plain = ~p.serial & ~p.kind_conflict & (p.title_numbers != CONFLICT)
+    by_doi = (p.doi == AGREE) & (p.title >= 0.9) & (p.year_gap >= 0) & (p.year_gap <= 1) & (discord <= 1)
+    by_citation = ((p.doi == 0) & (p.title >= 0.97) & (p.authors >= 0.9) & (p.year_gap == 0)
+                   & (p.journal == AGREE) & (p.volume == AGREE) & (p.issue != CONFLICT) & (discord <= 1))
+    return (by_doi | by_citation) & plain
 
 
 def citation_conflicts(p: PairScores) -> np.ndarray:
-    """How many citation fields disagree: year (two or more apart), DOI, journal, volume, issue, start page,
-    publication kind."""
+    """How many citation fields disagree: year (two or more apart), DOI, journal, volume, issue, start page."""
     return ((p.year_gap >= 2).astype(np.int8) + (p.doi == CONFLICT) + (p.journal == CONFLICT)
-            + (p.volume == CONFLICT) + (p.issue == CONFLICT) + (p.start == CONFLICT) + p.kind_conflict)
+            + (p.volume == CONFLICT) + (p.issue == CONFLICT) + (p.start == CONFLICT))
 
 
 def serial_conflict(p: PairScores) -> np.ndarray:
@@ -102,8 +105,12 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)) | (p.title_prefix & (e >= 3))
                       | (citation & (p.authors >= 0.9) & titled))
     # three or more discordant citation fields and another (or no) year: another publication of the same
-    # work (a meeting abstract and its article, a reprint), not a copy; no person needs to see it
-    queued &= ~((citation_conflicts(p) >= 3) & (p.year_gap != 0) & ~doi_eq)
+    # work (a meeting abstract and its article, a reprint), not a copy; no person needs to see it (an
+    # erratum or a thesis against its article still goes to a person, who may want to link them)
+    # The same holds in the same year when the journal is another one too (a report published twice is one
+    # study in several records: `extraction.samples` links those, deduplication leaves them apart).
+    queued &= ~((citation_conflicts(p) >= 3) & ((p.year_gap != 0) | (p.journal == CONFLICT)) & ~doi_eq
+                & ~p.kind_conflict)
     rejected = serial_conflict(p) & (t >= 0.8)
     queued &= ~rejected
     code = np.where(auto, 2, np.where(queued, 1, np.where(rejected, 3, 0))).astype(np.int8)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from db.errors import InputError
 from screening.importers.decoding import decode_bytes
@@ -110,6 +111,16 @@ class SourceFile:
             return self._data[:size]
         with self.path.open("rb") as fh:
             return fh.read(size)
+
+    def open_bytes(self) -> BinaryIO:
+        """A binary file object over the bytes (from memory when they are loaded, else from disk)."""
+        if self._data is not None:
+            return io.BytesIO(self._data)
+        return self.path.open("rb")
+
+    def loaded_text(self) -> str | None:
+        """The decoded text when it is already in memory (else None: nothing is decoded here)."""
+        return self._text
 
     def _chunks(self) -> Iterator[bytes]:
         if self._data is not None:

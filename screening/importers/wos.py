@@ -154,9 +154,10 @@ class WosTaggedImporter:
         head = source.head_text(65536) or ""
         m = re.search(r"^UT (\w+):", head, re.M)
         prefix = m.group(1).upper() if m else ""
-        return {"ZOOREC": "Zoological Record (Web of Science)", "INSPEC": "Inspec (Web of Science)",
-                "MEDLINE": "MEDLINE (Web of Science)", "BCI": "BIOSIS (Web of Science)",
-                "CCC": "Current Contents (Web of Science)"}.get(prefix, "Web of Science")
+        return {"ZOOREC": "Zoological Record", "INSPEC": "Inspec", "MEDLINE": "MEDLINE", "BCI": "BIOSIS Previews",
+                "CCC": "Current Contents", "CABI": "CAB Abstracts", "BIOABS": "BIOSIS Previews",
+                "SCIELO": "SciELO Citation Index", "KJD": "KCI-Korean Journal Database",
+                "RSCI": "Russian Science Citation Index"}.get(prefix, "Web of Science")
 
 
 IMPORTERS = [WosTaggedImporter()]
