@@ -118,7 +118,7 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
     xmin, xmax = xmin - pad, xmax + pad
     trans = ax.get_yaxis_transform()
     # the studies' lines and squares as two collections (one artist each: 1,000 studies draw in well under a second)
-    study_pos = [(n - pos, int(p)) for pos, (kind, p) in enumerate(rows) if kind == "study"]  # type: ignore[arg-type]
+    study_pos = [(n - pos, int(p)) for pos, (kind, p) in enumerate(rows) if kind == "study"]  # type: ignore[call-overload]
     if study_pos:
         ys = np.array([yy for yy, _ in study_pos], dtype=float)
         ix = np.array([i for _, i in study_pos])
