@@ -4,39 +4,18 @@ saving them, PRISMA, and the export dialog."""
 from __future__ import annotations
 
 import csv
-import os
 
 import pytest
+from screens import open_screen
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from extraction.demo_worked import build_worked_demo  # noqa: E402
-from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill  # noqa: E402
-from extraction.prisma import prisma_counts  # noqa: E402
-from extraction.study_table import study_table  # noqa: E402
-from gui import background  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-
-pytestmark = pytest.mark.gui
-
-
-
-@pytest.fixture
-def worked(tmp_path):
-    db = build_worked_demo(tmp_path / "worked")
-    yield db
-    db.close()
+from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
+from extraction.prisma import prisma_counts
+from extraction.study_table import study_table
+from gui import background
 
 
 def _screen(qtbot, db):
-    window = MainWindow(db, Settings(reviewer="ann"))
-    qtbot.addWidget(window)
-    window.show()
-    screen = window.show_screen("analysis")
-    qtbot.waitUntil(lambda: screen.analysis is not None and screen.prisma_counts is not None, timeout=30_000)
-    return window, screen
+    return open_screen(qtbot, db, "analysis", "ann", timeout=30_000)
 
 
 def _expected(db, method):

@@ -4,17 +4,13 @@ the Start screen's "who am I" picked from the roster."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
-pytest.importorskip("PySide6")
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from screening import decisions, team
+from tests.test_decisions import add_records
 
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
-
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import decisions, team  # noqa: E402
-from tests.test_decisions import add_records  # noqa: E402
-
-pytestmark = pytest.mark.gui
 TA = "title_abstract"
 
 

@@ -44,11 +44,11 @@ def save(fig: Figure, out: str | Path) -> Path:
 
 def save_atomic(fig: Figure, out: Path, **kwargs: object) -> None:
     """``fig.savefig`` to ``out`` through a temporary file in the same folder (then an atomic rename)."""
-    kwargs = {"dpi": 150, "bbox_inches": "tight", **kwargs}
+    options: dict[str, Any] = {"dpi": 150, "bbox_inches": "tight", **kwargs}
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
     os.close(fd)
     try:
-        fig.savefig(tmp, format=out.suffix.lower().lstrip("."), **kwargs)
+        fig.savefig(tmp, format=out.suffix.lower().lstrip("."), **options)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -120,7 +120,7 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
     for pos, (kind, payload) in enumerate(rows):
         yy = n - pos
         if kind == "study":
-            i = int(payload)  # type: ignore[arg-type]
+            i = int(payload)  # type: ignore[call-overload]
             size = 3 + 9 * math.sqrt(wpct[i] / wpct.max())
             ax.plot([lo_all[i], hi_all[i]], [yy, yy], color="black", lw=0.8)
             ax.plot(tf(y[i]), yy, "s", color="#1f4e79", ms=size, zorder=3)

@@ -179,12 +179,6 @@ def expand_pages(pages: object) -> tuple[str, str]:
     return (start[: len(start) - len(stripped)] + (stripped.lstrip("0") or "0")), ""
 
 
-def normalize_pages(pages: object) -> str:
-    """The expanded page range as ``start-end`` (or ``start``)."""
-    start, end = expand_pages(pages)
-    return f"{start}-{end}" if end and end != start else start
-
-
 _DOI_SPLIT = re.compile(r"\s*[;,|]\s*(?=(?:doi\s*:?\s*|https?://|(?:dx\.)?doi\.org/|10\.\d))|\s+")
 _DOI_IN = re.compile(r"10\.\d{3,9}/\S+")
 
@@ -276,9 +270,9 @@ def normalize_journal(journal: object) -> str:
             if words and words not in alts:
                 alts.append(words)
     for part in parts:
-        words = [w for w in squash(re.split(r"\s*:\s|;", part)[0]).split() if w not in _ACRONYM_STOP]
-        if len(words) >= 3 and all(w.isalpha() for w in words):
-            acronym = "~" + "".join(w[0] for w in words)
+        initials = [w for w in squash(re.split(r"\s*:\s|;", part)[0]).split() if w not in _ACRONYM_STOP]
+        if len(initials) >= 3 and all(w.isalpha() for w in initials):
+            acronym = "~" + "".join(w[0] for w in initials)
             if acronym not in alts:
                 alts.append(acronym)
     return " = ".join(alts)
