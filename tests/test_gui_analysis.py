@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from screens import open_screen
@@ -180,3 +181,40 @@ def test_estimator_knapp_hartung_cis_and_meta_regression_on_the_screen(qtbot, wo
     screen.mods.returnPressed.emit()
     qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
     assert "nothere" in screen.regression.text()
+
+
+def test_three_level_model_with_cr2_is_chosen_on_the_screen_and_equals_metafor(qtbot, worked, tmp_path):
+    from extraction.export_frames import effects_frame
+    from tests.r_oracle import printed_equal, run_r
+
+    window, screen = _screen(qtbot, worked)
+    assert not screen.multilevel.isVisible()
+    assert "one r" in screen.assumes.text() and "rho" in screen.assumes.text()
+    screen.analysis = None
+    screen.dependence.setCurrentIndex(screen.dependence.findData("multilevel"))
+    qtbot.waitUntil(lambda: screen.multilevel_result is not None and screen.analysis is not None, timeout=30_000)
+    assert screen.multilevel.isVisible() and "CR2" in screen.assumes.text()
+    fit = screen.multilevel_result
+    effects = effects_frame(worked)[["study_id", "z", "var_z"]].rename(columns={"z": "yi", "var_z": "vi"})
+    effects["es"] = range(len(effects))
+    r = run_r("res <- rma.mv(yi, vi, random = ~ 1 | study_id/es, data = dat)\n"
+              "rob <- robust(res, cluster = dat$study_id, clubSandwich = TRUE)\n"
+              "out <- list(b = c(rob$beta), se = rob$se, df = rob$ddf, lb = rob$ci.lb, ub = rob$ci.ub,"
+              " s2 = res$sigma2, k = res$k)", effects, packages=("metafor", "jsonlite", "clubSandwich"))
+    c = fit["coefficients"][0]
+    assert fit["k"] == r["k"] == 7 and fit["clusters"] == 6
+    assert printed_equal(c["estimate"], r["b"]) and printed_equal(c["se"], r["se"])
+    assert printed_equal(c["df"], r["df"], 2)
+    assert printed_equal(c["ci"][0], r["lb"]) and printed_equal(c["ci"][1], r["ub"])
+    for ours, theirs in zip(fit["variance_components"], r["s2"], strict=True):
+        assert printed_equal(ours["sigma2"], theirs)
+    text = screen.multilevel.text()
+    assert f"r = {np.tanh(c['estimate']):.2f}</b>" in text and "cluster-robust CR2 SE" in text
+    assert f"t({c['df']:.2f}) = {c['stat']:.2f}" in text and "<b>6</b> samples" in text
+    assert "σ²<sub>sample</sub>" in text and "σ²<sub>effect</sub>" in text
+    if os.environ.get("METASIFT_SCREENSHOT"):
+        window.resize(1400, 900)
+        qtbot.wait(300)
+        window.grab().save(os.environ["METASIFT_SCREENSHOT"].replace(".png", "-multilevel.png"))
+    screen.dependence.setCurrentIndex(screen.dependence.findData("aggregate"))
+    assert not screen.multilevel.isVisible()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -18,11 +19,21 @@ from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
 from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
 from extraction.pooling.moderators import mods_regression
+from extraction.pooling.multilevel import fit_multilevel
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
 from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
-from extraction.study_table import moderator_columns, study_table
+from extraction.samples import samples
+from extraction.study_table import moderator_columns, study_table, usable_effects
 
+DEPENDENCE = ("aggregate", "multilevel")
+ASSUMES = {
+    "aggregate": "Aggregate: the effects of one sample become one r (the protocol's rho and method); assumes "
+                 "their correlation is known (rho) and every sample is independent of the others.",
+    "multilevel": "Three-level model: every effect kept, nested in its sample (random effects per sample and "
+                  "per effect, metafor's rma.mv ~ 1 | sample/effect); cluster-robust CR2 SEs by sample "
+                  "(clubSandwich) protect against the unknown correlation of effects within a sample.",
+}
 METHODS = ("REML", "DL", "ML", "PM", "EB", "HS", "HE", "SJ", "FE")
 TESTS = ("z", "knha")
 
@@ -119,6 +130,28 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *, test:
     return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
                     tf.to_dict() if tf is not None else None, test=test, mods=mods, regression=reg,
                     regression_error=reg_error)
+
+
+def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> dict[str, Any]:
+    """The three-level model of every usable effect (Fisher's z, var 1/(n - 3)), nested in its independent
+    sample, with cluster-robust SEs by sample (`extraction.pooling.multilevel.fit_multilevel`);
+    ``method`` REML or ML (other estimators fall back to REML: rma.mv has no others). InputError with a message
+    when it cannot be fitted (too few effects or samples)."""
+    use, _ = usable_effects(db)
+    sample_of = {rid: group[0] for group in samples(db) for rid in group}
+    rows = [(sample_of.get(e.record_id, e.record_id), e.z, e.var_z) for e in use
+            if e.z is not None and e.var_z is not None and e.var_z > 0]
+    if not rows:
+        raise InputError("no coded effect yet: code effects on the Extraction screen")
+    sample = [str(r[0]) for r in rows]
+    y = np.array([r[1] for r in rows], dtype=float)
+    v = np.array([r[2] for r in rows], dtype=float)
+    method = method if method in ("REML", "ML") else "REML"
+    fit = fit_multilevel(y, v, [sample], ["sample"], method=method, robust=robust)
+    out = fit.to_dict()
+    c = out["coefficients"][0]
+    out.update(estimate_r=float(np.tanh(c["estimate"])), ci_r=[float(np.tanh(b)) for b in c["ci"]])
+    return out
 
 
 def _release(*figures: Figure) -> None:

@@ -111,3 +111,19 @@ def regression_html(reg: dict[str, Any] | None, error: str, muted: str) -> str:
             f"<table cellspacing='6'><tr><th></th><th>estimate</th><th>SE</th><th>{stat}</th><th>p</th>"
             f"<th>95% CI</th></tr>{rows}</table>"
             f"<span style='color:{muted}'>Coefficients on Fisher's z.</span>")
+
+
+def multilevel_html(fit: dict[str, Any], muted: str) -> str:
+    """The three-level model: pooled r [CI] (robust), the coefficient on z with robust SE, t and df, and
+    σ² per level."""
+    c = fit["coefficients"][0]
+    df = "" if c["df"] is None else f"({num(c['df'], 2)})"
+    robust = f"cluster-robust {escape(str(fit['robust']))} SE" if fit.get("robust") else "model-based SE"
+    levels = " · ".join(f"σ²<sub>{escape(vc['level'])}</sub> = {num(vc['sigma2'], 4)} ({vc['groups']} groups)"
+                        for vc in fit["variance_components"])
+    return (f"<span style='font-size:15pt'><b>r = {num(fit['estimate_r'])}</b> {interval(fit['ci_r'])}</span>"
+            f" &nbsp; three-level model ({escape(fit['method'])}): k = <b>{fit['k']}</b> effects in "
+            f"<b>{fit['clusters']}</b> samples · z̄ = {num(c['estimate'], 4)}, {robust} = {num(c['se'], 4)}, "
+            f"t{df} = {num(c['stat'])}, p {p_is(c['p'])}"
+            f"<br>{levels} · QE({fit['qe_df']}) = {num(fit['qe'])}, p {p_is(fit.get('qe_p'))}"
+            + ("".join(f"<br><span style='color:{muted}'>{escape(n)}</span>" for n in fit.get("notes", []))))

@@ -27,7 +27,14 @@ from db.errors import MetasiftError
 from gui.analysis import actions
 from gui.analysis.export_dialog import ExportDialog
 from gui.analysis.figure import FigurePane
-from gui.analysis.model import moderator_model, moderator_rows, num, regression_html, summary_html
+from gui.analysis.model import (
+    moderator_model,
+    moderator_rows,
+    multilevel_html,
+    num,
+    regression_html,
+    summary_html,
+)
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -64,6 +71,22 @@ class AnalysisScreen(Refreshing, QWidget):
         self.test.setToolTip("Knapp–Hartung: t/F tests and CIs with the SE scaled by the residual heterogeneity "
                              "(safer with few studies); z: normal-theory Wald tests")
         self.test.currentIndexChanged.connect(lambda _: self.reload())
+        self.dependence = QComboBox()
+        self.dependence.setObjectName("dependence")
+        self.dependence.addItem("Aggregate per sample (one r each)", "aggregate")
+        self.dependence.addItem("Three-level model, CR2 robust SEs", "multilevel")
+        self.dependence.setToolTip("How several effects of one sample enter the analysis")
+        self.dependence.currentIndexChanged.connect(lambda _: self.reload())
+        self.assumes = QLabel()
+        self.assumes.setObjectName("dependence-assumes")
+        self.assumes.setWordWrap(True)
+        self.multilevel = QLabel()
+        self.multilevel.setObjectName("multilevel-result")
+        self.multilevel.setWordWrap(True)
+        self.multilevel.setTextFormat(Qt.TextFormat.RichText)
+        self.multilevel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.multilevel.hide()
+        self.multilevel_result: dict | None = None
         self.trimfill = QCheckBox("Trim and fill (funnel plot)")
         self.trimfill.toggled.connect(lambda _: self.reload())
         self.refresh_button = QPushButton("Pool again")
@@ -78,6 +101,9 @@ class AnalysisScreen(Refreshing, QWidget):
         top.addWidget(QLabel("&Tests"))
         top.itemAt(2).widget().setBuddy(self.test)  # type: ignore[union-attr]
         top.addWidget(self.test)
+        top.addWidget(QLabel("&Dependent effects"))
+        top.itemAt(4).widget().setBuddy(self.dependence)  # type: ignore[union-attr]
+        top.addWidget(self.dependence)
         top.addWidget(self.trimfill)
         top.addStretch(1)
         top.addWidget(self.refresh_button)
@@ -133,6 +159,8 @@ class AnalysisScreen(Refreshing, QWidget):
         self.tabs.setCurrentIndex(2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.assumes)
+        layout.addWidget(self.multilevel)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -152,6 +180,14 @@ class AnalysisScreen(Refreshing, QWidget):
         method, tf = self.method.currentData(), self.trimfill.isChecked()
         test, mods = self.test.currentData(), self.mods.text().strip()
         self.summary.setText(f"<span style='color:{muted_text(self)}'>Pooling ({escape(method)})…</span>")
+        dependence = self.dependence.currentData()
+        self.assumes.setText(f"<span style='color:{muted_text(self)}'>{escape(actions.ASSUMES[dependence])}</span>")
+        self.multilevel_result = None
+        self.multilevel.setVisible(dependence == "multilevel")
+        if dependence == "multilevel":
+            self.multilevel.setText(f"<span style='color:{muted_text(self)}'>Fitting the three-level model…</span>")
+            self.ctx.run("Fitting the three-level model", partial(actions.multilevel, self.ctx.db, method),
+                         dialog=False, on_done=current(self._multilevel), on_error=current(self._multilevel_failed))
         self.ctx.run("Drawing the PRISMA diagram", partial(actions.prisma, self.ctx.db), dialog=False,
                      on_done=current(self._prisma), on_error=current(self._prisma_failed))
         return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf, test=test, mods=mods),
@@ -198,6 +234,17 @@ class AnalysisScreen(Refreshing, QWidget):
         else:
             note = f"<span style='color:{muted}'>Tick “Trim and fill” to impute possibly missing studies.</span>"
         self.funnel.set_figure(a.funnel, note)
+
+    def _multilevel(self, fit: dict) -> None:
+        self.multilevel_result = fit
+        self.multilevel.setText(multilevel_html(fit, muted_text(self))
+                                + f"<br><span style='color:{muted_text(self)}'>Below, for comparison and for the "
+                                  "moderators and pictures: the aggregated analysis (one r per sample).</span>")
+
+    def _multilevel_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, MetasiftError):
+            report_error(self.window(), exc, "Three-level model")
+        self.multilevel.setText(f"<span style='color:{error_color(self)}'>{escape(str(exc))}</span>")
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, MetasiftError):
