@@ -258,30 +258,11 @@ def cmd_plot(args: argparse.Namespace) -> Result:
 
 
 def _bubble(df: pd.DataFrame, keep, y, v, args: argparse.Namespace):  # noqa: ANN001, ANN202
-    import numpy as np
-
-    from extraction.pooling.diagnostic_plots import bubble_plot
-    from extraction.pooling.estimators import fit_core
-    from extraction.pooling.moderators import formula_design
-    from extraction.pooling.results import critical
+    from extraction.pooling.diagnostic_plots import bubble_for
 
     if not args.mods:
         raise InputError("a bubble plot needs --mods (its first term is the x axis)")
-    frame = df[keep].reset_index(drop=True)
-    X, names, used = formula_design(frame, args.mods)
-    first = args.mods.replace("~", " ").split("+")[0].strip()
-    if first not in names:
-        raise InputError(f"the bubble plot's x axis {first!r} must be a numeric moderator")
-    core = fit_core(y[used], v[used], X, method=args.method, test=args.test)
-    j = names.index(first)
-    xs = np.linspace(X[:, j].min(), X[:, j].max(), 100)
-    grid = np.tile(X.mean(axis=0), (xs.size, 1))
-    grid[:, j] = xs
-    fit = grid @ core.beta
-    se = np.sqrt(np.einsum("ij,jk,ik->i", grid, core.vb, grid))
-    crit = critical(core)
-    w = 1.0 / (v[used] + core.tau2)
-    return bubble_plot(X[:, j], y[used], w, (xs, fit, fit - crit * se, fit + crit * se), first, "effect size (yi)")
+    return bubble_for(y, v, df[keep].reset_index(drop=True), args.mods, method=args.method, test=args.test)
 
 
 def _labels(df: pd.DataFrame, keep, label: str | None) -> list[str]:  # noqa: ANN001

@@ -48,9 +48,19 @@ class Refreshing:
     def focus_when_shown(self) -> None:
         """Where the keyboard goes when the screen is shown (nothing by default)."""
 
-    def newest(self) -> Callable[[Handler], Handler]:
-        """Begin a load; returns ``current(fn)``, which makes ``fn`` run only if no later load has begun and
-        the screen still exists when the result arrives."""
+    def newest(self, stream: str = "") -> Callable[[Handler], Handler]:
+        """Begin a load; returns ``current(fn)``, which makes ``fn`` run only if no later load of the same
+        ``stream`` has begun and the screen still exists when the result arrives (a screen loading parts
+        separately, e.g. a slow tab only when shown, names each part's stream)."""
+        if stream:
+            streams = self.__dict__.setdefault("_streams", {})
+            streams[stream] = streams.get(stream, 0) + 1
+            mine = streams[stream]
+
+            def current_of(fn: Handler) -> Handler:
+                return alive(self, lambda *args: fn(*args) if mine == streams[stream] else None)  # type: ignore[arg-type]
+
+            return current_of
         self._generation += 1
         generation = self._generation
 

@@ -7,6 +7,7 @@ import csv
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 from screens import open_screen
@@ -218,3 +219,53 @@ def test_three_level_model_with_cr2_is_chosen_on_the_screen_and_equals_metafor(q
         window.grab().save(os.environ["METASIFT_SCREENSHOT"].replace(".png", "-multilevel.png"))
     screen.dependence.setCurrentIndex(screen.dependence.findData("aggregate"))
     assert not screen.multilevel.isVisible()
+
+
+def test_sensitivity_tab_shows_leave_one_out_cumulative_and_influence_with_their_plots(qtbot, worked, tmp_path):
+    from extraction.pooling import diagnostics as dg
+    from tests.r_oracle import printed_equal, run_r
+
+    window, screen = _screen(qtbot, worked)
+    assert screen.sensitivity is None  # refits run only once their tab is shown
+    screen.tabs.setCurrentWidget(screen.sensitivity_page)
+    qtbot.waitUntil(lambda: screen.sensitivity is not None, timeout=30_000)
+    yi, vi, _ = _expected(worked, "REML")
+    labels = [str(s) for s in study_table(worked).query("r == r")["label"]]
+    loo = dg.leave_one_out(yi, vi)
+    assert [r["label"] for r in screen.loo_model.items] == [f"-{lab}" for lab in labels]
+    assert screen.loo_model.data(screen.loo_model.index(0, 1)) == f"{loo[0]['estimate']:.4f}"
+    assert screen.cum_model.rowCount() == len(yi) and screen.influence_model.rowCount() == len(yi)
+    r = run_r("res <- rma(yi, vi, data = dat); l <- leave1out(res); inf <- influence(res)$inf\n"
+              "out <- list(est = l$estimate, tau2 = l$tau2, rstudent = inf$rstudent, cook = inf$cook.d,"
+              " hat = inf$hat)", pd.DataFrame({"yi": yi, "vi": vi}))
+    for row, est, tau2 in zip(screen.loo_model.items, r["est"], r["tau2"], strict=True):
+        assert printed_equal(row["estimate"], est) and printed_equal(row["tau2"], tau2)
+    for row, rs, cook, hat in zip(screen.influence_model.items, r["rstudent"], r["cook"], r["hat"], strict=True):
+        assert printed_equal(row["rstudent"], rs) and printed_equal(row["cook_d"], cook)
+        assert printed_equal(row["hat"], hat)
+    for pane in (screen.loo_plot, screen.cum_plot, screen.baujat):
+        assert pane.canvas is not None and pane.save_button.isEnabled()
+    assert "influential" in screen.sensitivity_note.text()
+    out = tmp_path / "baujat.svg"
+    task = screen.save_picture("baujat", out)
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    assert task.outcome == "ok" and b"<svg" in out.read_bytes()[:400]
+    # a numeric first moderator draws the bubble plot on the meta-regression tab
+    screen.analysis = None
+    screen.mods.setText("pub_year")
+    screen.mods.returnPressed.emit()
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    assert screen.analysis.bubble is not None and screen.bubble.canvas is not None
+    ax = screen.analysis.bubble.axes[0]
+    assert ax.get_xlabel() == "pub_year" and len(ax.collections[0].get_offsets()) == len(yi)
+    screen.analysis = None
+    screen.mods.setText("treatment")
+    screen.mods.returnPressed.emit()
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    assert screen.bubble.canvas is None and "numeric" in screen.bubble.placeholder.text()
+    if os.environ.get("METASIFT_SCREENSHOT"):
+        window.resize(1400, 900)
+        screen.tabs.setCurrentWidget(screen.sensitivity_page)
+        screen.sensitivity_tabs.setCurrentIndex(2)
+        qtbot.wait(300)
+        window.grab().save(os.environ["METASIFT_SCREENSHOT"].replace(".png", "-sensitivity.png"))

@@ -7,8 +7,10 @@ plot (effect against one moderator, point area proportional to the weight, with 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
+from db.errors import InputError
 from extraction.pooling.diagnostics import Influence
 from extraction.pooling.plots import ROW_IN, _figure
 
@@ -59,3 +61,29 @@ def bubble_plot(x: np.ndarray, yi: np.ndarray, weights: np.ndarray, line: tuple[
     ax.set_ylabel(ylabel)
     ax.set_title("Meta-regression bubble plot")
     return fig
+
+
+def bubble_for(yi: np.ndarray, vi: np.ndarray, frame: pd.DataFrame, mods: str, method: str = "REML",
+               test: str = "z", ylabel: str = "effect size (yi)") -> Figure:
+    """The bubble plot of the meta-regression ``mods`` ("a + b") on ``frame``'s columns: x = its first term
+    (must be numeric), the fitted line and its 95% CI with the other moderators at their mean (InputError
+    when the first term is not a numeric moderator)."""
+    from extraction.pooling.estimators import fit_core
+    from extraction.pooling.moderators import formula_design
+    from extraction.pooling.results import critical
+
+    X, names, used = formula_design(frame, mods)
+    first = mods.replace("~", " ").split("+")[0].strip()
+    if first not in names:
+        raise InputError(f"the bubble plot's x axis {first!r} must be a numeric moderator")
+    y, v = np.asarray(yi, dtype=float)[used], np.asarray(vi, dtype=float)[used]
+    core = fit_core(y, v, X, method=method, test=test)
+    j = names.index(first)
+    xs = np.linspace(X[:, j].min(), X[:, j].max(), 100)
+    grid = np.tile(X.mean(axis=0), (xs.size, 1))
+    grid[:, j] = xs
+    fit = grid @ core.beta
+    se = np.sqrt(np.einsum("ij,jk,ik->i", grid, core.vb, grid))
+    crit = critical(core)
+    return bubble_plot(X[:, j], y, 1.0 / (v + core.tau2), (xs, fit, fit - crit * se, fit + crit * se), first,
+                       ylabel)

@@ -17,7 +17,9 @@ from db.errors import InputError
 from db.progress import Progress, no_progress
 from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
+from extraction.pooling import diagnostics as dg
 from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
+from extraction.pooling.diagnostic_plots import baujat_plot, bubble_for, sequence_plot
 from extraction.pooling.moderators import mods_regression
 from extraction.pooling.multilevel import fit_multilevel
 from extraction.pooling.plots import forest_plot, funnel_plot
@@ -56,6 +58,8 @@ class Analysis:
     mods: str = ""
     regression: dict[str, Any] | None = None   # the meta-regression on ``mods`` (MetaRegression.to_dict)
     regression_error: str = ""
+    bubble: Figure | None = None  # the bubble plot of ``mods`` when its first term is numeric
+    bubble_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,22 +118,81 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *, test:
     flags = [f for f in d.table["flags"] if f]
     progress(1, 4, "pooling")
     report = pool_report(d.yi, d.vi, method=method, test=test)
-    reg, reg_error = None, ""
+    reg, reg_error, bubble_fig, bubble_note = None, "", None, ""
     if mods.strip():
         try:
             reg = regression(d, mods, method, test)
         except InputError as exc:
             reg_error = exc.detail
+        else:
+            try:
+                frame = d.table[d.table["r"].notna()].reset_index(drop=True)
+                bubble_fig = bubble_for(d.yi, d.vi, frame, mods, method=method, test=test,
+                                        ylabel="effect size (Fisher's z)")
+            except InputError as exc:
+                bubble_note = exc.detail
     progress(2, 4, "moderators")
     mods_table, notes = _moderators(cfg.codebook, d, method, test) if len(d.yi) >= 2 else (None, [])
     progress(3, 4, "drawing")
     tf = trim_and_fill(d.yi, d.vi, method=method) if trimfill and len(d.yi) >= 3 else None
     forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
     funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
-    _release(forest, funnel)
+    _release(forest, funnel, *([bubble_fig] if bubble_fig is not None else []))
     return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
                     tf.to_dict() if tf is not None else None, test=test, mods=mods, regression=reg,
-                    regression_error=reg_error)
+                    regression_error=reg_error, bubble=bubble_fig, bubble_note=bubble_note)
+
+
+@dataclass
+class Sensitivity:
+    """Leave-one-out and cumulative refits (metafor's leave1out, cumul: label + estimate, se, zval, pval, ci_lb,
+    ci_ub, q, tau2, i2 on Fisher's z), influence diagnostics per sample (label + `Influence.to_dict` rows) and
+    their plots."""
+
+    leave1out: list[dict[str, Any]]
+    cumulative: list[dict[str, Any]]
+    influence: list[dict[str, Any]]
+    leave1out_plot: Figure
+    cumulative_plot: Figure
+    baujat: Figure
+
+
+def _sensitivity_figures(d: Data, method: str, test: str) -> tuple[list, list, list, Figure, Figure, Figure]:
+    loo = dg.leave_one_out(d.yi, d.vi, method, test)
+    loo_names = [f"-{lab}" for lab in d.labels]
+    idx, cum = dg.cumulative(d.yi, d.vi, None, method, test)
+    cum_names = [f"+{d.labels[i]}" for i in idx]
+    inf = dg.influence(d.yi, d.vi, method=method, test=test)
+    rows = inf.to_dict(["intrcpt"])["studies"]
+    for row, lab in zip(rows, d.labels, strict=True):
+        row["label"] = lab
+    figs = (sequence_plot(loo, loo_names, "Leave-one-out", "estimate (Fisher's z)"),
+            sequence_plot(cum, cum_names, "Cumulative meta-analysis (in table order)", "estimate (Fisher's z)"),
+            baujat_plot(inf, d.labels))
+    return ([{"label": n, **r} for n, r in zip(loo_names, loo, strict=True)],
+            [{"label": n, **r} for n, r in zip(cum_names, cum, strict=True)], rows, *figs)
+
+
+def sensitivity(db: ReviewDB, method: str = "REML", test: str = "z", progress: Progress = no_progress) -> Sensitivity:
+    """Leave-one-out, cumulative (samples in study-table order) and influence diagnostics of the pooled model,
+    with their plots (InputError when fewer than 3 samples have an effect)."""
+    progress(0, 2, "refitting without each sample")
+    d = data(db)
+    if len(d.yi) < 3:
+        raise InputError("leave-one-out and influence diagnostics need at least 3 samples with an effect")
+    loo, cum, inf, *figs = _sensitivity_figures(d, method, test)
+    progress(1, 2, "drawing")
+    _release(*figs)
+    return Sensitivity(loo, cum, inf, *figs)
+
+
+def bubble(db: ReviewDB, mods: str, method: str = "REML", test: str = "z") -> Figure:
+    """The bubble plot of the meta-regression ``mods`` (its first term, numeric, on the x axis)."""
+    d = data(db)
+    frame = d.table[d.table["r"].notna()].reset_index(drop=True)
+    fig = bubble_for(d.yi, d.vi, frame, mods, method=method, test=test, ylabel="effect size (Fisher's z)")
+    _release(fig)
+    return fig
 
 
 def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> dict[str, Any]:
@@ -182,11 +245,18 @@ def prisma(db: ReviewDB) -> tuple[Figure, dict[str, Any]]:
     return prisma_figure(counts, title=db.review().title), counts.as_dict()
 
 
-def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False) -> Path:
-    """Draw ``kind`` (forest, funnel, prisma) afresh and save it to ``out`` (.png, .svg, .pdf)."""
+def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False, *,
+                 test: str = "z", mods: str = "") -> Path:
+    """Draw ``kind`` (forest, funnel, prisma, leave1out, cumulative, baujat, bubble) afresh and save it to
+    ``out`` (.png, .svg, .pdf)."""
     if kind == "prisma":
         return draw_prisma(prisma_counts(db), out, title=db.review().title)
+    if kind == "bubble":
+        return save_figure(bubble(db, mods, method, test), out)
     d = data(db)
+    if kind in ("leave1out", "cumulative", "baujat"):
+        figs = _sensitivity_figures(d, method, test)[3:]
+        return save_figure(figs[("leave1out", "cumulative", "baujat").index(kind)], out)
     tf = trim_and_fill(d.yi, d.vi, method=method) if kind == "funnel" and trimfill and len(d.yi) >= 3 else None
     if kind == "forest":
         fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method)

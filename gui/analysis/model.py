@@ -127,3 +127,31 @@ def multilevel_html(fit: dict[str, Any], muted: str) -> str:
             f"t{df} = {num(c['stat'])}, p {p_is(c['p'])}"
             f"<br>{levels} · QE({fit['qe_df']}) = {num(fit['qe'])}, p {p_is(fit.get('qe_p'))}"
             + ("".join(f"<br><span style='color:{muted}'>{escape(n)}</span>" for n in fit.get("notes", []))))
+
+
+def _f(x: Any, nd: int = 4) -> str:
+    return num(None if x is None else float(x), nd)
+
+
+def refit_model(parent: QWidget | None = None) -> ListTableModel:
+    """Leave-one-out or cumulative rows, as metafor's leave1out/cumul print them (Fisher's z)."""
+    return ListTableModel([
+        ("", lambda r: r["label"]),
+        ("estimate", lambda r: _f(r["estimate"])), ("se", lambda r: _f(r["se"])),
+        ("z / t", lambda r: _f(r["zval"])), ("p", lambda r: pval(r["pval"])),
+        ("ci.lb", lambda r: _f(r["ci_lb"])), ("ci.ub", lambda r: _f(r["ci_ub"])),
+        ("Q", lambda r: _f(r["q"])), ("τ²", lambda r: _f(r["tau2"])), ("I²", lambda r: _f(r["i2"], 2)),
+    ], parent)
+
+
+def influence_model(parent: QWidget | None = None) -> ListTableModel:
+    """metafor's influence(): studentized residual, DFFITS, Cook's distance, COVRATIO, τ² and QE when left out,
+    hat, weight (%), and * for an influential sample."""
+    return ListTableModel([
+        ("", lambda r: r["label"]),
+        ("rstudent", lambda r: _f(r["rstudent"])), ("dffits", lambda r: _f(r["dffits"])),
+        ("cook.d", lambda r: _f(r["cook_d"])), ("cov.r", lambda r: _f(r["cov_r"])),
+        ("τ².del", lambda r: _f(r["tau2_del"])), ("QE.del", lambda r: _f(r["qe_del"])),
+        ("hat", lambda r: _f(r["hat"])), ("weight", lambda r: _f(r["weight"])),
+        ("inf", lambda r: "*" if r["influential"] else ""),
+    ], parent)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -28,10 +29,12 @@ from gui.analysis import actions
 from gui.analysis.export_dialog import ExportDialog
 from gui.analysis.figure import FigurePane
 from gui.analysis.model import (
+    influence_model,
     moderator_model,
     moderator_rows,
     multilevel_html,
     num,
+    refit_model,
     regression_html,
     summary_html,
 )
@@ -143,20 +146,52 @@ class AnalysisScreen(Refreshing, QWidget):
         row.addWidget(self.mods, 1)
         row.addWidget(fit)
         reg_layout.addLayout(row)
-        reg_layout.addWidget(self.regression, 1)
+        reg_layout.addWidget(self.regression)
         stem = self._stem()
+        self.bubble = FigurePane("bubble", lambda: f"{stem}-bubble.png")
+        reg_layout.addWidget(self.bubble, 1)
+        self.sensitivity: actions.Sensitivity | None = None
+        self._sensitivity_stale = True
+        self.loo_model, self.cum_model = refit_model(self), refit_model(self)
+        self.influence_model = influence_model(self)
+        self.loo_plot = FigurePane("leave1out", lambda: f"{stem}-leave1out.png")
+        self.cum_plot = FigurePane("cumulative", lambda: f"{stem}-cumulative.png")
+        self.baujat = FigurePane("baujat", lambda: f"{stem}-baujat.png")
+        self.sensitivity_tabs = QTabWidget()
+        for model, name, pane, title in ((self.loo_model, "leave1out-table", self.loo_plot, "Leave-one-out"),
+                                         (self.cum_model, "cumulative-table", self.cum_plot, "Cumulative"),
+                                         (self.influence_model, "influence-table", self.baujat,
+                                          "Influence (Baujat)")):
+            view = list_view(model, name)
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            split = QSplitter(Qt.Orientation.Horizontal)
+            split.addWidget(view)
+            split.addWidget(pane)
+            split.setSizes([560, 640])
+            self.sensitivity_tabs.addTab(split, title)
+        self.sensitivity_note = QLabel()
+        self.sensitivity_note.setObjectName("sensitivity-note")
+        self.sensitivity_note.setWordWrap(True)
+        sens = QWidget()
+        sens.setObjectName("sensitivity")
+        sens_layout = QVBoxLayout(sens)
+        sens_layout.addWidget(self.sensitivity_note)
+        sens_layout.addWidget(self.sensitivity_tabs, 1)
+        self.sensitivity_page = sens
         self.forest = FigurePane("forest", lambda: f"{stem}-forest.png")
         self.funnel = FigurePane("funnel", lambda: f"{stem}-funnel.png")
         self.prisma = FigurePane("prisma", lambda: f"{stem}-prisma.png")
-        for pane in (self.forest, self.funnel, self.prisma):
+        for pane in (self.forest, self.funnel, self.prisma, self.bubble, self.loo_plot, self.cum_plot, self.baujat):
             pane.save_requested.connect(lambda path, p=pane: self.save_picture(p.name, path))
         self.tabs = QTabWidget()
         self.tabs.addTab(mods, "Moderators")
         self.tabs.addTab(reg, "Meta-regression")
         self.tabs.addTab(self.forest, "Forest plot")
         self.tabs.addTab(self.funnel, "Funnel plot")
+        self.tabs.addTab(sens, "Sensitivity")
         self.tabs.addTab(self.prisma, "PRISMA 2020")
         self.tabs.setCurrentIndex(2)
+        self.tabs.currentChanged.connect(lambda _: self._sensitivity_if_shown())
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.assumes)
@@ -190,6 +225,8 @@ class AnalysisScreen(Refreshing, QWidget):
                          dialog=False, on_done=current(self._multilevel), on_error=current(self._multilevel_failed))
         self.ctx.run("Drawing the PRISMA diagram", partial(actions.prisma, self.ctx.db), dialog=False,
                      on_done=current(self._prisma), on_error=current(self._prisma_failed))
+        self._sensitivity_stale = True
+        self._sensitivity_if_shown()
         return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf, test=test, mods=mods),
                             dialog=False,
                             on_done=current(self._apply),
@@ -207,6 +244,12 @@ class AnalysisScreen(Refreshing, QWidget):
             self.regression.setText(f"<span style='color:{muted}'>{escape(a.message)}</span>")
             return
         self.regression.setText(regression_html(a.regression, a.regression_error, muted))
+        if a.bubble is not None:
+            self.bubble.set_figure(a.bubble, f"<span style='color:{muted}'>Circles sized by weight; the line and its "
+                                             "95% CI hold the other moderators at their mean</span>")
+        else:
+            self.bubble.set_figure(None, escape(a.bubble_note) if a.bubble_note else
+                                   "A bubble plot appears when the first moderator is numeric.")
         text = summary_html(a.report, muted)
         if a.flags:
             n = sum(len(f.split("; ")) for f in a.flags)
@@ -234,6 +277,49 @@ class AnalysisScreen(Refreshing, QWidget):
         else:
             note = f"<span style='color:{muted}'>Tick “Trim and fill” to impute possibly missing studies.</span>"
         self.funnel.set_figure(a.funnel, note)
+
+    def _sensitivity_if_shown(self) -> Task | None:
+        """Leave-one-out, cumulative and influence refits run only when their tab is shown (k refits each)."""
+        if self.tabs.currentWidget() is not self.sensitivity_page or not self._sensitivity_stale:
+            return None
+        return self.reload_sensitivity()
+
+    def reload_sensitivity(self) -> Task:
+        self._sensitivity_stale = False
+        self.sensitivity = None
+        method, test = self.method.currentData(), self.test.currentData()
+        self.sensitivity_note.setText(f"<span style='color:{muted_text(self)}'>Refitting ({escape(method)})…</span>")
+        current = self.newest("sensitivity")
+        return self.ctx.run("Sensitivity analyses", partial(actions.sensitivity, self.ctx.db, method, test),
+                            dialog=False, on_done=current(self._apply_sensitivity),
+                            on_error=current(self._sensitivity_failed))
+
+    def _apply_sensitivity(self, s: actions.Sensitivity) -> None:
+        self.sensitivity = s
+        muted = muted_text(self)
+        self.loo_model.set_items(s.leave1out)
+        self.cum_model.set_items(s.cumulative)
+        self.influence_model.set_items(s.influence)
+        n_inf = sum(1 for r in s.influence if r["influential"])
+        self.sensitivity_note.setText(
+            f"<span style='color:{muted}'>{escape(self.method.currentData())} refits on Fisher's z, as metafor's "
+            f"leave1out(), cumul() and influence(); {n_inf} influential sample{'s' if n_inf != 1 else ''} (*: "
+            "|DFFITS| > 3√(p/(k−p)) or Cook's distance above the χ² median).</span>")
+        self.loo_plot.set_figure(s.leave1out_plot, f"<span style='color:{muted}'>Estimate and 95% CI without each "
+                                                   "sample</span>")
+        self.cum_plot.set_figure(s.cumulative_plot, f"<span style='color:{muted}'>Estimate and 95% CI as samples "
+                                                    "are added in table order</span>")
+        self.baujat.set_figure(s.baujat, f"<span style='color:{muted}'>Top right: samples that add heterogeneity "
+                                         "and move the result</span>")
+
+    def _sensitivity_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, MetasiftError):
+            report_error(self.window(), exc, "Sensitivity analyses")
+        self.sensitivity_note.setText(f"<span style='color:{error_color(self)}'>{escape(str(exc))}</span>")
+        for model in (self.loo_model, self.cum_model, self.influence_model):
+            model.set_items([])
+        for pane in (self.loo_plot, self.cum_plot, self.baujat):
+            pane.set_figure(None, escape(str(exc)))
 
     def _multilevel(self, fit: dict) -> None:
         self.multilevel_result = fit
@@ -269,8 +355,9 @@ class AnalysisScreen(Refreshing, QWidget):
     def save_picture(self, kind: str, path: Path) -> Task:
         """Draw ``kind`` afresh into ``path`` (.png, .svg or .pdf) in the background."""
         method, tf = self.method.currentData(), self.trimfill.isChecked()
+        test, mods = self.test.currentData(), self.mods.text().strip()
         return self.ctx.run(f"Saving the {kind} picture",
-                            partial(actions.save_picture, self.ctx.db, kind, path, method, tf),
+                            partial(actions.save_picture, self.ctx.db, kind, path, method, tf, test=test, mods=mods),
                             on_done=lambda out: self.ctx.message.emit(f"Saved {out}"))
 
     def _save_shown(self) -> None:
