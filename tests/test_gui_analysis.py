@@ -269,3 +269,34 @@ def test_sensitivity_tab_shows_leave_one_out_cumulative_and_influence_with_their
         screen.sensitivity_tabs.setCurrentIndex(2)
         qtbot.wait(300)
         window.grab().save(os.environ["METASIFT_SCREENSHOT"].replace(".png", "-sensitivity.png"))
+
+
+def test_a_long_forest_plot_is_shown_a_page_at_a_time_and_saved_whole(qtbot, worked, tmp_path, monkeypatch):
+    from xml.sax.saxutils import escape as xml_escape
+
+    from gui.analysis import actions
+
+    monkeypatch.setattr(actions, "PAGE_ROWS", 4)
+    window, screen = _screen(qtbot, worked)
+    labels = [str(s) for s in study_table(worked).query("r == r")["label"]]
+
+    def shown() -> list[str]:
+        return [t.get_text() for t in screen.forest.canvas.figure.axes[0].texts]
+
+    assert screen.pager.isVisible() and screen.page_label.text() == "samples 1–4 of 6"
+    first = shown()
+    assert labels[:4] == [t for t in first if t in labels] and "RE model (REML, k = 6)" in first
+    assert not screen.page_prev.isEnabled() and screen.page_next.isEnabled()
+    canvas = screen.forest.canvas
+    screen.page_next.click()
+    qtbot.waitUntil(lambda: screen.forest.canvas is not canvas, timeout=30_000)
+    second = shown()
+    assert [t for t in second if t in labels] == labels[4:] and "RE model (REML, k = 6)" in second
+    assert screen.page_label.text() == "samples 5–6 of 6" and not screen.page_next.isEnabled()
+    # the same x axis and pooled row on every page; the weights are those of all samples
+    assert [t for t in first if t.startswith(" 0.24 [")] == [t for t in second if t.startswith(" 0.24 [")]
+    out = tmp_path / "forest.svg"
+    task = screen.save_picture("forest", out)
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    svg = out.read_text(encoding="utf-8")
+    assert all(f"<!-- {xml_escape(lab)} -->" in svg for lab in labels)  # the file has every row

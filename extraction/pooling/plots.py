@@ -78,8 +78,13 @@ def _fmt(est: float, lo: float, hi: float) -> str:
 
 def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None, method: str = "REML",
                 groups: list | np.ndarray | None = None, title: str | None = None,
-                r_scale: bool = True) -> Figure:
-    """Forest plot on the r scale (tanh) or the analysis scale; ``groups`` adds subgroup diamonds."""
+                r_scale: bool = True, window: tuple[int, int] | None = None) -> Figure:
+    """Forest plot on the r scale (tanh) or the analysis scale; ``groups`` adds subgroup diamonds.
+
+    ``window=(start, stop)`` draws only those rows of the body (studies, and group headers and subtotals
+    when grouped; 0-based, stop exclusive) above the overall diamond, with the x axis, weights and pooled
+    result of all studies: a screen shows a long plot a page at a time (matplotlib renders every glyph of
+    every label, about 11 s for 1,000 rows), a file gets every row."""
     y, v = validate(yi, vi)
     k = y.size
     labels = [str(s) for s in labels] if labels is not None else [f"Study {i + 1}" for i in range(k)]
@@ -104,6 +109,11 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
     else:
         rows.extend(("study", i) for i in range(k))
         rows.append(("gap", None))
+    if window is not None:
+        start, stop = max(0, window[0]), min(len(rows) - 1, window[1])
+        rows = rows[start:stop]
+        if not rows or rows[-1][0] != "gap":
+            rows.append(("gap", None))
     rows.append(("total", overall))
     n = len(rows)
     fig_h = max(3.0, ROW_IN * (n + 4))

@@ -36,6 +36,7 @@ ASSUMES = {
                   "per effect, metafor's rma.mv ~ 1 | sample/effect); cluster-robust CR2 SEs by sample "
                   "(clubSandwich) protect against the unknown correlation of effects within a sample.",
 }
+PAGE_ROWS = 50  # forest-plot rows drawn at a time on the screen (files get every row)
 METHODS = ("REML", "DL", "ML", "PM", "EB", "HS", "HE", "SJ", "FE")
 TESTS = ("z", "knha")
 
@@ -60,6 +61,7 @@ class Analysis:
     regression_error: str = ""
     bubble: Figure | None = None  # the bubble plot of ``mods`` when its first term is numeric
     bubble_note: str = ""
+    data: Data | None = None       # what the forest plot's further pages are drawn from
 
 
 @dataclass(frozen=True)
@@ -135,12 +137,22 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *, test:
     mods_table, notes = _moderators(cfg.codebook, d, method, test) if len(d.yi) >= 2 else (None, [])
     progress(3, 4, "drawing")
     tf = trim_and_fill(d.yi, d.vi, method=method) if trimfill and len(d.yi) >= 3 else None
-    forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
+    forest = forest_page(d, method, 0)
     funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
-    _release(forest, funnel, *([bubble_fig] if bubble_fig is not None else []))
+    _release(funnel, *([bubble_fig] if bubble_fig is not None else []))
     return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
                     tf.to_dict() if tf is not None else None, test=test, mods=mods, regression=reg,
-                    regression_error=reg_error, bubble=bubble_fig, bubble_note=bubble_note)
+                    regression_error=reg_error, bubble=bubble_fig, bubble_note=bubble_note, data=d)
+
+
+def forest_page(d: Data, method: str, start: int, rows: int | None = None) -> Figure:
+    """The forest plot of samples ``start`` to ``start + rows`` (x axis, weights and the pooled diamond of
+    all samples), fitted to its content: what the screen shows of a long plot (saving draws every row)."""
+    rows = PAGE_ROWS if rows is None else rows
+    fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method,
+                      window=None if len(d.yi) <= rows else (start, start + rows))
+    _release(fig)
+    return fig
 
 
 @dataclass

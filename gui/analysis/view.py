@@ -179,6 +179,27 @@ class AnalysisScreen(Refreshing, QWidget):
         sens_layout.addWidget(self.sensitivity_tabs, 1)
         self.sensitivity_page = sens
         self.forest = FigurePane("forest", lambda: f"{stem}-forest.png")
+        self.forest_start = 0
+        self.page_prev, self.page_next = QPushButton("◀ Previous"), QPushButton("Next ▶")
+        self.page_prev.setObjectName("forest-previous")
+        self.page_next.setObjectName("forest-next")
+        self.page_label = QLabel()
+        self.page_label.setObjectName("forest-page")
+        self.page_prev.clicked.connect(lambda: self.forest_page(self.forest_start - actions.PAGE_ROWS))
+        self.page_next.clicked.connect(lambda: self.forest_page(self.forest_start + actions.PAGE_ROWS))
+        pager = QHBoxLayout()
+        pager.addWidget(self.page_prev)
+        pager.addWidget(self.page_label)
+        pager.addWidget(self.page_next)
+        pager.addStretch(1)
+        self.pager = QWidget()
+        self.pager.setLayout(pager)
+        self.pager.hide()
+        forest_page = QWidget()
+        forest_layout = QVBoxLayout(forest_page)
+        forest_layout.setContentsMargins(0, 0, 0, 0)
+        forest_layout.addWidget(self.pager)
+        forest_layout.addWidget(self.forest, 1)
         self.funnel = FigurePane("funnel", lambda: f"{stem}-funnel.png")
         self.prisma = FigurePane("prisma", lambda: f"{stem}-prisma.png")
         for pane in (self.forest, self.funnel, self.prisma, self.bubble, self.loo_plot, self.cum_plot, self.baujat):
@@ -186,7 +207,7 @@ class AnalysisScreen(Refreshing, QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(mods, "Moderators")
         self.tabs.addTab(reg, "Meta-regression")
-        self.tabs.addTab(self.forest, "Forest plot")
+        self.tabs.addTab(forest_page, "Forest plot")
         self.tabs.addTab(self.funnel, "Funnel plot")
         self.tabs.addTab(sens, "Sensitivity")
         self.tabs.addTab(self.prisma, "PRISMA 2020")
@@ -240,6 +261,7 @@ class AnalysisScreen(Refreshing, QWidget):
             self.moderators.set_items([])
             self.moderators_note.setText("")
             self.forest.set_figure(None, escape(a.message))
+            self._update_pager()
             self.funnel.set_figure(None, escape(a.message))
             self.regression.setText(f"<span style='color:{muted}'>{escape(a.message)}</span>")
             return
@@ -264,9 +286,9 @@ class AnalysisScreen(Refreshing, QWidget):
         self.moderators_note.setText(f"<span style='color:{muted}'>Separate {escape(a.method)} fits per category; "
                                      "p between: test of the moderator (common τ²)."
                                      + ("<br>" + escape(" · ".join(notes)) if notes else "") + "</span>")
-        self.forest.set_figure(a.forest, f"<span style='color:{muted}'>{a.k} independent samples · "
-                                         f"{escape(a.method)} · squares sized by weight; the line through the "
-                                         "diamond is the 95% prediction interval</span>")
+        self.forest_start = 0
+        self.forest.set_figure(a.forest, self._forest_note())
+        self._update_pager()
         tf = a.trimfill
         if tf is not None:
             res = tf["result"]
@@ -331,6 +353,34 @@ class AnalysisScreen(Refreshing, QWidget):
         if not isinstance(exc, MetasiftError):
             report_error(self.window(), exc, "Three-level model")
         self.multilevel.setText(f"<span style='color:{error_color(self)}'>{escape(str(exc))}</span>")
+
+    def _forest_note(self) -> str:
+        a = self.analysis
+        assert a is not None
+        return (f"<span style='color:{muted_text(self)}'>{a.k} independent samples · {escape(a.method)} · squares "
+                "sized by weight; the line through the diamond is the 95% prediction interval"
+                + (" · saving draws every row" if a.k > actions.PAGE_ROWS else "") + "</span>")
+
+    def _update_pager(self) -> None:
+        a = self.analysis
+        k = a.k if a is not None else 0
+        self.pager.setVisible(k > actions.PAGE_ROWS)
+        stop = min(k, self.forest_start + actions.PAGE_ROWS)
+        self.page_label.setText(f"samples {self.forest_start + 1:,}–{stop:,} of {k:,}")
+        self.page_prev.setEnabled(self.forest_start > 0)
+        self.page_next.setEnabled(stop < k)
+
+    def forest_page(self, start: int) -> Task | None:
+        """Draw the forest plot's page of samples from ``start`` in the background."""
+        a = self.analysis
+        if a is None or a.data is None:
+            return None
+        start = max(0, min(start, a.k - 1))
+        self.forest_start = start
+        self._update_pager()
+        current = self.newest("forest-page")
+        return self.ctx.run("Drawing the forest plot", partial(actions.forest_page, a.data, a.method, start),
+                            dialog=False, on_done=current(lambda fig: self.forest.set_figure(fig, self._forest_note())))
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, MetasiftError):
