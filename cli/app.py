@@ -34,6 +34,7 @@ COMMANDS = {
     "studies": "cmd_extract", "export": "cmd_extract", "convert": "cmd_effects", "aggregate": "cmd_effects",
     "pool": "cmd_pool", "plot": "cmd_pool", "prisma": "cmd_prisma", "demo": "cmd_demo",
     "set-database": "cmd_review", "diagnose": "cmd_pool", "multilevel": "cmd_pool",
+    "queue": "cmd_screen", "worklist": "cmd_extract",
 }
 """Command -> the module that defines it: a command imports only its own module (the statistics, plotting and
 machine-learning libraries take seconds to load). A test checks this table against the modules."""

@@ -13,6 +13,7 @@ from cli.base import Result, add_json_arg, table
 from db.errors import InputError
 from extraction.aggregate import METHODS, aggregate
 from extraction.effect_sizes import STATISTICS, convert
+from screening.importers.tabular_rows import check_workbook_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,6 +99,7 @@ def read_table(path: Path) -> pd.DataFrame:
         raise InputError("no such file", file=where)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
+            check_workbook_file(path)  # a stray far cell or a compressed bomb would exhaust memory
             df = pd.read_excel(path, dtype=object, engine="openpyxl")
         else:
             with path.open(encoding="utf-8-sig") as fh:
