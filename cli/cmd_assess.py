@@ -1,5 +1,6 @@
-"""``metasift assess``: check every record against the review protocol's criteria and suggest
-include / exclude / unclear, with the evidence behind each verdict. Suggestions decide nothing."""
+"""``metasift assess``: check every unique record (a duplicate group once, as its kept record) against the
+review protocol's criteria and suggest include / exclude / unclear, with the evidence behind each verdict.
+Suggestions decide nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 from sqlmodel import select
 
 from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, table
-from db.models import Record
+from db.models import Record, components, merged_pairs
 from screening.criteria import assessor_for
 from screening.protocol import default_protocol, load_protocol_text
 
@@ -36,11 +37,12 @@ def cmd_assess(args: argparse.Namespace) -> Result:
             protocol = default_protocol()
         assessor = assessor_for(protocol)
         with db.session() as session:
+            merged = {m for g in components(merged_pairs(session)) for m in g[1:]}
             q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords) \
                 .order_by(Record.id)
+            rows = [r for r in session.exec(q) if r[0] not in merged]
             if args.limit is not None:
-                q = q.limit(max(0, args.limit))
-            rows = session.exec(q).all()
+                rows = rows[:max(0, args.limit)]
         for i, (_rid, source_id, title, abstract, keywords) in enumerate(rows, 1):
             a = assessor.assess(title, abstract, keywords)
             out.append({"source_id": source_id, "title": title, **a.as_dict()})
@@ -55,6 +57,7 @@ def cmd_assess(args: argparse.Namespace) -> Result:
                   " ".join(f"{k}={v['verdict']}" for k, v in r["criteria"].items()),
                   (r["title"] or "")[:60]] for r in out]
     text = table(text_rows, ["source_id", "suggestion", "criteria", "title"]) + (
-        f"\n{len(out)} records: " + ", ".join(f"{counts[s]} {s}" for s in ("include", "unclear", "exclude"))
+        f"\n{len(out):,} unique records (duplicates count once): "
+        + ", ".join(f"{counts[s]:,} {s}" for s in ("include", "unclear", "exclude"))
         + f" (protocol: {protocol.name}; suggestions only, nothing was decided)")
     return Result({"records": out, "protocol": protocol.name, "counts": dict(counts)}, text)

@@ -15,6 +15,8 @@ from db.errors import InputError
 from db.models import DuplicateDecision
 from extraction import samples as sample_links
 from screening import duplicates
+from screening.counts import review_counts, sample_components, split_samples
+from screening.decisions import group_map
 
 PAIR_ACTIONS = ("confirm", "reject", "undo")
 
@@ -63,7 +65,7 @@ def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
     groups = duplicates.groups(db)
     pending = duplicates.queue(db)
     names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c["ids"]])
-    counts = duplicates.counts(db)
+    counts = review_counts(db, stages=()).duplicates_json()
     data = {"groups": _label_groups(names, groups),
             "candidates": [{"ids": [names[i] for i in c["ids"]], "score": c["score"], "reasons": c["reasons"],
                             "differs": c["differs"], "fields": c["fields"], "decision": c["decision"]}
@@ -133,22 +135,45 @@ def _criteria_reader(title: str, abstract: str) -> int | None:
     return assessor_for().sample_size.assess(RecordText.of(title, abstract)).extra.get("n")
 
 
-def _samples_document(db: ReviewDB, suggestions: list[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:
-    all_samples = sample_links.samples(db)
-    multi = [g for g in all_samples if len(g) > 1]
-    names = duplicates.labels(db, [m for g in multi for m in g] + [i for s in suggestions for i in s["ids"]])
+def _samples_document(db: ReviewDB, suggestions: list[dict[str, Any]], extra: dict[str, Any],
+                      unstored: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    counts = review_counts(db, stages=())
+    with db.session() as session:
+        shared, dup_groups = split_samples(sample_components(session), group_map(session))
+    unstored = unstored or []
+    names = duplicates.labels(db, [m for g in shared + dup_groups for m in g]
+                              + [i for s in suggestions + unstored for i in s["ids"]])
     data = {"suggestions": [{**s, "ids": [names[i] for i in s["ids"]]} for s in suggestions],
-            "groups": _label_groups(names, multi), "independent_samples": len(all_samples)}
+            "unstored_suggestions": [{**s, "ids": [names[i] for i in s["ids"]]} for s in unstored],
+            "shared_samples": _label_groups(names, shared), "duplicate_groups": _label_groups(names, dup_groups),
+            "independent_samples": counts.samples, "records": counts.records, "unique": counts.unique}
     data.update(extra)
     return data
 
 
-def _samples_text(data: dict[str, Any]) -> str:
-    lines = [f"{data['independent_samples']} independent samples"]
-    for s in data["suggestions"]:
-        lines.append(f"  {' / '.join(s['ids'])} [{s['strength']}]: " + "; ".join(e["detail"] for e in s["evidence"]))
-    if data["groups"]:
-        lines.append("Shared samples: " + "; ".join(" + ".join(g) for g in data["groups"]))
+def _suggestion_lines(items: list[dict[str, Any]]) -> list[str]:
+    return [f"  {' / '.join(s['ids'])} [{s['strength']}]: " + "; ".join(e["detail"] for e in s["evidence"])
+            for s in items]
+
+
+def _samples_text(data: dict[str, Any], review: str) -> str:
+    lines = [f"{data['independent_samples']:,} independent samples from {data['records']:,} records "
+             f"({data['unique']:,} unique after deduplication)"]
+    if data["suggestions"]:
+        lines.append(f"{len(data['suggestions']):,} suggested links to decide:")
+        lines += _suggestion_lines(data["suggestions"])
+    if data["unstored_suggestions"]:
+        lines.append(f"{len(data['unstored_suggestions']):,} further links found now but not stored yet "
+                     f"(run `metasift samples {review} suggest` to store them for the Shared samples screen):")
+        lines += _suggestion_lines(data["unstored_suggestions"])
+    if not data["suggestions"] and not data["unstored_suggestions"]:
+        lines.append("No suggested links: no two reports show evidence of one sample.")
+    if data["shared_samples"]:
+        lines.append(f"Shared samples ({len(data['shared_samples']):,}): "
+                     + "; ".join(" + ".join(g) for g in data["shared_samples"]))
+    if data["duplicate_groups"]:
+        lines.append(f"Duplicate groups ({len(data['duplicate_groups']):,}), each one record and one sample: "
+                     + "; ".join(" = ".join(g) for g in data["duplicate_groups"]))
     return "\n".join(lines)
 
 
@@ -160,8 +185,10 @@ def cmd_samples(args: argparse.Namespace) -> Result:
             _no_refs(args)
             if args.action == "suggest":
                 found = sample_links.suggest_links(db, who="metasift", reader=_criteria_reader)
+                unstored: list[dict[str, Any]] = []
             else:
                 found = sample_links.suggestions(db)
+                unstored = sample_links.unstored_suggestions(db, reader=_criteria_reader)
         else:
             a, b = _two(db, args)
             action = {"confirm": sample_links.confirm_link, "reject": sample_links.reject_link,
@@ -170,11 +197,11 @@ def cmd_samples(args: argparse.Namespace) -> Result:
             names = duplicates.labels(db, [a, b])
             hist = [{**h, "ids": [names[i] for i in h["ids"]]} for h in sample_links.link_history(db, a, b)]
             extra = {"decision": hist[-1], "history": hist}
-            found = sample_links.suggestions(db)
-        data = _samples_document(db, found, extra)
+            found, unstored = sample_links.suggestions(db), []
+        data = _samples_document(db, found, extra, unstored)
     finally:
         db.close()
-    text = _samples_text(data)
+    text = _samples_text(data, args.review)
     if "decision" in data:
         d = data["decision"]
         text = f"{' / '.join(d['ids'])}: {d['decision']} by {d['who'] or '?'}\n" + text

@@ -21,6 +21,8 @@ from db.engine import APP_VERSION, ReviewDB
 from extraction import export_frames, study_table
 from extraction.coding import settings
 from extraction.export import atomic_path, is_risky, plain
+from screening.counts import review_counts
+from screening.protocol import STAGE_LABELS
 
 MAX_WIDTH = 60
 BOLD = Font(bold=True)
@@ -83,23 +85,28 @@ def codebook_frame(db: ReviewDB, frames: Mapping[str, pd.DataFrame]) -> pd.DataF
 
 def summary_frame(db: ReviewDB, frames: Mapping[str, pd.DataFrame], *, rho: float, method: str,
                   by: str | Sequence[str] | None, when: datetime) -> pd.DataFrame:
-    """Counts and settings of the export as setting/value rows."""
-    recs, eff, studies, dec = (frames.get(k, pd.DataFrame()) for k in ("records", "effects", "studies",
-                                                                       "decisions"))
+    """Counts (`screening.counts`, the same as status and PRISMA) and settings of the export as setting/value
+    rows."""
+    eff, studies = (frames.get(k, pd.DataFrame()) for k in ("effects", "studies"))
     review = db.review()
+    c = review_counts(db)
     items: list[tuple[str, Any]] = [
         ("review", review.title), ("protocol", review.protocol_name or "alliance-outcome (default)"),
         ("MetaSift version", APP_VERSION), ("exported at (UTC)", when.strftime("%Y-%m-%d %H:%M:%S")),
-        ("records", len(recs))]
-    if "outcome" in recs:
-        for state in ("included", "excluded", "conflict", "pending"):
-            items.append((f"records {state}", int((recs["outcome"] == state).sum())))
+        ("records (database entries)", c.records), ("unique records after deduplication", c.unique),
+        ("duplicates merged", c.duplicates), ("independent samples", c.samples),
+        ("samples shared by several reports", c.shared_samples)]
+    for stage, sc in c.stages.items():
+        label = STAGE_LABELS.get(stage, stage).lower()
+        items += [(f"{label}: unique records {state}", n) for state, n in (
+            ("included", sc.included), ("excluded", sc.excluded), ("in conflict", sc.conflicts),
+            ("pending", sc.pending))]
     items += [("effect sizes (current)", len(eff)),
               ("coders", ", ".join(sorted(set(eff["coder"]))) if "coder" in eff else ""),
               ("independent samples in the study table", len(studies)),
               ("samples with unreconciled double coding",
                int((studies["flags"].fillna("") != "").sum()) if "flags" in studies else 0),
-              ("screening decisions (log rows)", len(dec)),
+              ("screening decisions (log rows)", c.decisions),
               ("aggregation method", method), ("rho (assumed correlation between outcomes)", rho),
               ("aggregated per moderator", ", ".join([by] if isinstance(by, str) else list(by or [])) or "no"),
               ("effect size metric", "Fisher z (yi) with variance 1/(n - 3) (vi)")]

@@ -189,22 +189,15 @@ def prisma_counts(db: ReviewDB) -> PrismaCounts:
     A full-text exclusion whose reason says the report was not retrieved counts as "not retrieved";
     records still pending or in conflict are reported as awaiting a decision.
     """
-    from extraction.samples import samples
-    from screening.duplicates import counts as duplicate_counts
-    from screening.outcomes import outcomes, stage_counts
+    from screening.counts import review_counts
 
-    dup = duplicate_counts(db)
-    ta = stage_counts(db, "title_abstract")
-    ft = stage_counts(db, "full_text")
-    reasons = dict(ft["excluded_by_reason"])
+    c = review_counts(db)
+    ta, ft = c.stages["title_abstract"], c.stages["full_text"]
+    reasons = dict(ft.excluded_by_reason)
     not_retrieved = sum(n for r, n in reasons.items() if _not_retrieved(r))
     excluded_ft = {r: n for r, n in reasons.items() if not _not_retrieved(r)}
-    included_reports = {rid for rid, o in outcomes(db, "full_text").items()
-                        if o.state == "included" and rid == o.kept_id}
-    studies = sum(1 for group in samples(db) if included_reports & set(group))
     return PrismaCounts(
-        identified_per_database={k: v["records"] for k, v in dup["per_database"].items()},
-        duplicates_removed=dup["duplicates"], screened=dup["unique"], excluded_screening=ta["excluded"],
-        sought=ta["included"], not_retrieved=not_retrieved, assessed=ta["included"] - not_retrieved,
-        excluded_full_text=excluded_ft, reports_included=ft["included"], studies_included=studies,
-        awaiting={"title_abstract": ta["pending"] + ta["conflicts"], "full_text": ft["pending"] + ft["conflicts"]})
+        identified_per_database=dict(c.records_per_database), duplicates_removed=c.duplicates,
+        screened=c.unique, excluded_screening=ta.excluded, sought=ta.included, not_retrieved=not_retrieved,
+        assessed=ta.included - not_retrieved, excluded_full_text=excluded_ft, reports_included=ft.included,
+        studies_included=c.included_samples, awaiting={"title_abstract": ta.awaiting, "full_text": ft.awaiting})

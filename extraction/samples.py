@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -28,6 +28,7 @@ from sqlmodel import select
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import ImportBatch, Record, SampleLink, components, current_per_pair, merged_pairs
+from screening.counts import sample_components
 from screening.dedup.normalize import publication_kind
 from screening.outcomes import outcomes
 from screening.protocol import STAGES
@@ -278,29 +279,44 @@ def _pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
+def _new_links(session: Any, who: str, reader: ReadN) -> list[SampleLink]:
+    """A ``suggested`` link (not stored) for every pair of reports with evidence and no link row yet."""
+    recs = list(session.exec(select(Record, ImportBatch.source_db).join(
+        ImportBatch, Record.batch_id == ImportBatch.id)).all())
+    reports = _reports(recs, components(merged_pairs(session)), reader)
+    latest = current_per_pair(session, SampleLink)
+    out = []
+    for i, j in sorted(_candidate_pairs(reports)):
+        found = evidence(reports[i], reports[j])
+        key = _pair(reports[i].id, reports[j].id)
+        if found is None or key in latest:
+            continue
+        latest[key] = row = SampleLink(record_a=key[0], record_b=key[1], decision="suggested", strength=found[0],
+                                       evidence=found[1], who=who or "metasift")
+        out.append(row)
+    return out
+
+
 def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -> list[dict[str, Any]]:
     """Store a ``suggested`` link for every new pair of reports with evidence; return the open suggestions.
 
     A pair that already has a link row (suggested or decided by a person) gets no new row. Each returned
     item has ``ids``, ``strength``, ``evidence``, ``who`` and ``when``.
     """
-    reader = reader or read_n
     with db.transaction() as session:
-        recs = list(session.exec(select(Record, ImportBatch.source_db).join(
-            ImportBatch, Record.batch_id == ImportBatch.id)).all())
-        dup_groups = components(merged_pairs(session))
-        reports = _reports(recs, dup_groups, reader)
-        latest = current_per_pair(session, SampleLink)
-        for i, j in sorted(_candidate_pairs(reports)):
-            found = evidence(reports[i], reports[j])
-            key = _pair(reports[i].id, reports[j].id)
-            if found is None or key in latest:
-                continue
-            row = SampleLink(record_a=key[0], record_b=key[1], decision="suggested", strength=found[0],
-                             evidence=found[1], who=who or "metasift")
-            session.add(row)
-            latest[key] = row
+        session.add_all(_new_links(session, who, reader or read_n))
     return suggestions(db)
+
+
+def unstored_suggestions(db: ReviewDB, *, reader: ReadN | None = None) -> list[dict[str, Any]]:
+    """The suggestions `suggest_links` would add now, computed without storing anything (read-only): what
+    a listing shows before anyone ran ``suggest``. Same filters and order as `suggestions`."""
+    excluded = _excluded(db)
+    with db.session() as session:
+        rows = [r for r in _new_links(session, "metasift", reader or read_n)
+                if r.record_a not in excluded and r.record_b not in excluded]
+        rows.sort(key=lambda r: (_ORDER.get(r.strength, 3), r.record_a, r.record_b))
+        return [{**_public(r), "when": None, "stored": False} for r in rows]
 
 
 def _rows(db: ReviewDB) -> dict[tuple[int, int], SampleLink | None]:
@@ -384,26 +400,12 @@ def link_history(db: ReviewDB, a: int, b: int) -> list[dict[str, Any]]:
     return [_public(r) for r in rows]
 
 
-def _sample_pairs(session: Any) -> Iterable[tuple[int, int]]:
-    confirmed = [k for k, r in current_per_pair(session, SampleLink).items()
-                 if r is not None and r.decision == "confirmed"]
-    return confirmed + merged_pairs(session)
-
-
 def samples(db: ReviewDB) -> list[list[int]]:
     """Every independent sample as a sorted list of record ids: connected components of confirmed links
     and duplicate merges; every other record is a sample of its own."""
     with db.session() as session:
         ids = list(session.exec(select(Record.id).order_by(Record.id)))
-        joined = components(_sample_pairs(session))
+        joined = sample_components(session)
     inside = {m for g in joined for m in g}
     out = joined + [[i] for i in ids if i not in inside]
     return sorted(out)
-
-
-def independent_samples(db: ReviewDB) -> int:
-    """The number of independent samples in the review."""
-    with db.session() as session:
-        n = len(list(session.exec(select(Record.id))))
-        joined = components(_sample_pairs(session))
-    return n - sum(len(g) - 1 for g in joined)

@@ -26,7 +26,7 @@ from gui.shortcuts import ShortcutsDialog
 from gui.start.view import StartScreen
 from gui.team_watch import TeamWatch
 from gui.theme import apply_theme
-from screening.importing import review_counts
+from screening.counts import record_totals
 from screening.status import review_status
 
 ScreenFactory = Callable[[ReviewContext], QWidget]
@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         self.team_watch.arrived.connect(self._team_changed)
 
     def _has_records(self) -> bool:
-        return self.db is not None and bool(review_counts(self.db)["records"])
+        return self.db is not None and bool(record_totals(self.db)[0])
 
     def _review_changed(self, what: str) -> None:
         current = self.tabs.currentWidget()
@@ -282,13 +282,13 @@ class MainWindow(QMainWindow):
             self._show_counts("No review open")
             return
         db = self.db
-        c = review_counts(db)  # cheap: one grouped count; the full status follows from the background
-        per_db = ", ".join(f"{k} {v:,}" for k, v in c["records_per_database"].items())
-        self._show_counts(f"{c['records']:,} records in {c['batches']} batches" + (f" ({per_db})" if per_db else ""))
+        records, batches, per = record_totals(db)  # cheap: grouped counts; the full status follows from the background
+        per_db = ", ".join(f"{k} {v:,}" for k, v in per.items())
+        self._show_counts(f"{records:,} records in {batches:,} batches" + (f" ({per_db})" if per_db else ""))
 
         def done(s: dict) -> None:
             if shiboken6.isValid(self) and self.db is db:  # the window may have closed meanwhile
-                self._show_counts(f"{s['records']:,} records in {s['batches']} batches"
+                self._show_counts(f"{s['records']:,} records in {s['batches']:,} batches"
                                   + (f" ({per_db})" if per_db else "")
                                   + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
 

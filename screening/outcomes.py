@@ -91,22 +91,6 @@ def outcome(db: ReviewDB, record: int, stage: str = "title_abstract") -> Outcome
     return found
 
 
-def stage_counts(db: ReviewDB, stage: str) -> dict[str, Any]:
-    """Unique records (kept records of duplicate groups count once) per outcome, and exclusions per reason.
-
-    At full text only records included at title/abstract count (``ineligible`` ones are left out)."""
-    counts = {"included": 0, "excluded": 0, "conflicts": 0, "pending": 0}
-    by_reason: dict[str, int] = {}
-    for rid, o in outcomes(db, stage).items():
-        if rid != o.kept_id or o.state == "ineligible":
-            continue
-        counts["conflicts" if o.state == "conflict" else o.state] += 1
-        if o.state == "excluded":
-            key = o.reason or "no reason given"
-            by_reason[key] = by_reason.get(key, 0) + 1
-    return {**counts, "excluded_by_reason": dict(sorted(by_reason.items()))}
-
-
 def _row(row: Any) -> dict[str, Any]:
     return {"reviewer": row.reviewer, "verdict": row.verdict, "reason": row.reason, "note": row.note,
             "full_text": row.full_text, "decided_at": row.decided_at.isoformat() if row.decided_at else None}

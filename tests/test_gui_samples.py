@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from extraction import samples  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import Settings  # noqa: E402
+from screening.counts import review_counts  # noqa: E402
 from screening.demo import build_demo_review  # noqa: E402
 
 pytestmark = pytest.mark.gui
@@ -48,7 +49,7 @@ def _decision(db, a, b) -> str:
 
 def test_suggestions_show_their_evidence_and_l_links_u_undoes(qtbot, demo):
     window, screen = _screen(qtbot, demo)
-    before = samples.independent_samples(demo)
+    before = review_counts(demo, stages=()).samples
     a, b = _suggested(qtbot, screen)
     expected = samples.suggestions(demo)[0]
     assert expected["ids"] == [a, b]
@@ -60,14 +61,14 @@ def test_suggestions_show_their_evidence_and_l_links_u_undoes(qtbot, demo):
     screen.suggested_view.setFocus()
     qtbot.keyClick(screen.suggested_view, Qt.Key.Key_L)
     qtbot.waitUntil(lambda: _decision(demo, a, b) == "confirmed", timeout=20_000)
-    assert samples.independent_samples(demo) == before - 1
+    assert review_counts(demo, stages=()).samples == before - 1
     assert samples.link_history(demo, a, b)[-1]["who"] == "Coder"
     qtbot.waitUntil(lambda: f"<b>{before - 1}</b> independent" in screen.summary.text(), timeout=20_000)
     assert any([a, b] == g["ids"] for g in screen.joined.items)
 
     qtbot.keyClick(screen.suggested_view, Qt.Key.Key_U)
     qtbot.waitUntil(lambda: _decision(demo, a, b) == "undone", timeout=20_000)
-    assert samples.independent_samples(demo) == before
+    assert review_counts(demo, stages=()).samples == before
     qtbot.waitUntil(lambda: screen.current_pair() == (a, b), timeout=20_000)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from db.engine import ReviewDB
 from db.progress import Progress, ShouldStop
 from screening import duplicates
+from screening.counts import review_counts
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
         progress(0, 3, "loading the queue")
         q = duplicates.queue(db)
         progress(1, 3, "counting")
-        c = duplicates.counts(db)
+        c = review_counts(db, stages=()).duplicates_json()
         progress(2, 3, "loading groups")
         gs = duplicates.groups(db)
         with db.session() as session:
