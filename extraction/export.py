@@ -8,17 +8,14 @@ itself keeps a typed ``'=...`` as text. Real numbers (including negative ones) s
 
 Deterministic: a fixed column order and sorting, floats written with Python's shortest round-trip
 repr, ``\\n`` line ends, UTF-8 with a BOM (so Excel reads it as UTF-8). The date of the export appears
-only in the XLSX summary sheet. Files are written to a temporary file beside the target and renamed,
-so a failed export leaves no half-written file.
+only in the XLSX summary sheet. Files are written through `extraction.atomic_write.atomic_path` (a
+temporary file beside the target, renamed when complete; umask modes; plain messages for OS errors).
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ import pandas as pd
 
 from db.engine import ReviewDB
 from db.errors import InputError
+from extraction.atomic_write import atomic_path
 from extraction.coding import settings
 from extraction.export_frames import decisions_frame, effects_frame, records_frame
 from extraction.study_table import study_table
@@ -53,20 +51,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-@contextmanager
-def atomic_path(out: Path, suffix: str = ""):  # noqa: ANN201 - generator context manager
-    """A temporary path beside ``out``; renamed to ``out`` when the block succeeds, removed otherwise."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=suffix or ".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def frame_for(db: ReviewDB, level: str, *, rho: float | None = None, method: str | None = None,

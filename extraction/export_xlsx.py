@@ -19,8 +19,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from db.engine import APP_VERSION, ReviewDB
 from extraction import export_frames, study_table
+from extraction.atomic_write import atomic_path
 from extraction.coding import settings
-from extraction.export import atomic_path, is_risky, plain
+from extraction.export import is_risky, plain
 from screening.counts import review_counts
 from screening.protocol import STAGE_LABELS
 

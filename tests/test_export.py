@@ -11,8 +11,9 @@ import pytest
 
 from db.errors import InputError
 from db.models import ImportBatch, Record
+from extraction.atomic_write import atomic_path
 from extraction.coding import code_effect
-from extraction.export import atomic_path, export
+from extraction.export import export
 from extraction.samples import confirm_link
 from extraction.study_table import study_table
 from screening.decisions import decide

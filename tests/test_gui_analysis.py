@@ -118,6 +118,12 @@ def test_export_dialog_writes_an_xlsx_with_every_sheet(qtbot, worked, tmp_path):
     assert dialog.isVisible() and dialog.rho.value() == 0.5 and dialog.path.text().endswith("-studies.xlsx")
     out = tmp_path / "out" / "alliance.xlsx"
     dialog.path.setText(str(out))
+    dialog.export_button.click()  # the folder does not exist yet: the dialog says so, naming it
+    qtbot.waitUntil(lambda: "does not exist" in dialog.status.text(), timeout=30_000)
+    assert str(out.parent) in dialog.status.text() and "bug" not in dialog.status.text()
+    assert dialog.result is None and not out.parent.exists()
+    out.parent.mkdir()
+    qtbot.waitUntil(dialog.export_button.isEnabled, timeout=30_000)
     dialog.export_button.click()
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=30_000)
     wb = openpyxl.load_workbook(out)

@@ -10,8 +10,6 @@ around the pooled estimate and, optionally, trim-and-fill's imputed studies as o
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +41,12 @@ def save(fig: Figure, out: str | Path) -> Path:
 
 
 def save_atomic(fig: Figure, out: Path, **kwargs: object) -> None:
-    """``fig.savefig`` to ``out`` through a temporary file in the same folder (then an atomic rename)."""
+    """``fig.savefig`` to ``out`` through `extraction.atomic_write.atomic_path` (temporary file, then rename)."""
+    from extraction.atomic_write import atomic_path
+
     kwargs = {"dpi": 150, "bbox_inches": "tight", **kwargs}
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out, out.suffix) as tmp:
         fig.savefig(tmp, format=out.suffix.lower().lstrip("."), **kwargs)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _figure(width: float, height: float) -> tuple[Figure, Any]:
