@@ -3,7 +3,8 @@
 A command module (``cli/cmd_*.py``) defines ``register(subparsers)``; each sub-command sets
 ``handler=fn`` where ``fn(args) -> Result``. With ``--json`` the CLI prints ``result.data`` as one JSON
 document on stdout; otherwise ``result.text``. Errors are raised as `db.errors.InputError` (exit 2) or
-`MetasiftError` (exit 1) and printed as one line on stderr.
+`MetasiftError` (exit 1) and printed as one line on stderr. A handler opens its review with
+``with open_for(args) as db:`` (or ``contextlib.closing`` around `create_review`), never open/try/close.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import argparse
 import os
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from db.engine import ReviewDB, open_review
+if TYPE_CHECKING:
+    from db.engine import ReviewDB
 
 
 @dataclass
@@ -37,8 +40,11 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
-def open_for(args: argparse.Namespace) -> ReviewDB:
-    return open_review(args.review)
+def open_for(args: argparse.Namespace) -> closing[ReviewDB]:
+    """The review named by ``args.review``, for ``with open_for(args) as db:`` (closed when the block ends)."""
+    from db.engine import open_review  # here, not on top: ``--help`` and argument errors load no database code
+
+    return closing(open_review(args.review))
 
 
 def reviewer_name(args: argparse.Namespace) -> str:

@@ -18,7 +18,7 @@ BATCH = 2000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("assess", help="check records against the protocol's criteria and suggest a decision")
+    p = sub.add_parser("assess")
     add_review_arg(p)
     p.add_argument("--limit", type=int, default=None, help="at most N records")
     add_json_arg(p)
@@ -26,32 +26,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_assess(args: argparse.Namespace) -> Result:
-    db = open_for(args)
     bar = TerminalProgress(enabled=None if not args.json else False)
     out: list[dict] = []
-    try:
-        review = db.review()
-        if review.protocol:
-            protocol = load_protocol_text(review.protocol, f"{db.name} (review protocol)")
-        else:
-            protocol = default_protocol()
-        assessor = assessor_for(protocol)
-        with db.session() as session:
-            merged = {m for g in components(merged_pairs(session)) for m in g[1:]}
-            q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords) \
-                .order_by(Record.id)
-            rows = [r for r in session.exec(q) if r[0] not in merged]
-            if args.limit is not None:
-                rows = rows[:max(0, args.limit)]
-        for i, (_rid, source_id, title, abstract, keywords) in enumerate(rows, 1):
-            a = assessor.assess(title, abstract, keywords)
-            out.append({"source_id": source_id, "title": title, **a.as_dict()})
-            if i % BATCH == 0:
-                bar(i, len(rows), f"{i} records assessed")
-        bar(len(rows), len(rows), f"{len(rows)} records assessed")
-    finally:
-        bar.finish()
-        db.close()
+    with open_for(args) as db:
+        try:
+            review = db.review()
+            if review.protocol:
+                protocol = load_protocol_text(review.protocol, f"{db.name} (review protocol)")
+            else:
+                protocol = default_protocol()
+            assessor = assessor_for(protocol)
+            with db.session() as session:
+                merged = {m for g in components(merged_pairs(session)) for m in g[1:]}
+                q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords) \
+                    .order_by(Record.id)
+                rows = [r for r in session.exec(q) if r[0] not in merged]
+                if args.limit is not None:
+                    rows = rows[:max(0, args.limit)]
+            for i, (_rid, source_id, title, abstract, keywords) in enumerate(rows, 1):
+                a = assessor.assess(title, abstract, keywords)
+                out.append({"source_id": source_id, "title": title, **a.as_dict()})
+                if i % BATCH == 0:
+                    bar(i, len(rows), f"{i} records assessed")
+            bar(len(rows), len(rows), f"{len(rows)} records assessed")
+        finally:
+            bar.finish()
     counts = Counter(r["suggestion"] for r in out)
     text_rows = [[r["source_id"], r["suggestion"],
                   " ".join(f"{k}={v['verdict']}" for k, v in r["criteria"].items()),

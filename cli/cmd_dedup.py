@@ -22,13 +22,13 @@ PAIR_ACTIONS = ("confirm", "reject", "undo")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("dedup", help="find duplicate records and store automatic merges and candidates")
+    p = sub.add_parser("dedup")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="who runs it (default: $METASIFT_USER or $USER)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_dedup)
 
-    p = sub.add_parser("duplicates", help="list duplicate groups and candidates; confirm, reject or undo a pair")
+    p = sub.add_parser("duplicates")
     add_review_arg(p)
     p.add_argument("action", choices=("list",) + PAIR_ACTIONS, nargs="?", default="list")
     p.add_argument("refs", nargs="*", metavar="RECORD", help="two records: source_id or #<record id>")
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_duplicates)
 
-    p = sub.add_parser("samples", help="reports that share one sample: suggest, confirm, reject or undo links")
+    p = sub.add_parser("samples")
     add_review_arg(p)
     p.add_argument("action", choices=("list", "suggest") + PAIR_ACTIONS, nargs="?", default="list")
     p.add_argument("refs", nargs="*", metavar="RECORD", help="two records: source_id or #<record id>")
@@ -90,16 +90,15 @@ def _dedup_text(data: dict[str, Any]) -> str:
 
 
 def cmd_dedup(args: argparse.Namespace) -> Result:
-    db = open_for(args)
     bar = TerminalProgress(enabled=None if not args.json else False)
-    try:
-        summary = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
-        bar.finish()
-        data = _dedup_document(db, {"message": summary["message"], "run_id": summary["run_id"],
-                                    "stored": summary["stored"]})
-    finally:
-        bar.finish()
-        db.close()
+    with open_for(args) as db:
+        try:
+            summary = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
+            bar.finish()
+            data = _dedup_document(db, {"message": summary["message"], "run_id": summary["run_id"],
+                                        "stored": summary["stored"]})
+        finally:
+            bar.finish()
     return Result(data, summary["message"] + "\n" + _dedup_text(data))
 
 
@@ -109,8 +108,7 @@ def _decision(names: dict[int, str], row: DuplicateDecision) -> dict[str, Any]:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         if args.action == "list":
             _no_refs(args)
             data = _dedup_document(db, {})
@@ -121,8 +119,6 @@ def cmd_duplicates(args: argparse.Namespace) -> Result:
         names = duplicates.labels(db, [a, b])
         hist = [_decision(names, r) for r in duplicates.history(db, a, b)]
         data = _dedup_document(db, {"decision": hist[-1], "history": hist})
-    finally:
-        db.close()
     last = data["decision"]
     return Result(data, f"{' / '.join(last['ids'])}: {last['decision']} by {last['who'] or '?'}\n"
                   + _dedup_text(data))
@@ -178,8 +174,7 @@ def _samples_text(data: dict[str, Any], review: str) -> str:
 
 
 def cmd_samples(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         extra: dict[str, Any] = {}
         if args.action in ("list", "suggest"):
             _no_refs(args)
@@ -199,8 +194,6 @@ def cmd_samples(args: argparse.Namespace) -> Result:
             extra = {"decision": hist[-1], "history": hist}
             found, unstored = sample_links.suggestions(db), []
         data = _samples_document(db, found, extra, unstored)
-    finally:
-        db.close()
     text = _samples_text(data, args.review)
     if "decision" in data:
         d = data["decision"]

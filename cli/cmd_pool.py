@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import closing
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from cli.base import Result, add_json_arg, table
 from db.engine import REVIEW_SUFFIX, open_review
 from db.errors import InputError
-from extraction.pooling import METHODS, effect_sizes, moderator_table, pool_report, read_study_table
-from extraction.study_table import moderator_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from extraction import apa
+from extraction.choices import ESTIMATORS
 
 
 def _columns(p: argparse.ArgumentParser) -> None:
@@ -21,13 +25,13 @@ def _columns(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", dest="n", default=None, metavar="COL", help="sample-size column (default ni or n)")
     p.add_argument("--yi", default=None, metavar="COL", help="Fisher-z column (default yi)")
     p.add_argument("--vi", default=None, metavar="COL", help="sampling-variance column (default vi)")
-    p.add_argument("--method", default="REML", type=str.upper, choices=[*METHODS, "EE"],
+    p.add_argument("--method", default="REML", type=str.upper, choices=[*ESTIMATORS, "EE"],
                    help="tau² estimator (default REML)")
     p.add_argument("--by", default=None, metavar="COL", help="categorical moderator for subgroups")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("pool", help="pool correlations (Fisher z, random effects) from a study table")
+    p = sub.add_parser("pool")
     _columns(p)
     p.add_argument("--table1", nargs="*", metavar="MODERATOR", default=None,
                    help="also a moderator table (per category: k, r, p, I², p between); "
@@ -35,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_pool)
 
-    p = sub.add_parser("plot", help="draw a forest or funnel plot of a study table")
+    p = sub.add_parser("plot")
     p.add_argument("kind", choices=["forest", "funnel"])
     _columns(p)
     p.add_argument("--out", required=True, type=Path, metavar="OUT", help="output file (.png, .svg or .pdf)")
@@ -57,15 +61,13 @@ def _is_review(target: str) -> bool:
 
 def _read(target: str) -> pd.DataFrame:
     """A study table file, or the study table of a review (one row per independent sample)."""
+    from extraction.pooling import read_study_table
     if not _is_review(target):
         return read_study_table(Path(target))
     from extraction.study_table import study_table
 
-    db = open_review(target)
-    try:
+    with closing(open_review(target)) as db:
         df = study_table(db)
-    finally:
-        db.close()
     df = df.dropna(subset=["yi", "vi"]) if len(df) else df
     if df.empty:
         raise InputError("has no coded effect sizes to pool yet (code them with `metasift code`)", file=target)
@@ -74,6 +76,8 @@ def _read(target: str) -> pd.DataFrame:
 
 def _load(args: argparse.Namespace):
     df = _read(str(args.file))
+    from extraction.pooling import effect_sizes
+
     y, v, keep = effect_sizes(df, file=str(args.file), r=args.r, n=args.n, yi=args.yi, vi=args.vi)
     groups = None
     if args.by:
@@ -85,32 +89,38 @@ def _load(args: argparse.Namespace):
 
 
 def _fmt(x: float | None, nd: int = 3) -> str:
-    return "NA" if x is None else f"{x:.{nd}f}"
+    return apa.number(x, nd)
+
+
+def _r(x: float | None) -> str:
+    return apa.bounded(x, 3)
 
 
 def cmd_pool(args: argparse.Namespace) -> Result:
     df, y, v, keep, groups = _load(args)
+    from extraction.pooling import pool_report
+
     data = pool_report(y, v, method=args.method, groups=groups, by=args.by)
     data["file"] = str(args.file)
     data["excluded_rows"] = int((~keep).sum())
     lines = [f"{data['method']} random-effects model, k = {data['k']} ({args.file})",
-             f"r = {_fmt(data['estimate_r'])} [{_fmt(data['ci_r'][0])}, {_fmt(data['ci_r'][1])}], "
-             f"z = {data['z']:.2f}, p = {data['p']:.3g}; prediction interval "
-             f"[{_fmt(data['pi_r'][0])}, {_fmt(data['pi_r'][1])}]",
-             f"tau² = {data['tau2']:.4f}, I² = {_fmt(data['i2'], 2)}%, H² = {_fmt(data['h2'], 2)}, "
-             f"Q({data['q_df']}) = {data['q']:.4f}, p = {data['q_p']:.3g}",
-             f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}"]
+             f"r = {_r(data['estimate_r'])} {apa.interval(data['ci_r'], 3)}, "
+             f"z = {_fmt(data['z'], 2)}, {apa.p_value(data['p'])}; prediction interval "
+             f"{apa.interval(data['pi_r'], 3)}",
+             f"tau² = {_fmt(data['tau2'], 4)}, I² = {_fmt(data['i2'], 1)}%, H² = {_fmt(data['h2'], 2)}, "
+             f"Q({data['q_df']}) = {_fmt(data['q'], 2)}, {apa.p_value(data['q_p'])}",
+             f"Fail-safe N (Rosenthal) = {apa.count(data['fsn_rosenthal'])}"]
     if data["egger"]:
         e = data["egger"]
-        lines.append(f"Egger's test (mixed-effects, sei): z = {e['z']:.3f}, p = {e['p']:.3g}; "
-                     f"limit estimate (z) = {e['limit_estimate']:.4f}")
+        lines.append(f"Egger's test (mixed-effects, sei): z = {_fmt(e['z'], 2)}, {apa.p_value(e['p'])}; "
+                     f"limit estimate (z) = {_fmt(e['limit_estimate'], 3)}")
     if groups is not None:
-        rows = [[lev, s["k"], _fmt(s["estimate_r"]), f"[{_fmt(s['ci_r'][0])}, {_fmt(s['ci_r'][1])}]",
-                 _fmt(s["p"], 4), _fmt(s["i2"], 1)] for lev, s in data["subgroups"].items() if s]
+        rows = [[lev, s["k"], _r(s["estimate_r"]), apa.interval(s["ci_r"], 3),
+                 apa.p_cell(s["p"]), _fmt(s["i2"], 1)] for lev, s in data["subgroups"].items() if s]
         lines.append("")
         lines.append(table(rows, [args.by, "k", "r", "95% CI", "p", "I²"]))
-        lines.append(f"Test of moderator (common tau²): QM({data['qm_df']}) = {data['qm']:.4f}, "
-                     f"p = {data['qm_p']:.4g}")
+        lines.append(f"Test of moderator (common tau²): QM({data['qm_df']}) = {_fmt(data['qm'], 2)}, "
+                     f"{apa.p_value(data['qm_p'])}")
     if args.table1 is not None:
         data["table1"], text = _table1(df, keep, y, v, args.table1, args.method)
         lines += ["", text]
@@ -121,6 +131,9 @@ def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tupl
     """Table 1 of the alliance meta-analysis: per moderator and category k, r, p, I², and p between."""
     frame = df[keep].reset_index(drop=True).copy()
     frame["yi"], frame["vi"] = y, v
+    from extraction.pooling import moderator_table
+    from extraction.study_table import moderator_columns
+
     mods = names or moderator_columns(frame)
     for m in mods:
         if m not in frame.columns:
@@ -133,9 +146,9 @@ def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tupl
     for r in rows:
         first = r["moderator"] != last
         last = r["moderator"]
-        ci = f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]" if r["ci_low"] is not None else ""
-        out.append([r["moderator"] if first else "", r["category"], r["k"], _fmt(r["r"]), ci, _fmt(r["p"], 4),
-                    _fmt(r["i2"], 1), _fmt(r["p_between"], 4) if first else ""])
+        ci = apa.interval((r["ci_low"], r["ci_high"]), 3) if r["ci_low"] is not None else ""
+        out.append([r["moderator"] if first else "", r["category"], r["k"], _r(r["r"]), ci, apa.p_cell(r["p"]),
+                    _fmt(r["i2"], 1), apa.p_cell(r["p_between"]) if first else ""])
     return rows, table(out, ["moderator", "category", "k", "r", "95% CI", "p", "I²", "p between"])
 
 

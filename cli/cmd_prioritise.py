@@ -13,12 +13,11 @@ from sqlmodel import select
 from cli.base import Result, add_json_arg, add_review_arg, open_for, table
 from db.errors import InputError
 from db.models import Record
-from screening.prioritise import DEFAULT_MODEL, MODELS, Ranker, record_text, stopping_advice
-from screening.simulation import read_labelled, simulate
+from screening.choices import DEFAULT_MODEL, MODELS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("simulate", help="replay a labelled review: how early the ranker finds the relevant records")
+    p = sub.add_parser("simulate")
     p.add_argument("file", type=Path, metavar="LABELED_FILE", help="CSV/XLSX/RIS with a 0/1 label column")
     p.add_argument("--seed", type=int, default=0, help="seed for the prior records and ties (default 0)")
     p.add_argument("--label", default="label_included", help="the 0/1 label column (default label_included)")
@@ -28,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_simulate)
 
-    p = sub.add_parser("rank", help="the review's unscreened records, most likely relevant first")
+    p = sub.add_parser("rank")
     add_review_arg(p)
     p.add_argument("--labels", type=Path, default=None, metavar="FILE.csv",
                    help="decisions so far: CSV with columns source_id,label (label 0/1), in screening order "
@@ -41,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> Result:
+    from screening.simulation import read_labelled, simulate
+
     data = read_labelled(args.file, args.label)
     if not data.labels:
         raise InputError(f"no record has a 0/1 value in column {args.label!r}", file=args.file.name)
@@ -97,8 +98,7 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
     from screening.duplicates import groups
     from screening.outcomes import labels as decision_labels
 
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         kept_of = {m: g[0] for g in groups(db) for m in g}
         with db.session() as session:
             everything = session.exec(select(Record.id, Record.source_id, Record.title, Record.abstract,
@@ -109,8 +109,6 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
                 for row in stage_rows(session, ["title_abstract"]):
                     first.setdefault(canon.get(row.record_id, row.record_id), int(row.id or 0))
         found = None if args.labels else decision_labels(db, stage="title_abstract")
-    finally:
-        db.close()
     canon_all = {int(r[0]): kept_of.get(int(r[0]), int(r[0])) for r in everything}
     rows = [r for r in everything if canon_all[int(r[0])] == int(r[0])]
     members = [(r[1], canon_all[int(r[0])]) for r in everything if canon_all[int(r[0])] != int(r[0])]
@@ -121,6 +119,8 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
 
 
 def cmd_rank(args: argparse.Namespace) -> Result:
+    from screening.prioritise import Ranker, record_text, stopping_advice
+
     rows, members, stored = _review_rows(args)
     position = {int(r[0]): i for i, r in enumerate(rows)}
     n_dropped = len(members)

@@ -12,11 +12,12 @@ from typing import Any
 
 from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
 from db.models import VERDICTS
+from extraction import apa
 from screening import agreement as agreement_mod
 from screening import decisions, outcomes
 from screening.duplicates import labels as record_labels
 from screening.duplicates import resolve as resolve_ref
-from screening.protocol import STAGES
+from screening.protocol import STAGE_LABELS, STAGES
 
 
 def _stage_arg(p: argparse.ArgumentParser, default: str | None = "title_abstract") -> None:
@@ -25,7 +26,7 @@ def _stage_arg(p: argparse.ArgumentParser, default: str | None = "title_abstract
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("screen", help="record a screening decision (include, exclude or maybe)")
+    p = sub.add_parser("screen")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
     p.add_argument("--record", required=True, help="source_id or #<record id>")
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_screen)
 
-    p = sub.add_parser("undo", help="withdraw your latest screening decision (the one before applies again)")
+    p = sub.add_parser("undo")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="whose decision (default: $METASIFT_USER or $USER)")
     p.add_argument("--record", default=None, help="only on this record (source_id or #<record id>)")
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_undo)
 
-    p = sub.add_parser("resolve", help="resolve a screening conflict (third reviewer or consensus)")
+    p = sub.add_parser("resolve")
     add_review_arg(p)
     p.add_argument("--record", required=True, help="source_id or #<record id>")
     p.add_argument("--decision", required=True, choices=("include", "exclude"))
@@ -58,19 +59,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_resolve)
 
-    p = sub.add_parser("conflicts", help="records whose reviewers disagree (or said maybe)")
+    p = sub.add_parser("conflicts")
     add_review_arg(p)
     _stage_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_conflicts)
 
-    p = sub.add_parser("agreement", help="inter-rater agreement per reviewer pair (percent, kappa, AC1)")
+    p = sub.add_parser("agreement")
     add_review_arg(p)
     _stage_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_agreement)
 
-    p = sub.add_parser("history", help="every screening decision on a record, oldest first")
+    p = sub.add_parser("history")
     add_review_arg(p)
     p.add_argument("--record", required=True, help="source_id or #<record id>")
     add_json_arg(p)
@@ -106,47 +107,35 @@ def _act_text(data: dict[str, Any]) -> str:
 
 
 def cmd_screen(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         who = reviewer_name(args)
         row = decisions.decide(db, resolve_ref(db, args.record), who, args.stage, args.decision,
                                reason=args.reason, note=args.note, full_text=args.full_text, uid=args.uid)
         data = _act(db, row, who)
-    finally:
-        db.close()
     return Result(data, _act_text(data))
 
 
 def cmd_undo(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         who = reviewer_name(args)
         record = resolve_ref(db, args.record) if args.record else None
         row = decisions.undo(db, who, args.stage, record)
         data = _act(db, row, who)
-    finally:
-        db.close()
     return Result(data, _act_text(data))
 
 
 def cmd_resolve(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         row = decisions.resolve(db, resolve_ref(db, args.record), args.stage, args.decision, args.by,
                                 args.method, reason=args.reason, note=args.note)
         data = _act(db, row, args.by)
-    finally:
-        db.close()
     return Result(data, _act_text(data))
 
 
 def cmd_conflicts(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         found = outcomes.conflicts(db, args.stage)
         names = record_labels(db, [c["record_id"] for c in found])
-    finally:
-        db.close()
     items = [_named(names[c["record_id"]], c) for c in found]
     rows = [[c["record"], "; ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
                                     for v in c["verdicts"])] for c in items]
@@ -155,15 +144,12 @@ def cmd_conflicts(args: argparse.Namespace) -> Result:
 
 
 def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
+    return apa.bounded(x, 3)
 
 
 def cmd_agreement(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         pairs = agreement_mod.agreement(db, args.stage)
-    finally:
-        db.close()
     rows = [[" / ".join(p["reviewers"]), p["n"], p["percent"], _fmt(p["kappa"]), _fmt(p["ac1"]),
              _fmt(p["include_exclude"]["kappa"]), _fmt(p["include_exclude"]["ac1"])] for p in pairs]
     text = (table(rows, ["pair", "n", "% agree", "kappa", "AC1", "kappa (maybe=include)", "AC1 (maybe=include)"])
@@ -172,17 +158,15 @@ def cmd_agreement(args: argparse.Namespace) -> Result:
 
 
 def cmd_history(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         rid = resolve_ref(db, args.record)
         rows = decisions.history(db, rid)
         names = record_labels(db, [rid] + [r.record_id for r in rows])
         states = {s: outcomes.outcome(db, rid, s).state for s in STAGES}
-    finally:
-        db.close()
     items = [_named(names[r.record_id], decisions.public(r)) for r in rows]
-    text = table([[i["decided_at"][:19] if i["decided_at"] else "", i["stage"], i["reviewer"], i["kind"],
+    text = table([[i["decided_at"][:19] if i["decided_at"] else "", STAGE_LABELS.get(i["stage"], i["stage"]),
+                   i["reviewer"], i["kind"],
                    i["verdict"], i["reason"], i["method"]] for i in items],
                  ["when", "stage", "who", "kind", "verdict", "reason", "method"])
-    text += "\n" + "; ".join(f"{s}: {v}" for s, v in states.items())
+    text += "\n" + "; ".join(f"{STAGE_LABELS.get(s, s)}: {v}" for s, v in states.items())
     return Result({"record": names[rid], "record_id": rid, "history": items, "outcomes": states}, text)

@@ -24,11 +24,11 @@ import pandas as pd
 from db.engine import ReviewDB
 from db.errors import InputError
 from extraction.atomic_write import atomic_path
+from extraction.choices import LEVELS  # noqa: E402
 from extraction.coding import settings
 from extraction.export_frames import decisions_frame, effects_frame, records_frame
 from extraction.study_table import study_table
 
-LEVELS = ("records", "effects", "studies", "decisions")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

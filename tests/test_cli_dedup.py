@@ -45,7 +45,7 @@ def test_dedup_json_shape_and_status_counts(demo_review, capsys):
         (22, 14, 8, 14)
     assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 9} and status["batches"] == 2
     code, text = _run(capsys, "status", demo_review)
-    assert code == 0 and "unique: 14" in text and "independent_samples: 14" in text
+    assert code == 0 and "Unique records: 14" in text and "Independent samples: 14" in text
 
 
 def test_duplicates_reject_undo_confirm_and_list(demo_review, capsys):

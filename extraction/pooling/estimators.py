@@ -23,8 +23,8 @@ import numpy as np
 from scipy import optimize
 
 from db.errors import InputError
+from extraction.choices import ESTIMATORS as METHODS  # noqa: E402
 
-METHODS = ("REML", "ML", "DL", "PM", "FE")
 _ALIASES = {"EE": "FE", "CE": "FE", "FIXED": "FE"}
 TOL = 1e-5
 MAX_ITER = 100

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
 from db.errors import InputError  # noqa: E402
+from extraction.apa import p_value  # noqa: E402
 from extraction.pooling.bias import TrimFill  # noqa: E402
 from extraction.pooling.estimators import fit_core, validate  # noqa: E402
 from extraction.pooling.results import Z975, PoolResult, summarise  # noqa: E402
@@ -140,7 +141,7 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
             ax.text(COL_CI, yy, _fmt(est, lo, hi), transform=trans, ha="left", va="center", fontsize=fontsize,
                     family="monospace", fontweight="bold")
             if kind == "total":
-                het = (f"Q({res.q_df}) = {res.q:.2f}, p = {res.q_p:.3g}; I² = {res.i2:.1f}%, "
+                het = (f"Q({res.q_df}) = {res.q:.2f}, {p_value(res.q_p)}; I² = {res.i2:.1f}%, "
                        f"τ² = {res.tau2:.4f}; PI [{tf(res.pi_z[0]):.2f}, {tf(res.pi_z[1]):.2f}]")
                 ax.text(-0.01, yy - 0.9, het, transform=trans, ha="right", va="center", fontsize=fontsize - 1)
     ax.axvline(0.0, color="grey", lw=0.6, ls=":")
