@@ -8,26 +8,16 @@ from typing import Any
 import pandas as pd
 from PySide6.QtWidgets import QWidget
 
+from extraction import apa
 from gui.listmodel import ListTableModel
 
-
-def num(x: float | None, nd: int = 2) -> str:
-    if x is None or (isinstance(x, float) and x != x):
-        return "—"
-    text = f"{x:.{nd}f}"
-    return text.replace("-0.00", "0.00") if text.strip("-0.") == "" else text
-
-
-def pval(p: float | None) -> str:
-    if p is None or (isinstance(p, float) and p != p):
-        return "—"
-    return "< .001" if p < 0.001 else f"{p:.3f}".lstrip("0") if p < 0.9995 else "1"
+num = apa.number
+pval = apa.p_cell
 
 
 def p_is(p: float | None) -> str:
-    """'< .001' or '= .023' (after a "p")."""
-    text = pval(p)
-    return escape(text if text.startswith("<") or text == "—" else f"= {text}")
+    """``p = .023`` / ``p < .001`` (`extraction.apa`), escaped for rich text."""
+    return escape(apa.p_value(p))
 
 
 def interval(pair: Any, nd: int = 2) -> str:
@@ -38,15 +28,15 @@ def summary_html(rep: dict[str, Any], muted: str) -> str:
     """The pooled estimate and heterogeneity in one block (k, r [CI], PI, tau², I², Q, p)."""
     kind = "fixed-effect" if rep["method"] == "FE" else "random-effects"
     main = (f"<span style='font-size:15pt'><b>r = {num(rep['estimate_r'])}</b> {interval(rep['ci_r'])}</span>"
-            f" &nbsp; k = <b>{rep['k']}</b> · z = {num(rep['z'])}, p {p_is(rep['p'])}"
+            f" &nbsp; k = <b>{rep['k']}</b> · z = {num(rep['z'])}, {p_is(rep['p'])}"
             f" · 95% prediction interval {interval(rep['pi_r'])}")
     het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {num(rep['i2'], 1)}% · "
-           f"Q({rep['q_df']}) = {num(rep['q'])}, p {p_is(rep['q_p'])}")
+           f"Q({rep['q_df']}) = {num(rep['q'])}, {p_is(rep['q_p'])}")
     extra = [f"{escape(rep['method'])} {kind} model on Fisher's z, back-transformed to r"]
     if rep.get("fsn_rosenthal") is not None:
         extra.append(f"fail-safe N (Rosenthal) {rep['fsn_rosenthal']}")
     if rep.get("egger"):
-        extra.append(f"Egger's test z = {num(rep['egger']['z'])}, p {p_is(rep['egger']['p'])}")
+        extra.append(f"Egger's test z = {num(rep['egger']['z'])}, {p_is(rep['egger']['p'])}")
     return f"{main}<br>{het}<br><span style='color:{muted}'>{' · '.join(extra)}</span>"
 
 
