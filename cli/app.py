@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from db.errors import InputError, MetasiftError
@@ -104,6 +105,18 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+def _damage(args: argparse.Namespace) -> str | None:
+    """After an unexpected error: the review file's first failed check (`db.health.diagnose`), if it is a
+    SQLite review that is damaged."""
+    target = getattr(args, "review", None)
+    if not isinstance(target, str) or "://" in target or not os.path.isfile(target):
+        return None
+    from db.health import diagnose
+
+    found = diagnose(Path(target))
+    return f"{target} is damaged ({found}); restore it from a backup" if found else None
+
+
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write("\n")
@@ -134,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the user gets one line, --debug gives the traceback
         if args.debug:
             raise
+        damage = _damage(args)
+        if damage:
+            print(f"metasift: error: {damage}", file=sys.stderr)
+            return 1
         print(f"metasift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
               file=sys.stderr)
         return 1
