@@ -15,7 +15,7 @@ from db.errors import InputError
 from db.models import DuplicateDecision
 from extraction import samples as sample_links
 from screening import duplicates
-from screening.counts import review_counts, sample_components, split_samples
+from screening.counts import review_counts, sample_components, shared_groups
 from screening.decisions import group_map
 
 PAIR_ACTIONS = ("confirm", "reject", "undo")
@@ -135,7 +135,8 @@ def _samples_document(db: ReviewDB, suggestions: list[dict[str, Any]], extra: di
                       unstored: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     counts = review_counts(db, stages=())
     with db.session() as session:
-        shared, dup_groups = split_samples(sample_components(session), group_map(session))
+        shared = shared_groups(sample_components(session), group_map(session))
+    dup_groups = duplicates.groups(db)
     unstored = unstored or []
     names = duplicates.labels(db, [m for g in shared + dup_groups for m in g]
                               + [i for s in suggestions + unstored for i in s["ids"]])
@@ -168,7 +169,7 @@ def _samples_text(data: dict[str, Any], review: str) -> str:
         lines.append(f"Shared samples ({len(data['shared_samples']):,}): "
                      + "; ".join(" + ".join(g) for g in data["shared_samples"]))
     if data["duplicate_groups"]:
-        lines.append(f"Duplicate groups ({len(data['duplicate_groups']):,}), each one record and one sample: "
+        lines.append(f"Duplicate groups ({len(data['duplicate_groups']):,}) (each one record in several databases): "
                      + "; ".join(" = ".join(g) for g in data["duplicate_groups"]))
     return "\n".join(lines)
 

@@ -98,9 +98,9 @@ def _act_text(data: dict[str, Any]) -> str:
     if d["kind"] == "undo":
         head = f"{d['record']}: {d['reviewer']}'s {d['stage']} decision {what} withdrawn"
     elif d["kind"] == "resolution":
-        head = f"{d['record']}: resolved {what} at {d['stage']} by {d['reviewer']} ({d['method']})"
+        head = f"{d['record']}: resolved {what} at {_said(d['stage'])} by {d['reviewer']} ({d['method']})"
     else:
-        head = f"{d['record']}: {d['reviewer']} {what} at {d['stage']} [uid {d['uid']}]"
+        head = f"{d['record']}: {d['reviewer']} {what} at {_said(d['stage'])} [uid {d['uid']}]"
     others = [f"{v['reviewer']}: {'(hidden until you decide)' if v['hidden'] else v['verdict']}"
               for v in data["visible"] if v["reviewer"] != d["reviewer"]]
     return "\n".join([head, f"outcome: {data['outcome']}"] + (["others: " + "; ".join(others)] if others else []))
@@ -139,8 +139,13 @@ def cmd_conflicts(args: argparse.Namespace) -> Result:
     items = [_named(names[c["record_id"]], c) for c in found]
     rows = [[c["record"], "; ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
                                     for v in c["verdicts"])] for c in items]
-    text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + f"{len(items)} conflicts at {args.stage}"
+    text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + \
+        f"{len(items):,} conflicts at {_said(args.stage)}"
     return Result({"stage": args.stage, "conflicts": items, "count": len(items)}, text)
+
+
+def _said(stage: str) -> str:
+    return STAGE_LABELS.get(stage, stage).lower().replace(" / ", "/")
 
 
 def _fmt(x: float | None) -> str:
@@ -153,7 +158,7 @@ def cmd_agreement(args: argparse.Namespace) -> Result:
     rows = [[" / ".join(p["reviewers"]), p["n"], p["percent"], _fmt(p["kappa"]), _fmt(p["ac1"]),
              _fmt(p["include_exclude"]["kappa"]), _fmt(p["include_exclude"]["ac1"])] for p in pairs]
     text = (table(rows, ["pair", "n", "% agree", "kappa", "AC1", "kappa (maybe=include)", "AC1 (maybe=include)"])
-            if rows else f"no two reviewers have screened the same record at {args.stage} yet")
+            if rows else f"no two reviewers have screened the same record at {_said(args.stage)} yet")
     return Result({"stage": args.stage, "categories": list(agreement_mod.CATEGORIES), "pairs": pairs}, text)
 
 

@@ -98,11 +98,10 @@ def sample_components(session: Session) -> list[list[int]]:
     return components(confirmed_links(session) + merged_pairs(session))
 
 
-def split_samples(joined: list[list[int]], canon: Mapping[int, int]) -> tuple[list[list[int]], list[list[int]]]:
-    """(shared samples, duplicate groups) among samples of several records: a shared sample joins two or
-    more unique records (a confirmed link); a duplicate group is one unique record's merged copies."""
-    shared = [g for g in joined if len({canon.get(m, m) for m in g}) > 1]
-    return shared, [g for g in joined if len({canon.get(m, m) for m in g}) == 1]
+def shared_groups(joined: list[list[int]], canon: Mapping[int, int]) -> list[list[int]]:
+    """The shared samples among samples of several records (``joined``): those that join two or more unique
+    records (a confirmed link is involved), not one record's merged copies (``canon``: record -> kept)."""
+    return [g for g in joined if len({canon.get(m, m) for m in g}) > 1]
 
 
 def confirmed_links(session: Session) -> list[tuple[int, int]]:
@@ -151,7 +150,7 @@ def review_counts(db: ReviewDB, stages: tuple[str, ...] = STAGES) -> ReviewCount
         links = confirmed_links(session)
         joined = components(links + merged_pairs(session))
         n_decisions = session.exec(select(func.count()).select_from(ScreeningDecision)).one()
-    shared = len(split_samples(joined, canon)[0])
+    shared = len(shared_groups(joined, canon))
     found = {s: outcomes(db, s) for s in stages}
     included_samples = 0
     if "full_text" in found:

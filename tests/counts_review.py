@@ -2,7 +2,8 @@
 
 Ten records from two databases: PsycINFO p1..p6 (ids first), PubMed m1..m4.
 - merges: p1 = m1, p2 = m2 (confirmed by a person) -> 8 unique records, 2 duplicates, 2 groups
-- a confirmed shared-sample link p3 + p4 -> 7 independent samples, 1 shared sample
+- confirmed shared-sample links p3 + p4 and p2 + p3 -> one shared sample {p2, m2, p3, p4} (a duplicate group
+  inside a shared sample) -> 6 independent samples
 - title/abstract (two_agree): p1, p3, p4 included; p2 conflict; p5, m4 excluded; p6 (one verdict), m3 pending
 - full text: p1 included; p3 excluded (no usable statistic); p4 conflict
 - 19 decision rows; 1 sample included (p1 + m1)
@@ -29,7 +30,7 @@ ABSTRACT = ("Method: N = {n} adult outpatients with depression completed the Wor
 EXPECTED = {
     "records": 10, "batches": 2, "records_per_database": {"PsycINFO": 6, "PubMed": 4},
     "duplicates_per_database": {"PsycINFO": 0, "PubMed": 2}, "unique": 8, "duplicates": 2, "duplicate_groups": 2,
-    "samples": 7, "shared_samples": 1, "links": 1, "decisions": 19, "included_samples": 1,
+    "samples": 6, "shared_samples": 1, "links": 2, "decisions": 19, "included_samples": 1,
     "stages": {TA: {"included": 3, "excluded": 2, "conflicts": 1, "pending": 2,
                     "excluded_by_reason": {"children or adolescents": 1, "not an empirical study": 1}},
                FT: {"included": 1, "excluded": 1, "conflicts": 1, "pending": 0,
@@ -57,6 +58,7 @@ def build(db: ReviewDB) -> dict[str, int]:
     for a, b in (("p1", "m1"), ("p2", "m2")):
         duplicates.confirm(db, ids[a], ids[b], "lead")
     confirm_link(db, ids["p3"], ids["p4"], "lead")
+    confirm_link(db, ids["p2"], ids["p3"], "lead")
     for name in ("p1", "p3", "p4"):
         for who in ("ann", "bob"):
             decide(db, ids[name], who, TA, "include")

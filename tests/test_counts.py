@@ -38,7 +38,7 @@ def test_the_model_counts_what_was_built(built):
 def test_status_and_prisma_agree_with_the_model(built, capsys):
     db, _ = built
     status = review_status(db)
-    for key, want in (("records", 10), ("unique", 8), ("duplicates", 2), ("independent_samples", 7),
+    for key, want in (("records", 10), ("unique", 8), ("duplicates", 2), ("independent_samples", 6),
                       ("shared_samples", 1), ("decisions", 19), ("duplicate_groups", 2)):
         assert status[key] == want, key
     assert status["screening"] == EXPECTED["stages"]
@@ -59,7 +59,7 @@ def test_cli_listings_agree_with_the_model(built, capsys):
     dup = _cli(capsys, "duplicates", where, "list", "--json")
     assert (dup["records"], dup["unique"], dup["duplicates"], len(dup["groups"])) == (10, 8, 2, 2)
     smp = _cli(capsys, "samples", where, "--json")
-    assert smp["independent_samples"] == 7
+    assert smp["independent_samples"] == 6
     assert len(smp["shared_samples"]) == 1 and len(smp["duplicate_groups"]) == 2
     assessed = _cli(capsys, "assess", where, "--json")
     assert len(assessed["records"]) == 8  # unique records only: a duplicate group is assessed once
@@ -71,7 +71,7 @@ def test_exports_agree_with_the_model(built, tmp_path):
     export(db, out, "records")
     summary = {r[0].value: r[1].value for r in openpyxl.load_workbook(out)["summary"].iter_rows(min_row=2)}
     assert summary["records (database entries)"] == 10 and summary["unique records after deduplication"] == 8
-    assert summary["independent samples"] == 7 and summary["samples shared by several reports"] == 1
+    assert summary["independent samples"] == 6 and summary["samples shared by several reports"] == 1
     assert summary["screening decisions (log rows)"] == 19
     for stage, label in ((TA, "title / abstract"), (FT, "full text")):
         want = EXPECTED["stages"][stage]
@@ -84,7 +84,7 @@ def test_exports_agree_with_the_model(built, tmp_path):
         rows = list(csv.DictReader(fh))
     assert len(rows) == 10
     unique = [r for r in rows if r["record_id"] == r["kept_id"]]
-    assert len(unique) == 8 and len({r["study_id"] for r in rows}) == 7
+    assert len(unique) == 8 and len({r["study_id"] for r in rows}) == 6
     for stage in (TA, FT):
         want = EXPECTED["stages"][stage]
         states = [r[stage] for r in unique]

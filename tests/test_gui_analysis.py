@@ -11,6 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
+from extraction import apa  # noqa: E402
 from extraction.demo_worked import build_worked_demo  # noqa: E402
 from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill  # noqa: E402
 from extraction.prisma import prisma_counts  # noqa: E402
@@ -56,9 +57,9 @@ def test_the_screen_shows_the_pooled_estimate_of_the_study_table(qtbot, worked):
         text = screen.summary.text()
         assert screen.analysis.k == rep["k"] == 6
         assert f"k = <b>{rep['k']}</b>" in text
-        assert f"r = {rep['estimate_r']:.2f}</b> [{rep['ci_r'][0]:.2f}, {rep['ci_r'][1]:.2f}]" in text
+        assert f"r = {apa.bounded(rep['estimate_r'])}</b> {apa.interval(rep['ci_r'])}" in text
         assert f"τ² = {rep['tau2']:.4f} · I² = {rep['i2']:.1f}% · Q({rep['q_df']}) = {rep['q']:.2f}" in text
-        assert f"prediction interval [{rep['pi_r'][0]:.2f}, {rep['pi_r'][1]:.2f}]" in text
+        assert f"prediction interval {apa.interval(rep['pi_r'])}" in text
         assert screen.analysis.report["estimate_r"] == pytest.approx(rep["estimate_r"], abs=1e-12)
     assert "FE fixed-effect model" in screen.summary.text()
 
@@ -73,7 +74,7 @@ def test_moderator_table_matches_the_core(qtbot, worked, qtmodeltester):
     assert [r["category"] for r in rows] == list(treatment["category"])
     assert [r["k"] for r in rows] == list(treatment["k"])
     cbt = screen.moderators.index(screen.moderators.items.index(rows[0]), 3)
-    assert screen.moderators.data(cbt) == f"{treatment['r'][0]:.2f}"
+    assert screen.moderators.data(cbt) == apa.bounded(treatment["r"][0])
     assert "pub_year" not in {r["moderator"] for r in screen.moderators.items}
     qtmodeltester.check(screen.moderators)
 
@@ -91,7 +92,36 @@ def test_forest_funnel_and_prisma_are_drawn_in_the_window(qtbot, worked):
     yi, vi, _ = _expected(worked, "REML")
     tf = trim_and_fill(yi, vi)
     assert screen.analysis.trimfill["k0"] == tf.k0
-    assert f"<b>{tf.k0}</b> studies imputed on the {tf.side}" in screen.funnel.note.text()
+    assert f"<b>{tf.k0}</b> {'study' if tf.k0 == 1 else 'studies'} imputed" in screen.funnel.note.text()
+    said = [t.get_text() for ax in screen.analysis.funnel.axes for t in ax.texts]
+    assert any(f"{tf.k0} {'study' if tf.k0 == 1 else 'studies'} imputed" in t for t in said), said
+
+
+def test_the_aggregation_is_named_and_can_be_chosen(qtbot, worked):
+    window, screen = _screen(qtbot, worked)
+    assert screen.aggregation.currentData() == "composite"
+    assert "Hunter–Schmidt composite correlation with ρ = .50" in screen.summary.text()
+    assert "as MAc&#x27;s agg" in screen.summary.text()
+    screen.analysis = None
+    screen.aggregation.setCurrentIndex(screen.aggregation.findData("mean"))
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    assert screen.analysis.aggregation == "mean" and "the mean of a sample&#x27;s correlations" in screen.summary.text()
+    table = study_table(worked, method="mean")
+    yi, vi, _ = effect_sizes(table[table["r"].notna()].reset_index(drop=True))
+    assert screen.analysis.report["estimate_r"] == pytest.approx(pool_report(yi, vi)["estimate_r"], abs=1e-12)
+    composite = study_table(worked, method="composite")
+    assert not composite["r"].equals(table["r"])  # the worked demo has a sample with two effects
+
+
+def test_moderator_columns_fit_their_content(qtbot, worked):
+    window, screen = _screen(qtbot, worked)
+    screen.tabs.setCurrentIndex(0)
+    view = screen.moderators_view
+    qtbot.waitUntil(lambda: view.horizontalHeader().sectionSize(7) > 0, timeout=10_000)
+    header = view.horizontalHeader()
+    assert not header.stretchLastSection()
+    for col in range(screen.moderators.columnCount()):
+        assert header.sectionSize(col) >= view.sizeHintForColumn(col), col
 
 
 def test_saving_the_forest_plot_writes_a_png(qtbot, worked, tmp_path, monkeypatch):

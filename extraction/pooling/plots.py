@@ -188,6 +188,11 @@ def funnel_plot(yi: np.ndarray, vi: np.ndarray, method: str = "REML", r_scale: b
     ax.set_ylabel("Standard error (Fisher z)" if r_scale else "Standard error")
     ax.set_xlabel("Correlation (r)" if r_scale else "Effect size (Fisher z)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
+    if trimfill is not None:  # the figure says what trim and fill did, also when it imputed nothing
+        ax.text(0.0, 1.02, f"Trim and fill ({trimfill.estimator}): {trimfill.k0} "
+                f"{'study' if trimfill.k0 == 1 else 'studies'} imputed"
+                + (f" on the {trimfill.side} side" if trimfill.k0 else ""), transform=ax.transAxes,
+                ha="left", va="bottom", fontsize=9)
     if title:
         ax.set_title(title, loc="left", fontsize=10)
     return fig

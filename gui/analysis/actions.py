@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.progress import Progress, ShouldStop
+from extraction import apa
 from extraction.codebook import Codebook
 from extraction.coding import settings
 from extraction.export import export
@@ -34,6 +35,8 @@ class Analysis:
     """What the screen shows. ``message`` explains an empty analysis (nothing coded yet)."""
 
     method: str
+    aggregation: str = "composite"  # how dependent effects of one sample were combined (extraction.aggregate)
+    rho: float = 0.5  # the assumed correlation between a sample's outcomes (composite)
     k: int = 0
     report: dict[str, Any] | None = None
     moderators: pd.DataFrame | None = None
@@ -55,9 +58,10 @@ class Data:
     labels: list[str]
 
 
-def data(db: ReviewDB) -> Data:
-    """The study table and its effect sizes (InputError when no sample has a usable effect yet)."""
-    table = study_table(db)
+def data(db: ReviewDB, aggregation: str | None = None) -> Data:
+    """The study table (dependent effects combined by ``aggregation``, default the protocol's) and its effect
+    sizes (InputError when no sample has a usable effect yet)."""
+    table = study_table(db, method=aggregation)
     usable = table[table["r"].notna()] if len(table) else table
     if usable.empty:
         raise InputError("no independent sample has a coded effect yet: code effects on the Extraction screen")
@@ -84,14 +88,17 @@ def _moderators(db: ReviewDB, d: Data, method: str) -> tuple[pd.DataFrame | None
     return (pd.concat(parts, ignore_index=True) if parts else None), notes
 
 
-def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False) -> Work:
-    """Pool the study table with ``method``; moderator table, forest and funnel plot (trim-and-fill)."""
+def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, aggregation: str | None = None) -> Work:
+    """Pool the study table with ``method``; moderator table, forest and funnel plot (trim-and-fill).
+    ``aggregation`` combines a sample's dependent effects (composite or mean; default the protocol's)."""
     def work(progress: Progress, _should_stop: ShouldStop) -> Analysis:
         progress(0, 4, "building the study table")
+        cfg = settings(db)
+        agg = aggregation or cfg.method
         try:
-            d = data(db)
+            d = data(db, agg)
         except InputError as exc:
-            return Analysis(method, message=exc.detail)
+            return Analysis(method, agg, cfg.rho, message=exc.detail)
         flags = [f for f in d.table["flags"] if f]
         progress(1, 4, "pooling")
         report = pool_report(d.yi, d.vi, method=method)
@@ -102,7 +109,7 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False) -> Work:
         forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
         funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
         _release(forest, funnel)
-        return Analysis(method, len(d.yi), report, mods, notes, flags, forest, funnel,
+        return Analysis(method, agg, cfg.rho, len(d.yi), report, mods, notes, flags, forest, funnel,
                         tf.to_dict() if tf is not None else None)
 
     return work
@@ -139,12 +146,13 @@ def prisma(db: ReviewDB) -> Work:
     return work
 
 
-def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False) -> Work:
+def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False,
+                 aggregation: str | None = None) -> Work:
     """Draw ``kind`` (forest, funnel, prisma) afresh and save it to ``out`` (.png, .svg, .pdf)."""
     def work(_progress: Progress, _should_stop: ShouldStop) -> Path:
         if kind == "prisma":
             return draw_prisma(prisma_counts(db), out, title=db.review().title)
-        d = data(db)
+        d = data(db, aggregation)
         tf = trim_and_fill(d.yi, d.vi, method=method) if kind == "funnel" and trimfill and len(d.yi) >= 3 else None
         if kind == "forest":
             fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
@@ -161,6 +169,19 @@ def run_export(db: ReviewDB, out: Path, level: str, rho: float) -> Work:
         return export(db, out, level, rho=rho)
 
     return work
+
+
+def aggregation_text(method: str, rho: float) -> str:
+    """How the dependent effects of one sample were combined, in words."""
+    if method == "composite":
+        return (f"Hunter–Schmidt composite correlation with ρ = {apa.bounded(rho)} between a sample's outcomes "
+                "(as MAc's agg)")
+    return "the mean of a sample's correlations"
+
+
+def default_method(db: ReviewDB) -> str:
+    """The protocol's aggregation of dependent effects (composite or mean)."""
+    return settings(db).method
 
 
 def default_rho(db: ReviewDB) -> float:

@@ -20,16 +20,13 @@ def p_is(p: float | None) -> str:
     return escape(apa.p_value(p))
 
 
-def interval(pair: Any, nd: int = 2) -> str:
-    return f"[{num(pair[0], nd)}, {num(pair[1], nd)}]" if pair else "—"
-
-
 def summary_html(rep: dict[str, Any], muted: str) -> str:
     """The pooled estimate and heterogeneity in one block (k, r [CI], PI, tau², I², Q, p)."""
     kind = "fixed-effect" if rep["method"] == "FE" else "random-effects"
-    main = (f"<span style='font-size:15pt'><b>r = {num(rep['estimate_r'])}</b> {interval(rep['ci_r'])}</span>"
+    main = (f"<span style='font-size:15pt'><b>r = {apa.bounded(rep['estimate_r'])}</b> "
+            f"{apa.interval(rep['ci_r'])}</span>"
             f" &nbsp; k = <b>{rep['k']}</b> · z = {num(rep['z'])}, {p_is(rep['p'])}"
-            f" · 95% prediction interval {interval(rep['pi_r'])}")
+            f" · 95% prediction interval {apa.interval(rep['pi_r'])}")
     het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {num(rep['i2'], 1)}% · "
            f"Q({rep['q_df']}) = {num(rep['q'])}, {p_is(rep['q_p'])}")
     extra = [f"{escape(rep['method'])} {kind} model on Fisher's z, back-transformed to r"]
@@ -62,9 +59,8 @@ def moderator_model(parent: QWidget | None = None) -> ListTableModel:
         ("Moderator", lambda r: r["moderator"].replace("_", " ") if r["first"] else ""),
         ("Category", lambda r: r["category"]),
         ("k", lambda r: r["k"]),
-        ("r", lambda r: num(_nan(r["r"]))),
-        ("95% CI", lambda r: interval((_nan(r["ci_low"]), _nan(r["ci_high"]))) if _nan(r["ci_low"]) is not None
-         else "—"),
+        ("r", lambda r: apa.bounded(_nan(r["r"]))),
+        ("95% CI", lambda r: apa.interval((_nan(r["ci_low"]), _nan(r["ci_high"])))),
         ("p", lambda r: pval(_nan(r["p"]))),
         ("I²", lambda r: num(_nan(r["i2"]), 1) + "%" if _nan(r["i2"]) is not None else "—"),
         ("p between", lambda r: (f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = "

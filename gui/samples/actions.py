@@ -10,7 +10,7 @@ from db.engine import ReviewDB
 from db.progress import Progress, ShouldStop
 from extraction import samples
 from screening import duplicates
-from screening.counts import ReviewCounts, review_counts, sample_components, split_samples
+from screening.counts import ReviewCounts, review_counts, sample_components, shared_groups
 from screening.decisions import group_map
 from screening.duplicates import load_records
 
@@ -18,8 +18,8 @@ from screening.duplicates import load_records
 @dataclass(frozen=True)
 class Snapshot:
     suggestions: list[dict[str, Any]]  # extraction.samples.suggestions + "records": [a, b] record dicts
-    joined: list[dict[str, Any]]  # shared samples (a confirmed link joins unique records): {"ids", "records"}
-    duplicate_groups: list[dict[str, Any]]  # one unique record's merged copies: {"ids", "records"}
+    joined: list[dict[str, Any]]  # shared samples (a link joins unique records): {"ids", "records", "reports"}
+    duplicate_groups: list[dict[str, Any]]  # every duplicate group (one record's merged copies): {"ids", "records"}
     counts: ReviewCounts  # the review's counts (samples, records, shared samples, duplicate groups)
     pending_duplicates: int  # duplicate pairs still waiting in the duplicates queue
 
@@ -38,7 +38,9 @@ def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
         sug = samples.suggestions(db)
         counts = review_counts(db, stages=())
         with db.session() as session:
-            shared, dup_groups = split_samples(sample_components(session), group_map(session))
+            canon = group_map(session)
+            shared = shared_groups(sample_components(session), canon)
+        dup_groups = duplicates.groups(db)
         wanted = {i for s in sug for i in s["ids"]} | {i for s in shared + dup_groups for i in s}
         progress(1, 2, "loading records")
         with db.session() as session:
@@ -46,7 +48,8 @@ def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
         for s in sug:
             s["records"] = [recs.get(i, {"id": i}) for i in s["ids"]]
         def rows(groups: list[list[int]]) -> list[dict[str, Any]]:
-            return [{"ids": g, "records": [recs[i] for i in g if i in recs]} for g in groups]
+            return [{"ids": g, "records": [recs[i] for i in g if i in recs],
+                     "reports": len({canon.get(i, i) for i in g})} for g in groups]
 
         return Snapshot(sug, rows(shared), rows(dup_groups), counts, len(duplicates.queue(db)))
 

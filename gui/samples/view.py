@@ -19,7 +19,7 @@ from gui.context import ReviewContext
 from gui.listmodel import list_view
 from gui.pair_queue import PairQueueScreen
 from gui.samples import actions
-from gui.samples.model import RECORD_FIELDS, joined_model, suggestions_model
+from gui.samples.model import RECORD_FIELDS, duplicate_groups_model, joined_model, suggestions_model
 from gui.theme import muted_text
 
 
@@ -52,7 +52,7 @@ class SamplesScreen(PairQueueScreen):
         self.joined_view = self.groups_view = list_view(self.joined, "joined-samples")
         for col, width in enumerate((70, 70)):
             self.joined_view.horizontalHeader().resizeSection(col, width)
-        self.dup_groups = joined_model(self)
+        self.dup_groups = duplicate_groups_model(self)
         self.dup_groups_view = list_view(self.dup_groups, "duplicate-groups")
         for col, width in enumerate((70, 70)):
             self.dup_groups_view.horizontalHeader().resizeSection(col, width)
@@ -84,8 +84,9 @@ class SamplesScreen(PairQueueScreen):
         if self.dup_groups.rowCount() and not self.dup_groups_view.currentIndex().isValid():
             self.dup_groups_view.selectRow(0)
         self.summary.setText(f"<b>{c.samples:,}</b> independent samples from {c.records:,} records "
-                             f"({c.unique:,} unique after deduplication; {c.shared_samples:,} samples shared by "
-                             f"several reports) · <b>{len(snap.suggestions):,}</b> suggested links to review"
+                             f"({c.unique:,} unique after deduplication; {c.shared_samples:,} "
+                             f"{'sample' if c.shared_samples == 1 else 'samples'} shared by several reports) · "
+                             f"<b>{len(snap.suggestions):,}</b> suggested links to review"
                              + (f"<br><span style='color:{muted_text(self)}'>{snap.pending_duplicates} duplicate pairs "
                                 "still wait on the Duplicates screen; decide them first, or duplicates show up here "
                                 "as shared samples.</span>" if snap.pending_duplicates else ""))
@@ -114,8 +115,9 @@ class SamplesScreen(PairQueueScreen):
         recs = g["records"]
         self.compare.set_records([f"#{r['id']} · {r['source_db']}" for r in recs], recs, RECORD_FIELDS)
         self.heading.setText(f"<b>One record, {len(recs)} copies</b> (merged as duplicates on the Duplicates "
-                             "screen)" if duplicate else f"<b>One sample, {len(recs)} reports</b> (linked as one "
-                             "sample)")
+                             "screen)" if duplicate else f"<b>One sample, {g['reports']} reports</b> (linked as one "
+                             "sample" + (f"; {len(recs)} records with their duplicates)" if len(recs) > g["reports"]
+                                         else ")"))
         self.right.setCurrentIndex(1)
 
     def _show_current(self) -> None:
