@@ -61,11 +61,12 @@ def remove_stale_temps(out: Path) -> list[Path]:
     return removed
 
 
-def _explain(exc: OSError, out: Path) -> ExportError:
+def _explain(exc: OSError, out: Path, scratch: Path | None = None) -> ExportError:
     folder = out.parent
     if exc.errno in _FULL:
         kept = " (the existing file is unchanged)" if out.exists() else ""
-        return ExportError(f"not enough space to write {out.name} in {folder}: the disk is full or the file "
+        where = f"{folder}" + (f" or the temporary folder {scratch}" if scratch and scratch != folder else "")
+        return ExportError(f"not enough space to write {out.name} in {where}: the disk is full or the file "
                            f"is larger than this system allows; nothing was written{kept}. Free some space "
                            "or choose another folder.")
     if exc.errno in _DENIED:
@@ -82,9 +83,10 @@ def _explain(exc: OSError, out: Path) -> ExportError:
 
 
 @contextmanager
-def atomic_path(out: Path, suffix: str = "") -> Iterator[Path]:
+def atomic_path(out: Path, suffix: str = "", scratch: Path | None = None) -> Iterator[Path]:
     """A temporary path beside ``out`` for the block to write; renamed to ``out`` when the block succeeds,
-    removed otherwise. OS errors are raised as `ExportError` (see the module docstring)."""
+    removed otherwise. OS errors are raised as `ExportError` (see the module docstring); ``scratch`` names
+    another folder the block writes to (a full disk there is reported too)."""
     out = Path(out)
     if not out.parent.is_dir():
         raise _explain(OSError(errno.ENOTDIR if out.parent.exists() else errno.ENOENT, "no folder"), out)
@@ -101,7 +103,7 @@ def atomic_path(out: Path, suffix: str = "") -> Iterator[Path]:
         os.replace(tmp, out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise _explain(exc, out) from None
+        raise _explain(exc, out, scratch) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
