@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from db.credentials import redact
 from db.errors import InputError, MetasiftError
 
 
@@ -30,6 +31,7 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "init": Command("cmd_review", "create a new review (SQLite file or PostgreSQL URL)"),
     "import": Command("cmd_review", "import database export files (format detected by content)"),
+    "set-database": Command("cmd_review", "correct the database an imported file came from (PRISMA follows)"),
     "activity": Command("cmd_review", "who added what: so far, or since a stamp an earlier call printed"),
     "batches": Command("cmd_review", "the import history (one row per imported file)"),
     "undo-import": Command("cmd_review", "remove an imported file's records (only before anyone worked on them)"),
@@ -42,23 +44,29 @@ COMMANDS: dict[str, Command] = {
     "assess": Command("cmd_assess", "check unique records against the protocol's criteria and suggest a decision"),
     "simulate": Command("cmd_prioritise", "replay a labelled review: how early the ranker finds the relevant records"),
     "rank": Command("cmd_prioritise", "the review's unscreened records, most likely relevant first"),
+    "stop-screening": Command("cmd_prioritise", "end title/abstract screening by a stopping rule: the records "
+                              "nobody screened are excluded, with the rule, in the decision log"),
     "screen": Command("cmd_screen", "record a screening decision (include, exclude or maybe)"),
     "undo": Command("cmd_screen", "withdraw your latest screening decision (the one before applies again)"),
     "resolve": Command("cmd_screen", "resolve a screening conflict (third reviewer or consensus)"),
     "conflicts": Command("cmd_screen", "records whose reviewers disagree (or said maybe)"),
     "agreement": Command("cmd_screen", "inter-rater agreement per reviewer pair (percent, kappa, AC1)"),
     "history": Command("cmd_screen", "every screening decision on a record, oldest first"),
+    "team": Command("cmd_team", "the review's team: members and roles, blind stages, allocation (leads)"),
     "code": Command("cmd_extract", "code an effect size of a report (converted to r, checked by the codebook)"),
     "effects": Command("cmd_extract", "list the coded effect sizes (current versions)"),
     "disagreements": Command("cmd_extract", "where two coders of a report differ, and their agreement"),
     "reconcile": Command("cmd_extract", "store the reconciled coding of a double-coded effect"),
     "studies": Command("cmd_extract", "the study table: one aggregated effect per independent sample"),
-    "export": Command("cmd_extract", "export records, effects, studies or decisions (xlsx, csv) or included "
-                      "records (ris)"),
-    "convert": Command("cmd_effects", "convert a reported statistic (t, F, d, chi2, p, OR, z) to r"),
+    "export": Command("cmd_extract", "export records, effects, studies or decisions (xlsx, csv), included "
+                      "records (ris), or the analysis as a metafor script (analysis.R)"),
+    "convert": Command("cmd_effects", "convert a reported statistic (t, F, d, chi2, p, OR, z, ztest) to r"),
     "aggregate": Command("cmd_effects", "one correlation per independent sample (CSV or Excel file)"),
     "pool": Command("cmd_pool", "pool correlations (Fisher z, random effects) from a study table"),
     "plot": Command("cmd_pool", "draw a forest or funnel plot of a study table"),
+    "diagnose": Command("cmd_pool", "leave-one-out, cumulative, influence or publication-bias diagnostics"),
+    "multilevel": Command("cmd_pool", "three-level model (effects within samples within studies, as metafor's "
+                          "rma.mv) with cluster-robust SEs"),
     "prisma": Command("cmd_prisma", "PRISMA 2020 flow diagram (PNG, SVG or PDF) from the review's counts"),
     "demo": Command("cmd_demo", "build the demo review (fictional alliance studies) in a folder"),
 }
@@ -77,6 +85,7 @@ class _Registry:
             raise KeyError(f"command {name!r} is not in cli.app.COMMANDS")
         if self._wanted is not None and name != self._wanted:
             return argparse.ArgumentParser(add_help=False)  # another command of the module: not offered now
+        kwargs.pop("help", None)  # the table's line is the one shown
         help_line = COMMANDS[name].help
         self.parsers[name] = self._sub.add_parser(name, help=help_line, description=help_line, **kwargs)
         return self.parsers[name]
@@ -118,7 +127,7 @@ def _damage(args: argparse.Namespace) -> str | None:
 
 
 def _print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write(redact(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
     sys.stdout.write("\n")
 
 
@@ -137,28 +146,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         if args.debug:
             raise
-        print(f"metasift: error: {exc}", file=sys.stderr)
+        print(f"metasift: error: {redact(exc)}", file=sys.stderr)
         return 2
     except MetasiftError as exc:
         if args.debug:
             raise
-        print(f"metasift: error: {exc}", file=sys.stderr)
+        print(f"metasift: error: {redact(exc)}", file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the user gets one line, --debug gives the traceback
         if args.debug:
             raise
         damage = _damage(args)
         if damage:
-            print(f"metasift: error: {damage}", file=sys.stderr)
+            print(f"metasift: error: {redact(damage)}", file=sys.stderr)
             return 1
-        print(f"metasift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+        print(f"metasift: internal error: {type(exc).__name__}: {redact(exc)} (run with --debug for details)",
               file=sys.stderr)
         return 1
     try:
         if getattr(args, "json", False):
             _print_json(result.data)
         elif result.text:
-            print(result.text)
+            print(redact(result.text))
         sys.stdout.flush()
     except BrokenPipeError:  # the reader stopped early (``| head``): the work is done, nothing more to say
         _quiet_stdout()

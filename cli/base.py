@@ -41,10 +41,33 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def open_for(args: argparse.Namespace) -> closing[ReviewDB]:
-    """The review named by ``args.review``, for ``with open_for(args) as db:`` (closed when the block ends)."""
-    from db.engine import open_review  # here, not on top: ``--help`` and argument errors load no database code
+    """The review named by ``args.review``, for ``with open_for(args) as db:`` (closed when the block ends).
 
-    return closing(open_review(args.review))
+    A PostgreSQL server that wants a password libpq could not find (``~/.pgpass``, ``PGPASSFILE``, a service
+    file) gets one typed at a prompt on a terminal, kept in the system keyring when ``$METASIFT_KEYRING=1``.
+    The password never appears in any output. Database code is imported here, not on top: ``--help`` and
+    argument errors load none of it.
+    """
+    from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
+    from db.engine import display_name, is_url, open_review
+    from db.errors import MetasiftError
+
+    try:
+        db = open_review(args.review)
+        db.viewer = reviewer_name(args)
+        return closing(db)
+    except MetasiftError as exc:
+        if not (is_url(args.review) and any(t in str(exc) for t in PASSWORD_REFUSALS) and sys.stdin.isatty()):
+            raise
+    import getpass
+
+    bare = without_password(args.review)
+    password = getpass.getpass(f"password for {display_name(bare)}: ")
+    db = open_review(with_password(bare, password))
+    db.viewer = reviewer_name(args)
+    if os.environ.get("METASIFT_KEYRING") == "1" and not keep_in_keyring(bare, password):
+        print("metasift: no system keyring is usable; the password was not kept", file=sys.stderr)
+    return closing(db)
 
 
 def reviewer_name(args: argparse.Namespace) -> str:

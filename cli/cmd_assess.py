@@ -10,7 +10,8 @@ from collections import Counter
 from sqlmodel import select
 
 from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, table
-from db.models import Record, components, merged_pairs
+from db.models import Record
+from db.pair_log import components, merged_pairs
 from screening.criteria import assessor_for
 from screening.protocol import default_protocol, load_protocol_text
 

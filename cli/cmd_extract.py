@@ -82,9 +82,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("export")
     add_review_arg(p)
-    p.add_argument("out", type=Path, metavar="OUT", help="OUT.xlsx (all levels), OUT.csv (one level) or OUT.ris")
+    p.add_argument("out", type=Path, metavar="OUT",
+                   help="OUT.xlsx (all levels), OUT.csv (one level), OUT.ris, or OUT.R (study table + metafor script)")
     p.add_argument("--level", default=None, choices=[*LEVELS, "included"],
                    help="what to export (default studies; included for .ris)")
+    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
     _table_args(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_export)
@@ -216,4 +218,6 @@ def cmd_export(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         info = export(db, args.out, level, rho=args.rho, method=args.method, by=args.by or None)
     counts = ", ".join(f"{k}: {v}" for k, v in info["rows"].items())
+    if info["format"] == "R":
+        return Result(info, f"Wrote {info['file']} and {info['study_table']} ({counts}); run: Rscript {info['file']}")
     return Result(info, f"Wrote {info['file']} ({info['format']}; {counts})")

@@ -14,6 +14,7 @@ from db.engine import create_review, display_name
 from db.errors import InputError
 from db.models import ImportBatch, Record
 from screening import importing
+from screening.decisions import blind_keep
 from screening.importers import IMPORTERS
 
 
@@ -34,14 +35,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                    help="CSV/Excel column mapping, e.g. --map title='Article Title' (repeatable)")
     p.add_argument("--reviewer", default=None, help="who imports (default: $METASIFT_USER or $USER)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="import the good files and list the refused ones (default: all files or none)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("set-database")
+    add_review_arg(p)
+    p.add_argument("batch", type=int, metavar="BATCH_ID")
+    p.add_argument("database", metavar="DATABASE", help="the database searched, e.g. PsycINFO or CINAHL")
+    p.add_argument("--reviewer", default=None, help="who corrects it (default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_set_database)
 
     p = sub.add_parser("activity")
     add_review_arg(p)
     p.add_argument("--since", default=None, metavar="STAMP",
                    help="the \"stamp\" of an earlier `activity --json` (JSON); default: from the start")
     p.add_argument("--exclude", default=None, metavar="NAME", help="leave out rows NAME wrote (yourself)")
+    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_activity)
 
@@ -105,16 +117,41 @@ def _parse_mapping(items: list[str]) -> dict[str, str]:
 def cmd_import(args: argparse.Namespace) -> Result:
     bar = TerminalProgress(enabled=None if not args.json else False)
     options = {"mapping": _parse_mapping(args.map)} if args.map else {}
+    refused: list[importing.Refused] = []
     with open_for(args) as db:
         try:
-            batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
-                                             options=options, who=reviewer_name(args), progress=bar)
+            if args.skip_bad:
+                batches, refused = importing.import_good_files(
+                    db, args.files, source_db=args.source_db, format=args.format, options=options,
+                    who=reviewer_name(args), progress=bar)
+            else:
+                batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
+                                                 options=options, who=reviewer_name(args), progress=bar)
         finally:
             bar.finish()
-    data = {"batches": [b.public() for b in batches], "total": sum(b.records for b in batches)}
+    data: dict = {"batches": [b.public() for b in batches], "total": sum(b.records for b in batches)}
+    if args.skip_bad:
+        data["refused"] = [{"file": r.file, "message": r.message} for r in refused]
     text = table([[b.file, b.format, b.source_db, b.records] for b in batches],
                  ["file", "format", "database", "records"]) + f"\n{data['total']} records imported"
-    return Result(data, text)
+    for b in batches:
+        if b.source_db == "unknown":
+            text += (f"\n{b.file}: database unknown: pass --source-db (or correct it now with "
+                     f"`metasift set-database REVIEW {b.batch_id} NAME`)")
+    warnings = [w for b in batches for w in b.warnings]
+    if warnings:
+        text += "\n" + "\n".join(f"warning: {w}" for w in warnings)
+    if refused:
+        text += f"\n{len(refused)} file{'s' if len(refused) > 1 else ''} refused:\n" + "\n".join(
+            f"  {r.message}" for r in refused)
+    return Result(data, text, exit_code=2 if refused and not batches else 0)
+
+
+def cmd_set_database(args: argparse.Namespace) -> Result:
+    with open_for(args) as db:
+        data = importing.set_batch_database(db, args.batch, args.database, who=reviewer_name(args))
+    return Result(data, f"Batch {data['batch_id']} ({data['file']}): database {data['from']!r} -> "
+                        f"{data['source_db']!r}")
 
 
 def cmd_batches(args: argparse.Namespace) -> Result:
@@ -187,7 +224,9 @@ def cmd_status(args: argparse.Namespace) -> Result:
 def cmd_activity(args: argparse.Namespace) -> Result:
     before = Stamp.parse(args.since) if args.since else Stamp({})
     with open_for(args) as db:
-        changes = changes_since(db, before, args.exclude)
+        with db.session() as session:
+            keep = blind_keep(db, session)
+        changes = changes_since(db, before, args.exclude, keep)
     data = {"stamp": changes.stamp.as_dict(), "topics": changes.topics, "added": changes.added,
             "removed": changes.removed}
     return Result(data, changes.summary() or "no changes")

@@ -2,7 +2,8 @@
 
 Records are named by ``source_id`` or ``#<record id>``. Every decision is committed before the command
 returns. ``screen`` shows the other reviewers' verdicts only after the reviewer's own (blind screening).
-``history`` and ``conflicts`` are audit views for whoever resolves conflicts and are not blinded.
+``history``, ``conflicts`` and ``agreement`` show a member only what they may see at a blind stage (see
+`screening.team`): a lead sees everything.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 from typing import Any
 
 from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from db.errors import InputError
 from db.models import VERDICTS
 from extraction import apa
 from screening import agreement as agreement_mod
@@ -29,8 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("screen")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
-    p.add_argument("--record", required=True, help="source_id or #<record id>")
-    p.add_argument("--decision", required=True, choices=VERDICTS)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--record", help="source_id or #<record id>")
+    which.add_argument("--next", action="store_true",
+                       help="your next assigned record not decided yet (shown; with --decision: decided)")
+    p.add_argument("--decision", default=None, choices=VERDICTS, help="include, exclude or maybe")
     p.add_argument("--reason", default="", help="exclusion reason (one of the protocol's for the stage)")
     p.add_argument("--note", default="", help="a free note")
     _stage_arg(p)
@@ -61,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("conflicts")
     add_review_arg(p)
+    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
     _stage_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_conflicts)
@@ -73,6 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("history")
     add_review_arg(p)
+    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
     p.add_argument("--record", required=True, help="source_id or #<record id>")
     add_json_arg(p)
     p.set_defaults(handler=cmd_history)
@@ -106,10 +113,41 @@ def _act_text(data: dict[str, Any]) -> str:
     return "\n".join([head, f"outcome: {data['outcome']}"] + (["others: " + "; ".join(others)] if others else []))
 
 
+def _next(db: Any, args: argparse.Namespace, who: str) -> Result | int:
+    """The reviewer's next assigned record: its id, or (without --decision) a Result showing it."""
+    from db.models import Record
+    from screening import team
+
+    rid = team.next_assigned(db, who, args.stage)
+    if rid is None:
+        data = {"stage": args.stage, "next": None}
+        return Result(data, f"nothing left assigned to you at {args.stage}")
+    if args.decision:
+        return rid
+    with db.session() as session:
+        rec = session.get(Record, rid)
+    name = record_labels(db, [rid])[rid]
+    data = {"stage": args.stage,
+            "next": {"record_id": rid, "record": name, "title": rec.title if rec else "",
+                     "abstract": rec.abstract if rec else "", "year": rec.year if rec else None}}
+    return Result(data, f"{name} (#{rid}) {data['next']['title']}\n\n{data['next']['abstract']}\n\n"
+                        f"decide with: metasift screen {args.review} --record '#{rid}' "
+                        "--decision include|exclude|maybe")
+
+
 def cmd_screen(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         who = reviewer_name(args)
-        row = decisions.decide(db, resolve_ref(db, args.record), who, args.stage, args.decision,
+        if args.next:
+            found = _next(db, args, who)
+            if isinstance(found, Result):
+                return found
+            record = found
+        elif not args.decision:
+            raise InputError("--decision is required with --record (include, exclude or maybe)")
+        else:
+            record = resolve_ref(db, args.record)
+        row = decisions.decide(db, record, who, args.stage, args.decision,
                                reason=args.reason, note=args.note, full_text=args.full_text, uid=args.uid)
         data = _act(db, row, who)
     return Result(data, _act_text(data))

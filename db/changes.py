@@ -8,6 +8,7 @@ id tell who changed what. Topics are the names the desktop app's screens refresh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,8 @@ from sqlmodel import select
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.models import DuplicateDecision, EffectSize, ImportBatch, SampleLink, ScreeningDecision
+from db.identity import lenient_identity
+from db.models import DuplicateDecision, EffectSize, ImportBatch, SampleLink, ScreeningDecision, TeamEvent
 
 TOPICS: dict[str, tuple[Any, str]] = {
     "records": (ImportBatch, "imported_by"),
@@ -24,13 +26,14 @@ TOPICS: dict[str, tuple[Any, str]] = {
     "samples": (SampleLink, "who"),
     "screening": (ScreeningDecision, "reviewer"),
     "effects": (EffectSize, "coder"),
+    "team": (TeamEvent, "who"),
 }
 """topic -> (table, the column naming who wrote a row)."""
 
 NOUNS = {"records": ("import", "imports"), "duplicates": ("duplicate decision", "duplicate decisions"),
          "samples": ("sample link decision", "sample link decisions"),
          "screening": ("screening decision", "screening decisions"),
-         "effects": ("coded effect", "coded effects")}
+         "effects": ("coded effect", "coded effects"), "team": ("team change", "team changes")}
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,18 @@ def stamp(db: ReviewDB) -> Stamp:
     return Stamp(marks)
 
 
-def changes_since(db: ReviewDB, before: Stamp, me: str | None = None) -> Changes:
+def changes_since(db: ReviewDB, before: Stamp, me: str | None = None,
+                  keep: Callable[[Any], bool] | None = None) -> Changes:
     """What others (authors other than ``me``) added since ``before``, and rows removed since then.
 
     Rows ``me`` wrote, here or in another program, are not reported: the caller showed them already
     (``me=None`` reports everyone). ``Stamp({})`` as ``before`` counts every row: who did what so far.
+    ``keep`` (a blind reader's `screening.decisions.blind_keep`) limits the screening rows counted to those
+    the reader may see, so not even who voted on what leaks from a blind stage.
     """
     now = stamp(db)
     out = Changes(now)
+    mine = {me, lenient_identity(me)} if me is not None else set()  # decisions carry the identity
     moved = [t for t in TOPICS if now.marks[t] != before.marks.get(t, (0, 0))]
     if not moved:
         return out
@@ -112,12 +119,21 @@ def changes_since(db: ReviewDB, before: Stamp, me: str | None = None) -> Changes
             table, who_column = TOPICS[topic]
             rows_before, top_before = before.marks.get(topic, (0, 0))
             who = getattr(table, who_column)
-            counted = session.exec(select(who, func.count(table.id)).where(table.id > top_before)
-                                   .group_by(who)).all()
-            others = {str(author): int(n) for author, n in counted if me is None or author != me}
+            if topic == "screening" and keep is not None:
+                seen: dict[str, int] = {}
+                for row in session.exec(select(table).where(table.id > top_before)):
+                    if keep(row):
+                        seen[row.reviewer] = seen.get(row.reviewer, 0) + 1
+                counted = list(seen.items())
+                hidden = len(session.exec(select(table.id).where(table.id > top_before)).all()) - sum(seen.values())
+            else:
+                counted = session.exec(select(who, func.count(table.id)).where(table.id > top_before)
+                                       .group_by(who)).all()
+                hidden = 0
+            others = {str(author): int(n) for author, n in counted if me is None or author not in mine}
             if others:
                 out.added[topic] = others
-            new_rows = sum(int(n) for _author, n in counted)
+            new_rows = sum(int(n) for _author, n in counted) + hidden
             gone = rows_before + new_rows - now.marks[topic][0]
             if gone > 0:
                 out.removed[topic] = gone

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from db import models
+from db.credentials import keyring_password, redact, split_password, with_password, without_password
 from db.errors import InputError, MetasiftError, ReviewVersionError
 from db.health import (
     DamagedReview,
@@ -36,10 +37,11 @@ from db.health import (
 if TYPE_CHECKING:
     from alembic.config import Config
 
+T = TypeVar("T")
 APP_VERSION = "0.1.0"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The newest migration's revision, written out so that opening an up-to-date review (every command)
 need not load Alembic (~0.5 s); a test checks it equals Alembic's head."""
 
@@ -60,11 +62,23 @@ def review_url(target: str | Path) -> str:
 
 
 def display_name(target: str | Path) -> str:
-    """A review's name for messages: the file path, or the URL without its password."""
+    """A review's name for messages: the file path, or the URL without its password (every form of it)."""
     text = str(target)
     if is_url(text):
-        return make_url(review_url(text)).render_as_string(hide_password=True)
+        return redact(without_password(text))
     return text
+
+
+def _connect_args(target: str) -> tuple[str, dict[str, str]]:
+    """(the target without password, driver arguments carrying the password out of every string shown).
+
+    A password given in the URL, else one the person kept in the system keyring; without either, libpq
+    finds it (``~/.pgpass``, ``PGPASSFILE``, a service file) or the server needs none."""
+    if not is_url(target) or target.startswith("sqlite"):
+        return target, {}
+    bare, password = split_password(target)
+    password = password if password is not None else keyring_password(bare)
+    return bare, ({"password": password} if password is not None else {})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
@@ -83,10 +97,11 @@ def _sqlite_read_only_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN00
     cur.close()
 
 
-def make_engine(url: str, *, name: str = "", read_only: str | None = None) -> Engine:
-    """An engine for ``url`` with MetaSift's connection settings. ``read_only`` (the reason, for messages)
-    opens a SQLite review without changing its journal; a write to a read-only review raises `ReadOnlyReview`
-    naming the review ``name`` and the reason."""
+def make_engine(url: str, connect_args: dict[str, str] | None = None, *, name: str = "",
+                read_only: str | None = None) -> Engine:
+    """An engine for ``url`` with MetaSift's connection settings (``connect_args``: e.g. the password).
+    ``read_only`` (the reason, for messages) opens a SQLite review without changing its journal; a write to a
+    read-only review raises `ReadOnlyReview` naming the review ``name`` and the reason."""
     if url.startswith("sqlite"):
         # check_same_thread off: the import's writer thread uses the connection while the importing
         # thread parses (never both at once); sessions are still used one thread at a time.
@@ -99,7 +114,7 @@ def make_engine(url: str, *, name: str = "", read_only: str | None = None) -> En
 
         event.listen(engine, "handle_error", readonly_write)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args=dict(connect_args or {}))
 
 
 def alembic_config(url: str) -> Config:
@@ -136,6 +151,17 @@ class ReviewDB:
     engine: Engine
     backup_path: Path | None = None
     read_only: str | None = None  # why the review cannot be written (None: it can)
+    secret: dict[str, str] = field(default_factory=dict, repr=False)
+    viewer: str | None = None
+    facts: dict[str, object] = field(default_factory=dict, repr=False)
+    """What does not change while the engine lives (e.g. the login and whether it administers the review)."""
+    """Who reads through this handle (the typed name; on PostgreSQL the login counts): blind stages hide
+    other members' votes from them (`screening.team.visible_filter`)."""
+
+    def handover_target(self) -> str:
+        """The target with its password, for a child process that opens the same review (never shown)."""
+        password = self.secret.get("password")
+        return with_password(self.target, password) if password is not None else self.target
 
     @property
     def name(self) -> str:
@@ -171,6 +197,43 @@ class ReviewDB:
         self.engine.dispose()
 
 
+class ReviewBusy(MetasiftError):
+    """Another program held the review's write lock for longer than MetaSift waits; nothing was stored."""
+
+
+WRITE_WAIT_S = 600.0
+"""How long a write waits for another program's write (an import of 100,000 records) to finish, in
+seconds; ``$METASIFT_WRITE_WAIT`` overrides it."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy" (another connection holds the write lock)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, (OperationalError, sqlite3.OperationalError)) and (
+        "database is locked" in text or "database is busy" in text or "database table is locked" in text)
+
+
+def while_busy(db: ReviewDB, work: Callable[[], T], what: str) -> T:
+    """Run ``work`` (one whole transaction); while another program holds the review's write lock, wait and run
+    it again, up to `WRITE_WAIT_S`; then `ReviewBusy` says clearly that ``what`` was not stored."""
+    import os
+    import time
+
+    limit = float(os.environ.get("METASIFT_WRITE_WAIT", WRITE_WAIT_S))
+    start = time.monotonic()
+    while True:
+        try:
+            return work()
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            waited = time.monotonic() - start
+            if waited >= limit:
+                raise ReviewBusy(f"{db.name} is busy: another program (an import?) has been writing to it for "
+                                 f"{waited:.0f} s; {what} was NOT stored. Try again when it has finished.") from None
+            time.sleep(0.25)
+
+
 def _current_revision(engine: Engine) -> tuple[str | None, bool]:
     """(revision stamped in the database's ``alembic_version`` table, whether it has MetaSift's tables)."""
     with engine.connect() as conn:
@@ -190,14 +253,14 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
 
     Refuses a path or database that already holds a review.
     """
-    target = str(target)
+    target, secret = _connect_args(str(target))
     url = review_url(target)
     if not is_url(target):
         path = Path(target).expanduser()
         if path.exists() and path.stat().st_size > 0:
             raise InputError(f"{target} already exists; choose a new file name or open it instead")
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+    engine = make_engine(url, secret)
     try:
         rev, has_review = _current_revision(engine)
         if rev is not None or has_review:
@@ -209,17 +272,21 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.stamp(cfg, "head")
+            if conn.dialect.name == "postgresql":
+                from db import pg_security
+
+                pg_security.install(conn)
         with Session(engine) as session:
             session.add(models.Review(title=title, protocol=protocol, protocol_name=protocol_name,
                                       app_version=APP_VERSION))
             session.commit()
     except OperationalError as exc:
         engine.dispose()
-        raise MetasiftError(f"cannot create a review at {display_name(target)}: {exc.orig}") from exc
+        raise MetasiftError(f"cannot create a review at {display_name(target)}: {redact(exc.orig)}") from exc
     except BaseException:
         engine.dispose()
         raise
-    return ReviewDB(target=target, url=url, engine=engine)
+    return ReviewDB(target=target, url=url, engine=engine, secret=secret)
 
 
 def _backup_sqlite(url: str, revision: str) -> Path:
@@ -237,7 +304,7 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
     Raises `InputError` when there is no review at ``target`` and `ReviewVersionError` when the review
     was written by a newer MetaSift.
     """
-    target = str(target)
+    target, secret = _connect_args(str(target))
     url = review_url(target)
     read_only = None
     if not is_url(target):
@@ -247,7 +314,7 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
         read_only = read_only_reason(path)
         if read_only:
             url = read_only_url(path)
-    engine = make_engine(url, name=display_name(target), read_only=read_only)
+    engine = make_engine(url, secret, name=display_name(target), read_only=read_only)
     try:
         try:
             rev, has_review = _current_revision(engine)
@@ -255,7 +322,7 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
             if not is_url(target) and is_sqlite_file(Path(target).expanduser()):
                 raise _damaged(target, exc) from exc
             raise InputError(f"{display_name(target)} is not a MetaSift review (cannot read it as a "
-                             f"database: {getattr(exc, 'orig', exc)})") from exc
+                             f"database: {redact(getattr(exc, 'orig', exc))})") from exc
         if rev is None:
             raise InputError(f"{display_name(target)} is not a MetaSift review (no schema revision found)"
                              if not has_review else
@@ -277,11 +344,22 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
                 backup = _backup_sqlite(url, rev)
             from alembic import command
 
-            with engine.begin() as conn:
-                cfg = alembic_config(url)
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-        db = ReviewDB(target=target, url=url, engine=engine, backup_path=backup, read_only=read_only)
+            with engine.connect() as conn:
+                sqlite = url.startswith("sqlite")
+                if sqlite:  # batch mode copies tables; a self-referencing key must not block the copy
+                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    conn.commit()
+                with conn.begin():
+                    cfg = alembic_config(url)
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                        raise MetasiftError(f"{display_name(target)}: the upgrade would break a reference "
+                                            "between rows; nothing was changed (the backup is beside the file)")
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
+        db = ReviewDB(target=target, url=url, engine=engine, backup_path=backup, secret=secret, read_only=read_only)
         if not is_url(target):
             try:
                 db.review()

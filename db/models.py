@@ -6,12 +6,11 @@ checks that the models and the head migration agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -94,16 +93,18 @@ RECORD_FIELDS: tuple[str, ...] = (
 DUPLICATE_DECISIONS = ("auto", "queued", "confirmed", "rejected", "undone")
 """``duplicate_decision.decision`` values: machine (auto/queued) and person (confirmed/rejected/undone)."""
 MERGED = frozenset({"auto", "confirmed"})
-"""Latest decisions that put a pair into one duplicate group."""
+"""Decisions in force that put a pair into one duplicate group."""
 LINK_DECISIONS = ("suggested", "confirmed", "rejected", "undone")
 """``sample_link.decision`` values."""
+LINKED = frozenset({"confirmed"})
+"""Link decisions in force that put two reports into one sample."""
 
 
 class DuplicateDecision(SQLModel, table=True):
     """One decision on a pair of records (``record_a < record_b``).
 
     Rows are never updated or deleted: an undo appends an ``undone`` row that withdraws the decision in
-    force (the one before it applies again; see `current_per_pair`), so the whole history stays.
+    force (the one before it applies again; see `db.pair_log`), so the whole history stays.
     ``run_id`` names the `run_dedup` run that wrote a machine decision (empty for a person's).
     """
 
@@ -124,7 +125,7 @@ class DuplicateDecision(SQLModel, table=True):
 
 
 class SampleLink(SQLModel, table=True):
-    """One decision that two reports (``record_a < record_b``) describe the same sample (see `current_per_pair`).
+    """One decision that two reports (``record_a < record_b``) describe the same sample (see `db.pair_log`).
 
     ``evidence`` lists what suggested the link (``{"kind", "detail"}``); ``strength`` is strong, moderate
     or weak. Append-only like `DuplicateDecision`.
@@ -145,54 +146,67 @@ class SampleLink(SQLModel, table=True):
     decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
 
 
-def components(pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Connected components (sorted id lists of size >= 2, sorted) of an undirected pair list."""
-    parent: dict[int, int] = {}
+# --- the team ---------------------------------------------------------------------------------------------
 
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    out: dict[int, list[int]] = {}
-    for x in list(parent):
-        out.setdefault(find(x), []).append(x)
-    return sorted(sorted(g) for g in out.values() if len(g) > 1)
+ROLES = ("lead", "screener", "coder", "viewer")
+"""Member roles: lead (protocol, roster, conflict resolution, unblinding, allocation), screener, coder, viewer."""
+TEAM_EVENTS = ("member_added", "roles_changed", "member_removed", "unblinded", "assigned", "migrated")
+"""``team_event.kind`` values."""
 
 
-def latest_per_pair(session: Session,
-                    table: type[DuplicateDecision] | type[SampleLink]) -> dict[tuple[int, int], Any]:
-    """The latest row of a decision log per ``(record_a, record_b)`` pair."""
-    latest: dict[tuple[int, int], Any] = {}
-    for row in session.exec(select(table).order_by(table.id)):  # type: ignore[arg-type]
-        latest[(row.record_a, row.record_b)] = row
-    return latest
+class Member(SQLModel, table=True):
+    """One person of the review. ``identity`` is the normalised name (`db.identity.identity`) every decision
+    and coded value refers to; ``name`` is how they wrote it. ``roles`` is a comma-joined subset of `ROLES`.
+    ``login`` is their PostgreSQL login (empty on SQLite): the server identifies them by it, never by a
+    name the client sends. A removed member keeps their row (``active`` false): their decisions stay theirs.
+    """
+
+    __tablename__ = "member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identity: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    name: str = Field(default="")
+    roles: str = Field(default="")
+    login: str = Field(default="", index=True)
+    active: bool = Field(default=True)
+    added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
 
 
-def current_per_pair(session: Session,
-                     table: type[DuplicateDecision] | type[SampleLink]) -> dict[tuple[int, int], Any]:
-    """The decision in force per pair, replaying the log: an ``undone`` row withdraws the latest decision
-    still in force, so the one before it applies again (``None`` when no decision is left)."""
-    stacks: dict[tuple[int, int], list[Any]] = {}
-    for row in session.exec(select(table).order_by(table.id)):  # type: ignore[arg-type]
-        stack = stacks.setdefault((row.record_a, row.record_b), [])
-        if row.decision == "undone":
-            if stack:
-                stack.pop()
-        else:
-            stack.append(row)
-    return {k: (st[-1] if st else None) for k, st in stacks.items()}
+class TeamEvent(SQLModel, table=True):
+    """One act on the team, append-only: a member added, their roles changed or removed, a stage unblinded,
+    records assigned, the roster made at migration. ``who`` is the acting member's identity."""
+
+    __tablename__ = "team_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    stage: str = Field(default="")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    who: str = Field(default="")
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
 
 
-def merged_pairs(session: Session) -> list[tuple[int, int]]:
-    """Pairs whose duplicate decision in force merges them (auto or confirmed)."""
-    return [k for k, row in current_per_pair(session, DuplicateDecision).items()
-            if row is not None and row.decision in MERGED]
+class Assignment(SQLModel, table=True):
+    """A record a lead gave a member to screen at a stage (``batch`` names the allocation run)."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("record_id", "stage", "member_id", name="uq_assignment_record_stage_member"),
+        Index("ix_assignment_member_stage", "member_id", "stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    stage: str
+    member_id: int = Field(foreign_key="member.id")
+    batch: str = Field(default="")
+    assigned_by: str = Field(default="")
+    assigned_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
 
 
 VERDICTS = ("include", "exclude", "maybe")
@@ -202,7 +216,9 @@ DECISION_KINDS = ("decision", "undo", "resolution")
 
 
 class ScreeningDecision(SQLModel, table=True):
-    """One screening act on a record at a stage. Append-only: changing a verdict adds a row, an undo adds a
+    """One screening act on a record at a stage (``reviewer``: the member's identity; ``member_id``: them).
+
+    Append-only: changing a verdict adds a row, an undo adds a
     ``kind="undo"`` row naming the row it withdraws (``undoes``), and resolving a conflict adds a
     ``kind="resolution"`` row (``method`` = third_reviewer or consensus). ``uid`` is unique: a client
     that retries a write it is unsure about cannot store the same decision twice.
@@ -225,8 +241,9 @@ class ScreeningDecision(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     full_text: str = Field(default="")
     method: str = Field(default="")
-    undoes: int | None = Field(default=None, foreign_key="screening_decision.id")
+    undoes: int | None = Field(default=None, foreign_key="screening_decision.id", index=True)
     decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
 
 
 class EffectSize(SQLModel, table=True):
@@ -266,3 +283,4 @@ class EffectSize(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     moderators: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     coded_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)

@@ -25,6 +25,7 @@ from db.models import EffectSize, Record
 from extraction.codebook import Codebook
 from extraction.effect_sizes import convert
 from screening.protocol import Protocol, default_protocol, load_protocol_text
+from screening.team import PermissionRefused, acting, require
 
 CORE_FIELDS = frozenset({"study_id", "sample", "r", "n", "statistic", "value", "df", "df1"})
 """Codebook fields MetaSift fills itself; every other codebook field is a moderator."""
@@ -35,12 +36,14 @@ EDITABLE = ("statistic", "value", "df", "n", "n1", "n2", "tails", "direction", "
 
 @dataclass(frozen=True)
 class CodingSettings:
-    """The review's coding settings: codebook, minimum n, and the aggregation defaults of its protocol."""
+    """The review's coding settings: codebook, minimum n, and the aggregation defaults of its protocol (read
+    once per operation and passed down: an export builds several tables from one protocol)."""
 
     codebook: Codebook
     min_n: int
     rho: float
     method: str
+    protocol: Protocol
 
 
 def review_protocol(db: ReviewDB) -> Protocol:
@@ -66,7 +69,7 @@ def settings(db: ReviewDB) -> CodingSettings:
     if method not in ("composite", "mean"):
         raise InputError(f"[aggregation] method: expected 'composite' or 'mean', got {method!r}",
                          file=f"{db.name} protocol")
-    return CodingSettings(codebook, protocol.min_participants, float(rho), method)
+    return CodingSettings(codebook, protocol.min_participants, float(rho), method, protocol)
 
 
 def _clean_moderators(codebook: Codebook, moderators: Mapping[str, Any], msgs: list[str]) -> dict[str, Any]:
@@ -144,6 +147,23 @@ def _build(session: Session, cfg: CodingSettings, record: int, coder: str, stati
                       location=location, note=note, moderators=mods)
 
 
+def _as_coder(db: ReviewDB, session: Session, row: EffectSize) -> None:
+    """Name ``row`` after the acting member (`screening.team.acting`), who must be a coder or lead; a coder
+    changes only their own coding. A reconciled row "by consensus" keeps that word as its coder (on
+    PostgreSQL it still refers to the login that stored it)."""
+    if row.kind == "reconciled" and row.coder == "consensus":
+        if not db.is_sqlite:
+            row.member_id = acting(db, session, None).id
+        return
+    me = acting(db, session, row.coder)
+    require(me, "coder", "lead", act="code effect sizes")
+    if row.kind == "coded" and row.replaces is not None and me.identity != row.coder:
+        raise PermissionRefused(f"{me.name} may not change {row.coder}'s coding; each coder edits their own")
+    row.member_id = me.id
+    if row.replaces is None or row.kind == "reconciled":
+        row.coder = me.identity
+
+
 def _store(db: ReviewDB, make: Any, uid: str | None) -> EffectSize:
     with db.transaction() as session:
         if uid:
@@ -153,6 +173,7 @@ def _store(db: ReviewDB, make: Any, uid: str | None) -> EffectSize:
         row = make(session)
         if uid:
             row.uid = uid
+        _as_coder(db, session, row)
         session.add(row)
         session.flush()
         session.refresh(row)
@@ -174,7 +195,8 @@ def code_effect(db: ReviewDB, record: int, coder: str, statistic: str, value: fl
     cfg = settings(db)
 
     def make(session: Session) -> EffectSize:
-        row = _build(session, cfg, record, coder, statistic, value, df=df, n=n, n1=n1, n2=n2, tails=tails,
+        who = acting(db, session, coder).identity if coder and coder.strip() else coder
+        row = _build(session, cfg, record, who, statistic, value, df=df, n=n, n1=n1, n2=n2, tails=tails,
                      direction=direction, moderators=moderators, location=location, note=note, label=label,
                      kind=kind)
         row.kind = kind

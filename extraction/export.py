@@ -26,7 +26,7 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from extraction.atomic_write import atomic_path
 from extraction.choices import LEVELS  # noqa: E402
-from extraction.coding import settings
+from extraction.coding import CodingSettings, settings
 from extraction.export_frames import Table, decisions_table, effects_frame, records_table
 from extraction.study_table import study_table
 
@@ -60,23 +60,24 @@ def frame_table(frame: pd.DataFrame) -> Table:
 
 
 def table_for(db: ReviewDB, level: str, *, rho: float | None = None, method: str | None = None,
-              by: str | Sequence[str] | None = None) -> Table:
-    """The table of one export level (records and decisions stream from the database in chunks)."""
+              by: str | Sequence[str] | None = None, cfg: CodingSettings | None = None) -> Table:
+    """The table of one export level (records and decisions stream from the database in chunks; ``cfg``: the
+    review's settings, read once by the caller)."""
     if level == "records":
-        return records_table(db)
+        return records_table(db, cfg=cfg)
     if level == "effects":
-        return frame_table(effects_frame(db))
+        return frame_table(effects_frame(db, cfg=cfg))
     if level == "studies":
-        return frame_table(study_table(db, rho=rho, method=method, by=by))
+        return frame_table(study_table(db, rho=rho, method=method, by=by, cfg=cfg))
     if level == "decisions":
         return decisions_table(db)
     raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)} (or included for RIS)")
 
 
 def frame_for(db: ReviewDB, level: str, *, rho: float | None = None, method: str | None = None,
-              by: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """The table of one export level as a DataFrame."""
-    return table_for(db, level, rho=rho, method=method, by=by).frame()
+              by: str | Sequence[str] | None = None, cfg: CodingSettings | None = None) -> pd.DataFrame:
+    """The table of one export level as a DataFrame (``cfg``: the review's settings, read once by the caller)."""
+    return table_for(db, level, rho=rho, method=method, by=by, cfg=cfg).frame()
 
 
 def _csv_cell(value: Any) -> Any:
@@ -124,16 +125,21 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
             raise InputError(f"RIS holds records: use --level included, not {level!r}")
         n = write_ris(db, out)
         return {"file": str(out), "format": "ris", "level": "included", "rows": {"included": n}}
+    if suffix == ".r":  # the study table plus a metafor script reproducing the analysis (issue 15)
+        from extraction.export_r import write_r_script
+
+        return write_r_script(db, out, rho=rho, aggregation=method)
     if level not in LEVELS:
         raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)}")
     if suffix == ".csv":
-        n = write_csv(table_for(db, level, rho=rho, method=method, by=by), out)
+        n = write_csv(table_for(db, level, rho=rho, method=method, by=by, cfg=cfg), out)
         return {"file": str(out), "format": "csv", "level": level, "rows": {level: n}}
     if suffix in (".xlsx", ".xlsm"):
         from extraction.export_xlsx import write_xlsx
 
         order = [level, *(x for x in LEVELS if x != level)]
-        tables = {lv: table_for(db, lv, rho=rho, method=method, by=by) for lv in order}
-        rows = write_xlsx(db, tables, out, rho=rho, method=method, by=by, now=now)
+        tables = {lv: table_for(db, lv, rho=rho, method=method, by=by, cfg=cfg) for lv in order}
+        rows = write_xlsx(db, tables, out, rho=rho, method=method, by=by, now=now, cfg=cfg)
         return {"file": str(out), "format": "xlsx", "level": level, "rows": rows}
-    raise InputError(f"cannot export to {out.name!r}: the file name must end in .xlsx, .csv or .ris")
+    raise InputError(f"cannot export to {out.name!r}: the file name must end in .xlsx, .csv or .ris "
+                     "(or .R for a metafor script)")

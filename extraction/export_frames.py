@@ -15,9 +15,9 @@ from sqlmodel import select
 
 from db.engine import ReviewDB
 from db.models import EffectSize, ImportBatch, Record, ScreeningDecision
-from extraction.coding import CORE_FIELDS, effects, settings
+from extraction.coding import CORE_FIELDS, CodingSettings, effects, settings
 from extraction.samples import samples
-from screening.decisions import protocol_of
+from screening.decisions import blind_keep, protocol_of
 from screening.outcomes import outcomes
 
 RECORD_COLUMNS = ("record_id", "kept_id", "study_id", "source_id", "source_db", "authors", "year", "title",
@@ -36,7 +36,8 @@ COLUMN_MEANINGS: dict[str, str] = {
     "effect_id": "id of the effect-size row (current version)", "coder": "who coded the effect",
     "kind": "coded (one coder) or reconciled (double coding consensus); decisions: decision, undo, "
     "resolution", "replaces": "the earlier version this row corrects", "label": "the effect within its report",
-    "method": "how r was computed; decisions: how a conflict was resolved",
+    "method": "how r was computed; decisions: how a conflict was resolved, or stopping_rule (the record was "
+    "not screened: the team stopped screening by the rule named in note)",
     "tails": "tails of a reported p", "direction": "+1, or -1 when the sign was reversed",
     "n1": "group 1 size", "n2": "group 2 size", "location": "where in the report",
     "note": "free note", "coded_at": "when it was coded (UTC)", "decision_id": "id of the decision row",
@@ -83,15 +84,17 @@ _RECORD_FIELDS = ("source_id", "authors", "year", "title", "journal", "volume", 
                   "pub_type", "language")
 
 
-def records_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
-    """One row per record: bibliographic fields, sample, each stage's outcome and the overall outcome."""
-    stages = list(protocol_of(db).stages)
+def records_table(db: ReviewDB, *, cfg: CodingSettings | None = None, chunk: int = CHUNK) -> Table:
+    """One row per record: bibliographic fields, sample, each stage's outcome and the overall outcome
+    (``cfg``: the review's settings, read once by the caller)."""
+    protocol = cfg.protocol if cfg is not None else protocol_of(db)
+    stages = list(protocol.stages)
     stage_cols = tuple(c for s in stages for c in (s, f"{s}_reason"))
     columns = (*RECORD_COLUMNS, *stage_cols, "outcome", "outcome_stage", "exclusion_reason")
     cols = [getattr(Record, f) for f in _RECORD_FIELDS]
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        per_stage = {s: outcomes(db, s) for s in stages}
+        per_stage = {s: outcomes(db, s, protocol=protocol) for s in stages}
         study = _sample_ids(db)
         last = 0
         while True:
@@ -116,9 +119,9 @@ def records_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
     return Table(columns, rows, {"year": "Int64"})
 
 
-def records_frame(db: ReviewDB) -> pd.DataFrame:
+def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """`records_table` as a DataFrame."""
-    return records_table(db).frame()
+    return records_table(db, cfg=cfg).frame()
 
 
 def included_ids(db: ReviewDB) -> list[int]:
@@ -127,13 +130,13 @@ def included_ids(db: ReviewDB) -> list[int]:
     return [int(i) for i in frame.loc[frame["outcome"] == "included", "record_id"]]
 
 
-def effects_frame(db: ReviewDB) -> pd.DataFrame:
+def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Every current effect-size row (coded and reconciled), long format, moderators as columns."""
     rows: list[EffectSize] = effects(db)
     study = _sample_ids(db)
     with db.session() as session:
         source = dict(session.exec(select(Record.id, Record.source_id)).all())  # type: ignore[arg-type]
-    book = settings(db).codebook
+    book = (cfg or settings(db)).codebook
     present = {k for e in rows for k in e.moderators}
     mods = [f for f in book.fields if f not in CORE_FIELDS and f in present] + sorted(
         present - set(book.fields))
@@ -152,7 +155,8 @@ def effects_frame(db: ReviewDB) -> pd.DataFrame:
 
 
 def decisions_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
-    """The full screening log (every row, undos and resolutions too), oldest first."""
+    """The full screening log (every row, undos and resolutions too), oldest first; a blind reader
+    (``db.viewer``) gets only the rows they may see."""
     def rows() -> Iterator[tuple[Any, ...]]:
         last = 0
         while True:
@@ -160,9 +164,12 @@ def decisions_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
                 batch = session.exec(select(ScreeningDecision, Record.source_id).join(
                     Record, ScreeningDecision.record_id == Record.id).where(
                     ScreeningDecision.id > last).order_by(ScreeningDecision.id).limit(chunk)).all()  # type: ignore[arg-type,operator]
+                keep = blind_keep(db, session)
             if not batch:
                 return
             for d, sid in batch:
+                if keep is not None and not keep(d):
+                    continue
                 yield (d.id, d.record_id, sid, d.stage, d.reviewer, d.kind, d.verdict, d.reason, d.method, d.undoes,
                        d.full_text, d.note, _iso(d.decided_at), d.uid)
             last = int(batch[-1][0].id)

@@ -26,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from db.engine import APP_VERSION, ReviewDB
 from extraction import export_frames, study_table
 from extraction.atomic_write import atomic_path
-from extraction.coding import settings
+from extraction.coding import CodingSettings, settings
 from extraction.export import frame_table, is_risky, plain
 from extraction.export_frames import Table
 from screening.counts import review_counts
@@ -89,10 +89,11 @@ def write_sheet(ws: Worksheet, table: Table) -> int:
     return n
 
 
-def codebook_frame(db: ReviewDB, frames: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def codebook_frame(db: ReviewDB, frames: Mapping[str, Sequence[str]], *,
+                   cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Every exported column (``frames``: level -> its columns): the codebook's fields first (with allowed
     values), then the others."""
-    rows = [dict(r) for r in settings(db).codebook.describe()]
+    rows = [dict(r) for r in (cfg or settings(db)).codebook.describe()]
     for r in rows:
         r["sheets"] = ", ".join(lv for lv, cols in frames.items() if r["column"] in cols)
     known = {r["column"] for r in rows}
@@ -165,7 +166,8 @@ def _discard(wb: Workbook) -> None:
 
 
 def write_xlsx(db: ReviewDB, tables: Mapping[str, Table], out: Path, *, rho: float, method: str,
-               by: str | Sequence[str] | None = None, now: Callable[[], datetime] | None = None) -> dict[str, int]:
+               by: str | Sequence[str] | None = None, now: Callable[[], datetime] | None = None,
+               cfg: CodingSettings | None = None) -> dict[str, int]:
     """The workbook in openpyxl's write-only mode (rows stream to scratch files, then into the workbook): the
     level sheets in ``tables`` order (the first one active), codebook, summary. Returns the rows per level.
     A failure (a full disk too: the scratch files live in the temporary folder) leaves nothing behind."""
@@ -175,7 +177,7 @@ def write_xlsx(db: ReviewDB, tables: Mapping[str, Table], out: Path, *, rho: flo
             small = {lv: t.frame() for lv, t in tables.items() if lv in ("effects", "studies")}  # for the summary
             rows = {lv: write_sheet(wb.create_sheet(lv), t) for lv, t in tables.items()}
             write_sheet(wb.create_sheet("codebook"),
-                        frame_table(codebook_frame(db, {lv: list(t.columns) for lv, t in tables.items()})))
+                        frame_table(codebook_frame(db, {lv: list(t.columns) for lv, t in tables.items()}, cfg=cfg)))
             when = (now or (lambda: datetime.now(UTC)))()
             write_sheet(wb.create_sheet("summary"),
                         frame_table(summary_frame(db, small, rho=rho, method=method, by=by, when=when)))

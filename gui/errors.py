@@ -13,6 +13,7 @@ from types import TracebackType
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from db.credentials import redact
 from db.errors import Cancelled, MetasiftError
 
 LOG = logging.getLogger("metasift.gui")
@@ -28,6 +29,13 @@ def log_path() -> Path:
     return data_home() / "metasift.log"
 
 
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose every line (message and traceback) has its passwords redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def setup_logging() -> Path:
     """Send the GUI's log to `log_path` (re-pointed when $METASIFT_HOME changes); return the path."""
     path = log_path()
@@ -38,7 +46,7 @@ def setup_logging() -> Path:
     if not any(isinstance(h, RotatingFileHandler) for h in LOG.handlers):
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(threadName)s %(message)s"))
         LOG.addHandler(handler)
         LOG.setLevel(logging.INFO)
         LOG.propagate = False
@@ -48,9 +56,9 @@ def setup_logging() -> Path:
 def describe(exc: BaseException, context: str = "") -> str:
     """The dialog text for ``exc``: MetaSift's message as is; other errors in one line plus the log path."""
     if isinstance(exc, MetasiftError):
-        return str(exc)
+        return redact(exc)
     what = f"{context} failed" if context else "Something went wrong"
-    return (f"{what}: {type(exc).__name__}: {exc}\n\nThis is a bug in MetaSift; the details are in "
+    return (f"{what}: {type(exc).__name__}: {redact(exc)}\n\nThis is a bug in MetaSift; the details are in "
             f"{log_path()}. Nothing was stored by the step that failed.")
 
 

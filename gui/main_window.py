@@ -7,6 +7,7 @@ Review screens are built by the factories in `REVIEW_SCREENS` from a `ReviewCont
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import shiboken6
 from PySide6.QtCore import QByteArray
@@ -76,6 +77,7 @@ REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
     ("double-coding", "Double coding", lambda ctx: __import__("gui.extraction").extraction.DoubleCodingScreen(ctx)),
     ("analysis", "Analysis", lambda ctx: __import__("gui.analysis.view").analysis.view.AnalysisScreen(ctx)),
     ("records", "Records", lambda ctx: RecordsScreen(ctx.db)),
+    ("team", "Team", lambda ctx: __import__("gui.team.view").team.view.TeamScreen(ctx)),
 ]
 """(key, tab label, factory): the review's screens in workflow order."""
 
@@ -199,6 +201,7 @@ class MainWindow(QMainWindow):
             background.wait_all()
             old.close()
         self.db = db
+        db.viewer = self.settings.reviewer  # blind stages: what this member may see (screening.team)
         self.ctx = ReviewContext(db, self.settings, self)
         self.ctx.changed.connect(self._review_changed)
         self.ctx.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -215,11 +218,33 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.screen_widgets["records" if self._has_records() else "import"])
         self.team_watch = TeamWatch(self.ctx)
         self.team_watch.arrived.connect(self._team_changed)
+        self.offer_roster()
+
+    def offer_roster(self) -> None:
+        """The Start screen's "who am I" from the open review's roster (one short read)."""
+        from db.errors import MetasiftError
+        from screening import team
+
+        db = self.db
+        if db is None:
+            self.start.set_roster([], managed=False)
+            return
+        locked = None
+        with db.session() as session:
+            managed = team.managed(session)
+            if not db.is_sqlite and not team.is_admin(db, session):
+                try:
+                    locked = team.acting(db, session, None)
+                except MetasiftError:
+                    locked = None
+        self.start.set_roster(team.roster(db), managed, locked)
 
     def _has_records(self) -> bool:
         return self.db is not None and bool(record_totals(self.db)[0])
 
     def _review_changed(self, what: str) -> None:
+        if what == "team":
+            self.offer_roster()
         current = self.tabs.currentWidget()
         for w in self.screen_widgets.values():
             if w is not current and hasattr(w, "mark_stale"):
@@ -247,6 +272,8 @@ class MainWindow(QMainWindow):
             w.shown()
 
     def _update_title(self) -> None:
+        if self.db is not None:
+            self.db.viewer = self.settings.reviewer
         if self.db is None:
             self.setWindowTitle("MetaSift")
         else:
@@ -292,7 +319,7 @@ class MainWindow(QMainWindow):
                                   + (f" ({per_db})" if per_db else "")
                                   + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
 
-        background.run_task("Counting", lambda _p, _s: review_status(db), parent=self, on_done=done,
+        background.run_task("Counting", partial(review_status, db), parent=self, on_done=done,
                             on_error=lambda _exc: None, dialog=False)
 
     def _show_counts(self, text: str) -> None:

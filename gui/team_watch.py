@@ -9,10 +9,10 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from db.changes import Changes, Stamp, changes_since, stamp
-from db.progress import Progress, ShouldStop
 from gui.background import Task, alive
 from gui.context import ReviewContext
 from gui.errors import log_error
+from screening.decisions import blind_keep
 
 POLL_MS = 15_000
 
@@ -41,8 +41,12 @@ class TeamWatch(QObject):
         self.busy = True
         db, before, me = self.ctx.db, self.last, self.ctx.settings.reviewer or ""
 
-        def work(_progress: Progress, _should_stop: ShouldStop) -> Changes:
-            return Changes(stamp(db)) if before is None else changes_since(db, before, me)
+        def work() -> Changes:
+            if before is None:
+                return Changes(stamp(db))
+            with db.session() as session:
+                keep = blind_keep(db, session)  # counts from a blind stage only of what this member may see
+            return changes_since(db, before, me, keep)
 
         return self.ctx.run("Checking for the team's changes", work, dialog=False,
                             on_done=self._guarded(self._done), on_error=self._guarded(self._failed))

@@ -27,7 +27,7 @@ from typing import Any
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import VERDICTS
-from screening.decisions import group_map, replay, stage_rows
+from screening.decisions import blind_keep, group_map, replay, stage_rows
 from screening.protocol import STAGES
 
 CATEGORIES = VERDICTS
@@ -91,7 +91,7 @@ def agreement(db: ReviewDB, stage: str = "title_abstract") -> list[dict[str, Any
     if stage not in STAGES:
         raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
     with db.session() as session:
-        states = replay(stage_rows(session, [stage]), group_map(session))
+        states = replay(stage_rows(session, [stage], keep=blind_keep(db, session)), group_map(session))
     by_pair: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for (_, _), st in sorted(states.items()):
         current = {r: row.verdict for r, row in st.verdicts.items()}

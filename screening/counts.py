@@ -23,7 +23,8 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from db.engine import ReviewDB
-from db.models import ImportBatch, Record, SampleLink, ScreeningDecision, components, current_per_pair, merged_pairs
+from db.models import LINKED, ImportBatch, Record, ScreeningDecision
+from db.pair_log import SAMPLE_LINKS, components, merged_pairs, sample_pairs
 from screening.outcomes import Outcome, outcomes
 from screening.protocol import STAGES
 
@@ -95,7 +96,7 @@ class ReviewCounts:
 
 def sample_components(session: Session) -> list[list[int]]:
     """Samples of two or more records: components of duplicate merges and confirmed shared-sample links."""
-    return components(confirmed_links(session) + merged_pairs(session))
+    return components(sample_pairs(session))
 
 
 def shared_groups(joined: list[list[int]], canon: Mapping[int, int]) -> list[list[int]]:
@@ -106,7 +107,7 @@ def shared_groups(joined: list[list[int]], canon: Mapping[int, int]) -> list[lis
 
 def confirmed_links(session: Session) -> list[tuple[int, int]]:
     """The shared-sample link pairs whose decision in force is ``confirmed``."""
-    return [k for k, r in current_per_pair(session, SampleLink).items() if r is not None and r.decision == "confirmed"]
+    return SAMPLE_LINKS.in_force(session, LINKED)
 
 
 def stage_counts(db: ReviewDB, stage: str, found: Mapping[int, Outcome] | None = None) -> StageCounts:

@@ -17,16 +17,18 @@ inherit the kept record's outcome. Who, when and why (reason, note, full-text so
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
-from db.engine import ReviewDB
-from db.errors import InputError
-from db.models import VERDICTS, Record, ScreeningDecision, components, merged_pairs
+from db.engine import ReviewDB, while_busy
+from db.errors import InputError, MetasiftError
+from db.identity import lenient_identity
+from db.models import VERDICTS, Member, Record, ScreeningDecision
+from db.pair_log import components, merged_pairs
 from screening.protocol import STAGE_LABELS, STAGES, Protocol, default_protocol, load_protocol_text
 
 METHODS = ("third_reviewer", "consensus")
@@ -83,13 +85,22 @@ def replay(rows: Iterable[ScreeningDecision], canon: dict[int, int]) -> dict[tup
     return states
 
 
-def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int] | None = None
-               ) -> list[ScreeningDecision]:
-    """All rows of the given stages (optionally only on some records), in id order: one query."""
+def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int] | None = None,
+               keep: Callable[[ScreeningDecision], bool] | None = None) -> list[ScreeningDecision]:
+    """All rows of the given stages (optionally only on some records), in id order: one query. ``keep``
+    (`blind_keep`) leaves out the rows a blind reader may not see."""
     q = select(ScreeningDecision).where(ScreeningDecision.stage.in_(list(stages)))  # type: ignore[attr-defined]
     if record_ids is not None:
         q = q.where(ScreeningDecision.record_id.in_(list(record_ids)))  # type: ignore[attr-defined]
-    return list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+    rows = list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+    return rows if keep is None else [r for r in rows if keep(r)]
+
+
+def blind_keep(db: ReviewDB, session: Session) -> Callable[[ScreeningDecision], bool] | None:
+    """What ``db.viewer`` may see of the screening rows (None: everything); see `screening.team`."""
+    from screening.team import visible_filter
+
+    return visible_filter(db, session, db.viewer)
 
 
 def settle(st: StageState | None, rule: str) -> tuple[str, str]:
@@ -142,11 +153,15 @@ def _check_reason(protocol: Protocol, stage: str, verdict: str, reason: str) -> 
                          + "; ".join(allowed))
 
 
-def _name(who: str, what: str = "reviewer") -> str:
-    who = (who or "").strip()
-    if not who:
-        raise InputError(f"a {what} name is required (--reviewer NAME or $METASIFT_USER)")
-    return who
+def _as_member(db: ReviewDB, session: Session, row: ScreeningDecision, claimed: str, *roles: str, act: str
+               ) -> Member:
+    """The acting member (see `screening.team.acting`), checked for ``roles``; names ``row`` after them."""
+    from screening.team import acting, require
+
+    me = acting(db, session, claimed)
+    require(me, *roles, act=act)
+    row.reviewer, row.member_id = me.identity, me.id
+    return me
 
 
 def _record_group(session: Session, record: int) -> list[int]:
@@ -155,24 +170,46 @@ def _record_group(session: Session, record: int) -> list[int]:
     return group_of(session, int(record))
 
 
-def _store(db: ReviewDB, row: ScreeningDecision, check) -> ScreeningDecision:  # noqa: ANN001
+def _store(db: ReviewDB, row: ScreeningDecision, check, claimed: str) -> ScreeningDecision:  # noqa: ANN001
     """Validate (``check(session)`` inside the transaction) and insert ``row``; an existing uid returns the
-    stored row instead (a retried write), provided it is the same act."""
+    stored row instead (a retried write), provided it is the same act by the same member. The server's
+    refusal (PostgreSQL privileges, row-level security) becomes a clear `PermissionRefused`."""
+    from screening.team import acting, server_refusal
+
     with db.session() as session:
         same = session.exec(select(ScreeningDecision).where(ScreeningDecision.uid == row.uid)).first()
+        if same is not None:
+            try:
+                row.reviewer = acting(db, session, claimed, enrol=False).identity
+            except MetasiftError:  # not a member: certainly not the same act
+                row.reviewer = lenient_identity(claimed or "") or "?"
     if same is not None:
         return _same_act(same, row)
-    try:
+    def write() -> None:
         with db.transaction() as session:
             check(session)
             session.add(row)
-    except IntegrityError:
-        with db.session() as session:
-            same = session.exec(select(ScreeningDecision).where(ScreeningDecision.uid == row.uid)).first()
-        if same is None:
-            raise
-        return _same_act(same, row)
+
+    try:
+        what = f"the {row.kind} on record #{row.record_id}" if row.record_id else f"the {row.kind}"
+        while_busy(db, write, what)
+    except DBAPIError as exc:
+        if isinstance(exc, IntegrityError):
+            return _retried(db, row, exc)
+        refused = server_refusal(exc, f"store this {row.kind}")
+        if refused is not None:
+            raise refused from None
+        raise
     return row
+
+
+def _retried(db: ReviewDB, row: ScreeningDecision, exc: IntegrityError) -> ScreeningDecision:
+    """The row a concurrent retry of the same uid stored (else the integrity error stands)."""
+    with db.session() as session:
+        same = session.exec(select(ScreeningDecision).where(ScreeningDecision.uid == row.uid)).first()
+    if same is None:
+        raise exc
+    return _same_act(same, row)
 
 
 def _same_act(stored: ScreeningDecision, row: ScreeningDecision) -> ScreeningDecision:
@@ -192,7 +229,6 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
     read, a full-text exclusion without a reason, and a full-text decision on a record that has not been
     included at title/abstract.
     """
-    reviewer = _name(reviewer)
     protocol = protocol_of(db)
     _check_stage(protocol, stage)
     if verdict not in VERDICTS:
@@ -201,35 +237,40 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
     _check_reason(protocol, stage, verdict, reason)
     if stage == "full_text" and not full_text:
         raise InputError("a full-text decision needs the full text read: --full-text PDF_PATH_OR_URL")
-    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer=reviewer,
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
                             verdict=verdict, reason=reason, note=note or "", full_text=full_text)
 
     def check(session: Session) -> None:
+        _as_member(db, session, row, reviewer, "screener", act="screen records")
         group = _record_group(session, row.record_id)
         row.record_id = group[0]
         if stage == "full_text":
-            states = replay(stage_rows(session, ["title_abstract"], group), {m: group[0] for m in group})
+            states = replay(stage_rows(session, ["title_abstract"], group, blind_keep(db, session)),
+                            {m: group[0] for m in group})
             state, _ = settle(states.get((group[0], "title_abstract")), protocol.rule)
             if state != "included":
-                raise InputError(f"record #{record} has not passed title/abstract screening (it is {state}); "
+                raise InputError(f"record #{record} has not passed title/abstract screening (it is {state}, as "
+                                 "far as you may see: a lead unblinds title_abstract when that stage is done); "
                                  "it cannot be screened at full text yet")
 
-    return _store(db, row, check)
+    return _store(db, row, check, reviewer)
 
 
 def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | None = None,
          uid: str | None = None) -> ScreeningDecision:
     """Withdraw ``reviewer``'s latest act still in force (a verdict or a resolution they recorded), on
     ``record`` (its duplicate group) or, without one, their latest overall; ``stage=None``: any stage.
-    Returns the compensating ``undo`` row (its ``undoes`` names the withdrawn row)."""
-    reviewer = _name(reviewer)
+    Returns the compensating ``undo`` row (its ``undoes`` names the withdrawn row). A consensus resolver's
+    "ann+bob" undoes as its first member, who recorded it."""
     if stage is not None and stage not in STAGES:
         raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
-    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=0, stage=stage or "", reviewer=reviewer,
+    reviewer = (reviewer or "").split("+")[0]
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=0, stage=stage or "", reviewer="",
                             kind="undo")
 
     def check(session: Session) -> None:
-        q = select(ScreeningDecision).where(ScreeningDecision.reviewer == reviewer)
+        me = _as_member(db, session, row, reviewer, "screener", "lead", act="undo screening decisions")
+        q = select(ScreeningDecision).where(ScreeningDecision.member_id == me.id)
         if stage is not None:
             q = q.where(ScreeningDecision.stage == stage)
         if record is not None:
@@ -239,19 +280,20 @@ def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | No
         live = [r for r in mine if r.kind != "undo" and r.id not in undone]
         if not live:
             where = f" on #{record}" if record is not None else ""
-            raise InputError(f"{reviewer} has no decision{where}{' at ' + _said(stage) if stage else ''} to undo")
+            raise InputError(f"{me.identity} has no decision{where}{' at ' + _said(stage) if stage else ''} to undo")
         last = live[-1]
         row.record_id, row.stage, row.undoes = last.record_id, last.stage, last.id
         row.verdict, row.reason = last.verdict, last.reason
 
-    return _store(db, row, check)
+    return _store(db, row, check, reviewer)
 
 
 def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method: str, reason: str = "",
             note: str = "", uid: str | None = None) -> ScreeningDecision:
     """Settle a conflict on ``record`` at ``stage`` with include or exclude, by a third reviewer (who must not
     be one of the reviewers in conflict) or by consensus (``by`` names who agreed, e.g. "ann+bob")."""
-    by = _name(by, "resolver")
+    by = (by or "").strip()
+    people = by.split("+") if method == "consensus" and by else [by]
     protocol = protocol_of(db)
     _check_stage(protocol, stage)
     if verdict not in ("include", "exclude"):
@@ -260,10 +302,16 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
         raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     reason = (reason or "").strip()
     _check_reason(protocol, stage, verdict, reason)
-    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer=by,
+    row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
                             kind="resolution", verdict=verdict, reason=reason, note=note or "", method=method)
 
     def check(session: Session) -> None:
+        me = _as_member(db, session, row, people[0], "lead", act="resolve conflicts")
+        if method == "consensus":  # who agreed: every name a member of the review
+            from screening.team import acting
+
+            row.reviewer = "+".join([me.identity] + [acting(db, session, p).identity for p in people[1:]])
+        by = me.identity
         group = _record_group(session, row.record_id)
         row.record_id = group[0]
         st = replay(stage_rows(session, [stage], group), {m: group[0] for m in group}).get((group[0], stage))
@@ -275,15 +323,17 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
             raise InputError(f"{by} screened record #{record}; a third reviewer must be someone else "
                              "(or use --method consensus)")
 
-    return _store(db, row, check)
+    return _store(db, row, check, people[0])
 
 
 def history(db: ReviewDB, record: int) -> list[ScreeningDecision]:
     """Every screening row on ``record``'s duplicate group (all stages, undos and resolutions), oldest first."""
     with db.session() as session:
         group = _record_group(session, record)
-        return list(session.exec(select(ScreeningDecision).where(
+        rows = list(session.exec(select(ScreeningDecision).where(
             ScreeningDecision.record_id.in_(group)).order_by(ScreeningDecision.id)))  # type: ignore[attr-defined]
+        keep = blind_keep(db, session)
+    return rows if keep is None else [r for r in rows if keep(r)]
 
 
 def public(row: ScreeningDecision) -> dict[str, object]:
@@ -292,3 +342,56 @@ def public(row: ScreeningDecision) -> dict[str, object]:
             "kind": row.kind, "verdict": row.verdict, "reason": row.reason, "note": row.note,
             "full_text": row.full_text, "method": row.method, "undoes": row.undoes,
             "decided_at": row.decided_at.isoformat() if row.decided_at else None}
+
+
+STOP_METHOD = "stopping_rule"
+"""``method`` of the resolutions `stop_screening` writes: records left unscreened when a team stopped."""
+STOP_REASON = "not screened: stopping rule met"
+
+
+def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix: str | None = None) -> int:
+    """Stop screening ``stage`` in ranked order: every record with no verdict and no resolution there is
+    excluded by a ``kind="resolution"`` row, ``method`` `STOP_METHOD`, reason `STOP_REASON`, and
+    ``rule_note`` (which rule, its parameters, the numbers when it was met and its assumption) as its
+    note, so the decision log says for each record why nobody screened it. Records with a verdict (also
+    pending a second reviewer, or in conflict) are left for the reviewers. One transaction; returns how many
+    records were excluded (0: nothing left unscreened). ``uid_prefix`` makes a retried stop idempotent."""
+    protocol = protocol_of(db)
+    _check_stage(protocol, stage)
+    if not (rule_note or "").strip():
+        raise InputError("stopping screening needs the rule it was stopped by")
+    prefix = uid_prefix or uuid.uuid4().hex
+    from screening.team import acting, require
+
+    with db.transaction() as session:
+        me = acting(db, session, by)
+        require(me, "lead", act="stop screening by a rule (it excludes every unscreened record)")
+        canon = group_map(session)
+        states = replay(stage_rows(session, [stage]), canon)
+        kept = sorted({canon.get(int(rid), int(rid)) for rid in session.exec(select(Record.id))})
+        left = [rid for rid in kept if (rid, stage) not in states]
+        done = {row.uid for row in session.exec(select(ScreeningDecision).where(
+            ScreeningDecision.uid.like(f"{prefix}-%")))}  # type: ignore[attr-defined]
+        for rid in left:
+            uid = f"{prefix}-{rid}"
+            if uid not in done:
+                session.add(ScreeningDecision(uid=uid, record_id=rid, stage=stage, reviewer=me.identity,
+                                              member_id=me.id, kind="resolution",
+                                              verdict="exclude", reason=STOP_REASON, note=rule_note,
+                                              method=STOP_METHOD))
+    return len(left)
+
+
+def stopped_by_rule(db: ReviewDB, stage: str = "title_abstract") -> dict[str, object] | None:
+    """The latest stop at ``stage`` still in force: its note (the rule), who and when, and how many records
+    it excluded unscreened; None when screening was never stopped by a rule."""
+    with db.session() as session:
+        canon = group_map(session)
+        states = replay(stage_rows(session, [stage]), canon)
+    rows = [st.resolution for st in states.values()
+            if st.resolution is not None and st.resolution.method == STOP_METHOD]
+    if not rows:
+        return None
+    last = max(rows, key=lambda r: r.id or 0)
+    return {"rule": last.note, "by": last.reviewer, "at": last.decided_at.isoformat() if last.decided_at else None,
+            "not_screened": len(rows)}

@@ -59,6 +59,8 @@ def pg_database() -> Iterator[str]:
     yield url
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for group in (f"{name}_team", f"{name}_leads"):  # the review's group roles (db.pg_security)
+            conn.execute(f'DROP ROLE IF EXISTS "{group}"')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -40,7 +40,7 @@ def _text(capsys, *argv: str) -> str:
     return capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [["status"], ["pool", "--by", "alliance_rater", "--table1"], ["studies"],
+@pytest.mark.parametrize("argv", [["status"], ["pool", "--by", "alliance_rater"], ["studies"],
                                   ["effects"], ["agreement"], ["prisma"], ["samples"], ["duplicates"],
                                   ["history", "--record", "39000003"]])
 def test_human_output_has_no_raw_python(worked, capsys, argv):

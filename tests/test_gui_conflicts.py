@@ -59,9 +59,9 @@ def test_conflicts_list_shows_both_verdicts_unblinded(qtbot, screened):
     assert expected == [kept[1], kept[4], kept[5]]
     assert [screen.conflicts.item(r)["record_id"] for r in range(screen.conflicts.rowCount())] == expected
     text = screen.conflicts.data(screen.conflicts.index(0, 2))
-    assert "Ann: include" in text and "Bob: exclude" in text
+    assert "ann: include" in text and "bob: exclude" in text
     detail = screen.detail.toPlainText()
-    assert "Ann" in detail and "Bob" in detail and "unsure" in detail
+    assert "ann" in detail and "bob" in detail and "unsure" in detail
     assert screen.tabs.tabText(0) == "Conflicts (3)"
 
 
@@ -73,18 +73,18 @@ def test_resolving_with_keys_stores_a_resolution(qtbot, screened):
     qtbot.keyClick(screen.list, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: outcomes.outcome(db, kept[1], TA).state == "included", timeout=20_000)
     o = outcomes.outcome(db, kept[1], TA)
-    assert (o.resolved_by, o.method) == ("Carol", "third_reviewer")
+    assert (o.resolved_by, o.method) == ("carol", "third_reviewer")
     qtbot.waitUntil(lambda: screen.conflicts.rowCount() == 2, timeout=20_000)
 
     # consensus, exclude with reason 4 (the key names the reason)
     assert screen.current()["record_id"] == kept[4]
     qtbot.keyClick(screen.list, Qt.Key.Key_C)
-    assert screen.consensus.isChecked() and screen.by.text() == "Ann+Bob"
+    assert screen.consensus.isChecked() and screen.by.text() == "ann+bob"
     qtbot.keyClick(screen.list, Qt.Key.Key_4)
     reason = decisions.protocol_of(db).exclusion_reasons[TA][3]
     qtbot.waitUntil(lambda: outcomes.outcome(db, kept[4], TA).state == "excluded", timeout=20_000)
     o = outcomes.outcome(db, kept[4], TA)
-    assert (o.resolved_by, o.method, o.reason) == ("Ann+Bob", "consensus", reason)
+    assert (o.resolved_by, o.method, o.reason) == ("ann+bob", "consensus", reason)
 
     qtbot.waitUntil(lambda: screen.conflicts.rowCount() == 1, timeout=20_000)
     qtbot.keyClick(screen.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # withdraw the last one
@@ -102,7 +102,7 @@ def test_agreement_table_matches_the_back_end(qtbot, screened):
     assert m.rowCount() == 1
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
     e = expected[0]
-    assert row[1] == "Ann × Bob" and row[2] == "8"
+    assert row[1] == "ann × bob" and row[2] == "8"
     assert row[3:6] == [_num(e["percent"], 1), _num(e["kappa"]), _num(e["ac1"])]
     ie = e["include_exclude"]
     assert row[6:9] == [_num(ie["percent"], 1), _num(ie["kappa"]), _num(ie["ac1"])]
@@ -129,7 +129,7 @@ def test_a_reviewer_in_the_conflict_resolves_by_consensus(qtbot, screened):
     db, kept = screened
     _window, screen = _screen(qtbot, db, reviewer="Ann")
     assert screen.current()["record_id"] == kept[1]
-    assert screen.consensus.isChecked() and screen.by.text() == "Ann+Bob"
+    assert screen.consensus.isChecked() and screen.by.text() == "ann+bob"
     qtbot.keyClick(screen.list, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: outcomes.outcome(db, kept[1], TA).state == "included", timeout=20_000)
     assert outcomes.outcome(db, kept[1], TA).method == "consensus"

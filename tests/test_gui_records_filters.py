@@ -75,14 +75,14 @@ def test_reviewer_filter_screened_and_not_yet_screened(qtbot, screened):
     _window, screen = _open(qtbot, screened)
     outs = outcomes.outcomes(screened, TA)
     labels = [screen.reviewer.itemText(i) for i in range(screen.reviewer.count())]
-    assert labels == ["Any reviewer", "Screened by Ann", "Not yet screened by Ann", "Screened by Bob",
-                      "Not yet screened by Bob"]
-    screen.reviewer.setCurrentIndex(screen.reviewer.findData("by:Ann"))
-    assert _shown(screen) == {rid for rid, o in outs.items() if "Ann" in o.verdicts}
-    screen.reviewer.setCurrentIndex(screen.reviewer.findData("not:Bob"))
-    assert _shown(screen) == {rid for rid, o in outs.items() if "Bob" not in o.verdicts}
+    assert labels == ["Any reviewer", "Screened by ann", "Not yet screened by ann", "Screened by bob",
+                      "Not yet screened by bob"]
+    screen.reviewer.setCurrentIndex(screen.reviewer.findData("by:ann"))
+    assert _shown(screen) == {rid for rid, o in outs.items() if "ann" in o.verdicts}
+    screen.reviewer.setCurrentIndex(screen.reviewer.findData("not:bob"))
+    assert _shown(screen) == {rid for rid, o in outs.items() if "bob" not in o.verdicts}
     screen.outcome.setCurrentIndex(screen.outcome.findData("conflict"))  # both filters together
-    assert _shown(screen) == {rid for rid, o in outs.items() if "Bob" not in o.verdicts and o.state == "conflict"}
+    assert _shown(screen) == {rid for rid, o in outs.items() if "bob" not in o.verdicts and o.state == "conflict"}
     screen.outcome.setCurrentIndex(0)
     screen.reviewer.setCurrentIndex(0)
     assert screen.model.rowCount() == len(outs)

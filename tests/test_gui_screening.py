@@ -41,7 +41,7 @@ def _screen(qtbot, db, reviewer="Ann"):
     return window, screen
 
 
-def _mine(db, rid, who="Ann"):
+def _mine(db, rid, who="ann"):  # verdicts are keyed by identity
     return outcomes.outcome(db, rid, TA).verdicts.get(who)
 
 
@@ -52,7 +52,7 @@ def test_i_key_stores_an_include_and_ctrl_z_compensates(qtbot, demo):
     qtbot.keyClick(screen, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: _mine(demo, rid) == "include", timeout=20_000)
     stored = decisions.history(demo, rid)[-1]
-    assert (stored.kind, stored.reviewer, stored.verdict, stored.stage) == ("decision", "Ann", "include", TA)
+    assert (stored.kind, stored.reviewer, stored.verdict, stored.stage) == ("decision", "ann", "include", TA)
     assert screen.current_id() != rid  # moved on to the next record at once
     assert screen.queue.mine[rid] == "include"
     assert "1</b> of" in screen.progress.text()
@@ -100,7 +100,7 @@ def test_blind_mode_hides_the_other_verdict_until_mine(qtbot, demo):
     _window, screen = _screen(qtbot, demo)
     screen.show_record(rid)
     text = screen.panel.verdicts.text()
-    assert "Bob" in text and "hidden" in text and "exclude" not in text and "kids" not in text
+    assert "bob" in text and "hidden" in text and "exclude" not in text and "kids" not in text
 
     screen.blind.setChecked(False)  # blind off: shown
     assert "exclude" in screen.panel.verdicts.text() and "children" in screen.panel.verdicts.text()
@@ -129,7 +129,7 @@ def test_moving_and_deciding_never_recompute_all_outcomes(qtbot, demo, monkeypat
     qtbot.keyClick(screen, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: background.running() == 0, timeout=30_000)
     assert calls == []
-    assert sum(1 for v in outcomes.outcomes(demo, TA).values() if "Ann" in v.verdicts and v.kept_id == v.record_id) \
+    assert sum(1 for v in outcomes.outcomes(demo, TA).values() if "ann" in v.verdicts and v.kept_id == v.record_id) \
         == len(screen.queue.mine) == 2
 
 
@@ -158,7 +158,7 @@ def test_full_text_needs_the_pdf_and_a_reason(qtbot, demo):
     screen.panel.full_text.setText("/papers/study.pdf")
     screen.setFocus()
     qtbot.keyClick(screen, Qt.Key.Key_2)
-    qtbot.waitUntil(lambda: outcomes.outcome(demo, kept[0], "full_text").verdicts.get("Ann") == "exclude",
+    qtbot.waitUntil(lambda: outcomes.outcome(demo, kept[0], "full_text").verdicts.get("ann") == "exclude",
                     timeout=20_000)
     row = decisions.history(demo, kept[0])[-1]
     assert row.full_text == "/papers/study.pdf"

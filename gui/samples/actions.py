@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from db.engine import ReviewDB
-from db.progress import Progress, ShouldStop
+from db.pair_log import PairDecision
+from db.progress import Progress, no_progress
 from extraction import samples
 from screening import duplicates
 from screening.counts import ReviewCounts, review_counts, sample_components, shared_groups
@@ -32,46 +32,36 @@ class Snapshot:
         return self.counts.records
 
 
-def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
-    def work(progress: Progress, _should_stop: ShouldStop) -> Snapshot:
-        progress(0, 2, "loading suggestions")
-        sug = samples.suggestions(db)
-        counts = review_counts(db, stages=())
-        with db.session() as session:
-            canon = group_map(session)
-            shared = shared_groups(sample_components(session), canon)
-        dup_groups = duplicates.groups(db)
-        wanted = {i for s in sug for i in s["ids"]} | {i for s in shared + dup_groups for i in s}
-        progress(1, 2, "loading records")
-        with db.session() as session:
-            recs = {r["id"]: r for r in load_records(session, wanted)}
-        for s in sug:
-            s["records"] = [recs.get(i, {"id": i}) for i in s["ids"]]
-        def rows(groups: list[list[int]]) -> list[dict[str, Any]]:
-            return [{"ids": g, "records": [recs[i] for i in g if i in recs],
-                     "reports": len({canon.get(i, i) for i in g})} for g in groups]
+def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
+    progress(0, 2, "loading suggestions")
+    sug = [s.to_json() for s in samples.suggestions(db)]
+    counts = review_counts(db, stages=())
+    with db.session() as session:
+        canon = group_map(session)
+        shared = shared_groups(sample_components(session), canon)
+    dup_groups = duplicates.groups(db)
+    wanted = {i for s in sug for i in s["ids"]} | {i for s in shared + dup_groups for i in s}
+    progress(1, 2, "loading records")
+    with db.session() as session:
+        recs = {r["id"]: r for r in load_records(session, wanted)}
+    for s in sug:
+        s["records"] = [recs.get(i, {"id": i}) for i in s["ids"]]
 
-        return Snapshot(sug, rows(shared), rows(dup_groups), counts, len(duplicates.queue(db)))
+    def rows(groups: list[list[int]]) -> list[dict[str, Any]]:
+        return [{"ids": g, "records": [recs[i] for i in g if i in recs],
+                 "reports": len({canon.get(i, i) for i in g})} for g in groups]
 
-    return work
+    return Snapshot(sug, rows(shared), rows(dup_groups), counts, len(duplicates.queue(db)))
 
 
-def suggest(db: ReviewDB, who: str) -> Callable[[Progress, ShouldStop], list[dict[str, Any]]]:
-    def work(progress: Progress, _should_stop: ShouldStop) -> list[dict[str, Any]]:
-        progress(0, 1, "looking for reports that share a sample")
-        return samples.suggest_links(db, who=who)
-
-    return work
+def suggest(db: ReviewDB, who: str, *, progress: Progress = no_progress) -> list[PairDecision]:
+    progress(0, 1, "looking for reports that share a sample")
+    return samples.suggest_links(db, who=who)
 
 
 DECISIONS = {"link": samples.confirm_link, "reject": samples.reject_link, "undo": samples.undo_link}
 
 
-def decide(db: ReviewDB, kind: str, a: int, b: int, who: str) -> Callable[[Progress, ShouldStop], Any]:
+def decide(db: ReviewDB, kind: str, a: int, b: int, who: str) -> PairDecision:
     """``kind`` is link (same sample), reject (different samples) or undo."""
-    fn = DECISIONS[kind]
-
-    def work(_progress: Progress, _should_stop: ShouldStop) -> Any:
-        return fn(db, a, b, who)
-
-    return work
+    return DECISIONS[kind](db, a, b, who)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -21,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
 from db.engine import display_name, is_url
 from gui.background import Task, run_task
 from gui.settings import Settings
@@ -49,9 +56,20 @@ class StartScreen(QWidget):
         self.reviewer = QLineEdit(settings.reviewer, placeholderText="e.g. Ada Lovelace")
         self.reviewer.setToolTip("Stored with every import and decision you make")
         self.reviewer.editingFinished.connect(self._save_reviewer)
+        self.member = QComboBox()
+        self.member.setObjectName("who-am-i")
+        self.member.setToolTip("The open review's roster: decisions are stored as the member you pick")
+        self.member.activated.connect(self._member_chosen)
+        self.member_note = QLabel()
+        self.member_note.setWordWrap(True)
+        self.member_note.setStyleSheet(f"color: {muted_text(self)}")
         who = QGroupBox("Who am I")
         who_form = QFormLayout(who)
         who_form.addRow("Your name:", self.reviewer)
+        who_form.addRow("Member:", self.member)
+        who_form.addRow(self.member_note)
+        self._who_form = who_form
+        self.set_roster([], managed=False)
 
         self.open_button = QPushButton("Open review file…")
         self.new_button = QPushButton("New review…")
@@ -152,6 +170,41 @@ class StartScreen(QWidget):
             self.settings.save()
             self.refresh_recent()
 
+    # -- who am I -------------------------------------------------------------------------------
+    def set_roster(self, seats: list[Any], managed: bool, locked: Any = None) -> None:
+        """Offer the open review's members. A managed roster replaces free typing (pick yourself); on a
+        PostgreSQL review the login decides (``locked``: that member) and nothing is picked by hand."""
+        self.member.clear()
+        for seat in seats:
+            self.member.addItem(f"{seat.name} ({', '.join(seat.roles)})", seat.name)
+        free = not managed and locked is None
+        self._who_form.setRowVisible(self.reviewer, free)
+        self._who_form.setRowVisible(self.member, not free)
+        self.member.setEnabled(locked is None)
+        if locked is not None:
+            at = self.member.findData(locked.name)
+            self.member.setCurrentIndex(max(0, at))
+            self.member_note.setText(f"You are {locked.name}: your database login ({locked.login}) decides.")
+            self._adopt(locked.name)
+        elif managed:
+            at = next((i for i in range(self.member.count())
+                       if _same(str(self.member.itemData(i)), self.settings.reviewer)), -1)
+            self.member.setCurrentIndex(at)
+            self.member_note.setText("Pick yourself from the review's roster (a lead adds members on the Team "
+                                     "screen)." if at < 0 else "")
+        else:
+            self.member_note.setText("")
+
+    def _member_chosen(self, index: int) -> None:
+        name = self.member.itemData(index)
+        if name:
+            self._adopt(str(name))
+
+    def _adopt(self, name: str) -> None:
+        self.reviewer.setText(name)
+        self._save_reviewer()
+        self.reviewer.editingFinished.emit()
+
     def _save_reviewer(self) -> None:
         name = self.reviewer.text().strip()
         if name != self.settings.reviewer:
@@ -185,13 +238,14 @@ class StartScreen(QWidget):
         if not target:
             self.status.setText("Type a PostgreSQL URL first, e.g. postgresql://user@server/review")
             return None
-        return self._start(f"Opening {display_name(target)}", actions.opener(target))
+        self._target = target
+        return self._start(f"Opening {display_name(target)}", partial(actions.opener, target))
 
     def create_target(self, target: str, title: str) -> Task | None:
-        return self._start(f"Creating {display_name(target)}", actions.creator(target, title))
+        return self._start(f"Creating {display_name(target)}", partial(actions.creator, target, title))
 
     def open_demo(self) -> Task | None:
-        return self._start("Opening the demo review", actions.demo_opener())
+        return self._start("Opening the demo review", actions.demo_opener)
 
     def _start(self, title: str, work: actions.Opener) -> Task | None:
         if self.task is not None and not self.task.outcome:
@@ -203,8 +257,52 @@ class StartScreen(QWidget):
         self.task.finished.connect(self._finished)
         return self.task
 
+    def ask_password(self, target: str) -> tuple[str, bool] | None:
+        """The password for ``target`` and whether to keep it in the system keyring (None: cancelled)."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Password")
+        field = QLineEdit()
+        field.setEchoMode(QLineEdit.EchoMode.Password)
+        field.setObjectName("password")
+        keep = QCheckBox("Keep it in the system keyring")
+        form = QFormLayout(dialog)
+        form.addRow(QLabel(f"The server wants a password for {display_name(target)}.\nMetaSift never writes "
+                           "it to its settings; ~/.pgpass or the keyring can keep it for you."))
+        form.addRow("Password:", field)
+        form.addRow(keep)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        form.addRow(buttons)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return field.text(), keep.isChecked()
+
+    def _retry_with_password(self, target: str) -> None:
+        answer = self.ask_password(target)
+        if answer is None:
+            return
+        password, keep = answer
+        bare = without_password(target)
+        if keep and not keep_in_keyring(bare, password):
+            self.status.setText("No system keyring is usable here; the password was used once and not kept.")
+        self._start(f"Opening {display_name(bare)}", partial(actions.opener, with_password(bare, password)))
+
     def _finished(self) -> None:
         self.setEnabled(True)
         task = self.task
+        target = getattr(self, "_target", None)
+        if (task is not None and task.outcome == "error" and target and is_url(target)
+                and any(t in str(task.error) for t in PASSWORD_REFUSALS)):
+            self._target = None
+            self.status.setText("")
+            self._retry_with_password(target)
+            return
         self.status.setText("" if task is None or task.outcome == "ok" else
                             f"{task.title}: {task.error}" if task.outcome == "error" else "Cancelled.")
+
+
+def _same(a: str, b: str) -> bool:
+    from db.identity import lenient_identity
+
+    return bool(a) and lenient_identity(a) == lenient_identity(b)

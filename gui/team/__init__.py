@@ -1,0 +1,1 @@
+"""The Team screen: the roster with roles, progress per member and stage, and the leads' acts."""
