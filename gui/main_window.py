@@ -277,7 +277,8 @@ class MainWindow(QMainWindow):
         if self.db is None:
             self.setWindowTitle("MetaSift")
         else:
-            self.setWindowTitle(f"{self.db.review().title} — {self.db.name} — MetaSift")
+            ro = f" (read-only: {self.db.read_only}; nothing can be stored)" if self.db.read_only else ""
+            self.setWindowTitle(f"{self.db.review().title} — {self.db.name}{ro} — MetaSift")
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}" if self.settings.reviewer
                                     else "Reviewer: not set (Start screen)")
 

@@ -54,3 +54,19 @@ def test_screens_show_the_count_model(qtbot, db):
     assert "copies" in smp.heading.text() and "merged as duplicates" in smp.heading.text()
     smp.lists.setCurrentIndex(1)
     assert "One sample, 3 reports</b> (linked as one sample; 4 records with their duplicates)" in smp.heading.text()
+
+
+def test_the_analysis_screen_prisma_uses_the_count_model(qtbot, db):
+    window = MainWindow(db, Settings(reviewer="ann"))
+    qtbot.addWidget(window)
+    window.show()
+    ana = window.show_screen("analysis")
+    qtbot.waitUntil(lambda: ana.prisma_counts is not None, timeout=WAIT)
+    ta, ft = EXPECTED["stages"]["title_abstract"], EXPECTED["stages"]["full_text"]
+    p = ana.prisma_counts
+    assert (p["identified"], p["duplicates_removed"], p["screened"], p["excluded_screening"]) == \
+        (EXPECTED["records"], EXPECTED["duplicates"], EXPECTED["unique"], ta["excluded"])
+    assert p["awaiting"] == {"title_abstract": ta["pending"] + ta["conflicts"],
+                             "full_text": ft["pending"] + ft["conflicts"]}
+    assert (p["reports_included"], p["studies_included"]) == (ft["included"], EXPECTED["included_samples"])
+    assert "10 records identified" in ana.prisma.note.text()
