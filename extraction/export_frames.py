@@ -18,7 +18,7 @@ from db.models import EffectSize, ImportBatch, Record, ScreeningDecision
 from extraction.coding import CORE_FIELDS, CodingSettings, effects, settings
 from extraction.samples import samples
 from screening.decisions import blind_keep, protocol_of
-from screening.outcomes import outcomes
+from screening.outcomes import outcome_lookup
 
 RECORD_COLUMNS = ("record_id", "kept_id", "study_id", "source_id", "source_db", "authors", "year", "title",
                   "journal", "volume", "issue", "pages", "doi", "pmid", "pub_type", "language")
@@ -94,7 +94,7 @@ def records_table(db: ReviewDB, *, cfg: CodingSettings | None = None, chunk: int
     cols = [getattr(Record, f) for f in _RECORD_FIELDS]
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        per_stage = {s: outcomes(db, s, protocol=protocol) for s in stages}
+        state_of = outcome_lookup(db, protocol=protocol)
         study = _sample_ids(db)
         last = 0
         while True:
@@ -105,15 +105,15 @@ def records_table(db: ReviewDB, *, cfg: CodingSettings | None = None, chunk: int
             if not batch:
                 return
             for rid, sid, authors, year, title, journal, vol, iss, pages, doi, pmid, ptype, lang, source_db in batch:
-                found = [per_stage[s][rid] for s in stages]
+                found = [state_of(rid, s) for s in stages]  # (kept, state, reason) per stage
                 final, at, why = "included", stages[-1] if stages else "", ""
-                for s, o in zip(stages, found, strict=True):
-                    if o.state != "included":
-                        final, at, why = o.state, s, o.reason
+                for s, (_kept, state, reason) in zip(stages, found, strict=True):
+                    if state != "included":
+                        final, at, why = state, s, reason
                         break
-                yield (rid, found[0].kept_id if stages else rid, study.get(rid, rid), sid, source_db,
+                yield (rid, found[0][0] if stages else rid, study.get(rid, rid), sid, source_db,
                        "; ".join(authors or []), year, title, journal, vol, iss, pages, doi, pmid, ptype, lang,
-                       *(x for o in found for x in (o.state, o.reason)), final, at, why)
+                       *(x for o in found for x in o[1:]), final, at, why)
             last = int(batch[-1][0])
 
     return Table(columns, rows, {"year": "Int64"})

@@ -46,6 +46,8 @@ def _cell(ws: Worksheet, value: Any) -> Any:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
+        if not value:
+            return None  # an empty cell: nothing written (most reason and bibliographic columns are empty)
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if is_risky(value):
             cell = WriteOnlyCell(ws, value=value)

@@ -8,6 +8,7 @@ carries its kept record's outcome. `outcomes` reads the decision table once per 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,26 @@ def outcomes(db: ReviewDB, stage: str = "title_abstract", *, protocol: Protocol 
     rule = (protocol or protocol_of(db)).rule
     ids, canon, states = _states(db, stage)
     return {rid: _outcome(rid, canon.get(rid, rid), stage, states, rule) for rid in ids}
+
+
+def outcome_lookup(db: ReviewDB, *, protocol: Protocol | None = None) -> Callable[[int, str], tuple[int, str, str]]:
+    """``lookup(record id, stage) -> (kept id, state, reason)``: the states of `outcomes` from one replay of the
+    decision log, without an `Outcome` per record (memory grows with the decisions, not the records: for
+    exports of any size)."""
+    rule = (protocol or protocol_of(db)).rule
+    with db.session() as session:
+        canon = group_map(session)
+        settled = {key: settle(st, rule) for key, st in
+                   replay(stage_rows(session, list(STAGES), keep=blind_keep(db, session)), canon).items()}
+
+    def lookup(rid: int, stage: str) -> tuple[int, str, str]:
+        kept = canon.get(rid, rid)
+        if stage == "full_text" and settled.get((kept, "title_abstract"), ("pending", ""))[0] != "included":
+            return kept, "ineligible", ""
+        state, reason = settled.get((kept, stage), ("pending", ""))
+        return kept, state, reason
+
+    return lookup
 
 
 def outcome(db: ReviewDB, record: int, stage: str = "title_abstract") -> Outcome:
