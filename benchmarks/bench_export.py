@@ -68,6 +68,16 @@ def build(path: Path, n: int) -> None:
     db.close()
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: reset at exec, unlike ru_maxrss, which a child started by
+    fork + exec inherits from its parent)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+
+
 def child(kind: str, review: str, out: str) -> None:
     from db.engine import open_review
 
@@ -89,7 +99,7 @@ def child(kind: str, review: str, out: str) -> None:
         else:
             frame.to_excel(out, index=False, engine="openpyxl")
     info["seconds"] = time.perf_counter() - t0
-    info["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info["peak_mb"] = _peak_mb()
     info["file_mb"] = Path(out).stat().st_size / 1e6
     db.close()
     print(json.dumps(info))
@@ -101,7 +111,11 @@ def main() -> int:
     ap.add_argument("--review", help="reuse this review (else a new synthetic one)")
     ap.add_argument("--skip-pandas-xlsx", action="store_true", help="pandas' to_excel is the slowest step")
     ap.add_argument("--child", nargs=3, metavar=("KIND", "REVIEW", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--build", nargs=2, metavar=("REVIEW", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.build:
+        build(Path(args.build[0]), int(args.build[1]))
+        return 0
     if args.child:
         child(*args.child)
         return 0
@@ -109,7 +123,7 @@ def main() -> int:
         review = Path(args.review) if args.review else Path(tmp) / "big.metasift"
         if not args.review:
             t0 = time.perf_counter()
-            build(review, args.records)
+            subprocess.run([sys.executable, __file__, "--build", str(review), str(args.records)], check=True)
             print(f"built {args.records:,} records in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         kinds = ["metasift_csv", "pandas_csv", "metasift_xlsx"] + ([] if args.skip_pandas_xlsx else ["pandas_xlsx"])
         results = {}

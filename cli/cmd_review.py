@@ -13,7 +13,6 @@ from db.changes import Stamp, changes_since
 from db.engine import create_review, display_name
 from db.errors import InputError
 from db.models import ImportBatch, Record
-from screening import importing
 from screening.decisions import blind_keep
 from screening.importers import IMPORTERS
 
@@ -115,6 +114,8 @@ def _parse_mapping(items: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> Result:
+    from screening import importing  # here: ``status`` and ``--help`` need no importers
+
     bar = TerminalProgress(enabled=None if not args.json else False)
     options = {"mapping": _parse_mapping(args.map)} if args.map else {}
     refused: list[importing.Refused] = []
@@ -148,6 +149,8 @@ def cmd_import(args: argparse.Namespace) -> Result:
 
 
 def cmd_set_database(args: argparse.Namespace) -> Result:
+    from screening import importing  # here: ``status`` and ``--help`` need no importers
+
     with open_for(args) as db:
         data = importing.set_batch_database(db, args.batch, args.database, who=reviewer_name(args))
     return Result(data, f"Batch {data['batch_id']} ({data['file']}): database {data['from']!r} -> "
@@ -155,6 +158,8 @@ def cmd_set_database(args: argparse.Namespace) -> Result:
 
 
 def cmd_batches(args: argparse.Namespace) -> Result:
+    from screening import importing  # here: ``status`` and ``--help`` need no importers
+
     with open_for(args) as db:
         rows = importing.batches(db)
     text = table([[b["batch_id"], b["file"], b["format"], b["source_db"], b["records"],
@@ -164,6 +169,8 @@ def cmd_batches(args: argparse.Namespace) -> Result:
 
 
 def cmd_undo_import(args: argparse.Namespace) -> Result:
+    from screening import importing  # here: ``status`` and ``--help`` need no importers
+
     with open_for(args) as db:
         data = importing.undo_batch(db, args.batch, who=reviewer_name(args))
     return Result(data, f"Removed batch {data['batch_id']} ({data['file']}): {data['records_removed']} records")
