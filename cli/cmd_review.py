@@ -14,7 +14,7 @@ from db.engine import create_review, display_name
 from db.errors import InputError
 from db.models import ImportBatch, Record
 from screening.decisions import blind_keep
-from screening.importers import IMPORTERS
+from screening.importers import importers
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_review_arg(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--source-db", default=None, help="the database searched (default: detected)")
-    p.add_argument("--format", default=None, choices=sorted({i.name for i in IMPORTERS}),
+    p.add_argument("--format", default=None, choices=sorted({i.name for i in importers()}),
                    help="force a format instead of detecting it")
     p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                    help="CSV/Excel column mapping, e.g. --map title='Article Title' (repeatable)")
@@ -240,6 +240,6 @@ def cmd_activity(args: argparse.Namespace) -> Result:
 
 
 def cmd_formats(args: argparse.Namespace) -> Result:
-    data = [{"name": i.name, "label": i.label, "suffixes": list(i.suffixes)} for i in IMPORTERS]
+    data = [{"name": i.name, "label": i.label, "suffixes": list(i.suffixes)} for i in importers()]
     return Result({"formats": data}, table([[d["name"], d["label"], " ".join(d["suffixes"])] for d in data],
                                            ["name", "format", "suffixes"]))

@@ -7,7 +7,6 @@ MetaSift does not know was written by a newer version and is refused.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 APP_VERSION = "0.1.0"
+"""MetaSift's version: the one place it is written (pyproject.toml reads it from here)."""
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
 SCHEMA_REVISION = "0004"
@@ -376,7 +376,3 @@ def _damaged(target: str, exc: BaseException) -> DamagedReview:
     return DamagedReview(f"{display_name(target)} is damaged ({found}); restore it from a backup (an upgrade "
                          "leaves a .bak copy beside the file)")
 
-
-def copy_review_file(src: Path, dest: Path) -> None:
-    """Copy a SQLite review file (used by tests and the demo)."""
-    shutil.copyfile(src, dest)

@@ -29,6 +29,16 @@ _FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OS error behind ``exc``: itself, or the one lxml's serialiser reports by name (``IO_EFBIG``,
+    ``IO_ENOSPC``: openpyxl writes XLSX sheets through lxml, which raises its own error type)."""
+    if isinstance(exc, OSError):
+        return exc
+    m = re.search(r"\bIO_(E[A-Z]+)\b", str(exc))
+    code = getattr(errno, m.group(1), None) if m else None
+    return OSError(code, str(exc)) if code is not None else None
+
+
 class ExportError(MetasiftError):
     """An export could not be written (destination missing or read-only, disk full); nothing was changed."""
 
@@ -101,9 +111,9 @@ def atomic_path(out: Path, suffix: str = "", scratch: Path | None = None) -> Ite
     try:
         yield tmp
         os.replace(tmp, out)
-    except OSError as exc:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        raise _explain(exc, out, scratch) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+        os_error = _os_error(exc)
+        if os_error is not None:
+            raise _explain(os_error, out, scratch) from None
         raise

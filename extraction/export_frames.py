@@ -124,18 +124,12 @@ def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.Data
     return records_table(db, cfg=cfg).frame()
 
 
-def included_ids(db: ReviewDB) -> list[int]:
-    """Records included at the protocol's last stage (duplicate members with their kept record)."""
-    frame = records_frame(db)
-    return [int(i) for i in frame.loc[frame["outcome"] == "included", "record_id"]]
-
-
 def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Every current effect-size row (coded and reconciled), long format, moderators as columns."""
     rows: list[EffectSize] = effects(db)
     study = _sample_ids(db)
     with db.session() as session:
-        source = dict(session.exec(select(Record.id, Record.source_id)).all())  # type: ignore[arg-type]
+        source = dict(session.exec(select(Record.id, Record.source_id)).all())
     book = (cfg or settings(db)).codebook
     present = {k for e in rows for k in e.moderators}
     mods = [f for f in book.fields if f not in CORE_FIELDS and f in present] + sorted(
