@@ -41,7 +41,7 @@ def bounded(x: float | None, nd: int = 2) -> str:
 
 def p_cell(p: float | None) -> str:
     """A p value for a column headed p: ``.032``, ``< .001``, ``> .999``."""
-    if _missing(p):
+    if p is None or math.isnan(p):
         return MISSING
     if p < 0.001:
         return "< .001"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from sqlmodel import col as sql_col
 from sqlmodel import select
 
 from db.engine import ReviewDB
@@ -99,9 +100,9 @@ def records_table(db: ReviewDB, *, cfg: CodingSettings | None = None, chunk: int
         last = 0
         while True:
             with db.session() as session:
-                batch = session.exec(select(Record.id, *cols, ImportBatch.source_db).join(
-                    ImportBatch, Record.batch_id == ImportBatch.id).where(Record.id > last)  # type: ignore[operator]
-                    .order_by(Record.id).limit(chunk)).all()  # type: ignore[arg-type]
+                batch = session.exec(select(sql_col(Record.id), *cols, sql_col(ImportBatch.source_db)).join(  # type: ignore[call-overload]
+                    ImportBatch, sql_col(Record.batch_id) == sql_col(ImportBatch.id)).where(sql_col(Record.id) > last)
+                    .order_by(sql_col(Record.id)).limit(chunk)).all()
             if not batch:
                 return
             for rid, sid, authors, year, title, journal, vol, iss, pages, doi, pmid, ptype, lang, source_db in batch:
@@ -156,8 +157,8 @@ def decisions_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
         while True:
             with db.session() as session:
                 batch = session.exec(select(ScreeningDecision, Record.source_id).join(
-                    Record, ScreeningDecision.record_id == Record.id).where(
-                    ScreeningDecision.id > last).order_by(ScreeningDecision.id).limit(chunk)).all()  # type: ignore[arg-type,operator]
+                    Record, sql_col(ScreeningDecision.record_id) == sql_col(Record.id)).where(
+                    sql_col(ScreeningDecision.id) > last).order_by(sql_col(ScreeningDecision.id)).limit(chunk)).all()
                 keep = blind_keep(db, session)
             if not batch:
                 return
@@ -166,7 +167,7 @@ def decisions_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
                     continue
                 yield (d.id, d.record_id, sid, d.stage, d.reviewer, d.kind, d.verdict, d.reason, d.method, d.undoes,
                        d.full_text, d.note, _iso(d.decided_at), d.uid)
-            last = int(batch[-1][0].id)
+            last = int(batch[-1][0].id or 0)
 
     return Table(DECISION_COLUMNS, rows, {"undoes": "Int64"})
 

@@ -276,7 +276,7 @@ def _candidate_pairs(reports: list[Report]) -> set[tuple[int, int]]:
 def _new_links(session: Any, who: str, reader: ReadN) -> list[SampleLink]:
     """A ``suggested`` link (not stored) for every pair of reports with evidence and no link row yet."""
     recs = list(session.exec(select(Record, ImportBatch.source_db).join(
-        ImportBatch, Record.batch_id == ImportBatch.id)).all())
+        ImportBatch, col(Record.batch_id) == col(ImportBatch.id))).all())
     reports = _reports(recs, components(merged_pairs(session)), reader)
     latest = SAMPLE_LINKS.current(session)
     out = []

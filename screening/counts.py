@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from db.engine import ReviewDB
 from db.models import LINKED, ImportBatch, Record, ScreeningDecision
@@ -130,8 +130,8 @@ def record_totals(db: ReviewDB) -> tuple[int, int, dict[str, int]]:
     """(records, import batches, records per database): the cheap part, one grouped query each."""
     with db.session() as session:
         n_batches = session.exec(select(func.count()).select_from(ImportBatch)).one()
-        per_db = dict(session.exec(select(ImportBatch.source_db, func.count(Record.id)).join(
-            Record, Record.batch_id == ImportBatch.id).group_by(ImportBatch.source_db)).all())
+        per_db = dict(session.exec(select(ImportBatch.source_db, func.count(col(Record.id))).join(
+            Record, col(Record.batch_id) == col(ImportBatch.id)).group_by(ImportBatch.source_db)).all())
     return sum(int(n) for n in per_db.values()), int(n_batches), {k: int(v) for k, v in sorted(per_db.items())}
 
 
@@ -146,8 +146,9 @@ def review_counts(db: ReviewDB, stages: tuple[str, ...] = STAGES) -> ReviewCount
         removed_db: dict[str, int] = {}
         if removed:
             removed_db = {k: int(n) for k, n in session.exec(
-                select(ImportBatch.source_db, func.count(Record.id)).join(Record, Record.batch_id == ImportBatch.id)
-                .where(Record.id.in_(removed)).group_by(ImportBatch.source_db))}  # type: ignore[union-attr]
+                select(ImportBatch.source_db, func.count(col(Record.id))).join(
+                    Record, col(Record.batch_id) == col(ImportBatch.id))
+                .where(col(Record.id).in_(removed)).group_by(ImportBatch.source_db))}
         links = confirmed_links(session)
         joined = components(links + merged_pairs(session))
         n_decisions = session.exec(select(func.count()).select_from(ScreeningDecision)).one()
