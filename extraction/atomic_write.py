@@ -6,7 +6,8 @@
   `tempfile.mkstemp`'s 0600, so a team sharing a folder can open the export.
 - The temporary file's name carries the writing process id: a later export to the same target removes
   the temporary files of processes that no longer run (an export killed outright cannot clean up itself).
-- OS errors become one plain `ExportError` naming the folder (missing, not a folder, read-only) or saying
+- A missing folder is made; OS errors become one plain `ExportError` naming the folder (cannot be made, not a
+  folder, read-only) or saying
   that the disk is full (the existing file is kept); the temporary file name never reaches the user.
 
 Written by hand: the standard library has the pieces (os.open, os.replace) but no atomic replace with umask
@@ -83,9 +84,9 @@ def _explain(exc: OSError, out: Path, scratch: Path | None = None) -> ExportErro
         return ExportError(f"cannot write {out.name}: the folder {folder} is read-only or you may not write "
                            "there; choose another folder")
     if exc.errno == errno.ENOENT and not folder.exists():
-        return ExportError(f"cannot write {out.name}: the folder {folder} does not exist; create it or choose "
-                           "another folder")
-    if exc.errno == errno.ENOTDIR:
+        return ExportError(f"cannot write {out.name}: the folder {folder} does not exist and cannot be made; "
+                           "choose another folder")
+    if exc.errno == errno.ENOTDIR or (exc.errno == errno.EEXIST and not folder.is_dir()):
         return ExportError(f"cannot write {out.name}: {folder} is not a folder")
     if exc.errno == errno.EISDIR:
         return ExportError(f"cannot write {out}: a folder of that name exists there")
@@ -98,8 +99,11 @@ def atomic_path(out: Path, suffix: str = "", scratch: Path | None = None) -> Ite
     removed otherwise. OS errors are raised as `ExportError` (see the module docstring); ``scratch`` names
     another folder the block writes to (a full disk there is reported too)."""
     out = Path(out)
-    if not out.parent.is_dir():
-        raise _explain(OSError(errno.ENOTDIR if out.parent.exists() else errno.ENOENT, "no folder"), out)
+    if not out.parent.is_dir():  # a new folder is made (as the old exports did); one that cannot be is named
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _explain(exc, out) from None
     if out.is_dir():
         raise _explain(OSError(errno.EISDIR, "is a folder"), out)
     remove_stale_temps(out)

@@ -105,12 +105,18 @@ def test_read_only_folder_is_named_and_nothing_is_written(db, shared_dir):
     assert sorted(p.name for p in folder.iterdir()) == ["r.csv"] and (folder / "r.csv").read_text() == "old"
 
 
-def test_missing_folder_and_file_as_folder(db, tmp_path):
-    with pytest.raises(ExportError, match=f"the folder {tmp_path / 'nowhere'} does not exist"):
-        export(db, tmp_path / "nowhere" / "r.xlsx", "records")
+def test_missing_folder_is_made_or_named(db, tmp_path, shared_dir):
+    export(db, tmp_path / "new" / "deeper" / "r.xlsx", "records")  # a new folder is made
+    assert (tmp_path / "new" / "deeper" / "r.xlsx").is_file()
     (tmp_path / "plain").write_text("x")
     with pytest.raises(ExportError, match="is not a folder"):
         export(db, tmp_path / "plain" / "r.csv", "records")
+    locked = shared_dir / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    with ordinary_user(), pytest.raises(ExportError) as err:  # the folder cannot be made there
+        export(db, locked / "sub" / "r.csv", "records")
+    assert str(locked / "sub") in str(err.value) and "read-only" in str(err.value)
 
 
 def _cli(args: list[str], *, fsize: int | None = None, check_signal: bool = True) -> subprocess.CompletedProcess:

@@ -127,13 +127,14 @@ def test_export_dialog_writes_an_xlsx_with_every_sheet(qtbot, worked, tmp_path):
     window, screen = _screen(qtbot, worked)
     dialog = screen.open_export()
     assert dialog.isVisible() and dialog.rho.value() == 0.5 and dialog.path.text().endswith("-studies.xlsx")
+    (tmp_path / "out").write_text("a file, not a folder")
     out = tmp_path / "out" / "alliance.xlsx"
     dialog.path.setText(str(out))
-    dialog.export_button.click()  # the folder does not exist yet: the dialog says so, naming it
-    qtbot.waitUntil(lambda: "does not exist" in dialog.status.text(), timeout=30_000)
+    dialog.export_button.click()  # the destination cannot be a folder: the dialog says so, naming it
+    qtbot.waitUntil(lambda: "is not a folder" in dialog.status.text(), timeout=30_000)
     assert str(out.parent) in dialog.status.text() and "bug" not in dialog.status.text()
-    assert dialog.result is None and not out.parent.exists()
-    out.parent.mkdir()
+    assert dialog.result is None
+    (tmp_path / "out").unlink()  # now a new folder is made for the export
     qtbot.waitUntil(dialog.export_button.isEnabled, timeout=30_000)
     dialog.export_button.click()
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=30_000)
