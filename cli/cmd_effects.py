@@ -12,6 +12,7 @@ from db.errors import InputError
 from extraction import apa
 from extraction.choices import AGGREGATION_METHODS as METHODS
 from extraction.effect_sizes import STATISTICS, convert
+from screening.importers.tabular_rows import check_workbook_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,6 +104,7 @@ def read_table(path: Path) -> pd.DataFrame:
         raise InputError("no such file", file=where)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
+            check_workbook_file(path)  # a stray far cell or a compressed bomb would exhaust memory
             df = pd.read_excel(path, dtype=object, engine="openpyxl")
         else:
             with path.open(encoding="utf-8-sig") as fh:
