@@ -241,7 +241,9 @@ def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tupl
         ci = apa.interval((r["ci_low"], r["ci_high"]), 3) if r["ci_low"] is not None else ""
         out.append([r["moderator"] if first else "", r["category"], r["k"], apa.bounded(r["r"], 3), ci,
                     apa.p_cell(r["p"]), _fmt(r["i2"], 1), apa.p_cell(r["p_between"]) if first else ""])
-    return rows, table(out, ["moderator", "category", "k", "r", "95% CI", "p", "I²", "p between"])
+    notes = dict.fromkeys(f"{r['moderator']}: no between-category test ({r['note']})" for r in rows if r.get("note"))
+    text = table(out, ["moderator", "category", "k", "r", "95% CI", "p", "I²", "p between"])
+    return rows, text + "".join(f"\n{n}" for n in notes)
 
 
 def cmd_plot(args: argparse.Namespace) -> Result:
