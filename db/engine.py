@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 APP_VERSION = "0.1.0"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 """The newest migration's revision, written out so that opening an up-to-date review (every command)
 need not load Alembic (~0.5 s); a test checks it equals Alembic's head."""
 
