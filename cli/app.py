@@ -20,7 +20,7 @@ from db.errors import InputError, MetasiftError
 
 # command modules in the order of a review's work (help lists them so); others follow alphabetically
 _ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen", "cmd_team", "cmd_extract",
-          "cmd_effects", "cmd_pool", "cmd_prisma", "cmd_demo", "cmd_fulltext")
+          "cmd_effects", "cmd_pool", "cmd_prisma", "cmd_demo", "cmd_fulltext", "cmd_stats")
 
 
 COMMANDS = {
@@ -33,7 +33,7 @@ COMMANDS = {
     "code": "cmd_extract", "effects": "cmd_extract", "disagreements": "cmd_extract", "reconcile": "cmd_extract",
     "studies": "cmd_extract", "export": "cmd_extract", "convert": "cmd_effects", "aggregate": "cmd_effects",
     "pool": "cmd_pool", "plot": "cmd_pool", "prisma": "cmd_prisma", "demo": "cmd_demo",
-    "attach": "cmd_fulltext", "detach": "cmd_fulltext", "pdf": "cmd_fulltext",
+    "attach": "cmd_fulltext", "detach": "cmd_fulltext", "pdf": "cmd_fulltext", "stats": "cmd_stats",
 }
 """Command -> the module that defines it: a command imports only its own module (the statistics, plotting and
 machine-learning libraries take seconds to load). A test checks this table against the modules."""

@@ -82,7 +82,7 @@ def read_pdf(data: bytes, name: str) -> PdfInfo:
             for i in range(n):
                 page = doc[i]
                 tp = page.get_textpage()
-                texts.append(tp.get_text_bounded().replace("\r\n", "\n").replace("\r", "\n"))
+                texts.append(tp.get_text_range())  # one character per PDFium char index (highlights use them)
                 tp.close()
                 page.close()
             meta = {k: v for k, v in doc.get_metadata_dict(skip_empty=True).items() if isinstance(v, str)}
