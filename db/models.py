@@ -333,6 +333,9 @@ class EffectSize(SQLModel, table=True):
     moderators: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     coded_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    provenance: dict[str, Any] | None = Field(default_factory=dict, sa_column=Column(JSON, nullable=True))
+    """Where the numbers came from (0005): empty = typed by the coder; ``{"source": "full text", "pdf":
+    sha256, "page", "quote", "start", "end", "kind"}`` = taken from a statistic the finder found."""
 
 
 # --- full texts (migration 0005) -----------------------------------------------------------------------------

@@ -177,3 +177,39 @@ def test_cli_stats_on_a_file_and_on_a_records_pdf(review, tmp_path, capsys, monk
     assert data["statistics"][0]["suggestion"]["moderators"]["alliance_measure"] == "WAI"
     assert main(["stats", str(tmp_path / "missing.txt")]) == 2
     assert "missing.txt: no such file" in capsys.readouterr().err
+
+
+def test_use_a_found_statistic_the_effect_keeps_its_page_and_quote_and_the_export_has_them(review, tmp_path,
+                                                                                        capsys, monkeypatch):
+    from extraction.coding import code_effect
+    from extraction.export_frames import effects_frame
+    from screening import decisions
+
+    monkeypatch.setenv("METASIFT_USER", "ann")
+    recs = add_studies(review)
+    pdf = tmp_path / "p2.pdf"
+    write_pdf(pdf, ["Early alliance predicts symptom change. Method: 58 adults.",
+                    "Results. Client-rated alliance on the WAI at session 3 and BDI change: r(56) = .41, p = .001."])
+    res = store.attach(review, recs["P2"], pdf, "ann")
+    for stage in ("title_abstract", "full_text"):
+        for who in ("ann", "bob"):
+            decisions.decide(review, recs["P2"], who, stage, "include")
+    target = review.target if review.is_sqlite else review.handover_target()
+    code = main(["code", target, "--record", "P2", "--from-stat", "1", "--label", "BDI", "--mod",
+                 "alliance_time=early", "--mod", "treatment=CBT", "--mod", "pub_source=journal",
+                 "--mod", "outcome_rater=client", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    e = json.loads(out.out)["effect"]
+    assert (e["statistic"], e["value"], e["n"], e["location"]) == ("r", 0.41, 58, "p. 2")
+    assert e["provenance"] == {"source": "full text", "pdf": res.sha256, "page": 2, "quote": "r(56) = .41, p = .001",
+                               "start": e["provenance"]["start"], "end": e["provenance"]["end"], "kind": "r"}
+    assert e["moderators"]["alliance_measure"] == "WAI" and e["moderators"]["alliance_rater"] == "client"
+    code_effect(review, recs["P2"], "ann", "r", 0.2, n=58, label="typed one", location="Table 2",
+                moderators={**e["moderators"]})
+    frame = effects_frame(review)
+    rows = {r["label"]: r for r in frame.to_dict("records")}
+    assert rows["BDI"]["found_in"] == "full text" and rows["BDI"]["page"] == 2
+    assert rows["BDI"]["quote"] == "r(56) = .41, p = .001" and rows["typed one"]["found_in"] == "typed"
+    assert main(["code", target, "--record", "P2", "--from-stat", "9"]) == 2
+    assert "has 1 statistics found" in capsys.readouterr().err

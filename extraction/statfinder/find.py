@@ -94,6 +94,11 @@ class FoundStatistic:
                 "n": self.n, "location": f"p. {self.page}", "quote": self.raw,
                 "moderators": {k: v["value"] for k, v in self.cues.items() if k in CUE_FIELDS}}
 
+    def provenance(self, pdf_sha256: str = "") -> dict[str, Any]:
+        """The effect's provenance when the coder uses this statistic (`extraction.coding.clean_provenance`)."""
+        return {"source": "full text", "pdf": pdf_sha256, "page": self.page, "quote": self.raw,
+                "start": self.start, "end": self.end, "kind": self.kind}
+
     def public(self) -> dict[str, Any]:
         return {"kind": self.kind, "raw": self.raw, "page": self.page, "start": self.start, "end": self.end,
                 "sentence": self.sentence, "value": self.value, "df1": self.df1, "df2": self.df2, "n": self.n,
@@ -159,8 +164,8 @@ def _cue_patterns(codebook: Any = None) -> dict[str, list[tuple[re.Pattern[str],
             word = re.escape(term).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
             acronym = term.isupper() or any(ch.isupper() for ch in term[1:])
             plural = "" if acronym else "(?:s|['\u2019]s)?"  # "clients", "therapist's"
-            pats.append((re.compile(rf"(?<![\w-]){word}{plural}(?![\w-])", 0 if acronym else re.IGNORECASE),
-                         target))
+            end = r"(?![\w-])" if acronym else r"(?!\w)"  # "WAI" is not "WAI-SR"; "client-rated" is client
+            pats.append((re.compile(rf"(?<![\w-]){word}{plural}{end}", 0 if acronym else re.IGNORECASE), target))
         out[name] = pats
     return out
 

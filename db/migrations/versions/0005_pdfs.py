@@ -1,4 +1,5 @@
-"""full texts: PDFs stored in the review (content-addressed by sha256) and the attach/detach log of records
+"""full texts: PDFs stored in the review (content-addressed by sha256), the attach/detach log of records, and
+the provenance of coded effects (found in a PDF's page, or typed)
 
 Existing reviews keep every row; the two new tables start empty. On PostgreSQL the server's privileges are
 refreshed (`db.pg_security`): every member may store and attach PDFs, as themselves, and nobody changes or
@@ -52,6 +53,8 @@ def upgrade() -> None:
     with op.batch_alter_table('pdf_attachment', schema=None) as batch_op:
         batch_op.create_index('ix_pdf_attachment_record', ['record_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pdf_attachment_pdf_id'), ['pdf_id'], unique=False)
+    with op.batch_alter_table('effect_size', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('provenance', sa.JSON(), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         from db import pg_security
 
@@ -59,6 +62,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('effect_size', schema=None) as batch_op:
+        batch_op.drop_column('provenance')
     with op.batch_alter_table('pdf_attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pdf_attachment_pdf_id'))
         batch_op.drop_index('ix_pdf_attachment_record')
