@@ -1,23 +1,35 @@
-"""Benchmark of the duplicate-detection engine.
+"""Benchmark of the duplicate-detection engine against bib-dedupe, in the same run.
 
     python benchmarks/bench_dedup.py                 # accuracy/time table on the labelled sets (+ bib-dedupe)
     python benchmarks/bench_dedup.py --no-bibdedupe  # ours only
     python benchmarks/bench_dedup.py --synthetic 100000   # time and peak RSS on a perturbed synthetic set
 
-bib-dedupe, when installed in its own venv (``/work/bdvenv`` or ``--bibdedupe-python``), runs as a
-subprocess on the same sets; its groups are scored with the same pairwise metrics.
+Sets: the Rathbone stroke, respiratory and cytology sets were used for tuning; the Rathbone haematology
+set and the ASySD set are held out (never tuned on) and pooled separately. Rathbone sets are scored
+pairwise against their gold groups; ASySD has only a kept/trash label per record and is scored per removed
+record (`screening.dedup.evaluate.asysd_metrics`); pooled rows sum the counts of both kinds.
+
+bib-dedupe runs in this interpreter when importable, else in ``/work/bdvenv`` (or ``--bibdedupe-python``)
+as a subprocess, else it is skipped with a message. Its "maybe" pairs count as its queue. Its seconds are
+prep+block+match+cluster on one CPU; ours are the engine on the same records (also one CPU).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import importlib.util
 import json
+import os
 import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,11 +43,13 @@ from screening.dedup.evaluate import (  # noqa: E402
     load_rathbone,
     pairwise_metrics,
 )
+from screening.dedup.normalize import split_authors  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 BD_PYTHON = Path("/work/bdvenv/bin/python")
+HELD_OUT = ("haematology", "asysd")
 
-# Runs inside the bib-dedupe venv: reads a records CSV, prints duplicate groups and seconds as JSON.
+# Runs inside the bib-dedupe venv: reads a records CSV, prints groups, maybe pairs and seconds as JSON.
 BD_RUNNER = """
 import json, sys, time, pandas as pd
 from bib_dedupe.bib_dedupe import prep, block, match, cluster
@@ -45,33 +59,49 @@ df = prep(df, cpu=1)
 pairs = block(df, cpu=1)
 matched = match(pairs, cpu=1)
 groups = cluster(matched)
-print(json.dumps({"groups": [list(map(str, g)) for g in groups], "seconds": time.time() - t}))
+secs = time.time() - t
+maybe = matched[matched["duplicate_label"] == "maybe"] if len(matched) else matched
+print(json.dumps({"groups": [list(map(str, g)) for g in groups], "seconds": secs,
+                  "maybe": [[str(a), str(b)] for a, b in zip(maybe.get("ID_1", []), maybe.get("ID_2", []))]}))
 """
 
 
+@dataclass
+class _Pair:
+    id_a: str
+    id_b: str
+
+
 class _Groups:
-    def __init__(self, groups: list[list[str]]) -> None:
-        self.groups, self.candidates = groups, []
+    def __init__(self, groups: list[list[str]], maybe: list[list[str]]) -> None:
+        self.groups, self.candidates = groups, [_Pair(a, b) for a, b in maybe]
 
 
-def run_bibdedupe(python: Path, csv: Path, gold: list[list[str]]) -> dict[str, float] | None:
-    if not python.exists():
-        return None
-    proc = subprocess.run([str(python), "-c", BD_RUNNER, str(csv)], capture_output=True, text=True,
+def bibdedupe_python(arg: Path) -> Path | None:
+    """The interpreter that can import bib_dedupe, or ``None`` (with a message) when none can."""
+    if importlib.util.find_spec("bib_dedupe") is not None:
+        return Path(sys.executable)
+    if arg.exists() and subprocess.run([str(arg), "-c", "import bib_dedupe"], capture_output=True,
+                                       check=False).returncode == 0:
+        return arg
+    print(f"bib-dedupe is not installed here nor importable by {arg}: comparison skipped "
+          "(python3 -m venv /work/bdvenv && /work/bdvenv/bin/pip install bib-dedupe)", file=sys.stderr)
+    return None
+
+
+def run_bibdedupe(python: Path, csv_path: Path) -> tuple[_Groups, float] | None:
+    proc = subprocess.run([str(python), "-c", BD_RUNNER, str(csv_path)], capture_output=True, text=True,
                           check=False)
     if proc.returncode != 0:
-        print(f"  bib-dedupe failed on {csv.name}: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        print(f"  bib-dedupe failed on {csv_path.name}: {proc.stderr.strip().splitlines()[-1:]}",
+              file=sys.stderr)
         return None
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    m = pairwise_metrics(_Groups(out["groups"]), gold)
-    m["seconds"] = out["seconds"]
-    return m
+    return _Groups(out["groups"], out["maybe"]), float(out["seconds"])
 
 
-def review_seconds(csv: Path) -> float:
+def review_seconds(csv_path: Path) -> float:
     """Wall time of the user's path: import the CSV export into a new SQLite review and run dedup there."""
-    import tempfile
-
     from db.engine import create_review
     from screening.duplicates import run_dedup
     from screening.importing import import_file
@@ -79,56 +109,104 @@ def review_seconds(csv: Path) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         db = create_review(Path(tmp) / "r.metasift")
         t = time.perf_counter()
-        import_file(db, csv)
+        import_file(db, csv_path)
         run_dedup(db, who="bench")
         secs = time.perf_counter() - t
         db.close()
     return secs
 
 
-def accuracy_table(use_bd: bool, bd_python: Path) -> None:
-    head = (f"{'set':<20}{'records':>8}{'gold':>6}{'prec':>8}{'recall':>8}{'+queue':>8}{'queued':>7}{'sec':>7}"
-            f"{'import+dedup s':>15}")
-    print(head + ("   | bib-dedupe prec  recall    sec" if use_bd else ""))
-    tot = {"gold": 0, "pred": 0, "tp": 0, "cov": 0.0, "bd_gold": 0, "bd_pred": 0, "bd_tp": 0}
-    for name in RATHBONE_SETS:
-        records, gold = load_rathbone(CORPUS, name)
-        t = time.perf_counter()
-        result = deduplicate(records)
-        secs = time.perf_counter() - t
-        m = pairwise_metrics(result, gold)
-        tp = m["auto_pairs"] - m["false_pairs"]
-        tot["gold"] += m["gold_pairs"]
-        tot["pred"] += m["auto_pairs"]
-        tot["tp"] += tp
-        tot["cov"] += m["queued_recall"] * m["gold_pairs"]
-        csv = CORPUS / "labeled_duplicates" / f"rathbone_{name}__records_pre_merged.csv"
-        line = (f"{name:<20}{len(records):>8}{m['gold_pairs']:>6}{m['auto_precision']:>8.4f}"
-                f"{m['auto_recall']:>8.4f}{m['queued_recall']:>8.4f}{m['queued']:>7}{secs:>7.2f}"
-                f"{review_seconds(csv):>15.2f}")
-        if use_bd:
-            b = run_bibdedupe(bd_python, csv, gold)
-            if b:
-                line += (f"   |          {b['auto_precision']:.4f}  {b['auto_recall']:.4f}"
-                         f" {b['seconds']:>6.1f}")
-                tot["bd_gold"] += b["gold_pairs"]
-                tot["bd_pred"] += b["auto_pairs"]
-                tot["bd_tp"] += b["auto_pairs"] - b["false_pairs"]
-        print(line, flush=True)
-    line = (f"{'POOLED (4 sets)':<20}{'':>8}{tot['gold']:>6}{tot['tp'] / tot['pred']:>8.4f}"
-            f"{tot['tp'] / tot['gold']:>8.4f}{tot['cov'] / tot['gold']:>8.4f}")
-    if tot["bd_pred"]:
-        bd_p, bd_r = tot["bd_tp"] / tot["bd_pred"], tot["bd_tp"] / tot["bd_gold"]
-        line += f"{'':>14}   |          {bd_p:.4f}  {bd_r:.4f}"
-    print(line)
-    df = load_asysd(CORPUS)
-    t = time.perf_counter()
-    result = deduplicate(asysd_records(df))
-    secs = time.perf_counter() - t
-    a = asysd_metrics(result, df)
-    print(f"ASySD ({a['records']} records, no group ids): duplicate_in_trash recall {a['trash_recall']:.4f}, "
-          f"'unique' records merged {a['unique_merged']}, groups {a['groups']}, queued {a['queued']}, "
-          f"{secs:.2f}s")
+def write_bibtex_csv(records: list[dict[str, Any]], path: Path) -> None:
+    """Records in the CSV layout of the Rathbone sets (BibTeX field names, authors joined by ``and``)."""
+    cols = ["ID", "ENTRYTYPE", "title", "author", "year", "journal", "volume", "number", "pages", "doi",
+            "abstract"]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_ALL)
+        w.writerow(cols)
+        for r in records:
+            w.writerow([r["id"], r["pub_type"] or "article", r["title"], " and ".join(split_authors(r["authors"])),
+                        r["year"], r["journal"], r["volume"], r["issue"], r["pages"],
+                        "" if r["doi"] in ("", "NA") else r["doi"], r["abstract"]])
+
+
+def _counts(m: dict[str, float], record_level: bool) -> dict[str, float]:
+    if record_level:
+        return {"gold": m["copies"], "pred": m["removed"], "tp": m["removed"] - m["false_removed"],
+                "cov": m["queued_recall"] * m["copies"], "queued": m["queued"], "qtrue": m["queued_true"],
+                "dec": m["decisions"], "dtrue": m["decisions_true"]}
+    return {"gold": m["gold_pairs"], "pred": m["auto_pairs"], "tp": m["auto_pairs"] - m["false_pairs"],
+            "cov": m["queued_recall"] * m["gold_pairs"], "queued": m["queued"], "qtrue": m["queued_true"],
+            "dec": m["decisions"], "dtrue": m["decisions_true"]}
+
+
+def _cells(c: dict[str, float]) -> str:
+    p = c["tp"] / c["pred"] if c["pred"] else 1.0
+    r = c["tp"] / c["gold"] if c["gold"] else 1.0
+    q = c["cov"] / c["gold"] if c["gold"] else 1.0
+    return (f"{p:.4f} | {r:.4f} | {q:.4f} | {int(c['queued'])} / {int(c['dec'])} | "
+            f"{int(c['qtrue'])} / {int(c['dtrue'])}")
+
+
+def accuracy_table(use_bd: bool, bd_arg: Path) -> None:
+    bd_python = bibdedupe_python(bd_arg) if use_bd else None
+    print("| set | role | records | true links | auto precision | auto recall | recall with queue "
+          "| queued pairs / decisions | true in queue (pairs / decisions) | engine s | import+dedup s "
+          "| bib-dedupe precision | recall | recall with maybe | maybe pairs | true in maybe | bib-dedupe s "
+          "| speed ratio |")
+    print("|" + "---|" * 19)
+    pools: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sets: list[tuple[str, list[dict[str, Any]], Any, Path]] = []
+        for name in RATHBONE_SETS:
+            records, gold = load_rathbone(CORPUS, name)
+            sets.append((name, records, gold, CORPUS / "labeled_duplicates"
+                         / f"rathbone_{name}__records_pre_merged.csv"))
+        df = load_asysd(CORPUS)
+        asysd = asysd_records(df)
+        asysd_csv = Path(tmp) / "asysd.csv"
+        write_bibtex_csv(asysd, asysd_csv)
+        sets.append(("asysd", asysd, df, asysd_csv))
+        for name, records, gold, csv_path in sets:
+            record_level = name == "asysd"
+
+            def score(result: Any, gold: Any = gold, record_level: bool = record_level) -> dict[str, float]:
+                return asysd_metrics(result, gold) if record_level else pairwise_metrics(result, gold)
+
+            t = time.perf_counter()
+            result = deduplicate(records)
+            secs = time.perf_counter() - t
+            ours = _counts(score(result), record_level)
+            role = "held out" if name in HELD_OUT else "tuning"
+            line = (f"| {name} | {role} | {len(records)} | {int(ours['gold'])} | {_cells(ours)} | {secs:.2f} | "
+                    f"{review_seconds(csv_path):.2f}")
+            bd = run_bibdedupe(bd_python, csv_path) if bd_python else None
+            if bd:
+                theirs = _counts(score(bd[0]), record_level)
+                line += f" | {_cells(theirs)} | {bd[1]:.1f} | {bd[1] / secs:.0f}x |"
+            else:
+                theirs = None
+                line += " | – | – | – | – | – | – | – |"
+            print(line, flush=True)
+            for pool in ("held out" if name in HELD_OUT else "tuning",
+                         "Rathbone 4" if not record_level else ""):
+                if not pool:
+                    continue
+                agg = pools.setdefault(pool, {})
+                for k, v in ours.items():
+                    agg[k] = agg.get(k, 0) + v
+                agg["secs"] = agg.get("secs", 0) + secs
+                if theirs:
+                    for k, v in theirs.items():
+                        agg["bd_" + k] = agg.get("bd_" + k, 0) + v
+                    agg["bd_secs"] = agg.get("bd_secs", 0) + bd[1]
+    for pool, agg in pools.items():
+        line = f"| **pooled {pool}** | | | {int(agg['gold'])} | {_cells(agg)} | {agg['secs']:.2f} | "
+        if "bd_secs" in agg:
+            bd_c = {k[3:]: v for k, v in agg.items() if k.startswith("bd_")}
+            line += f" | {_cells(bd_c)} | {agg['bd_secs']:.1f} | {agg['bd_secs'] / agg['secs']:.0f}x |"
+        else:
+            line += " | – | – | – | – | – | – | – |"
+        print(line)
 
 
 # --- synthetic scale test --------------------------------------------------------------------------------
@@ -196,14 +274,15 @@ def synthetic_records(n: int, seed: int = 7) -> list[dict]:
 
 def synthetic(n: int) -> None:
     records = synthetic_records(n)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     result = deduplicate(records)
-    secs = time.perf_counter() - t
+    secs, cpu = time.perf_counter() - t, time.process_time() - cpu
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     merged = sum(len(g) for g in result.groups)
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"synthetic: {len(records)} records -> {len(result.groups)} groups ({merged} records), "
-          f"{len(result.candidates)} queued; dedup {secs:.1f}s; peak RSS {rss_mb:.0f} MB "
-          "(incl. corpus loading)")
+          f"{len(result.candidates)} queued in {len(result.clusters())} decisions; dedup {secs:.1f}s wall, "
+          f"{cpu:.1f}s CPU; peak RSS {rss_mb:.0f} MB (incl. corpus loading); load average {load}")
 
 
 def main() -> None:

@@ -1,19 +1,34 @@
-"""Benchmark of prioritised screening: simulated reviews (WSS@95, RRF@10, time) and re-rank speed.
+"""Benchmark of prioritised screening: MetaSift's ranker against ASReview's default model on 16 finished
+reviews, split once into a tuning half and a held-out half; stopping rules simulated on the same runs.
 
-    python benchmarks/bench_prioritise.py                       # ours + ASReview, tuning sets and PTSD
-    python benchmarks/bench_prioritise.py --no-asreview --models svm,nb,logreg --seeds 1,2,3
-    python benchmarks/bench_prioritise.py --datasets ptsd --batch 1,5,0
+    python benchmarks/bench_prioritise.py                        # everything: both halves, both tools
+    python benchmarks/bench_prioritise.py --half tune --no-asreview --fast --set ratio=5   # tuning loop
+    python benchmarks/bench_prioritise.py --datasets ptsd --seeds 42,1,2,3,4
+
+The split (by review, never changed after it was made; choose settings by the tuning half's MEAN WSS@95
+and never by the held-out half): each half holds one review outside clinical medicine (tuning:
+Kitchenham 2010, software engineering; held-out: van de Schoot 2017 PTSD trajectories, psychology), one
+or none from preclinical research (Bannach-Brown 2019, tuning) and Cohen 2006 drug-class reviews
+(6 tuning, 7 held-out, assigned alternately by topic so sizes and inclusion rates spread over both).
 
 ASReview, when installed in its own venv (``/work/asrvenv`` or ``--asreview``), runs as a subprocess
-(``asreview simulate``, default model) from the *same* prior records as ours (``--prior-idx``); its
-screening order is read from the project's ``results.db`` and scored with our metric functions, so
-both sides use one convention (see ``screening/simulation.py``). Results go to ``benchmarks/out/``.
+(``asreview simulate``, default model ELAS u4) from the *same* prior records as ours (``--prior-idx``,
+one relevant and one irrelevant drawn by `screening.simulation.pick_priors` from each seed); its
+screening order is read from the project's ``results.db`` and scored with our metric functions, so both
+sides use one convention. Time is wall-clock per simulation until every inclusion is found: ours from
+reading the file to the last retraining, ASReview's the whole subprocess (so it includes the
+interpreter's start, ~1-2 s). ``--jobs`` runs that many simulations at once (both tools alike).
+
+``--fast`` stops our replays at 95% recall (WSS@95 and RRF@10 are unchanged; time and the stopping
+rules are then not measured). Results go to ``benchmarks/out/<tag>.json`` and ``.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import math
 import sqlite3
 import statistics
 import subprocess
@@ -21,7 +36,9 @@ import sys
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,57 +49,122 @@ from screening.simulation import metrics, pick_priors, read_labelled, simulate  
 CORPUS = ROOT.parent / "shared" / "corpus" / "labeled_screening"
 OUT = ROOT / "benchmarks" / "out"
 ASREVIEW = Path("/work/asrvenv/bin/asreview")
-DATASETS = {  # name: (file, role)
-    "cohen": ("srd__Cohen_2006_Antihistamines.csv", "tune"),
+SEEDS = (42, 1, 2)
+DATASETS: dict[str, tuple[str, str]] = {  # name: (file, half)
     "kitchenham": ("srd__Kitchenham_2010.csv", "tune"),
     "bannach": ("srd__Bannach-Brown_2019.csv", "tune"),
-    "ptsd": ("asreview-simulation__van_de_Schoot_2017_PTSD.xlsx", "check"),
+    "antihistamines": ("srd__Cohen_2006_Antihistamines.csv", "tune"),
+    "nsaids": ("srd__Cohen_2006_NSAIDS.csv", "tune"),
+    "oral_hypoglycemics": ("srd__Cohen_2006_OralHypoglycemics.csv", "tune"),
+    "atypical_antipsychotics": ("srd__Cohen_2006_AtypicalAntipsychotics.csv", "tune"),
+    "calcium_channel_blockers": ("srd__Cohen_2006_CalciumChannelBlockers.csv", "tune"),
+    "opioids": ("srd__Cohen_2006_Opiods.csv", "tune"),
+    "ptsd": ("asreview-simulation__van_de_Schoot_2017_PTSD.xlsx", "heldout"),
+    "urinary_incontinence": ("srd__Cohen_2006_UrinaryIncontinence.csv", "heldout"),
+    "estrogens": ("srd__Cohen_2006_Estrogens.csv", "heldout"),
+    "triptans": ("srd__Cohen_2006_Triptans.csv", "heldout"),
+    "adhd": ("srd__Cohen_2006_ADHD.csv", "heldout"),
+    "proton_pump_inhibitors": ("srd__Cohen_2006_ProtonPumpInhibitors.csv", "heldout"),
+    "skeletal_muscle_relaxants": ("srd__Cohen_2006_SkeletalMuscleRelaxants.csv", "heldout"),
+    "beta_blockers": ("srd__Cohen_2006_BetaBlockers.csv", "heldout"),
 }
 
 
-def run_ours(texts: list[str], labels: list[int], model: str, seed: int, batch: int,
-             c: float | None) -> dict:
+@functools.cache
+def _load(name: str) -> Any:
+    return read_labelled(CORPUS / DATASETS[name][0])
+
+
+def run_ours(name: str, seed: int, options: dict[str, Any], fast: bool, batch: int = 1,
+             tail_batch: int | None = 0) -> dict:
+    """One simulated review with our ranker; the full screening order's labels are kept for the
+    stopping-rule simulation."""
     t0 = time.perf_counter()
-    ranker = Ranker(texts, seed=seed, model=model, c=c)
+    ls = _load(name)
+    options = dict(options)
+    if options.get("semantic_weight"):
+        options["embeddings"] = embeddings(name)
+    ranker = Ranker(ls.texts, seed=seed, **options)
     vec_s = time.perf_counter() - t0
-    res = simulate(texts, labels, seed=seed, batch=batch, ranker=ranker)
+    res = simulate(ls.texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None,
+                   batch=batch, tail_batch=tail_batch)
     out = dict(res.metrics)
-    out.update(vectorise_seconds=round(vec_s, 3), seconds=round(vec_s + res.seconds, 3))
+    options.pop("embeddings", None)
+    out.update(vectorise_seconds=round(vec_s, 3), seconds=round(time.perf_counter() - t0, 3),
+               seconds_to_95=round(vec_s + res.metrics["seconds_to_95"], 3),
+               model=str(options) if options else "default", labels_in_order=res.found_labels)
     return out
 
 
-def run_asreview(path: Path, labels: list[int], seed: int, exe: Path) -> dict:
+def embeddings(name: str) -> Any:
+    """The review's sentence embeddings (`screening.semantic.embed` of the ranking texts), computed once
+    and kept in ``benchmarks/out/emb/<name>.npy`` (their time is measured apart: see docs)."""
+    import numpy as np
+
+    path = OUT / "emb" / f"{name}.npy"
+    if not path.exists():
+        from screening.semantic import embed
+
+        ls = _load(name)
+        # the ranking text holds the title twice; the model reads it once, then the abstract and keywords
+        texts = [t[len(title) + 1:] if title and t.startswith(f"{title} {title}") else t
+                 for t, title in zip(ls.texts, ls.titles, strict=True)]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, embed(texts))
+    return np.load(path)
+
+
+def run_asreview(name: str, seed: int, exe: str, fast: bool = True) -> dict:
+    """One simulated review with ASReview's default model from our priors, scored by our metrics; with
+    ``fast``, stopped at 95% recall (`asreview_to95.py`), else at the last relevant record."""
+    path = CORPUS / DATASETS[name][0]
+    labels = _load(name).labels
     priors = pick_priors(labels, seed)
+    prior_rel = sum(labels[i] for i in priors)
+    needed = prior_rel + math.ceil(0.95 * (sum(labels) - prior_rel) - 1e-9)
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "sim.asreview"
-        cmd = [str(exe), "simulate", str(path), "--prior-idx", *map(str, priors), "--seed", str(seed),
-               "-o", str(project)]
+        start = [exe, "simulate"] if not fast else [str(Path(exe).with_name("python")),
+                                                    str(ROOT / "benchmarks" / "asreview_to95.py"), str(needed)]
+        cmd = [*start, str(path), "--prior-idx", *map(str, priors), "--seed", str(seed), "-o", str(project)]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
-            raise RuntimeError(f"asreview failed: {proc.stderr[-2000:]}")
+            raise RuntimeError(f"asreview failed on {name}: {proc.stderr[-2000:]}")
         with zipfile.ZipFile(project) as zf:
-            zf.extract("results.db", tmp)
-        con = sqlite3.connect(Path(tmp) / "results.db")
-        rows = con.execute("SELECT record_id, label FROM results ORDER BY rowid").fetchall()
+            db_name = next(n for n in zf.namelist() if n.endswith("results.db"))
+            zf.extract(db_name, tmp)
+        con = sqlite3.connect(Path(tmp) / db_name)
+        rows = con.execute("SELECT record_id, label, time FROM results ORDER BY rowid").fetchall()
         con.close()
-    first = sorted(r[0] for r in rows[:len(priors)])
+    first = sorted(int(r[0]) for r in rows[:len(priors)])
     found = [int(r[1]) for r in rows[len(priors):]]
-    prior_rel = sum(labels[i] for i in priors)
     out = metrics(found, len(labels) - len(priors), sum(labels) - prior_rel)
+    # its own time stamps: from labelling the priors (then it extracts the features) to the record that
+    # reached 95% recall, without the interpreter's start and the reading of the file
+    to95 = out["screened_to_95"]
+    at = min(len(rows) - 1, len(priors) + (to95 or len(found)) - 1)
     out.update(n_records=len(labels), n_relevant=sum(labels), seed=seed, model="asreview elas_u4",
-               screened_until_all_found=len(found), seconds=round(seconds, 3),
+               screened_until_all_found=None if fast else len(found), seconds=round(seconds, 3),
+               labels_in_order=found, stopped_at_95=fast,
+               seconds_to_95=round(float(rows[at][2]) - float(rows[0][2]), 3),
                priors_match=first == sorted(priors) or first == sorted(p + 1 for p in priors))
     return out
+
+
+def _task(job: tuple[str, str, int, dict[str, Any], bool, str, int, int | None]) -> dict:
+    who, name, seed, options, fast, exe, batch, tail = job
+    r = run_asreview(name, seed, exe, fast) if who == "asreview" else run_ours(name, seed, options, fast, batch, tail)
+    return {"dataset": name, "half": DATASETS[name][1], "who": who, **r}
 
 
 def rerank_timing(n: int = 10_000, reps: int = 5) -> dict:
     """Vectorise ``n`` real records once, then time ``update`` at several label counts."""
     texts: list[str] = []
     labels: list[int] = []
-    for name in ("ptsd", "bannach", "kitchenham", "cohen"):
-        ls = read_labelled(CORPUS / DATASETS[name][0])
+    for name in ("ptsd", "bannach", "kitchenham", "beta_blockers"):
+        ls = _load(name)
         texts += ls.texts
         labels += ls.labels
     texts, labels = texts[:n], labels[:n]
@@ -106,57 +188,144 @@ def _mean(rows: list[dict], key: str) -> float | None:
     return round(statistics.mean(vals), 4) if vals else None
 
 
+def _parse_options(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        for cast in (int, float):
+            try:
+                out[key] = cast(value)
+                break
+            except ValueError:
+                continue
+        else:
+            out[key] = {"true": True, "false": False, "none": None}.get(value.lower(), value)
+    return out
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    """Per dataset and tool: means over seeds."""
+    summary = []
+    for key in sorted({(r["half"], r["dataset"], r["who"]) for r in runs}):
+        rows = [r for r in runs if (r["half"], r["dataset"], r["who"]) == key]
+        summary.append({"half": key[0], "dataset": key[1], "who": key[2], "runs": len(rows),
+                        "wss95": _mean(rows, "wss95"), "rrf10": _mean(rows, "rrf10"),
+                        "screened_to_95": _mean(rows, "screened_to_95"), "seconds": _mean(rows, "seconds"),
+                        "seconds_to_95": _mean(rows, "seconds_to_95"),
+                        "total_seconds_to_95": round(sum(r["seconds_to_95"] or 0 for r in rows), 2),
+                        "total_seconds": round(sum(r["seconds"] for r in rows), 2)})
+    return summary
+
+
+def half_means(summary: list[dict]) -> list[dict]:
+    """Per half and tool: the mean over datasets of the per-dataset means, and the total time."""
+    out = []
+    for half, who in sorted({(s["half"], s["who"]) for s in summary}):
+        rows = [s for s in summary if (s["half"], s["who"]) == (half, who)]
+        out.append({"half": half, "who": who, "datasets": len(rows), "wss95": _mean(rows, "wss95"),
+                    "rrf10": _mean(rows, "rrf10"), "screened_to_95": _mean(rows, "screened_to_95"),
+                    "total_seconds": round(sum(s["total_seconds"] for s in rows), 1),
+                    "total_seconds_to_95": round(sum(s["total_seconds_to_95"] for s in rows), 1)})
+    return out
+
+
+def stopping_table(runs: list[dict]) -> list[dict]:
+    """Each stopping rule replayed on each of our full simulations (see `screening.stopping.simulate_rules`)."""
+    from screening.stopping import simulate_rules
+
+    rows: list[dict] = []
+    for r in runs:
+        if r["who"] != "metasift" or r.get("screened_until_all_found") is None or r.get("fast"):
+            continue
+        for res in simulate_rules(r["labels_in_order"], r["n_records"] - r["n_priors"],
+                                  r["n_relevant"] - r["prior_relevant"], priors=r["n_priors"],
+                                  prior_relevant=r["prior_relevant"]):
+            rows.append({"dataset": r["dataset"], "half": r["half"], "seed": r["seed"], **res})
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", default=",".join(DATASETS))
-    ap.add_argument("--models", default="svm")
-    ap.add_argument("--seeds", default="42,1,2")
-    ap.add_argument("--batch", default="1", help="comma list; 0 = growing batches")
-    ap.add_argument("--c", type=float, default=None, help="model's C (svm/logreg) or alpha (nb)")
+    ap.add_argument("--datasets", default="", help="comma list of names (default: the halves chosen)")
+    ap.add_argument("--half", default="tune,heldout", help="tune, heldout or both (default)")
+    ap.add_argument("--seeds", default=",".join(map(str, SEEDS)))
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a Ranker option for our side (repeatable), e.g. model=logreg, ratio=5")
+    ap.add_argument("--fast", action="store_true", help="stop our replays at 95%% recall (tuning loop)")
+    ap.add_argument("--batch", type=int, default=1,
+                    help="our records screened between retrainings (1, as ASReview; 0 = growing, for tuning)")
+    ap.add_argument("--tail-batch", type=int, default=0,
+                    help="our batches after 95%% recall (0 = growing, default; -1 = as --batch): the order up "
+                         "to 95%% is unchanged, the rest only feeds the stopping-rule replay")
+    ap.add_argument("--jobs", type=int, default=2, help="simulations at once (default 2)")
     ap.add_argument("--asreview", type=Path, default=ASREVIEW)
     ap.add_argument("--no-asreview", action="store_true")
+    ap.add_argument("--asreview-full", action="store_true",
+                    help="let ASReview run to the last relevant record (default: stop it at 95%% recall)")
+    ap.add_argument("--asreview-results", default="", metavar="JSON,...",
+                    help="take ASReview's runs from earlier outputs of this benchmark (same priors and seeds; "
+                         "they say when they ran) instead of running it again")
+    ap.add_argument("--no-ours", action="store_true")
     ap.add_argument("--no-rerank", action="store_true")
     ap.add_argument("--tag", default="prioritise")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    halves = set(args.half.split(","))
+    names = args.datasets.split(",") if args.datasets else [n for n, (_, h) in DATASETS.items() if h in halves]
+    options = _parse_options(args.set)
+    tail = None if args.tail_batch < 0 else args.tail_batch
+    earlier: list[dict] = []
+    for f in filter(None, args.asreview_results.split(",")):
+        earlier += [r for r in json.loads(Path(f).read_text())["runs"]
+                    if r["who"] == "asreview" and r["dataset"] in names and r["seed"] in seeds]
+    use_asr = not args.no_asreview and not earlier and args.asreview.exists()
+    jobs = []
+    for name in names:
+        for seed in seeds:
+            if not args.no_ours:
+                jobs.append(("metasift", name, seed, options, args.fast, "", args.batch, tail))
+            if use_asr:
+                jobs.append(("asreview", name, seed, {}, not args.asreview_full, str(args.asreview), 1, None))
+    t0 = time.perf_counter()
     runs: list[dict] = []
-    for name in args.datasets.split(","):
-        file, role = DATASETS[name]
-        t0 = time.perf_counter()
-        ls = read_labelled(CORPUS / file)
-        read_s = round(time.perf_counter() - t0, 2)
-        print(f"{name}: {len(ls.labels)} records, {sum(ls.labels)} relevant (read {read_s} s)", flush=True)
-        for model in args.models.split(","):
-            for batch in (int(b) for b in args.batch.split(",")):
-                for seed in seeds:
-                    r = run_ours(ls.texts, ls.labels, model, seed, batch, args.c)
-                    runs.append({"dataset": name, "role": role, "who": "metasift", **r})
-                    print(f"  ours {model} b{batch} s{seed}: wss95={r['wss95']} rrf10={r['rrf10']} "
-                          f"to95={r['screened_to_95']} all={r['screened_until_all_found']} {r['seconds']} s",
-                          flush=True)
-        if not args.no_asreview and args.asreview.exists():
-            for seed in seeds:
-                r = run_asreview(CORPUS / file, ls.labels, seed, args.asreview)
-                runs.append({"dataset": name, "role": role, "who": "asreview", "batch": 1, **r})
-                print(f"  asreview s{seed}: wss95={r['wss95']} rrf10={r['rrf10']} to95={r['screened_to_95']} "
-                      f"{r['seconds']} s priors_match={r['priors_match']}", flush=True)
-    summary = []
-    keys = sorted({(r["dataset"], r["who"], r["model"], r["batch"]) for r in runs}, key=str)
-    for key in keys:
-        rows = [r for r in runs if (r["dataset"], r["who"], r["model"], r["batch"]) == key]
-        summary.append({"dataset": key[0], "who": key[1], "model": key[2], "batch": key[3], "runs": len(rows),
-                        "wss95": _mean(rows, "wss95"), "rrf10": _mean(rows, "rrf10"),
-                        "screened_to_95": _mean(rows, "screened_to_95"), "seconds": _mean(rows, "seconds")})
-    result = {"seeds": seeds, "runs": runs, "summary": summary}
-    if not args.no_rerank:
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for r in pool.map(_task, jobs):
+            r["fast"] = args.fast and r["who"] == "metasift"
+            r["prior_relevant"] = 1
+            r.setdefault("n_priors", 2)
+            runs.append(r)
+            print(f"{r['dataset']:>26} {r['who']:>8} s{r['seed']}: wss95={r['wss95']} rrf10={r['rrf10']} "
+                  f"to95={r['screened_to_95']} {r['seconds']} s", flush=True)
+    runs += earlier
+    wall = round(time.perf_counter() - t0, 1)
+    summary = summarise(runs)
+    means = half_means(summary)
+    result: dict[str, Any] = {"seeds": seeds, "options": options, "fast": args.fast, "jobs": args.jobs,
+                              "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() - wall)),
+                              "asreview_from": args.asreview_results or "this run",
+                              "wall_seconds": wall, "summary": summary, "half_means": means}
+    if not args.fast and not args.no_ours:
+        result["stopping"] = stopping_table(runs)
+    if not args.no_rerank and not args.fast:
         result["rerank"] = rerank_timing()
-        print("rerank:", result["rerank"], flush=True)
+    result["runs"] = [{k: v for k, v in r.items() if k != "labels_in_order"} for r in runs]
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{args.tag}.json").write_text(json.dumps(result, indent=2))
-    lines = ["| dataset | who | model | batch | runs | WSS@95 | RRF@10 | screened to 95% | seconds |",
+    (OUT / f"{args.tag}.json").write_text(json.dumps(result, indent=1))
+    lines = ["| half | dataset | who | runs | WSS@95 | RRF@10 | screened to 95% | s to 95% | s per run |",
              "|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {s['dataset']} | {s['who']} | {s['model']} | {s['batch']} | {s['runs']} | {s['wss95']} | "
-              f"{s['rrf10']} | {s['screened_to_95']} | {s['seconds']} |" for s in summary]
+    lines += [f"| {s['half']} | {s['dataset']} | {s['who']} | {s['runs']} | {s['wss95']} | {s['rrf10']} | "
+              f"{s['screened_to_95']} | {s['seconds_to_95']} | {s['seconds']} |" for s in summary]
+    lines += ["", "| half | who | datasets | mean WSS@95 | mean RRF@10 | mean screened to 95% | total s to 95% | "
+              "total s |", "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {m['half']} | {m['who']} | {m['datasets']} | {m['wss95']} | {m['rrf10']} | "
+              f"{m['screened_to_95']} | {m['total_seconds_to_95']} | {m['total_seconds']} |" for m in means]
+    if "stopping" in result:
+        from screening.stopping import summarise_rules
+
+        lines += ["", *summarise_rules(result["stopping"])]
+    if "rerank" in result:
+        lines += ["", f"re-rank timing: {result['rerank']}"]
+    lines += ["", f"wall time {wall} s with {args.jobs} jobs; options {options or 'defaults'}"]
     (OUT / f"{args.tag}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

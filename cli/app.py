@@ -27,13 +27,14 @@ COMMANDS = {
     "init": "cmd_review", "import": "cmd_review", "batches": "cmd_review", "undo-import": "cmd_review",
     "records": "cmd_review", "status": "cmd_review", "activity": "cmd_review", "formats": "cmd_review",
     "dedup": "cmd_dedup", "duplicates": "cmd_dedup", "samples": "cmd_dedup", "assess": "cmd_assess",
-    "simulate": "cmd_prioritise", "rank": "cmd_prioritise",
+    "simulate": "cmd_prioritise", "rank": "cmd_prioritise", "stop-screening": "cmd_prioritise",
     "screen": "cmd_screen", "undo": "cmd_screen", "resolve": "cmd_screen", "conflicts": "cmd_screen",
     "agreement": "cmd_screen", "history": "cmd_screen", "team": "cmd_team",
     "code": "cmd_extract", "effects": "cmd_extract", "disagreements": "cmd_extract", "reconcile": "cmd_extract",
     "studies": "cmd_extract", "export": "cmd_extract", "convert": "cmd_effects", "aggregate": "cmd_effects",
     "pool": "cmd_pool", "plot": "cmd_pool", "prisma": "cmd_prisma", "demo": "cmd_demo",
     "attach": "cmd_fulltext", "detach": "cmd_fulltext", "pdf": "cmd_fulltext", "stats": "cmd_stats",
+    "set-database": "cmd_review", "diagnose": "cmd_pool", "multilevel": "cmd_pool",
 }
 """Command -> the module that defines it: a command imports only its own module (the statistics, plotting and
 machine-learning libraries take seconds to load). A test checks this table against the modules."""

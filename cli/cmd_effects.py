@@ -16,12 +16,15 @@ from extraction.effect_sizes import STATISTICS, convert
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("convert", help="convert a reported statistic (t, F, d, chi2, p, OR, z) to r")
+    p = sub.add_parser("convert", help="convert a reported statistic (t, F, d, chi2, p, OR, z, ztest) to r")
     p.add_argument("--from", dest="statistic", required=True, choices=list(STATISTICS),
                    help="the reported statistic")
     p.add_argument("--value", required=True, type=float, help="its value")
-    p.add_argument("--df", default=None, help="degrees of freedom of t or F: DF, or DF1,DF2 for F")
-    p.add_argument("--n", type=int, default=None, help="total sample size (needed for chi2 and p)")
+    p.add_argument("--df", default=None,
+                   help="degrees of freedom of t, F (DF, or DF1,DF2) or chi2 (only 1 converts, unless --table)")
+    p.add_argument("--table", default=None, metavar="A,B,C,D",
+                   help="chi2: the 2 x 2 table's cells (row by row); r is its phi coefficient")
+    p.add_argument("--n", type=int, default=None, help="total sample size (needed for chi2, p and ztest)")
     p.add_argument("--n1", type=int, default=None, help="size of group 1 (d, or)")
     p.add_argument("--n2", type=int, default=None, help="size of group 2 (d, or)")
     p.add_argument("--tails", type=int, default=2, choices=[1, 2], help="tails of p (default 2)")
@@ -64,9 +67,21 @@ def _parse_df(text: str | None) -> float | tuple[float, float] | None:
     raise InputError(f"--df {text!r}: expected a number, or DF1,DF2 for F")
 
 
+def _parse_table(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        cells = tuple(float(t) for t in text.split(","))
+    except ValueError:
+        raise InputError(f"--table {text!r}: expected four counts A,B,C,D") from None
+    if len(cells) != 4:
+        raise InputError(f"--table {text!r}: expected four counts A,B,C,D (a 2 x 2 table, row by row)")
+    return cells  # type: ignore[return-value]
+
+
 def cmd_convert(args: argparse.Namespace) -> Result:
     conv = convert(args.statistic, args.value, df=_parse_df(args.df), n=args.n, n1=args.n1, n2=args.n2,
-                   tails=args.tails, direction=args.direction)
+                   tails=args.tails, direction=args.direction, table=_parse_table(args.table))
     data = {"r": conv.r, "z": _finite(conv.z), "var_z": conv.var_z, "method": conv.method}
     var = "unknown (give --n)" if conv.var_z is None else f"{conv.var_z:.6g}"
     z = "infinite" if data["z"] is None else f"{conv.z:.6f}"

@@ -83,10 +83,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_studies)
 
-    p = sub.add_parser("export", help="export records, effects, studies or decisions (xlsx, csv) or included "
-                                      "records (ris)")
+    p = sub.add_parser("export", help="export records, effects, studies or decisions (xlsx, csv), included "
+                                      "records (ris), or the analysis as a metafor script (analysis.R)")
     add_review_arg(p)
-    p.add_argument("out", type=Path, metavar="OUT", help="OUT.xlsx (all levels), OUT.csv (one level) or OUT.ris")
+    p.add_argument("out", type=Path, metavar="OUT",
+                   help="OUT.xlsx (all levels), OUT.csv (one level), OUT.ris, or OUT.R (study table + metafor script)")
     p.add_argument("--level", default=None, choices=[*LEVELS, "included"],
                    help="what to export (default studies; included for .ris)")
     p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
@@ -257,4 +258,6 @@ def cmd_export(args: argparse.Namespace) -> Result:
     finally:
         db.close()
     counts = ", ".join(f"{k}: {v}" for k, v in info["rows"].items())
+    if info["format"] == "R":
+        return Result(info, f"Wrote {info['file']} and {info['study_table']} ({counts}); run: Rscript {info['file']}")
     return Result(info, f"Wrote {info['file']} ({info['format']}; {counts})")

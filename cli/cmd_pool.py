@@ -1,16 +1,20 @@
-"""Commands ``pool`` (random-effects meta-analysis of a study table) and ``plot forest|funnel``."""
+"""Commands ``pool`` (random-effects meta-analysis of a study table), ``plot forest|funnel|bubble`` and
+``diagnose leave1out|cumulative|influence|bias`` (metafor's leave1out, cumul, influence, and the bias tests)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cli.base import Result, add_json_arg, table
 from db.engine import REVIEW_SUFFIX, open_review
 from db.errors import InputError
 from extraction.pooling import METHODS, effect_sizes, moderator_table, pool_report, read_study_table
+from extraction.pooling.estimators import TESTS
+from extraction.pooling.table import correlation_input
 from extraction.study_table import moderator_columns
 
 
@@ -19,10 +23,15 @@ def _columns(p: argparse.ArgumentParser) -> None:
                    help="study table (CSV or XLSX), or a review (its study table is built and pooled)")
     p.add_argument("--r", dest="r", default=None, metavar="COL", help="correlation column (default ri or r)")
     p.add_argument("--n", dest="n", default=None, metavar="COL", help="sample-size column (default ni or n)")
-    p.add_argument("--yi", default=None, metavar="COL", help="Fisher-z column (default yi)")
+    p.add_argument("--yi", default=None, metavar="COL",
+                   help="effect-size column (default yi); reported on its own scale unless --ztor")
     p.add_argument("--vi", default=None, metavar="COL", help="sampling-variance column (default vi)")
+    p.add_argument("--ztor", action="store_true",
+                   help="the yi are Fisher z values: also report r (tanh), as for --r/--n input")
     p.add_argument("--method", default="REML", type=str.upper, choices=[*METHODS, "EE"],
-                   help="tau² estimator (default REML)")
+                   help="tau² estimator (default REML; metafor's names)")
+    p.add_argument("--test", default="z", type=str.lower, choices=list(TESTS),
+                   help="z (default), t, or knha (Knapp-Hartung: t and F tests with adjusted SEs)")
     p.add_argument("--by", default=None, metavar="COL", help="categorical moderator for subgroups")
 
 
@@ -32,12 +41,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--table1", nargs="*", metavar="MODERATOR", default=None,
                    help="also a moderator table (per category: k, r, p, I², p between); "
                         "no names = every moderator column of a review's study table")
+    p.add_argument("--mods", default=None, metavar='"A + B"',
+                   help="meta-regression on these moderator columns (numbers as is, text as factors)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_pool)
 
-    p = sub.add_parser("plot", help="draw a forest or funnel plot of a study table")
-    p.add_argument("kind", choices=["forest", "funnel"])
+    p = sub.add_parser("diagnose", help="leave-one-out, cumulative, influence or publication-bias diagnostics")
+    p.add_argument("kind", choices=["leave1out", "cumulative", "influence", "bias"])
     _columns(p)
+    p.add_argument("--order", default=None, metavar="COL", help="cumulative: add studies in order of this column")
+    p.add_argument("--decreasing", action="store_true", help="cumulative: largest --order value first")
+    p.add_argument("--mods", default=None, metavar='"A + B"', help="influence: of this meta-regression model")
+    p.add_argument("--label", default=None, metavar="COL", help="study-label column")
+    p.add_argument("--plot", default=None, type=Path, metavar="OUT",
+                   help="also draw it (.png/.svg/.pdf): estimates for leave1out/cumulative, Baujat for influence, "
+                        "funnel with trim-and-fill for bias")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_diagnose)
+
+    p = sub.add_parser("multilevel", help="three-level model (effects within samples within studies, as metafor's "
+                                          "rma.mv) with cluster-robust SEs")
+    p.add_argument("file", metavar="FILE", help="effect table (CSV or XLSX), one row per effect size")
+    p.add_argument("--yi", default="yi", metavar="COL", help="effect-size column (default yi)")
+    p.add_argument("--vi", default="vi", metavar="COL", help="sampling-variance column (default vi)")
+    p.add_argument("--cluster", required=True, metavar="COL", help="the outermost level (study) column")
+    p.add_argument("--level", action="append", default=[], metavar="COL",
+                   help="a nested level inside the previous one (repeatable, e.g. --level sample --level es); "
+                        "an effect-level random effect is added unless the last level is one per row")
+    p.add_argument("--mods", default=None, metavar='"A + B"', help="moderators (numbers as is, text as factors)")
+    p.add_argument("--method", default="REML", type=str.upper, choices=["REML", "ML"])
+    p.add_argument("--robust", default=None, type=str.upper, choices=["CR1", "CR2"],
+                   help="cluster-robust SEs by the --cluster column: CR1 = metafor's robust(), CR2 = clubSandwich "
+                        "(Satterthwaite df)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_multilevel)
+
+    p = sub.add_parser("plot", help="draw a forest, funnel or (meta-regression) bubble plot of a study table")
+    p.add_argument("kind", choices=["forest", "funnel", "bubble"])
+    _columns(p)
+    p.add_argument("--mods", default=None, metavar='"A + B"', help="bubble: the model; x axis = the first term")
     p.add_argument("--out", required=True, type=Path, metavar="OUT", help="output file (.png, .svg or .pdf)")
     p.add_argument("--trimfill", action="store_true", help="funnel: add trim-and-fill imputed studies")
     p.add_argument("--label", default=None, metavar="COL", help="forest: study-label column")
@@ -88,18 +130,40 @@ def _fmt(x: float | None, nd: int = 3) -> str:
     return "NA" if x is None else f"{x:.{nd}f}"
 
 
+def _back_transform(args: argparse.Namespace, df: pd.DataFrame) -> bool:
+    return bool(getattr(args, "ztor", False)) or correlation_input(df, args.r, args.n, args.yi, args.vi)
+
+
+def _ci(pair: list | tuple | None, nd: int = 4) -> str:
+    return "[NA, NA]" if not pair else f"[{_fmt(pair[0], nd)}, {_fmt(pair[1], nd)}]"
+
+
 def cmd_pool(args: argparse.Namespace) -> Result:
     df, y, v, keep, groups = _load(args)
-    data = pool_report(y, v, method=args.method, groups=groups, by=args.by)
+    bt = _back_transform(args, df)
+    data = pool_report(y, v, method=args.method, groups=groups, by=args.by, test=args.test, back_transform=bt)
     data["file"] = str(args.file)
     data["excluded_rows"] = int((~keep).sum())
-    lines = [f"{data['method']} random-effects model, k = {data['k']} ({args.file})",
-             f"r = {_fmt(data['estimate_r'])} [{_fmt(data['ci_r'][0])}, {_fmt(data['ci_r'][1])}], "
-             f"z = {data['z']:.2f}, p = {data['p']:.3g}; prediction interval "
-             f"[{_fmt(data['pi_r'][0])}, {_fmt(data['pi_r'][1])}]",
-             f"tau² = {data['tau2']:.4f}, I² = {_fmt(data['i2'], 2)}%, H² = {_fmt(data['h2'], 2)}, "
-             f"Q({data['q_df']}) = {data['q']:.4f}, p = {data['q_p']:.3g}",
-             f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}"]
+    stat = "z" if data["df"] is None else f"t({data['df']})"
+    kind = "fixed-effect" if data["method"] == "FE" else "random-effects"
+    lines = [f"{data['method']} {kind} model, k = {data['k']} ({args.file})"
+             + ("; Knapp-Hartung adjusted" if args.test == "knha" else "")]
+    if bt:
+        lines.append(f"r = {_fmt(data['estimate_r'])} {_ci(data['ci_r'], 3)}, {stat} = {data['z']:.2f}, "
+                     f"p = {data['p']:.3g}; prediction interval {_ci(data['pi_r'], 3)}")
+        lines.append(f"Fisher's z = {data['estimate_z']:.4f} (SE {data['se_z']:.4f}) {_ci(data['ci_z'])}")
+    else:
+        lines.append(f"estimate = {data['estimate_z']:.4f} (SE {data['se_z']:.4f}) {_ci(data['ci_z'])}, "
+                     f"{stat} = {data['z']:.4f}, p = {data['p']:.4g}; prediction interval {_ci(data['pi_z'])}")
+        lines.append("(on the scale of the input yi, not back-transformed; add --ztor if the yi are Fisher z)")
+    lines += [f"tau² = {data['tau2']:.4f} (SE = {_fmt(data['se_tau2'], 4)}), tau = {data['tau']:.4f}, "
+              f"I² = {_fmt(data['i2'], 2)}%, H² = {_fmt(data['h2'], 2)}, "
+              f"Q({data['q_df']}) = {data['q']:.4f}, p = {data['q_p']:.3g}"]
+    ci = data["confint"]
+    if ci:
+        lines.append(f"Q-profile 95% CIs: tau² {_ci(ci['tau2'][1:])}, tau {_ci(ci['tau'][1:])}, "
+                     f"I² {_ci(ci['i2'][1:], 2)}%, H² {_ci(ci['h2'][1:])}")
+    lines.append(f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}")
     if data["egger"]:
         e = data["egger"]
         lines.append(f"Egger's test (mixed-effects, sei): z = {e['z']:.3f}, p = {e['p']:.3g}; "
@@ -114,7 +178,34 @@ def cmd_pool(args: argparse.Namespace) -> Result:
     if args.table1 is not None:
         data["table1"], text = _table1(df, keep, y, v, args.table1, args.method)
         lines += ["", text]
+    if args.mods:
+        data["meta_regression"], text = _mods(df, keep, y, v, args)
+        lines += ["", text]
     return Result(data, "\n".join(lines))
+
+
+def _mods(df: pd.DataFrame, keep, y, v, args: argparse.Namespace) -> tuple[dict, str]:  # noqa: ANN001
+    """``rma(yi, vi, mods = ~ a + b)``: coefficients, QM, QE, residual tau² and R²."""
+    from extraction.pooling.moderators import mods_regression
+
+    frame = df[keep].reset_index(drop=True)
+    reg, used = mods_regression(y, v, frame, args.mods, method=args.method, test=args.test)
+    out = reg.to_dict()
+    out["formula"] = args.mods
+    out["excluded_rows"] = int((~used).sum())
+    stat = "z" if reg.ddf is None else "t"
+    rows = [[c.name, f"{c.estimate:.4f}", f"{c.se:.4f}", f"{c.z:.4f}", _p(c.p), _ci(c.ci)]
+            for c in reg.coefficients]
+    qm = (f"QM(df = {reg.qm_df}) = {reg.qm:.4f}" if reg.ddf is None
+          else f"F(df1 = {reg.qm_df}, df2 = {reg.ddf}) = {reg.qm:.4f}")
+    text = "\n".join([
+        f"Meta-regression ({reg.method}, k = {reg.k}): mods = ~ {args.mods}",
+        f"residual tau² = {reg.tau2:.4f} (SE = {_fmt(reg.se_tau2, 4)}), I² = {_fmt(reg.i2, 2)}%, "
+        f"H² = {_fmt(reg.h2, 2)}, R² = {_fmt(reg.r2, 2)}%",
+        f"Test for residual heterogeneity: QE(df = {reg.qe_df}) = {reg.qe:.4f}, p = {reg.qe_p:.4g}",
+        f"Test of moderators: {qm}, p = {reg.qm_p:.4g}",
+        table(rows, ["", "estimate", "se", f"{stat}val", "pval", "95% CI"])])
+    return out, text
 
 
 def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tuple[list[dict], str]:  # noqa: ANN001
@@ -146,7 +237,9 @@ def cmd_plot(args: argparse.Namespace) -> Result:
     if args.out.suffix.lower() not in SUFFIXES:
         raise InputError(f"output must end in {', '.join(SUFFIXES)}", file=str(args.out))
     df, y, v, keep, groups = _load(args)
-    if args.kind == "forest":
+    if args.kind == "bubble":
+        fig = _bubble(df, keep, y, v, args)
+    elif args.kind == "forest":
         if args.label and args.label not in df.columns:
             raise InputError(f"no column {args.label!r} for --label", file=str(args.file))
         label_col = args.label or next((c for c in ("study", "authors", "author") if c in df.columns), None)
@@ -162,3 +255,194 @@ def cmd_plot(args: argparse.Namespace) -> Result:
         fig = funnel_plot(y, v, method=args.method, trimfill=tf)
     out = save(fig, args.out)
     return Result({"plot": args.kind, "out": str(out), "k": int(y.size)}, f"Wrote {out}")
+
+
+def _bubble(df: pd.DataFrame, keep, y, v, args: argparse.Namespace):  # noqa: ANN001, ANN202
+    import numpy as np
+
+    from extraction.pooling.diagnostic_plots import bubble_plot
+    from extraction.pooling.estimators import fit_core
+    from extraction.pooling.moderators import formula_design
+    from extraction.pooling.results import critical
+
+    if not args.mods:
+        raise InputError("a bubble plot needs --mods (its first term is the x axis)")
+    frame = df[keep].reset_index(drop=True)
+    X, names, used = formula_design(frame, args.mods)
+    first = args.mods.replace("~", " ").split("+")[0].strip()
+    if first not in names:
+        raise InputError(f"the bubble plot's x axis {first!r} must be a numeric moderator")
+    core = fit_core(y[used], v[used], X, method=args.method, test=args.test)
+    j = names.index(first)
+    xs = np.linspace(X[:, j].min(), X[:, j].max(), 100)
+    grid = np.tile(X.mean(axis=0), (xs.size, 1))
+    grid[:, j] = xs
+    fit = grid @ core.beta
+    se = np.sqrt(np.einsum("ij,jk,ik->i", grid, core.vb, grid))
+    crit = critical(core)
+    w = 1.0 / (v[used] + core.tau2)
+    return bubble_plot(X[:, j], y[used], w, (xs, fit, fit - crit * se, fit + crit * se), first, "effect size (yi)")
+
+
+def _labels(df: pd.DataFrame, keep, label: str | None) -> list[str]:  # noqa: ANN001
+    col = label or next((c for c in ("study", "authors", "author") if c in df.columns), None)
+    if label and label not in df.columns:
+        raise InputError(f"no column {label!r} for --label")
+    if col is None:
+        return [str(i + 1) for i in range(int(keep.sum()))]
+    labels = df[col].astype(str)
+    if "year" in df.columns and col != "study":
+        labels = labels + " (" + df["year"].astype(str) + ")"
+    return list(labels[keep])
+
+
+def _p(p: float | None) -> str:
+    """A p value as metafor prints it: 4 decimals, "<.0001" below."""
+    if p is None or p != p:
+        return "NA"
+    return "<.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def _diag_rows(rows: list[dict], labels: list[str], stat: str) -> str:
+    out = [[lab, f"{r['estimate']:.4f}", f"{r['se']:.4f}", f"{r['zval']:.4f}", _p(r["pval"]),
+            f"{r['ci_lb']:.4f}", f"{r['ci_ub']:.4f}", f"{r['q']:.4f}", f"{r['tau2']:.4f}", _fmt(r["i2"], 2)]
+           for lab, r in zip(labels, rows, strict=True)]
+    return table(out, ["", "estimate", "se", stat, "pval", "ci.lb", "ci.ub", "Q", "tau2", "I2"])
+
+
+def cmd_diagnose(args: argparse.Namespace) -> Result:
+    import numpy as np
+
+    from extraction.pooling import diagnostics as dg
+    from extraction.pooling.plots import save
+
+    df, y, v, keep, _ = _load(args)
+    labels = _labels(df, keep, args.label)
+    stat = "zval" if args.test == "z" else "tval"
+    data: dict = {"kind": args.kind, "file": str(args.file), "method": args.method, "test": args.test,
+                  "k": int(y.size), "scale": "Fisher's z" if _back_transform(args, df) else "input (yi)"}
+    fig = None
+    if args.kind in ("leave1out", "cumulative"):
+        if args.kind == "leave1out":
+            rows = dg.leave_one_out(y, v, args.method, args.test)
+            names = [f"-{lab}" for lab in labels]
+        else:
+            order = None
+            if args.order:
+                if args.order not in df.columns:
+                    raise InputError(f"no column {args.order!r} for --order", file=str(args.file))
+                order = pd.to_numeric(df[args.order][keep], errors="coerce").to_numpy(float)
+            idx, rows = dg.cumulative(y, v, order, args.method, args.test, decreasing=args.decreasing)
+            names = [f"+{labels[i]}" for i in idx]
+        data["studies"] = [{"label": n, **r} for n, r in zip(names, rows, strict=True)]
+        text = _diag_rows(rows, names, stat)
+        if args.plot:
+            from extraction.pooling.diagnostic_plots import sequence_plot
+
+            title = "Leave-one-out" if args.kind == "leave1out" else "Cumulative meta-analysis"
+            fig = sequence_plot(rows, names, title, "estimate (yi scale)")
+    elif args.kind == "influence":
+        X, coef_names = None, ["intrcpt"]
+        lab = labels
+        yy, vv = y, v
+        if args.mods:
+            from extraction.pooling.moderators import formula_design
+
+            X, coef_names, used = formula_design(df[keep].reset_index(drop=True), args.mods)
+            yy, vv, lab = y[used], v[used], [labels[i] for i in np.flatnonzero(used)]
+        inf = dg.influence(yy, vv, X, method=args.method, test=args.test)
+        d = inf.to_dict(coef_names)
+        for row, name in zip(d["studies"], lab, strict=True):
+            row["label"] = name
+        data.update(d)
+        rows = [[r["label"], _fmt(r["rstudent"], 4), _fmt(r["dffits"], 4), _fmt(r["cook_d"], 4),
+                 _fmt(r["cov_r"], 4), _fmt(r["tau2_del"], 4), _fmt(r["qe_del"], 4), _fmt(r["hat"], 4),
+                 _fmt(r["weight"], 4), "*" if r["influential"] else ""] for r in d["studies"]]
+        text = table(rows, ["", "rstudent", "dffits", "cook.d", "cov.r", "tau2.del", "QE.del", "hat", "weight",
+                            "inf"])
+        if args.plot:
+            from extraction.pooling.diagnostic_plots import baujat_plot
+
+            fig = baujat_plot(inf, lab)
+    else:
+        from extraction.pooling.bias import egger_test, fsn_rosenthal, trim_and_fill
+
+        rank = dg.rank_test(y, v)
+        pp = dg.pet_peese(y, v)
+        egger = egger_test(y, v, method=args.method)
+        tf = trim_and_fill(y, v, method=args.method, back_transform=data["scale"] == "Fisher's z")
+        tfd = tf.to_dict()
+        data.update(rank_test=rank, egger=egger.to_dict(), pet_peese=pp.to_dict(),
+                    trimfill={"k0": tf.k0, "side": tf.side, "estimator": tf.estimator, "result": tfd["result"]},
+                    fsn_rosenthal=fsn_rosenthal(y, v)["fsn"])
+        r = tf.result
+        ppd = data["pet_peese"]
+        text = "\n".join([
+            f"Rank correlation test (Begg): Kendall's tau = {rank['tau']:.4f}, p = {rank['p']:.4f}",
+            f"Egger's regression test (mixed-effects, sei): z = {egger.z:.4f}, p = {egger.p:.4f}; "
+            f"limit estimate = {egger.limit_estimate:.4f} {_ci(egger.limit_ci)}",
+            f"PET (WLS yi ~ sei): intercept = {ppd['pet']['estimate']:.4f} {_ci(ppd['pet']['ci'])}, "
+            f"p = {ppd['pet']['p']:.4f}",
+            f"PEESE (WLS yi ~ vi): intercept = {ppd['peese']['estimate']:.4f} {_ci(ppd['peese']['ci'])}, "
+            f"p = {ppd['peese']['p']:.4f}",
+            f"PET-PEESE (conditional): {pp.chosen} estimate = {ppd['estimate']:.4f} {_ci(ppd['ci'])}",
+            f"Trim-and-fill ({tf.estimator}): estimated missing studies k0 = {tf.k0} on the {tf.side} side; "
+            f"adjusted estimate = {r.estimate_z:.4f} (SE {r.se_z:.4f}) {_ci(r.ci_z)}, tau² = {r.tau2:.4f}"
+            + (f"; adjusted r = {r.estimate_r:.4f} {_ci(r.ci_r)}" if r.estimate_r is not None else ""),
+            f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}"])
+        if args.plot:
+            from extraction.pooling.plots import funnel_plot
+
+            fig = funnel_plot(y, v, method=args.method, trimfill=tf)
+    if fig is not None:
+        data["plot"] = str(save(fig, args.plot))
+        text += f"\nWrote {data['plot']}"
+    return Result(data, text)
+
+
+MULTILEVEL_ASSUMES = (
+    "Assumes: effects nested in the given levels, normal random effects per level with one variance each, "
+    "known sampling variances, and no sampling correlation between effects of the same sample (the "
+    "cluster-robust SEs guard against that and other misspecification; with few clusters prefer CR2).")
+
+
+def cmd_multilevel(args: argparse.Namespace) -> Result:
+    from extraction.pooling.moderators import formula_design
+    from extraction.pooling.multilevel import fit_multilevel
+    from extraction.pooling.table import _numeric
+
+    df = read_study_table(Path(args.file))
+    file = str(args.file)
+    cols = [args.cluster, *args.level]
+    for c in cols:
+        if c not in df.columns:
+            raise InputError(f"no column {c!r} (columns: {', '.join(df.columns)})", file=file)
+    y, v = _numeric(df, args.yi, file), _numeric(df, args.vi, file)
+    keep = pd.Series(np.isfinite(y) & np.isfinite(v))
+    for c in cols:
+        keep &= df[c].notna().to_numpy()
+    X, names = None, ["intrcpt"]
+    if args.mods:
+        X, names, used = formula_design(df, args.mods)
+        X = X[keep.to_numpy()[used]]
+        keep &= pd.Series(used)
+    k = keep.to_numpy()
+    fit = fit_multilevel(y[k], v[k], [df[c][k].reset_index(drop=True) for c in cols], cols, X=X, names=names,
+                         method=args.method, robust=args.robust)
+    data = fit.to_dict()
+    data.update(file=file, excluded_rows=int((~k).sum()), assumes=MULTILEVEL_ASSUMES)
+    stat = "z" if args.robust is None else "t"
+    lines = [f"Multilevel model ({fit.method}), k = {fit.k} effects in {fit.n_clusters} clusters ({file})"
+             + ("" if args.robust is None else f"; cluster-robust SEs ({args.robust}) by {args.cluster}")]
+    for vc in data["variance_components"]:
+        lines.append(f"  sigma² ({vc['level']}, {vc['groups']} groups) = {vc['sigma2']:.4f}")
+    lines.append(f"Test for residual heterogeneity: QE(df = {fit.qe_df}) = {fit.qe:.4f}, p = {_p(data['qe_p'])}")
+    if fit.qm == fit.qm:
+        qm = (f"QM(df = {fit.qm_df}) = {fit.qm:.4f}" if isinstance(fit.qm_df, int)
+              else f"F(df1 = {fit.qm_df[0]}, df2 = {fit.qm_df[1]}) = {fit.qm:.4f}")
+        lines.append(f"Test of moderators: {qm}, p = {_p(fit.qm_p)}")
+    rows = [[c["name"], f"{c['estimate']:.4f}", f"{c['se']:.4f}", f"{c['stat']:.4f}",
+             "" if c["df"] is None else f"{c['df']:.2f}", _p(c["p"]), _ci(c["ci"])] for c in data["coefficients"]]
+    lines.append(table(rows, ["", "estimate", "se", f"{stat}val", "df", "pval", "95% CI"]))
+    lines += fit.notes + [MULTILEVEL_ASSUMES]
+    return Result(data, "\n".join(lines))

@@ -1,5 +1,6 @@
-"""``metasift simulate`` (replay a labelled review with the ranker) and ``metasift rank`` (a review's
-records in predicted order of relevance)."""
+"""``metasift simulate`` (replay a labelled review with the ranker), ``metasift rank`` (a review's
+records in predicted order of relevance, with a stopping rule's verdict) and ``metasift stop-screening``
+(end title/abstract screening by a stopping rule, recorded in the decision log and the PRISMA counts)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,34 @@ from db.errors import InputError
 from db.models import Record
 from screening.prioritise import DEFAULT_MODEL, MODELS, Ranker, record_text, stopping_advice
 from screening.simulation import read_labelled, simulate
+from screening.stopping import DEFAULT_CONFIDENCE, DEFAULT_RULE, DEFAULT_TARGET, RULES, StopCheck, check
+
+
+def _add_rule_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stop-rule", default=DEFAULT_RULE, choices=RULES,
+                   help=f"stopping rule (default {DEFAULT_RULE}: hypergeometric test of the target recall)")
+    p.add_argument("--target-recall", type=float, default=DEFAULT_TARGET,
+                   help=f"hypergeometric rule: recall to reach (default {DEFAULT_TARGET})")
+    p.add_argument("--confidence", type=float, default=DEFAULT_CONFIDENCE,
+                   help=f"hypergeometric rule: confidence (default {DEFAULT_CONFIDENCE})")
+    p.add_argument("--sample-from", type=int, default=None, metavar="N",
+                   help="hypergeometric rule: decisions from the N-th on (0-based) were a random sample of the "
+                        "rest (default: treat the last ones screened as the sample)")
+    p.add_argument("--run", type=int, default=None,
+                   help="consecutive rule: irrelevant records in a row (default max(50, 5%% of the records))")
+    p.add_argument("--slope-ratio", type=float, default=156.0, help="knee rule: slope ratio (default 156)")
+
+
+def _rule_check(args: argparse.Namespace, decisions: list[int], n_records: int) -> StopCheck:
+    if args.stop_rule == "hypergeometric":
+        if not 0 < args.target_recall <= 1 or not 0 < args.confidence < 1:
+            raise InputError("--target-recall must be in (0, 1] and --confidence in (0, 1)")
+        params = {"target": args.target_recall, "confidence": args.confidence, "sample_from": args.sample_from}
+    elif args.stop_rule == "consecutive":
+        params = {} if args.run is None else {"min_run": args.run, "share": 0.0}
+    else:
+        params = {"slope_ratio": args.slope_ratio}
+    return check(args.stop_rule, decisions, n_records, **params)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,8 +65,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=None, help="show at most N records")
     p.add_argument("--seed", type=int, default=0, help="seed for ties (default 0)")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS, help=f"classifier (default {DEFAULT_MODEL})")
+    _add_rule_args(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_rank)
+
+    p = sub.add_parser("stop-screening", help="end title/abstract screening by a stopping rule: the records nobody "
+                                              "screened are excluded, with the rule, in the decision log")
+    add_review_arg(p)
+    p.add_argument("--reviewer", default=None, help="who stops (default: $METASIFT_USER or $USER)")
+    p.add_argument("--force", action="store_true", help="stop although the rule is not met (recorded as such)")
+    _add_rule_args(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_stop_screening)
 
 
 def cmd_simulate(args: argparse.Namespace) -> Result:
@@ -90,12 +129,10 @@ def _no_nan(data: dict) -> dict:
 
 def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]], dict[int, int] | None]:
     """The records to rank (one per duplicate group: its kept record, the lowest id; in id order), the other
-    members of duplicate groups as (source_id, kept record id), and the labels from the decision store (kept
-    record id -> 0/1 in screening order, the order of each record's first title/abstract decision; None
-    with ``--labels``)."""
-    from screening.decisions import blind_keep, group_map, stage_rows
+    members of duplicate groups as (source_id, kept record id), and the labels from the decision store
+    (`screening.worklist.ranking_labels`; None with ``--labels``)."""
     from screening.duplicates import groups
-    from screening.outcomes import labels as decision_labels
+    from screening.worklist import ranking_labels
 
     db = open_for(args)
     try:
@@ -103,21 +140,13 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
         with db.session() as session:
             everything = session.exec(select(Record.id, Record.source_id, Record.title, Record.abstract,
                                              Record.keywords).order_by(Record.id)).all()
-            first: dict[int, int] = {}  # kept record -> id of its first title/abstract decision row
-            if not args.labels:
-                canon = group_map(session)
-                for row in stage_rows(session, ["title_abstract"], keep=blind_keep(db, session)):
-                    first.setdefault(canon.get(row.record_id, row.record_id), int(row.id or 0))
-        found = None if args.labels else decision_labels(db, stage="title_abstract")
+        found = None if args.labels else ranking_labels(db, stage="title_abstract")
     finally:
         db.close()
     canon_all = {int(r[0]): kept_of.get(int(r[0]), int(r[0])) for r in everything}
     rows = [r for r in everything if canon_all[int(r[0])] == int(r[0])]
     members = [(r[1], canon_all[int(r[0])]) for r in everything if canon_all[int(r[0])] != int(r[0])]
-    if found is None:
-        return rows, members, None
-    kept = sorted((rid for rid in found if canon_all.get(rid) == rid), key=lambda rid: (first.get(rid, 1 << 62), rid))
-    return rows, members, {rid: found[rid] for rid in kept}
+    return rows, members, found
 
 
 def cmd_rank(args: argparse.Namespace) -> Result:
@@ -142,6 +171,7 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     assert result is not None
     raw = ranker.estimate_remaining() if labels else None
     advice = _no_nan(stopping_advice(list(labels.values()), len(rows), raw["expected"] if raw else None))
+    rule = _rule_check(args, list(labels.values()), len(rows))
     estimate = _no_nan(raw) if raw else None
     limit = len(result.order) if args.limit is None else max(0, args.limit)
     out = [{"rank": k + 1, "id": rows[i][0], "source_id": rows[i][1], "title": rows[i][2],
@@ -152,7 +182,7 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     data = {"records": out, "count": len(out), "unscreened": len(result.order), "labelled": len(labels),
             "relevant_labelled": sum(labels.values()), "labels_from": source,
             "duplicates_left_out": n_dropped, "model": args.model, "basis": basis,
-            "estimate_remaining": estimate, "stopping_advice": advice}
+            "estimate_remaining": estimate, "stopping_advice": advice, "stopping_rule": rule.as_dict()}
     text = table([[r["rank"], r["id"], r["source_id"], f"{r['score']:.3f}", (r["title"] or "")[:70]] for r in out],
                  ["rank", "id", "source_id", "score", "title"])
     text += (f"\n{len(result.order)} unscreened, {len(labels)} labelled ({data['relevant_labelled']} relevant; "
@@ -163,4 +193,25 @@ def cmd_rank(args: argparse.Namespace) -> Result:
         text += (f"\nexpected relevant among unscreened: {estimate['expected']:.1f} ({estimate['method']}; "
                  "a guide, see --json)")
     text += f"\nstopping guide: {advice['reason']}"
+    text += f"\nstopping rule: {rule.summary()}\n  assumes: {rule.assumption} ({rule.as_dict()['citation']})"
     return Result(data, text)
+
+
+def cmd_stop_screening(args: argparse.Namespace) -> Result:
+    from cli.base import reviewer_name
+    from screening.decisions import stop_screening
+
+    args.labels = None
+    rows, _members, stored = _review_rows(args)
+    assert stored is not None
+    rule = _rule_check(args, list(stored.values()), len(rows))
+    if not rule.stop and not args.force:
+        raise InputError(f"the stopping rule is not met: {rule.reason} (use --force to stop anyway; it is recorded)")
+    note = rule.note()
+    db = open_for(args)
+    try:
+        n = stop_screening(db, "title_abstract", reviewer_name(args), note)
+    finally:
+        db.close()
+    data = {"stopped": True, "not_screened": n, "rule": rule.as_dict(), "note": note, "forced": not rule.stop}
+    return Result(data, f"screening stopped: {n} unscreened records excluded\n{note}")

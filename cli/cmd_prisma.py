@@ -28,7 +28,9 @@ def cmd_prisma(args: argparse.Namespace) -> Result:
     lines = [f"Records identified: {counts.identified} ("
              + ", ".join(f"{k} {v}" for k, v in counts.identified_per_database.items()) + ")",
              f"Duplicates removed: {counts.duplicates_removed}", f"Records screened: {counts.screened}",
-             f"Records excluded: {counts.excluded_screening}", f"Reports sought: {counts.sought}",
+             f"Records excluded: {counts.excluded_screening}"
+             + (f" (of which {counts.stopped_unscreened} not screened: {counts.stopping_rule})"
+                if counts.stopped_unscreened else ""), f"Reports sought: {counts.sought}",
              f"Reports not retrieved: {counts.not_retrieved}", f"Reports assessed: {counts.assessed}",
              "Reports excluded: " + (", ".join(f"{k} {v}" for k, v in counts.excluded_full_text.items()) or "none"),
              f"Reports included: {counts.reports_included}", f"Studies included: {counts.studies_included}"]

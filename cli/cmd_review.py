@@ -36,8 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                    help="CSV/Excel column mapping, e.g. --map title='Article Title' (repeatable)")
     p.add_argument("--reviewer", default=None, help="who imports (default: $METASIFT_USER or $USER)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="import the good files and list the refused ones (default: all files or none)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("set-database", help="correct the database an imported file came from (PRISMA follows)")
+    add_review_arg(p)
+    p.add_argument("batch", type=int, metavar="BATCH_ID")
+    p.add_argument("database", metavar="DATABASE", help="the database searched, e.g. PsycINFO or CINAHL")
+    p.add_argument("--reviewer", default=None, help="who corrects it (default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_set_database)
 
     p = sub.add_parser("activity", help="who added what: so far, or since a stamp an earlier call printed")
     add_review_arg(p)
@@ -110,16 +120,44 @@ def cmd_import(args: argparse.Namespace) -> Result:
     db = open_for(args)
     bar = TerminalProgress(enabled=None if not args.json else False)
     options = {"mapping": _parse_mapping(args.map)} if args.map else {}
+    refused: list[importing.Refused] = []
     try:
-        batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
-                                         options=options, who=reviewer_name(args), progress=bar)
+        if args.skip_bad:
+            batches, refused = importing.import_good_files(
+                db, args.files, source_db=args.source_db, format=args.format, options=options,
+                who=reviewer_name(args), progress=bar)
+        else:
+            batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
+                                             options=options, who=reviewer_name(args), progress=bar)
     finally:
         bar.finish()
         db.close()
-    data = {"batches": [b.public() for b in batches], "total": sum(b.records for b in batches)}
+    data: dict = {"batches": [b.public() for b in batches], "total": sum(b.records for b in batches)}
+    if args.skip_bad:
+        data["refused"] = [{"file": r.file, "message": r.message} for r in refused]
     text = table([[b.file, b.format, b.source_db, b.records] for b in batches],
                  ["file", "format", "database", "records"]) + f"\n{data['total']} records imported"
-    return Result(data, text)
+    for b in batches:
+        if b.source_db == "unknown":
+            text += (f"\n{b.file}: database unknown: pass --source-db (or correct it now with "
+                     f"`metasift set-database REVIEW {b.batch_id} NAME`)")
+    warnings = [w for b in batches for w in b.warnings]
+    if warnings:
+        text += "\n" + "\n".join(f"warning: {w}" for w in warnings)
+    if refused:
+        text += f"\n{len(refused)} file{'s' if len(refused) > 1 else ''} refused:\n" + "\n".join(
+            f"  {r.message}" for r in refused)
+    return Result(data, text, exit_code=2 if refused and not batches else 0)
+
+
+def cmd_set_database(args: argparse.Namespace) -> Result:
+    db = open_for(args)
+    try:
+        data = importing.set_batch_database(db, args.batch, args.database, who=reviewer_name(args))
+    finally:
+        db.close()
+    return Result(data, f"Batch {data['batch_id']} ({data['file']}): database {data['from']!r} -> "
+                        f"{data['source_db']!r}")
 
 
 def cmd_batches(args: argparse.Namespace) -> Result:

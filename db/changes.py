@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from db.engine import ReviewDB
 from db.errors import InputError
+from db.identity import lenient_identity
 from db.models import DuplicateDecision, EffectSize, ImportBatch, SampleLink, ScreeningDecision, TeamEvent
 
 TOPICS: dict[str, tuple[Any, str]] = {
@@ -109,6 +110,7 @@ def changes_since(db: ReviewDB, before: Stamp, me: str | None = None,
     """
     now = stamp(db)
     out = Changes(now)
+    mine = {me, lenient_identity(me)} if me is not None else set()  # decisions carry the identity
     moved = [t for t in TOPICS if now.marks[t] != before.marks.get(t, (0, 0))]
     if not moved:
         return out
@@ -128,7 +130,7 @@ def changes_since(db: ReviewDB, before: Stamp, me: str | None = None,
                 counted = session.exec(select(who, func.count(table.id)).where(table.id > top_before)
                                        .group_by(who)).all()
                 hidden = 0
-            others = {str(author): int(n) for author, n in counted if me is None or author != me}
+            others = {str(author): int(n) for author, n in counted if me is None or author not in mine}
             if others:
                 out.added[topic] = others
             new_rows = sum(int(n) for _author, n in counted) + hidden

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -28,6 +28,7 @@ from db.errors import InputError, MetasiftError, ReviewVersionError
 if TYPE_CHECKING:
     from alembic.config import Config
 
+T = TypeVar("T")
 APP_VERSION = "0.1.0"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
@@ -126,6 +127,8 @@ class ReviewDB:
     backup_path: Path | None = None
     secret: dict[str, str] = field(default_factory=dict, repr=False)
     viewer: str | None = None
+    facts: dict[str, object] = field(default_factory=dict, repr=False)
+    """What does not change while the engine lives (e.g. the login and whether it administers the review)."""
     """Who reads through this handle (the typed name; on PostgreSQL the login counts): blind stages hide
     other members' votes from them (`screening.team.visible_filter`)."""
 
@@ -166,6 +169,43 @@ class ReviewDB:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class ReviewBusy(MetasiftError):
+    """Another program held the review's write lock for longer than MetaSift waits; nothing was stored."""
+
+
+WRITE_WAIT_S = 600.0
+"""How long a write waits for another program's write (an import of 100,000 records) to finish, in
+seconds; ``$METASIFT_WRITE_WAIT`` overrides it."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy" (another connection holds the write lock)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, (OperationalError, sqlite3.OperationalError)) and (
+        "database is locked" in text or "database is busy" in text or "database table is locked" in text)
+
+
+def while_busy(db: ReviewDB, work: Callable[[], T], what: str) -> T:
+    """Run ``work`` (one whole transaction); while another program holds the review's write lock, wait and run
+    it again, up to `WRITE_WAIT_S`; then `ReviewBusy` says clearly that ``what`` was not stored."""
+    import os
+    import time
+
+    limit = float(os.environ.get("METASIFT_WRITE_WAIT", WRITE_WAIT_S))
+    start = time.monotonic()
+    while True:
+        try:
+            return work()
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            waited = time.monotonic() - start
+            if waited >= limit:
+                raise ReviewBusy(f"{db.name} is busy: another program (an import?) has been writing to it for "
+                                 f"{waited:.0f} s; {what} was NOT stored. Try again when it has finished.") from None
+            time.sleep(0.25)
 
 
 def _current_revision(engine: Engine) -> tuple[str | None, bool]:

@@ -6,12 +6,11 @@ checks that the models and the head migration agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -94,16 +93,18 @@ RECORD_FIELDS: tuple[str, ...] = (
 DUPLICATE_DECISIONS = ("auto", "queued", "confirmed", "rejected", "undone")
 """``duplicate_decision.decision`` values: machine (auto/queued) and person (confirmed/rejected/undone)."""
 MERGED = frozenset({"auto", "confirmed"})
-"""Latest decisions that put a pair into one duplicate group."""
+"""Decisions in force that put a pair into one duplicate group."""
 LINK_DECISIONS = ("suggested", "confirmed", "rejected", "undone")
 """``sample_link.decision`` values."""
+LINKED = frozenset({"confirmed"})
+"""Link decisions in force that put two reports into one sample."""
 
 
 class DuplicateDecision(SQLModel, table=True):
     """One decision on a pair of records (``record_a < record_b``).
 
     Rows are never updated or deleted: an undo appends an ``undone`` row that withdraws the decision in
-    force (the one before it applies again; see `current_per_pair`), so the whole history stays.
+    force (the one before it applies again; see `db.pair_log`), so the whole history stays.
     ``run_id`` names the `run_dedup` run that wrote a machine decision (empty for a person's).
     """
 
@@ -124,7 +125,7 @@ class DuplicateDecision(SQLModel, table=True):
 
 
 class SampleLink(SQLModel, table=True):
-    """One decision that two reports (``record_a < record_b``) describe the same sample (see `current_per_pair`).
+    """One decision that two reports (``record_a < record_b``) describe the same sample (see `db.pair_log`).
 
     ``evidence`` lists what suggested the link (``{"kind", "detail"}``); ``strength`` is strong, moderate
     or weak. Append-only like `DuplicateDecision`.
@@ -143,56 +144,6 @@ class SampleLink(SQLModel, table=True):
     evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     who: str = Field(default="")
     decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
-
-
-def components(pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Connected components (sorted id lists of size >= 2, sorted) of an undirected pair list."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    out: dict[int, list[int]] = {}
-    for x in list(parent):
-        out.setdefault(find(x), []).append(x)
-    return sorted(sorted(g) for g in out.values() if len(g) > 1)
-
-
-def latest_per_pair(session: Session,
-                    table: type[DuplicateDecision] | type[SampleLink]) -> dict[tuple[int, int], Any]:
-    """The latest row of a decision log per ``(record_a, record_b)`` pair."""
-    latest: dict[tuple[int, int], Any] = {}
-    for row in session.exec(select(table).order_by(table.id)):  # type: ignore[arg-type]
-        latest[(row.record_a, row.record_b)] = row
-    return latest
-
-
-def current_per_pair(session: Session,
-                     table: type[DuplicateDecision] | type[SampleLink]) -> dict[tuple[int, int], Any]:
-    """The decision in force per pair, replaying the log: an ``undone`` row withdraws the latest decision
-    still in force, so the one before it applies again (``None`` when no decision is left)."""
-    stacks: dict[tuple[int, int], list[Any]] = {}
-    for row in session.exec(select(table).order_by(table.id)):  # type: ignore[arg-type]
-        stack = stacks.setdefault((row.record_a, row.record_b), [])
-        if row.decision == "undone":
-            if stack:
-                stack.pop()
-        else:
-            stack.append(row)
-    return {k: (st[-1] if st else None) for k, st in stacks.items()}
-
-
-def merged_pairs(session: Session) -> list[tuple[int, int]]:
-    """Pairs whose duplicate decision in force merges them (auto or confirmed)."""
-    return [k for k, row in current_per_pair(session, DuplicateDecision).items()
-            if row is not None and row.decision in MERGED]
 
 
 # --- the team ---------------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ with the unit-weighted composite of the k outcome measures,
 which is the mean r divided by sqrt(1/k + (k − 1)ρ/k) (the same scalar composite formula psychmeta's
 ``composite_r_scalar`` documents). This is the method R's ``MAc::agg(id, r, n, cor = .50)``
 documents ("Hunter and Schmidt's (2004) approach ... chapter 10"), which the alliance meta-analysis
-used. n is the mean of the rows' n, rounded half up to a whole number (a sample has a whole number
-of participants; whether MAc itself rounds was not verified against its source). var_z = 1/(n − 3).
+used. n is the mean of the rows' n rounded to a whole number as MAc's ``agg`` does it, with R's
+``round``: halves go to the even neighbour (24.5 -> 24, 40.5 -> 40, 12.5 -> 12, 13.5 -> 14).
+var_z = 1/(n − 3).
 The composite exceeds |1| when the assumed ρ is too low for the observed correlations (the implied
 correlation matrix is impossible); that is refused with a message.
 
@@ -53,9 +54,12 @@ def mean_z(rs: Sequence[float], ns: Sequence[int], rho: float) -> tuple[float, f
     return sum(zs) / m, (sum(vs) + rho * cross) / m ** 2
 
 
-def round_half_up(x: float) -> int:
-    """Round to the nearest whole number, halves up (12.5 -> 13), unlike Python's banker's round."""
-    return int(math.floor(x + 0.5))
+def round_like_r(x: float) -> int:
+    """R's ``round(x)``: the nearest whole number, an exact half to the even one (24.5 -> 24, 13.5 -> 14).
+
+    Python's ``round`` follows the same IEC 60559 rule; the mean of whole numbers is exact for a half.
+    """
+    return int(round(x))
 
 
 def _key(value: Any) -> str | None:
@@ -133,7 +137,7 @@ def aggregate(df: pd.DataFrame, id_col: str, r_col: str, n_col: str, rho: float 
         rs = [r for r, _, _ in items]
         ns = [n for _, n, _ in items]
         k = len(items)
-        n_out = ns[0] if k == 1 else round_half_up(sum(ns) / k)
+        n_out = ns[0] if k == 1 else round_like_r(sum(ns) / k)
         if k == 1:
             r_out, z_out, v_out = rs[0], math.atanh(rs[0]), 1.0 / (ns[0] - 3)
         elif method == "composite":

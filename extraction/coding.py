@@ -36,12 +36,14 @@ EDITABLE = ("statistic", "value", "df", "n", "n1", "n2", "tails", "direction", "
 
 @dataclass(frozen=True)
 class CodingSettings:
-    """The review's coding settings: codebook, minimum n, and the aggregation defaults of its protocol."""
+    """The review's coding settings: codebook, minimum n, and the aggregation defaults of its protocol (read
+    once per operation and passed down: an export builds several tables from one protocol)."""
 
     codebook: Codebook
     min_n: int
     rho: float
     method: str
+    protocol: Protocol
 
 
 def review_protocol(db: ReviewDB) -> Protocol:
@@ -67,7 +69,7 @@ def settings(db: ReviewDB) -> CodingSettings:
     if method not in ("composite", "mean"):
         raise InputError(f"[aggregation] method: expected 'composite' or 'mean', got {method!r}",
                          file=f"{db.name} protocol")
-    return CodingSettings(codebook, protocol.min_participants, float(rho), method)
+    return CodingSettings(codebook, protocol.min_participants, float(rho), method, protocol)
 
 
 def _clean_moderators(codebook: Codebook, moderators: Mapping[str, Any], msgs: list[str]) -> dict[str, Any]:

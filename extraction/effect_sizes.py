@@ -2,7 +2,9 @@
 
 Sources: Borenstein, Hedges, Higgins & Rothstein (2009), *Introduction to Meta-Analysis*, ch. 6-7
 (r <-> z, d -> r, log odds ratio -> d); Lipsey & Wilson (2001), *Practical Meta-Analysis*, appendix B
-(r from t, F(1, df), chi-square(1) and an exact p). All functions are pure; bad input raises
+(r from t, F(1, df), chi-square(1), a z test statistic (r = z/sqrt(N)) and an exact p). A chi-square
+with more than 1 df has no single r and is refused unless its 2 x 2 table is given (then r is the
+phi coefficient of the table, (ad − bc)/sqrt((a+b)(c+d)(a+c)(b+d))). All functions are pure; bad input raises
 `db.errors.InputError` with a message saying what was expected.
 
 Sign convention: statistics that carry a sign (t, d, ln OR, z, r) keep it; F, chi-square and p carry
@@ -27,7 +29,8 @@ STATISTICS: dict[str, str] = {
     "chi2": "chi-square with 1 degree of freedom (2 x 2 table)",
     "p": "exact p value with the total N",
     "or": "odds ratio",
-    "z": "Fisher's z",
+    "z": "Fisher's z (r = tanh z)",
+    "ztest": "z test statistic with the total N (r = z / sqrt(N))",
 }
 
 
@@ -162,6 +165,31 @@ def r_from_chi2(chi2: float, n: int, direction: int = 1) -> float:
     return _direction(direction) * math.sqrt(chi2 / n)
 
 
+def r_from_ztest(z: float, n: int) -> float:
+    """r = z / sqrt(N) for a standard-normal test statistic z with total N (Rosenthal 1991; Lipsey &
+    Wilson 2001, appendix B). Keeps the sign of z; |z| > sqrt(N) (|r| > 1) is refused."""
+    z = _number(z, "z")
+    n = _whole(n, "n", 1)
+    if z * z > n:
+        raise InputError(f"z = {z:g} with N = {n} gives |r| > 1; check both values")
+    return z / math.sqrt(n)
+
+
+def phi_from_table(a: float, b: float, c: float, d: float) -> float:
+    """The phi coefficient of a 2 x 2 table [[a, b], [c, d]]: (ad − bc)/sqrt((a+b)(c+d)(a+c)(b+d)).
+
+    Positive when the first row has relatively more in the first column. Counts >= 0; a table with
+    an empty row or column has no phi and is refused."""
+    cells = [_number(x, "2 x 2 table cell") for x in (a, b, c, d)]
+    if any(x < 0 for x in cells):
+        raise InputError(f"2 x 2 table cells must be counts >= 0, got {cells}")
+    a, b, c, d = cells
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    if margins == 0:
+        raise InputError("the 2 x 2 table has an empty row or column: phi is undefined")
+    return (a * d - b * c) / math.sqrt(margins)
+
+
 def r_from_p(p: float, n: int, tails: int = 2, direction: int = 1) -> float:
     """r from an exact p with total N: |t| = t⁻¹(1 − p/2; N − 2), then r = t/sqrt(t² + N − 2).
 
@@ -188,12 +216,14 @@ def r_from_p(p: float, n: int, tails: int = 2, direction: int = 1) -> float:
 
 def convert(statistic: str, value: float, *, df: float | tuple[float, float] | None = None,
             n: int | None = None, n1: int | None = None, n2: int | None = None, tails: int = 2,
-            direction: int = 1) -> Conversion:
+            direction: int = 1, table: tuple[float, float, float, float] | None = None) -> Conversion:
     """Convert a reported statistic to r, z = atanh(r) and var_z = 1/(n − 3) (None when n is unknown).
 
     ``statistic`` is one of `STATISTICS`. ``df``: for t and F the (denominator) df; F also accepts
-    ``(df1, df2)``; without df, n − 2 is used. ``n`` is the total sample size (n1 + n2 when only the
-    group sizes are given). ``tails`` concerns p only. ``direction`` (+1/-1) multiplies the result.
+    ``(df1, df2)``; without df, n − 2 is used; chi2 takes df = 1 only, unless ``table`` (a, b, c, d) gives
+    its 2 x 2 table (then r is the table's phi and n its total). ``n`` is the total sample size (n1 + n2
+    when only the group sizes are given). ``tails`` concerns p only. ``direction`` (+1/-1) multiplies
+    the result.
     """
     if not isinstance(statistic, str):
         raise InputError(f"statistic must be a name, got {statistic!r}")
@@ -214,6 +244,11 @@ def convert(statistic: str, value: float, *, df: float | tuple[float, float] | N
             raise InputError(f"n = {n} but n1 + n2 = {total}")
         n = total
     df1: float = 1
+    if table is not None:
+        if key != "chi2":
+            raise InputError("a 2 x 2 table is accepted for chi2 only")
+        if len(table) != 4:
+            raise InputError(f"a 2 x 2 table has 4 cells (a, b, c, d), got {len(table)}")
     if isinstance(df, tuple):
         if key != "F" or len(df) != 2:
             raise InputError("a pair of degrees of freedom (df1, df2) is accepted for F only")
@@ -240,10 +275,28 @@ def convert(statistic: str, value: float, *, df: float | tuple[float, float] | N
         r = r_from_d(value, n1, n2)
         method = "r = d / sqrt(d^2 + a), " + ("a = (n1 + n2)^2 / (n1 n2)" if n1 is not None else "a = 4")
     elif key == "chi2":
+        chi_df = 1.0 if df is None else _df(df)
+        if table is not None:
+            r = phi_from_table(*table)
+            total = sum(float(x) for x in table)
+            if n is not None and n != total:
+                raise InputError(f"n = {n} but the 2 x 2 table holds {total:g}")
+            n = _whole(total, "the 2 x 2 table's total", 4)
+            method = "r = phi of the 2 x 2 table (ad - bc) / sqrt((a+b)(c+d)(a+c)(b+d))"
+        elif chi_df != 1:
+            raise InputError(f"chi-square({chi_df:g}) = {value:g} has no single correlation: only a chi-square "
+                             "with 1 df (a 2 x 2 table) converts to r; give the 2 x 2 table (a, b, c, d) "
+                             "to compute phi, or code a statistic for a two-group comparison")
+        else:
+            if n is None:
+                raise InputError("chi-square needs the total sample size n")
+            r = r_from_chi2(value, n)
+            method = "r = sqrt(chi2 / N), sign from direction"
+    elif key == "ztest":
         if n is None:
-            raise InputError("chi-square needs the total sample size n")
-        r = r_from_chi2(value, n)
-        method = "r = sqrt(chi2 / N), sign from direction"
+            raise InputError("a z test statistic needs the total sample size n")
+        r = r_from_ztest(value, n)
+        method = "r = z / sqrt(N) (z test statistic)"
     elif key == "p":
         if n is None:
             raise InputError("p needs the total sample size n")

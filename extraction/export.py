@@ -26,7 +26,7 @@ import pandas as pd
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from extraction.coding import settings
+from extraction.coding import CodingSettings, settings
 from extraction.export_frames import decisions_frame, effects_frame, records_frame
 from extraction.study_table import study_table
 
@@ -70,14 +70,14 @@ def atomic_path(out: Path, suffix: str = ""):  # noqa: ANN201 - generator contex
 
 
 def frame_for(db: ReviewDB, level: str, *, rho: float | None = None, method: str | None = None,
-              by: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """The table of one export level."""
+              by: str | Sequence[str] | None = None, cfg: CodingSettings | None = None) -> pd.DataFrame:
+    """The table of one export level (``cfg``: the review's settings, read once by the caller)."""
     if level == "records":
-        return records_frame(db)
+        return records_frame(db, cfg=cfg)
     if level == "effects":
-        return effects_frame(db)
+        return effects_frame(db, cfg=cfg)
     if level == "studies":
-        return study_table(db, rho=rho, method=method, by=by)
+        return study_table(db, rho=rho, method=method, by=by, cfg=cfg)
     if level == "decisions":
         return decisions_frame(db)
     raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)} (or included for RIS)")
@@ -121,18 +121,23 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
             raise InputError(f"RIS holds records: use --level included, not {level!r}")
         n = write_ris(db, out)
         return {"file": str(out), "format": "ris", "level": "included", "rows": {"included": n}}
+    if suffix == ".r":  # the study table plus a metafor script reproducing the analysis (issue 15)
+        from extraction.export_r import write_r_script
+
+        return write_r_script(db, out, rho=rho, aggregation=method)
     if level not in LEVELS:
         raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)}")
     if suffix == ".csv":
-        frame = frame_for(db, level, rho=rho, method=method, by=by)
+        frame = frame_for(db, level, rho=rho, method=method, by=by, cfg=cfg)
         write_csv(frame, out)
         return {"file": str(out), "format": "csv", "level": level, "rows": {level: len(frame)}}
     if suffix in (".xlsx", ".xlsm"):
         from extraction.export_xlsx import write_xlsx
 
         order = [level, *(x for x in LEVELS if x != level)]
-        frames = {lv: frame_for(db, lv, rho=rho, method=method, by=by) for lv in order}
-        write_xlsx(db, frames, out, rho=rho, method=method, by=by, now=now)
+        frames = {lv: frame_for(db, lv, rho=rho, method=method, by=by, cfg=cfg) for lv in order}
+        write_xlsx(db, frames, out, rho=rho, method=method, by=by, now=now, cfg=cfg)
         return {"file": str(out), "format": "xlsx", "level": level,
                 "rows": {lv: len(f) for lv, f in frames.items()}}
-    raise InputError(f"cannot export to {out.name!r}: the file name must end in .xlsx, .csv or .ris")
+    raise InputError(f"cannot export to {out.name!r}: the file name must end in .xlsx, .csv or .ris "
+                     "(or .R for a metafor script)")

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from db.engine import ReviewDB
 from db.models import EffectSize, ImportBatch, Record, ScreeningDecision
-from extraction.coding import CORE_FIELDS, effects, settings
+from extraction.coding import CORE_FIELDS, CodingSettings, effects, settings
 from extraction.samples import samples
 from screening.decisions import blind_keep, protocol_of
 from screening.outcomes import outcomes
@@ -34,7 +34,8 @@ COLUMN_MEANINGS: dict[str, str] = {
     "effect_id": "id of the effect-size row (current version)", "coder": "who coded the effect",
     "kind": "coded (one coder) or reconciled (double coding consensus); decisions: decision, undo, "
     "resolution", "replaces": "the earlier version this row corrects", "label": "the effect within its report",
-    "method": "how r was computed; decisions: how a conflict was resolved",
+    "method": "how r was computed; decisions: how a conflict was resolved, or stopping_rule (the record was "
+    "not screened: the team stopped screening by the rule named in note)",
     "tails": "tails of a reported p", "direction": "+1, or -1 when the sign was reversed",
     "n1": "group 1 size", "n2": "group 2 size", "location": "where in the report",
     "note": "free note", "coded_at": "when it was coded (UTC)", "decision_id": "id of the decision row",
@@ -60,10 +61,11 @@ def _sample_ids(db: ReviewDB) -> dict[int, int]:
     return {rid: group[0] for group in samples(db) for rid in group}
 
 
-def records_frame(db: ReviewDB) -> pd.DataFrame:
+def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """One row per record: bibliographic fields, sample, each stage's outcome and the overall outcome."""
-    stages = list(protocol_of(db).stages)
-    per_stage = {s: outcomes(db, s) for s in stages}
+    protocol = cfg.protocol if cfg is not None else protocol_of(db)
+    per_stage = {s: outcomes(db, s, protocol=protocol) for s in protocol.stages}
+    stages = list(protocol.stages)
     study = _sample_ids(db)
     with db.session() as session:
         rows = session.exec(select(Record, ImportBatch.source_db).join(
@@ -102,13 +104,13 @@ def included_ids(db: ReviewDB) -> list[int]:
     return [int(i) for i in frame.loc[frame["outcome"] == "included", "record_id"]]
 
 
-def effects_frame(db: ReviewDB) -> pd.DataFrame:
+def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Every current effect-size row (coded and reconciled), long format, moderators as columns."""
     rows: list[EffectSize] = effects(db)
     study = _sample_ids(db)
     with db.session() as session:
         source = dict(session.exec(select(Record.id, Record.source_id)).all())  # type: ignore[arg-type]
-    book = settings(db).codebook
+    book = (cfg or settings(db)).codebook
     present = {k for e in rows for k in e.moderators}
     mods = [f for f in book.fields if f not in CORE_FIELDS and f in present] + sorted(
         present - set(book.fields))

@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from db.engine import APP_VERSION, ReviewDB
 from extraction import export_frames, study_table
-from extraction.coding import settings
+from extraction.coding import CodingSettings, settings
 from extraction.export import atomic_path, is_risky, plain
 
 MAX_WIDTH = 60
@@ -61,9 +61,10 @@ def write_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(1, len(frame) + 1)}"
 
 
-def codebook_frame(db: ReviewDB, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def codebook_frame(db: ReviewDB, frames: Mapping[str, pd.DataFrame], *,
+                   cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Every exported column: the codebook's fields first (with allowed values), then the others."""
-    rows = [dict(r) for r in settings(db).codebook.describe()]
+    rows = [dict(r) for r in (cfg or settings(db)).codebook.describe()]
     for r in rows:
         r["sheets"] = ", ".join(lv for lv, f in frames.items() if r["column"] in f.columns)
     known = {r["column"] for r in rows}
@@ -107,14 +108,15 @@ def summary_frame(db: ReviewDB, frames: Mapping[str, pd.DataFrame], *, rho: floa
 
 
 def write_xlsx(db: ReviewDB, frames: Mapping[str, pd.DataFrame], out: Path, *, rho: float, method: str,
-               by: str | Sequence[str] | None = None, now: Callable[[], datetime] | None = None) -> None:
+               by: str | Sequence[str] | None = None, now: Callable[[], datetime] | None = None,
+               cfg: CodingSettings | None = None) -> None:
     """The workbook: the level sheets in ``frames`` order (the first one active), codebook, summary."""
     wb = Workbook()
     first = wb.active
     for level, frame in frames.items():
         write_sheet(wb.create_sheet(level), frame)
     wb.remove(first)
-    write_sheet(wb.create_sheet("codebook"), codebook_frame(db, frames))
+    write_sheet(wb.create_sheet("codebook"), codebook_frame(db, frames, cfg=cfg))
     when = (now or (lambda: datetime.now(UTC)))()
     write_sheet(wb.create_sheet("summary"), summary_frame(db, frames, rho=rho, method=method, by=by, when=when))
     wb.active = 0

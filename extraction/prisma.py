@@ -40,6 +40,8 @@ class PrismaCounts:
     reports_included: int = 0
     studies_included: int = 0
     awaiting: dict[str, int] = field(default_factory=dict)  # records still pending a decision, per stage
+    stopped_unscreened: int = 0  # of excluded_screening: left unscreened when screening stopped by a rule
+    stopping_rule: str = ""  # that rule, its parameters, numbers and assumption (screening.stopping)
 
     @property
     def identified(self) -> int:
@@ -141,7 +143,12 @@ def prisma_figure(counts: PrismaCounts, *, title: str = "") -> Figure:
     wait_ta = counts.awaiting.get("title_abstract", 0)
     _box(fig, L, y_scr, W, h, f"Records screened\n(n = {counts.screened:,})"
          + (f"\n   awaiting a decision (n = {wait_ta:,})" if wait_ta else ""))
-    _box(fig, R, y_scr, W, h, f"Records excluded\n(n = {counts.excluded_screening:,})")
+    _box(fig, R, y_scr, W, h, f"Records excluded\n(n = {counts.excluded_screening:,})"
+         + (f"\n   not screened, stopping rule met (n = {counts.stopped_unscreened:,})"
+            if counts.stopped_unscreened else ""))
+    if counts.stopping_rule:
+        fig.text(0.02, 0.12 * s, "Screening stopped by: " + counts.stopping_rule.split(":")[0][:150], fontsize=7,
+                 va="bottom", ha="left")
     _arrow(fig, L + W / 2, y_ident, L + W / 2, y_scr + h)
     _arrow(fig, L + W, y_scr + h / 2, R, y_scr + h / 2)
 
@@ -187,9 +194,12 @@ def prisma_counts(db: ReviewDB) -> PrismaCounts:
     outcomes (each duplicate group once), reasons, and independent samples among the included reports.
 
     A full-text exclusion whose reason says the report was not retrieved counts as "not retrieved";
-    records still pending or in conflict are reported as awaiting a decision.
+    records still pending or in conflict are reported as awaiting a decision. Records left unscreened when
+    the team stopped screening by a rule (`screening.decisions.stop_screening`) count as excluded at
+    screening and are also counted apart, with the rule.
     """
     from extraction.samples import samples
+    from screening.decisions import stopped_by_rule
     from screening.duplicates import counts as duplicate_counts
     from screening.outcomes import outcomes, stage_counts
 
@@ -202,9 +212,11 @@ def prisma_counts(db: ReviewDB) -> PrismaCounts:
     included_reports = {rid for rid, o in outcomes(db, "full_text").items()
                         if o.state == "included" and rid == o.kept_id}
     studies = sum(1 for group in samples(db) if included_reports & set(group))
+    stop = stopped_by_rule(db, "title_abstract")
     return PrismaCounts(
         identified_per_database={k: v["records"] for k, v in dup["per_database"].items()},
         duplicates_removed=dup["duplicates"], screened=dup["unique"], excluded_screening=ta["excluded"],
         sought=ta["included"], not_retrieved=not_retrieved, assessed=ta["included"] - not_retrieved,
         excluded_full_text=excluded_ft, reports_included=ft["included"], studies_included=studies,
-        awaiting={"title_abstract": ta["pending"] + ta["conflicts"], "full_text": ft["pending"] + ft["conflicts"]})
+        awaiting={"title_abstract": ta["pending"] + ta["conflicts"], "full_text": ft["pending"] + ft["conflicts"]},
+        stopped_unscreened=int(stop["not_screened"]) if stop else 0, stopping_rule=str(stop["rule"]) if stop else "")

@@ -6,8 +6,8 @@ author overlap (two shared surname+initial or the same first author) together wi
 same sample size. The same n alone never links two reports, and the same authors with different sample
 sizes give at most a weak suggestion. Nothing is linked automatically: suggestions wait for a person.
 
-Links are `SampleLink` rows (append-only; an ``undone`` row withdraws the decision in force, so undoing a
-confirmation puts the suggestion back). Duplicate groups (see
+Links are `SampleLink` rows in the review's pair log (`db.pair_log.SAMPLE_LINKS`: append-only; an ``undone``
+row withdraws the decision in force, so undoing a confirmation puts the suggestion back). Duplicate groups (see
 ``screening.duplicates``) are one report: suggestions are made between groups, never inside one.
 """
 
@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -25,9 +25,10 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlmodel import select
 
+from db import pair_log
 from db.engine import ReviewDB
-from db.errors import InputError
-from db.models import ImportBatch, Record, SampleLink, components, current_per_pair, merged_pairs
+from db.models import ImportBatch, Record, SampleLink
+from db.pair_log import SAMPLE_LINKS, UNDONE, PairDecision, components, merged_pairs, pair_key, sample_pairs
 from screening.dedup.normalize import publication_kind
 from screening.outcomes import outcomes
 from screening.protocol import STAGES
@@ -272,17 +273,11 @@ def _candidate_pairs(reports: list[Report]) -> set[tuple[int, int]]:
     return pairs
 
 
-def _pair(a: int, b: int) -> tuple[int, int]:
-    if a == b:
-        raise InputError(f"#{a} and #{b} are the same record; give two different records")
-    return (a, b) if a < b else (b, a)
-
-
-def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -> list[dict[str, Any]]:
+def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -> list[PairDecision]:
     """Store a ``suggested`` link for every new pair of reports with evidence; return the open suggestions.
 
     A pair that already has a link row (suggested or decided by a person) gets no new row. Each returned
-    item has ``ids``, ``strength``, ``evidence``, ``who`` and ``when``.
+    `PairDecision` has ``strength`` and ``evidence`` in its ``details``.
     """
     reader = reader or read_n
     with db.transaction() as session:
@@ -290,10 +285,10 @@ def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -
             ImportBatch, Record.batch_id == ImportBatch.id)).all())
         dup_groups = components(merged_pairs(session))
         reports = _reports(recs, dup_groups, reader)
-        latest = current_per_pair(session, SampleLink)
+        latest = SAMPLE_LINKS.current(session)
         for i, j in sorted(_candidate_pairs(reports)):
             found = evidence(reports[i], reports[j])
-            key = _pair(reports[i].id, reports[j].id)
+            key = pair_key(reports[i].id, reports[j].id)
             if found is None or key in latest:
                 continue
             row = SampleLink(record_a=key[0], record_b=key[1], decision="suggested", strength=found[0],
@@ -305,34 +300,28 @@ def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -
 
 def _rows(db: ReviewDB) -> dict[tuple[int, int], SampleLink | None]:
     with db.session() as session:
-        return current_per_pair(session, SampleLink)
-
-
-def _public(row: SampleLink) -> dict[str, Any]:
-    return {"ids": [row.record_a, row.record_b], "decision": row.decision, "strength": row.strength,
-            "evidence": list(row.evidence), "who": row.who, "when": row.decided_at.isoformat(),
-            "automatic": row.decision == "suggested"}
+        return SAMPLE_LINKS.current(session)
 
 
 _ORDER = {STRONG: 0, MODERATE: 1, WEAK: 2}
 
 
-def links(db: ReviewDB, decisions: tuple[str, ...] = ("confirmed", "rejected")) -> list[dict[str, Any]]:
+def links(db: ReviewDB, decisions: tuple[str, ...] = ("confirmed", "rejected")) -> list[PairDecision]:
     """Pairs whose link decision in force is one of ``decisions`` (default: what people decided), so any
     earlier decision can be reviewed or undone."""
     rows = [r for r in _rows(db).values() if r is not None and r.decision in decisions]
     rows.sort(key=lambda r: (r.record_a, r.record_b))
-    return [_public(r) for r in rows]
+    return [SAMPLE_LINKS.entry(r) for r in rows]
 
 
-def suggestions(db: ReviewDB) -> list[dict[str, Any]]:
+def suggestions(db: ReviewDB) -> list[PairDecision]:
     """Open suggestions (decision in force ``suggested``), strongest first; a pair with a record excluded at
     title/abstract or full text is left out (it returns if the exclusion is undone)."""
     excluded = _excluded(db)
     rows = [r for r in _rows(db).values() if r is not None and r.decision == "suggested"
             and r.record_a not in excluded and r.record_b not in excluded]
     rows.sort(key=lambda r: (_ORDER.get(r.strength, 3), r.record_a, r.record_b))
-    return [_public(r) for r in rows]
+    return [SAMPLE_LINKS.entry(r) for r in rows]
 
 
 def _excluded(db: ReviewDB) -> set[int]:
@@ -340,54 +329,38 @@ def _excluded(db: ReviewDB) -> set[int]:
     return {rid for stage in STAGES for rid, o in outcomes(db, stage).items() if o.state == "excluded"}
 
 
-def _decide(db: ReviewDB, a: int, b: int, who: str, decision: str) -> dict[str, Any]:
-    key = _pair(a, b)
-    with db.transaction() as session:
-        for rid in key:
-            if session.get(Record, rid) is None:
-                raise InputError(f"there is no record #{rid} in this review")
-        prior = current_per_pair(session, SampleLink).get(key)
-        if decision == "undone":
-            if prior is None or prior.decision == "suggested":
-                raise InputError(f"#{key[0]} and #{key[1]} have no link decision to undo (reject a suggestion)")
-            items = list(prior.evidence) + [{"kind": "undo", "detail": f"undoes {prior.decision} #{prior.id}"}]
-        else:
-            items = list(prior.evidence) if prior is not None else [{"kind": "manual", "detail": f"linked by {who}"}]
-        row = SampleLink(record_a=key[0], record_b=key[1], decision=decision,
-                         strength=prior.strength if prior is not None else "", evidence=items, who=who)
-        session.add(row)
-        session.flush()
-        return _public(row)
+def _carry(decision: str, who: str) -> Callable[[SampleLink | None], dict[str, Any]]:
+    """A person's row keeps the pair's strength and evidence (a link without a suggestion says who made it);
+    an undo names what it withdraws."""
+    def carry(prior: SampleLink | None) -> dict[str, Any]:
+        if prior is None:
+            return {"strength": "", "evidence": [{"kind": "manual", "detail": f"linked by {who}"}]}
+        items = list(prior.evidence)
+        if decision == UNDONE:
+            items.append({"kind": "undo", "detail": f"undoes {prior.decision} #{prior.id}"})
+        return {"strength": prior.strength, "evidence": items}
+
+    return carry
 
 
-def confirm_link(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+def confirm_link(db: ReviewDB, a: int, b: int, who: str) -> PairDecision:
     """A person confirms that records ``a`` and ``b`` report one sample."""
-    return _decide(db, a, b, who, "confirmed")
+    return SAMPLE_LINKS.append(db, a, b, who, "confirmed", _carry("confirmed", who))
 
 
-def reject_link(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+def reject_link(db: ReviewDB, a: int, b: int, who: str) -> PairDecision:
     """A person rejects the link: ``a`` and ``b`` report different samples."""
-    return _decide(db, a, b, who, "rejected")
+    return SAMPLE_LINKS.append(db, a, b, who, "rejected", _carry("rejected", who))
 
 
-def undo_link(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+def undo_link(db: ReviewDB, a: int, b: int, who: str) -> PairDecision:
     """Withdraw the link decision in force (a compensating ``undone`` row); the one before applies again."""
-    return _decide(db, a, b, who, "undone")
+    return SAMPLE_LINKS.append(db, a, b, who, UNDONE, _carry(UNDONE, who))
 
 
-def link_history(db: ReviewDB, a: int, b: int) -> list[dict[str, Any]]:
+def link_history(db: ReviewDB, a: int, b: int) -> list[PairDecision]:
     """Every link row of the pair, oldest first."""
-    key = _pair(a, b)
-    with db.session() as session:
-        rows = session.exec(select(SampleLink).where(SampleLink.record_a == key[0], SampleLink.record_b == key[1])
-                            .order_by(SampleLink.id)).all()  # type: ignore[arg-type]
-    return [_public(r) for r in rows]
-
-
-def _sample_pairs(session: Any) -> Iterable[tuple[int, int]]:
-    confirmed = [k for k, r in current_per_pair(session, SampleLink).items()
-                 if r is not None and r.decision == "confirmed"]
-    return confirmed + merged_pairs(session)
+    return SAMPLE_LINKS.history(db, a, b)
 
 
 def samples(db: ReviewDB) -> list[list[int]]:
@@ -395,7 +368,7 @@ def samples(db: ReviewDB) -> list[list[int]]:
     and duplicate merges; every other record is a sample of its own."""
     with db.session() as session:
         ids = list(session.exec(select(Record.id).order_by(Record.id)))
-        joined = components(_sample_pairs(session))
+        joined = components(sample_pairs(session))
     inside = {m for g in joined for m in g}
     out = joined + [[i] for i in ids if i not in inside]
     return sorted(out)
@@ -404,6 +377,4 @@ def samples(db: ReviewDB) -> list[list[int]]:
 def independent_samples(db: ReviewDB) -> int:
     """The number of independent samples in the review."""
     with db.session() as session:
-        n = len(list(session.exec(select(Record.id))))
-        joined = components(_sample_pairs(session))
-    return n - sum(len(g) - 1 for g in joined)
+        return pair_log.independent_samples(session, len(list(session.exec(select(Record.id)))))

@@ -26,7 +26,8 @@ from sqlmodel import select
 from db.engine import ReviewDB
 from db.models import EffectSize, Record
 from extraction.aggregate import aggregate
-from extraction.coding import CORE_FIELDS, settings
+from extraction.codebook import Codebook
+from extraction.coding import CORE_FIELDS, CodingSettings, settings
 from extraction.double_coding import coded_by_key
 from extraction.samples import samples
 
@@ -113,8 +114,7 @@ def usable_effects(db: ReviewDB) -> tuple[list[EffectSize], list[tuple[int, str,
     return use, sorted(flagged)
 
 
-def _moderator_names(db: ReviewDB, rows: Sequence[EffectSize]) -> list[str]:
-    book = settings(db).codebook
+def _moderator_names(book: Codebook, rows: Sequence[EffectSize]) -> list[str]:
     present = {k for e in rows for k in e.moderators}
     known = [f for f in book.fields if f not in CORE_FIELDS and f in present]
     return known + sorted(present - set(known))
@@ -128,14 +128,15 @@ def _one(values: list[Any]) -> Any:
 
 
 def study_table(db: ReviewDB, rho: float | None = None, method: str | None = None,
-                by: str | Sequence[str] | None = None) -> pd.DataFrame:
+                by: str | Sequence[str] | None = None, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """One row per independent sample (per sample and ``by`` level) with its aggregated effect.
 
     ``rho`` and ``method`` default to the protocol's ``[aggregation]`` settings (.50, composite). Samples
     without a usable effect but with flagged ones appear with empty numbers and their ``flags``.
-    Rows are sorted by study id (then the ``by`` levels, as text).
+    Rows are sorted by study id (then the ``by`` levels, as text). ``cfg``: the review's `settings`, when the
+    caller has read them already.
     """
-    cfg = settings(db)
+    cfg = cfg or settings(db)
     rho = cfg.rho if rho is None else rho
     method = cfg.method if method is None else method
     by_cols = [by] if isinstance(by, str) else list(by or [])
@@ -143,7 +144,7 @@ def study_table(db: ReviewDB, rho: float | None = None, method: str | None = Non
     with db.session() as session:
         records = {r.id: r for r in session.exec(select(Record).order_by(Record.id))}  # type: ignore[arg-type]
     sample_of = {rid: group for group in samples(db) for rid in group}
-    mods = [m for m in _moderator_names(db, use) if m not in by_cols]
+    mods = [m for m in _moderator_names(cfg.codebook, use) if m not in by_cols]
 
     flags: dict[int, list[str]] = defaultdict(list)
     for rec, label, coders in flagged:

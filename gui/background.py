@@ -1,7 +1,9 @@
-"""Run core functions off the GUI thread: ``fn(progress, should_stop)`` with results delivered on the GUI thread.
+"""Run core functions off the GUI thread, with results delivered on the GUI thread.
 
-The core reports through plain callables (``progress(done, total, message)``, ``should_stop()``); a `Task`
-turns them into Qt signals and a thread-safe flag. Reads run on Qt's global pool; every database write runs
+A task runs a plain callable (bind its arguments with `functools.partial`). The core reports through plain
+callables (``progress(done, total, message)``, ``should_stop()``): a callable that takes ``progress`` or
+``should_stop`` keyword arguments, as the core's long functions do, gets the task's, which turn them into Qt
+signals and a thread-safe flag. Reads run on Qt's global pool; every database write runs
 on ONE serial pool, so writes never race each other and land in the order they were asked for. A progress
 dialog with Cancel appears only when the work takes longer than `DIALOG_DELAY_MS`. Errors become dialogs
 (`gui.errors.report_error`) and log entries; a `Cancelled` error becomes the ``cancelled`` signal.
@@ -9,6 +11,7 @@ dialog with Cancel appears only when the work takes longer than `DIALOG_DELAY_MS
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -18,11 +21,12 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from db.errors import Cancelled
-from db.progress import Progress, ShouldStop
 from gui.errors import log_error, report_error
 from gui.gc_guard import collect_on_gui_thread
 
-Work = Callable[[Progress, ShouldStop], Any]
+Work = Callable[..., Any]
+"""What a task runs: ``fn()``, or ``fn(progress=..., should_stop=...)`` for the hooks it names."""
+HOOKS = ("progress", "should_stop")
 DIALOG_DELAY_MS = 600
 _WRITE_POOL: QThreadPool | None = None
 _LIVE: set[Task] = set()
@@ -55,6 +59,18 @@ def alive(owner: QObject, fn: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def _hooks(fn: Work) -> tuple[str, ...]:
+    """Which of `HOOKS` ``fn`` takes as keyword arguments (all of them with ``**kwargs``)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature takes no hooks
+        return ()
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return HOOKS
+    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return tuple(h for h in HOOKS if h in names)
+
+
 def running() -> int:
     """How many tasks have not delivered their outcome yet."""
     return len(_LIVE)
@@ -78,6 +94,7 @@ class Task(QObject):
         super().__init__(QCoreApplication.instance())
         self.title = title
         self.fn = fn
+        self.hooks = _hooks(fn)
         self.outcome = ""  # "ok" | "error" | "cancelled" once finished
         self.result: Any = None
         self.error: BaseException | None = None
@@ -98,7 +115,8 @@ class Task(QObject):
 
     def _run(self) -> None:
         try:
-            result = self.fn(self.report, self.should_stop)
+            given = {"progress": self.report, "should_stop": self.should_stop}
+            result = self.fn(**{h: given[h] for h in self.hooks})
         except Cancelled as exc:
             outcome, value = "cancelled", exc
         except BaseException as exc:  # noqa: BLE001 - every error is delivered to the GUI, never lost
@@ -200,7 +218,7 @@ def run_task(title: str, fn: Work, *, parent: QWidget | None = None, write: bool
              on_done: Callable[[Any], None] | None = None, on_error: Callable[[BaseException], None] | None = None,
              on_cancel: Callable[[], None] | None = None, dialog: bool = True,
              dialog_delay_ms: int = DIALOG_DELAY_MS) -> Task:
-    """Start ``fn(progress, should_stop)`` in the background and return its `Task`.
+    """Start ``fn`` (a `Work`) in the background and return its `Task`.
 
     ``write=True`` queues it on the serial write pool. ``on_done(result)`` runs on the GUI thread; errors go
     to ``on_error`` when given, else to an error dialog; ``on_cancel`` runs when the work was cancelled.

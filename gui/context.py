@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
 from db.engine import ReviewDB
-from db.progress import Progress, ShouldStop
-from gui.background import Task, run_task
+from gui.background import Task, Work, run_task
 from gui.settings import Settings
 
 
@@ -39,10 +37,10 @@ class ReviewContext(QObject):
             self.settings.save()
         return self.settings.reviewer
 
-    def run(self, title: str, fn: Callable[[Progress, ShouldStop], Any], **kw: Any) -> Task:
+    def run(self, title: str, fn: Work, **kw: Any) -> Task:
         """Read in the background (see `gui.background.run_task`)."""
         return run_task(title, fn, parent=self.window, **kw)
 
-    def write(self, title: str, fn: Callable[[Progress, ShouldStop], Any], **kw: Any) -> Task:
+    def write(self, title: str, fn: Work, **kw: Any) -> Task:
         """Write through the serial write pool."""
         return run_task(title, fn, parent=self.window, write=True, **kw)

@@ -7,6 +7,7 @@ Review screens are built by the factories in `REVIEW_SCREENS` from a `ReviewCont
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import shiboken6
 from PySide6.QtCore import QByteArray
@@ -318,7 +319,7 @@ class MainWindow(QMainWindow):
                                   + (f" ({per_db})" if per_db else "")
                                   + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
 
-        background.run_task("Counting", lambda _p, _s: review_status(db), parent=self, on_done=done,
+        background.run_task("Counting", partial(review_status, db), parent=self, on_done=done,
                             on_error=lambda _exc: None, dialog=False)
 
     def _show_counts(self, text: str) -> None:

@@ -5,6 +5,7 @@ which only the newest is shown, and decisions written by the serial writer while
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -29,6 +30,7 @@ class PairQueueScreen(Refreshing, QWidget):
     TITLE = ""
     """The screen's name in error dialogs."""
     VERB: dict[str, str] = {}
+    UNDO_OF: dict[str, str] = {}  # the undo kind of a decision kind that is not a plain pair's ("undo")
     """Past-tense message prefix per decision kind (and "undo")."""
     ACTIONS: Any = None
     """The screen's actions module: ``snapshot(db)`` and ``decide(db, kind, a, b, who)`` background actions."""
@@ -96,7 +98,7 @@ class PairQueueScreen(Refreshing, QWidget):
     def reload(self) -> Task:
         """Reload the snapshot in the background; only the newest reload is shown."""
         current = self.newest()
-        return self.ctx.run(f"Loading {self.TITLE.lower()}", self.ACTIONS.snapshot(self.ctx.db), dialog=False,
+        return self.ctx.run(f"Loading {self.TITLE.lower()}", partial(self.ACTIONS.snapshot, self.ctx.db), dialog=False,
                             on_done=current(self._apply))
 
     def focus_when_shown(self) -> None:
@@ -173,10 +175,10 @@ class PairQueueScreen(Refreshing, QWidget):
         who = self.ctx.who()
         if who is None:
             return None
-        a, b, _kind = self.undo_stack.pop()
+        a, b, kind = self.undo_stack.pop()
         self._want = (a, b)
         self.lists.setCurrentIndex(0)
-        return self._write("undo", (a, b), who)
+        return self._write(self.UNDO_OF.get(kind, "undo"), (a, b), who)
 
     def _write(self, kind: str, pair: tuple[int, int], who: str) -> Task:
         a, b = pair
@@ -190,7 +192,8 @@ class PairQueueScreen(Refreshing, QWidget):
             self.ctx.message.emit(f"{self.VERB[kind]} #{a} and #{b}.")
             self.ctx.changed.emit(self.TOPIC)
 
-        task = self.ctx.write(f"{kind.capitalize()} #{a} and #{b}", self.ACTIONS.decide(self.ctx.db, kind, a, b, who),
+        task = self.ctx.write(f"{kind.capitalize()} #{a} and #{b}",
+                              partial(self.ACTIONS.decide, self.ctx.db, kind, a, b, who),
                               dialog=False, on_done=done, on_error=failed)
         task.finished.connect(self.reload)
         return task

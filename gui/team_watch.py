@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from db.changes import Changes, Stamp, changes_since, stamp
-from db.progress import Progress, ShouldStop
 from gui.background import Task, alive
 from gui.context import ReviewContext
 from gui.errors import log_error
@@ -42,7 +41,7 @@ class TeamWatch(QObject):
         self.busy = True
         db, before, me = self.ctx.db, self.last, self.ctx.settings.reviewer or ""
 
-        def work(_progress: Progress, _should_stop: ShouldStop) -> Changes:
+        def work() -> Changes:
             if before is None:
                 return Changes(stamp(db))
             with db.session() as session:

@@ -26,10 +26,11 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
-from db.engine import ReviewDB
+from db.engine import ReviewDB, while_busy
 from db.errors import InputError, MetasiftError
 from db.identity import lenient_identity
-from db.models import VERDICTS, Member, Record, ScreeningDecision, components, merged_pairs
+from db.models import VERDICTS, Member, Record, ScreeningDecision
+from db.pair_log import components, merged_pairs
 from screening.protocol import STAGES, Protocol, default_protocol, load_protocol_text
 
 NOT_RETRIEVED = "full text not retrievable"
@@ -183,10 +184,14 @@ def _store(db: ReviewDB, row: ScreeningDecision, check, claimed: str) -> Screeni
                 row.reviewer = lenient_identity(claimed or "") or "?"
     if same is not None:
         return _same_act(same, row)
-    try:
+    def write() -> None:
         with db.transaction() as session:
             check(session)
             session.add(row)
+
+    try:
+        what = f"the {row.kind} on record #{row.record_id}" if row.record_id else f"the {row.kind}"
+        while_busy(db, write, what)
     except DBAPIError as exc:
         if isinstance(exc, IntegrityError):
             return _retried(db, row, exc)
@@ -383,3 +388,56 @@ def public(row: ScreeningDecision) -> dict[str, object]:
             "kind": row.kind, "verdict": row.verdict, "reason": row.reason, "note": row.note,
             "full_text": row.full_text, "method": row.method, "undoes": row.undoes,
             "decided_at": row.decided_at.isoformat() if row.decided_at else None}
+
+
+STOP_METHOD = "stopping_rule"
+"""``method`` of the resolutions `stop_screening` writes: records left unscreened when a team stopped."""
+STOP_REASON = "not screened: stopping rule met"
+
+
+def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix: str | None = None) -> int:
+    """Stop screening ``stage`` in ranked order: every record with no verdict and no resolution there is
+    excluded by a ``kind="resolution"`` row, ``method`` `STOP_METHOD`, reason `STOP_REASON`, and
+    ``rule_note`` (which rule, its parameters, the numbers when it was met and its assumption) as its
+    note, so the decision log says for each record why nobody screened it. Records with a verdict (also
+    pending a second reviewer, or in conflict) are left for the reviewers. One transaction; returns how many
+    records were excluded (0: nothing left unscreened). ``uid_prefix`` makes a retried stop idempotent."""
+    protocol = protocol_of(db)
+    _check_stage(protocol, stage)
+    if not (rule_note or "").strip():
+        raise InputError("stopping screening needs the rule it was stopped by")
+    prefix = uid_prefix or uuid.uuid4().hex
+    from screening.team import acting, require
+
+    with db.transaction() as session:
+        me = acting(db, session, by)
+        require(me, "lead", act="stop screening by a rule (it excludes every unscreened record)")
+        canon = group_map(session)
+        states = replay(stage_rows(session, [stage]), canon)
+        kept = sorted({canon.get(int(rid), int(rid)) for rid in session.exec(select(Record.id))})
+        left = [rid for rid in kept if (rid, stage) not in states]
+        done = {row.uid for row in session.exec(select(ScreeningDecision).where(
+            ScreeningDecision.uid.like(f"{prefix}-%")))}  # type: ignore[attr-defined]
+        for rid in left:
+            uid = f"{prefix}-{rid}"
+            if uid not in done:
+                session.add(ScreeningDecision(uid=uid, record_id=rid, stage=stage, reviewer=me.identity,
+                                              member_id=me.id, kind="resolution",
+                                              verdict="exclude", reason=STOP_REASON, note=rule_note,
+                                              method=STOP_METHOD))
+    return len(left)
+
+
+def stopped_by_rule(db: ReviewDB, stage: str = "title_abstract") -> dict[str, object] | None:
+    """The latest stop at ``stage`` still in force: its note (the rule), who and when, and how many records
+    it excluded unscreened; None when screening was never stopped by a rule."""
+    with db.session() as session:
+        canon = group_map(session)
+        states = replay(stage_rows(session, [stage]), canon)
+    rows = [st.resolution for st in states.values()
+            if st.resolution is not None and st.resolution.method == STOP_METHOD]
+    if not rows:
+        return None
+    last = max(rows, key=lambda r: r.id or 0)
+    return {"rule": last.note, "by": last.reviewer, "at": last.decided_at.isoformat() if last.decided_at else None,
+            "not_screened": len(rows)}

@@ -1,8 +1,9 @@
 """Duplicate decisions stored in the review: run the engine, confirm / reject / undo pairs, read groups.
 
-Every decision is a new `DuplicateDecision` row (``record_a < record_b``). An undo appends an ``undone``
-row that withdraws the decision in force, so the one before it applies again (undoing a rejection of an
-automatic merge restores the merge; undoing the merge itself sends the pair back to the queue). Groups are
+Every decision is a new `DuplicateDecision` row in the review's pair log (`db.pair_log.DUPLICATES`). An undo
+appends an ``undone`` row that withdraws the decision in force, so the one before it applies again (undoing a
+rejection of an automatic merge restores the merge; undoing the merge itself sends the pair back to the
+queue). Groups are
 computed on the fly: connected components of pairs whose decision in force is ``auto`` or ``confirmed``.
 No record is ever deleted or changed, so per-database counts survive every merge and any merge can be undone.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func
@@ -19,16 +20,8 @@ from sqlmodel import Session, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.models import (
-    MERGED,
-    DuplicateDecision,
-    ImportBatch,
-    Record,
-    components,
-    current_per_pair,
-    latest_per_pair,
-    merged_pairs,
-)
+from db.models import MERGED, DuplicateDecision, ImportBatch, Record
+from db.pair_log import DUPLICATES, UNDONE, PairDecision, components, merged_pairs, pair_key
 from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
 from screening.importers.fields import display_value
 
@@ -41,12 +34,6 @@ SIDE_BY_SIDE = ("title", "authors", "year", "journal", "volume", "issue", "pages
                 "pub_type", "language", "source_db", "source_id")
 _ENGINE_FIELDS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "abstract",
                   "pub_type")
-
-
-def _pair(a: int, b: int) -> tuple[int, int]:
-    if a == b:
-        raise InputError(f"#{a} and #{b} are the same record; give two different records")
-    return (a, b) if a < b else (b, a)
 
 
 def load_records(session: Session, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
@@ -69,6 +56,8 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
 
     One transaction. A pair a person already decided (confirmed, rejected or undone) is left alone, and a
     pair whose latest machine decision is unchanged gets no new row, so re-running stores nothing new.
+    Pairs the engine rejects by itself (recurring columns of a serial in different issues) are stored as
+    ``rejected`` rows with this run's ``run_id`` and the engine's reasons.
     """
     from screening.dedup import deduplicate
 
@@ -82,15 +71,15 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
         result = deduplicate([{k: r[k] for k in _ENGINE_FIELDS} for r in records]) if len(records) > 1 else None
         check_stop(should_stop)
         progress(2, 3, "storing decisions")
-        latest = latest_per_pair(session, DuplicateDecision)
+        latest = DUPLICATES.latest(session)
         stored = Counter[str]()
         kept_by_person = 0
         wanted = [] if result is None else (
-            [p for p in result.pairs if p.outcome == AUTO] + list(result.candidates))
+            [p for p in result.pairs if p.outcome == AUTO] + list(result.candidates) + list(result.rejected))
         for p in wanted:
-            key = _pair(int(p.id_a), int(p.id_b))
+            key = pair_key(int(p.id_a), int(p.id_b))
             prior = latest.get(key)
-            if prior is not None and prior.decision in PERSON_DECISIONS:
+            if prior is not None and prior.decision in PERSON_DECISIONS and not prior.run_id:
                 kept_by_person += 1
                 continue
             if prior is not None and prior.decision == p.outcome:
@@ -106,6 +95,7 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
         "run_id": run_id, "records": len(records), "untitled": untitled,
         "auto_groups": [] if result is None else [[int(i) for i in g] for g in result.groups],
         "stored": {"auto": stored[AUTO], "queued": stored[QUEUED]},
+        "auto_rejected": stored["rejected"],
         "kept_person_decisions": kept_by_person,
     }
     summary.update(counts(db))
@@ -121,6 +111,9 @@ def _message(s: dict[str, Any]) -> str:
     parts = [f"{s['records']} records, {s['unique']} unique after deduplication "
              f"({s['duplicates']} duplicates merged); {s['stored']['auto']} automatic merges and "
              f"{s['stored']['queued']} candidate pairs stored"]
+    if s.get("auto_rejected"):
+        parts.append(f"{s['auto_rejected']} pairs of recurring column titles (another issue) rejected "
+                     "automatically")
     if s["kept_person_decisions"]:
         parts.append(f"{s['kept_person_decisions']} pairs already decided by a person were left as decided")
     if s["untitled"]:
@@ -134,50 +127,35 @@ def groups(db: ReviewDB) -> list[list[int]]:
         return components(merged_pairs(session))
 
 
-def _decide(db: ReviewDB, a: int, b: int, who: str, decision: str) -> DuplicateDecision:
-    key = _pair(a, b)
-    with db.transaction() as session:
-        for rid in key:
-            if session.get(Record, rid) is None:
-                raise InputError(f"there is no record #{rid} in this review")
-        prior = current_per_pair(session, DuplicateDecision).get(key)
-        if decision == "undone":
-            if prior is None or prior.decision == QUEUED:
-                raise InputError(f"#{key[0]} and #{key[1]} have no merge or decision to undo")
-            reasons = list(prior.reasons) + [f"undoes {prior.decision} #{prior.id}"]
-        else:
-            reasons = list(prior.reasons) if prior is not None else []
-        row = DuplicateDecision(record_a=key[0], record_b=key[1], decision=decision,
-                                score=prior.score if prior is not None else None, reasons=reasons, who=who)
-        session.add(row)
-        session.flush()
-    return row
+def _carry(decision: str) -> Callable[[DuplicateDecision | None], dict[str, Any]]:
+    """A person's row keeps the pair's score and reasons; an undo names what it withdraws."""
+    def carry(prior: DuplicateDecision | None) -> dict[str, Any]:
+        reasons = list(prior.reasons) if prior is not None else []
+        if decision == UNDONE and prior is not None:
+            reasons.append(f"undoes {prior.decision} #{prior.id}")
+        return {"score": prior.score if prior is not None else None, "reasons": reasons}
+
+    return carry
 
 
-def confirm(db: ReviewDB, a: int, b: int, who: str) -> DuplicateDecision:
+def confirm(db: ReviewDB, a: int, b: int, who: str) -> PairDecision:
     """Record that ``a`` and ``b`` are duplicates (they join one group)."""
-    return _decide(db, a, b, who, "confirmed")
+    return DUPLICATES.append(db, a, b, who, "confirmed", _carry("confirmed"))
 
 
-def reject(db: ReviewDB, a: int, b: int, who: str) -> DuplicateDecision:
+def reject(db: ReviewDB, a: int, b: int, who: str) -> PairDecision:
     """Record that ``a`` and ``b`` are different records (an automatic merge of the pair is reversed)."""
-    return _decide(db, a, b, who, "rejected")
+    return DUPLICATES.append(db, a, b, who, "rejected", _carry("rejected"))
 
 
-def undo(db: ReviewDB, a: int, b: int, who: str) -> DuplicateDecision:
+def undo(db: ReviewDB, a: int, b: int, who: str) -> PairDecision:
     """Withdraw the decision in force (a compensating ``undone`` row); the one before it applies again."""
-    return _decide(db, a, b, who, "undone")
+    return DUPLICATES.append(db, a, b, who, UNDONE, _carry(UNDONE))
 
 
-def history(db: ReviewDB, a: int, b: int) -> list[DuplicateDecision]:
+def history(db: ReviewDB, a: int, b: int) -> list[PairDecision]:
     """Every decision on the pair, oldest first."""
-    key = _pair(a, b)
-    with db.session() as session:
-        return list(session.exec(select(DuplicateDecision).where(
-            DuplicateDecision.record_a == key[0], DuplicateDecision.record_b == key[1]).order_by(
-            DuplicateDecision.id)))
-
-
+    return DUPLICATES.history(db, a, b)
 
 
 def queue(db: ReviewDB) -> list[dict[str, Any]]:
@@ -188,10 +166,10 @@ def queue(db: ReviewDB) -> list[dict[str, Any]]:
     (``one_empty``: only one side has a value, which is no contradiction).
     """
     with db.session() as session:
-        current = current_per_pair(session, DuplicateDecision)
+        current = DUPLICATES.current(session)
         grouped = {m: g[0] for g in components(k for k, r in current.items() if r is not None
                                                and r.decision in MERGED) for m in g}
-        latest = latest_per_pair(session, DuplicateDecision)
+        latest = DUPLICATES.latest(session)
         pending = [latest[k] if r is None else r for k, r in current.items()
                    if (r is None or r.decision == QUEUED) and grouped.get(k[0], -1) != grouped.get(k[1], -2)]
         recs = {r["id"]: r for r in load_records(session, {i for p in pending for i in (p.record_a, p.record_b)})}
@@ -215,7 +193,7 @@ def group_pairs(db: ReviewDB, group: Sequence[int]) -> list[dict[str, Any]]:
     undo or reject them to split the group."""
     members = set(group)
     with db.session() as session:
-        current = current_per_pair(session, DuplicateDecision)
+        current = DUPLICATES.current(session)
     return [{"ids": [a, b], "decision": r.decision, "score": r.score, "reasons": list(r.reasons), "who": r.who,
              "when": r.decided_at} for (a, b), r in sorted(current.items())
             if r is not None and r.decision in MERGED and a in members and b in members]
@@ -229,7 +207,7 @@ def kept_record(db: ReviewDB, group: Sequence[int]) -> dict[str, Any]:
         raise InputError(f"some of the records {sorted(set(group))} do not exist")
     from screening.dedup import best_record
 
-    return best_record([{k: r[k] for k in _ENGINE_FIELDS} for r in recs])
+    return best_record(recs)
 
 
 def counts(db: ReviewDB) -> dict[str, Any]:

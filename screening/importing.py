@@ -24,7 +24,16 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import ImportBatch, Record
 from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
-from screening.importers import Detection, ParsedRecord, SourceFile, detect, get_importer, parallel, read_records
+from screening.importers import (
+    Detection,
+    ParsedRecord,
+    SourceFile,
+    detect,
+    get_importer,
+    parallel,
+    read_records,
+    source_database,
+)
 from screening.importers.base import encode_columns
 
 CHUNK = 2000
@@ -40,10 +49,14 @@ class BatchSummary:
     records: int
     batch_id: int
     encoding: str | None = None
+    warnings: tuple[str, ...] = ()  # repairs made while reading, each naming the file and lines
 
     def public(self) -> dict[str, Any]:
         d = asdict(self)
-        return {k: d[k] for k in ("file", "format", "source_db", "records", "batch_id")}
+        out = {k: d[k] for k in ("file", "format", "source_db", "records", "batch_id")}
+        if self.warnings:  # only when something was repaired
+            out["warnings"] = list(self.warnings)
+        return out
 
 
 def sha256_of(data: bytes) -> str:
@@ -63,12 +76,24 @@ def load_source(path: Path | str) -> SourceFile:
         raise InputError(f"cannot be read: {exc.strerror}", file=str(p)) from exc
 
 
+def already_imported(db: ReviewDB, path: Path | str) -> str:
+    """"batch 3 (refs.ris, 120 records, 2026-05-01 10:00)" when ``db`` holds a file with these exact bytes,
+    else "" (so the Import screen can say so before anyone presses Import)."""
+    digest = load_source(path).sha256()
+    with db.session() as session:
+        prior = session.exec(select(ImportBatch).where(ImportBatch.sha256 == digest)).first()
+    if prior is None:
+        return ""
+    return (f"batch {prior.id} ({prior.file_name}, {prior.record_count:,} records, "
+            f"{prior.imported_at:%Y-%m-%d %H:%M})")
+
+
 def preview(path: Path | str, *, format: str | None = None) -> Detection:
     """Detect a file's format and source database without importing it (for the GUI's preview)."""
     source = load_source(path)
     if format:
         imp = get_importer(format)
-        return Detection(imp, 1.0, imp.source_database(source))
+        return Detection(imp, 1.0, source_database(imp, source))
     return detect(source)
 
 
@@ -93,6 +118,41 @@ class ImportSpec:
     source_db: str | None = None
     format: str | None = None
     options: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A file `import_good_files` left out, and why (the message names the file and line)."""
+
+    file: str
+    message: str
+
+
+def import_good_files(db: ReviewDB, paths: Sequence[Path | str | ImportSpec], *, source_db: str | None = None,
+                      format: str | None = None, options: Mapping[str, Any] | None = None, who: str = "",
+                      progress: Progress = no_progress,
+                      should_stop: ShouldStop = never_stop) -> tuple[list[BatchSummary], list[Refused]]:
+    """Import each file in its own transaction, leaving out the ones refused: (imported, refused).
+
+    Each file still lands whole or not at all; a refused file changes nothing. (`import_files` is the
+    all-or-nothing import of several files together.)
+    """
+    specs = [p if isinstance(p, ImportSpec) else ImportSpec(p) for p in paths]
+    done: list[BatchSummary] = []
+    refused: list[Refused] = []
+    n = max(1, len(specs))
+    for k, spec in enumerate(specs):
+        check_stop(should_stop)
+
+        def sub(a: int, b: int, message: str = "", _k: int = k) -> None:
+            progress(_k * 1000 + int(1000 * a / max(1, b)), n * 1000, message)
+
+        try:
+            done += import_files(db, [spec], source_db=source_db, format=format, options=options, who=who,
+                                 progress=sub, should_stop=should_stop)
+        except InputError as exc:
+            refused.append(Refused(Path(spec.path).name, str(exc)))
+    return done, refused
 
 
 def import_files(db: ReviewDB, paths: Sequence[Path | str | ImportSpec], *, source_db: str | None = None,
@@ -143,7 +203,7 @@ def _import_source(session: Session, source: SourceFile, *, source_db: str | Non
             file=source.name)
     if format:
         importer = get_importer(format)
-        detected_db = importer.source_database(source)
+        detected_db = source_database(importer, source)
     else:
         det = detect(source)
         importer, detected_db = det.importer, det.source_db
@@ -162,10 +222,13 @@ def _import_source(session: Session, source: SourceFile, *, source_db: str | Non
                              total_bytes)
     if count == 0:
         raise InputError(f"contains no records (read as {importer.label})", file=source.name)
-    session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(record_count=count))
+    values: dict[str, Any] = {"record_count": count}
+    if source.warnings:  # kept with the batch: what was repaired stays visible after the import
+        values["options"] = {**batch.options, "warnings": list(source.warnings)}
+    session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**values))
     progress(total_bytes, total_bytes, f"{source.name}: {count} records")
     return BatchSummary(file=source.name, format=importer.name, source_db=db_name, records=count,
-                        batch_id=batch_id, encoding=source.encoding)
+                        batch_id=batch_id, encoding=source.encoding, warnings=tuple(source.warnings))
 
 
 @contextmanager
@@ -190,8 +253,12 @@ def _stream_rows(session: Session, source: SourceFile, importer: Any, opts: Mapp
         encoded = parallel.parallel_rows(source, importer)
     else:
         encoded = ((rec.line, rec.source_id, encode_columns(rec)) for rec in read_records(source, importer, opts))
+    nul_records = 0
     for line, source_id, columns in encoded:
         count += 1
+        if any(type(c) is str and "\x00" in c for c in columns):  # PostgreSQL refuses NUL in text
+            columns = tuple(c.replace("\x00", "") if type(c) is str else c for c in columns)
+            nul_records += 1
         rows.append((batch_id, count, source_id or f"{batch_id}-{count}", *columns))
         if len(rows) >= CHUNK:
             check_stop(should_stop)
@@ -205,6 +272,8 @@ def _stream_rows(session: Session, source: SourceFile, importer: Any, opts: Mapp
             progress(int(total_bytes * frac), total_bytes, f"{source.name}: {count} records")
     if rows:
         writer.write(rows)
+    if nul_records:
+        source.warn(f"NUL characters removed from {nul_records} record{'s' if nul_records > 1 else ''}")
     return count
 
 
@@ -322,6 +391,28 @@ def undo_batch(db: ReviewDB, batch_id: int, who: str = "") -> dict[str, Any]:
         n = session.execute(delete(Record).where(Record.batch_id == batch_id)).rowcount
         session.execute(delete(ImportBatch).where(ImportBatch.id == batch_id))
     return {"batch_id": batch_id, "file": batch.file_name, "records_removed": int(n or 0), "by": who}
+
+
+def set_batch_database(db: ReviewDB, batch_id: int, name: str, who: str = "") -> dict[str, Any]:
+    """Correct the database an imported file came from (PRISMA's per-database counts follow: they are
+    grouped by the batch's database). ``name`` is stored as given, or as its canonical form when it is a
+    known database's name or code ("psyh" -> "PsycINFO")."""
+    from screening.importers.databases import canonical_database
+
+    clean_name = " ".join(name.split())
+    if not clean_name:
+        raise InputError("the database name is empty; give the database searched, e.g. PsycINFO")
+    new = canonical_database(clean_name) or clean_name
+    with db.transaction() as session:
+        batch = session.get(ImportBatch, batch_id)
+        if batch is None:
+            raise InputError(f"there is no import batch {batch_id}")
+        old = batch.source_db
+        batch.source_db = new
+        batch.options = {**batch.options, "database_history": [
+            *batch.options.get("database_history", []), {"from": old, "to": new, "by": who}]}
+        session.add(batch)
+    return {"batch_id": batch_id, "file": batch.file_name, "from": old, "source_db": new, "by": who}
 
 
 def review_counts(db: ReviewDB) -> dict[str, Any]:

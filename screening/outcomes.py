@@ -1,4 +1,4 @@
-"""What screening decided: each record's stage outcome, the conflicts, blind views and ranking labels.
+"""What screening decided: each record's stage outcome, the conflicts and blind views.
 
 Outcomes follow the protocol's ``rule`` (see `screening.decisions.settle`): ``included``, ``excluded``,
 ``conflict`` (reviewers disagree, or one said maybe: it needs a resolution) or ``pending``. At full text a
@@ -25,7 +25,7 @@ from screening.decisions import (
     settle,
     stage_rows,
 )
-from screening.protocol import STAGES
+from screening.protocol import STAGES, Protocol
 
 STATES = ("included", "excluded", "conflict", "pending", "ineligible")
 
@@ -75,10 +75,11 @@ def _outcome(rid: int, kept: int, stage: str, states: dict[tuple[int, str], Stag
                    {r: row.verdict for r, row in st.verdicts.items()} if st is not None else {})
 
 
-def outcomes(db: ReviewDB, stage: str = "title_abstract") -> dict[int, Outcome]:
-    """The outcome of every record (duplicate members included, with their kept record's outcome)."""
+def outcomes(db: ReviewDB, stage: str = "title_abstract", *, protocol: Protocol | None = None) -> dict[int, Outcome]:
+    """The outcome of every record (duplicate members included, with their kept record's outcome).
+    ``protocol``: the review's (`protocol_of`), when the caller has read it already."""
     _check(stage)
-    rule = protocol_of(db).rule
+    rule = (protocol or protocol_of(db)).rule
     ids, canon, states = _states(db, stage)
     return {rid: _outcome(rid, canon.get(rid, rid), stage, states, rule) for rid in ids}
 
@@ -160,22 +161,3 @@ def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind:
         out.append(d)
     return out
 
-
-def labels(db: ReviewDB, stage: str = "title_abstract") -> dict[int, int]:
-    """Ranking labels (record id -> 0/1) for `screening.prioritise.Ranker.update` (the caller maps record ids
-    to the ranker's row indices), for every record with a current verdict at ``stage`` (duplicate members get
-    their kept record's label, so they are not ranked again).
-
-    ``included`` -> 1 and ``excluded`` -> 0. A record not settled yet (pending or conflict) is labelled from
-    its reviewers' current verdicts: 1 when any says include or maybe (a possibly relevant record should
-    pull the ranking towards it), else 0 (every verdict is exclude). Records nobody screened are left out.
-    """
-    out: dict[int, int] = {}
-    for rid, o in outcomes(db, stage).items():
-        if o.state == "included":
-            out[rid] = 1
-        elif o.state == "excluded":
-            out[rid] = 0
-        elif o.verdicts:
-            out[rid] = int(any(v in ("include", "maybe") for v in o.verdicts.values()))
-    return out

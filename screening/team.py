@@ -66,12 +66,21 @@ def session_login(session: Session) -> str:
 
 
 def is_admin(db: ReviewDB, session: Session) -> bool:
-    """True on SQLite's single file is False (names count there); on PostgreSQL: the owner or a superuser."""
+    """False on SQLite (names count there); on PostgreSQL: the login owns the review's tables or is a
+    superuser (asked once per open review: a connection's login does not change)."""
     if db.is_sqlite:
         return False
-    from db import pg_security
+    if "admin" not in db.facts:
+        from db import pg_security
 
-    return pg_security.is_admin(session.connection())
+        db.facts["admin"] = pg_security.is_admin(session.connection())
+    return bool(db.facts["admin"])
+
+
+def _login(db: ReviewDB, session: Session) -> str:
+    if "login" not in db.facts:
+        db.facts["login"] = session_login(session)
+    return str(db.facts["login"])
 
 
 def managed(session: Session) -> bool:
@@ -87,7 +96,7 @@ def find(session: Session, name: str) -> Member | None:
 def acting(db: ReviewDB, session: Session, claimed: str | None, *, enrol: bool = True) -> Member:
     """The member doing the work in this session (see the module docstring); `InputError` when unknown."""
     if is_postgres(db) and not is_admin(db, session):
-        login = session_login(session)
+        login = _login(db, session)
         row = session.exec(select(Member).where(Member.login == login, Member.active == True)).first()  # noqa: E712
         if row is None:
             raise PermissionRefused(f"the login {login!r} is not on this review's roster; a lead adds it with "

@@ -130,9 +130,10 @@ def _tfidf(counts: sparse.csr_matrix, min_df: int) -> sparse.csr_matrix | None:
     return None
 
 
-def _prefix_counts(words: _Words, ngram_max: int) -> sparse.csr_matrix:
-    """Document x feature counts: word prefixes, then their 2..``ngram_max``-grams within a document."""
-    prefixes = [w[:PREFIX] for w in words.vocabulary]  # sorted, as the words are
+def _prefix_counts(words: _Words, ngram_max: int, prefix: int = PREFIX) -> sparse.csr_matrix:
+    """Document x feature counts: word prefixes (whole words when ``prefix`` is 0), then their
+    2..``ngram_max``-grams within a document."""
+    prefixes = [w[:prefix] if prefix > 0 else w for w in words.vocabulary]  # sorted, as the words are
     pid_of_word = np.zeros(len(prefixes), dtype=np.int32)
     n_prefixes = 0
     for i in range(1, len(prefixes)):
@@ -186,17 +187,17 @@ def char_ngram_tfidf(texts: Sequence[str], lengths: tuple[int, int] = CHAR_NGRAM
 
 
 def features(texts: Sequence[str], *, min_df: int = 2, ngram_max: int = 2,
-             char_weight: float | None = None) -> Features:
+             char_weight: float | None = None, prefix: int = PREFIX) -> Features:
     """`Features` of ``texts``: word prefixes and their 2..``ngram_max``-grams, blended with character
     n-grams (weight ``char_weight``, default `CHAR_WEIGHT`) up to `CHAR_MAX_RECORDS` records, words only
-    above (`_streamed_words`). Falls back to min_df=1 for tiny inputs; no usable word at all gives one
-    all-zero column."""
+    above (`_streamed_words`). ``prefix`` is the length words are cut to (0 = whole words). Falls back to
+    min_df=1 for tiny inputs; no usable word at all gives one all-zero column."""
     if len(texts) > CHAR_MAX_RECORDS:
         return _streamed_words(texts, min_df, ngram_max)
     words = _word_ids(texts)
     n_docs = words.lengths.size
     weight = CHAR_WEIGHT if char_weight is None else float(char_weight)
-    block = _tfidf(_prefix_counts(words, ngram_max), min_df) if words.vocabulary else None
+    block = _tfidf(_prefix_counts(words, ngram_max, prefix), min_df) if words.vocabulary else None
     if block is None:
         return Features(sparse.csr_matrix((n_docs, 1), dtype=np.float32), 1, 0.0)
     n_word_columns, used = block.shape[1], 0.0

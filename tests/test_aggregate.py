@@ -11,7 +11,8 @@ import pytest
 
 from cli.app import main
 from db.errors import InputError
-from extraction.aggregate import aggregate, round_half_up
+from extraction.aggregate import aggregate, round_like_r
+from tests.r_oracle import run_r
 
 TOL = 1e-9
 
@@ -66,7 +67,7 @@ def test_mean_of_correlated_fisher_z_by_hand() -> None:
     assert s["var_z"] == pytest.approx(0.25 * (0.06 + math.sqrt(0.0008)), abs=TOL)
     assert s["var_z"] == pytest.approx(0.022071067811865, abs=1e-12)
     assert s["r"] == pytest.approx(math.tanh((z1 + z2) / 2), abs=TOL)
-    assert s["n"] == 41                                         # (53 + 28)/2 = 40.5 -> 41 (half up)
+    assert s["n"] == 40                                         # (53 + 28)/2 = 40.5 -> 40 (R: half to even)
 
 
 def test_by_moderator_levels() -> None:
@@ -78,8 +79,17 @@ def test_by_moderator_levels() -> None:
     assert out.iloc[0]["r"] == pytest.approx(0.7 / math.sqrt(3), abs=TOL)
 
 
-def test_rounding_is_half_up() -> None:
-    assert round_half_up(50.5) == 51 and round_half_up(12.5) == 13 and round_half_up(12.49) == 12
+def test_rounding_is_r_round() -> None:
+    xs = [50.5, 12.5, 13.5, 24.5, 12.49, 0.5, 1.5, 2.5, 40.5, 99.50000001, 7.0]
+    assert [round_like_r(x) for x in xs] == [50, 12, 14, 24, 12, 0, 2, 2, 40, 100, 7]
+    # and R itself (as MAc::agg rounds the mean n) agrees, in this test run
+    assert [round_like_r(x) for x in xs] == run_r(f"out <- round(c({', '.join(map(repr, xs))}))",
+                                                   packages=("jsonlite",))
+
+
+def test_aggregated_n_of_an_even_sum_half() -> None:
+    df = _frame([("S", 0.3, 24, "x"), ("S", 0.4, 25, "x")])      # mean n 24.5
+    assert aggregate(df, "study", "r", "n").iloc[0]["n"] == 24
 
 
 def test_ids_from_text_and_numbers_group_together() -> None:

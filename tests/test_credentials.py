@@ -114,3 +114,51 @@ def test_gui_log_redacts(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "could not connect" in text and "s3cret" not in text
     logging.getLogger("metasift.gui").handlers  # noqa: B018 - the logger stays configured
+
+
+def _memory_backend():
+    """A keyring backend (keyring's own backend API) that keeps secrets in memory: the test never touches the
+    user's system keyring."""
+    import keyring.backend
+
+    class Memory(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service, username):
+            return self.kept.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.kept.pop((service, username), None)
+
+    return Memory()
+
+
+@pytest.mark.postgres
+def test_a_password_kept_in_the_keyring_is_used_and_never_shown(pg_database, capsys):
+    keyring = pytest.importorskip("keyring")
+    from db.credentials import keep_in_keyring, keyring_password
+
+    before = keyring.get_keyring()
+    backend = _memory_backend()
+    keyring.set_keyring(backend)
+    try:
+        create_review(pg_database).close()
+        assert keep_in_keyring(pg_database, "kept-Secret9")
+        assert keyring_password(pg_database) == "kept-Secret9"
+        assert list(backend.kept) == [("metasift", pg_database)]  # keyed by the URL without password
+        db = open_review(pg_database)
+        try:
+            assert db.secret == {"password": "kept-Secret9"} and "kept-Secret9" not in db.target + repr(db)
+        finally:
+            db.close()
+        assert main(["status", pg_database, "--json"]) == 0
+        assert "kept-Secret9" not in capsys.readouterr().out
+    finally:
+        keyring.set_keyring(before)

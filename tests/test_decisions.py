@@ -12,6 +12,7 @@ from db.models import DuplicateDecision, ImportBatch, Record, ScreeningDecision
 from screening import decisions, outcomes
 from screening.decisions import decide, history, resolve, undo
 from screening.status import review_status
+from screening.worklist import ranking_labels
 
 TA, FT = "title_abstract", "full_text"
 PDF = "https://journals.example.org/papers/study.pdf"  # a free source must be a URL or an existing file
@@ -189,7 +190,7 @@ def test_duplicate_members_inherit_the_kept_records_outcome(review, recs):
     got = outcomes.outcomes(review, TA)
     assert got[a].state == got[b].state == "included" and got[b].kept_id == a
     assert got[c].state == "pending"
-    assert outcomes.labels(review, TA) == {a: 1, b: 1}
+    assert ranking_labels(review, TA) == {a: 1}  # the kept record stands for its group in a ranking
     decide(review, b, "ann", FT, "include", full_text=PDF)  # the member passed title/abstract with its group
     assert [h.record_id for h in history(review, b)] == [a, a, a]
     assert review_status(review)["screening"][TA] == {"included": 1, "excluded": 0, "conflicts": 0,
@@ -206,7 +207,7 @@ def test_labels_for_ranking(review, recs):
     decide(review, d, "ann", TA, "exclude")  # pending, all exclude -> 0
     decide(review, e, "ann", TA, "exclude")
     decide(review, e, "bob", TA, "include")  # conflict, one include -> 1
-    assert outcomes.labels(review, TA) == {a: 1, b: 0, c: 1, d: 0, e: 1}
+    assert list(ranking_labels(review, TA).items()) == [(a, 1), (b, 0), (c, 1), (d, 0), (e, 1)]
 
 
 def test_status_counts_per_stage_outcome_and_reason(review, recs):

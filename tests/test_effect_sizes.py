@@ -228,3 +228,42 @@ def test_cli_convert_text_and_errors(capsys: pytest.CaptureFixture[str]) -> None
     assert "sample size" in capsys.readouterr().err
     assert main(["convert", "--from", "t", "--value", "3", "--df", "x"]) == 2
     assert "--df" in capsys.readouterr().err
+
+
+def test_chi2_with_more_than_one_df_is_refused_unless_a_table_is_given() -> None:
+    # issue 15: chi²(3) = 9, N = 100 used to give r = .30 silently
+    with pytest.raises(InputError, match=r"chi-square\(3\) = 9 has no single correlation"):
+        convert("chi2", 9, n=100, df=3)
+    assert convert("chi2", 9, n=100, df=1).r == pytest.approx(0.3, abs=TOL)
+    conv = convert("chi2", 4, df=3, table=(30, 20, 20, 30))
+    assert conv.r == pytest.approx(0.2, abs=TOL) and conv.var_z == pytest.approx(1 / 97)  # (900-400)/2500
+    assert convert("chi2", 4, table=(20, 30, 30, 20)).r == pytest.approx(-0.2, abs=TOL)
+    with pytest.raises(InputError, match="empty row or column"):
+        convert("chi2", 4, table=(0, 0, 3, 4))
+    with pytest.raises(InputError, match="holds 100"):
+        convert("chi2", 4, n=90, table=(30, 20, 20, 30))
+    with pytest.raises(InputError, match="chi2 only"):
+        convert("t", 2, n=40, table=(30, 20, 20, 30))
+
+
+def test_phi_of_a_table_squares_to_r_chisq_test() -> None:
+    from extraction.effect_sizes import phi_from_table
+    from tests.r_oracle import run_r
+
+    tables = [(30, 20, 20, 30), (12, 5, 7, 40), (3, 17, 9, 9)]
+    chi = run_r("out <- sapply(list(" + ", ".join(f"c({a}, {b}, {c}, {d})" for a, b, c, d in tables) + "), "
+                "function(x) unname(chisq.test(matrix(x, 2, byrow = TRUE), correct = FALSE)$statistic))",
+                packages=("jsonlite",))
+    for t, x2 in zip(tables, chi, strict=True):
+        assert sum(t) * phi_from_table(*t) ** 2 == pytest.approx(x2, rel=1e-12)
+
+
+def test_z_test_statistic_is_not_fishers_z() -> None:
+    conv = convert("ztest", 3.0, n=100)
+    assert conv.r == pytest.approx(0.3, abs=TOL) and conv.method.startswith("r = z / sqrt(N)")
+    assert convert("ztest", -2.0, n=16).r == pytest.approx(-0.5, abs=TOL)
+    assert convert("z", 0.3).r == pytest.approx(math.tanh(0.3), abs=TOL)  # Fisher's z stays Fisher's z
+    with pytest.raises(InputError, match="sample size"):
+        convert("ztest", 3.0)
+    with pytest.raises(InputError, match=r"\|r\| > 1"):
+        convert("ztest", 11.0, n=100)

@@ -12,7 +12,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from sqlmodel import func, select  # noqa: E402
 
 from db.engine import create_review  # noqa: E402
@@ -117,7 +116,7 @@ def test_cancel_rolls_the_import_back(qtbot, window, tmp_path):
     screen = window.screen_widgets["import"]
     files = _added(qtbot, screen, write_demo_exports(tmp_path / "exports"))
     gate = threading.Event()
-    blocker = run_task("hold the write queue", lambda p, s: gate.wait(10), write=True, dialog=False)
+    blocker = run_task("hold the write queue", lambda: gate.wait(10), write=True, dialog=False)
     task = screen.start_import()
     assert screen.cancel_button.isVisible()
     qtbot.mouseClick(screen.cancel_button, Qt.MouseButton.LeftButton)
@@ -142,12 +141,10 @@ def test_unreadable_and_repeated_files_give_errors_naming_the_file(qtbot, window
     qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
     again = tmp_path / "again.ris"
     again.write_bytes(psy.read_bytes())
-    [dup] = _added(qtbot, screen, [again])
-    task = screen.start_import()
-    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
-    assert task.outcome == "error"
-    box = window.findChildren(QMessageBox, "error-dialog")[-1]
-    assert box.text().startswith("again.ris: was already imported as batch 1")
+    [dup] = _added(qtbot, screen, [again])  # marked before anyone presses Import
+    assert dup.state == "duplicate" and dup.message.startswith("batch 1 (")
+    assert screen.pending.data(screen.pending.index(2, 4)).startswith("Already imported as batch 1")
+    assert screen.start_import() is None and screen.import_button.text() == "Import"
     assert _records(window.db) == 13
 
 

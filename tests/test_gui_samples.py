@@ -43,14 +43,14 @@ def _suggested(qtbot, screen):
 
 
 def _decision(db, a, b) -> str:
-    return samples.link_history(db, a, b)[-1]["decision"]
+    return samples.link_history(db, a, b)[-1].decision
 
 
 def test_suggestions_show_their_evidence_and_l_links_u_undoes(qtbot, demo):
     window, screen = _screen(qtbot, demo)
     before = samples.independent_samples(demo)
     a, b = _suggested(qtbot, screen)
-    expected = samples.suggestions(demo)[0]
+    expected = samples.suggestions(demo)[0].to_json()
     assert expected["ids"] == [a, b]
     for item in expected["evidence"]:
         assert item["detail"] in screen.heading.text()
@@ -61,7 +61,7 @@ def test_suggestions_show_their_evidence_and_l_links_u_undoes(qtbot, demo):
     qtbot.keyClick(screen.suggested_view, Qt.Key.Key_L)
     qtbot.waitUntil(lambda: _decision(demo, a, b) == "confirmed", timeout=20_000)
     assert samples.independent_samples(demo) == before - 1
-    assert samples.link_history(demo, a, b)[-1]["who"] == "Coder"
+    assert samples.link_history(demo, a, b)[-1].who == "Coder"
     qtbot.waitUntil(lambda: f"<b>{before - 1}</b> independent" in screen.summary.text(), timeout=20_000)
     assert any([a, b] == g["ids"] for g in screen.joined.items)
 
@@ -77,7 +77,7 @@ def test_n_rejects_a_suggestion(qtbot, demo):
     n = screen.suggested.rowCount()
     qtbot.keyClick(screen.suggested_view, Qt.Key.Key_N)
     qtbot.waitUntil(lambda: _decision(demo, a, b) == "rejected", timeout=20_000)
-    left = [s["ids"] for s in samples.suggestions(demo)]
+    left = [list(s.ids) for s in samples.suggestions(demo)]
     assert [a, b] not in left and len(left) == n - 1
     qtbot.waitUntil(lambda: [s["ids"] for s in screen.snapshot.suggestions] == left, timeout=20_000)
     assert screen.current_pair() == tuple(left[0])  # the next suggestion is up

@@ -84,3 +84,21 @@ def test_a_lead_unblinds_from_the_team_screen(qtbot, team_review):
     qtbot.waitUntil(lambda: "Blind stages: Full text." in screen.summary.text(), timeout=10_000)
     db.viewer = "ann"
     assert len(decisions.history(db, recs[0])) == 1  # unblinded: ann sees bob's vote
+
+
+def test_records_reviewer_filter_is_blind(qtbot, team_review):
+    db, recs = team_review
+    w = _window(qtbot, db, "ann")
+    screen = w.show_screen("records")
+    screen.reviewer.showPopup()
+    qtbot.waitUntil(lambda: bool(screen._index), timeout=20_000)
+    screen.reviewer.hidePopup()
+    labels = [screen.reviewer.itemText(i) for i in range(screen.reviewer.count())]
+    assert not any("bob" in label for label in labels)  # bob's vote is at a blind stage, ann has not voted
+    w.close()
+    lead = _window(qtbot, db, "Lea")  # a lead sees every vote
+    screen = lead.show_screen("records")
+    screen.reviewer.showPopup()
+    qtbot.waitUntil(lambda: bool(screen._index), timeout=20_000)
+    screen.reviewer.hidePopup()
+    assert "Screened by bob" in [screen.reviewer.itemText(i) for i in range(screen.reviewer.count())]

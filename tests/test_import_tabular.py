@@ -196,7 +196,7 @@ CASES = [
      "Dynamic real-time risk analytics of uncontrollable states in complex internet of things systems: cyber "
      "risk at the edge", "Petar Radanliev", 2020, "10.1007/s10669-020-09792-x",
      "The Internet of Things (IoT)"),
-    ("csv_exports/cpet__ovid_citation8.xls", "Ovid", 0,
+    ("csv_exports/cpet__ovid_citation8.xls", "MEDLINE", 0,
      "Determinations of performance and mechanical efficiency in nordic skiing.", "Niinimaa V", 1979, "", ""),
     ("csv_exports/asreview__embase.csv", "Embase", 0,
      "Duplication cysts: Diagnosis, management, and the role of endoscopic ultrasound", "Liu R", 2014, "",

@@ -239,3 +239,15 @@ def test_cli_rank_takes_labels_from_the_decision_store(tmp_path, capsys):
     assert main(["rank", path]) == 0  # the text view says where the labels came from
     text = capsys.readouterr().out
     assert "from title/abstract decisions" in text and "duplicate records left out" in text
+
+
+def test_simulation_order_up_to_95_percent_does_not_depend_on_the_tail():
+    data = read_labelled(corpus_or_skip() / LABELLED / "srd__Cohen_2006_NSAIDS.csv")
+    full = simulate(data.texts, data.labels, seed=1)
+    tail = simulate(data.texts, data.labels, seed=1, tail_batch=0)
+    fast = simulate(data.texts, data.labels, seed=1, stop_recall=0.95)
+    k = full.metrics["screened_to_95"]
+    assert full.screened_order[:k] == tail.screened_order[:k] == fast.screened_order
+    assert full.metrics["wss95"] == tail.metrics["wss95"] == fast.metrics["wss95"]
+    assert sum(tail.found_labels) == full.n_relevant - 1  # the tail still finds every relevant record
+    assert 0 < fast.metrics["seconds_to_95"] <= fast.metrics["seconds"]

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from db.errors import InputError
 from db.models import Record, SampleLink
+from db.pair_log import PairDecision
 from extraction import samples
 from screening import duplicates
 from screening.importing import import_files
@@ -99,8 +100,9 @@ def _load(review, tmp_path: Path, records: list[dict], name: str = "export.ris")
         return {sid: rid for rid, sid in s.exec(select(Record.id, Record.source_id))}
 
 
-def _pairs(found: list[dict]) -> dict[frozenset[int], dict]:
-    return {frozenset(s["ids"]): s for s in found}
+def _pairs(found: list[PairDecision]) -> dict[frozenset[int], dict]:
+    """The suggestions by pair, as ``--json`` shows them."""
+    return {frozenset(s.ids): s.to_json() for s in found}
 
 
 def test_thesis_and_its_article_are_suggested_then_confirmed(review, tmp_path):
@@ -164,15 +166,15 @@ def test_reject_undo_and_history_are_kept(review, tmp_path):
     samples.suggest_links(review)                   # a decided pair is not suggested again
     assert samples.suggestions(review) == []
     samples.undo_link(review, a, b, "carol")        # the suggestion is back
-    assert [s["ids"] for s in samples.suggestions(review)] == [[a, b]]
+    assert [s.ids for s in samples.suggestions(review)] == [(a, b)]
     with pytest.raises(InputError, match="no link decision to undo"):
         samples.undo_link(review, a, b, "carol")
     samples.confirm_link(review, a, b, "dave")
     hist = samples.link_history(review, a, b)
-    assert [(h["decision"], h["who"], h["automatic"]) for h in hist] == [
+    assert [(h.decision, h.who, h.automatic) for h in hist] == [
         ("suggested", "metasift", True), ("rejected", "carol", False), ("undone", "carol", False),
         ("confirmed", "dave", False)]
-    assert all(h["evidence"] for h in hist)
+    assert all(h.details["evidence"] for h in hist)
 
 
 def test_duplicates_are_one_report_not_a_shared_sample(review, tmp_path):
@@ -210,7 +212,7 @@ def test_links_lists_what_people_decided(review, tmp_path):
     import_files(review, write_demo_exports(tmp_path / "ex"))
     confirm_link(review, 7, 8, who="ann")
     reject_link(review, 1, 2, who="bob")
-    got = {(tuple(x["ids"]), x["decision"], x["who"]) for x in links(review)}
+    got = {(x.ids, x.decision, x.who) for x in links(review)}
     assert got == {((7, 8), "confirmed", "ann"), ((1, 2), "rejected", "bob")}
 
 
@@ -234,4 +236,4 @@ def test_suggestions_leave_out_records_excluded_at_screening_until_the_exclusion
     assert samples.suggestions(review) == []
     assert samples.suggest_links(review) == []  # and no new row is stored for the pair
     undo(review, "bob", "title_abstract")
-    assert [frozenset(s["ids"]) for s in samples.suggestions(review)] == [frozenset((ids["T1"], ids["T2"]))]
+    assert [frozenset(s.ids) for s in samples.suggestions(review)] == [frozenset((ids["T1"], ids["T2"]))]

@@ -172,3 +172,31 @@ def test_through_metasift_the_same_acts_get_a_clear_message(server):
     lea.close()
     with pytest.raises(Exception, match="permission denied"):
         open_review(server["urls"]["bob"]).review()
+
+
+def test_cli_as_a_screener_login(server, capsys):
+    import json
+
+    from cli.app import main
+
+    r1 = server["recs"][0]
+    ann, bob = server["urls"]["ann"], server["urls"]["bob"]
+    assert main(["screen", bob, "--record", f"#{r1}", "--decision", "exclude", "--json"]) == 0
+    capsys.readouterr()
+    code = main(["screen", ann, "--record", f"#{r1}", "--decision", "include", "--reviewer", "bob", "--json"])
+    out = capsys.readouterr()
+    assert code == 0 and json.loads(out.out)["decision"]["reviewer"] == "ann"  # the login decides, not --reviewer
+    code = main(["team", "add", ann, "--name", "Eve", "--role", "lead", "--login", "eve", "--json"])
+    err = capsys.readouterr().err
+    assert code == 3 and "may not add members" in err and "Traceback" not in err
+    code = main(["team", "unblind", ann, "--stage", TA, "--json"])
+    err = capsys.readouterr().err
+    assert code == 3 and "lead" in err
+    # blind on the command line too: ann sees nothing of bob's vote on r2 before her own
+    r2 = server["recs"][1]
+    assert main(["screen", bob, "--record", f"#{r2}", "--decision", "include", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["history", ann, "--record", f"#{r2}", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["history"] == []
+    assert main(["conflicts", ann, "--json"]) == 0
+    assert [c["record_id"] for c in json.loads(capsys.readouterr().out)["conflicts"]] == [r1]

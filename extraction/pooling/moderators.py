@@ -1,9 +1,13 @@
 """Moderator analyses: metafor-style mixed-effects meta-regression, subgroup fits and a Table-1 summary.
 
-* `meta_regression` is ``rma(yi, vi, mods = ~ x)``: coefficients with Wald z tests, the omnibus QM test
-  of all non-intercept coefficients (chi² with p − 1 df), QE (residual heterogeneity, FE weights),
-  residual tau², I²/H² from the typical variance, and R² = max(0, (tau²_RE − tau²_ME) / tau²_RE) in
-  percent, where tau²_RE comes from the intercept-only model on the same studies.
+* `meta_regression` is ``rma(yi, vi, mods = ~ x1 + x2, test=...)``: coefficients with Wald z tests (t
+  tests with k − p df for test "t"/"knha"), the omnibus QM test of all non-intercept coefficients
+  (chi² with p − 1 df; for "t"/"knha" QM/(p − 1) against F(p − 1, k − p)), QE (residual heterogeneity, FE
+  weights), residual tau², I²/H² from the typical variance, and R² = max(0, (tau²_RE − tau²_ME) / tau²_RE)
+  in percent, where tau²_RE comes from the intercept-only model on the same studies (0 when tau²_RE = 0);
+  for FE models R² is the adjusted R² of the weighted least-squares fit, as metafor reports it.
+* `formula_design` builds X from ``"a + b"`` (numeric columns as they are, text columns as
+  treatment-coded factors with the first level in sorted order as reference, metafor's ``factor()``).
 * `categorical_moderator` is ``rma(yi, vi, mods = ~ factor(g))`` (common tau²), plus each level's
   estimate from the ``~ 0 + factor(g)`` parametrisation, plus separate per-level random-effects fits and
   the Q-between test of those separate estimates.
@@ -20,8 +24,8 @@ import pandas as pd
 from scipy import stats
 
 from db.errors import InputError
-from extraction.pooling.estimators import fit_core, validate
-from extraction.pooling.results import Z975, PoolResult, _clean, heterogeneity, summarise
+from extraction.pooling.estimators import fit_core, normalise_method, normalise_test, validate
+from extraction.pooling.results import PoolResult, _clean, critical, heterogeneity, summarise, two_sided_p
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,9 @@ class MetaRegression:
     se_tau2: float
     i2: float
     h2: float
-    r2: float | None  # percent; None when the intercept-only tau² is 0
+    r2: float | None  # percent; None without a non-intercept coefficient
+    test: str = "z"
+    ddf: int | None = None  # df of the t tests and the F test's denominator (test "t"/"knha")
 
     def coef(self, name: str) -> Coefficient:
         for c in self.coefficients:
@@ -63,43 +69,132 @@ class MetaRegression:
         return _clean({
             "method": self.method, "k": self.k, "qm": self.qm, "qm_df": self.qm_df, "qm_p": self.qm_p,
             "qe": self.qe, "qe_df": self.qe_df, "qe_p": self.qe_p, "tau2": self.tau2, "se_tau2": self.se_tau2,
-            "i2": self.i2, "h2": self.h2, "r2": self.r2,
+            "i2": self.i2, "h2": self.h2, "r2": self.r2, "test": self.test, "ddf": self.ddf,
+            "qm_distribution": "chi2" if self.ddf is None else "F",
             "coefficients": {c.name: {"estimate": c.estimate, "se": c.se, "z": c.z, "p": c.p, "ci": c.ci}
                              for c in self.coefficients}})
 
 
+def _wls_adj_r2(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> float:
+    """Adjusted R² of the weighted least-squares fit y ~ X (X with intercept), as R's summary.lm."""
+    k, p = X.shape
+    xw = X * w[:, None]
+    beta = np.linalg.solve(X.T @ xw, xw.T @ y)
+    fitted = X @ beta
+    m = np.sum(w * fitted) / np.sum(w)
+    mss = float(np.sum(w * (fitted - m) ** 2))
+    rss = float(np.sum(w * (y - fitted) ** 2))
+    if k - p <= 0:
+        return float("nan")
+    if mss + rss == 0:
+        return 0.0
+    r2 = mss / (mss + rss)
+    return 1 - (1 - r2) * (k - 1) / (k - p)
+
+
 def meta_regression(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, names: list[str],
-                    method: str = "REML") -> MetaRegression:
+                    method: str = "REML", test: str = "z") -> MetaRegression:
     """Fit ``yi ~ X`` (X must contain the intercept column first; ``names`` labels X's columns)."""
     y, v = validate(yi, vi)
-    core = fit_core(y, v, X, method=method)
+    test = normalise_test(test)
+    X = core_x(X, y.size)
+    if normalise_method(method) != "FE" and y.size < X.shape[1] + 1:  # metafor's rule: tau² needs a df too
+        raise InputError(f"{y.size} studies cannot estimate {X.shape[1]} coefficients and tau²")
+    core = fit_core(y, v, X, method=method, test=test)
     beta, vb = core.beta, core.vb
+    crit = critical(core)
     coefs = []
     for j, name in enumerate(names):
         se = math.sqrt(vb[j, j])
-        z = beta[j] / se
-        coefs.append(Coefficient(name, float(beta[j]), se, float(z), float(2 * stats.norm.sf(abs(z))),
-                                 (float(beta[j] - Z975 * se), float(beta[j] + Z975 * se))))
+        z = beta[j] / se if se > 0 else float("nan")
+        coefs.append(Coefficient(name, float(beta[j]), se, float(z), two_sided_p(z, core.ddf),
+                                 (float(beta[j] - crit * se), float(beta[j] + crit * se))))
     idx = np.arange(1, core.p)
     if idx.size:
         b = beta[idx]
-        qm = float(b @ np.linalg.solve(vb[np.ix_(idx, idx)], b))
-        qm_p = float(stats.chi2.sf(qm, idx.size))
+        try:
+            qm = float(b @ np.linalg.solve(vb[np.ix_(idx, idx)], b))
+        except np.linalg.LinAlgError:  # e.g. Knapp-Hartung on a saturated model: Var(b) = 0
+            qm = float("nan")
+        if core.ddf is None:
+            qm_p = float(stats.chi2.sf(qm, idx.size))
+        else:
+            qm /= idx.size
+            qm_p = float(stats.f.sf(qm, idx.size, core.ddf)) if core.ddf > 0 else float("nan")
     else:
         qm, qm_p = float("nan"), float("nan")
     i2, h2 = heterogeneity(core)
     r2: float | None = None
-    if core.method != "FE":
-        tau2_re = fit_core(y, v, method=method).tau2
-        if tau2_re > 0:
-            r2 = max(0.0, 100.0 * (tau2_re - core.tau2) / tau2_re)
-    qe_p = float(stats.chi2.sf(core.qe, core.qe_df)) if core.qe_df > 0 else float("nan")
+    if idx.size:
+        if core.method == "FE":
+            adj = _wls_adj_r2(y, X, 1.0 / v)
+            r2 = 0.0 if np.var(y) == 0 else max(0.0, 100.0 * adj) if math.isfinite(adj) else float("nan")
+        else:
+            tau2_re = fit_core(y, v, method=method).tau2
+            r2 = 0.0 if tau2_re == 0 else max(0.0, 100.0 * (tau2_re - core.tau2) / tau2_re)
+    qe_p = float(stats.chi2.sf(core.qe, core.qe_df)) if core.qe_df > 0 else 1.0
     return MetaRegression(core.method, core.k, coefs, qm, int(idx.size), qm_p, core.qe, core.qe_df, qe_p,
-                          core.tau2, core.se_tau2, i2, h2, r2)
+                          core.tau2, core.se_tau2, i2, h2, r2, test=core.test, ddf=core.ddf)
+
+
+def core_x(X: np.ndarray, k: int) -> np.ndarray:
+    return np.asarray(X, dtype=float).reshape(k, -1)
+
+
+def formula_design(data: pd.DataFrame, formula: str) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(X with intercept, column names, kept-row mask) for ``"a + b + ..."`` over ``data``'s columns.
+
+    A column whose every non-missing value is a number enters as is; any other column is a factor
+    (treatment coding, sorted levels, the first is the reference; names like metafor's, e.g. "typep").
+    Rows with a missing value in any moderator are dropped (metafor drops them with a warning).
+    """
+    terms = [t.strip() for t in str(formula).replace("~", " ").split("+")]
+    terms = [t for t in terms if t]
+    if not terms:
+        raise InputError(f"no moderator in {formula!r}; write e.g. \"year + design\"")
+    missing = [t for t in terms if t not in data.columns]
+    if missing:
+        raise InputError(f"no moderator column {missing[0]!r} (columns: {', '.join(map(str, data.columns))})")
+    keep = np.ones(len(data), dtype=bool)
+    parsed: list[tuple[str, pd.Series, bool]] = []
+    for t in terms:
+        col = data[t].reset_index(drop=True)
+        text = col.astype("object").where(col.notna(), None)
+        blank = text.map(lambda x: x is None or (isinstance(x, str) and not x.strip())).to_numpy(dtype=bool)
+        num = pd.to_numeric(col, errors="coerce")
+        numeric = bool((num.notna() | blank).all())
+        keep &= ~blank
+        parsed.append((t, num if numeric else text.map(lambda x: str(x).strip() if x is not None else None),
+                       numeric))
+    cols, names = [np.ones(int(keep.sum()))], ["intrcpt"]
+    for t, col, numeric in parsed:
+        vals = col.to_numpy()[keep]
+        if numeric:
+            cols.append(vals.astype(float))
+            names.append(t)
+        else:
+            levels = sorted(set(vals))
+            for lev in levels[1:]:
+                cols.append((vals == lev).astype(float))
+                names.append(f"{t}{lev}")
+    return np.column_stack(cols), names, keep
+
+
+def mods_regression(yi: np.ndarray, vi: np.ndarray, data: pd.DataFrame, formula: str, method: str = "REML",
+                    test: str = "z") -> tuple[MetaRegression, np.ndarray]:
+    """``rma(yi, vi, mods = ~ formula, data = data)``; returns the fit and the kept-row mask."""
+    y, v = validate(yi, vi)
+    if len(data) != y.size:
+        raise InputError(f"{len(data)} moderator rows for {y.size} studies")
+    X, names, keep = formula_design(data, formula)
+    # metafor's rule: the coefficients (and tau², unless FE) may not outnumber the studies
+    if keep.sum() < X.shape[1] + (0 if normalise_method(method) == "FE" else 1):
+        raise InputError(f"moderators {formula!r} leave {int(keep.sum())} studies for {X.shape[1]} coefficients")
+    return meta_regression(y[keep], v[keep], X, names, method=method, test=test), keep
 
 
 def continuous_moderator(yi: np.ndarray, vi: np.ndarray, x: np.ndarray, name: str = "x",
-                         method: str = "REML") -> MetaRegression:
+                         method: str = "REML", test: str = "z") -> MetaRegression:
     """``rma(yi, vi, mods = ~ x)``; studies with a missing x are dropped (as metafor does)."""
     x = np.asarray(x, dtype=float).ravel()
     keep = np.isfinite(x)
@@ -107,7 +202,7 @@ def continuous_moderator(yi: np.ndarray, vi: np.ndarray, x: np.ndarray, name: st
         raise InputError(f"moderator {name!r} has fewer than 3 studies with a value")
     X = np.column_stack([np.ones(int(keep.sum())), x[keep]])
     return meta_regression(np.asarray(yi, float)[keep], np.asarray(vi, float)[keep], X, ["intrcpt", name],
-                           method=method)
+                           method=method, test=test)
 
 
 @dataclass(frozen=True)
@@ -165,7 +260,8 @@ def _levels(groups: pd.Series | np.ndarray | list) -> tuple[np.ndarray, np.ndarr
 
 
 def categorical_moderator(yi: np.ndarray, vi: np.ndarray, groups: pd.Series | np.ndarray | list,
-                          name: str = "group", method: str = "REML") -> SubgroupAnalysis:
+                          name: str = "group", method: str = "REML", test: str = "z",
+                          back_transform: bool = True) -> SubgroupAnalysis:
     """Subgroup analysis for a categorical moderator (missing/blank levels are dropped)."""
     y_all, v_all = validate(yi, vi)
     keep, labels, levels = _levels(groups)
@@ -176,23 +272,26 @@ def categorical_moderator(yi: np.ndarray, vi: np.ndarray, groups: pd.Series | np
     y, v = y_all[keep], v_all[keep]
     D = np.column_stack([(labels == lev).astype(float) for lev in levels])
     X = np.column_stack([np.ones(y.size), D[:, 1:]])
-    model = meta_regression(y, v, X, ["intrcpt"] + [f"{name}{lev}" for lev in levels[1:]], method=method)
+    model = meta_regression(y, v, X, ["intrcpt"] + [f"{name}{lev}" for lev in levels[1:]], method=method,
+                            test=test)
     # Level estimates with the common tau²: same tau² as the ~ factor(g) fit (the models are equivalent).
-    cell = fit_core(y, v, D, method=method, tau2=model.tau2)
+    cell = fit_core(y, v, D, method=method, tau2=model.tau2, test=test)
+    crit = critical(cell)
     ests = []
     for j, lev in enumerate(levels):
         est, se = float(cell.beta[j]), math.sqrt(cell.vb[j, j])
-        half = Z975 * math.sqrt(se**2 + model.tau2)
-        ests.append(LevelEstimate(lev, int(D[:, j].sum()), est, se, (est - Z975 * se, est + Z975 * se),
-                                  (est - half, est + half), float(2 * stats.norm.sf(abs(est / se)))))
+        half = crit * math.sqrt(se**2 + model.tau2)
+        ests.append(LevelEstimate(lev, int(D[:, j].sum()), est, se, (est - crit * se, est + crit * se),
+                                  (est - half, est + half), two_sided_p(est / se, cell.ddf)))
     separate: dict[str, PoolResult | None] = {}
     notes: list[str] = []
     for j, lev in enumerate(levels):
         m = D[:, j] == 1
         if m.sum() >= 2:
-            separate[lev] = summarise(fit_core(y[m], v[m], method=method), v[m])
+            separate[lev] = summarise(fit_core(y[m], v[m], method=method, test=test), v[m],
+                                      back_transform=back_transform)
         elif m.sum() == 1:
-            separate[lev] = summarise(fit_core(y[m], v[m], method="FE"), v[m])
+            separate[lev] = summarise(fit_core(y[m], v[m], method="FE"), v[m], back_transform=back_transform)
             notes.append(f"level {lev!r} has a single study")
         else:
             separate[lev] = None
@@ -211,7 +310,7 @@ def categorical_moderator(yi: np.ndarray, vi: np.ndarray, groups: pd.Series | np
 
 
 def moderator_table(data: pd.DataFrame, moderators: list[str], yi: str = "yi", vi: str = "vi",
-                    method: str = "REML") -> pd.DataFrame:
+                    method: str = "REML", test: str = "z") -> pd.DataFrame:
     """A Table-1-like summary: per moderator and category, k, r [95% CI], p and I² of the separate
     random-effects fit, and the p of the between-category test (metafor's QM, common tau²)."""
     rows = []
@@ -219,7 +318,7 @@ def moderator_table(data: pd.DataFrame, moderators: list[str], yi: str = "yi", v
         if mod not in data.columns:
             raise InputError(f"no moderator column {mod!r}")
         sa = categorical_moderator(data[yi].to_numpy(), data[vi].to_numpy(), data[mod], name=mod,
-                                   method=method)
+                                   method=method, test=test)
         for lev in sa.levels:
             r = sa.separate[lev]
             rows.append({"moderator": mod, "category": lev, "k": r.k if r else 0,

@@ -2,8 +2,11 @@
 
 Definitions follow metafor's printout: I² and H² of random-effects fits come from tau² and the
 "typical" within-study variance s² = (k − p) / tr(P_FE) (for p = 1: (k−1)Σw / ((Σw)² − Σw²));
-for FE fits from Q. The prediction interval is est ± z_.975 · sqrt(SE² + tau²). The critical value
-is ``scipy.stats.norm.ppf(0.975)``. On the r scale every bound is the tanh of the z-scale bound.
+for FE fits from Q (with no residual df: I² = 0, H² = 1, Q = 0, p = 1, as metafor). The prediction
+interval is est ± crit · sqrt(SE² + tau²), crit = ``norm.ppf(0.975)`` for z tests and ``t.ppf(0.975, k − p)``
+for test "t"/"knha" (metafor's ``predict``). On the r scale every bound is the tanh of the z-scale bound.
+``scale`` says which scale the ``*_z`` fields are on: Fisher's z (correlations) or the input's own scale
+(yi/vi given directly: SMD, log OR, ... are reported as given, never back-transformed to r).
 """
 
 from __future__ import annotations
@@ -80,6 +83,9 @@ class PoolResult:
     ci_r: tuple[float, float] | None
     pi_r: tuple[float, float] | None
     weights: tuple[float, ...]  # percent, per study, in input order
+    test: str = "z"            # "z", "t" or "knha" (Knapp-Hartung)
+    df: int | None = None      # t-test df (k − p) for test "t"/"knha"
+    scale: str = "Fisher's z"  # scale of estimate_z/ci_z/pi_z (see the module docstring)
 
     def to_dict(self, weights: bool = False) -> dict[str, Any]:
         """Plain dict (JSON-ready, NaN -> None); study weights only when asked for."""
@@ -91,6 +97,8 @@ class PoolResult:
 
 def heterogeneity(core: CoreFit) -> tuple[float, float]:
     """(I² in percent, H²) as metafor defines them for this fit."""
+    if core.qe_df <= 0:
+        return 0.0, 1.0
     if core.method == "FE" and core.tau2 == 0.0:
         df = core.qe_df
         if df <= 0 or core.qe <= 0:
@@ -102,17 +110,33 @@ def heterogeneity(core: CoreFit) -> tuple[float, float]:
     return 100.0 * core.tau2 / (core.tau2 + s2), (core.tau2 + s2) / s2
 
 
-def summarise(core: CoreFit, vi: np.ndarray, back_transform: bool = True) -> PoolResult:
+def critical(core: CoreFit, level: float = 0.95) -> float:
+    """Two-sided critical value: normal for z tests, t(k − p) for test "t"/"knha"."""
+    if core.ddf is not None:
+        return float(stats.t.isf((1 - level) / 2, core.ddf)) if core.ddf > 0 else float("nan")
+    return Z975 if level == 0.95 else float(stats.norm.isf((1 - level) / 2))
+
+
+def two_sided_p(stat: float, ddf: int | None) -> float:
+    """p of a Wald statistic: normal, or t with ``ddf`` df."""
+    if ddf is not None:
+        return float(2 * stats.t.sf(abs(stat), ddf)) if ddf > 0 else float("nan")
+    return float(2 * stats.norm.sf(abs(stat)))
+
+
+def summarise(core: CoreFit, vi: np.ndarray, back_transform: bool = True,
+              scale: str | None = None) -> PoolResult:
     """Build a `PoolResult` from an intercept-only core fit."""
     est = float(core.beta[0])
     se = float(np.sqrt(core.vb[0, 0]))
-    zval = est / se
-    pval = float(2 * stats.norm.sf(abs(zval)))
-    ci = (est - Z975 * se, est + Z975 * se)
-    half = Z975 * math.sqrt(se**2 + core.tau2)
+    zval = est / se if se > 0 else float("nan")
+    pval = two_sided_p(zval, core.ddf)
+    crit = critical(core)
+    ci = (est - crit * se, est + crit * se)
+    half = crit * math.sqrt(se**2 + core.tau2)
     pi = (est - half, est + half)
     i2, h2 = heterogeneity(core)
-    q_p = float(stats.chi2.sf(core.qe, core.qe_df)) if core.qe_df > 0 else float("nan")
+    q_p = float(stats.chi2.sf(core.qe, core.qe_df)) if core.qe_df > 0 else 1.0
     w = 1.0 / (np.asarray(vi, dtype=float) + core.tau2)
     wpct = tuple(float(x) for x in 100.0 * w / w.sum())
     return PoolResult(
@@ -122,16 +146,19 @@ def summarise(core: CoreFit, vi: np.ndarray, back_transform: bool = True) -> Poo
         estimate_r=_ztor(est) if back_transform else None,
         ci_r=(_ztor(ci[0]), _ztor(ci[1])) if back_transform else None,
         pi_r=(_ztor(pi[0]), _ztor(pi[1])) if back_transform else None,
-        weights=wpct)
+        weights=wpct, test=core.test, df=core.ddf,
+        scale=scale or ("Fisher's z" if back_transform else "input (yi)"))
 
 
 def pool(yi: np.ndarray | None = None, vi: np.ndarray | None = None, *, ri: np.ndarray | None = None,
-         ni: np.ndarray | None = None, method: str = "REML",
+         ni: np.ndarray | None = None, method: str = "REML", test: str = "z",
          back_transform: bool | None = None) -> PoolResult:
     """Pool effect sizes: give ``yi`` and ``vi`` (analysis scale) or ``ri`` and ``ni`` (converted to Fisher
-    z). ``back_transform`` (tanh to r) defaults to True for ri/ni input and for yi/vi input alike,
-    because MetaSift pools correlations; pass False for other outcomes (e.g. log risk ratios)."""
-    if ri is not None or ni is not None:
+    z). ``back_transform`` (tanh to r) defaults to True for ri/ni input and False for yi/vi input (the
+    result stays on the input's scale: an SMD or log OR is not a Fisher z); pass True when yi are Fisher
+    z values. ``test``: "z", "t" or "knha"."""
+    from_r = ri is not None or ni is not None
+    if from_r:
         if ri is None or ni is None:
             from db.errors import InputError
 
@@ -142,5 +169,5 @@ def pool(yi: np.ndarray | None = None, vi: np.ndarray | None = None, *, ri: np.n
 
         raise InputError("give yi and vi, or ri and ni")
     y, v = validate(yi, vi)
-    core = fit_core(y, v, method=method)
-    return summarise(core, v, back_transform=True if back_transform is None else back_transform)
+    core = fit_core(y, v, method=method, test=test)
+    return summarise(core, v, back_transform=from_r if back_transform is None else back_transform)

@@ -1,12 +1,14 @@
 """Study tables for pooling: read CSV/XLSX, pick the effect-size columns, build the pooled report.
 
 Columns default to metafor's names: ``ri``/``ni`` (correlation, sample size; ``r``/``n`` also accepted)
-or ``yi``/``vi`` (Fisher z and its sampling variance). `pool_report` takes arrays, so the lead can wire a
+or ``yi``/``vi`` (any effect size and its sampling variance; reported on that scale unless the caller
+says the yi are Fisher z values). `pool_report` takes arrays, so the lead can wire a
 review's own study table in without going through a file.
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ import pandas as pd
 
 from db.errors import InputError
 from extraction.pooling.bias import egger_test, fsn_rosenthal
+from extraction.pooling.confint import q_profile
+from extraction.pooling.estimators import fit_core
 from extraction.pooling.moderators import categorical_moderator
 from extraction.pooling.results import _clean, fisher_z, pool
 
@@ -29,7 +33,7 @@ def read_study_table(path: str | Path) -> pd.DataFrame:
             df = pd.read_csv(path, sep=None, engine="python")
     except FileNotFoundError as exc:
         raise InputError("file not found", file=str(path)) from exc
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
+    except (OSError, ValueError, csv.Error, pd.errors.ParserError) as exc:
         raise InputError(f"cannot be read as a study table: {exc}", file=str(path)) from exc
     if df.empty:
         raise InputError("the study table has no rows", file=str(path))
@@ -58,15 +62,23 @@ def _numeric(df: pd.DataFrame, col: str, file: str) -> np.ndarray:
     return values.to_numpy(dtype=float)
 
 
+def correlation_input(df: pd.DataFrame, r: str | None = None, n: str | None = None, yi: str | None = None,
+                      vi: str | None = None) -> bool:
+    """True when `effect_sizes` would read correlations and sample sizes (then the yi are Fisher z)."""
+    rc, nc = _pick(df, r, ("ri", "r")), _pick(df, n, ("ni", "n"))
+    return bool(r or n) or (rc is not None and nc is not None and not (yi or vi))
+
+
 def effect_sizes(df: pd.DataFrame, file: str = "", r: str | None = None, n: str | None = None,
                  yi: str | None = None, vi: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(yi, vi, kept-row mask) on Fisher's z from ri/ni or yi/vi columns. Rows with a missing value are
-    dropped; impossible values raise InputError naming the column and line (header = line 1)."""
+    """(yi, vi, kept-row mask): Fisher's z from ri/ni columns, or the yi/vi columns as they are. Rows with
+    a missing value are dropped; impossible values raise InputError naming the column and line
+    (header = line 1)."""
     if (r or n) and (yi or vi):
         raise InputError("give either --r/--n or --yi/--vi, not both")
     rc, nc = _pick(df, r, ("ri", "r")), _pick(df, n, ("ni", "n"))
     yc, vc = _pick(df, yi, ("yi",)), _pick(df, vi, ("vi",))
-    use_r = bool(r or n) or (rc is not None and nc is not None and not (yi or vi))
+    use_r = correlation_input(df, r, n, yi, vi)
     if use_r:
         if rc is None or nc is None:
             raise InputError("need a correlation column and a sample-size column (ri/ni or r/n)", file=file)
@@ -97,16 +109,22 @@ def effect_sizes(df: pd.DataFrame, file: str = "", r: str | None = None, n: str 
 
 
 def pool_report(yi: np.ndarray, vi: np.ndarray, method: str = "REML", groups: Any = None,
-                by: str | None = None) -> dict[str, Any]:
-    """The CLI's JSON document for Fisher-z input: the pooled result, Rosenthal's fail-safe N, Egger's
-    test (None with fewer than 3 studies) and, with ``groups``, the subgroup analysis."""
-    res = pool(yi, vi, method=method)
+                by: str | None = None, test: str = "z", back_transform: bool = True) -> dict[str, Any]:
+    """The CLI's JSON document: the pooled result, Q-profile CIs of the heterogeneity, Rosenthal's
+    fail-safe N, Egger's test (None with fewer than 3 studies) and, with ``groups``, the subgroup analysis.
+    ``back_transform``: the yi are Fisher z values (``*_r`` fields via tanh); False keeps the input scale."""
+    res = pool(yi, vi, method=method, test=test, back_transform=back_transform)
     out = res.to_dict()
+    out["confint"] = None
+    if res.k > 1 and res.method != "FE":
+        core = fit_core(yi, vi, method=method, test=test)
+        out["confint"] = q_profile(yi, vi, core).to_dict()
     out["fsn_rosenthal"] = fsn_rosenthal(yi, vi)["fsn"]
     out["egger"] = egger_test(yi, vi, method=method).to_dict() if len(yi) >= 3 else None
     if groups is not None:
-        sa = categorical_moderator(yi, vi, groups, name=by or "group", method=method)
-        d = sa.to_dict()
+        sa = categorical_moderator(yi, vi, groups, name=by or "group", method=method, test=test,
+                                   back_transform=back_transform)
+        d = sa.to_dict(back_transform=back_transform)
         out["by"] = by
         out["subgroups"] = {lev: s["separate"] for lev, s in d["subgroups"].items()}
         out["subgroups_common_tau2"] = {lev: s["common_tau2"] for lev, s in d["subgroups"].items()}

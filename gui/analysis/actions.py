@@ -4,7 +4,6 @@ saving pictures and the export (`extraction.study_table`, `extraction.pooling`, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,15 @@ from matplotlib.figure import Figure
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.progress import Progress, ShouldStop
+from db.progress import Progress, no_progress
 from extraction.codebook import Codebook
-from extraction.coding import settings
-from extraction.export import export
+from extraction.coding import CodingSettings, settings
 from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
 from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
-from extraction.study_table import moderator_columns as _moderator_columns
-from extraction.study_table import study_table
+from extraction.study_table import moderator_columns, study_table
 
-Work = Callable[[Progress, ShouldStop], Any]
 METHODS = ("REML", "DL", "ML", "PM", "FE")
 
 
@@ -55,9 +51,9 @@ class Data:
     labels: list[str]
 
 
-def data(db: ReviewDB) -> Data:
+def data(db: ReviewDB, cfg: CodingSettings | None = None) -> Data:
     """The study table and its effect sizes (InputError when no sample has a usable effect yet)."""
-    table = study_table(db)
+    table = study_table(db, cfg=cfg)
     usable = table[table["r"].notna()] if len(table) else table
     if usable.empty:
         raise InputError("no independent sample has a coded effect yet: code effects on the Extraction screen")
@@ -66,16 +62,11 @@ def data(db: ReviewDB) -> Data:
     return Data(table, yi, vi, [str(s) for s in kept["label"]])
 
 
-def moderator_columns(frame: pd.DataFrame, book: Codebook) -> list[str]:
-    """Categorical codebook columns of the study table that split the samples into two or more categories."""
-    return _moderator_columns(frame, book)
-
-
-def _moderators(db: ReviewDB, d: Data, method: str) -> tuple[pd.DataFrame | None, list[str]]:
+def _moderators(book: Codebook, d: Data, method: str) -> tuple[pd.DataFrame | None, list[str]]:
     frame = d.table[d.table["r"].notna()].reset_index(drop=True).copy()
     frame["yi"], frame["vi"] = d.yi, d.vi
     parts, notes = [], []
-    for name in moderator_columns(frame, settings(db).codebook):
+    for name in moderator_columns(frame, book):
         frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
         try:
             parts.append(moderator_table(frame, [name], method=method))
@@ -84,28 +75,27 @@ def _moderators(db: ReviewDB, d: Data, method: str) -> tuple[pd.DataFrame | None
     return (pd.concat(parts, ignore_index=True) if parts else None), notes
 
 
-def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False) -> Work:
+def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *,
+            progress: Progress = no_progress) -> Analysis:
     """Pool the study table with ``method``; moderator table, forest and funnel plot (trim-and-fill)."""
-    def work(progress: Progress, _should_stop: ShouldStop) -> Analysis:
-        progress(0, 4, "building the study table")
-        try:
-            d = data(db)
-        except InputError as exc:
-            return Analysis(method, message=exc.detail)
-        flags = [f for f in d.table["flags"] if f]
-        progress(1, 4, "pooling")
-        report = pool_report(d.yi, d.vi, method=method)
-        progress(2, 4, "moderators")
-        mods, notes = _moderators(db, d, method) if len(d.yi) >= 2 else (None, [])
-        progress(3, 4, "drawing")
-        tf = trim_and_fill(d.yi, d.vi, method=method) if trimfill and len(d.yi) >= 3 else None
-        forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
-        funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
-        _release(forest, funnel)
-        return Analysis(method, len(d.yi), report, mods, notes, flags, forest, funnel,
-                        tf.to_dict() if tf is not None else None)
-
-    return work
+    progress(0, 4, "building the study table")
+    try:
+        cfg = settings(db)
+        d = data(db, cfg)
+    except InputError as exc:
+        return Analysis(method, message=exc.detail)
+    flags = [f for f in d.table["flags"] if f]
+    progress(1, 4, "pooling")
+    report = pool_report(d.yi, d.vi, method=method)
+    progress(2, 4, "moderators")
+    mods, notes = _moderators(cfg.codebook, d, method) if len(d.yi) >= 2 else (None, [])
+    progress(3, 4, "drawing")
+    tf = trim_and_fill(d.yi, d.vi, method=method) if trimfill and len(d.yi) >= 3 else None
+    forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
+    funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
+    _release(forest, funnel)
+    return Analysis(method, len(d.yi), report, mods, notes, flags, forest, funnel,
+                    tf.to_dict() if tf is not None else None)
 
 
 def _release(*figures: Figure) -> None:
@@ -130,37 +120,23 @@ def fit_to_content(fig: Figure, pad: float = 0.15) -> None:
     fig.set_size_inches(w2, h2)
 
 
-def prisma(db: ReviewDB) -> Work:
+def prisma(db: ReviewDB) -> tuple[Figure, dict[str, Any]]:
     """The PRISMA 2020 figure of the review's live counts (InputError naming what does not add up)."""
-    def work(_progress: Progress, _should_stop: ShouldStop) -> tuple[Figure, dict[str, Any]]:
-        counts = prisma_counts(db)
-        return prisma_figure(counts, title=db.review().title), counts.as_dict()
-
-    return work
+    counts = prisma_counts(db)
+    return prisma_figure(counts, title=db.review().title), counts.as_dict()
 
 
-def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False) -> Work:
+def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False) -> Path:
     """Draw ``kind`` (forest, funnel, prisma) afresh and save it to ``out`` (.png, .svg, .pdf)."""
-    def work(_progress: Progress, _should_stop: ShouldStop) -> Path:
-        if kind == "prisma":
-            return draw_prisma(prisma_counts(db), out, title=db.review().title)
-        d = data(db)
-        tf = trim_and_fill(d.yi, d.vi, method=method) if kind == "funnel" and trimfill and len(d.yi) >= 3 else None
-        if kind == "forest":
-            fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
-        else:
-            fig = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
-        return save_figure(fig, out)
-
-    return work
-
-
-def run_export(db: ReviewDB, out: Path, level: str, rho: float) -> Work:
-    """`metasift export` of ``level`` to ``out`` (.xlsx: every level; .csv: that level)."""
-    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
-        return export(db, out, level, rho=rho)
-
-    return work
+    if kind == "prisma":
+        return draw_prisma(prisma_counts(db), out, title=db.review().title)
+    d = data(db)
+    tf = trim_and_fill(d.yi, d.vi, method=method) if kind == "funnel" and trimfill and len(d.yi) >= 3 else None
+    if kind == "forest":
+        fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
+    else:
+        fig = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
+    return save_figure(fig, out)
 
 
 def default_rho(db: ReviewDB) -> float:

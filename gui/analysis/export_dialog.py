@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import is_url
 from db.errors import MetasiftError
-from extraction.export import LEVELS
+from extraction.export import LEVELS, export
 from gui.analysis import actions
 from gui.background import Task
 from gui.context import ReviewContext
@@ -130,8 +131,8 @@ class ExportDialog(QDialog):
             out = out.with_name(out.name + self.suffix())
         self.export_button.setEnabled(False)
         self.status.setText("Exporting…")
-        self.task = self.ctx.run("Exporting", actions.run_export(self.ctx.db, out, self.level.currentData(),
-                                                                 self.rho.value()),
+        self.task = self.ctx.run("Exporting", partial(export, self.ctx.db, out, self.level.currentData(),
+                                                      rho=self.rho.value()),
                                  on_done=self._done, on_error=self._failed)
         self.task.finished.connect(lambda: self.export_button.setEnabled(True))
         return self.task

@@ -3,6 +3,7 @@ pictures, and the export; all computing and drawing runs in the background."""
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -115,9 +116,9 @@ class AnalysisScreen(Refreshing, QWidget):
         current = self.newest()
         method, tf = self.method.currentData(), self.trimfill.isChecked()
         self.summary.setText(f"<span style='color:{muted_text(self)}'>Pooling ({escape(method)})…</span>")
-        self.ctx.run("Drawing the PRISMA diagram", actions.prisma(self.ctx.db), dialog=False,
+        self.ctx.run("Drawing the PRISMA diagram", partial(actions.prisma, self.ctx.db), dialog=False,
                      on_done=current(self._prisma), on_error=current(self._prisma_failed))
-        return self.ctx.run("Pooling", actions.analyse(self.ctx.db, method, tf), dialog=False,
+        return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf), dialog=False,
                             on_done=current(self._apply),
                             on_error=self._failed)
 
@@ -182,7 +183,8 @@ class AnalysisScreen(Refreshing, QWidget):
     def save_picture(self, kind: str, path: Path) -> Task:
         """Draw ``kind`` afresh into ``path`` (.png, .svg or .pdf) in the background."""
         method, tf = self.method.currentData(), self.trimfill.isChecked()
-        return self.ctx.run(f"Saving the {kind} picture", actions.save_picture(self.ctx.db, kind, path, method, tf),
+        return self.ctx.run(f"Saving the {kind} picture",
+                            partial(actions.save_picture, self.ctx.db, kind, path, method, tf),
                             on_done=lambda out: self.ctx.message.emit(f"Saved {out}"))
 
     def _save_shown(self) -> None:

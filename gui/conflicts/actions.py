@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from db.engine import ReviewDB
-from db.progress import Progress, ShouldStop
+from db.progress import Progress, no_progress
 from screening import agreement, decisions, outcomes
 from screening.duplicates import load_records
 from screening.protocol import STAGES
-
-Work = Callable[[Progress, ShouldStop], Any]
 
 
 @dataclass(frozen=True)
@@ -26,32 +23,14 @@ class Snapshot:
     stages: tuple[str, ...]
 
 
-def snapshot(db: ReviewDB, stage: str) -> Work:
-    def work(progress: Progress, _should_stop: ShouldStop) -> Snapshot:
-        progress(0, 2, "finding conflicts")
-        protocol = decisions.protocol_of(db)
-        found = outcomes.conflicts(db, stage)
-        with db.session() as session:
-            recs = {r["id"]: r for r in load_records(session, [c["record_id"] for c in found])}
-        for c in found:
-            c["record"] = recs.get(c["record_id"], {})
-        progress(1, 2, "computing agreement")
-        stats = [row for s in STAGES if s in protocol.stages for row in agreement.agreement(db, s)]
-        return Snapshot(stage, found, stats, protocol.exclusion_reasons.get(stage, ())[:9], protocol.stages)
-
-    return work
-
-
-def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method: str, reason: str,
-            note: str) -> Work:
-    def work(_progress: Progress, _should_stop: ShouldStop) -> Any:
-        return decisions.resolve(db, record, stage, verdict, by, method, reason=reason, note=note)
-
-    return work
-
-
-def undo_resolution(db: ReviewDB, by: str, stage: str, record: int) -> Work:
-    def work(_progress: Progress, _should_stop: ShouldStop) -> Any:
-        return decisions.undo(db, by, stage, record=record)
-
-    return work
+def snapshot(db: ReviewDB, stage: str, *, progress: Progress = no_progress) -> Snapshot:
+    progress(0, 2, "finding conflicts")
+    protocol = decisions.protocol_of(db)
+    found = outcomes.conflicts(db, stage)
+    with db.session() as session:
+        recs = {r["id"]: r for r in load_records(session, [c["record_id"] for c in found])}
+    for c in found:
+        c["record"] = recs.get(c["record_id"], {})
+    progress(1, 2, "computing agreement")
+    stats = [row for s in STAGES if s in protocol.stages for row in agreement.agreement(db, s)]
+    return Snapshot(stage, found, stats, protocol.exclusion_reasons.get(stage, ())[:9], protocol.stages)

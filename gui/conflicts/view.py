@@ -3,6 +3,7 @@ blinded), a resolution with one key, and agreement per stage and reviewer pair."
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -35,6 +36,7 @@ from gui.errors import report_error
 from gui.listmodel import list_view
 from gui.refreshing import Refreshing
 from gui.theme import muted_text
+from screening import decisions
 from screening.protocol import STAGES
 
 
@@ -152,7 +154,8 @@ class ConflictsScreen(Refreshing, QWidget):
     # -- loading --------------------------------------------------------------------------------
     def reload(self) -> None:
         current = self.newest()
-        self.ctx.run("Loading conflicts", actions.snapshot(self.ctx.db, str(self.stage.currentData())), dialog=False,
+        self.ctx.run("Loading conflicts", partial(actions.snapshot, self.ctx.db, str(self.stage.currentData())),
+                     dialog=False,
                      on_done=current(self._apply))
 
     def focus_when_shown(self) -> None:
@@ -256,8 +259,8 @@ class ConflictsScreen(Refreshing, QWidget):
             self.ctx.changed.emit("screening")
             self.reload()
 
-        self.ctx.write(f"Resolving #{rid}", actions.resolve(self.ctx.db, rid, stage, verdict, by, method, reason,
-                                                            self.note.text().strip()),
+        self.ctx.write(f"Resolving #{rid}", partial(decisions.resolve, self.ctx.db, rid, stage, verdict, by, method,
+                                                     reason=reason, note=self.note.text().strip()),
                        dialog=False, on_done=alive(self, done),
                        on_error=alive(self, lambda exc: report_error(self.window(), exc, "Resolve")))
 
@@ -273,6 +276,6 @@ class ConflictsScreen(Refreshing, QWidget):
             self.ctx.changed.emit("screening")
             self.reload()
 
-        self.ctx.write("Undo resolution", actions.undo_resolution(self.ctx.db, by, stage, rid), dialog=False,
+        self.ctx.write("Undo resolution", partial(decisions.undo, self.ctx.db, by, stage, record=rid), dialog=False,
                        on_done=alive(self, done),
                        on_error=alive(self, lambda exc: report_error(self.window(), exc, "Undo")))

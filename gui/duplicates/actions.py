@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from db.engine import ReviewDB
-from db.progress import Progress, ShouldStop
-from screening import duplicates
+from db.pair_log import PairDecision
+from db.progress import Progress, no_progress
+from screening import duplicate_clusters, duplicates
 
 
 @dataclass(frozen=True)
@@ -18,41 +18,35 @@ class Snapshot:
     queue: list[dict[str, Any]]
     counts: dict[str, Any]
     groups: list[dict[str, Any]]  # {"ids", "records": [record dicts]}
+    clusters: list[dict[str, Any]]  # the queue as clusters, one decision each (`duplicate_clusters`)
+
+    def cluster_of(self, pair: tuple[int, int]) -> dict[str, Any] | None:
+        return next((cl for cl in self.clusters if pair[0] in cl["ids"] and pair[1] in cl["ids"]), None)
 
 
-def snapshot(db: ReviewDB) -> Callable[[Progress, ShouldStop], Snapshot]:
-    def work(progress: Progress, _should_stop: ShouldStop) -> Snapshot:
-        progress(0, 3, "loading the queue")
-        q = duplicates.queue(db)
-        progress(1, 3, "counting")
-        c = duplicates.counts(db)
-        progress(2, 3, "loading groups")
-        gs = duplicates.groups(db)
-        with db.session() as session:
-            recs = {r["id"]: r for r in duplicates.load_records(session, {i for g in gs for i in g})}
-        return Snapshot(q, c, [{"ids": g, "records": [recs[i] for i in g if i in recs]} for g in gs])
-
-    return work
+def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
+    progress(0, 3, "loading the queue")
+    q = duplicates.queue(db)
+    progress(1, 3, "counting")
+    c = duplicates.counts(db)
+    progress(2, 3, "loading groups")
+    gs = duplicates.groups(db)
+    with db.session() as session:
+        recs = {r["id"]: r for r in duplicates.load_records(session, {i for g in gs for i in g})}
+    return Snapshot(q, c, [{"ids": g, "records": [recs[i] for i in g if i in recs]} for g in gs],
+                    duplicate_clusters.queue_clusters(db, q, gs))
 
 
-def dedup(db: ReviewDB, who: str) -> Callable[[Progress, ShouldStop], dict[str, Any]]:
-    def work(progress: Progress, should_stop: ShouldStop) -> dict[str, Any]:
-        return duplicates.run_dedup(db, who=who, progress=progress, should_stop=should_stop)
-
-    return work
-
-
-DECISIONS = {"merge": duplicates.confirm, "reject": duplicates.reject, "undo": duplicates.undo}
+DECISIONS = {"merge": duplicates.confirm, "reject": duplicates.reject, "undo": duplicates.undo,
+             # the whole cluster of the pair at once, and the undo of such a decision
+             "same": duplicate_clusters.same_study, "apart": duplicate_clusters.all_apart,
+             "undo-cluster": duplicate_clusters.undo_cluster}
 
 
-def decide(db: ReviewDB, kind: str, a: int, b: int, who: str) -> Callable[[Progress, ShouldStop], Any]:
-    """``kind`` is merge, reject or undo (one `DuplicateDecision` row)."""
-    fn = DECISIONS[kind]
-
-    def work(_progress: Progress, _should_stop: ShouldStop) -> Any:
-        return fn(db, a, b, who)
-
-    return work
+def decide(db: ReviewDB, kind: str, a: int, b: int, who: str) -> PairDecision | dict[str, Any]:
+    """``kind`` is merge, reject or undo (one `DuplicateDecision` row), or same / apart / undo-cluster (the
+    pair's whole cluster, `screening.duplicate_clusters`)."""
+    return DECISIONS[kind](db, a, b, who)
 
 
 def kept(db: ReviewDB, ids: list[int]) -> dict[str, Any]:

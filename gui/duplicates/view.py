@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -21,14 +22,20 @@ from gui.duplicates.model import groups_model, queue_model
 from gui.listmodel import list_view
 from gui.pair_queue import PairQueueScreen
 from gui.theme import muted_text
+from screening import duplicates
 from screening.duplicates import SIDE_BY_SIDE
 
 
 class DuplicatesScreen(PairQueueScreen):
     TOPIC, TITLE = "duplicates", "Duplicates"
     ACTIONS = actions
-    VERB = {"merge": "Merged", "reject": "Marked as different:", "undo": "Undid the decision on"}
+    VERB = {"merge": "Merged", "reject": "Marked as different:", "undo": "Undid the decision on",
+            "same": "One study: the whole cluster of", "apart": "All different: the whole cluster of",
+            "undo-cluster": "Undid the cluster decision on"}
+    UNDO_OF = {"same": "undo-cluster", "apart": "undo-cluster"}
     SHORTCUTS = [("M", "Merge: the two records are the same report"), ("N", "Not duplicates"),
+                 ("A", "Whole cluster: all its records are one study"),
+                 ("D", "Whole cluster: its groups and records are all different studies"),
                  ("U", "Undo your last decision"), ("→ / ↓", "Next pair"), ("← / ↑", "Previous pair"),
                  ("Ctrl+D", "Find duplicates (run deduplication)")]
 
@@ -57,10 +64,12 @@ class DuplicatesScreen(PairQueueScreen):
         self.lists = QTabWidget()
         self.lists.addTab(self.queue_view, "To review")
         self.lists.addTab(self.groups_view, "Groups")
-        self._assemble(top, [("Merge   (M)", Qt.Key.Key_M, "merge"), ("Not duplicates   (N)", Qt.Key.Key_N, "reject")],
+        self._assemble(top, [("Merge   (M)", Qt.Key.Key_M, "merge"), ("Not duplicates   (N)", Qt.Key.Key_N, "reject"),
+                             ("Cluster: one study   (A)", Qt.Key.Key_A, "same"),
+                             ("Cluster: all different   (D)", Qt.Key.Key_D, "apart")],
                        ("Ctrl+D", self.run_dedup))
         self.compare_view.setObjectName("dup-compare")
-        self.merge_button, self.reject_button = self.decision_buttons
+        self.merge_button, self.reject_button, self.same_button, self.apart_button = self.decision_buttons
         self.reload()
 
     # -- loading --------------------------------------------------------------------------------
@@ -108,7 +117,15 @@ class DuplicatesScreen(PairQueueScreen):
         row = self.queue_view.currentIndex().row() + 1
         score = f" · score {entry['score']:.2f}" if entry["score"] is not None else ""
         reasons = "; ".join(entry["reasons"])
-        self.heading.setText(f"<b>Pair {row} of {n}</b>{score}"
+        cluster = self.snapshot.cluster_of((a, b)) if self.snapshot is not None else None
+        big = cluster is not None and len(cluster["ids"]) > 2
+        for button in (self.same_button, self.apart_button):
+            button.setEnabled(big)
+        where = ""
+        if big:
+            where = (f"<br>One of {len(cluster['pairs'])} pairs of a cluster of {len(cluster['ids'])} records ("
+                     + ", ".join(f"#{i}" for i in cluster["ids"]) + "): A = all one study, D = all different")
+        self.heading.setText(f"<b>Pair {row} of {n}</b>{score}{where}"
                              + (f"<br><span style='color:{muted_text(self)}'>{reasons}</span>" if reasons else ""))
         self.right.setCurrentIndex(1)
 
@@ -130,7 +147,8 @@ class DuplicatesScreen(PairQueueScreen):
         if who is None:
             return None
         self.run_button.setEnabled(False)
-        task = self.ctx.write("Finding duplicates", actions.dedup(self.ctx.db, who), on_done=self._dedup_done)
+        task = self.ctx.write("Finding duplicates", partial(duplicates.run_dedup, self.ctx.db, who),
+                              on_done=self._dedup_done)
         task.finished.connect(lambda: self.run_button.setEnabled(True))
         return task
 

@@ -7,22 +7,18 @@ show what these functions return.
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.progress import Progress, ShouldStop
+from db.progress import Progress, no_progress
 from extraction import coding, double_coding
 from extraction.codebook import Codebook, Field
 from extraction.effect_sizes import Conversion, convert
-from extraction.samples import samples
-from screening.duplicates import load_records
-from screening.outcomes import outcomes
-
-Work = Callable[[Progress, ShouldStop], Any]
+from extraction.worklist import coding_worklist
 
 
 @dataclass(frozen=True)
@@ -38,43 +34,16 @@ def moderator_fields(book: Codebook) -> list[Field]:
     return [f for f in book.fields.values() if f.name not in coding.CORE_FIELDS]
 
 
-def coding_list(db: ReviewDB) -> list[dict[str, Any]]:
-    """Reports included at full text (kept records), each with its sample and effects per coder."""
-    included = sorted(rid for rid, o in outcomes(db, "full_text").items()
-                      if o.state == "included" and rid == o.kept_id)
-    group_of = {rid: group for group in samples(db) for rid in group}
-    with db.session() as session:
-        recs = {r["id"]: r for r in load_records(session, included)}
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for e in coding.effects(db):
-        counts[e.record_id]["reconciled" if e.kind == "reconciled" else e.coder] += 1
-    out = []
-    for rid in included:
-        rec = recs.get(rid, {})
-        group = group_of.get(rid, [rid])
-        out.append({"record": rid, "sample": group[0], "sample_records": list(group),
-                    "title": rec.get("title") or "", "authors": list(rec.get("authors") or []),
-                    "year": rec.get("year"), "journal": rec.get("journal") or "",
-                    "source_id": rec.get("source_id") or "", "counts": dict(counts[rid])})
-    return out
+def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
+    progress(0, 2, "reading the coding settings")
+    cfg = coding.settings(db)
+    progress(1, 2, "listing the included reports")
+    return Snapshot(coding_worklist(db), cfg)
 
 
-def snapshot(db: ReviewDB) -> Work:
-    def work(progress: Progress, _should_stop: ShouldStop) -> Snapshot:
-        progress(0, 2, "reading the coding settings")
-        cfg = coding.settings(db)
-        progress(1, 2, "listing the included reports")
-        return Snapshot(coding_list(db), cfg)
-
-    return work
-
-
-def report_effects(db: ReviewDB, record: int) -> Work:
+def report_effects(db: ReviewDB, record: int) -> list[dict[str, Any]]:
     """The current effects of one report (every coder, reconciled rows too) as dicts."""
-    def work(_progress: Progress, _should_stop: ShouldStop) -> list[dict[str, Any]]:
-        return [coding.effect_dict(e) for e in coding.effects(db, record=record)]
-
-    return work
+    return [coding.effect_dict(e) for e in coding.effects(db, record=record)]
 
 
 def versions(db: ReviewDB, effect_id: int) -> list[dict[str, Any]]:
@@ -129,31 +98,23 @@ def preview(cfg: coding.CodingSettings, entry: Mapping[str, Any], year: int | No
 
 
 def save_effect(db: ReviewDB, record: int, coder: str, entry: Mapping[str, Any],
-                effect_id: int | None = None) -> Work:
+                effect_id: int | None = None) -> dict[str, Any]:
     """Store a new effect (`code_effect`) or a corrected version of ``effect_id`` (`edit_effect`)."""
     uid = uuid.uuid4().hex  # a retried write stores nothing twice
     fields = {k: entry.get(k) for k in ("df", "n", "n1", "n2", "moderators")}
     fields.update(tails=entry.get("tails", 2), direction=entry.get("direction", 1),
                   location=entry.get("location", ""), note=entry.get("note", ""), label=entry.get("label", ""))
-
-    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
-        if effect_id is None:
-            row = coding.code_effect(db, record, coder, entry["statistic"], entry["value"], uid=uid, **fields)
-        else:
-            row = coding.edit_effect(db, effect_id, uid=uid, statistic=entry["statistic"], value=entry["value"],
-                                     **fields)
-        return coding.effect_dict(row)
-
-    return work
+    if effect_id is None:
+        row = coding.code_effect(db, record, coder, entry["statistic"], entry["value"], uid=uid, **fields)
+    else:
+        row = coding.edit_effect(db, effect_id, uid=uid, statistic=entry["statistic"], value=entry["value"],
+                                 **fields)
+    return coding.effect_dict(row)
 
 
-def delete(db: ReviewDB, effect_id: int) -> Work:
+def delete(db: ReviewDB, effect_id: int) -> dict[str, Any]:
     uid = uuid.uuid4().hex
-
-    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
-        return coding.effect_dict(coding.delete_effect(db, effect_id, uid=uid))
-
-    return work
+    return coding.effect_dict(coding.delete_effect(db, effect_id, uid=uid))
 
 
 # -- double coding --------------------------------------------------------------------------------------
@@ -168,36 +129,29 @@ class DoubleCoding:
     settings: coding.CodingSettings
 
 
-def double_coding_snapshot(db: ReviewDB) -> Work:
-    def work(progress: Progress, _should_stop: ShouldStop) -> DoubleCoding:
-        progress(0, 3, "matching the coders' effects")
-        coded, reconciled = double_coding.coded_by_key(db)
-        progress(1, 3, "listing disagreements")
-        differs: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for d in double_coding.disagreements(db, include_reconciled=True):
-            differs[(d["record"], d["label"])].append(d["field"])
-        coders_of: dict[int, set[str]] = defaultdict(set)
-        for (rec, _), rows in coded.items():
-            coders_of[rec].update(rows)
-        items = []
-        for key in sorted(coded, key=lambda k: (k[0], k[1].casefold())):
-            if len(coders_of[key[0]]) < 2:
-                continue
-            rec_row = reconciled.get(key)
-            items.append({"record": key[0], "label": key[1], "coders": sorted(coders_of[key[0]]),
-                          "rows": {c: coding.effect_dict(r) for c, r in sorted(coded[key].items())},
-                          "reconciled": coding.effect_dict(rec_row) if rec_row is not None else None,
-                          "differs": differs.get(key, [])})
-        progress(2, 3, "computing agreement")
-        return DoubleCoding(items, double_coding.agreement(db), coding.settings(db))
-
-    return work
+def double_coding_snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> DoubleCoding:
+    progress(0, 3, "matching the coders' effects")
+    coded, reconciled = double_coding.coded_by_key(db)
+    progress(1, 3, "listing disagreements")
+    differs: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for d in double_coding.disagreements(db, include_reconciled=True):
+        differs[(d["record"], d["label"])].append(d["field"])
+    coders_of: dict[int, set[str]] = defaultdict(set)
+    for (rec, _), rows in coded.items():
+        coders_of[rec].update(rows)
+    items = []
+    for key in sorted(coded, key=lambda k: (k[0], k[1].casefold())):
+        if len(coders_of[key[0]]) < 2:
+            continue
+        rec_row = reconciled.get(key)
+        items.append({"record": key[0], "label": key[1], "coders": sorted(coders_of[key[0]]),
+                      "rows": {c: coding.effect_dict(r) for c, r in sorted(coded[key].items())},
+                      "reconciled": coding.effect_dict(rec_row) if rec_row is not None else None,
+                      "differs": differs.get(key, [])})
+    progress(2, 3, "computing agreement")
+    return DoubleCoding(items, double_coding.agreement(db), coding.settings(db))
 
 
-def reconcile(db: ReviewDB, record: int, label: str, values: Mapping[str, Any], by: str) -> Work:
+def reconcile(db: ReviewDB, record: int, label: str, values: Mapping[str, Any], by: str) -> dict[str, Any]:
     uid = uuid.uuid4().hex
-
-    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
-        return coding.effect_dict(double_coding.reconcile(db, record, label, values, by, uid=uid))
-
-    return work
+    return coding.effect_dict(double_coding.reconcile(db, record, label, values, by, uid=uid))

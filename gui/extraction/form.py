@@ -27,12 +27,14 @@ from gui.theme import is_dark, muted_text
 NUMBERS = ("value", "df", "n", "n1", "n2")
 NEEDS: dict[str, tuple[str, ...]] = {
     "r": ("n",), "t": ("df", "n"), "F": ("df", "n"), "d": ("n1", "n2", "n"), "chi2": ("n",),
-    "p": ("n", "tails"), "or": ("n1", "n2", "n"), "z": ("n",),
+    "p": ("n", "tails"), "or": ("n1", "n2", "n"), "z": ("n",), "ztest": ("n",),
 }
 """Which companion fields each statistic needs (n is always shown: the codebook requires it)."""
-SHOWN = {"r": "r", "t": "t", "F": "F", "d": "d", "chi2": "χ²", "p": "p", "or": "OR", "z": "Fisher z"}
+SHOWN = {"r": "r", "t": "t", "F": "F", "d": "d", "chi2": "χ²", "p": "p", "or": "OR", "z": "Fisher z",
+         "ztest": "z"}
 BRIEF = {"r": "correlation", "t": "t test", "F": "F(1, df)", "d": "Cohen's d", "chi2": "chi-square(1), 2 × 2 table",
-         "p": "exact p with the total N", "or": "odds ratio", "z": "Fisher's z"}
+         "p": "exact p with the total N", "or": "odds ratio", "z": "Fisher's z",
+         "ztest": "z test with the total N"}
 INTEGERS = ("n", "n1", "n2")
 
 

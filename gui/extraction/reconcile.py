@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -148,7 +149,7 @@ class DoubleCodingScreen(Refreshing, QWidget):
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> Task:
         current = self.newest()
-        return self.ctx.run("Loading double coding", actions.double_coding_snapshot(self.ctx.db), dialog=False,
+        return self.ctx.run("Loading double coding", partial(actions.double_coding_snapshot, self.ctx.db), dialog=False,
                             on_done=current(self._apply))
 
     def _apply(self, snap: actions.DoubleCoding) -> None:
@@ -290,5 +291,5 @@ class DoubleCodingScreen(Refreshing, QWidget):
             self.update_preview()
 
         return self.ctx.write("Saving the reconciled effect",
-                              actions.reconcile(self.ctx.db, item["record"], item["label"], values, who),
+                              partial(actions.reconcile, self.ctx.db, item["record"], item["label"], values, who),
                               dialog=False, on_done=done, on_error=failed)

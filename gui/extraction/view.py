@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.errors import MetasiftError
+from db.identity import lenient_identity
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -175,7 +177,7 @@ class ExtractionScreen(Refreshing, QWidget):
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> Task:
         current = self.newest()
-        return self.ctx.run("Loading the coding list", actions.snapshot(self.ctx.db), dialog=False,
+        return self.ctx.run("Loading the coding list", partial(actions.snapshot, self.ctx.db), dialog=False,
                             on_done=current(self._apply))
 
     def prepare_screenshot(self) -> None:
@@ -227,7 +229,7 @@ class ExtractionScreen(Refreshing, QWidget):
         if rep is None:
             return None
         record = rep["record"]
-        return self.ctx.run("Loading effects", actions.report_effects(self.ctx.db, record), dialog=False,
+        return self.ctx.run("Loading effects", partial(actions.report_effects, self.ctx.db, record), dialog=False,
                             on_done=lambda rows: self._effects_loaded(record, rows))
 
     def _effects_loaded(self, record: int, rows: list[dict[str, Any]]) -> None:
@@ -242,7 +244,7 @@ class ExtractionScreen(Refreshing, QWidget):
 
     def _show_effects(self) -> None:
         me = self.ctx.settings.reviewer
-        mine = [e for e in self.effects if e["coder"] == me]
+        mine = [e for e in self.effects if e["coder"] == lenient_identity(me or "")]  # coders are identities
         self.effects_table.set_items(self.effects if self.all_coders.isChecked() or not me else mine)
         if self.effects_table.rowCount():
             self.effects_view.selectRow(0)
@@ -305,7 +307,8 @@ class ExtractionScreen(Refreshing, QWidget):
                 report_error(self.window(), exc, "Saving the effect")
             self.save_button.setEnabled(self.form.valid)
 
-        return self.ctx.write("Saving the effect", actions.save_effect(self.ctx.db, rep["record"], who, entry, editing),
+        return self.ctx.write("Saving the effect",
+                              partial(actions.save_effect, self.ctx.db, rep["record"], who, entry, editing),
                               dialog=False, on_done=done, on_error=failed)
 
     def delete_current(self) -> Task | None:
@@ -321,7 +324,7 @@ class ExtractionScreen(Refreshing, QWidget):
             self.load_effects()
             self.reload()
 
-        return self.ctx.write(f"Deleting effect #{effect['id']}", actions.delete(self.ctx.db, effect["id"]),
+        return self.ctx.write(f"Deleting effect #{effect['id']}", partial(actions.delete, self.ctx.db, effect["id"]),
                               dialog=False, on_done=done)
 
     def show_versions(self) -> QDialog | None:

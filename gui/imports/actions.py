@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from db.engine import ReviewDB
-from db.progress import Progress, ShouldStop, check_stop, sub_progress
+from db.progress import Progress, ShouldStop, never_stop, no_progress
 from screening.importers import SourceFile
 from screening.importers.tabular import ColumnInfo, inspect_columns
-from screening.importing import BatchSummary, import_files, preview, undo_batch
+from screening.importing import BatchSummary, ImportSpec, Refused, already_imported, import_good_files, preview
 
 TABULAR_FORMATS = frozenset({"csv", "xlsx", "xls", "tabular"})
 """Formats whose columns can be mapped by hand (the column-mapping dialog)."""
@@ -23,7 +20,7 @@ class PendingFile:
     """A file chosen for import: what detection found, and what the person changed."""
 
     path: Path
-    state: str = "checking"  # checking | ready | error | imported
+    state: str = "checking"  # checking | ready | error | imported | duplicate (imported before, by hash)
     format: str = ""
     format_label: str = ""
     confidence: float | None = None
@@ -33,6 +30,8 @@ class PendingFile:
     mapping: dict[str, str] = field(default_factory=dict)  # explicit {field: header} over the automatic map
     message: str = ""
     records: int | None = None
+    candidates: list[tuple[str, str, float]] = field(default_factory=list)  # formats that may fit (unsure)
+    forced_format: str = ""  # the format the person chose
 
     @property
     def database(self) -> str:
@@ -50,48 +49,23 @@ class Preview:
     confidence: float
     source_db: str
     columns: ColumnInfo | None
+    already: str = ""  # "imported as batch 3 (file, date)" when the review holds these exact bytes
 
 
-def previewer(path: Path) -> Callable[[Progress, ShouldStop], Preview]:
-    def work(progress: Progress, _should_stop: ShouldStop) -> Preview:
-        progress(0, 1, f"reading {path.name}")
-        det = preview(path)
-        columns = inspect_columns(SourceFile(path)) if det.importer.name in TABULAR_FORMATS else None
-        return Preview(det.importer.name, det.importer.label, det.confidence, det.source_db or "", columns)
-
-    return work
-
-
-def import_groups(files: list[PendingFile]) -> list[tuple[str | None, dict[str, Any] | None, list[PendingFile]]]:
-    """Files sharing a database override and column mapping are imported in one transaction together."""
-    groups: dict[tuple[str, str], list[PendingFile]] = {}
-    for f in files:
-        groups.setdefault((f.source_db, json.dumps(f.mapping, sort_keys=True)), []).append(f)
-    return [(db_name or None, {"mapping": json.loads(m)} if m != "{}" else None, fs)
-            for (db_name, m), fs in groups.items()]
+def previewer(path: Path, db: ReviewDB | None = None, format: str | None = None, *,
+              progress: Progress = no_progress) -> Preview:
+    """Detect (or, with ``format``, read as that format) and say whether ``db`` already holds the file."""
+    progress(0, 1, f"reading {path.name}")
+    det = preview(path, format=format or None)
+    columns = inspect_columns(SourceFile(path)) if det.importer.name in TABULAR_FORMATS else None
+    already = already_imported(db, path) if db is not None else ""
+    return Preview(det.importer.name, det.importer.label, det.confidence, det.source_db or "", columns, already)
 
 
-def importer_work(db: ReviewDB, files: list[PendingFile], who: str) -> Callable[[Progress, ShouldStop],
-                                                                              list[BatchSummary]]:
-    """Import ``files``; each group (see `import_groups`) lands whole or not at all."""
-    groups = import_groups(files)
-
-    def work(progress: Progress, should_stop: ShouldStop) -> list[BatchSummary]:
-        out: list[BatchSummary] = []
-        scale = 1000
-        for k, (source_db, options, fs) in enumerate(groups):
-            check_stop(should_stop)
-            part = sub_progress(progress, scale * k // len(groups), scale * (k + 1) // len(groups), scale)
-            out += import_files(db, [f.path for f in fs], source_db=source_db, options=options, who=who,
-                                progress=part, should_stop=should_stop)
-        return out
-
-    return work
-
-
-def undo_import(db: ReviewDB, batch_id: int, who: str) -> Callable[[Progress, ShouldStop], dict[str, Any]]:
-    """Remove an unworked import batch (`screening.importing.undo_batch`)."""
-    def work(_progress: Progress, _should_stop: ShouldStop) -> dict[str, Any]:
-        return undo_batch(db, batch_id, who)
-
-    return work
+def importer_work(db: ReviewDB, files: list[PendingFile], who: str, *, progress: Progress = no_progress,
+                  should_stop: ShouldStop = never_stop) -> tuple[list[BatchSummary], list[Refused]]:
+    """Import ``files`` each in its own transaction, with its own database, format and column mapping: the
+    good ones land, the refused ones are listed (`screening.importing.import_good_files`)."""
+    specs = [ImportSpec(f.path, f.source_db or None, f.forced_format or None,
+                        {"mapping": f.mapping} if f.mapping else None) for f in files]
+    return import_good_files(db, specs, who=who, progress=progress, should_stop=should_stop)

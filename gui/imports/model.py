@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from db.engine import ReviewDB
 from gui.imports.actions import PendingFile
@@ -17,9 +17,12 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class PendingFilesModel(QAbstractTableModel):
-    """One row per chosen file; the Database column is editable (the source-database override)."""
+    """One row per chosen file. The Database column is editable (the source-database override); so is the
+    Format column of a file whose format detection was unsure (the choice re-runs the preview)."""
 
+    FORMAT = 1
     DATABASE = 2
+    format_chosen = Signal(object)  # the PendingFile whose forced_format was just set
 
     def __init__(self, parent=None) -> None:  # noqa: ANN001 - Qt parent
         super().__init__(parent)
@@ -59,19 +62,29 @@ class PendingFilesModel(QAbstractTableModel):
         if col == 1:
             if f.state == "checking":
                 return "…"
+            if f.state == "error" and f.candidates:
+                return "unsure — double-click to choose"
             if not f.format_label:
                 return "—"
             sure = f" ({f.confidence:.0%} sure)" if f.confidence is not None and f.confidence < 0.95 else ""
             return f.format_label + sure
         if col == 2:
-            return "" if f.state == "checking" else f.database + ("" if f.source_db else " (detected)")
+            if f.state in ("checking", "error"):
+                return ""
+            if f.database == "unknown":
+                return "unknown — double-click to choose"
+            return f.database + ("" if f.source_db else " (detected)")
         if col == 3:
             if not f.tabular or f.columns is None:
                 return ""
             n = len(f.columns.mapping)
             return f"{n} mapped" + (f", {len(f.mapping)} set by you" if f.mapping else "") + " — double-click"
+        if f.state == "error" and f.candidates:
+            return "Format unsure — double-click Format to choose: " + f.message
         return {"checking": "Checking…", "ready": "Ready", "error": f.message,
-                "imported": f.message or "Imported"}.get(f.state, f.state)
+                "imported": f.message or "Imported",
+                "duplicate": f"Already imported as {f.message}; importing it again would double-count"
+                }.get(f.state, f.state)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.files)):
@@ -81,32 +94,56 @@ class PendingFilesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(f, col)
         if role == Qt.ItemDataRole.EditRole:
-            return f.database if col == self.DATABASE else self._text(f, col)
+            if col == self.DATABASE:
+                return "" if f.database == "unknown" else f.database
+            if col == self.FORMAT:
+                return f.forced_format or f.format
+            return self._text(f, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 0:
                 return str(f.path)
             if col == self.DATABASE and f.state == "ready":
                 return "Double-click to set the database this export came from"
-            if col == 4 and f.state == "error":
+            if col == self.FORMAT and self._format_editable(f):
+                return "Double-click to choose the format this file is in"
+            if col == 4 and f.state in ("error", "duplicate"):
                 return f.message
             return None
-        if role == Qt.ItemDataRole.ForegroundRole and col == 4 and f.state == "error":
+        if role == Qt.ItemDataRole.ForegroundRole and col == 4 and f.state in ("error", "duplicate"):
             from PySide6.QtGui import QColor
 
-            return QColor(220, 60, 60)
+            return QColor(220, 60, 60) if f.state == "error" else QColor(170, 110, 0)
         return None
+
+    @staticmethod
+    def _format_editable(f: PendingFile) -> bool:
+        return bool(f.candidates) and f.state in ("error", "ready")
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
-        if index.isValid() and index.column() == self.DATABASE and self.files[index.row()].state == "ready":
+        if not index.isValid():
+            return base
+        f = self.files[index.row()]
+        if (index.column() == self.DATABASE and f.state == "ready") or (
+                index.column() == self.FORMAT and self._format_editable(f)):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,  # noqa: N802
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if not index.isValid() or index.column() != self.DATABASE or role != Qt.ItemDataRole.EditRole:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
         f = self.files[index.row()]
+        if index.column() == self.FORMAT and self._format_editable(f):
+            name = str(value or "").strip()
+            if not name or name == (f.forced_format or f.format):
+                return False
+            f.forced_format = name
+            self.dataChanged.emit(index, index)
+            self.format_chosen.emit(f)
+            return True
+        if index.column() != self.DATABASE:
+            return False
         text = str(value or "").strip()
         f.source_db = "" if text in ("", f.detected_db) else text
         self.dataChanged.emit(index, index)

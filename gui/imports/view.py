@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -28,9 +29,11 @@ from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.imports import actions
 from gui.imports.actions import PendingFile, Preview
+from gui.imports.choices import ChoiceDelegate
 from gui.imports.mapping import ColumnMappingDialog
 from gui.imports.model import BatchesModel, PendingFilesModel
-from screening.importing import BatchSummary
+from screening.importers import UnsureFormat
+from screening.importing import BatchSummary, Refused, undo_batch
 
 EXPORT_FILTER = ("Database exports (*.ris *.txt *.nbib *.xml *.csv *.tsv *.xlsx *.xls *.bib *.ciw *.enw);;"
                  "All files (*)")
@@ -51,7 +54,7 @@ class ImportScreen(QWidget):
         self.drop.setFrameShape(QFrame.Shape.StyledPanel)
         self.drop.setStyleSheet("#drop-zone { border: 2px dashed palette(mid); border-radius: 8px; }")
         hint = QLabel("Drop database export files here (RIS, PubMed/MEDLINE, Web of Science, Scopus CSV, Excel, "
-                      "EndNote XML, BibTeX, Ovid, ProQuest) or")
+                      "EndNote XML, BibTeX, Ovid, Cochrane, ProQuest) or")
         hint.setWordWrap(True)
         self.choose = QPushButton("Choose files…")
         self.choose.clicked.connect(self.choose_files)
@@ -74,6 +77,11 @@ class ImportScreen(QWidget):
             header.resizeSection(col, width)
         header.setStretchLastSection(True)
         self.files.doubleClicked.connect(self._double_clicked)
+        self.choices = ChoiceDelegate(self.pending.files, PendingFilesModel.FORMAT, PendingFilesModel.DATABASE,
+                                      self.files)
+        self.files.setItemDelegateForColumn(PendingFilesModel.FORMAT, self.choices)
+        self.files.setItemDelegateForColumn(PendingFilesModel.DATABASE, self.choices)
+        self.pending.format_chosen.connect(self._format_chosen)
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self.remove_selected)
         self.map_button = QPushButton("Map columns…")
@@ -163,22 +171,36 @@ class ImportScreen(QWidget):
             f = PendingFile(path)
             self.pending.add(f)
             added.append(f)
-            task = self.ctx.run(f"Checking {path.name}", actions.previewer(path), dialog=False,
-                                on_done=lambda p, f=f: self._previewed(f, p),
-                                on_error=lambda exc, f=f: self._preview_failed(f, exc))
-            task.finished.connect(self._update_buttons)
+            self._check(f)
         if added:
             self.files.selectRow(self.pending.rowCount() - 1)
         self._update_buttons()
         return added
 
+    def _check(self, f: PendingFile) -> None:
+        """Detect ``f``'s format (or read it as the format the person chose) and database in the background,
+        and whether the review already holds these exact bytes."""
+        f.state = "checking"
+        self.pending.changed(f)
+        task = self.ctx.run(f"Checking {f.path.name}", partial(actions.previewer, f.path, self.ctx.db, f.forced_format),
+                            dialog=False, on_done=lambda p, f=f: self._previewed(f, p),
+                            on_error=lambda exc, f=f: self._preview_failed(f, exc))
+        task.finished.connect(self._update_buttons)
+
+    def _format_chosen(self, f: PendingFile) -> None:
+        self._check(f)
+
     def _previewed(self, f: PendingFile, p: Preview) -> None:
         f.state, f.format, f.format_label, f.confidence = "ready", p.format, p.format_label, p.confidence
-        f.detected_db, f.columns = p.source_db, p.columns
+        f.detected_db, f.columns, f.message = p.source_db, p.columns, ""
+        if p.already:
+            f.state, f.message = "duplicate", p.already
         self.pending.changed(f)
 
     def _preview_failed(self, f: PendingFile, exc: BaseException) -> None:
         f.state, f.message = "error", str(exc)
+        if isinstance(exc, UnsureFormat) and exc.candidates and not f.candidates:
+            f.candidates = list(exc.candidates)
         self.pending.changed(f)
 
     def _selected(self) -> list[int]:
@@ -211,6 +233,15 @@ class ImportScreen(QWidget):
         files = self.pending.ready()
         if not files or self.task is not None:
             return None
+        unknown = [f for f in files if f.database == "unknown"]
+        if unknown:  # ask before importing: PRISMA counts records per database
+            f = unknown[0]
+            self.note.setText(f"Which database did {f.path.name} come from? The file does not say: choose it (or "
+                              "type it) in its Database cell, then press Import.")
+            index = self.pending.index(self.pending.files.index(f), PendingFilesModel.DATABASE)
+            self.files.setCurrentIndex(index)
+            self.files.edit(index)
+            return None
         who = self.ctx.who()
         if who is None:
             return None
@@ -221,7 +252,7 @@ class ImportScreen(QWidget):
         self.cancel_button.setEnabled(True)
         self.note.setText("")
         names = ", ".join(f.path.name for f in files)
-        self.task = self.ctx.write(f"Importing {names}", actions.importer_work(self.ctx.db, files, who),
+        self.task = self.ctx.write(f"Importing {names}", partial(actions.importer_work, self.ctx.db, files, who),
                                    dialog=False, on_done=lambda out: self._imported(files, out),
                                    on_error=self._import_failed, on_cancel=self._import_cancelled)
         self.task.progressed.connect(self._progress)
@@ -241,17 +272,28 @@ class ImportScreen(QWidget):
             self.progress.setValue(min(done, total))
         self.progress.setFormat(f"{message} — %p%" if message else "%p%")
 
-    def _imported(self, files: list[PendingFile], out: list[BatchSummary]) -> None:
+    def _imported(self, files: list[PendingFile], result: tuple[list[BatchSummary], list[Refused]]) -> None:
+        out, refused = result
         by_name = {b.file: b for b in out}
+        refused_by_name = {r.file: r for r in refused}
         for f in files:
             b = by_name.get(f.path.name)
             if b is not None:
                 f.state, f.records = "imported", b.records
                 f.message = f"Imported {b.records:,} records as {b.source_db} (batch {b.batch_id})"
+                if b.warnings:
+                    f.message += f"; {len(b.warnings)} repair{'s' * (len(b.warnings) != 1)}: " + " ".join(b.warnings)
+                self.pending.changed(f)
+            elif f.path.name in refused_by_name:
+                f.state, f.message = "error", refused_by_name[f.path.name].message
                 self.pending.changed(f)
         total = sum(b.records for b in out)
-        self.note.setText(f"Imported {total:,} records from {len(out)} file{'s' * (len(out) != 1)}. "
-                          "Next: find duplicates (Duplicates tab).")
+        text = (f"Imported {total:,} records from {len(out)} file{'s' * (len(out) != 1)}. "
+                "Next: find duplicates (Duplicates tab).")
+        if refused:
+            text += (f" {len(refused)} file{'s were' if len(refused) != 1 else ' was'} refused (nothing of "
+                     f"{'them' if len(refused) != 1 else 'it'} stored): " + "; ".join(r.message for r in refused))
+        self.note.setText(text)
         self.ctx.changed.emit("records")
 
     def _import_failed(self, exc: BaseException) -> None:
@@ -308,8 +350,9 @@ class ImportScreen(QWidget):
             self.note.setText(f"Removed {out['file']}: {out['records_removed']:,} records (batch {out['batch_id']}).")
             self.ctx.changed.emit("records")
 
-        task = self.ctx.write(f"Undoing the import of {b['file']}", actions.undo_import(self.ctx.db, b["batch_id"],
-                                                                                         who), on_done=done)
+        task = self.ctx.write(f"Undoing the import of {b['file']}",
+                              partial(undo_batch, self.ctx.db, b["batch_id"], who),
+                              on_done=done)
         task.finished.connect(self.batches.reload)
         return task
 

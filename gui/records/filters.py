@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from db.engine import ReviewDB
-from db.progress import Progress, ShouldStop
 from screening.outcomes import STATES, outcomes
 
 OUTCOMES = ("included", "excluded", "conflict", "pending")
@@ -39,16 +38,14 @@ class OutcomeIndex:
         return out
 
 
-def outcome_index(db: ReviewDB, stage: str):  # noqa: ANN201 - a background work function
-    def work(_progress: Progress, _should_stop: ShouldStop) -> OutcomeIndex:
-        states: dict[str, set[int]] = {s: set() for s in STATES}
-        reviewers: dict[str, set[int]] = {}
-        for rid, o in outcomes(db, stage).items():
-            states.setdefault(o.state, set()).add(rid)
-            for who in o.verdicts:
-                reviewers.setdefault(who, set()).add(rid)
-        eligible = frozenset(rid for s, ids in states.items() if s != "ineligible" for rid in ids)
-        return OutcomeIndex(stage, {s: frozenset(v) for s, v in states.items()},
-                            {r: frozenset(v) for r, v in reviewers.items()}, eligible)
-
-    return work
+def outcome_index(db: ReviewDB, stage: str) -> OutcomeIndex:
+    """Which records are in each outcome state and which each reviewer decided, at ``stage``."""
+    states: dict[str, set[int]] = {s: set() for s in STATES}
+    reviewers: dict[str, set[int]] = {}
+    for rid, o in outcomes(db, stage).items():
+        states.setdefault(o.state, set()).add(rid)
+        for who in o.verdicts:
+            reviewers.setdefault(who, set()).add(rid)
+    eligible = frozenset(rid for s, ids in states.items() if s != "ineligible" for rid in ids)
+    return OutcomeIndex(stage, {s: frozenset(v) for s, v in states.items()},
+                        {r: frozenset(v) for r, v in reviewers.items()}, eligible)

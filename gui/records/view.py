@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -151,7 +153,7 @@ class RecordsScreen(QWidget):
                 self._fill_reviewers(index)
                 self._filter()
 
-        run_task("Reading screening outcomes", outcome_index(self.db, stage), parent=self, dialog=False,
+        run_task("Reading screening outcomes", partial(outcome_index, self.db, stage), parent=self, dialog=False,
                  on_done=done, on_error=lambda _e: self._loading.discard(stage))
 
     def _stage_changed(self) -> None:

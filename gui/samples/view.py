@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -110,7 +111,7 @@ class SamplesScreen(PairQueueScreen):
         if who is None:
             return None
         self.run_button.setEnabled(False)
-        task = self.ctx.write("Suggesting shared-sample links", actions.suggest(self.ctx.db, who),
+        task = self.ctx.write("Suggesting shared-sample links", partial(actions.suggest, self.ctx.db, who),
                               on_done=lambda _: (self.ctx.changed.emit("samples"), self.reload()))
         task.finished.connect(lambda: self.run_button.setEnabled(True))
         return task

@@ -1,50 +1,32 @@
 """Background work of the screening screen (Qt-free; core calls only).
 
-`load_queue` reads the decision table ONCE per stage and reviewer; the screen then keeps its own set of what
-this reviewer decided, updated as they decide, so moving between records never recomputes outcomes.
-`load_record` gathers what one record shows (fields, duplicate group's databases, criteria assessment,
+The queue is the core's `screening.worklist.screening_queue`; the screen keeps it and updates what this
+reviewer decided as they decide, so moving between records never recomputes outcomes. `load_record` gathers
+what one record shows (fields, duplicate group's databases, criteria assessment,
 keyword evidence, the verdicts the viewer may see); the screen prefetches the next records with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
 from db.engine import ReviewDB
-from db.identity import lenient_identity
 from db.models import Record
-from db.progress import Progress, ShouldStop, check_stop
+from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
 from screening import decisions, outcomes
 from screening.criteria import Assessment, RecordText, Span, assess_record
 from screening.criteria.evidence import TermSet
 from screening.duplicates import load_records
 from screening.protocol import Protocol
+from screening.worklist import ScreeningQueue
 
 if TYPE_CHECKING:  # scikit-learn loads only when a ranking is built (not when the app opens)
     from screening.prioritise import Ranker
     from screening.ranker_process import RankerProcess
-
-Work = Callable[[Progress, ShouldStop], Any]
-LABEL = {"include": 1, "maybe": 1, "exclude": 0}
-"""A reviewer's verdict as a ranking label (a maybe pulls the ranking towards similar records)."""
-
-
-@dataclass
-class Queue:
-    """One reviewer's view of one stage: the records to screen and what they decided (in decision order)."""
-
-    stage: str
-    reviewer: str
-    ids: list[int]                    # eligible kept records (duplicates once), by id
-    mine: dict[int, str]              # kept id -> my current verdict, oldest decision first
-    members: dict[int, list[int]]     # kept id -> its duplicate group (only groups of two or more)
-    reasons: tuple[str, ...]          # the stage's exclusion reasons (keys 1..9)
-    protocol: Protocol
-
 
 @dataclass
 class RecordView:
@@ -57,36 +39,6 @@ class RecordView:
     assessment: Assessment
     keywords: list[Span]
     visible: list[dict[str, Any]] = field(default_factory=list)
-
-
-def load_queue(db: ReviewDB, stage: str, reviewer: str) -> Work:
-    """``reviewer`` as typed; the queue holds their identity (`db.identity`), the name decisions carry."""
-    reviewer = lenient_identity(reviewer)
-
-    def work(progress: Progress, should_stop: ShouldStop) -> Queue:
-        progress(0, 2, "reading the decisions")
-        protocol = decisions.protocol_of(db)
-        outs = outcomes.outcomes(db, stage)
-        check_stop(should_stop)
-        ids, members = [], {}
-        for rid, o in outs.items():
-            if rid == o.kept_id:
-                if o.state != "ineligible":
-                    ids.append(rid)
-            else:
-                members.setdefault(o.kept_id, [o.kept_id]).append(rid)
-        progress(1, 2, "reading your decisions")
-        with db.session() as session:
-            states = decisions.replay(decisions.stage_rows(session, [stage], keep=decisions.blind_keep(db, session)),
-                                      decisions.group_map(session))
-        rows = sorted((st.verdicts[reviewer].id or 0, kept, st.verdicts[reviewer].verdict)
-                      for (kept, _), st in states.items() if reviewer in st.verdicts)
-        eligible = set(ids)
-        mine = {kept: verdict for _, kept, verdict in rows if kept in eligible}
-        return Queue(stage, reviewer, sorted(ids), mine, members,
-                     protocol.exclusion_reasons.get(stage, ())[:9], protocol)
-
-    return work
 
 
 _TERMS: dict[tuple[tuple[str, ...], tuple[str, ...]], TermSet] = {}
@@ -103,7 +55,7 @@ def keyword_spans(protocol: Protocol, text: RecordText) -> list[Span]:
                                           for s in found.get("exclude", []))]
 
 
-def load_record(db: ReviewDB, rid: int, queue: Queue, blind: bool) -> RecordView:
+def load_record(db: ReviewDB, rid: int, queue: ScreeningQueue, blind: bool) -> RecordView:
     """One record's view; runs on the GUI thread as a fallback when it was not prefetched."""
     group = queue.members.get(rid, [rid])
     with db.session() as session:
@@ -118,35 +70,23 @@ def load_record(db: ReviewDB, rid: int, queue: Queue, blind: bool) -> RecordView
                       keyword_spans(queue.protocol, text), visible)
 
 
-def prefetch(db: ReviewDB, ids: Sequence[int], queue: Queue, blind: bool) -> Work:
-    def work(_progress: Progress, should_stop: ShouldStop) -> list[RecordView]:
-        out = []
-        for rid in ids:
-            if should_stop():
-                break
-            out.append(load_record(db, rid, queue, blind))
-        return out
-
-    return work
-
-
-def decide(db: ReviewDB, rid: int, who: str, stage: str, verdict: str, reason: str, note: str,
-           full_text: str) -> Work:
-    def work(_progress: Progress, _should_stop: ShouldStop) -> Any:
-        return decisions.decide(db, rid, who, stage, verdict, reason=reason, note=note, full_text=full_text)
-
-    return work
+def prefetch(db: ReviewDB, ids: Sequence[int], queue: ScreeningQueue, blind: bool, *,
+             should_stop: ShouldStop = never_stop) -> list[RecordView]:
+    """The views of ``ids`` in order (stops early, with what it has, when asked to)."""
+    out = []
+    for rid in ids:
+        if should_stop():
+            break
+        out.append(load_record(db, rid, queue, blind))
+    return out
 
 
-def undo(db: ReviewDB, who: str, stage: str) -> Work:
+def undo(db: ReviewDB, who: str, stage: str) -> tuple[int, str | None]:
     """Withdraw the reviewer's latest act at ``stage``; returns (record id, their verdict now or None)."""
-    def work(_progress: Progress, _should_stop: ShouldStop) -> tuple[int, str | None]:
-        row = decisions.undo(db, who, stage)
-        seen = outcomes.visible_decisions(db, row.record_id, stage, who)
-        now = next((v["verdict"] for v in seen if v["reviewer"] == who and v["kind"] != "resolution"), None)
-        return row.record_id, now
-
-    return work
+    row = decisions.undo(db, who, stage)
+    seen = outcomes.visible_decisions(db, row.record_id, stage, who)
+    now = next((v["verdict"] for v in seen if v["reviewer"] == who and v["kind"] != "resolution"), None)
+    return row.record_id, now
 
 
 # -- ranking ------------------------------------------------------------------------------------------------
@@ -165,6 +105,7 @@ class RankOutcome:
     expected: float | None    # relevant records estimated to remain (None: no estimate yet)
     method: str
     labelled: int
+    rule: dict | None = None  # the stopping rule's verdict on these decisions (screening.stopping.StopCheck)
 
 
 PROCESS_THRESHOLD = 5000
@@ -172,53 +113,49 @@ PROCESS_THRESHOLD = 5000
 it in a thread would hold the interpreter lock for seconds and make key presses stutter."""
 
 
-def build_ranker(db: ReviewDB, ids: list[int]) -> Work:
-    def work(progress: Progress, should_stop: ShouldStop) -> Ranking:
-        from screening.prioritise import Ranker, record_text
+def build_ranker(db: ReviewDB, ids: list[int], *, progress: Progress = no_progress,
+                 should_stop: ShouldStop = never_stop) -> Ranking:
+    from screening.prioritise import Ranker, record_text
 
-        if len(ids) >= PROCESS_THRESHOLD:
-            from screening.ranker_process import RankerProcess
+    if len(ids) >= PROCESS_THRESHOLD:
+        from screening.ranker_process import RankerProcess
 
-            progress(0, 1, "building the ranking in its own process")
-            proxy = RankerProcess(db.handover_target(), list(ids))
-            proxy.wait_ready(should_stop)
-            return Ranking(proxy, list(ids), {rid: k for k, rid in enumerate(ids)})
+        progress(0, 1, "building the ranking in its own process")
+        proxy = RankerProcess(db.handover_target(), list(ids))
+        proxy.wait_ready(should_stop)
+        return Ranking(proxy, list(ids), {rid: k for k, rid in enumerate(ids)})
 
-        texts: list[str] = []
-        chunk = 5000
-        for k in range(0, len(ids), chunk):
-            check_stop(should_stop)
-            progress(k, len(ids) * 2, "reading texts for the ranking")
-            part = ids[k:k + chunk]
-            with db.session() as session:
-                rows = {r[0]: r for r in session.exec(select(Record.id, Record.title, Record.abstract,
-                                                             Record.keywords).where(Record.id.in_(part)))}
-            texts += [record_text(rows[i][1], rows[i][2], rows[i][3] or []) if i in rows else "" for i in part]
-        progress(len(ids), len(ids) * 2, "building the ranking")
-        return Ranking(Ranker(texts), list(ids), {rid: k for k, rid in enumerate(ids)})
-
-    return work
+    texts: list[str] = []
+    chunk = 5000
+    for k in range(0, len(ids), chunk):
+        check_stop(should_stop)
+        progress(k, len(ids) * 2, "reading texts for the ranking")
+        part = ids[k:k + chunk]
+        with db.session() as session:
+            rows = {r[0]: r for r in session.exec(select(Record.id, Record.title, Record.abstract,
+                                                         Record.keywords).where(Record.id.in_(part)))}
+        texts += [record_text(rows[i][1], rows[i][2], rows[i][3] or []) if i in rows else "" for i in part]
+    progress(len(ids), len(ids) * 2, "building the ranking")
+    return Ranking(Ranker(texts), list(ids), {rid: k for k, rid in enumerate(ids)})
 
 
-def rerank(ranking: Ranking, mine: dict[int, str]) -> Work:
-    """Re-rank from this reviewer's verdicts (in decision order); ``mine`` is copied before the work starts."""
-    labels = {ranking.index[rid]: LABEL[v] for rid, v in mine.items() if rid in ranking.index and v in LABEL}
+def rerank(ranking: Ranking, labels: dict[int, int], rule: str = "hypergeometric") -> RankOutcome:
+    """Re-rank from this reviewer's labels (`ScreeningQueue.labels`, record id -> 0/1, in decision order) and
+    check the stopping ``rule`` (one of `screening.stopping.RULES`) on them."""
+    from screening.stopping import check
 
-    def work(_progress: Progress, _should_stop: ShouldStop) -> RankOutcome:
-        order = [ranking.ids[i] for i in ranking.ranker.update(labels)]
-        est = ranking.ranker.estimate_remaining() if labels else {"expected": float("nan"), "method": "no decisions"}
-        expected = est["expected"]
-        return RankOutcome(order, None if expected != expected else float(expected), str(est["method"]),
-                           len(labels))
+    rows = {ranking.index[rid]: label for rid, label in labels.items() if rid in ranking.index}
+    order = [ranking.ids[i] for i in ranking.ranker.update(rows)]
+    est = ranking.ranker.estimate_remaining() if rows else {"expected": float("nan"), "method": "no decisions"}
+    expected = est["expected"]
+    verdict = check(rule, list(rows.values()), len(ranking.ids)).as_dict()
+    return RankOutcome(order, None if expected != expected else float(expected), str(est["method"]), len(rows),
+                       verdict)
 
-    return work
 
+def stop_screening(db: ReviewDB, stage: str, reviewer: str, rule: dict) -> int:
+    """Stop screening ``stage`` by the stopping rule whose verdict is ``rule`` (`RankOutcome.rule`): the records
+    nobody screened are excluded with the rule in the decision log (`screening.decisions.stop_screening`)."""
+    from screening.stopping import stop_note
 
-def merge_order(ranked: list[int], queue: Queue, current: int | None) -> list[int]:
-    """The screening order after a re-rank: this reviewer's decided records (in decision order), then the record
-    on screen if it is open, then the ranked open ones; records missing from both (undone meanwhile) last."""
-    rest = [r for r in ranked if r not in queue.mine and r != current]
-    head = [current] if current is not None and current not in queue.mine else []
-    order = [*queue.mine, *head, *rest]
-    seen = set(order)
-    return order + [r for r in queue.ids if r not in seen]
+    return decisions.stop_screening(db, stage, reviewer, stop_note(rule))

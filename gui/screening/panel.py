@@ -146,6 +146,21 @@ class TopBar(QWidget):
         self.estimate = QLabel()
         self.estimate.setObjectName("estimate")
         self.estimate.setWordWrap(True)
+        from screening.stopping import LABELS, RULES
+
+        self.rule = QComboBox()
+        for key in RULES:
+            self.rule.addItem(LABELS[key], key)
+        self.rule.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.rule.setToolTip("The stopping rule checked on your decisions in ranked order (shown, never applied "
+                             "by itself)")
+        self.rule_text = QLabel()
+        self.rule_text.setObjectName("stopping_rule")
+        self.rule_text.setWordWrap(True)
+        self.stop_button = QPushButton("Stop screening by this rule…")
+        self.stop_button.setObjectName("stop_screening")
+        self.stop_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.stop_button.setEnabled(False)
         top = QHBoxLayout()
         for w in (QLabel("Stage:"), self.stage, QLabel("Order:"), self.order, self.blind):
             top.addWidget(w)
@@ -155,6 +170,12 @@ class TopBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.estimate)
+        rule_row = QHBoxLayout()
+        rule_row.addWidget(QLabel("Stopping rule:"))
+        rule_row.addWidget(self.rule)
+        rule_row.addWidget(self.rule_text, 1)
+        rule_row.addWidget(self.stop_button)
+        layout.addLayout(rule_row)
 
 
 class RecordPane(QWidget):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from PySide6.QtCore import QObject
 
 from gui.background import alive
 from gui.context import ReviewContext
 from gui.screening import actions
-from gui.screening.actions import Queue, RecordView
+from gui.screening.actions import RecordView
+from screening.worklist import ScreeningQueue
 
 CACHE = 64
 """Record views kept (the oldest are dropped first)."""
@@ -33,14 +35,14 @@ class RecordCache(QObject):
     def drop(self, rid: int) -> None:
         self.views.pop(rid, None)
 
-    def get(self, rid: int, queue: Queue, blind: bool) -> RecordView:
+    def get(self, rid: int, queue: ScreeningQueue, blind: bool) -> RecordView:
         """The view of ``rid``: prefetched, else read now (a few milliseconds)."""
         view = self.views.get(rid)
         if view is None:
             view = self.views[rid] = actions.load_record(self.ctx.db, rid, queue, blind)
         return view
 
-    def prefetch(self, ids: Iterable[int], queue: Queue, blind: bool) -> None:
+    def prefetch(self, ids: Iterable[int], queue: ScreeningQueue, blind: bool) -> None:
         want = [r for r in dict.fromkeys(ids) if r not in self.views and r not in self._loading]
         if not want:
             return
@@ -55,5 +57,5 @@ class RecordCache(QObject):
                 while len(self.views) > CACHE:
                     self.views.pop(next(iter(self.views)))
 
-        self.ctx.run("Loading the next records", actions.prefetch(self.ctx.db, want, queue, blind), dialog=False,
-                     on_done=alive(self, done), on_error=lambda _e: self._loading.difference_update(want))
+        self.ctx.run("Loading the next records", partial(actions.prefetch, self.ctx.db, want, queue, blind),
+                     dialog=False, on_done=alive(self, done), on_error=lambda _e: self._loading.difference_update(want))

@@ -4,13 +4,15 @@ GUI thread and never two at a time (a `Ranker` is not shared between threads).""
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
 from gui.background import alive
 from gui.context import ReviewContext
 from gui.screening import actions
-from gui.screening.actions import Queue, Ranking, RankOutcome
+from gui.screening.actions import Ranking, RankOutcome
+from screening.worklist import ScreeningQueue
 
 RERANK_EVERY = 5
 """Decisions between two re-rankings."""
@@ -21,22 +23,30 @@ class RankingDriver(QObject):
 
     ranked = Signal(list)
     status = Signal(str)
+    rule_status = Signal(dict)
+    """The stopping rule's verdict (`screening.stopping.StopCheck.as_dict`) after each re-rank."""
 
     def __init__(self, ctx: ReviewContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.queue: Queue | None = None
+        self.queue: ScreeningQueue | None = None
         self.enabled = True
         self.rankings: dict[tuple[str, int, int], Ranking] = {}
         self._busy = False
         self._pending = False
         self._since = 0
         self.last: RankOutcome | None = None
+        self.rule = "hypergeometric"
 
-    def _key(self, queue: Queue) -> tuple[str, int, int]:
+    def set_rule(self, rule: str) -> None:
+        """Check ``rule`` (one of `screening.stopping.RULES`) from the next re-rank on (now, if ranked)."""
+        self.rule = rule
+        self.rerank()
+
+    def _key(self, queue: ScreeningQueue) -> tuple[str, int, int]:
         return queue.stage, len(queue.ids), hash(tuple(queue.ids))
 
-    def set_queue(self, queue: Queue, ranked: bool) -> None:
+    def set_queue(self, queue: ScreeningQueue, ranked: bool) -> None:
         """Rank ``queue`` (building its ranker first, in the background) when ``ranked``."""
         self.queue, self.enabled = queue, ranked
         if not ranked:
@@ -50,7 +60,7 @@ class RankingDriver(QObject):
         else:
             self._pending = True
 
-    def _build(self, queue: Queue) -> None:
+    def _build(self, queue: ScreeningQueue) -> None:
         self._busy = True
         key = self._key(queue)
         self.status.emit(f"AI ranking: preparing ({len(queue.ids):,} records; screening goes on meanwhile, "
@@ -61,7 +71,7 @@ class RankingDriver(QObject):
             self._finish()
             self.rerank()
 
-        self.ctx.run("Preparing the AI ranking", actions.build_ranker(self.ctx.db, list(queue.ids)),
+        self.ctx.run("Preparing the AI ranking", partial(actions.build_ranker, self.ctx.db, list(queue.ids)),
                      dialog=False, on_done=alive(self, done), on_error=alive(self, self._failed),
                      on_cancel=alive(self, self._finish))
 
@@ -90,8 +100,11 @@ class RankingDriver(QObject):
                 self.last = out
                 self.status.emit(self.describe(out))
                 self.ranked.emit(out.order)
+                if out.rule is not None:
+                    self.rule_status.emit(out.rule)
 
-        self.ctx.run("Re-ranking", actions.rerank(ranking, dict(queue.mine)), dialog=False, on_done=alive(self, done),
+        self.ctx.run("Re-ranking", partial(actions.rerank, ranking, queue.labels(), self.rule), dialog=False,
+                     on_done=alive(self, done),
                      on_error=alive(self, self._failed))
 
     def _finish(self) -> None:

@@ -1,11 +1,13 @@
 """The screening screen: one record at a time, one key per decision, the next record already loaded.
 
-State kept here (never recomputed per keypress): the order of record ids, the position in it, and `Queue.mine`
+State kept here (never recomputed per keypress): the order of record ids, the position in it, and `ScreeningQueue.mine`
 (this reviewer's current verdicts, updated as they decide). Decisions go through the serial write pool and are
 committed by the back end when stored; the ranking is rebuilt in the background every few decisions.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
@@ -21,11 +23,13 @@ from PySide6.QtWidgets import (
 from db.identity import lenient_identity
 from gui.context import ReviewContext
 from gui.screening import actions, render
-from gui.screening.actions import Queue, RecordView
+from gui.screening.actions import RecordView
 from gui.screening.panel import DecisionPanel, RecordPane, TopBar
 from gui.screening.prefetch import RecordCache, alive
 from gui.screening.ranking import RankingDriver
 from gui.theme import is_dark, muted_text
+from screening import decisions, worklist
+from screening.worklist import ScreeningQueue
 
 PREFETCH = 3
 
@@ -39,7 +43,7 @@ class ScreeningScreen(QWidget):
     def __init__(self, ctx: ReviewContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.queue: Queue | None = None
+        self.queue: ScreeningQueue | None = None
         self.order: list[int] = []
         self.pos = -1
         self.cache = RecordCache(ctx, self)
@@ -77,6 +81,12 @@ class ScreeningScreen(QWidget):
         self.ranking = RankingDriver(ctx, self)
         self.ranking.ranked.connect(self._ranked)
         self.ranking.status.connect(self._estimate_text)
+        self.ranking.rule_status.connect(self._rule_text)
+        self.top.rule.currentIndexChanged.connect(lambda _: self.ranking.set_rule(str(self.top.rule.currentData())))
+        self.top.stop_button.clicked.connect(self._stop_screening)
+        self._rule: dict | None = None
+        self.top.rule_text.setText(f"<span style='color:{muted_text(self)}'>checked on your decisions in ranked "
+                                   "order after each re-rank</span>")
         self.stage.currentIndexChanged.connect(lambda _: self.reload())
         self.order_box.currentIndexChanged.connect(self._order_changed)
         self.blind.toggled.connect(self._blind_changed)
@@ -108,12 +118,13 @@ class ScreeningScreen(QWidget):
         self._generation += 1
         gen = self._generation
         self.ctx.run("Loading the screening queue",
-                     actions.load_queue(self.ctx.db, self.stage_name, self.ctx.settings.reviewer), dialog=False,
+                     partial(worklist.screening_queue, self.ctx.db, self.stage_name, self.ctx.settings.reviewer),
+                     dialog=False,
                      on_done=alive(self, lambda q: self._loaded(q) if gen == self._generation else None))
 
     refresh = reload
 
-    def _loaded(self, queue: Queue) -> None:
+    def _loaded(self, queue: ScreeningQueue) -> None:
         current = self.current_id()
         self.queue = queue
         self.panel.set_reasons(queue.reasons)
@@ -256,8 +267,8 @@ class ScreeningScreen(QWidget):
             if rid in self.order:
                 self.show_record(rid)
 
-        self.ctx.write(f"Screening #{rid}", actions.decide(self.ctx.db, rid, who, queue.stage, verdict, reason,
-                                                           note, full_text),
+        self.ctx.write(f"Screening #{rid}", partial(decisions.decide, self.ctx.db, rid, who, queue.stage, verdict,
+                                                    reason=reason, note=note, full_text=full_text),
                        dialog=False, on_error=alive(self, failed),
                        on_done=alive(self, lambda _row: self._stored(rid, what)))
         self._update_progress()
@@ -296,7 +307,8 @@ class ScreeningScreen(QWidget):
             if queue is self.queue and rid in self.order:
                 self.show_record(rid)
 
-        self.ctx.write("Undo", actions.undo(self.ctx.db, who, queue.stage), dialog=False, on_done=alive(self, done),
+        self.ctx.write("Undo", partial(actions.undo, self.ctx.db, who, queue.stage), dialog=False,
+                       on_done=alive(self, done),
                        on_error=alive(self, lambda exc: self.ctx.message.emit(str(exc))))
 
     # -- order, blind mode, progress ------------------------------------------------------------
@@ -313,7 +325,7 @@ class ScreeningScreen(QWidget):
         if self.queue is None:
             return
         current = self.current_id()
-        self.order = order if reorder_all else actions.merge_order(order, self.queue, current)
+        self.order = order if reorder_all else worklist.merge_order(order, self.queue, current)
         if current is not None and current in self.order:
             self.pos = self.order.index(current)
             self.where.setText(f"Record {self.pos + 1:,} of {len(self.order):,} · #{current}")
@@ -333,6 +345,34 @@ class ScreeningScreen(QWidget):
         done = len(q.mine)
         who = q.reviewer or "you (set your name on the Start screen)"
         self.progress.setText(f"<b>{done:,}</b> of <b>{len(q.ids):,}</b> screened by {who}")
+
+    def _rule_text(self, rule: dict) -> None:
+        """Show the stopping rule's verdict with its assumption; the stop button is offered once it is met."""
+        self._rule = rule
+        state = "<b>met</b>" if rule["stop"] else "not met"
+        self.top.rule_text.setText(
+            f"<span style='color:{muted_text(self)}'>{state}: {rule['reason']} · <i>assumes</i>: "
+            f"{rule['assumption']} ({rule['citation']})</span>")
+        self.top.stop_button.setEnabled(bool(rule["stop"]))
+
+    def _stop_screening(self) -> None:
+        """After a confirmation, exclude the records nobody screened, with the rule in the decision log."""
+        from PySide6.QtWidgets import QMessageBox
+
+        rule, queue, who = self._rule, self.queue, self.ctx.who()
+        if rule is None or queue is None or not rule["stop"] or who is None:
+            return
+        unscreened = len(queue.ids) - rule["screened"]
+        answer = QMessageBox.question(
+            self, "Stop screening",
+            f"Stop {render.STAGE_LABEL.get(self.stage_name, self.stage_name)} screening by the rule "
+            f"“{rule['label']}”?\n\n{rule['reason']}.\nAssumes: {rule['assumption']}.\n\nRecords nobody has "
+            f"screened (about {unscreened:,}) are excluded as not screened; the decision log and the PRISMA "
+            "diagram name this rule.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.ctx.write("Stopping screening", partial(actions.stop_screening, self.ctx.db, self.stage_name, who, rule),
+                       on_done=alive(self, lambda _n: (self.ctx.changed.emit("records"), self.reload())))
 
     def _estimate_text(self, text: str) -> None:
         self.estimate.setText(f"<span style='color:{muted_text(self)}'>{text}</span>")

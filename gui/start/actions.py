@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from db.engine import REVIEW_SUFFIX, ReviewDB, create_review, display_name, is_url, open_review
-from db.progress import Progress, ShouldStop
+from db.progress import Progress, no_progress
 from gui.errors import data_home
-
-Opener = Callable[[Progress, ShouldStop], ReviewDB]
 
 
 def demo_folder() -> Path:
@@ -17,30 +14,21 @@ def demo_folder() -> Path:
     return data_home() / "demo"
 
 
-def opener(target: str) -> Opener:
-    def work(progress: Progress, _should_stop: ShouldStop) -> ReviewDB:
-        progress(0, 1, f"opening {display_name(target)}")
-        return open_review(target)
-
-    return work
+def opener(target: str, *, progress: Progress = no_progress) -> ReviewDB:
+    progress(0, 1, f"opening {display_name(target)}")
+    return open_review(target)
 
 
-def creator(target: str, title: str) -> Opener:
-    def work(progress: Progress, _should_stop: ShouldStop) -> ReviewDB:
-        progress(0, 1, f"creating {display_name(target)}")
-        return create_review(target, title=title or "Untitled review")
-
-    return work
+def creator(target: str, title: str, *, progress: Progress = no_progress) -> ReviewDB:
+    progress(0, 1, f"creating {display_name(target)}")
+    return create_review(target, title=title or "Untitled review")
 
 
-def demo_opener() -> Opener:
-    def work(progress: Progress, _should_stop: ShouldStop) -> ReviewDB:
-        from screening.demo import build_demo_review
+def demo_opener(*, progress: Progress = no_progress) -> ReviewDB:
+    from screening.demo import build_demo_review
 
-        progress(0, 1, "building the demo review")
-        return build_demo_review(demo_folder())
-
-    return work
+    progress(0, 1, "building the demo review")
+    return build_demo_review(demo_folder())
 
 
 def with_suffix(path: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -238,13 +239,13 @@ class StartScreen(QWidget):
             self.status.setText("Type a PostgreSQL URL first, e.g. postgresql://user@server/review")
             return None
         self._target = target
-        return self._start(f"Opening {display_name(target)}", actions.opener(target))
+        return self._start(f"Opening {display_name(target)}", partial(actions.opener, target))
 
     def create_target(self, target: str, title: str) -> Task | None:
-        return self._start(f"Creating {display_name(target)}", actions.creator(target, title))
+        return self._start(f"Creating {display_name(target)}", partial(actions.creator, target, title))
 
     def open_demo(self) -> Task | None:
-        return self._start("Opening the demo review", actions.demo_opener())
+        return self._start("Opening the demo review", actions.demo_opener)
 
     def _start(self, title: str, work: actions.Opener) -> Task | None:
         if self.task is not None and not self.task.outcome:
@@ -285,7 +286,7 @@ class StartScreen(QWidget):
         bare = without_password(target)
         if keep and not keep_in_keyring(bare, password):
             self.status.setText("No system keyring is usable here; the password was used once and not kept.")
-        self._start(f"Opening {display_name(bare)}", actions.opener(with_password(bare, password)))
+        self._start(f"Opening {display_name(bare)}", partial(actions.opener, with_password(bare, password)))
 
     def _finished(self) -> None:
         self.setEnabled(True)

@@ -188,7 +188,7 @@ class TeamScreen(Refreshing, QWidget):
     # -- loading --------------------------------------------------------------------------------
     def reload(self) -> Any:
         db, current = self.ctx.db, self.newest()
-        return self.ctx.run("Reading the team", lambda _p, _s: load(db), dialog=False,
+        return self.ctx.run("Reading the team", lambda: load(db), dialog=False,
                             on_done=current(self.show_data))
 
     def show_data(self, data: dict[str, Any]) -> None:
@@ -232,7 +232,7 @@ class TeamScreen(Refreshing, QWidget):
             self.ctx.changed.emit("team")
             self.reload()
 
-        return self.ctx.write(title, lambda _p, _s: fn(me), dialog=False, on_done=done)
+        return self.ctx.write(title, lambda: fn(me), dialog=False, on_done=done)
 
     def add_member(self) -> Any:
         dialog = MemberDialog(self, not self.ctx.db.is_sqlite)

@@ -15,14 +15,15 @@ from typing import Any
 
 import numpy as np
 
+from db.pair_log import UnionFind
 from screening.dedup.best import best_record
 from screening.dedup.blocking import MAX_BLOCK, candidate_pairs
 from screening.dedup.features import build_features
 from screening.dedup.groups import build_groups
-from screening.dedup.rules import AUTO, DISTINCT, OUTCOME_NAMES, QUEUED, decide, reasons
+from screening.dedup.rules import AUTO, DISTINCT, OUTCOME_NAMES, QUEUED, REJECTED, decide, reasons
 from screening.dedup.scoring import score_pairs
 
-__all__ = ["AUTO", "DISTINCT", "QUEUED", "DedupResult", "PairDecision", "best_record", "deduplicate"]
+__all__ = ["AUTO", "DISTINCT", "QUEUED", "REJECTED", "DedupResult", "PairDecision", "best_record", "deduplicate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +39,34 @@ class PairDecision:
 
 @dataclass(slots=True)
 class DedupResult:
-    """Automatic merge groups, the queue of candidate pairs, and the outcome of every compared pair."""
+    """Automatic merge groups, the queue of candidate pairs, the pairs rejected automatically (recurring
+    columns of a serial in different issues), and the outcome of every compared pair."""
 
     groups: list[list[Any]] = field(default_factory=list)
     candidates: list[PairDecision] = field(default_factory=list)
     pairs: list[PairDecision] = field(default_factory=list)
+    rejected: list[PairDecision] = field(default_factory=list)
+
+    def clusters(self) -> list[list[Any]]:
+        """The queue as decisions: records joined by queued pairs (with the automatic groups they belong
+        to) form one cluster, decided at once; four exports of one proceedings volume are one cluster, not
+        six pairs. Clusters are sorted by their best pair's score, members by first appearance."""
+        if not self.candidates:
+            return []
+        sets: UnionFind[Any] = UnionFind()
+        for c in self.candidates:  # best first
+            sets.union(c.id_a, c.id_b)
+        for g in self.groups:
+            if any(m in sets.parent for m in g):
+                for m in g[1:]:
+                    sets.union(g[0], m)
+        order = {m: k for k, m in enumerate(m for c in self.candidates for m in (c.id_a, c.id_b))}
+        members: dict[Any, list[Any]] = {}
+        for x, root in sets.roots().items():
+            members.setdefault(root, []).append(x)
+        rank = {root: min(order.get(m, len(order)) for m in ms) for root, ms in members.items()}
+        return [sorted(ms, key=lambda m: order.get(m, len(order)))
+                for _, ms in sorted(members.items(), key=lambda kv: rank[kv[0]])]
 
     def outcome(self, id_a: Any, id_b: Any) -> str:
         """The outcome for two ids (``'distinct'`` when the pair was never compared)."""
@@ -86,5 +110,6 @@ def deduplicate(records: Sequence[Any], *, max_block: int = MAX_BLOCK,
         if pd.outcome == QUEUED and (group_of.get(int(i[k]), -1) != group_of.get(int(j[k]), -2))
     ]
     queued.sort(key=lambda d: -d.score)
-    return DedupResult(groups=[[ids[m] for m in g] for g in groups_idx], candidates=queued, pairs=pairs)
+    return DedupResult(groups=[[ids[m] for m in g] for g in groups_idx], candidates=queued, pairs=pairs,
+                       rejected=[pd for pd in pairs if pd.outcome == REJECTED])
 

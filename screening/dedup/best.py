@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from screening.dedup.features import FIELDS, get_field
-from screening.dedup.normalize import expand_pages, normalize_doi, normalize_title, split_authors
+from screening.dedup.normalize import doi_list, expand_pages, normalize_title, split_authors
+
+# other_ids keys that are bibliographic metadata, not identifiers of the record
+_NOT_IDS = frozenset({"issn", "isbn", "isbn_issn", "url", "language", "keywords"})
+# fields of the raw export that carry DOIs (RIS DO, MEDLINE LID/AID, WoS DI, CSV "DOI" columns): an importer
+# keeps one DOI per record, the raw field may hold two
+_RAW_DOI_KEYS = frozenset({"do", "di", "lid", "aid", "doi", "dois", "electronic-resource-num"})
 
 
 def _text(value: Any) -> str:
@@ -61,10 +67,55 @@ def _best_authors(values: list[Any]) -> list[str]:
     return max(lists, key=lambda a: (len(a), -sum(_caps_penalty(x) for x in a), sum(len(x) for x in a)))
 
 
+def _ids_in(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple, set)):
+        return [x for v in value for x in _ids_in(v)]
+    text = _text(value)
+    return [text] if text else []
+
+
+def identifiers(records: Sequence[Any]) -> dict[str, list[str]]:
+    """Every identifier of every copy, so that merging loses none: ``doi`` (canonical, all of them),
+    ``pmid``, ``pmcid``, ``source_id`` (with ``source_db:`` in front when known) and each identifier kind
+    found in ``other_ids`` (accession numbers, ``endnote_rec_number``...). Values keep their first-seen
+    order, once each; kinds without a value are left out."""
+    out: dict[str, list[str]] = {}
+
+    def add(kind: str, values: list[str]) -> None:
+        bucket = out.setdefault(kind, [])
+        bucket.extend(v for v in values if v not in bucket)
+
+    for r in records:
+        add("doi", list(doi_list(get_field(r, "doi"))))
+        add("pmid", _ids_in(get_field(r, "pmid")))
+        other = get_field(r, "other_ids")
+        if isinstance(other, dict):
+            for kind, value in other.items():
+                key = str(kind).lower()
+                if key in _NOT_IDS:
+                    continue
+                if key == "doi":
+                    add("doi", [d for v in _ids_in(value) for d in doi_list(v)])
+                else:
+                    add(key, _ids_in(value))
+        raw = get_field(r, "raw")
+        if isinstance(raw, dict):
+            for key, value in raw.items():
+                if str(key).strip().lower() in _RAW_DOI_KEYS:
+                    add("doi", [d for v in _ids_in(value) for d in doi_list(v)])
+        sid = _text(get_field(r, "source_id"))
+        if sid:
+            db = _text(get_field(r, "source_db"))
+            add("source_id", [f"{db}:{sid}" if db else sid])
+    return {k: v for k, v in out.items() if v}
+
+
 def best_record(records: Sequence[Any]) -> dict[str, Any]:
     """Merge a group into one record: a title that is not ALL-CAPS or bracketed, the unabbreviated
-    journal, the fullest author list, the full page range, any DOI, the longest abstract and the most
-    common year/volume/issue/type. ``merged_ids`` lists the ids of the group."""
+    journal, the fullest author list, the full page range, the most common DOI, the longest abstract and
+    the most common year/volume/issue/type. ``merged_ids`` lists the ids of the group; ``identifiers``
+    (see `identifiers`) every DOI, PMID, PMCID, accession number and source id of every copy, and ``pmid``
+    the most common PMID."""
     if not records:
         return {}
     col = {f: [get_field(r, f) for r in records] for f in FIELDS}
@@ -75,7 +126,8 @@ def best_record(records: Sequence[Any]) -> dict[str, Any]:
             years.append(int(float(str(v))))
         except (TypeError, ValueError):
             continue
-    dois = [d for d in (normalize_doi(v) for v in col["doi"]) if d]
+    ids = identifiers(records)
+    dois = [d for v in col["doi"] for d in doi_list(v)]
     return {
         "id": col["id"][0],
         "merged_ids": list(col["id"]),
@@ -89,4 +141,6 @@ def best_record(records: Sequence[Any]) -> dict[str, Any]:
         "doi": _most_common(dois) or "",
         "abstract": max(texts["abstract"], key=len) if texts["abstract"] else "",
         "pub_type": _most_common(texts["pub_type"]) or "",
+        "pmid": _most_common([p for r in records for p in _ids_in(get_field(r, "pmid"))]) or "",
+        "identifiers": ids,
     }

@@ -29,8 +29,12 @@ def blocking_keys(feats: Features) -> list[list[str]]:
     for i, ws in enumerate(words):
         k: list[str] = []
         year = int(feats.year[i])
-        if feats.doi[i]:
-            k.append("d:" + feats.doi[i])
+        k.extend("d:" + d for d in feats.dois[i])
+        alt = _title_words(feats.title_alt[i])
+        if len(alt) >= 2:
+            # the other-language title of "English [Original]" meets the copy titled in the original
+            k.append("t3:" + " ".join(alt[:3]))
+            k.append("tp:" + "".join(alt)[:20])
         if len(ws) >= 2:
             k.append("t3:" + " ".join(ws[:3]))
             k.append("te:" + " ".join(ws[-3:]))

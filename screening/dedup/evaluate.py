@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from db.pair_log import UnionFind
+
 RATHBONE_SETS = ("stroke", "respiratory", "cytology_screening", "haematology")
 DUPLICATES_DIR = Path("labeled_duplicates")
 
@@ -32,20 +34,6 @@ def group_pairs(groups: Iterable[Sequence[Any]]) -> set[tuple[str, str]]:
     return out
 
 
-def _components(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[find(a)] = find(b)
-    return {x: find(x) for x in list(parent)}
-
-
 def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[str, float]:
     """Pairwise auto precision/recall and auto+queued recall of a ``DedupResult`` (see module doc)."""
     gold = group_pairs(gold_groups)
@@ -53,7 +41,10 @@ def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[
     tp = len(pred & gold)
     accepted = [tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates]
     accepted = [p for p in accepted if p in gold]
-    comp = _components(list(pred) + accepted)
+    sets: UnionFind[str] = UnionFind()
+    for a, b in list(pred) + accepted:
+        sets.union(a, b)
+    comp = sets.roots()
     covered = sum(1 for a, b in gold if a in comp and comp[a] == comp.get(b))
     return {
         "gold_pairs": len(gold),
@@ -63,7 +54,19 @@ def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[
         "auto_recall": tp / len(gold) if gold else 1.0,
         "queued_recall": covered / len(gold) if gold else 1.0,
         "queued": len(result.candidates),
+        "queued_true": len(accepted),
+        **_cluster_counts(result, set(accepted)),
     }
+
+
+def _cluster_counts(result: Any, accepted: set[tuple[str, str]]) -> dict[str, int]:
+    """Queue decisions (`DedupResult.clusters`, when the result has them; else one per pair) and how many
+    of them hold at least one accepted (true) pair."""
+    if not hasattr(result, "clusters"):
+        return {"decisions": len(result.candidates), "decisions_true": len(accepted)}
+    clusters = result.clusters()
+    where = {str(m): k for k, c in enumerate(clusters) for m in c}
+    return {"decisions": len(clusters), "decisions_true": len({where[a] for a, _ in accepted if a in where})}
 
 
 def _clean(value: Any) -> str:
@@ -114,16 +117,59 @@ def asysd_records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
-    """ASySD has no group ids, only kept/removed and unique/duplicate labels, and they are noisy (records with
-    the same DOI are labelled both ways). Proxies: *trash recall* = share of ``Duplicate_in_trash`` records
-    that land in an automatic group; *unique merged* = ``unique`` records placed in an automatic group."""
-    label = dict(zip(df["id"], df["label"], strict=True))
-    source = dict(zip(df["id"], df["source"], strict=True))
-    grouped = {str(m) for g in result.groups for m in g}
-    trash = [i for i, lab in label.items() if lab == "Duplicate_in_trash"]
+    """Record-level metrics on the ASySD set, which has no group ids. Its ``source`` column marks the one
+    record kept per study (``unique``) and the copies (``duplicate``); its ``label`` column (kept / in the
+    trash of an EndNote library) is not a gold standard (identical copies are kept in the library).
+
+    Two ``unique`` records are two studies, so a group holding ``k`` of them makes ``k - 1`` false removals;
+    every other removal (``len(group) - 1`` per group) is a correct one.
+
+    * auto precision = correct removals / removals; auto recall = correct removals / copies
+    * recall with the queue: a reviewer accepts a queued pair (best first) unless it would put two
+      ``unique`` records into one group; an upper bound, as the labels cannot tell which study a copy
+      belongs to. ``queued_true`` counts the accepted pairs.
+    """
+    in_db = {str(i): src == "unique" for i, src in zip(df["id"], df["source"], strict=True)}
+    trash = sum(1 for v in in_db.values() if not v)
+
+    def removals(groups: Iterable[Sequence[Any]]) -> tuple[int, int]:
+        removed = correct = 0
+        for g in groups:
+            kept = sum(in_db[str(m)] for m in g)
+            removed += len(g) - 1
+            correct += len(g) - 1 - max(0, kept - 1)
+        return removed, correct
+
+    removed, correct = removals(result.groups)
+    sets: UnionFind[str] = UnionFind()
+    kept_in: dict[str, int] = {}  # root -> unique records in its set
+
+    def union(a: str, b: str, check: bool = True) -> bool:
+        ra, rb = sets.find(a), sets.find(b)
+        if ra == rb:
+            return True
+        ka, kb = kept_in.get(ra, int(in_db[ra])), kept_in.get(rb, int(in_db[rb]))
+        if check and ka + kb > 1:
+            return False
+        kept_in[sets.union(ra, rb)] = ka + kb
+        return True
+
+    for g in result.groups:
+        for m in g[1:]:
+            union(str(g[0]), str(m), check=False)
+    taken = {tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates
+             if union(str(c.id_a), str(c.id_b))}
+    accepted = len(taken)
+    comps: dict[str, list[str]] = {}
+    for x, root in sets.roots().items():
+        comps.setdefault(root, []).append(x)
+    _, correct_q = removals(comps.values())
     return {
-        "records": len(df), "trash": len(trash), "groups": len(result.groups),
-        "trash_recall": sum(t in grouped for t in trash) / len(trash),
-        "unique_merged": sum(1 for i in grouped if source[i] == "unique"),
-        "queued": len(result.candidates),
+        "records": len(df), "copies": trash, "groups": len(result.groups), "removed": removed,
+        "false_removed": removed - correct,
+        "auto_precision": correct / removed if removed else 1.0,
+        "auto_recall": correct / trash if trash else 1.0,
+        "queued_recall": correct_q / trash if trash else 1.0,
+        "queued": len(result.candidates), "queued_true": accepted,
+        **_cluster_counts(result, taken),
     }

@@ -10,13 +10,16 @@ import numpy as np
 
 from db.errors import InputError
 from screening.dedup.normalize import (
+    alternative_title,
+    doi_list,
     expand_pages,
     fold,
+    is_serial_title,
     normalize_authors,
-    normalize_doi,
     normalize_journal,
     normalize_number,
     normalize_title,
+    page_kind,
     publication_kind,
     squash,
 )
@@ -43,6 +46,27 @@ def _year(value: Any) -> int:
     return y if 1000 < y < 3000 else -1
 
 
+RECURRING_MIN = 3
+"""A short title seen this often in one journal at different places (volume, issue, page) is a column."""
+
+
+def _serial_titles(title: list[str], journal: list[str], volume: list[str], issue: list[str],
+                   start: list[str]) -> np.ndarray:
+    """Titles of recurring columns: a known column name (`is_serial_title`), or a short title (at most six
+    words) that `RECURRING_MIN` or more records of one journal carry at different volumes/issues/pages."""
+    out = np.array([is_serial_title(t) for t in title], dtype=bool)
+    places: dict[tuple[str, str], set[tuple[str, str, str]]] = {}
+    for k, t in enumerate(title):
+        if t and not out[k] and t.count(" ") < 6 and journal[k]:
+            places.setdefault((t, journal[k].split(" = ")[0]), set()).add((volume[k], issue[k], start[k]))
+    recurring = {key for key, where in places.items() if len(where) >= RECURRING_MIN}
+    if recurring:
+        for k, t in enumerate(title):
+            if not out[k] and journal[k] and (t, journal[k].split(" = ")[0]) in recurring:
+                out[k] = True
+    return out
+
+
 @dataclass(slots=True)
 class Features:
     """Normalised columns, one entry per input record (index = position in the input)."""
@@ -62,6 +86,11 @@ class Features:
     abstract: list[str]
     kind: np.ndarray
     title_numbers: np.ndarray
+    dois: list[tuple[str, ...]]
+    title_alt: list[str]
+    author_keys: list[frozenset[str]]
+    page_kind: np.ndarray
+    serial: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -73,7 +102,10 @@ def build_features(records: Sequence[Any]) -> Features:
     ids: list[Any] = []
     title, authors, first, journal, abstract = [], [], [], [], []
     year = np.full(n, -1, dtype=np.int32)
-    volume, issue, pstart, pend, doi, kind, nums = ([""] * n for _ in range(7))
+    volume, issue, pstart, pend, doi, kind, nums, pkind = ([""] * n for _ in range(8))
+    dois: list[tuple[str, ...]] = []
+    alt: list[str] = []
+    author_keys: list[frozenset[str]] = []
     seen: set[Any] = set()
     for i, rec in enumerate(records):
         rid = get_field(rec, "id")
@@ -84,9 +116,11 @@ def build_features(records: Sequence[Any]) -> Features:
         ids.append(rid)
         raw_title = get_field(rec, "title")
         title.append(normalize_title(raw_title))
+        alt.append(alternative_title(raw_title))
         nums[i] = " ".join(sorted({w.lstrip("0") for w in title[-1].split() if w.isdigit()}))
         names = normalize_authors(get_field(rec, "authors"))
         authors.append(" ".join(names))
+        author_keys.append(frozenset(names))
         first.append(names[0].split(" ")[0] if names else "")
         year[i] = _year(get_field(rec, "year"))
         raw_journal = get_field(rec, "journal")
@@ -94,14 +128,20 @@ def build_features(records: Sequence[Any]) -> Features:
         volume[i] = normalize_number(get_field(rec, "volume"))
         issue[i] = normalize_number(get_field(rec, "issue"))
         pstart[i], pend[i] = expand_pages(get_field(rec, "pages"))
-        doi[i] = normalize_doi(get_field(rec, "doi"))
-        abstract.append(squash(fold(get_field(rec, "abstract")))[:1000])
+        dois.append(doi_list(get_field(rec, "doi")))
+        doi[i] = dois[-1][0] if dois[-1] else ""
+        pkind[i] = page_kind(pstart[i], pend[i])
+        raw_abstract = get_field(rec, "abstract")
+        # only the first 1000 compared characters matter: fold no more than a margin beyond them
+        abstract.append(squash(fold(raw_abstract[:1500] if isinstance(raw_abstract, str) else raw_abstract))[:1000])
         kind[i] = publication_kind(get_field(rec, "pub_type"), raw_journal, raw_title, get_field(rec, "volume"))
     return Features(
+        dois=dois, title_alt=alt, author_keys=author_keys, page_kind=np.array(pkind, dtype=object),
+        serial=_serial_titles(title, journal, volume, issue, pstart),
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),
         page_start=np.array(pstart, dtype=object), page_end=np.array(pend, dtype=object),
-        page_key=np.array([p.lstrip("abcdefghijklmnopqrstuvwxyz") for p in pstart], dtype=object),
+        page_key=np.array([p.lstrip("abcdefghijklmnopqrstuvwxyz") or p for p in pstart], dtype=object),
         doi=np.array(doi, dtype=object), abstract=abstract, kind=np.array(kind, dtype=object),
         title_numbers=np.array(nums, dtype=object),
     )

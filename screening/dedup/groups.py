@@ -6,26 +6,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from db.pair_log import UnionFind
 from screening.dedup.features import Features
 
 
 @dataclass(slots=True)
 class _Component:
-    """What a growing group has committed to: its DOI, year span, start pages, volumes, kinds."""
+    """What a growing group has committed to: its DOIs, year span, volumes, kinds."""
 
     members: list[int]
-    doi: str
+    dois: set[str]
     years: tuple[int, int] | None
     volumes: set[str] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
 
 
 def _conflict(a: _Component, b: _Component) -> bool:
-    if a.doi and b.doi and a.doi != b.doi:
+    if a.dois and b.dois and not (a.dois & b.dois):
         return True
     if a.years and b.years and max(a.years[1], b.years[1]) - min(a.years[0], b.years[0]) > 1:
         return True
-    if a.volumes and b.volumes and not (a.volumes & b.volumes):
+    # a shared DOI outweighs a discordant volume (see `rules.doi_outweighs`)
+    if a.volumes and b.volumes and not (a.volumes & b.volumes) and not (a.dois & b.dois):
         return True
     special = {"thesis", "conference", "erratum"}
     ka, kb = a.kinds - {""}, b.kinds - {""}
@@ -39,21 +41,14 @@ def build_groups(feats: Features, i: np.ndarray, j: np.ndarray, scores: np.ndarr
 
     Returns the groups (index lists of size >= 2, sorted) and a mask of the pairs that were refused.
     """
-    parent: dict[int, int] = {}
+    sets: UnionFind[int] = UnionFind()
+    find = sets.find
     comps: dict[int, _Component] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
 
     def comp(x: int) -> _Component:
         if x not in comps:
             y = int(feats.year[x])
-            comps[x] = _Component([x], feats.doi[x], (y, y) if y > 0 else None,
+            comps[x] = _Component([x], set(feats.dois[x]), (y, y) if y > 0 else None,
                                   {feats.volume[x]} - {""}, {feats.kind[x]})
         return comps[x]
 
@@ -68,9 +63,9 @@ def build_groups(feats: Features, i: np.ndarray, j: np.ndarray, scores: np.ndarr
             continue
         if len(ca.members) < len(cb.members):
             ra, rb, ca, cb = rb, ra, cb, ca
-        parent[rb] = ra
+        sets.union(ra, rb)
         ca.members.extend(cb.members)
-        ca.doi = ca.doi or cb.doi
+        ca.dois |= cb.dois
         if cb.years:
             lo, hi = ca.years or cb.years
             ca.years = (min(lo, cb.years[0]), max(hi, cb.years[1]))

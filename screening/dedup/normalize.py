@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 from functools import lru_cache
+from urllib.parse import unquote
 
 from screening.ris_types import publication_type_label
 
@@ -37,9 +38,9 @@ _MARKERS = re.compile(r"<\s*(?:original|translated)\s*>|\[\s*(?:original|transla
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,\u00a0\u2009\u202f]\d{3})+(?![\d]|[.,]\d)")
 _TRAILING_NOTE = re.compile(r"\s*\[[^\[\]]*\]\W*$")
 _MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
-_DOI = re.compile(r"10\.\d{3,9}/\S+")
 _PAGES = re.compile(r"^\s*([a-z]*)(\d+)\s*(?:[-\u2010-\u2015]+|\bto\b)\s*([a-z]*)(\d+)", re.I)
 _PAGE_COUNT = re.compile(r"(?:[ivxlc]+\s*,?\s*)?\d+\s*(?:p|pp|pages|leaves)\.?")
+_ROMAN_PAGES = re.compile(r"^([ivxlc]+)(?:\s*[-\u2010-\u2015]+\s*([ivxlc]+))?\.?$")
 _FIRST_NUM = re.compile(r"([a-z]*\d+)", re.I)
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _CONCAT_AUTHORS = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")
@@ -154,6 +155,10 @@ def normalize_authors(authors: object) -> list[str]:
 def expand_pages(pages: object) -> tuple[str, str]:
     """``(start, end)``, abbreviated ends expanded: ``'123-9'`` -> ``('123', '129')``; ``''`` if absent."""
     s = re.sub(r"^p{1,2}\.?\s*(?=\d)|^pages?\s+", "", fold(pages).strip())
+    roman = _ROMAN_PAGES.match(s)
+    if roman:
+        # front matter ("iii-vi"): editorials and tables of contents
+        return roman.group(1), roman.group(2) or ""
     if not s or _MONTHS.search(s) or re.match(r"^(?:[a-z]{2,}(?![a-z]*\d)|[a-z]\s*-)", s):
         # "08-Aug" (a spreadsheet date), "Suppl-41", "t-51": no usable start page
         return "", ""
@@ -180,15 +185,51 @@ def normalize_pages(pages: object) -> str:
     return f"{start}-{end}" if end and end != start else start
 
 
+_DOI_SPLIT = re.compile(r"\s*[;,|]\s*(?=(?:doi\s*:?\s*|https?://|(?:dx\.)?doi\.org/|10\.\d))|\s+")
+_DOI_IN = re.compile(r"10\.\d{3,9}/\S+")
+
+
+def _doi_tail(d: str) -> str:
+    """Trailing punctuation of the sentence around a DOI off; a closing bracket only when unbalanced (SICI
+    DOIs such as ``10.1002/(sici)1097-4636(199602)30:2<145::aid-jbm3>3.0.co;2-#`` keep theirs)."""
+    pairs = {")": "(", "]": "[", ">": "<", "}": "{"}
+    while d:
+        last = d[-1]
+        if last in ".,;:'\"":
+            d = d[:-1]
+        elif last in pairs and d.count(pairs[last]) < d.count(last):
+            d = d[:-1]
+        else:
+            break
+    return d
+
+
+def doi_list(doi: object) -> tuple[str, ...]:
+    """Every DOI in a field, canonical: lower case ``10.x/...``, without ``doi:``/``https://doi.org/``
+    prefixes, URL escapes or trailing punctuation; several DOIs (``'10.1/a; 10.1/b'``) are all returned,
+    in order, once each. SICI-style DOIs (with ``<``, ``>``, ``;`` and ``#``) stay whole."""
+    if doi is None:
+        return ()
+    s = str(doi).strip()
+    if not s or s.lower() in {"nan", "none", "na", "null"}:
+        return ()
+    if "&" in s:
+        s = html.unescape(s)
+    if "%" in s:
+        s = unquote(s)
+    out: list[str] = []
+    for piece in _DOI_SPLIT.split(s.lower()):
+        for m in _DOI_IN.finditer(piece):
+            d = _doi_tail(m.group(0))
+            if "/" in d and not d.endswith("/") and d not in out:
+                out.append(d)
+    return tuple(out)
+
+
 def normalize_doi(doi: object) -> str:
-    """Canonical lower-case ``10.x/...`` form, without resolver prefix or trailing punctuation."""
-    s = fold(doi)
-    if not s:
-        return ""
-    m = _DOI.search(s.replace(" ", ""))
-    if not m:
-        return ""
-    return m.group(0).rstrip(".,;)]}>").replace("%2f", "/")
+    """The first canonical DOI of a field (see `doi_list`), ``''`` when there is none."""
+    found = doi_list(doi)
+    return found[0] if found else ""
 
 
 def normalize_number(value: object) -> str:
@@ -208,11 +249,16 @@ def _journal_words(s: str) -> str:
     return " ".join(w for w in squash(s).split() if w not in JOURNAL_STOP)
 
 
+_ACRONYM_STOP = frozenset("the of and in for on an a de la le les du des der die und fur et y el".split())
+
+
 def normalize_journal(journal: object) -> str:
     """Journal words without stop words, punctuation, quotes, a trailing ``(place)`` or ``[Electronic
     Resource]``. Alternative names are kept, joined by ``' = '``: each of ``A = B`` and ``A/B`` (parallel
     titles), and a name with its ``: subtitle`` as well as without (abbreviations keep the subtitle:
-    ``'Clin Med Insights Circ Respir Pulm Med'``). The first alternative is the name without subtitle."""
+    ``'Clin Med Insights Circ Respir Pulm Med'``). The first alternative is the name without subtitle; a name
+    of three words or more also gets its initials as ``'~initials'`` (``'~jama'``), which only meet a
+    one-word name."""
     s = fold(journal).strip().strip("\"'").strip()
     if not s:
         return ""
@@ -229,6 +275,12 @@ def normalize_journal(journal: object) -> str:
             words = _journal_words(variant)
             if words and words not in alts:
                 alts.append(words)
+    for part in parts:
+        words = [w for w in squash(re.split(r"\s*:\s|;", part)[0]).split() if w not in _ACRONYM_STOP]
+        if len(words) >= 3 and all(w.isalpha() for w in words):
+            acronym = "~" + "".join(w[0] for w in words)
+            if acronym not in alts:
+                alts.append(acronym)
     return " = ".join(alts)
 
 
@@ -253,16 +305,82 @@ def _one_journal_compatible(a: str, b: str) -> bool:
     return True
 
 
+# Words of a venue name that do not tell venues apart: publisher names put in front by some databases,
+# proceedings boilerplate, edition numbers and years.
+_VENUE_FILLER = frozenset(
+    "proceedings proc conference conf international int annual ann meeting symposium symp workshop "
+    "ieee acm elsevier springer wiley blackwell sage taylor francis lippincott williams wilkins karger "
+    "thieme publishing publ press ltd inc gmbh verlag online electronic digest record papers".split()
+)
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?$|^(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
+
+
+def _venue_tokens(name: str) -> list[str]:
+    return [w for w in name.split() if w not in _VENUE_FILLER and not _ORDINAL.match(w)]
+
+
+def _tokens_compatible(a: str, b: str) -> bool:
+    """Word-level comparison without the filler words (`_VENUE_FILLER`): the same number of words left, each
+    of one an abbreviation of the other's word in the same place; at least one word left."""
+    ta, tb = _venue_tokens(a), _venue_tokens(b)
+    if not ta or not tb or len(ta) != len(tb) or (ta == a.split() and tb == b.split()):
+        return False
+    return _one_journal_compatible(" ".join(ta), " ".join(tb))
+
+
+_ABBREVIATOR: list = []
+
+
+def _iso4() -> object:
+    """pyiso4's ISO 4 abbreviator over the ISSN List of Title Word Abbreviations (LTWA 2021-07-02, shipped
+    in the pyiso4 wheel, MIT licence; the LTWA is published by the ISSN International Centre for free use),
+    loaded once (about 1 s) on first need."""
+    if not _ABBREVIATOR:
+        from pyiso4.ltwa import Abbreviate
+
+        _ABBREVIATOR.append(Abbreviate.create())
+    return _ABBREVIATOR[0]
+
+
+@lru_cache(maxsize=100_000)
+def iso4_abbreviation(name: str) -> str:
+    """The ISO 4 (LTWA) abbreviation of a normalised journal name, normalised the same way
+    (``'consulting clinical psychology'`` -> ``'consult clin psychol'``); ``''`` if it cannot be made."""
+    if not name or name.startswith("~"):
+        return ""
+    try:
+        out = _iso4()(name, remove_part=True)  # type: ignore[operator]
+    except Exception:  # noqa: BLE001 - pyiso4 raises plain Exception on words it cannot resolve
+        return ""
+    return _journal_words(fold(out))
+
+
+def _alternatives_compatible(x: str, y: str) -> bool:
+    if x.startswith("~") or y.startswith("~"):
+        # initials meet a one-word name ('jama' / 'journal of the american medical association')
+        return x[1:] == y if x.startswith("~") else y[1:] == x
+    if _one_journal_compatible(x, y) or _tokens_compatible(x, y):
+        return True
+    ax, ay = iso4_abbreviation(x), iso4_abbreviation(y)
+    return any(_one_journal_compatible(u, v) or _tokens_compatible(u, v)
+               for u, v in ((ax, y), (x, ay), (ax, ay)) if u and v)
+
+
 @lru_cache(maxsize=100_000)
 def journals_compatible(a: str, b: str) -> bool:
     """Two normalised journal names may name the same journal: some alternative of one (see
     ``normalize_journal``) equals, or word by word abbreviates, some alternative of the other
-    (``'curr opin lipidol'`` / ``'current opinion lipidology'``)."""
+    (``'curr opin lipidol'`` / ``'current opinion lipidology'``), also once publisher names and
+    proceedings boilerplate are set aside, or once either is abbreviated by ISO 4 (`iso4_abbreviation`);
+    or one is the initials of the other (``'jama'``)."""
     if not a or not b:
         return True
     if a == b:
         return True
-    return any(_one_journal_compatible(x, y) for x in a.split(" = ") for y in b.split(" = "))
+    xs, ys = a.split(" = "), b.split(" = ")
+    if any(_one_journal_compatible(x, y) for x in xs for y in ys if not (x[0] == "~" or y[0] == "~")):
+        return True
+    return any(_alternatives_compatible(x, y) for x in xs for y in ys)
 
 
 _CONF = re.compile(r"\b(?:conference|congress|proceedings?|symposium|workshop|meeting|abstracts?)\b|\bconf\b")
@@ -301,3 +419,68 @@ def publication_kind(pub_type: object, journal: object = "", title: object = "",
     if "article" in t or "journal" in t:
         return "article"
     return ""
+
+
+# Titles of recurring columns of a serial: the same words head a different item in every issue, so the
+# title says nothing about identity. Matched against the whole normalised title.
+_SERIAL = re.compile(
+    r"^(?:(?:guest |invited |an? )?editorials?(?: comments?| notes?)?|editor s (?:comments?|notes?|choice|corner|"
+    r"page|introduction|preface|column|message|letter)|editors? (?:comments?|notes?|note|choice)|"
+    r"(?:a )?(?:letter|message|note|word)s? from the (?:editors?|editor in chief|president|chair)|"
+    r"from the (?:editors?|editor s desk|president|chair)|(?:the )?president s (?:message|column|letter|page)|"
+    r"(?:authors? (?:s )?|the authors? )?repl(?:y|ies)(?: to (?:the )?(?:letters?|comments?|commentary|editor))?|"
+    r"in reply|(?:authors? )?response(?: to (?:the )?(?:letters?|comments?|commentary))?|"
+    r"errat(?:um|a)|corrigend(?:um|a)|corrections?|retraction(?: notice)?|notice of retraction|"
+    r"expression of concern|(?:in|inside) this issue|this issue|issue (?:information|highlights)|"
+    r"book reviews?|book notes|books? received|reviews?|new books|(?:invited )?comment(?:ary|aries|s)?|"
+    r"editorial comment|letters?(?: to the editors?)?|correspondence|introduction|preface|foreword|prologue|"
+    r"news(?: and views| in brief| and notes)?|announcements?|obituar(?:y|ies)|in memoriam|"
+    r"acknowledge?ments?(?: to| of)?(?: (?:our )?reviewers| referees)?|(?:thank you to our |our )?reviewers|"
+    r"(?:table of )?contents|(?:author |subject |annual )?index|(?:research )?highlights|"
+    r"(?:meeting |conference |poster |selected )?abstracts|calendar(?: of events)?|upcoming events|"
+    r"editorial board|masthead|(?:on |about )?the cover|cover (?:image|picture|story)|front matter|"
+    r"back matter|notes?|notices?|what s new|current literature|recent publications|miscellaneous|"
+    r"(?:call for|information for) (?:papers|authors|contributors)|instructions (?:for|to) authors)"
+    r"(?: \d{1,4})?$"
+)
+
+
+def is_serial_title(normalized_title: str) -> bool:
+    """``True`` for the title of a recurring column (``'editorial'``, ``'editor s comments'``, ``'reply'``,
+    ``'in this issue'``, ``'book reviews'``...), given a `normalize_title` output."""
+    return bool(normalized_title) and len(normalized_title) <= 60 and bool(_SERIAL.match(normalized_title))
+
+
+_BRACKET_ALT = re.compile(r"^\s*(?P<main>[^\[\]]{12,}?)\s*\[(?P<alt>[^\[\]]{12,})\]\W*$")
+_NOTE_WORDS = re.compile(r"\b(?:review|refs?|references|abstract|summary|editorial|letter|comment|author|"
+                         r"transl|in press|epub|published|article|english|erratum)\b", re.I)
+
+
+def alternative_title(title: object) -> str:
+    """The other-language title of ``'English title [Original-language title]'`` (or the reverse),
+    normalised; ``''`` when the title has no such bracket (notes such as ``[Review] [57 refs]`` and
+    language tags are not titles)."""
+    if title is None:
+        return ""
+    m = _BRACKET_ALT.match(str(title))
+    if not m:
+        return ""
+    alt = m.group("alt")
+    if _NOTE_WORDS.search(alt) and len(alt.split()) <= 4:
+        return ""
+    out = normalize_title(alt)
+    return out if len(out.split()) >= 3 else ""
+
+
+def page_kind(start: str, end: str) -> str:
+    """How a record gives its pages: ``'final'`` (a printed range), ``'provisional'`` (an electronic article
+    number such as ``e123``, a bare number of five digits or more, or an online-first range starting at page
+    1) or ``''`` when there are none. A provisional and a final pagination of one article differ without
+    contradicting each other."""
+    if not start:
+        return ""
+    digits = start.lstrip("abcdefghijklmnopqrstuvwxyz")
+    prefix = start[: len(start) - len(digits)]
+    if prefix == "e" or (not end and len(digits) >= 5) or (start == "1" and end and end != "1"):
+        return "provisional"
+    return "final"

@@ -4,16 +4,22 @@ A duplicate needs a matching title *and* corroboration (authors, year, volume, p
 abstract). A conflicting DOI, volume or page range, a year gap over one, a thesis/conference/erratum
 against another kind of record, or different numbers in the titles veto an automatic merge; such pairs can
 still be queued. A missing field neither helps nor contradicts.
+
+Evidence is weighed, not counted as vetoes alone: a shared DOI with a matching title and year outweighs
+one discordant volume or page (a typo, an online-first record); DOIs one character apart only queue.
+Titles of recurring columns ("Editorial", "Reply", "In this issue") identify nothing: such pairs merge only
+on a shared DOI or the same volume, issue and page, and any conflict there rejects them automatically
+(outcome ``rejected``, with the reason).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from screening.dedup.scoring import AGREE, CONFLICT, PairScores
+from screening.dedup.scoring import AGREE, CONFLICT, NEAR, PairScores
 
-AUTO, QUEUED, DISTINCT = "auto", "queued", "distinct"
-OUTCOME_NAMES = (DISTINCT, QUEUED, AUTO)  # index = outcome code
+AUTO, QUEUED, DISTINCT, REJECTED = "auto", "queued", "distinct", "rejected"
+OUTCOME_NAMES = (DISTINCT, QUEUED, AUTO, REJECTED)  # index = outcome code
 
 
 def evidence(p: PairScores) -> np.ndarray:
@@ -24,18 +30,48 @@ def evidence(p: PairScores) -> np.ndarray:
     e += p.year_gap == 0
     e += p.volume == AGREE
     e += p.start == AGREE
-    e -= 2 * ((p.start == CONFLICT) & ~p.pages_disjoint)
+    e -= 2 * ((p.start == CONFLICT) & ~p.pages_disjoint & ~doi_outweighs(p))
     e += p.journal == AGREE
     e -= p.journal == CONFLICT
     e += 2 * (p.abstract >= 0.9) - ((p.abstract >= 0) & (p.abstract < 0.5))
     return e
 
 
+def doi_outweighs(p: PairScores) -> np.ndarray:
+    """One discordant volume or page range is a typo or an online-first copy, not another article, when
+    the rest agrees firmly: a shared DOI with a matching title and year (at most one apart), or, without
+    DOIs, the same title, the same authors, year, journal and volume with only the pages discordant."""
+    discord = (p.volume == CONFLICT).astype(np.int8) + (p.start == CONFLICT)
+    plain = ~p.serial & ~p.kind_conflict & (p.title_numbers != CONFLICT)
+    by_doi = (p.doi == AGREE) & (p.title >= 0.9) & (p.year_gap >= 0) & (p.year_gap <= 1) & (discord <= 1)
+    by_citation = ((p.doi == 0) & (p.title >= 0.97) & (p.authors >= 0.9) & (p.year_gap == 0)
+                   & (p.journal == AGREE) & (p.volume == AGREE) & (p.issue != CONFLICT) & (discord <= 1))
+    return (by_doi | by_citation) & plain
+
+
+def citation_conflicts(p: PairScores) -> np.ndarray:
+    """How many citation fields disagree: year (two or more apart), DOI, journal, volume, issue, start page."""
+    return ((p.year_gap >= 2).astype(np.int8) + (p.doi == CONFLICT) + (p.journal == CONFLICT)
+            + (p.volume == CONFLICT) + (p.issue == CONFLICT) + (p.start == CONFLICT))
+
+
+def serial_conflict(p: PairScores) -> np.ndarray:
+    """Recurring-column titles whose place in the serial differs: another issue's column."""
+    return p.serial & (
+        (p.doi == CONFLICT) | (p.doi == NEAR) | (p.volume == CONFLICT) | (p.issue == CONFLICT)
+        | (p.start == CONFLICT) | (p.year_gap >= 1)
+    )
+
+
 def vetoes(p: PairScores) -> np.ndarray:
     """Pairs that must not be merged automatically whatever their similarity."""
+    place = ((p.volume == CONFLICT) | p.pages_disjoint) & ~doi_outweighs(p)
+    # a recurring column merges only on its DOI or its exact place in the serial
+    serial_unplaced = p.serial & ~(
+        (p.doi == AGREE) | ((p.volume == AGREE) & (p.start == AGREE) & (p.issue != CONFLICT)))
     return (
-        (p.doi == CONFLICT) | (p.year_gap > 1) | (p.volume == CONFLICT) | p.pages_disjoint
-        | p.kind_conflict | (p.title_numbers == CONFLICT)
+        (p.doi == CONFLICT) | (p.doi == NEAR) | (p.year_gap > 1) | place | p.kind_conflict
+        | (p.title_numbers == CONFLICT) | serial_unplaced | serial_conflict(p)
     )
 
 
@@ -54,17 +90,30 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     # ... and the same journal and full page range: a place no other article occupies; a translated title
     # of a record without authors still needs to be recognisably the same
     full_citation = citation & (p.end == AGREE) & (p.journal == AGREE) & ~p.both_conference
+    # a title in another language (or translated) with the same full citation and the same authors
+    titled = t > 0
+    translated = full_citation & (p.authors >= 0.9) & titled & ~p.serial
     authors_ok = (p.authors < 0) | (p.authors >= 0.75)
     auto = ~veto & (
         ((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4))
         | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9))
         | (full_citation & (t >= 0.7) & authors_ok)
-        | (citation & p.title_prefix & (p.authors >= 0.9))
+        | (citation & p.title_prefix & (p.authors >= 0.9)) | translated
     )
     # a dissertation and its listing a year apart (Dissertation Abstracts vs the thesis) are for a person
     auto &= ~(p.thesis & (p.year_gap != 0) & ~doi_eq)
-    queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)) | (p.title_prefix & (e >= 3)))
-    code = np.where(auto, 2, np.where(queued, 1, 0)).astype(np.int8)
+    queued = ~auto & ((t >= 0.8) | (doi_eq & (t >= 0.5)) | ((t >= 0.6) & (e >= 4)) | (p.title_prefix & (e >= 3))
+                      | (citation & (p.authors >= 0.9) & titled))
+    # three or more discordant citation fields and another (or no) year: another publication of the same
+    # work (a meeting abstract and its article, a reprint), not a copy; no person needs to see it (an
+    # erratum or a thesis against its article still goes to a person, who may want to link them)
+    # The same holds in the same year when the journal is another one too (a report published twice is one
+    # study in several records: `extraction.samples` links those, deduplication leaves them apart).
+    queued &= ~((citation_conflicts(p) >= 3) & ((p.year_gap != 0) | (p.journal == CONFLICT)) & ~doi_eq
+                & ~p.kind_conflict)
+    rejected = serial_conflict(p) & (t >= 0.8)
+    queued &= ~rejected
+    code = np.where(auto, 2, np.where(queued, 1, np.where(rejected, 3, 0))).astype(np.int8)
     score = 0.6 * t + 0.4 * np.clip((e + 2) / 10.0, 0.0, 1.0)
     score = np.where(veto, np.minimum(score, 0.79), score)
     score = np.where(auto, np.maximum(score, 0.9), np.minimum(score, 0.89))
@@ -83,11 +132,23 @@ def reasons(p: PairScores, k: int) -> list[str]:
         out.append("year ±1")
     elif gap > 1:
         out.append(f"year gap {gap}")
-    for name, col in (("doi", p.doi), ("volume", p.volume), ("pages", p.start), ("journal", p.journal)):
+    for name, col in (("doi", p.doi), ("volume", p.volume), ("issue", p.issue), ("pages", p.start),
+                      ("journal", p.journal)):
         if col[k] == AGREE:
             out.append(f"{name} equal" if name != "journal" else "journal compatible")
         elif col[k] == CONFLICT:
             out.append(f"{name} conflict")
+        elif col[k] == NEAR:
+            out.append(f"{name} one character apart")
+    if p.provisional_pages[k]:
+        out.append("online-first and final pagination")
+    if p.serial[k]:
+        out.append("recurring column title")
+        where = [n for n, bad in (("doi", p.doi[k] in (CONFLICT, NEAR)), ("volume", p.volume[k] == CONFLICT),
+                                  ("issue", p.issue[k] == CONFLICT), ("pages", p.start[k] == CONFLICT),
+                                  ("year", p.year_gap[k] >= 1)) if bad]
+        if where:
+            out.append("automatic rejection: another issue's column (" + ", ".join(where) + " differ)")
     if p.abstract[k] >= 0:
         out.append(f"abstract {p.abstract[k]:.2f}")
     if p.kind_conflict[k]:

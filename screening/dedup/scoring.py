@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from screening.dedup.features import Features
 from screening.dedup.normalize import journals_compatible
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-# Agreement codes for the exact-match fields.
-MISSING, AGREE, CONFLICT = 0, 1, 2
+# Agreement codes for the exact-match fields (NEAR: DOIs one character apart, a typo or two articles).
+MISSING, AGREE, CONFLICT, NEAR = 0, 1, 2, 3
 
 
 @dataclass(slots=True)
@@ -38,6 +39,8 @@ class PairScores:
     title_numbers: np.ndarray
     title_prefix: np.ndarray
     thesis: np.ndarray
+    serial: np.ndarray
+    provisional_pages: np.ndarray
 
     def __len__(self) -> int:
         return len(self.i)
@@ -70,6 +73,46 @@ def _kind_conflict(kind: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray
     special_b = (b == "thesis") | (b == "conference") | (b == "erratum")
     erratum = (a == "erratum") != (b == "erratum")
     return ((special_a | special_b) & (a != b) & (a != "") & (b != "")) | erratum
+
+
+def _doi_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """AGREE when the records share a DOI (of all those in their DOI fields), NEAR when none is shared but
+    two are one edit apart, CONFLICT when both have DOIs and none is close, MISSING otherwise."""
+    out = np.full(len(i), MISSING, dtype=np.int8)
+    dois = feats.dois
+    for k in range(len(i)):
+        a, b = dois[i[k]], dois[j[k]]
+        if not a or not b:
+            continue
+        if a[0] == b[0] or set(a) & set(b):
+            out[k] = AGREE
+        elif any(Levenshtein.distance(x, y, score_cutoff=1) <= 1 for x in a for y in b):
+            out[k] = NEAR
+        else:
+            out[k] = CONFLICT
+    return out
+
+
+def _author_sets(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Authors compared as sets of ``surname initial``: the Dice overlap (``-1`` when a side has none), so
+    that co-authors in another order or given names spelled out in one copy only do not matter. (A list cut
+    short by ``et al.`` is compared in order, as a prefix, by `score_pairs`: an unordered subset of a long
+    list is weak evidence.)"""
+    out = np.full(len(i), -1.0, dtype=np.float32)
+    keys = feats.author_keys
+    for k in range(len(i)):
+        a, b = keys[i[k]], keys[j[k]]
+        if not a or not b:
+            continue
+        out[k] = 2 * len(a & b) / (len(a) + len(b))
+    return out
+
+
+def _provisional_pages(feats: Features, i: np.ndarray, j: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Start pages that differ because one copy has the online-first pagination (``e123``, an article
+    number, ``1-7``) and the other the final one: no contradiction."""
+    ka, kb = feats.page_kind[i], feats.page_kind[j]
+    return (start == CONFLICT) & (ka != kb) & ((ka == "provisional") | (kb == "provisional"))
 
 
 def _pages_disjoint(feats: Features, i: np.ndarray, j: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -120,6 +163,13 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     """Compare every candidate pair ``(i[k], j[k])`` field by field."""
     ti, tj = _pick(feats.title, i), _pick(feats.title, j)
     title = np.maximum(_ratio(ti, tj), _ratio(ti, tj, fuzz.token_sort_ratio))
+    # "English title [Original title]": either title of one record may be the title of the other
+    alt = [k for k in range(len(i)) if feats.title_alt[i[k]] or feats.title_alt[j[k]]]
+    if alt:
+        sel = np.asarray(alt, dtype=np.int64)
+        ai_, aj_ = [feats.title_alt[i[k]] or ti[k] for k in alt], [feats.title_alt[j[k]] or tj[k] for k in alt]
+        title[sel] = np.maximum.reduce([title[sel], _ratio(ai_, [tj[k] for k in alt]),
+                                        _ratio([ti[k] for k in alt], aj_)])
     empty_title = np.array([not a or not b for a, b in zip(ti, tj, strict=True)], dtype=bool)
     title[empty_title] = 0.0
 
@@ -130,6 +180,7 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     prefix = _ratio([a[:k] for a, k in zip(ai, short, strict=True)],
                     [b[:k] for b, k in zip(aj, short, strict=True)])
     authors = np.maximum(authors, prefix * 0.95)
+    authors = np.maximum(authors, _author_sets(feats, i, j))
     no_auth = np.array([not a or not b for a, b in zip(ai, aj, strict=True)], dtype=bool)
     authors[no_auth] = -1.0
     fa = np.array(feats.first_author, dtype=object)
@@ -152,13 +203,18 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         abstract[sel] = _ratio([bi[k] for k in sel], [bj[k] for k in sel])
 
     start = _exact(feats.page_key, i, j)
+    serial = feats.serial[i] | feats.serial[j]
+    provisional = _provisional_pages(feats, i, j, start) & ~serial
+    start[provisional] = MISSING
     return PairScores(
         i=i, j=j, title=title, authors=authors, first_author=first_author, year_gap=year_gap,
         journal=journal, volume=_exact(feats.volume, i, j), issue=_exact(feats.issue, i, j),
-        start=start, end=_exact(feats.page_end, i, j), doi=_exact(feats.doi, i, j),
+        start=start, end=np.where(provisional, MISSING, _exact(feats.page_end, i, j)).astype(np.int8),
+        doi=_doi_compare(feats, i, j),
         abstract=abstract, kind_conflict=_kind_conflict(feats.kind, i, j),
         both_conference=(feats.kind[i] == "conference") & (feats.kind[j] == "conference"),
         pages_disjoint=_pages_disjoint(feats, i, j, start),
         title_numbers=_numbers_conflict(feats, i, j), title_prefix=_title_prefix(ti, tj),
         thesis=(feats.kind[i] == "thesis") | (feats.kind[j] == "thesis"),
+        serial=serial, provisional_pages=provisional,
     )

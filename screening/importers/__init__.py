@@ -14,8 +14,10 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import Importer, ParsedRecord, SourceFile
+from screening.importers.databases import database_or_none
+from screening.importers.fields import author_hygiene
 
-_MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "pubmed_xml", "endnote_xml",
+_MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "cochrane", "pubmed_xml", "endnote_xml",
             "bibtex", "tabular")
 
 
@@ -66,8 +68,35 @@ class Detection:
     source_db: str | None
 
 
+class UnsureFormat(InputError):
+    """Detection could not tell the format: the message says what the file looks like and which formats
+    might fit; ``candidates`` holds them as (name, label, confidence), best first, for a person to choose."""
+
+    def __init__(self, message: str, *, file: str, candidates: list[tuple[str, str, float]]) -> None:
+        super().__init__(message, file=file)
+        self.candidates = candidates
+
+
+def describe(source: SourceFile) -> str:
+    """What the start of ``source`` looks like, in a few words, for a message."""
+    head = source.head_bytes(8)
+    for magic, what in ((b"PK\x03\x04", "a zip archive"), (b"\xd0\xcf\x11\xe0", "an OLE2 (old Office) file"),
+                        (b"\x1f\x8b", "gzip-compressed data"), (b"%PDF", "a PDF document")):
+        if head.startswith(magic):
+            return what
+    text = source.head_text(4096)
+    if text is None:
+        return "binary data, not text"
+    lines = [ln.strip() for ln in text.lstrip("\ufeff").splitlines() if ln.strip()]
+    if not lines:
+        return "only blank lines"
+    first = lines[0] if len(lines[0]) <= 60 else lines[0][:57] + "..."
+    return f"text starting {first!r} ({len(lines)} non-blank line{'s' if len(lines) > 1 else ''} in its first 4 KB)"
+
+
 def detect(source: SourceFile) -> Detection:
-    """The importer for ``source``; raises `InputError` when nothing recognises it."""
+    """The importer for ``source``; raises `UnsureFormat` (an `InputError`) when nothing recognises it with
+    confidence, naming what it saw and the formats that might fit."""
     if source.is_empty():
         raise InputError("is empty; expected a database export (RIS, MEDLINE, Web of Science, CSV, ...)",
                          file=source.name)
@@ -81,28 +110,38 @@ def detect(source: SourceFile) -> Detection:
             conf = 0.0
         if conf > 0:
             scored.append((conf, int(source.suffix in imp.suffixes), imp.priority, imp))
-    if not scored:
-        raise InputError(
-            "is not a format MetaSift recognises; expected RIS, PubMed MEDLINE/nbib or XML, Web of "
-            "Science, Scopus/CSV/TSV/XLSX/XLS, EndNote XML, BibTeX, Ovid or ProQuest text",
-            file=source.name)
     scored.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    if not scored or scored[0][0] < 0.2:
+        candidates = [(imp.name, imp.label, round(conf, 2)) for conf, _, _, imp in scored[:4]]
+        if not candidates:  # nothing claims it: the formats its suffix is used for
+            candidates = [(imp.name, imp.label, 0.0) for imp in importers() if source.suffix in imp.suffixes][:4]
+        fits = ", ".join(f"{name} ({label})" for name, label, _ in candidates) or "none"
+        raise UnsureFormat(
+            f"is not a format MetaSift recognises with confidence: it is {describe(source)}. The export formats "
+            f"that might fit: {fits}; if it is one of them, pass --format NAME (all formats: `metasift formats`). "
+            "Expected RIS, PubMed MEDLINE/nbib or XML, Web of Science, Scopus/CSV/TSV/XLSX/XLS, EndNote XML, "
+            "BibTeX, Ovid, Cochrane or ProQuest text", file=source.name, candidates=candidates)
     best = scored[0][3]
-    if scored[0][0] < 0.2:
-        raise InputError(f"does not look like any export format MetaSift reads (best guess {best.label}, "
-                         "too uncertain)", file=source.name)
+    return Detection(best, scored[0][0], source_database(best, source))
+
+
+def source_database(importer: Importer, source: SourceFile) -> str | None:
+    """The canonical name of the database ``source`` came from, as its own content tells (see
+    `databases`); None when it does not (the caller asks the person)."""
     try:
-        db = best.source_database(source)
-    except Exception:
-        db = None
-    return Detection(best, scored[0][0], db)
+        raw = importer.source_database(source)
+    except Exception:  # a clue reader must never break detection
+        return None
+    return database_or_none(raw)
 
 
 def read_records(source: SourceFile, importer: Importer,
                  options: Mapping[str, Any] | None = None) -> Iterator[ParsedRecord]:
     """Records of ``source``; any error other than `InputError` is reported as one naming the file."""
     try:
-        yield from importer.read(source, options or {})
+        for rec in importer.read(source, options or {}):
+            author_hygiene(rec)
+            yield rec
     except InputError as exc:
         if exc.file is None:
             raise InputError(exc.detail, file=source.name, line=exc.line, record=exc.record) from exc
@@ -114,6 +153,7 @@ def read_records(source: SourceFile, importer: Importer,
                          file=source.name) from exc
 
 
-__all__ = ["IMPORTERS", "Detection", "ParsedRecord", "SourceFile", "detect", "get_importer", "importers",
-           "read_records",
+__all__ = ["IMPORTERS", "Detection", "ParsedRecord", "SourceFile", "UnsureFormat", "describe", "detect",
+           "get_importer", "importers",
+           "read_records", "source_database",
            "Path"]

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from db.errors import InputError
 from screening.importers.decoding import decode_bytes
@@ -82,6 +83,13 @@ class SourceFile:
         self._data = data
         self._text: str | None = None
         self.encoding: str | None = None
+        self.warnings: list[str] = []  # what was repaired while reading (bad bytes, NULs, a cut last record)
+
+    def warn(self, message: str, line: int | None = None) -> None:
+        """Record a repair the import made, naming this file (and the line, when given)."""
+        where = f"{self.name}, line {line}" if line is not None else self.name
+        if message not in self.warnings:
+            self.warnings.append(f"{where}: {message}")
 
     @property
     def suffix(self) -> str:
@@ -103,6 +111,16 @@ class SourceFile:
             return self._data[:size]
         with self.path.open("rb") as fh:
             return fh.read(size)
+
+    def open_bytes(self) -> BinaryIO:
+        """A binary file object over the bytes (from memory when they are loaded, else from disk)."""
+        if self._data is not None:
+            return io.BytesIO(self._data)
+        return self.path.open("rb")
+
+    def loaded_text(self) -> str | None:
+        """The decoded text when it is already in memory (else None: nothing is decoded here)."""
+        return self._text
 
     def _chunks(self) -> Iterator[bytes]:
         if self._data is not None:
@@ -126,7 +144,7 @@ class SourceFile:
     def text(self) -> str:
         """The whole file as text; line endings are left as they are (CR, LF, CRLF)."""
         if self._text is None:
-            self._text, self.encoding = decode_bytes(self.data, self.name)
+            self._text, self.encoding = decode_bytes(self.data, self.name, self.warnings)
         return self._text
 
     def head_text(self, size: int = 16384) -> str | None:
@@ -161,6 +179,8 @@ class SourceFile:
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
             for chunk in self._chunks():
+                if b"\x00" in chunk:  # NULs are removed (with a warning) by the whole-text decoder
+                    return self._decode_all()
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -219,7 +239,7 @@ def is_binary(head: bytes) -> bool:
     if nul and nul / len(head) > 0.3 and (head[1::2].count(b"\x00") > len(head) * 0.4
                                         or head[0::2].count(b"\x00") > len(head) * 0.4):
         return False  # UTF-16 without a BOM
-    return nul > 0
+    return nul > max(2, len(head) // 100)  # a few stray NULs in text are removed by the decoder, with a warning
 
 
 class Importer(Protocol):

@@ -234,13 +234,16 @@ class BibtexImporter:
             yield rec
 
     def source_database(self, source: SourceFile) -> str | None:
-        """"Scopus" for a Scopus BibTeX export (``source = {Scopus}`` or scopus.com links), else None."""
+        """"Scopus" for a Scopus BibTeX export (``source = {Scopus}`` or scopus.com links), "Web of Science" for
+        WoS's (``@article{ WOS:...`` keys, ``Unique-ID = {WOS:...}``), else None."""
         try:
             head = source_text(source)[:65536]
         except InputError:
             return None
         if _SCOPUS.search(head) or re.search(r"note\s*=\s*[{\"][^}\"]*\bScopus\b", head, re.I):
             return "Scopus"
+        if re.search(r"@\w+\s*\{\s*WOS:|unique-id\s*=\s*[{\"]\s*WOS:|web-of-science-categories\s*=", head, re.I):
+            return "Web of Science"  # Web of Science's BibTeX export
         return None
 
 

@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.databases import database_or_none, from_ovid_link
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -29,7 +30,6 @@ from screening.importers.pubmed_xml import flatten, iter_xml_records, local, tex
 _EXPECTED = "EndNote XML (<xml><records><record>)"
 _SNIFF_RECORDS = re.compile(r"<xml>\s*<records>\s*<record>", re.S)
 _REMOTE_DB = re.compile(r"<remote-database-(name|provider)>(.*?)</remote-database-\1>", re.S)
-_DATABASE = re.compile(r"<database\b[^>]*>(.*?)</database>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -150,19 +150,18 @@ class EndnoteXmlImporter:
             yield rec
 
     def source_database(self, source: SourceFile) -> str | None:
-        """The first record's remote database name, else the EndNote library (``<database>``) name."""
+        """The canonical name of the records' ``remote-database-name`` (else ``-provider``, else an Ovid link's
+        ``D=`` code). Never the EndNote library's file name (``<database>My refs.enl</database>``), which names
+        no database; None when the records do not tell."""
         head = xml_head(source, 65536)
-        m = _REMOTE_DB.search(head)
-        if m:
-            value = clean(_TAGS.sub("", m.group(2)))
-            if value:
-                return value
-        m = _DATABASE.search(head)
-        if m:
-            value = clean(_TAGS.sub("", m.group(1)))
-            if value:
-                return value
-        return None
+        found: list[str] = []
+        for kind, value in _REMOTE_DB.findall(head):
+            name = database_or_none(clean(_TAGS.sub("", value)))
+            if name:
+                found.append(name)
+                if kind == "name":
+                    return name
+        return found[0] if found else from_ovid_link(head)
 
 
 IMPORTERS = [EndnoteXmlImporter()]

@@ -9,8 +9,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from screening.ris_types import publication_type_label
+
+if TYPE_CHECKING:
+    from screening.importers.base import ParsedRecord
 
 _TAGS = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|p|br|span|sc|inf|scp|mml:[a-z]+|math)\b[^>]*>", re.I)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
@@ -115,6 +119,58 @@ def split_authors(value: str | Iterable[str] | None, sep: str = ";") -> list[str
         if c:
             out.append(c)
     return out
+
+
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+# "[Author, Reprint Author; E-mail: a@b.org]" (WoS/Embase author annotations), "(a@b.org)", "E-mail: a@b"
+_ANNOTATION = re.compile(r"\s*\[([^\]]*\b(?:author|e-?mail|corresponding|affiliation)\b[^\]]*)\]", re.I)
+_PAREN_EMAIL = re.compile(r"\s*[(<]\s*(?:e-?mail:?\s*)?[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*[)>]", re.I)
+_LOOSE_EMAIL = re.compile(r"[,;\s]*(?:e-?mail:?\s*)?[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.I)
+# affiliation marks after a name: "Smith J1,2", "Smith, J.1,2,+", "Smith J.*", "Smith J\u00b9\u00b2", "Smith J \u2020"
+_MARKS = re.compile(r"(?<=[^\W\d_]|[.)])\s*(?:[\d\u00b9\u00b2\u00b3\u2070-\u2079*+\u2020\u2021\u00a7#]+[,\s]*)+$")
+_ROLES = re.compile(r"\b(reprint author|corresponding author|editor)\b", re.I)
+
+
+def clean_author(value: str, notes: dict[str, list[str]] | None = None) -> str:
+    """One author name without vendor annotations, e-mail addresses or affiliation marks.
+
+    ``"Smith, J. [Author, Reprint Author; E-mail: js@x.org]"`` -> ``"Smith, J."``; ``"Lee K (k@y.kr)"``
+    -> ``"Lee K"``; ``"Zhang Y1,2,+"`` -> ``"Zhang Y"``. What was removed and is worth keeping (e-mail
+    addresses, roles such as "Reprint Author") is appended to ``notes`` ("email", "role" -> values, the
+    role as "Reprint Author: Smith, J.").
+    """
+    name = clean(value)
+    if not name:
+        return ""
+    emails = _EMAIL.findall(name) if "@" in name else []
+    roles: list[str] = []
+    if "[" in name:
+        for m in _ANNOTATION.finditer(name):
+            roles.extend(r.title() for r in _ROLES.findall(m.group(1)))
+        name = _ANNOTATION.sub("", name)
+    if "@" in name:
+        name = _LOOSE_EMAIL.sub("", _PAREN_EMAIL.sub("", name))
+    name = _MARKS.sub("", name).strip(" ,;")
+    if notes is not None:
+        for e in emails:
+            if e not in notes.setdefault("email", []):
+                notes["email"].append(e)
+        for r in roles:
+            notes.setdefault("role", []).append(f"{r}: {name}")
+    return name
+
+
+def author_hygiene(rec: ParsedRecord) -> None:
+    """Clean ``rec.authors`` in place with `clean_author`; e-mails and roles go to ``rec.other_ids``
+    ("author_email", "author_role", "; "-joined). Authors that were only an annotation are dropped."""
+    if not any(("[" in a or "@" in a or a[-1:].isdigit() or a[-1:] in "*+\u2020\u2021\u00a7#"
+                or "\u00b9" <= a[-1:] <= "\u2079") for a in rec.authors):
+        return
+    notes: dict[str, list[str]] = {}
+    cleaned = [clean_author(a, notes) for a in rec.authors]
+    rec.authors = [a for a in cleaned if a]
+    for key, values in notes.items():
+        rec.other_ids.setdefault(f"author_{key}", "; ".join(values))
 
 
 def split_keywords(value: str | Iterable[str] | None, seps: str = ";") -> list[str]:

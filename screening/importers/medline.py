@@ -3,7 +3,9 @@ or .ris).
 
 Tags are four characters padded with spaces before ``- `` ("PMID- ", "TI  - ", "FAU - "); continuation
 lines start with six spaces. A record is a block between blank lines that holds a ``PMID`` (a second
-``PMID`` also starts a new record, for files whose blank lines were lost).
+``PMID`` also starts a new record, for files whose blank lines were lost). Databases other than PubMed
+write the same layout without a PMID: ERIC's .nbib opens each record with ``OWN - ERIC`` and carries its
+accession number in ``OID`` (EJ/ED numbers); such a block is a record when it has a title.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.databases import canonical_database
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -37,13 +40,17 @@ def parse_tag(line: str) -> tuple[str, str] | None:
     return None
 
 
+def _is_record(fields: Mapping[str, list[str]]) -> bool:
+    return "PMID" in fields or ("TI" in fields and ("OWN" in fields or "OID" in fields))
+
+
 def iter_medline(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
     fields: dict[str, list[str]] = {}
     start = 0
     last = ""
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
-            if "PMID" in fields:
+            if _is_record(fields):
                 yield start, fields
             fields, last = {}, ""
             continue
@@ -56,14 +63,14 @@ def iter_medline(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str
         if parsed is None:
             continue
         tag, value = parsed
-        if tag == "PMID" and "PMID" in fields:
+        if (tag == "PMID" and "PMID" in fields) or (tag == "OWN" and "PMID" not in fields and _is_record(fields)):
             yield start, fields
             fields = {}
         if not fields:
             start = lineno
         add_value(fields, tag, value)
         last = tag
-    if "PMID" in fields:
+    if _is_record(fields):
         yield start, fields
 
 
@@ -82,7 +89,9 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     if not authors:
         authors = [clean(a) for a in fields.get("CN", []) if clean(a)]
     pmid = normalize_pmid(_first(fields, "PMID"))
-    other = {k: v for k, v in (("pmcid", _first(fields, "PMC")), ("issn", _first(fields, "IS"))) if v}
+    accession = _first(fields, "OID") if not pmid else ""
+    other = {k: v for k, v in (("pmcid", _first(fields, "PMC")), ("issn", _first(fields, "IS")),
+                               ("accession", accession)) if v}
     kw = [v.replace("*", "") for t in ("OT", "MH") for v in fields.get(t, ())]
     return ParsedRecord(
         title=_first(fields, "TI", "BTI", "TT"),
@@ -99,8 +108,8 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         language=_first(fields, "LA"),
         keywords=split_keywords(kw, seps=""),
         pub_type=_first(fields, "PT"),
-        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else "",
-        source_id=pmid,
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else _first(fields, "URL", "UR"),
+        source_id=pmid or accession,
         raw=raw_fields(fields),
         line=line,
     )
@@ -127,6 +136,9 @@ class MedlineImporter:
         tags = sum(1 for ln in lines if len(ln) >= 6 and ln[4:6] == "- ")
         if pmid and tags >= 3:
             return 0.97
+        own = sum(1 for ln in lines if ln.startswith(("OWN - ", "OID - ")))
+        if own and tags >= 3 and not any(ln.startswith(("TY  - ", "ER  -")) for ln in lines):
+            return 0.96  # MEDLINE layout without PMIDs (ERIC and other non-PubMed databases)
         return 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
@@ -134,6 +146,9 @@ class MedlineImporter:
 
     def source_database(self, source: SourceFile) -> str | None:
         head = source.head_text() or ""
+        own = re.search(r"^OWN - (\S.*)$", head, re.M)
+        if own and not re.search(r"^PMID- ", head, re.M):
+            return canonical_database(own.group(1)) or clean(own.group(1))
         return "PubMed Central" if head.lstrip().startswith("PMC - ") else "PubMed"
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.databases import database_or_none, from_ovid_link
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -30,14 +31,27 @@ from screening.importers.fields import (
 from screening.importers.fields import first_of as _first
 
 _MARK = re.compile(r"^<(\d+)\. ?>\s*$")
-_TAG = re.compile(r"^([A-Z][A-Z0-9])  - ?(.*)$")
+_TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}- ?(.*)$")  # "TI  - " and the one-space "TI - " some exports write
 _DISPLAY_MARK = re.compile(r"^<(\d+)>\s*$")
 _FOREIGN = re.compile(r"^(TY  - |PMID- |FN |PT [A-Z]|ER\s*$)", re.M)
-_TITLE_LABEL = re.compile(r"\s*\[(References|Review|Article|Editorial|Comment|Letter|Erratum|Abstract|"
-                          r"Miscellaneous|Case Reports?|Meeting Abstract|Conference Abstract|News|"
-                          r"Historical Article|Journal Article|Clinical Trial)\]\.?\s*$", re.I)
+# The document-type labels Ovid appends to titles ("... review.[Review]", "... trial. [Article]"): the
+# known ones anywhere at the end, any other capitalised one- to four-word label (or ";"-list of them,
+# PsycINFO's "[Journal; Peer Reviewed Journal]") only right after the title's closing punctuation.
+_KNOWN_LABELS = (r"References|Review|Reviews|Article|Articles|Editorial|Comment|Letter|Erratum|Abstract|"
+                 r"Miscellaneous|Case Reports?|Meeting Abstract|Conference Abstract|Conference Paper|"
+                 r"Conference Proceeding|Conference Review|News|Historical Article|Journal Article|Clinical Trial|"
+                 r"Report|Reports|Book|Chapter|Book Chapter|Dissertation|Dissertation Abstract|Note|Short Survey|"
+                 r"Editorial Material|Retracted Publication|Retraction|Correction|Randomized Controlled Trial|"
+                 r"Systematic Review|Meta-Analysis|Published Erratum|Journal|Peer Reviewed Journal|Electronic "
+                 r"Collection|Thesis|Proceedings|Guideline|Practice Guideline|Comparative Study|Evaluation Study")
+_TITLE_LABEL = re.compile(rf"\s*\[(?:{_KNOWN_LABELS})(?:\s*;\s*(?:{_KNOWN_LABELS}))*\]\.?\s*$", re.I)
+_ANY_LABEL = re.compile(r"(?<=[.?!)\]])\s*\[[A-Z][A-Za-z\-]*(?: [A-Za-z\-]+){0,3}"
+                        r"(?:\s*;\s*[A-Z][A-Za-z\-]*(?: [A-Za-z\-]+){0,3})*\]\.?\s*$")
 _SO_VOL = re.compile(r"(?:Vol\.?\s*)?(?P<vol>\d+[A-Za-z]?)\s*(?:\((?P<iss>[^)]*)\))?\s*"
                      r"(?::\s*(?P<pg>[A-Za-z]?\d+(?:\s*-\s*[A-Za-z]?\d+)?)|\s*\((?P<pg2>[^)]*)\))?")
+_SO_PAREN_DATE = re.compile(r"^(?P<j>[^(]+?), \((?:[A-Za-z]{3,9}\.? )?(?:\d{1,2} )?\d{4}\)\s*"
+                            r"(?:Vol\.? ?(?P<v>[^,\s]+))?(?:,? No\.? ?(?P<i>[^,\s]+))?"
+                            r"(?:,? pp?\.? ?(?P<p>[A-Za-z]?\d+(?: ?- ?[A-Za-z]?\d+)?))?")
 _DEGREES = re.compile(r"(?:[,\s]+(?:MD|PhD|MSc|MS|BSc|BS|MA|BA|RN|MPH|DrPH|DPhil|FRCP|FRCS|FACS|DDS|"
                       r"DMD|DVM|PharmD|MBBS|MBChB|Jr|Sr|Prof|Dr))+\.?$")
 
@@ -79,8 +93,17 @@ def split_records(text: str, marker: re.Pattern[str]) -> Iterator[tuple[int, lis
 
 
 def strip_title_label(title: str) -> str:
-    """A title without Ovid's trailing document-type label ("... review.[Review]" -> "... review.")."""
-    return clean(_TITLE_LABEL.sub("", title))
+    """A title without Ovid's trailing document-type labels ("... review.[Review]" -> "... review.",
+    "... study. [Article]", "... [Journal; Peer Reviewed Journal]"); a title that is all brackets (MEDLINE's
+    translated titles, "[Effect of ...]") is left alone."""
+    text = title.strip()
+    for _ in range(3):  # "... .[Review] [Article]"
+        new = _TITLE_LABEL.sub("", text)
+        new = _ANY_LABEL.sub("", new) if new == text else new
+        if new == text or not new.strip():
+            break
+        text = new
+    return clean(text)
 
 
 def parse_source(so: str) -> dict[str, str]:
@@ -92,6 +115,13 @@ def parse_source(so: str) -> dict[str, str]:
     so = clean(so)
     out = {"journal": "", "volume": "", "issue": "", "pages": ""}
     if not so:
+        return out
+    m = _SO_PAREN_DATE.match(so)  # BIOSIS / Zoological Record: "Journal, (JUL 2019) Vol. 66, No. 4, pp. 1-9."
+    if m:
+        out["journal"] = m.group("j").strip()
+        out["volume"] = m.group("v") or ""
+        out["issue"] = m.group("i") or ""
+        out["pages"] = (m.group("p") or "").replace(" ", "")
         return out
     journal, sep, rest = so.partition(". ")
     out["journal"] = journal.strip(" .") if sep else so.strip(" .")
@@ -115,11 +145,9 @@ def parse_source(so: str) -> dict[str, str]:
     return out
 
 
-def _db_name(db: str) -> str:
-    db = clean(db)
-    if not db:
-        return ""
-    return db if "ovid" in db.lower() else f"{db} (Ovid)"
+def _db_name(db: str) -> str | None:
+    """The canonical name of an Ovid ``DB`` value ("APA PsycInfo", "Ovid MEDLINE(R) ALL", "psyc")."""
+    return database_or_none(clean(db))
 
 
 def tagged_record(by: dict[str, list[str]]) -> ParsedRecord:
@@ -169,13 +197,26 @@ def _raw(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return raw
 
 
+def dedent(text: str) -> str:
+    """``text`` without the indentation every non-blank line shares (some Ovid exports indent every line,
+    record markers and labels included, by one space)."""
+    lines = text.split("\n")
+    body = [ln for ln in lines if ln.strip()]
+    if not body or not all(ln[:1] == " " for ln in body[:200]):
+        return text
+    cut = min(len(ln) - len(ln.lstrip(" ")) for ln in body[:200])
+    if not all(ln[:cut] == " " * cut for ln in body):
+        return text
+    return "\n".join(ln[cut:] for ln in lines)
+
+
 def _text(source: SourceFile) -> str:
-    return source.text.lstrip("\ufeff")
+    return dedent(source.text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _head(source: SourceFile) -> str:
     head = source.head_text()
-    return "" if head is None else head.replace("\r\n", "\n").replace("\r", "\n")
+    return "" if head is None else dedent(head.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 class OvidTaggedImporter:
@@ -192,10 +233,10 @@ class OvidTaggedImporter:
         if not head or _FOREIGN.search(head):
             return 0.0
         marks = re.search(r"^<\d+\. ?>\s*$", head, re.M)
-        tags = len(re.findall(r"^[A-Z][A-Z0-9]  - ", head, re.M))
+        tags = len(re.findall(r"^[A-Z][A-Z0-9] {1,2}- ", head, re.M))
         if not marks or tags < 2:
             return 0.0
-        if re.search(r"^(VN  - Ovid|DB  - )", head, re.M):
+        if re.search(r"^(VN {1,2}- Ovid|DB {1,2}- )", head, re.M):
             return 0.95
         return 0.8
 
@@ -216,11 +257,13 @@ class OvidTaggedImporter:
                              file=source.name)
 
     def source_database(self, source: SourceFile) -> str | None:
-        """The ``DB`` field, e.g. "Embase (Ovid)"; "Ovid (several databases)" when the head has several."""
-        dbs = list(dict.fromkeys(clean(m) for m in re.findall(r"^DB  - (.+)$", _head(source), re.M)))
+        """The canonical name of the ``DB`` field ("Embase"), else of the links' ``D=`` code; None when the
+        head names several databases or none (the Import screen then asks)."""
+        head = _head(source)
+        dbs = list(dict.fromkeys(n for m in re.findall(r"^DB {1,2}- (.+)$", head, re.M) if (n := _db_name(m))))
         if len(dbs) == 1:
-            return _db_name(dbs[0])
-        return "Ovid (several databases)" if dbs else "Ovid"
+            return dbs[0]
+        return None if dbs else from_ovid_link(head)
 
 
 # ---------------------------------------------------------------- labelled display text
@@ -234,11 +277,15 @@ _LABELS = {
     "mesh subject headings": "MH", "subject headings": "MH", "emtree heading": "MH",
     "journal name": "JN", "volume": "VO", "issue": "IP", "issue/part": "IP", "page": "PG", "pages": "PG",
     "pubmed id": "PM", "database": "DB", "url": "UR", "link to the ovid full text or citation": "XL",
-    "status": "ST", "institution": "IN",
+    "status": "ST", "institution": "IN", "doi": "DO", "journal abbreviation": "JA", "major concepts": "KW",
+    "concepts": "KW", "descriptors": "KW", "identifiers": "KW", "key phrase headings": "KW",
+    "broad terms": "KW", "heading words": "KW", "index terms": "KW", "subject": "KW", "subject headings (mesh)": "MH",
+    "authors name": "AU", "author name": "AU", "publication date": "DP", "year": "YR", "pubmed identifier": "PM",
+    "isbn/issn": "IS", "journal title": "JN", "title of the article": "TI", "article title": "TI",
 }
 _ID_LIKE = frozenset({"AN", "UI", "LG", "IS", "IB", "DO", "YR", "PM"})
-_DISPLAY_LABEL = re.compile(r"^(Accession Number|Author|Authors|Title|Source|Unique Identifier|Abstract)\s*$",
-                            re.M)
+_DISPLAY_LABEL = re.compile(r"^(Accession Number|Author|Authors|Title|Source|Unique Identifier|Abstract|"
+                            r"Authors Full Name|Year of Publication|Publication Year)\s*$", re.M)
 
 
 def _display_fields(lines: list[str]) -> list[tuple[str, str]]:
@@ -285,6 +332,7 @@ class OvidDisplayImporter:
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
         """Yield one record per ``<N>`` block."""
         found = False
+        file_db = self.source_database(source) or ""
         for line, lines in split_records(_text(source), _DISPLAY_MARK):
             found = True
             pairs = _display_fields(lines)
@@ -295,6 +343,8 @@ class OvidDisplayImporter:
                 tag = _LABELS.get(label.lower())
                 if tag:
                     by.setdefault(tag, []).append(value.rstrip(".") if tag in _ID_LIKE else value)
+            if file_db and "DB" not in by:
+                by["DB"] = [file_db]
             authors = _display_authors(by.pop("AU", []))
             rec = tagged_record(by)
             rec.authors = authors or rec.authors
@@ -309,9 +359,14 @@ class OvidDisplayImporter:
                              file=source.name)
 
     def source_database(self, source: SourceFile) -> str | None:
-        """"Ovid" (the display layout does not name the database), or its ``Database`` label's value."""
-        m = re.search(r"^Database\s*\n\s+(.+)$", _head(source), re.M)
-        return _db_name(m.group(1)) if m else "Ovid"
+        """The database of the file's ``Database: Embase <1974 to ...>`` header line, of a ``Database`` label,
+        or of the links' ``D=`` code; None when the display text does not tell."""
+        head = _head(source)
+        for pattern in (r"^Database: (.+?)(?:\s*<[^>]*>)?\s*$", r"^Database\s*\n\s+(.+)$"):
+            names = {n for m in re.findall(pattern, head, re.M) if (n := _db_name(m))}
+            if len(names) == 1:
+                return names.pop()
+        return from_ovid_link(head)
 
 
 IMPORTERS = [OvidTaggedImporter(), OvidDisplayImporter()]

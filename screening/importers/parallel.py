@@ -114,6 +114,7 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
     An input error comes back as ("error", message, line) so it crosses the process boundary intact.
     """
     from screening.importers.base import encode_columns
+    from screening.importers.fields import author_hygiene
 
     with Path(chunk.path).open("rb") as fh:
         fh.seek(chunk.start)
@@ -126,6 +127,7 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
         module = importlib.import_module(chunk.module)
         out = []
         for rec in module.rows_from_lines(lines, chunk.first_line):
+            author_hygiene(rec)
             out.append((rec.line, rec.source_id, encode_columns(rec)))
         return out
     except InputError as exc:
@@ -134,12 +136,29 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
         return ("error", f"byte {chunk.start + exc.start} is not valid {chunk.encoding}", None)  # type: ignore[return-value]
 
 
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the importing process is gone (SIGKILLed, it cannot tell
+    its workers; they would wait on their call queue forever, and keep multiprocessing's resource tracker
+    alive with them). A daemon thread polls the parent id twice a second."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="metasift-parent-watch", daemon=True).start()
+
+
 def parallel_rows(source: SourceFile, importer: Any,
                   workers: int | None = None) -> Iterator[tuple[int | None, str, tuple[Any, ...]]]:
     """Rows of a large file, parsed by worker processes, in file order."""
     chunks = plan(source, importer)
     n = max(1, min(workers or worker_count(), len(chunks)))
-    with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"), initializer=_watch_parent,
+                             initargs=(os.getpid(),)) as pool:
         for result in pool.map(parse_chunk, chunks):
             if isinstance(result, tuple) and result and result[0] == "error":
                 raise InputError(result[1], file=source.name, line=result[2])

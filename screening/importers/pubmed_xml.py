@@ -1,8 +1,10 @@
 """PubMed / MEDLINE XML: efetch ``PubmedArticleSet`` (articles and books), NLM ``MedlineCitationSet``.
 
 Gzip-compressed files (``.xml.gz``, the NLM baseline/update files) are decompressed as a stream. The
-XML is read with a pull parser fed line by line, so each record knows the line it starts on and
-finished records are dropped from memory. Inline markup inside titles and abstracts (``<i>``,
+XML is read with a pull parser fed line by line (a long line in pieces of at most 1 MB), so each record
+knows the line it starts on and finished records are dropped from memory; more than 64 MB of XML without a
+record ending (a decompression bomb) is refused. Entity declarations are refused by a defusedxml parser
+that reads the prolog. Inline markup inside titles and abstracts (``<i>``,
 ``<sup>``, MathML) is kept as its plain text.
 
 Also home of the small XML and text helpers the EndNote XML and BibTeX importers share.
@@ -10,7 +12,7 @@ Also home of the small XML and text helpers the EndNote XML and BibTeX importers
 
 from __future__ import annotations
 
-import gzip
+import codecs
 import io
 import re
 import zlib
@@ -102,23 +104,70 @@ def flatten(elem: ET.Element, is_leaf: Any, prefix: str = "", out: dict[str, Any
     return out
 
 
-def iter_lines(source: SourceFile) -> Iterator[str]:
-    """The file as text lines (ends kept), decompressing gzip as a stream."""
-    if source.data.startswith(_GZIP_MAGIC):
-        stream = io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(source.data)), encoding="utf-8",
-                                  newline="")
+PIECE = 1 << 20  # characters fed to the parser at once: a one-line 200 MB file is not one feed
+MAX_RECORD_CHARS = 32 << 20  # XML between two record ends; a real record is under 1 MB
+
+
+def iter_lines(source: SourceFile) -> Iterator[tuple[str, int]]:
+    """The file as (piece of text, newlines in it), decompressing gzip as a stream.
+
+    A piece is a line (ends kept), or at most `PIECE` characters of a longer line; a run of whitespace
+    without markup (blank lines) comes as one piece however many lines it has, so 200 million blank lines
+    cost one feed per megabyte, not one per line.
+    """
+    if source.head_bytes(2) == _GZIP_MAGIC:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        inflate = zlib.decompressobj(wbits=47)
+        first = True
         try:
-            first_line = True
-            for line in stream:
-                yield _strip_decl(line) if first_line else line
-                first_line = False
-        except (OSError, EOFError, zlib.error) as exc:
+            with source.open_bytes() as raw:
+                while block := raw.read(1 << 16):
+                    while block:
+                        data = inflate.decompress(block, PIECE)
+                        block = inflate.unconsumed_tail
+                        text = decoder.decode(data)
+                        if first and text:
+                            text, first = _strip_decl(text), False
+                        yield from _pieces(text)
+                    if inflate.eof and inflate.unused_data:  # concatenated gzip members
+                        rest = inflate.unused_data
+                        inflate = zlib.decompressobj(wbits=47)
+                        raw = io.BytesIO(rest + raw.read())
+            yield from _pieces(decoder.decode(b"", final=True))
+        except zlib.error as exc:
             raise InputError(f"is a damaged or truncated gzip file ({exc})", file=source.name) from exc
         except UnicodeDecodeError as exc:
             raise InputError("holds compressed data that is not UTF-8 text", file=source.name) from exc
         return
+    if source.stream_encoding() in ("utf-8", "utf-8-sig") and source.loaded_text() is None:
+        # streamed from disk: a 200 MB one-line EndNote export is never held whole, as bytes or as text
+        decoder = codecs.getincrementaldecoder(source.stream_encoding())()
+        first = True
+        with source.open_bytes() as raw:
+            while block := raw.read(PIECE):
+                text = decoder.decode(block)
+                if first and text:
+                    text, first = _strip_decl(text), False
+                yield from _pieces(text)
+        yield from _pieces(decoder.decode(b"", final=True))
+        return
     text = _strip_decl(source_text(source))
-    yield from text.splitlines(keepends=True)
+    yield from _pieces(text)
+
+
+def _pieces(text: str) -> Iterator[tuple[str, int]]:
+    if not text:
+        return
+    if text.isspace():
+        yield text, text.count("\n")
+        return
+    for line in text.splitlines(keepends=True):
+        if len(line) <= PIECE:
+            yield line, 1 if line.endswith(("\n", "\r")) else 0
+        else:
+            for i in range(0, len(line), PIECE):
+                part = line[i:i + PIECE]
+                yield part, 1 if part.endswith(("\n", "\r")) else 0
 
 
 def _strip_decl(text: str) -> str:
@@ -138,7 +187,7 @@ def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags:
     root: ET.Element | None = None
     depth_in_record = 0
     start_line = 0
-    lineno = 0
+    lineno = 1
 
     def events() -> Iterator[tuple[str, ET.Element]]:
         try:
@@ -168,16 +217,59 @@ def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags:
                     if elem is not root:
                         root.clear()
 
+    guard: ET.XMLPullParser | None = _guard_parser()
+    since_record = 0
     try:
-        for lineno, line in enumerate(iter_lines(source), start=1):  # noqa: B007 - handle() reads it
-            parser.feed(line)
-            yield from handle()
+        lineno = 1
+        for piece, newlines in iter_lines(source):
+            if guard is not None:  # entity declarations can only come before the root element
+                _guard_feed(guard, piece, source, lineno)
+            parser.feed(piece)
+            since_record += len(piece)
+            before = lineno
+            for found in handle():
+                since_record = 0
+                yield found
+            if guard is not None and root is not None:
+                guard = None
+            if since_record > MAX_RECORD_CHARS:
+                where = "in one record" if depth_in_record else "without a complete record"
+                raise InputError(f"holds more than {MAX_RECORD_CHARS >> 20} MB of XML {where}; no export record is "
+                                 "that large (a damaged file, or a decompression bomb); expected "
+                                 f"{expected}", file=source.name, line=start_line if depth_in_record else before)
+            lineno += newlines
         parser.close()
         yield from handle()
     except ET.ParseError as exc:
         raise _parse_error(source, exc) from exc
     if root is None:
         raise InputError(f"holds no XML elements; expected {expected}", file=source.name)
+
+
+def _guard_parser() -> ET.XMLPullParser:
+    """A defusedxml parser that sees the prolog: it refuses entity declarations and external entities
+    explicitly (expat's amplification limit would also stop a "billion laughs", but with a cryptic
+    message, and only for expansion, not for a declared external file)."""
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    return ET.XMLPullParser(events=("start",), _parser=DefusedXMLParser(  # type: ignore[call-arg]
+        target=ET.TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True))
+
+
+def _guard_feed(guard: ET.XMLPullParser, piece: str, source: SourceFile, line: int) -> None:
+    from defusedxml import DefusedXmlException
+
+    try:
+        guard.feed(piece)
+        for _ in guard.read_events():
+            pass
+    except DefusedXmlException as exc:
+        name = getattr(exc, "name", "") or ""
+        raise InputError(f"declares the XML entity {name!r}: XML entity declarations and external entities are "
+                         "refused (they can exhaust memory or read local files, and no database export uses "
+                         "them)", file=source.name, line=line) from exc
+    except ET.ParseError:
+        pass  # the main parser reports well-formedness errors with their line
 
 
 def _parse_error(source: SourceFile, exc: ET.ParseError) -> InputError:

@@ -6,17 +6,19 @@ Records run from ``TY`` to ``ER``. Quirks handled: BOMs, CR/LF/CRLF and mixed li
 with or without trailing spaces, untagged continuation lines (joined with a space; for keyword tags
 each continuation line is another keyword, as Rayyan writes them), Ovid's "1." record-number lines and
 other text between records, a missing final ``ER``, a repeated ``TY`` inside a record, a record
-missing its ``ER`` before a blank line and the next ``TY``.
+missing its ``ER`` before a blank line and the next ``TY``, APA PsycNET's four-letter ``PMID  - `` line
+(read as the PMID, not as a continuation of the line before it).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.databases import canonical_database, database_or_none, from_ovid_link
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -30,6 +32,7 @@ from screening.importers.fields import (
 from screening.importers.tagged import split_lines
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
+_PMID_TAG = re.compile(r"^PMID {0,2}- ?(.*)$")
 _KEYWORD_TAGS = frozenset({"KW", "DE"})
 _TAGSET = frozenset(a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _LIST_TAGS = frozenset({"AU", "A1", "A2", "A3", "A4", "KW", "ED"})
@@ -52,11 +55,15 @@ def parse_tag(line: str) -> tuple[str, str] | None:
         m = _TAG.match(line.rstrip())
         if m:
             return m.group(1), (m.group(2) or "").strip()
+    if line.startswith("PMID") and (m := _PMID_TAG.match(line)):  # APA PsycNET writes "PMID  - 12345"
+        return "PMID", m.group(1).strip()
     return None
 
 
-def iter_ris(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
-    """(first line, tag -> values) per record of RIS lines."""
+def iter_ris(lines: Iterable[str], truncated: Callable[[int], None] | None = None,
+             ) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """(first line, tag -> values) per record of RIS lines; ``truncated(first line)`` is called for a last
+    record the file ends inside (no ``ER`` after it)."""
     fields: dict[str, list[str]] | None = None
     start = 0
     last_tag = ""
@@ -100,6 +107,8 @@ def iter_ris(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]
             last_tag = tag
         prev_blank = False
     if fields is not None and len(fields) > 1:
+        if truncated is not None:
+            truncated(start)
         yield start, fields
 
 
@@ -163,31 +172,24 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     )
 
 
+# Clues after the ``DB`` lines (which `database_or_none` reads first), in order.
 _DB_PATTERNS = (
-    (re.compile(r"^DB  - .*embase", re.I | re.M), "Embase"),
-    (re.compile(r"^DB  - .*psyc", re.I | re.M), "PsycINFO"),
-    (re.compile(r"^DB  - .*(medline|pubmed)", re.I | re.M), "MEDLINE"),
-    (re.compile(r"^DB  - .*cinahl", re.I | re.M), "CINAHL"),
-    (re.compile(r"^DB  - .*eric", re.I | re.M), "ERIC"),
-    (re.compile(r"^DB  - .*psyndex", re.I | re.M), "PSYNDEX"),
-    (re.compile(r"^DB  - .*scopus", re.I | re.M), "Scopus"),
-    (re.compile(r"^DB  - .*(proquest|dissertation)", re.I | re.M), "ProQuest"),
-    (re.compile(r"^DB  - .*cochrane", re.I | re.M), "Cochrane Library"),
-    (re.compile(r"^DB  - (.+)$", re.M), None),
     (re.compile(r"^AN  - WOS:", re.M), "Web of Science"),
     (re.compile(r"scopus\.com", re.I), "Scopus"),
     (re.compile(r"^DP  - .*(proquest)", re.I | re.M), "ProQuest"),
     (re.compile(r"ncbi\.nlm\.nih\.gov/pubmed|pubmed\.ncbi", re.I), "PubMed"),
-    (re.compile(r"^DP  - EBSCOhost", re.M), "EBSCOhost"),
     (re.compile(r"^DP  - .*dimensions", re.I | re.M), "Dimensions"),
     (re.compile(r"lens\.org", re.I), "Lens"),
-    (re.compile(r"^VN  - Ovid|^DB  - Ovid", re.M), "Ovid"),
+    (re.compile(r"^(?:DP|PB)  - .*(?:psycnet|american psychological association)", re.I | re.M), "PsycINFO"),
+    (re.compile(r"psycnet\.apa\.org", re.I), "PsycINFO"),
 )
+_DB_LINE = re.compile(r"^(?:DB|DP)  - (.+)$", re.M)
 
 
-def rows_from_lines(lines: Iterable[str], first_line: int = 1) -> Iterator[ParsedRecord]:
+def rows_from_lines(lines: Iterable[str], first_line: int = 1,
+                    truncated: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
     """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
-    for n, (line, fields) in enumerate(iter_ris(lines), start=1):
+    for n, (line, fields) in enumerate(iter_ris(lines, truncated), start=1):
         if "TY" not in fields and not any(t in fields for t in TITLE):
             raise InputError("holds a record with neither a TY type line nor a title; expected RIS records from "
                              "'TY  - ' to 'ER  - '", line=line + first_line - 1,
@@ -220,14 +222,26 @@ class RisImporter:
         return 0.1 if tags >= 3 else 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        yield from rows_from_lines(source.iter_lines())
+        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(
+            "the last record has no closing 'ER  - ' line: the file may be truncated (that record "
+            "was imported as it is)", line))
 
     def source_database(self, source: SourceFile) -> str | None:
+        """The canonical database of the ``DB`` (or ``DP``) lines, of an Ovid link's ``D=`` code, or of the
+        other clues in `_DB_PATTERNS`; None when the file does not tell (a platform such as EBSCOhost is not
+        a database)."""
         head = source.head_text(65536) or ""
+        for m in _DB_LINE.finditer(head):
+            name = database_or_none(m.group(1)) if m.group(0).startswith("DB") else canonical_database(
+                m.group(1))
+            if name:
+                return name
+        name = from_ovid_link(head)
+        if name:
+            return name
         for pattern, name in _DB_PATTERNS:
-            m = pattern.search(head)
-            if m:
-                return name or clean(m.group(1))
+            if pattern.search(head):
+                return name
         return None
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile, is_binary
+from screening.importers.databases import database_or_none
+from screening.importers.tabular_align import PROFILE_ROWS, Aligner
 from screening.importers.tabular_columns import (
     MAPPABLE_FIELDS,
     auto_map,
@@ -23,8 +26,17 @@ from screening.importers.tabular_columns import (
     other_id_columns,
     vendor_of,
 )
+from screening.importers.tabular_fieldrows import transpose
 from screening.importers.tabular_records import RowMapper
-from screening.importers.tabular_rows import Table, read_delimited, read_xls, read_xlsx, sniff_layout
+from screening.importers.tabular_rows import (
+    MAX_HEADER_BYTES,
+    Table,
+    check_header_line,
+    read_delimited,
+    read_xls,
+    read_xlsx,
+    sniff_layout,
+)
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Tagged text formats other importers own: RIS, MEDLINE, WoS tagged, Ovid/ProQuest fields, XML, BibTeX.
@@ -110,35 +122,64 @@ class _Tabular:
     def sniff(self, source: SourceFile) -> float:
         raise NotImplementedError
 
+    def records_table(self, source: SourceFile, options: Mapping[str, Any]) -> Table:
+        """`table`, with Embase's one-field-per-row layout turned into one row per record."""
+        return transpose(self.table(source, options))
+
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
         """Records of every non-blank data row; `InputError` when there is no title column to map."""
-        table = self.table(source, options)
+        table = self.records_table(source, options)
         mapping = resolve_mapping(table.headers, options.get("mapping"), source.name)
         if "title" not in mapping:
             raise InputError(
                 f"has no recognisable title column (headers found: {_list(table.headers)}); if this is a "
                 "table of records, pass a column mapping, e.g. --map title=COLUMN", file=source.name)
         vendor = vendor_of(table.headers, table.preamble, table.sample)
+        explicit = options.get("mapping") or {}
+        if vendor == "Web of Science" and "authors" not in explicit:  # WoS: full names over "Park, S"
+            full = [i for i, h in enumerate(table.headers) if norm_header(h) == "authorfullnames"]
+            if full:
+                mapping["authors"] = full + [i for i in mapping.get("authors", []) if i not in full]
         mapper = RowMapper(table.headers, mapping, other_id_columns(table.headers),
                            comma_keywords=vendor in ("Embase", "abstrackr"),
                            embase_source=vendor == "Embase" and _maps_to(table.headers, mapping, "journal",
                                                                          "source"))
-        for line, cells in table.rows:
+        rows: Iterator[tuple[int, list[str]]] = table.rows
+        aligner = None
+        if table.delimiter is not None:
+            head = list(islice(rows, PROFILE_ROWS))
+            aligner = Aligner(table.headers, table.delimiter, source.name, frozenset(mapping["title"]))
+            aligner.learn([cells for _, cells in head])
+            rows = chain(head, rows)
+        for line, cells in rows:
+            unaligned = None
+            if aligner is not None and len(cells) != len(aligner.headers):
+                cells, unaligned = aligner.align(line, cells)
             rec = mapper.record(line, cells)
             if rec is not None:
+                if unaligned is not None:
+                    rec.raw["unaligned cells"] = unaligned
                 yield rec
+        if aligner is not None:
+            for warning in aligner.warnings():
+                source.warn(warning)
 
     def source_database(self, source: SourceFile) -> str | None:
         """The vendor the header row (or preamble, or first row) names; None when it does not tell."""
         try:
-            table = self.table(source, {})
+            table = self.records_table(source, {})
         except InputError:
             return None
+        for i, h in enumerate(table.headers):  # a database column (Ovid's "DB", EBSCO's "Database")
+            if norm_header(h) in ("db", "database", "source database", "database name") and i < len(table.sample):
+                name = database_or_none(table.sample[i])
+                if name:
+                    return name
         return vendor_of(table.headers, table.preamble, table.sample)
 
     def inspect(self, source: SourceFile, options: Mapping[str, Any] | None = None) -> ColumnInfo:
         """Headers, automatic mapping and header row of ``source`` (for the mapping dialog)."""
-        table = self.table(source, options or {})
+        table = self.records_table(source, options or {})
         vendor = vendor_of(table.headers, table.preamble, table.sample)
         return ColumnInfo(list(table.headers), _public_mapping(table.headers, auto_map(table.headers)),
                           table.header_row, vendor, table.sheet)
@@ -163,9 +204,10 @@ class DelimitedImporter(_Tabular):
     priority = 10
 
     def table(self, source: SourceFile, options: Mapping[str, Any]) -> Table:
-        if is_binary(source.data[:4096]):
+        if is_binary(source.head_bytes(4096)):
             raise InputError("is a binary file, not delimited text (is it an .xlsx or .xls workbook?)",
                              file=source.name)
+        check_header_line(source.head_bytes(MAX_HEADER_BYTES + 1), source.size, source.name)
         delim = options.get("delimiter")
         return read_delimited(source.text, source.name, str(delim) if delim else None)
 
@@ -197,8 +239,9 @@ class WosTabImporter(_Tabular):
     priority = 20
 
     def table(self, source: SourceFile, options: Mapping[str, Any]) -> Table:
-        if is_binary(source.data[:4096]):
+        if is_binary(source.head_bytes(4096)):
             raise InputError("is a binary file, not a Web of Science tab-delimited export", file=source.name)
+        check_header_line(source.head_bytes(MAX_HEADER_BYTES + 1), source.size, source.name)
         return read_delimited(source.text, source.name, "\t")
 
     def sniff(self, source: SourceFile) -> float:

@@ -58,7 +58,7 @@ GENERIC: dict[str, tuple[str, ...]] = {
               "primary_location.landing_page_url", "PLink", "Open URL Link"),
     "source_id": _n("EID", "UT", "Lens ID", "CENTRAL ID", "Covidence #", "key", "ID", "record_id",
                     "Record Number", "Reference Id", "Accession Number", "Embase Accession ID", "PUI", "UI",
-                    "(internal) id", "ORN"),
+                    "(internal) id", "ORN", "UT (Unique WOS ID)", "Unique WOS ID", "Accession Number (UT)"),
 }
 
 # Web of Science tab-delimited export (header row of field tags).
@@ -141,7 +141,8 @@ def vendor_of(headers: Sequence[str], preamble: str = "", sample: Sequence[str] 
     s = {norm_header(h) for h in headers}
     pre = preamble.lower()
     first = " ".join(str(c) for c in sample).lower()
-    if is_wos_header(list(s)):
+    if is_wos_header(list(s)) or s & {"utuniquewosid", "uniquewosid"} or first.startswith("wos:") \
+            or " wos:" in first:
         return "Web of Science"
     if "ovid technologies" in pre or "ovid technologies" in first:
         return "Ovid"

@@ -11,7 +11,9 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +21,9 @@ from dataclasses import dataclass, field
 from db.errors import InputError
 from screening.importers.tabular_columns import header_score
 
-csv.field_size_limit(2**31 - 1)  # abstracts and reference lists can exceed the 128 KiB default
+MAX_FIELD = 32 << 20
+csv.field_size_limit(MAX_FIELD)  # abstracts and reference lists exceed the 128 KiB default; 32 MB is no cell
+MAX_HEADER_BYTES = 1 << 20  # a header row longer than this (with no line break) is not a table's header
 
 DELIMITERS = (",", ";", "\t", "|")
 HEAD_CHARS = 65536
@@ -130,6 +134,14 @@ def _rank(lay: Layout) -> tuple[int, float, int]:
     return (lay.header_score, round(lay.consistency, 2) if lay.width > 1 else -1.0, lay.width)
 
 
+def check_header_line(head: bytes, size: int, name: str) -> None:
+    """Refuse a file whose first line runs on for more than `MAX_HEADER_BYTES` (a 200 MB CSV on one line)
+    before it is decoded whole: ``head`` is its first ``MAX_HEADER_BYTES + 1`` bytes, ``size`` its size."""
+    if size > MAX_HEADER_BYTES and len(head) > MAX_HEADER_BYTES and b"\n" not in head and b"\r" not in head:
+        raise InputError(f"has no line break in its first {MAX_HEADER_BYTES >> 20} MB ({size / 1e6:,.0f} MB in "
+                         "all); expected delimited text: a header row, then one row per record", file=name, line=1)
+
+
 def read_delimited(text: str, name: str, delimiter: str | None = None) -> Table:
     """A `Table` over delimited text (BOM, CR-only/mixed line ends, quoted newlines handled)."""
     if text.startswith("\ufeff"):
@@ -156,6 +168,10 @@ def _iter_delimited(text: str, name: str, delimiter: str, header_row: int) -> It
         except StopIteration:
             return
         except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise InputError(f"has a field larger than {MAX_FIELD >> 20} MB (an unclosed quote, or not a table of "
+                                 "records); expected delimited text with a record per row", file=name,
+                                 line=start) from exc
             raise InputError(f"is not readable as delimited text: {exc}", file=name, line=start) from exc
         consumed = reader.line_num
         if index > header_row and not _blank(row):
@@ -204,6 +220,80 @@ def _pick_sheet(sheets: list[tuple[str, list[list[object]]]], name: str, want: o
     return best
 
 
+MAX_XLSX_PART = 256 << 20  # uncompressed bytes of one part of a workbook (a sheet, the shared strings)
+MAX_XLSX_TOTAL = 512 << 20  # uncompressed bytes of the whole workbook
+MAX_CELLS = 10_000_000  # columns x rows of a sheet's used range (100,000 records of 100 fields)
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _col_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def check_xlsx(zf: zipfile.ZipFile, name: str) -> None:
+    """Refuse a workbook that would take unbounded memory to open, before any spreadsheet reader sees it.
+
+    Spreadsheet readers allocate a sheet's whole used range (a stray cell at XFD4000 makes 65 million
+    cells) and inflate every part completely (a 1 MB shared-strings part can claim 1 GB). So every part's
+    size is checked against its declared size and the limits while it is inflated as a stream, and the
+    used range is measured from the cells' own references (a ``<dimension>`` element can claim anything).
+    """
+    infos = zf.infolist()
+    total = sum(i.file_size for i in infos)
+    for info in infos:
+        if info.file_size > MAX_XLSX_PART:
+            raise InputError(f"is an XLSX whose part {info.filename} expands to {info.file_size >> 20} MB "
+                             f"(limit {MAX_XLSX_PART >> 20} MB): not a database export (a decompression bomb?)",
+                             file=name)
+    if total > MAX_XLSX_TOTAL:
+        raise InputError(f"is an XLSX that expands to {total >> 20} MB (limit {MAX_XLSX_TOTAL >> 20} MB); save "
+                         "the sheet as CSV and import that", file=name)
+    for info in infos:
+        low = info.filename.lower()
+        if not (low.startswith("xl/worksheets/") or low == "xl/sharedstrings.xml") or not low.endswith(".xml"):
+            continue
+        max_col = max_row = 0
+        far = b""
+        tail = b""
+        read = 0
+        try:
+            with zf.open(info) as fh:
+                while chunk := fh.read(1 << 20):
+                    read += len(chunk)
+                    if read > MAX_XLSX_PART:
+                        raise InputError(f"is an XLSX whose part {info.filename} expands beyond "
+                                         f"{MAX_XLSX_PART >> 20} MB: not a database export", file=name)
+                    if low.startswith("xl/worksheets/"):
+                        buf = tail + chunk
+                        for m in _CELL_REF.finditer(buf):
+                            col, row = _col_number(m.group(1)), int(m.group(2))
+                            if col > max_col or row > max_row:
+                                max_col, max_row = max(col, max_col), max(row, max_row)
+                                if col * row > MAX_CELLS // 4:
+                                    far = m.group(1) + m.group(2)
+                        tail = buf[-200:]
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+            raise InputError(f"is a damaged XLSX: part {info.filename}: {exc}", file=name) from exc
+        if max_col * max_row > MAX_CELLS:
+            sheet = info.filename.rsplit("/", 1)[-1]
+            raise InputError(
+                f"has a cell at {far.decode() or _col_letters(max_col) + str(max_row)} in {sheet}: its used range "
+                f"is {max_col} columns x {max_row} rows ({max_col * max_row:,} cells; MetaSift reads at most "
+                f"{MAX_CELLS:,}); delete the stray cells far outside the table, or save the sheet as CSV",
+                file=name)
+
+
 def read_xlsx(data: bytes, name: str, sheet: object = None) -> Table:
     """A `Table` over the sheet of an .xlsx with the most recognisable header (or ``sheet``)."""
     if not data.startswith(b"PK\x03\x04"):
@@ -212,6 +302,7 @@ def read_xlsx(data: bytes, name: str, sheet: object = None) -> Table:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = zf.namelist()
+            check_xlsx(zf, name)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(f"is a damaged or truncated XLSX (zip) file: {exc}", file=name) from exc
     if not any(n.startswith("xl/") for n in names):

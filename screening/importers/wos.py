@@ -10,7 +10,7 @@ for the rest it continues the text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from db.errors import InputError
@@ -32,7 +32,10 @@ _LIST_TAGS = frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "ED", "CR", "C1", "C
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) ")
 
 
-def iter_wos(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
+def iter_wos(lines: Iterable[str], truncated: Callable[[int], None] | None = None,
+             ) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """(first line, tag -> values) per record; ``truncated(first line)`` is called for a last record the file
+    ends inside (no ``ER``/``EF`` after it)."""
     fields: dict[str, list[str]] | None = None
     start = 0
     last = ""
@@ -79,6 +82,8 @@ def iter_wos(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]
             add_value(fields, tag, value)
             last = tag
     if fields is not None and len(fields) > 1:
+        if truncated is not None:
+            truncated(start)
         yield start, fields
 
 
@@ -111,9 +116,10 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     )
 
 
-def rows_from_lines(lines: Iterable[str], first_line: int = 1) -> Iterator[ParsedRecord]:
+def rows_from_lines(lines: Iterable[str], first_line: int = 1,
+                    truncated: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
     """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
-    for n, (line, fields) in enumerate(iter_wos(lines), start=1):
+    for n, (line, fields) in enumerate(iter_wos(lines, truncated), start=1):
         if "PT" not in fields and "TI" not in fields:
             raise InputError("holds a record with neither PT nor TI; expected Web of Science records from 'PT' "
                              "to 'ER'", line=line + first_line - 1, record=n if first_line == 1 else None)
@@ -140,15 +146,18 @@ class WosTaggedImporter:
         return 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        yield from rows_from_lines(source.iter_lines())
+        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(
+            "the last record has no closing 'ER' line: the file may be truncated (that record "
+            "was imported as it is)", line))
 
     def source_database(self, source: SourceFile) -> str | None:
         head = source.head_text(65536) or ""
         m = re.search(r"^UT (\w+):", head, re.M)
         prefix = m.group(1).upper() if m else ""
-        return {"ZOOREC": "Zoological Record (Web of Science)", "INSPEC": "Inspec (Web of Science)",
-                "MEDLINE": "MEDLINE (Web of Science)", "BCI": "BIOSIS (Web of Science)",
-                "CCC": "Current Contents (Web of Science)"}.get(prefix, "Web of Science")
+        return {"ZOOREC": "Zoological Record", "INSPEC": "Inspec", "MEDLINE": "MEDLINE", "BCI": "BIOSIS Previews",
+                "CCC": "Current Contents", "CABI": "CAB Abstracts", "BIOABS": "BIOSIS Previews",
+                "SCIELO": "SciELO Citation Index", "KJD": "KCI-Korean Journal Database",
+                "RSCI": "Russian Science Citation Index"}.get(prefix, "Web of Science")
 
 
 IMPORTERS = [WosTaggedImporter()]

@@ -1,0 +1,151 @@
+"""The duplicate queue as clusters: records joined by pending candidate pairs are one decision.
+
+Four exports of one proceedings volume give six candidate pairs but are one question: which of these
+records are the same study? `queue_clusters` groups the pending pairs of `duplicates.queue` (with the
+groups their records already belong to) into clusters; `decide_cluster` takes a person's answer, a
+partition of the cluster's records into studies, and writes it as ordinary pair decisions (``confirmed``
+inside a part, ``rejected`` between parts) in one transaction, so undo and history work pair by pair as
+before.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from db.engine import ReviewDB
+from db.errors import InputError
+from db.models import MERGED, DuplicateDecision, Record
+from db.pair_log import DUPLICATES, UnionFind
+from screening import duplicates
+
+
+def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
+                   groups: list[list[int]] | None = None) -> list[dict[str, Any]]:
+    """Pending candidates as clusters, best first: ``ids`` (every record of the cluster, sorted),
+    ``groups`` (duplicate groups already formed inside it), ``pairs`` (its pending pairs, as
+    `duplicates.queue` gives them) and ``score`` (its best pair's). ``pending`` and ``groups``, when the
+    caller has just read them (`duplicates.queue`, `duplicates.groups`), are not read again."""
+    if pending is None:
+        pending = duplicates.queue(db)
+    if not pending:
+        return []
+    sets: UnionFind[int] = UnionFind()
+    for c in pending:
+        sets.union(*c["ids"])
+    inside = [g for g in (duplicates.groups(db) if groups is None else groups) if any(m in sets.parent for m in g)]
+    for g in inside:
+        for m in g[1:]:
+            sets.union(g[0], m)
+    clusters: dict[int, dict[str, Any]] = {}
+    for c in pending:
+        root = sets.find(c["ids"][0])
+        cl = clusters.setdefault(root, {"ids": set(), "groups": [], "pairs": [], "score": None})
+        cl["ids"].update(c["ids"])
+        cl["pairs"].append(c)
+        if c["score"] is not None and (cl["score"] is None or c["score"] > cl["score"]):
+            cl["score"] = c["score"]
+    for g in inside:
+        cl = clusters[sets.find(g[0])]
+        cl["ids"].update(g)
+        cl["groups"].append(list(g))
+    out = [dict(cl, ids=sorted(cl["ids"])) for cl in clusters.values()]
+    out.sort(key=lambda cl: (-(cl["score"] or 0.0), cl["ids"]))
+    return out
+
+
+def cluster_of(db: ReviewDB, a: int, b: int) -> dict[str, Any]:
+    """The cluster of the pending pair ``a``/``b``."""
+    found = next((cl for cl in queue_clusters(db) if a in cl["ids"] and b in cl["ids"]), None)
+    if found is None:
+        raise InputError(f"#{a} and #{b} are not a pending pair of the duplicate queue")
+    return found
+
+
+def same_study(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """Every record of the pending pair's cluster is one study (see `decide_cluster`)."""
+    return decide_cluster(db, [cluster_of(db, a, b)["ids"]], who)
+
+
+def all_apart(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """The groups and records of the pending pair's cluster are different studies: its pending pairs are
+    rejected, groups already formed inside it stay (see `decide_cluster`)."""
+    cl = cluster_of(db, a, b)
+    grouped = {m for g in cl["groups"] for m in g}
+    return decide_cluster(db, cl["groups"] + [[r] for r in cl["ids"] if r not in grouped], who)
+
+
+def undo_cluster(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+    """Withdraw the cluster decision that wrote the decision in force on ``a``/``b``: every pair it wrote
+    gets an ``undone`` row, in one transaction. Returns ``ids`` (the pairs undone)."""
+    key = (a, b) if a < b else (b, a)
+    with db.transaction() as session:
+        current = DUPLICATES.current(session)
+        row = current.get(key)
+        token = next((x for x in reversed(row.reasons if row is not None else []) if x.startswith(_TOKEN)), None)
+        if token is None:
+            raise InputError(f"#{key[0]} and #{key[1]} have no cluster decision to undo")
+        undone = []
+        for pair, r in current.items():
+            if r is not None and token in r.reasons:
+                session.add(DuplicateDecision(record_a=pair[0], record_b=pair[1], decision="undone",
+                                              score=r.score, reasons=list(r.reasons) + [f"undoes {r.decision} #{r.id}"],
+                                              who=who))
+                undone.append(list(pair))
+    return {"ids": sorted(undone)}
+
+
+_TOKEN = "decided as one cluster"
+
+
+def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> dict[str, Any]:
+    """A person's decision on one cluster: ``parts`` lists the records that are one study each (records of
+    the cluster not named are studies of their own). Inside a part, records not yet in one group get a
+    ``confirmed`` pair; between parts, pending pairs and merges in force get ``rejected``. Returns the
+    cluster's ids and the number of pairs confirmed and rejected. All in one transaction."""
+    named = [int(r) for part in parts for r in part]
+    if not named:
+        raise InputError("name the records of one cluster that are the same study")
+    if len(set(named)) != len(named):
+        raise InputError("a record is named in two parts; each record belongs to one study")
+    cluster = next((cl for cl in queue_clusters(db) if set(named) <= set(cl["ids"])), None)
+    if cluster is None:
+        raise InputError(f"records {sorted(named)} are not all in one cluster of the duplicate queue; "
+                         "see `metasift duplicates clusters`")
+    part_of = {r: k for k, part in enumerate(parts) for r in part}
+    for k, r in enumerate(sorted(set(cluster["ids"]) - set(named))):
+        part_of[r] = len(parts) + k
+    members = sorted(cluster["ids"])
+    confirmed = rejected = 0
+    token = f"{_TOKEN} {uuid.uuid4().hex[:10]}"
+    with db.transaction() as session:
+        for rid in members:
+            if session.get(Record, rid) is None:
+                raise InputError(f"there is no record #{rid} in this review")
+        current = DUPLICATES.current(session)
+        joined: UnionFind[int] = UnionFind()
+        for (a, b), row in current.items():
+            if row is not None and row.decision in MERGED and a in part_of and b in part_of \
+                    and part_of[a] == part_of[b]:
+                joined.union(a, b)
+
+        def write(a: int, b: int, decision: str) -> None:
+            prior = current.get((a, b))
+            session.add(DuplicateDecision(record_a=a, record_b=b, decision=decision,
+                                          score=prior.score if prior is not None else None,
+                                          reasons=(list(prior.reasons) if prior is not None else [])
+                                          + [token], who=who))
+
+        for x, a in enumerate(members):
+            for b in members[x + 1:]:
+                row = current.get((a, b))
+                if part_of[a] == part_of[b]:
+                    if joined.find(a) != joined.find(b):
+                        write(a, b, "confirmed")
+                        joined.union(a, b)
+                        confirmed += 1
+                elif row is not None and (row.decision == duplicates.QUEUED or row.decision in MERGED):
+                    write(a, b, "rejected")
+                    rejected += 1
+    return {"ids": members, "confirmed": confirmed, "rejected": rejected}

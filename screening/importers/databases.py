@@ -1,0 +1,141 @@
+"""One canonical name per bibliographic database, from the clues an export carries.
+
+PRISMA counts records per database searched, so the same database must get the same name whichever
+platform exported it: EBSCOhost writes ``DB  - psyh`` or ``APA PsycInfo``, Ovid ``DB  - APA PsycInfo`` and
+``D=psyc`` in its links, PsycNET ``PsycINFO``. `canonical_database` maps a platform's name or short code to
+the canonical name; it returns None for text that names no database (a platform such as "EBSCOhost" or
+"Ovid Technologies", an EndNote library file such as ``My refs.enl``), so callers never show such a thing as
+the database. No library keeps this table (it is vendor knowledge), hence a small declarative one here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Canonical names. The first ones are the names MetaSift always used (reviews already store them).
+PSYCINFO = "PsycINFO"
+CANONICAL = (
+    PSYCINFO, "MEDLINE", "PubMed", "PubMed Central", "Embase", "Web of Science", "Scopus", "CINAHL", "ERIC",
+    "Cochrane CENTRAL", "Cochrane Database of Systematic Reviews", "ProQuest Dissertations & Theses", "PSYNDEX",
+    "BIOSIS Previews", "Zoological Record", "Journals@Ovid", "Inspec", "CAB Abstracts", "Global Health", "AMED",
+    "EconLit", "Academic Search Premier", "Academic Search Complete", "Criminal Justice Abstracts", "SocINDEX",
+    "SPORTDiscus", "Education Research Complete", "Business Source Premier", "PsycARTICLES",
+    "Psychology and Behavioral Sciences Collection", "Sociological Abstracts", "Social Services Abstracts",
+    "LILACS", "Current Contents", "Google Scholar", "Dimensions", "Lens", "OpenAlex", "IEEE Xplore",
+    "ScienceDirect", "Epistemonikos", "HMIC",
+)
+
+# Exact short codes (EBSCOhost ``DB`` codes, Ovid database codes as in ``D=psyc``), lower-case.
+_CODES = {
+    "psyh": PSYCINFO, "psyc": PSYCINFO, "psycinfo": PSYCINFO, "pdh": "PsycARTICLES", "pbh":
+    "Psychology and Behavioral Sciences Collection", "cin20": "CINAHL", "ccm": "CINAHL", "rzh": "CINAHL",
+    "c8h": "CINAHL", "cmedm": "MEDLINE", "mdc": "MEDLINE", "mdl": "MEDLINE", "medl": "MEDLINE", "mesz": "MEDLINE",
+    "medall": "MEDLINE", "prem": "MEDLINE", "mesx": "MEDLINE", "emed": "Embase", "emez": "Embase",
+    "oemezd": "Embase", "emba": "Embase", "emcr": "Embase", "eric": "ERIC", "erich": "ERIC", "ecn": "EconLit",
+    "econ": "EconLit", "aph": "Academic Search Premier", "a9h": "Academic Search Complete",
+    "cja": "Criminal Justice Abstracts", "sih": "SocINDEX", "sxi": "SocINDEX", "sph": "SPORTDiscus",
+    "s3h": "SPORTDiscus", "ehh": "Education Research Complete", "buh": "Business Source Premier",
+    "biop": "BIOSIS Previews", "bioa": "BIOSIS Previews", "bcp": "BIOSIS Previews", "zoor": "Zoological Record",
+    "zoorec": "Zoological Record", "ovft": "Journals@Ovid", "jrn": "Journals@Ovid", "cctr": "Cochrane CENTRAL",
+    "coch": "Cochrane Database of Systematic Reviews", "cdsr": "Cochrane Database of Systematic Reviews",
+    "amed": "AMED", "hmic": "HMIC", "cagh": "Global Health", "ghea": "Global Health", "caba": "CAB Abstracts",
+    "cabi": "CAB Abstracts", "psyn": "PSYNDEX", "inzz": "Inspec", "insz": "Inspec", "lilacs": "LILACS",
+    "bci": "BIOSIS Previews", "ccc": "Current Contents", "wos": "Web of Science", "inspec": "Inspec",
+}
+
+# Names and name fragments, tried in order on the lower-cased text (the first match wins).
+_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) for p, name in (
+    (r"psyc ?info|apa psycinfo|psycnet|psycinfo", PSYCINFO),
+    (r"psycarticles", "PsycARTICLES"),
+    (r"psyndex", "PSYNDEX"),
+    (r"pubmed central|\bpmc\b", "PubMed Central"),
+    (r"pubmed", "PubMed"),
+    (r"medline", "MEDLINE"),
+    (r"embase|excerpta medica", "Embase"),
+    (r"cinahl", "CINAHL"),
+    (r"\beric\b|education resources information center", "ERIC"),
+    (r"cochrane central|central register of controlled trials|\bcentral\b.*cochrane|cochrane trials",
+     "Cochrane CENTRAL"),
+    (r"cochrane database of systematic reviews|\bcdsr\b|cochrane reviews", "Cochrane Database of Systematic Reviews"),
+    (r"dissertations? (&|and) theses|\bpqdt\b|proquest dissertations", "ProQuest Dissertations & Theses"),
+    (r"biosis", "BIOSIS Previews"),
+    (r"zoological record", "Zoological Record"),
+    (r"journals@ovid|ovid full ?text|journals @ ovid", "Journals@Ovid"),
+    (r"web of science|web of knowledge|\bisi\b|clarivate", "Web of Science"),
+    (r"scopus", "Scopus"),
+    (r"inspec", "Inspec"),
+    (r"cab abstracts|\bcab direct\b", "CAB Abstracts"),
+    (r"global health", "Global Health"),
+    (r"\bamed\b|allied and complementary medicine", "AMED"),
+    (r"econlit", "EconLit"),
+    (r"academic search premier", "Academic Search Premier"),
+    (r"academic search complete|academic search ultimate", "Academic Search Complete"),
+    (r"criminal justice abstracts", "Criminal Justice Abstracts"),
+    (r"socindex", "SocINDEX"),
+    (r"sportdiscus", "SPORTDiscus"),
+    (r"education research complete", "Education Research Complete"),
+    (r"business source", "Business Source Premier"),
+    (r"sociological abstracts", "Sociological Abstracts"),
+    (r"social services abstracts", "Social Services Abstracts"),
+    (r"lilacs", "LILACS"),
+    (r"current contents", "Current Contents"),
+    (r"google scholar", "Google Scholar"),
+    (r"dimensions", "Dimensions"),
+    (r"\blens\b", "Lens"),
+    (r"openalex", "OpenAlex"),
+    (r"ieee", "IEEE Xplore"),
+    (r"sciencedirect", "ScienceDirect"),
+    (r"epistemonikos", "Epistemonikos"),
+    (r"\bhmic\b", "HMIC"),
+))
+
+# Platforms and library files: never a database name by themselves.
+_NOT_A_DATABASE = re.compile(r"^(ebsco(host)?|ovid( technologies)?( inc\.?)?|proquest|wiley|elsevier|clarivate "
+                             r"analytics|thomson reuters|nlm|ncbi|endnote|zotero|mendeley|refworks)$|\.(enl|enlx|"
+                             r"data|ris|txt|xml|nbib|bib|csv)$", re.I)
+
+
+def canonical_database(text: str | None) -> str | None:
+    """The canonical database name for a vendor's name or code (``"psyh"``, ``"Ovid MEDLINE(R) ALL"``,
+    ``"APA PsycInfo"``, ``"cin20"``), or None when ``text`` names no database MetaSift knows."""
+    if not text:
+        return None
+    t = " ".join(str(text).split()).strip(" .;:")
+    if not t:
+        return None
+    low = t.lower()
+    code = re.sub(r"\d+$", "", low)  # Ovid appends an edition: psyc10, emed26, medl
+    if low in _CODES:
+        return _CODES[low]
+    if code in _CODES and len(code) >= 3:
+        return _CODES[code]
+    for pattern, name in _NAMES:
+        if pattern.search(low):
+            return name
+    return None
+
+
+def database_or_none(text: str | None) -> str | None:
+    """`canonical_database`, else ``text`` itself when it reads like a database's name, else None: a short
+    code nobody can read (``xyz12``), a platform, or a library file name is never shown as the database."""
+    canon = canonical_database(text)
+    if canon:
+        return canon
+    if not text:
+        return None
+    t = " ".join(str(text).split()).strip(" .;:")
+    if not t or _NOT_A_DATABASE.search(t) or re.fullmatch(r"[a-z0-9_\-]{1,10}", t):
+        return None
+    return t
+
+
+_OVID_LINK = re.compile(r"[?&]D=([a-z]{3,7})\d*\b")
+
+
+def from_ovid_link(text: str) -> str | None:
+    """The database of an Ovid link's ``D=`` parameter (``...ovidweb.cgi?T=JS&D=psyc10&AN=...``)."""
+    for m in _OVID_LINK.finditer(text):
+        name = canonical_database(m.group(1))
+        if name:
+            return name
+    return None

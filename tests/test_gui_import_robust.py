@@ -1,0 +1,121 @@
+"""The Import screen with real files that are not straightforward: already imported, unsure format, unknown
+database, one bad file among good ones; and hostile files that must not take the app down."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("PySide6")
+
+from PySide6.QtWidgets import QComboBox  # noqa: E402
+from sqlmodel import func, select  # noqa: E402
+
+from db.engine import create_review  # noqa: E402
+from db.models import ImportBatch, Record  # noqa: E402
+from gui.imports.model import PendingFilesModel  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.settings import Settings  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+import hostile_inputs as h  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    db = create_review(tmp_path / "review.metasift", title="Import test")
+    w = MainWindow(db, Settings(reviewer="librarian"))
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    db.close()
+
+
+def _added(qtbot, screen, paths):
+    files = screen.add_files(paths)
+    qtbot.waitUntil(lambda: all(f.state != "checking" for f in files), timeout=20_000)
+    return files
+
+
+def _count(db, model=Record) -> int:
+    with db.session() as s:
+        return int(s.exec(select(func.count()).select_from(model)).one())
+
+
+def _ris(name: str, db_line: str = "DB  - Embase\n") -> str:
+    return f"TY  - JOUR\nTI  - {name}\nAU  - Smith, J.\nPY  - 2020\n{db_line}ER  - \n\n"
+
+
+def test_good_files_land_and_the_refused_one_is_listed(qtbot, window, tmp_path):
+    screen = window.screen_widgets["import"]
+    good = tmp_path / "embase.ris"
+    good.write_text(_ris("A trial") + _ris("Another trial"), encoding="utf-8")
+    bad = tmp_path / "broken.ris"  # detected as RIS, but its second record has neither TY nor a title
+    bad.write_text(_ris("Fine") + "AU  - Nobody\nER  - \n", encoding="utf-8")
+    f_good, f_bad = _added(qtbot, screen, [good, bad])
+    assert f_good.state == f_bad.state == "ready"
+    task = screen.start_import()
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    assert task.outcome == "ok"
+    assert f_good.state == "imported" and f_bad.state == "error" and "broken.ris" in f_bad.message
+    assert "1 file was refused" in screen.note.text() and "broken.ris" in screen.note.text()
+    assert _count(window.db) == 2 and _count(window.db, ImportBatch) == 1
+
+
+def test_unsure_format_offers_the_formats_that_fit(qtbot, window, tmp_path):
+    screen = window.screen_widgets["import"]
+    path = tmp_path / "export.txt"  # RIS tags but no TY/ER lines: too unsure to decide alone
+    path.write_text("T1  - Alliance in CBT\nA1  - Smith, J.\nY1  - 2019\nN2  - An abstract.\n", encoding="utf-8")
+    [f] = _added(qtbot, screen, [path])
+    assert f.state == "error" and "ris" in [c[0] for c in f.candidates]
+    assert "export formats that might fit" in f.message
+    index = screen.pending.index(0, PendingFilesModel.FORMAT)
+    assert screen.pending.flags(index) & screen.pending.flags(index).ItemIsEditable
+    screen.files.edit(index)
+    box = screen.files.findChild(QComboBox, "format-choice")
+    assert box is not None and box.findData("ris") >= 0
+    box.setCurrentIndex(box.findData("ris"))
+    screen.choices.setModelData(box, screen.pending, index)
+    qtbot.waitUntil(lambda: f.state == "ready", timeout=20_000)
+    assert f.format == "ris" and f.forced_format == "ris"
+    assert screen.pending.data(screen.pending.index(0, 2)) == "unknown — double-click to choose"
+    screen.pending.setData(screen.pending.index(0, 2), "PsycINFO")
+    task = screen.start_import()
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    assert f.state == "imported" and _count(window.db) == 1
+
+
+def test_unknown_database_is_asked_before_importing(qtbot, window, tmp_path):
+    screen = window.screen_widgets["import"]
+    path = tmp_path / "refs.ris"
+    path.write_text(_ris("A trial", db_line=""), encoding="utf-8")
+    [f] = _added(qtbot, screen, [path])
+    assert f.state == "ready" and f.database == "unknown"
+    assert screen.start_import() is None
+    assert "Which database did refs.ris come from?" in screen.note.text()
+    box = screen.files.findChild(QComboBox, "database-choice")
+    assert box is not None and box.isEditable() and box.findText("CINAHL") >= 0
+    box.setCurrentText("CINAHL")
+    screen.choices.setModelData(box, screen.pending, screen.pending.index(0, PendingFilesModel.DATABASE))
+    task = screen.start_import()
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    with window.db.session() as s:
+        assert s.exec(select(ImportBatch.source_db)).one() == "CINAHL"
+
+
+@pytest.mark.parametrize("make", [h.xlsx_dimension_claim, h.xlsx_far_cell,
+                                  lambda p: h.xlsx_shared_strings_bomb(p, size=300 << 20)])
+def test_hostile_workbooks_never_take_the_preview_down(qtbot, window, tmp_path, make):
+    screen = window.screen_widgets["import"]
+    path = make(tmp_path / "hostile.xlsx")
+    [f] = _added(qtbot, screen, [path])
+    assert f.state in ("ready", "error")
+    if f.state == "error":
+        assert "hostile.xlsx" in f.message
+    assert window.isVisible()
