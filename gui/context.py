@@ -26,15 +26,26 @@ class ReviewContext(QObject):
         self.window = window
 
     def who(self) -> str | None:
-        """The reviewer's name; asks once when it is not set yet (None when the person declines)."""
+        """The reviewer's name; asks once when it is not set yet (None when the person declines): a pick from
+        the review's roster once a lead manages it, else a typed name."""
         if not self.settings.reviewer:
-            name, ok = QInputDialog.getText(self.window, "Who are you?",
-                                            "Your name (stored with every decision you make):",
-                                            QLineEdit.EchoMode.Normal, "")
+            from screening import team
+
+            with self.db.session() as session:
+                managed = team.managed(session)
+            names = [s.name for s in team.roster(self.db)] if managed else []
+            if names:
+                name, ok = QInputDialog.getItem(self.window, "Who are you?", "Pick yourself from the team "
+                                                "(stored with every decision you make):", names, 0, False)
+            else:
+                name, ok = QInputDialog.getText(self.window, "Who are you?",
+                                                "Your name (stored with every decision you make):",
+                                                QLineEdit.EchoMode.Normal, "")
             if not ok or not name.strip():
                 return None
             self.settings.reviewer = name.strip()
             self.settings.save()
+            self.db.viewer = self.settings.reviewer
         return self.settings.reviewer
 
     def run(self, title: str, fn: Work, **kw: Any) -> Task:

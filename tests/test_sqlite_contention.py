@@ -53,6 +53,18 @@ def test_a_decision_during_a_100k_import_waits_or_says_it_was_not_stored(tmp_pat
     db.close()
     big = tmp_path / "big.ris"
     _write_ris(big, 100_000)
+    # 1) another program holds the write lock and the person will not wait long: a clear message, nothing stored
+    holder = sqlite3.connect(path, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        monkeypatch.setenv("METASIFT_WRITE_WAIT", "1")
+        code = main(["screen", str(path), "--record", f"#{rid}", "--decision", "include", "--reviewer", "lea"])
+        err = capsys.readouterr().err
+        assert code == 1 and "NOT stored" in err and "internal error" not in err, err
+    finally:
+        holder.rollback()
+        holder.close()
+    assert _decisions(path) == 0
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     importer = subprocess.Popen([sys.executable, "-m", "cli.app", "import", str(path), str(big), "--reviewer",
                                  "lea", "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -63,13 +75,6 @@ def test_a_decision_during_a_100k_import_waits_or_says_it_was_not_stored(tmp_pat
             assert importer.poll() is None, importer.communicate()
             assert time.monotonic() < deadline, "the import never took the write lock"
             time.sleep(0.05)
-        # 1) the person will not wait long: a clear message, nothing stored
-        monkeypatch.setenv("METASIFT_WRITE_WAIT", "1")
-        code = main(["screen", str(path), "--record", f"#{rid}", "--decision", "include", "--reviewer", "lea"])
-        err = capsys.readouterr().err
-        if importer.poll() is None:  # the import was still writing the whole time
-            assert code == 1 and "NOT stored" in err and "internal error" not in err, err
-            assert _decisions(path) == 0
         # 2) the default: the decision waits for the import and is stored
         monkeypatch.delenv("METASIFT_WRITE_WAIT")
         still_importing = importer.poll() is None
