@@ -89,7 +89,8 @@ class FoundStatistic:
 
     def suggestion(self) -> dict[str, Any]:
         """What "Use" puts in the coding form: statistic, value, df, n, location, quote, moderators."""
-        stat = {"r": "r", "t": "t", "F": "F", "chi2": "chi2", "z": "z", "d": "d", "OR": "or"}.get(self.kind, "")
+        # a z test is not the Fisher z MetaSift codes, a beta no correlation: neither is offered
+        stat = {"r": "r", "t": "t", "F": "F", "chi2": "chi2", "d": "d", "OR": "or"}.get(self.kind, "")
         return {"statistic": stat, "value": self.value, "df": self.df2 if self.kind == "F" else self.df1,
                 "n": self.n, "location": f"p. {self.page}", "quote": self.raw,
                 "moderators": {k: v["value"] for k, v in self.cues.items() if k in CUE_FIELDS}}
