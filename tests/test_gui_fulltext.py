@@ -112,3 +112,56 @@ def test_a_pdf_dropped_on_the_viewer_is_attached_to_the_record(qtbot, worked, tm
     assert [a.file_name for a in store.attached(worked, 7)] == ["dropped.pdf"]
     assert store.history(worked, 7)[0]["how"] == "drop"
     assert screen.viewer.pdf["file_name"] == "dropped.pdf" and len(screen.found.stats) == 2
+
+
+def test_full_text_screening_shows_the_pdf_decides_without_a_path_and_records_not_retrievable(qtbot, tmp_path):
+    from screening import decisions, duplicates, outcomes
+    from screening.demo import build_demo_review
+
+    db = build_demo_review(tmp_path)
+    duplicates.run_dedup(db, who="machine")
+    try:
+        kept = [r for r, o in outcomes.outcomes(db, "title_abstract").items() if r == o.kept_id][:2]
+        for rid in kept:
+            for who in ("Ann", "Bob"):
+                decisions.decide(db, rid, who, "title_abstract", "include")
+        pdf = tmp_path / "ft.pdf"
+        write_pdf(pdf, PAGES)
+        res = store.attach(db, kept[0], pdf, "Ann")
+        window = MainWindow(db, Settings(reviewer="Ann"))
+        qtbot.addWidget(window)
+        window.show()
+        screen = window.show_screen("screening")
+        qtbot.waitUntil(lambda: screen.queue is not None and screen.current_id() is not None, timeout=20_000)
+        assert not screen.viewer.isVisibleTo(screen)  # title/abstract: no viewer
+        screen.stage.setCurrentIndex(screen.stage.findData("full_text"))
+        qtbot.waitUntil(lambda: screen.queue.stage == "full_text" and screen.current_id() is not None, timeout=20_000)
+        screen.show_record(kept[0])
+        _idle(qtbot)
+        assert screen.viewer.isVisibleTo(screen) and screen.viewer.pdf["sha256"] == res.sha256
+        assert screen.viewer.last is not None and not screen.viewer.image.pixmap().isNull()
+        screen.setFocus()
+        qtbot.keyClick(screen, Qt.Key.Key_I)  # no path typed: the attached PDF is what was read
+        qtbot.waitUntil(lambda: outcomes.outcome(db, kept[0], "full_text").verdicts.get("ann") == "include",
+                        timeout=20_000)
+        assert decisions.history(db, kept[0])[-1].full_text == "pdf:" + res.sha256
+        screen.show_record(kept[1])
+        _idle(qtbot)
+        assert screen.viewer.pdf is None and "Drop a PDF" in screen.viewer.info.text()
+        screen.setFocus()
+        qtbot.keyClick(screen, Qt.Key.Key_I)  # no PDF, no path: nothing stored, a message says what to do
+        _idle(qtbot)
+        assert outcomes.outcome(db, kept[1], "full_text").verdicts == {}
+        qtbot.mouseClick(screen.panel.missing, Qt.MouseButton.LeftButton)  # no note yet: asks what was tried
+        _idle(qtbot)
+        assert outcomes.outcome(db, kept[1], "full_text").verdicts == {}
+        screen.show_record(kept[1])
+        screen.panel.note.setText("library, interlibrary loan, emailed the authors")
+        qtbot.mouseClick(screen.panel.missing, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: outcomes.outcome(db, kept[1], "full_text").verdicts.get("ann") == "exclude",
+                        timeout=20_000)
+        row = decisions.history(db, kept[1])[-1]
+        assert row.reason == decisions.NOT_RETRIEVED and "interlibrary" in row.note
+        _idle(qtbot)
+    finally:
+        db.close()

@@ -71,6 +71,7 @@ class PdfViewer(QWidget):
         self.hits: list[tuple[int, int, int]] = []
         self.hit = -1
         self._generation = 0
+        self.loading = False
         self.last: RenderedPage | None = None
 
         self.prev_button, self.next_button = QToolButton(text="◀"), QToolButton(text="▶")
@@ -126,7 +127,8 @@ class PdfViewer(QWidget):
         self.page, self.highlights, self.focus, self.hits, self.hit = 0, {}, None, [], -1
         self._generation += 1
         self.image.clear()
-        self._show_state(loading=record_id is not None)
+        self.loading = record_id is not None
+        self._show_state(loading=self.loading)
         if record_id is None:
             return
         gen = self._generation
@@ -137,6 +139,7 @@ class PdfViewer(QWidget):
         if gen != self._generation:
             return
         self.pdf, self.data, self.texts = got
+        self.loading = False
         self._show_state()
         if self.data:
             self.search(self.search_box.text())

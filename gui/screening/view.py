@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from db.identity import lenient_identity
 from gui.context import ReviewContext
+from gui.fulltext.viewer import PdfViewer
 from gui.screening import actions, render
 from gui.screening.actions import RecordView
 from gui.screening.panel import DecisionPanel, RecordPane, TopBar
@@ -62,12 +63,17 @@ class ScreeningScreen(QWidget):
         side.setWidget(self.panel)
         side.setWidgetResizable(True)
         side.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.viewer = PdfViewer(ctx)
+        self.viewer.setVisible(False)  # the full-text stage only
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(side)
+        split.addWidget(self.viewer)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([760, 480])
+        split.setStretchFactor(2, 3)
+        split.setSizes([760, 480, 0])
+        self.split = split
         self.placeholder = QLabel()
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -91,6 +97,7 @@ class ScreeningScreen(QWidget):
         self.order_box.currentIndexChanged.connect(self._order_changed)
         self.blind.toggled.connect(self._blind_changed)
         self.panel.decided.connect(self.decide)
+        self.panel.not_retrieved.connect(self.not_retrieved)
         self.panel.undo_requested.connect(self.undo)
         self.panel.done_typing.connect(self.setFocus)
         self.prev_button.clicked.connect(lambda: self.move(-1))
@@ -129,6 +136,12 @@ class ScreeningScreen(QWidget):
         self.queue = queue
         self.panel.set_reasons(queue.reasons)
         self.panel.set_full_text_stage(queue.stage == "full_text")
+        full = queue.stage == "full_text"
+        if full != self.viewer.isVisible():
+            self.viewer.setVisible(full)
+            self.split.setSizes([520, 420, 700] if full else [760, 480, 0])
+        if not full:
+            self.viewer.show_record(None)
         self.order = list(queue.ids)
         self._update_progress()
         if not self.order:
@@ -198,6 +211,8 @@ class ScreeningScreen(QWidget):
         self.panel.full_text.setText(next((v["full_text"] for v in view.visible
                                            if v["reviewer"] == self.queue.reviewer and v.get("full_text")), ""))
         self.where.setText(f"Record {self.pos + 1:,} of {len(self.order):,} · #{rid}")
+        if self.queue.stage == "full_text" and self.viewer.record != rid:
+            self.viewer.show_record(rid)  # rendered in the background: the record itself shows at once
         self.body.setCurrentIndex(1)
         self._prefetch()
 
@@ -242,8 +257,12 @@ class ScreeningScreen(QWidget):
             return
         full_text = self.panel.full_text.text().strip()
         if queue.stage == "full_text":
-            if not full_text:
-                self.ctx.message.emit("A full-text decision needs the PDF path or URL you read (Full text field).")
+            if not full_text and (self.viewer.record != rid or self.viewer.loading):
+                self.ctx.message.emit("The full text is still loading; press the key again in a moment.")
+                return
+            if not full_text and self.viewer.pdf is None:
+                self.ctx.message.emit("No PDF is attached to this record: drop it on the viewer, give the file or "
+                                      "URL you read (Full text field), or choose 'Full text not retrievable'.")
                 self.panel.full_text.setFocus()
                 return
             if verdict == "exclude" and not reason:
@@ -273,6 +292,33 @@ class ScreeningScreen(QWidget):
                        on_done=alive(self, lambda _row: self._stored(rid, what)))
         self._update_progress()
         self.ranking.decided(queue.mine)
+        nxt = self._next_open(self.pos)
+        if nxt is None:
+            self._placeholder("You have screened every record at this stage. Conflicts are on the Conflicts tab.")
+            self.pos = -1
+        else:
+            self.show_at(nxt)
+
+    def not_retrieved(self) -> None:
+        """Record that the current record's full text could not be had; the note says what was tried."""
+        rid, queue = self.current_id(), self.queue
+        if rid is None or queue is None or queue.stage != "full_text":
+            return
+        tried = self.panel.note.text().strip()
+        if not tried:
+            self.ctx.message.emit("Write in the note what was tried to get the full text, then choose "
+                                  "'Full text not retrievable' again.")
+            self.panel.note.setFocus()
+            return
+        who = self.ctx.who()
+        if who is None:
+            return
+        self._dirty = True
+        queue.mine[rid] = "exclude"
+        self.cache.drop(rid)
+        self.ctx.write(f"Screening #{rid}", partial(decisions.not_retrieved, self.ctx.db, rid, who, tried),
+                       dialog=False, on_done=alive(self, lambda _row: self._stored(rid, "full text not retrievable")))
+        self._update_progress()
         nxt = self._next_open(self.pos)
         if nxt is None:
             self._placeholder("You have screened every record at this stage. Conflicts are on the Conflicts tab.")
