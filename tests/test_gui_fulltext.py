@@ -140,6 +140,8 @@ def test_full_text_screening_shows_the_pdf_decides_without_a_path_and_records_no
         _idle(qtbot)
         assert screen.viewer.isVisibleTo(screen) and screen.viewer.pdf["sha256"] == res.sha256
         assert screen.viewer.last is not None and not screen.viewer.image.pixmap().isNull()
+        marked = {h.kind for h, _ in screen.viewer.last.boxes}  # the protocol's criteria evidence, on the page
+        assert "include" in marked, marked
         screen.setFocus()
         qtbot.keyClick(screen, Qt.Key.Key_I)  # no path typed: the attached PDF is what was read
         qtbot.waitUntil(lambda: outcomes.outcome(db, kept[0], "full_text").verdicts.get("ann") == "include",

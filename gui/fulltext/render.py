@@ -15,8 +15,10 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from screening.fulltext.pdf import pdfium_lock
 
 COLORS = {"stat": QColor(46, 160, 67, 90), "warn": QColor(207, 34, 46, 90), "cue": QColor(9, 105, 218, 70),
-          "search": QColor(255, 200, 0, 120), "current": QColor(255, 140, 0, 150)}
-"""Green: a statistic found; red: one whose p does not fit; blue: a coding cue; yellow: search hits."""
+          "search": QColor(255, 200, 0, 120), "current": QColor(255, 140, 0, 150),
+          "include": QColor(46, 160, 67, 70), "exclude": QColor(207, 34, 46, 70)}
+"""Green: a statistic found, or criteria evidence for inclusion; red: a statistic whose p does not fit, or
+evidence against; blue: a coding cue; yellow: search hits; orange: the one clicked."""
 
 
 @dataclass(frozen=True)

@@ -30,18 +30,26 @@ from gui.theme import muted_text
 ZOOMS = (0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 
 
-def load_pdf(db: Any, record_id: int) -> tuple[dict[str, Any] | None, bytes, list[str]]:
-    """(the record's newest attached PDF as `AttachedPdf.public`, its bytes, its page texts); (None, b"", [])
-    when it has none. Runs in the background."""
+def load_pdf(db: Any, record_id: int, evidence: bool = False
+             ) -> tuple[dict[str, Any] | None, bytes, list[str], dict[int, list[Highlight]]]:
+    """(the record's newest attached PDF as `AttachedPdf.public`, its bytes, its page texts, the protocol's
+    criteria evidence per page when asked); (None, b"", [], {}) when it has none. Runs in the background."""
     from screening.fulltext import store
 
     with db.session() as session:
         now = store.attached_in(session, record_id)
     if not now:
-        return None, b"", []
+        return None, b"", [], {}
     which, data = store.pdf_bytes(db, record_id, now[-1].sha256)
     _, texts = store.page_texts(db, record_id, now[-1].sha256)
-    return which.public(), data, texts
+    marks: dict[int, list[Highlight]] = {}
+    if evidence:
+        from screening.decisions import protocol_of
+        from screening.fulltext.evidence import page_evidence
+
+        for page, spans in enumerate(page_evidence(texts, protocol_of(db))):
+            marks[page] = [Highlight(a, b, polarity) for a, b, polarity in spans]
+    return which.public(), data, texts, marks
 
 
 def attach_files(db: Any, record_id: int, who: str, paths: list[str]) -> list[dict[str, Any]]:
@@ -55,9 +63,11 @@ class PdfViewer(QWidget):
 
     attached = Signal(int)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: Any, parent: QWidget | None = None, evidence: bool = False) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.evidence = evidence
+        """Mark the protocol's criteria evidence on the pages (the full-text screening view)."""
         self.setObjectName("pdf-viewer")
         self.setAcceptDrops(True)
         self.record: int | None = None
@@ -132,13 +142,16 @@ class PdfViewer(QWidget):
         if record_id is None:
             return
         gen = self._generation
-        self.ctx.run("Loading the PDF", partial(load_pdf, self.ctx.db, record_id), dialog=False,
+        self.ctx.run("Loading the PDF", partial(load_pdf, self.ctx.db, record_id, self.evidence), dialog=False,
                      on_done=lambda got: self._loaded(gen, got))
 
-    def _loaded(self, gen: int, got: tuple[dict[str, Any] | None, bytes, list[str]]) -> None:
+    def _loaded(self, gen: int, got: tuple[dict[str, Any] | None, bytes, list[str], dict[int, list[Highlight]]]
+                ) -> None:
         if gen != self._generation:
             return
-        self.pdf, self.data, self.texts = got
+        self.pdf, self.data, self.texts, marks = got
+        if marks:
+            self.highlights = marks
         self.loading = False
         self._show_state()
         if self.data:

@@ -63,7 +63,7 @@ class ScreeningScreen(QWidget):
         side.setWidget(self.panel)
         side.setWidgetResizable(True)
         side.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.viewer = PdfViewer(ctx)
+        self.viewer = PdfViewer(ctx, evidence=True)
         self.viewer.setVisible(False)  # the full-text stage only
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
