@@ -159,6 +159,11 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def _find(self) -> None:
+        here = self.tabs.currentWidget()
+        screen = here.inner if isinstance(here, LazyScreen) else here
+        own = getattr(screen, "find_in_screen", None)
+        if callable(own) and own():  # a screen with a PDF on it searches the PDF
+            return
         records = self.screen_widgets.get("records")
         if isinstance(records, RecordsScreen):
             self.tabs.setCurrentWidget(records)

@@ -56,8 +56,10 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     assert not viewer.image.pixmap().isNull() and "2 pages" in viewer.info.text()
     assert [s.raw for s in found.stats] == ["r(56) = .41, p = .001", "F(1, 56) = 9.5, p = .40"]
     assert "decision error" in found.list.item(1).text()  # F = 9.5 has p ~ .003, not .40: a warning, no block
-    # search by keyboard: Ctrl+F, type, Enter goes to the next hit
-    viewer.search_box.setFocus()
+    # search by keyboard: Ctrl+F (the window's Find goes to the PDF on this screen), type, Enter: next hit
+    screen.reports_view.setFocus()
+    qtbot.keyClick(screen.reports_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert viewer.search_box.hasFocus()
     qtbot.keyClicks(viewer.search_box, "drop-out")
     _idle(qtbot)
     assert viewer.hits and viewer.page == 1 and viewer.hits_label.text() == "1 of 1"
@@ -142,6 +144,10 @@ def test_full_text_screening_shows_the_pdf_decides_without_a_path_and_records_no
         assert screen.viewer.last is not None and not screen.viewer.image.pixmap().isNull()
         marked = {h.kind for h, _ in screen.viewer.last.boxes}  # the protocol's criteria evidence, on the page
         assert "include" in marked, marked
+        screen.setFocus()
+        qtbot.keyClick(screen, Qt.Key.Key_PageDown)  # at full text the page keys turn the PDF's pages
+        _idle(qtbot)
+        assert screen.viewer.page == 1 and screen.viewer.last.index == 1
         screen.setFocus()
         qtbot.keyClick(screen, Qt.Key.Key_I)  # no path typed: the attached PDF is what was read
         qtbot.waitUntil(lambda: outcomes.outcome(db, kept[0], "full_text").verdicts.get("ann") == "include",

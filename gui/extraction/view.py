@@ -334,6 +334,10 @@ class ExtractionScreen(Refreshing, QWidget):
                               partial(actions.save_effect, self.ctx.db, rep["record"], who, entry, editing),
                               dialog=False, on_done=done, on_error=failed)
 
+    def find_in_screen(self) -> bool:
+        """The window's Ctrl+F: search the report's PDF."""
+        return self.viewer.find()
+
     def use_statistic(self, stat: Any, pdf_sha256: str) -> None:
         """Fill the form from a statistic found in the full text; the coder checks, edits and saves it."""
         sug = stat.suggestion()

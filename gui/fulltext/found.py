@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
+from gui.background import alive
 from gui.fulltext.render import Highlight
 from gui.theme import muted_text
 
@@ -65,7 +66,7 @@ class FoundList(QWidget):
             return
         gen = self._generation
         self.ctx.run("Finding statistics", partial(find_for_record, self.ctx.db, record_id), dialog=False,
-                     on_done=lambda got: self._found(gen, got))
+                     on_done=alive(self, lambda got: self._found(gen, got)))
 
     def _found(self, gen: int, got: tuple[dict[str, Any] | None, list[Any]]) -> None:
         if gen != self._generation:

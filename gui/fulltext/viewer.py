@@ -1,7 +1,9 @@
 """A PDF viewer for the record on screen: pages rendered off the GUI thread, zoom, page keys, search, highlights
 (statistics found, coding cues, search hits), and drag and drop of a PDF file to attach it to the record.
 
-Keys: Page Down / Page Up (next / previous page), Ctrl+F (search; Enter: next hit), Ctrl++ / Ctrl+- (zoom).
+Keys: Page Down / Page Up (next / previous page), Ctrl+F (search, through the window's Find: the screen's
+``find_in_screen``; Enter: next hit), Ctrl++ / Ctrl+- (zoom). A screen with its own page keys (screening)
+passes ``page_keys=False`` and calls `go` itself.
 Switching records shows the new record at once; its pages arrive when rendered (a late page of the previous
 record is dropped).
 """
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.background import alive
 from gui.fulltext.render import Highlight, RenderedPage, render_page
 from gui.theme import muted_text
 
@@ -63,7 +66,8 @@ class PdfViewer(QWidget):
 
     attached = Signal(int)
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None, evidence: bool = False) -> None:
+    def __init__(self, ctx: Any, parent: QWidget | None = None, evidence: bool = False,
+                 page_keys: bool = True) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.evidence = evidence
@@ -121,14 +125,23 @@ class PdfViewer(QWidget):
         self.zoom_out.clicked.connect(lambda: self.set_zoom(-1))
         self.search_box.returnPressed.connect(self.next_hit)
         self.search_box.textChanged.connect(self.search)
-        for keys, slot in ((QKeySequence.StandardKey.MoveToNextPage, lambda: self.go(self.page + 1)),
-                           (QKeySequence.StandardKey.MoveToPreviousPage, lambda: self.go(self.page - 1)),
-                           (QKeySequence.StandardKey.Find, self.search_box.setFocus),
-                           (QKeySequence.StandardKey.ZoomIn, lambda: self.set_zoom(+1)),
-                           (QKeySequence.StandardKey.ZoomOut, lambda: self.set_zoom(-1))):
+        keys_here = [(QKeySequence.StandardKey.ZoomIn, lambda: self.set_zoom(+1)),
+                     (QKeySequence.StandardKey.ZoomOut, lambda: self.set_zoom(-1))]
+        if page_keys:
+            keys_here += [(QKeySequence.StandardKey.MoveToNextPage, lambda: self.go(self.page + 1)),
+                          (QKeySequence.StandardKey.MoveToPreviousPage, lambda: self.go(self.page - 1))]
+        for keys, slot in keys_here:
             sc = QShortcut(keys, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
         self._show_state()
+
+    def find(self) -> bool:
+        """Put the cursor in the search box (the window's Ctrl+F); False when there is no PDF to search."""
+        if not self.data or not self.isVisible():
+            return False
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+        return True
 
     # -- which record ---------------------------------------------------------------------------------
     def show_record(self, record_id: int | None) -> None:
@@ -143,7 +156,7 @@ class PdfViewer(QWidget):
             return
         gen = self._generation
         self.ctx.run("Loading the PDF", partial(load_pdf, self.ctx.db, record_id, self.evidence), dialog=False,
-                     on_done=lambda got: self._loaded(gen, got))
+                     on_done=alive(self, lambda got: self._loaded(gen, got)))
 
     def _loaded(self, gen: int, got: tuple[dict[str, Any] | None, bytes, list[str], dict[int, list[Highlight]]]
                 ) -> None:
@@ -216,7 +229,7 @@ class PdfViewer(QWidget):
         gen = self._generation
         scale = self.zoom * self.devicePixelRatioF()
         self.ctx.run("Rendering the page", partial(render_page, self.data, self.page, scale, tuple(marks)),
-                     dialog=False, on_done=lambda page: self._rendered(gen, page))
+                     dialog=False, on_done=alive(self, lambda page: self._rendered(gen, page)))
 
     def _rendered(self, gen: int, page: RenderedPage) -> None:
         if gen != self._generation or page.index != self.page:
@@ -283,4 +296,4 @@ class PdfViewer(QWidget):
             self.attached.emit(record)
 
         return self.ctx.write("Attaching the PDF", partial(attach_files, self.ctx.db, record, who, paths),
-                              dialog=False, on_done=done)
+                              dialog=False, on_done=alive(self, done))

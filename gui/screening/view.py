@@ -63,7 +63,7 @@ class ScreeningScreen(QWidget):
         side.setWidget(self.panel)
         side.setWidgetResizable(True)
         side.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.viewer = PdfViewer(ctx, evidence=True)
+        self.viewer = PdfViewer(ctx, evidence=True, page_keys=False)  # PgUp / PgDn are the screen's
         self.viewer.setVisible(False)  # the full-text stage only
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -234,7 +234,14 @@ class ScreeningScreen(QWidget):
         want += [self.order[self.pos - 1]] if self.pos > 0 else []
         self.cache.prefetch(want, self.queue, self.blind.isChecked())
 
+    def find_in_screen(self) -> bool:
+        """The window's Ctrl+F: search the full text shown (full-text stage)."""
+        return self.viewer.find()
+
     def _scroll(self, pages: int) -> None:
+        if self.viewer.isVisible() and self.viewer.data:  # at full text the keys turn the PDF's pages
+            self.viewer.go(self.viewer.page + pages)
+            return
         bar = self.record.verticalScrollBar()
         bar.setValue(bar.value() + pages * bar.pageStep())
 
