@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("&Recent reviews")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
+        self.attach_folder_action = file_menu.addAction("&Attach a folder of PDFs…")
+        self.attach_folder_action.triggered.connect(self._attach_folder)
+        file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -150,6 +153,11 @@ class MainWindow(QMainWindow):
         sheet = help_menu.addAction("&Keyboard shortcuts")
         sheet.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
         sheet.triggered.connect(self.show_shortcuts)
+
+    def _attach_folder(self) -> None:
+        from gui.fulltext.folder import attach_folder
+
+        attach_folder(self)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

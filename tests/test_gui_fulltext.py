@@ -173,3 +173,31 @@ def test_full_text_screening_shows_the_pdf_decides_without_a_path_and_records_no
         _idle(qtbot)
     finally:
         db.close()
+
+
+def test_a_folder_of_pdfs_is_previewed_and_only_the_ticked_matches_are_attached(qtbot, worked, tmp_path):
+    from extraction.demo_worked import record_ids
+    from gui.fulltext.folder import attach_folder
+    from screening.demo import STUDIES
+
+    ids = record_ids()
+    by_key = {s.key: s for s in STUDIES}
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    for key in ("A1", "A2"):
+        s = by_key[key]
+        write_pdf(folder / f"{key}.pdf", [f"{s.title}\n\n{s.authors[0]}\n\n{s.journal}, {s.year}. {s.abstract}"])
+    write_pdf(folder / "other.pdf", ["Gardening for beginners, by A. Gardener, 2020."])
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    attach_folder(window, str(folder))
+    qtbot.waitUntil(lambda: getattr(window, "folder_preview", None) is not None, timeout=20_000)
+    dialog = window.folder_preview
+    assert [m.file for _, m in dialog.items] == ["A1.pdf", "A2.pdf"]
+    assert dialog.unmatched.count() == 1 and "other.pdf" in dialog.unmatched.item(0).text()
+    dialog.items[1][0].setCheckState(Qt.CheckState.Unchecked)  # the coder unticks A2
+    dialog.accept()
+    _idle(qtbot)
+    assert [a.file_name for a in store.attached(worked, ids["A1"])] == ["A1.pdf"]
+    assert store.attached(worked, ids["A2"]) == []

@@ -8,7 +8,8 @@ For each PDF (checked and read as `screening.fulltext.pdf.read_pdf` does):
    least `MIN_TITLE` characters) is looked for in the first page's text with rapidfuzz's ``partial_ratio``
    (the title is one line among many there). A title scoring at least `TITLE_SCORE` matches when the first
    author's surname or the record's year is also on the first page; the best such group wins, and two groups
-   with the same best score are reported as ambiguous, never guessed.
+   with the same best score are reported as ambiguous, never guessed — except that an erratum or retraction
+   notice (the deduplication's `is_erratum`), which repeats its article's title, gives way to the article.
 
 Every PDF is reported: matched (record, how, score, evidence) or unmatched (why). A match is to the kept
 record of a duplicate group, so the PDF serves every copy.
@@ -64,16 +65,17 @@ class _Candidates:
     titles: dict[int, str]
     surname: dict[int, str]
     year: dict[int, int | None]
+    notice: set[int]
 
 
 def _candidates(db: ReviewDB) -> _Candidates:
     from screening.decisions import group_map
-    from screening.dedup.normalize import normalize_author, normalize_doi, normalize_title, split_authors
+    from screening.dedup.normalize import is_erratum, normalize_author, normalize_doi, normalize_title, split_authors
 
     with db.session() as session:
         canon = group_map(session)
         rows = session.exec(select(Record.id, Record.title, Record.authors, Record.year, Record.doi)).all()
-    out = _Candidates({}, {}, {}, {})
+    out = _Candidates({}, {}, {}, {}, set())
     for rid, title, authors, year, doi in rows:
         kept = canon.get(rid, rid)
         d = normalize_doi(doi)
@@ -85,6 +87,8 @@ def _candidates(db: ReviewDB) -> _Candidates:
             first = split_authors(authors)[:1]
             out.surname[kept] = normalize_author(first[0]).split(" ")[0] if first else ""
             out.year[kept] = year
+            if is_erratum(title):
+                out.notice.add(kept)
     return out
 
 
@@ -122,8 +126,9 @@ def _match_one(info: PdfInfo, cands: _Candidates) -> tuple[int | None, str, floa
         return None, "", 0.0, [], ("no record's DOI or title is on the first page" if not near else
                                    "title similar to " + ", ".join(near) + " but neither its first author nor "
                                    "its year is on the first page")
-    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
-    if len(ranked) > 1 and ranked[0][1][0] == ranked[1][1][0]:
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0] in cands.notice))
+    if len(ranked) > 1 and ranked[0][1][0] == ranked[1][1][0] and (ranked[0][0] in cands.notice) == (
+            ranked[1][0] in cands.notice):
         return None, "", 0.0, [], ("as close to #" + " and #".join(str(r) for r, _ in ranked[:2])
                                    + "; attach by hand")
     rid, (score, ev) = ranked[0]
