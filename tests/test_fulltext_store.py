@@ -255,3 +255,29 @@ def test_on_the_server_a_screener_attaches_as_themselves_and_nobody_rewrites_his
                          " SELECT %s, id, 'attach', 'x.pdf', 'file', '', 'bob', %s FROM pdf_blob",
                          (server["recs"][1], bob_id))
         assert conn.execute("SELECT count(*) FROM pdf_blob WHERE sha256 = %s", (res.sha256,)).fetchone()[0] == 1
+
+
+def test_an_older_review_upgrades_to_0005_keeps_its_effects_and_takes_pdfs(tmp_path):
+    """A review MetaSift wrote at schema 0003 (tests/data) opened now: upgraded through 0004 and 0005, every
+    coded effect kept (typed: no provenance), the export works, and a PDF can be attached and decided on."""
+    import shutil
+
+    from db.engine import SCHEMA_REVISION, open_review
+    from extraction.coding import effect_dict, effects
+    from extraction.export_frames import effects_frame
+    from tests.conftest import DATA
+
+    path = tmp_path / "old.metasift"
+    shutil.copyfile(DATA / "review_0003.metasift", path)
+    db = open_review(path)
+    try:
+        assert SCHEMA_REVISION == "0005" and db.backup_path is not None
+        old = effects(db)
+        assert len(old) == 2 and all(effect_dict(e)["provenance"] == {} for e in old)
+        assert set(effects_frame(db)["found_in"]) == {"typed"}
+        pdf = tmp_path / "x.pdf"
+        write_pdf(pdf, ["A report of the old review."])
+        assert store.attach(db, 4, pdf, "carol").stored
+        assert [a.file_name for a in store.attached(db, 4)] == ["x.pdf"]
+    finally:
+        db.close()
