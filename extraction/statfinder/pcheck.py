@@ -28,8 +28,14 @@ class PCheck:
 
 
 def _decimals(text: str) -> int:
-    text = text.strip().lstrip("-")
-    return len(text.split(".", 1)[1]) if "." in text else 0
+    """Decimal places as printed (``.030`` -> 3; ``.5e-3`` -> 4)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        exponent = Decimal(text.strip()).as_tuple().exponent
+    except InvalidOperation:
+        return 0
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def p_of(kind: str, value: float, df1: float | None, df2: float | None) -> float | None:

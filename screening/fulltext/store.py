@@ -120,16 +120,6 @@ def attached(db: ReviewDB, record_id: int) -> list[AttachedPdf]:
         return attached_in(session, record_id)
 
 
-def records_with_pdf(db: ReviewDB) -> set[int]:
-    """Every record id that has a PDF attached now (itself; the other copies of its group follow it)."""
-    with db.session() as session:
-        rows = session.exec(select(PdfAttachment).order_by(PdfAttachment.id))  # type: ignore[arg-type]
-        state: dict[tuple[int, int], str] = {}
-        for row in rows:
-            state[(row.record_id, row.pdf_id)] = row.action
-    return {rid for (rid, _), action in state.items() if action == "attach"}
-
-
 def _write(db: ReviewDB, act: str, fn):  # noqa: ANN001, ANN202 - one transaction, the server's refusal made clear
     from screening.team import server_refusal
 
