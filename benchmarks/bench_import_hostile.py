@@ -87,8 +87,14 @@ def main() -> None:
                 continue
             path = make(work)
             review = work / f"{name}.metasift"
-            subprocess.run([sys.executable, "-m", "cli.app", "init", str(review)], cwd=ROOT, check=True,
-                           stdout=subprocess.DEVNULL)
+            for _ in range(3):  # (the machine is shared: retry a failed start once or twice)
+                init = subprocess.run([sys.executable, "-m", "cli.app", "init", str(review)], cwd=ROOT,
+                                      capture_output=True, text=True)
+                if init.returncode == 0:
+                    break
+                time.sleep(2)
+            else:
+                raise SystemExit(f"metasift init failed: {init.stderr[-500:]}")
             # each measurement in a fresh helper process, so ru_maxrss is that run's own high-water mark
             ms = _measured([sys.executable, "-m", "cli.app", "import", str(review), str(path)])
             ot = _measured([sys.executable, "-c", _OTHER[other], str(path)])

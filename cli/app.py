@@ -35,6 +35,7 @@ COMMANDS = {
     "pool": "cmd_pool", "plot": "cmd_pool", "prisma": "cmd_prisma", "demo": "cmd_demo",
     "attach": "cmd_fulltext", "detach": "cmd_fulltext", "pdf": "cmd_fulltext", "stats": "cmd_stats",
     "set-database": "cmd_review", "diagnose": "cmd_pool", "multilevel": "cmd_pool",
+    "queue": "cmd_screen", "worklist": "cmd_extract",
 }
 """Command -> the module that defines it: a command imports only its own module (the statistics, plotting and
 machine-learning libraries take seconds to load). A test checks this table against the modules."""

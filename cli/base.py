@@ -48,8 +48,12 @@ def open_for(args: argparse.Namespace) -> ReviewDB:
         db.viewer = reviewer_name(args)
         return db
     except MetasiftError as exc:
-        if not (is_url(args.review) and any(t in str(exc) for t in PASSWORD_REFUSALS) and sys.stdin.isatty()):
+        if not (is_url(args.review) and any(t in str(exc) for t in PASSWORD_REFUSALS)):
             raise
+        if not sys.stdin.isatty():
+            raise MetasiftError(f"{exc}. Give the password through ~/.pgpass, PGPASSFILE or a pg_service.conf "
+                                "entry (?service=NAME), keep it in the system keyring (METASIFT_KEYRING=1 at a "
+                                "terminal prompt), or run the command in a terminal to be asked") from None
     import getpass
 
     bare = without_password(args.review)

@@ -98,7 +98,7 @@ def cmd_dedup(args: argparse.Namespace) -> Result:
         summary = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
         bar.finish()
         data = _dedup_document(db, {"message": summary["message"], "run_id": summary["run_id"],
-                                    "stored": summary["stored"]})
+                                    "stored": summary["stored"], "auto_rejected": summary["auto_rejected"]})
     finally:
         bar.finish()
         db.close()

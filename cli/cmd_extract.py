@@ -16,6 +16,7 @@ from extraction.double_coding import agreement, disagreements, reconcile
 from extraction.effect_sizes import STATISTICS
 from extraction.export import LEVELS, export
 from extraction.study_table import study_table
+from extraction.worklist import coding_worklist
 from screening.duplicates import resolve as resolve_ref
 
 
@@ -50,6 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     _coding_args(p, required=False)
     add_json_arg(p)
     p.set_defaults(handler=cmd_code)
+
+    p = sub.add_parser("worklist", help="the reports to code: included at full text, with sample and coders")
+    add_review_arg(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_worklist)
 
     p = sub.add_parser("effects", help="list the coded effect sizes (current versions)")
     add_review_arg(p)
@@ -261,3 +267,18 @@ def cmd_export(args: argparse.Namespace) -> Result:
     if info["format"] == "R":
         return Result(info, f"Wrote {info['file']} and {info['study_table']} ({counts}); run: Rscript {info['file']}")
     return Result(info, f"Wrote {info['file']} ({info['format']}; {counts})")
+
+
+def cmd_worklist(args: argparse.Namespace) -> Result:
+    """The coding worklist (`extraction.worklist.coding_worklist`, the one the Extraction screen lists)."""
+    db = open_for(args)
+    try:
+        items = coding_worklist(db)
+    finally:
+        db.close()
+    rows = [[i["source_id"], i["sample"], i["year"] or "", (i["title"] or "")[:60],
+             ", ".join(f"{c}: {n}" for c, n in sorted(i["counts"].items())) or "not coded"] for i in items]
+    coded = sum(1 for i in items if i["counts"])
+    text = (table(rows, ["report", "sample", "year", "title", "effects coded"]) + "\n" if rows else "") + (
+        f"{len(items)} reports included at full text, {coded} with coded effects")
+    return Result({"reports": items, "count": len(items), "coded": coded}, text)

@@ -15,7 +15,7 @@ from db.errors import InputError
 from db.models import ImportBatch, Record
 from screening import importing
 from screening.decisions import blind_keep
-from screening.importers import IMPORTERS
+from screening.importers import importers
 from screening.status import review_status
 
 
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_review_arg(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--source-db", default=None, help="the database searched (default: detected)")
-    p.add_argument("--format", default=None, choices=sorted({i.name for i in IMPORTERS}),
+    p.add_argument("--format", default=None, choices=sorted({i.name for i in importers()}),
                    help="force a format instead of detecting it")
     p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                    help="CSV/Excel column mapping, e.g. --map title='Article Title' (repeatable)")
@@ -237,6 +237,6 @@ def cmd_activity(args: argparse.Namespace) -> Result:
 
 
 def cmd_formats(args: argparse.Namespace) -> Result:
-    data = [{"name": i.name, "label": i.label, "suffixes": list(i.suffixes)} for i in IMPORTERS]
+    data = [{"name": i.name, "label": i.label, "suffixes": list(i.suffixes)} for i in importers()]
     return Result({"formats": data}, table([[d["name"], d["label"], " ".join(d["suffixes"])] for d in data],
                                            ["name", "format", "suffixes"]))

@@ -1,4 +1,4 @@
-"""Screening commands: ``screen``, ``undo``, ``resolve``, ``conflicts``, ``agreement``, ``history``.
+"""Screening commands: ``screen``, ``undo``, ``resolve``, ``conflicts``, ``agreement``, ``queue``, ``history``.
 
 Records are named by ``source_id`` or ``#<record id>``. Every decision is committed before the command
 returns. ``screen`` shows the other reviewers' verdicts only after the reviewer's own (blind screening).
@@ -19,6 +19,7 @@ from screening import decisions, outcomes
 from screening.duplicates import labels as record_labels
 from screening.duplicates import resolve as resolve_ref
 from screening.protocol import STAGES
+from screening.worklist import screening_queue
 
 
 def _stage_arg(p: argparse.ArgumentParser, default: str | None = "title_abstract") -> None:
@@ -78,6 +79,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     _stage_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_agreement)
+
+    p = sub.add_parser("queue", help="what a reviewer screens at a stage: decided so far and still open")
+    add_review_arg(p)
+    p.add_argument("--reviewer", default=None, help="whose queue (default: $METASIFT_USER or $USER)")
+    p.add_argument("--limit", type=int, default=20, help="show at most N open records (default 20; --json: all)")
+    _stage_arg(p)
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_queue)
 
     p = sub.add_parser("history", help="every screening decision on a record, oldest first")
     add_review_arg(p)
@@ -185,6 +194,23 @@ def cmd_resolve(args: argparse.Namespace) -> Result:
     finally:
         db.close()
     return Result(data, _act_text(data))
+
+
+def cmd_queue(args: argparse.Namespace) -> Result:
+    """The reviewer's queue (`screening.worklist.screening_queue`, the one the desktop app screens from)."""
+    db = open_for(args)
+    try:
+        queue = screening_queue(db, args.stage, reviewer_name(args))
+        names = record_labels(db, [*queue.ids, *(m for g in queue.members.values() for m in g)])
+    finally:
+        db.close()
+    data = queue.to_json(names)
+    shown = data["open"][:max(0, args.limit)]
+    text = (f"{queue.reviewer or '?'} at {queue.stage}: {len(data['decided'])} of {data['records']} records decided, "
+            f"{len(data['open'])} open")
+    if shown:
+        text += "\nnext: " + ", ".join(str(x) for x in shown) + (" ..." if len(data["open"]) > len(shown) else "")
+    return Result(data, text)
 
 
 def cmd_conflicts(args: argparse.Namespace) -> Result:

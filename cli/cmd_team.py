@@ -78,8 +78,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _seat_rows(seats: list[team.Seat]) -> str:
-    return table([[s.name, s.identity, ", ".join(s.roles), s.login, "" if s.active else "removed"]
-                  for s in seats], ["name", "identity", "roles", "login", ""])
+    return table([[s.name, s.identity, ", ".join(s.roles), s.login or "-", "member" if s.active else "removed"]
+                  for s in seats], ["name", "identity", "roles", "login", "status"])
 
 
 def cmd_add(args: argparse.Namespace) -> Result:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func
@@ -20,20 +21,33 @@ from db.errors import InputError
 from db.identity import lenient_identity
 from db.models import DuplicateDecision, EffectSize, ImportBatch, SampleLink, ScreeningDecision, TeamEvent
 
-TOPICS: dict[str, tuple[Any, str]] = {
-    "records": (ImportBatch, "imported_by"),
-    "duplicates": (DuplicateDecision, "who"),
-    "samples": (SampleLink, "who"),
-    "screening": (ScreeningDecision, "reviewer"),
-    "effects": (EffectSize, "coder"),
-    "team": (TeamEvent, "who"),
+
+class Topic(StrEnum):
+    """What a write changes: the desktop app's screens refresh on these, and team changes are reported
+    under them (a member is its plain text, e.g. ``"screening"``)."""
+
+    RECORDS = "records"
+    DUPLICATES = "duplicates"
+    SAMPLES = "samples"
+    SCREENING = "screening"
+    EFFECTS = "effects"
+    TEAM = "team"
+
+
+TOPICS: dict[Topic, tuple[Any, str]] = {
+    Topic.RECORDS: (ImportBatch, "imported_by"),
+    Topic.DUPLICATES: (DuplicateDecision, "who"),
+    Topic.SAMPLES: (SampleLink, "who"),
+    Topic.SCREENING: (ScreeningDecision, "reviewer"),
+    Topic.EFFECTS: (EffectSize, "coder"),
+    Topic.TEAM: (TeamEvent, "who"),
 }
 """topic -> (table, the column naming who wrote a row)."""
 
-NOUNS = {"records": ("import", "imports"), "duplicates": ("duplicate decision", "duplicate decisions"),
-         "samples": ("sample link decision", "sample link decisions"),
-         "screening": ("screening decision", "screening decisions"),
-         "effects": ("coded effect", "coded effects"), "team": ("team change", "team changes")}
+NOUNS = {Topic.RECORDS: ("import", "imports"), Topic.DUPLICATES: ("duplicate decision", "duplicate decisions"),
+         Topic.SAMPLES: ("sample link decision", "sample link decisions"),
+         Topic.SCREENING: ("screening decision", "screening decisions"),
+         Topic.EFFECTS: ("coded effect", "coded effects"), Topic.TEAM: ("team change", "team changes")}
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,7 @@ class Changes:
     removed: dict[str, int] = field(default_factory=dict)
 
     @property
-    def topics(self) -> list[str]:
+    def topics(self) -> list[Topic]:
         """Topics the caller should reload (in `TOPICS` order)."""
         return [t for t in TOPICS if t in self.added or t in self.removed]
 
@@ -124,11 +138,11 @@ def changes_since(db: ReviewDB, before: Stamp, me: str | None = None,
                 for row in session.exec(select(table).where(table.id > top_before)):
                     if keep(row):
                         seen[row.reviewer] = seen.get(row.reviewer, 0) + 1
-                counted = list(seen.items())
+                counted: list[tuple[Any, int]] = list(seen.items())
                 hidden = len(session.exec(select(table.id).where(table.id > top_before)).all()) - sum(seen.values())
             else:
-                counted = session.exec(select(who, func.count(table.id)).where(table.id > top_before)
-                                       .group_by(who)).all()
+                counted = list(session.exec(select(who, func.count(table.id)).where(table.id > top_before)
+                                            .group_by(who)).all())
                 hidden = 0
             others = {str(author): int(n) for author, n in counted if me is None or author not in mine}
             if others:

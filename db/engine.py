@@ -7,7 +7,6 @@ MetaSift does not know was written by a newer version and is refused.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 APP_VERSION = "0.1.0"
+"""MetaSift's version: the one place it is written (pyproject.toml reads it from here)."""
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
 SCHEMA_REVISION = "0005"
@@ -326,8 +326,3 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
         engine.dispose()
         raise
     return ReviewDB(target=target, url=url, engine=engine, backup_path=backup, secret=secret)
-
-
-def copy_review_file(src: Path, dest: Path) -> None:
-    """Copy a SQLite review file (used by tests and the demo)."""
-    shutil.copyfile(src, dest)

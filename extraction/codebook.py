@@ -208,7 +208,7 @@ class Codebook:
                     isinstance(k, str) and f.canonical(v) is not None for k, v in extra.items()):
                 raise InputError(f"[codebook] aliases.{name}: expected {{alias = allowed value}} with "
                                  f"values among {f.allowed()}", file=where)
-            fields[name] = replace(f, aliases={**f.aliases, **{k: f.canonical(v) for k, v in extra.items()}})
+            fields[name] = replace(f, aliases={**f.aliases, **{k: f.canonical(v) or v for k, v in extra.items()}})
         if "required" in data:
             req = data["required"]
             if not isinstance(req, list) or not all(isinstance(r, str) and r in fields for r in req):

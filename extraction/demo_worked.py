@@ -8,6 +8,7 @@ feeds the pictures in the docs (forest, funnel, PRISMA) and the end-to-end tests
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from db.engine import ReviewDB, create_review
 from extraction.coding import code_effect
@@ -24,7 +25,7 @@ NOT_RETRIEVED = {"A5": "library and interlibrary loan had no copy; requested fro
 
 # (key, label, statistic, value, extra, moderators) — values as the fictional abstracts report them
 _COMMON = {"outcome_rater": "client", "pub_source": "journal"}
-EFFECTS = (
+EFFECTS: tuple[tuple[str, str, str, float, dict[str, Any], dict[str, str]], ...] = (
     ("A1", "BDI", "r", 0.31, {"n": 84}, {"alliance_measure": "WAI", "alliance_rater": "client",
      "alliance_time": "early", "outcome_measure": "BDI", "treatment": "CBT"}),
     ("A2", "dropout", "r", 0.22, {"n": 212}, {"alliance_measure": "HAq", "alliance_rater": "client",
@@ -56,7 +57,8 @@ def build_worked_demo(folder: Path) -> ReviewDB:
     erratum = record_id(db, pubmed_id(ERRATUM))
     for pair in queue(db):  # the erratum notice repeats its article's title: not a duplicate of it
         if erratum in pair["ids"]:
-            reject(db, *pair["ids"], who="librarian")
+            a, b = pair["ids"]
+            reject(db, a, b, who="librarian")
     ids = record_ids()
     for key, rid in ids.items():
         for reviewer in ("ann", "bob"):

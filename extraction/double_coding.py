@@ -174,7 +174,8 @@ def agreement(db: ReviewDB, coders: tuple[str, str] | None = None) -> list[dict[
             if both:
                 report["fields"][name] = {"items": both, "percent": percent_agreement(xa, xb),
                                           "kappa": cohen_kappa(xa, xb)}
-        ra, rb = [x.r for x, _ in items], [y.r for _, y in items]
+        both_r = [(x.r, y.r) for x, y in items if x.r is not None and y.r is not None]  # coded effects carry r
+        ra, rb = [a for a, _ in both_r], [b for _, b in both_r]
         report["r"] = {"items": len(items), "icc": icc(ra, rb) if len(items) >= 2 else None,
                        "mean_abs_difference": mean_abs_difference(ra, rb)}
         report["n"] = {"items": len(items), "percent": percent_agreement([x.n for x, _ in items],

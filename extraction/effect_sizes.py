@@ -76,7 +76,7 @@ def _whole(n: object, name: str, minimum: int) -> int:
 def _direction(direction: object) -> int:
     if isinstance(direction, bool) or direction not in (1, -1):
         raise InputError(f"direction must be +1 or -1, got {direction!r}")
-    return int(direction)  # type: ignore[call-overload]
+    return int(direction)
 
 
 def _r_over_hypot(x: float, c: float) -> float:
@@ -278,10 +278,10 @@ def convert(statistic: str, value: float, *, df: float | tuple[float, float] | N
         chi_df = 1.0 if df is None else _df(df)
         if table is not None:
             r = phi_from_table(*table)
-            total = sum(float(x) for x in table)
-            if n is not None and n != total:
-                raise InputError(f"n = {n} but the 2 x 2 table holds {total:g}")
-            n = _whole(total, "the 2 x 2 table's total", 4)
+            cells = float(sum(table))
+            if n is not None and n != cells:
+                raise InputError(f"n = {n} but the 2 x 2 table holds {cells:g}")
+            n = _whole(cells, "the 2 x 2 table's total", 4)
             method = "r = phi of the 2 x 2 table (ad - bc) / sqrt((a+b)(c+d)(a+c)(b+d))"
         elif chi_df != 1:
             raise InputError(f"chi-square({chi_df:g}) = {value:g} has no single correlation: only a chi-square "

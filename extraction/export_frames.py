@@ -72,6 +72,7 @@ def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.Data
             ImportBatch, Record.batch_id == ImportBatch.id).order_by(Record.id)).all()  # type: ignore[arg-type]
     out = []
     for rec, source_db in rows:
+        assert rec.id is not None  # a stored record has an id
         rid = int(rec.id)
         row: dict[str, Any] = {
             "record_id": rid, "kept_id": per_stage[stages[0]][rid].kept_id if stages else rid,
@@ -98,18 +99,12 @@ def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.Data
     return frame
 
 
-def included_ids(db: ReviewDB) -> list[int]:
-    """Records included at the protocol's last stage (duplicate members with their kept record)."""
-    frame = records_frame(db)
-    return [int(i) for i in frame.loc[frame["outcome"] == "included", "record_id"]]
-
-
 def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Every current effect-size row (coded and reconciled), long format, moderators as columns."""
     rows: list[EffectSize] = effects(db)
     study = _sample_ids(db)
     with db.session() as session:
-        source = dict(session.exec(select(Record.id, Record.source_id)).all())  # type: ignore[arg-type]
+        source = dict(session.exec(select(Record.id, Record.source_id)).all())
     book = (cfg or settings(db)).codebook
     present = {k for e in rows for k in e.moderators}
     mods = [f for f in book.fields if f not in CORE_FIELDS and f in present] + sorted(

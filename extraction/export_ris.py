@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -82,7 +82,7 @@ def write_ris(db: ReviewDB, out: Path) -> int:
         raise InputError("no record is included yet (screening has not included any record at the "
                          "protocol's last stage); nothing to export as RIS")
     with db.session() as session:
-        recs = list(session.exec(select(Record).where(Record.id.in_(ids)).order_by(Record.id)))  # type: ignore[attr-defined,arg-type]
+        recs = list(session.exec(select(Record).where(col(Record.id).in_(ids)).order_by(col(Record.id))))
     text = "\n".join("\n".join(ris_entry(r)) + "\n" for r in recs)
     with atomic_path(out, ".ris") as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")

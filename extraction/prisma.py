@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -219,4 +219,5 @@ def prisma_counts(db: ReviewDB) -> PrismaCounts:
         sought=ta["included"], not_retrieved=not_retrieved, assessed=ta["included"] - not_retrieved,
         excluded_full_text=excluded_ft, reports_included=ft["included"], studies_included=studies,
         awaiting={"title_abstract": ta["pending"] + ta["conflicts"], "full_text": ft["pending"] + ft["conflicts"]},
-        stopped_unscreened=int(stop["not_screened"]) if stop else 0, stopping_rule=str(stop["rule"]) if stop else "")
+        stopped_unscreened=cast(int, stop["not_screened"]) if stop else 0,
+        stopping_rule=str(stop["rule"]) if stop else "")

@@ -23,7 +23,7 @@ from itertools import combinations
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db import pair_log
 from db.engine import ReviewDB
@@ -175,7 +175,7 @@ def _study_acronyms(text: str) -> set[str]:
 
 
 def _reports(recs: list[tuple[Record, str]], dup_groups: list[list[int]], reader: ReadN) -> list[Report]:
-    by_id = {r.id: (r, db) for r, db in recs}
+    by_id = {r.id: (r, db) for r, db in recs if r.id is not None}
     group_of = {m: g for g in dup_groups for m in g}
     seen: set[int] = set()
     out = []
@@ -282,7 +282,7 @@ def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -
     reader = reader or read_n
     with db.transaction() as session:
         recs = list(session.exec(select(Record, ImportBatch.source_db).join(
-            ImportBatch, Record.batch_id == ImportBatch.id)).all())
+            ImportBatch, col(Record.batch_id) == col(ImportBatch.id))).all())
         dup_groups = components(merged_pairs(session))
         reports = _reports(recs, dup_groups, reader)
         latest = SAMPLE_LINKS.current(session)
@@ -367,7 +367,7 @@ def samples(db: ReviewDB) -> list[list[int]]:
     """Every independent sample as a sorted list of record ids: connected components of confirmed links
     and duplicate merges; every other record is a sample of its own."""
     with db.session() as session:
-        ids = list(session.exec(select(Record.id).order_by(Record.id)))
+        ids = [i for i in session.exec(select(Record.id).order_by(col(Record.id))) if i is not None]
         joined = components(sample_pairs(session))
     inside = {m for g in joined for m in g}
     out = joined + [[i] for i in ids if i not in inside]

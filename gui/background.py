@@ -133,10 +133,6 @@ class Task(QObject):
     def cancel(self) -> None:
         self._stop.set()
 
-    @property
-    def cancel_requested(self) -> bool:
-        return self._stop.is_set()
-
     @Slot(str, object)
     def _deliver(self, outcome: str, value: object) -> None:
         self.outcome = outcome

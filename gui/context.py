@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
+from db.changes import Topic
 from db.engine import ReviewDB
 from gui.background import Task, Work, run_task
 from gui.settings import Settings
 
 
 class ReviewContext(QObject):
-    """Screens call the core through `run`/`write` and announce changes with ``changed.emit(what)``
-    (``"records"``, ``"duplicates"``, ``"samples"``) so the other screens refresh."""
+    """Screens call the core through `run`/`write`; a write names the `Topic` values it changes and the
+    context emits ``changed(topic)`` for each once it succeeded (after its ``on_done``), so the other screens
+    refresh."""
 
     changed = Signal(str)
     message = Signal(str)  # a short status-bar note
@@ -52,6 +55,15 @@ class ReviewContext(QObject):
         """Read in the background (see `gui.background.run_task`)."""
         return run_task(title, fn, parent=self.window, **kw)
 
-    def write(self, title: str, fn: Work, **kw: Any) -> Task:
-        """Write through the serial write pool."""
-        return run_task(title, fn, parent=self.window, write=True, **kw)
+    def write(self, title: str, fn: Work, changes: Iterable[Topic] = (), **kw: Any) -> Task:
+        """Write through the serial write pool; on success announce ``changes``."""
+        task = run_task(title, fn, parent=self.window, write=True, **kw)
+        topics = tuple(changes)
+        if topics:
+            task.succeeded.connect(lambda _result: self.announce(*topics))
+        return task
+
+    def announce(self, *topics: Topic) -> None:
+        """Tell the screens that ``topics`` changed (for what changed without a write of this window)."""
+        for topic in topics:
+            self.changed.emit(topic)

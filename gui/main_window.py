@@ -21,6 +21,7 @@ from gui.context import ReviewContext
 from gui.duplicates.view import DuplicatesScreen
 from gui.imports.view import ImportScreen
 from gui.records.view import RecordsScreen
+from gui.refreshing import Refreshing
 from gui.samples.view import SamplesScreen
 from gui.settings import THEMES, Settings
 from gui.shortcuts import ShortcutsDialog
@@ -33,7 +34,7 @@ from screening.status import review_status
 ScreenFactory = Callable[[ReviewContext], QWidget]
 
 
-class LazyScreen(QWidget):
+class LazyScreen(Refreshing, QWidget):
     """A tab that builds its screen the first time it is shown (the analysis and coding screens pull in
     scipy and matplotlib, which take seconds to load; a review should open without waiting for them)."""
 
@@ -41,7 +42,6 @@ class LazyScreen(QWidget):
         super().__init__()
         self._factory, self._ctx, self._key = factory, ctx, key
         self.inner: QWidget | None = None
-        self._stale: set[str] = set()
         QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
 
     def build(self) -> QWidget:
@@ -52,13 +52,15 @@ class LazyScreen(QWidget):
             self.inner.show()  # added to an already visible tab: Qt does not show it by itself
         return self.inner
 
+    def reload(self) -> None:
+        if self.inner is not None:
+            self.inner.reload()
+
     def shown(self) -> None:
-        inner = self.build()
-        if hasattr(inner, "shown"):
-            inner.shown()
+        self.build().shown()
 
     def mark_stale(self, what: str) -> None:
-        if self.inner is not None and hasattr(self.inner, "mark_stale"):
+        if self.inner is not None:
             self.inner.mark_stale(what)
 
 
@@ -182,9 +184,7 @@ class MainWindow(QMainWindow):
         self.settings.save()
         apply_theme(name)
         for w in self.screen_widgets.values():
-            refresh = getattr(w, "refresh", None)
-            if callable(refresh):
-                refresh()
+            w.refresh()
 
     def shortcut_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         out = [("Start", StartScreen.SHORTCUTS)]
@@ -260,10 +260,8 @@ class MainWindow(QMainWindow):
             self.offer_roster()
         current = self.tabs.currentWidget()
         for w in self.screen_widgets.values():
-            if w is not current and hasattr(w, "mark_stale"):
+            if w is not current:
                 w.mark_stale(what)
-            elif w is not current and what == "records" and isinstance(w, RecordsScreen):
-                w.refresh()
         self.refresh_status()
 
     def _team_changed(self, changes: Changes) -> None:
@@ -272,16 +270,15 @@ class MainWindow(QMainWindow):
         current = self.tabs.currentWidget()
         for topic in changes.topics:
             for w in self.screen_widgets.values():
-                if hasattr(w, "mark_stale"):
-                    w.mark_stale(topic)
-        if current is not None and current.objectName() not in WORK_SCREENS and hasattr(current, "shown"):
+                w.mark_stale(topic)
+        if isinstance(current, Refreshing) and current.objectName() not in WORK_SCREENS:
             current.shown()
         self.refresh_status()
         self.statusBar().showMessage(f"From the team: {changes.summary()}", 15_000)
 
     def _tab_shown(self, index: int) -> None:
         w = self.tabs.widget(index)
-        if hasattr(w, "shown"):
+        if isinstance(w, Refreshing):  # the review screens (the Start screen loads nothing)
             w.shown()
 
     def _update_title(self) -> None:

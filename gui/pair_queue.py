@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLayout, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
 
+from db.changes import Topic
 from gui.background import Task
 from gui.compare import PairDecisionPanel
 from gui.context import ReviewContext
@@ -25,7 +26,7 @@ class PairQueueScreen(Refreshing, QWidget):
     """Base of a pair-review screen. Subclasses build ``queue``/``queue_view`` (tab 0) and
     ``groups``/``groups_view`` (tab 1) in ``lists``, call `_assemble`, and fill in the hooks below."""
 
-    TOPIC = ""
+    TOPIC: Topic
     """What the screen's decisions change (the name sent on ``ctx.changed``)."""
     TITLE = ""
     """The screen's name in error dialogs."""
@@ -190,10 +191,9 @@ class PairQueueScreen(Refreshing, QWidget):
 
         def done(_row: object) -> None:
             self.ctx.message.emit(f"{self.VERB[kind]} #{a} and #{b}.")
-            self.ctx.changed.emit(self.TOPIC)
 
         task = self.ctx.write(f"{kind.capitalize()} #{a} and #{b}",
                               partial(self.ACTIONS.decide, self.ctx.db, kind, a, b, who),
-                              dialog=False, on_done=done, on_error=failed)
+                              changes=(self.TOPIC,), dialog=False, on_done=done, on_error=failed)
         task.finished.connect(self.reload)
         return task

@@ -36,10 +36,14 @@ class Refreshing:
 
     def shown(self) -> None:
         """The screen's tab was brought to the front."""
-        if self._stale:
+        if self.needs_reload():
             self._stale = False
             self.reload()
         self.focus_when_shown()
+
+    def needs_reload(self) -> bool:
+        """Whether being shown must load the screen again (by default: when it was marked stale)."""
+        return self._stale
 
     def focus_when_shown(self) -> None:
         """Where the keyboard goes when the screen is shown (nothing by default)."""

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB, while_busy
 from db.errors import InputError, MetasiftError
@@ -377,7 +377,7 @@ def history(db: ReviewDB, record: int) -> list[ScreeningDecision]:
     with db.session() as session:
         group = _record_group(session, record)
         rows = list(session.exec(select(ScreeningDecision).where(
-            ScreeningDecision.record_id.in_(group)).order_by(ScreeningDecision.id)))  # type: ignore[attr-defined]
+            col(ScreeningDecision.record_id).in_(group)).order_by(col(ScreeningDecision.id))))
         keep = blind_keep(db, session)
     return rows if keep is None else [r for r in rows if keep(r)]
 
@@ -414,7 +414,7 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
         require(me, "lead", act="stop screening by a rule (it excludes every unscreened record)")
         canon = group_map(session)
         states = replay(stage_rows(session, [stage]), canon)
-        kept = sorted({canon.get(int(rid), int(rid)) for rid in session.exec(select(Record.id))})
+        kept = sorted({canon.get(rid, rid) for rid in session.exec(select(Record.id)) if rid is not None})
         left = [rid for rid in kept if (rid, stage) not in states]
         done = {row.uid for row in session.exec(select(ScreeningDecision).where(
             ScreeningDecision.uid.like(f"{prefix}-%")))}  # type: ignore[attr-defined]

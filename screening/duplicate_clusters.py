@@ -100,10 +100,11 @@ _TOKEN = "decided as one cluster"
 
 
 def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> dict[str, Any]:
-    """A person's decision on one cluster: ``parts`` lists the records that are one study each (records of
-    the cluster not named are studies of their own). Inside a part, records not yet in one group get a
-    ``confirmed`` pair; between parts, pending pairs and merges in force get ``rejected``. Returns the
-    cluster's ids and the number of pairs confirmed and rejected. All in one transaction."""
+    """A person's decision on one cluster: ``parts`` lists the records that are one study each. A record not
+    named stays with its duplicate group (in the part of a named group-mate, else its group is a study of
+    its own); a record in no group and not named is a study of its own. Inside a part, records not yet in
+    one group get a ``confirmed`` pair; between parts, pending pairs and merges in force get ``rejected``.
+    Returns the cluster's ids and the number of pairs confirmed and rejected. All in one transaction."""
     named = [int(r) for part in parts for r in part]
     if not named:
         raise InputError("name the records of one cluster that are the same study")
@@ -114,8 +115,16 @@ def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> di
         raise InputError(f"records {sorted(named)} are not all in one cluster of the duplicate queue; "
                          "see `metasift duplicates clusters`")
     part_of = {r: k for k, part in enumerate(parts) for r in part}
-    for k, r in enumerate(sorted(set(cluster["ids"]) - set(named))):
-        part_of[r] = len(parts) + k
+    # a record not named stays with its group: with a named group-mate's study, else its group is one
+    next_part = len(parts)
+    for g in cluster["groups"]:
+        target = next((part_of[m] for m in g if m in part_of), None)
+        if target is None:
+            target, next_part = next_part, next_part + 1
+        for m in g:
+            part_of.setdefault(m, target)
+    for r in sorted(set(cluster["ids"]) - set(part_of)):
+        part_of[r], next_part = next_part, next_part + 1
     members = sorted(cluster["ids"])
     confirmed = rejected = 0
     token = f"{_TOKEN} {uuid.uuid4().hex[:10]}"

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -39,9 +39,9 @@ _ENGINE_FIELDS = ("id", "title", "authors", "year", "journal", "volume", "issue"
 def load_records(session: Session, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """Records as dicts (every column plus ``source_db`` and ``file``), in id order."""
     q = select(Record, ImportBatch.source_db, ImportBatch.file_name).join(
-        ImportBatch, Record.batch_id == ImportBatch.id).order_by(Record.id)
+        ImportBatch, col(Record.batch_id) == col(ImportBatch.id)).order_by(col(Record.id))
     if ids is not None:
-        q = q.where(Record.id.in_(list(ids)))  # type: ignore[union-attr]
+        q = q.where(col(Record.id).in_(list(ids)))
     out = []
     for rec, source_db, file_name in session.exec(q):
         d = rec.model_dump()
@@ -216,16 +216,16 @@ def counts(db: ReviewDB) -> dict[str, Any]:
     The kept record of a group is its lowest id; the others count as duplicates of their database.
     """
     with db.session() as session:
-        per_db = dict(session.exec(select(ImportBatch.source_db, func.count(Record.id)).join(
-            Record, Record.batch_id == ImportBatch.id).group_by(ImportBatch.source_db)).all())
+        per_db = dict(session.exec(select(ImportBatch.source_db, func.count(col(Record.id))).join(
+            Record, col(Record.batch_id) == col(ImportBatch.id)).group_by(ImportBatch.source_db)).all())
         total = sum(per_db.values())
         groups_now = components(merged_pairs(session))
         removed_ids = [m for g in groups_now for m in g[1:]]
         removed_db: Counter[str] = Counter()
         if removed_ids:
-            for name, n in session.exec(select(ImportBatch.source_db, func.count(Record.id)).join(
-                    Record, Record.batch_id == ImportBatch.id).where(
-                    Record.id.in_(removed_ids)).group_by(ImportBatch.source_db)):  # type: ignore[union-attr]
+            for name, n in session.exec(select(ImportBatch.source_db, func.count(col(Record.id))).join(
+                    Record, col(Record.batch_id) == col(ImportBatch.id)).where(
+                    col(Record.id).in_(removed_ids)).group_by(ImportBatch.source_db)):
                 removed_db[name] = int(n)
     return {"records": int(total), "unique": int(total) - len(removed_ids), "duplicates": len(removed_ids),
             "groups": len(groups_now),
@@ -250,8 +250,8 @@ def resolve(db: ReviewDB, ref: str) -> int:
                 raise InputError(f"there is no record {text} in this review")
             return rid
         rows = session.exec(select(Record.id, ImportBatch.source_db).join(
-            ImportBatch, Record.batch_id == ImportBatch.id).where(Record.source_id == text).order_by(
-            Record.id)).all()
+            ImportBatch, col(Record.batch_id) == col(ImportBatch.id)).where(Record.source_id == text).order_by(
+            col(Record.id))).all()
     if not rows and text.isdigit():
         with db.session() as session:
             if session.get(Record, int(text)) is not None:
@@ -262,7 +262,9 @@ def resolve(db: ReviewDB, ref: str) -> int:
         which = ", ".join(f"#{rid} ({name})" for rid, name in rows)
         raise InputError(f"source_id {text!r} is ambiguous: it names records {which}; "
                          "give #<record id> instead")
-    return int(rows[0][0])
+    found = rows[0][0]
+    assert found is not None  # a stored record has an id
+    return int(found)
 
 
 def labels(db: ReviewDB, ids: Iterable[int]) -> dict[int, str]:
@@ -271,9 +273,9 @@ def labels(db: ReviewDB, ids: Iterable[int]) -> dict[int, str]:
     if not wanted:
         return {}
     with db.session() as session:
-        rows = session.exec(select(Record.id, Record.source_id).where(
-            Record.id.in_(wanted))).all()  # type: ignore[union-attr]
+        rows = [(int(rid), sid) for rid, sid in session.exec(select(Record.id, Record.source_id).where(
+            col(Record.id).in_(wanted))).all() if rid is not None]
         sids = {sid for _, sid in rows}
-        repeated = {sid for sid, n in session.exec(select(Record.source_id, func.count(Record.id)).where(
-            Record.source_id.in_(sids)).group_by(Record.source_id)) if n > 1}  # type: ignore[attr-defined]
+        repeated = {sid for sid, n in session.exec(select(Record.source_id, func.count(col(Record.id))).where(
+            col(Record.source_id).in_(sids)).group_by(Record.source_id)) if n > 1}
     return {rid: (f"#{rid}" if sid in repeated else sid) for rid, sid in rows}

@@ -8,7 +8,6 @@ SHA-256) is refused.
 from __future__ import annotations
 
 import gc
-import hashlib
 import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -57,10 +56,6 @@ class BatchSummary:
         if self.warnings:  # only when something was repaired
             out["warnings"] = list(self.warnings)
         return out
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def load_source(path: Path | str) -> SourceFile:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -59,7 +59,7 @@ def _states(db: ReviewDB, stage: str) -> tuple[list[int], dict[int, int], dict[t
     stages it depends on (one query over the decision table)."""
     stages = ["title_abstract"] if stage == "title_abstract" else ["title_abstract", stage]
     with db.session() as session:
-        ids = list(session.exec(select(Record.id).order_by(Record.id)))
+        ids = list(session.exec(select(Record.id).order_by(col(Record.id))))
         canon = group_map(session)
         states = replay(stage_rows(session, stages, keep=blind_keep(db, session)), canon)
     return [int(i) for i in ids if i is not None], canon, states

@@ -17,27 +17,7 @@ naive Bayes, alpha=3.822, ASReview 1.x's default) and ``"logreg"`` (logistic reg
 to fit). Classes are weighted so the relevant records together weigh ``ratio`` times the irrelevant
 ones (default 10; 1 = balanced), weights scaled to average 1.
 
-Tuning: simulations on Cohen 2006, Kitchenham 2010 and Bannach-Brown 2019 only (the PTSD set of the
-benchmark is for checking, never for choosing), 5 seeds (42, 1, 2, 3, 4), one prior of each class;
-mean WSS@95 over the three sets.
-
-* Words (retraining every 5 records): whole words, title once, balanced 0.375; 6-character prefixes
-  0.412; plus the title twice 0.434; plus ``ratio=10`` 0.417. ``ratio=10`` is kept although balanced
-  scored higher because balanced left Kitchenham seed 42 (a relevant prior unlike the rest: the first
-  relevant record came after 65 screened) with an RRF@10 of 0.11-0.16; with ``ratio=10`` 0.41-0.43. An
-  SVM + naive Bayes ensemble, stop words, unigrams only and ASReview's unnormalised weights did not help.
-* Words, retraining after every record: 0.418; prefixes of 5/7/8 characters 0.416/0.420/0.435, whole
-  words 0.386, min_df=1 0.401, C 0.05/0.2/0.5 0.406/0.433/0.440, ``ratio`` 5/20 0.431/0.407, unigrams
-  0.393; several prefix lengths at once 0.396-0.406; prefix words plus whole words 0.410. Differences
-  below ~0.02 are within the spread between seeds.
-* Words + character 3-4-grams, half the norm each: 0.448 (Cohen 0.067, Kitchenham 0.702, Bannach-Brown
-  0.576); the same at tol 0.1 0.448; but Kitchenham seed 42 fell to an RRF@10 of 0.27-0.32: with one
-  relevant example the character n-grams match on word endings as much as on topic. Fitting on the
-  words alone until a second relevant record is known (`CHAR_MIN_RELEVANT` = 2): 0.451 (0.066, 0.704,
-  0.585), Kitchenham seed 42 RRF@10 0.41-0.43 again; until a fifth: 0.450. Two is the default.
-  Character 4-grams alone: 0.445 (Kitchenham seed 42 RRF@10 0.34), and hardly faster; dropping the
-  character n-grams found in over half the records (a quarter of the block's non-zeros): 0.425
-  (Bannach-Brown 0.521), no faster.
+How these settings were chosen (the simulations and their scores): docs/prioritise-tuning.md.
 
 Second round (issue 13): 16 finished reviews split once, by review, into a tuning and a held-out half
 (the split is in ``benchmarks/bench_prioritise.py``); settings chosen by the tuning half's MEAN WSS@95
@@ -45,7 +25,11 @@ over its 8 reviews, 3 seeds (42, 1, 2), in a fast loop (growing batches, replay 
 the first-round model 0.414; whole words instead of 6-character prefixes 0.417 (up on 4 reviews, down
 on 4); words only, no character block 0.383 (down on 6); ``min_df=1`` (keep features seen in one
 record, as ASReview does) 0.419, up on 6 of 8 (oral hypoglycemics +0.016, opioids +0.023), down on
-NSAIDs (-0.022) and Kitchenham (-0.003): the default. Sentence embeddings blended at 0.3 of the norm
+NSAIDs (-0.022) and Kitchenham (-0.003). Checked in the benchmark's own setting (retraining after every
+record), ``min_df=1`` against 2 on 7 tuning reviews, same seeds: Kitchenham -0.007, Bannach-Brown -0.019,
+antihistamines -0.001, NSAIDs -0.019, oral hypoglycemics +0.035, atypical antipsychotics +0.011, calcium
+channel blockers -0.010: mean -0.001, a tie that does not carry over from the fast loop, so
+``min_df=2`` stays (fewer features, less memory). Sentence embeddings blended at 0.3 of the norm
 (`screening.semantic`, optional) on the three smallest tuning reviews: antihistamines +0.117, NSAIDs
 0.000, oral hypoglycemics -0.079, at ~31 CPU seconds per 1,000 records to embed: not the default.
 
@@ -117,7 +101,7 @@ class Ranker:
     """Share of the char n-grams (None = `screening.text_features.CHAR_WEIGHT`; after init, the share used)."""
     prefix: int = PREFIX
     """Words are cut to this many characters (0 = whole words)."""
-    min_df: int = 1
+    min_df: int = 2
     """Features in fewer records are dropped (1 = keep every one, as ASReview; see the module doc)."""
     embeddings: np.ndarray | None = field(default=None, repr=False)
     """Optional dense rows (one per text, unit norm; `screening.semantic.embed`) blended with the TF-IDF."""

@@ -26,7 +26,7 @@ def _serve(conn: Connection, target: str, ids: list[int], seed: int) -> None:
     try:
         if hasattr(os, "nice"):
             os.nice(10)  # background work: the screening screen keeps the CPU when both want it
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         from db.engine import open_review
         from db.models import Record
@@ -39,7 +39,7 @@ def _serve(conn: Connection, target: str, ids: list[int], seed: int) -> None:
                 part = ids[k:k + _CHUNK]
                 with db.session() as session:
                     rows = {r[0]: r for r in session.exec(select(Record.id, Record.title, Record.abstract,
-                                                                 Record.keywords).where(Record.id.in_(part)))}
+                                                                 Record.keywords).where(col(Record.id).in_(part)))}
                 texts += [record_text(rows[i][1], rows[i][2], rows[i][3] or []) if i in rows else "" for i in part]
         finally:
             db.close()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError, MetasiftError
@@ -433,8 +433,8 @@ def progress(db: ReviewDB) -> list[dict[str, object]]:
     with db.session() as session:
         members = session.exec(select(Member).where(Member.active == True).order_by(Member.id)).all()  # type: ignore[arg-type]  # noqa: E712
         given = {(int(m), s): int(n) for m, s, n in session.exec(
-            select(Assignment.member_id, Assignment.stage, func.count(Assignment.id))
-            .group_by(Assignment.member_id, Assignment.stage))}
+            select(Assignment.member_id, Assignment.stage, func.count(col(Assignment.id)))
+            .group_by(col(Assignment.member_id), col(Assignment.stage)))}
         rows = session.exec(select(ScreeningDecision).where(ScreeningDecision.kind != "resolution")).all()
         todo = {(a.member_id, a.stage, a.record_id) for a in session.exec(select(Assignment))}
     undone = {r.undoes for r in rows if r.kind == "undo"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from db.engine import ReviewDB
 from db.identity import lenient_identity
@@ -42,6 +43,19 @@ class ScreeningQueue:
         """This reviewer's verdicts as ranking labels (kept id -> 0/1), in decision order."""
         return {rid: LABEL[v] for rid, v in self.mine.items() if v in LABEL}
 
+    def open(self) -> list[int]:
+        """The records this reviewer has not decided yet, by id."""
+        return [rid for rid in self.ids if rid not in self.mine]
+
+    def to_json(self, names: dict[int, str] | None = None) -> dict[str, Any]:
+        """The ``--json`` form; ``names`` names records (record id -> source_id), else their ids."""
+        name = (lambda rid: names.get(rid, rid)) if names is not None else (lambda rid: rid)
+        return {"stage": self.stage, "reviewer": self.reviewer, "records": len(self.ids),
+                "decided": [{"record": name(rid), "verdict": v} for rid, v in self.mine.items()],
+                "open": [name(rid) for rid in self.open()],
+                "groups": {str(name(kept)): [name(m) for m in group] for kept, group in self.members.items()},
+                "reasons": list(self.reasons)}
+
 
 def screening_queue(db: ReviewDB, stage: str, reviewer: str, *, progress: Progress = no_progress,
                     should_stop: ShouldStop = never_stop) -> ScreeningQueue:
@@ -52,7 +66,8 @@ def screening_queue(db: ReviewDB, stage: str, reviewer: str, *, progress: Progre
     protocol = decisions.protocol_of(db)
     outs = outcomes(db, stage)
     check_stop(should_stop)
-    ids, members = [], {}
+    ids: list[int] = []
+    members: dict[int, list[int]] = {}
     for rid, o in outs.items():
         if rid == o.kept_id:
             if o.state != "ineligible":

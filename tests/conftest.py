@@ -1,19 +1,42 @@
-"""Shared fixtures: a fresh review on SQLite and on a real PostgreSQL, the corpus location.
+"""Shared fixtures: a fresh review on SQLite and on a real PostgreSQL, the demo reviews, the corpus location.
 
 PostgreSQL comes from ``METASIFT_TEST_PG_URL`` (an admin URL; each test gets its own database). Without
 it the PostgreSQL cases skip, except under CI (``CI`` set), where they fail: CI must test both.
+
+The demo reviews (`demo`, `deduped_demo`, `worked`) are built once per session and copied for each test.
+
+Qt, in one place: GUI tests are the files ``tests/test_gui_*.py``; they are marked ``gui`` here and run on
+the offscreen platform. Without PySide6 they are not collected (the header says so), so the core's tests run
+with Qt absent (``.ci/run`` does that in a second environment).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from db.engine import ReviewDB, create_review
+from db.engine import ReviewDB, create_review, open_review
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+HAS_QT = importlib.util.find_spec("PySide6") is not None
+GUI_TESTS = "test_gui_*.py"
+collect_ignore_glob = [] if HAS_QT else [GUI_TESTS]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return None if HAS_QT else f"PySide6 is not installed: the GUI tests ({GUI_TESTS}) are not collected"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.match(GUI_TESTS):
+            item.add_marker(pytest.mark.gui)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")
@@ -82,6 +105,64 @@ def review(review_target) -> Iterator[ReviewDB]:
 @pytest.fixture
 def sqlite_review(tmp_path) -> Iterator[ReviewDB]:
     db = create_review(tmp_path / "review.metasift", title="Test review")
+    yield db
+    db.close()
+
+
+def _copy_review(template: Path, folder: Path, name: str) -> ReviewDB:
+    shutil.copytree(template, folder)
+    return open_review(folder / name)
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path:
+    from screening.demo import build_demo_review
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    build_demo_review(folder).close()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def _deduped_template(tmp_path_factory, _demo_template) -> Path:
+    from screening.duplicates import run_dedup
+
+    folder = tmp_path_factory.mktemp("deduped-template") / "demo"
+    db = _copy_review(_demo_template, folder, "demo.metasift")
+    run_dedup(db, who="machine")
+    db.close()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def _worked_template(tmp_path_factory) -> Path:
+    from extraction.demo_worked import build_worked_demo
+
+    folder = tmp_path_factory.mktemp("worked-template") / "worked"
+    build_worked_demo(folder).close()
+    return folder
+
+
+@pytest.fixture
+def demo(_demo_template, tmp_path) -> Iterator[ReviewDB]:
+    """The demo review (`screening.demo.build_demo_review`: both exports imported) in ``tmp_path/demo``."""
+    db = _copy_review(_demo_template, tmp_path / "demo", "demo.metasift")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def deduped_demo(_deduped_template, tmp_path) -> Iterator[ReviewDB]:
+    """The demo review after `run_dedup` by ``machine``, in ``tmp_path/demo``."""
+    db = _copy_review(_deduped_template, tmp_path / "demo", "demo.metasift")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def worked(_worked_template, tmp_path) -> Iterator[ReviewDB]:
+    """The worked demo (`extraction.demo_worked`: every stage done) in ``tmp_path/worked``."""
+    db = _copy_review(_worked_template, tmp_path / "worked", "worked-demo.metasift")
     yield db
     db.close()
 

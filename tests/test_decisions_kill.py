@@ -2,11 +2,13 @@
 
 The worker (a real subprocess) prints each decision's uid only after `decide` / `undo` returned, i.e. after
 the commit. The test kills it at a random point, then checks every printed uid is stored, no uid is stored
-twice, and the review opens and accepts decisions again.
+twice, and the review opens and accepts decisions again. The kill moments come from a seed, new each run and
+printed with a failure; ``METASIFT_KILL_SEED=<seed>`` replays them.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -24,6 +26,8 @@ from db.models import ScreeningDecision
 from screening.decisions import decide
 
 ROOT = Path(__file__).resolve().parents[1]
+SEED = int(os.environ.get("METASIFT_KILL_SEED") or random.SystemRandom().randrange(1_000_000))
+"""The seed of the kill moments (how many acts, then how long to wait before the kill)."""
 
 WORKER = r"""
 import sys
@@ -77,7 +81,8 @@ def stored_uids(target: str) -> list[str]:
 
 @pytest.mark.parametrize("round_", range(3))
 def test_sigkill_loses_no_acknowledged_decision(review_target, round_):
-    rng = random.Random()
+    rng = random.Random(f"{SEED}:{round_}")
+    print(f"kill moments: METASIFT_KILL_SEED={SEED} (round {round_})")  # shown when the test fails
     db = create_review(review_target, title="Kill test")
     ids = add_records(db, 12)
     db.close()

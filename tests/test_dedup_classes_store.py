@@ -206,8 +206,8 @@ def test_cli_lists_the_queue_as_clusters_and_decides_one(review_target, tmp_path
     assert [cl["ids"] for cl in data["clusters"]] == [["DEMO-PSY-0001", "39000000", "39000008"]]
     assert data["clusters"][0]["groups"] == [["DEMO-PSY-0001", "39000000"]]
     assert len(data["clusters"][0]["pairs"]) == 2
-    assert main(["duplicates", review_target, "cluster", "DEMO-PSY-0001", "39000000", "/", "39000008",
-                 "--reviewer", "bob", "--json"]) == 0
+    # naming only the erratum: it is a study of its own, the article's two copies stay one group
+    assert main(["duplicates", review_target, "cluster", "39000008", "--reviewer", "bob", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["decided"]["confirmed"] == 0 and data["decided"]["rejected"] == 2 and data["clusters"] == []
     assert main(["duplicates", review_target, "cluster", "DEMO-PSY-0001", "--json"]) == 2

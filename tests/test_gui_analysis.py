@@ -7,36 +7,17 @@ import csv
 import os
 
 import pytest
+from PySide6.QtCore import Qt
+from screens import open_screen
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from extraction.demo_worked import build_worked_demo  # noqa: E402
-from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill  # noqa: E402
-from extraction.prisma import prisma_counts  # noqa: E402
-from extraction.study_table import study_table  # noqa: E402
-from gui import background  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-
-pytestmark = pytest.mark.gui
-
-
-
-@pytest.fixture
-def worked(tmp_path):
-    db = build_worked_demo(tmp_path / "worked")
-    yield db
-    db.close()
+from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
+from extraction.prisma import prisma_counts
+from extraction.study_table import study_table
+from gui import background
 
 
 def _screen(qtbot, db):
-    window = MainWindow(db, Settings(reviewer="ann"))
-    qtbot.addWidget(window)
-    window.show()
-    screen = window.show_screen("analysis")
-    qtbot.waitUntil(lambda: screen.analysis is not None and screen.prisma_counts is not None, timeout=30_000)
-    return window, screen
+    return open_screen(qtbot, db, "analysis", "ann", timeout=30_000)
 
 
 def _expected(db, method):
@@ -156,3 +137,46 @@ def test_a_review_without_effects_explains_instead_of_failing(qtbot, tmp_path):
     finally:
         background.wait_all()
         db.close()
+
+
+def test_estimator_knapp_hartung_cis_and_meta_regression_on_the_screen(qtbot, worked, tmp_path):
+    from extraction.pooling.moderators import mods_regression
+    from gui.analysis.actions import METHODS
+
+    window, screen = _screen(qtbot, worked)
+    assert [screen.method.itemData(i) for i in range(screen.method.count())] == list(METHODS)
+    assert {"EB", "HS", "HE", "SJ"} <= set(METHODS)
+    screen.analysis = None
+    screen.method.setCurrentIndex(screen.method.findData("PM"))
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    screen.analysis = None
+    screen.test.setCurrentIndex(screen.test.findData("knha"))
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    yi, vi, _ = _expected(worked, "PM")
+    rep = pool_report(yi, vi, method="PM", test="knha")
+    text = screen.summary.text()
+    assert f"t({rep['df']}) = {rep['z']:.2f}" in text and "Knapp–Hartung" in text
+    assert f"r = {rep['estimate_r']:.2f}</b> [{rep['ci_r'][0]:.2f}, {rep['ci_r'][1]:.2f}]" in text
+    ci = rep["confint"]
+    assert f"τ² [{ci['tau2'][1]:.4f}, {ci['tau2'][2]:.4f}]" in text and "Q-profile" in text
+    screen.analysis = None
+    screen.mods.setText("pub_year + treatment")
+    qtbot.mouseClick(screen.findChild(type(screen.refresh_button), "fit-regression"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    table = study_table(worked)
+    usable = table[table["r"].notna()].reset_index(drop=True)
+    reg, _ = mods_regression(yi, vi, usable, "pub_year + treatment", method="PM", test="knha")
+    html = screen.regression.text()
+    assert f"F({reg.qm_df}, {reg.ddf}) = {reg.qm:.4f}" in html
+    for c in reg.coefficients:
+        assert f"{c.estimate:.4f}" in html and c.name in html
+    if os.environ.get("METASIFT_SCREENSHOT"):
+        screen.tabs.setCurrentIndex(screen.tabs.indexOf(screen.regression.parentWidget()))
+        window.resize(1300, 850)
+        qtbot.wait(300)
+        window.grab().save(os.environ["METASIFT_SCREENSHOT"])
+    screen.analysis = None
+    screen.mods.setText("nothere + pub_year")
+    screen.mods.returnPressed.emit()
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    assert "nothere" in screen.regression.text()

@@ -3,49 +3,32 @@ agreement table equal to `screening.agreement`."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from PySide6.QtCore import Qt
+from screens import open_screen
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
+from gui.conflicts.model import agreement_model, conflicts_model, counts_model, counts_rows
+from screening import agreement, decisions, outcomes
+from screening.agreement import CATEGORIES
 
-from PySide6.QtCore import Qt  # noqa: E402
-
-from gui.conflicts.model import agreement_model, conflicts_model, counts_model, counts_rows  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import agreement, decisions, duplicates, outcomes  # noqa: E402
-from screening.agreement import CATEGORIES  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
 TA = "title_abstract"
 
 
-
 @pytest.fixture
-def screened(tmp_path):
+def screened(deduped_demo):
     """Ann and Bob screened the first eight kept records; they disagree on three."""
-    db = build_demo_review(tmp_path)
-    duplicates.run_dedup(db, who="machine")
+    db = deduped_demo
     kept = [r for r, o in sorted(outcomes.outcomes(db, TA).items()) if r == o.kept_id][:8]
     ann = ["include", "include", "exclude", "exclude", "exclude", "maybe", "include", "exclude"]
     bob = ["include", "exclude", "exclude", "exclude", "include", "maybe", "include", "exclude"]
     for rid, a, b in zip(kept, ann, bob, strict=True):
         decisions.decide(db, rid, "Ann", TA, a, reason="no alliance measure" if a == "exclude" else "")
         decisions.decide(db, rid, "Bob", TA, b, note="unsure" if b != a else "")
-    yield db, kept
-    db.close()
+    return db, kept
 
 
 def _screen(qtbot, db, reviewer="Carol"):
-    window = MainWindow(db, Settings(reviewer=reviewer))
-    qtbot.addWidget(window)
-    window.show()
-    screen = window.show_screen("conflicts")
-    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    return window, screen
+    return open_screen(qtbot, db, "conflicts", reviewer)
 
 
 def _num(value, digits=2):

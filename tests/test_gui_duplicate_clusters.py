@@ -3,39 +3,21 @@ and U undoes that decision as one (demo review: the erratum queued against both 
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from PySide6.QtCore import Qt
+from screens import open_screen
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import Qt  # noqa: E402
-
-from gui import background  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import duplicates  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
+from gui import background
+from screening import duplicates
 
 
 @pytest.fixture
-def queued(tmp_path):
-    db = build_demo_review(tmp_path)
-    duplicates.run_dedup(db, who="machine")
-    yield db
-    db.close()
+def queued(deduped_demo):
+    return deduped_demo
 
 
 def _screen(qtbot, db):
-    window = MainWindow(db, Settings(reviewer="Reviewer One"))
-    qtbot.addWidget(window)
-    window.show()
-    screen = window.show_screen("duplicates")
-    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    return window, screen
+    return open_screen(qtbot, db, "duplicates", "Reviewer One")
 
 
 def _settled(screen, rows: int) -> bool:

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from PySide6.QtCore import Qt
+from screens import open_screen
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import Qt  # noqa: E402
-
-from gui import background  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import duplicates  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
-
-
-
-@pytest.fixture
-def demo(tmp_path):
-    db = build_demo_review(tmp_path)
-    yield db
-    db.close()
+from gui import background
+from screening import duplicates
 
 
 @pytest.fixture
@@ -38,12 +20,7 @@ def queued(demo):
 
 
 def _screen(qtbot, db):
-    window = MainWindow(db, Settings(reviewer="Reviewer One"))
-    qtbot.addWidget(window)
-    window.show()
-    screen = window.show_screen("duplicates")
-    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    return window, screen
+    return open_screen(qtbot, db, "duplicates", "Reviewer One")
 
 
 def _decision(db, a, b) -> str:

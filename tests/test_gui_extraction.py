@@ -4,42 +4,21 @@ reconciliation of double coding, and the agreement report."""
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
+from PySide6.QtCore import Qt
+from screens import open_screen
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
+from extraction import coding, double_coding
+from extraction.study_table import study_table
+from gui import background
 
-from PySide6.QtCore import Qt  # noqa: E402
-
-from extraction import coding, double_coding  # noqa: E402
-from extraction.demo_worked import build_worked_demo  # noqa: E402
-from extraction.study_table import study_table  # noqa: E402
-from gui import background  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-
-pytestmark = pytest.mark.gui
 MODS = {"alliance_measure": "WAI", "alliance_rater": "client", "alliance_time": "early", "outcome_measure": "BDI",
         "outcome_rater": "client", "treatment": "CBT", "pub_source": "journal"}
 
 
-
-@pytest.fixture
-def worked(tmp_path):
-    db = build_worked_demo(tmp_path / "worked")
-    yield db
-    db.close()
-
-
 def _screen(qtbot, db, who="bob", key="extraction"):
-    window = MainWindow(db, Settings(reviewer=who))
-    qtbot.addWidget(window)
-    window.show()
-    screen = window.show_screen(key)
-    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    return window, screen
+    return open_screen(qtbot, db, key, who)
 
 
 def _select(qtbot, screen, record):

@@ -4,17 +4,10 @@ objects crashes the process)."""
 from __future__ import annotations
 
 import gc
-import os
 import threading
 
-import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from gui import background  # noqa: E402
-from gui.gc_guard import INTERVAL_MS, collect_if_due, collect_on_gui_thread, installed  # noqa: E402
-
-pytestmark = pytest.mark.gui
+from gui import background
+from gui.gc_guard import INTERVAL_MS, collect_if_due, collect_on_gui_thread, installed
 
 
 class _Cyclic:

@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from screens import open_window
+from sqlmodel import func, select
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
+from db.models import ImportBatch, Record
+from gui.background import run_task
+from gui.imports.mapping import ColumnMappingDialog
+from gui.imports.model import BatchesModel, PendingFilesModel
+from screening.demo import write_demo_exports
+from screening.importing import preview
 
-from PySide6.QtCore import Qt  # noqa: E402
-from sqlmodel import func, select  # noqa: E402
-
-from db.engine import create_review  # noqa: E402
-from db.models import ImportBatch, Record  # noqa: E402
-from gui.background import run_task  # noqa: E402
-from gui.imports.mapping import ColumnMappingDialog  # noqa: E402
-from gui.imports.model import BatchesModel, PendingFilesModel  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening.demo import write_demo_exports  # noqa: E402
-from screening.importing import preview  # noqa: E402
-
-pytestmark = pytest.mark.gui
 DATA = Path(__file__).with_name("data")
 
 
-
 @pytest.fixture
-def window(qtbot, tmp_path):
-    db = create_review(tmp_path / "review.metasift", title="Import test")
-    w = MainWindow(db, Settings(reviewer="librarian"))
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    db.close()
+def window(qtbot, sqlite_review):
+    """The window on a new, empty review."""
+    return open_window(qtbot, sqlite_review, "librarian")
 
 
 def _records(db, **where) -> int:

@@ -3,38 +3,25 @@ database, one bad file among good ones; and hostile files that must not take the
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QComboBox
+from sqlmodel import func, select
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtWidgets import QComboBox  # noqa: E402
-from sqlmodel import func, select  # noqa: E402
-
-from db.engine import create_review  # noqa: E402
-from db.models import ImportBatch, Record  # noqa: E402
-from gui.imports.model import PendingFilesModel  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
+from db.models import ImportBatch, Record
+from gui.imports.model import PendingFilesModel
 
 sys.path.insert(0, str(Path(__file__).parent))
-import hostile_inputs as h  # noqa: E402
-
-pytestmark = pytest.mark.gui
+import hostile_inputs as h
+from screens import open_window
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    db = create_review(tmp_path / "review.metasift", title="Import test")
-    w = MainWindow(db, Settings(reviewer="librarian"))
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    db.close()
+def window(qtbot, sqlite_review):
+    """The window on a new, empty review."""
+    return open_window(qtbot, sqlite_review, "librarian")
 
 
 def _added(qtbot, screen, paths):
@@ -119,3 +106,23 @@ def test_hostile_workbooks_never_take_the_preview_down(qtbot, window, tmp_path, 
     if f.state == "error":
         assert "hostile.xlsx" in f.message
     assert window.isVisible()
+
+
+def test_a_batch_database_is_corrected_after_import_and_prisma_follows(qtbot, window, tmp_path):
+    from extraction.prisma import prisma_counts
+
+    screen = window.screen_widgets["import"]
+    path = tmp_path / "embase.ris"
+    path.write_text(_ris("A trial") + _ris("Another"), encoding="utf-8")
+    [f] = _added(qtbot, screen, [path])
+    task = screen.start_import()
+    qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
+    index = screen.batches.index(0, screen.batches.DATABASE)
+    assert screen.batches.flags(index) & screen.batches.flags(index).ItemIsEditable
+    with qtbot.waitSignal(screen.batches.modelReset, timeout=20_000):
+        assert screen.batches.setData(index, "emed26")
+    assert screen.batches.data(index) == "Embase"  # emed26, Ovid's code for Embase, is stored as its name
+    with qtbot.waitSignal(screen.batches.modelReset, timeout=20_000):
+        assert screen.batches.setData(index, "CINAHL")
+    assert screen.batches.data(index) == "CINAHL"
+    assert prisma_counts(window.db).identified_per_database == {"CINAHL": 2}

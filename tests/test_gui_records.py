@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import os
+from PySide6.QtCore import Qt
 
-import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import Qt  # noqa: E402
-
-from gui.main_window import MainWindow  # noqa: E402
-from gui.records.model import RecordsModel  # noqa: E402
-from screening.demo import STUDIES, build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def demo(tmp_path):
-    db = build_demo_review(tmp_path)
-    yield db
-    db.close()
+from gui.main_window import MainWindow
+from gui.records.model import RecordsModel
+from screening.demo import STUDIES
 
 
 def test_records_model_passes_qt_model_tester(qtmodeltester, demo):

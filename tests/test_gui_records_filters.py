@@ -3,33 +3,23 @@ the lazy model, and the import screen's history with Undo import (the records sc
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
+from gui.imports.model import BatchesModel
+from gui.main_window import MainWindow
+from gui.records.model import RecordsModel
+from gui.settings import Settings
+from screening import decisions, outcomes
+from screening.importing import batches, import_file
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
-
-from gui.imports.model import BatchesModel  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.records.model import RecordsModel  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import decisions, duplicates, outcomes  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-from screening.importing import batches, import_file  # noqa: E402
-
-pytestmark = pytest.mark.gui
 TA = "title_abstract"
 
 
-
 @pytest.fixture
-def screened(tmp_path):
-    db = build_demo_review(tmp_path)
-    duplicates.run_dedup(db, who="machine")
+def screened(deduped_demo):
+    db = deduped_demo
     kept = [r for r, o in sorted(outcomes.outcomes(db, TA).items()) if r == o.kept_id]
     plan = {kept[0]: ("include", "include"), kept[1]: ("exclude", "exclude"), kept[2]: ("include", "exclude"),
             kept[3]: ("include", None), kept[4]: (None, "exclude")}
@@ -37,8 +27,7 @@ def screened(tmp_path):
         for who, verdict in (("Ann", ann), ("Bob", bob)):
             if verdict:
                 decisions.decide(db, rid, who, TA, verdict)
-    yield db
-    db.close()
+    return db
 
 
 def _open(qtbot, db):

@@ -3,20 +3,13 @@ for a closed screen are dropped."""
 
 from __future__ import annotations
 
-import os
 import threading
 
-import pytest
 import shiboken6
+from PySide6.QtWidgets import QWidget
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from PySide6.QtWidgets import QWidget  # noqa: E402
-
-from gui import background  # noqa: E402
-from gui.refreshing import Refreshing  # noqa: E402
-
-pytestmark = pytest.mark.gui
+from gui import background
+from gui.refreshing import Refreshing
 
 
 class Screen(Refreshing, QWidget):

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import os
+from PySide6.QtCore import Qt
+from screens import open_screen
 
-import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import Qt  # noqa: E402
-
-from extraction import samples  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
-
-
-
-@pytest.fixture
-def demo(tmp_path):
-    db = build_demo_review(tmp_path)
-    yield db
-    db.close()
+from extraction import samples
 
 
 def _screen(qtbot, db):
-    window = MainWindow(db, Settings(reviewer="Coder"))
-    qtbot.addWidget(window)
-    window.show()
-    screen = window.show_screen("samples")
-    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    return window, screen
+    return open_screen(qtbot, db, "samples", "Coder")
 
 
 def _suggested(qtbot, screen):

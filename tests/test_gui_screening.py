@@ -3,40 +3,23 @@ Ctrl+Z compensates, number keys give the stage's reasons, blind mode, and no out
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from PySide6.QtCore import Qt
+from screens import open_screen
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
+from gui import background
+from screening import decisions, duplicates, outcomes
 
-from PySide6.QtCore import Qt  # noqa: E402
-
-from gui import background  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import decisions, duplicates, outcomes  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
 TA = "title_abstract"
 
 
-
 @pytest.fixture
-def demo(tmp_path):
-    db = build_demo_review(tmp_path)
-    duplicates.run_dedup(db, who="machine")
-    yield db
-    db.close()
+def demo(deduped_demo):
+    return deduped_demo
 
 
 def _screen(qtbot, db, reviewer="Ann"):
-    window = MainWindow(db, Settings(reviewer=reviewer))
-    qtbot.addWidget(window)
-    window.show()
-    screen = window.show_screen("screening")
-    qtbot.waitUntil(lambda: screen.queue is not None and screen.current_id() is not None, timeout=20_000)
+    window, screen = open_screen(qtbot, db, "screening", reviewer)
     screen.setFocus()
     return window, screen
 

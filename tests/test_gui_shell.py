@@ -7,32 +7,16 @@ import sys
 import threading
 
 import pytest
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import QByteArray, QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
-
-from db.errors import InputError  # noqa: E402
-from db.progress import check_stop  # noqa: E402
-from gui import background  # noqa: E402
-from gui.background import ProgressDialog, run_task  # noqa: E402
-from gui.errors import log_path  # noqa: E402
-from gui.main_window import REVIEW_SCREENS, MainWindow  # noqa: E402
-from gui.settings import SCHEMA_VERSION, Settings, store  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
-
-
-
-@pytest.fixture
-def demo(tmp_path):
-    db = build_demo_review(tmp_path / "demo")
-    yield db
-    db.close()
-
+from db.errors import InputError
+from db.progress import check_stop
+from gui import background
+from gui.background import ProgressDialog, run_task
+from gui.errors import log_path
+from gui.main_window import REVIEW_SCREENS, MainWindow
+from gui.settings import SCHEMA_VERSION, Settings, store
 
 # -- background helper ------------------------------------------------------------------------------
 

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import os
 
-import pytest
+from PySide6.QtCore import Qt
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import Qt  # noqa: E402
-
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import duplicates  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from screening import duplicates
+from screening.demo import build_demo_review
 
 
 def test_rule_verdict_and_assumption_follow_the_decisions_and_the_chosen_rule(qtbot, tmp_path):

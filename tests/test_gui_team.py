@@ -4,17 +4,14 @@ the Start screen's "who am I" picked from the roster."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
-pytest.importorskip("PySide6")
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from screening import decisions, team
+from tests.test_decisions import add_records
+from tests.test_team_pg import server  # noqa: F401 - the PostgreSQL team fixture
 
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
-
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import decisions, team  # noqa: E402
-from tests.test_decisions import add_records  # noqa: E402
-
-pytestmark = pytest.mark.gui
 TA = "title_abstract"
 
 
@@ -102,3 +99,21 @@ def test_records_reviewer_filter_is_blind(qtbot, team_review):
     qtbot.waitUntil(lambda: bool(screen._index), timeout=20_000)
     screen.reviewer.hidePopup()
     assert "Screened by bob" in [screen.reviewer.itemText(i) for i in range(screen.reviewer.count())]
+
+
+@pytest.mark.postgres
+def test_on_postgres_the_login_decides_who_i_am(qtbot, server):  # noqa: F811 - the fixture
+    from db.engine import open_review
+
+    db = open_review(server["urls"]["ann"])
+    try:
+        w = _window(qtbot, db, "Lea")  # the settings say Lea; the login says Ann
+        start = w.start
+        assert not start.member.isEnabled() and start.member.currentText() == "Ann (screener, coder)"
+        assert "login" in start.member_note.text() and w.settings.reviewer == "Ann"
+        w.close()
+    finally:
+        from gui import background
+
+        background.wait_all()
+        db.close()

@@ -3,20 +3,15 @@ status bar says who did what, and the reviewer's own work elsewhere is not annou
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from gui import background, team_watch  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening.demo import build_demo_review  # noqa: E402
-
-pytestmark = pytest.mark.gui
+from gui import background, team_watch
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from screening.demo import build_demo_review
 
 
 def metasift(*argv: str) -> None:
@@ -24,9 +19,9 @@ def metasift(*argv: str) -> None:
     subprocess.run([sys.executable, "-m", "cli.app", *argv], check=True, capture_output=True, text=True)
 
 
-def test_another_process_screening_reaches_the_open_window(qtbot, tmp_path, monkeypatch):
+def test_another_process_screening_reaches_the_open_window(qtbot, demo, monkeypatch):
     monkeypatch.setattr(team_watch, "POLL_MS", 300)
-    db = build_demo_review(tmp_path)
+    db = demo
     window = MainWindow(db, Settings(reviewer="ann"))
     qtbot.addWidget(window)
     window.show()
@@ -37,7 +32,7 @@ def test_another_process_screening_reaches_the_open_window(qtbot, tmp_path, monk
     assert conflicts.conflicts.rowCount() == 0
     records = window.screen_widgets["records"]
 
-    target = str(tmp_path / "demo.metasift")
+    target = str(db.target)
     metasift("screen", target, "--reviewer", "ann", "--record", "DEMO-PSY-0002", "--decision", "include")
     metasift("screen", target, "--reviewer", "bob", "--record", "DEMO-PSY-0002", "--decision", "exclude",
              "--reason", "no alliance measure")
@@ -54,10 +49,10 @@ def test_another_process_screening_reaches_the_open_window(qtbot, tmp_path, monk
     assert records._stale
 
 
-def test_a_failed_check_is_logged_and_retried_without_a_dialog(qtbot, tmp_path, monkeypatch):
+def test_a_failed_check_is_logged_and_retried_without_a_dialog(qtbot, demo, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    db = build_demo_review(tmp_path)
+    db = demo
     window = MainWindow(db, Settings(reviewer="ann"))
     qtbot.addWidget(window)
     watch = window.team_watch

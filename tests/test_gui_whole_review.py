@@ -8,34 +8,27 @@ Real widgets, a real review database, key presses and button clicks; the databas
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
+from PySide6.QtCore import Qt
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
+from db.engine import create_review
+from extraction import coding
+from extraction.pooling import effect_sizes, pool_report
+from extraction.prisma import prisma_counts
+from extraction.study_table import study_table
+from gui import background
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from screening import decisions, duplicates, outcomes
+from screening.demo import write_demo_exports
+from screening.importing import review_counts
 
-from PySide6.QtCore import Qt  # noqa: E402
-
-from db.engine import create_review  # noqa: E402
-from extraction import coding  # noqa: E402
-from extraction.pooling import effect_sizes, pool_report  # noqa: E402
-from extraction.prisma import prisma_counts  # noqa: E402
-from extraction.study_table import study_table  # noqa: E402
-from gui import background  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening import decisions, duplicates, outcomes  # noqa: E402
-from screening.demo import write_demo_exports  # noqa: E402
-from screening.importing import review_counts  # noqa: E402
-
-pytestmark = pytest.mark.gui
 TA, FT = "title_abstract", "full_text"
 PNG = b"\x89PNG\r\n\x1a\n"
 WAIT = 30_000
 MODS = {"alliance_measure": "WAI", "alliance_rater": "client", "alliance_time": "early", "outcome_measure": "BDI",
         "outcome_rater": "client", "treatment": "CBT", "pub_source": "journal"}
-
 
 
 def _idle(qtbot):

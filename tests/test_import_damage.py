@@ -183,3 +183,17 @@ def test_a_short_row_is_read_as_ending_early_with_a_warning(tmp_path):
     records = list(read_records(source, detect(source).importer))
     assert records[5].doi == "10.1016/j.sleep.5.001" and records[5].abstract == ""
     assert "line 7: 1 row had fewer fields than the header's 10" in source.warnings[0]
+
+
+def test_a_cut_endnote_xml_keeps_the_complete_records_with_a_warning(review, tmp_path):
+    rec = ('<record><rec-number>{n}</rec-number><ref-type name="Journal Article">17</ref-type>\n'
+           '<titles><title><style face="normal" font="default" size="100%">Study {n}</style></title></titles>\n'
+           '<dates><year><style face="normal" font="default" size="100%">2020</style></year></dates></record>\n')
+    text = ('<?xml version="1.0" encoding="UTF-8" ?>\n<xml><records>\n'
+            + "".join(rec.format(n=n) for n in range(1, 4)) + "</records></xml>\n")
+    path = tmp_path / "library.xml"
+    path.write_text(text[: text.index("Study 3") + 4], encoding="utf-8")
+    summary = import_file(review, path)
+    assert summary.records == 2 and _titles(review) == ["Study 1", "Study 2"]
+    assert summary.warnings == ("library.xml, line 9: the file ends inside a record (from line 9) without closing "
+                                "it: the file may be truncated; the 2 complete records before the cut were imported",)

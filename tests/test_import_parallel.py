@@ -76,3 +76,19 @@ def test_parallel_parse_reports_the_bad_record_with_its_line(tmp_path, monkeypat
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM record")).scalar() == 0
     db.close()
+
+
+def test_parallel_parse_warns_of_a_cut_last_record_like_the_sequential_one(tmp_path, monkeypatch):
+    good = (DATA / "_baseline_psychInfo_ovid.ris").read_text(encoding="utf-8") * 60
+    cut = good[: good.rindex("ER  -")]
+    path = tmp_path / "cut.ris"
+    path.write_text(cut, encoding="utf-8")
+    seq = create_review(tmp_path / "seq.metasift")
+    expected = import_file(seq, path).warnings
+    seq.close()
+    assert len(expected) == 1 and "may be truncated" in expected[0]
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "TARGET_CHUNK", max(1, path.stat().st_size // 5))
+    par = create_review(tmp_path / "par.metasift")
+    assert import_file(par, path).warnings == expected
+    par.close()

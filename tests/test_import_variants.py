@@ -345,3 +345,22 @@ def test_unsure_detection_says_what_it_saw_and_which_formats_fit(tmp_path):
     with pytest.raises(UnsureFormat) as info:
         detect(SourceFile(pdf))
     assert "it is a PDF document" in str(info.value)
+
+
+def test_wos_savedrecs_xls(tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("savedrecs")
+    for c, name in enumerate(_WOS_HEADER):
+        ws.write(0, c, name)
+    for r in range(4):
+        for c, value in enumerate(_wos_row(r)):
+            ws.write(r + 1, c, value)
+    path = tmp_path / "savedrecs.xls"
+    wb.save(str(path))
+    source = SourceFile(path)
+    det = detect(source)
+    recs = list(read_records(source, det.importer))
+    assert det.importer.name == "xls" and det.source_db == "Web of Science" and len(recs) == 4
+    assert recs[3].title == "Alliance study 3" and recs[3].source_id == "WOS:000654321000003"
+    assert recs[0].authors == ["Park, Soo", "Lee, Jin"] and recs[0].year == 2021

@@ -195,15 +195,15 @@ def _strict_json(text: str) -> dict:
     return json.loads(text, parse_constant=refuse)
 
 
-def test_cli_rank_takes_labels_from_the_decision_store(tmp_path, capsys):
+def test_cli_rank_takes_labels_from_the_decision_store(demo, capsys):
     from sqlmodel import select
 
     from db.models import Record
     from screening.decisions import decide
-    from screening.demo import STUDIES, build_demo_review
+    from screening.demo import STUDIES
     from screening.duplicates import groups, run_dedup
 
-    db = build_demo_review(tmp_path)
+    db = demo
     run_dedup(db)
     key = {s.title.lower(): s.key for s in STUDIES}
     with db.session() as session:
@@ -216,8 +216,7 @@ def test_cli_rank_takes_labels_from_the_decision_store(tmp_path, capsys):
     decide(db, members["A2"][0], "ana", "title_abstract", "include")
     decide(db, members["X1"][0], "ana", "title_abstract", "exclude", reason="children or adolescents")
     decide(db, members["X3"][0], "ana", "title_abstract", "exclude", reason="no alliance measure")
-    path = str(tmp_path / "demo.metasift")
-    db.close()
+    path = str(db.target)
 
     assert main(["rank", path, "--json"]) == 0
     data = _strict_json(capsys.readouterr().out)

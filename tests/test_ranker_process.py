@@ -6,13 +6,12 @@ from sqlmodel import select
 
 from db.errors import Cancelled
 from db.models import Record
-from screening.demo import build_demo_review
 from screening.prioritise import Ranker, record_text
 from screening.ranker_process import RankerProcess
 
 
-def test_same_answers_as_the_in_process_ranker(tmp_path):
-    db = build_demo_review(tmp_path)
+def test_same_answers_as_the_in_process_ranker(demo):
+    db = demo
     with db.session() as s:
         rows = s.exec(select(Record.id, Record.title, Record.abstract, Record.keywords).order_by(Record.id)).all()
     ids = [r[0] for r in rows]
@@ -27,11 +26,10 @@ def test_same_answers_as_the_in_process_ranker(tmp_path):
         assert remote.estimate_remaining()["method"] == local.estimate_remaining()["method"]
     finally:
         remote.close()
-        db.close()
 
 
-def test_cancel_while_building_ends_the_process(tmp_path):
-    db = build_demo_review(tmp_path)
+def test_cancel_while_building_ends_the_process(demo):
+    db = demo
     remote = RankerProcess(db.target, [1, 2, 3])
     try:
         remote.wait_ready(should_stop=lambda: True)
@@ -40,4 +38,3 @@ def test_cancel_while_building_ends_the_process(tmp_path):
     else:
         raise AssertionError("a stop request must cancel the wait")
     assert not remote._proc.is_alive()
-    db.close()

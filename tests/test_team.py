@@ -158,3 +158,28 @@ def test_team_cli_and_allocation_with_next(sqlite_review, capsys):
     run("team", "unblind", target, "--reviewer", "lea", "--stage", TA)
     run("team", "remove", target, "--reviewer", "lea", "--name", "bob")
     assert [m["identity"] for m in run("team", "list", target)["members"]] == ["lea", "ann", "cy"]
+
+
+def test_allocation_by_number_and_by_batch(sqlite_review, capsys):
+    db = sqlite_review
+    recs = add_records(db, 5)
+    target = db.target
+    team.add(db, "lea", "Lea", ["lead"])
+    for name in ("Ann", "Bob", "Cy"):
+        team.add(db, "lea", name, ["screener"])
+    capsys.readouterr()
+
+    def assign(*argv):
+        assert main(["team", "assign", target, "--reviewer", "lea", *argv, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)["given"]
+
+    assert assign("--to", "ann", "--count", "2") == {"ann": 2}
+    assert assign("--to", "bob", "--count", "2") == {"bob": 2}  # the next two nobody holds
+    with db.session() as s:
+        held = {m: team.assigned(s, team.find(s, m), TA) for m in ("ann", "bob")}
+    assert held == {"ann": recs[:2], "bob": recs[2:4]}
+    given = assign("--to", "ann", "--to", "cy", "--batch", "1", "--per-record", "1")
+    # ann already holds records 1-2 (each needs one screener: covered); of 3-5 cy gets two, then they tie
+    assert given == {"ann": 1, "cy": 2}
+    assert main(["team", "assign", target, "--reviewer", "lea", "--to", "ann", "--batch", "99"]) == 2
+    assert "batch 99" in capsys.readouterr().err

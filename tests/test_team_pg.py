@@ -200,3 +200,14 @@ def test_cli_as_a_screener_login(server, capsys):
     assert json.loads(capsys.readouterr().out)["history"] == []
     assert main(["conflicts", ann, "--json"]) == 0
     assert [c["record_id"] for c in json.loads(capsys.readouterr().out)["conflicts"]] == [r1]
+    # allocation on the server: the lead assigns, the screener's --next follows her login's queue
+    lea = server["urls"]["lea"]
+    assert main(["team", "assign", lea, "--to", "ann", "--to", "bob", "--count", "2", "--per-record", "2",
+                 "--json"]) == 0  # r1 and r2, the first two nobody holds
+    assert json.loads(capsys.readouterr().out)["given"] == {"ann": 2, "bob": 2}
+    assert main(["screen", ann, "--next", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["next"]["record_id"] == r2  # she has voted on r1 already
+    assert main(["screen", ann, "--next", "--decision", "exclude", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["screen", ann, "--next", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["next"] is None

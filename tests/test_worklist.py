@@ -15,6 +15,7 @@ from screening import duplicates, outcomes
 from screening.decisions import decide
 from screening.demo import write_demo_exports
 from screening.importing import import_files
+from screening.protocol import default_protocol
 from screening.worklist import ScreeningQueue, label_of, merge_order, ranking_labels, screening_queue
 
 TA = "title_abstract"
@@ -73,27 +74,44 @@ def test_ranking_labels_follow_the_outcome_in_first_decision_order(review, tmp_p
 
 
 def test_merge_order_keeps_decided_records_first_and_the_current_one_next():
-    queue = ScreeningQueue(TA, "ann", [1, 2, 3, 4, 5], {4: "include", 2: "exclude"}, {}, (), None)  # type: ignore[arg-type]
+    queue = ScreeningQueue(TA, "ann", [1, 2, 3, 4, 5], {4: "include", 2: "exclude"}, {}, (), default_protocol())
     assert merge_order([5, 3, 1, 4, 2], queue, current=3) == [4, 2, 3, 5, 1]
     assert merge_order([5], queue, current=None) == [4, 2, 5, 1, 3]  # records the ranking missed come last
 
 
-def test_the_coding_worklist_lists_full_text_inclusions_with_their_samples_and_coders(tmp_path):
-    from extraction.demo_worked import build_worked_demo
+def test_the_coding_worklist_lists_full_text_inclusions_with_their_samples_and_coders(worked):
+    db = worked
+    items = coding_worklist(db)
+    included = sorted(rid for rid, o in outcomes.outcomes(db, "full_text").items()
+                      if o.state == "included" and rid == o.kept_id)
+    assert [i["record"] for i in items] == included and included
+    sample_of = {m: s for s in samples(db) for m in s}
+    for item in items:
+        assert item["sample_records"] == sample_of[item["record"]] and item["sample"] == item["sample_records"][0]
+        coded = Counter("reconciled" if e.kind == "reconciled" else e.coder
+                        for e in coding.effects(db, record=item["record"]))
+        assert item["counts"] == dict(coded)
+    assert any(len(i["sample_records"]) > 1 for i in items)  # the thesis and its article: one sample
+    assert any(i["counts"] for i in items) and any(not i["counts"] for i in items)
 
-    db = build_worked_demo(tmp_path / "worked")
-    try:
-        items = coding_worklist(db)
-        included = sorted(rid for rid, o in outcomes.outcomes(db, "full_text").items()
-                          if o.state == "included" and rid == o.kept_id)
-        assert [i["record"] for i in items] == included and included
-        sample_of = {m: s for s in samples(db) for m in s}
-        for item in items:
-            assert item["sample_records"] == sample_of[item["record"]] and item["sample"] == item["sample_records"][0]
-            coded = Counter("reconciled" if e.kind == "reconciled" else e.coder
-                            for e in coding.effects(db, record=item["record"]))
-            assert item["counts"] == dict(coded)
-        assert any(len(i["sample_records"]) > 1 for i in items)  # the thesis and its article: one sample
-        assert any(i["counts"] for i in items) and any(not i["counts"] for i in items)
-    finally:
-        db.close()
+
+def test_the_cli_lists_the_same_worklists_as_the_core(worked, capsys):
+    import json
+
+    from cli.app import main
+
+    target = str(worked.target)
+    queue = screening_queue(worked, "full_text", "ann")
+    names = duplicates.labels(worked, queue.ids)
+    assert main(["queue", target, "--stage", "full_text", "--reviewer", "ann", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["records"] == len(queue.ids) and data["reviewer"] == "ann"
+    assert data["decided"] == [{"record": names[r], "verdict": v} for r, v in queue.mine.items()]
+    assert data["open"] == [names[r] for r in queue.open()]
+    assert main(["queue", target, "--stage", "full_text", "--reviewer", "nobody-yet"]) == 0
+    assert f"0 of {len(queue.ids)} records decided, {len(queue.ids)} open" in capsys.readouterr().out
+
+    assert main(["worklist", target, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["reports"] == json.loads(json.dumps(coding_worklist(worked)))
+    assert listed["count"] == len(listed["reports"]) and 0 < listed["coded"] < listed["count"]

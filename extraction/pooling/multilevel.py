@@ -177,7 +177,7 @@ def fit_multilevel(yi: np.ndarray, vi: np.ndarray, levels: list[Any], level_name
         raise InputError(f"the multilevel model is fitted by REML or ML, not {method!r}")
     if not levels:
         raise InputError("give at least the study (outermost cluster) column")
-    codes = []
+    codes: list[Any] = []
     for j, lev in enumerate(levels):
         arr = pd.Series(lev).reset_index(drop=True)
         if len(arr) != k:

@@ -44,11 +44,11 @@ def save(fig: Figure, out: str | Path) -> Path:
 
 def save_atomic(fig: Figure, out: Path, **kwargs: object) -> None:
     """``fig.savefig`` to ``out`` through a temporary file in the same folder (then an atomic rename)."""
-    kwargs = {"dpi": 150, "bbox_inches": "tight", **kwargs}
+    options: dict[str, Any] = {"dpi": 150, "bbox_inches": "tight", **kwargs}
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
     os.close(fd)
     try:
-        fig.savefig(tmp, format=out.suffix.lower().lstrip("."), **kwargs)
+        fig.savefig(tmp, format=out.suffix.lower().lstrip("."), **options)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -117,13 +117,18 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
     pad = 0.05 * (xmax - xmin or 1.0)
     xmin, xmax = xmin - pad, xmax + pad
     trans = ax.get_yaxis_transform()
+    # the studies' lines and squares as two collections (one artist each: 1,000 studies draw in well under a second)
+    study_pos = [(n - pos, int(p)) for pos, (kind, p) in enumerate(rows) if kind == "study"]  # type: ignore[call-overload]
+    if study_pos:
+        ys = np.array([yy for yy, _ in study_pos], dtype=float)
+        ix = np.array([i for _, i in study_pos])
+        ax.hlines(ys, lo_all[ix], hi_all[ix], color="black", lw=0.8)
+        ms = 3 + 9 * np.sqrt(wpct[ix] / wpct.max())
+        ax.scatter(tf(y[ix]), ys, s=ms**2, marker="s", color="#1f4e79", zorder=3, linewidths=0)
     for pos, (kind, payload) in enumerate(rows):
         yy = n - pos
         if kind == "study":
-            i = int(payload)  # type: ignore[arg-type]
-            size = 3 + 9 * math.sqrt(wpct[i] / wpct.max())
-            ax.plot([lo_all[i], hi_all[i]], [yy, yy], color="black", lw=0.8)
-            ax.plot(tf(y[i]), yy, "s", color="#1f4e79", ms=size, zorder=3)
+            i = int(payload)  # type: ignore[call-overload]
             ax.text(-0.01, yy, labels[i][:45], transform=trans, ha="right", va="center", fontsize=fontsize)
             ax.text(COL_CI, yy, _fmt(tf(y[i]), lo_all[i], hi_all[i]), transform=trans, ha="left", va="center",
                     fontsize=fontsize, family="monospace")

@@ -17,12 +17,14 @@ from db.progress import Progress, no_progress
 from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
 from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
+from extraction.pooling.moderators import mods_regression
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
 from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
 from extraction.study_table import moderator_columns, study_table
 
-METHODS = ("REML", "DL", "ML", "PM", "FE")
+METHODS = ("REML", "DL", "ML", "PM", "EB", "HS", "HE", "SJ", "FE")
+TESTS = ("z", "knha")
 
 
 @dataclass
@@ -39,6 +41,10 @@ class Analysis:
     funnel: Figure | None = None
     trimfill: dict[str, Any] | None = None
     message: str = ""
+    test: str = "z"
+    mods: str = ""
+    regression: dict[str, Any] | None = None   # the meta-regression on ``mods`` (MetaRegression.to_dict)
+    regression_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,40 +68,57 @@ def data(db: ReviewDB, cfg: CodingSettings | None = None) -> Data:
     return Data(table, yi, vi, [str(s) for s in kept["label"]])
 
 
-def _moderators(book: Codebook, d: Data, method: str) -> tuple[pd.DataFrame | None, list[str]]:
+def _moderators(book: Codebook, d: Data, method: str, test: str = "z") -> tuple[pd.DataFrame | None, list[str]]:
     frame = d.table[d.table["r"].notna()].reset_index(drop=True).copy()
     frame["yi"], frame["vi"] = d.yi, d.vi
     parts, notes = [], []
     for name in moderator_columns(frame, book):
         frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
         try:
-            parts.append(moderator_table(frame, [name], method=method))
+            parts.append(moderator_table(frame, [name], method=method, test=test))
         except InputError as exc:
             notes.append(f"{name}: {exc.detail}")
     return (pd.concat(parts, ignore_index=True) if parts else None), notes
 
 
-def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *,
+def regression(d: Data, mods: str, method: str, test: str) -> dict[str, Any]:
+    """The meta-regression ``mods`` ("a + b") on the study table (InputError with a message if it cannot)."""
+    frame = d.table[d.table["r"].notna()].reset_index(drop=True)
+    reg, used = mods_regression(d.yi, d.vi, frame, mods, method=method, test=test)
+    out = reg.to_dict()
+    out.update(formula=mods, excluded=int((~used).sum()))
+    return out
+
+
+def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *, test: str = "z", mods: str = "",
             progress: Progress = no_progress) -> Analysis:
-    """Pool the study table with ``method``; moderator table, forest and funnel plot (trim-and-fill)."""
+    """Pool the study table with ``method`` and ``test`` (z or knha); moderator table, the meta-regression on
+    ``mods`` when given, forest and funnel plot (trim-and-fill)."""
     progress(0, 4, "building the study table")
     try:
         cfg = settings(db)
         d = data(db, cfg)
     except InputError as exc:
-        return Analysis(method, message=exc.detail)
+        return Analysis(method, message=exc.detail, test=test, mods=mods)
     flags = [f for f in d.table["flags"] if f]
     progress(1, 4, "pooling")
-    report = pool_report(d.yi, d.vi, method=method)
+    report = pool_report(d.yi, d.vi, method=method, test=test)
+    reg, reg_error = None, ""
+    if mods.strip():
+        try:
+            reg = regression(d, mods, method, test)
+        except InputError as exc:
+            reg_error = exc.detail
     progress(2, 4, "moderators")
-    mods, notes = _moderators(cfg.codebook, d, method) if len(d.yi) >= 2 else (None, [])
+    mods_table, notes = _moderators(cfg.codebook, d, method, test) if len(d.yi) >= 2 else (None, [])
     progress(3, 4, "drawing")
     tf = trim_and_fill(d.yi, d.vi, method=method) if trimfill and len(d.yi) >= 3 else None
     forest = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
     funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
     _release(forest, funnel)
-    return Analysis(method, len(d.yi), report, mods, notes, flags, forest, funnel,
-                    tf.to_dict() if tf is not None else None)
+    return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
+                    tf.to_dict() if tf is not None else None, test=test, mods=mods, regression=reg,
+                    regression_error=reg_error)
 
 
 def _release(*figures: Figure) -> None:

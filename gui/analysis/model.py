@@ -35,14 +35,20 @@ def interval(pair: Any, nd: int = 2) -> str:
 
 
 def summary_html(rep: dict[str, Any], muted: str) -> str:
-    """The pooled estimate and heterogeneity in one block (k, r [CI], PI, tau², I², Q, p)."""
+    """The pooled estimate and heterogeneity in one block (k, r [CI], PI, tau², I², Q, p, Q-profile CIs)."""
     kind = "fixed-effect" if rep["method"] == "FE" else "random-effects"
+    stat = "z" if rep.get("df") is None else f"t({rep['df']})"
     main = (f"<span style='font-size:15pt'><b>r = {num(rep['estimate_r'])}</b> {interval(rep['ci_r'])}</span>"
-            f" &nbsp; k = <b>{rep['k']}</b> · z = {num(rep['z'])}, p {p_is(rep['p'])}"
+            f" &nbsp; k = <b>{rep['k']}</b> · {stat} = {num(rep['z'])}, p {p_is(rep['p'])}"
             f" · 95% prediction interval {interval(rep['pi_r'])}")
     het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {num(rep['i2'], 1)}% · "
            f"Q({rep['q_df']}) = {num(rep['q'])}, p {p_is(rep['q_p'])}")
-    extra = [f"{escape(rep['method'])} {kind} model on Fisher's z, back-transformed to r"]
+    ci = rep.get("confint")
+    if ci:
+        het += (f"<br>95% CIs (Q-profile): τ² {interval(ci['tau2'][1:], 4)} · τ {interval(ci['tau'][1:], 4)} · "
+                f"I² {interval(ci['i2'][1:], 1)}% · H² {interval(ci['h2'][1:])}")
+    test = " with Knapp–Hartung t tests" if rep.get("test") == "knha" else ""
+    extra = [f"{escape(rep['method'])} {kind} model{test} on Fisher's z, back-transformed to r"]
     if rep.get("fsn_rosenthal") is not None:
         extra.append(f"fail-safe N (Rosenthal) {rep['fsn_rosenthal']}")
     if rep.get("egger"):
@@ -80,3 +86,28 @@ def moderator_model(parent: QWidget | None = None) -> ListTableModel:
         ("p between", lambda r: (f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = "
                                  f"{num(_nan(r['q_between']))})") if r["first"] else ""),
     ], parent)
+
+
+def regression_html(reg: dict[str, Any] | None, error: str, muted: str) -> str:
+    """The meta-regression: omnibus test, residual heterogeneity, R² and the coefficient table."""
+    if error:
+        return f"<span style='color:{muted}'>{escape(error)}</span>"
+    if reg is None:
+        return (f"<span style='color:{muted}'>Type moderators (study-table columns) joined by +, e.g. "
+                "“alliance_time + pub_year”, and press Fit: numbers enter as they are, text as categories.</span>")
+    f_test = reg["qm_distribution"] == "F"
+    qm = (f"F({reg['qm_df']}, {reg['ddf']}) = {num(reg['qm'], 4)}" if f_test
+          else f"QM({reg['qm_df']}) = {num(reg['qm'], 4)}")
+    stat = "t" if reg.get("ddf") is not None else "z"
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td align='right'>{num(c['estimate'], 4)}</td>"
+        f"<td align='right'>{num(c['se'], 4)}</td><td align='right'>{num(c['z'], 3)}</td>"
+        f"<td align='right'>{pval(c['p'])}</td><td>{interval(c['ci'], 4)}</td></tr>"
+        for name, c in reg["coefficients"].items())
+    return (f"<b>mods = ~ {escape(reg['formula'])}</b> · k = {reg['k']}"
+            + (f" ({reg['excluded']} without a value left out)" if reg.get("excluded") else "")
+            + f"<br>Test of moderators: {qm}, p {p_is(reg['qm_p'])} · R² = {num(reg['r2'])}% · "
+            f"residual τ² = {num(reg['tau2'], 4)} · QE({reg['qe_df']}) = {num(reg['qe'])}, p {p_is(reg['qe_p'])}"
+            f"<table cellspacing='6'><tr><th></th><th>estimate</th><th>SE</th><th>{stat}</th><th>p</th>"
+            f"<th>95% CI</th></tr>{rows}</table>"
+            f"<span style='color:{muted}'>Coefficients on Fisher's z.</span>")

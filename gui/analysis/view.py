@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -26,7 +27,7 @@ from db.errors import MetasiftError
 from gui.analysis import actions
 from gui.analysis.export_dialog import ExportDialog
 from gui.analysis.figure import FigurePane
-from gui.analysis.model import moderator_model, moderator_rows, num, summary_html
+from gui.analysis.model import moderator_model, moderator_rows, num, regression_html, summary_html
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -52,8 +53,17 @@ class AnalysisScreen(Refreshing, QWidget):
         for m in actions.METHODS:
             self.method.addItem({"REML": "REML (restricted maximum likelihood)", "DL": "DL (DerSimonian–Laird)",
                                  "ML": "ML (maximum likelihood)", "PM": "PM (Paule–Mandel)",
+                                 "EB": "EB (empirical Bayes)", "HS": "HS (Hunter–Schmidt)",
+                                 "HE": "HE (Hedges)", "SJ": "SJ (Sidik–Jonkman)",
                                  "FE": "FE (fixed effect)"}[m], m)
         self.method.currentIndexChanged.connect(lambda _: self.reload())
+        self.test = QComboBox()
+        self.test.setObjectName("pool-test")
+        self.test.addItem("z tests", "z")
+        self.test.addItem("Knapp–Hartung (t and F)", "knha")
+        self.test.setToolTip("Knapp–Hartung: t/F tests and CIs with the SE scaled by the residual heterogeneity "
+                             "(safer with few studies); z: normal-theory Wald tests")
+        self.test.currentIndexChanged.connect(lambda _: self.reload())
         self.trimfill = QCheckBox("Trim and fill (funnel plot)")
         self.trimfill.toggled.connect(lambda _: self.reload())
         self.refresh_button = QPushButton("Pool again")
@@ -65,6 +75,9 @@ class AnalysisScreen(Refreshing, QWidget):
         top.addWidget(QLabel("&Method"))
         top.itemAt(0).widget().setBuddy(self.method)  # type: ignore[union-attr]
         top.addWidget(self.method)
+        top.addWidget(QLabel("&Tests"))
+        top.itemAt(2).widget().setBuddy(self.test)  # type: ignore[union-attr]
+        top.addWidget(self.test)
         top.addWidget(self.trimfill)
         top.addStretch(1)
         top.addWidget(self.refresh_button)
@@ -84,6 +97,27 @@ class AnalysisScreen(Refreshing, QWidget):
         mods_layout = QVBoxLayout(mods)
         mods_layout.addWidget(self.moderators_view, 1)
         mods_layout.addWidget(self.moderators_note)
+        self.mods = QLineEdit()
+        self.mods.setObjectName("mods-formula")
+        self.mods.setPlaceholderText("moderators, e.g. alliance_time + pub_year")
+        self.mods.returnPressed.connect(self.reload)
+        fit = QPushButton("Fit")
+        fit.setObjectName("fit-regression")
+        fit.clicked.connect(self.reload)
+        self.regression = QLabel()
+        self.regression.setObjectName("regression-result")
+        self.regression.setWordWrap(True)
+        self.regression.setTextFormat(Qt.TextFormat.RichText)
+        self.regression.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.regression.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        reg = QWidget()
+        reg_layout = QVBoxLayout(reg)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("mods = ~"))
+        row.addWidget(self.mods, 1)
+        row.addWidget(fit)
+        reg_layout.addLayout(row)
+        reg_layout.addWidget(self.regression, 1)
         stem = self._stem()
         self.forest = FigurePane("forest", lambda: f"{stem}-forest.png")
         self.funnel = FigurePane("funnel", lambda: f"{stem}-funnel.png")
@@ -92,10 +126,11 @@ class AnalysisScreen(Refreshing, QWidget):
             pane.save_requested.connect(lambda path, p=pane: self.save_picture(p.name, path))
         self.tabs = QTabWidget()
         self.tabs.addTab(mods, "Moderators")
+        self.tabs.addTab(reg, "Meta-regression")
         self.tabs.addTab(self.forest, "Forest plot")
         self.tabs.addTab(self.funnel, "Funnel plot")
         self.tabs.addTab(self.prisma, "PRISMA 2020")
-        self.tabs.setCurrentIndex(1)
+        self.tabs.setCurrentIndex(2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
@@ -115,10 +150,12 @@ class AnalysisScreen(Refreshing, QWidget):
         """Pool, tabulate moderators and draw (and the PRISMA diagram) in the background."""
         current = self.newest()
         method, tf = self.method.currentData(), self.trimfill.isChecked()
+        test, mods = self.test.currentData(), self.mods.text().strip()
         self.summary.setText(f"<span style='color:{muted_text(self)}'>Pooling ({escape(method)})…</span>")
         self.ctx.run("Drawing the PRISMA diagram", partial(actions.prisma, self.ctx.db), dialog=False,
                      on_done=current(self._prisma), on_error=current(self._prisma_failed))
-        return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf), dialog=False,
+        return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf, test=test, mods=mods),
+                            dialog=False,
                             on_done=current(self._apply),
                             on_error=self._failed)
 
@@ -131,7 +168,9 @@ class AnalysisScreen(Refreshing, QWidget):
             self.moderators_note.setText("")
             self.forest.set_figure(None, escape(a.message))
             self.funnel.set_figure(None, escape(a.message))
+            self.regression.setText(f"<span style='color:{muted}'>{escape(a.message)}</span>")
             return
+        self.regression.setText(regression_html(a.regression, a.regression_error, muted))
         text = summary_html(a.report, muted)
         if a.flags:
             n = sum(len(f.split("; ")) for f in a.flags)

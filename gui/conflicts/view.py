@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from db.identity import lenient_identity
 from gui.background import alive
 from gui.conflicts import actions
@@ -256,12 +257,11 @@ class ConflictsScreen(Refreshing, QWidget):
             self._last = (by, stage, rid)
             self.note.clear()
             self.ctx.message.emit(f"#{rid} resolved: {verdict}{f' ({reason})' if reason else ''} by {by}.")
-            self.ctx.changed.emit("screening")
             self.reload()
 
         self.ctx.write(f"Resolving #{rid}", partial(decisions.resolve, self.ctx.db, rid, stage, verdict, by, method,
                                                      reason=reason, note=self.note.text().strip()),
-                       dialog=False, on_done=alive(self, done),
+                       changes=(Topic.SCREENING,), dialog=False, on_done=alive(self, done),
                        on_error=alive(self, lambda exc: report_error(self.window(), exc, "Resolve")))
 
     def undo(self) -> None:
@@ -273,9 +273,8 @@ class ConflictsScreen(Refreshing, QWidget):
 
         def done(_row: object) -> None:
             self.ctx.message.emit(f"Resolution of #{rid} withdrawn; it is a conflict again.")
-            self.ctx.changed.emit("screening")
             self.reload()
 
         self.ctx.write("Undo resolution", partial(decisions.undo, self.ctx.db, by, stage, record=rid), dialog=False,
-                       on_done=alive(self, done),
+                       changes=(Topic.SCREENING,), on_done=alive(self, done),
                        on_error=alive(self, lambda exc: report_error(self.window(), exc, "Undo")))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.duplicates import actions
@@ -27,7 +28,7 @@ from screening.duplicates import SIDE_BY_SIDE
 
 
 class DuplicatesScreen(PairQueueScreen):
-    TOPIC, TITLE = "duplicates", "Duplicates"
+    TOPIC, TITLE = Topic.DUPLICATES, "Duplicates"
     ACTIONS = actions
     VERB = {"merge": "Merged", "reject": "Marked as different:", "undo": "Undid the decision on",
             "same": "One study: the whole cluster of", "apart": "All different: the whole cluster of",
@@ -148,12 +149,11 @@ class DuplicatesScreen(PairQueueScreen):
             return None
         self.run_button.setEnabled(False)
         task = self.ctx.write("Finding duplicates", partial(duplicates.run_dedup, self.ctx.db, who),
-                              on_done=self._dedup_done)
+                              changes=(Topic.DUPLICATES,), on_done=self._dedup_done)
         task.finished.connect(lambda: self.run_button.setEnabled(True))
         return task
 
     def _dedup_done(self, summary: dict[str, Any]) -> None:
-        self.ctx.changed.emit("duplicates")
         self.reload().succeeded.connect(lambda _: self._update_summary(
             f"Last run: {summary['stored']['auto']} automatic merges and {summary['stored']['queued']} "
             f"pairs queued for you ({summary['records']:,} records compared)."))

@@ -182,9 +182,6 @@ class CodingForm(QWidget):
         for a, b in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(a, b)
 
-    def last_widget(self) -> QWidget:
-        return self.note
-
     def _statistic_changed(self) -> None:
         key = self.statistic.currentData()
         needs = NEEDS.get(key, ("n",))

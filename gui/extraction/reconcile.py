@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from db.errors import MetasiftError
 from gui.background import Task
 from gui.context import ReviewContext
@@ -279,7 +280,6 @@ class DoubleCodingScreen(Refreshing, QWidget):
         def done(row: dict[str, Any]) -> None:
             self.ctx.message.emit(f"Stored the reconciled effect #{row['id']} (r = {row['r']:.3f}) of report "
                                   f"#{item['record']}.")
-            self.ctx.changed.emit("effects")
             self.reload()
 
         def failed(exc: BaseException) -> None:
@@ -292,4 +292,4 @@ class DoubleCodingScreen(Refreshing, QWidget):
 
         return self.ctx.write("Saving the reconciled effect",
                               partial(actions.reconcile, self.ctx.db, item["record"], item["label"], values, who),
-                              dialog=False, on_done=done, on_error=failed)
+                              changes=(Topic.EFFECTS,), dialog=False, on_done=done, on_error=failed)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from db.errors import MetasiftError
 from db.identity import lenient_identity
 from gui.background import Task
@@ -318,7 +319,6 @@ class ExtractionScreen(Refreshing, QWidget):
             self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {row['r']:.3f}) for report #{rep['record']}."
                                   if editing else f"{verb} effect #{row['id']} (r = {row['r']:.3f}) "
                                   f"for report #{rep['record']}.")
-            self.ctx.changed.emit("effects")
             self.new_effect()
             self.load_effects()
             self.reload()
@@ -332,7 +332,7 @@ class ExtractionScreen(Refreshing, QWidget):
 
         return self.ctx.write("Saving the effect",
                               partial(actions.save_effect, self.ctx.db, rep["record"], who, entry, editing),
-                              dialog=False, on_done=done, on_error=failed)
+                              changes=(Topic.EFFECTS,), dialog=False, on_done=done, on_error=failed)
 
     def find_in_screen(self) -> bool:
         """The window's Ctrl+F: search the report's PDF."""
@@ -361,14 +361,13 @@ class ExtractionScreen(Refreshing, QWidget):
 
         def done(_row: dict[str, Any]) -> None:
             self.ctx.message.emit(f"Deleted effect #{effect['id']} (its versions stay in the history).")
-            self.ctx.changed.emit("effects")
             if self.editing and self.editing["id"] == effect["id"]:
                 self.new_effect()
             self.load_effects()
             self.reload()
 
         return self.ctx.write(f"Deleting effect #{effect['id']}", partial(actions.delete, self.ctx.db, effect["id"]),
-                              dialog=False, on_done=done)
+                              changes=(Topic.EFFECTS,), dialog=False, on_done=done)
 
     def show_versions(self) -> QDialog | None:
         effect = self.effects_table.item(self.effects_view.currentIndex().row())

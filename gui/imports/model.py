@@ -158,7 +158,11 @@ class PendingFilesModel(QAbstractTableModel):
 
 class BatchesModel(QAbstractTableModel):
     """The review's import history (`screening.importing.batches`), newest first, with whether each batch can
-    still be undone (nobody worked on its records yet)."""
+    still be undone (nobody worked on its records yet). The Database column is editable: a correction is
+    emitted as ``database_edited(batch_id, name)`` for the screen to store (PRISMA's counts follow)."""
+
+    DATABASE = 3
+    database_edited = Signal(int, str)
 
     def __init__(self, db: ReviewDB, parent=None) -> None:  # noqa: ANN001 - Qt parent
         super().__init__(parent)
@@ -196,12 +200,32 @@ class BatchesModel(QAbstractTableModel):
             if index.column() == 7:
                 return "yes" if value else "no (records worked on)"
             return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.EditRole and index.column() == self.DATABASE:
+            return "" if value == "unknown" else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (0, 4):
             return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.DATABASE:
+            return "Double-click to correct the database this file came from (PRISMA's counts follow)"
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 7:
             return ("Undo import removes this batch and its records" if value else
                     "Someone screened, coded, merged or linked records of this batch: it can no longer be undone")
         return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and index.column() == self.DATABASE:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,  # noqa: N802
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != self.DATABASE or role != Qt.ItemDataRole.EditRole:
+            return False
+        name = " ".join(str(value or "").split())
+        if not name or name == self.rows[index.row()][self.DATABASE]:
+            return False
+        self.database_edited.emit(int(self.rows[index.row()][0]), name)
+        return True
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

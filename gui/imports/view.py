@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -32,14 +33,15 @@ from gui.imports.actions import PendingFile, Preview
 from gui.imports.choices import ChoiceDelegate
 from gui.imports.mapping import ColumnMappingDialog
 from gui.imports.model import BatchesModel, PendingFilesModel
+from gui.refreshing import Refreshing
 from screening.importers import UnsureFormat
-from screening.importing import BatchSummary, Refused, undo_batch
+from screening.importing import BatchSummary, Refused, set_batch_database, undo_batch
 
 EXPORT_FILTER = ("Database exports (*.ris *.txt *.nbib *.xml *.csv *.tsv *.xlsx *.xls *.bib *.ciw *.enw);;"
                  "All files (*)")
 
 
-class ImportScreen(QWidget):
+class ImportScreen(Refreshing, QWidget):
     SHORTCUTS = [("Ctrl+Shift+O", "Choose export files"), ("Delete", "Remove the selected file from the list"),
                  ("Ctrl+Return", "Import the checked files"), ("Esc", "Cancel a running import")]
 
@@ -117,7 +119,11 @@ class ImportScreen(QWidget):
         self.history.setModel(self.batches)
         self.history.verticalHeader().hide()
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                     | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.history_choices = ChoiceDelegate([], -1, BatchesModel.DATABASE, self.history)
+        self.history.setItemDelegateForColumn(BatchesModel.DATABASE, self.history_choices)
+        self.batches.database_edited.connect(self.correct_database)
         h = self.history.horizontalHeader()
         for col, width in enumerate((60, 260, 90, 140, 90, 140, 120, 170)):
             h.resizeSection(col, width)
@@ -253,7 +259,8 @@ class ImportScreen(QWidget):
         self.note.setText("")
         names = ", ".join(f.path.name for f in files)
         self.task = self.ctx.write(f"Importing {names}", partial(actions.importer_work, self.ctx.db, files, who),
-                                   dialog=False, on_done=lambda out: self._imported(files, out),
+                                   changes=(Topic.RECORDS,), dialog=False,
+                                   on_done=lambda out: self._imported(files, out),
                                    on_error=self._import_failed, on_cancel=self._import_cancelled)
         self.task.progressed.connect(self._progress)
         self.task.finished.connect(self._import_finished)
@@ -294,16 +301,15 @@ class ImportScreen(QWidget):
             text += (f" {len(refused)} file{'s were' if len(refused) != 1 else ' was'} refused (nothing of "
                      f"{'them' if len(refused) != 1 else 'it'} stored): " + "; ".join(r.message for r in refused))
         self.note.setText(text)
-        self.ctx.changed.emit("records")
 
     def _import_failed(self, exc: BaseException) -> None:
         self.note.setText("Nothing was imported: " + str(exc))
         report_error(self.window(), exc, "Import")
-        self.ctx.changed.emit("records")  # groups of an earlier file may have landed
+        self.ctx.announce(Topic.RECORDS)  # groups of an earlier file may have landed
 
     def _import_cancelled(self) -> None:
         self.note.setText("Import cancelled; nothing of the cancelled files was stored.")
-        self.ctx.changed.emit("records")
+        self.ctx.announce(Topic.RECORDS)
 
     def _import_finished(self) -> None:
         self.task = None
@@ -348,16 +354,31 @@ class ImportScreen(QWidget):
 
         def done(out: dict) -> None:
             self.note.setText(f"Removed {out['file']}: {out['records_removed']:,} records (batch {out['batch_id']}).")
-            self.ctx.changed.emit("records")
 
         task = self.ctx.write(f"Undoing the import of {b['file']}",
                               partial(undo_batch, self.ctx.db, b["batch_id"], who),
-                              on_done=done)
+                              changes=(Topic.RECORDS,), on_done=done)
         task.finished.connect(self.batches.reload)
         return task
 
-    def refresh(self) -> None:
+    def correct_database(self, batch_id: int, name: str) -> Task | None:
+        """Store a corrected database name for an imported batch (`screening.importing.set_batch_database`)."""
+        who = self.ctx.who()
+        if who is None:
+            return None
+
+        def done(out: dict) -> None:
+            self.note.setText(f"{out['file']}: database {out['from']} → {out['source_db']}; the PRISMA counts "
+                              "follow.")
+
+        task = self.ctx.write(f"Correcting the database of batch {batch_id}",
+                              partial(set_batch_database, self.ctx.db, batch_id, name, who),
+                              changes=(Topic.RECORDS,), on_done=done)
+        task.finished.connect(self.batches.reload)
+        return task
+
+    def reload(self) -> None:
         self.batches.reload()
 
-    def shown(self) -> None:
-        self.batches.reload()
+    def needs_reload(self) -> bool:
+        return True  # the import history is one short read: read it whenever the screen is shown

@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
+from db.changes import Topic
 from db.engine import ReviewDB
 from db.models import ImportBatch, Record
 from gui.background import run_task
 from gui.records.filters import OUTCOMES, OutcomeIndex, outcome_index
 from gui.records.model import RecordsModel
+from gui.refreshing import Refreshing
 
 STAGE_LABEL = {"title_abstract": "Title / abstract", "full_text": "Full text"}
 
@@ -38,7 +40,7 @@ class PopupCombo(QComboBox):
         super().showPopup()
 
 
-class RecordsScreen(QWidget):
+class RecordsScreen(Refreshing, QWidget):
     def __init__(self, db: ReviewDB, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
@@ -108,7 +110,7 @@ class RecordsScreen(QWidget):
         self._fill_databases()
         self._show_count()
 
-    def refresh(self) -> None:
+    def reload(self) -> None:
         """Read the records again (after an import or an undone import)."""
         self._fill_databases()
         self._index.clear()
@@ -128,16 +130,11 @@ class RecordsScreen(QWidget):
     def mark_stale(self, what: str) -> None:
         """Another screen changed the review: records at once (the table must follow an import), screening
         outcomes when this screen is shown next."""
-        if what == "records":
-            self.refresh()
+        if what == Topic.RECORDS:
+            self.reload()
         else:
             self._index.clear()
             self._stale = True
-
-    def shown(self) -> None:
-        if self._stale:
-            self._stale = False
-            self._filter()
 
     # -- filters --------------------------------------------------------------------------------
     def _load_index(self, stage: str) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.listmodel import list_view
@@ -25,7 +26,7 @@ from gui.theme import muted_text
 
 
 class SamplesScreen(PairQueueScreen):
-    TOPIC, TITLE = "samples", "Shared samples"
+    TOPIC, TITLE = Topic.SAMPLES, "Shared samples"
     ACTIONS = actions
     VERB = {"link": "Linked", "reject": "Kept apart:", "undo": "Undid the link decision on"}
     SHORTCUTS = [("L", "Link: the two reports describe the same sample"), ("N", "Not the same sample"),
@@ -112,6 +113,6 @@ class SamplesScreen(PairQueueScreen):
             return None
         self.run_button.setEnabled(False)
         task = self.ctx.write("Suggesting shared-sample links", partial(actions.suggest, self.ctx.db, who),
-                              on_done=lambda _: (self.ctx.changed.emit("samples"), self.reload()))
+                              changes=(Topic.SAMPLES,), on_done=lambda _: self.reload())
         task.finished.connect(lambda: self.run_button.setEnabled(True))
         return task

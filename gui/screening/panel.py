@@ -124,10 +124,6 @@ class DecisionPanel(QWidget):
         self.full_text_row.setVisible(on)
         self.missing.setVisible(on)
 
-    def set_enabled(self, on: bool) -> None:
-        for b in (self.include, self.exclude, self.maybe, *self.reason_buttons):
-            b.setEnabled(on)
-
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "The full text you read", "", "PDF (*.pdf);;All files (*)")
         if path:

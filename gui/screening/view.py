@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from db.identity import lenient_identity
 from gui.context import ReviewContext
 from gui.fulltext.viewer import PdfViewer
+from gui.refreshing import Refreshing
 from gui.screening import actions, render
 from gui.screening.actions import RecordView
 from gui.screening.panel import DecisionPanel, RecordPane, TopBar
@@ -35,7 +37,7 @@ from screening.worklist import ScreeningQueue
 PREFETCH = 3
 
 
-class ScreeningScreen(QWidget):
+class ScreeningScreen(Refreshing, QWidget):
     SHORTCUTS = [("I", "Include"), ("E", "Exclude (title/abstract)"), ("M", "Maybe (asks for a second look)"),
                  ("1 … 9", "Exclude with that reason of the stage"), ("Ctrl+Z", "Undo your last decision"),
                  ("→ / J", "Next record"), ("← / K", "Previous record"), ("N", "Write a note with the decision"),
@@ -49,7 +51,6 @@ class ScreeningScreen(QWidget):
         self.pos = -1
         self.cache = RecordCache(ctx, self)
         self._stale = self._dirty = False
-        self._generation = 0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.top = TopBar(render.STAGE_LABEL)
         self.stage, self.order_box, self.blind = self.top.stage, self.top.order, self.top.blind
@@ -122,14 +123,11 @@ class ScreeningScreen(QWidget):
     def reload(self) -> None:
         """Read the stage's outcomes once (in the background) and start from this reviewer's next record."""
         self.cache.clear()
-        self._generation += 1
-        gen = self._generation
+        current = self.newest()
         self.ctx.run("Loading the screening queue",
                      partial(worklist.screening_queue, self.ctx.db, self.stage_name, self.ctx.settings.reviewer),
                      dialog=False,
-                     on_done=alive(self, lambda q: self._loaded(q) if gen == self._generation else None))
-
-    refresh = reload
+                     on_done=current(self._loaded))
 
     def _loaded(self, queue: ScreeningQueue) -> None:
         current = self.current_id()
@@ -156,20 +154,18 @@ class ScreeningScreen(QWidget):
         else:
             self.show_at(self._next_open(-1) or 0)
 
-    def mark_stale(self, what: str) -> None:
-        self._stale = True
+    def needs_reload(self) -> bool:
+        """Stale, or another reviewer's name was set meanwhile (the queue is per reviewer)."""
+        return self._stale or (self.queue is not None
+                               and self.queue.reviewer != lenient_identity(self.ctx.settings.reviewer))
 
-    def shown(self) -> None:
-        if self._stale or (self.queue is not None
-                           and self.queue.reviewer != lenient_identity(self.ctx.settings.reviewer)):
-            self._stale = False
-            self.reload()
+    def focus_when_shown(self) -> None:
         self.setFocus()
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
         if self._dirty:  # other screens (records, conflicts) refresh once, not after every key press
             self._dirty = False
-            self.ctx.changed.emit("screening")
+            self.ctx.announce(Topic.SCREENING)
         super().hideEvent(event)
 
     def _placeholder(self, text: str) -> None:
@@ -425,7 +421,7 @@ class ScreeningScreen(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.ctx.write("Stopping screening", partial(actions.stop_screening, self.ctx.db, self.stage_name, who, rule),
-                       on_done=alive(self, lambda _n: (self.ctx.changed.emit("records"), self.reload())))
+                       changes=(Topic.RECORDS,), on_done=alive(self, lambda _n: self.reload()))
 
     def _estimate_text(self, text: str) -> None:
         self.estimate.setText(f"<span style='color:{muted_text(self)}'>{text}</span>")

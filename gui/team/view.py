@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from sqlmodel import select
 
+from db.changes import Topic
 from db.models import ROLES, Record
 from gui.context import ReviewContext
 from gui.refreshing import Refreshing
@@ -228,11 +229,8 @@ class TeamScreen(Refreshing, QWidget):
         if me is None:
             return None
 
-        def done(_result: Any) -> None:
-            self.ctx.changed.emit("team")
-            self.reload()
-
-        return self.ctx.write(title, lambda: fn(me), dialog=False, on_done=done)
+        return self.ctx.write(title, lambda: fn(me), changes=(Topic.TEAM,), dialog=False,
+                              on_done=lambda _result: self.reload())
 
     def add_member(self) -> Any:
         dialog = MemberDialog(self, not self.ctx.db.is_sqlite)

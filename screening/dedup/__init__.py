@@ -100,7 +100,7 @@ def deduplicate(records: Sequence[Any], *, max_block: int = MAX_BLOCK,
     keep = np.flatnonzero(code > 0) if not keep_distinct else np.arange(len(i))
     pairs = [
         PairDecision(ids[i[k]], ids[j[k]], round(float(score[k]), 4), OUTCOME_NAMES[code[k]],
-                     tuple(reasons(p, k) + (["merge refused: group conflict"] if k in refused_pairs else [])))
+                     tuple(reasons(p, int(k)) + (["merge refused: group conflict"] if k in refused_pairs else [])))
         for k in keep
     ]
     # pairs already joined through the automatic groups need no decision

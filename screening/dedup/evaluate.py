@@ -34,13 +34,18 @@ def group_pairs(groups: Iterable[Sequence[Any]]) -> set[tuple[str, str]]:
     return out
 
 
+def _key(a: Any, b: Any) -> tuple[str, str]:
+    """An unordered pair of ids as a sorted string tuple."""
+    x, y = str(a), str(b)
+    return (x, y) if x <= y else (y, x)
+
+
 def pairwise_metrics(result: Any, gold_groups: Sequence[Sequence[Any]]) -> dict[str, float]:
     """Pairwise auto precision/recall and auto+queued recall of a ``DedupResult`` (see module doc)."""
     gold = group_pairs(gold_groups)
     pred = group_pairs(result.groups)
     tp = len(pred & gold)
-    accepted = [tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates]
-    accepted = [p for p in accepted if p in gold]
+    accepted = [p for p in (_key(c.id_a, c.id_b) for c in result.candidates) if p in gold]
     sets: UnionFind[str] = UnionFind()
     for a, b in list(pred) + accepted:
         sets.union(a, b)
@@ -157,8 +162,7 @@ def asysd_metrics(result: Any, df: pd.DataFrame) -> dict[str, float]:
     for g in result.groups:
         for m in g[1:]:
             union(str(g[0]), str(m), check=False)
-    taken = {tuple(sorted((str(c.id_a), str(c.id_b)))) for c in result.candidates
-             if union(str(c.id_a), str(c.id_b))}
+    taken = {_key(c.id_a, c.id_b) for c in result.candidates if union(str(c.id_a), str(c.id_b))}
     accepted = len(taken)
     comps: dict[str, list[str]] = {}
     for x, root in sets.roots().items():

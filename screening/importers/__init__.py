@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from db.errors import InputError
@@ -44,12 +43,6 @@ def importers() -> list[Importer]:
     if _LOADED is None:
         _LOADED = _load()
     return _LOADED
-
-
-def __getattr__(name: str) -> list[Importer]:  # PEP 562: ``IMPORTERS`` stays importable, lazily
-    if name == "IMPORTERS":
-        return importers()
-    raise AttributeError(name)
 
 
 def get_importer(name: str) -> Importer:
@@ -153,7 +146,5 @@ def read_records(source: SourceFile, importer: Importer,
                          file=source.name) from exc
 
 
-__all__ = ["IMPORTERS", "Detection", "ParsedRecord", "SourceFile", "UnsureFormat", "describe", "detect",
-           "get_importer", "importers",
-           "read_records", "source_database",
-           "Path"]
+__all__ = ["Detection", "ParsedRecord", "SourceFile", "UnsureFormat", "describe", "detect", "get_importer",
+           "importers", "read_records", "source_database"]

@@ -49,16 +49,6 @@ class ParsedRecord:
     raw: dict[str, Any] = field(default_factory=dict)
     line: int | None = None  # first line of the record in the file, when the format has lines
 
-    def as_row(self) -> dict[str, Any]:
-        return {
-            "source_id": self.source_id, "title": self.title, "abstract": self.abstract,
-            "authors": self.authors, "year": self.year, "journal": self.journal, "volume": self.volume,
-            "issue": self.issue, "pages": self.pages, "doi": self.doi, "pmid": self.pmid,
-            "other_ids": self.other_ids, "language": self.language, "keywords": self.keywords,
-            "pub_type": self.pub_type, "url": self.url, "raw": self.raw,
-        }
-
-
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(..., ensure_ascii=False) builds one per call
 
 

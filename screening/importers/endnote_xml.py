@@ -45,6 +45,18 @@ def _values(record: ET.Element, path: str) -> list[str]:
     return [v for v in (text_of(e) for e in record.findall(path)) if v]
 
 
+def _v(raw: Mapping[str, Any], path: str) -> str:
+    """The first value at ``path`` of a record's flattened fields (what ``text_of(record.find(path))`` gives
+    for a leaf field, without searching the tree again: a large export has a million such lookups)."""
+    x = raw.get(path)
+    return (x[0] if x else "") if isinstance(x, list) else (x or "")
+
+
+def _vs(raw: Mapping[str, Any], path: str) -> list[str]:
+    x = raw.get(path)
+    return [] if x is None else [v for v in (x if isinstance(x, list) else [x]) if v]
+
+
 def _doi(record: ET.Element) -> str:
     doi = normalize_doi(_value(record, "electronic-resource-num"))
     if doi:
@@ -75,39 +87,39 @@ def parse_endnote_record(record: ET.Element) -> ParsedRecord:
     if ref_type is not None:
         pub_type = clean(ref_type.get("name", "")) or text_of(ref_type)
         raw["ref-type/@name"] = pub_type
-    accession = _value(record, "accession-num")
-    rec_number = _value(record, "rec-number")
-    remote_db = _value(record, "remote-database-name") or _value(record, "remote-database-provider")
-    journal = (_value(record, "periodical/full-title") or _value(record, "titles/secondary-title")
-               or _value(record, "alt-periodical/full-title") or _value(record, "periodical/abbr-1"))
-    title = _value(record, "titles/title") or _value(record, "titles/short-title")
-    year = parse_year(_value(record, "dates/year")) or parse_year(_value(record, "dates/pub-dates/date"))
-    authors = split_authors(_values(record, "contributors/authors/author"))
+    accession = _v(raw, "accession-num")
+    rec_number = _v(raw, "rec-number")
+    remote_db = _v(raw, "remote-database-name") or _v(raw, "remote-database-provider")
+    journal = (_v(raw, "periodical/full-title") or _v(raw, "titles/secondary-title")
+               or _v(raw, "alt-periodical/full-title") or _v(raw, "periodical/abbr-1"))
+    title = _v(raw, "titles/title") or _v(raw, "titles/short-title")
+    year = parse_year(_v(raw, "dates/year")) or parse_year(_v(raw, "dates/pub-dates/date"))
+    authors = split_authors(_vs(raw, "contributors/authors/author"))
     if not authors:
-        authors = split_authors(_values(record, "contributors/secondary-authors/author"))
-    keywords = split_keywords(_values(record, "keywords/keyword"), seps="")
-    urls = _values(record, "urls/related-urls/url") or _values(record, "urls//url")
+        authors = split_authors(_vs(raw, "contributors/secondary-authors/author"))
+    keywords = split_keywords(_vs(raw, "keywords/keyword"), seps="")
+    urls = _vs(raw, "urls/related-urls/url") or _values(record, "urls//url")
     other: dict[str, str] = {}
     if rec_number:
         other["endnote_rec_number"] = rec_number
     if accession:
         other["accession"] = accession
-    isbn = _value(record, "isbn")
+    isbn = _v(raw, "isbn")
     if isbn:
         other["isbn_issn"] = isbn
     return ParsedRecord(
         title=title,
-        abstract=clean_abstract(_value(record, "abstract")),
+        abstract=clean_abstract(_v(raw, "abstract")),
         authors=authors,
         year=year,
         journal=journal,
-        volume=_value(record, "volume"),
-        issue=_value(record, "number") or _value(record, "issue"),
-        pages=_value(record, "pages"),
+        volume=_v(raw, "volume"),
+        issue=_v(raw, "number") or _v(raw, "issue"),
+        pages=_v(raw, "pages"),
         doi=_doi(record),
         pmid=_pmid(record, accession, remote_db),
         other_ids=other,
-        language=_value(record, "language"),
+        language=_v(raw, "language"),
         keywords=keywords,
         pub_type=pub_type,
         url=urls[0] if urls else "",

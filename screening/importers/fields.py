@@ -205,18 +205,6 @@ def join_pages(start: str | None, end: str | None) -> str:
     return s or e
 
 
-def to_text(value: object) -> str:
-    """A cell value as text: numbers without a spurious ".0", missing values as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return clean(value)
-
-
 def display_value(value: object, field: str = "") -> str:
     """A stored field as one line of text for a side-by-side view: lists joined with '; ', None as '',
     publication types as words (`publication_type_label`)."""

@@ -42,6 +42,7 @@ class Chunk:
     end: int
     encoding: str
     first_line: int
+    last: bool = False  # the file's last chunk (where a cut-short record can be)
 
 
 def worker_count() -> int:
@@ -104,7 +105,7 @@ def plan(source: SourceFile, importer: Any) -> list[Chunk]:
         chunks = []
         for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
             enc = encoding if i == 0 or encoding != "utf-8-sig" else "utf-8"
-            chunks.append(Chunk(module, str(source.path), a, b, enc, starts[i]))
+            chunks.append(Chunk(module, str(source.path), a, b, enc, starts[i], b == size))
     return chunks
 
 
@@ -125,10 +126,14 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
         if lines and lines[-1] == "":
             lines.pop()
         module = importlib.import_module(chunk.module)
-        out = []
-        for rec in module.rows_from_lines(lines, chunk.first_line):
+        out: list[Any] = []
+        cut: list[int] = []
+        kwargs = {"truncated": cut.append} if chunk.last and hasattr(module, "TRUNCATED") else {}
+        for rec in module.rows_from_lines(lines, chunk.first_line, **kwargs):
             author_hygiene(rec)
             out.append((rec.line, rec.source_id, encode_columns(rec)))
+        if cut:  # the file ends inside its last record: the importing process warns
+            out.append(("truncated", cut[0] + chunk.first_line - 1, module.TRUNCATED))
         return out
     except InputError as exc:
         return ("error", exc.detail, exc.line)  # type: ignore[return-value]
@@ -162,4 +167,7 @@ def parallel_rows(source: SourceFile, importer: Any,
         for result in pool.map(parse_chunk, chunks):
             if isinstance(result, tuple) and result and result[0] == "error":
                 raise InputError(result[1], file=source.name, line=result[2])
+            if result and result[-1][0] == "truncated":
+                _, line, message = result.pop()
+                source.warn(message, line)
             yield from result

@@ -57,11 +57,22 @@ def source_text(source: SourceFile) -> str:
     return text
 
 
+_LOCAL: dict[str, str] = {}
+
+
 def local(tag: object) -> str:
-    """An element tag without its ``{namespace}``; "" for comments and processing instructions."""
+    """An element tag without its ``{namespace}``; "" for comments and processing instructions. (Cached:
+    it runs for every element event, a million times for a large EndNote export.)"""
+    try:
+        return _LOCAL[tag]  # type: ignore[index]
+    except (KeyError, TypeError):
+        pass
     if not isinstance(tag, str):
         return ""
-    return tag.rsplit("}", 1)[-1]
+    name = tag.rsplit("}", 1)[-1]
+    if len(_LOCAL) < 10_000:  # a hostile file's endless distinct tags are not cached
+        _LOCAL[tag] = name
+    return name
 
 
 def text_of(elem: ET.Element | None) -> str:
@@ -219,6 +230,7 @@ def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags:
 
     guard: ET.XMLPullParser | None = _guard_parser()
     since_record = 0
+    records_done = 0
     try:
         lineno = 1
         for piece, newlines in iter_lines(source):
@@ -229,6 +241,7 @@ def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags:
             before = lineno
             for found in handle():
                 since_record = 0
+                records_done += 1
                 yield found
             if guard is not None and root is not None:
                 guard = None
@@ -238,7 +251,16 @@ def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags:
                                  "that large (a damaged file, or a decompression bomb); expected "
                                  f"{expected}", file=source.name, line=start_line if depth_in_record else before)
             lineno += newlines
-        parser.close()
+        try:
+            parser.close()
+        except ET.ParseError as exc:
+            if records_done and _is_cut_short(exc):  # the complete records before the cut are kept
+                where = f"inside a record (from line {start_line})" if depth_in_record else "after its last record"
+                source.warn(f"the file ends {where} without closing it: the file may be truncated; the "
+                            f"{records_done} complete record{'s' if records_done > 1 else ''} before the cut "
+                            "were imported", line=start_line if depth_in_record else lineno)
+                return
+            raise
         yield from handle()
     except ET.ParseError as exc:
         raise _parse_error(source, exc) from exc
@@ -270,6 +292,11 @@ def _guard_feed(guard: ET.XMLPullParser, piece: str, source: SourceFile, line: i
                          "them)", file=source.name, line=line) from exc
     except ET.ParseError:
         pass  # the main parser reports well-formedness errors with their line
+
+
+def _is_cut_short(exc: ET.ParseError) -> bool:
+    msg = str(exc)
+    return "no element found" in msg or "unclosed token" in msg
 
 
 def _parse_error(source: SourceFile, exc: ET.ParseError) -> InputError:

@@ -186,6 +186,10 @@ _DB_PATTERNS = (
 _DB_LINE = re.compile(r"^(?:DB|DP)  - (.+)$", re.M)
 
 
+TRUNCATED = ("the last record has no closing 'ER  - ' line: the file may be truncated (that record was imported "
+             "as it is)")
+
+
 def rows_from_lines(lines: Iterable[str], first_line: int = 1,
                     truncated: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
     """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
@@ -222,9 +226,7 @@ class RisImporter:
         return 0.1 if tags >= 3 else 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(
-            "the last record has no closing 'ER  - ' line: the file may be truncated (that record "
-            "was imported as it is)", line))
+        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(TRUNCATED, line))
 
     def source_database(self, source: SourceFile) -> str | None:
         """The canonical database of the ``DB`` (or ``DP``) lines, of an Ovid link's ``D=`` code, or of the

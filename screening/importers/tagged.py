@@ -9,7 +9,6 @@ small tokenizer here and a declarative field map per format.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 _NEWLINES = re.compile(r"\r\n?|\n")
 
@@ -31,11 +30,6 @@ def add_value(fields: dict[str, list[str]], tag: str, value: str) -> None:
         fields[tag] = [value]
     else:
         bucket.append(value)
-
-
-def numbered(lines: list[str]) -> Iterator[tuple[int, str]]:
-    """(1-based line number, line) pairs."""
-    return enumerate(lines, start=1)
 
 
 def raw_fields(fields: dict[str, list[str]]) -> dict[str, str | list[str]]:

@@ -116,6 +116,10 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     )
 
 
+TRUNCATED = ("the last record has no closing 'ER' line: the file may be truncated (that record was imported "
+             "as it is)")
+
+
 def rows_from_lines(lines: Iterable[str], first_line: int = 1,
                     truncated: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
     """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
@@ -146,9 +150,7 @@ class WosTaggedImporter:
         return 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(
-            "the last record has no closing 'ER' line: the file may be truncated (that record "
-            "was imported as it is)", line))
+        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(TRUNCATED, line))
 
     def source_database(self, source: SourceFile) -> str | None:
         head = source.head_text(65536) or ""

@@ -1,0 +1,34 @@
+"""What the GUI tests share: open the main window on a review and show one screen once it has loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+READY: dict[str, Callable[[Any], bool]] = {
+    "screening": lambda s: s.queue is not None and s.current_id() is not None,
+    "analysis": lambda s: s.analysis is not None and s.prisma_counts is not None,
+}
+"""How a screen shows it has loaded, when not by a ``snapshot``."""
+WAIT_MS = 20_000
+
+
+def open_window(qtbot: Any, db: Any, reviewer: str = "Ann") -> Any:
+    """A shown `MainWindow` on ``db`` as ``reviewer`` (closed with the test)."""
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    window = MainWindow(db, Settings(reviewer=reviewer))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def open_screen(qtbot: Any, db: Any, key: str, reviewer: str = "Ann", *,
+                timeout: int = WAIT_MS) -> tuple[Any, Any]:
+    """A shown `MainWindow` on ``db`` as ``reviewer`` with screen ``key`` loaded; returns (window, screen)."""
+    window = open_window(qtbot, db, reviewer)
+    screen = window.show_screen(key)
+    ready = READY.get(key, lambda s: s.snapshot is not None)
+    qtbot.waitUntil(lambda: ready(screen), timeout=timeout)
+    return window, screen
