@@ -200,8 +200,8 @@ def _sentence(text: str, start: int, end: int) -> str:
     a = 0
     for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
         a = m.end()
-    m = _SENTENCE_END.search(text, end)
-    b = m.start() + 1 if m else min(len(text), end + 300)
+    after = _SENTENCE_END.search(text, end)
+    b = after.start() + 1 if after else min(len(text), end + 300)
     return text[a:b].strip()
 
 

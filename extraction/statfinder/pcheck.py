@@ -72,10 +72,10 @@ def check(kind: str, value_text: str, df1: float | None, df2: float | None, p_op
     a, b = abs(value) - half, abs(value) + half
     if kind == "r":
         a, b = max(a, 0.0), min(b, 0.999999999)
-    ends = [p_of(kind, max(x, 0.0), df1, df2) for x in (a, b)]
-    if any(e is None for e in ends):
+    ends = [e for e in (p_of(kind, max(x, 0.0), df1, df2) for x in (a, b)) if e is not None]
+    if len(ends) < 2:
         return None
-    lo, hi = min(ends), max(ends)  # type: ignore[type-var]
+    lo, hi = min(ends), max(ends)
     p = float(p_text)
     if p_op == "=":
         ph = 0.5 * 10 ** -_decimals(p_text)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import load_only
 from sqlmodel import select
 
 from db.engine import ReviewDB
@@ -74,7 +75,9 @@ def _candidates(db: ReviewDB) -> _Candidates:
 
     with db.session() as session:
         canon = group_map(session)
-        rows = session.exec(select(Record.id, Record.title, Record.authors, Record.year, Record.doi)).all()
+        wanted = load_only(Record.id, Record.title, Record.authors, Record.year, Record.doi)  # type: ignore[arg-type]
+        rows = [(int(r.id or 0), r.title, r.authors, r.year, r.doi)
+                for r in session.exec(select(Record).options(wanted))]
     out = _Candidates({}, {}, {}, {}, set())
     for rid, title, authors, year, doi in rows:
         kept = canon.get(rid, rid)

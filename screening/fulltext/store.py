@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -89,7 +90,7 @@ def _group(session: Session, record_id: int) -> list[int]:
 def _current(session: Session, record_ids: list[int]) -> dict[int, PdfAttachment]:
     """pdf id -> its latest ``attach`` row still in force on any of ``record_ids``."""
     rows = session.exec(select(PdfAttachment).where(
-        PdfAttachment.record_id.in_(record_ids)).order_by(PdfAttachment.id))  # type: ignore[attr-defined]
+        col(PdfAttachment.record_id).in_(record_ids)).order_by(col(PdfAttachment.id)))
     live: dict[int, PdfAttachment] = {}
     for row in rows:
         if row.action == "attach":
@@ -104,8 +105,8 @@ def attached_in(session: Session, record_id: int) -> list[AttachedPdf]:
     live = _current(session, _group(session, record_id))
     if not live:
         return []
-    blobs = {b.id: b for b in session.exec(select(PdfBlob.id, PdfBlob.sha256, PdfBlob.size, PdfBlob.pages,
-                                                  PdfBlob.meta).where(PdfBlob.id.in_(list(live))))}  # type: ignore[attr-defined,call-overload]
+    q = select(PdfBlob).options(defer(PdfBlob.data), defer(PdfBlob.page_text))  # type: ignore[arg-type]
+    blobs = {b.id: b for b in session.exec(q.where(col(PdfBlob.id).in_(list(live))))}
     out = []
     for pdf_id, row in sorted(live.items(), key=lambda kv: kv[1].id or 0):
         b = blobs[pdf_id]
@@ -153,8 +154,9 @@ def attach_bytes(db: ReviewDB, record_id: int, data: bytes, file_name: str, who:
         me = acting(db, session, who)
         require(me, "screener", "coder", "lead", act="attach full texts")
         group = _group(session, record_id)
-        blob = session.exec(select(PdfBlob.id, PdfBlob.pages).where(PdfBlob.sha256 == digest)).first()
+        blob = session.exec(select(col(PdfBlob.id), col(PdfBlob.pages)).where(PdfBlob.sha256 == digest)).first()
         stored = blob is None
+        pdf_id: int
         if blob is None:
             assert info is not None
             row = PdfBlob(sha256=digest, size=len(data), pages=info.pages, data=data, page_text=info.page_text,
@@ -163,7 +165,7 @@ def attach_bytes(db: ReviewDB, record_id: int, data: bytes, file_name: str, who:
             session.flush()
             pdf_id, pages = int(row.id or 0), info.pages
         else:
-            pdf_id, pages = blob
+            pdf_id, pages = int(blob[0] or 0), blob[1]
         if pdf_id in _current(session, group):
             return AttachResult(record_id, digest, pages, len(data), file_name, stored, True)
         session.add(PdfAttachment(record_id=int(record_id), pdf_id=pdf_id, action="attach", file_name=file_name,
@@ -198,7 +200,7 @@ def detach(db: ReviewDB, record_id: int, who: str, sha256: str | None = None, no
             raise InputError(f"record #{record_id} has {len(now)} PDFs attached; say which with --sha256 "
                              + " or ".join(a.sha256[:12] for a in now))
         gone = now[0]
-        pdf_id = session.exec(select(PdfBlob.id).where(PdfBlob.sha256 == gone.sha256)).one()
+        pdf_id = int(session.exec(select(col(PdfBlob.id)).where(PdfBlob.sha256 == gone.sha256)).one() or 0)
         session.add(PdfAttachment(record_id=gone.record_id, pdf_id=pdf_id, action="detach",
                                   file_name=gone.file_name, note=note, who=me.identity, member_id=me.id))
         return gone
@@ -210,9 +212,10 @@ def history(db: ReviewDB, record_id: int) -> list[dict[str, Any]]:
     """Every attach and detach on ``record_id``'s group, oldest first (who, when, which PDF, which file)."""
     with db.session() as session:
         group = _group(session, record_id)
-        rows = session.exec(select(PdfAttachment, PdfBlob.sha256).join(PdfBlob, PdfBlob.id == PdfAttachment.pdf_id)
-                            .where(PdfAttachment.record_id.in_(group))  # type: ignore[attr-defined]
-                            .order_by(PdfAttachment.id)).all()
+        rows = session.exec(select(PdfAttachment, col(PdfBlob.sha256))
+                            .join(PdfBlob, col(PdfBlob.id) == col(PdfAttachment.pdf_id))
+                            .where(col(PdfAttachment.record_id).in_(group))
+                            .order_by(col(PdfAttachment.id))).all()
     return [{"action": r.action, "record_id": r.record_id, "sha256": sha, "file_name": r.file_name, "how": r.how,
              "who": r.who, "at": r.at.isoformat() if r.at else "", "note": r.note} for r, sha in rows]
 
