@@ -53,9 +53,10 @@ def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
 
 
-def run(cmd: list[str]) -> tuple[float, int, str, str]:
-    """(seconds, peak RSS in MB, status, first line of output) of ``cmd`` run with the limits."""
+def run(cmd: list[str]) -> tuple[float, int, str, str, float]:
+    """(seconds, peak RSS in MB, status, first line of output, CPU seconds) of ``cmd`` run with the limits."""
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_limit, cwd=ROOT)
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
@@ -65,10 +66,12 @@ def run(cmd: list[str]) -> tuple[float, int, str, str]:
         out, _ = proc.communicate()
         status = f"timeout {TIMEOUT} s"
     wall = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # high-water mark of all children
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss = after.ru_maxrss // 1024  # high-water mark of all children (one child per helper process)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     lines = [ln for ln in out.decode("utf-8", "replace").splitlines() if ln.strip()]
     msg = next((ln for ln in lines if "error" in ln.lower() or "Error" in ln), lines[-1] if lines else "")
-    return wall, rss, status, msg[:160]
+    return wall, rss, status, msg[:160], cpu
 
 
 def main() -> None:
@@ -79,7 +82,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="metasift_hostile_"))
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print("| case | input | metasift: time, peak RSS, status, message | other reader: time, peak RSS, status |")
+    print("| case | input | metasift: wall (CPU), peak RSS, status, message | other reader: wall (CPU), peak RSS, "
+          "status |")
     print("|---|---|---|---|")
     try:
         for name, (make, other) in CASES.items():
@@ -99,8 +103,8 @@ def main() -> None:
             ms = _measured([sys.executable, "-m", "cli.app", "import", str(review), str(path)])
             ot = _measured([sys.executable, "-c", _OTHER[other], str(path)])
             size = path.stat().st_size
-            print(f"| {name} | {size / 1e6:,.1f} MB | {ms[0]:.1f} s, {ms[1]} MB, {ms[2]}: {ms[3]} | "
-                  f"{ot[0]:.1f} s, {ot[1]} MB, {ot[2]} ({_OTHER_NAME[other]}) |", flush=True)
+            print(f"| {name} | {size / 1e6:,.1f} MB | {ms[0]:.1f} s ({ms[4]:.1f} s), {ms[1]} MB, {ms[2]}: {ms[3]} | "
+                  f"{ot[0]:.1f} s ({ot[4]:.1f} s), {ot[1]} MB, {ot[2]} ({_OTHER_NAME[other]}) |", flush=True)
             path.unlink()
     finally:
         if args.keep:
@@ -111,15 +115,15 @@ def main() -> None:
 _OTHER_NAME = {"excel": "pandas.read_excel/openpyxl", "csv": "pandas.read_csv", "etree": "ElementTree.parse"}
 
 
-def _measured(cmd: list[str]) -> tuple[float, int, str, str]:
+def _measured(cmd: list[str]) -> tuple[float, int, str, str, float]:
     helper = ("import sys, json; sys.path.insert(0, sys.argv[1]); import bench_import_hostile as b; "
               "print(json.dumps(b.run(sys.argv[2:])))")
     out = subprocess.run([sys.executable, "-c", helper, str(Path(__file__).parent), *cmd], capture_output=True,
                          text=True, cwd=ROOT).stdout
     import json
 
-    wall, rss, status, msg = json.loads(out.strip().splitlines()[-1])
-    return wall, rss, status, msg.replace("|", "/")
+    wall, rss, status, msg, cpu = json.loads(out.strip().splitlines()[-1])
+    return wall, rss, status, msg.replace("|", "/"), cpu
 
 
 if __name__ == "__main__":

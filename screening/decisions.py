@@ -31,7 +31,7 @@ from db.errors import InputError, MetasiftError
 from db.identity import lenient_identity
 from db.models import VERDICTS, Member, Record, ScreeningDecision
 from db.pair_log import components, merged_pairs
-from screening.protocol import STAGES, Protocol, default_protocol, load_protocol_text
+from screening.protocol import STAGE_LABELS, STAGES, Protocol, default_protocol, load_protocol_text
 
 NOT_RETRIEVED = "full text not retrievable"
 """The full-text exclusion reason of a report that could not be had (PRISMA 2020: "reports not retrieved")."""
@@ -134,11 +134,17 @@ def settle(st: StageState | None, rule: str) -> tuple[str, str]:
     return "excluded", (max(given, key=lambda x: (given.count(x), -given.index(x))) if given else "")
 
 
+def _said(stage: str) -> str:
+    """A stage as a message names it (``title/abstract``, not ``title_abstract``)."""
+    return STAGE_LABELS.get(stage, stage).lower().replace(" / ", "/")
+
+
 def _check_stage(protocol: Protocol, stage: str) -> None:
     if stage not in STAGES:
         raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
     if stage not in protocol.stages:
-        raise InputError(f"the review's protocol has no {stage} stage (stages: {', '.join(protocol.stages)})")
+        raise InputError(f"the review's protocol has no {_said(stage)} stage (stages: "
+                         f"{', '.join(_said(s) for s in protocol.stages)})")
 
 
 def _check_reason(protocol: Protocol, stage: str, verdict: str, reason: str) -> None:
@@ -148,7 +154,7 @@ def _check_reason(protocol: Protocol, stage: str, verdict: str, reason: str) -> 
     if verdict == "exclude" and stage == "full_text" and not reason:
         raise InputError("excluding at full text needs a reason; one of: " + "; ".join(allowed))
     if reason and allowed and reason not in allowed:
-        raise InputError(f"{reason!r} is not an exclusion reason of the {stage} stage; one of: "
+        raise InputError(f"{reason!r} is not an exclusion reason at {_said(stage)}; one of: "
                          + "; ".join(allowed))
 
 
@@ -327,7 +333,7 @@ def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | No
         live = [r for r in mine if r.kind != "undo" and r.id not in undone]
         if not live:
             where = f" on #{record}" if record is not None else ""
-            raise InputError(f"{me.identity} has no decision{where}{' at ' + stage if stage else ''} to undo")
+            raise InputError(f"{me.identity} has no decision{where}{' at ' + _said(stage) if stage else ''} to undo")
         last = live[-1]
         row.record_id, row.stage, row.undoes = last.record_id, last.stage, last.id
         row.verdict, row.reason = last.verdict, last.reason
@@ -364,7 +370,8 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
         st = replay(stage_rows(session, [stage], group), {m: group[0] for m in group}).get((group[0], stage))
         state, _ = settle(st, protocol.rule)
         if state != "conflict":
-            raise InputError(f"record #{record} is not in conflict at {stage} (it is {state}); nothing to resolve")
+            raise InputError(f"record #{record} is not in conflict at {_said(stage)} (it is {state}); "
+                             "nothing to resolve")
         if method == "third_reviewer" and st is not None and by in st.verdicts:
             raise InputError(f"{by} screened record #{record}; a third reviewer must be someone else "
                              "(or use --method consensus)")

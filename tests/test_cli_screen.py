@@ -37,7 +37,7 @@ def screen(capsys, demo: str, who: str, record: str, decision: str, *extra: str)
 
 def test_blind_screening_conflict_resolution_and_history(demo, capsys):
     code, out = screen(capsys, demo, "ann", PSY1, "include", "--note", "clear alliance study")
-    assert code == 0 and "ann include at title_abstract" in out and "outcome: pending" in out
+    assert code == 0 and "ann include at title/abstract" in out and "outcome: pending" in out
     code, data = screen(capsys, demo, "ann", "DEMO-PSY-0002", "exclude", "--reason", "no alliance measure", "--json")
     assert code == 0 and data["decision"]["reason"] == "no alliance measure" and data["outcome"] == "pending"
     # bob screens the PubMed twin of PSY1: the decision lands on the group's kept record

@@ -15,7 +15,8 @@ from screening.importing import import_file, import_good_files, set_batch_databa
 
 @pytest.mark.parametrize(("clue", "name"), [
     ("psyh", "PsycINFO"), ("APA PsycInfo", "PsycINFO"), ("psyc10", "PsycINFO"), ("PsycINFO", "PsycINFO"),
-    ("cin20", "CINAHL"), ("CINAHL Complete", "CINAHL"), ("Ovid MEDLINE(R) ALL", "MEDLINE"), ("cmedm", "MEDLINE"),
+    ("cin20", "CINAHL"), ("CINAHL Complete", "CINAHL"),
+    ("i3h", "Criminal Justice Abstracts"), ("Ovid MEDLINE(R) ALL", "MEDLINE"), ("cmedm", "MEDLINE"),
     ("emed26", "Embase"), ("Embase Classic+Embase", "Embase"), ("eric", "ERIC"), ("ERIC", "ERIC"),
     ("Web of Science Core Collection", "Web of Science"), ("Scopus", "Scopus"),
     ("EBM Reviews - Cochrane Central Register of Controlled Trials", "Cochrane CENTRAL"), ("cctr", "Cochrane CENTRAL"),

@@ -154,3 +154,11 @@ def test_a_sigkilled_import_leaves_no_worker_processes(tmp_path):
         assert batches(db) == []
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("command", [["pool"], ["aggregate", "--id", "study", "--r", "r", "--n", "n"]])
+def test_table_commands_refuse_hostile_workbooks_too(tmp_path, capsys, command):
+    bad = h.xlsx_far_cell(tmp_path / "table.xlsx")
+    assert main([command[0], str(bad), *command[1:]]) == 2
+    err = capsys.readouterr().err
+    assert "table.xlsx: has a cell at XFD4000" in err and "Traceback" not in err

@@ -21,6 +21,7 @@ from extraction.pooling.confint import q_profile
 from extraction.pooling.estimators import fit_core
 from extraction.pooling.moderators import categorical_moderator
 from extraction.pooling.results import _clean, fisher_z, pool
+from screening.importers.tabular_rows import check_workbook_file
 
 
 def read_study_table(path: str | Path) -> pd.DataFrame:
@@ -28,6 +29,7 @@ def read_study_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            check_workbook_file(path)  # a stray far cell or a compressed bomb would exhaust memory
             df = pd.read_excel(path)
         else:
             df = pd.read_csv(path, sep=None, engine="python")

@@ -34,7 +34,10 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def _is_leaf(elem: ET.Element) -> bool:
-    return all(local(c.tag) == "style" for c in elem)
+    for c in elem:
+        if c.tag != "style" and local(c.tag) != "style":
+            return False
+    return True
 
 
 def _value(record: ET.Element, path: str) -> str:

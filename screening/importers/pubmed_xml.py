@@ -209,7 +209,11 @@ def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags:
     def handle() -> Iterator[tuple[ET.Element, int, str]]:
         nonlocal root, depth_in_record, start_line
         for event, elem in events():
-            tag = local(elem.tag)
+            tag = elem.tag
+            if tag not in record_tags:  # most events: a field inside a record (un-namespaced tags)
+                if root is not None and type(tag) is str and "}" not in tag:
+                    continue
+                tag = local(tag)
             if root is None:
                 root = elem
                 if tag not in root_tags:

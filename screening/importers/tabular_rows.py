@@ -294,6 +294,17 @@ def check_xlsx(zf: zipfile.ZipFile, name: str) -> None:
                 file=name)
 
 
+def check_workbook_file(path: os.PathLike[str] | str) -> None:
+    """`check_xlsx` on an .xlsx file on disk, for any reader that opens workbooks (pandas/openpyxl in the
+    effect and study-table commands): a file that is not a zip is left to that reader's own message."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    with zf:
+        check_xlsx(zf, os.path.basename(str(path)))
+
+
 def read_xlsx(data: bytes, name: str, sheet: object = None) -> Table:
     """A `Table` over the sheet of an .xlsx with the most recognisable header (or ``sheet``)."""
     if not data.startswith(b"PK\x03\x04"):
