@@ -70,8 +70,7 @@ def cmd_attach(args: argparse.Namespace) -> Result:
     if args.dry_run and not args.folder:
         raise InputError("--dry-run goes with --folder")
     who = reviewer_name(args)
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         if args.file:
             rid = resolve_ref(db, args.record)
             res = store.attach(db, rid, Path(args.file), who)
@@ -101,29 +100,23 @@ def cmd_attach(args: argparse.Namespace) -> Result:
             lines.append("matched nothing:")
             lines.extend(f"  {r['file']}: {r['problem']}" for r in unmatched)
         return Result(data, "\n".join(lines))
-    finally:
-        db.close()
 
 
 def cmd_detach(args: argparse.Namespace) -> Result:
     from screening.fulltext import store
 
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         rid = resolve_ref(db, args.record)
         gone = store.detach(db, rid, reviewer_name(args), args.sha256, args.note)
         name = record_labels(db, [rid])[rid]
         return Result({**gone.public(), "record": name, "detached": True},
                       f"{gone.file_name} [sha256 {gone.sha256[:12]}] detached from {name} (kept in the history)")
-    finally:
-        db.close()
 
 
 def cmd_pdf(args: argparse.Namespace) -> Result:
     from screening.fulltext import store
 
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         rid = resolve_ref(db, args.record)
         name = record_labels(db, [rid])[rid]
         if args.out:
@@ -146,5 +139,3 @@ def cmd_pdf(args: argparse.Namespace) -> Result:
             lines.extend(f"  {h['at'][:19]} {h['who']} {h['action']} {h['file_name']} [{h['sha256'][:12]}]"
                          + (f" ({h['note']})" if h["note"] else "") for h in past)
         return Result(data, "\n".join(lines))
-    finally:
-        db.close()

@@ -34,13 +34,10 @@ def cmd_stats(args: argparse.Namespace) -> Result:
         from screening.duplicates import labels, resolve
 
         args.review = args.source
-        db = open_for(args)
-        try:
+        with open_for(args) as db:
             rid = resolve(db, args.record)
             which, found = record_statistics(db, rid, args.sha256)
             source = {"record": labels(db, [rid])[rid], "record_id": rid, "pdf": which}
-        finally:
-            db.close()
     else:
         found = find_statistics(file_pages(Path(args.source)))
         source = {"file": args.source}
