@@ -45,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--label", default="", help='the effect within the report, e.g. "BDI, client, early"')
     p.add_argument("--edit", type=int, default=None, metavar="ID",
                    help="store a corrected version of effect ID (give only what changes)")
+    p.add_argument("--from-stat", type=int, default=None, metavar="K",
+                   help="take statistic, value, df, n, page, quote and cues from the K-th statistic "
+                        "`metasift stats REVIEW --record R` lists (options given override them)")
     _coding_args(p, required=False)
     add_json_arg(p)
     p.set_defaults(handler=cmd_code)
@@ -137,6 +140,26 @@ def _record(db: ReviewDB, ref: str | None) -> int | None:
     return resolve_ref(db, ref) if ref else None
 
 
+def _from_stat(db: ReviewDB, record: int, k: int, given: dict[str, Any]) -> dict[str, Any]:
+    """The coding fields of the ``k``-th statistic found in ``record``'s PDF, under what the coder gave."""
+    from extraction.statfinder.sources import record_statistics
+
+    which, found = record_statistics(db, record)
+    if not 1 <= k <= len(found):
+        raise InputError(f"--from-stat {k}: the record's PDF has {len(found)} statistics found (1..{len(found)})")
+    s = found[k - 1]
+    sug = s.suggestion()
+    if not sug["statistic"]:
+        raise InputError(f"--from-stat {k}: {s.raw!r} is a {s.kind}, not a statistic MetaSift converts to r"
+                         + (f" ({s.why_not_r})" if s.why_not_r else ""))
+    out = {key: sug[key] for key in ("statistic", "value", "df", "n", "location") if sug[key] is not None}
+    if s.kind == "F":
+        out["df"] = s.df2
+    out["moderators"] = {**sug["moderators"], **given.get("moderators", {})}
+    out["provenance"] = s.provenance(which["sha256"])
+    return {**out, **{key: v for key, v in given.items() if key != "moderators"}}
+
+
 def cmd_code(args: argparse.Namespace) -> Result:
     given = _given(args)
     with open_for(args) as db:
@@ -147,6 +170,8 @@ def cmd_code(args: argparse.Namespace) -> Result:
                 raise InputError("--edit: give at least one field to change")
             row = edit_effect(db, args.edit, **given)
         else:
+            if args.from_stat is not None:
+                given = _from_stat(db, resolve_ref(db, args.record), args.from_stat, given)
             for need in ("statistic", "value"):
                 if need not in given:
                     raise InputError(f"--{'stat' if need == 'statistic' else need} is required")

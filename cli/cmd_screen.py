@@ -36,11 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--record", help="source_id or #<record id>")
     which.add_argument("--next", action="store_true",
                        help="your next assigned record not decided yet (shown; with --decision: decided)")
-    p.add_argument("--decision", default=None, choices=VERDICTS, help="include, exclude or maybe")
+    p.add_argument("--decision", default=None, choices=(*VERDICTS, "not_retrieved"),
+                   help="include, exclude or maybe; at full text also not_retrieved (with --note: what was tried)")
     p.add_argument("--reason", default="", help="exclusion reason (one of the protocol's for the stage)")
     p.add_argument("--note", default="", help="a free note")
     _stage_arg(p)
-    p.add_argument("--full-text", default="", metavar="PATH_OR_URL", help="the full text read (full_text stage)")
+    p.add_argument("--full-text", default="", metavar="PATH_OR_URL",
+                   help="the full text read at the full_text stage, when it is not the record's attached PDF: "
+                        "an existing file or a URL")
     p.add_argument("--uid", default=None, help="a unique id for this decision (a retry never stores it twice)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_screen)
@@ -156,8 +159,14 @@ def cmd_screen(args: argparse.Namespace) -> Result:
             raise InputError("--decision is required with --record (include, exclude or maybe)")
         else:
             record = resolve_ref(db, args.record)
-        row = decisions.decide(db, record, who, args.stage, args.decision,
-                               reason=args.reason, note=args.note, full_text=args.full_text, uid=args.uid)
+        if args.decision == "not_retrieved":
+            if args.stage != "full_text" or args.full_text or args.reason:
+                raise InputError("not_retrieved is a full-text decision (--stage full_text) and takes only --note, "
+                                 "saying what was tried")
+            row = decisions.not_retrieved(db, record, who, args.note, uid=args.uid)
+        else:
+            row = decisions.decide(db, record, who, args.stage, args.decision,
+                                   reason=args.reason, note=args.note, full_text=args.full_text, uid=args.uid)
         data = _act(db, row, who)
     return Result(data, _act_text(data))
 

@@ -25,7 +25,7 @@ RECORD_COLUMNS = ("record_id", "kept_id", "study_id", "source_id", "source_db", 
                   "journal", "volume", "issue", "pages", "doi", "pmid", "pub_type", "language")
 EFFECT_COLUMNS = ("effect_id", "record_id", "study_id", "source_id", "coder", "kind", "replaces", "label",
                   "statistic", "value", "df", "n", "n1", "n2", "tails", "direction", "r", "z", "var_z",
-                  "method", "location", "note", "coded_at")
+                  "method", "location", "note", "coded_at", "found_in", "page", "quote")
 DECISION_COLUMNS = ("decision_id", "record_id", "source_id", "stage", "reviewer", "kind", "verdict", "reason",
                     "method", "undoes", "full_text", "note", "decided_at", "uid")
 COLUMN_MEANINGS: dict[str, str] = {
@@ -46,6 +46,9 @@ COLUMN_MEANINGS: dict[str, str] = {
     "reason": "exclusion reason given", "undoes": "the decision row an undo withdraws",
     "full_text": "the full text read (PDF path or URL)", "decided_at": "when (UTC)",
     "uid": "unique id of the act", "z": "Fisher's z of r", "var_z": "sampling variance of z, 1/(n - 3)",
+    "found_in": "'full text' when the numbers were taken from a statistic found in the attached PDF, "
+    "'typed' when the coder typed them", "page": "the PDF page the numbers were found on",
+    "quote": "the statistic as the PDF gives it",
 }
 
 
@@ -142,9 +145,11 @@ def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.Data
                     "replaces": e.replaces, "label": e.label, "statistic": e.statistic, "value": e.value,
                     "df": e.df, "n": e.n, "n1": e.n1, "n2": e.n2, "tails": e.tails, "direction": e.direction,
                     "r": e.r, "z": _finite(e.z), "var_z": e.var_z, "method": e.method, "location": e.location,
-                    "note": e.note, "coded_at": _iso(e.coded_at), **{m: e.moderators.get(m) for m in mods}})
+                    "note": e.note, "coded_at": _iso(e.coded_at),
+                    "found_in": (e.provenance or {}).get("source", "typed"), "page": (e.provenance or {}).get("page"),
+                    "quote": (e.provenance or {}).get("quote", ""), **{m: e.moderators.get(m) for m in mods}})
     frame = pd.DataFrame(out, columns=[*EFFECT_COLUMNS, *mods])
-    for col in ("replaces", "n", "n1", "n2"):
+    for col in ("replaces", "n", "n1", "n2", "page"):
         frame[col] = frame[col].astype("Int64")
     return frame
 

@@ -127,6 +127,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("&Recent reviews")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
+        self.attach_folder_action = file_menu.addAction("&Attach a folder of PDFs…")
+        self.attach_folder_action.triggered.connect(self._attach_folder)
+        file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -153,6 +156,11 @@ class MainWindow(QMainWindow):
         sheet.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
         sheet.triggered.connect(self.show_shortcuts)
 
+    def _attach_folder(self) -> None:
+        from gui.fulltext.folder import attach_folder
+
+        attach_folder(self)
+
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for target in self.settings.recent:
@@ -161,6 +169,11 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def _find(self) -> None:
+        here = self.tabs.currentWidget()
+        screen = here.inner if isinstance(here, LazyScreen) else here
+        own = getattr(screen, "find_in_screen", None)
+        if callable(own) and own():  # a screen with a PDF on it searches the PDF
+            return
         records = self.screen_widgets.get("records")
         if isinstance(records, RecordsScreen):
             self.tabs.setCurrentWidget(records)

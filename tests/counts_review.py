@@ -69,8 +69,8 @@ def build(db: ReviewDB) -> dict[str, int]:
             decide(db, ids[name], who, TA, "exclude", reason=reason)
     decide(db, ids["p6"], "ann", TA, "include")
     for who in ("ann", "bob"):
-        decide(db, ids["p1"], who, FT, "include", full_text="p1.pdf")
-        decide(db, ids["p3"], who, FT, "exclude", reason="no usable alliance-outcome statistic", full_text="p3.pdf")
-    decide(db, ids["p4"], "ann", FT, "include", full_text="p4.pdf")
-    decide(db, ids["p4"], "bob", FT, "exclude", reason="sample reported elsewhere", full_text="p4.pdf")
+        decide(db, ids["p1"], who, FT, "include", full_text="https://example.org/p1.pdf")
+        decide(db, ids["p3"], who, FT, "exclude", reason="no usable alliance-outcome statistic", full_text="https://example.org/p3.pdf")
+    decide(db, ids["p4"], "ann", FT, "include", full_text="https://example.org/p4.pdf")
+    decide(db, ids["p4"], "bob", FT, "exclude", reason="sample reported elsewhere", full_text="https://example.org/p4.pdf")
     return ids

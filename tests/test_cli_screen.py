@@ -72,8 +72,9 @@ def test_blind_screening_conflict_resolution_and_history(demo, capsys):
 
     # full text: the included record can be screened now, with its PDF
     code, data = screen(capsys, demo, "ann", PSY1, "exclude", "--stage", "full_text", "--full-text",
-                        "papers/psy1.pdf", "--reason", "sample reported elsewhere", "--json")
-    assert code == 0 and data["decision"]["full_text"] == "papers/psy1.pdf"
+                        "https://journals.example.org/papers/psy1.pdf", "--reason", "sample reported elsewhere",
+                        "--json")
+    assert code == 0 and data["decision"]["full_text"] == "https://journals.example.org/papers/psy1.pdf"
 
     code, data = _run(capsys, "status", demo, "--json")
     assert code == 0 and data["records"] == 22 and data["unique"] == 14

@@ -47,7 +47,8 @@ def filled(review):
     for rid in ids[:3]:
         for stage in ("title_abstract", "full_text"):
             for who in ("ann", "bob"):
-                decide(review, rid, who, stage, "include", full_text=f"pdfs/{rid}.pdf" if stage == "full_text" else "")
+                decide(review, rid, who, stage, "include",
+                       full_text=f"https://example.org/{rid}.pdf" if stage == "full_text" else "")
     for who in ("ann", "bob"):
         decide(review, ids[3], who, "title_abstract", "exclude", reason="not an empirical study")
     code_effect(review, ids[0], "ann", "r", 0.30, n=100, moderators=MODS, label="BDI")

@@ -65,7 +65,7 @@ def _screen_all(qtbot, screen, plan, full_text=False):
         if rid is None or rid in screen.queue.mine:
             break
         if full_text:
-            screen.panel.full_text.setText(f"/papers/{rid}.pdf")
+            screen.panel.full_text.setText(f"https://journals.example.org/papers/{rid}.pdf")
             screen.setFocus()
         qtbot.keyClick(screen, plan[rid])
     assert set(screen.queue.mine) >= set(plan)
@@ -206,7 +206,7 @@ def _whole_review(qtbot, window, db, tmp_path):
         assert ft[r].verdicts == ({"ann": "exclude", "bob": "exclude"} if r == ft_out else
                                   {"ann": "include", "bob": "include"})
         assert ft[r].state == ("excluded" if r == ft_out else "included")
-        assert decisions.history(db, r)[-1].full_text == f"/papers/{r}.pdf"
+        assert decisions.history(db, r)[-1].full_text == f"https://journals.example.org/papers/{r}.pdf"
     assert ft[ft_out].reason == reasons[FT][2]
 
     # 6. ann codes effects on the Extraction screen: one from t and df, two from r
