@@ -10,8 +10,8 @@ The screen measure is what the Analysis screen computes and renders for 1,000 st
 forest plot's first page, the funnel and the bubble plot drawn at screen resolution.
 
 Run: ``python benchmarks/bench_analysis.py [repeats] [R repeats]`` (R repeats 0: MetaSift only); prints median
-wall times (R's excludes its start-up and reading the CSV) and the ratios. rma.mv runs with ``sparse = TRUE`` (dense 5,000 x 5,000 matrices
-take minutes).
+wall times (R's excludes its start-up and reading the CSV) and the ratios. rma.mv runs with ``sparse = TRUE`` (dense
+5,000 x 5,000 matrices take minutes).
 """
 
 from __future__ import annotations

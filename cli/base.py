@@ -3,7 +3,8 @@
 A command module (``cli/cmd_*.py``) defines ``register(subparsers)``; each sub-command sets
 ``handler=fn`` where ``fn(args) -> Result``. With ``--json`` the CLI prints ``result.data`` as one JSON
 document on stdout; otherwise ``result.text``. Errors are raised as `db.errors.InputError` (exit 2) or
-`MetasiftError` (exit 1) and printed as one line on stderr.
+`MetasiftError` (exit 1) and printed as one line on stderr. A handler opens its review with
+``with open_for(args) as db:`` (or ``contextlib.closing`` around `create_review`), never open/try/close.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import argparse
 import os
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
-from db.engine import ReviewDB, display_name, is_url, open_review
-from db.errors import MetasiftError
+if TYPE_CHECKING:
+    from db.engine import ReviewDB
 
 
 @dataclass
@@ -39,14 +40,22 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
-def open_for(args: argparse.Namespace) -> ReviewDB:
-    """Open the review; a PostgreSQL server that wants a password libpq could not find (``~/.pgpass``,
-    ``PGPASSFILE``, a service file) gets one typed at a prompt on a terminal, kept in the system keyring
-    when ``$METASIFT_KEYRING=1``. The password never appears in any output."""
+def open_for(args: argparse.Namespace) -> closing[ReviewDB]:
+    """The review named by ``args.review``, for ``with open_for(args) as db:`` (closed when the block ends).
+
+    A PostgreSQL server that wants a password libpq could not find (``~/.pgpass``, ``PGPASSFILE``, a service
+    file) gets one typed at a prompt on a terminal, kept in the system keyring when ``$METASIFT_KEYRING=1``.
+    The password never appears in any output. Database code is imported here, not on top: ``--help`` and
+    argument errors load none of it.
+    """
+    from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
+    from db.engine import display_name, is_url, open_review
+    from db.errors import MetasiftError
+
     try:
         db = open_review(args.review)
         db.viewer = reviewer_name(args)
-        return db
+        return closing(db)
     except MetasiftError as exc:
         if not (is_url(args.review) and any(t in str(exc) for t in PASSWORD_REFUSALS)):
             raise
@@ -62,7 +71,7 @@ def open_for(args: argparse.Namespace) -> ReviewDB:
     db.viewer = reviewer_name(args)
     if os.environ.get("METASIFT_KEYRING") == "1" and not keep_in_keyring(bare, password):
         print("metasift: no system keyring is usable; the password was not kept", file=sys.stderr)
-    return db
+    return closing(db)
 
 
 def reviewer_name(args: argparse.Namespace) -> str:

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.progress import Progress, no_progress
+from extraction import apa
 from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
 from extraction.pooling import diagnostics as dg
@@ -28,7 +29,6 @@ from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
 from extraction.samples import samples
 from extraction.study_table import moderator_columns, study_table, usable_effects
 
-DEPENDENCE = ("aggregate", "multilevel")
 ASSUMES = {
     "aggregate": "Aggregate: the effects of one sample become one r (the protocol's rho and method); assumes "
                  "their correlation is known (rho) and every sample is independent of the others.",
@@ -62,6 +62,8 @@ class Analysis:
     bubble: Figure | None = None  # the bubble plot of ``mods`` when its first term is numeric
     bubble_note: str = ""
     data: Data | None = None       # what the forest plot's further pages are drawn from
+    aggregation: str = "composite"  # how dependent effects of one sample were combined (extraction.aggregate)
+    rho: float = 0.5  # the assumed correlation between a sample's outcomes (composite)
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,10 @@ class Data:
     labels: list[str]
 
 
-def data(db: ReviewDB, cfg: CodingSettings | None = None) -> Data:
-    """The study table and its effect sizes (InputError when no sample has a usable effect yet)."""
-    table = study_table(db, cfg=cfg)
+def data(db: ReviewDB, cfg: CodingSettings | None = None, aggregation: str | None = None) -> Data:
+    """The study table (dependent effects combined by ``aggregation``, default the protocol's) and its effect
+    sizes (InputError when no sample has a usable effect yet)."""
+    table = study_table(db, method=aggregation, cfg=cfg)
     usable = table[table["r"].notna()] if len(table) else table
     if usable.empty:
         raise InputError("no independent sample has a coded effect yet: code effects on the Extraction screen")
@@ -107,16 +110,18 @@ def regression(d: Data, mods: str, method: str, test: str) -> dict[str, Any]:
     return out
 
 
-def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *, test: str = "z", mods: str = "",
-            progress: Progress = no_progress) -> Analysis:
+def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, aggregation: str | None = None, *,
+            test: str = "z", mods: str = "", progress: Progress = no_progress) -> Analysis:
     """Pool the study table with ``method`` and ``test`` (z or knha); moderator table, the meta-regression on
-    ``mods`` when given, forest and funnel plot (trim-and-fill)."""
+    ``mods`` when given, forest and funnel plot (trim-and-fill). ``aggregation`` combines a sample's dependent
+    effects (composite or mean; default the protocol's)."""
     progress(0, 4, "building the study table")
     try:
         cfg = settings(db)
-        d = data(db, cfg)
+        agg = aggregation or cfg.method
+        d = data(db, cfg, agg)
     except InputError as exc:
-        return Analysis(method, message=exc.detail, test=test, mods=mods)
+        return Analysis(method, message=exc.detail, test=test, mods=mods, aggregation=aggregation or "composite")
     flags = [f for f in d.table["flags"] if f]
     progress(1, 4, "pooling")
     report = pool_report(d.yi, d.vi, method=method, test=test)
@@ -142,7 +147,8 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *, test:
     _release(funnel, *([bubble_fig] if bubble_fig is not None else []))
     return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
                     tf.to_dict() if tf is not None else None, test=test, mods=mods, regression=reg,
-                    regression_error=reg_error, bubble=bubble_fig, bubble_note=bubble_note, data=d)
+                    regression_error=reg_error, aggregation=agg, rho=cfg.rho, bubble=bubble_fig,
+                    bubble_note=bubble_note, data=d)
 
 
 def forest_page(d: Data, method: str, start: int, rows: int | None = None) -> Figure:
@@ -185,11 +191,12 @@ def _sensitivity_figures(d: Data, method: str, test: str) -> tuple[list, list, l
             [{"label": n, **r} for n, r in zip(cum_names, cum, strict=True)], rows, *figs)
 
 
-def sensitivity(db: ReviewDB, method: str = "REML", test: str = "z", progress: Progress = no_progress) -> Sensitivity:
+def sensitivity(db: ReviewDB, method: str = "REML", test: str = "z", aggregation: str | None = None,
+                progress: Progress = no_progress) -> Sensitivity:
     """Leave-one-out, cumulative (samples in study-table order) and influence diagnostics of the pooled model,
     with their plots (InputError when fewer than 3 samples have an effect)."""
     progress(0, 2, "refitting without each sample")
-    d = data(db)
+    d = data(db, aggregation=aggregation)
     if len(d.yi) < 3:
         raise InputError("leave-one-out and influence diagnostics need at least 3 samples with an effect")
     loo, cum, inf, *figs = _sensitivity_figures(d, method, test)
@@ -198,9 +205,9 @@ def sensitivity(db: ReviewDB, method: str = "REML", test: str = "z", progress: P
     return Sensitivity(loo, cum, inf, *figs)
 
 
-def bubble(db: ReviewDB, mods: str, method: str = "REML", test: str = "z") -> Figure:
+def bubble(db: ReviewDB, mods: str, method: str = "REML", test: str = "z", aggregation: str | None = None) -> Figure:
     """The bubble plot of the meta-regression ``mods`` (its first term, numeric, on the x axis)."""
-    d = data(db)
+    d = data(db, aggregation=aggregation)
     frame = d.table[d.table["r"].notna()].reset_index(drop=True)
     fig = bubble_for(d.yi, d.vi, frame, mods, method=method, test=test, ylabel="effect size (Fisher's z)")
     _release(fig)
@@ -257,15 +264,15 @@ def prisma(db: ReviewDB) -> tuple[Figure, dict[str, Any]]:
     return prisma_figure(counts, title=db.review().title), counts.as_dict()
 
 
-def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False, *,
-                 test: str = "z", mods: str = "") -> Path:
+def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False,
+                 aggregation: str | None = None, *, test: str = "z", mods: str = "") -> Path:
     """Draw ``kind`` (forest, funnel, prisma, leave1out, cumulative, baujat, bubble) afresh and save it to
     ``out`` (.png, .svg, .pdf)."""
     if kind == "prisma":
         return draw_prisma(prisma_counts(db), out, title=db.review().title)
     if kind == "bubble":
-        return save_figure(bubble(db, mods, method, test), out)
-    d = data(db)
+        return save_figure(bubble(db, mods, method, test, aggregation), out)
+    d = data(db, aggregation=aggregation)
     if kind in ("leave1out", "cumulative", "baujat"):
         figs = _sensitivity_figures(d, method, test)[3:]
         return save_figure(figs[("leave1out", "cumulative", "baujat").index(kind)], out)
@@ -275,6 +282,19 @@ def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimf
     else:
         fig = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
     return save_figure(fig, out)
+
+
+def aggregation_text(method: str, rho: float) -> str:
+    """How the dependent effects of one sample were combined, in words."""
+    if method == "composite":
+        return (f"Hunter–Schmidt composite correlation with ρ = {apa.bounded(rho)} between a sample's outcomes "
+                "(as MAc's agg)")
+    return "the mean of a sample's correlations"
+
+
+def default_method(db: ReviewDB) -> str:
+    """The protocol's aggregation of dependent effects (composite or mean)."""
+    return settings(db).method
 
 
 def default_rho(db: ReviewDB) -> float:

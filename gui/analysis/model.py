@@ -8,41 +8,33 @@ from typing import Any
 import pandas as pd
 from PySide6.QtWidgets import QWidget
 
+from extraction import apa
 from gui.listmodel import ListTableModel
 
-
-def num(x: float | None, nd: int = 2) -> str:
-    if x is None or (isinstance(x, float) and x != x):
-        return "—"
-    text = f"{x:.{nd}f}"
-    return text.replace("-0.00", "0.00") if text.strip("-0.") == "" else text
-
-
-def pval(p: float | None) -> str:
-    if p is None or (isinstance(p, float) and p != p):
-        return "—"
-    return "< .001" if p < 0.001 else f"{p:.3f}".lstrip("0") if p < 0.9995 else "1"
-
-
-def p_is(p: float | None) -> str:
-    """'< .001' or '= .023' (after a "p")."""
-    text = pval(p)
-    return escape(text if text.startswith("<") or text == "—" else f"= {text}")
+num = apa.number
+pval = apa.p_cell
 
 
 def interval(pair: Any, nd: int = 2) -> str:
-    return f"[{num(pair[0], nd)}, {num(pair[1], nd)}]" if pair else "—"
+    """``[0.12, 3.40]``: an interval of a statistic that is not bounded by 1 (tau², I², H²)."""
+    return apa.interval(pair, nd, is_bounded=False)
+
+
+def p_is(p: float | None) -> str:
+    """``p = .023`` / ``p < .001`` (`extraction.apa`), escaped for rich text."""
+    return escape(apa.p_value(p))
 
 
 def summary_html(rep: dict[str, Any], muted: str) -> str:
     """The pooled estimate and heterogeneity in one block (k, r [CI], PI, tau², I², Q, p, Q-profile CIs)."""
     kind = "fixed-effect" if rep["method"] == "FE" else "random-effects"
     stat = "z" if rep.get("df") is None else f"t({rep['df']})"
-    main = (f"<span style='font-size:15pt'><b>r = {num(rep['estimate_r'])}</b> {interval(rep['ci_r'])}</span>"
-            f" &nbsp; k = <b>{rep['k']}</b> · {stat} = {num(rep['z'])}, p {p_is(rep['p'])}"
-            f" · 95% prediction interval {interval(rep['pi_r'])}")
+    main = (f"<span style='font-size:15pt'><b>r = {apa.bounded(rep['estimate_r'])}</b> "
+            f"{apa.interval(rep['ci_r'])}</span>"
+            f" &nbsp; k = <b>{rep['k']}</b> · {stat} = {num(rep['z'])}, {p_is(rep['p'])}"
+            f" · 95% prediction interval {apa.interval(rep['pi_r'])}")
     het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {num(rep['i2'], 1)}% · "
-           f"Q({rep['q_df']}) = {num(rep['q'])}, p {p_is(rep['q_p'])}")
+           f"Q({rep['q_df']}) = {num(rep['q'])}, {p_is(rep['q_p'])}")
     ci = rep.get("confint")
     if ci:
         het += (f"<br>95% CIs (Q-profile): τ² {interval(ci['tau2'][1:], 4)} · τ {interval(ci['tau'][1:], 4)} · "
@@ -52,7 +44,7 @@ def summary_html(rep: dict[str, Any], muted: str) -> str:
     if rep.get("fsn_rosenthal") is not None:
         extra.append(f"fail-safe N (Rosenthal) {rep['fsn_rosenthal']}")
     if rep.get("egger"):
-        extra.append(f"Egger's test z = {num(rep['egger']['z'])}, p {p_is(rep['egger']['p'])}")
+        extra.append(f"Egger's test z = {num(rep['egger']['z'])}, {p_is(rep['egger']['p'])}")
     return f"{main}<br>{het}<br><span style='color:{muted}'>{' · '.join(extra)}</span>"
 
 
@@ -78,9 +70,8 @@ def moderator_model(parent: QWidget | None = None) -> ListTableModel:
         ("Moderator", lambda r: r["moderator"].replace("_", " ") if r["first"] else ""),
         ("Category", lambda r: r["category"]),
         ("k", lambda r: r["k"]),
-        ("r", lambda r: num(_nan(r["r"]))),
-        ("95% CI", lambda r: interval((_nan(r["ci_low"]), _nan(r["ci_high"]))) if _nan(r["ci_low"]) is not None
-         else "—"),
+        ("r", lambda r: apa.bounded(_nan(r["r"]))),
+        ("95% CI", lambda r: apa.interval((_nan(r["ci_low"]), _nan(r["ci_high"])))),
         ("p", lambda r: pval(_nan(r["p"]))),
         ("I²", lambda r: num(_nan(r["i2"]), 1) + "%" if _nan(r["i2"]) is not None else "—"),
         ("p between", lambda r: (f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = "
@@ -106,8 +97,8 @@ def regression_html(reg: dict[str, Any] | None, error: str, muted: str) -> str:
         for name, c in reg["coefficients"].items())
     return (f"<b>mods = ~ {escape(reg['formula'])}</b> · k = {reg['k']}"
             + (f" ({reg['excluded']} without a value left out)" if reg.get("excluded") else "")
-            + f"<br>Test of moderators: {qm}, p {p_is(reg['qm_p'])} · R² = {num(reg['r2'])}% · "
-            f"residual τ² = {num(reg['tau2'], 4)} · QE({reg['qe_df']}) = {num(reg['qe'])}, p {p_is(reg['qe_p'])}"
+            + f"<br>Test of moderators: {qm}, {p_is(reg['qm_p'])} · R² = {num(reg['r2'])}% · "
+            f"residual τ² = {num(reg['tau2'], 4)} · QE({reg['qe_df']}) = {num(reg['qe'])}, {p_is(reg['qe_p'])}"
             f"<table cellspacing='6'><tr><th></th><th>estimate</th><th>SE</th><th>{stat}</th><th>p</th>"
             f"<th>95% CI</th></tr>{rows}</table>"
             f"<span style='color:{muted}'>Coefficients on Fisher's z.</span>")
@@ -121,11 +112,12 @@ def multilevel_html(fit: dict[str, Any], muted: str) -> str:
     robust = f"cluster-robust {escape(str(fit['robust']))} SE" if fit.get("robust") else "model-based SE"
     levels = " · ".join(f"σ²<sub>{escape(vc['level'])}</sub> = {num(vc['sigma2'], 4)} ({vc['groups']} groups)"
                         for vc in fit["variance_components"])
-    return (f"<span style='font-size:15pt'><b>r = {num(fit['estimate_r'])}</b> {interval(fit['ci_r'])}</span>"
+    return (f"<span style='font-size:15pt'><b>r = {apa.bounded(fit['estimate_r'])}</b> {apa.interval(fit['ci_r'])}"
+            "</span>"
             f" &nbsp; three-level model ({escape(fit['method'])}): k = <b>{fit['k']}</b> effects in "
             f"<b>{fit['clusters']}</b> samples · z̄ = {num(c['estimate'], 4)}, {robust} = {num(c['se'], 4)}, "
-            f"t{df} = {num(c['stat'])}, p {p_is(c['p'])}"
-            f"<br>{levels} · QE({fit['qe_df']}) = {num(fit['qe'])}, p {p_is(fit.get('qe_p'))}"
+            f"t{df} = {num(c['stat'])}, {p_is(c['p'])}"
+            f"<br>{levels} · QE({fit['qe_df']}) = {num(fit['qe'])}, {p_is(fit.get('qe_p'))}"
             + ("".join(f"<br><span style='color:{muted}'>{escape(n)}</span>" for n in fit.get("notes", []))))
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from db.engine import is_url
 from db.errors import MetasiftError
+from extraction.apa import bounded, interval
 from gui.analysis import actions
 from gui.analysis.export_dialog import ExportDialog
 from gui.analysis.figure import FigurePane
@@ -33,7 +34,6 @@ from gui.analysis.model import (
     moderator_model,
     moderator_rows,
     multilevel_html,
-    num,
     refit_model,
     regression_html,
     summary_html,
@@ -74,12 +74,16 @@ class AnalysisScreen(Refreshing, QWidget):
         self.test.setToolTip("Knapp–Hartung: t/F tests and CIs with the SE scaled by the residual heterogeneity "
                              "(safer with few studies); z: normal-theory Wald tests")
         self.test.currentIndexChanged.connect(lambda _: self.reload())
-        self.dependence = QComboBox()
-        self.dependence.setObjectName("dependence")
-        self.dependence.addItem("Aggregate per sample (one r each)", "aggregate")
-        self.dependence.addItem("Three-level model, CR2 robust SEs", "multilevel")
-        self.dependence.setToolTip("How several effects of one sample enter the analysis")
-        self.dependence.currentIndexChanged.connect(lambda _: self.reload())
+        self.aggregation = QComboBox()
+        self.aggregation.setObjectName("aggregation")
+        self.aggregation.addItem("Composite (Hunter–Schmidt, as MAc's agg)", "composite")
+        self.aggregation.addItem("Mean of the correlations", "mean")
+        self.aggregation.addItem("Three-level model, CR2 robust SEs (every effect)", "multilevel")
+        self.aggregation.setToolTip("How several effects of one independent sample become one: the composite "
+                                    "correlation assumes the protocol's ρ between outcomes (default .50); "
+                                    "the three-level model keeps every effect")
+        self.aggregation.setCurrentIndex(max(0, self.aggregation.findData(actions.default_method(ctx.db))))
+        self.aggregation.currentIndexChanged.connect(lambda _: self.reload())
         self.assumes = QLabel()
         self.assumes.setObjectName("dependence-assumes")
         self.assumes.setWordWrap(True)
@@ -104,9 +108,10 @@ class AnalysisScreen(Refreshing, QWidget):
         top.addWidget(QLabel("&Tests"))
         top.itemAt(2).widget().setBuddy(self.test)  # type: ignore[union-attr]
         top.addWidget(self.test)
-        top.addWidget(QLabel("&Dependent effects"))
-        top.itemAt(4).widget().setBuddy(self.dependence)  # type: ignore[union-attr]
-        top.addWidget(self.dependence)
+        agg_label = QLabel("&Dependent effects")
+        agg_label.setBuddy(self.aggregation)
+        top.addWidget(agg_label)
+        top.addWidget(self.aggregation)
         top.addWidget(self.trimfill)
         top.addStretch(1)
         top.addWidget(self.refresh_button)
@@ -119,7 +124,10 @@ class AnalysisScreen(Refreshing, QWidget):
 
         self.moderators = moderator_model(self)
         self.moderators_view = list_view(self.moderators, "moderator-table")
-        self.moderators_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.moderators_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # every column fits its content
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.moderators_note = QLabel()
         self.moderators_note.setWordWrap(True)
         mods = QWidget()
@@ -233,10 +241,11 @@ class AnalysisScreen(Refreshing, QWidget):
     def reload(self) -> Task:
         """Pool, tabulate moderators and draw (and the PRISMA diagram) in the background."""
         current = self.newest()
-        method, tf = self.method.currentData(), self.trimfill.isChecked()
+        method, tf, agg = self.method.currentData(), self.trimfill.isChecked(), self.aggregation.currentData()
         test, mods = self.test.currentData(), self.mods.text().strip()
         self.summary.setText(f"<span style='color:{muted_text(self)}'>Pooling ({escape(method)})…</span>")
-        dependence = self.dependence.currentData()
+        dependence = "multilevel" if agg == "multilevel" else "aggregate"
+        agg = self._aggregated_by()
         self.assumes.setText(f"<span style='color:{muted_text(self)}'>{escape(actions.ASSUMES[dependence])}</span>")
         self.multilevel_result = None
         self.multilevel.setVisible(dependence == "multilevel")
@@ -248,7 +257,7 @@ class AnalysisScreen(Refreshing, QWidget):
                      on_done=current(self._prisma), on_error=current(self._prisma_failed))
         self._sensitivity_stale = True
         self._sensitivity_if_shown()
-        return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf, test=test, mods=mods),
+        return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf, agg, test=test, mods=mods),
                             dialog=False,
                             on_done=current(self._apply),
                             on_error=self._failed)
@@ -272,7 +281,9 @@ class AnalysisScreen(Refreshing, QWidget):
         else:
             self.bubble.set_figure(None, escape(a.bubble_note) if a.bubble_note else
                                    "A bubble plot appears when the first moderator is numeric.")
-        text = summary_html(a.report, muted)
+        text = summary_html(a.report, muted) + (f"<br><span style='color:{muted}'>Dependent effects within a "
+                                                 f"sample: {escape(actions.aggregation_text(a.aggregation, a.rho))}"
+                                                 "</span>")
         if a.flags:
             n = sum(len(f.split("; ")) for f in a.flags)
             text += (f"<br><span style='color:{error_color(self)}'>{n} double-coded effect{'s' if n != 1 else ''} "
@@ -292,13 +303,20 @@ class AnalysisScreen(Refreshing, QWidget):
         tf = a.trimfill
         if tf is not None:
             res = tf["result"]
-            note = (f"Trim and fill ({tf['estimator']}): <b>{tf['k0']}</b> studies imputed on the {tf['side']}; "
-                    f"adjusted r = {num(res['estimate_r'])} [{num(res['ci_r'][0])}, {num(res['ci_r'][1])}]")
+            note = (f"Trim and fill ({tf['estimator']}): <b>{tf['k0']}</b> "
+                    f"{'study' if tf['k0'] == 1 else 'studies'} imputed on the {tf['side']}; "
+                    f"adjusted r = {bounded(res['estimate_r'])} {interval(res['ci_r'])}")
         elif self.trimfill.isChecked():
             note = "Trim and fill needs at least 3 studies."
         else:
             note = f"<span style='color:{muted}'>Tick “Trim and fill” to impute possibly missing studies.</span>"
         self.funnel.set_figure(a.funnel, note)
+
+    def _aggregated_by(self) -> str | None:
+        """How the aggregated analysis combines a sample's effects (with the three-level model chosen, the
+        aggregated one shown beside it uses the protocol's method)."""
+        agg = self.aggregation.currentData()
+        return None if agg == "multilevel" else agg
 
     def _sensitivity_if_shown(self) -> Task | None:
         """Leave-one-out, cumulative and influence refits run only when their tab is shown (k refits each)."""
@@ -312,7 +330,8 @@ class AnalysisScreen(Refreshing, QWidget):
         method, test = self.method.currentData(), self.test.currentData()
         self.sensitivity_note.setText(f"<span style='color:{muted_text(self)}'>Refitting ({escape(method)})…</span>")
         current = self.newest("sensitivity")
-        return self.ctx.run("Sensitivity analyses", partial(actions.sensitivity, self.ctx.db, method, test),
+        return self.ctx.run("Sensitivity analyses", partial(actions.sensitivity, self.ctx.db, method, test,
+                                                                   self._aggregated_by()),
                             dialog=False, on_done=current(self._apply_sensitivity),
                             on_error=current(self._sensitivity_failed))
 
@@ -404,10 +423,11 @@ class AnalysisScreen(Refreshing, QWidget):
     # -- saving and exporting ---------------------------------------------------------------------
     def save_picture(self, kind: str, path: Path) -> Task:
         """Draw ``kind`` afresh into ``path`` (.png, .svg or .pdf) in the background."""
-        method, tf = self.method.currentData(), self.trimfill.isChecked()
+        method, tf, agg = self.method.currentData(), self.trimfill.isChecked(), self._aggregated_by()
         test, mods = self.test.currentData(), self.mods.text().strip()
         return self.ctx.run(f"Saving the {kind} picture",
-                            partial(actions.save_picture, self.ctx.db, kind, path, method, tf, test=test, mods=mods),
+                            partial(actions.save_picture, self.ctx.db, kind, path, method, tf, agg, test=test,
+                                    mods=mods),
                             on_done=lambda out: self.ctx.message.emit(f"Saved {out}"))
 
     def _save_shown(self) -> None:
