@@ -15,17 +15,27 @@ from extraction.pooling.diagnostics import Influence
 from extraction.pooling.plots import ROW_IN, _figure
 
 
-def sequence_plot(rows: list[dict[str, float]], labels: list[str], title: str, xlabel: str) -> Figure:
-    """One line per refit (leave-one-out or cumulative step): estimate with its CI."""
+def sequence_plot(rows: list[dict[str, float]], labels: list[str], title: str, xlabel: str,
+                  max_labels: int | None = None) -> Figure:
+    """One line per refit (leave-one-out or cumulative step): estimate with its CI. With more than
+    ``max_labels`` rows the rows are numbered (1 = top) instead of labelled: a screen showing 1,000 refits
+    would spend seconds drawing their labels (the table beside it names them); files get every label."""
     k = len(rows)
-    fig, ax = _figure(8.0, max(2.5, 1.2 + ROW_IN * k))
+    numbered = max_labels is not None and k > max_labels
+    height = 1.2 + ROW_IN * (min(k, 4 * max_labels) if numbered and max_labels is not None else k)
+    fig, ax = _figure(8.0, max(2.5, height))
     ys = np.arange(k)[::-1]
     est = np.array([r["estimate"] for r in rows])
     lo = np.array([r["ci_lb"] for r in rows])
     hi = np.array([r["ci_ub"] for r in rows])
     ax.hlines(ys, lo, hi, color="#333333", lw=1)
     ax.plot(est, ys, "s", color="#1f4e79", ms=5)
-    ax.set_yticks(ys, labels, fontsize=8)
+    if not numbered:
+        ax.set_yticks(ys, labels, fontsize=8)
+    else:
+        ticks = np.unique(np.linspace(0, k - 1, 11).round().astype(int))
+        ax.set_yticks(ys[ticks], [str(t + 1) for t in ticks], fontsize=8)
+        ax.set_ylabel("row (as in the table)")
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.axvline(0, color="#999999", lw=0.6, ls=":")
@@ -33,13 +43,22 @@ def sequence_plot(rows: list[dict[str, float]], labels: list[str], title: str, x
     return fig
 
 
-def baujat_plot(inf: Influence, labels: list[str]) -> Figure:
-    """Baujat plot: x = squared Pearson residual (contribution to heterogeneity), y = influence on the result."""
+def baujat_plot(inf: Influence, labels: list[str], max_labels: int | None = None) -> Figure:
+    """Baujat plot: x = squared Pearson residual (contribution to heterogeneity), y = influence on the result.
+    Every point is labelled, or only the ``max_labels`` farthest out (largest x/max x + y/max y)."""
     fig, ax = _figure(6.5, 5.0)
-    ax.scatter(inf.baujat_x, inf.baujat_y, s=18, color="#1f4e79")
-    for x, y, lab in zip(inf.baujat_x, inf.baujat_y, labels, strict=True):
-        if np.isfinite(x) and np.isfinite(y):
-            ax.annotate(lab, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    x_all, y_all = np.asarray(inf.baujat_x, dtype=float), np.asarray(inf.baujat_y, dtype=float)
+    ax.scatter(x_all, y_all, s=18, color="#1f4e79")
+    show = np.isfinite(x_all) & np.isfinite(y_all)
+    if max_labels is not None and int(show.sum()) > max_labels:
+        score = np.where(show, x_all / (np.nanmax(np.where(show, x_all, np.nan)) or 1.0)
+                         + y_all / (np.nanmax(np.where(show, y_all, np.nan)) or 1.0), -np.inf)
+        show = np.zeros_like(show)
+        show[np.argsort(-score)[:max_labels]] = True
+        ax.text(0.99, 0.01, f"labelled: the {max_labels} farthest out of {x_all.size}", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=7, color="#666666")
+    for x, y, lab in zip(x_all[show], y_all[show], np.asarray(labels, dtype=object)[show], strict=True):
+        ax.annotate(str(lab), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("Squared Pearson residual (contribution to heterogeneity)")
     ax.set_ylabel("Influence on the pooled result")
     ax.set_title("Baujat plot")

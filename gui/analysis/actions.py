@@ -175,7 +175,8 @@ class Sensitivity:
     baujat: Figure
 
 
-def _sensitivity_figures(d: Data, method: str, test: str) -> tuple[list, list, list, Figure, Figure, Figure]:
+def _sensitivity_figures(d: Data, method: str, test: str, max_labels: int | None = None
+                         ) -> tuple[list, list, list, Figure, Figure, Figure]:
     loo = dg.leave_one_out(d.yi, d.vi, method, test)
     loo_names = [f"-{lab}" for lab in d.labels]
     idx, cum = dg.cumulative(d.yi, d.vi, None, method, test)
@@ -184,9 +185,10 @@ def _sensitivity_figures(d: Data, method: str, test: str) -> tuple[list, list, l
     rows = inf.to_dict(["intrcpt"])["studies"]
     for row, lab in zip(rows, d.labels, strict=True):
         row["label"] = lab
-    figs = (sequence_plot(loo, loo_names, "Leave-one-out", "estimate (Fisher's z)"),
-            sequence_plot(cum, cum_names, "Cumulative meta-analysis (in table order)", "estimate (Fisher's z)"),
-            baujat_plot(inf, d.labels))
+    figs = (sequence_plot(loo, loo_names, "Leave-one-out", "estimate (Fisher's z)", max_labels),
+            sequence_plot(cum, cum_names, "Cumulative meta-analysis (in table order)", "estimate (Fisher's z)",
+                          max_labels),
+            baujat_plot(inf, d.labels, max_labels))
     return ([{"label": n, **r} for n, r in zip(loo_names, loo, strict=True)],
             [{"label": n, **r} for n, r in zip(cum_names, cum, strict=True)], rows, *figs)
 
@@ -194,12 +196,13 @@ def _sensitivity_figures(d: Data, method: str, test: str) -> tuple[list, list, l
 def sensitivity(db: ReviewDB, method: str = "REML", test: str = "z", aggregation: str | None = None,
                 progress: Progress = no_progress) -> Sensitivity:
     """Leave-one-out, cumulative (samples in study-table order) and influence diagnostics of the pooled model,
-    with their plots (InputError when fewer than 3 samples have an effect)."""
+    with their plots as the screen shows them (beyond `PAGE_ROWS` samples, rows numbered and only the points
+    farthest out labelled; InputError when fewer than 3 samples have an effect)."""
     progress(0, 2, "refitting without each sample")
     d = data(db, aggregation=aggregation)
     if len(d.yi) < 3:
         raise InputError("leave-one-out and influence diagnostics need at least 3 samples with an effect")
-    loo, cum, inf, *figs = _sensitivity_figures(d, method, test)
+    loo, cum, inf, *figs = _sensitivity_figures(d, method, test, PAGE_ROWS)  # the screen's: saving labels all
     progress(1, 2, "drawing")
     _release(*figs)
     return Sensitivity(loo, cum, inf, *figs)
