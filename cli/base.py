@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
-from db.engine import ReviewDB, display_name, is_url, open_review
-from db.errors import MetasiftError
+from db.engine import LoginRefused, ReviewDB, display_name, open_review
 
 
 @dataclass
@@ -47,13 +46,15 @@ def open_for(args: argparse.Namespace) -> ReviewDB:
         db = open_review(args.review)
         db.viewer = reviewer_name(args)
         return db
-    except MetasiftError as exc:
-        if not (is_url(args.review) and any(t in str(exc) for t in PASSWORD_REFUSALS)):
-            raise
+    except LoginRefused as exc:
         if not sys.stdin.isatty():
-            raise MetasiftError(f"{exc}. Give the password through ~/.pgpass, PGPASSFILE or a pg_service.conf "
-                                "entry (?service=NAME), keep it in the system keyring (METASIFT_KEYRING=1 at a "
-                                "terminal prompt), or run the command in a terminal to be asked") from None
+            if PASSWORD_REFUSALS[0] in str(exc):  # no password found anywhere
+                raise LoginRefused(f"{exc}. Give the password through ~/.pgpass, PGPASSFILE or a pg_service.conf "
+                                   "entry (?service=NAME), keep it in the system keyring (METASIFT_KEYRING=1 at a "
+                                   "terminal prompt), or run the command in a terminal to be asked") from None
+            raise LoginRefused(f"{exc}. The password found (in the URL, ~/.pgpass, PGPASSFILE, the service file or "
+                               "the system keyring) is not this login's: correct it there, or run the command in a "
+                               "terminal to be asked (METASIFT_KEYRING=1 keeps the new one)") from None
     import getpass
 
     bare = without_password(args.review)
