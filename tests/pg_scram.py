@@ -5,7 +5,8 @@ the password paths (the shared test server trusts everyone, so a password there 
 --auth-local=trust`` and ``pg_ctl start`` on a free port of 127.0.0.1, its unix socket in the cluster's own
 temporary folder. The administrator connects through that socket (trusted); members connect through
 127.0.0.1 and must prove their password. As root the server runs as ``postgres`` (``runuser``, like
-``.ci/run``). Without the binaries the tests skip, except under CI (``CI`` set), where they fail.
+``.ci/run``). `scram_member` adds a review there whose lead logs in with `PASSWORD`. Without the
+binaries the tests skip, except under CI (``CI`` set), where they fail.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from db.engine import create_review
+from screening import team
+
 IN_CI = bool(os.environ.get("CI"))
+PASSWORD = "Sc@m-pw/9?x"  # an @, a / and a ? that a careless URL parser would misread
+WRONG = "Not-it#7@q"
 
 
 @dataclass(frozen=True)
@@ -118,3 +124,17 @@ def scram_cluster() -> Iterator[ScramCluster]:
                            capture_output=True, timeout=120)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture
+def scram_member(scram_cluster: ScramCluster, tmp_path: Path) -> Iterator[dict]:
+    """A team review on the SCRAM server whose lead Ann logs in as her own login with `PASSWORD`."""
+    database = scram_cluster.new_database()
+    login = scram_cluster.new_login(PASSWORD, database)
+    db = create_review(scram_cluster.admin_url_for(database), title="Password review")
+    team.add(db, "Ann", "Ann", ["lead"], login=login)
+    db.close()
+    home = tmp_path / "home"
+    home.mkdir()
+    yield {"login": login, "database": database, "url": scram_cluster.member_url(login, database),
+           "port": scram_cluster.port, "home": home}

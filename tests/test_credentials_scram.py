@@ -12,40 +12,21 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from db.engine import create_review
-from screening import team
-from tests.pg_scram import ScramCluster
+from tests.pg_scram import PASSWORD, WRONG
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "Sc@m-pw/9?x"  # an @, a / and a ? that a careless URL parser would misread
-WRONG = "Not-it#7@q"
 
 
-@pytest.fixture
-def member(scram_cluster: ScramCluster, tmp_path) -> Iterator[dict]:
-    """A team review on the SCRAM server whose lead Ann logs in as her own login with `PASSWORD`."""
-    database = scram_cluster.new_database()
-    login = scram_cluster.new_login(PASSWORD, database)
-    db = create_review(scram_cluster.admin_url_for(database), title="Password review")
-    team.add(db, "Ann", "Ann", ["lead"], login=login)
-    db.close()
-    home = tmp_path / "home"
-    home.mkdir()
-    yield {"login": login, "database": database, "url": scram_cluster.member_url(login, database),
-           "port": scram_cluster.port, "home": home}
-
-
-def _env(member: dict, **extra: str) -> dict[str, str]:
+def _env(scram_member: dict, **extra: str) -> dict[str, str]:
     """A clean environment: no libpq variable of the person running the tests, HOME and METASIFT_HOME in
     the test's folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "METASIFT_KEYRING"}
-    env.update(HOME=str(member["home"]), METASIFT_HOME=str(member["home"] / "metasift"),
-               XDG_CONFIG_HOME=str(member["home"] / "config"), PYTHONPATH=str(ROOT))
+    env.update(HOME=str(scram_member["home"]), METASIFT_HOME=str(scram_member["home"] / "metasift"),
+               XDG_CONFIG_HOME=str(scram_member["home"] / "config"), PYTHONPATH=str(ROOT))
     env.update(extra)
     return env
 
@@ -56,74 +37,74 @@ def _metasift(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProce
                           text=True, stdin=subprocess.DEVNULL, timeout=120)
 
 
-def _nowhere(member: dict, *texts: str, password: str = PASSWORD) -> None:
+def _nowhere(scram_member: dict, *texts: str, password: str = PASSWORD) -> None:
     """``password`` is in none of ``texts`` and in no file under the test's HOME (settings, logs), except the
     password files the test itself wrote there."""
     for text in texts:
         assert password not in text
-    for path in member["home"].rglob("*"):
+    for path in scram_member["home"].rglob("*"):
         if path.is_file() and path.name not in (".pgpass", "pgpass", "pg_service.conf"):
             assert password.encode() not in path.read_bytes(), path
 
 
-def _status_ok(proc: subprocess.CompletedProcess[str], member: dict) -> None:
+def _status_ok(proc: subprocess.CompletedProcess[str], scram_member: dict) -> None:
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["review"] == member["url"]
+    assert data["review"] == scram_member["url"]
 
 
-def _refused(proc: subprocess.CompletedProcess[str], member: dict) -> None:
+def _refused(proc: subprocess.CompletedProcess[str], scram_member: dict) -> None:
     """A wrong password: exit 1, one clear line naming the server (host, port, login), never the password."""
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "password authentication failed" in proc.stderr
-    assert "the server refused the login" in proc.stderr and member["login"] in proc.stderr
-    assert '"127.0.0.1", port ' + str(member["port"]) in proc.stderr  # libpq names the server it asked
+    assert "the server refused the login" in proc.stderr and scram_member["login"] in proc.stderr
+    assert '"127.0.0.1", port ' + str(scram_member["port"]) in proc.stderr  # libpq names the server it asked
 
 
-def _pgpass_line(member: dict, password: str) -> str:
+def _pgpass_line(scram_member: dict, password: str) -> str:
     escaped = password.replace("\\", "\\\\").replace(":", "\\:")
-    return f"127.0.0.1:{member['port']}:{member['database']}:{member['login']}:{escaped}\n"
+    return f"127.0.0.1:{scram_member['port']}:{scram_member['database']}:{scram_member['login']}:{escaped}\n"
 
 
 @pytest.mark.parametrize("where", ["home", "PGPASSFILE"])
-def test_a_password_file_authenticates(member, where):
-    path = member["home"] / ".pgpass" if where == "home" else member["home"] / "secrets" / "pgpass"
+def test_a_password_file_authenticates(scram_member, where):
+    path = scram_member["home"] / ".pgpass" if where == "home" else scram_member["home"] / "secrets" / "pgpass"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(_pgpass_line(member, PASSWORD), encoding="utf-8")
+    path.write_text(_pgpass_line(scram_member, PASSWORD), encoding="utf-8")
     path.chmod(0o600)  # libpq ignores a password file others can read
-    env = _env(member, **({"PGPASSFILE": str(path)} if where == "PGPASSFILE" else {}))
-    proc = _metasift(["status", member["url"], "--json"], env)
-    _status_ok(proc, member)
-    _nowhere(member, proc.stdout, proc.stderr)
-    path.write_text(_pgpass_line(member, WRONG), encoding="utf-8")
-    proc = _metasift(["status", member["url"], "--json"], env)
-    _refused(proc, member)
-    _nowhere(member, proc.stdout, proc.stderr, password=WRONG)
+    env = _env(scram_member, **({"PGPASSFILE": str(path)} if where == "PGPASSFILE" else {}))
+    proc = _metasift(["status", scram_member["url"], "--json"], env)
+    _status_ok(proc, scram_member)
+    _nowhere(scram_member, proc.stdout, proc.stderr)
+    path.write_text(_pgpass_line(scram_member, WRONG), encoding="utf-8")
+    proc = _metasift(["status", scram_member["url"], "--json"], env)
+    _refused(proc, scram_member)
+    _nowhere(scram_member, proc.stdout, proc.stderr, password=WRONG)
 
 
-def test_a_service_file_authenticates(member):
-    path = member["home"] / "pg_service.conf"
+def test_a_service_file_authenticates(scram_member):
+    path = scram_member["home"] / "pg_service.conf"
 
     def write(password: str) -> None:
-        path.write_text(f"[ann_review]\nhost=127.0.0.1\nport={member['port']}\ndbname={member['database']}\n"
-                        f"user={member['login']}\npassword={password}\n", encoding="utf-8")
+        path.write_text(f"[ann_review]\nhost=127.0.0.1\nport={scram_member['port']}\ndbname={scram_member['database']}\n"
+                        f"user={scram_member['login']}\npassword={password}\n", encoding="utf-8")
         path.chmod(0o600)
 
     write(PASSWORD)
-    env = _env(member, PGSERVICEFILE=str(path))
+    env = _env(scram_member, PGSERVICEFILE=str(path))
     target = "postgresql:///?service=ann_review"
     proc = _metasift(["status", target, "--json"], env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["review"] == target
-    _nowhere(member, proc.stdout, proc.stderr)
+    _nowhere(scram_member, proc.stdout, proc.stderr)
     write(WRONG)
     proc = _metasift(["status", target, "--json"], env)
-    _refused(proc, member)
-    _nowhere(member, proc.stdout, proc.stderr, password=WRONG)
+    _refused(proc, scram_member)
+    _nowhere(scram_member, proc.stdout, proc.stderr, password=WRONG)
 
 
-def test_the_keyring_entry_authenticates(member, monkeypatch, capsys):
+def test_the_keyring_entry_authenticates(scram_member, monkeypatch, capsys):
     keyring = pytest.importorskip("keyring")
     from cli.app import main
     from db.credentials import keep_in_keyring
@@ -131,24 +112,24 @@ def test_the_keyring_entry_authenticates(member, monkeypatch, capsys):
 
     for key in [k for k in os.environ if k.startswith("PG")]:
         monkeypatch.delenv(key)
-    monkeypatch.setenv("HOME", str(member["home"]))
+    monkeypatch.setenv("HOME", str(scram_member["home"]))
     before = keyring.get_keyring()
     backend = _memory_backend()
     keyring.set_keyring(backend)
     try:
-        assert main(["status", member["url"], "--json"]) == 1  # nothing kept yet: the server refuses
+        assert main(["status", scram_member["url"], "--json"]) == 1  # nothing kept yet: the server refuses
         out = capsys.readouterr()
-        assert "no password supplied" in out.err and f"127.0.0.1:{member['port']}" in out.err
-        assert keep_in_keyring(member["url"], PASSWORD)
-        assert main(["status", member["url"], "--json"]) == 0
+        assert "no password supplied" in out.err and f"127.0.0.1:{scram_member['port']}" in out.err
+        assert keep_in_keyring(scram_member["url"], PASSWORD)
+        assert main(["status", scram_member["url"], "--json"]) == 0
         out = capsys.readouterr()
-        assert json.loads(out.out)["review"] == member["url"]
-        _nowhere(member, out.out, out.err)
-        assert keep_in_keyring(member["url"], WRONG)
-        assert main(["status", member["url"], "--json"]) == 1
+        assert json.loads(out.out)["review"] == scram_member["url"]
+        _nowhere(scram_member, out.out, out.err)
+        assert keep_in_keyring(scram_member["url"], WRONG)
+        assert main(["status", scram_member["url"], "--json"]) == 1
         out = capsys.readouterr()
-        assert "password authentication failed" in out.err and member["login"] in out.err
-        _nowhere(member, out.out, out.err, password=WRONG)
+        assert "password authentication failed" in out.err and scram_member["login"] in out.err
+        _nowhere(scram_member, out.out, out.err, password=WRONG)
     finally:
         keyring.set_keyring(before)
 
@@ -180,15 +161,15 @@ def _in_a_terminal(argv: list[str], env: dict[str, str], answer: str) -> tuple[i
     return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
 
 
-def test_the_terminal_prompt_authenticates(member):
-    env = _env(member)
-    code, shown = _in_a_terminal(["status", member["url"], "--json"], env, PASSWORD)
+def test_the_terminal_prompt_authenticates(scram_member):
+    env = _env(scram_member)
+    code, shown = _in_a_terminal(["status", scram_member["url"], "--json"], env, PASSWORD)
     assert code == 0, shown
-    assert f"password for {member['url']}:" in shown  # the prompt names the server, without a password
-    assert json.loads(shown[shown.index("{"):])["review"] == member["url"]
-    _nowhere(member, shown)  # getpass does not echo it
-    code, shown = _in_a_terminal(["status", member["url"], "--json"], env, WRONG)
+    assert f"password for {scram_member['url']}:" in shown  # the prompt names the server, without a password
+    assert json.loads(shown[shown.index("{"):])["review"] == scram_member["url"]
+    _nowhere(scram_member, shown)  # getpass does not echo it
+    code, shown = _in_a_terminal(["status", scram_member["url"], "--json"], env, WRONG)
     assert code == 1, shown
-    assert "password authentication failed" in shown and f"127.0.0.1:{member['port']}" in shown
+    assert "password authentication failed" in shown and f"127.0.0.1:{scram_member['port']}" in shown
     assert "Traceback" not in shown
-    _nowhere(member, shown, password=WRONG)
+    _nowhere(scram_member, shown, password=WRONG)
