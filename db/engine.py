@@ -294,6 +294,8 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
             reason = redact(getattr(exc, "orig", exc))
             if is_url(target) and any(t in reason for t in PASSWORD_REFUSALS):
                 raise LoginRefused(f"{display_name(target)}: the server refused the login ({reason})") from exc
+            if is_url(target) and reason.startswith("connection failed"):  # psycopg: no session at all
+                raise MetasiftError(f"cannot connect to {display_name(target)} ({reason})") from exc
             raise InputError(f"{display_name(target)} is not a MetaSift review (cannot read it as a "
                              f"database: {reason})") from exc
         if rev is None:

@@ -138,3 +138,19 @@ def scram_member(scram_cluster: ScramCluster, tmp_path: Path) -> Iterator[dict]:
     home.mkdir()
     yield {"login": login, "database": database, "url": scram_cluster.member_url(login, database),
            "port": scram_cluster.port, "home": home}
+
+
+def allow_only(cluster: ScramCluster, database: str, lines: list[str]) -> None:
+    """Put ``lines`` (``pg_hba.conf`` entries for ``database``) first in the cluster's ``pg_hba.conf``, reject
+    every other connection to ``database`` over TCP, and reload; other databases keep their rules."""
+    import psycopg
+
+    with psycopg.connect(cluster.admin_url, autocommit=True) as conn:
+        row = conn.execute("SHOW hba_file").fetchone()
+        assert row is not None
+        hba = Path(str(row[0]))
+        hba.write_text("\n".join([*lines, f"host {database} all 127.0.0.1/32 reject", ""])
+                       + hba.read_text(encoding="utf-8"), encoding="utf-8")
+        conn.execute("SELECT pg_reload_conf()")
+        errors = conn.execute("SELECT line_number, error FROM pg_hba_file_rules WHERE error IS NOT NULL").fetchall()
+    assert not errors, errors

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg_scram import PASSWORD, WRONG
+from tests.pg_scram import PASSWORD, WRONG, allow_only
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -173,3 +173,54 @@ def test_the_terminal_prompt_authenticates(scram_member):
     assert "password authentication failed" in shown and f"127.0.0.1:{scram_member['port']}" in shown
     assert "Traceback" not in shown
     _nowhere(scram_member, shown, password=WRONG)
+
+
+def test_the_readmes_pg_hba_line_admits_the_team_and_no_one_else(scram_cluster, scram_member):
+    """The README's advice, ``host DB +DB_team NET scram-sha-256``: the lead and a screener she adds (an
+    existing login with its password) get in with their passwords; a login off the roster is turned away by
+    the server, and MetaSift says it could not connect (not that the database is not a review)."""
+    from db.pg_security import team_role
+
+    database, lead = scram_member["database"], scram_member["login"]
+    screener = scram_cluster.new_login("Scr-pw:2", database)
+    stranger = scram_cluster.new_login("Str-pw\\3", database)
+    allow_only(scram_cluster, database, [f"host {database} +{team_role(database)} 127.0.0.1/32 scram-sha-256"])
+    pgpass = scram_member["home"] / ".pgpass"
+    pgpass.write_text("".join(_pgpass_line(scram_member, pw).replace(f":{lead}:", f":{who}:")
+                              for who, pw in ((lead, PASSWORD), (screener, "Scr-pw:2"), (stranger, "Str-pw\\3"))),
+                      encoding="utf-8")
+    pgpass.chmod(0o600)
+    env = _env(scram_member)
+    added = _metasift(["team", "add", scram_member["url"], "--name", "Sam", "--login", screener,
+                       "--role", "screener", "--json"], env)
+    assert added.returncode == 0, added.stderr
+    sam = scram_cluster.member_url(screener, database)
+    deadline = time.monotonic() + 20  # the reload is asynchronous: wait until the server turns strangers away
+    while True:
+        turned = _metasift(["status", scram_cluster.member_url(stranger, database), "--json"], env)
+        if turned.returncode != 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert turned.returncode == 1 and "pg_hba.conf rejects connection" in turned.stderr, turned.stderr
+    away = scram_cluster.member_url(stranger, database)
+    assert turned.stderr.startswith(f"metasift: error: cannot connect to {away}")
+    assert "not a MetaSift review" not in turned.stderr
+    ok = _metasift(["status", sam, "--json"], env)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["review"] == sam
+    _nowhere(scram_member, added.stdout, added.stderr, ok.stdout, ok.stderr, turned.stdout, turned.stderr)
+    for pw in ("Scr-pw:2", "Str-pw\\3"):
+        _nowhere(scram_member, added.stdout, added.stderr, ok.stdout, ok.stderr, turned.stderr, password=pw)
+
+
+def test_a_password_file_others_can_read_is_not_used(scram_member):
+    """libpq ignores a ``~/.pgpass`` with group or world access (and says so); MetaSift then says where a
+    password can come from, without showing the one in the file."""
+    path = scram_member["home"] / ".pgpass"
+    path.write_text(_pgpass_line(scram_member, PASSWORD), encoding="utf-8")
+    path.chmod(0o644)
+    proc = _metasift(["status", scram_member["url"], "--json"], _env(scram_member))
+    assert proc.returncode == 1
+    assert "has group or world access" in proc.stderr  # libpq's own warning
+    assert "no password supplied" in proc.stderr and "~/.pgpass" in proc.stderr
+    _nowhere(scram_member, proc.stdout, proc.stderr)
