@@ -224,3 +224,21 @@ def test_a_password_file_others_can_read_is_not_used(scram_member):
     assert "has group or world access" in proc.stderr  # libpq's own warning
     assert "no password supplied" in proc.stderr and "~/.pgpass" in proc.stderr
     _nowhere(scram_member, proc.stdout, proc.stderr)
+
+
+def test_a_password_stored_as_md5_cannot_pass_a_scram_line(scram_cluster, scram_member):
+    """Why the README says to set passwords under ``password_encryption = scram-sha-256``: the server keeps
+    only an MD5 hash then, which a ``scram-sha-256`` line cannot check; MetaSift says the login was refused."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(scram_cluster.admin_url, autocommit=True) as conn:
+        conn.execute("SET password_encryption = 'md5'")
+        conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(scram_member["login"]),
+                                                                sql.Literal(PASSWORD)))
+    path = scram_member["home"] / ".pgpass"
+    path.write_text(_pgpass_line(scram_member, PASSWORD), encoding="utf-8")
+    path.chmod(0o600)
+    proc = _metasift(["status", scram_member["url"], "--json"], _env(scram_member))
+    _refused(proc, scram_member)
+    _nowhere(scram_member, proc.stdout, proc.stderr)
