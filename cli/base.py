@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,13 +40,19 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def open_for(args: argparse.Namespace) -> ReviewDB:
-    """Open the review; a PostgreSQL server that wants a password libpq could not find (``~/.pgpass``,
-    ``PGPASSFILE``, a service file) gets one typed at a prompt on a terminal, kept in the system keyring
-    when ``$METASIFT_KEYRING=1``. The password never appears in any output."""
+    """Open the review (`with_login`) and note who reads through it."""
+    db = with_login(args.review, open_review)
+    db.viewer = reviewer_name(args)
+    return db
+
+
+def with_login(target: str, work: Callable[[str], ReviewDB]) -> ReviewDB:
+    """``work(target)`` (open or create a review); a PostgreSQL server that wants a password libpq could not
+    find (``~/.pgpass``, ``PGPASSFILE``, a service file), or refused the one found, gets one typed at a prompt
+    on a terminal, kept in the system keyring when ``$METASIFT_KEYRING=1``. The password never appears in any
+    output; without a terminal the message says where a password can come from."""
     try:
-        db = open_review(args.review)
-        db.viewer = reviewer_name(args)
-        return db
+        return work(target)
     except LoginRefused as exc:
         if not sys.stdin.isatty():
             if PASSWORD_REFUSALS[0] in str(exc):  # no password found anywhere
@@ -57,10 +64,9 @@ def open_for(args: argparse.Namespace) -> ReviewDB:
                                "terminal to be asked (METASIFT_KEYRING=1 keeps the new one)") from None
     import getpass
 
-    bare = without_password(args.review)
+    bare = without_password(target)
     password = getpass.getpass(f"password for {display_name(bare)}: ")
-    db = open_review(with_password(bare, password))
-    db.viewer = reviewer_name(args)
+    db = work(with_password(bare, password))
     if os.environ.get("METASIFT_KEYRING") == "1" and not keep_in_keyring(bare, password):
         print("metasift: no system keyring is usable; the password was not kept", file=sys.stderr)
     return db

@@ -256,7 +256,10 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
             session.commit()
     except OperationalError as exc:
         engine.dispose()
-        raise MetasiftError(f"cannot create a review at {display_name(target)}: {redact(exc.orig)}") from exc
+        reason = redact(exc.orig)
+        if is_url(target) and any(t in reason for t in PASSWORD_REFUSALS):
+            raise LoginRefused(login_refusal(display_name(target), reason)) from exc
+        raise MetasiftError(f"cannot create a review at {display_name(target)}: {reason}") from exc
     except BaseException:
         engine.dispose()
         raise
@@ -276,6 +279,13 @@ class LoginRefused(MetasiftError):
     """The PostgreSQL server wanted a password it was not given, or refused the one it was given."""
 
 
+def login_refusal(name: str, reason: str) -> str:
+    """The message for `LoginRefused`: ``name`` (the review, no password) and libpq's ``reason``."""
+    if PASSWORD_REFUSALS[0] in reason:
+        return f"{name}: the server asks for this login's password and none was found ({reason})"
+    return f"{name}: the server refused the login ({reason})"
+
+
 def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
     """Open an existing review, upgrading an older schema after backing it up.
 
@@ -293,7 +303,7 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
         except (OperationalError, sqlite3.DatabaseError, SQLAlchemyError) as exc:
             reason = redact(getattr(exc, "orig", exc))
             if is_url(target) and any(t in reason for t in PASSWORD_REFUSALS):
-                raise LoginRefused(f"{display_name(target)}: the server refused the login ({reason})") from exc
+                raise LoginRefused(login_refusal(display_name(target), reason)) from exc
             if is_url(target) and reason.startswith("connection failed"):  # psycopg: no session at all
                 raise MetasiftError(f"cannot connect to {display_name(target)} ({reason})") from exc
             raise InputError(f"{display_name(target)} is not a MetaSift review (cannot read it as a "

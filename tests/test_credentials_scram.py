@@ -242,3 +242,22 @@ def test_a_password_stored_as_md5_cannot_pass_a_scram_line(scram_cluster, scram_
     proc = _metasift(["status", scram_member["url"], "--json"], _env(scram_member))
     _refused(proc, scram_member)
     _nowhere(scram_member, proc.stdout, proc.stderr)
+
+
+def test_init_at_a_terminal_asks_too(scram_cluster, scram_member):
+    """A lead creating a review on a password server from a terminal is asked, like every other command;
+    ``METASIFT_KEYRING=1`` without a usable keyring says the password was not kept."""
+    import psycopg
+
+    database = scram_cluster.new_database()
+    with psycopg.connect(scram_cluster.admin_url_for(database), autocommit=True) as conn:
+        conn.execute(f'GRANT CREATE ON SCHEMA public TO "{scram_member["login"]}"')
+    url = scram_cluster.member_url(scram_member["login"], database)
+    env = _env(scram_member, METASIFT_KEYRING="1", PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    code, shown = _in_a_terminal(["init", url, "--json"], env, PASSWORD)
+    assert code == 0, shown
+    assert json.loads(shown[shown.index("{"):])["review"] == url
+    assert "no system keyring is usable; the password was not kept" in shown
+    _nowhere(scram_member, shown)
+    proc = _metasift(["status", url, "--json"], _env(scram_member))  # not kept: no terminal, no password
+    assert proc.returncode == 1 and "none was found" in proc.stderr and "~/.pgpass" in proc.stderr
