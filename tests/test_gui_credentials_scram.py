@@ -100,3 +100,26 @@ def test_a_wrong_password_at_the_prompt_is_refused_by_name(qtbot, scram_member, 
         assert WRONG.encode() not in _written(scram_member["home"]) + log.read_bytes()
     finally:
         keyring.set_keyring(before)
+
+
+def test_creating_a_team_review_asks_for_the_password_too(qtbot, scram_cluster, scram_member, monkeypatch):
+    import psycopg
+
+    for key in [k for k in os.environ if k.startswith("PG")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(scram_member["home"]))
+    database = scram_cluster.new_database()
+    with psycopg.connect(scram_cluster.admin_url_for(database), autocommit=True) as conn:
+        conn.execute(f'GRANT CREATE ON SCHEMA public TO "{scram_member["login"]}"')
+    url = scram_cluster.member_url(scram_member["login"], database)
+    w = MainWindow(None, Settings.load())
+    qtbot.addWidget(w)
+    w.show()
+    asked: list[str] = []
+    timer = _answer_prompt(PASSWORD, False, asked)
+    w.start.create_target(url, "Made behind a password")
+    qtbot.waitUntil(lambda: w.db is not None, timeout=60_000)
+    timer.stop()
+    assert asked and w.db.target == url and w.db.review().title == "Made behind a password"
+    w.settings.save()
+    assert PASSWORD.encode() not in _written(scram_member["home"])
