@@ -10,55 +10,126 @@ import argparse
 import importlib
 import json
 import os
-import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
 
-import cli
 from db.credentials import redact
 from db.errors import InputError, MetasiftError
 
-# command modules in the order of a review's work (help lists them so); others follow alphabetically
-_ORDER = ("cmd_review", "cmd_dedup", "cmd_assess", "cmd_prioritise", "cmd_screen", "cmd_team", "cmd_extract",
-          "cmd_effects", "cmd_pool", "cmd_prisma", "cmd_demo")
+
+class Command(NamedTuple):
+    module: str  # the cli/ module whose register(sub) defines the command's arguments and handler
+    help: str  # the line ``metasift --help`` shows
 
 
-COMMANDS = {
-    "init": "cmd_review", "import": "cmd_review", "batches": "cmd_review", "undo-import": "cmd_review",
-    "records": "cmd_review", "status": "cmd_review", "activity": "cmd_review", "formats": "cmd_review",
-    "dedup": "cmd_dedup", "duplicates": "cmd_dedup", "samples": "cmd_dedup", "assess": "cmd_assess",
-    "simulate": "cmd_prioritise", "rank": "cmd_prioritise", "stop-screening": "cmd_prioritise",
-    "screen": "cmd_screen", "undo": "cmd_screen", "resolve": "cmd_screen", "conflicts": "cmd_screen",
-    "agreement": "cmd_screen", "history": "cmd_screen", "team": "cmd_team",
-    "code": "cmd_extract", "effects": "cmd_extract", "disagreements": "cmd_extract", "reconcile": "cmd_extract",
-    "studies": "cmd_extract", "export": "cmd_extract", "convert": "cmd_effects", "aggregate": "cmd_effects",
-    "pool": "cmd_pool", "plot": "cmd_pool", "prisma": "cmd_prisma", "demo": "cmd_demo",
-    "set-database": "cmd_review", "diagnose": "cmd_pool", "multilevel": "cmd_pool",
-    "queue": "cmd_screen", "worklist": "cmd_extract",
+# Every command, in the order of a review's work (``--help`` lists them so). The one registration table:
+# ``--help`` and an unknown command are answered from it without importing any command module (they load
+# the statistics, plotting and machine-learning libraries); a known command imports only its own module, whose
+# ``register(sub)`` adds the arguments (its help line comes from here). A test checks it against the modules.
+COMMANDS: dict[str, Command] = {
+    "init": Command("cmd_review", "create a new review (SQLite file or PostgreSQL URL)"),
+    "import": Command("cmd_review", "import database export files (format detected by content)"),
+    "set-database": Command("cmd_review", "correct the database an imported file came from (PRISMA follows)"),
+    "activity": Command("cmd_review", "who added what: so far, or since a stamp an earlier call printed"),
+    "batches": Command("cmd_review", "the import history (one row per imported file)"),
+    "undo-import": Command("cmd_review", "remove an imported file's records (only before anyone worked on them)"),
+    "records": Command("cmd_review", "list the review's records"),
+    "status": Command("cmd_review", "counts for every stage of the review"),
+    "formats": Command("cmd_review", "list the import formats MetaSift reads"),
+    "dedup": Command("cmd_dedup", "find duplicate records and store automatic merges and candidates"),
+    "duplicates": Command("cmd_dedup", "list duplicate groups and candidates; confirm, reject or undo a pair"),
+    "samples": Command("cmd_dedup", "reports that share one sample: suggest, confirm, reject or undo links"),
+    "assess": Command("cmd_assess", "check unique records against the protocol's criteria and suggest a decision"),
+    "simulate": Command("cmd_prioritise", "replay a labelled review: how early the ranker finds the relevant records"),
+    "rank": Command("cmd_prioritise", "the review's unscreened records, most likely relevant first"),
+    "stop-screening": Command("cmd_prioritise", "end title/abstract screening by a stopping rule: the records "
+                              "nobody screened are excluded, with the rule, in the decision log"),
+    "screen": Command("cmd_screen", "record a screening decision (include, exclude or maybe)"),
+    "undo": Command("cmd_screen", "withdraw your latest screening decision (the one before applies again)"),
+    "resolve": Command("cmd_screen", "resolve a screening conflict (third reviewer or consensus)"),
+    "conflicts": Command("cmd_screen", "records whose reviewers disagree (or said maybe)"),
+    "agreement": Command("cmd_screen", "inter-rater agreement per reviewer pair (percent, kappa, AC1)"),
+    "queue": Command("cmd_screen", "what a reviewer screens at a stage: decided so far and still open"),
+    "history": Command("cmd_screen", "every screening decision on a record, oldest first"),
+    "attach": Command("cmd_fulltext", "store PDFs in the review: one on a record, or a folder matched to records"),
+    "detach": Command("cmd_fulltext", "take a PDF off a record (the PDF and its history stay in the review)"),
+    "pdf": Command("cmd_fulltext", "a record's PDFs and their history; --out writes one to a file"),
+    "team": Command("cmd_team", "the review's team: members and roles, blind stages, allocation (leads)"),
+    "worklist": Command("cmd_extract", "the reports to code: included at full text, with sample and coders"),
+    "stats": Command("cmd_stats", "the statistics a paper reports (r, t, F, chi2, z, d, OR, beta, n), with pages"),
+    "code": Command("cmd_extract", "code an effect size of a report (converted to r, checked by the codebook)"),
+    "effects": Command("cmd_extract", "list the coded effect sizes (current versions)"),
+    "disagreements": Command("cmd_extract", "where two coders of a report differ, and their agreement"),
+    "reconcile": Command("cmd_extract", "store the reconciled coding of a double-coded effect"),
+    "studies": Command("cmd_extract", "the study table: one aggregated effect per independent sample"),
+    "export": Command("cmd_extract", "export records, effects, studies or decisions (xlsx, csv), included "
+                      "records (ris), or the analysis as a metafor script (analysis.R)"),
+    "convert": Command("cmd_effects", "convert a reported statistic (t, F, d, chi2, p, OR, z, ztest) to r"),
+    "aggregate": Command("cmd_effects", "one correlation per independent sample (CSV or Excel file)"),
+    "pool": Command("cmd_pool", "pool correlations (Fisher z, random effects) from a study table"),
+    "plot": Command("cmd_pool", "draw a forest or funnel plot of a study table"),
+    "diagnose": Command("cmd_pool", "leave-one-out, cumulative, influence or publication-bias diagnostics"),
+    "multilevel": Command("cmd_pool", "three-level model (effects within samples within studies, as metafor's "
+                          "rma.mv) with cluster-robust SEs"),
+    "prisma": Command("cmd_prisma", "PRISMA 2020 flow diagram (PNG, SVG or PDF) from the review's counts"),
+    "demo": Command("cmd_demo", "build the demo review (fictional alliance studies) in a folder"),
 }
-"""Command -> the module that defines it: a command imports only its own module (the statistics, plotting and
-machine-learning libraries take seconds to load). A test checks this table against the modules."""
+
+
+class _Registry:
+    """What a module's ``register(sub)`` receives: ``add_parser(name)`` adds the command with the table's help
+    line, in the table's place; a command missing from the table is refused (add it there)."""
+
+    def __init__(self, sub: argparse._SubParsersAction, wanted: str | None) -> None:
+        self._sub, self._wanted = sub, wanted
+        self.parsers: dict[str, argparse.ArgumentParser] = {}
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if name not in COMMANDS:
+            raise KeyError(f"command {name!r} is not in cli.app.COMMANDS")
+        if self._wanted is not None and name != self._wanted:
+            return argparse.ArgumentParser(add_help=False)  # another command of the module: not offered now
+        kwargs.pop("help", None)  # the table's line is the one shown
+        help_line = COMMANDS[name].help
+        self.parsers[name] = self._sub.add_parser(name, help=help_line, description=help_line, **kwargs)
+        return self.parsers[name]
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``command`` (a known command name) only that command's module is loaded."""
+    """The parser. With ``command`` (a known command name) only that command's module is imported and its
+    arguments are complete; without, every command is listed from `COMMANDS` (enough for ``--help`` and for
+    an unknown command's error) and no command module is imported."""
     parser = argparse.ArgumentParser(
         prog="metasift",
-        description="MetaSift: from database search exports to a pooled effect size.")
+        description="MetaSift: from database search exports to a pooled effect size.",
+        epilog="`metasift COMMAND --help` shows the arguments of one command.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     if command in COMMANDS:
-        names = [COMMANDS[command]]
+        importlib.import_module(f"cli.{COMMANDS[command].module}").register(_Registry(sub, command))
     else:
-        names = [m.name for m in pkgutil.iter_modules(cli.__path__) if m.name.startswith("cmd_")]
-    for name in sorted(names, key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n)):
-        importlib.import_module(f"cli.{name}").register(sub)
+        for name, entry in COMMANDS.items():
+            sub.add_parser(name, help=entry.help, add_help=False)
     return parser
 
 
 def _command_of(argv: Sequence[str]) -> str | None:
     """The command name in ``argv`` (the first word that is not an option), if any."""
     return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _damage(args: argparse.Namespace) -> str | None:
+    """After an unexpected error: the review file's first failed check (`db.health.diagnose`), if it is a
+    SQLite review that is damaged."""
+    target = getattr(args, "review", None)
+    if not isinstance(target, str) or "://" in target or not os.path.isfile(target):
+        return None
+    from db.health import diagnose
+
+    found = diagnose(Path(target))
+    return f"{target} is damaged ({found}); restore it from a backup" if found else None
 
 
 def _print_json(data: object) -> None:
@@ -91,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the user gets one line, --debug gives the traceback
         if args.debug:
             raise
+        damage = _damage(args)
+        if damage:
+            print(f"metasift: error: {redact(damage)}", file=sys.stderr)
+            return 1
         print(f"metasift: internal error: {type(exc).__name__}: {redact(exc)} (run with --debug for details)",
               file=sys.stderr)
         return 1

@@ -3,7 +3,8 @@
 A command module (``cli/cmd_*.py``) defines ``register(subparsers)``; each sub-command sets
 ``handler=fn`` where ``fn(args) -> Result``. With ``--json`` the CLI prints ``result.data`` as one JSON
 document on stdout; otherwise ``result.text``. Errors are raised as `db.errors.InputError` (exit 2) or
-`MetasiftError` (exit 1) and printed as one line on stderr.
+`MetasiftError` (exit 1) and printed as one line on stderr. A handler opens its review with
+``with open_for(args) as db:`` (or ``contextlib.closing`` around `create_review`), never open/try/close.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
-from db.engine import LoginRefused, ReviewDB, display_name, open_review
+if TYPE_CHECKING:
+    from db.engine import ReviewDB
 
 
 @dataclass
@@ -39,11 +41,15 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
-def open_for(args: argparse.Namespace) -> ReviewDB:
-    """Open the review (`with_login`) and note who reads through it."""
+def open_for(args: argparse.Namespace) -> closing[ReviewDB]:
+    """The review named by ``args.review``, for ``with open_for(args) as db:`` (closed when the block ends),
+    opened through `with_login` (the password prompt). Database code is imported here, not on top: ``--help``
+    and argument errors load none of it."""
+    from db.engine import open_review
+
     db = with_login(args.review, open_review)
     db.viewer = reviewer_name(args)
-    return db
+    return closing(db)
 
 
 def with_login(target: str, work: Callable[[str], ReviewDB]) -> ReviewDB:
@@ -51,6 +57,9 @@ def with_login(target: str, work: Callable[[str], ReviewDB]) -> ReviewDB:
     find (``~/.pgpass``, ``PGPASSFILE``, a service file), or refused the one found, gets one typed at a prompt
     on a terminal, kept in the system keyring when ``$METASIFT_KEYRING=1``. The password never appears in any
     output; without a terminal the message says where a password can come from."""
+    from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
+    from db.engine import LoginRefused, display_name
+
     try:
         return work(target)
     except LoginRefused as exc:

@@ -15,20 +15,21 @@ from db.errors import InputError
 from db.pair_log import PairDecision
 from extraction import samples as sample_links
 from screening import duplicate_clusters, duplicates
+from screening.counts import review_counts, sample_components, shared_groups
+from screening.decisions import group_map
 
 PAIR_ACTIONS = ("confirm", "reject", "undo")
 CLUSTER_ACTIONS = ("clusters", "cluster")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("dedup", help="find duplicate records and store automatic merges and candidates")
+    p = sub.add_parser("dedup")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="who runs it (default: $METASIFT_USER or $USER)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_dedup)
 
-    p = sub.add_parser("duplicates", help="list duplicate groups and candidates; confirm, reject or undo a pair; "
-                       "list the queue as clusters or decide a cluster at once")
+    p = sub.add_parser("duplicates")
     add_review_arg(p)
     p.add_argument("action", choices=("list",) + PAIR_ACTIONS + CLUSTER_ACTIONS, nargs="?", default="list")
     p.add_argument("refs", nargs="*", metavar="RECORD",
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_duplicates)
 
-    p = sub.add_parser("samples", help="reports that share one sample: suggest, confirm, reject or undo links")
+    p = sub.add_parser("samples")
     add_review_arg(p)
     p.add_argument("action", choices=("list", "suggest") + PAIR_ACTIONS, nargs="?", default="list")
     p.add_argument("refs", nargs="*", metavar="RECORD", help="two records: source_id or #<record id>")
@@ -67,7 +68,7 @@ def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
     groups = duplicates.groups(db)
     pending = duplicates.queue(db)
     names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c["ids"]])
-    counts = duplicates.counts(db)
+    counts = review_counts(db, stages=()).duplicates_json()
     data = {"groups": _label_groups(names, groups),
             "candidates": [{"ids": [names[i] for i in c["ids"]], "score": c["score"], "reasons": c["reasons"],
                             "differs": c["differs"], "fields": c["fields"], "decision": c["decision"]}
@@ -92,16 +93,15 @@ def _dedup_text(data: dict[str, Any]) -> str:
 
 
 def cmd_dedup(args: argparse.Namespace) -> Result:
-    db = open_for(args)
     bar = TerminalProgress(enabled=None if not args.json else False)
-    try:
-        summary = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
-        bar.finish()
-        data = _dedup_document(db, {"message": summary["message"], "run_id": summary["run_id"],
-                                    "stored": summary["stored"], "auto_rejected": summary["auto_rejected"]})
-    finally:
-        bar.finish()
-        db.close()
+    with open_for(args) as db:
+        try:
+            summary = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
+            bar.finish()
+            data = _dedup_document(db, {"message": summary["message"], "run_id": summary["run_id"],
+                                        "stored": summary["stored"], "auto_rejected": summary["auto_rejected"]})
+        finally:
+            bar.finish()
     return Result(data, summary["message"] + "\n" + _dedup_text(data))
 
 
@@ -148,8 +148,7 @@ def _cmd_cluster(db: ReviewDB, args: argparse.Namespace) -> Result:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         if args.action in CLUSTER_ACTIONS:
             return _cmd_cluster(db, args)
         if args.action == "list":
@@ -162,8 +161,6 @@ def cmd_duplicates(args: argparse.Namespace) -> Result:
         names = duplicates.labels(db, [a, b])
         hist = [_named(names, r) for r in duplicates.history(db, a, b)]
         data = _dedup_document(db, {"decision": hist[-1], "history": hist})
-    finally:
-        db.close()
     last = data["decision"]
     return Result(data, f"{' / '.join(last['ids'])}: {last['decision']} by {last['who'] or '?'}\n"
                   + _dedup_text(data))
@@ -176,35 +173,60 @@ def _criteria_reader(title: str, abstract: str) -> int | None:
     return assessor_for().sample_size.assess(RecordText.of(title, abstract)).extra.get("n")
 
 
-def _samples_document(db: ReviewDB, suggestions: list[PairDecision], extra: dict[str, Any]) -> dict[str, Any]:
-    all_samples = sample_links.samples(db)
-    multi = [g for g in all_samples if len(g) > 1]
-    names = duplicates.labels(db, [m for g in multi for m in g] + [i for s in suggestions for i in s.ids])
+def _samples_document(db: ReviewDB, suggestions: list[PairDecision], extra: dict[str, Any],
+                      unstored: list[PairDecision] | None = None) -> dict[str, Any]:
+    counts = review_counts(db, stages=())
+    with db.session() as session:
+        shared = shared_groups(sample_components(session), group_map(session))
+    dup_groups = duplicates.groups(db)
+    unstored = unstored or []
+    names = duplicates.labels(db, [m for g in shared + dup_groups for m in g]
+                              + [i for s in suggestions + unstored for i in s.ids])
     data = {"suggestions": [_named(names, s) for s in suggestions],
-            "groups": _label_groups(names, multi), "independent_samples": len(all_samples)}
+            "unstored_suggestions": [_named(names, s) for s in unstored],
+            "shared_samples": _label_groups(names, shared), "duplicate_groups": _label_groups(names, dup_groups),
+            "independent_samples": counts.samples, "records": counts.records, "unique": counts.unique}
     data.update(extra)
     return data
 
 
-def _samples_text(data: dict[str, Any]) -> str:
-    lines = [f"{data['independent_samples']} independent samples"]
-    for s in data["suggestions"]:
-        lines.append(f"  {' / '.join(s['ids'])} [{s['strength']}]: " + "; ".join(e["detail"] for e in s["evidence"]))
-    if data["groups"]:
-        lines.append("Shared samples: " + "; ".join(" + ".join(g) for g in data["groups"]))
+def _suggestion_lines(items: list[dict[str, Any]]) -> list[str]:
+    return [f"  {' / '.join(s['ids'])} [{s['strength']}]: " + "; ".join(e["detail"] for e in s["evidence"])
+            for s in items]
+
+
+def _samples_text(data: dict[str, Any], review: str) -> str:
+    lines = [f"{data['independent_samples']:,} independent samples from {data['records']:,} records "
+             f"({data['unique']:,} unique after deduplication)"]
+    if data["suggestions"]:
+        lines.append(f"{len(data['suggestions']):,} suggested links to decide:")
+        lines += _suggestion_lines(data["suggestions"])
+    if data["unstored_suggestions"]:
+        lines.append(f"{len(data['unstored_suggestions']):,} further links found now but not stored yet "
+                     f"(run `metasift samples {review} suggest` to store them for the Shared samples screen):")
+        lines += _suggestion_lines(data["unstored_suggestions"])
+    if not data["suggestions"] and not data["unstored_suggestions"]:
+        lines.append("No suggested links: no two reports show evidence of one sample.")
+    if data["shared_samples"]:
+        lines.append(f"Shared samples ({len(data['shared_samples']):,}): "
+                     + "; ".join(" + ".join(g) for g in data["shared_samples"]))
+    if data["duplicate_groups"]:
+        lines.append(f"Duplicate groups ({len(data['duplicate_groups']):,}) (each one record in several databases): "
+                     + "; ".join(" = ".join(g) for g in data["duplicate_groups"]))
     return "\n".join(lines)
 
 
 def cmd_samples(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         extra: dict[str, Any] = {}
         if args.action in ("list", "suggest"):
             _no_refs(args)
             if args.action == "suggest":
                 found = sample_links.suggest_links(db, who="metasift", reader=_criteria_reader)
+                unstored: list[dict[str, Any]] = []
             else:
                 found = sample_links.suggestions(db)
+                unstored = sample_links.unstored_suggestions(db, reader=_criteria_reader)
         else:
             a, b = _two(db, args)
             action = {"confirm": sample_links.confirm_link, "reject": sample_links.reject_link,
@@ -213,11 +235,9 @@ def cmd_samples(args: argparse.Namespace) -> Result:
             names = duplicates.labels(db, [a, b])
             hist = [_named(names, h) for h in sample_links.link_history(db, a, b)]
             extra = {"decision": hist[-1], "history": hist}
-            found = sample_links.suggestions(db)
-        data = _samples_document(db, found, extra)
-    finally:
-        db.close()
-    text = _samples_text(data)
+            found, unstored = sample_links.suggestions(db), []
+        data = _samples_document(db, found, extra, unstored)
+    text = _samples_text(data, args.review)
     if "decision" in data:
         d = data["decision"]
         text = f"{' / '.join(d['ids'])}: {d['decision']} by {d['who'] or '?'}\n" + text

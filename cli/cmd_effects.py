@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from cli.base import Result, add_json_arg, table
 from db.errors import InputError
-from extraction.aggregate import METHODS, aggregate
+from extraction import apa
+from extraction.choices import AGGREGATION_METHODS as METHODS
 from extraction.effect_sizes import STATISTICS, convert
 from screening.importers.tabular_rows import check_workbook_file
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("convert", help="convert a reported statistic (t, F, d, chi2, p, OR, z, ztest) to r")
+    p = sub.add_parser("convert")
     p.add_argument("--from", dest="statistic", required=True, choices=list(STATISTICS),
                    help="the reported statistic")
     p.add_argument("--value", required=True, type=float, help="its value")
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_convert)
 
-    p = sub.add_parser("aggregate", help="one correlation per independent sample (CSV or Excel file)")
+    p = sub.add_parser("aggregate")
     p.add_argument("file", type=Path, metavar="FILE", help="CSV or .xlsx file, one row per effect")
     p.add_argument("--id", dest="id_col", required=True, metavar="COL", help="column of the sample id")
     p.add_argument("--r", dest="r_col", required=True, metavar="COL", help="column of the correlations")
@@ -84,12 +86,15 @@ def cmd_convert(args: argparse.Namespace) -> Result:
     conv = convert(args.statistic, args.value, df=_parse_df(args.df), n=args.n, n1=args.n1, n2=args.n2,
                    tails=args.tails, direction=args.direction, table=_parse_table(args.table))
     data = {"r": conv.r, "z": _finite(conv.z), "var_z": conv.var_z, "method": conv.method}
-    var = "unknown (give --n)" if conv.var_z is None else f"{conv.var_z:.6g}"
-    z = "infinite" if data["z"] is None else f"{conv.z:.6f}"
-    return Result(data, f"r = {conv.r:.6f}\nz = {z}\nvar(z) = {var}\n({conv.method})")
+    var = "unknown (give --n)" if conv.var_z is None else apa.number(conv.var_z, 4)
+    z = "infinite" if data["z"] is None else apa.number(conv.z, 3)
+    return Result(data, f"r = {apa.bounded(conv.r, 3)}\nz = {z}\nvar(z) = {var}\n({conv.method}; --json gives full "
+                  "precision)")
 
 
 def read_table(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     """A CSV or Excel (.xlsx) file as a DataFrame; InputError if unreadable.
 
     CSV: UTF-8, separated by the comma, semicolon or tab that occurs most often in the header line.
@@ -126,6 +131,8 @@ def _plain(value: Any) -> Any:
 
 
 def cmd_aggregate(args: argparse.Namespace) -> Result:
+    from extraction.aggregate import aggregate
+
     df = read_table(args.file)
     out = aggregate(df, args.id_col, args.r_col, args.n_col, rho=args.rho, method=args.method,
                     by=args.by or None, source=str(args.file))
@@ -133,7 +140,7 @@ def cmd_aggregate(args: argparse.Namespace) -> Result:
     data = {"studies": studies, "method": args.method, "rho": args.rho, "effects": len(df),
             "samples": len(studies)}
     cols = ["id", *args.by, "r", "n", "k"]
-    rows = [[s[c] if c not in ("r",) else f"{s['r']:.4f}" for c in cols] for s in studies]
+    rows = [[s[c] if c not in ("r",) else apa.bounded(s['r'], 3) for c in cols] for s in studies]
     text = table(rows, cols) + (f"\n{len(df)} effects -> {len(studies)} independent samples "
                                 f"({args.method}, rho = {args.rho:g})")
     return Result(data, text)

@@ -10,12 +10,12 @@ from typing import Any
 from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
 from db.engine import ReviewDB
 from db.errors import InputError
-from extraction.aggregate import METHODS
+from extraction import apa
+from extraction.choices import AGGREGATION_METHODS as METHODS
+from extraction.choices import LEVELS
 from extraction.coding import code_effect, delete_effect, edit_effect, effect_dict, effects
 from extraction.double_coding import agreement, disagreements, reconcile
 from extraction.effect_sizes import STATISTICS
-from extraction.export import LEVELS, export
-from extraction.study_table import study_table
 from extraction.worklist import coding_worklist
 from screening.duplicates import resolve as resolve_ref
 
@@ -38,23 +38,26 @@ def _coding_args(p: argparse.ArgumentParser, required: bool) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("code", help="code an effect size of a report (converted to r, checked by the codebook)")
+    p = sub.add_parser("code")
     add_review_arg(p)
     p.add_argument("--record", required=True, help="the report: source_id, #<record id> or record id")
     p.add_argument("--coder", default=None, help="who codes (default: $METASIFT_USER or $USER)")
     p.add_argument("--label", default="", help='the effect within the report, e.g. "BDI, client, early"')
     p.add_argument("--edit", type=int, default=None, metavar="ID",
                    help="store a corrected version of effect ID (give only what changes)")
+    p.add_argument("--from-stat", type=int, default=None, metavar="K",
+                   help="take statistic, value, df, n, page, quote and cues from the K-th statistic "
+                        "`metasift stats REVIEW --record R` lists (options given override them)")
     _coding_args(p, required=False)
     add_json_arg(p)
     p.set_defaults(handler=cmd_code)
 
-    p = sub.add_parser("worklist", help="the reports to code: included at full text, with sample and coders")
+    p = sub.add_parser("worklist")
     add_review_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_worklist)
 
-    p = sub.add_parser("effects", help="list the coded effect sizes (current versions)")
+    p = sub.add_parser("effects")
     add_review_arg(p)
     p.add_argument("--coder", default=None, help="only this coder's effects")
     p.add_argument("--record", default=None, help="only this record's effects (source_id, #<record id> or record id)")
@@ -63,14 +66,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_effects)
 
-    p = sub.add_parser("disagreements", help="where two coders of a report differ, and their agreement")
+    p = sub.add_parser("disagreements")
     add_review_arg(p)
     p.add_argument("--record", default=None, help="only this record (source_id, #<record id> or record id)")
     p.add_argument("--all", action="store_true", help="also those already reconciled")
     add_json_arg(p)
     p.set_defaults(handler=cmd_disagreements)
 
-    p = sub.add_parser("reconcile", help="store the reconciled coding of a double-coded effect")
+    p = sub.add_parser("reconcile")
     add_review_arg(p)
     p.add_argument("--record", required=True, help="the report: source_id, #<record id> or record id")
     p.add_argument("--label", required=True, help="the effect's label")
@@ -80,14 +83,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_reconcile)
 
-    p = sub.add_parser("studies", help="the study table: one aggregated effect per independent sample")
+    p = sub.add_parser("studies")
     add_review_arg(p)
     _table_args(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_studies)
 
-    p = sub.add_parser("export", help="export records, effects, studies or decisions (xlsx, csv), included "
-                                      "records (ris), or the analysis as a metafor script (analysis.R)")
+    p = sub.add_parser("export")
     add_review_arg(p)
     p.add_argument("out", type=Path, metavar="OUT",
                    help="OUT.xlsx (all levels), OUT.csv (one level), OUT.ris, or OUT.R (study table + metafor script)")
@@ -128,7 +130,7 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 def _effect_line(e: dict[str, Any]) -> list[Any]:
     return [e["id"], e["record"], e["coder"], e["kind"], e["label"], e["statistic"], f"{e['value']:g}",
-            e["n"], f"{e['r']:.4f}"]
+            e["n"], apa.bounded(e['r'], 3)]
 
 
 EFFECT_HEADERS = ["id", "record", "coder", "kind", "label", "stat", "value", "n", "r"]
@@ -138,10 +140,29 @@ def _record(db: ReviewDB, ref: str | None) -> int | None:
     return resolve_ref(db, ref) if ref else None
 
 
+def _from_stat(db: ReviewDB, record: int, k: int, given: dict[str, Any]) -> dict[str, Any]:
+    """The coding fields of the ``k``-th statistic found in ``record``'s PDF, under what the coder gave."""
+    from extraction.statfinder.sources import record_statistics
+
+    which, found = record_statistics(db, record)
+    if not 1 <= k <= len(found):
+        raise InputError(f"--from-stat {k}: the record's PDF has {len(found)} statistics found (1..{len(found)})")
+    s = found[k - 1]
+    sug = s.suggestion()
+    if not sug["statistic"]:
+        raise InputError(f"--from-stat {k}: {s.raw!r} is a {s.kind}, not a statistic MetaSift converts to r"
+                         + (f" ({s.why_not_r})" if s.why_not_r else ""))
+    out = {key: sug[key] for key in ("statistic", "value", "df", "n", "location") if sug[key] is not None}
+    if s.kind == "F":
+        out["df"] = s.df2
+    out["moderators"] = {**sug["moderators"], **given.get("moderators", {})}
+    out["provenance"] = s.provenance(which["sha256"])
+    return {**out, **{key: v for key, v in given.items() if key != "moderators"}}
+
+
 def cmd_code(args: argparse.Namespace) -> Result:
-    db = open_for(args)
     given = _given(args)
-    try:
+    with open_for(args) as db:
         if args.edit is not None:
             if args.label:
                 given["label"] = args.label
@@ -149,41 +170,35 @@ def cmd_code(args: argparse.Namespace) -> Result:
                 raise InputError("--edit: give at least one field to change")
             row = edit_effect(db, args.edit, **given)
         else:
+            if args.from_stat is not None:
+                given = _from_stat(db, resolve_ref(db, args.record), args.from_stat, given)
             for need in ("statistic", "value"):
                 if need not in given:
                     raise InputError(f"--{'stat' if need == 'statistic' else need} is required")
             coder = args.coder or reviewer_name(args)
             row = code_effect(db, resolve_ref(db, args.record), coder, given.pop("statistic"), given.pop("value"),
                               label=args.label, **given)
-    finally:
-        db.close()
     e = effect_dict(row)
     return Result({"effect": e}, f"Stored effect #{e['id']} of record #{e['record']} ({e['coder']}): "
-                                 f"r = {e['r']:.4f}, n = {e['n']} ({e['method']})")
+                                 f"r = {apa.bounded(e['r'], 3)}, n = {apa.count(e['n'])} ({e['method']})")
 
 
 def cmd_effects(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         if args.delete is not None:
             row = delete_effect(db, args.delete, note=f"deleted by {reviewer_name(args)}")
             return Result({"deleted": args.delete, "row": effect_dict(row)},
                           f"Effect #{args.delete} withdrawn (row #{row.id})")
         rows = [effect_dict(e) for e in effects(db, coder=args.coder, current=not args.history,
                                                 record=_record(db, args.record))]
-    finally:
-        db.close()
     return Result({"effects": rows, "count": len(rows)},
                   table([_effect_line(e) for e in rows], EFFECT_HEADERS) + f"\n{len(rows)} effect sizes")
 
 
 def cmd_disagreements(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         items = disagreements(db, _record(db, args.record), include_reconciled=args.all)
         stats = agreement(db)
-    finally:
-        db.close()
     rows = [[d["record"], d["label"], d["field"], "; ".join(f"{c}: {v}" for c, v in d["values"].items()),
              "yes" if d["reconciled"] else ""] for d in items]
     text = table(rows, ["record", "label", "field", "values", "reconciled"]) + f"\n{len(items)} disagreements"
@@ -194,21 +209,18 @@ def cmd_disagreements(args: argparse.Namespace) -> Result:
             kappa = "NA" if f["kappa"] is None else f"{f['kappa']:.2f}"
             text += f"\n  {name}: {f['percent']:.0f}% agree, kappa {kappa}"
         if rep["r"]:
-            icc = "NA" if rep["r"]["icc"] is None else f"{rep['r']['icc']:.3f}"
-            text += f"\n  r: ICC(2,1) {icc}, mean |difference| {rep['r']['mean_abs_difference']:.3f}"
+            icc = apa.bounded(rep["r"]["icc"], 3)
+            text += f"\n  r: ICC(2,1) {icc}, mean |difference| {apa.bounded(rep['r']['mean_abs_difference'], 3)}"
     return Result({"disagreements": items, "agreement": stats}, text)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         row = reconcile(db, resolve_ref(db, args.record), args.label, _given(args), args.by or reviewer_name(args),
                         adopt=args.adopt)
-    finally:
-        db.close()
     e = effect_dict(row)
     return Result({"effect": e}, f"Reconciled {args.label!r} of record #{e['record']}: effect #{e['id']}, "
-                                 f"r = {e['r']:.4f}, n = {e['n']}")
+                                 f"r = {apa.bounded(e['r'], 3)}, n = {apa.count(e['n'])}")
 
 
 def _plain(v: Any) -> Any:
@@ -220,24 +232,22 @@ def _plain(v: Any) -> Any:
 
 
 def cmd_studies(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    from extraction.study_table import study_table
+
+    with open_for(args) as db:
         frame = study_table(db, rho=args.rho, method=args.method, by=args.by or None)
-    finally:
-        db.close()
     rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
     cols = ["study_id", "label", *args.by, "k", "n", "r", "flags"]
-    lines = [[r[c] if c != "r" else ("" if r["r"] is None else f"{r['r']:.4f}") for c in cols] for r in rows]
+    lines = [[r[c] if c != "r" else ("" if r["r"] is None else apa.bounded(r["r"], 3)) for c in cols] for r in rows]
     return Result({"studies": rows, "count": len(rows)}, table(lines, cols) + f"\n{len(rows)} samples")
 
 
 def cmd_export(args: argparse.Namespace) -> Result:
-    db = open_for(args)
+    from extraction.export import export
+
     level = args.level or ("included" if args.out.suffix.lower() == ".ris" else "studies")
-    try:
+    with open_for(args) as db:
         info = export(db, args.out, level, rho=args.rho, method=args.method, by=args.by or None)
-    finally:
-        db.close()
     counts = ", ".join(f"{k}: {v}" for k, v in info["rows"].items())
     if info["format"] == "R":
         return Result(info, f"Wrote {info['file']} and {info['study_table']} ({counts}); run: Rscript {info['file']}")
@@ -246,11 +256,8 @@ def cmd_export(args: argparse.Namespace) -> Result:
 
 def cmd_worklist(args: argparse.Namespace) -> Result:
     """The coding worklist (`extraction.worklist.coding_worklist`, the one the Extraction screen lists)."""
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         items = coding_worklist(db)
-    finally:
-        db.close()
     rows = [[i["source_id"], i["sample"], i["year"] or "", (i["title"] or "")[:60],
              ", ".join(f"{c}: {n}" for c, n in sorted(i["counts"].items())) or "not coded"] for i in items]
     coded = sum(1 for i in items if i["counts"])

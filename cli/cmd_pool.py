@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import closing
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from cli.base import Result, add_json_arg, table
-from db.engine import REVIEW_SUFFIX, open_review
 from db.errors import InputError
-from extraction.pooling import METHODS, effect_sizes, moderator_table, pool_report, read_study_table
-from extraction.pooling.estimators import TESTS
-from extraction.pooling.table import correlation_input
-from extraction.study_table import moderator_columns
+from extraction import apa
+from extraction.choices import ESTIMATORS as METHODS
+from extraction.choices import TESTS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# NumPy, pandas and the pooling modules are imported in the handlers: ``--help`` and argument errors load none
 
 
 def _columns(p: argparse.ArgumentParser) -> None:
@@ -88,6 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _is_review(target: str) -> bool:
+    from db.engine import REVIEW_SUFFIX
+
     if "://" in target or target.endswith(REVIEW_SUFFIX):
         return True
     path = Path(target)
@@ -99,15 +103,15 @@ def _is_review(target: str) -> bool:
 
 def _read(target: str) -> pd.DataFrame:
     """A study table file, or the study table of a review (one row per independent sample)."""
+    from extraction.pooling import read_study_table
+
     if not _is_review(target):
         return read_study_table(Path(target))
+    from db.engine import open_review
     from extraction.study_table import study_table
 
-    db = open_review(target)
-    try:
+    with closing(open_review(target)) as db:
         df = study_table(db)
-    finally:
-        db.close()
     df = df.dropna(subset=["yi", "vi"]) if len(df) else df
     if df.empty:
         raise InputError("has no coded effect sizes to pool yet (code them with `metasift code`)", file=target)
@@ -115,6 +119,8 @@ def _read(target: str) -> pd.DataFrame:
 
 
 def _load(args: argparse.Namespace):
+    from extraction.pooling import effect_sizes
+
     df = _read(str(args.file))
     y, v, keep = effect_sizes(df, file=str(args.file), r=args.r, n=args.n, yi=args.yi, vi=args.vi)
     groups = None
@@ -131,6 +137,8 @@ def _fmt(x: float | None, nd: int = 3) -> str:
 
 
 def _back_transform(args: argparse.Namespace, df: pd.DataFrame) -> bool:
+    from extraction.pooling.table import correlation_input
+
     return bool(getattr(args, "ztor", False)) or correlation_input(df, args.r, args.n, args.yi, args.vi)
 
 
@@ -140,6 +148,8 @@ def _ci(pair: list | tuple | None, nd: int = 4) -> str:
 
 def cmd_pool(args: argparse.Namespace) -> Result:
     df, y, v, keep, groups = _load(args)
+    from extraction.pooling import pool_report
+
     bt = _back_transform(args, df)
     data = pool_report(y, v, method=args.method, groups=groups, by=args.by, test=args.test, back_transform=bt)
     data["file"] = str(args.file)
@@ -149,16 +159,17 @@ def cmd_pool(args: argparse.Namespace) -> Result:
     lines = [f"{data['method']} {kind} model, k = {data['k']} ({args.file})"
              + ("; Knapp-Hartung adjusted" if args.test == "knha" else "")]
     if bt:
-        lines.append(f"r = {_fmt(data['estimate_r'])} {_ci(data['ci_r'], 3)}, {stat} = {data['z']:.2f}, "
-                     f"p = {data['p']:.3g}; prediction interval {_ci(data['pi_r'], 3)}")
+        lines.append(f"r = {apa.bounded(data['estimate_r'], 3)} {apa.interval(data['ci_r'], 3)}, "
+                     f"{stat} = {data['z']:.2f}, {apa.p_value(data['p'])}; prediction interval "
+                     f"{apa.interval(data['pi_r'], 3)}")
         lines.append(f"Fisher's z = {data['estimate_z']:.4f} (SE {data['se_z']:.4f}) {_ci(data['ci_z'])}")
     else:
         lines.append(f"estimate = {data['estimate_z']:.4f} (SE {data['se_z']:.4f}) {_ci(data['ci_z'])}, "
-                     f"{stat} = {data['z']:.4f}, p = {data['p']:.4g}; prediction interval {_ci(data['pi_z'])}")
+                     f"{stat} = {data['z']:.4f}, {apa.p_value(data['p'])}; prediction interval {_ci(data['pi_z'])}")
         lines.append("(on the scale of the input yi, not back-transformed; add --ztor if the yi are Fisher z)")
     lines += [f"tau² = {data['tau2']:.4f} (SE = {_fmt(data['se_tau2'], 4)}), tau = {data['tau']:.4f}, "
               f"I² = {_fmt(data['i2'], 2)}%, H² = {_fmt(data['h2'], 2)}, "
-              f"Q({data['q_df']}) = {data['q']:.4f}, p = {data['q_p']:.3g}"]
+              f"Q({data['q_df']}) = {data['q']:.4f}, {apa.p_value(data['q_p'])}"]
     ci = data["confint"]
     if ci:
         lines.append(f"Q-profile 95% CIs: tau² {_ci(ci['tau2'][1:])}, tau {_ci(ci['tau'][1:])}, "
@@ -166,15 +177,15 @@ def cmd_pool(args: argparse.Namespace) -> Result:
     lines.append(f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}")
     if data["egger"]:
         e = data["egger"]
-        lines.append(f"Egger's test (mixed-effects, sei): z = {e['z']:.3f}, p = {e['p']:.3g}; "
+        lines.append(f"Egger's test (mixed-effects, sei): z = {e['z']:.3f}, {apa.p_value(e['p'])}; "
                      f"limit estimate (z) = {e['limit_estimate']:.4f}")
     if groups is not None:
-        rows = [[lev, s["k"], _fmt(s["estimate_r"]), f"[{_fmt(s['ci_r'][0])}, {_fmt(s['ci_r'][1])}]",
-                 _fmt(s["p"], 4), _fmt(s["i2"], 1)] for lev, s in data["subgroups"].items() if s]
+        rows = [[lev, s["k"], apa.bounded(s["estimate_r"], 3), apa.interval(s["ci_r"], 3),
+                 apa.p_cell(s["p"]), _fmt(s["i2"], 1)] for lev, s in data["subgroups"].items() if s]
         lines.append("")
         lines.append(table(rows, [args.by, "k", "r", "95% CI", "p", "I²"]))
         lines.append(f"Test of moderator (common tau²): QM({data['qm_df']}) = {data['qm']:.4f}, "
-                     f"p = {data['qm_p']:.4g}")
+                     f"{apa.p_value(data['qm_p'])}")
     if args.table1 is not None:
         data["table1"], text = _table1(df, keep, y, v, args.table1, args.method)
         lines += ["", text]
@@ -202,8 +213,8 @@ def _mods(df: pd.DataFrame, keep, y, v, args: argparse.Namespace) -> tuple[dict,
         f"Meta-regression ({reg.method}, k = {reg.k}): mods = ~ {args.mods}",
         f"residual tau² = {reg.tau2:.4f} (SE = {_fmt(reg.se_tau2, 4)}), I² = {_fmt(reg.i2, 2)}%, "
         f"H² = {_fmt(reg.h2, 2)}, R² = {_fmt(reg.r2, 2)}%",
-        f"Test for residual heterogeneity: QE(df = {reg.qe_df}) = {reg.qe:.4f}, p = {reg.qe_p:.4g}",
-        f"Test of moderators: {qm}, p = {reg.qm_p:.4g}",
+        f"Test for residual heterogeneity: QE(df = {reg.qe_df}) = {reg.qe:.4f}, {apa.p_value(reg.qe_p)}",
+        f"Test of moderators: {qm}, {apa.p_value(reg.qm_p)}",
         table(rows, ["", "estimate", "se", f"{stat}val", "pval", "95% CI"])])
     return out, text
 
@@ -212,6 +223,9 @@ def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tupl
     """Table 1 of the alliance meta-analysis: per moderator and category k, r, p, I², and p between."""
     frame = df[keep].reset_index(drop=True).copy()
     frame["yi"], frame["vi"] = y, v
+    from extraction.pooling import moderator_table
+    from extraction.study_table import moderator_columns
+
     mods = names or moderator_columns(frame)
     for m in mods:
         if m not in frame.columns:
@@ -224,10 +238,12 @@ def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tupl
     for r in rows:
         first = r["moderator"] != last
         last = r["moderator"]
-        ci = f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]" if r["ci_low"] is not None else ""
-        out.append([r["moderator"] if first else "", r["category"], r["k"], _fmt(r["r"]), ci, _fmt(r["p"], 4),
-                    _fmt(r["i2"], 1), _fmt(r["p_between"], 4) if first else ""])
-    return rows, table(out, ["moderator", "category", "k", "r", "95% CI", "p", "I²", "p between"])
+        ci = apa.interval((r["ci_low"], r["ci_high"]), 3) if r["ci_low"] is not None else ""
+        out.append([r["moderator"] if first else "", r["category"], r["k"], apa.bounded(r["r"], 3), ci,
+                    apa.p_cell(r["p"]), _fmt(r["i2"], 1), apa.p_cell(r["p_between"]) if first else ""])
+    notes = dict.fromkeys(f"{r['moderator']}: no between-category test ({r['note']})" for r in rows if r.get("note"))
+    text = table(out, ["moderator", "category", "k", "r", "95% CI", "p", "I²", "p between"])
+    return rows, text + "".join(f"\n{n}" for n in notes)
 
 
 def cmd_plot(args: argparse.Namespace) -> Result:
@@ -312,6 +328,7 @@ def _diag_rows(rows: list[dict], labels: list[str], stat: str) -> str:
 
 def cmd_diagnose(args: argparse.Namespace) -> Result:
     import numpy as np
+    import pandas as pd
 
     from extraction.pooling import diagnostics as dg
     from extraction.pooling.plots import save
@@ -407,6 +424,10 @@ MULTILEVEL_ASSUMES = (
 
 
 def cmd_multilevel(args: argparse.Namespace) -> Result:
+    import numpy as np
+    import pandas as pd
+
+    from extraction.pooling import read_study_table
     from extraction.pooling.moderators import formula_design
     from extraction.pooling.multilevel import fit_multilevel
     from extraction.pooling.table import _numeric

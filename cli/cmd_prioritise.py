@@ -8,15 +8,17 @@ import argparse
 import csv
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
 from cli.base import Result, add_json_arg, add_review_arg, open_for, table
 from db.errors import InputError
 from db.models import Record
-from screening.prioritise import DEFAULT_MODEL, MODELS, Ranker, record_text, stopping_advice
-from screening.simulation import read_labelled, simulate
-from screening.stopping import DEFAULT_CONFIDENCE, DEFAULT_RULE, DEFAULT_TARGET, RULES, StopCheck, check
+from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_MODEL, DEFAULT_RULE, DEFAULT_TARGET, MODELS, RULES
+
+if TYPE_CHECKING:
+    from screening.stopping import StopCheck
 
 
 def _add_rule_args(p: argparse.ArgumentParser) -> None:
@@ -35,6 +37,8 @@ def _add_rule_args(p: argparse.ArgumentParser) -> None:
 
 
 def _rule_check(args: argparse.Namespace, decisions: list[int], n_records: int) -> StopCheck:
+    from screening.stopping import check
+
     if args.stop_rule == "hypergeometric":
         if not 0 < args.target_recall <= 1 or not 0 < args.confidence < 1:
             raise InputError("--target-recall must be in (0, 1] and --confidence in (0, 1)")
@@ -47,7 +51,7 @@ def _rule_check(args: argparse.Namespace, decisions: list[int], n_records: int) 
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("simulate", help="replay a labelled review: how early the ranker finds the relevant records")
+    p = sub.add_parser("simulate")
     p.add_argument("file", type=Path, metavar="LABELED_FILE", help="CSV/XLSX/RIS with a 0/1 label column")
     p.add_argument("--seed", type=int, default=0, help="seed for the prior records and ties (default 0)")
     p.add_argument("--label", default="label_included", help="the 0/1 label column (default label_included)")
@@ -57,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_simulate)
 
-    p = sub.add_parser("rank", help="the review's unscreened records, most likely relevant first")
+    p = sub.add_parser("rank")
     add_review_arg(p)
     p.add_argument("--labels", type=Path, default=None, metavar="FILE.csv",
                    help="decisions so far: CSV with columns source_id,label (label 0/1), in screening order "
@@ -80,6 +84,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> Result:
+    from screening.simulation import read_labelled, simulate
+
     data = read_labelled(args.file, args.label)
     if not data.labels:
         raise InputError(f"no record has a 0/1 value in column {args.label!r}", file=args.file.name)
@@ -134,15 +140,12 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
     from screening.duplicates import groups
     from screening.worklist import ranking_labels
 
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         kept_of = {m: g[0] for g in groups(db) for m in g}
         with db.session() as session:
             everything = session.exec(select(Record.id, Record.source_id, Record.title, Record.abstract,
                                              Record.keywords).order_by(Record.id)).all()
         found = None if args.labels else ranking_labels(db, stage="title_abstract")
-    finally:
-        db.close()
     canon_all = {int(r[0]): kept_of.get(int(r[0]), int(r[0])) for r in everything}
     rows = [r for r in everything if canon_all[int(r[0])] == int(r[0])]
     members = [(r[1], canon_all[int(r[0])]) for r in everything if canon_all[int(r[0])] != int(r[0])]
@@ -150,6 +153,8 @@ def _review_rows(args: argparse.Namespace) -> tuple[list, list[tuple[str, int]],
 
 
 def cmd_rank(args: argparse.Namespace) -> Result:
+    from screening.prioritise import Ranker, record_text, stopping_advice
+
     rows, members, stored = _review_rows(args)
     position = {int(r[0]): i for i, r in enumerate(rows)}
     n_dropped = len(members)
@@ -208,10 +213,7 @@ def cmd_stop_screening(args: argparse.Namespace) -> Result:
     if not rule.stop and not args.force:
         raise InputError(f"the stopping rule is not met: {rule.reason} (use --force to stop anyway; it is recorded)")
     note = rule.note()
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         n = stop_screening(db, "title_abstract", reviewer_name(args), note)
-    finally:
-        db.close()
     data = {"stopped": True, "not_screened": n, "rule": rule.as_dict(), "note": note, "forced": not rule.stop}
     return Result(data, f"screening stopped: {n} unscreened records excluded\n{note}")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 
@@ -14,21 +14,19 @@ from db.changes import Stamp, changes_since
 from db.engine import create_review, display_name
 from db.errors import InputError
 from db.models import ImportBatch, Record
-from screening import importing
 from screening.decisions import blind_keep
 from screening.importers import importers
-from screening.status import review_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="create a new review (SQLite file or PostgreSQL URL)")
+    p = sub.add_parser("init")
     add_review_arg(p)
     p.add_argument("--title", default=None, help="the review's title")
     p.add_argument("--protocol", type=Path, default=None, help="protocol file (TOML); default: alliance")
     add_json_arg(p)
     p.set_defaults(handler=cmd_init)
 
-    p = sub.add_parser("import", help="import database export files (format detected by content)")
+    p = sub.add_parser("import")
     add_review_arg(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--source-db", default=None, help="the database searched (default: detected)")
@@ -42,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("set-database", help="correct the database an imported file came from (PRISMA follows)")
+    p = sub.add_parser("set-database")
     add_review_arg(p)
     p.add_argument("batch", type=int, metavar="BATCH_ID")
     p.add_argument("database", metavar="DATABASE", help="the database searched, e.g. PsycINFO or CINAHL")
@@ -50,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_set_database)
 
-    p = sub.add_parser("activity", help="who added what: so far, or since a stamp an earlier call printed")
+    p = sub.add_parser("activity")
     add_review_arg(p)
     p.add_argument("--since", default=None, metavar="STAMP",
                    help="the \"stamp\" of an earlier `activity --json` (JSON); default: from the start")
@@ -59,31 +57,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_activity)
 
-    p = sub.add_parser("batches", help="the import history (one row per imported file)")
+    p = sub.add_parser("batches")
     add_review_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_batches)
 
-    p = sub.add_parser("undo-import", help="remove an imported file's records (only before anyone worked on them)")
+    p = sub.add_parser("undo-import")
     add_review_arg(p)
     p.add_argument("batch", type=int, metavar="BATCH_ID")
     p.add_argument("--reviewer", default=None, help="who undoes it (default: $METASIFT_USER or $USER)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_undo_import)
 
-    p = sub.add_parser("records", help="list the review's records")
+    p = sub.add_parser("records")
     add_review_arg(p)
     p.add_argument("--limit", type=int, default=None, help="at most N records")
     p.add_argument("--batch", type=int, default=None, help="only records of import batch N")
     add_json_arg(p)
     p.set_defaults(handler=cmd_records)
 
-    p = sub.add_parser("status", help="counts for every stage of the review")
+    p = sub.add_parser("status")
     add_review_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_status)
 
-    p = sub.add_parser("formats", help="list the import formats MetaSift reads")
+    p = sub.add_parser("formats")
     add_json_arg(p)
     p.set_defaults(handler=cmd_formats)
 
@@ -101,8 +99,7 @@ def cmd_init(args: argparse.Namespace) -> Result:
         text = default_protocol_text()
         protocol = load_protocol_text(text, "default alliance protocol")
     title = args.title or protocol.title
-    db = with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name))
-    db.close()
+    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name)).close()
     data = {"review": display_name(args.review), "title": title, "protocol": protocol.name}
     return Result(data, f"Created review {data['review']!s} ({title}; protocol: {protocol.name})")
 
@@ -118,21 +115,22 @@ def _parse_mapping(items: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> Result:
-    db = open_for(args)
+    from screening import importing  # here: ``status`` and ``--help`` need no importers
+
     bar = TerminalProgress(enabled=None if not args.json else False)
     options = {"mapping": _parse_mapping(args.map)} if args.map else {}
     refused: list[importing.Refused] = []
-    try:
-        if args.skip_bad:
-            batches, refused = importing.import_good_files(
-                db, args.files, source_db=args.source_db, format=args.format, options=options,
-                who=reviewer_name(args), progress=bar)
-        else:
-            batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
-                                             options=options, who=reviewer_name(args), progress=bar)
-    finally:
-        bar.finish()
-        db.close()
+    with open_for(args) as db:
+        try:
+            if args.skip_bad:
+                batches, refused = importing.import_good_files(
+                    db, args.files, source_db=args.source_db, format=args.format, options=options,
+                    who=reviewer_name(args), progress=bar)
+            else:
+                batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
+                                                 options=options, who=reviewer_name(args), progress=bar)
+        finally:
+            bar.finish()
     data: dict = {"batches": [b.public() for b in batches], "total": sum(b.records for b in batches)}
     if args.skip_bad:
         data["refused"] = [{"file": r.file, "message": r.message} for r in refused]
@@ -152,21 +150,19 @@ def cmd_import(args: argparse.Namespace) -> Result:
 
 
 def cmd_set_database(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    from screening import importing  # here: ``status`` and ``--help`` need no importers
+
+    with open_for(args) as db:
         data = importing.set_batch_database(db, args.batch, args.database, who=reviewer_name(args))
-    finally:
-        db.close()
     return Result(data, f"Batch {data['batch_id']} ({data['file']}): database {data['from']!r} -> "
                         f"{data['source_db']!r}")
 
 
 def cmd_batches(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    from screening import importing  # here: ``status`` and ``--help`` need no importers
+
+    with open_for(args) as db:
         rows = importing.batches(db)
-    finally:
-        db.close()
     text = table([[b["batch_id"], b["file"], b["format"], b["source_db"], b["records"],
                    f"{b['imported_at']:%Y-%m-%d %H:%M}", b["imported_by"], "yes" if b["can_undo"] else "no"]
                   for b in rows], ["batch", "file", "format", "database", "records", "imported", "by", "undo?"])
@@ -174,17 +170,15 @@ def cmd_batches(args: argparse.Namespace) -> Result:
 
 
 def cmd_undo_import(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    from screening import importing  # here: ``status`` and ``--help`` need no importers
+
+    with open_for(args) as db:
         data = importing.undo_batch(db, args.batch, who=reviewer_name(args))
-    finally:
-        db.close()
     return Result(data, f"Removed batch {data['batch_id']} ({data['file']}): {data['records_removed']} records")
 
 
 def cmd_records(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         with db.session() as session:
             q = select(Record, ImportBatch.source_db, ImportBatch.file_name).join(
                 ImportBatch, Record.batch_id == ImportBatch.id).order_by(Record.id)
@@ -193,8 +187,6 @@ def cmd_records(args: argparse.Namespace) -> Result:
             if args.limit is not None:
                 q = q.limit(max(0, args.limit))
             rows = session.exec(q).all()
-    finally:
-        db.close()
     out = []
     for rec, source_db, file_name in rows:
         out.append({"id": rec.id, "source_id": rec.source_id, "title": rec.title, "authors": rec.authors,
@@ -208,30 +200,41 @@ def cmd_records(args: argparse.Namespace) -> Result:
     return Result({"records": out, "count": len(out)}, text)
 
 
+def _status_text(data: dict[str, Any], name: str) -> str:
+    from screening.protocol import STAGE_LABELS
+
+    dup_db = data["duplicates_per_database"]
+    lines = [f"Review: {data['title']} ({name})",
+             f"Records: {data['records']:,} in {data['batches']:,} import batches"]
+    lines += [f"  {db}: {n:,}" + (f" ({dup_db[db]:,} merged into another record)" if dup_db.get(db) else "")
+              for db, n in data["records_per_database"].items()]
+    lines.append(f"Unique records: {data['unique']:,} ({data['duplicates']:,} duplicates merged in "
+                 f"{data['duplicate_groups']:,} groups)")
+    lines.append(f"Independent samples: {data['independent_samples']:,} ({data['shared_samples']:,} shared by "
+                 f"several reports)")
+    lines.append(f"Screening decisions: {data['decisions']:,}")
+    for stage, c in data["screening"].items():
+        lines.append(f"{STAGE_LABELS.get(stage, stage)} (unique records): {c['included']:,} included, "
+                     f"{c['excluded']:,} excluded, {c['conflicts']:,} in conflict, {c['pending']:,} pending")
+        lines += [f"  excluded: {reason}: {n:,}" for reason, n in c["excluded_by_reason"].items()]
+    return "\n".join(lines)
+
+
 def cmd_status(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    from screening.status import review_status
+
+
+    with open_for(args) as db:
         data = review_status(db)
-    finally:
-        db.close()
-    lines = [f"Review: {data['title']} ({db.name})", f"Records: {data['records']} in {data['batches']} batches"]
-    for name, n in data["records_per_database"].items():
-        lines.append(f"  {name}: {n}")
-    for key, value in data.items():
-        if key not in {"title", "records", "batches", "records_per_database", "review"}:
-            lines.append(f"{key}: {json.dumps(value, default=str)}")
-    return Result(data, "\n".join(lines))
+    return Result(data, _status_text(data, db.name))
 
 
 def cmd_activity(args: argparse.Namespace) -> Result:
     before = Stamp.parse(args.since) if args.since else Stamp({})
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         with db.session() as session:
             keep = blind_keep(db, session)
         changes = changes_since(db, before, args.exclude, keep)
-    finally:
-        db.close()
     data = {"stamp": changes.stamp.as_dict(), "topics": changes.topics, "added": changes.added,
             "removed": changes.removed}
     return Result(data, changes.summary() or "no changes")

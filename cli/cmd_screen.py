@@ -14,11 +14,12 @@ from typing import Any
 from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
 from db.errors import InputError
 from db.models import VERDICTS
+from extraction import apa
 from screening import agreement as agreement_mod
 from screening import decisions, outcomes
 from screening.duplicates import labels as record_labels
 from screening.duplicates import resolve as resolve_ref
-from screening.protocol import STAGES
+from screening.protocol import STAGE_LABELS, STAGES
 from screening.worklist import screening_queue
 
 
@@ -28,23 +29,26 @@ def _stage_arg(p: argparse.ArgumentParser, default: str | None = "title_abstract
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("screen", help="record a screening decision (include, exclude or maybe)")
+    p = sub.add_parser("screen")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--record", help="source_id or #<record id>")
     which.add_argument("--next", action="store_true",
                        help="your next assigned record not decided yet (shown; with --decision: decided)")
-    p.add_argument("--decision", default=None, choices=VERDICTS, help="include, exclude or maybe")
+    p.add_argument("--decision", default=None, choices=(*VERDICTS, "not_retrieved"),
+                   help="include, exclude or maybe; at full text also not_retrieved (with --note: what was tried)")
     p.add_argument("--reason", default="", help="exclusion reason (one of the protocol's for the stage)")
     p.add_argument("--note", default="", help="a free note")
     _stage_arg(p)
-    p.add_argument("--full-text", default="", metavar="PATH_OR_URL", help="the full text read (full_text stage)")
+    p.add_argument("--full-text", default="", metavar="PATH_OR_URL",
+                   help="the full text read at the full_text stage, when it is not the record's attached PDF: "
+                        "an existing file or a URL")
     p.add_argument("--uid", default=None, help="a unique id for this decision (a retry never stores it twice)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_screen)
 
-    p = sub.add_parser("undo", help="withdraw your latest screening decision (the one before applies again)")
+    p = sub.add_parser("undo")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="whose decision (default: $METASIFT_USER or $USER)")
     p.add_argument("--record", default=None, help="only on this record (source_id or #<record id>)")
@@ -52,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_undo)
 
-    p = sub.add_parser("resolve", help="resolve a screening conflict (third reviewer or consensus)")
+    p = sub.add_parser("resolve")
     add_review_arg(p)
     p.add_argument("--record", required=True, help="source_id or #<record id>")
     p.add_argument("--decision", required=True, choices=("include", "exclude"))
@@ -64,20 +68,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_resolve)
 
-    p = sub.add_parser("conflicts", help="records whose reviewers disagree (or said maybe)")
+    p = sub.add_parser("conflicts")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
     _stage_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_conflicts)
 
-    p = sub.add_parser("agreement", help="inter-rater agreement per reviewer pair (percent, kappa, AC1)")
+    p = sub.add_parser("agreement")
     add_review_arg(p)
     _stage_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_agreement)
 
-    p = sub.add_parser("queue", help="what a reviewer screens at a stage: decided so far and still open")
+    p = sub.add_parser("queue")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="whose queue (default: $METASIFT_USER or $USER)")
     p.add_argument("--limit", type=int, default=20, help="show at most N open records (default 20; --json: all)")
@@ -85,7 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_queue)
 
-    p = sub.add_parser("history", help="every screening decision on a record, oldest first")
+    p = sub.add_parser("history")
     add_review_arg(p)
     p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
     p.add_argument("--record", required=True, help="source_id or #<record id>")
@@ -113,9 +117,9 @@ def _act_text(data: dict[str, Any]) -> str:
     if d["kind"] == "undo":
         head = f"{d['record']}: {d['reviewer']}'s {d['stage']} decision {what} withdrawn"
     elif d["kind"] == "resolution":
-        head = f"{d['record']}: resolved {what} at {d['stage']} by {d['reviewer']} ({d['method']})"
+        head = f"{d['record']}: resolved {what} at {_said(d['stage'])} by {d['reviewer']} ({d['method']})"
     else:
-        head = f"{d['record']}: {d['reviewer']} {what} at {d['stage']} [uid {d['uid']}]"
+        head = f"{d['record']}: {d['reviewer']} {what} at {_said(d['stage'])} [uid {d['uid']}]"
     others = [f"{v['reviewer']}: {'(hidden until you decide)' if v['hidden'] else v['verdict']}"
               for v in data["visible"] if v["reviewer"] != d["reviewer"]]
     return "\n".join([head, f"outcome: {data['outcome']}"] + (["others: " + "; ".join(others)] if others else []))
@@ -144,8 +148,7 @@ def _next(db: Any, args: argparse.Namespace, who: str) -> Result | int:
 
 
 def cmd_screen(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         who = reviewer_name(args)
         if args.next:
             found = _next(db, args, who)
@@ -156,45 +159,40 @@ def cmd_screen(args: argparse.Namespace) -> Result:
             raise InputError("--decision is required with --record (include, exclude or maybe)")
         else:
             record = resolve_ref(db, args.record)
-        row = decisions.decide(db, record, who, args.stage, args.decision,
-                               reason=args.reason, note=args.note, full_text=args.full_text, uid=args.uid)
+        if args.decision == "not_retrieved":
+            if args.stage != "full_text" or args.full_text or args.reason:
+                raise InputError("not_retrieved is a full-text decision (--stage full_text) and takes only --note, "
+                                 "saying what was tried")
+            row = decisions.not_retrieved(db, record, who, args.note, uid=args.uid)
+        else:
+            row = decisions.decide(db, record, who, args.stage, args.decision,
+                                   reason=args.reason, note=args.note, full_text=args.full_text, uid=args.uid)
         data = _act(db, row, who)
-    finally:
-        db.close()
     return Result(data, _act_text(data))
 
 
 def cmd_undo(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         who = reviewer_name(args)
         record = resolve_ref(db, args.record) if args.record else None
         row = decisions.undo(db, who, args.stage, record)
         data = _act(db, row, who)
-    finally:
-        db.close()
     return Result(data, _act_text(data))
 
 
 def cmd_resolve(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         row = decisions.resolve(db, resolve_ref(db, args.record), args.stage, args.decision, args.by,
                                 args.method, reason=args.reason, note=args.note)
         data = _act(db, row, args.by)
-    finally:
-        db.close()
     return Result(data, _act_text(data))
 
 
 def cmd_queue(args: argparse.Namespace) -> Result:
     """The reviewer's queue (`screening.worklist.screening_queue`, the one the desktop app screens from)."""
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         queue = screening_queue(db, args.stage, reviewer_name(args))
         names = record_labels(db, [*queue.ids, *(m for g in queue.members.values() for m in g)])
-    finally:
-        db.close()
     data = queue.to_json(names)
     shown = data["open"][:max(0, args.limit)]
     text = (f"{queue.reviewer or '?'} at {queue.stage}: {len(data['decided'])} of {data['records']} records decided, "
@@ -205,48 +203,45 @@ def cmd_queue(args: argparse.Namespace) -> Result:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         found = outcomes.conflicts(db, args.stage)
         names = record_labels(db, [c["record_id"] for c in found])
-    finally:
-        db.close()
     items = [_named(names[c["record_id"]], c) for c in found]
     rows = [[c["record"], "; ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
                                     for v in c["verdicts"])] for c in items]
-    text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + f"{len(items)} conflicts at {args.stage}"
+    text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + \
+        f"{len(items):,} conflicts at {_said(args.stage)}"
     return Result({"stage": args.stage, "conflicts": items, "count": len(items)}, text)
 
 
+def _said(stage: str) -> str:
+    return STAGE_LABELS.get(stage, stage).lower().replace(" / ", "/")
+
+
 def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
+    return apa.bounded(x, 3)
 
 
 def cmd_agreement(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         pairs = agreement_mod.agreement(db, args.stage)
-    finally:
-        db.close()
     rows = [[" / ".join(p["reviewers"]), p["n"], p["percent"], _fmt(p["kappa"]), _fmt(p["ac1"]),
              _fmt(p["include_exclude"]["kappa"]), _fmt(p["include_exclude"]["ac1"])] for p in pairs]
     text = (table(rows, ["pair", "n", "% agree", "kappa", "AC1", "kappa (maybe=include)", "AC1 (maybe=include)"])
-            if rows else f"no two reviewers have screened the same record at {args.stage} yet")
+            if rows else f"no two reviewers have screened the same record at {_said(args.stage)} yet")
     return Result({"stage": args.stage, "categories": list(agreement_mod.CATEGORIES), "pairs": pairs}, text)
 
 
 def cmd_history(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         rid = resolve_ref(db, args.record)
         rows = decisions.history(db, rid)
         names = record_labels(db, [rid] + [r.record_id for r in rows])
         states = {s: outcomes.outcome(db, rid, s).state for s in STAGES}
-    finally:
-        db.close()
     items = [_named(names[r.record_id], decisions.public(r)) for r in rows]
-    text = table([[i["decided_at"][:19] if i["decided_at"] else "", i["stage"], i["reviewer"], i["kind"],
+    text = table([[i["decided_at"][:19] if i["decided_at"] else "", STAGE_LABELS.get(i["stage"], i["stage"]),
+                   i["reviewer"], i["kind"],
                    i["verdict"], i["reason"], i["method"]] for i in items],
                  ["when", "stage", "who", "kind", "verdict", "reason", "method"])
-    text += "\n" + "; ".join(f"{s}: {v}" for s, v in states.items())
+    text += "\n" + "; ".join(f"{STAGE_LABELS.get(s, s)}: {v}" for s, v in states.items())
     return Result({"record": names[rid], "record_id": rid, "history": items, "outcomes": states}, text)

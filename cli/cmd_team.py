@@ -83,47 +83,32 @@ def _seat_rows(seats: list[team.Seat]) -> str:
 
 
 def cmd_add(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         seat = team.add(db, reviewer_name(args), args.name, args.role, args.login, args.create_login)
-    finally:
-        db.close()
     return Result({"member": asdict(seat)}, f"added {seat.name} ({', '.join(seat.roles)})")
 
 
 def cmd_list(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         seats = team.roster(db, include_removed=args.all)
-    finally:
-        db.close()
     return Result({"members": [asdict(s) for s in seats]}, _seat_rows(seats) if seats else "no members yet")
 
 
 def cmd_role(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         seat = team.set_roles(db, reviewer_name(args), args.name, args.role)
-    finally:
-        db.close()
     return Result({"member": asdict(seat)}, f"{seat.name} is now {', '.join(seat.roles)}")
 
 
 def cmd_remove(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         seat = team.remove(db, reviewer_name(args), args.name)
-    finally:
-        db.close()
     return Result({"member": asdict(seat)}, f"{seat.name} was taken off the team")
 
 
 def cmd_unblind(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         data = team.unblind(db, reviewer_name(args), args.stage)
-    finally:
-        db.close()
     return Result(data, f"{args.stage} is unblinded: every member now sees every vote there")
 
 
@@ -146,23 +131,17 @@ def _records(db: Any, args: argparse.Namespace) -> list[int]:
 
 
 def cmd_assign(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         data = team.assign(db, reviewer_name(args), args.to, args.stage, _records(db, args), args.per_record,
                            args.label)
-    finally:
-        db.close()
     text = f"{data['records']} records at {args.stage}: " + ", ".join(
         f"{who} {n}" for who, n in data["given"].items())  # type: ignore[union-attr]
     return Result(data, text)
 
 
 def cmd_progress(args: argparse.Namespace) -> Result:
-    db = open_for(args)
-    try:
+    with open_for(args) as db:
         rows = team.progress(db)
-    finally:
-        db.close()
     text = table([[r["name"], r["stage"], r["assigned"], r["done_of_assigned"], r["voted"]] for r in rows],
                  ["member", "stage", "assigned", "done", "voted"]) if rows else "no members yet"
     return Result({"progress": rows}, text)

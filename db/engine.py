@@ -23,6 +23,15 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from db import models
 from db.credentials import PASSWORD_REFUSALS, keyring_password, redact, split_password, with_password, without_password
 from db.errors import InputError, MetasiftError, ReviewVersionError
+from db.health import (
+    DamagedReview,
+    ReadOnlyReview,
+    diagnose,
+    is_sqlite_file,
+    read_only_reason,
+    read_only_url,
+    readonly_message,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -32,7 +41,7 @@ APP_VERSION = "0.1.0"
 """MetaSift's version: the one place it is written (pyproject.toml reads it from here)."""
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 """The newest migration's revision, written out so that opening an up-to-date review (every command)
 need not load Alembic (~0.5 s); a test checks it equals Alembic's head."""
 
@@ -81,13 +90,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cur.close()
 
 
-def make_engine(url: str, connect_args: dict[str, str] | None = None) -> Engine:
-    """An engine for ``url`` with MetaSift's connection settings (``connect_args``: e.g. the password)."""
+def _sqlite_read_only_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.close()
+
+
+def make_engine(url: str, connect_args: dict[str, str] | None = None, *, name: str = "",
+                read_only: str | None = None) -> Engine:
+    """An engine for ``url`` with MetaSift's connection settings (``connect_args``: e.g. the password).
+    ``read_only`` (the reason, for messages) opens a SQLite review without changing its journal; a write to a
+    read-only review raises `ReadOnlyReview` naming the review ``name`` and the reason."""
     if url.startswith("sqlite"):
         # check_same_thread off: the import's writer thread uses the connection while the importing
         # thread parses (never both at once); sessions are still used one thread at a time.
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
+
+        def readonly_write(ctx) -> None:  # noqa: ANN001 - SQLAlchemy's ExceptionContext
+            if "readonly" in str(ctx.original_exception).replace(" ", "").lower():
+                raise ReadOnlyReview(readonly_message(name or url, read_only or "the file cannot be written"))
+
+        event.listen(engine, "handle_error", readonly_write)
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args=dict(connect_args or {}))
 
@@ -125,6 +150,7 @@ class ReviewDB:
     url: str
     engine: Engine
     backup_path: Path | None = None
+    read_only: str | None = None  # why the review cannot be written (None: it can)
     secret: dict[str, str] = field(default_factory=dict, repr=False)
     viewer: str | None = None
     facts: dict[str, object] = field(default_factory=dict, repr=False)
@@ -294,9 +320,15 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
     """
     target, secret = _connect_args(str(target))
     url = review_url(target)
-    if not is_url(target) and not Path(target).expanduser().is_file():
-        raise InputError(f"no review at {target}; create one with `metasift init {target}`")
-    engine = make_engine(url, secret)
+    read_only = None
+    if not is_url(target):
+        path = Path(target).expanduser()
+        if not path.is_file():
+            raise InputError(f"no review at {target}; create one with `metasift init {target}`")
+        read_only = read_only_reason(path)
+        if read_only:
+            url = read_only_url(path)
+    engine = make_engine(url, secret, name=display_name(target), read_only=read_only)
     try:
         try:
             rev, has_review = _current_revision(engine)
@@ -306,6 +338,8 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
                 raise LoginRefused(login_refusal(display_name(target), reason)) from exc
             if is_url(target) and reason.startswith("connection failed"):  # psycopg: no session at all
                 raise MetasiftError(f"cannot connect to {display_name(target)} ({reason})") from exc
+            if not is_url(target) and is_sqlite_file(Path(target).expanduser()):
+                raise _damaged(target, exc) from exc
             raise InputError(f"{display_name(target)} is not a MetaSift review (cannot read it as a "
                              f"database: {reason})") from exc
         if rev is None:
@@ -320,6 +354,9 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
                 "Upgrade MetaSift to open it; the review was not changed.")
         backup = None
         if rev != SCHEMA_REVISION:
+            if read_only:
+                raise ReadOnlyReview(f"{display_name(target)} needs an upgrade to this MetaSift's schema, but "
+                                     f"{read_only}; copy it to a folder you can write to and open the copy")
             if not upgrade:
                 raise ReviewVersionError(f"{display_name(target)} needs an upgrade from {rev}")
             if url.startswith("sqlite"):
@@ -341,7 +378,20 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
                 if sqlite:
                     conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                     conn.commit()
+        db = ReviewDB(target=target, url=url, engine=engine, backup_path=backup, secret=secret, read_only=read_only)
+        if not is_url(target):
+            try:
+                db.review()
+            except (ValueError, sqlite3.DatabaseError, SQLAlchemyError) as exc:
+                raise _damaged(target, exc) from exc
     except BaseException:
         engine.dispose()
         raise
-    return ReviewDB(target=target, url=url, engine=engine, backup_path=backup, secret=secret)
+    return db
+
+
+def _damaged(target: str, exc: BaseException) -> DamagedReview:
+    found = diagnose(Path(target).expanduser()) or f"reading it failed: {getattr(exc, 'orig', exc)}"
+    return DamagedReview(f"{display_name(target)} is damaged ({found}); restore it from a backup (an upgrade "
+                         "leaves a .bak copy beside the file)")
+

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -284,3 +284,57 @@ class EffectSize(SQLModel, table=True):
     moderators: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     coded_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    provenance: dict[str, Any] | None = Field(default_factory=dict, sa_column=Column(JSON, nullable=True))
+    """Where the numbers came from (0005): empty = typed by the coder; ``{"source": "full text", "pdf":
+    sha256, "page", "quote", "start", "end", "kind"}`` = taken from a statistic the finder found."""
+
+
+# --- full texts (migration 0005) -----------------------------------------------------------------------------
+
+PDF_ACTIONS = ("attach", "detach")
+"""``pdf_attachment.action`` values."""
+
+
+class PdfBlob(SQLModel, table=True):
+    """One PDF's bytes, stored once however many records it is attached to (content-addressed by ``sha256``).
+
+    ``page_text`` is the text of each page as pypdfium2 read it when the file was stored (searching, DOI
+    matching and the statistics finder read it without opening the PDF again); ``meta`` keeps the document
+    information (title, author, ...). Rows are never changed: detaching a PDF leaves its bytes in the review.
+    """
+
+    __tablename__ = "pdf_blob"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    size: int = 0
+    pages: int = 0
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    page_text: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    added_by: str = Field(default="")
+    added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class PdfAttachment(SQLModel, table=True):
+    """One act on a record's full texts, append-only: ``attach`` a stored PDF, or ``detach`` it again.
+
+    The PDFs attached to a record now are those whose latest row for the record is an ``attach``; the
+    history (who, when, from which file, how) is the rows themselves. ``how`` is file, folder or drop.
+    """
+
+    __tablename__ = "pdf_attachment"
+    __table_args__ = (
+        Index("ix_pdf_attachment_record", "record_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    pdf_id: int = Field(foreign_key="pdf_blob.id", index=True)
+    action: str = Field(default="attach")
+    file_name: str = Field(default="")
+    how: str = Field(default="file")
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    who: str = Field(default="")
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))

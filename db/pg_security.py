@@ -15,6 +15,10 @@ DEFINER functions, never by a name the client sends):
 * ``effect_size``: INSERT as oneself with the coder (or lead) role; append-only like decisions.
 * ``review`` (the protocol), ``member`` (the roster), ``team_event``, ``assignment``: only leads write.
 * imports and duplicate/sample decisions: any member inserts; only leads delete (undo an import).
+* full texts (``pdf_blob``, ``pdf_attachment``, from 0005): any member stores a PDF and attaches or detaches
+  one as themselves; both are append-only (detaching adds a row).
+
+Tables a review does not have yet (an upgrade runs this at 0004 before 0005 adds the PDF tables) are skipped.
 
 The table owner (whoever created or upgraded the review) bypasses row-level security, as PostgreSQL
 intends; keep that login for administration. `install` is idempotent: the migration to 0004 and
@@ -26,9 +30,9 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-APPEND_ONLY = ("screening_decision", "effect_size", "team_event")
+APPEND_ONLY = ("screening_decision", "effect_size", "team_event", "pdf_blob", "pdf_attachment")
 MEMBER_INSERT = ("screening_decision", "effect_size", "import_batch", "record", "duplicate_decision",
-                 "sample_link")
+                 "sample_link", "pdf_blob", "pdf_attachment")
 LEAD_INSERT = ("member", "team_event", "assignment")
 LEAD_UPDATE = ("review", "member")
 LEAD_DELETE = ("import_batch", "record", "duplicate_decision", "sample_link", "assignment")
@@ -113,7 +117,16 @@ _POLICIES = {
            ("write", "INSERT", None, "metasift_member_id(current_user) IS NOT NULL"),
            ("remove", "DELETE", "metasift_has_role(current_user, 'lead')", None)]
        for t in ("import_batch", "record", "duplicate_decision", "sample_link")},
+    "pdf_attachment": [
+        ("read", "SELECT", "true", None),
+        ("write", "INSERT", None, "member_id = metasift_member_id(current_user) "
+                                  "AND who = metasift_identity(current_user)"),
+    ],
 }
+
+
+def _tables(conn: Connection) -> set[str]:
+    return set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars())
 
 
 def install(conn: Connection) -> str | None:
@@ -124,13 +137,16 @@ def install(conn: Connection) -> str | None:
     schema = conn.execute(text("SELECT current_schema()")).scalar_one()
     database = conn.execute(text("SELECT current_database()")).scalar_one()
     conn.execute(text(_FUNCTIONS.replace("{schema}", quote_ident(schema))))
+    have = _tables(conn)
     for table, policies in _POLICIES.items():
+        if table not in have:
+            continue
         conn.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
         for name, command, using, check in policies:
             conn.execute(text(f"DROP POLICY IF EXISTS metasift_{name} ON {table}"))
             clause = (f" USING ({using})" if using else "") + (f" WITH CHECK ({check})" if check else "")
             conn.execute(text(f"CREATE POLICY metasift_{name} ON {table} FOR {command}{clause}"))
-    for table in APPEND_ONLY:
+    for table in (t for t in APPEND_ONLY if t in have):
         conn.execute(text(f"DROP TRIGGER IF EXISTS metasift_append_only ON {table}"))
         conn.execute(text(f"CREATE TRIGGER metasift_append_only BEFORE UPDATE OR DELETE ON {table} "
                           "FOR EACH ROW EXECUTE FUNCTION metasift_append_only()"))
@@ -152,7 +168,7 @@ def install(conn: Connection) -> str | None:
     conn.execute(text(f"GRANT USAGE ON SCHEMA {where} TO {team}"))
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {team}"))
     conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {team}"))
-    conn.execute(text(f"GRANT INSERT ON {', '.join(MEMBER_INSERT)} TO {team}"))
+    conn.execute(text(f"GRANT INSERT ON {', '.join(t for t in MEMBER_INSERT if t in have)} TO {team}"))
     conn.execute(text(f"GRANT INSERT ON {', '.join(LEAD_INSERT)} TO {leads}"))
     conn.execute(text(f"GRANT UPDATE ON {', '.join(LEAD_UPDATE)} TO {leads}"))
     conn.execute(text(f"GRANT DELETE ON {', '.join(LEAD_DELETE)} TO {leads}"))
@@ -172,11 +188,14 @@ def is_admin(conn: Connection) -> bool:
 def uninstall(conn: Connection) -> None:
     """Drop the policies, triggers and functions `install` made (the downgrade below 0004); the group role
     and its grants stay, harmless without the tables they named."""
+    have = _tables(conn)
     for table, policies in _POLICIES.items():
+        if table not in have:
+            continue
         conn.execute(text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
         for name, *_ in policies:
             conn.execute(text(f"DROP POLICY IF EXISTS metasift_{name} ON {table}"))
-    for table in APPEND_ONLY:
+    for table in (t for t in APPEND_ONLY if t in have):
         conn.execute(text(f"DROP TRIGGER IF EXISTS metasift_append_only ON {table}"))
     for fn in ("metasift_may_see(text, integer, text)", "metasift_owns_decision(text, integer)",
                "metasift_has_role(text, text)", "metasift_identity(text)", "metasift_member_id(text)",

@@ -33,8 +33,8 @@ from typing import Any
 import pandas as pd
 
 from db.errors import InputError
+from extraction.choices import AGGREGATION_METHODS as METHODS  # noqa: E402
 
-METHODS = ("composite", "mean")
 OUTPUT_COLUMNS = ("r", "n", "k", "z", "var_z")
 
 

@@ -30,7 +30,7 @@ from screening.team import PermissionRefused, acting, require
 CORE_FIELDS = frozenset({"study_id", "sample", "r", "n", "statistic", "value", "df", "df1"})
 """Codebook fields MetaSift fills itself; every other codebook field is a moderator."""
 EDITABLE = ("statistic", "value", "df", "n", "n1", "n2", "tails", "direction", "moderators", "location",
-            "note", "label")
+            "note", "label", "provenance")
 """What `edit_effect` may change."""
 
 
@@ -96,10 +96,37 @@ def _clean_moderators(codebook: Codebook, moderators: Mapping[str, Any], msgs: l
     return {k: v for k, v in out.items() if v is not None and not (isinstance(v, str) and not v.strip())}
 
 
+PROVENANCE_KEYS = {"source": str, "pdf": str, "page": int, "quote": str, "start": int, "end": int, "kind": str}
+
+
+def clean_provenance(prov: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A provenance as stored: ``{}`` (typed) or ``source="full text"`` with the page (>= 1) and the quote."""
+    if not prov:
+        return {}
+    bad = sorted(set(prov) - set(PROVENANCE_KEYS))
+    if bad:
+        raise InputError(f"unknown provenance field(s) {', '.join(bad)}; expected {', '.join(PROVENANCE_KEYS)}")
+    out: dict[str, Any] = {}
+    for key, kind in PROVENANCE_KEYS.items():
+        if prov.get(key) is None:
+            continue
+        try:
+            out[key] = kind(prov[key])
+        except (TypeError, ValueError):
+            raise InputError(f"provenance {key}: expected {kind.__name__}, got {prov[key]!r}") from None
+    if out.get("source", "full text") != "full text":
+        raise InputError(f"provenance source {out['source']!r}: only 'full text' (typed values have none)")
+    out["source"] = "full text"
+    if out.get("page", 0) < 1:
+        raise InputError("provenance from the full text needs its page (>= 1)")
+    out["quote"] = out.get("quote", "")[:500]
+    return out
+
+
 def _build(session: Session, cfg: CodingSettings, record: int, coder: str, statistic: str, value: Any, *,
            df: float | None, n: int | None, n1: int | None, n2: int | None, tails: int, direction: int,
            moderators: Mapping[str, Any] | None, location: str, note: str, label: str, kind: str = "coded",
-           replacing: int | None = None) -> EffectSize:
+           replacing: int | None = None, provenance: Mapping[str, Any] | None = None) -> EffectSize:
     """A validated, unsaved `EffectSize`; InputError listing every problem otherwise."""
     msgs: list[str] = []
     rec = session.get(Record, record)
@@ -144,7 +171,7 @@ def _build(session: Session, cfg: CodingSettings, record: int, coder: str, stati
     return EffectSize(uid=uuid.uuid4().hex, record_id=record, coder=coder.strip(), label=label.strip(),
                       statistic=canonical_stat, value=float(value), df=df, n=total, n1=n1, n2=n2, tails=tails,
                       direction=direction, r=conv.r, z=conv.z, var_z=conv.var_z, method=conv.method,
-                      location=location, note=note, moderators=mods)
+                      location=location, note=note, moderators=mods, provenance=clean_provenance(provenance))
 
 
 def _as_coder(db: ReviewDB, session: Session, row: EffectSize) -> None:
@@ -184,8 +211,11 @@ def code_effect(db: ReviewDB, record: int, coder: str, statistic: str, value: fl
                 df: float | None = None, n: int | None = None, n1: int | None = None, n2: int | None = None,
                 tails: int = 2, direction: int = 1, moderators: Mapping[str, Any] | None = None,
                 location: str = "", note: str = "", label: str = "", kind: str = "coded",
-                uid: str | None = None) -> EffectSize:
+                uid: str | None = None, provenance: Mapping[str, Any] | None = None) -> EffectSize:
     """Convert, validate and store one coded effect of ``record`` by ``coder``; committed on return.
+
+    ``provenance`` says where the numbers came from (`clean_provenance`): a statistic found in the record's
+    full text (``FoundStatistic.provenance``), or nothing when the coder typed them.
 
     ``kind`` is ``coded`` (a coder's own coding) or ``reconciled`` (double coding's consensus, see
     ``extraction.double_coding``). ``uid`` makes a retried call store nothing twice.
@@ -198,7 +228,7 @@ def code_effect(db: ReviewDB, record: int, coder: str, statistic: str, value: fl
         who = acting(db, session, coder).identity if coder and coder.strip() else coder
         row = _build(session, cfg, record, who, statistic, value, df=df, n=n, n1=n1, n2=n2, tails=tails,
                      direction=direction, moderators=moderators, location=location, note=note, label=label,
-                     kind=kind)
+                     kind=kind, provenance=provenance)
         row.kind = kind
         return row
 
@@ -250,7 +280,7 @@ def delete_effect(db: ReviewDB, effect_id: int, *, note: str = "", uid: str | No
         old = _current_row(session, effect_id)
         keep = {k: getattr(old, k) for k in ("record_id", "coder", "label", "statistic", "value", "df", "n",
                                                "n1", "n2", "tails", "direction", "r", "z", "var_z", "method",
-                                               "location", "moderators")}
+                                               "location", "moderators", "provenance")}
         return EffectSize(uid=uuid.uuid4().hex, kind="deleted", replaces=old.id, note=note, **keep)
 
     return _store(db, make, uid)
@@ -301,4 +331,5 @@ def effect_dict(row: EffectSize) -> dict[str, Any]:
             "df": row.df, "n": row.n, "n1": row.n1, "n2": row.n2, "tails": row.tails,
             "direction": row.direction, "r": row.r, "z": _finite(row.z), "var_z": row.var_z,
             "method": row.method, "location": row.location, "note": row.note,
-            "moderators": dict(row.moderators), "coded_at": row.coded_at.isoformat() if row.coded_at else None}
+            "moderators": dict(row.moderators), "coded_at": row.coded_at.isoformat() if row.coded_at else None,
+            "provenance": dict(row.provenance or {})}

@@ -13,7 +13,7 @@ from typing import Any
 from db.engine import ReviewDB, create_review
 from extraction.coding import code_effect
 from extraction.samples import confirm_link
-from screening.decisions import decide, resolve
+from screening.decisions import decide, not_retrieved, resolve
 from screening.demo import ERRATUM, STUDIES, pubmed_id, write_demo_exports
 from screening.duplicates import queue, reject, run_dedup
 from screening.duplicates import resolve as record_id
@@ -21,7 +21,7 @@ from screening.importing import import_files
 
 TA_EXCLUDE = {"X1": "children or adolescents", "X2": "analogue / non-clinical treatment",
               "X3": "no alliance measure", "X4": "fewer than five participants"}
-FT_EXCLUDE = {"A5": "full text not retrievable"}
+NOT_RETRIEVED = {"A5": "library and interlibrary loan had no copy; requested from the authors, no answer"}
 
 # (key, label, statistic, value, extra, moderators) — values as the fictional abstracts report them
 _COMMON = {"outcome_rater": "client", "pub_source": "journal"}
@@ -74,13 +74,18 @@ def build_worked_demo(folder: Path) -> ReviewDB:
             reason="no alliance measure")
     for reviewer in ("ann", "bob"):
         decide(db, erratum, reviewer, "title_abstract", "exclude", reason="not an empirical study")
+    texts = folder / "fulltexts"  # the fictional studies' "full texts": their records, one file each
+    texts.mkdir(exist_ok=True)
+    by_key = {s.key: s for s in STUDIES}
     for key in ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"):
         for reviewer in ("ann", "bob"):
-            if key in FT_EXCLUDE:
-                decide(db, ids[key], reviewer, "full_text", "exclude", reason=FT_EXCLUDE[key],
-                       full_text="(requested from the authors)")
+            if key in NOT_RETRIEVED:
+                not_retrieved(db, ids[key], reviewer, NOT_RETRIEVED[key])
             else:
-                decide(db, ids[key], reviewer, "full_text", "include", full_text=f"pdfs/{key}.pdf")
+                read = texts / f"{key}.txt"
+                if not read.exists():
+                    read.write_text(f"{by_key[key].title}\n\n{by_key[key].abstract}\n", encoding="utf-8")
+                decide(db, ids[key], reviewer, "full_text", "include", full_text=str(read))
     confirm_link(db, ids["A7"], ids["A8"], who="ann")
     for key, label, stat, value, extra, mods in EFFECTS:
         code_effect(db, ids[key], "ann", stat, value, label=label, moderators={**_COMMON, **mods},

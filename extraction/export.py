@@ -8,17 +8,15 @@ itself keeps a typed ``'=...`` as text. Real numbers (including negative ones) s
 
 Deterministic: a fixed column order and sorting, floats written with Python's shortest round-trip
 repr, ``\\n`` line ends, UTF-8 with a BOM (so Excel reads it as UTF-8). The date of the export appears
-only in the XLSX summary sheet. Files are written to a temporary file beside the target and renamed,
-so a failed export leaves no half-written file.
+only in the XLSX summary sheet. Files are written through `extraction.atomic_write.atomic_path` (a
+temporary file beside the target, renamed when complete; umask modes; plain messages for OS errors).
 """
 
 from __future__ import annotations
 
+import csv
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +24,12 @@ import pandas as pd
 
 from db.engine import ReviewDB
 from db.errors import InputError
+from extraction.atomic_write import atomic_path
+from extraction.choices import LEVELS  # noqa: E402
 from extraction.coding import CodingSettings, settings
-from extraction.export_frames import decisions_frame, effects_frame, records_frame
+from extraction.export_frames import Table, decisions_table, effects_frame, records_table
 from extraction.study_table import study_table
 
-LEVELS = ("records", "effects", "studies", "decisions")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -55,32 +54,30 @@ def plain(value: Any) -> Any:
     return value
 
 
-@contextmanager
-def atomic_path(out: Path, suffix: str = ""):  # noqa: ANN201 - generator context manager
-    """A temporary path beside ``out``; renamed to ``out`` when the block succeeds, removed otherwise."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=suffix or ".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def frame_table(frame: pd.DataFrame) -> Table:
+    """A DataFrame as an export `Table` (its rows in order)."""
+    return Table(tuple(str(c) for c in frame.columns), lambda: frame.itertuples(index=False, name=None))
+
+
+def table_for(db: ReviewDB, level: str, *, rho: float | None = None, method: str | None = None,
+              by: str | Sequence[str] | None = None, cfg: CodingSettings | None = None) -> Table:
+    """The table of one export level (records and decisions stream from the database in chunks; ``cfg``: the
+    review's settings, read once by the caller)."""
+    if level == "records":
+        return records_table(db, cfg=cfg)
+    if level == "effects":
+        return frame_table(effects_frame(db, cfg=cfg))
+    if level == "studies":
+        return frame_table(study_table(db, rho=rho, method=method, by=by, cfg=cfg))
+    if level == "decisions":
+        return decisions_table(db)
+    raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)} (or included for RIS)")
 
 
 def frame_for(db: ReviewDB, level: str, *, rho: float | None = None, method: str | None = None,
               by: str | Sequence[str] | None = None, cfg: CodingSettings | None = None) -> pd.DataFrame:
-    """The table of one export level (``cfg``: the review's settings, read once by the caller)."""
-    if level == "records":
-        return records_frame(db, cfg=cfg)
-    if level == "effects":
-        return effects_frame(db, cfg=cfg)
-    if level == "studies":
-        return study_table(db, rho=rho, method=method, by=by, cfg=cfg)
-    if level == "decisions":
-        return decisions_frame(db)
-    raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)} (or included for RIS)")
+    """The table of one export level as a DataFrame (``cfg``: the review's settings, read once by the caller)."""
+    return table_for(db, level, rho=rho, method=method, by=by, cfg=cfg).frame()
 
 
 def _csv_cell(value: Any) -> Any:
@@ -89,15 +86,21 @@ def _csv_cell(value: Any) -> Any:
         return safe_text(value)
     if isinstance(value, float):
         return repr(value)  # shortest round-trip text: identical bytes on every export
-    return value
+    return "" if value is None else value
 
 
-def write_csv(frame: pd.DataFrame, out: Path) -> None:
-    """``frame`` as a spreadsheet-safe CSV at ``out`` (atomically)."""
-    safe = pd.DataFrame({c: [_csv_cell(v) for v in frame[c]] for c in frame.columns}, columns=frame.columns,
-                        dtype=object)
-    with atomic_path(out, ".csv") as tmp:
-        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+def write_csv(table: Table | pd.DataFrame, out: Path) -> int:
+    """``table`` as a spreadsheet-safe CSV at ``out`` (atomically, row by row); returns the number of rows."""
+    if isinstance(table, pd.DataFrame):
+        table = frame_table(table)
+    n = 0
+    with atomic_path(out, ".csv") as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(table.columns)
+        for row in table.rows():
+            writer.writerow([_csv_cell(v) for v in row])
+            n += 1
+    return n
 
 
 def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float | None = None,
@@ -106,8 +109,9 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
     """Export ``level`` to ``out``: ``.csv`` (that level), ``.xlsx`` (every level, ``level`` first, plus
     codebook and summary sheets) or ``.ris`` (level ``included``: the included records).
 
-    ``rho`` / ``method`` / ``by`` shape the study table (defaults: the protocol's, .50 composite).
-    Returns what was written: file, format, level, rows per sheet.
+    ``rho`` / ``method`` / ``by`` shape the study table (defaults: the protocol's, .50 composite). Returns what
+    was written: file, format, level, rows per sheet. Records and decisions are streamed (memory does not grow
+    with the review); the XLSX is written with openpyxl's write-only mode.
     """
     out = Path(out)
     suffix = out.suffix.lower()
@@ -128,16 +132,14 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
     if level not in LEVELS:
         raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)}")
     if suffix == ".csv":
-        frame = frame_for(db, level, rho=rho, method=method, by=by, cfg=cfg)
-        write_csv(frame, out)
-        return {"file": str(out), "format": "csv", "level": level, "rows": {level: len(frame)}}
+        n = write_csv(table_for(db, level, rho=rho, method=method, by=by, cfg=cfg), out)
+        return {"file": str(out), "format": "csv", "level": level, "rows": {level: n}}
     if suffix in (".xlsx", ".xlsm"):
         from extraction.export_xlsx import write_xlsx
 
         order = [level, *(x for x in LEVELS if x != level)]
-        frames = {lv: frame_for(db, lv, rho=rho, method=method, by=by, cfg=cfg) for lv in order}
-        write_xlsx(db, frames, out, rho=rho, method=method, by=by, now=now, cfg=cfg)
-        return {"file": str(out), "format": "xlsx", "level": level,
-                "rows": {lv: len(f) for lv, f in frames.items()}}
+        tables = {lv: table_for(db, lv, rho=rho, method=method, by=by, cfg=cfg) for lv in order}
+        rows = write_xlsx(db, tables, out, rho=rho, method=method, by=by, now=now, cfg=cfg)
+        return {"file": str(out), "format": "xlsx", "level": level, "rows": rows}
     raise InputError(f"cannot export to {out.name!r}: the file name must end in .xlsx, .csv or .ris "
                      "(or .R for a metafor script)")

@@ -1,14 +1,17 @@
-"""The export levels as DataFrames: records (with screening outcome), effects (current versions), the
-decision log. The study table comes from ``extraction.study_table``. Fixed column order and sorting, so
-the same review always gives the same table.
+"""The export levels: records (with screening outcome) and the decision log as streamed `Table`s (read in
+chunks, for exports of any size), effects (current versions) as a DataFrame. The study table comes from
+``extraction.study_table``. Fixed column order and sorting, so the same review always gives the same table.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from sqlmodel import col as sql_col
 from sqlmodel import select
 
 from db.engine import ReviewDB
@@ -16,13 +19,13 @@ from db.models import EffectSize, ImportBatch, Record, ScreeningDecision
 from extraction.coding import CORE_FIELDS, CodingSettings, effects, settings
 from extraction.samples import samples
 from screening.decisions import blind_keep, protocol_of
-from screening.outcomes import outcomes
+from screening.outcomes import outcome_lookup
 
 RECORD_COLUMNS = ("record_id", "kept_id", "study_id", "source_id", "source_db", "authors", "year", "title",
                   "journal", "volume", "issue", "pages", "doi", "pmid", "pub_type", "language")
 EFFECT_COLUMNS = ("effect_id", "record_id", "study_id", "source_id", "coder", "kind", "replaces", "label",
                   "statistic", "value", "df", "n", "n1", "n2", "tails", "direction", "r", "z", "var_z",
-                  "method", "location", "note", "coded_at")
+                  "method", "location", "note", "coded_at", "found_in", "page", "quote")
 DECISION_COLUMNS = ("decision_id", "record_id", "source_id", "stage", "reviewer", "kind", "verdict", "reason",
                     "method", "undoes", "full_text", "note", "decided_at", "uid")
 COLUMN_MEANINGS: dict[str, str] = {
@@ -43,6 +46,9 @@ COLUMN_MEANINGS: dict[str, str] = {
     "reason": "exclusion reason given", "undoes": "the decision row an undo withdraws",
     "full_text": "the full text read (PDF path or URL)", "decided_at": "when (UTC)",
     "uid": "unique id of the act", "z": "Fisher's z of r", "var_z": "sampling variance of z, 1/(n - 3)",
+    "found_in": "'full text' when the numbers were taken from a statistic found in the attached PDF, "
+    "'typed' when the coder typed them", "page": "the PDF page the numbers were found on",
+    "quote": "the statistic as the PDF gives it",
 }
 
 
@@ -58,42 +64,68 @@ def _sample_ids(db: ReviewDB) -> dict[int, int]:
     return {rid: group[0] for group in samples(db) for rid in group}
 
 
-def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
-    """One row per record: bibliographic fields, sample, each stage's outcome and the overall outcome."""
+CHUNK = 5000
+"""Rows read per query when an export level streams (records, decisions): memory stays flat in the review size."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """An export level as its columns and a stream of rows (tuples in column order) read ``CHUNK`` at a time;
+    ``rows()`` starts a new pass. `frame` makes a DataFrame of it (small levels, tests, RIS)."""
+
+    columns: tuple[str, ...]
+    rows: Callable[[], Iterator[tuple[Any, ...]]]
+    dtypes: dict[str, str] = field(default_factory=dict)  # columns to convert in `frame` (e.g. Int64)
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(list(self.rows()), columns=list(self.columns))
+        for col, dtype in self.dtypes.items():
+            frame[col] = frame[col].astype(dtype)
+        return frame
+
+
+_RECORD_FIELDS = ("source_id", "authors", "year", "title", "journal", "volume", "issue", "pages", "doi", "pmid",
+                  "pub_type", "language")
+
+
+def records_table(db: ReviewDB, *, cfg: CodingSettings | None = None, chunk: int = CHUNK) -> Table:
+    """One row per record: bibliographic fields, sample, each stage's outcome and the overall outcome
+    (``cfg``: the review's settings, read once by the caller)."""
     protocol = cfg.protocol if cfg is not None else protocol_of(db)
-    per_stage = {s: outcomes(db, s, protocol=protocol) for s in protocol.stages}
     stages = list(protocol.stages)
-    study = _sample_ids(db)
-    with db.session() as session:
-        rows = session.exec(select(Record, ImportBatch.source_db).join(
-            ImportBatch, Record.batch_id == ImportBatch.id).order_by(Record.id)).all()  # type: ignore[arg-type]
-    out = []
-    for rec, source_db in rows:
-        assert rec.id is not None  # a stored record has an id
-        rid = int(rec.id)
-        row: dict[str, Any] = {
-            "record_id": rid, "kept_id": per_stage[stages[0]][rid].kept_id if stages else rid,
-            "study_id": study.get(rid, rid), "source_id": rec.source_id, "source_db": source_db,
-            "authors": "; ".join(rec.authors or []), "year": rec.year, "title": rec.title,
-            "journal": rec.journal, "volume": rec.volume, "issue": rec.issue, "pages": rec.pages, "doi": rec.doi,
-            "pmid": rec.pmid, "pub_type": rec.pub_type, "language": rec.language}
-        final, at, why = "included", stages[-1] if stages else "", ""
-        for s in stages:
-            o = per_stage[s][rid]
-            row[s] = o.state
-            row[f"{s}_reason"] = o.reason
-        for s in stages:
-            o = per_stage[s][rid]
-            if o.state != "included":
-                final, at, why = o.state, s, o.reason
-                break
-        row.update(outcome=final, outcome_stage=at, exclusion_reason=why)
-        out.append(row)
-    stage_cols = [c for s in stages for c in (s, f"{s}_reason")]
-    frame = pd.DataFrame(out, columns=[*RECORD_COLUMNS, *stage_cols, "outcome", "outcome_stage",
-                                       "exclusion_reason"])
-    frame["year"] = frame["year"].astype("Int64")
-    return frame
+    stage_cols = tuple(c for s in stages for c in (s, f"{s}_reason"))
+    columns = (*RECORD_COLUMNS, *stage_cols, "outcome", "outcome_stage", "exclusion_reason")
+    cols = [getattr(Record, f) for f in _RECORD_FIELDS]
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        state_of = outcome_lookup(db, protocol=protocol)
+        study = _sample_ids(db)
+        last = 0
+        while True:
+            with db.session() as session:
+                batch = session.exec(select(sql_col(Record.id), *cols, sql_col(ImportBatch.source_db)).join(  # type: ignore[call-overload]
+                    ImportBatch, sql_col(Record.batch_id) == sql_col(ImportBatch.id)).where(sql_col(Record.id) > last)
+                    .order_by(sql_col(Record.id)).limit(chunk)).all()
+            if not batch:
+                return
+            for rid, sid, authors, year, title, journal, vol, iss, pages, doi, pmid, ptype, lang, source_db in batch:
+                found = [state_of(rid, s) for s in stages]  # (kept, state, reason) per stage
+                final, at, why = "included", stages[-1] if stages else "", ""
+                for s, (_kept, state, reason) in zip(stages, found, strict=True):
+                    if state != "included":
+                        final, at, why = state, s, reason
+                        break
+                yield (rid, found[0][0] if stages else rid, study.get(rid, rid), sid, source_db,
+                       "; ".join(authors or []), year, title, journal, vol, iss, pages, doi, pmid, ptype, lang,
+                       *(x for o in found for x in o[1:]), final, at, why)
+            last = int(batch[-1][0])
+
+    return Table(columns, rows, {"year": "Int64"})
+
+
+def records_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
+    """`records_table` as a DataFrame."""
+    return records_table(db, cfg=cfg).frame()
 
 
 def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.DataFrame:
@@ -113,25 +145,38 @@ def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.Data
                     "replaces": e.replaces, "label": e.label, "statistic": e.statistic, "value": e.value,
                     "df": e.df, "n": e.n, "n1": e.n1, "n2": e.n2, "tails": e.tails, "direction": e.direction,
                     "r": e.r, "z": _finite(e.z), "var_z": e.var_z, "method": e.method, "location": e.location,
-                    "note": e.note, "coded_at": _iso(e.coded_at), **{m: e.moderators.get(m) for m in mods}})
+                    "note": e.note, "coded_at": _iso(e.coded_at),
+                    "found_in": (e.provenance or {}).get("source", "typed"), "page": (e.provenance or {}).get("page"),
+                    "quote": (e.provenance or {}).get("quote", ""), **{m: e.moderators.get(m) for m in mods}})
     frame = pd.DataFrame(out, columns=[*EFFECT_COLUMNS, *mods])
-    for col in ("replaces", "n", "n1", "n2"):
+    for col in ("replaces", "n", "n1", "n2", "page"):
         frame[col] = frame[col].astype("Int64")
     return frame
 
 
-def decisions_frame(db: ReviewDB) -> pd.DataFrame:
+def decisions_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
     """The full screening log (every row, undos and resolutions too), oldest first; a blind reader
     (``db.viewer``) gets only the rows they may see."""
-    with db.session() as session:
-        rows = session.exec(select(ScreeningDecision, Record.source_id).join(
-            Record, ScreeningDecision.record_id == Record.id).order_by(ScreeningDecision.id)).all()  # type: ignore[arg-type]
-        keep = blind_keep(db, session)
-    rows = rows if keep is None else [(d, sid) for d, sid in rows if keep(d)]
-    out = [{"decision_id": d.id, "record_id": d.record_id, "source_id": sid, "stage": d.stage,
-            "reviewer": d.reviewer, "kind": d.kind, "verdict": d.verdict, "reason": d.reason, "method": d.method,
-            "undoes": d.undoes, "full_text": d.full_text, "note": d.note, "decided_at": _iso(d.decided_at),
-            "uid": d.uid} for d, sid in rows]
-    frame = pd.DataFrame(out, columns=list(DECISION_COLUMNS))
-    frame["undoes"] = frame["undoes"].astype("Int64")
-    return frame
+    def rows() -> Iterator[tuple[Any, ...]]:
+        last = 0
+        while True:
+            with db.session() as session:
+                batch = session.exec(select(ScreeningDecision, Record.source_id).join(
+                    Record, sql_col(ScreeningDecision.record_id) == sql_col(Record.id)).where(
+                    sql_col(ScreeningDecision.id) > last).order_by(sql_col(ScreeningDecision.id)).limit(chunk)).all()
+                keep = blind_keep(db, session)
+            if not batch:
+                return
+            for d, sid in batch:
+                if keep is not None and not keep(d):
+                    continue
+                yield (d.id, d.record_id, sid, d.stage, d.reviewer, d.kind, d.verdict, d.reason, d.method, d.undoes,
+                       d.full_text, d.note, _iso(d.decided_at), d.uid)
+            last = int(batch[-1][0].id or 0)
+
+    return Table(DECISION_COLUMNS, rows, {"undoes": "Int64"})
+
+
+def decisions_frame(db: ReviewDB) -> pd.DataFrame:
+    """`decisions_table` as a DataFrame."""
+    return decisions_table(db).frame()

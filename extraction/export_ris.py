@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import Record
-from extraction.export import atomic_path
+from extraction.atomic_write import atomic_path
 from extraction.export_frames import records_frame
 
 RIS_TYPES = ("JOUR", "THES", "BOOK", "CHAP", "CONF", "RPRT", "GEN", "ELEC", "EJOUR", "ABST", "UNPB")

@@ -198,26 +198,19 @@ def prisma_counts(db: ReviewDB) -> PrismaCounts:
     the team stopped screening by a rule (`screening.decisions.stop_screening`) count as excluded at
     screening and are also counted apart, with the rule.
     """
-    from extraction.samples import samples
+    from screening.counts import review_counts
     from screening.decisions import stopped_by_rule
-    from screening.duplicates import counts as duplicate_counts
-    from screening.outcomes import outcomes, stage_counts
 
-    dup = duplicate_counts(db)
-    ta = stage_counts(db, "title_abstract")
-    ft = stage_counts(db, "full_text")
-    reasons = dict(ft["excluded_by_reason"])
+    c = review_counts(db)
+    ta, ft = c.stages["title_abstract"], c.stages["full_text"]
+    reasons = dict(ft.excluded_by_reason)
     not_retrieved = sum(n for r, n in reasons.items() if _not_retrieved(r))
     excluded_ft = {r: n for r, n in reasons.items() if not _not_retrieved(r)}
-    included_reports = {rid for rid, o in outcomes(db, "full_text").items()
-                        if o.state == "included" and rid == o.kept_id}
-    studies = sum(1 for group in samples(db) if included_reports & set(group))
     stop = stopped_by_rule(db, "title_abstract")
     return PrismaCounts(
-        identified_per_database={k: v["records"] for k, v in dup["per_database"].items()},
-        duplicates_removed=dup["duplicates"], screened=dup["unique"], excluded_screening=ta["excluded"],
-        sought=ta["included"], not_retrieved=not_retrieved, assessed=ta["included"] - not_retrieved,
-        excluded_full_text=excluded_ft, reports_included=ft["included"], studies_included=studies,
-        awaiting={"title_abstract": ta["pending"] + ta["conflicts"], "full_text": ft["pending"] + ft["conflicts"]},
+        identified_per_database=dict(c.records_per_database), duplicates_removed=c.duplicates,
+        screened=c.unique, excluded_screening=ta.excluded, sought=ta.included, not_retrieved=not_retrieved,
+        assessed=ta.included - not_retrieved, excluded_full_text=excluded_ft, reports_included=ft.included,
+        studies_included=c.included_samples, awaiting={"title_abstract": ta.awaiting, "full_text": ft.awaiting},
         stopped_unscreened=cast(int, stop["not_screened"]) if stop else 0,
         stopping_rule=str(stop["rule"]) if stop else "")

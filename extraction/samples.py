@@ -273,29 +273,47 @@ def _candidate_pairs(reports: list[Report]) -> set[tuple[int, int]]:
     return pairs
 
 
+def _new_links(session: Any, who: str, reader: ReadN) -> list[SampleLink]:
+    """A ``suggested`` link (not stored) for every pair of reports with evidence and no link row yet."""
+    recs = list(session.exec(select(Record, ImportBatch.source_db).join(
+        ImportBatch, col(Record.batch_id) == col(ImportBatch.id))).all())
+    reports = _reports(recs, components(merged_pairs(session)), reader)
+    latest = SAMPLE_LINKS.current(session)
+    out = []
+    for i, j in sorted(_candidate_pairs(reports)):
+        found = evidence(reports[i], reports[j])
+        key = pair_key(reports[i].id, reports[j].id)
+        if found is None or key in latest:
+            continue
+        latest[key] = row = SampleLink(record_a=key[0], record_b=key[1], decision="suggested", strength=found[0],
+                                       evidence=found[1], who=who or "metasift")
+        out.append(row)
+    return out
+
+
 def suggest_links(db: ReviewDB, *, who: str = "", reader: ReadN | None = None) -> list[PairDecision]:
     """Store a ``suggested`` link for every new pair of reports with evidence; return the open suggestions.
 
     A pair that already has a link row (suggested or decided by a person) gets no new row. Each returned
     `PairDecision` has ``strength`` and ``evidence`` in its ``details``.
     """
-    reader = reader or read_n
     with db.transaction() as session:
-        recs = list(session.exec(select(Record, ImportBatch.source_db).join(
-            ImportBatch, col(Record.batch_id) == col(ImportBatch.id))).all())
-        dup_groups = components(merged_pairs(session))
-        reports = _reports(recs, dup_groups, reader)
-        latest = SAMPLE_LINKS.current(session)
-        for i, j in sorted(_candidate_pairs(reports)):
-            found = evidence(reports[i], reports[j])
-            key = pair_key(reports[i].id, reports[j].id)
-            if found is None or key in latest:
-                continue
-            row = SampleLink(record_a=key[0], record_b=key[1], decision="suggested", strength=found[0],
-                             evidence=found[1], who=who or "metasift")
-            session.add(row)
-            latest[key] = row
+        session.add_all(_new_links(session, who, reader or read_n))
     return suggestions(db)
+
+
+def unstored_suggestions(db: ReviewDB, *, reader: ReadN | None = None) -> list[PairDecision]:
+    """The suggestions `suggest_links` would add now, computed without storing anything (read-only): what a
+    listing shows before anyone ran ``suggest`` (``details["stored"]`` is False, ``id`` 0). Same filters and
+    order as `suggestions`."""
+    excluded = _excluded(db)
+    with db.session() as session:
+        rows = [r for r in _new_links(session, "metasift", reader or read_n)
+                if r.record_a not in excluded and r.record_b not in excluded]
+    rows.sort(key=lambda r: (_ORDER.get(r.strength, 3), r.record_a, r.record_b))
+    return [PairDecision(id=0, a=r.record_a, b=r.record_b, decision=r.decision, who=r.who, when=r.decided_at,
+                         automatic=True, details={"strength": r.strength, "evidence": list(r.evidence),
+                                                  "stored": False}) for r in rows]
 
 
 def _rows(db: ReviewDB) -> dict[tuple[int, int], SampleLink | None]:

@@ -1,16 +1,21 @@
-"""Start the desktop app: the start screen, a review, or the demo; optionally render a screen to PNG and exit."""
+"""Start the desktop app: the start screen, a review, or the demo; optionally render a screen to PNG and exit.
+
+Qt is imported only after `gui.qt_env.problem` found a display and the system libraries (else one line says
+which is missing and how to install it, exit 1). ``--screenshot`` renders offscreen by itself.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from db.engine import open_review
 from db.errors import MetasiftError
-from gui.start.actions import demo_folder
+from gui import qt_env
 
-__all__ = ["demo_folder", "main", "parse_args"]
+__all__ = ["main", "parse_args"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,12 +45,19 @@ def _settle(app) -> None:  # noqa: ANN001 - QApplication
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no display
+    why = qt_env.problem()
+    if why:
+        print(f"metasift: {why}", file=sys.stderr)
+        return 1
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from gui.errors import install_excepthook, setup_logging
     from gui.gc_guard import collect_on_gui_thread
     from gui.main_window import MainWindow
     from gui.settings import Settings
+    from gui.start.actions import demo_folder
     from gui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -73,7 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(db, settings)
     window.show()
     if args.screenshot:
-        screen = window.show_screen(args.screen)
+        try:
+            screen = window.show_screen(args.screen)
+        except KeyError:
+            names = [window.tabs.widget(i).objectName() for i in range(window.tabs.count())]
+            print(f"metasift: no screen {args.screen!r}; the screens are: {', '.join(names)}"
+                  + ("" if db is not None else " (open a review, e.g. --demo, for the others)"), file=sys.stderr)
+            return 2
         _settle(app)
         prepare = getattr(screen, "prepare_screenshot", None)
         if args.prepare and callable(prepare):

@@ -28,7 +28,7 @@ from gui.shortcuts import ShortcutsDialog
 from gui.start.view import StartScreen
 from gui.team_watch import TeamWatch
 from gui.theme import apply_theme
-from screening.importing import review_counts
+from screening.counts import record_totals
 from screening.status import review_status
 
 ScreenFactory = Callable[[ReviewContext], QWidget]
@@ -127,6 +127,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("&Recent reviews")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
+        self.attach_folder_action = file_menu.addAction("&Attach a folder of PDFs…")
+        self.attach_folder_action.triggered.connect(self._attach_folder)
+        file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -153,6 +156,11 @@ class MainWindow(QMainWindow):
         sheet.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
         sheet.triggered.connect(self.show_shortcuts)
 
+    def _attach_folder(self) -> None:
+        from gui.fulltext.folder import attach_folder
+
+        attach_folder(self)
+
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for target in self.settings.recent:
@@ -161,6 +169,11 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def _find(self) -> None:
+        here = self.tabs.currentWidget()
+        screen = here.inner if isinstance(here, LazyScreen) else here
+        own = getattr(screen, "find_in_screen", None)
+        if callable(own) and own():  # a screen with a PDF on it searches the PDF
+            return
         records = self.screen_widgets.get("records")
         if isinstance(records, RecordsScreen):
             self.tabs.setCurrentWidget(records)
@@ -240,7 +253,7 @@ class MainWindow(QMainWindow):
         self.start.set_roster(team.roster(db), managed, locked)
 
     def _has_records(self) -> bool:
-        return self.db is not None and bool(review_counts(self.db)["records"])
+        return self.db is not None and bool(record_totals(self.db)[0])
 
     def _review_changed(self, what: str) -> None:
         if what == "team":
@@ -274,7 +287,8 @@ class MainWindow(QMainWindow):
         if self.db is None:
             self.setWindowTitle("MetaSift")
         else:
-            self.setWindowTitle(f"{self.db.review().title} — {self.db.name} — MetaSift")
+            ro = f" (read-only: {self.db.read_only}; nothing can be stored)" if self.db.read_only else ""
+            self.setWindowTitle(f"{self.db.review().title} — {self.db.name}{ro} — MetaSift")
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}" if self.settings.reviewer
                                     else "Reviewer: not set (Start screen)")
 
@@ -306,13 +320,13 @@ class MainWindow(QMainWindow):
             self._show_counts("No review open")
             return
         db = self.db
-        c = review_counts(db)  # cheap: one grouped count; the full status follows from the background
-        per_db = ", ".join(f"{k} {v:,}" for k, v in c["records_per_database"].items())
-        self._show_counts(f"{c['records']:,} records in {c['batches']} batches" + (f" ({per_db})" if per_db else ""))
+        records, batches, per = record_totals(db)  # cheap: grouped counts; the full status follows from the background
+        per_db = ", ".join(f"{k} {v:,}" for k, v in per.items())
+        self._show_counts(f"{records:,} records in {batches:,} batches" + (f" ({per_db})" if per_db else ""))
 
         def done(s: dict) -> None:
             if shiboken6.isValid(self) and self.db is db:  # the window may have closed meanwhile
-                self._show_counts(f"{s['records']:,} records in {s['batches']} batches"
+                self._show_counts(f"{s['records']:,} records in {s['batches']:,} batches"
                                   + (f" ({per_db})" if per_db else "")
                                   + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
 

@@ -16,10 +16,12 @@ inherit the kept record's outcome. Who, when and why (reason, note, full-text so
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
@@ -29,8 +31,11 @@ from db.errors import InputError, MetasiftError
 from db.identity import lenient_identity
 from db.models import VERDICTS, Member, Record, ScreeningDecision
 from db.pair_log import components, merged_pairs
-from screening.protocol import STAGES, Protocol, default_protocol, load_protocol_text
+from screening.protocol import STAGE_LABELS, STAGES, Protocol, default_protocol, load_protocol_text
 
+NOT_RETRIEVED = "full text not retrievable"
+"""The full-text exclusion reason of a report that could not be had (PRISMA 2020: "reports not retrieved")."""
+_URL = re.compile(r"^(?:https?|ftp)://[^\s/?#]+[^\s]*$|^doi:\s*10\.\d{4,9}/\S+$", re.IGNORECASE)
 METHODS = ("third_reviewer", "consensus")
 """How a conflict is resolved."""
 RULES = ("two_agree", "one_reviewer")
@@ -129,11 +134,17 @@ def settle(st: StageState | None, rule: str) -> tuple[str, str]:
     return "excluded", (max(given, key=lambda x: (given.count(x), -given.index(x))) if given else "")
 
 
+def _said(stage: str) -> str:
+    """A stage as a message names it (``title/abstract``, not ``title_abstract``)."""
+    return STAGE_LABELS.get(stage, stage).lower().replace(" / ", "/")
+
+
 def _check_stage(protocol: Protocol, stage: str) -> None:
     if stage not in STAGES:
         raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
     if stage not in protocol.stages:
-        raise InputError(f"the review's protocol has no {stage} stage (stages: {', '.join(protocol.stages)})")
+        raise InputError(f"the review's protocol has no {_said(stage)} stage (stages: "
+                         f"{', '.join(_said(s) for s in protocol.stages)})")
 
 
 def _check_reason(protocol: Protocol, stage: str, verdict: str, reason: str) -> None:
@@ -143,7 +154,7 @@ def _check_reason(protocol: Protocol, stage: str, verdict: str, reason: str) -> 
     if verdict == "exclude" and stage == "full_text" and not reason:
         raise InputError("excluding at full text needs a reason; one of: " + "; ".join(allowed))
     if reason and allowed and reason not in allowed:
-        raise InputError(f"{reason!r} is not an exclusion reason of the {stage} stage; one of: "
+        raise InputError(f"{reason!r} is not an exclusion reason at {_said(stage)}; one of: "
                          + "; ".join(allowed))
 
 
@@ -214,23 +225,51 @@ def _same_act(stored: ScreeningDecision, row: ScreeningDecision) -> ScreeningDec
     return stored
 
 
+def checked_source(full_text: str) -> str:
+    """A free full-text source as stored: a URL (http, https, ftp, or doi:10...) as given, or the absolute
+    path of a file that exists; anything else (``i5i7``) is refused. ``pdf:<sha256>`` names a stored PDF."""
+    text = (full_text or "").strip()
+    if text.startswith("pdf:") or _URL.match(text):
+        return text
+    path = Path(text).expanduser()
+    if path.is_file():
+        return str(path.resolve())
+    raise InputError(f"the full text {text!r} is neither a file that exists nor a URL (http://, https://, "
+                     "doi:10...); attach the PDF to the record instead (`metasift attach`), or give its URL")
+
+
+def not_retrieved(db: ReviewDB, record: int, reviewer: str, tried: str, uid: str | None = None
+                  ) -> ScreeningDecision:
+    """Record that ``record``'s full text could not be retrieved; ``tried`` says what was tried (required).
+    Stored as a full-text exclusion with the reason `NOT_RETRIEVED`, so agreement and conflicts treat it like
+    one, and PRISMA counts it as "reports not retrieved" (not assessed for eligibility)."""
+    if not (tried or "").strip():
+        raise InputError("say what was tried to get the full text (e.g. 'library, interlibrary loan, emailed the "
+                         "authors twice')")
+    return decide(db, record, reviewer, "full_text", "exclude", reason=NOT_RETRIEVED, note=tried.strip(), uid=uid)
+
+
 def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, reason: str = "", note: str = "",
            full_text: str = "", uid: str | None = None) -> ScreeningDecision:
     """Store ``reviewer``'s verdict on ``record`` (a record id) at ``stage``; committed when it returns.
 
+    At full text the source read is the record's attached PDF (stored as ``pdf:<sha256>``, the newest one)
+    unless ``full_text`` names another (`checked_source`); a record without a PDF needs one, except for the
+    exclusion `NOT_RETRIEVED` (see `not_retrieved`).
+
     Refused (`InputError`): an unknown verdict or stage, a reason that is not one of the protocol's exclusion
-    reasons for the stage (reasons go with exclude only), a full-text decision without the PDF path or URL
-    read, a full-text exclusion without a reason, and a full-text decision on a record that has not been
-    included at title/abstract.
+    reasons for the stage (reasons go with exclude only; `NOT_RETRIEVED` is always one at full text), a
+    full-text decision with no PDF attached and no existing file or URL given, a full-text exclusion without
+    a reason, and a full-text decision on a record that has not been included at title/abstract.
     """
     protocol = protocol_of(db)
     _check_stage(protocol, stage)
     if verdict not in VERDICTS:
         raise InputError(f"unknown decision {verdict!r}; expected one of {', '.join(VERDICTS)}")
     reason, full_text = (reason or "").strip(), (full_text or "").strip()
-    _check_reason(protocol, stage, verdict, reason)
-    if stage == "full_text" and not full_text:
-        raise InputError("a full-text decision needs the full text read: --full-text PDF_PATH_OR_URL")
+    missing = stage == "full_text" and verdict == "exclude" and reason == NOT_RETRIEVED
+    if not missing:
+        _check_reason(protocol, stage, verdict, reason)
     row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
                             verdict=verdict, reason=reason, note=note or "", full_text=full_text)
 
@@ -246,8 +285,28 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
                 raise InputError(f"record #{record} has not passed title/abstract screening (it is {state}, as "
                                  "far as you may see: a lead unblinds title_abstract when that stage is done); "
                                  "it cannot be screened at full text yet")
+            if not missing:
+                _full_text_source(session, row)
 
     return _store(db, row, check, reviewer)
+
+
+def _full_text_source(session: Session, row: ScreeningDecision) -> None:
+    """Fill or check ``row.full_text`` from the record's attached PDFs (see `decide`)."""
+    from screening.fulltext.store import attached_in
+
+    pdfs = attached_in(session, row.record_id)
+    if row.full_text:
+        row.full_text = checked_source(row.full_text)
+    if row.full_text.startswith("pdf:"):
+        if not any(p.sha256.startswith(row.full_text[4:].lower()) for p in pdfs if len(row.full_text) > 10):
+            raise InputError(f"{row.full_text} is not a PDF attached to record #{row.record_id}")
+    elif not row.full_text:
+        if not pdfs:
+            raise InputError(f"record #{row.record_id} has no PDF attached: attach it (`metasift attach REVIEW "
+                             "--record R FILE.pdf`), give --full-text PATH_OR_URL, or record that the full text "
+                             "is not retrievable (--decision not_retrieved --note 'what was tried')")
+        row.full_text = "pdf:" + pdfs[-1].sha256
 
 
 def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | None = None,
@@ -274,7 +333,7 @@ def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | No
         live = [r for r in mine if r.kind != "undo" and r.id not in undone]
         if not live:
             where = f" on #{record}" if record is not None else ""
-            raise InputError(f"{me.identity} has no decision{where}{' at ' + stage if stage else ''} to undo")
+            raise InputError(f"{me.identity} has no decision{where}{' at ' + _said(stage) if stage else ''} to undo")
         last = live[-1]
         row.record_id, row.stage, row.undoes = last.record_id, last.stage, last.id
         row.verdict, row.reason = last.verdict, last.reason
@@ -311,7 +370,8 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
         st = replay(stage_rows(session, [stage], group), {m: group[0] for m in group}).get((group[0], stage))
         state, _ = settle(st, protocol.rule)
         if state != "conflict":
-            raise InputError(f"record #{record} is not in conflict at {stage} (it is {state}); nothing to resolve")
+            raise InputError(f"record #{record} is not in conflict at {_said(stage)} (it is {state}); "
+                             "nothing to resolve")
         if method == "third_reviewer" and st is not None and by in st.verdicts:
             raise InputError(f"{by} screened record #{record}; a third reviewer must be someone else "
                              "(or use --method consensus)")

@@ -98,7 +98,9 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
         "auto_rejected": stored["rejected"],
         "kept_person_decisions": kept_by_person,
     }
-    summary.update(counts(db))
+    from screening.counts import review_counts
+
+    summary.update(review_counts(db, stages=()).duplicates_json())
     summary["message"] = _message(summary)
     return summary
 
@@ -208,29 +210,6 @@ def kept_record(db: ReviewDB, group: Sequence[int]) -> dict[str, Any]:
     from screening.dedup import best_record
 
     return best_record(recs)
-
-
-def counts(db: ReviewDB) -> dict[str, Any]:
-    """Records, unique records after deduplication, duplicates removed, and both per database.
-
-    The kept record of a group is its lowest id; the others count as duplicates of their database.
-    """
-    with db.session() as session:
-        per_db = dict(session.exec(select(ImportBatch.source_db, func.count(col(Record.id))).join(
-            Record, col(Record.batch_id) == col(ImportBatch.id)).group_by(ImportBatch.source_db)).all())
-        total = sum(per_db.values())
-        groups_now = components(merged_pairs(session))
-        removed_ids = [m for g in groups_now for m in g[1:]]
-        removed_db: Counter[str] = Counter()
-        if removed_ids:
-            for name, n in session.exec(select(ImportBatch.source_db, func.count(col(Record.id))).join(
-                    Record, col(Record.batch_id) == col(ImportBatch.id)).where(
-                    col(Record.id).in_(removed_ids)).group_by(ImportBatch.source_db)):
-                removed_db[name] = int(n)
-    return {"records": int(total), "unique": int(total) - len(removed_ids), "duplicates": len(removed_ids),
-            "groups": len(groups_now),
-            "per_database": {name: {"records": int(n), "duplicates": removed_db[name],
-                                    "unique": int(n) - removed_db[name]} for name, n in sorted(per_db.items())}}
 
 
 def resolve(db: ReviewDB, ref: str) -> int:

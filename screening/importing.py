@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from db.engine import ReviewDB
@@ -408,15 +408,3 @@ def set_batch_database(db: ReviewDB, batch_id: int, name: str, who: str = "") ->
             *batch.options.get("database_history", []), {"from": old, "to": new, "by": who}]}
         session.add(batch)
     return {"batch_id": batch_id, "file": batch.file_name, "from": old, "source_db": new, "by": who}
-
-
-def review_counts(db: ReviewDB) -> dict[str, Any]:
-    """Counts for ``metasift status``: records, batches, and records per source database."""
-    with db.session() as session:
-        n_records = session.exec(select(func.count()).select_from(Record)).one()
-        n_batches = session.exec(select(func.count()).select_from(ImportBatch)).one()
-        per_db = session.exec(
-            select(ImportBatch.source_db, func.sum(ImportBatch.record_count))
-            .group_by(ImportBatch.source_db).order_by(ImportBatch.source_db)).all()
-    return {"records": int(n_records), "batches": int(n_batches),
-            "records_per_database": {name: int(n or 0) for name, n in per_db}}

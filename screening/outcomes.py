@@ -8,6 +8,7 @@ carries its kept record's outcome. `outcomes` reads the decision table once per 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,26 @@ def outcomes(db: ReviewDB, stage: str = "title_abstract", *, protocol: Protocol 
     return {rid: _outcome(rid, canon.get(rid, rid), stage, states, rule) for rid in ids}
 
 
+def outcome_lookup(db: ReviewDB, *, protocol: Protocol | None = None) -> Callable[[int, str], tuple[int, str, str]]:
+    """``lookup(record id, stage) -> (kept id, state, reason)``: the states of `outcomes` from one replay of the
+    decision log, without an `Outcome` per record (memory grows with the decisions, not the records: for
+    exports of any size)."""
+    rule = (protocol or protocol_of(db)).rule
+    with db.session() as session:
+        canon = group_map(session)
+        settled = {key: settle(st, rule) for key, st in
+                   replay(stage_rows(session, list(STAGES), keep=blind_keep(db, session)), canon).items()}
+
+    def lookup(rid: int, stage: str) -> tuple[int, str, str]:
+        kept = canon.get(rid, rid)
+        if stage == "full_text" and settled.get((kept, "title_abstract"), ("pending", ""))[0] != "included":
+            return kept, "ineligible", ""
+        state, reason = settled.get((kept, stage), ("pending", ""))
+        return kept, state, reason
+
+    return lookup
+
+
 def outcome(db: ReviewDB, record: int, stage: str = "title_abstract") -> Outcome:
     """One record's outcome at ``stage``."""
     _check(stage)
@@ -91,22 +112,6 @@ def outcome(db: ReviewDB, record: int, stage: str = "title_abstract") -> Outcome
     if found is None:
         raise InputError(f"there is no record #{record} in this review")
     return found
-
-
-def stage_counts(db: ReviewDB, stage: str) -> dict[str, Any]:
-    """Unique records (kept records of duplicate groups count once) per outcome, and exclusions per reason.
-
-    At full text only records included at title/abstract count (``ineligible`` ones are left out)."""
-    counts = {"included": 0, "excluded": 0, "conflicts": 0, "pending": 0}
-    by_reason: dict[str, int] = {}
-    for rid, o in outcomes(db, stage).items():
-        if rid != o.kept_id or o.state == "ineligible":
-            continue
-        counts["conflicts" if o.state == "conflict" else o.state] += 1
-        if o.state == "excluded":
-            key = o.reason or "no reason given"
-            by_reason[key] = by_reason.get(key, 0) + 1
-    return {**counts, "excluded_by_reason": dict(sorted(by_reason.items()))}
 
 
 def _row(row: Any) -> dict[str, Any]:

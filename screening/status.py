@@ -1,28 +1,19 @@
-"""``metasift status``: the counts of every stage. Later stages add their own sections here."""
+"""``metasift status``: the counts of every stage, as `screening.counts` defines them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from db.engine import ReviewDB
-from db.pair_log import independent_samples
-from screening.duplicates import counts as duplicate_counts
-from screening.importing import review_counts
-from screening.outcomes import stage_counts
-from screening.protocol import STAGES
+from screening.counts import review_counts
 
 
 def review_status(db: ReviewDB) -> dict[str, Any]:
-    """Counts for the whole review (records, batches, per database, and each later stage)."""
+    """Counts for the whole review (records, batches, per database, and each later stage) as JSON."""
     review = db.review()
-    data: dict[str, Any] = {"review": db.name, "title": review.title}
-    data.update(review_counts(db))
-    dup = duplicate_counts(db)
-    data["unique"] = dup["unique"]
-    data["duplicates"] = dup["duplicates"]
-    data["duplicates_per_database"] = {name: c["duplicates"] for name, c in dup["per_database"].items()}
-    with db.session() as session:
-        data["independent_samples"] = independent_samples(session, data["records"])
-    # unique records per stage outcome; full text counts only records included at title/abstract
-    data["screening"] = {stage: stage_counts(db, stage) for stage in STAGES}
-    return data
+    c = review_counts(db)
+    return {"review": db.name, "title": review.title, "records": c.records, "batches": c.batches,
+            "records_per_database": c.records_per_database, "unique": c.unique, "duplicates": c.duplicates,
+            "duplicate_groups": c.duplicate_groups, "duplicates_per_database": c.duplicates_per_database,
+            "independent_samples": c.samples, "shared_samples": c.shared_samples, "sample_links": c.links,
+            "decisions": c.decisions, "screening": {s: st.to_json() for s, st in c.stages.items()}}

@@ -38,10 +38,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaln
 
-RULES = ("hypergeometric", "consecutive", "knee")
-DEFAULT_RULE = "hypergeometric"
-DEFAULT_TARGET = 0.95
-DEFAULT_CONFIDENCE = 0.95
+from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_RULE, DEFAULT_TARGET, RULES  # noqa: E402, F401
 
 ASSUMPTIONS = {
     "hypergeometric": ("the records screened last are treated as a random sample of those not screened before "

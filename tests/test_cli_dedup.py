@@ -45,7 +45,7 @@ def test_dedup_json_shape_and_status_counts(demo_review, capsys):
         (22, 14, 8, 14)
     assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 9} and status["batches"] == 2
     code, text = _run(capsys, "status", demo_review)
-    assert code == 0 and "unique: 14" in text and "independent_samples: 14" in text
+    assert code == 0 and "Unique records: 14" in text and "Independent samples: 14" in text
 
 
 def test_duplicates_reject_undo_confirm_and_list(demo_review, capsys):
@@ -106,7 +106,7 @@ def test_samples_suggest_confirm_and_groups(demo_review, capsys):
     code, data = _run(capsys, "samples", demo_review, "confirm", "DEMO-PSY-0007", "DEMO-PSY-0008",
                       "--reviewer", "eve", "--json")
     assert code == 0 and data["decision"]["who"] == "eve" and data["decision"]["decision"] == "confirmed"
-    assert ["DEMO-PSY-0007", "DEMO-PSY-0008", "39000003"] in data["groups"]
+    assert ["DEMO-PSY-0007", "DEMO-PSY-0008", "39000003"] in data["shared_samples"]
     # the erratum notice shares its article's authors and title but reports no sample: never suggested
     assert data["independent_samples"] == 13 and data["suggestions"] == []
     code, status = _run(capsys, "status", demo_review, "--json")

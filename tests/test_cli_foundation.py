@@ -98,7 +98,47 @@ def test_command_table_matches_the_command_modules():
             sub = parser.add_subparsers()
             importlib.import_module(f"cli.{info.name}").register(sub)
             found.update(dict.fromkeys(sub.choices, info.name))
-    assert found == COMMANDS
+    assert found == {name: c.module for name, c in COMMANDS.items()}
+
+
+from cli.app import COMMANDS  # noqa: E402 - the table is light to import
+
+
+def _loaded_by(*argv: str) -> tuple[int, list[str]]:
+    """(exit code, modules loaded) of ``metasift ARGV`` in a fresh interpreter."""
+    code = ("import sys\nfrom cli.app import main\ntry:\n    rc = main(sys.argv[1:])\nexcept SystemExit as e:\n"
+            "    rc = e.code\nprint('\\nLOADED', *sorted(sys.modules))\nsys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    return proc.returncode, proc.stdout.rpartition("LOADED")[2].split()
+
+
+HEAVY = ("sklearn", "scipy", "matplotlib", "pandas", "openpyxl", "cli.cmd_")  # seconds to load, together
+
+
+@pytest.mark.parametrize("argv", [["--help"], [], ["no-such-command"], ["pool", "--help"], ["pool", "--nope"],
+                                  ["rank", "--help"], ["simulate", "x", "--model", "nope"], ["prisma"],
+                                  ["status", "--help"], ["export", "--help"], ["aggregate", "--help"],
+                                  ["dedup", "--help"], ["studies", "--method", "nope"]])
+def test_help_and_argument_errors_load_no_heavy_library(argv):
+    """``--help``, no command, an unknown command: no command module at all; a command's own ``--help`` and
+    its argument errors: no statistics, plotting, machine-learning or database library."""
+    rc, loaded = _loaded_by(*argv)
+    assert rc in (0, 2)
+    allowed = ("cli.cmd_",) if argv and argv[0] in COMMANDS else ()
+    heavy = [m for m in loaded if m.startswith(HEAVY) and not m.startswith(allowed)]
+    assert heavy == [], heavy
+    if not argv or argv[0] in ("--help", "no-such-command"):
+        assert not [m for m in loaded if m.startswith("cli.cmd_")]
+
+
+def test_help_lists_every_command_of_the_table(capsys):
+    from cli.app import COMMANDS, main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in COMMANDS) and "pool correlations" in out
 
 
 def test_a_command_loads_only_its_own_module():

@@ -37,7 +37,7 @@ def screen(capsys, demo: str, who: str, record: str, decision: str, *extra: str)
 
 def test_blind_screening_conflict_resolution_and_history(demo, capsys):
     code, out = screen(capsys, demo, "ann", PSY1, "include", "--note", "clear alliance study")
-    assert code == 0 and "ann include at title_abstract" in out and "outcome: pending" in out
+    assert code == 0 and "ann include at title/abstract" in out and "outcome: pending" in out
     code, data = screen(capsys, demo, "ann", "DEMO-PSY-0002", "exclude", "--reason", "no alliance measure", "--json")
     assert code == 0 and data["decision"]["reason"] == "no alliance measure" and data["outcome"] == "pending"
     # bob screens the PubMed twin of PSY1: the decision lands on the group's kept record
@@ -72,8 +72,9 @@ def test_blind_screening_conflict_resolution_and_history(demo, capsys):
 
     # full text: the included record can be screened now, with its PDF
     code, data = screen(capsys, demo, "ann", PSY1, "exclude", "--stage", "full_text", "--full-text",
-                        "papers/psy1.pdf", "--reason", "sample reported elsewhere", "--json")
-    assert code == 0 and data["decision"]["full_text"] == "papers/psy1.pdf"
+                        "https://journals.example.org/papers/psy1.pdf", "--reason", "sample reported elsewhere",
+                        "--json")
+    assert code == 0 and data["decision"]["full_text"] == "https://journals.example.org/papers/psy1.pdf"
 
     code, data = _run(capsys, "status", demo, "--json")
     assert code == 0 and data["records"] == 22 and data["unique"] == 14

@@ -78,6 +78,7 @@ def test_sqlite_status_json_names_the_file(tmp_path, capsys):
     assert str(path) in capsys.readouterr().out
 
 
+@pytest.mark.gui  # the desktop app's settings and log (not run where Qt is absent)
 def test_settings_never_keep_a_password_and_are_owner_only(qtbot, tmp_path):
     from gui.settings import Settings, store
 
@@ -100,6 +101,7 @@ def test_settings_never_keep_a_password_and_are_owner_only(qtbot, tmp_path):
     assert Settings.load().recent[0] == "postgresql://bob@db/rev2"
 
 
+@pytest.mark.gui  # the desktop app's settings and log (not run where Qt is absent)
 def test_gui_log_redacts(tmp_path):
     from gui import errors
 

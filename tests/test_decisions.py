@@ -15,7 +15,7 @@ from screening.status import review_status
 from screening.worklist import ranking_labels
 
 TA, FT = "title_abstract", "full_text"
-PDF = "/papers/study.pdf"
+PDF = "https://journals.example.org/papers/study.pdf"  # a free source must be a URL or an existing file
 
 
 def add_records(db, n: int) -> list[int]:
@@ -74,7 +74,7 @@ def test_full_text_needs_title_abstract_pass_a_source_and_a_reason_to_exclude(re
     with pytest.raises(InputError, match="has not passed title/abstract.*pending"):
         decide(review, recs[0], "ann", FT, "include", full_text=PDF)  # two_agree: one include is not enough
     decide(review, recs[0], "bob", TA, "include")
-    with pytest.raises(InputError, match="needs the full text"):
+    with pytest.raises(InputError, match="has no PDF attached"):
         decide(review, recs[0], "ann", FT, "include")
     with pytest.raises(InputError, match="needs a reason"):
         decide(review, recs[0], "ann", FT, "exclude", full_text=PDF)

@@ -11,6 +11,7 @@ from sqlmodel import select
 from db.errors import InputError
 from db.models import DuplicateDecision, ImportBatch, Record
 from screening import duplicates
+from screening.counts import review_counts
 from screening.demo import write_demo_exports
 from screening.importing import import_files
 from screening.status import review_status
@@ -69,7 +70,7 @@ def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
 
     duplicates.reject(review, b, a, "bob")          # order of the ids does not matter
     assert [a, b] not in duplicates.groups(review)
-    assert duplicates.counts(review)["unique"] == 15
+    assert review_counts(review, stages=()).duplicates_json()["unique"] == 15
     duplicates.undo(review, a, b, "bob")            # undoing the rejection restores the automatic merge
     assert [a, b] in duplicates.groups(review)
     duplicates.undo(review, a, b, "carol")          # undoing the merge itself sends the pair to the queue
@@ -140,7 +141,7 @@ def test_source_ids_resolve_and_ambiguity_asks_for_a_record_id(review, tmp_path)
     # the three copies of the study form one group; per-database counts keep every source record
     duplicates.run_dedup(review, "ann")
     assert [len(g) for g in duplicates.groups(review) if ids["DEMO-PSY-0001"] in g] == [3]
-    per_db = duplicates.counts(review)["per_database"]
+    per_db = review_counts(review, stages=()).duplicates_json()["per_database"]
     assert per_db["Embase"] == {"records": 1, "duplicates": 1, "unique": 0}
 
 

@@ -221,7 +221,7 @@ def test_cli_convert_without_n_has_null_variance(capsys: pytest.CaptureFixture[s
 
 def test_cli_convert_text_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["convert", "--from", "t", "--value", "3", "--df", "16"]) == 0
-    assert "r = 0.600000" in capsys.readouterr().out
+    assert "r = .600" in capsys.readouterr().out
     assert main(["convert", "--from", "F", "--value", "4", "--df", "2,40"]) == 2
     assert "numerator" in capsys.readouterr().err
     assert main(["convert", "--from", "p", "--value", "0.03"]) == 2

@@ -11,8 +11,9 @@ import pytest
 
 from db.errors import InputError
 from db.models import ImportBatch, Record
+from extraction.atomic_write import atomic_path
 from extraction.coding import code_effect
-from extraction.export import atomic_path, export
+from extraction.export import export
 from extraction.samples import confirm_link
 from extraction.study_table import study_table
 from screening.decisions import decide
@@ -46,7 +47,8 @@ def filled(review):
     for rid in ids[:3]:
         for stage in ("title_abstract", "full_text"):
             for who in ("ann", "bob"):
-                decide(review, rid, who, stage, "include", full_text=f"pdfs/{rid}.pdf" if stage == "full_text" else "")
+                decide(review, rid, who, stage, "include",
+                       full_text=f"https://example.org/{rid}.pdf" if stage == "full_text" else "")
     for who in ("ann", "bob"):
         decide(review, ids[3], who, "title_abstract", "exclude", reason="not an empirical study")
     code_effect(review, ids[0], "ann", "r", 0.30, n=100, moderators=MODS, label="BDI")
@@ -93,7 +95,7 @@ def test_xlsx_layout_sheets_codebook_summary(filled, tmp_path):
     assert "WAI" in book["alliance_measure"][2].value and book["yi"][1].value.startswith("= z")
     summary = {r[0].value: r[1].value for r in wb["summary"].iter_rows(min_row=2)}
     assert summary["rho (assumed correlation between outcomes)"] == 0.6
-    assert summary["exported at (UTC)"] == "2026-01-02 03:04:05" and summary["records included"] == 3
+    assert summary["exported at (UTC)"] == "2026-01-02 03:04:05" and summary["full text: unique records included"] == 3
     rec = pd.read_excel(out, sheet_name="records", engine="openpyxl")
     assert rec.loc[3, "outcome"] == "excluded" and rec.loc[3, "exclusion_reason"] == "not an empirical study"
     assert rec.loc[3, "outcome_stage"] == "title_abstract" and list(rec["outcome"][:3]) == ["included"] * 3

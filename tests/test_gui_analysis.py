@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from screens import open_screen
 
+from extraction import apa
 from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
 from extraction.prisma import prisma_counts
 from extraction.study_table import study_table
@@ -37,9 +38,9 @@ def test_the_screen_shows_the_pooled_estimate_of_the_study_table(qtbot, worked):
         text = screen.summary.text()
         assert screen.analysis.k == rep["k"] == 6
         assert f"k = <b>{rep['k']}</b>" in text
-        assert f"r = {rep['estimate_r']:.2f}</b> [{rep['ci_r'][0]:.2f}, {rep['ci_r'][1]:.2f}]" in text
+        assert f"r = {apa.bounded(rep['estimate_r'])}</b> {apa.interval(rep['ci_r'])}" in text
         assert f"τ² = {rep['tau2']:.4f} · I² = {rep['i2']:.1f}% · Q({rep['q_df']}) = {rep['q']:.2f}" in text
-        assert f"prediction interval [{rep['pi_r'][0]:.2f}, {rep['pi_r'][1]:.2f}]" in text
+        assert f"prediction interval {apa.interval(rep['pi_r'])}" in text
         assert screen.analysis.report["estimate_r"] == pytest.approx(rep["estimate_r"], abs=1e-12)
     assert "FE fixed-effect model" in screen.summary.text()
 
@@ -54,7 +55,7 @@ def test_moderator_table_matches_the_core(qtbot, worked, qtmodeltester):
     assert [r["category"] for r in rows] == list(treatment["category"])
     assert [r["k"] for r in rows] == list(treatment["k"])
     cbt = screen.moderators.index(screen.moderators.items.index(rows[0]), 3)
-    assert screen.moderators.data(cbt) == f"{treatment['r'][0]:.2f}"
+    assert screen.moderators.data(cbt) == apa.bounded(treatment["r"][0])
     assert "pub_year" not in {r["moderator"] for r in screen.moderators.items}
     qtmodeltester.check(screen.moderators)
 
@@ -72,7 +73,36 @@ def test_forest_funnel_and_prisma_are_drawn_in_the_window(qtbot, worked):
     yi, vi, _ = _expected(worked, "REML")
     tf = trim_and_fill(yi, vi)
     assert screen.analysis.trimfill["k0"] == tf.k0
-    assert f"<b>{tf.k0}</b> studies imputed on the {tf.side}" in screen.funnel.note.text()
+    assert f"<b>{tf.k0}</b> {'study' if tf.k0 == 1 else 'studies'} imputed" in screen.funnel.note.text()
+    said = [t.get_text() for ax in screen.analysis.funnel.axes for t in ax.texts]
+    assert any(f"{tf.k0} {'study' if tf.k0 == 1 else 'studies'} imputed" in t for t in said), said
+
+
+def test_the_aggregation_is_named_and_can_be_chosen(qtbot, worked):
+    window, screen = _screen(qtbot, worked)
+    assert screen.aggregation.currentData() == "composite"
+    assert "Hunter–Schmidt composite correlation with ρ = .50" in screen.summary.text()
+    assert "as MAc&#x27;s agg" in screen.summary.text()
+    screen.analysis = None
+    screen.aggregation.setCurrentIndex(screen.aggregation.findData("mean"))
+    qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
+    assert screen.analysis.aggregation == "mean" and "the mean of a sample&#x27;s correlations" in screen.summary.text()
+    table = study_table(worked, method="mean")
+    yi, vi, _ = effect_sizes(table[table["r"].notna()].reset_index(drop=True))
+    assert screen.analysis.report["estimate_r"] == pytest.approx(pool_report(yi, vi)["estimate_r"], abs=1e-12)
+    composite = study_table(worked, method="composite")
+    assert not composite["r"].equals(table["r"])  # the worked demo has a sample with two effects
+
+
+def test_moderator_columns_fit_their_content(qtbot, worked):
+    window, screen = _screen(qtbot, worked)
+    screen.tabs.setCurrentIndex(0)
+    view = screen.moderators_view
+    qtbot.waitUntil(lambda: view.horizontalHeader().sectionSize(7) > 0, timeout=10_000)
+    header = view.horizontalHeader()
+    assert not header.stretchLastSection()
+    for col in range(screen.moderators.columnCount()):
+        assert header.sectionSize(col) >= view.sizeHintForColumn(col), col
 
 
 def test_saving_the_forest_plot_writes_a_png(qtbot, worked, tmp_path, monkeypatch):
@@ -97,8 +127,15 @@ def test_export_dialog_writes_an_xlsx_with_every_sheet(qtbot, worked, tmp_path):
     window, screen = _screen(qtbot, worked)
     dialog = screen.open_export()
     assert dialog.isVisible() and dialog.rho.value() == 0.5 and dialog.path.text().endswith("-studies.xlsx")
+    (tmp_path / "out").write_text("a file, not a folder")
     out = tmp_path / "out" / "alliance.xlsx"
     dialog.path.setText(str(out))
+    dialog.export_button.click()  # the destination cannot be a folder: the dialog says so, naming it
+    qtbot.waitUntil(lambda: "is not a folder" in dialog.status.text(), timeout=30_000)
+    assert str(out.parent) in dialog.status.text() and "bug" not in dialog.status.text()
+    assert dialog.result is None
+    (tmp_path / "out").unlink()  # now a new folder is made for the export
+    qtbot.waitUntil(dialog.export_button.isEnabled, timeout=30_000)
     dialog.export_button.click()
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=30_000)
     wb = openpyxl.load_workbook(out)
@@ -156,7 +193,7 @@ def test_estimator_knapp_hartung_cis_and_meta_regression_on_the_screen(qtbot, wo
     rep = pool_report(yi, vi, method="PM", test="knha")
     text = screen.summary.text()
     assert f"t({rep['df']}) = {rep['z']:.2f}" in text and "Knapp–Hartung" in text
-    assert f"r = {rep['estimate_r']:.2f}</b> [{rep['ci_r'][0]:.2f}, {rep['ci_r'][1]:.2f}]" in text
+    assert f"r = {apa.bounded(rep['estimate_r'])}</b> {apa.interval(rep['ci_r'])}" in text
     ci = rep["confint"]
     assert f"τ² [{ci['tau2'][1]:.4f}, {ci['tau2'][2]:.4f}]" in text and "Q-profile" in text
     screen.analysis = None

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from screens import open_screen
 
 from extraction import samples
+from screening.counts import review_counts
 
 
 def _screen(qtbot, db):
@@ -24,7 +25,7 @@ def _decision(db, a, b) -> str:
 
 def test_suggestions_show_their_evidence_and_l_links_u_undoes(qtbot, demo):
     window, screen = _screen(qtbot, demo)
-    before = samples.independent_samples(demo)
+    before = review_counts(demo, stages=()).samples
     a, b = _suggested(qtbot, screen)
     expected = samples.suggestions(demo)[0].to_json()
     assert expected["ids"] == [a, b]
@@ -43,7 +44,7 @@ def test_suggestions_show_their_evidence_and_l_links_u_undoes(qtbot, demo):
 
     qtbot.keyClick(screen.suggested_view, Qt.Key.Key_U)
     qtbot.waitUntil(lambda: _decision(demo, a, b) == "undone", timeout=20_000)
-    assert samples.independent_samples(demo) == before
+    assert review_counts(demo, stages=()).samples == before
     qtbot.waitUntil(lambda: screen.current_pair() == (a, b), timeout=20_000)
 
 

@@ -138,11 +138,11 @@ def test_full_text_needs_the_pdf_and_a_reason(qtbot, demo):
     qtbot.keyClick(screen, Qt.Key.Key_I)  # no PDF named yet: nothing stored
     qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
     assert outcomes.outcome(demo, kept[0], "full_text").verdicts == {}
-    screen.panel.full_text.setText("/papers/study.pdf")
+    screen.panel.full_text.setText("https://journals.example.org/papers/study.pdf")
     screen.setFocus()
     qtbot.keyClick(screen, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: outcomes.outcome(demo, kept[0], "full_text").verdicts.get("ann") == "exclude",
                     timeout=20_000)
     row = decisions.history(demo, kept[0])[-1]
-    assert row.full_text == "/papers/study.pdf"
+    assert row.full_text == "https://journals.example.org/papers/study.pdf"
     assert row.reason == decisions.protocol_of(demo).exclusion_reasons["full_text"][1]

@@ -21,8 +21,8 @@ from gui import background
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from screening import decisions, duplicates, outcomes
+from screening.counts import review_counts
 from screening.demo import write_demo_exports
-from screening.importing import review_counts
 
 TA, FT = "title_abstract", "full_text"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -65,7 +65,7 @@ def _screen_all(qtbot, screen, plan, full_text=False):
         if rid is None or rid in screen.queue.mine:
             break
         if full_text:
-            screen.panel.full_text.setText(f"/papers/{rid}.pdf")
+            screen.panel.full_text.setText(f"https://journals.example.org/papers/{rid}.pdf")
             screen.setFocus()
         qtbot.keyClick(screen, plan[rid])
     assert set(screen.queue.mine) >= set(plan)
@@ -121,8 +121,8 @@ def _whole_review(qtbot, window, db, tmp_path):
     qtbot.mouseClick(imp.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: all(f.state == "imported" for f in files), timeout=WAIT)
     counts = review_counts(db)
-    assert counts["batches"] == 2 and counts["records"] == sum(f.records for f in files) > 13
-    assert set(counts["records_per_database"]) == {"PsycINFO", "PubMed"}
+    assert counts.batches == 2 and counts.records == sum(f.records for f in files) > 13
+    assert set(counts.records_per_database) == {"PsycINFO", "PubMed"}
     _idle(qtbot)
 
     # 2. find duplicates through the Duplicates screen
@@ -132,8 +132,8 @@ def _whole_review(qtbot, window, db, tmp_path):
     qtbot.waitUntil(lambda: "Last run" in dup.summary.text(), timeout=WAIT)
     _idle(qtbot)
     groups = duplicates.groups(db)
-    c = duplicates.counts(db)
-    assert groups and c["groups"] == len(groups) and c["unique"] == counts["records"] - c["duplicates"]
+    c = review_counts(db)
+    assert groups and c.duplicate_groups == len(groups) and c.unique == counts.records - c.duplicates
     assert dup.groups.rowCount() == len(groups)
     # what the machine left for a person: the erratum notice against both copies of its article; N = not
     # duplicates (an erratum is a record of its own)
@@ -148,7 +148,7 @@ def _whole_review(qtbot, window, db, tmp_path):
     assert duplicates.queue(db) == []
     kept = sorted(r for r, o in outcomes.outcomes(db, TA).items() if r == o.kept_id)
     merged = {m for g in duplicates.groups(db) for m in g[1:]}
-    assert merged and not merged & set(kept) and len(kept) == duplicates.counts(db)["unique"]
+    assert merged and not merged & set(kept) and len(kept) == review_counts(db).unique
 
     # 3. title/abstract screening by ann, then bob; they disagree on one record
     excluded, disputed = kept[-3:], kept[0]
@@ -206,7 +206,7 @@ def _whole_review(qtbot, window, db, tmp_path):
         assert ft[r].verdicts == ({"ann": "exclude", "bob": "exclude"} if r == ft_out else
                                   {"ann": "include", "bob": "include"})
         assert ft[r].state == ("excluded" if r == ft_out else "included")
-        assert decisions.history(db, r)[-1].full_text == f"/papers/{r}.pdf"
+        assert decisions.history(db, r)[-1].full_text == f"https://journals.example.org/papers/{r}.pdf"
     assert ft[ft_out].reason == reasons[FT][2]
 
     # 6. ann codes effects on the Extraction screen: one from t and df, two from r
@@ -255,6 +255,7 @@ def _whole_review(qtbot, window, db, tmp_path):
     dialog = ana.export_dialog
     assert dialog is not None and dialog.isVisible() and dialog.xlsx.isChecked()
     out = tmp_path / "out" / "alliance.xlsx"
+    out.parent.mkdir()  # an export names a folder that exists (a missing one is refused with its name)
     dialog.path.setText(str(out))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT)

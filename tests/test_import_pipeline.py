@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from db.errors import Cancelled, InputError
 from db.models import ImportBatch, Record
-from screening.importing import import_file, import_files, preview, review_counts
+from screening.counts import review_counts
+from screening.importing import import_file, import_files, preview
 
 DATA = Path(__file__).with_name("data")
 OVID = DATA / "_baseline_psychInfo_ovid.ris"
@@ -28,9 +29,9 @@ def test_import_stores_every_record_with_its_provenance(review):
     batches = import_files(review, [OVID, PUBMED, WOS_ISI], who="librarian")
     assert [(b.format, b.records) for b in batches] == [("ris", 10), ("medline", 50), ("wos", 2)]
     assert [b.source_db for b in batches] == ["PsycINFO", "PubMed", "Web of Science"]
-    counts = review_counts(review)
-    assert counts["records"] == 62 and counts["batches"] == 3
-    assert counts["records_per_database"] == {"PsycINFO": 10, "PubMed": 50, "Web of Science": 2}
+    counts = review_counts(review, stages=())
+    assert counts.records == 62 and counts.batches == 3
+    assert counts.records_per_database == {"PsycINFO": 10, "PubMed": 50, "Web of Science": 2}
     with review.session() as s:
         batch = s.exec(select(ImportBatch).where(ImportBatch.format == "medline")).one()
         assert batch.imported_by == "librarian" and len(batch.sha256) == 64

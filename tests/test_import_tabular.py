@@ -287,3 +287,26 @@ def test_fuzz_damaged_xlsx_raises_only_input_error(flips):
         list(XLSX.read(SourceFile("damaged.xlsx", bytes(data)), {}))
     except InputError as exc:
         assert "damaged.xlsx" in str(exc)
+
+
+def test_a_workbook_part_in_an_unknown_compression_method_is_a_clear_error():
+    """A zip entry whose method field names no method zipfile knows (found by the fuzz test above: zipfile
+    raises NotImplementedError there) is refused as a damaged workbook naming the file and the part."""
+    import io
+    import struct
+    import zipfile
+
+    data = bytearray(_XLSX_BYTES)
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        sheet = next(i for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
+    # method field: offset 8 in the local header, offset 10 in the central directory entry
+    struct.pack_into("<H", data, sheet.header_offset + 8, 99)
+    pos = bytes(data).find(b"PK\x01\x02")
+    while pos != -1:
+        name_len = struct.unpack_from("<H", data, pos + 28)[0]
+        if bytes(data[pos + 46:pos + 46 + name_len]).decode() == sheet.filename:
+            struct.pack_into("<H", data, pos + 10, 99)
+        pos = bytes(data).find(b"PK\x01\x02", pos + 4)
+    with pytest.raises(InputError) as err:
+        list(XLSX.read(SourceFile("packed.xlsx", bytes(data)), {}))
+    assert "packed.xlsx" in str(err.value) and "damaged" in str(err.value)

@@ -51,7 +51,7 @@ def screened_review(review_target, tmp_path):
             reason="no alliance measure")
     for key in ("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"):
         for reviewer in ("ann", "bob"):
-            pdf = f"/pdfs/{key}.pdf"
+            pdf = f"https://journals.example.org/pdfs/{key}.pdf"
             if key == "A5":
                 decide(db, rid(key), reviewer, "full_text", "exclude", reason="full text not retrievable",
                        full_text="https://doi.org/none")

@@ -12,6 +12,7 @@ from db.models import Record, SampleLink
 from db.pair_log import PairDecision
 from extraction import samples
 from screening import duplicates
+from screening.counts import review_counts
 from screening.importing import import_files
 from screening.status import review_status
 
@@ -115,10 +116,10 @@ def test_thesis_and_its_article_are_suggested_then_confirmed(review, tmp_path):
     assert link["who"] == "metasift" and link["when"]
     # two unrelated studies with the same n are not linked
     assert frozenset((ids["N1"], ids["N2"])) not in found
-    assert samples.independent_samples(review) == 4
+    assert review_counts(review, stages=()).samples == 4
     samples.confirm_link(review, ids["T2"], ids["T1"], "bob")
     assert [ids["T1"], ids["T2"]] in samples.samples(review)
-    assert samples.independent_samples(review) == 3 == review_status(review)["independent_samples"]
+    assert review_counts(review, stages=()).samples == 3 == review_status(review)["independent_samples"]
     assert samples.suggestions(review) == []
 
 
@@ -131,7 +132,7 @@ def test_three_reports_of_one_named_trial_with_different_first_authors(review, t
     assert "TDCRP" in found[frozenset((d1, d3))]["evidence"][0]["detail"]
     samples.confirm_link(review, d1, d2, "ann")
     samples.confirm_link(review, d2, d3, "ann")
-    assert samples.samples(review) == [[d1, d2, d3]] and samples.independent_samples(review) == 1
+    assert samples.samples(review) == [[d1, d2, d3]] and review_counts(review, stages=()).samples == 1
 
 
 def test_same_authors_reporting_different_samples_are_at_most_weak(review, tmp_path):
@@ -142,7 +143,7 @@ def test_same_authors_reporting_different_samples_are_at_most_weak(review, tmp_p
     assert any(e["kind"] == "sample_size_differs" for e in s12["evidence"])
     assert frozenset((ids["S1"], ids["S3"])) not in found and frozenset((ids["S2"], ids["S3"])) not in found
     # a suggestion is never a link: nothing is confirmed until a person says so
-    assert samples.independent_samples(review) == 3
+    assert review_counts(review, stages=()).samples == 3
     with review.session() as s:
         assert {r.decision for r in s.exec(select(SampleLink))} == {"suggested"}
 
@@ -162,7 +163,7 @@ def test_reject_undo_and_history_are_kept(review, tmp_path):
     samples.suggest_links(review, who="metasift")
     a, b = ids["T1"], ids["T2"]
     samples.reject_link(review, a, b, "carol")
-    assert samples.suggestions(review) == [] and samples.independent_samples(review) == 2
+    assert samples.suggestions(review) == [] and review_counts(review, stages=()).samples == 2
     samples.suggest_links(review)                   # a decided pair is not suggested again
     assert samples.suggestions(review) == []
     samples.undo_link(review, a, b, "carol")        # the suggestion is back
@@ -186,11 +187,11 @@ def test_duplicates_are_one_report_not_a_shared_sample(review, tmp_path):
     found = _pairs(samples.suggest_links(review))
     assert frozenset((ids["T2"], ids["PM-1"])) not in found
     assert len(found) == 1                           # the thesis links to the article's group once
-    assert samples.independent_samples(review) == 2
+    assert review_counts(review, stages=()).samples == 2
     link = next(iter(found))
     samples.confirm_link(review, *sorted(link), "bob")
     assert samples.samples(review) == [[ids["T1"], ids["T2"], ids["PM-1"]]]
-    assert samples.independent_samples(review) == 1 == review_status(review)["independent_samples"]
+    assert review_counts(review, stages=()).samples == 1 == review_status(review)["independent_samples"]
 
 
 def test_sample_size_readers_and_registration_spellings():
@@ -222,7 +223,7 @@ def test_an_erratum_notice_is_never_a_report_of_a_sample(review, tmp_path):
     ids = _load(review, tmp_path, [THESIS, ARTICLE, erratum])
     found = _pairs(samples.suggest_links(review))
     assert set(found) == {frozenset((ids["T1"], ids["T2"]))}
-    assert samples.independent_samples(review) == 3  # the notice still counts until it is screened out
+    assert review_counts(review, stages=()).samples == 3  # the notice still counts until it is screened out
 
 
 def test_suggestions_leave_out_records_excluded_at_screening_until_the_exclusion_is_undone(review, tmp_path):

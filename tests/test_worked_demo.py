@@ -43,3 +43,19 @@ def test_worked_demo_from_screening_to_pooling(tmp_path, capsys):
     back = pd.read_excel(out, sheet_name="studies", engine="openpyxl")
     assert len(back) == 6
     assert math.isclose(back.loc[back["label"].str.startswith("Okafor"), "ri"].iloc[0], okafor["r"], abs_tol=1e-9)
+
+
+def test_table1_of_every_moderator_keeps_a_moderator_too_thin_for_the_between_test(worked, tmp_path, capsys):
+    """Two studies in two languages cannot estimate the factor model and tau² (metafor refuses it too): Table 1
+    still lists both categories with their own fits and says why the between-category p is missing, instead of
+    failing for every moderator."""
+    review = str(tmp_path / "worked" / "worked-demo.metasift")
+    assert main(["pool", review, "--table1"]) == 0
+    text = capsys.readouterr().out
+    assert "language: no between-category test (2 studies cannot estimate 2 coefficients and tau²)" in text
+    rows = run(capsys, "pool", review, "--table1")["table1"]
+    language = [r for r in rows if r["moderator"] == "language"]
+    assert [r["category"] for r in language] == ["French", "German"]
+    assert all(r["k"] == 1 and r["p_between"] is None and "cannot estimate" in r["note"] for r in language)
+    treatment = [r for r in rows if r["moderator"] == "treatment"]
+    assert treatment and all(r["p_between"] is not None and r["note"] == "" for r in treatment)

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from db.errors import InputError
+from extraction.choices import ESTIMATORS as METHODS  # noqa: E402
+from extraction.choices import TESTS  # noqa: E402
 
-METHODS = ("REML", "ML", "DL", "PM", "FE", "HS", "HE", "SJ", "EB")
-TESTS = ("z", "t", "knha")
 _ALIASES = {"EE": "FE", "CE": "FE", "FIXED": "FE"}
 TOL = 1e-5                 # metafor's threshold on the change in tau² between iterations
 MAX_ITER = 100

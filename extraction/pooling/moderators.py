@@ -283,18 +283,7 @@ def categorical_moderator(yi: np.ndarray, vi: np.ndarray, groups: pd.Series | np
         half = crit * math.sqrt(se**2 + model.tau2)
         ests.append(LevelEstimate(lev, int(D[:, j].sum()), est, se, (est - crit * se, est + crit * se),
                                   (est - half, est + half), two_sided_p(est / se, cell.ddf)))
-    separate: dict[str, PoolResult | None] = {}
-    notes: list[str] = []
-    for j, lev in enumerate(levels):
-        m = D[:, j] == 1
-        if m.sum() >= 2:
-            separate[lev] = summarise(fit_core(y[m], v[m], method=method, test=test), v[m],
-                                      back_transform=back_transform)
-        elif m.sum() == 1:
-            separate[lev] = summarise(fit_core(y[m], v[m], method="FE"), v[m], back_transform=back_transform)
-            notes.append(f"level {lev!r} has a single study")
-        else:
-            separate[lev] = None
+    separate, notes = _separate_fits(y, v, labels, levels, method, test, back_transform)
     fitted = [r for r in separate.values() if r is not None]
     if len(fitted) >= 2:
         w = np.array([1.0 / r.se_z**2 for r in fitted])
@@ -309,6 +298,24 @@ def categorical_moderator(yi: np.ndarray, vi: np.ndarray, groups: pd.Series | np
                             excluded=int((~keep).sum()), notes=notes)
 
 
+def _separate_fits(y: np.ndarray, v: np.ndarray, labels: np.ndarray, levels: list[str], method: str, test: str,
+                   back_transform: bool = True) -> tuple[dict[str, PoolResult | None], list[str]]:
+    """Each level's own fit (random effects from 2 studies, the one study as is), and notes on single studies."""
+    separate: dict[str, PoolResult | None] = {}
+    notes: list[str] = []
+    for lev in levels:
+        m = labels == lev
+        if m.sum() >= 2:
+            separate[lev] = summarise(fit_core(y[m], v[m], method=method, test=test), v[m],
+                                      back_transform=back_transform)
+        elif m.sum() == 1:
+            separate[lev] = summarise(fit_core(y[m], v[m], method="FE"), v[m], back_transform=back_transform)
+            notes.append(f"level {lev!r} has a single study")
+        else:
+            separate[lev] = None
+    return separate, notes
+
+
 def moderator_table(data: pd.DataFrame, moderators: list[str], yi: str = "yi", vi: str = "vi",
                     method: str = "REML", test: str = "z") -> pd.DataFrame:
     """A Table-1-like summary: per moderator and category, k, r [95% CI], p and I² of the separate
@@ -317,13 +324,21 @@ def moderator_table(data: pd.DataFrame, moderators: list[str], yi: str = "yi", v
     for mod in moderators:
         if mod not in data.columns:
             raise InputError(f"no moderator column {mod!r}")
-        sa = categorical_moderator(data[yi].to_numpy(), data[vi].to_numpy(), data[mod], name=mod,
-                                   method=method, test=test)
-        for lev in sa.levels:
-            r = sa.separate[lev]
+        y_all, v_all = validate(data[yi].to_numpy(), data[vi].to_numpy())
+        try:
+            sa = categorical_moderator(y_all, v_all, data[mod], name=mod, method=method, test=test)
+            levels, separate = sa.levels, sa.separate
+            between: tuple[float | None, float | None, int | None] = (sa.model.qm_p, sa.model.qm, sa.model.qm_df)
+            note = ""
+        except InputError as exc:  # too few studies or categories for the between test: still each category
+            keep, labels, levels = _levels(data[mod])
+            separate, _ = _separate_fits(y_all[keep], v_all[keep], labels, levels, method, test)
+            between, note = (None, None, None), exc.detail
+        for lev in levels:
+            r = separate[lev]
             rows.append({"moderator": mod, "category": lev, "k": r.k if r else 0,
                          "r": r.estimate_r if r else None, "ci_low": r.ci_r[0] if r and r.ci_r else None,
                          "ci_high": r.ci_r[1] if r and r.ci_r else None, "p": r.p if r else None,
-                         "i2": r.i2 if r else None, "p_between": sa.model.qm_p, "q_between": sa.model.qm,
-                         "df_between": sa.model.qm_df})
+                         "i2": r.i2 if r else None, "p_between": between[0], "q_between": between[1],
+                         "df_between": between[2], "note": note})
     return pd.DataFrame(rows)

@@ -10,8 +10,6 @@ around the pooled estimate and, optionally, trim-and-fill's imputed studies as o
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
 from db.errors import InputError  # noqa: E402
+from extraction.apa import p_value  # noqa: E402
 from extraction.pooling.bias import TrimFill  # noqa: E402
 from extraction.pooling.estimators import fit_core, validate  # noqa: E402
 from extraction.pooling.results import Z975, PoolResult, summarise  # noqa: E402
@@ -43,16 +42,12 @@ def save(fig: Figure, out: str | Path) -> Path:
 
 
 def save_atomic(fig: Figure, out: Path, **kwargs: object) -> None:
-    """``fig.savefig`` to ``out`` through a temporary file in the same folder (then an atomic rename)."""
+    """``fig.savefig`` to ``out`` through `extraction.atomic_write.atomic_path` (temporary file, then rename)."""
+    from extraction.atomic_write import atomic_path
+
     options: dict[str, Any] = {"dpi": 150, "bbox_inches": "tight", **kwargs}
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out, out.suffix) as tmp:
         fig.savefig(tmp, format=out.suffix.lower().lstrip("."), **options)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _figure(width: float, height: float) -> tuple[Figure, Any]:
@@ -151,7 +146,7 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
             ax.text(COL_CI, yy, _fmt(est, lo, hi), transform=trans, ha="left", va="center", fontsize=fontsize,
                     family="monospace", fontweight="bold")
             if kind == "total":
-                het = (f"Q({res.q_df}) = {res.q:.2f}, p = {res.q_p:.3g}; I² = {res.i2:.1f}%, "
+                het = (f"Q({res.q_df}) = {res.q:.2f}, {p_value(res.q_p)}; I² = {res.i2:.1f}%, "
                        f"τ² = {res.tau2:.4f}; PI [{tf(res.pi_z[0]):.2f}, {tf(res.pi_z[1]):.2f}]")
                 ax.text(-0.01, yy - 0.9, het, transform=trans, ha="right", va="center", fontsize=fontsize - 1)
     ax.axvline(0.0, color="grey", lw=0.6, ls=":")
@@ -198,6 +193,11 @@ def funnel_plot(yi: np.ndarray, vi: np.ndarray, method: str = "REML", r_scale: b
     ax.set_ylabel("Standard error (Fisher z)" if r_scale else "Standard error")
     ax.set_xlabel("Correlation (r)" if r_scale else "Effect size (Fisher z)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
+    if trimfill is not None:  # the figure says what trim and fill did, also when it imputed nothing
+        ax.text(0.0, 1.02, f"Trim and fill ({trimfill.estimator}): {trimfill.k0} "
+                f"{'study' if trimfill.k0 == 1 else 'studies'} imputed"
+                + (f" on the {trimfill.side} side" if trimfill.k0 else ""), transform=ax.transAxes,
+                ha="left", va="bottom", fontsize=9)
     if title:
         ax.set_title(title, loc="left", fontsize=10)
     return fig

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.progress import Progress, no_progress
+from extraction import apa
 from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
 from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
@@ -45,6 +46,8 @@ class Analysis:
     mods: str = ""
     regression: dict[str, Any] | None = None   # the meta-regression on ``mods`` (MetaRegression.to_dict)
     regression_error: str = ""
+    aggregation: str = "composite"  # how dependent effects of one sample were combined (extraction.aggregate)
+    rho: float = 0.5  # the assumed correlation between a sample's outcomes (composite)
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,10 @@ class Data:
     labels: list[str]
 
 
-def data(db: ReviewDB, cfg: CodingSettings | None = None) -> Data:
-    """The study table and its effect sizes (InputError when no sample has a usable effect yet)."""
-    table = study_table(db, cfg=cfg)
+def data(db: ReviewDB, cfg: CodingSettings | None = None, aggregation: str | None = None) -> Data:
+    """The study table (dependent effects combined by ``aggregation``, default the protocol's) and its effect
+    sizes (InputError when no sample has a usable effect yet)."""
+    table = study_table(db, method=aggregation, cfg=cfg)
     usable = table[table["r"].notna()] if len(table) else table
     if usable.empty:
         raise InputError("no independent sample has a coded effect yet: code effects on the Extraction screen")
@@ -90,16 +94,18 @@ def regression(d: Data, mods: str, method: str, test: str) -> dict[str, Any]:
     return out
 
 
-def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *, test: str = "z", mods: str = "",
-            progress: Progress = no_progress) -> Analysis:
+def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, aggregation: str | None = None, *,
+            test: str = "z", mods: str = "", progress: Progress = no_progress) -> Analysis:
     """Pool the study table with ``method`` and ``test`` (z or knha); moderator table, the meta-regression on
-    ``mods`` when given, forest and funnel plot (trim-and-fill)."""
+    ``mods`` when given, forest and funnel plot (trim-and-fill). ``aggregation`` combines a sample's dependent
+    effects (composite or mean; default the protocol's)."""
     progress(0, 4, "building the study table")
     try:
         cfg = settings(db)
-        d = data(db, cfg)
+        agg = aggregation or cfg.method
+        d = data(db, cfg, agg)
     except InputError as exc:
-        return Analysis(method, message=exc.detail, test=test, mods=mods)
+        return Analysis(method, message=exc.detail, test=test, mods=mods, aggregation=aggregation or "composite")
     flags = [f for f in d.table["flags"] if f]
     progress(1, 4, "pooling")
     report = pool_report(d.yi, d.vi, method=method, test=test)
@@ -118,7 +124,8 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, *, test:
     _release(forest, funnel)
     return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
                     tf.to_dict() if tf is not None else None, test=test, mods=mods, regression=reg,
-                    regression_error=reg_error)
+                    regression_error=reg_error, aggregation=agg,
+                    rho=cfg.rho)
 
 
 def _release(*figures: Figure) -> None:
@@ -149,17 +156,31 @@ def prisma(db: ReviewDB) -> tuple[Figure, dict[str, Any]]:
     return prisma_figure(counts, title=db.review().title), counts.as_dict()
 
 
-def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False) -> Path:
+def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False,
+                 aggregation: str | None = None) -> Path:
     """Draw ``kind`` (forest, funnel, prisma) afresh and save it to ``out`` (.png, .svg, .pdf)."""
     if kind == "prisma":
         return draw_prisma(prisma_counts(db), out, title=db.review().title)
-    d = data(db)
+    d = data(db, aggregation=aggregation)
     tf = trim_and_fill(d.yi, d.vi, method=method) if kind == "funnel" and trimfill and len(d.yi) >= 3 else None
     if kind == "forest":
         fig = forest_plot(d.yi, d.vi, labels=d.labels, method=method)
     else:
         fig = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
     return save_figure(fig, out)
+
+
+def aggregation_text(method: str, rho: float) -> str:
+    """How the dependent effects of one sample were combined, in words."""
+    if method == "composite":
+        return (f"Hunter–Schmidt composite correlation with ρ = {apa.bounded(rho)} between a sample's outcomes "
+                "(as MAc's agg)")
+    return "the mean of a sample's correlations"
+
+
+def default_method(db: ReviewDB) -> str:
+    """The protocol's aggregation of dependent effects (composite or mean)."""
+    return settings(db).method
 
 
 def default_rho(db: ReviewDB) -> float:

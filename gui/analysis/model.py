@@ -8,41 +8,33 @@ from typing import Any
 import pandas as pd
 from PySide6.QtWidgets import QWidget
 
+from extraction import apa
 from gui.listmodel import ListTableModel
 
-
-def num(x: float | None, nd: int = 2) -> str:
-    if x is None or (isinstance(x, float) and x != x):
-        return "—"
-    text = f"{x:.{nd}f}"
-    return text.replace("-0.00", "0.00") if text.strip("-0.") == "" else text
-
-
-def pval(p: float | None) -> str:
-    if p is None or (isinstance(p, float) and p != p):
-        return "—"
-    return "< .001" if p < 0.001 else f"{p:.3f}".lstrip("0") if p < 0.9995 else "1"
-
-
-def p_is(p: float | None) -> str:
-    """'< .001' or '= .023' (after a "p")."""
-    text = pval(p)
-    return escape(text if text.startswith("<") or text == "—" else f"= {text}")
+num = apa.number
+pval = apa.p_cell
 
 
 def interval(pair: Any, nd: int = 2) -> str:
-    return f"[{num(pair[0], nd)}, {num(pair[1], nd)}]" if pair else "—"
+    """``[0.12, 3.40]``: an interval of a statistic that is not bounded by 1 (tau², I², H²)."""
+    return apa.interval(pair, nd, is_bounded=False)
+
+
+def p_is(p: float | None) -> str:
+    """``p = .023`` / ``p < .001`` (`extraction.apa`), escaped for rich text."""
+    return escape(apa.p_value(p))
 
 
 def summary_html(rep: dict[str, Any], muted: str) -> str:
     """The pooled estimate and heterogeneity in one block (k, r [CI], PI, tau², I², Q, p, Q-profile CIs)."""
     kind = "fixed-effect" if rep["method"] == "FE" else "random-effects"
     stat = "z" if rep.get("df") is None else f"t({rep['df']})"
-    main = (f"<span style='font-size:15pt'><b>r = {num(rep['estimate_r'])}</b> {interval(rep['ci_r'])}</span>"
-            f" &nbsp; k = <b>{rep['k']}</b> · {stat} = {num(rep['z'])}, p {p_is(rep['p'])}"
-            f" · 95% prediction interval {interval(rep['pi_r'])}")
+    main = (f"<span style='font-size:15pt'><b>r = {apa.bounded(rep['estimate_r'])}</b> "
+            f"{apa.interval(rep['ci_r'])}</span>"
+            f" &nbsp; k = <b>{rep['k']}</b> · {stat} = {num(rep['z'])}, {p_is(rep['p'])}"
+            f" · 95% prediction interval {apa.interval(rep['pi_r'])}")
     het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {num(rep['i2'], 1)}% · "
-           f"Q({rep['q_df']}) = {num(rep['q'])}, p {p_is(rep['q_p'])}")
+           f"Q({rep['q_df']}) = {num(rep['q'])}, {p_is(rep['q_p'])}")
     ci = rep.get("confint")
     if ci:
         het += (f"<br>95% CIs (Q-profile): τ² {interval(ci['tau2'][1:], 4)} · τ {interval(ci['tau'][1:], 4)} · "
@@ -52,7 +44,7 @@ def summary_html(rep: dict[str, Any], muted: str) -> str:
     if rep.get("fsn_rosenthal") is not None:
         extra.append(f"fail-safe N (Rosenthal) {rep['fsn_rosenthal']}")
     if rep.get("egger"):
-        extra.append(f"Egger's test z = {num(rep['egger']['z'])}, p {p_is(rep['egger']['p'])}")
+        extra.append(f"Egger's test z = {num(rep['egger']['z'])}, {p_is(rep['egger']['p'])}")
     return f"{main}<br>{het}<br><span style='color:{muted}'>{' · '.join(extra)}</span>"
 
 
@@ -78,9 +70,8 @@ def moderator_model(parent: QWidget | None = None) -> ListTableModel:
         ("Moderator", lambda r: r["moderator"].replace("_", " ") if r["first"] else ""),
         ("Category", lambda r: r["category"]),
         ("k", lambda r: r["k"]),
-        ("r", lambda r: num(_nan(r["r"]))),
-        ("95% CI", lambda r: interval((_nan(r["ci_low"]), _nan(r["ci_high"]))) if _nan(r["ci_low"]) is not None
-         else "—"),
+        ("r", lambda r: apa.bounded(_nan(r["r"]))),
+        ("95% CI", lambda r: apa.interval((_nan(r["ci_low"]), _nan(r["ci_high"])))),
         ("p", lambda r: pval(_nan(r["p"]))),
         ("I²", lambda r: num(_nan(r["i2"]), 1) + "%" if _nan(r["i2"]) is not None else "—"),
         ("p between", lambda r: (f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = "

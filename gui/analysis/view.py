@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 
 from db.engine import is_url
 from db.errors import MetasiftError
+from extraction.apa import bounded, interval
 from gui.analysis import actions
 from gui.analysis.export_dialog import ExportDialog
 from gui.analysis.figure import FigurePane
-from gui.analysis.model import moderator_model, moderator_rows, num, regression_html, summary_html
+from gui.analysis.model import moderator_model, moderator_rows, regression_html, summary_html
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -64,6 +65,14 @@ class AnalysisScreen(Refreshing, QWidget):
         self.test.setToolTip("Knapp–Hartung: t/F tests and CIs with the SE scaled by the residual heterogeneity "
                              "(safer with few studies); z: normal-theory Wald tests")
         self.test.currentIndexChanged.connect(lambda _: self.reload())
+        self.aggregation = QComboBox()
+        self.aggregation.setObjectName("aggregation")
+        self.aggregation.addItem("Composite (Hunter–Schmidt, as MAc's agg)", "composite")
+        self.aggregation.addItem("Mean of the correlations", "mean")
+        self.aggregation.setToolTip("How several effects of one independent sample become one: the composite "
+                                    "correlation assumes the protocol's ρ between outcomes (default .50)")
+        self.aggregation.setCurrentIndex(max(0, self.aggregation.findData(actions.default_method(ctx.db))))
+        self.aggregation.currentIndexChanged.connect(lambda _: self.reload())
         self.trimfill = QCheckBox("Trim and fill (funnel plot)")
         self.trimfill.toggled.connect(lambda _: self.reload())
         self.refresh_button = QPushButton("Pool again")
@@ -78,6 +87,10 @@ class AnalysisScreen(Refreshing, QWidget):
         top.addWidget(QLabel("&Tests"))
         top.itemAt(2).widget().setBuddy(self.test)  # type: ignore[union-attr]
         top.addWidget(self.test)
+        agg_label = QLabel("&Dependent effects")
+        agg_label.setBuddy(self.aggregation)
+        top.addWidget(agg_label)
+        top.addWidget(self.aggregation)
         top.addWidget(self.trimfill)
         top.addStretch(1)
         top.addWidget(self.refresh_button)
@@ -90,7 +103,10 @@ class AnalysisScreen(Refreshing, QWidget):
 
         self.moderators = moderator_model(self)
         self.moderators_view = list_view(self.moderators, "moderator-table")
-        self.moderators_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.moderators_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # every column fits its content
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.moderators_note = QLabel()
         self.moderators_note.setWordWrap(True)
         mods = QWidget()
@@ -149,12 +165,12 @@ class AnalysisScreen(Refreshing, QWidget):
     def reload(self) -> Task:
         """Pool, tabulate moderators and draw (and the PRISMA diagram) in the background."""
         current = self.newest()
-        method, tf = self.method.currentData(), self.trimfill.isChecked()
+        method, tf, agg = self.method.currentData(), self.trimfill.isChecked(), self.aggregation.currentData()
         test, mods = self.test.currentData(), self.mods.text().strip()
         self.summary.setText(f"<span style='color:{muted_text(self)}'>Pooling ({escape(method)})…</span>")
         self.ctx.run("Drawing the PRISMA diagram", partial(actions.prisma, self.ctx.db), dialog=False,
                      on_done=current(self._prisma), on_error=current(self._prisma_failed))
-        return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf, test=test, mods=mods),
+        return self.ctx.run("Pooling", partial(actions.analyse, self.ctx.db, method, tf, agg, test=test, mods=mods),
                             dialog=False,
                             on_done=current(self._apply),
                             on_error=self._failed)
@@ -171,7 +187,9 @@ class AnalysisScreen(Refreshing, QWidget):
             self.regression.setText(f"<span style='color:{muted}'>{escape(a.message)}</span>")
             return
         self.regression.setText(regression_html(a.regression, a.regression_error, muted))
-        text = summary_html(a.report, muted)
+        text = summary_html(a.report, muted) + (f"<br><span style='color:{muted}'>Dependent effects within a "
+                                                 f"sample: {escape(actions.aggregation_text(a.aggregation, a.rho))}"
+                                                 "</span>")
         if a.flags:
             n = sum(len(f.split("; ")) for f in a.flags)
             text += (f"<br><span style='color:{error_color(self)}'>{n} double-coded effect{'s' if n != 1 else ''} "
@@ -191,8 +209,9 @@ class AnalysisScreen(Refreshing, QWidget):
         tf = a.trimfill
         if tf is not None:
             res = tf["result"]
-            note = (f"Trim and fill ({tf['estimator']}): <b>{tf['k0']}</b> studies imputed on the {tf['side']}; "
-                    f"adjusted r = {num(res['estimate_r'])} [{num(res['ci_r'][0])}, {num(res['ci_r'][1])}]")
+            note = (f"Trim and fill ({tf['estimator']}): <b>{tf['k0']}</b> "
+                    f"{'study' if tf['k0'] == 1 else 'studies'} imputed on the {tf['side']}; "
+                    f"adjusted r = {bounded(res['estimate_r'])} {interval(res['ci_r'])}")
         elif self.trimfill.isChecked():
             note = "Trim and fill needs at least 3 studies."
         else:
@@ -221,9 +240,9 @@ class AnalysisScreen(Refreshing, QWidget):
     # -- saving and exporting ---------------------------------------------------------------------
     def save_picture(self, kind: str, path: Path) -> Task:
         """Draw ``kind`` afresh into ``path`` (.png, .svg or .pdf) in the background."""
-        method, tf = self.method.currentData(), self.trimfill.isChecked()
+        method, tf, agg = self.method.currentData(), self.trimfill.isChecked(), self.aggregation.currentData()
         return self.ctx.run(f"Saving the {kind} picture",
-                            partial(actions.save_picture, self.ctx.db, kind, path, method, tf),
+                            partial(actions.save_picture, self.ctx.db, kind, path, method, tf, agg),
                             on_done=lambda out: self.ctx.message.emit(f"Saved {out}"))
 
     def _save_shown(self) -> None:

@@ -8,8 +8,9 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from gui.listmodel import ListTableModel
 from screening.agreement import CATEGORIES
+from screening.protocol import STAGE_LABELS
 
-STAGE_LABEL = {"title_abstract": "Title / abstract", "full_text": "Full text"}
+STAGE_LABEL = STAGE_LABELS
 
 
 class NumbersModel(ListTableModel):

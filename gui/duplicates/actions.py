@@ -9,6 +9,7 @@ from db.engine import ReviewDB
 from db.pair_log import PairDecision
 from db.progress import Progress, no_progress
 from screening import duplicate_clusters, duplicates
+from screening.counts import review_counts
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     progress(0, 3, "loading the queue")
     q = duplicates.queue(db)
     progress(1, 3, "counting")
-    c = duplicates.counts(db)
+    c = review_counts(db, stages=()).duplicates_json()
     progress(2, 3, "loading groups")
     gs = duplicates.groups(db)
     with db.session() as session:

@@ -104,6 +104,8 @@ def save_effect(db: ReviewDB, record: int, coder: str, entry: Mapping[str, Any],
     fields = {k: entry.get(k) for k in ("df", "n", "n1", "n2", "moderators")}
     fields.update(tails=entry.get("tails", 2), direction=entry.get("direction", 1),
                   location=entry.get("location", ""), note=entry.get("note", ""), label=entry.get("label", ""))
+    if entry.get("provenance"):  # taken from a statistic found in the full text ("Use")
+        fields["provenance"] = entry["provenance"]
     if effect_id is None:
         row = coding.code_effect(db, record, coder, entry["statistic"], entry["value"], uid=uid, **fields)
     else:

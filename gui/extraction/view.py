@@ -30,6 +30,8 @@ from gui.errors import report_error
 from gui.extraction import actions
 from gui.extraction.form import CodingForm
 from gui.extraction.model import effects_model, report_label, reports_model, sample_text, versions_dialog
+from gui.fulltext.found import FoundList
+from gui.fulltext.viewer import PdfViewer
 from gui.listmodel import list_view
 from gui.refreshing import Refreshing
 from gui.theme import muted_text
@@ -51,6 +53,8 @@ class ExtractionScreen(Refreshing, QWidget):
         self.editing: dict[str, Any] | None = None
         self.shown_record: int | None = None
         self._edit_when_loaded = False
+        self.provenance: dict[str, Any] | None = None
+        """Where the form's numbers came from, once the coder used a statistic found in the full text."""
 
         self.summary = QLabel()
         self.summary.setObjectName("extraction-summary")
@@ -137,11 +141,24 @@ class ExtractionScreen(Refreshing, QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.heading)
         right_layout.addWidget(right_split, 1)
+        self.viewer = PdfViewer(ctx)
+        self.found = FoundList(ctx)
+        self.found.highlights_changed = lambda: self.viewer.set_highlights(self.found.highlights())  # type: ignore
+        self.found.chosen.connect(lambda s: self.viewer.show_range(s.page - 1, s.start, s.end))
+        self.found.use.connect(self.use_statistic)
+        self.viewer.attached.connect(self.found.show_record)
+        fulltext = QSplitter(Qt.Orientation.Vertical)
+        fulltext.addWidget(self.found)
+        fulltext.addWidget(self.viewer)
+        fulltext.setStretchFactor(1, 1)
+        fulltext.setSizes([150, 650])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
+        split.addWidget(fulltext)
         split.setStretchFactor(1, 1)
-        split.setSizes([430, 850])
+        split.setStretchFactor(2, 1)
+        split.setSizes([300, 700, 640])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.reports_view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
@@ -224,6 +241,8 @@ class ExtractionScreen(Refreshing, QWidget):
                              f"independent sample {escape(sample_text(rep))}</span>")
         self.new_effect(keep_moderators=False)
         self.load_effects()
+        self.viewer.show_record(rep["record"])
+        self.found.show_record(rep["record"])
 
     def load_effects(self) -> Task | None:
         rep = self.current()
@@ -262,6 +281,7 @@ class ExtractionScreen(Refreshing, QWidget):
     def new_effect(self, keep_moderators: bool = True) -> None:
         """An empty entry (moderators carried over from the last effect of this report)."""
         self.editing = None
+        self.provenance = None
         self.form.load(None, keep_moderators=keep_moderators)
         rep = self.current()
         note = " · moderators carried over from the last effect: check them" if keep_moderators else ""
@@ -274,6 +294,7 @@ class ExtractionScreen(Refreshing, QWidget):
         if effect is None:
             return
         self.editing = effect
+        self.provenance = None  # an edit keeps the version's provenance unless the coder uses a statistic again
         self.form.load(effect)
         self.form_title.setText(f"<b>Editing effect #{effect['id']}</b> ({escape(effect['coder'])}) — saving stores "
                                 "a new version; the old one stays in the history")
@@ -288,6 +309,8 @@ class ExtractionScreen(Refreshing, QWidget):
         if who is None:
             return None
         entry = self.form.entry()
+        if self.provenance:
+            entry["provenance"] = self.provenance
         editing = self.editing["id"] if self.editing else None
         self.save_button.setEnabled(False)
 
@@ -310,6 +333,26 @@ class ExtractionScreen(Refreshing, QWidget):
         return self.ctx.write("Saving the effect",
                               partial(actions.save_effect, self.ctx.db, rep["record"], who, entry, editing),
                               changes=(Topic.EFFECTS,), dialog=False, on_done=done, on_error=failed)
+
+    def find_in_screen(self) -> bool:
+        """The window's Ctrl+F: search the report's PDF."""
+        return self.viewer.find()
+
+    def use_statistic(self, stat: Any, pdf_sha256: str) -> None:
+        """Fill the form from a statistic found in the full text; the coder checks, edits and saves it."""
+        sug = stat.suggestion()
+        mods = {**self.form.entry()["moderators"], **sug["moderators"]}
+        self.form.load({"statistic": sug["statistic"], "value": sug["value"], "df": sug["df"], "n": sug["n"],
+                        "location": sug["location"], "note": f"\u201c{stat.raw}\u201d (p. {stat.page})",
+                        "label": self.form.label.text(), "moderators": mods,
+                        "direction": 1})
+        self.provenance = stat.provenance(pdf_sha256)
+        self.viewer.show_range(stat.page - 1, stat.start, stat.end)
+        what = "editing effect #" + str(self.editing["id"]) if self.editing else "a new effect"
+        self.form_title.setText(f"<b>From the full text</b>, p. {stat.page}: {escape(stat.raw)} — check the "
+                                f"values and the moderators, then save ({what})")
+        self.form.update_preview()
+        self.form.edits["value"].setFocus()
 
     def delete_current(self) -> Task | None:
         effect = self.effects_table.item(self.effects_view.currentIndex().row())

@@ -26,8 +26,9 @@ from gui.background import run_task
 from gui.records.filters import OUTCOMES, OutcomeIndex, outcome_index
 from gui.records.model import RecordsModel
 from gui.refreshing import Refreshing
+from screening.protocol import STAGE_LABELS
 
-STAGE_LABEL = {"title_abstract": "Title / abstract", "full_text": "Full text"}
+STAGE_LABEL = STAGE_LABELS
 
 
 class PopupCombo(QComboBox):

@@ -10,32 +10,48 @@ from db.pair_log import PairDecision
 from db.progress import Progress, no_progress
 from extraction import samples
 from screening import duplicates
+from screening.counts import ReviewCounts, review_counts, sample_components, shared_groups
+from screening.decisions import group_map
 from screening.duplicates import load_records
 
 
 @dataclass(frozen=True)
 class Snapshot:
     suggestions: list[dict[str, Any]]  # extraction.samples.suggestions + "records": [a, b] record dicts
-    joined: list[dict[str, Any]]  # samples of two or more reports: {"ids", "records"}
-    independent: int
-    records: int
+    joined: list[dict[str, Any]]  # shared samples (a link joins unique records): {"ids", "records", "reports"}
+    duplicate_groups: list[dict[str, Any]]  # every duplicate group (one record's merged copies): {"ids", "records"}
+    counts: ReviewCounts  # the review's counts (samples, records, shared samples, duplicate groups)
     pending_duplicates: int  # duplicate pairs still waiting in the duplicates queue
+
+    @property
+    def independent(self) -> int:
+        return self.counts.samples
+
+    @property
+    def records(self) -> int:
+        return self.counts.records
 
 
 def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     progress(0, 2, "loading suggestions")
     sug = [s.to_json() for s in samples.suggestions(db)]
-    all_samples = samples.samples(db)
-    joined = [s for s in all_samples if len(s) > 1]
-    wanted = {i for s in sug for i in s["ids"]} | {i for s in joined for i in s}
+    counts = review_counts(db, stages=())
+    with db.session() as session:
+        canon = group_map(session)
+        shared = shared_groups(sample_components(session), canon)
+    dup_groups = duplicates.groups(db)
+    wanted = {i for s in sug for i in s["ids"]} | {i for s in shared + dup_groups for i in s}
     progress(1, 2, "loading records")
     with db.session() as session:
         recs = {r["id"]: r for r in load_records(session, wanted)}
     for s in sug:
         s["records"] = [recs.get(i, {"id": i}) for i in s["ids"]]
-    n_records = sum(len(s) for s in all_samples)
-    return Snapshot(sug, [{"ids": s, "records": [recs[i] for i in s if i in recs]} for s in joined],
-                    len(all_samples), n_records, len(duplicates.queue(db)))
+
+    def rows(groups: list[list[int]]) -> list[dict[str, Any]]:
+        return [{"ids": g, "records": [recs[i] for i in g if i in recs],
+                 "reports": len({canon.get(i, i) for i in g})} for g in groups]
+
+    return Snapshot(sug, rows(shared), rows(dup_groups), counts, len(duplicates.queue(db)))
 
 
 def suggest(db: ReviewDB, who: str, *, progress: Progress = no_progress) -> list[PairDecision]:

@@ -21,7 +21,7 @@ from gui.context import ReviewContext
 from gui.listmodel import list_view
 from gui.pair_queue import PairQueueScreen
 from gui.samples import actions
-from gui.samples.model import RECORD_FIELDS, joined_model, suggestions_model
+from gui.samples.model import RECORD_FIELDS, duplicate_groups_model, joined_model, suggestions_model
 from gui.theme import muted_text
 
 
@@ -54,9 +54,15 @@ class SamplesScreen(PairQueueScreen):
         self.joined_view = self.groups_view = list_view(self.joined, "joined-samples")
         for col, width in enumerate((70, 70)):
             self.joined_view.horizontalHeader().resizeSection(col, width)
+        self.dup_groups = duplicate_groups_model(self)
+        self.dup_groups_view = list_view(self.dup_groups, "duplicate-groups")
+        for col, width in enumerate((70, 70)):
+            self.dup_groups_view.horizontalHeader().resizeSection(col, width)
+        self.dup_groups_view.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
         self.lists = QTabWidget()
         self.lists.addTab(self.suggested_view, "Suggested")
-        self.lists.addTab(self.joined_view, "Samples of several reports")
+        self.lists.addTab(self.joined_view, "Shared samples")
+        self.lists.addTab(self.dup_groups_view, "Duplicate groups")
         self._assemble(top, [("Same sample   (L)", Qt.Key.Key_L, "link"),
                              ("Not the same   (N)", Qt.Key.Key_N, "reject")], ("Ctrl+L", self.suggest))
         self.link_button, self.reject_button = self.decision_buttons
@@ -72,10 +78,17 @@ class SamplesScreen(PairQueueScreen):
         return snap.suggestions, snap.joined
 
     def _summarise(self, snap: actions.Snapshot) -> None:
-        self.lists.setTabText(0, f"Suggested ({len(snap.suggestions)})")
-        self.lists.setTabText(1, f"Samples of several reports ({len(snap.joined)})")
-        self.summary.setText(f"<b>{snap.independent:,}</b> independent samples from {snap.records:,} records "
-                             f"(duplicates count once) · <b>{len(snap.suggestions)}</b> suggested links to review"
+        c = snap.counts
+        self.lists.setTabText(0, f"Suggested ({len(snap.suggestions):,})")
+        self.lists.setTabText(1, f"Shared samples ({c.shared_samples:,})")
+        self.lists.setTabText(2, f"Duplicate groups ({c.duplicate_groups:,})")
+        self.dup_groups.set_items(snap.duplicate_groups)
+        if self.dup_groups.rowCount() and not self.dup_groups_view.currentIndex().isValid():
+            self.dup_groups_view.selectRow(0)
+        self.summary.setText(f"<b>{c.samples:,}</b> independent samples from {c.records:,} records "
+                             f"({c.unique:,} unique after deduplication; {c.shared_samples:,} "
+                             f"{'sample' if c.shared_samples == 1 else 'samples'} shared by several reports) · "
+                             f"<b>{len(snap.suggestions):,}</b> suggested links to review"
                              + (f"<br><span style='color:{muted_text(self)}'>{snap.pending_duplicates} duplicate pairs "
                                 "still wait on the Duplicates screen; decide them first, or duplicates show up here "
                                 "as shared samples.</span>" if snap.pending_duplicates else ""))
@@ -97,14 +110,30 @@ class SamplesScreen(PairQueueScreen):
                              f"<ul style='margin-top:2px; margin-bottom:2px'>{items}</ul>")
         self.right.setCurrentIndex(1)
 
-    def _show_group(self, g: dict[str, Any] | None) -> None:
+    def _show_group(self, g: dict[str, Any] | None, duplicate: bool = False) -> None:
         if g is None:
-            self._placeholder("Every report is its own sample so far.")
+            self._placeholder("No duplicate groups." if duplicate else "Every report is its own sample so far.")
             return
         recs = g["records"]
         self.compare.set_records([f"#{r['id']} · {r['source_db']}" for r in recs], recs, RECORD_FIELDS)
-        self.heading.setText(f"<b>One sample, {len(recs)} reports</b> (linked by you or merged as duplicates)")
+        self.heading.setText(f"<b>One record, {len(recs)} copies</b> (merged as duplicates on the Duplicates "
+                             "screen)" if duplicate else f"<b>One sample, {g['reports']} reports</b> (linked as one "
+                             "sample" + (f"; {len(recs)} records with their duplicates)" if len(recs) > g["reports"]
+                                         else ")"))
         self.right.setCurrentIndex(1)
+
+    def _show_current(self) -> None:
+        super()._show_current()
+        if self.lists.currentIndex() == 2:
+            self._show_group(self.dup_groups.item(self.dup_groups_view.currentIndex().row()), duplicate=True)
+
+    def move(self, step: int) -> None:
+        if self.lists.currentIndex() != 2:
+            super().move(step)
+            return
+        n = self.dup_groups.rowCount()
+        if n:
+            self.dup_groups_view.selectRow(max(0, min(n - 1, self.dup_groups_view.currentIndex().row() + step)))
 
     # -- deciding -------------------------------------------------------------------------------
     def suggest(self) -> Task | None:

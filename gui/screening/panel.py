@@ -37,6 +37,7 @@ class DecisionPanel(QWidget):
     """Emits ``decided(verdict, reason)`` from its buttons; keys are handled by the screen."""
 
     decided = Signal(str, str)
+    not_retrieved = Signal()
     undo_requested = Signal()
     done_typing = Signal()
 
@@ -68,11 +69,16 @@ class DecisionPanel(QWidget):
         self.note = QLineEdit(placeholderText="Note with your decision (optional; Enter returns)")
         self.note.setObjectName("note")
         self.note.returnPressed.connect(self.done_typing.emit)
-        self.full_text = QLineEdit(placeholderText="PDF path or URL of the full text you read")
+        self.full_text = QLineEdit(placeholderText="empty: the attached PDF; else a PDF file or URL you read")
         self.full_text.setObjectName("full-text")
         self.full_text.returnPressed.connect(self.done_typing.emit)
         self.browse = QPushButton("Browse…")
         self.browse.clicked.connect(self._browse)
+        self.missing = QPushButton("Full text not retrievable…")
+        self.missing.setObjectName("not-retrievable")
+        self.missing.setToolTip("No full text could be had: write in the note what was tried (counted by PRISMA as "
+                                "a report not retrieved)")
+        self.missing.clicked.connect(self.not_retrieved.emit)
         self.full_text_row = QWidget()
         ft = QHBoxLayout(self.full_text_row)
         ft.setContentsMargins(0, 0, 0, 0)
@@ -85,9 +91,10 @@ class DecisionPanel(QWidget):
         d.addWidget(QLabel("Exclude with a reason:"))
         d.addWidget(self.reason_box)
         d.addWidget(self.full_text_row)
+        d.addWidget(self.missing, 0, Qt.AlignmentFlag.AlignLeft)
         d.addWidget(self.note)
         d.addWidget(self.undo, 0, Qt.AlignmentFlag.AlignLeft)
-        for b in (self.include, self.exclude, self.maybe, self.undo, self.browse):
+        for b in (self.include, self.exclude, self.maybe, self.undo, self.browse, self.missing):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         layout = QVBoxLayout(self)
@@ -115,6 +122,7 @@ class DecisionPanel(QWidget):
 
     def set_full_text_stage(self, on: bool) -> None:
         self.full_text_row.setVisible(on)
+        self.missing.setVisible(on)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "The full text you read", "", "PDF (*.pdf);;All files (*)")

@@ -11,9 +11,10 @@ from typing import Any
 
 from gui.screening.actions import RecordView
 from screening.criteria import RecordText, Span
+from screening.protocol import STAGE_LABELS
 
 VERDICT_LABEL = {"met": "met", "not_met": "not met", "unclear": "unclear"}
-STAGE_LABEL = {"title_abstract": "Title / abstract", "full_text": "Full text"}
+STAGE_LABEL = STAGE_LABELS
 
 
 def palette(dark: bool) -> dict[str, str]:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from db.changes import Topic
 from db.identity import lenient_identity
 from gui.context import ReviewContext
+from gui.fulltext.viewer import PdfViewer
 from gui.refreshing import Refreshing
 from gui.screening import actions, render
 from gui.screening.actions import RecordView
@@ -63,12 +64,17 @@ class ScreeningScreen(Refreshing, QWidget):
         side.setWidget(self.panel)
         side.setWidgetResizable(True)
         side.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.viewer = PdfViewer(ctx, evidence=True, page_keys=False)  # PgUp / PgDn are the screen's
+        self.viewer.setVisible(False)  # the full-text stage only
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(side)
+        split.addWidget(self.viewer)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([760, 480])
+        split.setStretchFactor(2, 3)
+        split.setSizes([760, 480, 0])
+        self.split = split
         self.placeholder = QLabel()
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -92,6 +98,7 @@ class ScreeningScreen(Refreshing, QWidget):
         self.order_box.currentIndexChanged.connect(self._order_changed)
         self.blind.toggled.connect(self._blind_changed)
         self.panel.decided.connect(self.decide)
+        self.panel.not_retrieved.connect(self.not_retrieved)
         self.panel.undo_requested.connect(self.undo)
         self.panel.done_typing.connect(self.setFocus)
         self.prev_button.clicked.connect(lambda: self.move(-1))
@@ -127,6 +134,12 @@ class ScreeningScreen(Refreshing, QWidget):
         self.queue = queue
         self.panel.set_reasons(queue.reasons)
         self.panel.set_full_text_stage(queue.stage == "full_text")
+        full = queue.stage == "full_text"
+        if full != self.viewer.isVisible():
+            self.viewer.setVisible(full)
+            self.split.setSizes([520, 420, 700] if full else [760, 480, 0])
+        if not full:
+            self.viewer.show_record(None)
         self.order = list(queue.ids)
         self._update_progress()
         if not self.order:
@@ -194,6 +207,8 @@ class ScreeningScreen(Refreshing, QWidget):
         self.panel.full_text.setText(next((v["full_text"] for v in view.visible
                                            if v["reviewer"] == self.queue.reviewer and v.get("full_text")), ""))
         self.where.setText(f"Record {self.pos + 1:,} of {len(self.order):,} · #{rid}")
+        if self.queue.stage == "full_text" and self.viewer.record != rid:
+            self.viewer.show_record(rid)  # rendered in the background: the record itself shows at once
         self.body.setCurrentIndex(1)
         self._prefetch()
 
@@ -215,7 +230,14 @@ class ScreeningScreen(Refreshing, QWidget):
         want += [self.order[self.pos - 1]] if self.pos > 0 else []
         self.cache.prefetch(want, self.queue, self.blind.isChecked())
 
+    def find_in_screen(self) -> bool:
+        """The window's Ctrl+F: search the full text shown (full-text stage)."""
+        return self.viewer.find()
+
     def _scroll(self, pages: int) -> None:
+        if self.viewer.isVisible() and self.viewer.data:  # at full text the keys turn the PDF's pages
+            self.viewer.go(self.viewer.page + pages)
+            return
         bar = self.record.verticalScrollBar()
         bar.setValue(bar.value() + pages * bar.pageStep())
 
@@ -238,8 +260,12 @@ class ScreeningScreen(Refreshing, QWidget):
             return
         full_text = self.panel.full_text.text().strip()
         if queue.stage == "full_text":
-            if not full_text:
-                self.ctx.message.emit("A full-text decision needs the PDF path or URL you read (Full text field).")
+            if not full_text and (self.viewer.record != rid or self.viewer.loading):
+                self.ctx.message.emit("The full text is still loading; press the key again in a moment.")
+                return
+            if not full_text and self.viewer.pdf is None:
+                self.ctx.message.emit("No PDF is attached to this record: drop it on the viewer, give the file or "
+                                      "URL you read (Full text field), or choose 'Full text not retrievable'.")
                 self.panel.full_text.setFocus()
                 return
             if verdict == "exclude" and not reason:
@@ -269,6 +295,33 @@ class ScreeningScreen(Refreshing, QWidget):
                        on_done=alive(self, lambda _row: self._stored(rid, what)))
         self._update_progress()
         self.ranking.decided(queue.mine)
+        nxt = self._next_open(self.pos)
+        if nxt is None:
+            self._placeholder("You have screened every record at this stage. Conflicts are on the Conflicts tab.")
+            self.pos = -1
+        else:
+            self.show_at(nxt)
+
+    def not_retrieved(self) -> None:
+        """Record that the current record's full text could not be had; the note says what was tried."""
+        rid, queue = self.current_id(), self.queue
+        if rid is None or queue is None or queue.stage != "full_text":
+            return
+        tried = self.panel.note.text().strip()
+        if not tried:
+            self.ctx.message.emit("Write in the note what was tried to get the full text, then choose "
+                                  "'Full text not retrievable' again.")
+            self.panel.note.setFocus()
+            return
+        who = self.ctx.who()
+        if who is None:
+            return
+        self._dirty = True
+        queue.mine[rid] = "exclude"
+        self.cache.drop(rid)
+        self.ctx.write(f"Screening #{rid}", partial(decisions.not_retrieved, self.ctx.db, rid, who, tried),
+                       dialog=False, on_done=alive(self, lambda _row: self._stored(rid, "full text not retrievable")))
+        self._update_progress()
         nxt = self._next_open(self.pos)
         if nxt is None:
             self._placeholder("You have screened every record at this stage. Conflicts are on the Conflicts tab.")

@@ -283,7 +283,8 @@ def check_xlsx(zf: zipfile.ZipFile, name: str) -> None:
                                 if col * row > MAX_CELLS // 4:
                                     far = m.group(1) + m.group(2)
                         tail = buf[-200:]
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+            # NotImplementedError: zipfile's answer to a compression method it does not know
             raise InputError(f"is a damaged XLSX: part {info.filename}: {exc}", file=name) from exc
         if max_col * max_row > MAX_CELLS:
             sheet = info.filename.rsplit("/", 1)[-1]
@@ -314,7 +315,7 @@ def read_xlsx(data: bytes, name: str, sheet: object = None) -> Table:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = zf.namelist()
             check_xlsx(zf, name)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise InputError(f"is a damaged or truncated XLSX (zip) file: {exc}", file=name) from exc
     if not any(n.startswith("xl/") for n in names):
         raise InputError("is a zip archive but not an Excel workbook (no xl/ part)", file=name)

@@ -1,0 +1,83 @@
+"""Render one PDF page to a QImage with highlighted character ranges (pypdfium2), off the GUI thread.
+
+PDFium is not thread-safe: every call holds the lock the core's PDF reading holds
+(`screening.fulltext.pdf.pdfium_lock`). Highlights are character ranges of the page text as stored (PDFium's
+character indices); their boxes are merged line by line and painted translucent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from screening.fulltext.pdf import pdfium_lock
+
+COLORS = {"stat": QColor(46, 160, 67, 90), "warn": QColor(207, 34, 46, 90), "cue": QColor(9, 105, 218, 70),
+          "search": QColor(255, 200, 0, 120), "current": QColor(255, 140, 0, 150),
+          "include": QColor(46, 160, 67, 70), "exclude": QColor(207, 34, 46, 70)}
+"""Green: a statistic found, or criteria evidence for inclusion; red: a statistic whose p does not fit, or
+evidence against; blue: a coding cue; yellow: search hits; orange: the one clicked."""
+
+
+@dataclass(frozen=True)
+class Highlight:
+    start: int
+    end: int
+    kind: str = "stat"
+
+
+@dataclass
+class RenderedPage:
+    index: int
+    count: int
+    scale: float
+    image: QImage
+    boxes: list[tuple[Highlight, QRectF]]
+
+
+def _rects(textpage, start: int, end: int, height: float, scale: float) -> list[QRectF]:  # noqa: ANN001
+    rects: list[QRectF] = []
+    for i in range(max(0, start), min(end, textpage.count_chars())):
+        left, bottom, right, top = textpage.get_charbox(i)
+        if right <= left or top <= bottom:
+            continue  # a generated space or line break
+        r = QRectF(left * scale, (height - top) * scale, (right - left) * scale, (top - bottom) * scale)
+        last = rects[-1] if rects else None
+        if last is not None and abs(last.top() - r.top()) < r.height() * 0.6 and r.left() >= last.left():
+            rects[-1] = last.united(r)
+        else:
+            rects.append(r)
+    return rects
+
+
+def render_page(data: bytes, index: int, scale: float = 1.5, highlights: tuple[Highlight, ...] = ()) -> RenderedPage:
+    """Page ``index`` (0-based, clamped) of the PDF ``data`` at ``scale`` (1.0 = 72 dpi) with ``highlights``."""
+    import pypdfium2 as pdfium
+
+    with pdfium_lock():
+        doc = pdfium.PdfDocument(data)
+        try:
+            count = len(doc)
+            index = max(0, min(index, count - 1))
+            page = doc[index]
+            _, height = page.get_size()
+            bitmap = page.render(scale=scale, rev_byteorder=True)
+            image = QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
+                           QImage.Format.Format_RGB888).copy()
+            boxes: list[tuple[Highlight, QRectF]] = []
+            if highlights:
+                tp = page.get_textpage()
+                for h in highlights:
+                    boxes.extend((h, r) for r in _rects(tp, h.start, h.end, height, scale))
+                tp.close()
+            page.close()
+        finally:
+            doc.close()
+    if boxes:
+        painter = QPainter(image)
+        for h, r in boxes:
+            painter.fillRect(r.adjusted(-1, -1, 1, 1), COLORS.get(h.kind, COLORS["stat"]))
+        painter.end()
+    return RenderedPage(index, count, scale, image, boxes)

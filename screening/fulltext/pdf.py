@@ -1,0 +1,96 @@
+"""Reading a PDF: check it is one MetaSift can use, and take its page texts, metadata and DOI (pypdfium2).
+
+A file is refused (`InputError` naming it) when it does not start like a PDF, when PDFium cannot open it
+(broken), when it needs a password (encrypted), when it has no page, or when it is larger than
+`MAX_PDF_BYTES`. Text is read once, page by page, when a PDF is stored; later readers use the stored text.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from db.errors import InputError
+
+MAX_PDF_BYTES = 100 * 1024 * 1024
+"""The largest PDF stored in a review (100 MiB): a scanned book chapter fits, a whole book of images not."""
+MAX_PAGES = 2000
+"""More pages than this: not a report (text reading would take minutes)."""
+
+_PDFIUM_LOCK = threading.Lock()
+"""PDFium is not thread-safe: every call into it (reading here, rendering in the GUI) holds this lock."""
+
+DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+
+
+def pdfium_lock() -> threading.Lock:
+    """The lock every use of PDFium in this process holds (see `_PDFIUM_LOCK`)."""
+    return _PDFIUM_LOCK
+
+
+@dataclass
+class PdfInfo:
+    """What a readable PDF holds: page count, each page's text, document information, a DOI found."""
+
+    pages: int
+    page_text: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+    doi: str = ""
+
+
+def clean_doi(text: str) -> str:
+    """The first DOI in ``text`` as the deduplication compares DOIs (`normalize_doi`), or ''."""
+    from screening.dedup.normalize import normalize_doi
+
+    m = DOI_RE.search(text or "")
+    return normalize_doi(m.group(1)) if m else ""
+
+
+def check_bytes(data: bytes, name: str) -> None:
+    """Refuse what is plainly not a usable PDF before PDFium sees it: too large, or not starting with %PDF-."""
+    if len(data) > MAX_PDF_BYTES:
+        raise InputError(f"the file is {len(data) / 2**20:.1f} MiB; MetaSift stores PDFs up to "
+                         f"{MAX_PDF_BYTES // 2**20} MiB", file=name)
+    if b"%PDF-" not in data[:1024]:
+        head = data[:8].decode("latin-1", "replace").encode("unicode_escape").decode()
+        raise InputError(f"not a PDF (a PDF starts with %PDF-, this file with {head!r})", file=name)
+
+
+def read_pdf(data: bytes, name: str) -> PdfInfo:
+    """Check ``data`` (the bytes of the file ``name``) and read it; `InputError` for what cannot be stored."""
+    import pypdfium2 as pdfium
+
+    check_bytes(data, name)
+    with _PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            low = str(exc).lower()
+            if "password" in low or "security" in low:
+                raise InputError("the PDF is encrypted (it needs a password to open); save an unprotected "
+                                 "copy and attach that", file=name) from None
+            raise InputError(f"the PDF is broken and cannot be read ({exc})", file=name) from None
+        try:
+            n = len(doc)
+            if n == 0:
+                raise InputError("the PDF has no pages", file=name)
+            if n > MAX_PAGES:
+                raise InputError(f"the PDF has {n} pages; MetaSift reads reports up to {MAX_PAGES}", file=name)
+            texts = []
+            for i in range(n):
+                page = doc[i]
+                tp = page.get_textpage()
+                texts.append(tp.get_text_range())  # one character per PDFium char index (highlights use them)
+                tp.close()
+                page.close()
+            meta = {k: v for k, v in doc.get_metadata_dict(skip_empty=True).items() if isinstance(v, str)}
+        except InputError:
+            raise
+        except pdfium.PdfiumError as exc:
+            raise InputError(f"the PDF is broken and cannot be read ({exc})", file=name) from None
+        finally:
+            doc.close()
+    doi = next((d for d in (clean_doi(v) for v in meta.values()) if d), "") or clean_doi(texts[0][:6000])
+    return PdfInfo(pages=n, page_text=texts, meta=meta, doi=doi)

@@ -1,0 +1,54 @@
+"""Real PDFs for the full-text tests and the statistics benchmark, written with fpdf2 (never mocks).
+
+`write_pdf` lays out pages of text in one or two columns, in a core font (Helvetica/Times, Latin-1 only) or
+an embedded TrueType font from Debian's fonts-dejavu-core / fonts-liberation2 packages (Unicode: minus
+signs, Greek chi, ligature glyphs), with document information (title, author, subject) and optionally a
+password (an encrypted PDF).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+
+FONTS = {
+    "dejavu": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    "liberation-serif": Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
+}
+CORE = ("Helvetica", "Times", "Courier")
+
+
+def write_pdf(path: Path | None, pages: list[str], *, title: str = "", author: str = "", subject: str = "",
+              columns: int = 1, font: str = "Helvetica", size: float = 10.5, password: str = "") -> bytes:
+    """Write ``pages`` (one string each; blank lines separate paragraphs) and return the PDF's bytes
+    (also saved at ``path`` when given)."""
+    pdf = FPDF(format="A4")
+    if password:
+        pdf.set_encryption(owner_password=password + "-owner", user_password=password)
+    if title:
+        pdf.set_title(title)
+    if author:
+        pdf.set_author(author)
+    if subject:
+        pdf.set_subject(subject)
+    family = font
+    if font not in CORE:
+        family = font
+        pdf.add_font(family, fname=str(FONTS[font]))
+    pdf.set_auto_page_break(True, margin=15)
+    for text in pages:
+        pdf.add_page()
+        pdf.set_font(family, size=size)
+        if columns == 1:
+            for para in text.split("\n\n"):
+                pdf.multi_cell(0, size * 0.5, para.strip(), new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(size * 0.3)
+        else:
+            with pdf.text_columns(ncols=columns, gutter=8) as cols:
+                for para in text.split("\n\n"):
+                    cols.write(para.strip() + "\n\n")
+    data = bytes(pdf.output())
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
