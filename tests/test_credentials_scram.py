@@ -261,3 +261,11 @@ def test_init_at_a_terminal_asks_too(scram_cluster, scram_member):
     _nowhere(scram_member, shown)
     proc = _metasift(["status", url, "--json"], _env(scram_member))  # not kept: no terminal, no password
     assert proc.returncode == 1 and "none was found" in proc.stderr and "~/.pgpass" in proc.stderr
+
+
+def test_a_traceback_asked_for_with_debug_holds_no_password(scram_member):
+    """``--debug`` shows the whole traceback of a refused login typed at the prompt, and still not the
+    password (it travels as a driver argument, never inside a URL or message)."""
+    code, shown = _in_a_terminal(["--debug", "status", scram_member["url"]], _env(scram_member), WRONG)
+    assert code != 0 and "Traceback" in shown and "LoginRefused" in shown
+    _nowhere(scram_member, shown, password=WRONG)
