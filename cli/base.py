@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,37 +42,43 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def open_for(args: argparse.Namespace) -> closing[ReviewDB]:
-    """The review named by ``args.review``, for ``with open_for(args) as db:`` (closed when the block ends).
+    """The review named by ``args.review``, for ``with open_for(args) as db:`` (closed when the block ends),
+    opened through `with_login` (the password prompt). Database code is imported here, not on top: ``--help``
+    and argument errors load none of it."""
+    from db.engine import open_review
 
-    A PostgreSQL server that wants a password libpq could not find (``~/.pgpass``, ``PGPASSFILE``, a service
-    file) gets one typed at a prompt on a terminal, kept in the system keyring when ``$METASIFT_KEYRING=1``.
-    The password never appears in any output. Database code is imported here, not on top: ``--help`` and
-    argument errors load none of it.
-    """
+    db = with_login(args.review, open_review)
+    db.viewer = reviewer_name(args)
+    return closing(db)
+
+
+def with_login(target: str, work: Callable[[str], ReviewDB]) -> ReviewDB:
+    """``work(target)`` (open or create a review); a PostgreSQL server that wants a password libpq could not
+    find (``~/.pgpass``, ``PGPASSFILE``, a service file), or refused the one found, gets one typed at a prompt
+    on a terminal, kept in the system keyring when ``$METASIFT_KEYRING=1``. The password never appears in any
+    output; without a terminal the message says where a password can come from."""
     from db.credentials import PASSWORD_REFUSALS, keep_in_keyring, with_password, without_password
-    from db.engine import display_name, is_url, open_review
-    from db.errors import MetasiftError
+    from db.engine import LoginRefused, display_name
 
     try:
-        db = open_review(args.review)
-        db.viewer = reviewer_name(args)
-        return closing(db)
-    except MetasiftError as exc:
-        if not (is_url(args.review) and any(t in str(exc) for t in PASSWORD_REFUSALS)):
-            raise
+        return work(target)
+    except LoginRefused as exc:
         if not sys.stdin.isatty():
-            raise MetasiftError(f"{exc}. Give the password through ~/.pgpass, PGPASSFILE or a pg_service.conf "
-                                "entry (?service=NAME), keep it in the system keyring (METASIFT_KEYRING=1 at a "
-                                "terminal prompt), or run the command in a terminal to be asked") from None
+            if PASSWORD_REFUSALS[0] in str(exc):  # no password found anywhere
+                raise LoginRefused(f"{exc}. Give the password through ~/.pgpass, PGPASSFILE or a pg_service.conf "
+                                   "entry (?service=NAME), keep it in the system keyring (METASIFT_KEYRING=1 at a "
+                                   "terminal prompt), or run the command in a terminal to be asked") from None
+            raise LoginRefused(f"{exc}. The password found (in the URL, ~/.pgpass, PGPASSFILE, the service file or "
+                               "the system keyring) is not this login's: correct it there, or run the command in a "
+                               "terminal to be asked (METASIFT_KEYRING=1 keeps the new one)") from None
     import getpass
 
-    bare = without_password(args.review)
+    bare = without_password(target)
     password = getpass.getpass(f"password for {display_name(bare)}: ")
-    db = open_review(with_password(bare, password))
-    db.viewer = reviewer_name(args)
+    db = work(with_password(bare, password))
     if os.environ.get("METASIFT_KEYRING") == "1" and not keep_in_keyring(bare, password):
         print("metasift: no system keyring is usable; the password was not kept", file=sys.stderr)
-    return closing(db)
+    return db
 
 
 def reviewer_name(args: argparse.Namespace) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
-from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table, with_login
 from db.changes import Stamp, changes_since
 from db.engine import create_review, display_name
 from db.errors import InputError
@@ -98,7 +99,7 @@ def cmd_init(args: argparse.Namespace) -> Result:
         text = default_protocol_text()
         protocol = load_protocol_text(text, "default alliance protocol")
     title = args.title or protocol.title
-    create_review(args.review, title=title, protocol=text, protocol_name=protocol.name).close()
+    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name)).close()
     data = {"review": display_name(args.review), "title": title, "protocol": protocol.name}
     return Result(data, f"Created review {data['review']!s} ({title}; protocol: {protocol.name})")
 

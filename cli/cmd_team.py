@@ -35,7 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--name", required=True, help="the member's name as shown")
     a.add_argument("--role", action="append", required=True, choices=ROLES, help="a role (repeat for several)")
     a.add_argument("--login", default="", help="their PostgreSQL login (on a server: so they connect as themselves)")
-    a.add_argument("--create-login", action="store_true", help="create the login first (needs CREATEROLE)")
+    a.add_argument("--create-login", action="store_true",
+                   help="create the login first (needs CREATEROLE); at a terminal it asks for the login's first "
+                        "password (twice), which is sent as a SCRAM verifier, never as text")
+    a.add_argument("--password-stdin", action="store_true",
+                   help="with --create-login: read the new login's password from the first line of stdin")
     a.set_defaults(handler=cmd_add)
 
     a = acts.add_parser("list", help="the roster")
@@ -82,10 +86,39 @@ def _seat_rows(seats: list[team.Seat]) -> str:
                   for s in seats], ["name", "identity", "roles", "login", "status"])
 
 
+def _new_login_password(args: argparse.Namespace) -> str | None:
+    """The first password of a login ``team add --create-login`` makes: stdin's first line with
+    ``--password-stdin``, else asked twice at a terminal, else None (the login gets no password)."""
+    import sys
+
+    if args.password_stdin:
+        if not args.create_login:
+            raise InputError("--password-stdin sets the password of a login MetaSift creates: add --create-login")
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise InputError("--password-stdin: the first line of stdin is empty; expected the new login's password")
+        return line
+    if not args.create_login or not args.login or not sys.stdin.isatty():
+        return None
+    import getpass
+
+    first = getpass.getpass(f"first password for the new login {args.login}: ")
+    if not first:
+        return None
+    if getpass.getpass("the same password again: ") != first:
+        raise InputError("the two passwords differ; nothing was changed")
+    return first
+
+
 def cmd_add(args: argparse.Namespace) -> Result:
+    password = _new_login_password(args)
     with open_for(args) as db:
-        seat = team.add(db, reviewer_name(args), args.name, args.role, args.login, args.create_login)
-    return Result({"member": asdict(seat)}, f"added {seat.name} ({', '.join(seat.roles)})")
+        seat = team.add(db, reviewer_name(args), args.name, args.role, args.login, args.create_login, password)
+    text = f"added {seat.name} ({', '.join(seat.roles)})"
+    if args.create_login and password is None:
+        text += (f"; the new login {args.login} has no password yet: set one with psql's \\password {args.login} "
+                 "as the server's administrator")
+    return Result({"member": asdict(seat), "login_password_set": password is not None}, text)
 
 
 def cmd_list(args: argparse.Namespace) -> Result:

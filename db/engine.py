@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from db import models
-from db.credentials import keyring_password, redact, split_password, with_password, without_password
+from db.credentials import PASSWORD_REFUSALS, keyring_password, redact, split_password, with_password, without_password
 from db.errors import InputError, MetasiftError, ReviewVersionError
 from db.health import (
     DamagedReview,
@@ -282,7 +282,10 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
             session.commit()
     except OperationalError as exc:
         engine.dispose()
-        raise MetasiftError(f"cannot create a review at {display_name(target)}: {redact(exc.orig)}") from exc
+        reason = redact(exc.orig)
+        if is_url(target) and any(t in reason for t in PASSWORD_REFUSALS):
+            raise LoginRefused(login_refusal(display_name(target), reason)) from exc
+        raise MetasiftError(f"cannot create a review at {display_name(target)}: {reason}") from exc
     except BaseException:
         engine.dispose()
         raise
@@ -298,11 +301,22 @@ def _backup_sqlite(url: str, revision: str) -> Path:
     return dest
 
 
+class LoginRefused(MetasiftError):
+    """The PostgreSQL server wanted a password it was not given, or refused the one it was given."""
+
+
+def login_refusal(name: str, reason: str) -> str:
+    """The message for `LoginRefused`: ``name`` (the review, no password) and libpq's ``reason``."""
+    if PASSWORD_REFUSALS[0] in reason:
+        return f"{name}: the server asks for this login's password and none was found ({reason})"
+    return f"{name}: the server refused the login ({reason})"
+
+
 def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
     """Open an existing review, upgrading an older schema after backing it up.
 
-    Raises `InputError` when there is no review at ``target`` and `ReviewVersionError` when the review
-    was written by a newer MetaSift.
+    Raises `InputError` when there is no review at ``target``, `LoginRefused` when the server refuses the
+    login's password (or got none), and `ReviewVersionError` when the review was written by a newer MetaSift.
     """
     target, secret = _connect_args(str(target))
     url = review_url(target)
@@ -319,10 +333,15 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
         try:
             rev, has_review = _current_revision(engine)
         except (OperationalError, sqlite3.DatabaseError, SQLAlchemyError) as exc:
+            reason = redact(getattr(exc, "orig", exc))
+            if is_url(target) and any(t in reason for t in PASSWORD_REFUSALS):
+                raise LoginRefused(login_refusal(display_name(target), reason)) from exc
+            if is_url(target) and reason.startswith("connection failed"):  # psycopg: no session at all
+                raise MetasiftError(f"cannot connect to {display_name(target)} ({reason})") from exc
             if not is_url(target) and is_sqlite_file(Path(target).expanduser()):
                 raise _damaged(target, exc) from exc
             raise InputError(f"{display_name(target)} is not a MetaSift review (cannot read it as a "
-                             f"database: {redact(getattr(exc, 'orig', exc))})") from exc
+                             f"database: {reason})") from exc
         if rev is None:
             raise InputError(f"{display_name(target)} is not a MetaSift review (no schema revision found)"
                              if not has_review else

@@ -178,10 +178,14 @@ def _write(db: ReviewDB, act: str, fn: Callable[[Session], object]) -> object:
 
 
 def add(db: ReviewDB, actor: str | None, name: str, roles: Sequence[str], login: str = "",
-        create_login: bool = False) -> Seat:
+        create_login: bool = False, password: str | None = None) -> Seat:
     """Add ``name`` with ``roles`` (leads only). On PostgreSQL ``login`` is their database login (created
-    first when ``create_login``; it then has no password until one is set) and is granted the review's
-    group role, a lead's with ADMIN OPTION so they can add members in turn."""
+    first when ``create_login``, with ``password`` sent as a SCRAM verifier computed here (`db.scram`), so
+    the plain password never reaches the server; without one it has no password until one is set) and is
+    granted the review's group role, a lead's with ADMIN OPTION so they can add members in turn."""
+    if password is not None and not create_login:
+        raise InputError("a password is set only for a login MetaSift creates (--create-login); an existing "
+                         "login keeps its own")
     ident, shown, stored_roles = identity(name), display(name), roles_text(roles)
     login = login.strip()
 
@@ -197,7 +201,7 @@ def add(db: ReviewDB, actor: str | None, name: str, roles: Sequence[str], login:
         if login and session.exec(select(Member).where(Member.login == login, Member.active == True)).first():  # noqa: E712
             raise InputError(f"the login {login!r} already belongs to a member")
         if is_postgres(db) and login:  # without a login only the review's owner can record for them
-            _grant_login(session, login, "lead" in stored_roles, create_login)
+            _grant_login(session, login, "lead" in stored_roles, create_login, password)
         row = old or Member(identity=ident, name=shown)
         row.name, row.roles, row.login, row.active = shown, stored_roles, login, True
         session.add(row)
@@ -208,14 +212,25 @@ def add(db: ReviewDB, actor: str | None, name: str, roles: Sequence[str], login:
     return _write(db, "add a member", work)  # type: ignore[return-value]
 
 
-def _grant_login(session: Session, login: str, lead: bool, create: bool) -> None:
+def _grant_login(session: Session, login: str, lead: bool, create: bool, password: str | None = None) -> None:
     """Make ``login`` a member of the review's group role (and of its leads' role for a lead, both with
-    ADMIN OPTION so a lead can add members in turn); ``create``: create the login first."""
+    ADMIN OPTION so a lead can add members in turn); ``create``: create the login first (with ``password``)."""
     exists = session.exec(text("SELECT 1 FROM pg_roles WHERE rolname = :r").bindparams(r=login)).first()  # type: ignore[call-overload]
     if not exists and not create:
         raise InputError(f"there is no database login {login!r} on this server; create it with "
                          "--create-login (or ask the server's administrator)")
-    statements = [] if exists else [f"CREATE ROLE {_q(login)} LOGIN"]
+    if exists and create and password is not None:
+        raise InputError(f"the login {login!r} already exists on this server: it keeps its own password "
+                         "(leave out --create-login to add it as it is)")
+    if exists or password is None:
+        statements = [] if exists else [f"CREATE ROLE {_q(login)} LOGIN"]
+    else:
+        from db.scram import scram_verifier
+
+        # the verifier holds only base64 letters, digits and + / = $ : (nothing to escape in an SQL literal);
+        # its colons are escaped for SQLAlchemy's text(), which would read ":name" as a bind parameter
+        verifier = scram_verifier(password).replace(":", "\\:")
+        statements = [f"CREATE ROLE {_q(login)} LOGIN PASSWORD '{verifier}'"]
     statements += _grants(session, login, lead, grant=True)
     _server_roles(session, login, statements)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from db.engine import ReviewDB, create_review, open_review
+from tests.pg_scram import scram_cluster, scram_member  # noqa: F401 - the fixtures of the password tests
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 HAS_QT = importlib.util.find_spec("PySide6") is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -238,11 +239,13 @@ class StartScreen(QWidget):
         if not target:
             self.status.setText("Type a PostgreSQL URL first, e.g. postgresql://user@server/review")
             return None
-        self._target = target
+        self._target = (target, "Opening", actions.opener)
         return self._start(f"Opening {display_name(target)}", partial(actions.opener, target))
 
     def create_target(self, target: str, title: str) -> Task | None:
-        return self._start(f"Creating {display_name(target)}", partial(actions.creator, target, title))
+        creator = partial(actions.creator, title=title)
+        self._target = (target, "Creating", creator)
+        return self._start(f"Creating {display_name(target)}", partial(creator, target))
 
     def open_demo(self) -> Task | None:
         return self._start("Opening the demo review", actions.demo_opener)
@@ -278,7 +281,8 @@ class StartScreen(QWidget):
             return None
         return field.text(), keep.isChecked()
 
-    def _retry_with_password(self, target: str) -> None:
+    def _retry_with_password(self, target: str, verb: str, work: Callable[..., Any]) -> None:
+        """Ask for the password, then ``verb`` (Opening, Creating) the review again with ``work``."""
         answer = self.ask_password(target)
         if answer is None:
             return
@@ -286,17 +290,17 @@ class StartScreen(QWidget):
         bare = without_password(target)
         if keep and not keep_in_keyring(bare, password):
             self.status.setText("No system keyring is usable here; the password was used once and not kept.")
-        self._start(f"Opening {display_name(bare)}", partial(actions.opener, with_password(bare, password)))
+        self._start(f"{verb} {display_name(bare)}", partial(work, with_password(bare, password)))
 
     def _finished(self) -> None:
         self.setEnabled(True)
         task = self.task
-        target = getattr(self, "_target", None)
-        if (task is not None and task.outcome == "error" and target and is_url(target)
+        retry = getattr(self, "_target", None)
+        self._target = None
+        if (task is not None and task.outcome == "error" and retry and is_url(retry[0])
                 and any(t in str(task.error) for t in PASSWORD_REFUSALS)):
-            self._target = None
             self.status.setText("")
-            self._retry_with_password(target)
+            self._retry_with_password(*retry)
             return
         self.status.setText("" if task is None or task.outcome == "ok" else
                             f"{task.title}: {task.error}" if task.outcome == "error" else "Cancelled.")
