@@ -256,6 +256,10 @@ def test_three_level_model_with_cr2_is_chosen_on_the_screen_and_equals_metafor(q
         window.resize(1400, 900)
         qtbot.wait(300)
         window.grab().save(os.environ["METASIFT_SCREENSHOT"].replace(".png", "-multilevel.png"))
+    screen.multilevel_result = None
+    screen.method.setCurrentIndex(screen.method.findData("DL"))
+    qtbot.waitUntil(lambda: screen.multilevel_result is not None, timeout=30_000)
+    assert "(REML)" in screen.multilevel.text() and "not DL" in screen.multilevel.text()
     screen.aggregation.setCurrentIndex(screen.aggregation.findData("composite"))
     assert not screen.multilevel.isVisible()
 

@@ -231,9 +231,11 @@ def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> dict[
     sample = [str(r[0]) for r in rows]
     y = np.array([r[1] for r in rows], dtype=float)
     v = np.array([r[2] for r in rows], dtype=float)
-    method = method if method in ("REML", "ML") else "REML"
+    chosen, method = method, method if method in ("REML", "ML") else "REML"
     fit = fit_multilevel(y, v, [sample], ["sample"], method=method, robust=robust)
     out = fit.to_dict()
+    if chosen != method:
+        out["notes"].append(f"Fitted by REML: the three-level model (rma.mv) is fitted by REML or ML, not {chosen}.")
     c = out["coefficients"][0]
     out.update(estimate_r=float(np.tanh(c["estimate"])), ci_r=[float(np.tanh(b)) for b in c["ci"]])
     return out
