@@ -397,3 +397,18 @@ def test_suggestion_follows_the_verdicts(sentences):
             assert text[s.start:s.end] == s.text
 
 
+
+
+def test_plain_terms_with_regex_characters_always_compile():
+    """`check_term` does not compile plain terms (protocol loading stays fast) because they are built from
+    escaped fragments: any plain text, regex metacharacters included, gives a valid pattern matching itself."""
+    import re
+
+    from screening.criteria.evidence import check_term, term_pattern
+
+    for term in ["a(b", "x[y", "back\\slash", "plus+", "q?", "{3}", "(?P<n>x)", "al*ian", "ther-apeutic",
+                 "Allianz (Arbeits-)", "l'alliance", "ä|ö", "$^."]:
+        assert check_term(term) is None, term
+        pattern = re.compile(term_pattern(term), re.IGNORECASE)
+        assert pattern.search(f" {term.replace('*', '')} ") is not None or "*" in term, term
+    assert check_term("re:(unclosed") is not None

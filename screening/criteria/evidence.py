@@ -168,6 +168,8 @@ def check_term(term: str) -> str | None:
         return "expected a non-empty string"
     if term.startswith("re:") and "(?P<" in term:
         return "named groups (?P<...>) are not allowed in re: terms"
+    if not term.startswith("re:"):  # a plain term is built from escaped fragments: it always compiles
+        return None
     try:
         re.compile(term_pattern(term), re.IGNORECASE)
     except re.error as exc:
