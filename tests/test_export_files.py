@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from as_nobody import ordinary_user, shared_folder
 from counts_review import build
 
 from db.engine import create_review
 from extraction.atomic_write import ExportError
 from extraction.export import export
 from extraction.prisma import draw_prisma, prisma_counts
-
-NOBODY = 65534
 
 
 @pytest.fixture
@@ -41,28 +38,7 @@ def db(tmp_path):
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
     """A folder every user may enter (pytest's tmp_path is private to its owner)."""
-    path = Path(tempfile.mkdtemp(prefix="metasift-files-"))
-    path.chmod(0o755)
-    yield path
-    for p in path.rglob("*"):
-        if p.is_dir():
-            p.chmod(0o755)
-    shutil.rmtree(path)
-
-
-@contextmanager
-def ordinary_user() -> Iterator[None]:
-    """Run the block as an ordinary user: as root, with the effective user and group ``nobody``."""
-    if os.geteuid() != 0:
-        yield
-        return
-    os.setegid(NOBODY)
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
-        os.setegid(0)
+    yield from shared_folder("metasift-files-")
 
 
 @contextmanager

@@ -11,12 +11,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from as_nobody import ordinary_user, shared_folder
 from counts_review import build
 
 from cli.app import main
@@ -26,18 +25,12 @@ from db.health import DamagedReview, ReadOnlyReview, diagnose
 from screening.decisions import decide
 
 ROOT = Path(__file__).resolve().parents[1]
-NOBODY = 65534
 
 
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="metasift-health-"))
-    path.chmod(0o755)
-    yield path
-    for p in [path, *path.rglob("*")]:
-        if p.is_dir():
-            p.chmod(0o755)
-    shutil.rmtree(path)
+    """A folder every user may enter (pytest's tmp_path is private to its owner)."""
+    yield from shared_folder("metasift-health-")
 
 
 def _made(folder: Path) -> Path:
@@ -45,21 +38,6 @@ def _made(folder: Path) -> Path:
     build(db)
     db.close()
     return folder / "r.metasift"
-
-
-@contextmanager
-def ordinary_user() -> Iterator[None]:
-    """Run the block as an ordinary user: as root, with the effective user and group ``nobody``."""
-    if os.geteuid() != 0:
-        yield
-        return
-    os.setegid(NOBODY)
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
-        os.setegid(0)
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
