@@ -64,6 +64,16 @@ def _nan(x: Any) -> Any:
     return None if isinstance(x, float) and x != x else x
 
 
+def _p_between(r: dict[str, Any]) -> str:
+    """The between-category test, once per moderator; without one (a single category with data, or no df) the
+    reason instead of an empty Q(None)."""
+    if not r["first"]:
+        return ""
+    if _nan(r.get("p_between")) is None or r.get("df_between") is None:
+        return f"— ({r['note']})" if r.get("note") else "—"
+    return f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = {num(_nan(r['q_between']))})"
+
+
 def moderator_model(parent: QWidget | None = None) -> ListTableModel:
     """Table 1 style: per moderator and category k, r, 95% CI, p, I², and p between."""
     return ListTableModel([
@@ -74,8 +84,7 @@ def moderator_model(parent: QWidget | None = None) -> ListTableModel:
         ("95% CI", lambda r: apa.interval((_nan(r["ci_low"]), _nan(r["ci_high"])))),
         ("p", lambda r: pval(_nan(r["p"]))),
         ("I²", lambda r: apa.percent(_nan(r["i2"]))),
-        ("p between", lambda r: (f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = "
-                                 f"{num(_nan(r['q_between']))})") if r["first"] else ""),
+        ("p between", _p_between),
     ], parent)
 
 
