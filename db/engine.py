@@ -41,7 +41,7 @@ APP_VERSION = "0.1.0"
 """MetaSift's version: the one place it is written (pyproject.toml reads it from here)."""
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 """The newest migration's revision, written out so that opening an up-to-date review (every command)
 need not load Alembic (~0.5 s); a test checks it equals Alembic's head."""
 

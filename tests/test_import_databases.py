@@ -18,9 +18,10 @@ from screening.importing import import_file, import_good_files, set_batch_databa
     ("cin20", "CINAHL"), ("CINAHL Complete", "CINAHL"),
     ("i3h", "Criminal Justice Abstracts"), ("Ovid MEDLINE(R) ALL", "MEDLINE"), ("cmedm", "MEDLINE"),
     ("emed26", "Embase"), ("Embase Classic+Embase", "Embase"), ("eric", "ERIC"), ("ERIC", "ERIC"),
-    ("Web of Science Core Collection", "Web of Science"), ("Scopus", "Scopus"),
+    ("Web of Science Core Collection", "Web of Science Core Collection"),
+    ("Web of Science", "Web of Science Core Collection"), ("Scopus", "Scopus"),
     ("EBM Reviews - Cochrane Central Register of Controlled Trials", "Cochrane CENTRAL"), ("cctr", "Cochrane CENTRAL"),
-    ("EBM Reviews - Cochrane Database of Systematic Reviews", "Cochrane Database of Systematic Reviews"),
+    ("EBM Reviews - Cochrane Database of Systematic Reviews", "CDSR"),
     ("ProQuest Dissertations & Theses Global", "ProQuest Dissertations & Theses"), ("PSYNDEX", "PSYNDEX"),
     ("BIOSIS Previews", "BIOSIS Previews"), ("Zoological Record", "Zoological Record"),
 ])
@@ -113,3 +114,14 @@ def test_set_batch_database_keeps_its_history(sqlite_review, tmp_path):
     (row,) = batches(sqlite_review)
     assert row["source_db"] == "CINAHL"
     assert [h["by"] for h in row["options"]["database_history"]] == ["ana", "ben"]
+
+
+@pytest.mark.parametrize("name", ["PsycINFO", "MEDLINE", "PubMed", "Embase", "Web of Science Core Collection",
+                                  "Scopus", "CINAHL", "ERIC", "Cochrane CENTRAL", "CDSR",
+                                  "ProQuest Dissertations & Theses", "PSYNDEX"])
+def test_issue_names_are_canonical_as_spelled(name):
+    """The names issue 11 lists ("MEDLINE / PubMed" and "Cochrane CENTRAL / CDSR" are two each) are the
+    canonical names themselves, spelled the same, and map to themselves."""
+    from screening.importers.databases import CANONICAL
+
+    assert name in CANONICAL and canonical_database(name) == name

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import re
 
-# Canonical names. The first ones are the names MetaSift always used (reviews already store them).
+# Canonical names. The first ones are spelled as issue 11 lists them ("MEDLINE / PubMed" and "Cochrane
+# CENTRAL / CDSR" are two databases each: PRISMA-S counts MEDLINE on a platform apart from PubMed, and trials
+# apart from reviews). Reviews made before schema 0006 stored "Web of Science" and "Cochrane Database of
+# Systematic Reviews"; migration 0006 renames them.
 PSYCINFO = "PsycINFO"
+WOS = "Web of Science Core Collection"
+CDSR = "CDSR"
 CANONICAL = (
-    PSYCINFO, "MEDLINE", "PubMed", "PubMed Central", "Embase", "Web of Science", "Scopus", "CINAHL", "ERIC",
-    "Cochrane CENTRAL", "Cochrane Database of Systematic Reviews", "ProQuest Dissertations & Theses", "PSYNDEX",
+    PSYCINFO, "MEDLINE", "PubMed", "PubMed Central", "Embase", WOS, "Scopus", "CINAHL", "ERIC",
+    "Cochrane CENTRAL", CDSR, "ProQuest Dissertations & Theses", "PSYNDEX",
     "BIOSIS Previews", "Zoological Record", "Journals@Ovid", "Inspec", "CAB Abstracts", "Global Health", "AMED",
     "EconLit", "Academic Search Premier", "Academic Search Complete", "Criminal Justice Abstracts", "SocINDEX",
     "SPORTDiscus", "Education Research Complete", "Business Source Premier", "PsycARTICLES",
@@ -38,10 +43,10 @@ _CODES = {
     "s3h": "SPORTDiscus", "ehh": "Education Research Complete", "buh": "Business Source Premier",
     "biop": "BIOSIS Previews", "bioa": "BIOSIS Previews", "bcp": "BIOSIS Previews", "zoor": "Zoological Record",
     "zoorec": "Zoological Record", "ovft": "Journals@Ovid", "jrn": "Journals@Ovid", "cctr": "Cochrane CENTRAL",
-    "coch": "Cochrane Database of Systematic Reviews", "cdsr": "Cochrane Database of Systematic Reviews",
+    "coch": CDSR, "cdsr": CDSR,
     "amed": "AMED", "hmic": "HMIC", "cagh": "Global Health", "ghea": "Global Health", "caba": "CAB Abstracts",
     "cabi": "CAB Abstracts", "psyn": "PSYNDEX", "inzz": "Inspec", "insz": "Inspec", "lilacs": "LILACS",
-    "bci": "BIOSIS Previews", "ccc": "Current Contents", "wos": "Web of Science", "inspec": "Inspec",
+    "bci": "BIOSIS Previews", "ccc": "Current Contents", "wos": WOS, "woscc": WOS, "inspec": "Inspec",
 }
 
 # Names and name fragments, tried in order on the lower-cased text (the first match wins).
@@ -57,12 +62,12 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"\beric\b|education resources information center", "ERIC"),
     (r"cochrane central|central register of controlled trials|\bcentral\b.*cochrane|cochrane trials",
      "Cochrane CENTRAL"),
-    (r"cochrane database of systematic reviews|\bcdsr\b|cochrane reviews", "Cochrane Database of Systematic Reviews"),
+    (r"cochrane database of systematic reviews|\bcdsr\b|cochrane reviews", CDSR),
     (r"dissertations? (&|and) theses|\bpqdt\b|proquest dissertations", "ProQuest Dissertations & Theses"),
     (r"biosis", "BIOSIS Previews"),
     (r"zoological record", "Zoological Record"),
     (r"journals@ovid|ovid full ?text|journals @ ovid", "Journals@Ovid"),
-    (r"web of science|web of knowledge|\bisi\b|clarivate", "Web of Science"),
+    (r"web of science|web of knowledge|\bisi\b|clarivate", WOS),
     (r"scopus", "Scopus"),
     (r"inspec", "Inspec"),
     (r"cab abstracts|\bcab direct\b", "CAB Abstracts"),

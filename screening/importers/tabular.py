@@ -16,7 +16,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile, is_binary
-from screening.importers.databases import database_or_none
+from screening.importers.databases import WOS, database_or_none
 from screening.importers.tabular_align import PROFILE_ROWS, Aligner
 from screening.importers.tabular_columns import (
     MAPPABLE_FIELDS,
@@ -136,7 +136,7 @@ class _Tabular:
                 "table of records, pass a column mapping, e.g. --map title=COLUMN", file=source.name)
         vendor = vendor_of(table.headers, table.preamble, table.sample)
         explicit = options.get("mapping") or {}
-        if vendor == "Web of Science" and "authors" not in explicit:  # WoS: full names over "Park, S"
+        if vendor == WOS and "authors" not in explicit:  # WoS: full names over "Park, S"
             full = [i for i, h in enumerate(table.headers) if norm_header(h) == "authorfullnames"]
             if full:
                 mapping["authors"] = full + [i for i in mapping.get("authors", []) if i not in full]
@@ -253,7 +253,7 @@ class WosTabImporter(_Tabular):
         return 0.97 if len(tags) >= 5 and tags[0] in ("pt", "fn") and is_wos_header(tags) else 0.0
 
     def source_database(self, source: SourceFile) -> str | None:
-        return "Web of Science"
+        return WOS
 
 
 class XlsxImporter(_Tabular):
