@@ -138,8 +138,10 @@ def cmd_import(args: argparse.Namespace) -> Result:
                  ["file", "format", "database", "records"]) + f"\n{data['total']} records imported"
     for b in batches:
         if b.source_db == "unknown":
+            came = (f"; it was exported by {b.exported_by}, which is a screening tool or reference manager, "
+                    "not a database") if b.exported_by else ""
             text += (f"\n{b.file}: database unknown: pass --source-db (or correct it now with "
-                     f"`metasift set-database REVIEW {b.batch_id} NAME`)")
+                     f"`metasift set-database REVIEW {b.batch_id} NAME`){came}")
     warnings = [w for b in batches for w in b.warnings]
     if warnings:
         text += "\n" + "\n".join(f"warning: {w}" for w in warnings)

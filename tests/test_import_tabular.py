@@ -73,7 +73,7 @@ def test_pubmed_csv_comma_separated_authors():
 
 def test_eppi_reviewer_xlsx_keeps_label_column_in_raw():
     det, recs = _read(DATA / "_baseline_eppireviewer.xlsx")
-    assert det.importer.name == "xlsx" and det.source_db == "EPPI-Reviewer"
+    assert det.importer.name == "xlsx" and det.source_db is None and det.tool == "EPPI-Reviewer"
     assert len(recs) == 10
     assert recs[0].title.startswith("A juvenile bird with possible crown-group affinities")
     assert recs[0].source_id == "102199191" and recs[0].year == 2024 and recs[0].line == 2
