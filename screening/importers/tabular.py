@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 from typing import Any
 
@@ -27,6 +27,7 @@ from screening.importers.tabular_columns import (
     vendor_of,
 )
 from screening.importers.tabular_fieldrows import transpose
+from screening.importers.tabular_header import repair_header
 from screening.importers.tabular_records import RowMapper
 from screening.importers.tabular_rows import (
     MAX_HEADER_BYTES,
@@ -123,12 +124,23 @@ class _Tabular:
         raise NotImplementedError
 
     def records_table(self, source: SourceFile, options: Mapping[str, Any]) -> Table:
-        """`table`, with Embase's one-field-per-row layout turned into one row per record."""
-        return transpose(self.table(source, options))
+        """`table`, with Embase's one-field-per-row layout turned into one row per record, and a delimited
+        header that names fewer or more columns than the rows have repaired (`repair_header`)."""
+        table = transpose(self.table(source, options))
+        if table.delimiter is None:
+            return table
+        head = list(islice(table.rows, PROFILE_ROWS))
+        fix = repair_header(table.headers, head, source.name)
+        rows = chain(head, table.rows)
+        if fix.added:
+            rows = ((line, fix.pad(cells)) for line, cells in rows)
+        return replace(table, headers=fix.headers, rows=rows, header_note=fix.note)
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
         """Records of every non-blank data row; `InputError` when there is no title column to map."""
         table = self.records_table(source, options)
+        if table.header_note:
+            source.warn(table.header_note)
         mapping = resolve_mapping(table.headers, options.get("mapping"), source.name)
         if "title" not in mapping:
             raise InputError(
