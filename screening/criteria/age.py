@@ -12,7 +12,9 @@ university students; "parents of children" are adults.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from screening.criteria.evidence import (
     EXCLUDE,
@@ -94,6 +96,39 @@ def _range_kind(lo: float, hi: float, adult_age: int) -> str | None:
     return STRADDLE
 
 
+AGE_OPEN = 120.0
+"""The upper end of an open age bound ("18 years and older")."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgeValue:
+    """One stated age as an interval in years: a range, a mean (lo == hi) or a lower bound (hi = AGE_OPEN)."""
+
+    lo: float
+    hi: float
+    how: str
+    start: int
+    end: int
+
+
+def age_values(text: str) -> list[AgeValue]:
+    """Every stated age range, mean age and lower age bound in one field, in the order they are read."""
+    out: list[AgeValue] = []
+    low = text.lower()
+    for regex in (_RANGE_KEYED, _RANGE_OLD):
+        if _wanted(regex, low):
+            for m in regex.finditer(text):
+                out.append(AgeValue(_num(m.group(1)), _num(m.group(2)), "range", m.start(1), m.end(2)))
+    for regex in (_MEAN, _MEAN_M):
+        if _wanted(regex, low):
+            for m in regex.finditer(text):
+                out.append(AgeValue(_num(m.group(1)), _num(m.group(1)), "mean", m.start(), m.end()))
+    if _wanted(_LOWER, low):
+        for m in _LOWER.finditer(text):
+            out.append(AgeValue(float(m.group(1) or m.group(2)), AGE_OPEN, "lower", m.start(), m.end()))
+    return out
+
+
 def age_facts(fname: str, text: str, adult_age: int = 18) -> list[AgeFact]:
     """The stated ages in one field, classified adult / minor / straddling the adult age."""
     facts: list[AgeFact] = []
@@ -105,19 +140,13 @@ def age_facts(fname: str, text: str, adult_age: int = 18) -> list[AgeFact]:
         if not overlaps(span, [f.span for f in facts]):
             facts.append(AgeFact(kind, span))
 
-    low = text.lower()
-    for regex in (_RANGE_KEYED, _RANGE_OLD):
-        if _wanted(regex, low):
-            for m in regex.finditer(text):
-                add(_range_kind(_num(m.group(1)), _num(m.group(2)), adult_age), m.start(1), m.end(2))
-    for regex in (_MEAN, _MEAN_M):
-        if _wanted(regex, low):
-            for m in regex.finditer(text):
-                add(ADULT if _num(m.group(1)) >= adult_age else MINOR, m.start(), m.end())
-    if _wanted(_LOWER, low):
-        for m in _LOWER.finditer(text):
-            if int(m.group(1) or m.group(2)) >= adult_age:
-                add(ADULT, m.start(), m.end())
+    for v in age_values(text):
+        if v.how == "range":
+            add(_range_kind(v.lo, v.hi, adult_age), v.start, v.end)
+        elif v.how == "mean":
+            add(ADULT if v.lo >= adult_age else MINOR, v.start, v.end)
+        elif v.lo >= adult_age:
+            add(ADULT, v.start, v.end)
     return facts
 
 
@@ -137,7 +166,8 @@ def single_ages(fname: str, text: str, adult_age: int = 18) -> tuple[list[Span],
 class Adult:
     """Compiled term lists of the adult criterion."""
 
-    def __init__(self, terms: dict[str, tuple[str, ...]], adult_age: int) -> None:
+    def __init__(self, terms: dict[str, tuple[str, ...]], adult_age: int,
+                 params: Mapping[str, Any] | None = None) -> None:
         self.adult_age = adult_age
         self.words = TermSet({"minors": terms["minors"], "adults": terms["adults"]})
         self.contexts = TermSet({"adult_contexts": terms["adult_contexts"]})

@@ -8,6 +8,9 @@ clinical words inside an analogue phrase ("simulated patients") do not count.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from screening.criteria.evidence import (
     EXCLUDE,
     INCLUDE,
@@ -18,6 +21,7 @@ from screening.criteria.evidence import (
     RecordText,
     TermSet,
     overlaps,
+    with_polarity,
 )
 
 STRONG_WEIGHT = 2
@@ -26,11 +30,22 @@ STRONG_WEIGHT = 2
 class Clinical:
     """Compiled term lists of the clinical criterion."""
 
-    def __init__(self, terms: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, terms: dict[str, tuple[str, ...]], params: Mapping[str, Any] | None = None) -> None:
+        self.wanted = str((params or {}).get("wanted", "clinical"))
         self.analogue = TermSet({"analogue": terms["analogue"], "analogue_weak": terms["analogue_weak"]})
         self.clinical = TermSet({"clinical": terms["clinical"]})
 
     def assess(self, record: RecordText) -> CriterionResult:
+        """Met when the setting is the wanted one (clinical, or non_clinical: the verdict turned round)."""
+        result = self.clinical_verdict(record)
+        if self.wanted == "non_clinical" and result.verdict != UNCLEAR:
+            flipped = NOT_MET if result.verdict == MET else MET
+            return CriterionResult(flipped, with_polarity(result.evidence, INCLUDE if flipped == MET else EXCLUDE),
+                                   result.detail, result.extra)
+        return result
+
+    def clinical_verdict(self, record: RecordText) -> CriterionResult:
+        """Met for clinical treatment, not met for an analogue or non-clinical study."""
         found = self.analogue.spans(record, EXCLUDE)
         strong, weak = found.get("analogue", []), found.get("analogue_weak", [])
         clinical = [s for s in self.clinical.spans(record, INCLUDE).get("clinical", [])
