@@ -5,11 +5,17 @@ Reviews store their protocol's TOML text; those made earlier have ``[criteria]``
 ``clinical_only``, ``adult_age``, ``[criteria.reasons]`` and ``[terms]`` lists. Each named criterion
 becomes one criterion of its kind (alliance -> concept, clinical -> setting, sample_size ->
 sample_size, adult -> age with group adults) whose term lists are the ``[terms]`` lists; missing lists
-come from the bundled alliance protocol, as before. Validation messages are the old ones.
+come from the bundled alliance protocol, as before. A list equal to the one the bundled protocol shipped
+with then (``criteria/alliance_v1_terms.toml``) also counts as "the default": reviews that kept the
+bundled lists follow today's lists (and their improvements), edited lists are kept as written.
+Validation messages are the old ones.
 """
 
 from __future__ import annotations
 
+import tomllib
+from functools import cache
+from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
@@ -42,6 +48,13 @@ def _string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(i, str) for i in value)
 
 
+@cache
+def _v1_terms() -> dict[str, tuple[str, ...]]:
+    """The term lists the bundled alliance protocol shipped with in the old shape."""
+    text = resources.files("screening").joinpath("criteria/alliance_v1_terms.toml").read_text(encoding="utf-8")
+    return {k: tuple(v) for k, v in tomllib.loads(text)["terms"].items()}
+
+
 def _load_terms(data: dict[str, Any], where: str, fallback: bool) -> dict[str, tuple[str, ...]]:
     raw = data.get("terms", {})
     _expect(isinstance(raw, dict), where, "[terms] must be a table of name = [terms]")
@@ -52,10 +65,12 @@ def _load_terms(data: dict[str, Any], where: str, fallback: bool) -> dict[str, t
         for i, term in enumerate(items):
             problem = check_term(term)
             _expect(problem is None, where, f"[terms] {key}[{i}] {term!r}: {problem}")
-    terms = {k: tuple(v) for k, v in raw.items()}
+    shipped = _v1_terms()
+    terms = {k: tuple(v) for k, v in raw.items() if tuple(v) != shipped.get(k)}  # unchanged: the default
     missing = [k for k in TERM_LISTS if k not in terms]
     if missing:
-        _expect(fallback, where, f"[terms] is missing {', '.join(missing)}")
+        _expect(fallback or not [k for k in missing if k not in raw], where,
+                f"[terms] is missing {', '.join(k for k in missing if k not in raw)}")
         from screening.protocol import default_protocol
 
         defaults = default_protocol().terms

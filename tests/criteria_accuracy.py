@@ -99,7 +99,8 @@ def _verdicts(a: dict[str, Any], assessors: dict[str, Assessor]) -> Iterator[tup
 
 def evaluate(half: str) -> Outcome:
     """Every row's accuracy on one half, and the suggested exclusions of records meeting every criterion."""
-    assessors = {"alliance": Assessor(bundled_protocol("alliance")), "cbt": Assessor(bundled_protocol("cbt_depression")),
+    assessors = {"alliance": Assessor(bundled_protocol("alliance")),
+                 "cbt": Assessor(bundled_protocol("cbt_depression")),
                  "empirical": Assessor(_empirical())}
     out = Outcome()
     alliance_rows = ("alliance", "clinical", "adult", "sample_size (min 5)")

@@ -57,6 +57,8 @@ _LOWER = re.compile(r"(?<![\d.,])\b(\d{2})\s*(?:" + _YEARS + r"(?:\s+of\s+age)?\
 _SINGLE = re.compile(r"(?<![\d.,\-\u2013])(\d{1,2})[\s\-\u2010\u2011]*(?:years?[\s\-\u2010\u2011]*old|"
                      r"year[\s\-\u2010\u2011]*olds?|jährig\w*)", re.IGNORECASE)
 
+_SINGLE_OF = re.compile(r"(?<!\w)(?:di|de|von)\s+(\d{1,2})\s+(?:anni|ans|Jahren)\b", re.IGNORECASE)
+
 ADULT, MINOR, STRADDLE = "adult", "minor", "straddle"
 # Cheap substring tests: a regex runs only on a text holding one of its words (lower-cased).
 _NEEDS = {
@@ -67,6 +69,7 @@ _NEEDS = {
     _LOWER: ("older", "over", "above", "least", "ab ", "über", "mindest", "plus", "moins", "più", "almeno",
              "oltre", "≥", ">"),
     _SINGLE: ("old", "jährig"),
+    _SINGLE_OF: ("anni", "ans", "jahren"),
 }
 
 
@@ -154,12 +157,15 @@ def single_ages(fname: str, text: str, adult_age: int = 18) -> tuple[list[Span],
     """Single ages ("a 15-year-old"): (adult spans, minor spans). Weak: they may name a relative."""
     old: list[Span] = []
     young: list[Span] = []
-    if not _wanted(_SINGLE, text.lower()):
-        return old, young
-    for m in _SINGLE.finditer(text):
-        adult = int(m.group(1)) >= adult_age
-        (old if adult else young).append(Span(m.start(), m.end(), m.group(), fname,
-                                              INCLUDE if adult else EXCLUDE))
+    low = text.lower()
+    for regex in (_SINGLE, _SINGLE_OF):
+        if not _wanted(regex, low):
+            continue
+        for m in regex.finditer(text):
+            adult = int(m.group(1)) >= adult_age
+            span = Span(m.start(), m.end(), m.group(), fname, INCLUDE if adult else EXCLUDE)
+            if not overlaps(span, old + young):
+                (old if adult else young).append(span)
     return old, young
 
 
@@ -171,12 +177,18 @@ class Adult:
         self.adult_age = adult_age
         self.words = TermSet({"minors": terms["minors"], "adults": terms["adults"]})
         self.contexts = TermSet({"adult_contexts": terms["adult_contexts"]})
+        animals = (params or {}).get("animal_terms")
+        self.animals = TermSet({"animals": tuple(animals) if animals is not None else ()})
 
     def assess(self, record: RecordText) -> CriterionResult:
+        animals = self.animals.spans(record, EXCLUDE).get("animals", [])
+        if animals:
+            return CriterionResult(NOT_MET, animals, "an animal study")
         facts = [f for fname, text in record.fields() for f in age_facts(fname, text, self.adult_age)]
         words = self.words.spans(record, INCLUDE)
         minors = with_polarity(words.get("minors", []), EXCLUDE)
         adults = words.get("adults", [])
+        contexts: list[Span] = []
         if minors:  # "parents of children": the minors word does not describe the participants
             contexts = self.contexts.spans(record, INCLUDE).get("adult_contexts", [])
             minors = [s for s in minors if not overlaps(s, contexts)]
@@ -199,6 +211,8 @@ class Adult:
                 return CriterionResult(UNCLEAR, old + minors, "adult ages, but minors are mentioned")
             return CriterionResult(MET, old + adults, "stated ages are adult")
         if young:
+            if adults and all(overlaps(s, contexts) for s in adults):  # "parents of 95 children aged 7 to 13"
+                return CriterionResult(NOT_MET, young + minors, f"the children's ages are under {self.adult_age}")
             if adults:
                 return CriterionResult(UNCLEAR, young + adults, "minor ages, but adults are mentioned")
             return CriterionResult(NOT_MET, young + minors, f"stated ages are under {self.adult_age}")

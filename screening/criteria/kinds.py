@@ -128,6 +128,7 @@ CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType({k.name: k for k in (
                  _terms("child_terms", "Words for children (not adolescents)", "children"),
                  _terms("adolescent_terms", "Words for adolescents", "adolescents"),
                  _terms("older_terms", "Words for older adults", "older_adults"),
+                 _terms("animal_terms", "Animal studies (not adults)", "animals"),
              )),
     KindSpec("setting", "Setting / population",
              "Clinical: patients or clients treated for a problem; not clinical: analogue designs (role-play, "
@@ -140,6 +141,12 @@ CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType({k.name: k for k in (
                  _terms("analogue_terms", "Analogue designs (strong evidence)", "analogue"),
                  _terms("analogue_weak_terms", "Weak analogue hints (students, volunteers)", "analogue_weak"),
                  _terms("healthy_terms", "Healthy or non-clinical participants", "healthy"),
+                 _terms("therapy_terms", "Names of therapies and counselling", "therapies"),
+                 _terms("non_treatment_terms", "Courses and training that are not a treatment, supervision",
+                        "non_treatment"),
+                 _terms("population_terms", "Population studies without treatment (surveys, cohorts)", "population"),
+                 _terms("animal_terms", "Animal studies", "animals"),
+                 _terms("organisation_terms", "Organisations as the units studied (firms, banks)", "organisations"),
              )),
     KindSpec("design", "Study design",
              "Met when the study's design is one of the allowed designs; not met when it is clearly another.", (

@@ -25,14 +25,20 @@ LANGUAGE_NAMES = {
 }
 _BY_NAME = {n: code for code, names in LANGUAGE_NAMES.items() for n in names}
 _STOPWORDS = {
-    "en": "the of and to in with was were is are for that this by from on at as which patients".split(),
-    "de": "der die das und mit von den im ist wurden zu bei für eine einer des nicht sich auf".split(),
-    "fr": "le la les des et du une dans est sont pour avec sur par au aux qui été ont".split(),
-    "it": "il di e la che per con del della dei sono gli le nel è stati una degli alla".split(),
-    "es": "el de la los las y en con para por una del que se fueron es al".split(),
-    "pt": "o a os as de e em com para por uma do da dos das que foram não".split(),
-    "nl": "de het een en van met voor zijn werd werden in op bij dat die niet".split(),
+    "en": "the of and to with was were is are for that this by from on at as which after than or their "
+          "in an be not".split(),
+    "de": "der die das und mit von den im ist wurden wurde zu bei für eine einer des nicht sich auf nach zur "
+          "zum dem ein".split(),
+    "fr": "le la les des et du une dans est sont pour avec sur par au aux qui été ont chez entre l d un en "
+          "ne pas".split(),
+    "it": "il di e la che per con del della dei sono gli le nel è stati una degli alla tra l nella delle "
+          "stato un in non".split(),
+    "es": "el de la los las y en con para por una del que se fueron es al un no".split(),
+    "pt": "o os as de e em com para por uma do da dos das que foram não um no".split(),
+    "nl": "de het een en van met voor zijn werd werden in op bij dat die niet naar".split(),
 }
+_SHARE = {w: 1 / sum(w in ws for ws in _STOPWORDS.values()) for ws in _STOPWORDS.values() for w in ws}
+_SETS = {code: frozenset(ws) for code, ws in _STOPWORDS.items()}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -48,15 +54,13 @@ def language_codes(field: str | None) -> list[str]:
 
 
 def detect_language(text: str) -> str | None:
-    """The language of a text by its function words, or None under four of them or without a clear
-    lead (twice the next language)."""
+    """The language of a text by its function words (a word shared by k languages counts 1/k for each),
+    or None when the best language scores under 2 or less than 1.5 times the next."""
     words = [w.lower() for w in _WORD.findall(text)]
-    if not words:
-        return None
-    scores = {code: sum(1 for w in words if w in set(sw)) for code, sw in _STOPWORDS.items()}
+    scores = {code: sum(_SHARE[w] for w in words if w in sw) for code, sw in _SETS.items()}
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     (best, top), (_, second) = ranked[0], ranked[1]
-    if top < 4 or top < 2 * second:
+    if top < 2 or top < 1.5 * second:
         return None
     return best
 
