@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init")
     add_review_arg(p)
     p.add_argument("--title", default=None, help="the review's title")
-    p.add_argument("--protocol", type=Path, default=None, help="protocol file (TOML); default: alliance")
+    p.add_argument("--protocol", type=Path, default=None,
+                   help="protocol file (TOML) or a bundled protocol's name (alliance, cbt_depression); "
+                        "default: alliance")
     add_json_arg(p)
     p.set_defaults(handler=cmd_init)
 
@@ -83,9 +85,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> Result:
-    from screening.protocol import default_protocol_text, load_protocol_text
+    from screening.protocol import bundled_protocol_text, bundled_protocols, default_protocol_text, load_protocol_text
 
-    if args.protocol is not None:
+    bundled = {b.key for b in bundled_protocols()}
+    if args.protocol is not None and not args.protocol.exists() and str(args.protocol) in bundled:
+        text = bundled_protocol_text(str(args.protocol))
+        protocol = load_protocol_text(text, f"bundled protocol {args.protocol}")
+    elif args.protocol is not None:
         try:
             text = args.protocol.read_text(encoding="utf-8")
         except OSError as exc:
@@ -134,8 +140,10 @@ def cmd_import(args: argparse.Namespace) -> Result:
                  ["file", "format", "database", "records"]) + f"\n{data['total']} records imported"
     for b in batches:
         if b.source_db == "unknown":
+            came = (f"; it was exported by {b.exported_by}, which is a screening tool or reference manager, "
+                    "not a database") if b.exported_by else ""
             text += (f"\n{b.file}: database unknown: pass --source-db (or correct it now with "
-                     f"`metasift set-database REVIEW {b.batch_id} NAME`)")
+                     f"`metasift set-database REVIEW {b.batch_id} NAME`){came}")
     warnings = [w for b in batches for w in b.warnings]
     if warnings:
         text += "\n" + "\n".join(f"warning: {w}" for w in warnings)

@@ -392,3 +392,35 @@ def stopped_by_rule(db: ReviewDB, stage: str = "title_abstract") -> dict[str, ob
     last = max(rows, key=lambda r: r.id or 0)
     return {"rule": last.note, "by": last.reviewer, "at": last.decided_at.isoformat() if last.decided_at else None,
             "not_screened": len(rows)}
+
+
+def undo_stop(db: ReviewDB, stage: str, by: str, why: str, uid_prefix: str | None = None) -> int:
+    """Withdraw the stop by a stopping rule at ``stage`` (every `stop_screening` row still in force): one
+    ``kind="undo"`` row per record it excluded, naming that row, by ``by`` (a lead) with ``why`` as its
+    note, in one transaction. The records are unscreened again, so the counts and the PRISMA diagram no
+    longer show the stop; the decision log keeps both acts. Returns how many records came back (0: no stop
+    in force). ``uid_prefix`` makes a retried undo idempotent."""
+    protocol = protocol_of(db)
+    _check_stage(protocol, stage)
+    if not (why or "").strip():
+        raise InputError("undoing a stop needs the reason it is undone (--why)")
+    prefix = uid_prefix or uuid.uuid4().hex
+    from screening.team import acting, require
+
+    with db.transaction() as session:
+        me = acting(db, session, by)
+        require(me, "lead", act="undo a stop by a stopping rule")
+        canon = group_map(session)
+        states = replay(stage_rows(session, [stage]), canon)
+        stops = sorted((st.resolution for st in states.values()
+                        if st.resolution is not None and st.resolution.method == STOP_METHOD),
+                       key=lambda r: r.id or 0)
+        done = {row.uid for row in session.exec(select(ScreeningDecision).where(
+            ScreeningDecision.uid.like(f"{prefix}-%")))}  # type: ignore[attr-defined]
+        for stop in stops:
+            uid = f"{prefix}-{stop.id}"
+            if uid not in done:
+                session.add(ScreeningDecision(uid=uid, record_id=stop.record_id, stage=stage, reviewer=me.identity,
+                                              member_id=me.id, kind="undo", undoes=stop.id, verdict=stop.verdict,
+                                              reason=stop.reason, note=why.strip(), method=STOP_METHOD))
+    return len(stops)
