@@ -99,7 +99,8 @@ def cmd_init(args: argparse.Namespace) -> Result:
         text = default_protocol_text()
         protocol = load_protocol_text(text, "default alliance protocol")
     title = args.title or protocol.title
-    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name)).close()
+    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name,
+                                    by=reviewer_name(args))).close()
     data = {"review": display_name(args.review), "title": title, "protocol": protocol.name}
     return Result(data, f"Created review {data['review']!s} ({title}; protocol: {protocol.name})")
 

@@ -41,7 +41,7 @@ APP_VERSION = "0.1.0"
 """MetaSift's version: the one place it is written (pyproject.toml reads it from here)."""
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0007"
 """The newest migration's revision, written out so that opening an up-to-date review (every command)
 need not load Alembic (~0.5 s); a test checks it equals Alembic's head."""
 
@@ -248,8 +248,9 @@ def _current_revision(engine: Engine) -> tuple[str | None, bool]:
 
 
 def create_review(target: str | Path, *, title: str = "Untitled review", protocol: str | None = None,
-                  protocol_name: str | None = None) -> ReviewDB:
-    """Create a new, empty review at ``target`` (path or URL) at the newest schema revision.
+                  protocol_name: str | None = None, by: str = "") -> ReviewDB:
+    """Create a new, empty review at ``target`` (path or URL) at the newest schema revision; a ``protocol``
+    text given becomes its protocol version 1, stored by ``by``.
 
     Refuses a path or database that already holds a review.
     """
@@ -279,6 +280,9 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
         with Session(engine) as session:
             session.add(models.Review(title=title, protocol=protocol, protocol_name=protocol_name,
                                       app_version=APP_VERSION))
+            if protocol:  # version 1 of the protocol log (db.protocol_store)
+                session.add(models.ProtocolVersion(version=1, name=protocol_name or "", text=protocol,
+                                                   summary="the protocol the review was created with", who=by))
             session.commit()
     except OperationalError as exc:
         engine.dispose()

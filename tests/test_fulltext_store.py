@@ -262,7 +262,7 @@ def test_an_older_review_upgrades_to_0005_keeps_its_effects_and_takes_pdfs(tmp_p
     coded effect kept (typed: no provenance), the export works, and a PDF can be attached and decided on."""
     import shutil
 
-    from db.engine import SCHEMA_REVISION, open_review
+    from db.engine import SCHEMA_REVISION, head_revision, open_review
     from extraction.coding import effect_dict, effects
     from extraction.export_frames import effects_frame
     from tests.conftest import DATA
@@ -271,7 +271,7 @@ def test_an_older_review_upgrades_to_0005_keeps_its_effects_and_takes_pdfs(tmp_p
     shutil.copyfile(DATA / "review_0003.metasift", path)
     db = open_review(path)
     try:
-        assert SCHEMA_REVISION == "0005" and db.backup_path is not None
+        assert SCHEMA_REVISION == head_revision() and db.backup_path is not None
         old = effects(db)
         assert len(old) == 2 and all(effect_dict(e)["provenance"] == {} for e in old)
         assert set(effects_frame(db)["found_in"]) == {"typed"}
