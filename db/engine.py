@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from db import models
 from db.credentials import PASSWORD_REFUSALS, keyring_password, redact, split_password, with_password, without_password
 from db.errors import InputError, MetasiftError, ReviewVersionError
+from db.identity import lenient_identity
 from db.health import (
     DamagedReview,
     ReadOnlyReview,
@@ -282,7 +283,8 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
                                       app_version=APP_VERSION))
             if protocol:  # version 1 of the protocol log (db.protocol_store)
                 session.add(models.ProtocolVersion(version=1, name=protocol_name or "", text=protocol,
-                                                   summary="the protocol the review was created with", who=by))
+                                                   summary="the protocol the review was created with",
+                                                   who=lenient_identity(by) if by else ""))
             session.commit()
     except OperationalError as exc:
         engine.dispose()

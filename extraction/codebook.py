@@ -248,7 +248,9 @@ class Codebook:
             req = data["required"]
             if not isinstance(req, list) or not all(isinstance(r, str) and r in fields for r in req):
                 raise InputError("[codebook] required: expected a list of field names", file=where)
-            fields = {k: replace(f, required=k in CORE_NAMES or k in req) for k, f in fields.items()}
+            # the list replaces the built-in fields' defaults; a custom field's own ``required = true`` stands
+            fields = {k: replace(f, required=k in CORE_NAMES or k in req or (f.required and not f.builtin))
+                      for k, f in fields.items()}
         return cls(list(fields.values()))
 
     def canonical(self, name: str, value: Any) -> str | None:

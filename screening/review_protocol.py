@@ -85,6 +85,9 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 sub = (*path, str(key))
                 if key not in b:
                     out.append(f"{where(sub)}: removed")
+                elif key not in a and isinstance(b[key], dict) and b[key] and all(
+                        isinstance(v, dict) for v in b[key].values()):
+                    walk({}, b[key], sub)  # a new table of tables (custom_fields): name each table added
                 elif key not in a:
                     out.append(f"{where(sub)}: added {short(b[key])}" if not isinstance(b[key], dict)
                                else f"[{'.'.join(sub)}]: added")

@@ -99,7 +99,8 @@ def test_describe_changes_says_what_changed_in_words():
     new = {"name": "a", "stages": {"rule": "one_reviewer"}, "keywords": {"include": ["y", "z"]},
            "codebook": {"custom_fields": {"dose": {"type": "number"}}}}
     assert describe_changes(old, new) == ["[stages] rule: 'two_agree' -> 'one_reviewer'",
-                                          "[keywords] include: added 'z'; removed 'x'", "[codebook]: added"]
+                                          "[keywords] include: added 'z'; removed 'x'",
+                                          "[codebook.custom_fields.dose]: added"]
     assert describe_changes(old, old) == []
 
 

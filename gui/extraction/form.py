@@ -149,7 +149,7 @@ class CodingForm(QWidget):
             editor = self._editor(f)
             editor.setObjectName(f"moderator-{f.name}")
             editor.setMinimumWidth(190)
-            label = QLabel(f.name.replace("_", " ").capitalize() + (" *" if f.required else ""))
+            label = QLabel((f.label or f.name.replace("_", " ").capitalize()) + (" *" if f.required else ""))
             label.setToolTip(f"{f.meaning}. Allowed: {f.allowed()}")
             label.setBuddy(editor)
             editor.setToolTip(label.toolTip())
@@ -159,6 +159,11 @@ class CodingForm(QWidget):
         self.update_preview()
 
     def _editor(self, f: Field) -> QComboBox | QLineEdit:
+        if f.kind == "yes_no":  # a fixed choice: nothing else can be typed
+            choice = QComboBox()
+            choice.addItems(["", "yes", "no"])
+            choice.currentTextChanged.connect(self.update_preview)
+            return choice
         if f.kind != "category":
             edit = QLineEdit()
             edit.setPlaceholderText(f.allowed())
@@ -234,7 +239,12 @@ class CodingForm(QWidget):
                     if value is None and name == "pub_year" and self.year:
                         value = self.year
                     text = "" if value is None else str(value)
-                    editor.setEditText(text) if isinstance(editor, QComboBox) else editor.setText(text)
+                    if isinstance(editor, QComboBox) and not editor.isEditable():
+                        editor.setCurrentIndex(max(0, editor.findText(text)))
+                    elif isinstance(editor, QComboBox):
+                        editor.setEditText(text)
+                    else:
+                        editor.setText(text)
         finally:
             for w in widgets:
                 w.blockSignals(False)

@@ -1,0 +1,47 @@
+"""What the wizard and the Protocol screen share: the pages in order, the protocol dict they edit, and the check
+of the whole text (the core's, so the window says exactly what `metasift protocol import` would say)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from db.errors import InputError
+from extraction.protocol_check import check_protocol_text
+from gui.protocol.codebook_editor import CodebookPage
+from gui.protocol.criteria import CriteriaPage
+from gui.protocol.pages import EditorPage, KeywordsPage, ReasonsPage, StagesPage
+from screening.protocol_edit import protocol_text
+
+
+def make_pages() -> list[EditorPage]:
+    """The editor pages in the order a review is set up."""
+    return [StagesPage(), ReasonsPage(), CriteriaPage(), KeywordsPage(), CodebookPage()]
+
+
+class ProtocolDraft:
+    """The protocol being edited: a dict the pages read and write, and its text."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = copy.deepcopy(data)
+
+    def load(self, page: EditorPage) -> None:
+        if isinstance(page, ReasonsPage):
+            page.stages = tuple(self.data.get("stages", {}).get("order", page.stages))
+        if isinstance(page, CriteriaPage):
+            page.set_reasons(self.data.get("exclusion_reasons", {}).get("title_abstract", []))
+        page.load(self.data)
+
+    def store(self, page: EditorPage) -> None:
+        page.store(self.data)
+
+    def text(self) -> str:
+        return protocol_text(self.data)
+
+    def check(self, where: str = "the protocol") -> str | None:
+        """None when the whole protocol is valid, else the core's message (naming the key)."""
+        try:
+            check_protocol_text(self.text(), where)
+        except InputError as exc:
+            return str(exc)
+        return None
