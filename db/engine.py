@@ -23,7 +23,6 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from db import models
 from db.credentials import PASSWORD_REFUSALS, keyring_password, redact, split_password, with_password, without_password
 from db.errors import InputError, MetasiftError, ReviewVersionError
-from db.identity import lenient_identity
 from db.health import (
     DamagedReview,
     ReadOnlyReview,
@@ -33,6 +32,7 @@ from db.health import (
     read_only_url,
     readonly_message,
 )
+from db.identity import lenient_identity
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -28,7 +28,10 @@ from PySide6.QtWidgets import (
 from db.errors import InputError
 from extraction.codebook import KIND_LABELS, Codebook
 from extraction.codebook_edit import FieldRow, codebook_table, field_rows, parse_synonyms, synonyms_text
-from gui.protocol.pages import EditorPage, hint
+from gui.protocol.pages import EditorPage
+
+SHORT_KINDS = {"category": "choice", "number": "number", "integer": "whole number", "text": "text",
+               "yes_no": "yes/no"}
 
 
 def _float(text: str) -> float | None:
@@ -54,6 +57,7 @@ class CodebookPage(EditorPage):
         self._loading = False
         self.fields = QListWidget()
         self.fields.setObjectName("codebook-fields")
+        self.fields.setMinimumWidth(300)
         self.add_button = QPushButton("&Add field")
         self.remove_button = QPushButton("&Remove field")
         left = QWidget()
@@ -83,7 +87,10 @@ class CodebookPage(EditorPage):
         self.values.setMaximumHeight(110)
         self.synonyms.setMaximumHeight(90)
         right = QWidget()
-        self.form = QFormLayout(right)
+        column = QVBoxLayout(right)
+        self.form = QFormLayout()
+        column.addLayout(self.form)
+        column.addStretch(1)
         self.form.addRow("&Name (column)", self.name)
         self.form.addRow("&Label", self.label)
         self.form.addRow("&Type", self.kind)
@@ -99,9 +106,10 @@ class CodebookPage(EditorPage):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([340, 600])
         layout = QVBoxLayout(self)
-        layout.addWidget(hint(self.subtitle))
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split, 1)
 
         self.fields.currentRowChanged.connect(self._show_row)
@@ -136,9 +144,11 @@ class CodebookPage(EditorPage):
         return [f"Codebook: two fields are named {n!r}" for n in sorted({n for n in names if names.count(n) > 1})]
 
     def _item_text(self, r: FieldRow) -> str:
-        kind = KIND_LABELS.get(r.kind, r.kind)
-        tags = (" · required" if r.required and not r.omitted else "") + (" · left out" if r.omitted else "")
-        return f"{r.label or r.name}  ({kind}{', built-in' if r.builtin else ''}){tags}"
+        if r.omitted:
+            return f"{r.label or r.name} · left out"
+        tags = [SHORT_KINDS.get(r.kind, r.kind)] + (["required"] if r.required else []) + (
+            ["built-in"] if r.builtin else [])
+        return f"{r.label or r.name} · {', '.join(tags)}"
 
     def _fill_list(self, select: int) -> None:
         self.fields.blockSignals(True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QWidget
 
-from gui.protocol.pages import EditorPage, hint
+from gui.protocol.pages import EditorPage
 from screening.protocol import CRITERIA, DEFAULT_REASONS
 
 LABELS = {"alliance": "names the alliance", "clinical": "clinical (not analogue) treatment",
@@ -21,7 +21,6 @@ class CriteriaPage(EditorPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         form = QFormLayout(self)
-        form.addRow(hint(self.subtitle))
         self.checks: dict[str, QCheckBox] = {}
         self.reasons: dict[str, QComboBox] = {}
         for name in CRITERIA:
@@ -38,6 +37,8 @@ class CriteriaPage(EditorPage):
         self.min_n, self.adult_age = QSpinBox(), QSpinBox()
         self.min_n.setRange(1, 100000)
         self.adult_age.setRange(10, 30)
+        for spin in (self.min_n, self.adult_age):
+            spin.setMaximumWidth(120)
         form.addRow("Fewest participants", self.min_n)
         form.addRow("Youngest adult age", self.adult_age)
         self._choices: list[str] = []

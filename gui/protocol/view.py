@@ -45,6 +45,10 @@ class ProtocolScreen(Refreshing, QWidget):
         self.heading.setObjectName("protocol-heading")
         self.heading.setWordWrap(True)
         self.tabs = QTabWidget()
+        self.about = QLabel()
+        self.about.setObjectName("protocol-about")
+        self.about.setWordWrap(True)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.pages = make_pages()
         for page in self.pages:
             self.tabs.addTab(page, page.title)
@@ -75,6 +79,7 @@ class ProtocolScreen(Refreshing, QWidget):
             bar.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.about)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.problems)
         layout.addLayout(bar)
@@ -87,6 +92,11 @@ class ProtocolScreen(Refreshing, QWidget):
         self._dirty = False
         self._update_buttons()
         self._stale = True
+
+    def _tab_changed(self, index: int) -> None:
+        page = self.tabs.widget(index)
+        self.about.setText(getattr(page, "subtitle", "") or "Every version of the protocol: who stored it, when, "
+                           "and what changed. Decisions and coded effects name the version they were made under.")
 
     # -- loading --------------------------------------------------------------------------------------
     def reload(self) -> Any:
@@ -105,13 +115,13 @@ class ProtocolScreen(Refreshing, QWidget):
         else:
             who = escape(str((snap.stored or {}).get("who") or "?"))
             when = str((snap.stored or {}).get("at") or "")[:16].replace("T", " ")
-            self.heading.setText(f"<b>{name}</b> — protocol version {snap.version}, stored by {who} at {when}")
+            self.heading.setText(f"<b>{name}</b> — protocol version {snap.version}, stored by {who} at {when} UTC")
         self._load_pages()
         self.history.setRowCount(0)
         for h in snap.history:
             self.history.appendRow([QStandardItem(x) for x in (
                 str(h["version"]) + (" (current)" if h["current"] else ""), h["who"] or "",
-                str(h["at"] or "")[:16].replace("T", " "), h["summary"])])
+                str(h["at"] or "")[:16].replace("T", " ") + " UTC", h["summary"])])
         self.history_view.resizeColumnsToContents()
         self.history_view.resizeRowsToContents()
         self._dirty = False
