@@ -4,6 +4,8 @@ refuse is ever stored as a protocol version. The command line and the app store 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from db.engine import ReviewDB
 from db.models import ProtocolVersion
 from extraction.coding import CodingSettings, settings_of
@@ -17,8 +19,9 @@ def check_protocol_text(text: str, where: str) -> CodingSettings:
 
 
 def store_protocol(db: ReviewDB, text: str, who: str | None, summary: str = "", *,
-                   where: str = "the new protocol") -> ProtocolVersion:
+                   where: str = "the new protocol", base: int | None | Literal["any"] = "any") -> ProtocolVersion:
     """Check ``text`` whole (`check_protocol_text`) and store it as the review's next protocol version
-    (`screening.review_protocol.save_protocol`: leads only, with who, when and what changed)."""
+    (`screening.review_protocol.save_protocol`: leads only, with who, when and what changed; ``base``: the
+    version the edit began from, refused when another was stored since)."""
     check_protocol_text(text, where)
-    return save_protocol(db, text, who, summary, where=where)
+    return save_protocol(db, text, who, summary, where=where, base=base)

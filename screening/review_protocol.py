@@ -13,7 +13,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -114,12 +114,14 @@ def _data(text: str) -> dict[str, Any]:
 
 
 def save_protocol(db: ReviewDB, text: str, who: str | None, summary: str = "", *,
-                  where: str = "the new protocol") -> ProtocolVersion:
+                  where: str = "the new protocol", base: int | None | Literal["any"] = "any") -> ProtocolVersion:
     """Validate ``text`` and store it as the review's next protocol version, by ``who`` (a lead).
 
     The stored summary is the person's ``summary`` (if any) followed by what changed (`describe_changes`).
     Refused (`InputError`, nothing stored): invalid TOML or protocol (the message names ``where`` and the
-    key), a text that changes nothing. (The codebook and aggregation tables are the extraction layer's:
+    key), a text that changes nothing, and (``base``: the version the person began editing, None for the
+    bundled protocol) a version stored by someone else meanwhile, which the edit would silently undo.
+    (The codebook and aggregation tables are the extraction layer's:
     `extraction.protocol_check.store_protocol` checks them too, and is what the CLI and the app call.)
     `PermissionRefused`: ``who`` is not a lead (the server refuses it too).
     """
@@ -131,6 +133,10 @@ def save_protocol(db: ReviewDB, text: str, who: str | None, summary: str = "", *
         me = acting(db, session, who)
         require(me, "lead", act="change the review's protocol")
         before = current_protocol(db, session)
+        if base != "any" and before.version != base:
+            raise InputError(f"protocol version {before.version} was stored by someone else while you edited "
+                             f"{'the bundled protocol' if base is None else f'version {base}'}; nothing was "
+                             "stored. Reload to see it, then make your change again")
         lines = describe_changes(_data(before.text), protocol.raw)
         if before.version is not None and not lines and before.text.strip() == text.strip():
             raise InputError(f"{where} is the same as protocol version {before.version}; nothing was stored")

@@ -230,3 +230,43 @@ def test_a_screener_cannot_save_the_protocol_and_is_told_why(qtbot, sqlite_revie
     _idle(qtbot)
     assert "Sam may not change the review's protocol: that needs the lead role" in screen.problems.text()
     assert len(protocol_store.versions(db)) == 1
+
+
+def test_edits_survive_a_teammates_version_and_saving_over_it_is_refused(qtbot, alliance_review):
+    from db.changes import Topic
+    from extraction.protocol_check import store_protocol
+
+    db = alliance_review
+    window, screen = open_screen(qtbot, db, "protocol", "ann")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.pages[3].include.appendPlainText("therapy")
+    store_protocol(db, default_protocol_text().replace('rule = "two_agree"', 'rule = "one_reviewer"'), "ann")
+    window.show_screen("records")
+    window.ctx.announce(Topic.PROTOCOL)
+    window.show_screen("protocol")
+    assert "therapy" in screen.pages[3].include.toPlainText()  # not reloaded under the person's hands
+    screen.save()
+    _idle(qtbot)
+    assert "protocol version 2 was stored by someone else while you edited version 1" in screen.problems.text()
+    assert len(protocol_store.versions(db)) == 2
+
+
+def test_the_wizard_names_a_bad_protocol_file_and_its_key(qtbot, tmp_path):
+    from gui.protocol.wizard import NewReviewWizard
+
+    bad = tmp_path / "mine.toml"
+    bad.write_text(default_protocol_text().replace("adult_age = 18", "adult_age = 4"), encoding="utf-8")
+    wizard = NewReviewWizard()
+    qtbot.addWidget(wizard)
+    wizard.show()
+    _type(qtbot, wizard.start.title_edit, "Mine")
+    _type(qtbot, wizard.start.file_edit, str(bad))
+    wizard.start.from_file.setChecked(True)
+    wizard.next()
+    assert wizard.currentPage() is wizard.start
+    assert (f"{bad}: [criteria] adult_age: expected a whole number between 10 and 30"
+            in wizard.start.problems.text())
+    bad.write_text(default_protocol_text(), encoding="utf-8")
+    wizard.next()
+    assert wizard.currentPage() is wizard.editors[0]
+    assert wizard.draft.data["name"] == "alliance-outcome" and wizard.title() == "Mine"

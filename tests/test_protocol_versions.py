@@ -199,3 +199,13 @@ def test_postgres_review_at_0005_upgrades_with_its_protocol_as_version_1(pg_data
         assert policies == 2
     finally:
         db.close()
+
+
+def test_an_edit_begun_on_an_older_version_is_refused_not_stored_over_it(sqlite_review):
+    db = sqlite_review
+    store_protocol(db, default_protocol_text(), "ann", base=None)  # began from the bundled protocol
+    store_protocol(db, CUSTOM, "bob", "bob's change", base=1)
+    with pytest.raises(InputError, match="protocol version 2 was stored by someone else while you edited "
+                                         "version 1; nothing was stored"):
+        store_protocol(db, _with_reason(default_protocol_text(), "other"), "ann", base=1)
+    assert [v.who for v in protocol_store.versions(db)] == ["ann", "bob"]

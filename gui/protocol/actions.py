@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from db import protocol_store
 from db.engine import ReviewDB
@@ -37,10 +37,11 @@ def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     return Snapshot(cur.version, cur.text, tomllib.loads(cur.text), stored, history)
 
 
-def save(db: ReviewDB, text: str, who: str, summary: str, where: str = "the edited protocol", *,
-         progress: Progress = no_progress) -> dict[str, Any]:
+def save(db: ReviewDB, text: str, who: str, summary: str, where: str = "the edited protocol",
+         base: int | None | Literal["any"] = "any", *, progress: Progress = no_progress) -> dict[str, Any]:
+    """Store an edited protocol (``base``: the version the edit began from; see `store_protocol`)."""
     progress(0, 1, "storing the protocol as a new version")
-    row = store_protocol(db, text, who, summary, where=where)
+    row = store_protocol(db, text, who, summary, where=where, base=base)
     return version_dict(row, row.version)
 
 

@@ -93,6 +93,10 @@ class ProtocolScreen(Refreshing, QWidget):
         self._update_buttons()
         self._stale = True
 
+    def needs_reload(self) -> bool:
+        """Stale but edited: keep the person's edits (saving then says another version was stored meanwhile)."""
+        return self._stale and not self._dirty
+
     def _tab_changed(self, index: int) -> None:
         page = self.tabs.widget(index)
         self.about.setText(getattr(page, "subtitle", "") or "Every version of the protocol: who stored it, when, "
@@ -171,7 +175,8 @@ class ProtocolScreen(Refreshing, QWidget):
         if me is None:
             return None
         db, text, summary = self.ctx.db, self.draft.text(), self.summary.text()
-        return self.ctx.write("Saving the protocol", lambda: actions.save(db, text, me, summary),
+        base = self.snapshot.version if self.snapshot is not None else None
+        return self.ctx.write("Saving the protocol", lambda: actions.save(db, text, me, summary, base=base),
                               changes=(Topic.PROTOCOL,), dialog=False, on_done=self._saved,
                               on_error=self._refused)
 

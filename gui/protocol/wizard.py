@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from db.errors import InputError
 from extraction.codebook_edit import blank_codebook
+from extraction.protocol_check import check_protocol_text
 from gui.extraction.form import error_color
 from gui.protocol.editor import ProtocolDraft, make_pages
 from gui.protocol.pages import EditorPage
@@ -102,8 +103,8 @@ class StartPage(QWizardPage):
             path = Path(self.file_edit.text().strip())
             try:
                 text = path.read_text(encoding="utf-8")
+                check_protocol_text(text, str(path))  # what `metasift init --protocol` would say
                 data = protocol_data(text, str(path))
-                self.wiz.source_text = text
             except OSError as exc:
                 problems.append(f"{path}: cannot be read ({exc.strerror})")
             except UnicodeDecodeError:
@@ -119,18 +120,20 @@ class StartPage(QWizardPage):
         show_problems(self.problems, problems)
         if problems or data is None:
             return False
-        if self.from_blank.isChecked() or data.get("title") in (None, "") or self.wiz.started_from != self._key():
-            data["title"] = title
-            if self.from_blank.isChecked():
-                data["name"] = slug(title)
-        self.wiz.draft = ProtocolDraft(data)
-        self.wiz.started_from = self._key()
+        if self.from_blank.isChecked():  # a bundled or file protocol keeps its own name and title
+            data["title"], data["name"] = title, slug(title)
+        key = self._key()
+        if key != self.wiz.started_from:  # Back and Next again keep the edits made since
+            self.wiz.draft = ProtocolDraft(data)
+            self.wiz.started_from = key
         return True
 
     def _key(self) -> str:
         if self.from_file.isChecked():
             return "file:" + self.file_edit.text().strip()
-        return "bundled:" + str(self.bundled.currentData()) if self.from_bundled.isChecked() else "blank"
+        if self.from_bundled.isChecked():
+            return "bundled:" + str(self.bundled.currentData())
+        return "blank:" + self.title_edit.text().strip()
 
 
 class EditPage(QWizardPage):
@@ -171,7 +174,6 @@ class NewReviewWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.draft = ProtocolDraft({})
         self.started_from = ""
-        self.source_text: str | None = None
         self.start = StartPage(self)
         self.addPage(self.start)
         pages = make_pages()
