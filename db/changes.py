@@ -23,6 +23,7 @@ from db.models import (
     DuplicateDecision,
     EffectSize,
     ImportBatch,
+    PdfAttachment,
     ProtocolVersion,
     SampleLink,
     ScreeningDecision,
@@ -39,6 +40,8 @@ class Topic(StrEnum):
     SAMPLES = "samples"
     SCREENING = "screening"
     EFFECTS = "effects"
+    PDFS = "pdfs"
+    """Full texts attached to records or detached from them (`screening.fulltext.store`)."""
     TEAM = "team"
     PROTOCOL = "protocol"
 
@@ -49,6 +52,7 @@ TOPICS: dict[Topic, tuple[Any, str]] = {
     Topic.SAMPLES: (SampleLink, "who"),
     Topic.SCREENING: (ScreeningDecision, "reviewer"),
     Topic.EFFECTS: (EffectSize, "coder"),
+    Topic.PDFS: (PdfAttachment, "who"),
     Topic.TEAM: (TeamEvent, "who"),
     Topic.PROTOCOL: (ProtocolVersion, "who"),
 }
@@ -57,7 +61,9 @@ TOPICS: dict[Topic, tuple[Any, str]] = {
 NOUNS = {Topic.RECORDS: ("import", "imports"), Topic.DUPLICATES: ("duplicate decision", "duplicate decisions"),
          Topic.SAMPLES: ("sample link decision", "sample link decisions"),
          Topic.SCREENING: ("screening decision", "screening decisions"),
-         Topic.EFFECTS: ("coded effect", "coded effects"), Topic.TEAM: ("team change", "team changes"),
+         Topic.EFFECTS: ("coded effect", "coded effects"),
+         Topic.PDFS: ("full text attached or detached", "full texts attached or detached"),
+         Topic.TEAM: ("team change", "team changes"),
          Topic.PROTOCOL: ("protocol version", "protocol versions")}
 
 

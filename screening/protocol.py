@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -74,6 +74,17 @@ def default_protocol_text() -> str:
 def default_protocol() -> Protocol:
     """The bundled alliance protocol, parsed once."""
     return load_protocol_text(default_protocol_text(), "default alliance protocol", fallback_terms=False)
+
+
+@lru_cache(maxsize=8)
+def _parse_stored(text: str, where: str) -> Protocol:
+    return load_protocol_text(text, where)
+
+
+def review_protocol(text: str | None, review_name: str) -> Protocol:
+    """A review's protocol from its stored text (``review.protocol``), or the bundled default when it has none;
+    parsed once per text."""
+    return _parse_stored(text, f"{review_name} (review protocol)") if text else default_protocol()
 
 
 def _expect(cond: bool, where: str, what: str) -> None:

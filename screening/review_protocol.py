@@ -1,8 +1,10 @@
 """The review's protocol: the one reader of its current version, and protocol changes as logged, versioned acts.
 
 `protocol_of` is how every part of MetaSift (screening, coding, exports, the screens) reads the protocol a
-review works under: its current `ProtocolVersion` (`db.protocol_store`), parsed once per text, or the bundled
-alliance protocol when the review never stored one. `save_protocol` validates a new text, refuses it unless
+review works under: its current `ProtocolVersion` (`db.protocol_store`), parsed once per text
+(`screening.protocol.review_protocol`), or the bundled alliance protocol when the review never stored one.
+(``review.protocol`` holds a copy of the current text, which `metasift status`'s direct read uses.)
+`save_protocol` validates a new text, refuses it unless
 the person is a lead (on PostgreSQL the server refuses it too), and stores it as the next version with who,
 when, and a summary of what changed (`describe_changes`, plus the person's own words). New screening decisions
 and coded effects record the version in force (``protocol_version``).
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy.exc import DBAPIError
@@ -22,18 +23,7 @@ from db import protocol_store
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import ProtocolVersion
-from screening.protocol import Protocol, default_protocol, load_protocol_text
-
-
-@lru_cache(maxsize=8)
-def _parse(text: str, where: str) -> Protocol:
-    return load_protocol_text(text, where)
-
-
-def parse_protocol(text: str, where: str) -> Protocol:
-    """A protocol text validated and parsed (cached by text: screens read it often); `InputError` naming
-    ``where`` and the bad key otherwise."""
-    return _parse(text, where)
+from screening.protocol import Protocol, default_protocol, load_protocol_text, review_protocol
 
 
 @dataclass(frozen=True)
@@ -56,7 +46,7 @@ def current_protocol(db: ReviewDB, session: Session | None = None) -> CurrentPro
         from screening.protocol import default_protocol_text
 
         return CurrentProtocol(None, default_protocol_text(), default_protocol())
-    return CurrentProtocol(row.version, row.text, _parse(row.text, f"{db.name} protocol version {row.version}"))
+    return CurrentProtocol(row.version, row.text, review_protocol(row.text, db.name))
 
 
 def protocol_of(db: ReviewDB) -> Protocol:

@@ -8,7 +8,7 @@ stays, a copy of the current text. On PostgreSQL the server's privileges are ref
 every member reads the versions, only leads add one, and nobody changes or deletes one.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 """
 from alembic import op
@@ -17,7 +17,7 @@ import sqlmodel
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
