@@ -270,3 +270,24 @@ def test_the_wizard_names_a_bad_protocol_file_and_its_key(qtbot, tmp_path):
     wizard.next()
     assert wizard.currentPage() is wizard.editors[0]
     assert wizard.draft.data["name"] == "alliance-outcome" and wizard.title() == "Mine"
+
+
+def test_the_bundled_protocol_unchanged_is_stored_word_for_word(qtbot, tmp_path):
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    window = MainWindow(settings=Settings(reviewer="Ann"))
+    qtbot.addWidget(window)
+    window.show()
+    wizard = window.start.new_review(str(tmp_path / "alliance.metasift"))
+    wizard.show()
+    _type(qtbot, wizard.start.title_edit, "Alliance update 2027")
+    assert wizard.start.from_bundled.isChecked() and wizard.start.bundled.currentData() == "alliance"
+    for _ in wizard.editors:
+        wizard.next()
+    assert wizard.currentPage() is wizard.editors[-1]
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: window.db is not None, timeout=20_000)
+    _idle(qtbot)
+    assert window.db.review().title == "Alliance update 2027"
+    assert current_protocol(window.db).text == default_protocol_text()  # comments and all

@@ -20,10 +20,12 @@ def make_pages() -> list[EditorPage]:
 
 
 class ProtocolDraft:
-    """The protocol being edited: a dict the pages read and write, and its text."""
+    """The protocol being edited: a dict the pages read and write, and its text (``source``: the text it was
+    read from, kept word for word, comments included, while nothing is changed)."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], source: str | None = None) -> None:
         self.data = copy.deepcopy(data)
+        self._source = (copy.deepcopy(data), source) if source is not None else None
 
     def load(self, page: EditorPage) -> None:
         if isinstance(page, ReasonsPage):
@@ -36,6 +38,8 @@ class ProtocolDraft:
         page.store(self.data)
 
     def text(self) -> str:
+        if self._source is not None and self._source[0] == self.data:
+            return self._source[1]
         return protocol_text(self.data)
 
     def check(self, where: str = "the protocol") -> str | None:

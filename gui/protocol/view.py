@@ -111,7 +111,7 @@ class ProtocolScreen(Refreshing, QWidget):
     def show_snapshot(self, snap: actions.Snapshot) -> None:
         self.snapshot = snap
         self._stale = False
-        self.draft = ProtocolDraft(snap.data)
+        self.draft = ProtocolDraft(snap.data, snap.text)
         name = escape(str(snap.data.get("title") or snap.data.get("name") or ""))
         if snap.version is None:
             self.heading.setText(f"<b>{name}</b> — the bundled protocol; the review has stored no version yet "

@@ -98,7 +98,7 @@ class StartPage(QWizardPage):
     def validatePage(self) -> bool:  # noqa: N802 - Qt override
         title = self.title_edit.text().strip()
         problems = [] if title else ["Title: give the review a title"]
-        data = None
+        data, text = None, None
         if self.from_file.isChecked():
             path = Path(self.file_edit.text().strip())
             try:
@@ -124,7 +124,7 @@ class StartPage(QWizardPage):
             data["title"], data["name"] = title, slug(title)
         key = self._key()
         if key != self.wiz.started_from:  # Back and Next again keep the edits made since
-            self.wiz.draft = ProtocolDraft(data)
+            self.wiz.draft = ProtocolDraft(data, text)
             self.wiz.started_from = key
         return True
 
