@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init")
     add_review_arg(p)
     p.add_argument("--title", default=None, help="the review's title")
-    p.add_argument("--protocol", type=Path, default=None, help="protocol file (TOML); default: alliance")
+    p.add_argument("--protocol", type=Path, default=None,
+                   help="protocol file (TOML) or a bundled protocol's name (alliance, cbt_depression); "
+                        "default: alliance")
     add_json_arg(p)
     p.set_defaults(handler=cmd_init)
 
@@ -83,9 +85,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> Result:
-    from screening.protocol import default_protocol_text, load_protocol_text
+    from screening.protocol import bundled_protocol_text, bundled_protocols, default_protocol_text, load_protocol_text
 
-    if args.protocol is not None:
+    bundled = {b.key for b in bundled_protocols()}
+    if args.protocol is not None and not args.protocol.exists() and str(args.protocol) in bundled:
+        text = bundled_protocol_text(str(args.protocol))
+        protocol = load_protocol_text(text, f"bundled protocol {args.protocol}")
+    elif args.protocol is not None:
         try:
             text = args.protocol.read_text(encoding="utf-8")
         except OSError as exc:
