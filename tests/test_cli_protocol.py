@@ -48,8 +48,8 @@ def test_a_bad_file_names_itself_and_the_key_exits_2_and_stores_nothing(tmp_path
     proc = subprocess.run([sys.executable, "-m", "cli.app", "protocol", "import", review, str(bad)],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == (f"metasift: error: {bad}: [criteria] min_participants: expected a whole "
-                                   "number >= 1")
+    assert proc.stderr.strip() == (f"metasift: error: {bad}: [[criterion]] sample_size min_participants: "
+                                   "expected a whole number >= 1")
     broken = tmp_path / "broken.toml"
     broken.write_text('name = "x"\n[stages\n', encoding="utf-8")
     assert main(["protocol", "import", review, str(broken)]) == 2

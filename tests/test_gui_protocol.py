@@ -48,6 +48,15 @@ def _add_field(qtbot, page: CodebookPage, name: str, label: str, kind: str, valu
     page.required.setChecked(required)
 
 
+def _add_criterion(qtbot, page, kind: str, reason: str, **params) -> None:
+    page.new_kind.setCurrentIndex(page.new_kind.findData(kind))
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    page.reason.setCurrentIndex(page.reason.findData(reason))
+    for name, value in params.items():
+        page.params[name].set(value)
+    assert page.items[-1]["kind"] == kind and page.items[-1]["reason"] == reason
+
+
 def test_a_review_on_another_question_is_set_up_in_the_wizard_then_coded_and_exported(qtbot, tmp_path):
     from gui.main_window import MainWindow
     from gui.settings import Settings
@@ -74,10 +83,15 @@ def test_a_review_on_another_question_is_set_up_in_the_wizard_then_coded_and_exp
     reasons.edits[FT].setPlainText("no depression outcome\nfull text not retrievable")
     wizard.next()
     assert wizard.currentPage().page is criteria
-    criteria.checks["sample_size"].setChecked(True)
-    criteria.reasons["sample_size"].setCurrentIndex(criteria.reasons["sample_size"].findData(
-        "fewer than 20 participants"))
-    criteria.min_n.setValue(20)
+    assert criteria.items == []  # blank: no criteria yet
+    _add_criterion(qtbot, criteria, "design", "not a randomised trial", allowed=["rct"])
+    _add_criterion(qtbot, criteria, "age", "not adults")
+    _add_criterion(qtbot, criteria, "sample_size", "fewer than 20 participants", min_participants=20)
+    _type(qtbot, criteria.id_edit, "Sample Size!")
+    wizard.next()  # a bad id: refused, said in the window
+    assert wizard.currentPage().page is criteria
+    assert "Sample Size!: the id must be a short name" in wizard.currentPage().problems.text()
+    _type(qtbot, criteria.id_edit, "enough")
     wizard.next()
     keywords.include.setPlainText("cognitive behavioural therapy\ndepression")
     keywords.exclude.setPlainText("children")
@@ -105,8 +119,11 @@ def test_a_review_on_another_question_is_set_up_in_the_wizard_then_coded_and_exp
     protocol = protocol_of(db)
     assert (protocol.name, protocol.rule, protocol.min_participants) == ("cbt-for-adult-depression",
                                                                           "one_reviewer", 20)
-    assert protocol.criteria == ("sample_size",)
-    assert protocol.criterion_reasons["sample_size"] == "fewer than 20 participants"
+    assert protocol.criteria == ("design", "age", "enough")
+    assert [(c.kind, c.reason) for c in protocol.criteria_specs] == [
+        ("design", "not a randomised trial"), ("age", "not adults"), ("sample_size", "fewer than 20 participants")]
+    assert protocol.spec("design").params["allowed"] == ("rct",) or list(protocol.spec("design").params[
+        "allowed"]) == ["rct"]
     assert protocol.include_keywords == ("cognitive behavioural therapy", "depression")
 
     (rid,) = add_records(db, ("CBT1", ["Berg, A."], 2019))
@@ -264,7 +281,7 @@ def test_the_wizard_names_a_bad_protocol_file_and_its_key(qtbot, tmp_path):
     wizard.start.from_file.setChecked(True)
     wizard.next()
     assert wizard.currentPage() is wizard.start
-    assert (f"{bad}: [criteria] adult_age: expected a whole number between 10 and 30"
+    assert (f"{bad}: [[criterion]] adult adult_age: expected a whole number &gt;= 10"
             in wizard.start.problems.text())
     bad.write_text(default_protocol_text(), encoding="utf-8")
     wizard.next()

@@ -9,7 +9,7 @@ from typing import Any
 from db.errors import InputError
 from extraction.protocol_check import check_protocol_text
 from gui.protocol.codebook_editor import CodebookPage
-from gui.protocol.criteria import CriteriaPage
+from gui.protocol.criteria import CriteriaPage, legacy_to_items
 from gui.protocol.pages import EditorPage, KeywordsPage, ReasonsPage, StagesPage
 from screening.protocol_edit import protocol_text
 
@@ -26,6 +26,12 @@ class ProtocolDraft:
     def __init__(self, data: dict[str, Any], source: str | None = None) -> None:
         self.data = copy.deepcopy(data)
         self._source = (copy.deepcopy(data), source) if source is not None else None
+        items = legacy_to_items(self.data)  # an old-shape protocol is edited (and written) in the new shape
+        if items is not None:
+            self.data.pop("criteria", None)
+            self.data.pop("terms", None)
+            self.data["criterion"] = items
+            self._source = None
 
     def load(self, page: EditorPage) -> None:
         if isinstance(page, ReasonsPage):
@@ -37,15 +43,16 @@ class ProtocolDraft:
     def store(self, page: EditorPage) -> None:
         page.store(self.data)
 
-    def text(self) -> str:
+    def text(self, where: str = "the protocol") -> str:
+        """The TOML text (`InputError` naming ``where`` and the key when the data is not a valid protocol)."""
         if self._source is not None and self._source[0] == self.data:
             return self._source[1]
-        return protocol_text(self.data)
+        return protocol_text(self.data, where)
 
     def check(self, where: str = "the protocol") -> str | None:
         """None when the whole protocol is valid, else the core's message (naming the key)."""
         try:
-            check_protocol_text(self.text(), where)
+            check_protocol_text(self.text(where), where)
         except InputError as exc:
             return str(exc)
         return None

@@ -30,7 +30,8 @@ from extraction.protocol_check import check_protocol_text
 from gui.extraction.form import error_color
 from gui.protocol.editor import ProtocolDraft, make_pages
 from gui.protocol.pages import EditorPage
-from screening.protocol_edit import blank_protocol, bundled_protocols, protocol_data, slug
+from screening.protocol import bundled_protocol_text, bundled_protocols
+from screening.protocol_edit import blank_protocol, protocol_data, slug
 
 
 def error_label() -> QLabel:
@@ -61,7 +62,7 @@ class StartPage(QWizardPage):
         self.bundled = QComboBox()
         self.bundled.setObjectName("bundled-protocol")
         for b in bundled_protocols():
-            self.bundled.addItem(b.label, b.key)
+            self.bundled.addItem(b.title, b.key)
         self.file_edit = QLineEdit()
         self.file_edit.setObjectName("protocol-file")
         self.file_edit.setPlaceholderText("a protocol file (TOML)")
@@ -113,7 +114,7 @@ class StartPage(QWizardPage):
                 problems.append(str(exc))
         elif self.from_bundled.isChecked():
             key = self.bundled.currentData()
-            text = next(b.text for b in bundled_protocols() if b.key == key)
+            text = bundled_protocol_text(key)
             data = protocol_data(text, key)
         else:
             data = blank_protocol(title, blank_codebook())
