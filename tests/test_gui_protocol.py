@@ -308,3 +308,37 @@ def test_the_bundled_protocol_unchanged_is_stored_word_for_word(qtbot, tmp_path)
     _idle(qtbot)
     assert window.db.review().title == "Alliance update 2027"
     assert current_protocol(window.db).text == default_protocol_text()  # comments and all
+
+
+def test_the_cbt_example_is_set_up_with_its_criteria_edited_in_the_window(qtbot, tmp_path):
+    """The bundled CBT-for-adult-depression protocol: its criteria shown by kind, one parameter changed in the
+    generic form, a codebook field added; the review is created with exactly that."""
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    window = MainWindow(settings=Settings(reviewer="Ann"))
+    qtbot.addWidget(window)
+    window.show()
+    wizard = window.start.new_review(str(tmp_path / "cbt.metasift"))
+    wizard.show()
+    _type(qtbot, wizard.start.title_edit, "CBT for depression, update")
+    wizard.start.bundled.setCurrentIndex(wizard.start.bundled.findData("cbt_depression"))
+    for _ in range(3):
+        wizard.next()
+    criteria = wizard.currentPage().page
+    assert [i["kind"] for i in criteria.items][:3] == ["concept", "concept", "age"]
+    years = next(n for n, i in enumerate(criteria.items) if i["kind"] == "years")
+    criteria.list.setCurrentRow(years)
+    criteria.params["from_year"].set(1990)
+    criteria.reason.setCurrentIndex(criteria.reason.findData("published before 1980"))
+    wizard.next()
+    wizard.next()
+    book = wizard.currentPage().page
+    _add_field(qtbot, book, "instrument", "Depression measure", "category", "BDI\nHAM-D", "BDI-II -> BDI")
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: window.db is not None, timeout=20_000)
+    _idle(qtbot)
+    protocol = protocol_of(window.db)
+    assert protocol.name == "cbt-depression"
+    assert protocol.spec(criteria.items[years]["id"]).params["from_year"] == 1990
+    assert coding.settings(window.db).codebook.fields["instrument"].canonical("bdi ii") == "BDI"

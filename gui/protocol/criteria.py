@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.protocol.pages import EditorPage
-from screening.criteria.kinds import CRITERION_KINDS, ParamSpec, default_params, validate_params
+from screening.criteria.kinds import CRITERION_KINDS, DESIGN_LABELS, ParamSpec, default_params, validate_params
 
 SPEC_KEYS = ("id", "kind", "label", "reason")
 
@@ -77,6 +77,11 @@ def legacy_to_items(data: dict[str, Any]) -> list[dict[str, Any]] | None:
     return [spec_data(s) for s in protocol_from_data(data, "the protocol").criteria_specs]
 
 
+def choice_label(choice: str) -> str:
+    """What a person reads for a parameter's choice (a study design's description, else the words)."""
+    return DESIGN_LABELS.get(choice, choice.replace("_", " "))
+
+
 class ParamEditor:
     """The widget of one parameter, and its value."""
 
@@ -94,12 +99,12 @@ class ParamEditor:
         elif p.type == "choice":
             combo = QComboBox()
             for c in p.choices:
-                combo.addItem(c.replace("_", " "), c)
+                combo.addItem(choice_label(c), c)
             w = combo
         elif p.type == "str_list" and p.choices:
             box = QListWidget()
             for c in p.choices:
-                item = QListWidgetItem(c.replace("_", " "))
+                item = QListWidgetItem(choice_label(c))
                 item.setData(Qt.ItemDataRole.UserRole, c)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
@@ -206,7 +211,10 @@ class CriteriaPage(EditorPage):
         self.kind_help = QLabel()
         self.kind_help.setWordWrap(True)
         self.detail = QWidget()
-        self.form = QFormLayout(self.detail)
+        column = QVBoxLayout(self.detail)
+        self.form = QFormLayout()
+        column.addLayout(self.form)
+        column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.detail)
@@ -263,8 +271,9 @@ class CriteriaPage(EditorPage):
 
     # -- the list ----------------------------------------------------------------------------------
     def _text(self, item: dict[str, Any]) -> str:
-        kind = CRITERION_KINDS[item["kind"]].label if item.get("kind") in CRITERION_KINDS else item.get("kind")
-        return f"{item.get('label') or item.get('id')} · {kind}"
+        kind = CRITERION_KINDS[item["kind"]].label if item.get("kind") in CRITERION_KINDS else str(item.get("kind"))
+        label = str(item.get("label") or item.get("id"))
+        return label if label.casefold() == kind.casefold() else f"{label} · {kind}"
 
     def _fill(self, select: int) -> None:
         self.list.blockSignals(True)
