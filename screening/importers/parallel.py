@@ -115,7 +115,7 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
     An input error comes back as ("error", message, line) so it crosses the process boundary intact.
     """
     from screening.importers.base import encode_columns
-    from screening.importers.fields import author_hygiene
+    from screening.importers.fields import author_hygiene, field_hygiene
 
     with Path(chunk.path).open("rb") as fh:
         fh.seek(chunk.start)
@@ -131,6 +131,7 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
         kwargs = {"truncated": cut.append} if chunk.last and hasattr(module, "TRUNCATED") else {}
         for rec in module.rows_from_lines(lines, chunk.first_line, **kwargs):
             author_hygiene(rec)
+            field_hygiene(rec)
             out.append((rec.line, rec.source_id, encode_columns(rec)))
         if cut:  # the file ends inside its last record: the importing process warns
             out.append(("truncated", cut[0] + chunk.first_line - 1, module.TRUNCATED))

@@ -18,7 +18,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
-from screening.importers.databases import WOS, canonical_database, database_or_none, from_ovid_link
+from screening.importers.databases import WOS, canonical_database, database_or_none, from_ovid_link, tool_name
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -180,6 +180,7 @@ _DB_PATTERNS = (
     (re.compile(r"ncbi\.nlm\.nih\.gov/pubmed|pubmed\.ncbi", re.I), "PubMed"),
     (re.compile(r"^DP  - .*dimensions", re.I | re.M), "Dimensions"),
     (re.compile(r"lens\.org", re.I), "Lens"),
+    (re.compile(r"^UR  - https?://trid\.trb\.org/", re.I | re.M), "TRID"),
     (re.compile(r"^(?:DP|PB)  - .*(?:psycnet|american psychological association)", re.I | re.M), "PsycINFO"),
     (re.compile(r"psycnet\.apa\.org", re.I), "PsycINFO"),
 )
@@ -244,6 +245,9 @@ class RisImporter:
         for pattern, name in _DB_PATTERNS:
             if pattern.search(head):
                 return name
+        for m in _DB_LINE.finditer(head):  # no database: a tool's name, reported as the tool (not the database)
+            if tool_name(m.group(1)):
+                return m.group(1)
         return None
 
 

@@ -1,0 +1,100 @@
+"""Classes of damage found by importing real exports from other projects' test suites (issue 11): each test
+writes its own file in the vendor's layout (other people's files stay out of the project) and checks that
+every value lands in its field."""
+
+from __future__ import annotations
+
+from screening.importers import SourceFile, detect, read_records
+
+
+def _read(path, text: str, encoding: str = "utf-8"):
+    path.write_bytes(text.encode(encoding))
+    source = SourceFile(path)
+    det = detect(source)
+    return det, list(read_records(source, det.importer)), source.warnings
+
+
+def test_trid_ris_compact_start_date_page_prefix_and_database(tmp_path):
+    """TRID writes ``PY - Start date: 20170812`` and ``SP - pp 278-298``; its links name it."""
+    text = ("TY  - ABST\nAN  - 01699001\nTI  - Roundabout crash rates in rural Ohio\nPY  - Start date: 20170812\n"
+            "AB  - We counted crashes.\nUR  - https://trid.trb.org/view/1500001\nER  - \n\n"
+            "TY  - JOUR\nAN  - 01699002\nJO  - Transportation Research Record\nAU  - Okafor, N\n"
+            "TI  - Lane width and speed\nPY  - 2018/04\nVL  - 78\nSP  - pp 37-64\n"
+            "DO  - https://doi.org/10.3141/2018.05.005\nUR  - https://trid.trb.org/view/1500002\nER  - \n")
+    det, recs, _ = _read(tmp_path / "trid.ris", text)
+    assert det.source_db == "TRID" and len(recs) == 2
+    assert recs[0].year == 2017 and recs[1].year == 2018
+    assert recs[1].pages == "37-64" and recs[1].doi == "10.3141/2018.05.005" and recs[1].source_id == "01699002"
+
+
+def test_an_isbn_in_the_ris_sn_field_is_an_isbn(tmp_path):
+    """RIS ``SN`` holds an ISSN or an ISBN (JSTOR book chapters): 13 digits are an ISBN."""
+    text = ("TY  - CHAP\nTI  - Alliance in groups\nAU  - Lind, Maja\nPY  - 2019\nSN  - 9780367358655\n"
+            "SP  - 125\nEP  - 154\nT2  - Handbook of group therapy\nER  - \n\n"
+            "TY  - JOUR\nTI  - Alliance in couples\nAU  - Lind, Maja\nPY  - 2019\nSN  - 0022-0167\nER  - \n")
+    _, recs, _ = _read(tmp_path / "jstor.ris", text)
+    assert recs[0].other_ids == {"isbn": "9780367358655"} and recs[0].pages == "125-154"
+    assert recs[1].other_ids == {"issn": "0022-0167"}
+
+
+def test_wos_bibtex_doi_loses_its_latex_escape(tmp_path):
+    text = ("@inproceedings{ WOS:000111122223333,\nAuthor = {Berg, Ana and Holm, Per},\nTitle = {Alliance online},\n"
+            "Booktitle = {Proceedings of the e-health meeting},\nYear = {2017},\nPages = {48-98},\n"
+            "DOI = {10.1007/978-3-319-12345-6\\_3},\nISBN = {978-3-319-12345-6},\n"
+            "Unique-ID = {WOS:000111122223333},\n}\n")
+    det, [rec], _ = _read(tmp_path / "savedrecs.bib", text)
+    assert det.source_db == "Web of Science Core Collection"
+    assert rec.doi == "10.1007/978-3-319-12345-6_3" and rec.source_id == "WOS:000111122223333"
+
+
+def test_europe_pmc_bibtex_pmid_key_html_sections_and_em_dash_pages(tmp_path):
+    text = ("@article {PMID:31000001,\n\tTitle = {Alliance in <i>online</i> CBT},\n"
+            "\tAuthor = {Berg, Ana and Holm, Per},\n\tVolume = {15},\n\tYear = {2023},\n"
+            "\tJournal = {Nature and science of sleep},\n\tPages = {59\u201467},\n"
+            "\tAbstract = {<h4>Purpose</h4>We tested it.<h4>Results</h4>It held (<i>P</i> = 0.02).},\n"
+            "\tURL = {https://europepmc.org/articles/PMC9000001},\n}\n")
+    det, [rec], _ = _read(tmp_path / "europepmc.bib", text)
+    assert det.source_db == "Europe PMC"
+    assert rec.pmid == "31000001" and rec.pages == "59-67" and rec.title == "Alliance in online CBT"
+    assert rec.abstract == "Purpose: We tested it. Results: It held (P = 0.02)."
+
+
+def test_ebsco_permalink_names_the_database(tmp_path):
+    """EBSCOhost's BibTeX has no database field, but its permalinks carry the database code (db=...)."""
+    text = ("@article{170000001,\nAbstract = {We asked them.},\nAuthor = {Berg, Ana and Holm, Per},\n"
+            "Journal = {MIS Quarterly},\nPages = {1 - 10},\nTitle = {Alliance at work.},\nYear = {2000},\n"
+            "URL = {https://search.ebscohost.com/login.aspx?direct=true&AuthType=ip&db=psyh&AN=170000001&site="
+            "ehost-live},\n}\n")
+    det, [rec], _ = _read(tmp_path / "ebsco.bib", text)
+    assert det.source_db == "PsycINFO" and rec.pages == "1-10"
+
+
+def test_medline_issn_lines_keep_the_number_not_the_label(tmp_path):
+    text = ("PMID- 31000002\nOWN - NLM\nIS  - 1878-0849 (Electronic)\nIS  - 1769-7212 (Print)\n"
+            "IS  - 1769-7212 (Linking)\nDP  - 2020 Feb\nTI  - Alliance over time.\nFAU - Berg, Ana\nAU  - Berg A\n"
+            "JT  - Journal of therapy\n\n"
+            "PMID- 31000003\nOWN - NLM\nIS  - 2050-084X (Electronic)\nIS  - 2050-084X (Linking)\nDP  - 2022 Nov 30\n"
+            "TI  - Alliance online.\nFAU - Holm, Per\nAU  - Holm P\n")
+    _, recs, _ = _read(tmp_path / "pubmed.nbib", text)
+    assert recs[0].other_ids == {"issn": "1769-7212", "eissn": "1878-0849"}
+    assert recs[1].other_ids == {"issn": "2050-084X"}
+
+
+def test_endnote_ris_names_endnote_which_is_a_tool(tmp_path):
+    """EndNote writes its own name in ``DB`` (values wrapped onto untagged lines): the tool, not a database."""
+    text = ("TY  - JOUR\nAU  - Berg, Ana\nDB  - EndNote\nRIS\nKW  - alliance\noutcome\nPY  - 2024\n"
+            "TI  - Alliance in groups\nSN  - 0000-0000\nER  -\n")
+    det, [rec], _ = _read(tmp_path / "endnote.ris", text)
+    assert det.source_db is None and det.tool == "EndNote" and rec.keywords == ["alliance", "outcome"]
+
+
+def test_pandas_list_cells_and_rispy_column_names(tmp_path):
+    """A CSV written by pandas from rispy-named columns (ASReview's exports): list cells are Python
+    literals, the journal is ``alternate_title3`` (RIS JF), authors ``first_authors`` (RIS A1)."""
+    text = ("abstract;alternate_title3;first_authors;id;issn;keywords;title;publication_year;type_of_reference\n"
+            "We asked them.;Journal of Therapy;['Berg, Ana', 'Holm, Per'];77;1932-6208;['alliance', 'outcome'];"
+            "Alliance at work;2014//;JOUR\n")
+    _, [rec], _ = _read(tmp_path / "asreview_export.csv", text)
+    assert rec.authors == ["Berg, Ana", "Holm, Per"] and rec.keywords == ["alliance", "outcome"]
+    assert rec.journal == "Journal of Therapy" and rec.year == 2014 and rec.pub_type == "JOUR"
+    assert rec.other_ids == {"issn": "1932-6208"} and rec.source_id == "77"
