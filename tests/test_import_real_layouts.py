@@ -98,3 +98,38 @@ def test_pandas_list_cells_and_rispy_column_names(tmp_path):
     assert rec.authors == ["Berg, Ana", "Holm, Per"] and rec.keywords == ["alliance", "outcome"]
     assert rec.journal == "Journal of Therapy" and rec.year == 2014 and rec.pub_type == "JOUR"
     assert rec.other_ids == {"issn": "1932-6208"} and rec.source_id == "77"
+
+
+def test_ebsco_ris_abstract_notice_removed_and_greenfile_named(tmp_path):
+    """EBSCOhost RIS: ``DB - 8gh`` (GreenFILE) and the notice it appends to abstracts, wrapped onto an
+    untagged line."""
+    text = ("TY  - JOUR\nTI  - Mine dust and hares\nAU  - Amuno, S.\nT2  - Science of the Total Environment\n"
+            "AB  - Bones were weaker near the mine. [ABSTRACT FROM AUTHOR]\nCopyright of Science of the Total "
+            "Environment is the property of Elsevier B.V. and its content may not be copied or emailed to multiple "
+            "sites. This abstract may be abridged. (Copyright applies to all Abstracts.)\nPY  - 2018\n"
+            "DP  - EBSCOhost\nUR  - http://search.ebscohost.com/login.aspx?direct=true&db=8gh&AN=126062847\n"
+            "AN  - 126062847\nDB  - 8gh\nER  - \n")
+    det, [rec], _ = _read(tmp_path / "greenfile.ris", text)
+    assert det.source_db == "GreenFILE" and rec.abstract == "Bones were weaker near the mine."
+    assert "Copyright applies" in " ".join(rec.raw["AB"])  # kept as exported
+
+
+def test_dimensions_ris_glued_headings_and_database(tmp_path):
+    """Dimensions glues a structured abstract's headings to the text and names itself only in its links;
+    its second link wraps onto an untagged line."""
+    text = ("TY  - JOUR\nAB  - BackgroundAlliance predicts outcome.MethodsWe pooled 30 trials (n = 2,000)."
+            "ResultsThe pooled r was 0.28.ConclusionsIt holds.\nAN  - pub.1117000001\nAU  - Berg, Ana\n"
+            "DO  - 10.1186/s13750-019-0001-5\nPY  - 2019\nT2  - Environmental Evidence\nTI  - Alliance pooled\n"
+            "UR  - https://app.dimensions.ai/details/publication/pub.1117000001\nhttps://example.org/pdf/1\n"
+            "ID  - 264\nER  - \n")
+    det, [rec], _ = _read(tmp_path / "dimensions.ris", text)
+    assert det.source_db == "Dimensions" and rec.source_id == "pub.1117000001"
+    assert rec.abstract == ("Background: Alliance predicts outcome. Methods: We pooled 30 trials (n = 2,000). "
+                            "Results: The pooled r was 0.28. Conclusions: It holds.")
+
+
+def test_a_word_that_merely_starts_like_a_heading_is_left_alone():
+    from screening.importers.fields import unglue_headings
+
+    text = "We used BackgroundNoise data. Results were clear. The MethodsSection is long."
+    assert unglue_headings(text) == text

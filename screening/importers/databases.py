@@ -27,7 +27,7 @@ CANONICAL = (
     "SPORTDiscus", "Education Research Complete", "Business Source Premier", "PsycARTICLES",
     "Psychology and Behavioral Sciences Collection", "Sociological Abstracts", "Social Services Abstracts",
     "LILACS", "Current Contents", "Google Scholar", "Dimensions", "Lens", "OpenAlex", "IEEE Xplore",
-    "ScienceDirect", "Epistemonikos", "HMIC", "Europe PMC", "TRID",
+    "ScienceDirect", "Epistemonikos", "HMIC", "Europe PMC", "TRID", "GreenFILE", "Environment Complete", "ASFA",
 )
 
 # Exact short codes (EBSCOhost ``DB`` codes, Ovid database codes as in ``D=psyc``), lower-case.
@@ -41,7 +41,7 @@ _CODES = {
     "cja": "Criminal Justice Abstracts", "i3h": "Criminal Justice Abstracts",
     "sih": "SocINDEX", "sxi": "SocINDEX", "sph": "SPORTDiscus",
     "s3h": "SPORTDiscus", "ehh": "Education Research Complete", "buh": "Business Source Premier",
-    "bth": "Business Source Premier",
+    "bth": "Business Source Premier", "8gh": "GreenFILE", "eih": "Environment Complete",
     "biop": "BIOSIS Previews", "bioa": "BIOSIS Previews", "bcp": "BIOSIS Previews", "zoor": "Zoological Record",
     "zoorec": "Zoological Record", "ovft": "Journals@Ovid", "jrn": "Journals@Ovid", "cctr": "Cochrane CENTRAL",
     "coch": CDSR, "cdsr": CDSR,
@@ -81,6 +81,9 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"criminal justice abstracts", "Criminal Justice Abstracts"),
     (r"socindex", "SocINDEX"),
     (r"sportdiscus", "SPORTDiscus"),
+    (r"greenfile", "GreenFILE"),
+    (r"aquatic sciences (and|&) fisheries|\basfa\b", "ASFA"),
+    (r"environment complete", "Environment Complete"),
     (r"education research complete", "Education Research Complete"),
     (r"business source", "Business Source Premier"),
     (r"sociological abstracts", "Sociological Abstracts"),

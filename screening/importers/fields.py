@@ -196,11 +196,45 @@ def clean_pages(value: str) -> str:
 _ISBN = re.compile(r"(?:97[89])?\d{9}[\dX]", re.I)
 
 
+# EBSCOhost appends its source marker and a copyright notice to every abstract it exports.
+_EBSCO_TAIL = re.compile(r"\s*(?:\[(?:ABSTRACT|ABSTRACTS?) FROM [A-Z ]+\]\s*)?(?:Copyright of .{1,600}?\(Copyright "
+                         r"applies to all Abstracts\.?\)\s*)?$", re.S)
+_EBSCO_MARK = re.compile(r"\s*\[(?:ABSTRACT|ABSTRACTS?) FROM [A-Z ]+\]\s*$")
+
+
+# Dimensions and some publishers' feeds glue the section headings of a structured abstract to the text:
+# "BackgroundAnthropogenic light ... birds.MethodsThe protocol ...". A heading is only taken when it starts
+# the abstract or follows a sentence's end and runs straight into a capitalised word.
+_GLUED_HEADING = re.compile(
+    r"(^|(?<=[.!?)\]]))\s*(Background|Introduction|Objectives?|Aims?|Purpose|Context|Methods?|Materials and methods|"
+    r"Design|Setting|Participants|Interventions?|Results|Findings|Review findings|Discussion|Conclusions?|"
+    r"Implications|Limitations|Trial registration)(?=[A-Z][a-z])")
+
+
+def unglue_headings(text: str) -> str:
+    """"Background: Anthropogenic light ... birds. Methods: The protocol ..." from Dimensions' glued form."""
+    if not _GLUED_HEADING.search(text):
+        return text
+    return _GLUED_HEADING.sub(lambda m: f"{' ' if m.start() else ''}{m.group(2)}: ", text).strip()
+
+
+def strip_abstract_notices(text: str) -> str:
+    """``text`` without EBSCOhost's "[ABSTRACT FROM AUTHOR]" marker and its "Copyright of ... (Copyright
+    applies to all Abstracts.)" notice at the end (they are not the authors' words)."""
+    if "Copyright applies to all Abstracts" not in text and "FROM " not in text:
+        return text
+    return _EBSCO_MARK.sub("", _EBSCO_TAIL.sub("", text)).strip()
+
+
 def field_hygiene(rec: ParsedRecord) -> None:
-    """Tidy fields every importer fills the same way: page ranges (`clean_pages`), and an ISBN that a
-    vendor wrote in its ISSN field (RIS ``SN`` holds either) moved to ``other_ids["isbn"]``."""
+    """Tidy fields every importer fills the same way: page ranges (`clean_pages`), an ISBN that a vendor
+    wrote in its ISSN field (RIS ``SN`` holds either) moved to ``other_ids["isbn"]``, EBSCOhost's notices at
+    the end of abstracts (`strip_abstract_notices`) and glued section headings (`unglue_headings`); ``raw``
+    keeps every value as exported."""
     if rec.pages:
         rec.pages = clean_pages(rec.pages)
+    if rec.abstract:
+        rec.abstract = unglue_headings(strip_abstract_notices(rec.abstract))
     issn = rec.other_ids.get("issn")
     if isinstance(issn, str) and "isbn" not in rec.other_ids:
         bare = re.sub(r"[\s\-]", "", issn)

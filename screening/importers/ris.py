@@ -178,7 +178,7 @@ _DB_PATTERNS = (
     (re.compile(r"scopus\.com", re.I), "Scopus"),
     (re.compile(r"^DP  - .*(proquest)", re.I | re.M), "ProQuest"),
     (re.compile(r"ncbi\.nlm\.nih\.gov/pubmed|pubmed\.ncbi", re.I), "PubMed"),
-    (re.compile(r"^DP  - .*dimensions", re.I | re.M), "Dimensions"),
+    (re.compile(r"^DP  - .*dimensions|^UR  - https?://app\.dimensions\.ai/", re.I | re.M), "Dimensions"),
     (re.compile(r"lens\.org", re.I), "Lens"),
     (re.compile(r"^UR  - https?://trid\.trb\.org/", re.I | re.M), "TRID"),
     (re.compile(r"^(?:DP|PB)  - .*(?:psycnet|american psychological association)", re.I | re.M), "PsycINFO"),
