@@ -133,3 +133,53 @@ def test_a_word_that_merely_starts_like_a_heading_is_left_alone():
 
     text = "We used BackgroundNoise data. Results were clear. The MethodsSection is long."
     assert unglue_headings(text) == text
+
+
+def test_ovid_medline_ris_accession_is_the_pmid_and_link_lines_are_not_records(tmp_path):
+    """Ovid's RIS of MEDLINE (``D=medp``): the record's AN in its link is the PMID; the 'Link to the Ovid
+    Full Text' lines Ovid writes after each ``ER`` are not records."""
+    rec = ("{n}. \nTY  - JOUR\nID  - {pmid}\nT1  - Alliance {n}.\nA1  - Berg, Ana\nY1  - 2018//\n"
+           "JF  - Journal of therapy\nSN  - 1557-7740\nDO  - https://dx.doi.org/10.1089/jpm.2018.{n}\n"
+           "L2  - http://ovidsp.ovid.com/ovidweb.cgi?T=JS&PAGE=reference&D=medp&NEWS=N&AN={pmid}\nER  -  \n\n"
+           "Link to the Ovid Full Text or citation: https://proxy.example.edu/login?url=http://ovidsp.ovid.com?"
+           "T=JS&CSC=Y&NEWS=N&PAGE=fulltext&D=medp&AN={pmid}Link to the External Link Resolver: http://x.example"
+           ".com/?rft_id=info:pmid/{pmid}&rft.aulast=Berg \n\n")
+    text = rec.format(n=1, pmid="30484626") + rec.format(n=2, pmid="30412005")
+    det, recs, _ = _read(tmp_path / "ovid.ris", text)
+    assert det.source_db == "MEDLINE" and [r.pmid for r in recs] == ["30484626", "30412005"]
+    assert [r.title for r in recs] == ["Alliance 1.", "Alliance 2."] and recs[1].doi == "10.1089/jpm.2018.2"
+
+
+def test_endnote_xml_records_taken_from_web_of_science(tmp_path):
+    """EndNote keeps a WoS record's link as ``<Go to ISI>://WOS:...`` (escaped in the XML): the database is
+    Web of Science Core Collection and the WoS id is kept."""
+    style = '<style face="normal" font="default" size="100%">{}</style>'
+    text = ('<?xml version="1.0" encoding="UTF-8" ?><xml><records><record><database name="newlib.enl" '
+            'path="/Users/ann/newlib.enl">newlib.enl</database><source-app name="EndNote" version="17.2">EndNote'
+            '</source-app><rec-number>2</rec-number><ref-type name="Journal Article">17</ref-type><contributors>'
+            f'<authors><author>{style.format("Berg, A.")}</author></authors></contributors><titles><title>'
+            f'{style.format("Alliance online")}</title><secondary-title>{style.format("J Ther")}</secondary-title>'
+            f'</titles><dates><year>{style.format("2015")}</year></dates><urls><related-urls><url>'
+            f'{style.format("&lt;Go to ISI&gt;://WOS:000356201700010")}</url></related-urls></urls>'
+            '</record></records></xml>')
+    det, [rec], _ = _read(tmp_path / "newlib.xml", text)
+    assert det.source_db == "Web of Science Core Collection" and det.tool is None
+    assert rec.other_ids["wos"] == "WOS:000356201700010" and rec.source_id == "WOS:000356201700010"
+
+
+def test_ris_doi_prefix_and_hyphenated_isbn(tmp_path):
+    text = ("TY  - CHAP\nPY  - 2015\nDO  - doi:10.1201/b19107-2\nAU  - Barata, Catarina\nSP  - 1-22\n"
+            "TI  - Dermoscopy under different conditions\nT2  - Dermoscopy Image Analysis\n"
+            "SN  - 978-1-4822-5326-9\nPB  - CRC Press\nER  - \n")
+    _, [rec], _ = _read(tmp_path / "chapter.ris", text)
+    assert rec.doi == "10.1201/b19107-2" and rec.other_ids == {"isbn": "978-1-4822-5326-9"}
+
+
+def test_placeholder_ris_ids_are_not_record_ids(tmp_path):
+    """``M1 - 0`` (Crossref-made RIS) or Ovid's ``M1 - vwt, 1307333`` must not become two records' shared id."""
+    text = ("TY  - CHAP\nM1  - 0\nTI  - First chapter\nPY  - 2015\nER  - \n\n"
+            "TY  - CHAP\nM1  - 0\nTI  - Second chapter\nPY  - 2015\nER  - \n\n"
+            "TY  - JOUR\nM1  - vwt, 1307333\nTI  - An article\nPY  - 2018\nER  - \n\n"
+            "TY  - JOUR\nAN  - 01611111\nU1  - User definable 1. Free text.\nTI  - A report\nER  - \n")
+    _, recs, _ = _read(tmp_path / "ids.ris", text)
+    assert [r.source_id for r in recs] == ["", "", "", "01611111"]

@@ -35,7 +35,8 @@ _CODES = {
     "psyh": PSYCINFO, "psyc": PSYCINFO, "psycinfo": PSYCINFO, "pdh": "PsycARTICLES", "pbh":
     "Psychology and Behavioral Sciences Collection", "cin20": "CINAHL", "ccm": "CINAHL", "rzh": "CINAHL",
     "c8h": "CINAHL", "cmedm": "MEDLINE", "mdc": "MEDLINE", "mdl": "MEDLINE", "medl": "MEDLINE", "mesz": "MEDLINE",
-    "medall": "MEDLINE", "prem": "MEDLINE", "mesx": "MEDLINE", "emed": "Embase", "emez": "Embase",
+    "medall": "MEDLINE", "prem": "MEDLINE", "medp": "MEDLINE", "medf": "MEDLINE",
+    "mesx": "MEDLINE", "emed": "Embase", "emez": "Embase",
     "oemezd": "Embase", "emba": "Embase", "emcr": "Embase", "eric": "ERIC", "erich": "ERIC", "ecn": "EconLit",
     "econ": "EconLit", "aph": "Academic Search Premier", "a9h": "Academic Search Complete",
     "cja": "Criminal Justice Abstracts", "i3h": "Criminal Justice Abstracts",

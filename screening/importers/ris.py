@@ -137,6 +137,28 @@ def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
     an = fields.get("AN", [""])[0].strip()
     if an.isdigit() and len(an) <= 9 and ("pubmed" in db_hint or "medline" in db_hint):
         return an
+    for v in [*fields.get("L2", ()), *fields.get("UR", ())]:  # an Ovid MEDLINE link: its AN is the PMID
+        m = _OVID_MEDLINE_AN.search(v)
+        if m:
+            return m.group(1)
+    return ""
+
+
+_OVID_MEDLINE_AN = re.compile(r"ovidweb\.cgi\?\S*?[?&]D=(?:med[a-z]*|prem|mesz|mesx)\d*&\S*?\bAN=(\d{1,9})\b", re.I)
+
+
+_ID_LIKE = re.compile(r"[\w.:/\-]{1,64}")
+
+
+def _source_id(fields: Mapping[str, list[str]]) -> str:
+    """The record's identifier from AN, ID, U1 or M1: the first value that reads like one (no spaces, at
+    most 64 characters, not only zeros). "0", "User definable 1. ..." or Ovid's "vwt, 1307333" are not ids;
+    two records must never share a made-up one."""
+    for tag in SOURCE_ID:
+        for v in fields.get(tag, ()):
+            c = clean(v)
+            if c and _ID_LIKE.fullmatch(c) and c.strip("0"):
+                return c
     return ""
 
 
@@ -166,7 +188,7 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         keywords=split_keywords([v for t in ("KW", "DE") for v in fields.get(t, ())], seps=";"),
         pub_type=_first(fields, ("TY",)),
         url=_first(fields, URL),
-        source_id=_first(fields, SOURCE_ID),
+        source_id=_source_id(fields),
         raw=fields,  # every tag as exported, each with its list of values
         line=line,
     )
