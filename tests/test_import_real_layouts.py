@@ -183,3 +183,16 @@ def test_placeholder_ris_ids_are_not_record_ids(tmp_path):
             "TY  - JOUR\nAN  - 01611111\nU1  - User definable 1. Free text.\nTI  - A report\nER  - \n")
     _, recs, _ = _read(tmp_path / "ids.ris", text)
     assert [r.source_id for r in recs] == ["", "", "", "01611111"]
+
+
+def test_lens_ris_jats_abstract_and_wrapped_links(tmp_path):
+    """Lens passes on the publisher's JATS markup in abstracts and wraps its many links onto untagged lines."""
+    text = ("TY  - JOUR\nAB  - <jats:title>Abstract</jats:title><jats:sec> <jats:title>Background</jats:title> "
+            "<jats:p>Light draws birds.</jats:p> </jats:sec><jats:sec> <jats:title>Review findings</jats:title> "
+            "<jats:p>Most were (<jats:italic>Passeriformes</jats:italic>, and others).</jats:p> </jats:sec>\n"
+            "AU  - Adams, Carrie Ann\nDO  - 10.1186/s13750-021-00246-8\nPY  - 2021\nT2  - Environmental Evidence\n"
+            "TI  - Light and birds\nUR  - https://pubag.nal.usda.gov/catalog/6354553\nhttps://lens.org/112-891-077-491-681"
+            "\nID  - 493\nER  - \n")
+    det, [rec], _ = _read(tmp_path / "lens.ris", text)
+    assert det.source_db == "Lens"
+    assert rec.abstract == "Background: Light draws birds. Review findings: Most were (Passeriformes, and others)."

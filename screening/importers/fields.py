@@ -18,8 +18,13 @@ if TYPE_CHECKING:
 
 _TAGS = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|p|br|span|sc|inf|scp|mml:[a-z]+|math|div|li|ul|ol|a|small|"
                    r"font|tt|abbr)\b[^>]*>", re.I)
-# Europe PMC and publishers' feeds mark the sections of a structured abstract as HTML headings.
-_HEADING = re.compile(r"<h[1-6]\b[^>]*>\s*(.*?)\s*</h[1-6]\s*>", re.I | re.S)
+# Europe PMC and publishers' feeds mark the sections of a structured abstract as HTML headings; Crossref,
+# Lens and OpenAlex pass on the publisher's JATS markup (<jats:title>Background</jats:title><jats:p>...).
+_HEADING = re.compile(r"<(h[1-6]|jats:title)\b[^>]*>\s*(.*?)\s*</\1\s*>", re.I | re.S)
+_JATS_INLINE = re.compile(r"</?jats:(?:italic|bold|sup|sub|sc|underline|monospace|inline-formula|roman|ext-link|xref)"
+                          r"\b[^>]*>", re.I)
+_JATS = re.compile(r"</?jats:[\w.-]+\b[^>]*>", re.I)
+_LEAD_ABSTRACT = re.compile(r"^\s*Abstract:\s*", re.I)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _COMPACT_DATE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")  # 20170812
 _PAGE_PREFIX = re.compile(r"^(?:pp?\.\s*|pp?\s+|pages?\s*:?\s*)(?=\S*\d)", re.I)
@@ -38,8 +43,10 @@ def clean(value: object) -> str:
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:
-        if "</h" in text or "</H" in text:
-            text = _HEADING.sub(_heading, text)
+        if "</h" in text or "</H" in text or "</jats:title" in text:
+            text = _LEAD_ABSTRACT.sub("", _HEADING.sub(_heading, text).lstrip())
+        if "jats:" in text:
+            text = _JATS.sub(" ", _JATS_INLINE.sub("", text))
         text = _TAGS.sub("", text)
     if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text:
         return " ".join(text.split())
@@ -47,7 +54,7 @@ def clean(value: object) -> str:
 
 
 def _heading(m: re.Match[str]) -> str:
-    head = m.group(1).strip()
+    head = m.group(2).strip()
     return f" {head}: " if head and head[-1] not in ".:?!" else f" {head} "
 
 
