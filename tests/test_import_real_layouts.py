@@ -196,3 +196,21 @@ def test_lens_ris_jats_abstract_and_wrapped_links(tmp_path):
     det, [rec], _ = _read(tmp_path / "lens.ris", text)
     assert det.source_db == "Lens"
     assert rec.abstract == "Background: Light draws birds. Review findings: Most were (Passeriformes, and others)."
+
+
+def test_scielo_ris_label_in_abstract_and_one_database_name(tmp_path):
+    """SciELO writes ``DB - SciELO Brazil`` / ``SciELO Colombia`` and starts abstracts with their label."""
+    rec = ("TY  - JOUR\nAU  - Lind, Maja\nTI  - Aves {n}\nJO  - Caldasia\nDB  - SciELO {c}\nDP  - http://www.scielo.org/\n"
+           "ID  - S0366-5232201800010000{n}-col\nPY  - 2018\nAB  - ABSTRACT Body condition varies.\n"
+           "AB  - RESUMEN La condición corporal varía.\nER  -\n\n")
+    det, recs, _ = _read(tmp_path / "scielo.ris", rec.format(n=1, c="Colombia") + rec.format(n=2, c="Brazil"))
+    assert det.source_db == "SciELO" and [r.abstract for r in recs] == ["Body condition varies."] * 2
+
+
+def test_an_abstract_that_starts_with_the_word_summary_as_text_is_kept():
+    from screening.importers.base import ParsedRecord
+    from screening.importers.fields import field_hygiene
+
+    rec = ParsedRecord(title="t", abstract="Summary statistics were pooled.")
+    field_hygiene(rec)
+    assert rec.abstract == "Summary statistics were pooled."

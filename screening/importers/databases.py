@@ -28,6 +28,8 @@ CANONICAL = (
     "Psychology and Behavioral Sciences Collection", "Sociological Abstracts", "Social Services Abstracts",
     "LILACS", "Current Contents", "Google Scholar", "Dimensions", "Lens", "OpenAlex", "IEEE Xplore",
     "ScienceDirect", "Epistemonikos", "HMIC", "Europe PMC", "TRID", "GreenFILE", "Environment Complete", "ASFA",
+    "SciELO",
+    "SciELO Citation Index",
 )
 
 # Exact short codes (EBSCOhost ``DB`` codes, Ovid database codes as in ``D=psyc``), lower-case.
@@ -83,6 +85,8 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"socindex", "SocINDEX"),
     (r"sportdiscus", "SPORTDiscus"),
     (r"greenfile", "GreenFILE"),
+    (r"scielo citation index", "SciELO Citation Index"),
+    (r"\bscielo\b", "SciELO"),
     (r"aquatic sciences (and|&) fisheries|\basfa\b", "ASFA"),
     (r"environment complete", "Environment Complete"),
     (r"education research complete", "Education Research Complete"),

@@ -218,6 +218,10 @@ _GLUED_HEADING = re.compile(
     r"Implications|Limitations|Trial registration)(?=[A-Z][a-z])")
 
 
+# SciELO and some Scopus records begin the abstract with its own label: "ABSTRACT Body condition ...".
+_LABEL = re.compile(r"^(?:[Aa]bstract|ABSTRACT|[Ss]ummary|SUMMARY)\s*[:.\-\u2013]?\s+(?=[A-Z\d(\[])")
+
+
 def unglue_headings(text: str) -> str:
     """"Background: Anthropogenic light ... birds. Methods: The protocol ..." from Dimensions' glued form."""
     if not _GLUED_HEADING.search(text):
@@ -241,7 +245,7 @@ def field_hygiene(rec: ParsedRecord) -> None:
     if rec.pages:
         rec.pages = clean_pages(rec.pages)
     if rec.abstract:
-        rec.abstract = unglue_headings(strip_abstract_notices(rec.abstract))
+        rec.abstract = _LABEL.sub("", unglue_headings(strip_abstract_notices(rec.abstract)), count=1)
     issn = rec.other_ids.get("issn")
     if isinstance(issn, str) and "isbn" not in rec.other_ids:
         bare = re.sub(r"[\s\-]", "", issn)
