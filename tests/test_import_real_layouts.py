@@ -214,3 +214,13 @@ def test_an_abstract_that_starts_with_the_word_summary_as_text_is_kept():
     rec = ParsedRecord(title="t", abstract="Summary statistics were pooled.")
     field_hygiene(rec)
     assert rec.abstract == "Summary statistics were pooled."
+
+
+def test_ris_records_with_nothing_but_a_type_are_skipped_with_a_warning(tmp_path):
+    """ASReview's reference-type test file opens with ``TY -`` / ``ER -`` pairs that hold nothing: they are
+    no records, and the import says so instead of losing them from the count silently."""
+    text = "TY  -\nER  -\n\nTY  - GEN\nER  -\n\nTY  - BOOK\nN1  - Reference Type: Book\nER  -\n"
+    _, recs, warnings = _read(tmp_path / "types.ris", text)
+    assert [r.pub_type for r in recs] == ["BOOK"]
+    assert warnings == ["types.ris: lines 1, 4: 2 records with nothing but a type line (TY) between TY and ER "
+                        "were not imported"]

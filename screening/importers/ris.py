@@ -61,9 +61,10 @@ def parse_tag(line: str) -> tuple[str, str] | None:
 
 
 def iter_ris(lines: Iterable[str], truncated: Callable[[int], None] | None = None,
-             ) -> Iterator[tuple[int, dict[str, list[str]]]]:
+             empty: Callable[[int], None] | None = None) -> Iterator[tuple[int, dict[str, list[str]]]]:
     """(first line, tag -> values) per record of RIS lines; ``truncated(first line)`` is called for a last
-    record the file ends inside (no ``ER`` after it)."""
+    record the file ends inside (no ``ER`` after it), ``empty(first line)`` for a record with nothing but
+    its ``TY`` line (no record; the caller says so)."""
     fields: dict[str, list[str]] | None = None
     start = 0
     last_tag = ""
@@ -89,7 +90,9 @@ def iter_ris(lines: Iterable[str], truncated: Callable[[int], None] | None = Non
             tag, value = parsed
         if tag == "ER":
             if fields is not None and (len(fields) > 1 or "TY" not in fields):
-                yield start, fields  # a lone "TY" between TY and ER is no record
+                yield start, fields
+            elif fields is not None and empty is not None:  # a lone "TY" between TY and ER is no record
+                empty(start)
             fields, last_tag = None, ""
         elif fields is None:
             fields, start = {tag: [value]}, lineno
@@ -214,9 +217,10 @@ TRUNCATED = ("the last record has no closing 'ER  - ' line: the file may be trun
 
 
 def rows_from_lines(lines: Iterable[str], first_line: int = 1,
-                    truncated: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
+                    truncated: Callable[[int], None] | None = None,
+                    empty: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
     """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
-    for n, (line, fields) in enumerate(iter_ris(lines, truncated), start=1):
+    for n, (line, fields) in enumerate(iter_ris(lines, truncated, empty), start=1):
         if "TY" not in fields and not any(t in fields for t in TITLE):
             raise InputError("holds a record with neither a TY type line nor a title; expected RIS records from "
                              "'TY  - ' to 'ER  - '", line=line + first_line - 1,
@@ -249,7 +253,14 @@ class RisImporter:
         return 0.1 if tags >= 3 else 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(TRUNCATED, line))
+        skipped: list[int] = []
+        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(TRUNCATED, line),
+                                   empty=skipped.append)
+        if skipped:
+            shown = ", ".join(map(str, skipped[:8])) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
+            source.warn(f"line{'s' if len(skipped) > 1 else ''} {shown}: {len(skipped)} record"
+                        f"{'s' if len(skipped) > 1 else ''} with nothing but a type line (TY) between TY and ER "
+                        f"{'were' if len(skipped) > 1 else 'was'} not imported")
 
     def source_database(self, source: SourceFile) -> str | None:
         """The canonical database of the ``DB`` (or ``DP``) lines, of an Ovid link's ``D=`` code, or of the
