@@ -15,6 +15,7 @@ from screening.dedup.normalize import (
     expand_pages,
     fold,
     is_serial_title,
+    name_words,
     normalize_authors,
     normalize_journal,
     normalize_number,
@@ -89,6 +90,7 @@ class Features:
     dois: list[tuple[str, ...]]
     title_alt: list[str]
     author_keys: list[frozenset[str]]
+    author_words: list[frozenset[str]]
     page_kind: np.ndarray
     serial: np.ndarray
 
@@ -106,6 +108,7 @@ def build_features(records: Sequence[Any]) -> Features:
     dois: list[tuple[str, ...]] = []
     alt: list[str] = []
     author_keys: list[frozenset[str]] = []
+    author_words: list[frozenset[str]] = []
     seen: set[Any] = set()
     for i, rec in enumerate(records):
         rid = get_field(rec, "id")
@@ -121,6 +124,7 @@ def build_features(records: Sequence[Any]) -> Features:
         names = normalize_authors(get_field(rec, "authors"))
         authors.append(" ".join(names))
         author_keys.append(frozenset(names))
+        author_words.append(name_words(get_field(rec, "authors")) if names else frozenset())
         first.append(names[0].split(" ")[0] if names else "")
         year[i] = _year(get_field(rec, "year"))
         raw_journal = get_field(rec, "journal")
@@ -136,7 +140,8 @@ def build_features(records: Sequence[Any]) -> Features:
         abstract.append(squash(fold(raw_abstract[:1500] if isinstance(raw_abstract, str) else raw_abstract))[:1000])
         kind[i] = publication_kind(get_field(rec, "pub_type"), raw_journal, raw_title, get_field(rec, "volume"))
     return Features(
-        dois=dois, title_alt=alt, author_keys=author_keys, page_kind=np.array(pkind, dtype=object),
+        dois=dois, title_alt=alt, author_keys=author_keys, author_words=author_words,
+        page_kind=np.array(pkind, dtype=object),
         serial=_serial_titles(title, journal, volume, issue, pstart),
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),

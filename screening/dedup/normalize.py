@@ -163,6 +163,13 @@ def normalize_authors(authors: object) -> list[str]:
     return out
 
 
+def name_words(authors: object) -> frozenset[str]:
+    """Every word of three letters or more in the author names, surnames and given names alike: an export
+    that puts given names in the surname field (``'Luis Ferreira, Santos A'`` for ``'Santos, A. L. F.'``)
+    still shows the surnames somewhere."""
+    return frozenset(w for a in split_authors(authors)[:100] for w in squash(fold(a)).split() if len(w) >= 3)
+
+
 def expand_pages(pages: object) -> tuple[str, str]:
     """``(start, end)``, abbreviated ends expanded: ``'123-9'`` -> ``('123', '129')``; ``''`` if absent."""
     s = re.sub(r"^p{1,2}\.?\s*(?=\d)|^pages?\s+", "", fold(pages).strip())
@@ -210,31 +217,83 @@ def _journal_words(s: str) -> str:
 _ACRONYM_STOP = frozenset("the of and in for on an a de la le les du des der die und fur et y el".split())
 
 
+_BRACKET_END = re.compile(r"\s*(?:\(([^()]*)\)|\[([^\[\]]*)\])[\s.]*$")
+_SUBTITLE = re.compile(r"\s*:\s*|;|\s+-\s+")
+# place qualifiers Web of Science appends to a name ("JOURNAL OF PHYSIOLOGY-LONDON")
+_PLACES = frozenset(
+    "london oxford cambridge paris basel berlin amsterdam washington chicago boston philadelphia tokyo "
+    "stuttgart heidelberg munich leipzig vienna wien copenhagen stockholm moscow madrid barcelona milano "
+    "roma torino bologna beijing shanghai seoul dordrecht hoboken bristol edinburgh baltimore".split()
+)
+_PLACE_TAIL = re.compile(r"(?<=[a-z])-(" + "|".join(sorted(_PLACES)) + r")$")
+
+
+def _parallel_titles(s: str) -> list[str]:
+    """``A = B``, ``A/B`` and ``A.B`` (a period between two names, as in ``'International journal of
+    cancer. Journal international du cancer'``): the whole and each name, when every name has two words or
+    more (so that ``'J. Consult. Clin. Psychol.'`` stays one name)."""
+    parts = [x for x in re.split(r"\s+=\s+", s) if x.strip()]
+    if len(parts) > 1:
+        return parts
+    for sep in ("/", "."):
+        if sep in s:
+            halves = [x for x in re.split(r"/" if sep == "/" else r"\.\s*(?=[a-z])", s) if x.strip()]
+            if len(halves) > 1 and all(len(_journal_words(x).split()) >= 2 for x in halves):
+                return [s, *halves]
+    return parts
+
+
 def normalize_journal(journal: object) -> str:
-    """Journal words without stop words, punctuation, quotes, a trailing ``(place)`` or ``[Electronic
-    Resource]``. Alternative names are kept, joined by ``' = '``: each of ``A = B`` and ``A/B`` (parallel
-    titles), and a name with its ``: subtitle`` as well as without (abbreviations keep the subtitle:
-    ``'Clin Med Insights Circ Respir Pulm Med'``). The first alternative is the name without subtitle; a name
-    of three words or more also gets its initials as ``'~initials'`` (``'~jama'``), which only meet a
-    one-word name."""
+    """Journal words without stop words, punctuation, quotes, ``[Electronic Resource]`` or a place
+    qualifier (``'(London, England)'``, ``'-London'``). Alternative names are kept, joined by ``' = '``:
+    each of ``A = B``, ``A/B`` and ``A.B`` (parallel titles), a trailing bracketed name (``'Xianggang yi xue
+    za zhi [Hong Kong medical journal]'``), and a name with its subtitle (after ``:``, ``;`` or `` - ``) as
+    well as without (abbreviations keep the subtitle: ``'Clin Med Insights Circ Respir Pulm Med'``). The
+    first alternative is the name without subtitle; a name of three words or more also gets its initials as
+    ``'~initials'`` (``'~jama'``), which only meet a one-word name, and a name led by its own initials
+(``'JNCCN Journal of the National...'``) is also kept without them. A ``?`` inside a word (an accented
+    letter lost by a wrong export encoding: ``'fran?aises'``) is dropped, ``@`` inside a word reads ``a``
+    (``'L@S'``)."""
     s = fold(journal).strip().strip("\"'").strip()
     if not s:
         return ""
+    if "?" in s or "@" in s:
+        s = re.sub(r"(?<=[a-z])\?+(?=[a-z])", "", s)
+        s = re.sub(r"(?<=\w)\s*@\s*(?=\w)", "a" if " " not in s else " at ", s)
+    bracketed: list[str] = []
     for _ in range(2):
-        s = re.sub(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])[\s.]*$", "", s).strip().strip("\"'").strip()
-    parts = [x for x in re.split(r"\s+=\s+", s) if x.strip()]
-    if len(parts) == 1 and "/" in s:
-        halves = [x for x in s.split("/") if x.strip()]
-        if len(halves) > 1 and all(len(_journal_words(x).split()) >= 2 for x in halves):
-            parts = [s, *halves]
+        m = _BRACKET_END.search(s)
+        if not m:
+            break
+        inner = (m.group(1) or m.group(2) or "").strip()
+        if (inner and "," not in inner and not any(c.isdigit() for c in inner) and "electronic" not in inner
+                and len(_journal_words(inner).split()) >= 2):
+            bracketed.append(inner)
+        s = s[: m.start()].strip().strip("\"'").strip()
+    if not s and bracketed:
+        s, bracketed = bracketed[0], bracketed[1:]
+    s = _PLACE_TAIL.sub("", s)
+    parts = _parallel_titles(s) + bracketed
+    for part in list(parts):
+        # Web of Science joins a subtitle with an unspaced hyphen ("JOURNAL OF TRAUMA-INJURY INFECTION AND
+        # CRITICAL CARE"); the name before it is an alternative when it has three words or more
+        m = re.match(r"^([a-z][a-z ]*[a-z])-[a-z]", part)
+        if m and m.group(1).count(" ") >= 2 and "-" not in part[: m.end(1)]:
+            parts.append(m.group(1))
+    for part in list(parts):
+        # an acronym in front of the name it abbreviates ("JNCCN Journal of the National Comprehensive...")
+        head, _, rest = part.partition(" ")
+        lead = "".join(w[0] for w in squash(_SUBTITLE.split(rest)[0]).split() if w not in _ACRONYM_STOP)
+        if len(head) >= 3 and head.isalpha() and head == lead:
+            parts.append(rest)
     alts: list[str] = []
     for part in parts:
-        for variant in (re.split(r"\s*:\s|;", part)[0], part):
+        for variant in (_SUBTITLE.split(part)[0], part):
             words = _journal_words(variant)
             if words and words not in alts:
                 alts.append(words)
     for part in parts:
-        initials = [w for w in squash(re.split(r"\s*:\s|;", part)[0]).split() if w not in _ACRONYM_STOP]
+        initials = [w for w in squash(_SUBTITLE.split(part)[0]).split() if w not in _ACRONYM_STOP]
         if len(initials) >= 3 and all(w.isalpha() for w in initials):
             acronym = "~" + "".join(w[0] for w in initials)
             if acronym not in alts:
@@ -328,6 +387,8 @@ _CONF = re.compile(r"\b(?:conference|congress|proceedings?|symposium|workshop|me
 _CONF_VENUE = re.compile(r"\b(?:conference|congress|symposium|workshop|meeting)\b|\bconf\b")
 _THESIS = re.compile(r"\b(?:thesis|dissertation|doctoral|phd|masters)\b")
 _DEGREE = re.compile(r"\b(?:ph\.?\s?d|d\.?\s?phil|m\.?\s?phil|m\.?\s?sc|ed\.?\s?d|psy\.?\s?d|thesis|dissertation)\b")
+# secondary journals that reprint an article's title over a structured abstract and a commentary
+_COMMENTARY_VENUE = re.compile(r"\bjournal club\b|^evidence[\s-]based (?:medicine|nursing|mental health|dentistry)")
 _BOOK = re.compile(r"\b(?:book|chapter|incollection|inbook)\b")
 
 
@@ -337,7 +398,8 @@ def is_erratum(title: object) -> bool:
 
 
 def publication_kind(pub_type: object, journal: object = "", title: object = "", volume: object = "") -> str:
-    """``'erratum'``, ``'thesis'``, ``'conference'``, ``'book'``, ``'article'`` or ``''`` (unknown).
+    """``'erratum'``, ``'thesis'``, ``'conference'``, ``'commentary'`` (in a journal club or evidence-based
+    abstract journal, which reuse the article's title), ``'book'``, ``'article'`` or ``''`` (unknown).
 
     ``pub_type`` may be a word ("Dissertation", "Conference Abstract") or a RIS code ("THES", "CHAP"), read
     as its words (`screening.ris_types`); a journal named like a dissertation listing or a conference still
@@ -355,6 +417,8 @@ def publication_kind(pub_type: object, journal: object = "", title: object = "",
         return "conference"
     if _BOOK.search(t):
         return "book"
+    if _COMMENTARY_VENUE.search(j):
+        return "commentary"
     if _CONF_VENUE.search(j) and "journal" not in j:
         return "conference"
     if "article" in t or "journal" in t:
