@@ -2,11 +2,11 @@
 
 Four exports of one proceedings volume give six candidate pairs but are one question: which of these
 records are the same study? `queue_clusters` groups the pending pairs of `duplicates.queue` (with the
-groups their records already belong to) into clusters, frozen `QueueCluster` items whose ``to_json`` is what
-the CLI's ``--json`` prints and whose records the desktop shows side by side; `decide_cluster` takes a person's answer, a
-partition of the cluster's records into studies, and writes it as ordinary pair decisions (``confirmed``
-inside a part, ``rejected`` between parts) in one transaction, so undo and history work pair by pair as
-before.
+groups their records already belong to) into clusters: frozen `QueueCluster` items whose ``to_json`` is
+what the CLI's ``--json`` prints and whose records the desktop shows side by side. `decide_cluster` takes
+a person's answer, a partition of the cluster's records into studies, and writes it as ordinary pair
+decisions (``confirmed`` inside a part, ``rejected`` between parts) in one transaction, so undo and
+history work pair by pair as before.
 """
 
 from __future__ import annotations

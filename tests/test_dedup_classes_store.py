@@ -12,7 +12,6 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-
 from sqlmodel import select
 
 from db.models import DuplicateDecision, Record

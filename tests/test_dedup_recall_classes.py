@@ -39,6 +39,10 @@ def outcome(r, a: str, b: str) -> tuple[str, tuple[str, ...]]:
     ("Journal of the National Comprehensive Cancer Network",
      "JNCCN Journal of the National Comprehensive Cancer Network"),
     ("L@S", "Learning at Scale"),
+    ("Proceedings of the first ACM conference on Learning @ scale conference",
+     "L@S 2014 - Proceedings of the 1st ACM Conference on Learning at Scale"),
+    ("L@S 2014 - Proceedings of the 1st ACM Conference on Learning at Scale", "Proc. 1st ACM Conf. Learn. Scale"),
+    ("Proceedings of the first ACM conference on Learning @ scale conference", "Proc. 1st ACM Conf. Learn. Scale"),
     ("Medizinische Klinik", "Medizinische Klinik (Munich, Germany : 1983)"),
 ])
 def test_journal_aliases(a, b):

@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import Qt
 from screens import open_screen
 
-from gui import background
 from screening import duplicates
 from screening.counts import review_counts
 

@@ -54,7 +54,7 @@ class DuplicatesScreen(PairQueueScreen):
 
         self.queue = queue_model(self)
         self.queue_view = list_view(self.queue, "dup-queue")
-        for col, width in enumerate((90, 50, 200, 150)):
+        for col, width in enumerate((125, 50, 200, 150)):
             self.queue_view.horizontalHeader().resizeSection(col, width)
         self.queue_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.queue_view.horizontalHeader().setStretchLastSection(False)

@@ -56,7 +56,7 @@ _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _CONCAT_AUTHORS = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")
 
 JOURNAL_STOP = frozenset(
-    "the of and in for on an de la le les du des der die und fur et y el los das d l da di del della official "
+    "the of and in for on at an de la le les du des der die und fur et y el los das d l da di del della official "
     "journal j".split()
 )
 
@@ -259,7 +259,8 @@ def normalize_journal(journal: object) -> str:
         return ""
     if "?" in s or "@" in s:
         s = re.sub(r"(?<=[a-z])\?+(?=[a-z])", "", s)
-        s = re.sub(r"(?<=\w)\s*@\s*(?=\w)", "a" if " " not in s else " at ", s)
+        s = re.sub(r"(?<=\w)@(?=\w)", "a", s)  # "l@s" (an acronym): the letter a
+        s = re.sub(r"\s@\s", " at ", s)  # "learning @ scale": the word at
     bracketed: list[str] = []
     for _ in range(2):
         m = _BRACKET_END.search(s)
@@ -281,6 +282,10 @@ def normalize_journal(journal: object) -> str:
         if m and m.group(1).count(" ") >= 2 and "-" not in part[: m.end(1)]:
             parts.append(m.group(1))
     for part in list(parts):
+        # a short name in front of the full one ("L@S 2014 - Proceedings of the 1st ACM Conference on...")
+        head, sep, tail = part.partition(" - ")
+        if sep and tail and len([w for w in head.split() if not w.isdigit()]) == 1:
+            parts.append(tail)
         # an acronym in front of the name it abbreviates ("JNCCN Journal of the National Comprehensive...")
         head, _, rest = part.partition(" ")
         lead = "".join(w[0] for w in squash(_SUBTITLE.split(rest)[0]).split() if w not in _ACRONYM_STOP)
@@ -293,11 +298,15 @@ def normalize_journal(journal: object) -> str:
             if words and words not in alts:
                 alts.append(words)
     for part in parts:
-        initials = [w for w in squash(_SUBTITLE.split(part)[0]).split() if w not in _ACRONYM_STOP]
-        if len(initials) >= 3 and all(w.isalpha() for w in initials):
-            acronym = "~" + "".join(w[0] for w in initials)
-            if acronym not in alts:
-                alts.append(acronym)
+        name = squash(_SUBTITLE.split(part)[0]).split()
+        # the initials of the name, and of the words that tell venues apart ("Proceedings of the first ACM
+        # conference on Learning @ scale" -> "las")
+        for initials in ([w for w in name if w not in _ACRONYM_STOP],
+                         [w for w in _venue_tokens(" ".join(name)) if w not in _ACRONYM_STOP]):
+            if len(initials) >= 3 and all(w.isalpha() for w in initials):
+                acronym = "~" + "".join(w[0] for w in initials)
+                if acronym not in alts:
+                    alts.append(acronym)
     return " = ".join(alts)
 
 
@@ -358,7 +367,8 @@ def iso4_abbreviation(name: str) -> str:
 def _alternatives_compatible(x: str, y: str) -> bool:
     if x.startswith("~") or y.startswith("~"):
         # initials meet a one-word name ('jama' / 'journal of the american medical association')
-        return x[1:] == y if x.startswith("~") else y[1:] == x
+        short, name = (x[1:], y) if x.startswith("~") else (y[1:], x)
+        return short in (name, " ".join(_venue_tokens(name)))
     if _one_journal_compatible(x, y) or _tokens_compatible(x, y):
         return True
     ax, ay = iso4_abbreviation(x), iso4_abbreviation(y)
