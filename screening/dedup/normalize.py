@@ -25,6 +25,7 @@ from screening.doi import normalize_doi as normalize_doi
 from screening.ris_types import publication_type_label
 
 _TAG = re.compile(r"<[^>]{1,40}>")
+_DIGIT = re.compile(r"\d")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LANGUAGES = (
     "afrikaans|arabic|bulgarian|catalan|chinese|croatian|czech|danish|dutch|english|estonian|finnish|french|"
@@ -89,7 +90,7 @@ def normalize_title(title: object) -> str:
     if title is None:
         return ""
     s = str(title)
-    if any(c.isdigit() for c in s):
+    if _DIGIT.search(s):
         # "10 000" / "10,000" -> "10000", so that the digits are one number, not two
         s = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group(0)), s)
     s = _MARKERS.sub(" ", s)
@@ -244,6 +245,14 @@ def _parallel_titles(s: str) -> list[str]:
 
 
 def normalize_journal(journal: object) -> str:
+    """See `_normalize_journal` (cached: a review holds the same journal names many times)."""
+    if journal is None:
+        return ""
+    return _normalize_journal(str(journal)[:1000])
+
+
+@lru_cache(maxsize=50_000)
+def _normalize_journal(journal: str) -> str:
     """Journal words without stop words, punctuation, quotes, ``[Electronic Resource]`` or a place
     qualifier (``'(London, England)'``, ``'-London'``). Alternative names are kept, joined by ``' = '``:
     each of ``A = B``, ``A/B`` and ``A.B`` (parallel titles), a trailing bracketed name (``'Xianggang yi xue
@@ -341,15 +350,16 @@ _VENUE_FILLER = frozenset(
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?$|^(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
 
-def _venue_tokens(name: str) -> list[str]:
-    return [w for w in name.split() if w not in _VENUE_FILLER and not _ORDINAL.match(w)]
+@lru_cache(maxsize=100_000)
+def _venue_tokens(name: str) -> tuple[str, ...]:
+    return tuple(w for w in name.split() if w not in _VENUE_FILLER and not _ORDINAL.match(w))
 
 
 def _tokens_compatible(a: str, b: str) -> bool:
     """Word-level comparison without the filler words (`_VENUE_FILLER`): the same number of words left, each
     of one an abbreviation of the other's word in the same place; at least one word left."""
     ta, tb = _venue_tokens(a), _venue_tokens(b)
-    if not ta or not tb or len(ta) != len(tb) or (ta == a.split() and tb == b.split()):
+    if not ta or not tb or len(ta) != len(tb) or (list(ta) == a.split() and list(tb) == b.split()):
         return False
     return _one_journal_compatible(" ".join(ta), " ".join(tb))
 
