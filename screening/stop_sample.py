@@ -28,7 +28,7 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import TeamEvent
 from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_TARGET
-from screening.stopping import check_hypergeometric, hypergeom_cdf
+from screening.stopping import P_ROUNDING, check_hypergeometric, hypergeom_cdf
 
 SAMPLE_EVENT = "stop_sample"
 
@@ -52,7 +52,7 @@ def sample_size(found: int, screened: int, n_records: int, target: float = DEFAU
         return first  # the null cannot hold
     n = np.arange(first, urn + 1, dtype=np.float64)
     p = hypergeom_cdf(np.full(n.size, k), np.full(n.size, urn), np.full(n.size, rel_null), n)
-    hit = np.flatnonzero(p < 1.0 - confidence)
+    hit = np.flatnonzero(p < 1.0 - confidence - P_ROUNDING)
     return int(n[hit[0]]) if hit.size else None
 
 
@@ -80,7 +80,7 @@ def start_sample(db: ReviewDB, stage: str, by: str, decisions: Sequence[int], n_
     def write(session: Any) -> dict[str, Any]:
         me = acting(db, session, by)
         require(me, "lead", act="start a random sample to test the stopping rule")
-        detail = {"reviewer": me.identity, "sample_from": screened, "found_before": found,
+        detail: dict[str, Any] = {"reviewer": me.identity, "sample_from": screened, "found_before": found,
                   "n_records": n_records, "planned": size, "seed": seed, "target_recall": target,
                   "confidence": confidence}
         _log(session, SAMPLE_EVENT, me, stage=stage, **detail)

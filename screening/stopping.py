@@ -40,6 +40,10 @@ from scipy.special import gammaln
 
 from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_RULE, DEFAULT_TARGET, RULES  # noqa: E402, F401
 
+P_ROUNDING = 1e-12
+"""p-values within this of ``1 - confidence`` count as not below it (log-gamma sums round; at an exact
+tie the test must not pass)."""
+
 ASSUMPTIONS = {
     "hypergeometric": ("the records screened last are treated as a random sample of those not screened before "
                        "them (conservative when the ranking puts relevant records first; exact for a random "
@@ -171,7 +175,7 @@ def check_hypergeometric(decisions: Sequence[int], n_records: int, target: float
     p, window = hypergeometric_p(decisions, n_records, target, sample_from)
     seq = _as_array(decisions)
     alpha = 1.0 - confidence
-    met = p < alpha or seq.size >= n_records
+    met = p < alpha - P_ROUNDING or seq.size >= n_records
     if seq.size >= n_records:
         reason = "every record is screened"
     elif seq.sum() == 0:
