@@ -36,7 +36,7 @@ COMMANDS: dict[str, Command] = {
     "batches": Command("cmd_review", "the import history (one row per imported file)"),
     "undo-import": Command("cmd_review", "remove an imported file's records (only before anyone worked on them)"),
     "records": Command("cmd_review", "list the review's records"),
-    "status": Command("cmd_review", "counts for every stage of the review"),
+    "status": Command("cmd_status", "counts for every stage of the review"),
     "formats": Command("cmd_review", "list the import formats MetaSift reads"),
     "dedup": Command("cmd_dedup", "find duplicate records and store automatic merges and candidates"),
     "duplicates": Command("cmd_dedup", "list duplicate groups and candidates; confirm, reject or undo a pair"),

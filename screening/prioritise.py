@@ -195,7 +195,7 @@ class Ranker:
             centroid = np.asarray(X[idx].mean(axis=0)).ravel()
             sim = X[rest] @ centroid
             return sim if y[0] == 1 else -sim
-        if self.char_weight > 0 and int(y.sum()) < CHAR_MIN_RELEVANT:  # words only while few are relevant
+        if (self.char_weight or 0.0) > 0 and int(y.sum()) < CHAR_MIN_RELEVANT:  # words only while few are relevant
             return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio,
                               columns=self.word_columns, scale=self._word_scale, tol=self.tol)
         return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio, tol=self.tol)
