@@ -148,7 +148,7 @@ class SampleLink(SQLModel, table=True):
 
 ROLES = ("lead", "screener", "coder", "viewer")
 """Member roles: lead (protocol, roster, conflict resolution, unblinding, allocation), screener, coder, viewer."""
-TEAM_EVENTS = ("member_added", "roles_changed", "member_removed", "unblinded", "assigned", "migrated")
+TEAM_EVENTS = ("member_added", "roles_changed", "member_removed", "unblinded", "assigned", "migrated", "stop_sample")
 """``team_event.kind`` values."""
 
 
