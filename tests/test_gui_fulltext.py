@@ -72,6 +72,10 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     assert viewer.page == 1 and viewer.last.index == 1
     assert any(h.kind == "current" for h, _ in viewer.last.boxes)
     assert any(h.kind == "stat" for h, _ in viewer.last.boxes) and any(h.kind == "warn" for h, _ in viewer.last.boxes)
+    # the r's coding cues (client, WAI, session 3) are underlined on the page, in green: none disagrees
+    cues = [viewer.texts[1][h.start:h.end] for h, _ in viewer.last.boxes if h.kind == "cue"]
+    assert {"client", "WAI", "session 3"} <= set(cues)
+    assert not any(h.kind == "cue_warn" for h, _ in viewer.last.boxes)
     qtbot.keyClick(viewer.scroll, Qt.Key.Key_PageUp)
     _idle(qtbot)
     assert viewer.page == 0

@@ -98,6 +98,23 @@ def test_pdf_artefacts_are_undone_and_offsets_point_into_the_original():
     assert raw[s.start:s.end] == "r(62) = \u2212.31, p = .01" and s.r == -0.31 and s.n == 64
 
 
+def test_z_without_n_and_beta_say_why_not():
+    z = one("The two correlations differed, z = 2.10, p = .036.")
+    assert z.r is None and "no N is given" in z.why_not_r and z.suggestion()["statistic"] == "ztest"  # N typed
+    beta = one("Alliance predicted outcome over baseline, \u03b2 = .24, p = .01.")
+    assert beta.r is None and "no conversion" in beta.why_not_r and beta.suggestion()["statistic"] == ""
+    bound = one("No other effect, t(40) < 1.")
+    assert bound.op == "<" and bound.suggestion()["statistic"] == "" and "bound" in bound.why_not_r
+
+
+def test_an_n_nearby_that_the_df_do_not_imply_is_a_cue_conflict():
+    text = "Of the 120 clients who began (N = 120), 64 completed. Early WAI predicted outcome, r(62) = .31, p = .01."
+    r = one(text)
+    assert r.cues["n"]["value"] == 120 and r.implied_n() == 64 and r.cue_conflicts() == ["n"]
+    fits = one("All 64 completers (N = 64) were analysed: the WAI predicted outcome, r(62) = .31, p = .01.")
+    assert fits.cue_conflicts() == [] and fits.n == 64
+
+
 def test_sample_sizes_conversions_and_why_not():
     text = ("Participants were 120 adults (N = 120). The WAI rated by clients at session 3 predicted BDI change, "
             "r(118) = .30, p < .001. Groups differed, F(2, 117) = 5.10, p = .008, and t(118) = 2.50, p = .014. "
@@ -107,7 +124,13 @@ def test_sample_sizes_conversions_and_why_not():
     assert found["t"].r == pytest.approx(2.5 / (2.5 ** 2 + 118) ** 0.5, abs=1e-4)
     assert found["chi2"].r == pytest.approx((6 / 120) ** 0.5, abs=1e-4)
     assert "no single correlation" in found["F"].why_not_r and found["F"].r is None
-    assert "z / sqrt(N)" in found["z"].why_not_r
+    # a z test is coded as MetaSift's z test with the total N (r = z / sqrt(N)); the N is the one nearby
+    assert found["z"].r == pytest.approx(2.45 / 120 ** 0.5, abs=1e-4)
+    assert found["z"].suggestion()["statistic"] == "ztest"
+    for raw in (text, text.replace("\u03c7", "X")):
+        for s in find_statistics([raw]):  # every cue points at its words on the page, for the highlights
+            for cue in s.cues.values():
+                assert normalise(raw[cue["start"]:cue["end"]]).text == cue["text"]
     cues = found["r"].cues
     assert cues["alliance_measure"]["value"] == "WAI" and cues["alliance_rater"]["value"] == "client"
     assert cues["outcome_measure"]["value"] == "BDI" and cues["alliance_session"]["value"] == 3

@@ -112,10 +112,28 @@ class FoundStatistic:
         return (f"{what}the reported p {self.p_op} {self.p:g} does not fit {self.kind} = {self.value:g} "
                 f"(recomputed p = {self.check.computed:.4f})" + (f"; {lost}" if lost else ""))
 
+    def implied_n(self) -> int | None:
+        """The total N the test's own df imply (t and r: df + 2; F(1, df2): df2 + 2; χ² with its N), or None."""
+        if self.kind in ("t", "r") and self.df1:
+            return int(self.df1) + 2
+        if self.kind == "F" and self.df1 == 1 and self.df2:
+            return int(self.df2) + 2
+        return None
+
+    def cue_conflicts(self) -> list[str]:
+        """Cues that disagree with the statistic: an N nearby that is not the N its df imply (another sample,
+        a subgroup, or a typo: the coder should check which N goes with it)."""
+        n_cue, implied = self.cues.get("n"), self.implied_n()
+        if n_cue and implied and abs(int(n_cue["value"]) - implied) > 0:
+            return ["n"]
+        return []
+
     def suggestion(self) -> dict[str, Any]:
         """What "Use" puts in the coding form: statistic, value, df, n, location, quote, moderators."""
-        # a z test is not the Fisher z MetaSift codes, a beta no correlation: neither is offered
-        stat = {"r": "r", "t": "t", "F": "F", "chi2": "chi2", "d": "d", "OR": "or"}.get(self.kind, "")
+        # a z test is coded as MetaSift's "ztest" (r = z / sqrt(N)); a beta is not offered (`why_not_r` says why)
+        stat = {"r": "r", "t": "t", "F": "F", "chi2": "chi2", "d": "d", "OR": "or", "z": "ztest"}.get(self.kind, "")
+        if self.op != "=":
+            stat = ""  # a bound ("t < 1") is no value to code
         return {"statistic": stat, "value": self.value, "df": self.df2 if self.kind == "F" else self.df1,
                 "n": self.n, "location": f"p. {self.page}", "quote": self.raw,
                 "moderators": {k: v["value"] for k, v in self.cues.items() if k in CUE_FIELDS}}
@@ -166,9 +184,14 @@ def _to_r(s: FoundStatistic) -> None:
         elif s.kind == "OR":
             c = convert("or", s.value)
         elif s.kind == "z":
-            raise InputError("a z test converts to r only as z / sqrt(N), which is not among MetaSift's conversions")
+            if not s.n:
+                raise InputError("a z test converts to r as z / sqrt(N), and no N is given with it or near it: "
+                                 "Use it and enter the total N")
+            c = convert("ztest", s.value, n=s.n)
         elif s.kind == "beta":
-            raise InputError("a regression weight is a correlation only when it is the model's one predictor")
+            raise InputError("a standardized regression weight (β) is not a correlation unless it is the model's "
+                             "only predictor, and MetaSift has no conversion for it: code the zero-order r (the "
+                             "paper's correlation table) instead")
         else:
             return
     except InputError as exc:
@@ -205,34 +228,44 @@ _SESSION = re.compile(r"\bsession\s+(\d{1,3})\b", re.IGNORECASE)
 _N_CUE = re.compile(r"(?<![\w.])[Nn]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.])")
 
 
-def _cues(sentence: str, around: str, codebook: Any) -> dict[str, dict[str, Any]]:
+def _cues(text: str, sentence: tuple[int, int], around: tuple[int, int], codebook: Any
+          ) -> dict[str, dict[str, Any]]:
+    """Cues in ``text[sentence]``, else in ``text[around]``: ``{field: {value, text, where, start, end}}``
+    with ``start``/``end`` offsets in ``text`` (the normalised page)."""
+    places = (("sentence", sentence), ("nearby", around))
     cues: dict[str, dict[str, Any]] = {}
+
+    def first(rxs: list[tuple[re.Pattern[str], Any]]) -> tuple[re.Match[str], Any, str] | None:
+        for where, (a, b) in places:
+            hits = [(m, target) for rx, target in rxs if (m := rx.search(text, a, b))]
+            if hits:
+                # in the sentence the longest term first; nearby, the one closest to the statistic
+                mid = (sentence[0] + sentence[1]) // 2
+                m, target = min(hits, key=lambda h: abs(h[0].start() - mid)) if where == "nearby" else hits[0]
+                return m, target, where
+        return None
+
     for name, pats in _cue_patterns(codebook).items():
-        for where, text in (("sentence", sentence), ("nearby", around)):
-            hit = next(((m, target) for rx, target in pats if (m := rx.search(text))), None)
-            if hit:
-                cues[name] = {"value": hit[1], "text": hit[0].group(0), "where": where}
-                break
-    for where, text in (("sentence", sentence), ("nearby", around)):
-        m = _SESSION.search(text)
-        if m:
-            cues["alliance_session"] = {"value": int(m.group(1)), "text": m.group(0), "where": where}
-            break
-    for where, text in (("sentence", sentence), ("nearby", around)):
-        m = _N_CUE.search(text)
-        if m:
-            cues["n"] = {"value": int(m.group(1).replace(",", "")), "text": m.group(0), "where": where}
-            break
+        hit = first(pats)
+        if hit:
+            m, target, where = hit
+            cues[name] = {"value": target, "text": m.group(0), "where": where, "start": m.start(), "end": m.end()}
+    for name, rx, conv in (("alliance_session", _SESSION, int), ("n", _N_CUE, lambda t: int(t.replace(",", "")))):
+        got = first([(rx, None)])
+        if got:
+            m, _, where = got
+            cues[name] = {"value": conv(m.group(1)), "text": m.group(0), "where": where, "start": m.start(),
+                          "end": m.end()}
     return cues
 
 
-def _sentence(text: str, start: int, end: int) -> str:
+def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]`` (at most 400 characters back, 300 on when it has no end)."""
     a = 0
     for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
         a = m.end()
     after = _SENTENCE_END.search(text, end)
-    b = after.start() + 1 if after else min(len(text), end + 300)
-    return text[a:b].strip()
+    return a, after.start() + 1 if after else min(len(text), end + 300)
 
 
 def _p_at(s: FoundStatistic, text: str, at: int, value_text: str) -> int:
@@ -313,9 +346,11 @@ def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
                     b = _p_at(st, text, b, value_text)
                 st.start, st.end = norm.span(start, b)
                 st.raw = text[start:b]
-                st.sentence = _sentence(text, a, b)
-                around = text[max(0, a - WINDOW):b + WINDOW]
-                st.cues = _cues(st.sentence, around, codebook) if kind != "n" else {}
+                sa, sb = _sentence_span(text, a, b)
+                st.sentence = text[sa:sb].strip()
+                st.cues = _cues(text, (sa, sb), (max(0, a - WINDOW), b + WINDOW), codebook) if kind != "n" else {}
+                for cue in st.cues.values():  # offsets into the page text as stored, for highlights
+                    cue["start"], cue["end"] = norm.span(cue["start"], cue["end"])
                 if st.n is None and "n" in st.cues:
                     st.n = st.cues["n"]["value"]
                 _to_r(st)
