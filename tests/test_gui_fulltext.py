@@ -244,3 +244,50 @@ def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_sc
         if attached:
             assert screen.viewer.pdf["file_name"] == "from-carol.pdf" and screen.viewer.last is not None
     window.close()
+
+
+def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(qtbot, worked, tmp_path):
+    from extraction.demo_worked import record_ids
+    from gui.fulltext.folder import NOT_ATTACHED, attach_folder
+    from screening.demo import STUDIES
+
+    ids = record_ids()
+    by_key = {s.key: s for s in STUDIES}
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    for key in ("A1", "A2"):
+        s = by_key[key]
+        write_pdf(folder / f"{key}.pdf", [f"{s.title}\n\n{s.authors[0]}\n\n{s.journal}, {s.year}. {s.abstract}"])
+    write_pdf(folder / "scan-0043.pdf", ["A scanned report whose first page has no title text."])
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    attach_folder(window, str(folder))
+    qtbot.waitUntil(lambda: getattr(window, "folder_preview", None) is not None, timeout=20_000)
+    dialog = window.folder_preview
+    rows = {m.file: (tick, box) for tick, box, m in dialog.rows}
+    assert set(rows) == {"A1.pdf", "A2.pdf", "scan-0043.pdf"}  # the unmatched readable PDF has a row too
+    assert rows["scan-0043.pdf"][0].checkState() == Qt.CheckState.Unchecked
+    assert rows["A1.pdf"][1].currentText().startswith(dialog.choices[dialog._ids.index(ids["A1"]) - 1][1][:10])
+    # A1.pdf: unassigned by choosing "not attached" (which unticks it); A2.pdf: given to A3 instead, by typing
+    # part of A3's label into its list; the scan: given to A4 (ticked as soon as a record is chosen)
+    rows["A1.pdf"][1].setCurrentIndex(rows["A1.pdf"][1].findText(NOT_ATTACHED))
+    assert rows["A1.pdf"][0].checkState() == Qt.CheckState.Unchecked
+    a3 = dict(dialog.choices)[ids["A3"]]
+    box = rows["A2.pdf"][1]
+    completer = box.completer()  # typing any part of a label (here a word of A3's title) offers it
+    completer.setCompletionPrefix(by_key["A3"].title.split()[2])
+    offered = [completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())]
+    assert a3 in offered
+    box.setCurrentIndex(box.findText(a3))
+    assert box.currentText() == a3 and rows["A2.pdf"][0].checkState() == Qt.CheckState.Checked
+    [scan] = [m for _t, _b, m in dialog.rows if m.file == "scan-0043.pdf"]
+    dialog.choose(scan, ids["A4"])
+    assert rows["scan-0043.pdf"][0].checkState() == Qt.CheckState.Checked
+    dialog.accept()
+    _idle(qtbot)
+    assert store.attached(worked, ids["A1"]) == [] and store.attached(worked, ids["A2"]) == []
+    assert [a.file_name for a in store.attached(worked, ids["A3"])] == ["A2.pdf"]
+    assert [a.file_name for a in store.attached(worked, ids["A4"])] == ["scan-0043.pdf"]
+    [hist] = store.history(worked, ids["A3"])
+    assert hist["how"] == "folder" and "chosen in the preview (matched #" in hist["note"]
