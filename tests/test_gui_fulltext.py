@@ -291,3 +291,44 @@ def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(
     assert [a.file_name for a in store.attached(worked, ids["A4"])] == ["scan-0043.pdf"]
     [hist] = store.history(worked, ids["A3"])
     assert hist["how"] == "folder" and "chosen in the preview (matched #" in hist["note"]
+
+
+def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, worked, tmp_path):
+    pdf = tmp_path / "a8.pdf"
+    write_pdf(pdf, PAGES, font="dejavu", columns=2, title="A8")
+    store.attach(worked, 8, pdf, "bob")
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(8))
+    _idle(qtbot)
+    screen.found.list.setCurrentRow(0)
+    qtbot.mouseClick(screen.found.use_button, Qt.MouseButton.LeftButton)  # a long quote in the form's title
+    _idle(qtbot)
+    qtbot.waitUntil(lambda: screen._panes_sized, timeout=5_000)
+
+    from PySide6.QtWidgets import QScrollArea
+
+    area = screen.form.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+
+    def cut() -> list[str]:
+        """Moderator fields cut off at the left or right of the form's scroll area (scrolling down is fine)."""
+        out = []
+        for name, w in screen.form.mods.items():
+            x = w.mapTo(area.viewport(), w.rect().topLeft()).x()
+            if x < 0 or x + w.width() > area.viewport().width():
+                out.append(name)
+        return out
+
+    assert screen.viewer.isVisible() and screen.viewer.width() > 300  # the PDF is beside the form ...
+    assert cut() == [] and screen.form.stacked is False  # ... and every moderator field whole, side by side
+    # dragged narrower, the form puts the moderators below the reported effect instead of cutting them
+    left, form, pdf_w = screen.split.sizes()
+    screen.split.setSizes([left, 420, pdf_w + form - 420])
+    qtbot.waitUntil(lambda: screen.form.stacked is True, timeout=5_000)
+    assert cut() == []

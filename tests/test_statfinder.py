@@ -107,6 +107,14 @@ def test_z_without_n_and_beta_say_why_not():
     assert bound.op == "<" and bound.suggestion()["statistic"] == "" and "bound" in bound.why_not_r
 
 
+def test_cues_come_from_the_statistics_own_clause_and_not_from_plain_prose_words():
+    text = ("Clients were 58 veterans (mean age 41). The client-rated WAI predicted change, r(56) = .41, p = .001; "
+            "the therapist-rated alliance did so less strongly, r(56) = .18, p = .17.")
+    first, second = [s for s in find_statistics([text]) if s.kind == "r"]
+    assert first.cues["alliance_rater"]["value"] == "client" and second.cues["alliance_rater"]["value"] == "therapist"
+    assert "alliance_time" not in first.cues  # "mean age" is no averaged alliance
+
+
 def test_an_n_nearby_that_the_df_do_not_imply_is_a_cue_conflict():
     text = "Of the 120 clients who began (N = 120), 64 completed. Early WAI predicted outcome, r(62) = .31, p = .01."
     r = one(text)
@@ -137,7 +145,8 @@ def test_sample_sizes_conversions_and_why_not():
     sug = found["r"].suggestion()
     assert sug == {"statistic": "r", "value": 0.30, "df": 118.0, "n": 120, "location": "p. 1",
                    "quote": "r(118) = .30, p < .001",
-                   "moderators": {"alliance_measure": "WAI", "alliance_rater": "client", "outcome_measure": "BDI"}}
+                   "moderators": {"alliance_measure": "WAI", "alliance_rater": "client", "outcome_measure": "BDI",
+                                  "alliance_session": 3}}
 
 
 needs_statcheck = pytest.mark.skipif(not IN_CI and not statcheck_available(),

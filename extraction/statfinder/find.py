@@ -136,7 +136,7 @@ class FoundStatistic:
             stat = ""  # a bound ("t < 1") is no value to code
         return {"statistic": stat, "value": self.value, "df": self.df2 if self.kind == "F" else self.df1,
                 "n": self.n, "location": f"p. {self.page}", "quote": self.raw,
-                "moderators": {k: v["value"] for k, v in self.cues.items() if k in CUE_FIELDS}}
+                "moderators": {k: v["value"] for k, v in self.cues.items() if k in (*CUE_FIELDS, "alliance_session")}}
 
     def provenance(self, pdf_sha256: str = "") -> dict[str, Any]:
         """The effect's provenance when the coder uses this statistic (`extraction.coding.clean_provenance`)."""
@@ -202,6 +202,11 @@ def _to_r(s: FoundStatistic) -> None:
         s.r_method += " (the text gives the direction)"
 
 
+_PROSE_WORDS = {"mean", "average", "middle"}
+"""Codebook aliases a coder may type ("mean" for averaged alliance) that in a paper's text are mostly the
+statistic or plain prose ("mean age 41"): not taken as cues in the text."""
+
+
 @lru_cache(maxsize=4)
 def _cue_patterns(codebook: Any = None) -> dict[str, list[tuple[re.Pattern[str], str]]]:
     from extraction.codebook import Codebook
@@ -212,7 +217,7 @@ def _cue_patterns(codebook: Any = None) -> dict[str, list[tuple[re.Pattern[str],
         f = book.fields.get(name)
         if f is None:
             continue
-        terms = [(v, v) for v in f.values] + list(f.aliases.items())
+        terms = [(v, v) for v in f.values] + [(a, v) for a, v in f.aliases.items() if a.lower() not in _PROSE_WORDS]
         pats = []
         for term, target in sorted(terms, key=lambda t: -len(t[0])):
             word = re.escape(term).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
@@ -228,11 +233,12 @@ _SESSION = re.compile(r"\bsession\s+(\d{1,3})\b", re.IGNORECASE)
 _N_CUE = re.compile(r"(?<![\w.])[Nn]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.])")
 
 
-def _cues(text: str, sentence: tuple[int, int], around: tuple[int, int], codebook: Any
-          ) -> dict[str, dict[str, Any]]:
-    """Cues in ``text[sentence]``, else in ``text[around]``: ``{field: {value, text, where, start, end}}``
-    with ``start``/``end`` offsets in ``text`` (the normalised page)."""
-    places = (("sentence", sentence), ("nearby", around))
+def _cues(text: str, sentence: tuple[int, int], around: tuple[int, int], codebook: Any,
+          clause: tuple[int, int] | None = None) -> dict[str, dict[str, Any]]:
+    """Cues in the statistic's ``clause`` (its part of the sentence between semicolons), else its
+    ``sentence``, else ``around`` it: ``{field: {value, text, where, start, end}}``, ``where`` sentence or
+    nearby, ``start``/``end`` offsets in ``text`` (the normalised page)."""
+    places = (("sentence", clause or sentence), ("sentence", sentence), ("nearby", around))
     cues: dict[str, dict[str, Any]] = {}
 
     def first(rxs: list[tuple[re.Pattern[str], Any]]) -> tuple[re.Match[str], Any, str] | None:
@@ -348,7 +354,10 @@ def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
                 st.raw = text[start:b]
                 sa, sb = _sentence_span(text, a, b)
                 st.sentence = text[sa:sb].strip()
-                st.cues = _cues(text, (sa, sb), (max(0, a - WINDOW), b + WINDOW), codebook) if kind != "n" else {}
+                ca, cb = text.rfind(";", sa, start) + 1 or sa, text.find(";", b, sb)
+                clause = (ca, cb if cb >= 0 else sb)
+                st.cues = (_cues(text, (sa, sb), (max(0, a - WINDOW), b + WINDOW), codebook, clause)
+                           if kind != "n" else {})
                 for cue in st.cues.values():  # offsets into the page text as stored, for highlights
                     cue["start"], cue["end"] = norm.span(cue["start"], cue["end"])
                 if st.n is None and "n" in st.cues:
