@@ -67,6 +67,11 @@ def test_each_style_is_read_with_its_numbers(text, kind, value, df1, df2, p_op, 
     ("model fit improved, G2(2) = 11.40, p = .003", "chi2", 11.40, 2, None, "=", "=", 0.003, False),
     ("no other effect, Fs(2, 310)b1.20, psN.30", "F", 1.20, 2, 310, "<", ">", 0.30, False),  # < as b, > as N
     ("reliable, F(1, 310)=9.40, pb.01", "F", 9.40, 1, 310, "=", "<", 0.01, False),
+    ("choice shifted, F(1, 88) p 7.41, p ! .01", "F", 7.41, 1, 88, "=", "<", 0.01, False),  # = as p, < as !
+    ("b p .44, t(51) p 2.90, p p .005", "t", 2.90, 51, None, "=", "=", 0.005, False),
+    ("x2 (1, N p 1,204) p 5.20, p ! .05", "chi2", 5.20, 1, None, "=", "<", 0.05, False),
+    ("no difference, F(1, 30) p 1.02, NS", "F", 1.02, 1, 30, "=", "ns", None, False),
+    ("a main effect (F = 5.92,\np = .018)", "F", 5.92, None, None, "=", "=", 0.018, False),  # F without df
 ])
 def test_what_real_pdfs_do_to_statistics(text, kind, value, df1, df2, op, p_op, p, sign_lost):
     s = one(text)
@@ -86,7 +91,8 @@ def test_two_results_in_one_sentence_get_their_own_p():
 
 def test_glyph_substitutes_do_not_make_statistics_of_prose():
     text = ("About 1\u00bc hours per session (Study 2). Table 2b lists 2(3) items. Model B2(a) and the Fs of "
-            "Table 4 are given in Appendix N. The ratio was 3 b 1 in group ? 2.")
+            "Table 4 are given in Appendix N. The ratio was 3 b 1 in group ? 2. Scale F = 4 items, and "
+            "condition (p 2) had F(1) p 3 cases; see p 12.")
     assert [s for s in find_statistics([text]) if s.kind != "n"] == []
 
 

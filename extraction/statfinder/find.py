@@ -31,9 +31,9 @@ _DF1 = r"(?:\d+(?:\.\d+)?|l(?=\s*,))"
 _EQ = "=<>≤≥\u00bc"
 """Relations; ``¼`` is an ``=`` whose glyph maps to the character ¼ (some publishers' PDFs)."""
 _OP = rf"\s*(?P<op>[{_EQ}])\s*"
-_OP_DF = rf"(?:\s*(?P<op>[{_EQ}])\s*|(?<=[)\]}}])(?P<gop>[bN])(?=\.?\d))"
-"""After a df bracket, also ``b`` for < and ``N`` for > set flush against it (``Fs(1, 248)b1.16``), as the
-glyphs of some publishers' PDFs come out."""
+_OP_DF = rf"(?:\s*(?P<op>[{_EQ}])\s*|(?<=[)\]}}])(?P<gop>[bN])(?=\.?\d)|(?<=[)\]}}])\s+(?P<gop2>p)\s+(?=\.?\d))"
+"""After a df bracket, also ``b`` for < and ``N`` for > set flush against it (``Fs(1, 248)b1.16``), or a
+``p`` for = between spaces (``F(1, 127) p 6.36``), as the glyphs of some publishers' PDFs come out."""
 _PRE = r"(?:(?<![\w.])|(?<=[\s(]B)|(?<=^B))"
 """Start of a symbol: no letter or digit before it, except an opening quote that came out as ``B``
 (``Bt(37) = ...``, the quote glyphs of some publishers' PDFs)."""
@@ -44,11 +44,14 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("t", rf"{_PRE}ts?\s*{_OPEN}\s*(?P<df1>{_DF})\s*{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
     ("F", rf"{_PRE}Fs?\s*{_OPEN}\s*(?P<df1>{_DF1})\s*,\s*(?P<df2>{_DF})\s*{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
     ("chi2", rf"(?:{_PRE}{_CHI}|(?<![\w.])[Cc]hi[- ]?squared?)\s*"
-             rf"{_OPEN}\s*(?P<df1>{_DF})\s*(?:,\s*[Nn]\s*=\s*(?P<n>\d[\d,]*)\s*)?{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
+             rf"{_OPEN}\s*(?P<df1>{_DF})\s*(?:,\s*[Nn]\s*(?:[=\u00bc]|p(?=\s))\s*(?P<n>\d[\d,]*)\s*)?{_CLOSE}{_OP_DF}"
+             rf"(?P<val>{_NUM})"),
     # χ lost (a glyph without text): "2(1, N = 226) = 6.90"; with a "?" where it was, the N may be missing
     ("chi2", rf"(?:(?<![\w.])[?\ufffd]{{1,2}}|(?<![\w.(,?\ufffd])|(?<=[\s(]B)|(?<=^B))2\s*\(\s*(?P<df1>{_DF})"
              rf"\s*,\s*[Nn]\s*=\s*(?P<n>\d[\d,]*)\s*\){_OP}(?P<val>{_NUM})"),
     ("chi2", rf"(?<![\w.])[?\ufffd]{{1,2}}2\s*\(\s*(?P<df1>{_DF})\s*\){_OP}(?P<val>{_NUM})"),
+    # F without its df, reported with a p ("F = 6.74, p = .013"): found, not converted
+    ("F", rf"{_PRE}F{_OP}(?P<val>{_NUM})(?=\s*[,;]\s*p\s*[{_EQ}])"),
     ("r", rf"{_PRE}r\s*(?:\(\s*(?P<df1>{_DF})\s*\))?{_OP_DF}(?P<val>{_NUM})"),
     ("z", rf"(?<![\w.])[zZ]{_OP}(?P<val>{_NUM})"),
     ("d", rf"(?<![\w.'])(?P<sym>d|g){_OP}(?P<val>{_NUM})"),
@@ -59,12 +62,14 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((kind, re.compile(rx)) for kind, rx in _PATTERNS)
 _P_AFTER = re.compile(r"(?:\s*,\s*MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?)?(?:\s*[,;]\s*|\s+)"
-                      r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?(?:ps?\s*(?P<pop>[=<>≤≥\u00bc]|[bN](?=\s?\.))\s*"
-                      r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?)(?!\w))")
+                      r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?"
+                      r"(?:ps?\s*(?P<pop>[=<>≤≥\u00bc!]|[bN](?=\s?\.)|p(?=\s+\.?\d))\s*"
+                      r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?|NS)(?!\w))")
 _AND = re.compile(rf"\s+and\s+(?P<val>{_NUM})(?=\s*[,;)])")
 """A second value of the same test: ``F(1, 15) = 19.9 and 5.16, p < .001 and p < .05``."""
 _AND_P = re.compile(r"\s+and\s+(?=p)")
-_GLYPH_OPS = {"\u00bc": "=", "b": "<", "N": ">"}
+_GLYPH_OPS = {"\u00bc": "=", "b": "<", "N": ">", "p": "=", "!": "<"}
+"""What relations come out as in some publishers' PDFs: ¼ for =, b for <, N for >, p for =, ! for <."""
 _SENTENCE_END = re.compile(r"(?<![A-Z]\.)(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)[.!?]\s+(?=[A-Z(])")
 WINDOW = 600
 """Characters either side of a statistic searched for cues when its sentence has none (PDF text has no
@@ -172,6 +177,8 @@ def _to_r(s: FoundStatistic) -> None:
         elif s.kind == "t":
             c = convert("t", s.value, df=s.df1)
         elif s.kind == "F":
+            if not s.df2:
+                raise InputError("F is given without its degrees of freedom: read them in the table or the text")
             c = convert("F", s.value, df=(s.df1 or 0, s.df2 or 0))
         elif s.kind == "chi2":
             if s.df1 != 1:
@@ -300,7 +307,8 @@ def _statistic(kind: str, gd: dict[str, Any], page: int) -> FoundStatistic | Non
         return None
     if kind == "r" and abs(value) > 1:
         return None
-    op = _GLYPH_OPS.get(gd.get("op") or gd.get("gop") or "=", gd.get("op") or gd.get("gop") or "=")
+    given = gd.get("op") or gd.get("gop") or gd.get("gop2") or "="
+    op = _GLYPH_OPS.get(given, given)
     s = FoundStatistic(kind=kind, raw="", page=page, start=0, end=0, sentence="", value=value, op=op,
                        sign_lost=gd["val"].lstrip()[:1] in ("?", "\ufffd"))
     if gd.get("df1"):
