@@ -81,6 +81,18 @@ def test_what_real_pdfs_do_to_statistics(text, kind, value, df1, df2, op, p_op, 
     assert normalise(text[s.start:s.end]).text == s.raw
 
 
+def test_a_statistic_cut_by_a_running_head_reads_whole():
+    head = "J Clin Demo Res (2019) 7:101-118"
+    text = (f"{head}\n\nThe groups differed in how they rated the sessions.\n\n{head}\n\nWe found the effect "
+            f"again (F(3,\n\n{head}\n\n112) = 6.20, p < .001) in the second sample.")
+    [f] = [s for s in find_statistics([text]) if s.kind == "F"]
+    assert (f.value, f.df1, f.df2, f.p_op, f.p) == (6.20, 3, 112, "<", 0.001)
+    assert text[f.start:f.end].startswith("F(3,") and text[f.start:f.end].endswith("p < .001")
+    # a line said once, or one with a relation sign in it, is no running head
+    once = "Results (Study 2) follow.\nF(1, 40) = 4.10, p = .05"
+    assert [s.value for s in find_statistics([once]) if s.kind == "F"] == [4.10]
+
+
 def test_two_results_in_one_sentence_get_their_own_p():
     text = "Both effects held, F(1, 42) = 12.6 and\n4.31, p < .001 and p = .04, respectively."
     a, b = [s for s in find_statistics([text]) if s.kind == "F"]
