@@ -240,35 +240,46 @@ _SESSION = re.compile(r"\bsession\s+(\d{1,3})\b", re.IGNORECASE)
 _N_CUE = re.compile(r"(?<![\w.])[Nn]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.])")
 
 
-def _cues(text: str, sentence: tuple[int, int], around: tuple[int, int], codebook: Any,
+CueHit = tuple[int, int, int, Any, str]
+"""(start, end, rank: the term's place in the longest-first order, value, text) of one cue word on a page."""
+
+
+def page_cue_hits(text: str, codebook: Any) -> dict[str, list[CueHit]]:
+    """Every cue word on the (normalised) page, per field, in text order: found once per page, so each
+    statistic only picks among them (`_cues`)."""
+    out: dict[str, list[CueHit]] = {}
+    for name, pats in _cue_patterns(codebook).items():
+        out[name] = sorted((m.start(), m.end(), rank, target, m.group(0)) for rank, (rx, target) in enumerate(pats)
+                           for m in rx.finditer(text))
+    out["alliance_session"] = [(m.start(), m.end(), 0, int(m.group(1)), m.group(0)) for m in _SESSION.finditer(text)]
+    out["n"] = [(m.start(), m.end(), 0, int(m.group(1).replace(",", "")), m.group(0)) for m in _N_CUE.finditer(text)]
+    return out
+
+
+def _cues(hits: dict[str, list[CueHit]], sentence: tuple[int, int], around: tuple[int, int],
           clause: tuple[int, int] | None = None) -> dict[str, dict[str, Any]]:
     """Cues in the statistic's ``clause`` (its part of the sentence between semicolons), else its
     ``sentence``, else ``around`` it: ``{field: {value, text, where, start, end}}``, ``where`` sentence or
-    nearby, ``start``/``end`` offsets in ``text`` (the normalised page)."""
+    nearby, ``start``/``end`` offsets in the normalised page. In a clause or sentence the longest term wins
+    (then the first); nearby, the one closest to the statistic."""
+    from bisect import bisect_left
+
     places = (("sentence", clause or sentence), ("sentence", sentence), ("nearby", around))
+    mid = (sentence[0] + sentence[1]) // 2
     cues: dict[str, dict[str, Any]] = {}
-
-    def first(rxs: list[tuple[re.Pattern[str], Any]]) -> tuple[re.Match[str], Any, str] | None:
+    for name, found in hits.items():
         for where, (a, b) in places:
-            hits = [(m, target) for rx, target in rxs if (m := rx.search(text, a, b))]
-            if hits:
-                # in the sentence the longest term first; nearby, the one closest to the statistic
-                mid = (sentence[0] + sentence[1]) // 2
-                m, target = min(hits, key=lambda h: abs(h[0].start() - mid)) if where == "nearby" else hits[0]
-                return m, target, where
-        return None
-
-    for name, pats in _cue_patterns(codebook).items():
-        hit = first(pats)
-        if hit:
-            m, target, where = hit
-            cues[name] = {"value": target, "text": m.group(0), "where": where, "start": m.start(), "end": m.end()}
-    for name, rx, conv in (("alliance_session", _SESSION, int), ("n", _N_CUE, lambda t: int(t.replace(",", "")))):
-        got = first([(rx, None)])
-        if got:
-            m, _, where = got
-            cues[name] = {"value": conv(m.group(1)), "text": m.group(0), "where": where, "start": m.start(),
-                          "end": m.end()}
+            i = bisect_left(found, (a,))
+            inside = []
+            while i < len(found) and found[i][0] < b:
+                if found[i][1] <= b:
+                    inside.append(found[i])
+                i += 1
+            if inside:
+                best = (min(inside, key=lambda h: abs(h[0] - mid)) if where == "nearby"
+                        else min(inside, key=lambda h: (h[2], h[0])))
+                cues[name] = {"value": best[3], "text": best[4], "where": where, "start": best[0], "end": best[1]}
+                break
     return cues
 
 
@@ -355,6 +366,7 @@ def blank_running_heads(text: str) -> str:
 def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
     norm: Mapped = normalise(blank_running_heads(raw))
     text = norm.text
+    hits: dict[str, list[CueHit]] | None = None
     taken: list[tuple[int, int]] = []
     out: list[FoundStatistic] = []
     for kind, rx in _COMPILED:
@@ -386,8 +398,9 @@ def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
                 st.sentence = text[sa:sb].strip()
                 ca, cb = text.rfind(";", sa, start) + 1 or sa, text.find(";", b, sb)
                 clause = (ca, cb if cb >= 0 else sb)
-                st.cues = (_cues(text, (sa, sb), (max(0, a - WINDOW), b + WINDOW), codebook, clause)
-                           if kind != "n" else {})
+                if hits is None:
+                    hits = page_cue_hits(text, codebook)
+                st.cues = _cues(hits, (sa, sb), (max(0, a - WINDOW), b + WINDOW), clause) if kind != "n" else {}
                 for cue in st.cues.values():  # offsets into the page text as stored, for highlights
                     cue["start"], cue["end"] = norm.span(cue["start"], cue["end"])
                 if st.n is None and "n" in st.cues:
