@@ -12,9 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from criteria_accuracy import HALVES, ROWS, abstracts, evaluate  # noqa: E402
+from tests.criteria_accuracy import HALVES, ROWS, abstracts, evaluate  # noqa: E402
 
 
 def main() -> None:

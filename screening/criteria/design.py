@@ -53,7 +53,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "randomised clinical trial*", "randomized trial*", "randomised trial*", "randomly assigned",
         "randomly allocated", "randomized to", "randomised to", "were randomized", "were randomised",
         "randomization", "randomisation", "random assignment", "randomly divided",
-        "RCT", "RCTs", "randomisiert*", "randomisierte* kontrollierte*",
+        "randomi*ed", "RCT", "RCTs", "randomisiert*", "randomisierte* kontrollierte*",
         "zufällig zugewiesen", "zufällig zugeteilt", "essai contrôlé randomisé", "essai randomisé",
         "randomisés", "randomisées", "répartis aléatoirement", "studio randomizzato", "randomizzat*",
         "assegnati casualmente", "assegnati in modo casuale",
