@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from screening.criteria.age import animal_study
 from screening.criteria.evidence import (
     EXCLUDE,
     INCLUDE,
@@ -90,7 +91,7 @@ class Clinical:
         # in a vignette is no patient)
         clinical_weight = len(clinical) + (PROBLEM_BONUS if problems and clinical and not strong_all else 0)
         analogue_weight = STRONG_WEIGHT * len(strong_all) + len(weak)
-        if other.get("animals"):
+        if animal_study(record, other.get("animals", [])):
             return CriterionResult(NOT_MET, other["animals"], "an animal study")
         if (strong_all or len(weak) >= WEAK_ENOUGH) and analogue_weight > clinical_weight:
             return CriterionResult(NOT_MET, strong_all + weak + clinical,
