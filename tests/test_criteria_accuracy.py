@@ -1,12 +1,13 @@
 """Per-criterion accuracy on the hand-labelled abstracts (tests/data/abstracts): >= 95% on the tuning and
 on the held-out half, "unclear" counted wrong where the label decides, and no record meeting every
-criterion suggested for exclusion (tests/criteria_accuracy.py computes; docs/criteria-accuracy.md reports)."""
+criterion suggested for exclusion, also on the fresh check set (tests/criteria_accuracy.py computes;
+docs/criteria-accuracy.md reports, with the fresh set's accuracy, which is measured, not asserted)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.criteria_accuracy import HALVES, ROWS, abstracts, evaluate
+from tests.criteria_accuracy import HALVES, ROWS, SETS, abstracts, evaluate
 
 TARGET = 0.95
 SHORT_OF_TARGET: dict[tuple[str, str], str] = {}
@@ -15,7 +16,7 @@ SHORT_OF_TARGET: dict[tuple[str, str], str] = {}
 
 @pytest.fixture(scope="module")
 def results():
-    return {h: evaluate(h) for h in HALVES}
+    return {h: evaluate(h) for h in SETS}
 
 
 def test_the_sets_are_large_and_cover_four_languages():
@@ -36,8 +37,8 @@ def test_accuracy_per_criterion(results, half, row):
     assert r.accuracy(row) >= TARGET, (row, r.wrong.get(row))
 
 
-@pytest.mark.parametrize("half", HALVES)
+@pytest.mark.parametrize("half", SETS)
 def test_no_record_meeting_every_criterion_is_suggested_for_exclusion(results, half):
     r = results[half]
-    assert r.meeting_all["alliance"] >= 15 and r.meeting_all["cbt_depression"] >= 10
+    assert r.meeting_all["alliance"] >= 4 and r.meeting_all["cbt_depression"] >= 5
     assert r.false_exclusions == []
