@@ -22,7 +22,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
@@ -173,6 +173,17 @@ def default_protocol_text() -> str:
 def default_protocol() -> Protocol:
     """The bundled alliance protocol, parsed once."""
     return bundled_protocol(DEFAULT_KEY)
+
+
+@lru_cache(maxsize=8)
+def _parse_stored(text: str, where: str) -> Protocol:
+    return load_protocol_text(text, where)
+
+
+def review_protocol(text: str | None, review_name: str) -> Protocol:
+    """A review's protocol from its stored text (``review.protocol``), or the bundled default when it has none;
+    parsed once per text."""
+    return _parse_stored(text, f"{review_name} (review protocol)") if text else default_protocol()
 
 
 def _expect(cond: bool, where: str, what: str) -> None:

@@ -198,7 +198,7 @@ class ImportScreen(Refreshing, QWidget):
 
     def _previewed(self, f: PendingFile, p: Preview) -> None:
         f.state, f.format, f.format_label, f.confidence = "ready", p.format, p.format_label, p.confidence
-        f.detected_db, f.columns, f.message = p.source_db, p.columns, ""
+        f.detected_db, f.tool, f.columns, f.message = p.source_db, p.tool, p.columns, ""
         if p.already:
             f.state, f.message = "duplicate", p.already
         self.pending.changed(f)
@@ -242,8 +242,10 @@ class ImportScreen(Refreshing, QWidget):
         unknown = [f for f in files if f.database == "unknown"]
         if unknown:  # ask before importing: PRISMA counts records per database
             f = unknown[0]
-            self.note.setText(f"Which database did {f.path.name} come from? The file does not say: choose it (or "
-                              "type it) in its Database cell, then press Import.")
+            says = (f"It was exported by {f.tool}, a screening tool or reference manager, which is not a database"
+                    if f.tool else "The file does not say")
+            self.note.setText(f"Which database did {f.path.name} come from? {says}: choose it (or type it) in its "
+                              "Database cell, then press Import.")
             index = self.pending.index(self.pending.files.index(f), PendingFilesModel.DATABASE)
             self.files.setCurrentIndex(index)
             self.files.edit(index)

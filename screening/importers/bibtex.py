@@ -20,6 +20,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, Entry, MiddlewareErrorBlo
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.databases import WOS
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -234,7 +235,7 @@ class BibtexImporter:
             yield rec
 
     def source_database(self, source: SourceFile) -> str | None:
-        """"Scopus" for a Scopus BibTeX export (``source = {Scopus}`` or scopus.com links), "Web of Science" for
+        """"Scopus" for a Scopus BibTeX export (``source = {Scopus}`` or scopus.com links), `WOS` for
         WoS's (``@article{ WOS:...`` keys, ``Unique-ID = {WOS:...}``), else None."""
         try:
             head = source_text(source)[:65536]
@@ -243,7 +244,7 @@ class BibtexImporter:
         if _SCOPUS.search(head) or re.search(r"note\s*=\s*[{\"][^}\"]*\bScopus\b", head, re.I):
             return "Scopus"
         if re.search(r"@\w+\s*\{\s*WOS:|unique-id\s*=\s*[{\"]\s*WOS:|web-of-science-categories\s*=", head, re.I):
-            return "Web of Science"  # Web of Science's BibTeX export
+            return WOS  # Web of Science's BibTeX export
         return None
 
 

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import re
 
-# Canonical names. The first ones are the names MetaSift always used (reviews already store them).
+# Canonical names. The first ones are spelled as issue 11 lists them ("MEDLINE / PubMed" and "Cochrane
+# CENTRAL / CDSR" are two databases each: PRISMA-S counts MEDLINE on a platform apart from PubMed, and trials
+# apart from reviews). Reviews made before schema 0006 stored "Web of Science" and "Cochrane Database of
+# Systematic Reviews"; migration 0006 renames them.
 PSYCINFO = "PsycINFO"
+WOS = "Web of Science Core Collection"
+CDSR = "CDSR"
 CANONICAL = (
-    PSYCINFO, "MEDLINE", "PubMed", "PubMed Central", "Embase", "Web of Science", "Scopus", "CINAHL", "ERIC",
-    "Cochrane CENTRAL", "Cochrane Database of Systematic Reviews", "ProQuest Dissertations & Theses", "PSYNDEX",
+    PSYCINFO, "MEDLINE", "PubMed", "PubMed Central", "Embase", WOS, "Scopus", "CINAHL", "ERIC",
+    "Cochrane CENTRAL", CDSR, "ProQuest Dissertations & Theses", "PSYNDEX",
     "BIOSIS Previews", "Zoological Record", "Journals@Ovid", "Inspec", "CAB Abstracts", "Global Health", "AMED",
     "EconLit", "Academic Search Premier", "Academic Search Complete", "Criminal Justice Abstracts", "SocINDEX",
     "SPORTDiscus", "Education Research Complete", "Business Source Premier", "PsycARTICLES",
@@ -38,10 +43,10 @@ _CODES = {
     "s3h": "SPORTDiscus", "ehh": "Education Research Complete", "buh": "Business Source Premier",
     "biop": "BIOSIS Previews", "bioa": "BIOSIS Previews", "bcp": "BIOSIS Previews", "zoor": "Zoological Record",
     "zoorec": "Zoological Record", "ovft": "Journals@Ovid", "jrn": "Journals@Ovid", "cctr": "Cochrane CENTRAL",
-    "coch": "Cochrane Database of Systematic Reviews", "cdsr": "Cochrane Database of Systematic Reviews",
+    "coch": CDSR, "cdsr": CDSR,
     "amed": "AMED", "hmic": "HMIC", "cagh": "Global Health", "ghea": "Global Health", "caba": "CAB Abstracts",
     "cabi": "CAB Abstracts", "psyn": "PSYNDEX", "inzz": "Inspec", "insz": "Inspec", "lilacs": "LILACS",
-    "bci": "BIOSIS Previews", "ccc": "Current Contents", "wos": "Web of Science", "inspec": "Inspec",
+    "bci": "BIOSIS Previews", "ccc": "Current Contents", "wos": WOS, "woscc": WOS, "inspec": "Inspec",
 }
 
 # Names and name fragments, tried in order on the lower-cased text (the first match wins).
@@ -57,12 +62,12 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"\beric\b|education resources information center", "ERIC"),
     (r"cochrane central|central register of controlled trials|\bcentral\b.*cochrane|cochrane trials",
      "Cochrane CENTRAL"),
-    (r"cochrane database of systematic reviews|\bcdsr\b|cochrane reviews", "Cochrane Database of Systematic Reviews"),
+    (r"cochrane database of systematic reviews|\bcdsr\b|cochrane reviews", CDSR),
     (r"dissertations? (&|and) theses|\bpqdt\b|proquest dissertations", "ProQuest Dissertations & Theses"),
     (r"biosis", "BIOSIS Previews"),
     (r"zoological record", "Zoological Record"),
     (r"journals@ovid|ovid full ?text|journals @ ovid", "Journals@Ovid"),
-    (r"web of science|web of knowledge|\bisi\b|clarivate", "Web of Science"),
+    (r"web of science|web of knowledge|\bisi\b|clarivate", WOS),
     (r"scopus", "Scopus"),
     (r"inspec", "Inspec"),
     (r"cab abstracts|\bcab direct\b", "CAB Abstracts"),
@@ -90,10 +95,37 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"\bhmic\b", "HMIC"),
 ))
 
-# Platforms and library files: never a database name by themselves.
+# Platforms: never a database name by themselves.
 _NOT_A_DATABASE = re.compile(r"^(ebsco(host)?|ovid( technologies)?( inc\.?)?|proquest|wiley|elsevier|clarivate "
-                             r"analytics|thomson reuters|nlm|ncbi|endnote|zotero|mendeley|refworks)$|\.(enl|enlx|"
-                             r"data|ris|txt|xml|nbib|bib|csv)$", re.I)
+                             r"analytics|thomson reuters|nlm|ncbi|doi\.org( \(crossref\))?)$", re.I)
+# A library's or export's file name (``My EndNote Library.enl``, ``refs.Data``): what a person called their
+# file, so never the database, even when it contains a database's name ("MEDLINE and PsycINFO.enl").
+_FILE_NAME = re.compile(r"\.(enl|enlx|enlp|data|ris|txt|xml|nbib|bib|csv|tsv|xlsx?|rdf|json)$", re.I)
+
+# Screening tools and reference managers: a file exported from one names the tool, not the database the
+# records were found in (the person is asked for that). Canonical spelling -> pattern on the lower-cased text.
+TOOLS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(p)) for name, p in (
+    ("EPPI-Reviewer", r"\beppi\b|eppi[- ]?reviewer"), ("Covidence", r"covidence"), ("Rayyan", r"\brayyan\b"),
+    ("abstrackr", r"abstrackr"), ("DistillerSR", r"distiller ?sr\b"), ("ASReview", r"\basreview\b"),
+    ("EndNote", r"\bendnote\b"), ("Zotero", r"\bzotero\b"), ("Mendeley", r"\bmendeley\b"),
+    ("RefWorks", r"\brefworks\b"), ("Citavi", r"\bcitavi\b"), ("JabRef", r"\bjabref\b"),
+    ("Reference Manager", r"^reference manager\b|\brefman\b"), ("ProCite", r"\bprocite\b"),
+    ("Paperpile", r"\bpaperpile\b"), ("ReadCube Papers", r"\breadcube\b"), ("Sciwheel", r"\bsciwheel\b"),
+    ("CADIMA", r"\bcadima\b"), ("SysRev", r"\bsysrev\b"), ("Colandr", r"\bcolandr\b"),
+    ("PICO Portal", r"pico ?portal"), ("Nested Knowledge", r"nested knowledge"), ("Parsifal", r"\bparsifal\b"),
+))
+
+
+def tool_name(text: str | None) -> str | None:
+    """The screening tool or reference manager ``text`` names ("EPPI-Reviewer 4", "Covidence", "My EndNote
+    Library.enl" -> "EndNote"), or None. Such a name is never the database a record came from."""
+    if not text:
+        return None
+    low = " ".join(str(text).split()).lower()
+    for name, pattern in TOOLS:
+        if pattern.search(low):
+            return name
+    return None
 
 
 def canonical_database(text: str | None) -> str | None:
@@ -102,7 +134,7 @@ def canonical_database(text: str | None) -> str | None:
     if not text:
         return None
     t = " ".join(str(text).split()).strip(" .;:")
-    if not t:
+    if not t or _FILE_NAME.search(t):
         return None
     low = t.lower()
     code = re.sub(r"\d+$", "", low)  # Ovid appends an edition: psyc10, emed26, medl
@@ -118,14 +150,16 @@ def canonical_database(text: str | None) -> str | None:
 
 def database_or_none(text: str | None) -> str | None:
     """`canonical_database`, else ``text`` itself when it reads like a database's name, else None: a short
-    code nobody can read (``xyz12``), a platform, or a library file name is never shown as the database."""
+    code nobody can read (``xyz12``), a platform, a screening tool or reference manager (`tool_name`), or a
+    library file name is never shown as the database."""
     canon = canonical_database(text)
     if canon:
         return canon
     if not text:
         return None
     t = " ".join(str(text).split()).strip(" .;:")
-    if not t or _NOT_A_DATABASE.search(t) or re.fullmatch(r"[a-z0-9_\-]{1,10}", t):
+    if not t or _NOT_A_DATABASE.search(t) or _FILE_NAME.search(t) or tool_name(t) \
+            or re.fullmatch(r"[a-z0-9_\-]{1,10}", t):
         return None
     return t
 

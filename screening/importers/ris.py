@@ -18,7 +18,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
-from screening.importers.databases import canonical_database, database_or_none, from_ovid_link
+from screening.importers.databases import WOS, canonical_database, database_or_none, from_ovid_link
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -99,11 +99,11 @@ def iter_ris(lines: Iterable[str], truncated: Callable[[int], None] | None = Non
             fields, start = {tag: [value]}, lineno
             last_tag = tag
         else:
-            bucket = fields.get(tag)
-            if bucket is None:
+            values = fields.get(tag)
+            if values is None:
                 fields[tag] = [value]
             else:
-                bucket.append(value)
+                values.append(value)
             last_tag = tag
         prev_blank = False
     if fields is not None and len(fields) > 1:
@@ -174,7 +174,7 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
 
 # Clues after the ``DB`` lines (which `database_or_none` reads first), in order.
 _DB_PATTERNS = (
-    (re.compile(r"^AN  - WOS:", re.M), "Web of Science"),
+    (re.compile(r"^AN  - WOS:", re.M), WOS),
     (re.compile(r"scopus\.com", re.I), "Scopus"),
     (re.compile(r"^DP  - .*(proquest)", re.I | re.M), "ProQuest"),
     (re.compile(r"ncbi\.nlm\.nih\.gov/pubmed|pubmed\.ncbi", re.I), "PubMed"),

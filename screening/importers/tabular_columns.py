@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from screening.importers.databases import WOS
+
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 # Fields a user may map explicitly (``options["mapping"]``): the ParsedRecord attributes that hold text.
@@ -143,7 +145,7 @@ def vendor_of(headers: Sequence[str], preamble: str = "", sample: Sequence[str] 
     first = " ".join(str(c) for c in sample).lower()
     if is_wos_header(list(s)) or s & {"utuniquewosid", "uniquewosid"} or first.startswith("wos:") \
             or " wos:" in first:
-        return "Web of Science"
+        return WOS
     if "ovid technologies" in pre or "ovid technologies" in first:
         return "Ovid"
     if s & {"emtreedrugindexterms", "emtreemedicalindexterms", "embaseaccessionid"} or "search query" in pre:
