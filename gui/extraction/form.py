@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from extraction import apa
 from extraction.codebook import Field
 from extraction.coding import CodingSettings
 from extraction.effect_sizes import STATISTICS
@@ -298,8 +299,9 @@ class CodingForm(QWidget):
             result = Preview(result.conversion, result.conversion_error, problems + result.problems)
             c = result.conversion
             if c is not None:
-                var = "—" if c.var_z is None else f"{c.var_z:.5f}"
-                self.conversion.setText(f"<b>r = {c.r:.4f}</b> &nbsp; z = {c.z:.4f} &nbsp; var(z) = {var}"
+                var = apa.number(c.var_z, 5)
+                self.conversion.setText(f"<b>r = {apa.bounded(c.r, 3)}</b> &nbsp; z = {apa.number(c.z, 3)} &nbsp; "
+                                        f"var(z) = {var}"
                                         f"<br><span style='color:{muted}'>{escape(c.method)}</span>")
             else:
                 self.conversion.setText(f"<span style='color:{bad}'>Cannot convert: "

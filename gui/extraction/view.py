@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from db.changes import Topic
 from db.errors import MetasiftError
 from db.identity import lenient_identity
+from extraction import apa
 from gui.background import Task, alive
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -343,9 +344,9 @@ class ExtractionScreen(Refreshing, QWidget):
 
         def done(row: dict[str, Any]) -> None:
             verb = "Stored a new version" if editing else "Stored"
-            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {row['r']:.3f}) for report #{rep['record']}."
-                                  if editing else f"{verb} effect #{row['id']} (r = {row['r']:.3f}) "
-                                  f"for report #{rep['record']}.")
+            r = apa.bounded(row["r"], 3)
+            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {r}) for report #{rep['record']}." if editing
+                                  else f"{verb} effect #{row['id']} (r = {r}) for report #{rep['record']}.")
             self.new_effect()
             self.load_effects()
             self.reload()

@@ -55,15 +55,19 @@ class ImportScreen(Refreshing, QWidget):
         self.drop.setObjectName("drop-zone")
         self.drop.setFrameShape(QFrame.Shape.StyledPanel)
         self.drop.setStyleSheet("#drop-zone { border: 2px dashed palette(mid); border-radius: 8px; }")
-        hint = QLabel("Drop database export files here (RIS, PubMed/MEDLINE, Web of Science, Scopus CSV, Excel, "
-                      "EndNote XML, BibTeX, Ovid, Cochrane, ProQuest) or")
-        hint.setWordWrap(True)
+        self.hint = QLabel("<b>Drop database export files here</b><br>RIS, PubMed/MEDLINE, Web of Science, "
+                           "Scopus CSV, Excel, EndNote XML, BibTeX, Ovid, Cochrane, ProQuest")
+        self.hint.setObjectName("drop-hint")
+        self.hint.setWordWrap(True)
+        self.hint.setMinimumWidth(240)  # wraps before it reaches the button, never under it
         self.choose = QPushButton("Choose files…")
         self.choose.clicked.connect(self.choose_files)
         drop_box = QHBoxLayout(self.drop)
-        drop_box.setContentsMargins(16, 14, 16, 14)
-        drop_box.addWidget(hint, 1)
-        drop_box.addWidget(self.choose)
+        drop_box.setContentsMargins(16, 12, 16, 12)
+        drop_box.setSpacing(12)
+        drop_box.addWidget(self.hint, 1)
+        drop_box.addWidget(QLabel("or"), 0, Qt.AlignmentFlag.AlignVCenter)
+        drop_box.addWidget(self.choose, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.pending = PendingFilesModel(self)
         self.files = QTableView()
