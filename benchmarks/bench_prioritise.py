@@ -262,8 +262,9 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a Ranker option for our side (repeatable), e.g. model=logreg, ratio=5")
     ap.add_argument("--fast", action="store_true", help="stop our replays at 95%% recall (tuning loop)")
-    ap.add_argument("--batch", type=int, default=1,
-                    help="our records screened between retrainings (1, as ASReview; 0 = growing, for tuning)")
+    ap.add_argument("--batch", type=int, default=-1,
+                    help="our records screened between retrainings (default -1: the app's schedule, "
+                         "screening.prioritise.retrain_every; 1 = after every record, as ASReview; 0 = growing)")
     ap.add_argument("--tail-batch", type=int, default=0,
                     help="our batches after 95%% recall (0 = growing, default; -1 = as --batch): the order up "
                          "to 95%% is unchanged, the rest only feeds the stopping-rule replay")
@@ -278,6 +279,8 @@ def main() -> int:
     ap.add_argument("--no-ours", action="store_true")
     ap.add_argument("--no-rerank", action="store_true")
     ap.add_argument("--tag", default="prioritise")
+    ap.add_argument("--from-json", type=Path, default=None, metavar="OUT.json",
+                    help="rebuild the tables (and the stopping-rule replay) from an earlier, maybe unfinished, run")
     ap.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
                     help="write the tables into docs/benchmarks.md (default: only for the full run)")
     args = ap.parse_args()
@@ -290,6 +293,13 @@ def main() -> int:
     for f in filter(None, args.asreview_results.split(",")):
         earlier += [r for r in json.loads(Path(f).read_text())["runs"]
                     if r["who"] == "asreview" and r["dataset"] in names and r["seed"] in seeds]
+    if args.from_json is not None:
+        result = json.loads(args.from_json.read_text())
+        runs = result.pop("runs")
+        args.fast, args.no_ours, args.tag = result["fast"], False, args.from_json.stem
+        docs = bool(args.docs) or args.docs is None
+        _write(args, result, runs, result["wall_seconds"], docs, final=True)
+        return 0
     use_asr = not args.no_asreview and not earlier and args.asreview.exists()
     # held-out half first (the issue's target), then tuning; each (review, seed) of MetaSift next to
     # ASReview's, so with --jobs 2 the two run side by side under the same load
@@ -343,7 +353,7 @@ def _write(args: argparse.Namespace, result: dict[str, Any], runs: list[dict], w
     if result.get("rerank"):
         lines += ["", f"Re-rank timing: {result['rerank']}"]
     OUT.mkdir(parents=True, exist_ok=True)
-    out = dict(result, runs=[{k: v for k, v in r.items() if k != "labels_in_order"} for r in runs])
+    out = dict(result, runs=runs)  # the screening orders' labels are kept: --from-json rebuilds everything
     (OUT / f"{args.tag}.json").write_text(json.dumps(out, indent=1))
     (OUT / f"{args.tag}.md").write_text("\n".join(lines) + "\n")
     if docs:

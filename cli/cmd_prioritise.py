@@ -56,8 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for the prior records and ties (default 0)")
     p.add_argument("--label", default="label_included", help="the 0/1 label column (default label_included)")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS, help=f"classifier (default {DEFAULT_MODEL})")
-    p.add_argument("--batch", type=int, default=1,
-                   help="records screened between retrainings (default 1; 0 = growing batches)")
+    p.add_argument("--batch", type=int, default=-1,
+                   help="records screened between retrainings (default -1: the app's schedule, after each "
+                        "relevant record and every 1%% of those screened; 1 = after every record; 0 = growing)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_simulate)
 
@@ -97,8 +98,8 @@ def cmd_simulate(args: argparse.Namespace) -> Result:
     data = read_labelled(args.file, args.label)
     if not data.labels:
         raise InputError(f"no record has a 0/1 value in column {args.label!r}", file=args.file.name)
-    if args.batch < 0:
-        raise InputError("--batch must be 0 (growing) or a positive number")
+    if args.batch < -1:
+        raise InputError("--batch must be -1 (the app's schedule), 0 (growing) or a positive number")
     res = simulate(data.texts, data.labels, seed=args.seed, batch=args.batch, model=args.model)
     out = {"file": args.file.name, "label": args.label, "unlabelled_skipped": data.unlabelled,
            **res.as_dict(), "priors": [data.ids[i] for i in res.priors]}

@@ -85,7 +85,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> Result:
-    from screening.protocol import bundled_protocol_text, bundled_protocols, default_protocol_text, load_protocol_text
+    from extraction.protocol_check import check_protocol_text
+    from screening.protocol import Protocol, bundled_protocol_text, bundled_protocols, default_protocol_text
+
+    def load_protocol_text(text: str, where: str) -> Protocol:  # the whole protocol, codebook included
+        return check_protocol_text(text, where).protocol
 
     bundled = {b.key for b in bundled_protocols()}
     if args.protocol is not None and not args.protocol.exists() and str(args.protocol) in bundled:
@@ -101,7 +105,8 @@ def cmd_init(args: argparse.Namespace) -> Result:
         text = default_protocol_text()
         protocol = load_protocol_text(text, "default alliance protocol")
     title = args.title or protocol.title
-    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name)).close()
+    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name,
+                                    by=reviewer_name(args))).close()
     data = {"review": display_name(args.review), "title": title, "protocol": protocol.name}
     return Result(data, f"Created review {data['review']!s} ({title}; protocol: {protocol.name})")
 

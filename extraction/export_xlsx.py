@@ -112,9 +112,9 @@ def codebook_frame(db: ReviewDB, frames: Mapping[str, Sequence[str]], *,
             meaning = meanings.get(col) or (f"screening outcome at {col}" if col in ("title_abstract", "full_text")
                                             else "exclusion reason at that stage" if col.endswith("_reason")
                                             else "")
-            rows.append({"column": col, "meaning": meaning, "allowed values": "", "required": "",
+            rows.append({"column": col, "label": "", "meaning": meaning, "allowed values": "", "required": "",
                          "sheets": ", ".join(x for x, f in frames.items() if col in f)})
-    return pd.DataFrame(rows, columns=["column", "meaning", "allowed values", "required", "sheets"])
+    return pd.DataFrame(rows, columns=["column", "meaning", "allowed values", "required", "sheets", "label"])
 
 
 def summary_frame(db: ReviewDB, frames: Mapping[str, pd.DataFrame], *, rho: float, method: str,

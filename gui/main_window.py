@@ -80,6 +80,7 @@ REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
     ("analysis", "Analysis", lambda ctx: __import__("gui.analysis.view").analysis.view.AnalysisScreen(ctx)),
     ("records", "Records", lambda ctx: RecordsScreen(ctx.db)),
     ("team", "Team", lambda ctx: __import__("gui.team.view").team.view.TeamScreen(ctx)),
+    ("protocol", "Protocol", lambda ctx: __import__("gui.protocol.view").protocol.view.ProtocolScreen(ctx)),
 ]
 """(key, tab label, factory): the review's screens in workflow order."""
 

@@ -72,7 +72,7 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
 
     One transaction. A pair a person already decided (confirmed, rejected or undone) is left alone, and a
     pair whose latest machine decision is unchanged gets no new row, so re-running stores nothing new.
-    Pairs the engine rejects by itself (recurring columns of a serial in different issues) are stored as
+    Pairs the engine rejects by itself (`screening.dedup.rules.distinct_classes`) are stored as
     ``rejected`` rows with this run's ``run_id`` and the engine's reasons.
     """
     from screening.dedup import deduplicate
@@ -130,8 +130,9 @@ def _message(s: dict[str, Any]) -> str:
              f"({s['duplicates']} duplicates merged); {s['stored']['auto']} automatic merges and "
              f"{s['stored']['queued']} candidate pairs stored"]
     if s.get("auto_rejected"):
-        parts.append(f"{s['auto_rejected']} pairs of recurring column titles (another issue) rejected "
-                     "automatically")
+        parts.append(f"{s['auto_rejected']} plainly distinct pairs rejected automatically, each with its reason "
+                     "(recurring columns of other issues, companion papers, other parts, other authors, an "
+                     "abstract and its later article)")
     if s["kept_person_decisions"]:
         parts.append(f"{s['kept_person_decisions']} pairs already decided by a person were left as decided")
     if s["untitled"]:

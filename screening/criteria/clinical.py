@@ -17,9 +17,11 @@ change places.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from screening.criteria.age import animal_study
 from screening.criteria.evidence import (
     EXCLUDE,
     INCLUDE,
@@ -35,6 +37,10 @@ from screening.criteria.evidence import (
 )
 from screening.criteria.kinds import default_params
 
+ASSIGNED = re.compile(r"\b(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|allocated|assigned)\s+to\b"
+                      r"|\brandomi[sz]ed\s+(?:einer|entre|a|alla|al)\b|\bassegnati\s+(?:casualmente|in\s+modo)",
+                      re.IGNORECASE)
+"""Participants assigned to an intervention: a treatment received when they have a problem."""
 STRONG_WEIGHT = 2
 PROBLEM_BONUS = 2
 WEAK_ENOUGH = 3
@@ -80,10 +86,12 @@ class Clinical:
         clinical = [s for i, s in enumerate(clinical) if not overlaps(s, clinical[:i])]
         problems = self.problems.spans(record, INCLUDE).get("problem", [])
         other = self.other.spans(record, EXCLUDE)
-        clinical_weight = len(clinical) + (PROBLEM_BONUS if problems and clinical else 0)
         strong_all = strong + healthy
+        # a problem counts with the treatment only in a study without analogue evidence ("a depressed client"
+        # in a vignette is no patient)
+        clinical_weight = len(clinical) + (PROBLEM_BONUS if problems and clinical and not strong_all else 0)
         analogue_weight = STRONG_WEIGHT * len(strong_all) + len(weak)
-        if other.get("animals"):
+        if animal_study(record, other.get("animals", [])):
             return CriterionResult(NOT_MET, other["animals"], "an animal study")
         if (strong_all or len(weak) >= WEAK_ENOUGH) and analogue_weight > clinical_weight:
             return CriterionResult(NOT_MET, strong_all + weak + clinical,
@@ -96,6 +104,10 @@ class Clinical:
         if other.get("population"):
             return CriterionResult(NOT_MET, other["population"] + weak,
                                    "a population study (" + _texts(other["population"]) + "), no treatment")
+        assigned = [Span(m.start(), m.end(), m.group(), f, INCLUDE) for f, text in record.fields()
+                    for m in ASSIGNED.finditer(text)]
+        if problems and assigned:  # "participants with depressive symptoms were randomized to exercise"
+            return CriterionResult(MET, problems + assigned, "a problem, and participants assigned to an intervention")
         if problems:
             return CriterionResult(UNCLEAR, problems + weak, "a problem or diagnosis, but no treatment named")
         if weak:
