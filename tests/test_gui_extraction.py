@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from screens import open_screen
 
-from extraction import coding, double_coding
+from extraction import apa, coding, double_coding
 from extraction.study_table import study_table
 from gui import background
 
@@ -48,7 +48,7 @@ def test_typing_t_and_df_stores_the_effect_with_r_from_t(qtbot, worked):
     qtbot.keyClicks(form.edits["value"], "2.5")
     qtbot.keyClicks(form.edits["df"], "98")
     expected = 2.5 / math.sqrt(2.5**2 + 98)
-    assert f"r = {expected:.4f}" in form.conversion.text()  # live, before n and the moderators
+    assert f"r = {apa.bounded(expected, 3)}" in form.conversion.text()  # live, before n and the moderators (APA)
     assert not screen.save_button.isEnabled()  # n and required moderators are still missing
     assert "missing required field 'n'" in form.messages.text()
     qtbot.keyClicks(form.edits["n"], "100")
@@ -180,7 +180,7 @@ def test_typed_reconciled_value_is_validated_inline(qtbot, worked):
     assert "r must lie in [-1, 1]" in screen.messages.text() and not screen.save_button.isEnabled()
     screen.table.setData(screen.table.index(value_row, screen.table.chosen_column), "0.4")
     assert screen.save_button.isEnabled()
-    assert next(r for r in screen.table.rows if r["field"] == "r")["chosen"] == "0.4000"
+    assert next(r for r in screen.table.rows if r["field"] == "r")["chosen"] == ".400"  # APA r
 
 
 def test_agreement_tab_shows_the_agreement_report(qtbot, worked):
@@ -190,8 +190,8 @@ def test_agreement_tab_shows_the_agreement_report(qtbot, worked):
     assert screen.pair.currentText() == "ann & bob"
     rows = {r["field"]: r for r in screen.agreement.items}
     assert rows["alliance time"]["agreement"] == f"{report['fields']['alliance_time']['percent']:.0f}%" == "50%"
-    assert rows["r"]["mad"] == f"{report['r']['mean_abs_difference']:.3f}" == "0.010"
-    assert rows["r"]["icc"] == f"{report['r']['icc']:.2f}"
+    assert rows["r"]["mad"] == apa.bounded(report["r"]["mean_abs_difference"], 3) == ".010"
+    assert rows["r"]["icc"] == apa.bounded(report["r"]["icc"])
 
 
 def test_models_pass_the_model_tester(qtbot, qtmodeltester, worked):
