@@ -39,13 +39,13 @@ def cmd_assess(args: argparse.Namespace) -> Result:
             assessor = assessor_for(protocol)
             with db.session() as session:
                 merged = {m for g in components(merged_pairs(session)) for m in g[1:]}
-                q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords) \
-                    .order_by(Record.id)
+                q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords,
+                           Record.year, Record.language).order_by(Record.id)
                 rows = [r for r in session.exec(q) if r[0] not in merged]
                 if args.limit is not None:
                     rows = rows[:max(0, args.limit)]
-            for i, (_rid, source_id, title, abstract, keywords) in enumerate(rows, 1):
-                a = assessor.assess(title, abstract, keywords)
+            for i, (_rid, source_id, title, abstract, keywords, year, language) in enumerate(rows, 1):
+                a = assessor.assess(title, abstract, keywords, year=year, language=language)
                 out.append({"source_id": source_id, "title": title, **a.as_dict()})
                 if i % BATCH == 0:
                     bar(i, len(rows), f"{i} records assessed")

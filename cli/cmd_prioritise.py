@@ -82,6 +82,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_stop_screening)
 
+    p = sub.add_parser("undo-stop", help="withdraw a stop by a stopping rule: the records it excluded unscreened "
+                                         "are unscreened again (logged with who, when and why)")
+    add_review_arg(p)
+    p.add_argument("--why", default="", help="why the stop is undone (required; kept in the decision log)")
+    p.add_argument("--reviewer", default=None, help="who undoes it (a lead; default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_undo_stop)
+
 
 def cmd_simulate(args: argparse.Namespace) -> Result:
     from screening.simulation import read_labelled, simulate
@@ -217,3 +225,19 @@ def cmd_stop_screening(args: argparse.Namespace) -> Result:
         n = stop_screening(db, "title_abstract", reviewer_name(args), note)
     data = {"stopped": True, "not_screened": n, "rule": rule.as_dict(), "note": note, "forced": not rule.stop}
     return Result(data, f"screening stopped: {n} unscreened records excluded\n{note}")
+
+
+def cmd_undo_stop(args: argparse.Namespace) -> Result:
+    from cli.base import reviewer_name
+    from screening.decisions import stopped_by_rule, undo_stop
+
+    if not args.why.strip():
+        raise InputError("say why the stop is undone: --why TEXT (it is kept in the decision log)")
+    with open_for(args) as db:
+        before = stopped_by_rule(db, "title_abstract")
+        if before is None:
+            raise InputError("title/abstract screening was not stopped by a rule: there is no stop to undo")
+        n = undo_stop(db, "title_abstract", reviewer_name(args), args.why)
+    data = {"undone": True, "records_back": n, "stop": before, "why": args.why}
+    return Result(data, f"stop undone: {n} records are unscreened again (the stop was by {before['by']} at "
+                        f"{before['at']}: {str(before['rule']).splitlines()[0]})")

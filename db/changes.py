@@ -19,7 +19,15 @@ from sqlmodel import select
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.identity import lenient_identity
-from db.models import DuplicateDecision, EffectSize, ImportBatch, SampleLink, ScreeningDecision, TeamEvent
+from db.models import (
+    DuplicateDecision,
+    EffectSize,
+    ImportBatch,
+    PdfAttachment,
+    SampleLink,
+    ScreeningDecision,
+    TeamEvent,
+)
 
 
 class Topic(StrEnum):
@@ -31,6 +39,8 @@ class Topic(StrEnum):
     SAMPLES = "samples"
     SCREENING = "screening"
     EFFECTS = "effects"
+    PDFS = "pdfs"
+    """Full texts attached to records or detached from them (`screening.fulltext.store`)."""
     TEAM = "team"
 
 
@@ -40,6 +50,7 @@ TOPICS: dict[Topic, tuple[Any, str]] = {
     Topic.SAMPLES: (SampleLink, "who"),
     Topic.SCREENING: (ScreeningDecision, "reviewer"),
     Topic.EFFECTS: (EffectSize, "coder"),
+    Topic.PDFS: (PdfAttachment, "who"),
     Topic.TEAM: (TeamEvent, "who"),
 }
 """topic -> (table, the column naming who wrote a row)."""
@@ -47,7 +58,9 @@ TOPICS: dict[Topic, tuple[Any, str]] = {
 NOUNS = {Topic.RECORDS: ("import", "imports"), Topic.DUPLICATES: ("duplicate decision", "duplicate decisions"),
          Topic.SAMPLES: ("sample link decision", "sample link decisions"),
          Topic.SCREENING: ("screening decision", "screening decisions"),
-         Topic.EFFECTS: ("coded effect", "coded effects"), Topic.TEAM: ("team change", "team changes")}
+         Topic.EFFECTS: ("coded effect", "coded effects"),
+         Topic.PDFS: ("full text attached or detached", "full texts attached or detached"),
+         Topic.TEAM: ("team change", "team changes")}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from db.pairs import LINKED, MERGED  # noqa: F401 - defined with the pair replay that reads them
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
@@ -92,12 +94,8 @@ RECORD_FIELDS: tuple[str, ...] = (
 
 DUPLICATE_DECISIONS = ("auto", "queued", "confirmed", "rejected", "undone")
 """``duplicate_decision.decision`` values: machine (auto/queued) and person (confirmed/rejected/undone)."""
-MERGED = frozenset({"auto", "confirmed"})
-"""Decisions in force that put a pair into one duplicate group."""
 LINK_DECISIONS = ("suggested", "confirmed", "rejected", "undone")
 """``sample_link.decision`` values."""
-LINKED = frozenset({"confirmed"})
-"""Link decisions in force that put two reports into one sample."""
 
 
 class DuplicateDecision(SQLModel, table=True):

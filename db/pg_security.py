@@ -178,10 +178,9 @@ def install(conn: Connection) -> str | None:
 def is_admin(conn: Connection) -> bool:
     """True when the session's login is a superuser or owns the review's tables (it bypasses row-level
     security, so MetaSift lets it act for a named member, e.g. in scripts and at migration)."""
-    row = conn.execute(text(
-        "SELECT r.rolsuper OR pg_has_role(current_user, t.tableowner, 'MEMBER') "
-        "FROM pg_roles r, pg_tables t WHERE r.rolname = current_user "
-        "AND t.schemaname = current_schema() AND t.tablename = 'member'")).first()
+    from db.direct import IS_ADMIN_SQL
+
+    row = conn.execute(text(IS_ADMIN_SQL)).first()
     return bool(row and row[0])
 
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from db.changes import Changes
+from db.changes import Changes, Topic
 from db.engine import ReviewDB
 from gui import background
 from gui.context import ReviewContext
@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
             self.offer_roster()
         current = self.tabs.currentWidget()
         for w in self.screen_widgets.values():
-            if w is not current:
+            if w is not current or what == Topic.PDFS:  # the screen showing shows a new full text too
                 w.mark_stale(what)
         self.refresh_status()
 

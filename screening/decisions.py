@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -31,7 +29,10 @@ from db.errors import InputError, MetasiftError
 from db.identity import lenient_identity
 from db.models import VERDICTS, Member, Record, ScreeningDecision
 from db.pair_log import components, merged_pairs
-from screening.protocol import STAGE_LABELS, STAGES, Protocol, default_protocol, load_protocol_text
+from screening.protocol import STAGE_LABELS, STAGES, Protocol, review_protocol
+from screening.settle import StageState, replay, settle
+
+__all__ = ["StageState", "replay", "settle"]  # the rule itself is plain Python in screening.settle
 
 NOT_RETRIEVED = "full text not retrievable"
 """The full-text exclusion reason of a report that could not be had (PRISMA 2020: "reports not retrieved")."""
@@ -41,15 +42,9 @@ METHODS = ("third_reviewer", "consensus")
 RULES = ("two_agree", "one_reviewer")
 
 
-@lru_cache(maxsize=8)
-def _parse(text: str, where: str) -> Protocol:
-    return load_protocol_text(text, where)
-
-
 def protocol_of(db: ReviewDB) -> Protocol:
     """The review's protocol (its stored text), or the bundled default when the review has none."""
-    text = db.review().protocol
-    return _parse(text, f"{db.name} (review protocol)") if text else default_protocol()
+    return review_protocol(db.review().protocol, db.name)
 
 
 def group_map(session: Session) -> dict[int, int]:
@@ -63,31 +58,6 @@ def group_of(session: Session, record_id: int) -> list[int]:
         if record_id in g:
             return g
     return [record_id]
-
-
-@dataclass
-class StageState:
-    """The rows in force for one (kept record, stage): each reviewer's current verdict and the resolution."""
-
-    verdicts: dict[str, ScreeningDecision] = field(default_factory=dict)
-    resolution: ScreeningDecision | None = None
-
-
-def replay(rows: Iterable[ScreeningDecision], canon: dict[int, int]) -> dict[tuple[int, str], StageState]:
-    """Rows (in id order) -> state per (kept record, stage). Undone rows are skipped, so a reviewer's earlier
-    verdict applies again; a later verdict of the same reviewer replaces their earlier one."""
-    rows = list(rows)
-    undone = {r.undoes for r in rows if r.kind == "undo"}
-    states: dict[tuple[int, str], StageState] = {}
-    for r in rows:
-        if r.kind == "undo" or r.id in undone:
-            continue
-        st = states.setdefault((canon.get(r.record_id, r.record_id), r.stage), StageState())
-        if r.kind == "resolution":
-            st.resolution = r
-        else:
-            st.verdicts[r.reviewer] = r
-    return states
 
 
 def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int] | None = None,
@@ -106,32 +76,6 @@ def blind_keep(db: ReviewDB, session: Session) -> Callable[[ScreeningDecision], 
     from screening.team import visible_filter
 
     return visible_filter(db, session, db.viewer)
-
-
-def settle(st: StageState | None, rule: str) -> tuple[str, str]:
-    """(outcome, exclusion reason) of one stage state under the protocol's rule.
-
-    A resolution in force decides. Otherwise ``two_agree`` needs two reviewers and ``one_reviewer`` one;
-    when every current verdict is include the record is ``included``, when every one is exclude it is
-    ``excluded``. Any disagreement, and any ``maybe`` (a reviewer who is unsure asks for a second look), is a
-    ``conflict`` to resolve. Fewer verdicts than the rule needs (and no maybe / disagreement): ``pending``.
-    The reason of an exclusion is the resolution's, else the one most reviewers gave (ties: the earliest).
-    """
-    if st is None:
-        return "pending", ""
-    if st.resolution is not None:
-        r = st.resolution
-        return ("included", "") if r.verdict == "include" else ("excluded", r.reason)
-    rows = sorted(st.verdicts.values(), key=lambda r: r.id or 0)
-    verdicts = {r.verdict for r in rows}
-    if "maybe" in verdicts or len(verdicts) > 1:
-        return "conflict", ""
-    if len(rows) < (2 if rule == "two_agree" else 1):
-        return "pending", ""
-    if verdicts == {"include"}:
-        return "included", ""
-    given = [r.reason for r in rows if r.reason]
-    return "excluded", (max(given, key=lambda x: (given.count(x), -given.index(x))) if given else "")
 
 
 def _said(stage: str) -> str:
@@ -448,3 +392,35 @@ def stopped_by_rule(db: ReviewDB, stage: str = "title_abstract") -> dict[str, ob
     last = max(rows, key=lambda r: r.id or 0)
     return {"rule": last.note, "by": last.reviewer, "at": last.decided_at.isoformat() if last.decided_at else None,
             "not_screened": len(rows)}
+
+
+def undo_stop(db: ReviewDB, stage: str, by: str, why: str, uid_prefix: str | None = None) -> int:
+    """Withdraw the stop by a stopping rule at ``stage`` (every `stop_screening` row still in force): one
+    ``kind="undo"`` row per record it excluded, naming that row, by ``by`` (a lead) with ``why`` as its
+    note, in one transaction. The records are unscreened again, so the counts and the PRISMA diagram no
+    longer show the stop; the decision log keeps both acts. Returns how many records came back (0: no stop
+    in force). ``uid_prefix`` makes a retried undo idempotent."""
+    protocol = protocol_of(db)
+    _check_stage(protocol, stage)
+    if not (why or "").strip():
+        raise InputError("undoing a stop needs the reason it is undone (--why)")
+    prefix = uid_prefix or uuid.uuid4().hex
+    from screening.team import acting, require
+
+    with db.transaction() as session:
+        me = acting(db, session, by)
+        require(me, "lead", act="undo a stop by a stopping rule")
+        canon = group_map(session)
+        states = replay(stage_rows(session, [stage]), canon)
+        stops = sorted((st.resolution for st in states.values()
+                        if st.resolution is not None and st.resolution.method == STOP_METHOD),
+                       key=lambda r: r.id or 0)
+        done = {row.uid for row in session.exec(select(ScreeningDecision).where(
+            ScreeningDecision.uid.like(f"{prefix}-%")))}  # type: ignore[attr-defined]
+        for stop in stops:
+            uid = f"{prefix}-{stop.id}"
+            if uid not in done:
+                session.add(ScreeningDecision(uid=uid, record_id=stop.record_id, stage=stage, reviewer=me.identity,
+                                              member_id=me.id, kind="undo", undoes=stop.id, verdict=stop.verdict,
+                                              reason=stop.reason, note=why.strip(), method=STOP_METHOD))
+    return len(stops)

@@ -50,6 +50,22 @@ def load_records(session: Session, ids: Iterable[int] | None = None) -> list[dic
     return out
 
 
+def engine_records(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored records as the engine's input. The engine compares every DOI a record has: the importer
+    keeps one DOI in ``doi``, the others of a field holding two (``10.1/a; 10.1/b``) are read back from the
+    raw export fields and ``other_ids`` (`screening.dedup.best.identifiers`)."""
+    from screening.dedup.best import identifiers
+
+    out = []
+    for r in records:
+        e = {k: r[k] for k in _ENGINE_FIELDS}
+        dois = identifiers([r]).get("doi", [])
+        if len(dois) > 1 or (dois and not e["doi"]):
+            e["doi"] = "; ".join(dois)
+        out.append(e)
+    return out
+
+
 def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
               should_stop: ShouldStop = never_stop) -> dict[str, Any]:
     """Find duplicates among all records and store the automatic merges and the queued candidates.
@@ -68,7 +84,7 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
         untitled = sum(1 for r in records if not (r["title"] or "").strip())
         check_stop(should_stop)
         progress(1, 3, f"comparing {len(records)} records")
-        result = deduplicate([{k: r[k] for k in _ENGINE_FIELDS} for r in records]) if len(records) > 1 else None
+        result = deduplicate(engine_records(records)) if len(records) > 1 else None
         check_stop(should_stop)
         progress(2, 3, "storing decisions")
         latest = DUPLICATES.latest(session)

@@ -86,3 +86,21 @@ def test_cli_activity_so_far_and_since_a_stamp(review_target, capsys):
     assert code == 2 and "--since: expected the stamp" in bad["error"]
     code, bad = run("activity", review_target, "--since", '{"pizza": [1, 1]}')
     assert code == 2 and "unknown topic(s) pizza" in bad["error"]
+
+
+def test_attaching_and_detaching_full_texts_is_a_topic_of_its_own(review, tmp_path):
+    from screening.fulltext import store
+    from tests.pdf_factory import write_pdf
+
+    import_file(review, DATA / "_baseline_pubmed.ris", who="ann")
+    pdf = tmp_path / "report.pdf"
+    write_pdf(pdf, ["Results. The alliance predicted outcome, r(48) = .32, p = .02."])
+    before = stamp(review)
+    store.attach(review, 1, pdf, "bob")
+    store.attach(review, 2, pdf, "ann")  # mine: moves the stamp, not news
+    changes = changes_since(review, before, "ann")
+    assert changes.added == {"pdfs": {"bob": 1}} and changes.topics == ["pdfs"]
+    assert changes.summary() == "bob: 1 full text attached or detached"
+    store.detach(review, 1, "carol", note="the wrong paper")  # a detach is a change too (history kept)
+    later = changes_since(review, changes.stamp, "ann")
+    assert later.added == {"pdfs": {"carol": 1}} and later.removed == {}

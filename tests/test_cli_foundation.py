@@ -145,7 +145,7 @@ def test_a_command_loads_only_its_own_module():
     code = ("import sys; from cli.app import build_parser; build_parser('status'); "
             "print(sorted(m for m in sys.modules if m.startswith('cli.cmd_')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['cli.cmd_review']"
+    assert out.strip() == "['cli.cmd_status']"
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):

@@ -28,9 +28,11 @@ PAGES = ["Alliance and outcome in group therapy for trauma. Method: 58 adults to
          "Drop-out was unrelated, F(1, 56) = 9.5, p = .40."]
 
 
-@pytest.fixture
-def worked(tmp_path):
-    db = build_worked_demo(tmp_path / "worked")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def worked(request, tmp_path):
+    """The worked demo review on each back end (the PostgreSQL one on the real server)."""
+    target = request.getfixturevalue("pg_database") if request.param == "postgres" else None
+    db = build_worked_demo(tmp_path / "worked", target)
     yield db
     db.close()
 
@@ -201,3 +203,40 @@ def test_a_folder_of_pdfs_is_previewed_and_only_the_ticked_matches_are_attached(
     _idle(qtbot)
     assert [a.file_name for a in store.attached(worked, ids["A1"])] == ["A1.pdf"]
     assert store.attached(worked, ids["A2"]) == []
+
+
+def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_screen(qtbot, worked, tmp_path,
+                                                                                      monkeypatch):
+    """Another program (a teammate's `metasift attach`, on the same file or the same PostgreSQL review) attaches
+    a PDF to the record being coded: the window's check announces Topic.PDFS and the viewer shows it with its
+    statistics, without reloading the coder's list; the detach then takes it off the screen again."""
+    import subprocess
+    import sys
+
+    from gui import team_watch
+
+    monkeypatch.setattr(team_watch, "POLL_MS", 300)
+    pdf = tmp_path / "from-carol.pdf"
+    write_pdf(pdf, PAGES, font="liberation-serif")
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    _idle(qtbot)
+    qtbot.waitUntil(lambda: window.team_watch.last is not None, timeout=10_000)
+    assert screen.viewer.pdf is None and screen.found.stats == []
+    target = str(worked.target)
+    for argv in (["attach", target, "--record", "#7", str(pdf), "--reviewer", "carol"],
+                 ["detach", target, "--record", "#7", "--reviewer", "carol", "--note", "wrong paper"]):
+        subprocess.run([sys.executable, "-m", "cli.app", *argv], check=True, capture_output=True, text=True)
+        attached = argv[0] == "attach"
+        qtbot.waitUntil(lambda a=attached: (screen.viewer.pdf is not None) == a and not screen.viewer.loading,
+                        timeout=15_000)
+        _idle(qtbot)
+        assert "carol: 1 full text attached or detached" in window.statusBar().currentMessage()
+        assert len(screen.found.stats) == (2 if attached else 0)
+        if attached:
+            assert screen.viewer.pdf["file_name"] == "from-carol.pdf" and screen.viewer.last is not None
+    window.close()

@@ -53,6 +53,43 @@ def test_each_style_is_read_with_its_numbers(text, kind, value, df1, df2, p_op, 
     assert normalise(text[s.start:s.end]).text == s.raw  # the offsets index the original text
 
 
+@pytest.mark.parametrize("text, kind, value, df1, df2, op, p_op, p, sign_lost", [
+    # what real publishers' PDFs give when copied (classes seen on real papers, benchmarks/real_papers.py)
+    ("groups differed, t(54) = ?3.41, p < .01", "t", 3.41, 54, None, "=", "<", 0.01, True),  # minus lost
+    ("the slope, z = \ufffd1.98, p = .048", "z", 1.98, None, None, "=", "=", 0.048, True),
+    ("fit was poor, ??2(12) = 30.15, p < .01", "chi2", 30.15, 12, None, "=", "<", 0.01, False),  # chi lost
+    ("(?2(3, N = 402) = 9.88, p = .02)", "chi2", 9.88, 3, None, "=", "=", 0.02, False),
+    ("liking rose, t(88) \u00bc 2.61, p \u00bc .011, h2 \u00bc .08", "t", 2.61, 88, None, "=", "=", 0.011, False),
+    ("F(2, 140) \u00bc 3.90, MSE \u00bc 1.22, p < .05", "F", 3.90, 2, 140, "=", "<", 0.05, False),
+    ("as in the example Bt(22) = 2.35, p = .03^ above", "t", 2.35, 22, None, "=", "=", 0.03, False),  # quote as B
+    ("e.g., BF(3, 96) = 5.02, p < .01^", "F", 5.02, 3, 96, "=", "<", 0.01, False),
+    ("main effect, F(l, 58) = 7.12, p = .01", "F", 7.12, 1, 58, "=", "=", 0.01, False),  # 1 set as l
+    ("model fit improved, G2(2) = 11.40, p = .003", "chi2", 11.40, 2, None, "=", "=", 0.003, False),
+    ("no other effect, Fs(2, 310)b1.20, psN.30", "F", 1.20, 2, 310, "<", ">", 0.30, False),  # < as b, > as N
+    ("reliable, F(1, 310)=9.40, pb.01", "F", 9.40, 1, 310, "=", "<", 0.01, False),
+])
+def test_what_real_pdfs_do_to_statistics(text, kind, value, df1, df2, op, p_op, p, sign_lost):
+    s = one(text)
+    assert (s.kind, s.value, s.df1, s.df2, s.op, s.p_op, s.p) == (kind, value, df1, df2, op, p_op, p)
+    assert s.sign_lost is sign_lost
+    assert ("sign was lost" in s.warning) is sign_lost  # the coder is told to look at the page
+    assert normalise(text[s.start:s.end]).text == s.raw
+
+
+def test_two_results_in_one_sentence_get_their_own_p():
+    text = "Both effects held, F(1, 42) = 12.6 and\n4.31, p < .001 and p = .04, respectively."
+    a, b = [s for s in find_statistics([text]) if s.kind == "F"]
+    assert (a.value, a.df1, a.df2, a.p_op, a.p) == (12.6, 1, 42, "<", 0.001)
+    assert (b.value, b.df1, b.df2, b.p_op, b.p) == (4.31, 1, 42, "=", 0.04)
+    assert b.check is not None and b.check.consistent  # F(1, 42) = 4.31 gives p = .044
+
+
+def test_glyph_substitutes_do_not_make_statistics_of_prose():
+    text = ("About 1\u00bc hours per session (Study 2). Table 2b lists 2(3) items. Model B2(a) and the Fs of "
+            "Table 4 are given in Appendix N. The ratio was 3 b 1 in group ? 2.")
+    assert [s for s in find_statistics([text]) if s.kind != "n"] == []
+
+
 def test_pdf_artefacts_are_undone_and_offsets_point_into_the_original():
     raw = "Alliance was signi-\r\nficant (WAI; e\ufb03cacy), r(62) = \u2212.31, p = .01."
     m = normalise(raw)

@@ -22,17 +22,34 @@ from db.errors import InputError
 from extraction.statfinder.pcheck import PCheck, check
 from extraction.statfinder.text import Mapped, normalise
 
-_NUM = r"-?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+_NUM = r"(?:-|[?\ufffd](?=\.?\d))?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+"""A number as printed; a ``?`` or U+FFFD right before it is a minus sign the text lost (its glyph had no
+character), so the value is read without its sign (`FoundStatistic.sign_lost`)."""
 _DF = r"\d+(?:\.\d+)?"
-_OP = r"\s*(?P<op>[=<>≤≥])\s*"
+_DF1 = r"(?:\d+(?:\.\d+)?|l(?=\s*,))"
+"""F's first df; ``l`` is a 1 set in a font whose one maps to the letter (``F(l, 76)``)."""
+_EQ = "=<>≤≥\u00bc"
+"""Relations; ``¼`` is an ``=`` whose glyph maps to the character ¼ (some publishers' PDFs)."""
+_OP = rf"\s*(?P<op>[{_EQ}])\s*"
+_OP_DF = rf"(?:\s*(?P<op>[{_EQ}])\s*|(?<=[)\]}}])(?P<gop>[bN])(?=\.?\d))"
+"""After a df bracket, also ``b`` for < and ``N`` for > set flush against it (``Fs(1, 248)b1.16``), as the
+glyphs of some publishers' PDFs come out."""
+_PRE = r"(?:(?<![\w.])|(?<=[\s(]B)|(?<=^B))"
+"""Start of a symbol: no letter or digit before it, except an opening quote that came out as ``B``
+(``Bt(37) = ...``, the quote glyphs of some publishers' PDFs)."""
 _OPEN, _CLOSE = r"[(\[{]", r"[)\]}]"
+_CHI = r"(?:χ|Χ|chi|Chi|CHI|X|x|G)\s*[_^]?\s*2"
+"""χ² and its spellings; G² is the likelihood-ratio chi-square."""
 _PATTERNS: tuple[tuple[str, str], ...] = (
-    ("t", rf"(?<![\w.])t\s*{_OPEN}\s*(?P<df1>{_DF})\s*{_CLOSE}{_OP}(?P<val>{_NUM})"),
-    ("F", rf"(?<![\w.])F\s*{_OPEN}\s*(?P<df1>{_DF})\s*,\s*(?P<df2>{_DF})\s*{_CLOSE}{_OP}(?P<val>{_NUM})"),
-    ("chi2", rf"(?:(?<![\w.])(?:χ|Χ|chi|Chi|CHI|X|x)\s*[_^]?\s*2|(?<![\w.])[Cc]hi[- ]?squared?)\s*"
-             rf"{_OPEN}\s*(?P<df1>{_DF})\s*(?:,\s*[Nn]\s*=\s*(?P<n>\d[\d,]*)\s*)?{_CLOSE}{_OP}(?P<val>{_NUM})"),
-    ("chi2", rf"(?<![\w.(,])2\s*\(\s*(?P<df1>{_DF})\s*,\s*[Nn]\s*=\s*(?P<n>\d[\d,]*)\s*\){_OP}(?P<val>{_NUM})"),
-    ("r", rf"(?<![\w.])r\s*(?:\(\s*(?P<df1>{_DF})\s*\))?{_OP}(?P<val>{_NUM})"),
+    ("t", rf"{_PRE}ts?\s*{_OPEN}\s*(?P<df1>{_DF})\s*{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
+    ("F", rf"{_PRE}Fs?\s*{_OPEN}\s*(?P<df1>{_DF1})\s*,\s*(?P<df2>{_DF})\s*{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
+    ("chi2", rf"(?:{_PRE}{_CHI}|(?<![\w.])[Cc]hi[- ]?squared?)\s*"
+             rf"{_OPEN}\s*(?P<df1>{_DF})\s*(?:,\s*[Nn]\s*=\s*(?P<n>\d[\d,]*)\s*)?{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
+    # χ lost (a glyph without text): "2(1, N = 226) = 6.90"; with a "?" where it was, the N may be missing
+    ("chi2", rf"(?:(?<![\w.])[?\ufffd]{{1,2}}|(?<![\w.(,?\ufffd])|(?<=[\s(]B)|(?<=^B))2\s*\(\s*(?P<df1>{_DF})"
+             rf"\s*,\s*[Nn]\s*=\s*(?P<n>\d[\d,]*)\s*\){_OP}(?P<val>{_NUM})"),
+    ("chi2", rf"(?<![\w.])[?\ufffd]{{1,2}}2\s*\(\s*(?P<df1>{_DF})\s*\){_OP}(?P<val>{_NUM})"),
+    ("r", rf"{_PRE}r\s*(?:\(\s*(?P<df1>{_DF})\s*\))?{_OP_DF}(?P<val>{_NUM})"),
     ("z", rf"(?<![\w.])[zZ]{_OP}(?P<val>{_NUM})"),
     ("d", rf"(?<![\w.'])(?P<sym>d|g){_OP}(?P<val>{_NUM})"),
     ("OR", rf"(?<![\w.])(?:OR|AOR|aOR|odds ratio){_OP}(?P<val>\d+(?:\.\d+)?)(?:\s*[,;(]?\s*(?:95\s*%\s*)?CI"
@@ -41,9 +58,13 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("n", r"(?<![\w.])(?P<sym>[Nn])\s*=\s*(?P<val>\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"),
 )
 _COMPILED = tuple((kind, re.compile(rx)) for kind, rx in _PATTERNS)
-_P_AFTER = re.compile(r"(?:\s*,\s*MSE\s*=\s*\d[\d,]*(?:\.\d+)?)?(?:\s*[,;]\s*|\s+)"
-                      r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?(?:ps?\s*(?P<pop>[=<>≤≥])\s*"
+_P_AFTER = re.compile(r"(?:\s*,\s*MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?)?(?:\s*[,;]\s*|\s+)"
+                      r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?(?:ps?\s*(?P<pop>[=<>≤≥\u00bc]|[bN](?=\s?\.))\s*"
                       r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?)(?!\w))")
+_AND = re.compile(rf"\s+and\s+(?P<val>{_NUM})(?=\s*[,;)])")
+"""A second value of the same test: ``F(1, 15) = 19.9 and 5.16, p < .001 and p < .05``."""
+_AND_P = re.compile(r"\s+and\s+(?=p)")
+_GLYPH_OPS = {"\u00bc": "=", "b": "<", "N": ">"}
 _SENTENCE_END = re.compile(r"(?<![A-Z]\.)(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)[.!?]\s+(?=[A-Z(])")
 WINDOW = 600
 """Characters either side of a statistic searched for cues when its sentence has none (PDF text has no
@@ -76,16 +97,20 @@ class FoundStatistic:
     r_method: str = ""
     why_not_r: str = ""
     check: PCheck | None = None
+    sign_lost: bool = False
+    """The text has a ``?`` where the minus sign was (lost with its glyph): the value's sign is unknown."""
     cues: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def warning(self) -> str:
         """A note for the coder when the reported p does not fit the statistic (never a block)."""
+        lost = ("the sign was lost from the text (a '?' stands where a minus may have been): check the page"
+                if self.sign_lost else "")
         if self.check is None or self.check.consistent:
-            return ""
+            return lost
         what = "decision error: " if self.check.decision_error else ""
         return (f"{what}the reported p {self.p_op} {self.p:g} does not fit {self.kind} = {self.value:g} "
-                f"(recomputed p = {self.check.computed:.4f})")
+                f"(recomputed p = {self.check.computed:.4f})" + (f"; {lost}" if lost else ""))
 
     def suggestion(self) -> dict[str, Any]:
         """What "Use" puts in the coding form: statistic, value, df, n, location, quote, moderators."""
@@ -109,8 +134,13 @@ class FoundStatistic:
                 "cues": self.cues, "suggestion": self.suggestion()}
 
 
+def _clean(text: str) -> str:
+    """A number as printed, without spaces, thousands separators or a lost sign's ``?``."""
+    return text.replace(" ", "").replace(",", "").lstrip("?\ufffd")
+
+
 def _num(text: str) -> float:
-    return float(text.replace(" ", "").replace(",", ""))
+    return float(_clean(text))
 
 
 def _to_r(s: FoundStatistic) -> None:
@@ -205,6 +235,54 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[a:b].strip()
 
 
+def _p_at(s: FoundStatistic, text: str, at: int, value_text: str) -> int:
+    """Read the p reported right after ``at`` into ``s`` (and check it); the end of what was read."""
+    pm = _P_AFTER.match(text, at) if s.kind != "n" else None
+    if pm and pm.group("ns"):
+        s.p_op = "ns"
+        return pm.end()
+    if not pm:
+        return at
+    ptext = pm.group("p").replace(" ", "")
+    p_op = _GLYPH_OPS.get(pm.group("pop"), pm.group("pop"))
+    if float(ptext) > 1:
+        return at
+    s.p_op, s.p = p_op, float(ptext)
+    if s.kind in ("t", "F", "r", "chi2", "z") and s.op == "=":
+        s.check = check(s.kind, value_text, s.df1, s.df2, s.p_op, ptext)
+    return pm.end()
+
+
+def _statistic(kind: str, gd: dict[str, Any], page: int) -> FoundStatistic | None:
+    """The statistic of one match's groups (value, df, N, CI), or None when it is none."""
+    try:
+        value = _num(gd["val"])
+    except ValueError:
+        return None
+    if kind == "r" and abs(value) > 1:
+        return None
+    op = _GLYPH_OPS.get(gd.get("op") or gd.get("gop") or "=", gd.get("op") or gd.get("gop") or "=")
+    s = FoundStatistic(kind=kind, raw="", page=page, start=0, end=0, sentence="", value=value, op=op,
+                       sign_lost=gd["val"].lstrip()[:1] in ("?", "\ufffd"))
+    if gd.get("df1"):
+        s.df1 = 1.0 if gd["df1"] == "l" else float(gd["df1"])
+    if gd.get("df2"):
+        s.df2 = float(gd["df2"])
+    if kind == "n":
+        if value < 2:
+            return None
+        s.n = int(value)
+    elif gd.get("n"):
+        s.n = int(_num(gd["n"]))
+    elif kind in ("r", "t") and s.df1:
+        s.n = int(s.df1) + 2
+    elif kind == "F" and s.df1 == 1 and s.df2:
+        s.n = int(s.df2) + 2
+    if gd.get("lo") and gd.get("hi"):
+        s.ci = (float(gd["lo"]), float(gd["hi"]))
+    return s
+
+
 def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
     norm: Mapped = normalise(raw)
     text = norm.text
@@ -216,53 +294,33 @@ def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
             if any(a < y and x < b for x, y in taken):
                 continue  # part of a statistic found already (the N inside chi², ...)
             gd = m.groupdict()
-            try:
-                value = _num(gd["val"])
-            except ValueError:
+            s = _statistic(kind, gd, page)
+            if s is None:
                 continue
-            if kind == "r" and abs(value) > 1:
-                continue
-            s = FoundStatistic(kind=kind, raw="", page=page, start=0, end=0, sentence="", value=value,
-                               op=gd.get("op") or "=")
-            if gd.get("df1"):
-                s.df1 = float(gd["df1"])
-            if gd.get("df2"):
-                s.df2 = float(gd["df2"])
-            if kind == "n":
-                if value < 2:
-                    continue
-                s.n = int(value)
-            elif gd.get("n"):
-                s.n = int(_num(gd["n"]))
-            elif kind in ("r", "t") and s.df1:
-                s.n = int(s.df1) + 2
-            elif kind == "F" and s.df1 == 1 and s.df2:
-                s.n = int(s.df2) + 2
-            if gd.get("lo") and gd.get("hi"):
-                s.ci = (float(gd["lo"]), float(gd["hi"]))
-            pm = _P_AFTER.match(text, b) if kind != "n" else None
-            if pm and pm.group("ns"):
-                s.p_op, b = "ns", pm.end()
-            elif pm:
-                ptext = pm.group("p").replace(" ", "")
-                s.p_op, s.p = pm.group("pop"), float(ptext)
-                if s.p > 1:
-                    s.p_op, s.p = "", None
+            parts = [(s, _clean(gd["val"]), a)]
+            second = _AND.match(text, b) if kind in ("t", "F", "r", "chi2") else None
+            if second:  # "F(1, 15) = 19.9 and 5.16, p < .001 and p < .05": two results, the p values in turn
+                s2 = _statistic(kind, {**gd, "val": second.group("val")}, page)
+                if s2 is not None:
+                    parts.append((s2, _clean(second.group("val")), second.start("val")))
+                    b = second.end()
+            for i, (st, value_text, start) in enumerate(parts):
+                if i:
+                    more = _AND_P.match(text, b)
+                    if more:
+                        b = _p_at(st, text, more.end() - 1, value_text)
                 else:
-                    b = pm.end()
-                    if kind in ("t", "F", "r", "chi2", "z") and s.op == "=":
-                        s.check = check(kind, gd["val"].replace(" ", "").replace(",", ""), s.df1, s.df2, s.p_op,
-                                        ptext)
+                    b = _p_at(st, text, b, value_text)
+                st.start, st.end = norm.span(start, b)
+                st.raw = text[start:b]
+                st.sentence = _sentence(text, a, b)
+                around = text[max(0, a - WINDOW):b + WINDOW]
+                st.cues = _cues(st.sentence, around, codebook) if kind != "n" else {}
+                if st.n is None and "n" in st.cues:
+                    st.n = st.cues["n"]["value"]
+                _to_r(st)
+                out.append(st)
             taken.append((a, b))
-            s.start, s.end = norm.span(a, b)
-            s.raw = text[a:b]
-            s.sentence = _sentence(text, a, b)
-            around = text[max(0, a - WINDOW):b + WINDOW]
-            s.cues = _cues(s.sentence, around, codebook) if kind != "n" else {}
-            if s.n is None and "n" in s.cues:
-                s.n = s.cues["n"]["value"]
-            _to_r(s)
-            out.append(s)
     out.sort(key=lambda s: s.start)
     return out
 

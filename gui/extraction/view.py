@@ -146,7 +146,6 @@ class ExtractionScreen(Refreshing, QWidget):
         self.found.highlights_changed = lambda: self.viewer.set_highlights(self.found.highlights())  # type: ignore
         self.found.chosen.connect(lambda s: self.viewer.show_range(s.page - 1, s.start, s.end))
         self.found.use.connect(self.use_statistic)
-        self.viewer.attached.connect(self.found.show_record)
         fulltext = QSplitter(Qt.Orientation.Vertical)
         fulltext.addWidget(self.found)
         fulltext.addWidget(self.viewer)
@@ -193,6 +192,14 @@ class ExtractionScreen(Refreshing, QWidget):
         return super().eventFilter(obj, e)
 
     # -- loading ----------------------------------------------------------------------------------
+    def mark_stale(self, what: str) -> None:
+        """A change elsewhere: the list reloads when shown next; a full text attached or detached (here by a
+        teammate, or on another screen) shows in the viewer at once, with its statistics."""
+        super().mark_stale(what)
+        if what == Topic.PDFS and self.shown_record is not None:
+            self.viewer.refresh()
+            self.found.show_record(self.shown_record)
+
     def reload(self) -> Task:
         current = self.newest()
         return self.ctx.run("Loading the coding list", partial(actions.snapshot, self.ctx.db), dialog=False,

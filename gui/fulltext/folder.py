@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from gui.background import alive
 
 
@@ -102,8 +103,8 @@ def attach_folder(window: Any, folder: str | None = None) -> Any:
         def accepted() -> None:
             chosen = dialog.ticked()
             if chosen:
-                ctx.write("Attaching PDFs", partial(_attach, ctx.db, chosen, who), on_done=lambda n: (
-                    ctx.message.emit(f"Attached {n} PDFs from {Path(folder).name}."), ctx.changed.emit("fulltext")))
+                ctx.write("Attaching PDFs", partial(_attach, ctx.db, chosen, who), changes=(Topic.PDFS,),
+                          on_done=lambda n: ctx.message.emit(f"Attached {n} PDFs from {Path(folder).name}."))
 
         dialog.accepted.connect(accepted)
         dialog.open()

@@ -154,6 +154,12 @@ class ScreeningScreen(Refreshing, QWidget):
         else:
             self.show_at(self._next_open(-1) or 0)
 
+    def mark_stale(self, what: str) -> None:
+        """A change elsewhere: reload when shown next; a full text attached or detached shows at once."""
+        super().mark_stale(what)
+        if what == Topic.PDFS and self.viewer.isVisible():
+            self.viewer.refresh()
+
     def needs_reload(self) -> bool:
         """Stale, or another reviewer's name was set meanwhile (the queue is per reviewer)."""
         return self._stale or (self.queue is not None

@@ -3,10 +3,11 @@
 Every function takes a raw value (possibly ``None`` or empty) and returns a comparable, lower-case ASCII
 form; empty output means "missing", which never contradicts anything.
 
-Journal abbreviations come from the ISSN List of Title Word Abbreviations through pyiso4. The rest is
-written here because no maintained library does it for bibliographic exports: DOI fields holding several
-DOIs or SICI forms, titles of recurring serial columns, bracketed other-language titles, online-first
-pagination.
+Journal abbreviations come from the ISSN List of Title Word Abbreviations (LTWA 2021-07-02, ISSN
+International Centre, free for use in abbreviating titles; read by `screening.dedup.ltwa`, with no GPL
+code on the way: pyiso4 needed GPL-2+ unidecode). DOIs: `screening.doi`, the one canonicaliser. The rest
+is written here because no maintained library does it for bibliographic exports: titles of recurring
+serial columns, bracketed other-language titles, online-first pagination.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ import html
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import unquote
 
+from screening.dedup.ltwa import abbreviate
+
+# the one DOI canonicaliser (also used by every importer), re-exported for the engine
+from screening.doi import doi_list as doi_list
+from screening.doi import normalize_doi as normalize_doi
 from screening.ris_types import publication_type_label
 
 _TAG = re.compile(r"<[^>]{1,40}>")
@@ -51,7 +56,8 @@ _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _CONCAT_AUTHORS = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")
 
 JOURNAL_STOP = frozenset(
-    "the of and in for on an de la le les du des der die und fur et y el los das official journal j".split()
+    "the of and in for on an de la le les du des der die und fur et y el los das d l da di del della official "
+    "journal j".split()
 )
 
 
@@ -184,53 +190,6 @@ def expand_pages(pages: object) -> tuple[str, str]:
     return (start[: len(start) - len(stripped)] + (stripped.lstrip("0") or "0")), ""
 
 
-_DOI_SPLIT = re.compile(r"\s*[;,|]\s*(?=(?:doi\s*:?\s*|https?://|(?:dx\.)?doi\.org/|10\.\d))|\s+")
-_DOI_IN = re.compile(r"10\.\d{3,9}/\S+")
-
-
-def _doi_tail(d: str) -> str:
-    """Trailing punctuation of the sentence around a DOI off; a closing bracket only when unbalanced (SICI
-    DOIs such as ``10.1002/(sici)1097-4636(199602)30:2<145::aid-jbm3>3.0.co;2-#`` keep theirs)."""
-    pairs = {")": "(", "]": "[", ">": "<", "}": "{"}
-    while d:
-        last = d[-1]
-        if last in ".,;:'\"":
-            d = d[:-1]
-        elif last in pairs and d.count(pairs[last]) < d.count(last):
-            d = d[:-1]
-        else:
-            break
-    return d
-
-
-def doi_list(doi: object) -> tuple[str, ...]:
-    """Every DOI in a field, canonical: lower case ``10.x/...``, without ``doi:``/``https://doi.org/``
-    prefixes, URL escapes or trailing punctuation; several DOIs (``'10.1/a; 10.1/b'``) are all returned,
-    in order, once each. SICI-style DOIs (with ``<``, ``>``, ``;`` and ``#``) stay whole."""
-    if doi is None:
-        return ()
-    s = str(doi).strip()
-    if not s or s.lower() in {"nan", "none", "na", "null"}:
-        return ()
-    if "&" in s:
-        s = html.unescape(s)
-    if "%" in s:
-        s = unquote(s)
-    out: list[str] = []
-    for piece in _DOI_SPLIT.split(s.lower()):
-        for m in _DOI_IN.finditer(piece):
-            d = _doi_tail(m.group(0))
-            if "/" in d and not d.endswith("/") and d not in out:
-                out.append(d)
-    return tuple(out)
-
-
-def normalize_doi(doi: object) -> str:
-    """The first canonical DOI of a field (see `doi_list`), ``''`` when there is none."""
-    found = doi_list(doi)
-    return found[0] if found else ""
-
-
 def normalize_number(value: object) -> str:
     """Volume or issue: the first number only (``'Vol. 12'`` -> ``'12'``); ``''`` if there is none."""
     s = fold(value)
@@ -327,31 +286,14 @@ def _tokens_compatible(a: str, b: str) -> bool:
     return _one_journal_compatible(" ".join(ta), " ".join(tb))
 
 
-_ABBREVIATOR: list = []
-
-
-def _iso4() -> object:
-    """pyiso4's ISO 4 abbreviator over the ISSN List of Title Word Abbreviations (LTWA 2021-07-02, shipped
-    in the pyiso4 wheel, MIT licence; the LTWA is published by the ISSN International Centre for free use),
-    loaded once (about 1 s) on first need."""
-    if not _ABBREVIATOR:
-        from pyiso4.ltwa import Abbreviate
-
-        _ABBREVIATOR.append(Abbreviate.create())
-    return _ABBREVIATOR[0]
-
-
 @lru_cache(maxsize=100_000)
 def iso4_abbreviation(name: str) -> str:
     """The ISO 4 (LTWA) abbreviation of a normalised journal name, normalised the same way
-    (``'consulting clinical psychology'`` -> ``'consult clin psychol'``); ``''`` if it cannot be made."""
+    (``'consulting clinical psychology'`` -> ``'consult clin psychol'``, `screening.dedup.ltwa`); ``''``
+    for initials (``'~jama'``) and names over 300 characters."""
     if not name or name.startswith("~") or len(name) > 300:
         return ""
-    try:
-        out = _iso4()(name, remove_part=True)  # type: ignore[operator]
-    except Exception:  # noqa: BLE001 - pyiso4 raises plain Exception on words it cannot resolve
-        return ""
-    return _journal_words(fold(out))
+    return _journal_words(abbreviate(name))
 
 
 def _alternatives_compatible(x: str, y: str) -> bool:

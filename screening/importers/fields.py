@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+# the one DOI canonicaliser, shared with the deduplication (re-exported for the importers)
+from screening.doi import normalize_doi as normalize_doi
 from screening.ris_types import publication_type_label
 
 if TYPE_CHECKING:
@@ -29,7 +31,6 @@ _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _COMPACT_DATE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")  # 20170812
 _PAGE_PREFIX = re.compile(r"^(?:pp?\.\s*|pp?\s+|pages?\s*:?\s*)(?=\S*\d)", re.I)
 _PAGE_DASH = re.compile(r"\s*(?:-{1,3}|[\u2010-\u2015\u2212])\s*")
-_DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
 _PMID = re.compile(r"^\d{1,9}$")
 _NA = frozenset({"", "na", "n/a", "nan", "none", "null", "[no abstract available]", "no abstract available",
                  "[no abstract]", "no abstract"})
@@ -101,22 +102,6 @@ def parse_year(value: object) -> int | None:
         return v if 1500 <= v <= 2099 else None
     m = _YEAR.search(str(value)) or _COMPACT_DATE.search(str(value))
     return int(m.group(1)) if m else None
-
-
-def normalize_doi(value: object) -> str:
-    """A canonical lower-case ``10.xxxx/...`` DOI, or "" when ``value`` holds none.
-
-    Strips ``https://doi.org/``, ``doi:`` prefixes, trailing punctuation and " [doi]" suffixes.
-    """
-    text = clean(value)
-    if not text:
-        return ""
-    m = _DOI.search(text)
-    if not m:
-        return ""
-    doi = m.group(0).rstrip(".,;)]}>\"'")
-    doi = doi.replace("%2F", "/").replace("%2f", "/")
-    return doi.lower()
 
 
 def normalize_pmid(value: object) -> str:

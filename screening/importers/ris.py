@@ -102,11 +102,11 @@ def iter_ris(lines: Iterable[str], truncated: Callable[[int], None] | None = Non
             fields, start = {tag: [value]}, lineno
             last_tag = tag
         else:
-            bucket = fields.get(tag)
-            if bucket is None:
+            values = fields.get(tag)
+            if values is None:
                 fields[tag] = [value]
             else:
-                bucket.append(value)
+                values.append(value)
             last_tag = tag
         prev_blank = False
     if fields is not None and len(fields) > 1:

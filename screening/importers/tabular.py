@@ -131,7 +131,7 @@ class _Tabular:
             return table
         head = list(islice(table.rows, PROFILE_ROWS))
         fix = repair_header(table.headers, head, source.name)
-        rows = chain(head, table.rows)
+        rows: Iterator[tuple[int, list[str]]] = chain(head, table.rows)
         if fix.added:
             rows = ((line, fix.pad(cells)) for line, cells in rows)
         return replace(table, headers=fix.headers, rows=rows, header_note=fix.note)
