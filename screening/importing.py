@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, delete, update
+from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -27,11 +27,11 @@ from screening.importers import (
     Detection,
     ParsedRecord,
     SourceFile,
+    database_and_tool,
     detect,
     get_importer,
     parallel,
     read_records,
-    source_database,
 )
 from screening.importers.base import encode_columns
 
@@ -49,10 +49,13 @@ class BatchSummary:
     batch_id: int
     encoding: str | None = None
     warnings: tuple[str, ...] = ()  # repairs made while reading, each naming the file and lines
+    exported_by: str = ""  # the screening tool or reference manager the file came through, when it says
 
     def public(self) -> dict[str, Any]:
         d = asdict(self)
         out = {k: d[k] for k in ("file", "format", "source_db", "records", "batch_id")}
+        if self.exported_by:
+            out["exported_by"] = self.exported_by
         if self.warnings:  # only when something was repaired
             out["warnings"] = list(self.warnings)
         return out
@@ -88,7 +91,7 @@ def preview(path: Path | str, *, format: str | None = None) -> Detection:
     source = load_source(path)
     if format:
         imp = get_importer(format)
-        return Detection(imp, 1.0, source_database(imp, source))
+        return Detection(imp, 1.0, *database_and_tool(imp, source))
     return detect(source)
 
 
@@ -161,9 +164,8 @@ def import_files(db: ReviewDB, paths: Sequence[Path | str | ImportSpec], *, sour
     specs = [p if isinstance(p, ImportSpec) else ImportSpec(p) for p in paths]
     sources = [load_source(spec.path) for spec in specs]
     seen: dict[str, str] = {}
-    for src in sources:
-        digest = src.sha256()
-        src.digest = digest  # type: ignore[attr-defined]
+    digests = [src.sha256() for src in sources]
+    for src, digest in zip(sources, digests, strict=True):
         if digest in seen:
             raise InputError(f"has the same content as {seen[digest]}; give each export once",
                              file=src.name)
@@ -172,12 +174,12 @@ def import_files(db: ReviewDB, paths: Sequence[Path | str | ImportSpec], *, sour
     out: list[BatchSummary] = []
     with db.transaction() as session:
         offset = 0
-        for spec, src in zip(specs, sources, strict=True):
+        for spec, src, digest in zip(specs, sources, digests, strict=True):
             def sub(done: int, _total: int, message: str = "", _o: int = offset, _n: int = src.size) -> None:
                 progress(_o + int(done * max(1, _n) / max(1, _total)), total, message)
 
             out.append(_import_source(
-                session, src, source_db=spec.source_db or source_db, format=spec.format or format,
+                session, src, digest, source_db=spec.source_db or source_db, format=spec.format or format,
                 options=spec.options if spec.options is not None else options, who=who, progress=sub,
                 should_stop=should_stop))
             offset += max(1, src.size)
@@ -186,10 +188,9 @@ def import_files(db: ReviewDB, paths: Sequence[Path | str | ImportSpec], *, sour
     return out
 
 
-def _import_source(session: Session, source: SourceFile, *, source_db: str | None, format: str | None,
+def _import_source(session: Session, source: SourceFile, digest: str, *, source_db: str | None, format: str | None,
                    options: Mapping[str, Any] | None, who: str, progress: Progress,
                    should_stop: ShouldStop) -> BatchSummary:
-    digest = getattr(source, "digest", None) or source.sha256()
     prior = session.exec(select(ImportBatch).where(ImportBatch.sha256 == digest)).first()
     if prior is not None:
         raise InputError(
@@ -198,13 +199,15 @@ def _import_source(session: Session, source: SourceFile, *, source_db: str | Non
             file=source.name)
     if format:
         importer = get_importer(format)
-        detected_db = source_database(importer, source)
+        detected_db, tool = database_and_tool(importer, source)
     else:
         det = detect(source)
-        importer, detected_db = det.importer, det.source_db
+        importer, detected_db, tool = det.importer, det.source_db, det.tool
     db_name = (source_db or detected_db or "unknown").strip() or "unknown"
     total_bytes = max(1, source.size)
     opts = dict(options or {})
+    if tool:  # provenance: the file came through a screening tool or reference manager, not from a database
+        opts["exported_by"] = tool
 
     batch = ImportBatch(file_name=source.name, sha256=digest, format=importer.name, source_db=db_name,
                         imported_by=who, options={k: v for k, v in opts.items() if _jsonable(v)})
@@ -220,10 +223,11 @@ def _import_source(session: Session, source: SourceFile, *, source_db: str | Non
     values: dict[str, Any] = {"record_count": count}
     if source.warnings:  # kept with the batch: what was repaired stays visible after the import
         values["options"] = {**batch.options, "warnings": list(source.warnings)}
-    session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**values))
+    session.execute(update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(**values))
     progress(total_bytes, total_bytes, f"{source.name}: {count} records")
     return BatchSummary(file=source.name, format=importer.name, source_db=db_name, records=count,
-                        batch_id=batch_id, encoding=source.encoding, warnings=tuple(source.warnings))
+                        batch_id=batch_id, encoding=source.encoding, warnings=tuple(source.warnings),
+                        exported_by=tool or "")
 
 
 @contextmanager
@@ -292,7 +296,9 @@ class RowWriter:
 
     def __init__(self, session: Session) -> None:
         conn = session.connection()
-        self._dbapi = conn.connection.dbapi_connection
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None, "the session's connection is open"
+        self._dbapi = dbapi
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self._sql = (f"INSERT INTO record ({', '.join(_COLUMNS)}) "
                      f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
@@ -337,7 +343,7 @@ def batches(db: ReviewDB) -> list[dict[str, Any]]:
     """The import history, oldest first: id, file, format, database, records, when, who, and whether the
     batch can still be undone (nothing a person did refers to its records)."""
     with db.session() as session:
-        rows = session.exec(select(ImportBatch).order_by(ImportBatch.id)).all()
+        rows = session.exec(select(ImportBatch).order_by(col(ImportBatch.id))).all()
         blocked = _batches_in_use(session)
     return [{"batch_id": b.id, "file": b.file_name, "format": b.format, "source_db": b.source_db,
              "records": b.record_count, "imported_at": b.imported_at, "imported_by": b.imported_by,
@@ -351,15 +357,17 @@ def _batches_in_use(session: Session) -> dict[int, str]:
 
     why: dict[int, str] = {}
     checks = [
-        (select(Record.batch_id).join(ScreeningDecision, ScreeningDecision.record_id == Record.id),
+        (select(Record.batch_id).join(ScreeningDecision, col(ScreeningDecision.record_id) == Record.id),
          "records have screening decisions"),
-        (select(Record.batch_id).join(EffectSize, EffectSize.record_id == Record.id), "records have coded effects"),
+        (select(Record.batch_id).join(EffectSize, col(EffectSize.record_id) == Record.id),
+         "records have coded effects"),
     ]
     for table, label in ((DuplicateDecision, "duplicate decisions by a person"),
                          (SampleLink, "shared-sample decisions by a person")):
-        for col in (table.record_a, table.record_b):
-            checks.append((select(Record.batch_id).join(table, col == Record.id)
-                           .where(table.who != "").where(table.decision.not_in(("auto", "queued", "suggested"))),
+        for column in (table.record_a, table.record_b):
+            checks.append((select(Record.batch_id).join(table, col(column) == Record.id)
+                           .where(col(table.who) != "")
+                           .where(col(table.decision).not_in(("auto", "queued", "suggested"))),
                            f"records have {label}"))
     for query, label in checks:
         for bid in session.exec(query.distinct()):
@@ -382,9 +390,10 @@ def undo_batch(db: ReviewDB, batch_id: int, who: str = "") -> dict[str, Any]:
             raise InputError(f"batch {batch_id} ({batch.file_name}) cannot be undone: its {reason}")
         ids = select(Record.id).where(Record.batch_id == batch_id)
         for table in (DuplicateDecision, SampleLink):
-            session.execute(delete(table).where(table.record_a.in_(ids) | table.record_b.in_(ids)))
-        n = session.execute(delete(Record).where(Record.batch_id == batch_id)).rowcount
-        session.execute(delete(ImportBatch).where(ImportBatch.id == batch_id))
+            session.execute(delete(table).where(col(table.record_a).in_(ids) | col(table.record_b).in_(ids)))
+        removed = session.execute(delete(Record).where(col(Record.batch_id) == batch_id))
+        n = cast(CursorResult[Any], removed).rowcount  # a DELETE's result is a cursor result
+        session.execute(delete(ImportBatch).where(col(ImportBatch.id) == batch_id))
     return {"batch_id": batch_id, "file": batch.file_name, "records_removed": int(n or 0), "by": who}
 
 

@@ -40,6 +40,12 @@ from scipy.special import gammaln
 
 from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_RULE, DEFAULT_TARGET, RULES  # noqa: E402, F401
 
+P_ROUNDING = 1e-12
+"""p-values within this of ``1 - confidence`` count as not below it (log-gamma sums round; at an exact
+tie the test must not pass)."""
+# 0/1 decisions in screening order: a list, or a NumPy array (a replay passes slices of one, uncopied)
+Decisions = Sequence[int] | np.ndarray
+
 ASSUMPTIONS = {
     "hypergeometric": ("the records screened last are treated as a random sample of those not screened before "
                        "them (conservative when the ranking puts relevant records first; exact for a random "
@@ -99,7 +105,7 @@ def stop_note(verdict: dict[str, Any]) -> str:
             f"Source: {verdict['citation']}.")
 
 
-def _as_array(decisions: Sequence[int]) -> np.ndarray:
+def _as_array(decisions: Decisions) -> np.ndarray:
     return (np.asarray(decisions, dtype=np.int64).reshape(-1) != 0).astype(np.int64)
 
 
@@ -126,7 +132,7 @@ def _check_counts(seq: np.ndarray, n_records: int) -> None:
         raise ValueError(f"{seq.size} decisions but only {n_records} records")
 
 
-def hypergeometric_p(decisions: Sequence[int], n_records: int, target: float = DEFAULT_TARGET,
+def hypergeometric_p(decisions: Decisions, n_records: int, target: float = DEFAULT_TARGET,
                      sample_from: int | None = None) -> tuple[float, int]:
     """The smallest p-value of "recall < ``target``" over the sample windows, and that window's size.
 
@@ -165,13 +171,13 @@ def hypergeometric_p(decisions: Sequence[int], n_records: int, target: float = D
     return float(p[best]), int(n[best])
 
 
-def check_hypergeometric(decisions: Sequence[int], n_records: int, target: float = DEFAULT_TARGET,
+def check_hypergeometric(decisions: Decisions, n_records: int, target: float = DEFAULT_TARGET,
                          confidence: float = DEFAULT_CONFIDENCE, sample_from: int | None = None) -> StopCheck:
     """The statistical rule: met when "recall < target" is rejected at ``confidence``."""
     p, window = hypergeometric_p(decisions, n_records, target, sample_from)
     seq = _as_array(decisions)
     alpha = 1.0 - confidence
-    met = p < alpha or seq.size >= n_records
+    met = p < alpha - P_ROUNDING or seq.size >= n_records
     if seq.size >= n_records:
         reason = "every record is screened"
     elif seq.sum() == 0:
@@ -192,7 +198,7 @@ def run_needed(n_records: int, min_run: int = 50, share: float = 0.05) -> int:
     return max(int(min_run), math.ceil(share * n_records))
 
 
-def consecutive_irrelevant(decisions: Sequence[int]) -> int:
+def consecutive_irrelevant(decisions: Decisions) -> int:
     """Length of the run of irrelevant decisions at the end of ``decisions`` (screening order)."""
     run = 0
     for d in reversed(decisions):
@@ -202,7 +208,7 @@ def consecutive_irrelevant(decisions: Sequence[int]) -> int:
     return run
 
 
-def check_consecutive(decisions: Sequence[int], n_records: int, min_run: int = 50,
+def check_consecutive(decisions: Decisions, n_records: int, min_run: int = 50,
                       share: float = 0.05) -> StopCheck:
     """The heuristic: met after ``max(min_run, share * n_records)`` irrelevant decisions in a row."""
     _check_counts(_as_array(decisions), n_records)
@@ -222,7 +228,7 @@ def check_consecutive(decisions: Sequence[int], n_records: int, min_run: int = 5
                      {"consecutive_irrelevant": run, "run_needed": need})
 
 
-def knee_point(decisions: Sequence[int]) -> tuple[int, float]:
+def knee_point(decisions: Decisions) -> tuple[int, float]:
     """(knee rank, slope ratio) of the gain curve; (0, 0.0) before a first relevant record."""
     seq = _as_array(decisions)
     s, r = int(seq.size), int(seq.sum())
@@ -236,7 +242,7 @@ def knee_point(decisions: Sequence[int]) -> tuple[int, float]:
     return knee, float(before / after)
 
 
-def check_knee(decisions: Sequence[int], n_records: int, slope_ratio: float = 156.0,
+def check_knee(decisions: Decisions, n_records: int, slope_ratio: float = 156.0,
                min_screened: int = 150) -> StopCheck:
     """The knee method: met when the slope ratio at the knee reaches ``slope_ratio`` after ``min_screened``."""
     _check_counts(_as_array(decisions), n_records)
@@ -258,7 +264,7 @@ def check_knee(decisions: Sequence[int], n_records: int, slope_ratio: float = 15
                      {"knee": knee, "ratio": ratio})
 
 
-def check(rule: str, decisions: Sequence[int], n_records: int, **params: Any) -> StopCheck:
+def check(rule: str, decisions: Decisions, n_records: int, **params: Any) -> StopCheck:
     """`StopCheck` of ``rule`` (one of `RULES`) with its parameters (defaults when left out)."""
     if rule == "hypergeometric":
         return check_hypergeometric(decisions, n_records, **params)

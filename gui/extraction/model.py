@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from extraction import apa
 from gui.listmodel import ListTableModel, list_view
 
 STAT_NAMES = {"chi2": "χ²", "or": "OR", "z": "z"}
@@ -98,11 +99,12 @@ def versions_dialog(parent: QWidget, effect_id: int, rows: list[dict[str, Any]])
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0f}%"
+    return apa.percent(x, 0)
 
 
 def _num(x: float | None, nd: int = 2) -> str:
-    return "—" if x is None else f"{x:.{nd}f}"
+    """kappa, ICC and mean |difference| of r: statistics bounded by 1 (`extraction.apa.bounded`)."""
+    return apa.bounded(x, nd)
 
 
 def agreement_rows(report: dict[str, Any]) -> list[dict[str, str]]:

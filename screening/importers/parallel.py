@@ -109,13 +109,23 @@ def plan(source: SourceFile, importer: Any) -> list[Chunk]:
     return chunks
 
 
-def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] | tuple[str, int | None]:
-    """Worker: read, decode and parse one chunk; rows are (line, source_id, encoded columns).
+Row = tuple[int | None, str, tuple[Any, ...]]  # (line, source id, encoded columns)
 
-    An input error comes back as ("error", message, line) so it crosses the process boundary intact.
-    """
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What a worker sends back for one chunk (picklable, so an input error crosses the process boundary
+    intact)."""
+
+    rows: list[Row]
+    truncated: tuple[int, str] | None = None  # (line, message): the file ends inside its last record
+    error: tuple[str, int | None] | None = None  # (message, line) of an input error; no rows then
+
+
+def parse_chunk(chunk: Chunk) -> ChunkResult:
+    """Worker: read, decode and parse one chunk."""
     from screening.importers.base import encode_columns
-    from screening.importers.fields import author_hygiene
+    from screening.importers.fields import author_hygiene, field_hygiene
 
     with Path(chunk.path).open("rb") as fh:
         fh.seek(chunk.start)
@@ -126,19 +136,19 @@ def parse_chunk(chunk: Chunk) -> list[tuple[int | None, str, tuple[Any, ...]]] |
         if lines and lines[-1] == "":
             lines.pop()
         module = importlib.import_module(chunk.module)
-        out: list[Any] = []
+        out: list[Row] = []
         cut: list[int] = []
         kwargs = {"truncated": cut.append} if chunk.last and hasattr(module, "TRUNCATED") else {}
         for rec in module.rows_from_lines(lines, chunk.first_line, **kwargs):
             author_hygiene(rec)
+            field_hygiene(rec)
             out.append((rec.line, rec.source_id, encode_columns(rec)))
-        if cut:  # the file ends inside its last record: the importing process warns
-            out.append(("truncated", cut[0] + chunk.first_line - 1, module.TRUNCATED))
-        return out
+        # the file ends inside its last record: the importing process warns
+        return ChunkResult(out, (cut[0] + chunk.first_line - 1, module.TRUNCATED) if cut else None)
     except InputError as exc:
-        return ("error", exc.detail, exc.line)  # type: ignore[return-value]
+        return ChunkResult([], error=(exc.detail, exc.line))
     except UnicodeDecodeError as exc:
-        return ("error", f"byte {chunk.start + exc.start} is not valid {chunk.encoding}", None)  # type: ignore[return-value]
+        return ChunkResult([], error=(f"byte {chunk.start + exc.start} is not valid {chunk.encoding}", None))
 
 
 def _watch_parent(parent: int) -> None:
@@ -157,17 +167,15 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="metasift-parent-watch", daemon=True).start()
 
 
-def parallel_rows(source: SourceFile, importer: Any,
-                  workers: int | None = None) -> Iterator[tuple[int | None, str, tuple[Any, ...]]]:
+def parallel_rows(source: SourceFile, importer: Any, workers: int | None = None) -> Iterator[Row]:
     """Rows of a large file, parsed by worker processes, in file order."""
     chunks = plan(source, importer)
     n = max(1, min(workers or worker_count(), len(chunks)))
     with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"), initializer=_watch_parent,
                              initargs=(os.getpid(),)) as pool:
         for result in pool.map(parse_chunk, chunks):
-            if isinstance(result, tuple) and result and result[0] == "error":
-                raise InputError(result[1], file=source.name, line=result[2])
-            if result and result[-1][0] == "truncated":
-                _, line, message = result.pop()
-                source.warn(message, line)
-            yield from result
+            if result.error is not None:
+                raise InputError(result.error[0], file=source.name, line=result.error[1])
+            if result.truncated is not None:
+                source.warn(result.truncated[1], result.truncated[0])
+            yield from result.rows

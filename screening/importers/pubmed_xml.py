@@ -17,7 +17,7 @@ import io
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 from xml.etree import ElementTree as ET
 
 from db.errors import InputError
@@ -127,7 +127,7 @@ def iter_lines(source: SourceFile) -> Iterator[tuple[str, int]]:
     cost one feed per megabyte, not one per line.
     """
     if source.head_bytes(2) == _GZIP_MAGIC:
-        decoder = codecs.getincrementaldecoder("utf-8")()
+        decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")()
         inflate = zlib.decompressobj(wbits=47)
         first = True
         try:
@@ -194,7 +194,7 @@ def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags:
     Raises `InputError` for XML that is not well formed (with the line) or whose root element is not
     one of ``root_tags`` (``expected`` names the format in the message).
     """
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     root: ET.Element | None = None
     depth_in_record = 0
     start_line = 0
@@ -202,7 +202,8 @@ def iter_xml_records(source: SourceFile, record_tags: frozenset[str], root_tags:
 
     def events() -> Iterator[tuple[str, ET.Element]]:
         try:
-            yield from parser.read_events()
+            # asked for "start" and "end" only, every event is (event, element)
+            yield from cast("Iterator[tuple[str, ET.Element]]", parser.read_events())
         except ET.ParseError as exc:  # pragma: no cover - read_events re-raises feed errors
             raise _parse_error(source, exc) from exc
 
@@ -278,7 +279,7 @@ def _guard_parser() -> ET.XMLPullParser:
     message, and only for expansion, not for a declared external file)."""
     from defusedxml.ElementTree import DefusedXMLParser
 
-    return ET.XMLPullParser(events=("start",), _parser=DefusedXMLParser(  # type: ignore[call-arg]
+    return ET.XMLPullParser(events=("start",), _parser=DefusedXMLParser(
         target=ET.TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True))
 
 

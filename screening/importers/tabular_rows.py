@@ -41,6 +41,7 @@ class Table:
     sample: list[str] = field(default_factory=list)  # the first data row, for vendor detection
     delimiter: str | None = None
     sheet: str | None = None
+    header_note: str = ""  # what `tabular_header.repair_header` changed in the header, for a warning
 
 
 def cell_text(value: object) -> str:
@@ -179,7 +180,7 @@ def _iter_delimited(text: str, name: str, delimiter: str, header_row: int) -> It
         index += 1
 
 
-def _sheet_table(rows: list[list[object]], name: str, sheet: str) -> Table:
+def _sheet_table(rows: Sequence[Sequence[object]], name: str, sheet: str) -> Table:
     texts = [[cell_text(c) for c in r] for r in rows[:HEAD_ROWS + 1]]
     hi, _ = find_header(texts)
     headers = [h.strip() for h in texts[hi]]
@@ -197,7 +198,7 @@ def _sheet_table(rows: list[list[object]], name: str, sheet: str) -> Table:
     return Table(headers, hi, gen(), preamble, sample, None, sheet)
 
 
-def _pick_sheet(sheets: list[tuple[str, list[list[object]]]], name: str, want: object) -> Table:
+def _pick_sheet(sheets: Sequence[tuple[str, Sequence[Sequence[object]]]], name: str, want: object) -> Table:
     if not sheets or all(not rows for _, rows in sheets):
         raise InputError("has no data: every sheet of the workbook is empty", file=name)
     if want is not None:
