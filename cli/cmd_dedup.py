@@ -64,7 +64,7 @@ def _label_groups(names: dict[int, str], groups: list[list[int]]) -> list[list[s
 
 
 def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
-    """Current groups and pending candidates, with records named by source_id."""
+    """Current groups, pending candidates and the same queue as clusters, records named by source_id."""
     groups = duplicates.groups(db)
     pending = duplicates.queue(db)
     names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c["ids"]])
@@ -73,6 +73,8 @@ def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
             "candidates": [{"ids": [names[i] for i in c["ids"]], "score": c["score"], "reasons": c["reasons"],
                             "differs": c["differs"], "fields": c["fields"], "decision": c["decision"]}
                            for c in pending],
+            # the same queue as decisions: one cluster per question (`duplicate_clusters.QueueCluster`)
+            "clusters": [cl.to_json(names) for cl in duplicate_clusters.queue_clusters(db, pending, groups)],
             "records": counts["records"], "unique": counts["unique"], "duplicates": counts["duplicates"],
             "per_database": counts["per_database"]}
     data.update(extra)
