@@ -27,12 +27,10 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-import tomlkit
-
 from db.errors import InputError
-from screening.criteria.build import OLD_TERMS
 from screening.criteria.kinds import (
     CRITERION_KINDS,
+    OLD_TERMS,
     CriterionSpec,
     KindSpec,
     ParamSpec,
@@ -310,6 +308,8 @@ def protocol_to_toml(data: Mapping[str, Any], where: str = "protocol") -> str:
     """A protocol given as data, validated, as TOML text; ``load_protocol_text`` of the text equals
     ``protocol_from_data(data)``. Criteria are written as ``[[criterion]]`` tables."""
     protocol_from_data(data, where)
+    import tomlkit  # here: reading a protocol (every review command) does not need it
+
     return tomlkit.dumps(_plain(data))
 
 

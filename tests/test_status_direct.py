@@ -20,7 +20,8 @@ from screening.status import direct_status, review_status
 from tests.test_decisions import add_records
 
 TA = "title_abstract"
-HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "alembic", "db.models", "db.engine")
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "alembic", "db.models", "db.engine", "keyring", "tomlkit",
+         "screening.criteria.build", "numpy")
 
 
 def test_the_driver_path_gives_the_normal_document(review):
