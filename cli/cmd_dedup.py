@@ -68,7 +68,7 @@ def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
     groups = duplicates.groups(db)
     pending = duplicates.queue(db)
     names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c["ids"]])
-    counts = review_counts(db, stages=()).duplicates_json()
+    counts = review_counts(db, stages=()).duplicate_counts().to_json()
     data = {"groups": _label_groups(names, groups),
             "candidates": [{"ids": [names[i] for i in c["ids"]], "score": c["score"], "reasons": c["reasons"],
                             "differs": c["differs"], "fields": c["fields"], "decision": c["decision"]}
@@ -96,13 +96,12 @@ def cmd_dedup(args: argparse.Namespace) -> Result:
     bar = TerminalProgress(enabled=None if not args.json else False)
     with open_for(args) as db:
         try:
-            summary = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
+            run = duplicates.run_dedup(db, reviewer_name(args), progress=bar).to_json()
             bar.finish()
-            data = _dedup_document(db, {"message": summary["message"], "run_id": summary["run_id"],
-                                        "stored": summary["stored"], "auto_rejected": summary["auto_rejected"]})
+            data = _dedup_document(db, {k: run[k] for k in ("message", "run_id", "stored", "auto_rejected")})
         finally:
             bar.finish()
-    return Result(data, summary["message"] + "\n" + _dedup_text(data))
+    return Result(data, run["message"] + "\n" + _dedup_text(data))
 
 
 def _named(names: dict[int, str], entry: PairDecision) -> dict[str, Any]:

@@ -258,9 +258,9 @@ def cmd_worklist(args: argparse.Namespace) -> Result:
     """The coding worklist (`extraction.worklist.coding_worklist`, the one the Extraction screen lists)."""
     with open_for(args) as db:
         items = coding_worklist(db)
-    rows = [[i["source_id"], i["sample"], i["year"] or "", (i["title"] or "")[:60],
-             ", ".join(f"{c}: {n}" for c, n in sorted(i["counts"].items())) or "not coded"] for i in items]
-    coded = sum(1 for i in items if i["counts"])
+    rows = [[i.source_id, i.sample, i.year or "", i.title[:60],
+             ", ".join(f"{c}: {n}" for c, n in sorted(i.counts.items())) or "not coded"] for i in items]
+    coded = sum(1 for i in items if i.counts)
     text = (table(rows, ["report", "sample", "year", "title", "effects coded"]) + "\n" if rows else "") + (
         f"{len(items)} reports included at full text, {coded} with coded effects")
-    return Result({"reports": items, "count": len(items), "coded": coded}, text)
+    return Result({"reports": [i.to_json() for i in items], "count": len(items), "coded": coded}, text)

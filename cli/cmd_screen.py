@@ -205,8 +205,8 @@ def cmd_queue(args: argparse.Namespace) -> Result:
 def cmd_conflicts(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         found = outcomes.conflicts(db, args.stage)
-        names = record_labels(db, [c["record_id"] for c in found])
-    items = [_named(names[c["record_id"]], c) for c in found]
+        names = record_labels(db, [c.record_id for c in found])
+    items = [_named(names[c.record_id], c.to_json()) for c in found]
     rows = [[c["record"], "; ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
                                     for v in c["verdicts"])] for c in items]
     text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + \

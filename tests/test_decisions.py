@@ -100,8 +100,8 @@ def test_two_agree_outcomes_and_maybe_is_a_conflict(review, recs):
     # disagreeing reasons: the earliest wins the tie
     assert outcomes.outcome(review, b, TA).reason == "no alliance measure"
     found = outcomes.conflicts(review, TA)
-    assert [x["record_id"] for x in found] == [c, d]
-    assert [(v["reviewer"], v["verdict"]) for v in found[0]["verdicts"]] == [("ann", "include"), ("bob", "exclude")]
+    assert [x.record_id for x in found] == [c, d]
+    assert [(v.reviewer, v.verdict) for v in found[0].verdicts] == [("ann", "include"), ("bob", "exclude")]
 
 
 def test_resolution_by_third_reviewer_or_consensus(review, recs):

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
+from gui.conflicts.actions import ConflictRow
 from gui.listmodel import ListTableModel
 from screening.agreement import CATEGORIES
 from screening.protocol import STAGE_LABELS
@@ -30,16 +31,16 @@ def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _verdicts(c: dict[str, Any]) -> str:
-    return " · ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
-                      for v in c["verdicts"])
+def _verdicts(c: ConflictRow) -> str:
+    return " · ".join(f"{v.reviewer}: {v.verdict}" + (f" ({v.reason})" if v.reason else "")
+                      for v in c.conflict.verdicts)
 
 
 def conflicts_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
     """One row per record in conflict: id, title and every reviewer's verdict (not blinded)."""
     return ListTableModel([
-        ("#", lambda c: c["record_id"]),
-        ("Title", lambda c: _short(c["record"].get("title") or "")),
+        ("#", lambda c: c.conflict.record_id),
+        ("Title", lambda c: _short(c.record.get("title") or "")),
         ("Verdicts", _verdicts),
     ], parent, tooltip=lambda c: _verdicts(c))
 

@@ -9,7 +9,15 @@ from db.engine import ReviewDB
 from db.pair_log import PairDecision
 from db.progress import Progress, no_progress
 from screening import duplicate_clusters, duplicates
-from screening.counts import review_counts
+from screening.counts import DuplicateCounts, review_counts
+
+
+@dataclass(frozen=True)
+class Group:
+    """A duplicate group: its record ids (the kept record first) and the records (`duplicates.load_records`)."""
+
+    ids: list[int]
+    records: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -17,8 +25,8 @@ class Snapshot:
     """What the screen shows: the pending queue, the counts, and the groups with their records."""
 
     queue: list[dict[str, Any]]
-    counts: dict[str, Any]
-    groups: list[dict[str, Any]]  # {"ids", "records": [record dicts]}
+    counts: DuplicateCounts
+    groups: list[Group]
     clusters: list[dict[str, Any]]  # the queue as clusters, one decision each (`duplicate_clusters`)
 
     def cluster_of(self, pair: tuple[int, int]) -> dict[str, Any] | None:
@@ -29,12 +37,12 @@ def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     progress(0, 3, "loading the queue")
     q = duplicates.queue(db)
     progress(1, 3, "counting")
-    c = review_counts(db, stages=()).duplicates_json()
+    c = review_counts(db, stages=()).duplicate_counts()
     progress(2, 3, "loading groups")
     gs = duplicates.groups(db)
     with db.session() as session:
         recs = {r["id"]: r for r in duplicates.load_records(session, {i for g in gs for i in g})}
-    return Snapshot(q, c, [{"ids": g, "records": [recs[i] for i in g if i in recs]} for g in gs],
+    return Snapshot(q, c, [Group(g, [recs[i] for i in g if i in recs]) for g in gs],
                     duplicate_clusters.queue_clusters(db, q, gs))
 
 

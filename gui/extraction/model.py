@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from extraction.worklist import CodingReport
 from gui.listmodel import ListTableModel, list_view
 
 STAT_NAMES = {"chi2": "χ²", "or": "OR", "z": "z"}
@@ -15,14 +16,14 @@ def first_author(authors: list[str]) -> str:
     return authors[0].split(",")[0].strip() if authors else ""
 
 
-def report_label(rep: dict[str, Any]) -> str:
+def report_label(rep: CodingReport) -> str:
     """'#6 Whitfield 2015' for a coding-list entry."""
-    return f"#{rep['record']} {first_author(rep['authors'])} {rep['year'] or ''}".strip()
+    return f"#{rep.record} {first_author(rep.authors)} {rep.year or ''}".strip()
 
 
-def sample_text(rep: dict[str, Any]) -> str:
-    others = [f"#{i}" for i in rep["sample_records"] if i != rep["record"]]
-    return f"S{rep['sample']}" + (f" (with {', '.join(others)})" if others else "")
+def sample_text(rep: CodingReport) -> str:
+    others = [f"#{i}" for i in rep.sample_records if i != rep.record]
+    return f"S{rep.sample}" + (f" (with {', '.join(others)})" if others else "")
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -49,9 +50,9 @@ def reports_model(parent: QWidget | None = None) -> ListTableModel:
     return ListTableModel([
         ("Report", report_label),
         ("Sample", sample_text),
-        ("Effects coded", lambda r: counts_text(r["counts"])),
-        ("Title", lambda r: r["title"]),
-    ], parent, tooltip=lambda r: f"{r['title']}\n{'; '.join(r['authors'])}")
+        ("Effects coded", lambda r: counts_text(r.counts)),
+        ("Title", lambda r: r.title),
+    ], parent, tooltip=lambda r: f"{r.title}\n{'; '.join(r.authors)}")
 
 
 def effects_model(parent: QWidget | None = None) -> ListTableModel:
