@@ -153,7 +153,7 @@ def cmd_set_database(args: argparse.Namespace) -> Result:
     from screening import importing  # here: ``status`` and ``--help`` need no importers
 
     with open_for(args) as db:
-        data = importing.set_batch_database(db, args.batch, args.database, who=reviewer_name(args))
+        data = importing.set_batch_database(db, args.batch, args.database, who=reviewer_name(args)).to_json()
     return Result(data, f"Batch {data['batch_id']} ({data['file']}): database {data['from']!r} -> "
                         f"{data['source_db']!r}")
 
@@ -163,17 +163,17 @@ def cmd_batches(args: argparse.Namespace) -> Result:
 
     with open_for(args) as db:
         rows = importing.batches(db)
-    text = table([[b["batch_id"], b["file"], b["format"], b["source_db"], b["records"],
-                   f"{b['imported_at']:%Y-%m-%d %H:%M}", b["imported_by"], "yes" if b["can_undo"] else "no"]
+    text = table([[b.batch_id, b.file, b.format, b.source_db, b.records,
+                   f"{b.imported_at:%Y-%m-%d %H:%M}", b.imported_by, "yes" if b.can_undo else "no"]
                   for b in rows], ["batch", "file", "format", "database", "records", "imported", "by", "undo?"])
-    return Result({"batches": rows}, text)
+    return Result({"batches": [b.to_json() for b in rows]}, text)
 
 
 def cmd_undo_import(args: argparse.Namespace) -> Result:
     from screening import importing  # here: ``status`` and ``--help`` need no importers
 
     with open_for(args) as db:
-        data = importing.undo_batch(db, args.batch, who=reviewer_name(args))
+        data = importing.undo_batch(db, args.batch, who=reviewer_name(args)).to_json()
     return Result(data, f"Removed batch {data['batch_id']} ({data['file']}): {data['records_removed']} records")
 
 
@@ -225,7 +225,7 @@ def cmd_status(args: argparse.Namespace) -> Result:
 
 
     with open_for(args) as db:
-        data = review_status(db)
+        data = review_status(db).to_json()
     return Result(data, _status_text(data, db.name))
 
 

@@ -225,11 +225,12 @@ def _fmt(x: float | None) -> str:
 def cmd_agreement(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         pairs = agreement_mod.agreement(db, args.stage)
-    rows = [[" / ".join(p["reviewers"]), p["n"], p["percent"], _fmt(p["kappa"]), _fmt(p["ac1"]),
-             _fmt(p["include_exclude"]["kappa"]), _fmt(p["include_exclude"]["ac1"])] for p in pairs]
+    rows = [[" / ".join(p.reviewers or ()), p.n, p.percent, _fmt(p.kappa), _fmt(p.ac1),
+             _fmt(p.include_exclude.kappa), _fmt(p.include_exclude.ac1)] for p in pairs]
     text = (table(rows, ["pair", "n", "% agree", "kappa", "AC1", "kappa (maybe=include)", "AC1 (maybe=include)"])
             if rows else f"no two reviewers have screened the same record at {_said(args.stage)} yet")
-    return Result({"stage": args.stage, "categories": list(agreement_mod.CATEGORIES), "pairs": pairs}, text)
+    return Result({"stage": args.stage, "categories": list(agreement_mod.CATEGORIES),
+                   "pairs": [p.to_json() for p in pairs]}, text)
 
 
 def cmd_history(args: argparse.Namespace) -> Result:

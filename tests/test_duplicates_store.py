@@ -56,7 +56,7 @@ def test_demo_dedup_merges_cross_database_pairs_and_counts_per_database(review, 
     assert [(r.decision, sorted((r.record_a, r.record_b))) for r in queued] == [
         ("queued", sorted((ids["DEMO-PSY-0001"], ids[ERRATUM]))), ("queued", sorted((ids["39000000"], ids[ERRATUM])))]
     assert all(r.score < 0.9 and "publication type conflict" in r.reasons for r in queued)
-    status = review_status(review)
+    status = review_status(review).to_json()
     assert (status["records"], status["unique"], status["duplicates"]) == (22, 14, 8)
     assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 9}
     assert status["independent_samples"] == 14
@@ -94,7 +94,7 @@ def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
     runs = {r.id: r.run_id for r in _rows(review)}  # only the machine's decision names its run
     assert all(runs[h.id] == "" for h in hist[1:]) and runs[hist[0].id]
     assert _record_count(review) == n_records
-    assert review_status(review)["records_per_database"] == {"PsycINFO": 13, "PubMed": 9}
+    assert review_status(review).to_json()["records_per_database"] == {"PsycINFO": 13, "PubMed": 9}
 
 
 def test_rerun_is_idempotent_and_respects_person_decisions(review, tmp_path):

@@ -81,19 +81,19 @@ def test_agreement_table_matches_the_back_end(qtbot, screened):
     _window, screen = _screen(qtbot, db)
     screen.tabs.setCurrentIndex(1)
     expected = agreement.agreement(db, TA)
-    assert len(expected) == 1 and expected[0]["n"] == 8
+    assert len(expected) == 1 and expected[0].n == 8
     m = screen.agreement
     assert m.rowCount() == 1
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
     e = expected[0]
     assert row[1] == "ann × bob" and row[2] == "8"
-    assert row[3:6] == [_num(e["percent"], 1), _num(e["kappa"]), _num(e["ac1"])]
-    ie = e["include_exclude"]
-    assert row[6:9] == [_num(ie["percent"], 1), _num(ie["kappa"]), _num(ie["ac1"])]
+    assert row[3:6] == [_num(e.percent, 1), _num(e.kappa), _num(e.ac1)]
+    ie = e.include_exclude
+    assert row[6:9] == [_num(ie.percent, 1), _num(ie.kappa), _num(ie.ac1)]
     c = screen.counts
     assert [[c.data(c.index(r, k + 1)) for k in range(3)] for r in range(3)] == [
-        [str(e["counts"][a][b]) for b in CATEGORIES] for a in CATEGORIES]
-    assert e["counts"]["include"]["exclude"] == 1 and e["counts"]["exclude"]["include"] == 1
+        [str(e.counts[a][b]) for b in CATEGORIES] for a in CATEGORIES]
+    assert e.counts["include"]["exclude"] == 1 and e.counts["exclude"]["include"] == 1
 
 
 def test_conflict_and_agreement_models_pass_the_model_tester(qtmodeltester, screened):

@@ -181,7 +181,7 @@ def _whole_review(qtbot, window, db, tmp_path):
     _be(qtbot, window, "carol")
     conf = window.show_screen("conflicts")
     qtbot.waitUntil(lambda: conf.snapshot is not None and conf.conflicts.rowCount() == 1, timeout=WAIT)
-    assert conf.current()["record_id"] == disputed and conf.third.isChecked() and conf.by.text() == "carol"
+    assert conf.current().conflict.record_id == disputed and conf.third.isChecked() and conf.by.text() == "carol"
     conf.list.setFocus()
     qtbot.keyClick(conf.list, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: outcomes.outcome(db, disputed, TA).state == "included", timeout=WAIT)

@@ -108,8 +108,8 @@ def test_set_batch_database_keeps_its_history(sqlite_review, tmp_path):
     b = import_file(sqlite_review, path)
     set_batch_database(sqlite_review, b.batch_id, "Embase", who="ana")
     out = set_batch_database(sqlite_review, b.batch_id, "CINAHL Plus", who="ben")
-    assert out["from"] == "Embase" and out["source_db"] == "CINAHL"
+    assert out.old == "Embase" and out.source_db == "CINAHL"
     from screening.importing import batches
     (row,) = batches(sqlite_review)
-    assert row["source_db"] == "CINAHL"
-    assert [h["by"] for h in row["options"]["database_history"]] == ["ana", "ben"]
+    assert row.source_db == "CINAHL"
+    assert [h["by"] for h in row.options["database_history"]] == ["ana", "ben"]

@@ -8,6 +8,7 @@ from typing import Any
 from db.engine import ReviewDB
 from db.progress import Progress, no_progress
 from screening import agreement, decisions, outcomes
+from screening.agreement import PairAgreement
 from screening.duplicates import load_records
 from screening.protocol import STAGES
 
@@ -26,7 +27,7 @@ class Snapshot:
 
     stage: str
     conflicts: list[ConflictRow]
-    agreement: list[dict[str, Any]]   # screening.agreement entries of every stage
+    agreement: list[PairAgreement]  # every stage's reviewer pairs
     reasons: tuple[str, ...]          # the stage's exclusion reasons
     stages: tuple[str, ...]
 

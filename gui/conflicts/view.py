@@ -226,10 +226,10 @@ class ConflictsScreen(Refreshing, QWidget):
         if entry is None:
             self.counts_label.setText("No two reviewers have screened the same record yet.")
         else:
-            a, b = entry["reviewers"]
-            self.counts_label.setText(f"Counts, {STAGE_LABEL.get(entry['stage'], entry['stage']).lower()}: "
+            a, b = entry.reviewers or ("A", "B")
+            self.counts_label.setText(f"Counts, {STAGE_LABEL.get(entry.stage, entry.stage).lower()}: "
                                       f"rows = {escape(a)}'s verdict, columns = {escape(b)}'s "
-                                      f"({entry['n']} records in common)")
+                                      f"({entry.n} records in common)")
 
     def move(self, step: int) -> None:
         n = self.conflicts.rowCount()

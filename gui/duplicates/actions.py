@@ -8,16 +8,9 @@ from typing import Any
 from db.engine import ReviewDB
 from db.pair_log import PairDecision
 from db.progress import Progress, no_progress
+from gui.record_groups import RecordGroup, record_groups
 from screening import duplicate_clusters, duplicates
 from screening.counts import DuplicateCounts, review_counts
-
-
-@dataclass(frozen=True)
-class Group:
-    """A duplicate group: its record ids (the kept record first) and the records (`duplicates.load_records`)."""
-
-    ids: list[int]
-    records: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -26,7 +19,7 @@ class Snapshot:
 
     queue: list[dict[str, Any]]
     counts: DuplicateCounts
-    groups: list[Group]
+    groups: list[RecordGroup]
     clusters: list[dict[str, Any]]  # the queue as clusters, one decision each (`duplicate_clusters`)
 
     def cluster_of(self, pair: tuple[int, int]) -> dict[str, Any] | None:
@@ -42,7 +35,7 @@ def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     gs = duplicates.groups(db)
     with db.session() as session:
         recs = {r["id"]: r for r in duplicates.load_records(session, {i for g in gs for i in g})}
-    return Snapshot(q, c, [Group(g, [recs[i] for i in g if i in recs]) for g in gs],
+    return Snapshot(q, c, record_groups(gs, recs),
                     duplicate_clusters.queue_clusters(db, q, gs))
 
 

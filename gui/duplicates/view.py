@@ -22,6 +22,7 @@ from gui.duplicates import actions
 from gui.duplicates.model import groups_model, queue_model
 from gui.listmodel import list_view
 from gui.pair_queue import PairQueueScreen
+from gui.record_groups import RecordGroup
 from gui.theme import muted_text
 from screening import duplicates
 from screening.duplicates import SIDE_BY_SIDE
@@ -79,7 +80,7 @@ class DuplicatesScreen(PairQueueScreen):
         self.ctx.settings.reviewer = self.ctx.settings.reviewer or "demo"
         self.run_dedup()
 
-    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[actions.Group]]:
+    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[RecordGroup]]:
         return snap.queue, snap.groups
 
     def _summarise(self, snap: actions.Snapshot) -> None:
@@ -130,7 +131,7 @@ class DuplicatesScreen(PairQueueScreen):
                              + (f"<br><span style='color:{muted_text(self)}'>{reasons}</span>" if reasons else ""))
         self.right.setCurrentIndex(1)
 
-    def _show_group(self, group: actions.Group | None) -> None:
+    def _show_group(self, group: RecordGroup | None) -> None:
         if group is None:
             self._placeholder("No duplicate groups yet.")
             return
