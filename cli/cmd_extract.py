@@ -203,15 +203,15 @@ def cmd_disagreements(args: argparse.Namespace) -> Result:
              "yes" if d["reconciled"] else ""] for d in items]
     text = table(rows, ["record", "label", "field", "values", "reconciled"]) + f"\n{len(items)} disagreements"
     for rep in stats:
-        a, b = rep["coders"]
-        text += f"\nagreement {a} / {b}: {rep['items']} effects coded by both"
-        for name, f in rep["fields"].items():
-            kappa = "NA" if f["kappa"] is None else f"{f['kappa']:.2f}"
-            text += f"\n  {name}: {f['percent']:.0f}% agree, kappa {kappa}"
-        if rep["r"]:
-            icc = apa.bounded(rep["r"]["icc"], 3)
-            text += f"\n  r: ICC(2,1) {icc}, mean |difference| {apa.bounded(rep['r']['mean_abs_difference'], 3)}"
-    return Result({"disagreements": items, "agreement": stats}, text)
+        a, b = rep.coders
+        text += f"\nagreement {a} / {b}: {rep.items} effects coded by both"
+        for name, f in rep.fields.items():
+            kappa = "NA" if f.kappa is None else f"{f.kappa:.2f}"
+            text += f"\n  {name}: {f.percent:.0f}% agree, kappa {kappa}"
+        if rep.r:
+            icc = apa.bounded(rep.r.icc, 3)
+            text += f"\n  r: ICC(2,1) {icc}, mean |difference| {apa.bounded(rep.r.mean_abs_difference, 3)}"
+    return Result({"disagreements": items, "agreement": [rep.to_json() for rep in stats]}, text)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> Result:

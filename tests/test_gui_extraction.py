@@ -189,9 +189,9 @@ def test_agreement_tab_shows_the_agreement_report(qtbot, worked):
     report = double_coding.agreement(worked)[0]
     assert screen.pair.currentText() == "ann & bob"
     rows = {r["field"]: r for r in screen.agreement.items}
-    assert rows["alliance time"]["agreement"] == f"{report['fields']['alliance_time']['percent']:.0f}%" == "50%"
-    assert rows["r"]["mad"] == f"{report['r']['mean_abs_difference']:.3f}" == "0.010"
-    assert rows["r"]["icc"] == f"{report['r']['icc']:.2f}"
+    assert rows["alliance time"]["agreement"] == f"{report.fields['alliance_time'].percent:.0f}%" == "50%"
+    assert rows["r"]["mad"] == f"{report.r.mean_abs_difference:.3f}" == "0.010"
+    assert rows["r"]["icc"] == f"{report.r.icc:.2f}"
 
 
 def test_models_pass_the_model_tester(qtbot, qtmodeltester, worked):

@@ -127,7 +127,7 @@ class DoubleCoding:
     the fields `extraction.double_coding.disagreements` names; and the agreement report."""
 
     items: list[dict[str, Any]]
-    agreement: list[dict[str, Any]]
+    agreement: list[double_coding.CoderAgreement]
     settings: coding.CodingSettings
 
 

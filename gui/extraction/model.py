@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from extraction.double_coding import CoderAgreement
 from extraction.worklist import CodingReport
 from gui.listmodel import ListTableModel, list_view
 
@@ -106,17 +107,17 @@ def _num(x: float | None, nd: int = 2) -> str:
     return "—" if x is None else f"{x:.{nd}f}"
 
 
-def agreement_rows(report: dict[str, Any]) -> list[dict[str, str]]:
+def agreement_rows(report: CoderAgreement) -> list[dict[str, str]]:
     """The agreement report of one coder pair as table rows (field, items, agreement, kappa / ICC, MAD)."""
-    rows = [{"field": name.replace("_", " "), "items": str(f["items"]), "agreement": _pct(f["percent"]),
-             "kappa": _num(f["kappa"]), "icc": "", "mad": ""} for name, f in report["fields"].items()]
-    if report.get("n"):
-        rows.append({"field": "n", "items": str(report["n"]["items"]), "agreement": _pct(report["n"]["percent"]),
+    rows = [{"field": name.replace("_", " "), "items": str(f.items), "agreement": _pct(f.percent),
+             "kappa": _num(f.kappa), "icc": "", "mad": ""} for name, f in report.fields.items()]
+    if report.n:
+        rows.append({"field": "n", "items": str(report.n.items), "agreement": _pct(report.n.percent),
                      "kappa": "", "icc": "", "mad": ""})
-    if report.get("r"):
-        r = report["r"]
-        rows.append({"field": "r", "items": str(r["items"]), "agreement": "", "kappa": "",
-                     "icc": _num(r["icc"]), "mad": _num(r["mean_abs_difference"], 3)})
+    if report.r:
+        r = report.r
+        rows.append({"field": "r", "items": str(r.items), "agreement": "", "kappa": "",
+                     "icc": _num(r.icc), "mad": _num(r.mean_abs_difference, 3)})
     return rows
 
 
