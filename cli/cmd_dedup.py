@@ -9,7 +9,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from cli.base import (
+    Result,
+    TerminalProgress,
+    add_json_arg,
+    add_review_arg,
+    add_reviewer_arg,
+    open_for,
+    reviewer_name,
+    table,
+)
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.pair_log import PairDecision
@@ -25,7 +34,7 @@ CLUSTER_ACTIONS = ("clusters", "cluster")
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dedup")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="who runs it (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who runs it")
     add_json_arg(p)
     p.set_defaults(handler=cmd_dedup)
 
@@ -35,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("refs", nargs="*", metavar="RECORD",
                    help="two records (source_id or #<record id>); for `cluster`, the records that are one "
                         "study, several studies separated by `/` (the cluster's other records stay apart)")
-    p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who decides")
     add_json_arg(p)
     p.set_defaults(handler=cmd_duplicates)
 
@@ -43,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_review_arg(p)
     p.add_argument("action", choices=("list", "suggest") + PAIR_ACTIONS, nargs="?", default="list")
     p.add_argument("refs", nargs="*", metavar="RECORD", help="two records: source_id or #<record id>")
-    p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who decides")
     add_json_arg(p)
     p.set_defaults(handler=cmd_samples)
 

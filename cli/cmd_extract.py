@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from cli.base import Result, add_json_arg, add_review_arg, add_reviewer_arg, open_for, reviewer_name, table
 from db.engine import ReviewDB
 from db.errors import InputError
 from extraction import apa
@@ -95,7 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="OUT.xlsx (all levels), OUT.csv (one level), OUT.ris, or OUT.R (study table + metafor script)")
     p.add_argument("--level", default=None, choices=[*LEVELS, "included"],
                    help="what to export (default studies; included for .ris)")
-    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who reads, for blind stages")
     _table_args(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_export)
