@@ -29,6 +29,7 @@ import argparse
 import functools
 import json
 import math
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -79,15 +80,23 @@ def run_ours(name: str, seed: int, options: dict[str, Any], fast: bool, batch: i
              tail_batch: int | None = 0) -> dict:
     """One simulated review with our ranker; the full screening order's labels are kept for the
     stopping-rule simulation."""
+    ls = _load(name)  # read once per worker process: the time below starts after reading, as ASReview's does
     t0 = time.perf_counter()
-    ls = _load(name)
     options = dict(options)
+    relevant_refit = bool(options.pop("relevant_refit", True))
+    texts = ls.texts
+    if "title_weight" in options or "keywords" in options:  # the ranking text built another way
+        from screening.prioritise import record_text
+
+        tw, kw = int(options.pop("title_weight", 2)), bool(options.pop("keywords", True))
+        texts = [record_text(t, a, k if kw else "", title_weight=tw)
+                 for t, a, k in zip(ls.titles, ls.abstracts, ls.keywords, strict=True)]
     if options.get("semantic_weight"):
         options["embeddings"] = embeddings(name)
-    ranker = Ranker(ls.texts, seed=seed, **options)
+    ranker = Ranker(texts, seed=seed, **options)
     vec_s = time.perf_counter() - t0
-    res = simulate(ls.texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None,
-                   batch=batch, tail_batch=tail_batch)
+    res = simulate(texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None,
+                   batch=batch, tail_batch=tail_batch, relevant_refit=relevant_refit)
     out = dict(res.metrics)
     options.pop("embeddings", None)
     out.update(vectorise_seconds=round(vec_s, 3), seconds=round(time.perf_counter() - t0, 3),
@@ -147,6 +156,7 @@ def run_asreview(name: str, seed: int, exe: str, fast: bool = True) -> dict:
     at = min(len(rows) - 1, len(priors) + (to95 or len(found)) - 1)
     out.update(n_records=len(labels), n_relevant=sum(labels), seed=seed, model="asreview elas_u4",
                screened_until_all_found=None if fast else len(found), seconds=round(seconds, 3),
+               wall_seconds=round(seconds, 3),
                labels_in_order=found, stopped_at_95=fast,
                seconds_to_95=round(float(rows[at][2]) - float(rows[0][2]), 3),
                priors_match=first == sorted(priors) or first == sorted(p + 1 for p in priors))
@@ -252,8 +262,9 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a Ranker option for our side (repeatable), e.g. model=logreg, ratio=5")
     ap.add_argument("--fast", action="store_true", help="stop our replays at 95%% recall (tuning loop)")
-    ap.add_argument("--batch", type=int, default=1,
-                    help="our records screened between retrainings (1, as ASReview; 0 = growing, for tuning)")
+    ap.add_argument("--batch", type=int, default=-1,
+                    help="our records screened between retrainings (default -1: the app's schedule, "
+                         "screening.prioritise.retrain_every; 1 = after every record, as ASReview; 0 = growing)")
     ap.add_argument("--tail-batch", type=int, default=0,
                     help="our batches after 95%% recall (0 = growing, default; -1 = as --batch): the order up "
                          "to 95%% is unchanged, the rest only feeds the stopping-rule replay")
@@ -268,6 +279,10 @@ def main() -> int:
     ap.add_argument("--no-ours", action="store_true")
     ap.add_argument("--no-rerank", action="store_true")
     ap.add_argument("--tag", default="prioritise")
+    ap.add_argument("--from-json", type=Path, default=None, metavar="OUT.json",
+                    help="rebuild the tables (and the stopping-rule replay) from an earlier, maybe unfinished, run")
+    ap.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
+                    help="write the tables into docs/benchmarks.md (default: only for the full run)")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     halves = set(args.half.split(","))
@@ -278,7 +293,17 @@ def main() -> int:
     for f in filter(None, args.asreview_results.split(",")):
         earlier += [r for r in json.loads(Path(f).read_text())["runs"]
                     if r["who"] == "asreview" and r["dataset"] in names and r["seed"] in seeds]
+    if args.from_json is not None:
+        result = json.loads(args.from_json.read_text())
+        runs = result.pop("runs")
+        args.fast, args.no_ours, args.tag = result["fast"], False, args.from_json.stem
+        docs = bool(args.docs) or args.docs is None
+        _write(args, result, runs, result["wall_seconds"], docs, final=True)
+        return 0
     use_asr = not args.no_asreview and not earlier and args.asreview.exists()
+    # held-out half first (the issue's target), then tuning; each (review, seed) of MetaSift next to
+    # ASReview's, so with --jobs 2 the two run side by side under the same load
+    names.sort(key=lambda n: (DATASETS[n][1] != "heldout", list(DATASETS).index(n)))
     jobs = []
     for name in names:
         for seed in seeds:
@@ -286,6 +311,11 @@ def main() -> int:
                 jobs.append(("metasift", name, seed, options, args.fast, "", args.batch, tail))
             if use_asr:
                 jobs.append(("asreview", name, seed, {}, not args.asreview_full, str(args.asreview), 1, None))
+    result: dict[str, Any] = {"seeds": seeds, "options": options, "fast": args.fast, "jobs": args.jobs,
+                              "started": time.strftime("%Y-%m-%d %H:%M UTC"), "planned_jobs": len(jobs),
+                              "asreview_from": args.asreview_results or "this run", "load_samples": []}
+    docs = args.docs if args.docs is not None else (not args.fast and not args.datasets and not args.no_ours
+                                                    and use_asr and halves == {"tune", "heldout"})
     t0 = time.perf_counter()
     runs: list[dict] = []
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -294,41 +324,44 @@ def main() -> int:
             r["prior_relevant"] = 1
             r.setdefault("n_priors", 2)
             runs.append(r)
+            result["load_samples"].append(round(os.getloadavg()[0], 2))
             print(f"{r['dataset']:>26} {r['who']:>8} s{r['seed']}: wss95={r['wss95']} rrf10={r['rrf10']} "
-                  f"to95={r['screened_to_95']} {r['seconds']} s", flush=True)
-    runs += earlier
-    wall = round(time.perf_counter() - t0, 1)
-    summary = summarise(runs)
-    means = half_means(summary)
-    result: dict[str, Any] = {"seeds": seeds, "options": options, "fast": args.fast, "jobs": args.jobs,
-                              "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(time.time() - wall)),
-                              "asreview_from": args.asreview_results or "this run",
-                              "wall_seconds": wall, "summary": summary, "half_means": means}
-    if not args.fast and not args.no_ours:
+                  f"to95={r['screened_to_95']} {r['seconds_to_95']} s to 95%", flush=True)
+            _write(args, result, runs + earlier, time.perf_counter() - t0, docs, final=False)
+    _write(args, result, runs + earlier, time.perf_counter() - t0, docs, final=True)
+    return 0
+
+
+def _write(args: argparse.Namespace, result: dict[str, Any], runs: list[dict], wall: float, docs: bool,
+           final: bool) -> None:
+    """Write the JSON and markdown of the runs so far (after every simulation: a run cut short keeps
+    what finished) and, when ``docs``, the tables into docs/benchmarks.md."""
+    from benchmarks.prioritise_report import header, per_half, per_review, tables, write_docs
+
+    result.update(wall_seconds=round(wall, 1), finished_jobs=len(runs), summary=summarise(runs))
+    result["half_means"] = half_means(result["summary"])
+    if final and not args.fast and not args.no_ours:
         result["stopping"] = stopping_table(runs)
-    if not args.no_rerank and not args.fast:
+    if final and not args.no_rerank and not args.fast:
         result["rerank"] = rerank_timing()
-    result["runs"] = [{k: v for k, v in r.items() if k != "labels_in_order"} for r in runs]
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{args.tag}.json").write_text(json.dumps(result, indent=1))
-    lines = ["| half | dataset | who | runs | WSS@95 | RRF@10 | screened to 95% | s to 95% | s per run |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {s['half']} | {s['dataset']} | {s['who']} | {s['runs']} | {s['wss95']} | {s['rrf10']} | "
-              f"{s['screened_to_95']} | {s['seconds_to_95']} | {s['seconds']} |" for s in summary]
-    lines += ["", "| half | who | datasets | mean WSS@95 | mean RRF@10 | mean screened to 95% | total s to 95% | "
-              "total s |", "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {m['half']} | {m['who']} | {m['datasets']} | {m['wss95']} | {m['rrf10']} | "
-              f"{m['screened_to_95']} | {m['total_seconds_to_95']} | {m['total_seconds']} |" for m in means]
-    if "stopping" in result:
+    rows = per_review(runs, DATASETS)
+    lines = [*header(result), "", *tables(rows, per_half(rows))]
+    if result.get("stopping"):
         from screening.stopping import summarise_rules
 
         lines += ["", *summarise_rules(result["stopping"])]
-    if "rerank" in result:
-        lines += ["", f"re-rank timing: {result['rerank']}"]
-    lines += ["", f"wall time {wall} s with {args.jobs} jobs; options {options or 'defaults'}"]
+    if result.get("rerank"):
+        lines += ["", f"Re-rank timing: {result['rerank']}"]
+    OUT.mkdir(parents=True, exist_ok=True)
+    out = dict(result, runs=runs)  # the screening orders' labels are kept: --from-json rebuilds everything
+    (OUT / f"{args.tag}.json").write_text(json.dumps(out, indent=1))
     (OUT / f"{args.tag}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    return 0
+    if docs:
+        from benchmarks.prioritise_report import write_docs
+
+        write_docs(ROOT / "docs" / "benchmarks.md", lines)
+    if final:
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ Serif (Unicode minus signs, χ², β). Two sets: the seed the tests use a part o
 Recall and precision are reported on two sets of statistics: every kind MetaSift reads (statcheck does not
 read d/g, OR, beta or N), and statcheck's own kind of result (t, F, r, chi², z with a reported p).
 
-    python benchmarks/bench_stats.py [--docs 24]
+With ``--real DIR`` it also scores both tools on real papers nobody here wrote (`benchmarks.real_papers`):
+the statcheck team's hand-extracted results of eight published papers, as text and rendered to PDFs.
+
+    python benchmarks/bench_stats.py [--docs 24] [--real DIR] [--misses]
 """
 
 from __future__ import annotations
@@ -27,9 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.real_papers import Found, RealSet, load, misses, write_pdfs  # noqa: E402
+from benchmarks.real_papers import score as score_real  # noqa: E402
 from extraction.statfinder.find import find_statistics  # noqa: E402
 from screening.fulltext.pdf import read_pdf  # noqa: E402
-from tests.stats_truth import make_docs, run_statcheck, score, write_docs  # noqa: E402
+from tests.stats_truth import StatcheckRun, make_docs, run_statcheck, score, write_docs  # noqa: E402
+
+REAL_KINDS = ("t", "F", "r", "chi2", "z")
 
 
 def _rates(tp: int, fp: int, fn: int) -> str:
@@ -84,14 +91,96 @@ def run(docs_n: int, seed: int) -> list[str]:
     return rows
 
 
+def _ours(pages: list[str]) -> list[Found]:
+    return [(s.kind, s.value, s.df1, s.df2) for s in find_statistics(pages) if s.kind in REAL_KINDS]
+
+
+def _theirs(run: StatcheckRun) -> dict[str, list[Found]]:
+    out: dict[str, list[Found]] = {}
+    for paper, rows in run.found.items():
+        # run_statcheck gives (kind, value, df) with df = df1 for F and chi2, the one df of t and r
+        out[paper] = [("Q" if kind.startswith("Q") else kind, value, df, None) for kind, value, df in rows]
+    return out
+
+
+def _real_rows(real: RealSet, contenders: dict[str, dict[str, list[Found]]], seconds: dict[str, float],
+               pages: int, show: bool) -> list[str]:
+    rows = ["| contender | papers | statistics | recall | precision | TP / FP / FN | s per page |",
+            "|---|---|---|---|---|---|---|"]
+    parts = sorted(set(real.split.values())) or ["all"]
+    for name, found in contenders.items():
+        for part in (*parts, "all") if len(parts) > 1 else parts:
+            papers = [p for p in real.truth if part == "all" or real.split.get(p) == part]
+            for label, kinds in (("t F r χ² z", REAL_KINDS), ("with Q", (*REAL_KINDS, "Q"))):
+                if label == "with Q" and part != "all":
+                    continue
+                acc = [0, 0, 0]
+                for paper in papers:
+                    for i, x in enumerate(score_real(found.get(paper, []), real.truth[paper], kinds)):
+                        acc[i] += x
+                timing = f"{seconds[name] / pages:.4f}" if part == "all" and label != "with Q" else ""
+                rows.append(f"| {name} | {part} ({len(papers)}) | {label} | {_rates(*acc)} | {timing} |")
+        if show:
+            for paper in real.truth:
+                missed, extra = misses(found.get(paper, []), real.truth[paper], REAL_KINDS)
+                for m in missed:
+                    print(f"  {name} MISSED {paper}: {m.kind} {m.value:g} {m.raw!r}")
+                for e in extra:
+                    print(f"  {name} EXTRA {paper}: {e}")
+    return rows
+
+
+def run_real(folder: Path, show: bool = False) -> list[str]:
+    """Both tools on the real papers of ``folder``: as text, and as PDFs in two layouts."""
+    real = load(folder)
+    out = [f"real papers ({folder}): {len(real.texts)} texts, {sum(len(v) for v in real.truth.values())} "
+           f"statistics listed by hand (by the statcheck team; Q tests are not a kind MetaSift reads)"]
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        txt = base / "text"
+        txt.mkdir()
+        for paper, text in real.texts.items():
+            (txt / f"{paper}.txt").write_text(text, encoding="utf-8")
+        t0 = time.perf_counter()
+        ours = {paper: _ours([text]) for paper, text in real.texts.items()}
+        ours_s = time.perf_counter() - t0
+        sc = run_statcheck(txt, "txt")
+        pages = len(real.texts)
+        out.append("\nAs text (the raw results as copied; the whole text for a full paper); s per text:")
+        out += _real_rows(real, {"MetaSift": ours, "statcheck": _theirs(sc)},
+                          {"MetaSift": ours_s, "statcheck": sc.seconds}, pages, show)
+        for layout, paths in write_pdfs(real, base / "pdf").items():
+            t0 = time.perf_counter()
+            ours, pages = {}, 0
+            for path in paths:
+                info = read_pdf(path.read_bytes(), path.name)
+                pages += info.pages
+                ours[path.stem] = _ours(info.page_text)
+            ours_s = time.perf_counter() - t0
+            sc_pdf = run_statcheck(paths[0].parent, "pdf")
+            sc_txt = run_statcheck(paths[0].parent, "txt")
+            out.append(f"\nAs PDFs ({layout}, {pages} pages):")
+            out += _real_rows(real, {"MetaSift": ours, "statcheck checkPDF": _theirs(sc_pdf),
+                                     "statcheck on pdftotext text": _theirs(sc_txt)},
+                              {"MetaSift": ours_s, "statcheck checkPDF": sc_pdf.seconds,
+                               "statcheck on pdftotext text": sc_txt.seconds}, pages, show and "2" in layout)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=24)
+    ap.add_argument("--real", type=Path, help="a folder of real papers (see benchmarks/real_papers.py)")
+    ap.add_argument("--real-only", action="store_true", help="skip the generated set")
+    ap.add_argument("--misses", action="store_true", help="print what each tool missed or added (real set)")
     args = ap.parse_args()
     print(f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    for seed in (20261202, 4242):
-        print("\n".join(run(args.docs, seed)))
-        print()
+    if not args.real_only:
+        for seed in (20261202, 4242):
+            print("\n".join(run(args.docs, seed)))
+            print()
+    if args.real:
+        print("\n".join(run_real(args.real, args.misses)))
 
 
 if __name__ == "__main__":

@@ -36,8 +36,10 @@ COMMANDS: dict[str, Command] = {
     "batches": Command("cmd_review", "the import history (one row per imported file)"),
     "undo-import": Command("cmd_review", "remove an imported file's records (only before anyone worked on them)"),
     "records": Command("cmd_review", "list the review's records"),
-    "status": Command("cmd_review", "counts for every stage of the review"),
+    "status": Command("cmd_status", "counts for every stage of the review"),
     "formats": Command("cmd_review", "list the import formats MetaSift reads"),
+    "protocol": Command("cmd_protocol", "the review's protocol: show it, its history (who changed what, when), "
+                        "export it to TOML, import a new version (leads)"),
     "dedup": Command("cmd_dedup", "find duplicate records and store automatic merges and candidates"),
     "duplicates": Command("cmd_dedup", "list duplicate groups and candidates; confirm, reject or undo a pair"),
     "samples": Command("cmd_dedup", "reports that share one sample: suggest, confirm, reject or undo links"),
@@ -46,6 +48,8 @@ COMMANDS: dict[str, Command] = {
     "rank": Command("cmd_prioritise", "the review's unscreened records, most likely relevant first"),
     "stop-screening": Command("cmd_prioritise", "end title/abstract screening by a stopping rule: the records "
                               "nobody screened are excluded, with the rule, in the decision log"),
+    "undo-stop": Command("cmd_prioritise", "withdraw a stop by a stopping rule (logged with who, when and why): "
+                         "the records it excluded are unscreened again"),
     "screen": Command("cmd_screen", "record a screening decision (include, exclude or maybe)"),
     "undo": Command("cmd_screen", "withdraw your latest screening decision (the one before applies again)"),
     "resolve": Command("cmd_screen", "resolve a screening conflict (third reviewer or consensus)"),

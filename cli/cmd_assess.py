@@ -13,7 +13,7 @@ from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, ope
 from db.models import Record
 from db.pair_log import components, merged_pairs
 from screening.criteria import assessor_for
-from screening.protocol import default_protocol, load_protocol_text
+from screening.review_protocol import protocol_of
 
 BATCH = 2000
 
@@ -31,21 +31,17 @@ def cmd_assess(args: argparse.Namespace) -> Result:
     out: list[dict] = []
     with open_for(args) as db:
         try:
-            review = db.review()
-            if review.protocol:
-                protocol = load_protocol_text(review.protocol, f"{db.name} (review protocol)")
-            else:
-                protocol = default_protocol()
+            protocol = protocol_of(db)
             assessor = assessor_for(protocol)
             with db.session() as session:
                 merged = {m for g in components(merged_pairs(session)) for m in g[1:]}
-                q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords) \
-                    .order_by(Record.id)
+                q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords,
+                           Record.year, Record.language).order_by(Record.id)
                 rows = [r for r in session.exec(q) if r[0] not in merged]
                 if args.limit is not None:
                     rows = rows[:max(0, args.limit)]
-            for i, (_rid, source_id, title, abstract, keywords) in enumerate(rows, 1):
-                a = assessor.assess(title, abstract, keywords)
+            for i, (_rid, source_id, title, abstract, keywords, year, language) in enumerate(rows, 1):
+                a = assessor.assess(title, abstract, keywords, year=year, language=language)
                 out.append({"source_id": source_id, "title": title, **a.as_dict()})
                 if i % BATCH == 0:
                     bar(i, len(rows), f"{i} records assessed")

@@ -120,11 +120,8 @@ def _named(names: dict[int, str], entry: PairDecision) -> dict[str, Any]:
 
 def _clusters_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
     clusters = duplicate_clusters.queue_clusters(db)
-    names = duplicates.labels(db, [i for cl in clusters for i in cl["ids"]])
-    data = {"clusters": [{"ids": [names[i] for i in cl["ids"]], "groups": _label_groups(names, cl["groups"]),
-                          "score": cl["score"], "pairs": [{"ids": [names[i] for i in c["ids"]],
-                                                           "score": c["score"], "reasons": c["reasons"]}
-                                                          for c in cl["pairs"]]} for cl in clusters]}
+    names = duplicates.labels(db, [i for cl in clusters for i in cl.ids])
+    data: dict[str, Any] = {"clusters": [cl.to_json(names) for cl in clusters]}
     data.update(extra)
     return data
 

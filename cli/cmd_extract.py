@@ -206,8 +206,7 @@ def cmd_disagreements(args: argparse.Namespace) -> Result:
         a, b = rep.coders
         text += f"\nagreement {a} / {b}: {rep.items} effects coded by both"
         for name, f in rep.fields.items():
-            kappa = "NA" if f.kappa is None else f"{f.kappa:.2f}"
-            text += f"\n  {name}: {f.percent:.0f}% agree, kappa {kappa}"
+            text += f"\n  {name}: {apa.percent(f.percent, 0)} agree, kappa {apa.bounded(f.kappa)}"
         if rep.r:
             icc = apa.bounded(rep.r.icc, 3)
             text += f"\n  r: ICC(2,1) {icc}, mean |difference| {apa.bounded(rep.r.mean_abs_difference, 3)}"

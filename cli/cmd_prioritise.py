@@ -56,8 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for the prior records and ties (default 0)")
     p.add_argument("--label", default="label_included", help="the 0/1 label column (default label_included)")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS, help=f"classifier (default {DEFAULT_MODEL})")
-    p.add_argument("--batch", type=int, default=1,
-                   help="records screened between retrainings (default 1; 0 = growing batches)")
+    p.add_argument("--batch", type=int, default=-1,
+                   help="records screened between retrainings (default -1: the app's schedule, after each "
+                        "relevant record and every 1%% of those screened; 1 = after every record; 0 = growing)")
     add_json_arg(p)
     p.set_defaults(handler=cmd_simulate)
 
@@ -82,6 +83,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_stop_screening)
 
+    p = sub.add_parser("undo-stop", help="withdraw a stop by a stopping rule: the records it excluded unscreened "
+                                         "are unscreened again (logged with who, when and why)")
+    add_review_arg(p)
+    p.add_argument("--why", default="", help="why the stop is undone (required; kept in the decision log)")
+    p.add_argument("--reviewer", default=None, help="who undoes it (a lead; default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_undo_stop)
+
 
 def cmd_simulate(args: argparse.Namespace) -> Result:
     from screening.simulation import read_labelled, simulate
@@ -89,8 +98,8 @@ def cmd_simulate(args: argparse.Namespace) -> Result:
     data = read_labelled(args.file, args.label)
     if not data.labels:
         raise InputError(f"no record has a 0/1 value in column {args.label!r}", file=args.file.name)
-    if args.batch < 0:
-        raise InputError("--batch must be 0 (growing) or a positive number")
+    if args.batch < -1:
+        raise InputError("--batch must be -1 (the app's schedule), 0 (growing) or a positive number")
     res = simulate(data.texts, data.labels, seed=args.seed, batch=args.batch, model=args.model)
     out = {"file": args.file.name, "label": args.label, "unlabelled_skipped": data.unlabelled,
            **res.as_dict(), "priors": [data.ids[i] for i in res.priors]}
@@ -217,3 +226,19 @@ def cmd_stop_screening(args: argparse.Namespace) -> Result:
         n = stop_screening(db, "title_abstract", reviewer_name(args), note)
     data = {"stopped": True, "not_screened": n, "rule": rule.as_dict(), "note": note, "forced": not rule.stop}
     return Result(data, f"screening stopped: {n} unscreened records excluded\n{note}")
+
+
+def cmd_undo_stop(args: argparse.Namespace) -> Result:
+    from cli.base import reviewer_name
+    from screening.decisions import stopped_by_rule, undo_stop
+
+    if not args.why.strip():
+        raise InputError("say why the stop is undone: --why TEXT (it is kept in the decision log)")
+    with open_for(args) as db:
+        before = stopped_by_rule(db, "title_abstract")
+        if before is None:
+            raise InputError("title/abstract screening was not stopped by a rule: there is no stop to undo")
+        n = undo_stop(db, "title_abstract", reviewer_name(args), args.why)
+    data = {"undone": True, "records_back": n, "stop": before, "why": args.why}
+    return Result(data, f"stop undone: {n} records are unscreened again (the stop was by {before['by']} at "
+                        f"{before['at']}: {str(before['rule']).splitlines()[0]})")

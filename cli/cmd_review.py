@@ -1,11 +1,11 @@
-"""Commands for the review itself: ``init``, ``import``, ``records``, ``status``, ``activity``, ``formats``."""
+"""Commands for the review itself: ``init``, ``import``, ``records``, ``activity``, ``formats`` (``status``:
+`cli.cmd_status`)."""
 
 from __future__ import annotations
 
 import argparse
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import select
 
@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init")
     add_review_arg(p)
     p.add_argument("--title", default=None, help="the review's title")
-    p.add_argument("--protocol", type=Path, default=None, help="protocol file (TOML); default: alliance")
+    p.add_argument("--protocol", type=Path, default=None,
+                   help="protocol file (TOML) or a bundled protocol's name (alliance, cbt_depression); "
+                        "default: alliance")
     add_json_arg(p)
     p.set_defaults(handler=cmd_init)
 
@@ -86,10 +88,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(handler=cmd_records)
 
-    p = sub.add_parser("status")
-    add_review_arg(p)
-    add_json_arg(p)
-    p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("formats")
     add_json_arg(p)
@@ -97,9 +95,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> Result:
-    from screening.protocol import default_protocol_text, load_protocol_text
+    from extraction.protocol_check import check_protocol_text
+    from screening.protocol import Protocol, bundled_protocol_text, bundled_protocols, default_protocol_text
 
-    if args.protocol is not None:
+    def load_protocol_text(text: str, where: str) -> Protocol:  # the whole protocol, codebook included
+        return check_protocol_text(text, where).protocol
+
+    bundled = {b.key for b in bundled_protocols()}
+    if args.protocol is not None and not args.protocol.exists() and str(args.protocol) in bundled:
+        text = bundled_protocol_text(str(args.protocol))
+        protocol = load_protocol_text(text, f"bundled protocol {args.protocol}")
+    elif args.protocol is not None:
         try:
             text = args.protocol.read_text(encoding="utf-8")
         except OSError as exc:
@@ -109,7 +115,8 @@ def cmd_init(args: argparse.Namespace) -> Result:
         text = default_protocol_text()
         protocol = load_protocol_text(text, "default alliance protocol")
     title = args.title or protocol.title
-    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name)).close()
+    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name,
+                                    by=reviewer_name(args))).close()
     data = {"review": display_name(args.review), "title": title, "protocol": protocol.name}
     return Result(data, f"Created review {data['review']!s} ({title}; protocol: {protocol.name})")
 
@@ -148,8 +155,10 @@ def cmd_import(args: argparse.Namespace) -> Result:
                  ["file", "format", "database", "records"]) + f"\n{data['total']} records imported"
     for b in batches:
         if b.source_db == "unknown":
+            came = (f"; it was exported by {b.exported_by}, which is a screening tool or reference manager, "
+                    "not a database") if b.exported_by else ""
             text += (f"\n{b.file}: database unknown: pass --source-db (or correct it now with "
-                     f"`metasift set-database REVIEW {b.batch_id} NAME`)")
+                     f"`metasift set-database REVIEW {b.batch_id} NAME`){came}")
     warnings = [w for b in batches for w in b.warnings]
     if warnings:
         text += "\n" + "\n".join(f"warning: {w}" for w in warnings)
@@ -208,35 +217,6 @@ def cmd_records(args: argparse.Namespace) -> Result:
     text = table([[r["id"], r["source_id"], r["year"] or "", (r["authors"][0] if r["authors"] else "")[:25],
                    r["title"][:70]] for r in out], ["id", "source_id", "year", "first author", "title"])
     return Result({"records": out, "count": len(out)}, text)
-
-
-def _status_text(data: dict[str, Any], name: str) -> str:
-    from screening.protocol import STAGE_LABELS
-
-    dup_db = data["duplicates_per_database"]
-    lines = [f"Review: {data['title']} ({name})",
-             f"Records: {data['records']:,} in {data['batches']:,} import batches"]
-    lines += [f"  {db}: {n:,}" + (f" ({dup_db[db]:,} merged into another record)" if dup_db.get(db) else "")
-              for db, n in data["records_per_database"].items()]
-    lines.append(f"Unique records: {data['unique']:,} ({data['duplicates']:,} duplicates merged in "
-                 f"{data['duplicate_groups']:,} groups)")
-    lines.append(f"Independent samples: {data['independent_samples']:,} ({data['shared_samples']:,} shared by "
-                 f"several reports)")
-    lines.append(f"Screening decisions: {data['decisions']:,}")
-    for stage, c in data["screening"].items():
-        lines.append(f"{STAGE_LABELS.get(stage, stage)} (unique records): {c['included']:,} included, "
-                     f"{c['excluded']:,} excluded, {c['conflicts']:,} in conflict, {c['pending']:,} pending")
-        lines += [f"  excluded: {reason}: {n:,}" for reason, n in c["excluded_by_reason"].items()]
-    return "\n".join(lines)
-
-
-def cmd_status(args: argparse.Namespace) -> Result:
-    from screening.status import review_status
-
-
-    with open_for(args) as db:
-        data = review_status(db).to_json()
-    return Result(data, _status_text(data, db.name))
 
 
 def cmd_activity(args: argparse.Namespace) -> Result:

@@ -242,7 +242,7 @@ def cmd_history(args: argparse.Namespace) -> Result:
     items = [_named(names[r.record_id], decisions.public(r)) for r in rows]
     text = table([[i["decided_at"][:19] if i["decided_at"] else "", STAGE_LABELS.get(i["stage"], i["stage"]),
                    i["reviewer"], i["kind"],
-                   i["verdict"], i["reason"], i["method"]] for i in items],
-                 ["when", "stage", "who", "kind", "verdict", "reason", "method"])
+                   i["verdict"], i["reason"], i["method"], i["protocol_version"] or ""] for i in items],
+                 ["when", "stage", "who", "kind", "verdict", "reason", "method", "protocol"])
     text += "\n" + "; ".join(f"{STAGE_LABELS.get(s, s)}: {v}" for s, v in states.items())
     return Result({"record": names[rid], "record_id": rid, "history": items, "outcomes": states}, text)

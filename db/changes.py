@@ -1,9 +1,9 @@
 """What other people changed in a shared review: for a window that keeps a review open while a team works.
 
 Everything a person stores is an appended row naming its author (imports, duplicate and sample decisions,
-screening decisions, coded effects); only undoing an import removes rows. So a `Stamp` (per topic: rows and
-highest id) taken now and compared later tells whether anything changed, and the rows above the old highest
-id tell who changed what. Topics are the names the desktop app's screens refresh on.
+screening decisions, coded effects, protocol versions); only undoing an import removes rows. So a `Stamp` (per
+topic: rows and highest id) taken now and compared later tells whether anything changed, and the rows above the
+old highest id tell who changed what. Topics are the names the desktop app's screens refresh on.
 """
 
 from __future__ import annotations
@@ -19,7 +19,16 @@ from sqlmodel import select
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.identity import lenient_identity
-from db.models import DuplicateDecision, EffectSize, ImportBatch, SampleLink, ScreeningDecision, TeamEvent
+from db.models import (
+    DuplicateDecision,
+    EffectSize,
+    ImportBatch,
+    PdfAttachment,
+    ProtocolVersion,
+    SampleLink,
+    ScreeningDecision,
+    TeamEvent,
+)
 
 
 class Topic(StrEnum):
@@ -31,7 +40,10 @@ class Topic(StrEnum):
     SAMPLES = "samples"
     SCREENING = "screening"
     EFFECTS = "effects"
+    PDFS = "pdfs"
+    """Full texts attached to records or detached from them (`screening.fulltext.store`)."""
     TEAM = "team"
+    PROTOCOL = "protocol"
 
 
 TOPICS: dict[Topic, tuple[Any, str]] = {
@@ -40,14 +52,19 @@ TOPICS: dict[Topic, tuple[Any, str]] = {
     Topic.SAMPLES: (SampleLink, "who"),
     Topic.SCREENING: (ScreeningDecision, "reviewer"),
     Topic.EFFECTS: (EffectSize, "coder"),
+    Topic.PDFS: (PdfAttachment, "who"),
     Topic.TEAM: (TeamEvent, "who"),
+    Topic.PROTOCOL: (ProtocolVersion, "who"),
 }
 """topic -> (table, the column naming who wrote a row)."""
 
 NOUNS = {Topic.RECORDS: ("import", "imports"), Topic.DUPLICATES: ("duplicate decision", "duplicate decisions"),
          Topic.SAMPLES: ("sample link decision", "sample link decisions"),
          Topic.SCREENING: ("screening decision", "screening decisions"),
-         Topic.EFFECTS: ("coded effect", "coded effects"), Topic.TEAM: ("team change", "team changes")}
+         Topic.EFFECTS: ("coded effect", "coded effects"),
+         Topic.PDFS: ("full text attached or detached", "full texts attached or detached"),
+         Topic.TEAM: ("team change", "team changes"),
+         Topic.PROTOCOL: ("protocol version", "protocol versions")}
 
 
 @dataclass(frozen=True)

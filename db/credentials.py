@@ -125,3 +125,16 @@ def keep_in_keyring(url: str, password: str) -> bool:
     except (KeyringError, RuntimeError, OSError):
         return False
     return True
+
+
+def split_secret(target: str) -> tuple[str, dict[str, str]]:
+    """(the target without password, driver arguments carrying the password out of every string shown).
+
+    A password given in the URL, else one the person kept in the system keyring; without either, libpq
+    finds it (``~/.pgpass``, ``PGPASSFILE``, a service file) or the server needs none. A file path (or a
+    sqlite URL) comes back unchanged with no arguments."""
+    if "://" not in target or target.startswith("sqlite"):
+        return target, {}
+    bare, password = split_password(target)
+    password = password if password is not None else keyring_password(bare)
+    return bare, ({"password": password} if password is not None else {})

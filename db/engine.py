@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from db import models
-from db.credentials import PASSWORD_REFUSALS, keyring_password, redact, split_password, with_password, without_password
+from db.credentials import PASSWORD_REFUSALS, redact, split_secret, with_password, without_password
 from db.errors import InputError, MetasiftError, ReviewVersionError
 from db.health import (
     DamagedReview,
@@ -32,6 +32,8 @@ from db.health import (
     read_only_url,
     readonly_message,
 )
+from db.identity import lenient_identity
+from db.revision import SCHEMA_REVISION
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -41,9 +43,6 @@ APP_VERSION = "0.1.0"
 """MetaSift's version: the one place it is written (pyproject.toml reads it from here)."""
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 REVIEW_SUFFIX = ".metasift"
-SCHEMA_REVISION = "0005"
-"""The newest migration's revision, written out so that opening an up-to-date review (every command)
-need not load Alembic (~0.5 s); a test checks it equals Alembic's head."""
 
 
 def is_url(target: str) -> bool:
@@ -67,18 +66,6 @@ def display_name(target: str | Path) -> str:
     if is_url(text):
         return redact(without_password(text))
     return text
-
-
-def _connect_args(target: str) -> tuple[str, dict[str, str]]:
-    """(the target without password, driver arguments carrying the password out of every string shown).
-
-    A password given in the URL, else one the person kept in the system keyring; without either, libpq
-    finds it (``~/.pgpass``, ``PGPASSFILE``, a service file) or the server needs none."""
-    if not is_url(target) or target.startswith("sqlite"):
-        return target, {}
-    bare, password = split_password(target)
-    password = password if password is not None else keyring_password(bare)
-    return bare, ({"password": password} if password is not None else {})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
@@ -248,12 +235,13 @@ def _current_revision(engine: Engine) -> tuple[str | None, bool]:
 
 
 def create_review(target: str | Path, *, title: str = "Untitled review", protocol: str | None = None,
-                  protocol_name: str | None = None) -> ReviewDB:
-    """Create a new, empty review at ``target`` (path or URL) at the newest schema revision.
+                  protocol_name: str | None = None, by: str = "") -> ReviewDB:
+    """Create a new, empty review at ``target`` (path or URL) at the newest schema revision; a ``protocol``
+    text given becomes its protocol version 1, stored by ``by``.
 
     Refuses a path or database that already holds a review.
     """
-    target, secret = _connect_args(str(target))
+    target, secret = split_secret(str(target))
     url = review_url(target)
     if not is_url(target):
         path = Path(target).expanduser()
@@ -279,6 +267,10 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
         with Session(engine) as session:
             session.add(models.Review(title=title, protocol=protocol, protocol_name=protocol_name,
                                       app_version=APP_VERSION))
+            if protocol:  # version 1 of the protocol log (db.protocol_store)
+                session.add(models.ProtocolVersion(version=1, name=protocol_name or "", text=protocol,
+                                                   summary="the protocol the review was created with",
+                                                   who=lenient_identity(by) if by else ""))
             session.commit()
     except OperationalError as exc:
         engine.dispose()
@@ -318,7 +310,7 @@ def open_review(target: str | Path, *, upgrade: bool = True) -> ReviewDB:
     Raises `InputError` when there is no review at ``target``, `LoginRefused` when the server refuses the
     login's password (or got none), and `ReviewVersionError` when the review was written by a newer MetaSift.
     """
-    target, secret = _connect_args(str(target))
+    target, secret = split_secret(str(target))
     url = review_url(target)
     read_only = None
     if not is_url(target):

@@ -59,8 +59,8 @@ def read_only_reason(path: Path) -> str | None:
     return None
 
 
-def read_only_url(path: Path) -> str:
-    """The SQLAlchemy URL that opens ``path`` read-only (immutable when SQLite cannot add its -shm file)."""
+def read_only_uri(path: Path) -> str:
+    """SQLite's URI that opens ``path`` read-only (immutable when SQLite cannot add its -shm file)."""
     wal_ready = path.with_name(path.name + "-shm").exists() or _writable(path.parent)
     try:
         if os.statvfs(path).f_flag & os.ST_RDONLY:
@@ -68,7 +68,12 @@ def read_only_url(path: Path) -> str:
     except (OSError, AttributeError):
         pass
     query = "mode=ro" if wal_ready else "mode=ro&immutable=1"
-    return f"sqlite:///file:{quote(str(path.resolve()))}?{query}&uri=true"
+    return f"file:{quote(str(path.resolve()))}?{query}"
+
+
+def read_only_url(path: Path) -> str:
+    """The SQLAlchemy URL of `read_only_uri`."""
+    return f"sqlite:///{read_only_uri(path)}&uri=true"
 
 
 def readonly_message(name: str, reason: str) -> str:

@@ -6,14 +6,12 @@ and the history of a pair is its rows in id order. The two features (``screening
 ``extraction.samples``) keep only their policies: which decisions are the machine's, which one waits for a
 person, what a new row carries over from the one before. Both return a `PairDecision`.
 
-`UnionFind` is written by hand (no maintained library offers one small enough to be worth a dependency);
-every grouping of pairs in the review (duplicate groups, independent samples, the dedup engine, its
-evaluation) uses it.
+The replay itself and the grouping (`UnionFind`, `components`) are plain Python in `db.pairs`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -22,56 +20,12 @@ from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from db.models import LINKED, MERGED, DuplicateDecision, Record, SampleLink
+from db.models import DuplicateDecision, Record, SampleLink
+from db.pairs import LINKED, MERGED, UNDONE, Pair, UnionFind, components, current, in_force, pair_key
 
-H = TypeVar("H", bound=Hashable)
+__all__ = ["DUPLICATES", "SAMPLE_LINKS", "UNDONE", "PairDecision", "PairLog", "UnionFind", "components",
+           "independent_samples", "merged_pairs", "pair_key", "sample_pairs"]
 Row = TypeVar("Row", DuplicateDecision, SampleLink)
-Pair = tuple[int, int]
-UNDONE = "undone"
-
-
-class UnionFind(Generic[H]):
-    """Disjoint sets over hashable items (path halving); an item is added on first sight."""
-
-    def __init__(self) -> None:
-        self.parent: dict[H, H] = {}
-
-    def find(self, x: H) -> H:
-        """The root of ``x``'s set (``x`` itself for a new item)."""
-        parent = self.parent
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(self, a: H, b: H) -> H:
-        """Join the sets of ``a`` and ``b``; the root of ``a``'s set becomes the root of both."""
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-        return ra
-
-    def roots(self) -> dict[H, H]:
-        """Every item seen -> the root of its set."""
-        return {x: self.find(x) for x in list(self.parent)}
-
-
-def components(pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Connected components (sorted id lists of size >= 2, sorted) of an undirected pair list."""
-    uf: UnionFind[int] = UnionFind()
-    for a, b in pairs:
-        uf.union(a, b)
-    out: dict[int, list[int]] = {}
-    for x, root in uf.roots().items():
-        out.setdefault(root, []).append(x)
-    return sorted(sorted(g) for g in out.values() if len(g) > 1)
-
-
-def pair_key(a: int, b: int) -> Pair:
-    """``(low, high)``; the same record twice is refused."""
-    if a == b:
-        raise InputError(f"#{a} and #{b} are the same record; give two different records")
-    return (a, b) if a < b else (b, a)
 
 
 @dataclass(frozen=True)
@@ -121,20 +75,11 @@ class PairLog(Generic[Row]):
     def current(self, session: Session) -> dict[Pair, Row | None]:
         """The decision in force per pair, replaying the log: an ``undone`` row withdraws the latest decision
         still in force (``None`` when no decision is left)."""
-        stacks: dict[Pair, list[Row]] = {}
-        for row in session.exec(select(self.table).order_by(col(self.table.id))):
-            stack = stacks.setdefault((row.record_a, row.record_b), [])
-            if row.decision == UNDONE:
-                if stack:
-                    stack.pop()
-            else:
-                stack.append(row)
-        return {k: (st[-1] if st else None) for k, st in stacks.items()}
+        return current(session.exec(select(self.table).order_by(col(self.table.id))))
 
     def in_force(self, session: Session, decisions: Iterable[str]) -> list[Pair]:
         """Pairs whose decision in force is one of ``decisions``."""
-        wanted = frozenset(decisions)
-        return [k for k, row in self.current(session).items() if row is not None and row.decision in wanted]
+        return in_force(session.exec(select(self.table).order_by(self.table.id)), decisions)  # type: ignore[arg-type]
 
     def entry(self, row: Row) -> PairDecision:
         assert row.id is not None

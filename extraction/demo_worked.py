@@ -48,10 +48,12 @@ def record_ids() -> dict[str, int]:
     return {s.key: i for i, s in enumerate((s for s in STUDIES if s.in_psycinfo), start=1)}
 
 
-def build_worked_demo(folder: Path) -> ReviewDB:
-    """Create ``folder/worked-demo.metasift`` with every stage done (refuses an existing file)."""
+def build_worked_demo(folder: Path, target: str | None = None) -> ReviewDB:
+    """Create ``folder/worked-demo.metasift`` with every stage done (refuses an existing file); with ``target``
+    (a PostgreSQL URL of an empty database) the review goes there and ``folder`` keeps only its files."""
     folder.mkdir(parents=True, exist_ok=True)
-    db = create_review(folder / "worked-demo.metasift", title="Worked demo: alliance and outcome (fictional)")
+    db = create_review(target or folder / "worked-demo.metasift",
+                       title="Worked demo: alliance and outcome (fictional)")
     import_files(db, write_demo_exports(folder / "exports"), who="librarian")
     run_dedup(db, who="librarian")
     erratum = record_id(db, pubmed_id(ERRATUM))

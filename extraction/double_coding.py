@@ -196,7 +196,7 @@ class CoderAgreement:
 def agreement(db: ReviewDB, coders: tuple[str, str] | None = None) -> list[CoderAgreement]:
     """Agreement between coders on the effects both coded (matched by record and label), per pair.
 
-    Per categorical field (statistic and the codebook's category moderators): percent agreement and
+    Per categorical field (statistic and the codebook's category and yes/no moderators): percent agreement and
     Cohen's kappa; for r: ICC(2,1) and the mean absolute difference; for n: percent agreement. A field
     nobody coded is left out; a statistic that is undefined (e.g. kappa when everyone used one
     category, ICC with fewer than two items) is None.
@@ -213,7 +213,7 @@ def agreement(db: ReviewDB, coders: tuple[str, str] | None = None) -> list[Coder
             continue
         fields: dict[str, FieldAgreement] = {}
         cats = ["statistic", *(f.name for f in book.fields.values()
-                               if f.kind == "category" and f.name != "statistic")]
+                               if f.kind in ("category", "yes_no") and f.name != "statistic")]
         for name in cats:
             xa = [_field_values(x).get(name) for x, _ in items]
             xb = [_field_values(y).get(name) for _, y in items]

@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from db.changes import Changes
+from db.changes import Changes, Topic
 from db.engine import ReviewDB
 from gui import background
 from gui.context import ReviewContext
@@ -80,6 +80,7 @@ REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
     ("analysis", "Analysis", lambda ctx: __import__("gui.analysis.view").analysis.view.AnalysisScreen(ctx)),
     ("records", "Records", lambda ctx: RecordsScreen(ctx.db)),
     ("team", "Team", lambda ctx: __import__("gui.team.view").team.view.TeamScreen(ctx)),
+    ("protocol", "Protocol", lambda ctx: __import__("gui.protocol.view").protocol.view.ProtocolScreen(ctx)),
 ]
 """(key, tab label, factory): the review's screens in workflow order."""
 
@@ -260,7 +261,7 @@ class MainWindow(QMainWindow):
             self.offer_roster()
         current = self.tabs.currentWidget()
         for w in self.screen_widgets.values():
-            if w is not current:
+            if w is not current or what == Topic.PDFS:  # the screen showing shows a new full text too
                 w.mark_stale(what)
         self.refresh_status()
 

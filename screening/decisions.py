@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -31,7 +29,13 @@ from db.errors import InputError, MetasiftError
 from db.identity import lenient_identity
 from db.models import VERDICTS, Member, Record, ScreeningDecision
 from db.pair_log import components, merged_pairs
-from screening.protocol import STAGE_LABELS, STAGES, Protocol, default_protocol, load_protocol_text
+from db.protocol_store import latest_number
+from screening.protocol import STAGE_LABELS, STAGES, Protocol
+from screening.review_protocol import current_protocol, protocol_of
+from screening.settle import StageState, replay, settle
+
+__all__ = ["StageState", "protocol_of", "replay", "settle"]  # the rule itself is plain Python in screening.settle;
+# the review's protocol is read by `screening.review_protocol` (re-exported here for callers)
 
 NOT_RETRIEVED = "full text not retrievable"
 """The full-text exclusion reason of a report that could not be had (PRISMA 2020: "reports not retrieved")."""
@@ -40,16 +44,6 @@ METHODS = ("third_reviewer", "consensus")
 """How a conflict is resolved."""
 RULES = ("two_agree", "one_reviewer")
 
-
-@lru_cache(maxsize=8)
-def _parse(text: str, where: str) -> Protocol:
-    return load_protocol_text(text, where)
-
-
-def protocol_of(db: ReviewDB) -> Protocol:
-    """The review's protocol (its stored text), or the bundled default when the review has none."""
-    text = db.review().protocol
-    return _parse(text, f"{db.name} (review protocol)") if text else default_protocol()
 
 
 def group_map(session: Session) -> dict[int, int]:
@@ -63,31 +57,6 @@ def group_of(session: Session, record_id: int) -> list[int]:
         if record_id in g:
             return g
     return [record_id]
-
-
-@dataclass
-class StageState:
-    """The rows in force for one (kept record, stage): each reviewer's current verdict and the resolution."""
-
-    verdicts: dict[str, ScreeningDecision] = field(default_factory=dict)
-    resolution: ScreeningDecision | None = None
-
-
-def replay(rows: Iterable[ScreeningDecision], canon: dict[int, int]) -> dict[tuple[int, str], StageState]:
-    """Rows (in id order) -> state per (kept record, stage). Undone rows are skipped, so a reviewer's earlier
-    verdict applies again; a later verdict of the same reviewer replaces their earlier one."""
-    rows = list(rows)
-    undone = {r.undoes for r in rows if r.kind == "undo"}
-    states: dict[tuple[int, str], StageState] = {}
-    for r in rows:
-        if r.kind == "undo" or r.id in undone:
-            continue
-        st = states.setdefault((canon.get(r.record_id, r.record_id), r.stage), StageState())
-        if r.kind == "resolution":
-            st.resolution = r
-        else:
-            st.verdicts[r.reviewer] = r
-    return states
 
 
 def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int] | None = None,
@@ -106,32 +75,6 @@ def blind_keep(db: ReviewDB, session: Session) -> Callable[[ScreeningDecision], 
     from screening.team import visible_filter
 
     return visible_filter(db, session, db.viewer)
-
-
-def settle(st: StageState | None, rule: str) -> tuple[str, str]:
-    """(outcome, exclusion reason) of one stage state under the protocol's rule.
-
-    A resolution in force decides. Otherwise ``two_agree`` needs two reviewers and ``one_reviewer`` one;
-    when every current verdict is include the record is ``included``, when every one is exclude it is
-    ``excluded``. Any disagreement, and any ``maybe`` (a reviewer who is unsure asks for a second look), is a
-    ``conflict`` to resolve. Fewer verdicts than the rule needs (and no maybe / disagreement): ``pending``.
-    The reason of an exclusion is the resolution's, else the one most reviewers gave (ties: the earliest).
-    """
-    if st is None:
-        return "pending", ""
-    if st.resolution is not None:
-        r = st.resolution
-        return ("included", "") if r.verdict == "include" else ("excluded", r.reason)
-    rows = sorted(st.verdicts.values(), key=lambda r: r.id or 0)
-    verdicts = {r.verdict for r in rows}
-    if "maybe" in verdicts or len(verdicts) > 1:
-        return "conflict", ""
-    if len(rows) < (2 if rule == "two_agree" else 1):
-        return "pending", ""
-    if verdicts == {"include"}:
-        return "included", ""
-    given = [r.reason for r in rows if r.reason]
-    return "excluded", (max(given, key=lambda x: (given.count(x), -given.index(x))) if given else "")
 
 
 def _said(stage: str) -> str:
@@ -193,6 +136,8 @@ def _store(db: ReviewDB, row: ScreeningDecision, check, claimed: str) -> Screeni
     def write() -> None:
         with db.transaction() as session:
             check(session)
+            if row.protocol_version is None:  # the version in force (decide/resolve: the one checked against)
+                row.protocol_version = latest_number(session)
             session.add(row)
 
     try:
@@ -262,7 +207,8 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
     full-text decision with no PDF attached and no existing file or URL given, a full-text exclusion without
     a reason, and a full-text decision on a record that has not been included at title/abstract.
     """
-    protocol = protocol_of(db)
+    current = current_protocol(db)
+    protocol = current.protocol
     _check_stage(protocol, stage)
     if verdict not in VERDICTS:
         raise InputError(f"unknown decision {verdict!r}; expected one of {', '.join(VERDICTS)}")
@@ -271,7 +217,8 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
     if not missing:
         _check_reason(protocol, stage, verdict, reason)
     row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
-                            verdict=verdict, reason=reason, note=note or "", full_text=full_text)
+                            verdict=verdict, reason=reason, note=note or "", full_text=full_text,
+                            protocol_version=current.version)
 
     def check(session: Session) -> None:
         _as_member(db, session, row, reviewer, "screener", act="screen records")
@@ -347,7 +294,8 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
     be one of the reviewers in conflict) or by consensus (``by`` names who agreed, e.g. "ann+bob")."""
     by = (by or "").strip()
     people = by.split("+") if method == "consensus" and by else [by]
-    protocol = protocol_of(db)
+    current = current_protocol(db)
+    protocol = current.protocol
     _check_stage(protocol, stage)
     if verdict not in ("include", "exclude"):
         raise InputError(f"a resolution is include or exclude, not {verdict!r}")
@@ -356,7 +304,8 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
     reason = (reason or "").strip()
     _check_reason(protocol, stage, verdict, reason)
     row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
-                            kind="resolution", verdict=verdict, reason=reason, note=note or "", method=method)
+                            kind="resolution", verdict=verdict, reason=reason, note=note or "", method=method,
+                            protocol_version=current.version)
 
     def check(session: Session) -> None:
         me = _as_member(db, session, row, people[0], "lead", act="resolve conflicts")
@@ -394,6 +343,7 @@ def public(row: ScreeningDecision) -> dict[str, object]:
     return {"uid": row.uid, "id": row.id, "record_id": row.record_id, "stage": row.stage, "reviewer": row.reviewer,
             "kind": row.kind, "verdict": row.verdict, "reason": row.reason, "note": row.note,
             "full_text": row.full_text, "method": row.method, "undoes": row.undoes,
+            "protocol_version": row.protocol_version,
             "decided_at": row.decided_at.isoformat() if row.decided_at else None}
 
 
@@ -419,6 +369,7 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
     with db.transaction() as session:
         me = acting(db, session, by)
         require(me, "lead", act="stop screening by a rule (it excludes every unscreened record)")
+        version = latest_number(session)
         canon = group_map(session)
         states = replay(stage_rows(session, [stage]), canon)
         kept = sorted({canon.get(rid, rid) for rid in session.exec(select(Record.id)) if rid is not None})
@@ -431,7 +382,7 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
                 session.add(ScreeningDecision(uid=uid, record_id=rid, stage=stage, reviewer=me.identity,
                                               member_id=me.id, kind="resolution",
                                               verdict="exclude", reason=STOP_REASON, note=rule_note,
-                                              method=STOP_METHOD))
+                                              method=STOP_METHOD, protocol_version=version))
     return len(left)
 
 
@@ -448,3 +399,35 @@ def stopped_by_rule(db: ReviewDB, stage: str = "title_abstract") -> dict[str, ob
     last = max(rows, key=lambda r: r.id or 0)
     return {"rule": last.note, "by": last.reviewer, "at": last.decided_at.isoformat() if last.decided_at else None,
             "not_screened": len(rows)}
+
+
+def undo_stop(db: ReviewDB, stage: str, by: str, why: str, uid_prefix: str | None = None) -> int:
+    """Withdraw the stop by a stopping rule at ``stage`` (every `stop_screening` row still in force): one
+    ``kind="undo"`` row per record it excluded, naming that row, by ``by`` (a lead) with ``why`` as its
+    note, in one transaction. The records are unscreened again, so the counts and the PRISMA diagram no
+    longer show the stop; the decision log keeps both acts. Returns how many records came back (0: no stop
+    in force). ``uid_prefix`` makes a retried undo idempotent."""
+    protocol = protocol_of(db)
+    _check_stage(protocol, stage)
+    if not (why or "").strip():
+        raise InputError("undoing a stop needs the reason it is undone (--why)")
+    prefix = uid_prefix or uuid.uuid4().hex
+    from screening.team import acting, require
+
+    with db.transaction() as session:
+        me = acting(db, session, by)
+        require(me, "lead", act="undo a stop by a stopping rule")
+        canon = group_map(session)
+        states = replay(stage_rows(session, [stage]), canon)
+        stops = sorted((st.resolution for st in states.values()
+                        if st.resolution is not None and st.resolution.method == STOP_METHOD),
+                       key=lambda r: r.id or 0)
+        done = {row.uid for row in session.exec(select(ScreeningDecision).where(
+            ScreeningDecision.uid.like(f"{prefix}-%")))}  # type: ignore[attr-defined]
+        for stop in stops:
+            uid = f"{prefix}-{stop.id}"
+            if uid not in done:
+                session.add(ScreeningDecision(uid=uid, record_id=stop.record_id, stage=stage, reviewer=me.identity,
+                                              member_id=me.id, kind="undo", undoes=stop.id, verdict=stop.verdict,
+                                              reason=stop.reason, note=why.strip(), method=STOP_METHOD))
+    return len(stops)

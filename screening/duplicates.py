@@ -54,13 +54,29 @@ def load_records(session: Session, ids: Iterable[int] | None = None) -> list[dic
     return out
 
 
+def engine_records(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored records as the engine's input. The engine compares every DOI a record has: the importer
+    keeps one DOI in ``doi``, the others of a field holding two (``10.1/a; 10.1/b``) are read back from the
+    raw export fields and ``other_ids`` (`screening.dedup.best.identifiers`)."""
+    from screening.dedup.best import identifiers
+
+    out = []
+    for r in records:
+        e = {k: r[k] for k in _ENGINE_FIELDS}
+        dois = identifiers([r]).get("doi", [])
+        if len(dois) > 1 or (dois and not e["doi"]):
+            e["doi"] = "; ".join(dois)
+        out.append(e)
+    return out
+
+
 def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
               should_stop: ShouldStop = never_stop) -> DedupRun:
     """Find duplicates among all records and store the automatic merges and the queued candidates.
 
     One transaction. A pair a person already decided (confirmed, rejected or undone) is left alone, and a
     pair whose latest machine decision is unchanged gets no new row, so re-running stores nothing new.
-    Pairs the engine rejects by itself (recurring columns of a serial in different issues) are stored as
+    Pairs the engine rejects by itself (`screening.dedup.rules.distinct_classes`) are stored as
     ``rejected`` rows with this run's ``run_id`` and the engine's reasons.
     """
     from screening.dedup import deduplicate
@@ -72,7 +88,7 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
         untitled = sum(1 for r in records if not (r["title"] or "").strip())
         check_stop(should_stop)
         progress(1, 3, f"comparing {len(records)} records")
-        result = deduplicate([{k: r[k] for k in _ENGINE_FIELDS} for r in records]) if len(records) > 1 else None
+        result = deduplicate(engine_records(records)) if len(records) > 1 else None
         check_stop(should_stop)
         progress(2, 3, "storing decisions")
         latest = DUPLICATES.latest(session)
@@ -113,7 +129,7 @@ class DedupRun:
     auto_groups: list[list[int]]  # the engine's automatic groups (record ids)
     stored_auto: int  # new automatic merges stored
     stored_queued: int  # new candidate pairs stored for a person
-    auto_rejected: int  # pairs of recurring column titles (another issue) rejected by the engine
+    auto_rejected: int  # plainly distinct pairs the engine rejected, each with its reason
     kept_person_decisions: int  # pairs a person had decided, left as decided
     counts: DuplicateCounts
 
@@ -127,8 +143,9 @@ class DedupRun:
                  f"({self.counts.duplicates} duplicates merged); {self.stored_auto} automatic merges and "
                  f"{self.stored_queued} candidate pairs stored"]
         if self.auto_rejected:
-            parts.append(f"{self.auto_rejected} pairs of recurring column titles (another issue) rejected "
-                         "automatically")
+            parts.append(f"{self.auto_rejected} plainly distinct pairs rejected automatically, each with its "
+                         "reason (recurring columns of other issues, companion papers, other parts, other authors, "
+                         "an abstract and its later article)")
         if self.kept_person_decisions:
             parts.append(f"{self.kept_person_decisions} pairs already decided by a person were left as decided")
         if self.untitled:

@@ -28,11 +28,11 @@ from screening.importers import (
     Detection,
     ParsedRecord,
     SourceFile,
+    database_and_tool,
     detect,
     get_importer,
     parallel,
     read_records,
-    source_database,
 )
 from screening.importers.base import encode_columns
 
@@ -50,10 +50,13 @@ class BatchSummary:
     batch_id: int
     encoding: str | None = None
     warnings: tuple[str, ...] = ()  # repairs made while reading, each naming the file and lines
+    exported_by: str = ""  # the screening tool or reference manager the file came through, when it says
 
     def public(self) -> dict[str, Any]:
         d = asdict(self)
         out = {k: d[k] for k in ("file", "format", "source_db", "records", "batch_id")}
+        if self.exported_by:
+            out["exported_by"] = self.exported_by
         if self.warnings:  # only when something was repaired
             out["warnings"] = list(self.warnings)
         return out
@@ -89,7 +92,7 @@ def preview(path: Path | str, *, format: str | None = None) -> Detection:
     source = load_source(path)
     if format:
         imp = get_importer(format)
-        return Detection(imp, 1.0, source_database(imp, source))
+        return Detection(imp, 1.0, *database_and_tool(imp, source))
     return detect(source)
 
 
@@ -197,13 +200,15 @@ def _import_source(session: Session, source: SourceFile, digest: str, *, source_
             file=source.name)
     if format:
         importer = get_importer(format)
-        detected_db = source_database(importer, source)
+        detected_db, tool = database_and_tool(importer, source)
     else:
         det = detect(source)
-        importer, detected_db = det.importer, det.source_db
+        importer, detected_db, tool = det.importer, det.source_db, det.tool
     db_name = (source_db or detected_db or "unknown").strip() or "unknown"
     total_bytes = max(1, source.size)
     opts = dict(options or {})
+    if tool:  # provenance: the file came through a screening tool or reference manager, not from a database
+        opts["exported_by"] = tool
 
     batch = ImportBatch(file_name=source.name, sha256=digest, format=importer.name, source_db=db_name,
                         imported_by=who, options={k: v for k, v in opts.items() if _jsonable(v)})
@@ -222,7 +227,8 @@ def _import_source(session: Session, source: SourceFile, digest: str, *, source_
     session.execute(update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(**values))
     progress(total_bytes, total_bytes, f"{source.name}: {count} records")
     return BatchSummary(file=source.name, format=importer.name, source_db=db_name, records=count,
-                        batch_id=batch_id, encoding=source.encoding, warnings=tuple(source.warnings))
+                        batch_id=batch_id, encoding=source.encoding, warnings=tuple(source.warnings),
+                        exported_by=tool or "")
 
 
 @contextmanager

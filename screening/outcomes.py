@@ -9,7 +9,7 @@ carries its kept record's outcome. `outcomes` reads the decision table once per 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
@@ -27,27 +27,10 @@ from screening.decisions import (
     stage_rows,
 )
 from screening.protocol import STAGES, Protocol
+from screening.settle import STATES, Outcome
+from screening.settle import outcome_of as _outcome
 
-STATES = ("included", "excluded", "conflict", "pending", "ineligible")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A record's outcome at one stage. ``verdicts`` (reviewer -> current verdict) is not blinded."""
-
-    record_id: int
-    kept_id: int
-    stage: str
-    state: str
-    reason: str = ""
-    resolved_by: str = ""
-    method: str = ""
-    verdicts: dict[str, str] = field(default_factory=dict)
-
-    def public(self) -> dict[str, Any]:
-        return {"record_id": self.record_id, "kept_id": self.kept_id, "stage": self.stage, "state": self.state,
-                "reason": self.reason, "resolved_by": self.resolved_by, "method": self.method,
-                "verdicts": dict(self.verdicts)}
+__all__ = ["STATES", "Outcome", "conflicts", "outcome", "outcome_lookup", "outcomes", "visible_decisions"]
 
 
 def _check(stage: str) -> None:
@@ -64,16 +47,6 @@ def _states(db: ReviewDB, stage: str) -> tuple[list[int], dict[int, int], dict[t
         canon = group_map(session)
         states = replay(stage_rows(session, stages, keep=blind_keep(db, session)), canon)
     return [int(i) for i in ids if i is not None], canon, states
-
-
-def _outcome(rid: int, kept: int, stage: str, states: dict[tuple[int, str], StageState], rule: str) -> Outcome:
-    if stage == "full_text" and settle(states.get((kept, "title_abstract")), rule)[0] != "included":
-        return Outcome(rid, kept, stage, "ineligible")
-    st = states.get((kept, stage))
-    state, reason = settle(st, rule)
-    res = st.resolution if st is not None else None
-    return Outcome(rid, kept, stage, state, reason, res.reviewer if res else "", res.method if res else "",
-                   {r: row.verdict for r, row in st.verdicts.items()} if st is not None else {})
 
 
 def outcomes(db: ReviewDB, stage: str = "title_abstract", *, protocol: Protocol | None = None) -> dict[int, Outcome]:

@@ -64,11 +64,25 @@ on the tuning sets, words + chars, mean WSS@95 0.439 at 1e-4, 0.440 at 0.01, 0.4
 every 5), 0.448 at both 0.01 and 0.1 (every record); each step ~2x faster (words only: 0.417 at 1e-4
 and 0.418 at 0.01)."""
 
-TITLE_WEIGHT = 2
-"""How many times the title enters a record's text: a title word counts as much as two abstract words."""
+TITLE_WEIGHT = 1
+"""How many times the title enters a record's text (issue 13's tuning half: once 0.4205, twice 0.4138, with
+a smaller worst-case shortfall against ASReview's model; see docs/prioritise-tuning.md)."""
 CHAR_MIN_RELEVANT = 2
 """Fits use the word block only while fewer relevant records than this are known (0 = always blend):
 one relevant example is too little to learn which character n-grams matter."""
+
+
+RETRAIN_SHARE = 0.01
+"""`retrain_every`: past the first records, the ranking is refitted after each this share of the records
+screened so far."""
+
+
+def retrain_every(screened: int, share: float = RETRAIN_SHARE) -> int:
+    """Decisions between two refits once ``screened`` records are screened: 1 while ``share * screened``
+    is below 1, then ``floor(share * screened)`` (1% of 1,000 screened = every 10). The ranking changes
+    little after one more irrelevant record late in a review, and a fit's cost grows with the records
+    labelled, so this keeps a whole review's fitting time close to linear in its size."""
+    return max(1, int(share * screened))
 
 
 def record_text(title: str, abstract: str = "", keywords: Sequence[str] | str = "", *,
@@ -106,12 +120,20 @@ class Ranker:
     """Optional dense rows (one per text, unit norm; `screening.semantic.embed`) blended with the TF-IDF."""
     semantic_weight: float = 0.0
     """Share of each row's squared norm given to ``embeddings`` (0 = TF-IDF only)."""
+    tol: float = SVM_TOL
+    """The SVM's stopping tolerance (`SVM_TOL`)."""
+    blend: float = 0.0
+    """Weight (0-1) of a second model on whole-word TF-IDF (``blend_options``) in the score: each model's
+    scores are standardised over the unlabelled records and averaged with weights 1 - blend and blend."""
+    blend_options: dict[str, Any] | None = None
+    """`Ranker` options of the second model (default whole words + bigrams, min_df 1, no char block)."""
     matrix: sparse.csr_matrix = field(init=False, repr=False)
     word_columns: int = field(init=False, repr=False)
     last: RankResult | None = field(init=False, default=None)
     _labels: dict[int, int] = field(init=False, default_factory=dict, repr=False)
     _tiebreak: np.ndarray = field(init=False, repr=False)
     _word_scale: float = field(init=False, default=1.0, repr=False)
+    _second: Ranker | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -130,6 +152,11 @@ class Ranker:
             self.matrix.sort_indices()
             self._word_scale /= math.sqrt(1.0 - w)
         self._tiebreak = np.random.default_rng(self.seed).permutation(self.matrix.shape[0])
+        if self.blend > 0:
+            opts: dict[str, Any] = {"prefix": 0, "char_weight": 0.0, "min_df": 1, "model": self.model,
+                                    "c": self.c, "ratio": self.ratio, "tol": self.tol}
+            opts.update(self.blend_options or {})
+            self._second = Ranker(self.texts, seed=self.seed, **opts)
 
     @property
     def n_records(self) -> int:
@@ -151,6 +178,9 @@ class Ranker:
         mask[idx] = True
         rest = np.flatnonzero(~mask)
         scores = self._scores(idx, y, rest)
+        if self._second is not None and rest.size > 1 and y.size and y.min() != y.max():
+            b = float(self.blend)
+            scores = (1 - b) * _standardised(scores) + b * _standardised(self._second._scores(idx, y, rest))
         # highest score first; ties broken by a seeded random permutation, not by file order
         key = np.lexsort((self._tiebreak[rest], -scores))
         return RankResult(order=rest[key].tolist(), scores=scores[key].astype(float).tolist())
@@ -167,8 +197,8 @@ class Ranker:
             return sim if y[0] == 1 else -sim
         if (self.char_weight or 0.0) > 0 and int(y.sum()) < CHAR_MIN_RELEVANT:  # words only while few are relevant
             return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio,
-                              columns=self.word_columns, scale=self._word_scale)
-        return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio)
+                              columns=self.word_columns, scale=self._word_scale, tol=self.tol)
+        return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio, tol=self.tol)
 
     def estimate_remaining(self, window: int = 100) -> dict[str, Any]:
         """How many relevant records the unlabelled ones may still hold, from the labels of the last
@@ -176,16 +206,22 @@ class Ranker:
         return estimate_remaining(self.matrix, self._labels, window=window)
 
 
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    """``scores`` minus their mean, over their standard deviation (unchanged spread when it is 0)."""
+    sd = float(scores.std())
+    return (scores - scores.mean()) / (sd if sd > 0 else 1.0)
+
+
 def fit_scores(X: sparse.csr_matrix, idx: np.ndarray, y: np.ndarray, rest: np.ndarray, model: str,
                seed: int = 0, c: float | None = None, ratio: float = DEFAULT_RATIO, *,
-               columns: int | None = None, scale: float = 1.0) -> np.ndarray:
+               columns: int | None = None, scale: float = 1.0, tol: float = SVM_TOL) -> np.ndarray:
     """Fit ``model`` on rows ``idx`` (labels ``y``, both classes present); scores of rows ``rest``.
 
     Sample weights give the relevant records ``ratio`` times the total weight of the irrelevant ones
     (1 = balanced classes), scaled to average 1. With ``columns``, the fit sees only the first
     ``columns`` columns (the word block) multiplied by ``scale`` (back to unit norm).
     """
-    clf = make_classifier(model, seed, c)
+    clf = make_classifier(model, seed, c, tol)
     if columns is None or columns >= X.shape[1]:
         train, columns, scale = X[idx], X.shape[1], 1.0
     else:
@@ -201,10 +237,10 @@ def fit_scores(X: sparse.csr_matrix, idx: np.ndarray, y: np.ndarray, rest: np.nd
     return (X @ w)[rest].astype(np.float64) + float(clf.intercept_[0])
 
 
-def make_classifier(model: str, seed: int = 0, c: float | None = None) -> Any:
+def make_classifier(model: str, seed: int = 0, c: float | None = None, tol: float = SVM_TOL) -> Any:
     """The scikit-learn estimator behind ``model`` (classes are weighted in `fit_scores`)."""
     if model == "svm":
-        return LinearSVC(C=0.1 if c is None else c, tol=SVM_TOL, random_state=seed)
+        return LinearSVC(C=0.1 if c is None else c, tol=tol, random_state=seed)
     if model == "logreg":
         return LogisticRegression(C=10.0 if c is None else c, solver="liblinear", random_state=seed)
     if model == "nb":

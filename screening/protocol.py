@@ -1,79 +1,189 @@
-"""Review protocol files (TOML): criteria, stages, exclusion reasons, keyword and term lists.
+"""Review protocols (TOML): stages, exclusion reasons, keyword highlights and the criteria.
 
-The default protocol is the alliance–outcome meta-analysis (``screening/protocols/alliance.toml``).
-`load_protocol_text` validates a file and raises `InputError` naming the file and the bad key. A
-protocol may leave out ``[terms]`` lists; those fall back to the default protocol's lists.
+A protocol lists its criteria as ``[[criterion]]`` tables, each a configuration of one of the criterion
+kinds in `CRITERION_KINDS` (concept named, population age, setting, study design, minimum sample size,
+publication years, languages): ``id``, ``kind``, ``label``, ``reason`` (one of the title/abstract
+exclusion reasons) and the kind's parameters. The bundled protocols (``screening/protocols/*.toml``,
+`bundled_protocols`) show the shape in their comments; the alliance–outcome meta-analysis is the default.
+
+The API a protocol editor builds on: `CRITERION_KINDS` (kinds and their typed parameters),
+`CriterionSpec` and `Protocol.criteria_specs`, `protocol_from_data` (validates a dict, `InputError`
+naming the file and the key), `protocol_to_toml` (the dict as TOML; ``load_protocol_text`` of it gives
+the same protocol), `bundled_protocols` / `bundled_protocol_text`.
+
+Reviews made before criterion kinds store the old shape (``[criteria] assess = [...]``,
+``min_participants``, ``adults_only``, ``clinical_only``, ``adult_age``, ``[criteria.reasons]``,
+``[terms]``); `screening.protocol_legacy` reads it into the same criteria.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
+import tomlkit
+
 from db.errors import InputError
-from screening.criteria.evidence import check_term
+from screening.criteria.build import OLD_TERMS
+from screening.criteria.kinds import (
+    CRITERION_KINDS,
+    CriterionSpec,
+    KindSpec,
+    ParamSpec,
+    default_params,
+    lexicon,
+    validate_params,
+)
+from screening.protocol_legacy import CRITERIA as LEGACY_CRITERIA
+from screening.protocol_legacy import TERM_LISTS as LEGACY_TERM_LISTS
 
 STAGES = ("title_abstract", "full_text")
 STAGE_LABELS = {"title_abstract": "Title / abstract", "full_text": "Full text"}
 """What a person reads for each stage (screens, status bar, exports, CLI text); the keys stay in --json."""
-CRITERIA = ("alliance", "clinical", "sample_size", "adult")
-TERM_LISTS = (
-    "alliance_qualified", "alliance_measures", "alliance_bare", "alliance_contextual", "alliance_related",
-    "alliance_organisational", "alliance_organisational_proper", "organisation_context", "therapy_context",
-    "clinical", "analogue", "analogue_weak", "minors", "adults", "adult_contexts", "participants", "couples",
-    "therapists", "non_participants", "screened", "single_case",
-)
-"""Every term list the criteria read (``[terms]`` keys)."""
-DEFAULT_REASONS = {
-    "alliance": "no alliance measure", "clinical": "analogue / non-clinical treatment",
-    "sample_size": "fewer than five participants", "adult": "children or adolescents",
-}
+CRITERIA = LEGACY_CRITERIA
+"""The criteria of the old protocol shape."""
+TERM_LISTS = LEGACY_TERM_LISTS
+"""The old ``[terms]`` keys (what `Protocol.terms` is keyed by)."""
 
 
 @dataclass(frozen=True)
 class Protocol:
-    """A validated review protocol."""
+    """A validated review protocol; ``criteria_specs`` are its criteria in the order they are assessed."""
 
     name: str
     title: str
     stages: tuple[str, ...] = STAGES
     rule: str = "two_agree"
     exclusion_reasons: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    min_participants: int = 5
-    adults_only: bool = True
-    clinical_only: bool = True
     include_keywords: tuple[str, ...] = ()
     exclude_keywords: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
-    assess: tuple[str, ...] = CRITERIA
-    adult_age: int = 18
-    criterion_reasons: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REASONS))
-    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    criteria_specs: tuple[CriterionSpec, ...] = ()
 
     @property
     def criteria(self) -> tuple[str, ...]:
-        """The criteria to assess: ``assess`` less those switched off (adults_only, clinical_only)."""
-        off = {"adult"} if not self.adults_only else set()
-        off |= {"clinical"} if not self.clinical_only else set()
-        return tuple(c for c in self.assess if c not in off)
+        """The ids of the criteria to assess, in order."""
+        return tuple(s.id for s in self.criteria_specs)
+
+    def spec(self, criterion_id: str) -> CriterionSpec:
+        """The criterion with this id (KeyError when there is none)."""
+        for s in self.criteria_specs:
+            if s.id == criterion_id:
+                return s
+        raise KeyError(criterion_id)
+
+    def _first(self, kind: str) -> CriterionSpec | None:
+        return next((s for s in self.criteria_specs if s.kind == kind), None)
+
+    @property
+    def min_participants(self) -> int:
+        """The sample-size minimum (5 without a sample-size criterion; full-text coding reads it too)."""
+        s = self._first("sample_size")
+        return int(s.params["min_participants"]) if s else 5
+
+    @property
+    def adult_age(self) -> int:
+        s = self._first("age")
+        return int(s.params["adult_age"]) if s else 18
+
+    @property
+    def adults_only(self) -> bool:
+        """True when an age criterion wants adults."""
+        return any(s.kind == "age" and s.params["group"] == "adults" for s in self.criteria_specs)
+
+    @property
+    def clinical_only(self) -> bool:
+        """True when a setting criterion wants clinical samples."""
+        return any(s.kind == "setting" and s.params["wanted"] == "clinical" for s in self.criteria_specs)
+
+    @property
+    def assess(self) -> tuple[str, ...]:
+        return self.criteria
+
+    @property
+    def criterion_reasons(self) -> dict[str, str]:
+        """Criterion id -> the exclusion reason suggested when it is clearly not met."""
+        return {s.id: s.reason for s in self.criteria_specs}
+
+    @property
+    def terms(self) -> dict[str, tuple[str, ...]]:
+        """The criteria's term lists under the old ``[terms]`` names (first criterion of each kind;
+        the lexicon's list where the protocol has no criterion of that kind)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for old, (kind, param) in OLD_TERMS.items():
+            s = self._first(kind)
+            out[old] = tuple(s.params[param]) if s else tuple(default_params(kind)[param])
+        return out
 
     def terms_key(self) -> tuple[Any, ...]:
-        """A hashable summary of what the criteria compile (for caching compiled matchers)."""
-        return (tuple(sorted(self.terms.items())), self.min_participants, self.adult_age)
+        """A hashable summary of what the criteria compile (for caching compiled criteria)."""
+        return tuple(s.key() for s in self.criteria_specs)
+
+
+@dataclass(frozen=True)
+class BundledProtocol:
+    """A protocol shipped with MetaSift: ``key`` (its file name without .toml) names it."""
+
+    key: str
+    name: str
+    title: str
+
+
+def bundled_protocols() -> list[BundledProtocol]:
+    """The bundled protocols, the default (alliance) first, then by title."""
+    out = []
+    for entry in resources.files("screening").joinpath("protocols").iterdir():
+        if entry.name.endswith(".toml"):
+            key = entry.name[:-5]
+            p = bundled_protocol(key)
+            out.append(BundledProtocol(key, p.name, p.title))
+    return sorted(out, key=lambda b: (b.key != DEFAULT_KEY, b.title.lower()))
+
+
+def bundled_protocol_text(key: str) -> str:
+    """The TOML text of a bundled protocol (`InputError` for an unknown key)."""
+    path = resources.files("screening").joinpath(f"protocols/{key}.toml")
+    if not re.fullmatch(r"[a-z0-9_]+", key) or not path.is_file():
+        known = sorted(e.name[:-5] for e in resources.files("screening").joinpath("protocols").iterdir()
+                       if e.name.endswith(".toml"))
+        raise InputError(f"no bundled protocol {key!r}; expected one of {', '.join(known)}", file="protocol")
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def bundled_protocol(key: str) -> Protocol:
+    """A bundled protocol, parsed once."""
+    return load_protocol_text(bundled_protocol_text(key), f"bundled protocol {key}", fallback_terms=False)
+
+
+DEFAULT_KEY = "alliance"
 
 
 def default_protocol_text() -> str:
     """The text of the bundled alliance protocol."""
-    return resources.files("screening").joinpath("protocols/alliance.toml").read_text(encoding="utf-8")
+    return bundled_protocol_text(DEFAULT_KEY)
 
 
-@cache
 def default_protocol() -> Protocol:
     """The bundled alliance protocol, parsed once."""
-    return load_protocol_text(default_protocol_text(), "default alliance protocol", fallback_terms=False)
+    return bundled_protocol(DEFAULT_KEY)
+
+
+@lru_cache(maxsize=8)
+def _parse_stored(text: str, where: str) -> Protocol:
+    return load_protocol_text(text, where)
+
+
+def review_protocol(text: str | None, review_name: str) -> Protocol:
+    """A review's protocol from its stored text (``review.protocol``), or the bundled default when it has none;
+    parsed once per text."""
+    return _parse_stored(text, f"{review_name} (review protocol)") if text else default_protocol()
 
 
 def _expect(cond: bool, where: str, what: str) -> None:
@@ -81,72 +191,74 @@ def _expect(cond: bool, where: str, what: str) -> None:
         raise InputError(f"{what}", file=where)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(i, str) for i in value)
 
 
-def _load_terms(data: dict[str, Any], where: str, fallback: bool) -> dict[str, tuple[str, ...]]:
-    raw = data.get("terms", {})
-    _expect(isinstance(raw, dict), where, "[terms] must be a table of name = [terms]")
-    for key, items in raw.items():
-        _expect(key in TERM_LISTS, where,
-                f"[terms] {key}: unknown term list; expected one of {', '.join(TERM_LISTS)}")
-        _expect(_string_list(items), where, f"[terms] {key}: expected a list of strings")
-        for i, term in enumerate(items):
-            problem = check_term(term)
-            _expect(problem is None, where, f"[terms] {key}[{i}] {term!r}: {problem}")
-    terms = {k: tuple(v) for k, v in raw.items()}
-    missing = [k for k in TERM_LISTS if k not in terms]
-    if missing:
-        _expect(fallback, where, f"[terms] is missing {', '.join(missing)}")
-        defaults = default_protocol().terms
-        terms.update({k: defaults[k] for k in missing})
-    return {k: terms[k] for k in TERM_LISTS}
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+SPEC_KEYS = ("id", "kind", "label", "reason")
 
 
-def _load_criteria(crit: dict[str, Any], where: str, reasons: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    min_n = crit.get("min_participants", 5)
-    _expect(_is_int(min_n) and min_n >= 1, where, "[criteria] min_participants: expected a whole number >= 1")
-    for key in ("adults_only", "clinical_only"):
-        _expect(isinstance(crit.get(key, True), bool), where, f"[criteria] {key}: expected true or false")
-    adult_age = crit.get("adult_age", 18)
-    _expect(_is_int(adult_age) and 10 <= adult_age <= 30, where,
-            "[criteria] adult_age: expected a whole number between 10 and 30")
-    assess = crit.get("assess", list(CRITERIA))
-    _expect(_string_list(assess), where, "[criteria] assess: expected a list of criterion names")
-    for name in assess:
-        _expect(name in CRITERIA, where,
-                f"[criteria] assess: unknown criterion {name!r}; expected some of {', '.join(CRITERIA)}")
-    why = crit.get("reasons", {})
-    _expect(isinstance(why, dict), where, "[criteria.reasons] must be a table of criterion = \"reason\"")
+def _criterion(i: int, item: Any, where: str, allowed: tuple[str, ...] | None) -> CriterionSpec:
+    """One ``[[criterion]]`` table, validated (``i`` counts from 1 in messages)."""
+    at = f"[[criterion]] {i}"
+    _expect(isinstance(item, dict), where, f"{at}: expected a table")
+    cid = item.get("id")
+    _expect(isinstance(cid, str) and _ID.fullmatch(cid) is not None, where,
+            f"{at} id: expected a short name of lower-case letters, digits and _ (e.g. \"adult\")")
+    at = f"[[criterion]] {cid}"
+    kind = item.get("kind")
+    _expect(isinstance(kind, str) and kind in CRITERION_KINDS, where,
+            f"{at} kind: unknown kind {kind!r}; expected one of {', '.join(CRITERION_KINDS)}")
+    label = item.get("label", CRITERION_KINDS[kind].label)
+    _expect(isinstance(label, str) and label.strip() != "", where, f"{at} label: expected a non-empty string")
+    reason = item.get("reason")
+    _expect(isinstance(reason, str) and reason.strip() != "", where,
+            f"{at} reason: expected the exclusion reason suggested when the criterion is not met")
+    _expect(allowed is not None, where, f"{at} reason: the protocol needs [exclusion_reasons] title_abstract")
+    _expect(reason.strip() in (allowed or ()), where,
+            f"{at} reason: {reason!r} is not one of [exclusion_reasons] title_abstract")
+    params, problems = validate_params(kind, {k: v for k, v in item.items() if k not in SPEC_KEYS})
+    if problems:
+        key, problem = problems[0]
+        raise InputError(f"{at} {key}: {problem}", file=where)
+    return CriterionSpec(cid, kind, label.strip(), reason.strip(), MappingProxyType(params))
+
+
+def _criteria_specs(data: dict[str, Any], where: str, reasons: dict[str, tuple[str, ...]],
+                    fallback_terms: bool) -> tuple[CriterionSpec, ...]:
+    items = data.get("criterion")
+    if items is None:
+        from screening.protocol_legacy import legacy_specs
+
+        return legacy_specs(data, where, reasons, fallback_terms)
+    _expect(isinstance(items, list), where, "[[criterion]] must be an array of tables")
+    _expect("criteria" not in data and "terms" not in data, where,
+            "[[criterion]] tables cannot be mixed with the old [criteria] / [terms] shape")
     allowed = reasons.get("title_abstract")
-    for name, reason in why.items():
-        _expect(name in CRITERIA, where, f"[criteria.reasons] {name}: unknown criterion")
-        _expect(isinstance(reason, str) and reason.strip() != "", where,
-                f"[criteria.reasons] {name}: expected a non-empty string")
-        _expect(allowed is None or reason.strip() in allowed, where,
-                f"[criteria.reasons] {name}: {reason!r} is not one of [exclusion_reasons] title_abstract")
-    return {"min_participants": min_n, "adults_only": crit.get("adults_only", True),
-            "clinical_only": crit.get("clinical_only", True), "adult_age": adult_age,
-            "assess": tuple(dict.fromkeys(assess)),
-            "criterion_reasons": {**DEFAULT_REASONS, **{k: v.strip() for k, v in why.items()}}}
+    specs = tuple(_criterion(i, item, where, allowed) for i, item in enumerate(items, 1))
+    seen: set[str] = set()
+    for s in specs:
+        _expect(s.id not in seen, where, f"[[criterion]] {s.id}: id used twice")
+        seen.add(s.id)
+    return specs
 
 
-def load_protocol_text(text: str, where: str = "protocol", *, fallback_terms: bool = True) -> Protocol:
-    """Parse and validate a protocol's TOML text (``fallback_terms``: missing term lists from the default)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"is not valid TOML: {exc}", file=where) from exc
+def protocol_from_data(given: Mapping[str, Any], where: str = "protocol", *,
+                       fallback_terms: bool = True) -> Protocol:
+    """Validate a protocol given as data (what TOML parses to; lists may be tuples) and build it.
+
+    `InputError` names ``where`` and the offending key. ``fallback_terms`` (old shape only): term lists
+    missing from ``[terms]`` come from the default protocol."""
+    _expect(isinstance(given, Mapping), where, "expected a table of protocol settings")
+    data: dict[str, Any] = _plain(given)
     _expect(isinstance(data.get("name"), str) and data["name"].strip() != "", where,
             "needs a `name = \"...\"` string at the top")
+    _expect(data.get("title") is None or isinstance(data["title"], str), where, "title: expected a string")
     stages = data.get("stages", {})
     _expect(isinstance(stages, dict), where, "[stages] must be a table")
-    order = tuple(stages.get("order", STAGES))
+    order = stages.get("order", list(STAGES))
+    _expect(_string_list(order) and len(order) > 0, where, "[stages] order: expected a list of stage names")
     for s in order:
         _expect(s in STAGES, where,
                 f"[stages] order: unknown stage {s!r}; expected one of {', '.join(STAGES)}")
@@ -161,15 +273,54 @@ def load_protocol_text(text: str, where: str = "protocol", *, fallback_terms: bo
         _expect(isinstance(items, list) and all(isinstance(i, str) and i.strip() for i in items), where,
                 f"[exclusion_reasons] {stage}: expected a list of non-empty strings")
         reasons[stage] = tuple(i.strip() for i in items)
-    crit = data.get("criteria", {})
-    _expect(isinstance(crit, dict), where, "[criteria] must be a table")
-    criteria = _load_criteria(crit, where, reasons)
+    specs = _criteria_specs(data, where, reasons, fallback_terms)
     kw = data.get("keywords", {})
     _expect(isinstance(kw, dict), where, "[keywords] must be a table with include/exclude lists")
     for key in ("include", "exclude"):
         _expect(_string_list(kw.get(key, [])), where, f"[keywords] {key}: expected a list of strings")
     return Protocol(
-        name=data["name"].strip(), title=str(data.get("title") or data["name"]).strip(), stages=order,
+        name=data["name"].strip(), title=str(data.get("title") or data["name"]).strip(), stages=tuple(order),
         rule=rule, exclusion_reasons=reasons, include_keywords=tuple(kw.get("include", [])),
-        exclude_keywords=tuple(kw.get("exclude", [])), raw=data,
-        terms=_load_terms(data, where, fallback_terms), **criteria)
+        exclude_keywords=tuple(kw.get("exclude", [])), raw=data, criteria_specs=specs)
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy with tuples as lists and mappings as dicts (what TOML parses to)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_protocol_text(text: str, where: str = "protocol", *, fallback_terms: bool = True) -> Protocol:
+    """Parse and validate a protocol's TOML text (``fallback_terms``: see `protocol_from_data`)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"is not valid TOML: {exc}", file=where) from exc
+    return protocol_from_data(data, where, fallback_terms=fallback_terms)
+
+
+def protocol_to_toml(data: Mapping[str, Any], where: str = "protocol") -> str:
+    """A protocol given as data, validated, as TOML text; ``load_protocol_text`` of the text equals
+    ``protocol_from_data(data)``. Criteria are written as ``[[criterion]]`` tables."""
+    protocol_from_data(data, where)
+    return tomlkit.dumps(_plain(data))
+
+
+def spec_data(spec: CriterionSpec, *, only_changed: bool = True) -> dict[str, Any]:
+    """One criterion as a ``[[criterion]]`` table (``only_changed``: parameters at their default left out)."""
+    out: dict[str, Any] = {"id": spec.id, "kind": spec.kind, "label": spec.label, "reason": spec.reason}
+    defaults = default_params(spec.kind)
+    for k, v in spec.params.items():
+        same = (tuple(v) == tuple(defaults[k])) if isinstance(v, list | tuple) else v == defaults[k]
+        if not (only_changed and same):
+            out[k] = list(v) if isinstance(v, list | tuple) else v
+    return out
+
+
+__all__ = ["CRITERION_KINDS", "STAGES", "STAGE_LABELS", "BundledProtocol", "CriterionSpec",
+           "KindSpec", "ParamSpec", "Protocol", "bundled_protocol", "bundled_protocol_text", "bundled_protocols",
+           "default_protocol", "default_protocol_text", "lexicon", "load_protocol_text", "protocol_from_data",
+           "protocol_to_toml", "spec_data"]

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from db.errors import InputError
-from screening.prioritise import DEFAULT_MODEL, Ranker, record_text
+from screening.prioritise import DEFAULT_MODEL, Ranker, record_text, retrain_every
 
 
 @dataclass
@@ -87,7 +87,8 @@ def pick_priors(labels: Sequence[int], seed: int, n_relevant: int = 1, n_irrelev
 def simulate(texts: Sequence[str], labels: Sequence[int], seed: int = 0, prior: tuple[int, int] = (1, 1),
              batch: int = 1, model: str = DEFAULT_MODEL, c: float | None = None,
              ranker: Ranker | None = None, stop_recall: float | None = None,
-             ranker_options: dict[str, Any] | None = None, tail_batch: int | None = None) -> SimulationResult:
+             ranker_options: dict[str, Any] | None = None, tail_batch: int | None = None,
+             relevant_refit: bool = True) -> SimulationResult:
     """Replay a finished review: from the priors, repeatedly rank, screen the top ``batch`` records and
     retrain, until every relevant record is found. ``labels[i]`` is record i's true 0/1 label.
 
@@ -99,7 +100,9 @@ def simulate(texts: Sequence[str], labels: Sequence[int], seed: int = 0, prior: 
     costs far fewer retrainings. ``metrics["seconds_to_95"]`` is the time until that point.
 
     ``batch`` > 1 retrains less often (faster, usually a little lower WSS); ``batch=0`` picks
-    ``max(1, screened // 20)``, growing as the labelled set grows. ``seconds`` excludes vectorising
+    ``max(1, screened // 20)``, growing as the labelled set grows; ``batch=-1`` is the app's schedule,
+    `screening.prioritise.retrain_every`, and with ``relevant_refit`` a relevant record also ends the batch.
+    ``seconds`` excludes vectorising
     when a prepared ``ranker`` is passed.
     """
     y = [1 if int(v) else 0 for v in labels]
@@ -119,12 +122,12 @@ def simulate(texts: Sequence[str], labels: Sequence[int], seed: int = 0, prior: 
         if seconds_to_95 is None and found >= at95:
             seconds_to_95 = time.perf_counter() - t0
         now = batch if tail_batch is None or seconds_to_95 is None else tail_batch
-        step = now if now > 0 else max(1, len(order) // 20)
+        step = now if now > 0 else max(1, len(order) // 20) if now == 0 else retrain_every(len(order))
         for i in ranker.update(known)[:step]:
             known[i] = y[i]
             order.append(i)
             found += y[i]
-            if found >= goal:
+            if found >= goal or (y[i] and now < 0 and relevant_refit):
                 break
     seconds = time.perf_counter() - t0
     if seconds_to_95 is None and found >= at95:
@@ -150,6 +153,8 @@ class LabelledSet:
     ids: list[str]
     titles: list[str]
     unlabelled: int = 0
+    abstracts: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
 
 
 def read_labelled(path: Path | str, label: str = "label_included") -> LabelledSet:
@@ -185,6 +190,8 @@ def read_labelled(path: Path | str, label: str = "label_included") -> LabelledSe
         out.labels.append(int(num))
         out.ids.append(rec.source_id or str(n))
         out.titles.append(rec.title)
+        out.abstracts.append(rec.abstract or "")
+        out.keywords.append(" ".join(rec.keywords) if not isinstance(rec.keywords, str) else rec.keywords)
     if not seen_column:
         raise InputError(f"has no label column {label!r}; name the 0/1 column with --label COLUMN "
                          "(ASReview's convention is label_included)", file=source.name)

@@ -40,6 +40,9 @@ from scipy.special import gammaln
 
 from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_RULE, DEFAULT_TARGET, RULES  # noqa: E402, F401
 
+P_ROUNDING = 1e-12
+"""p-values within this of ``1 - confidence`` count as not below it (log-gamma sums round; at an exact
+tie the test must not pass)."""
 # 0/1 decisions in screening order: a list, or a NumPy array (a replay passes slices of one, uncopied)
 Decisions = Sequence[int] | np.ndarray
 
@@ -174,7 +177,7 @@ def check_hypergeometric(decisions: Decisions, n_records: int, target: float = D
     p, window = hypergeometric_p(decisions, n_records, target, sample_from)
     seq = _as_array(decisions)
     alpha = 1.0 - confidence
-    met = p < alpha or seq.size >= n_records
+    met = p < alpha - P_ROUNDING or seq.size >= n_records
     if seq.size >= n_records:
         reason = "every record is screened"
     elif seq.sum() == 0:

@@ -32,9 +32,8 @@ from db.engine import ReviewDB
 from db.errors import InputError, MetasiftError
 from db.identity import display, identity
 from db.models import ROLES, Assignment, Member, ScreeningDecision, TeamEvent
+from screening.blind import MANAGED_BY, sees_everything
 
-MANAGED_BY = ("member_added", "migrated")
-"""Team events after which the roster is managed (unknown names are refused)."""
 OPEN_ROLES = "lead,screener,coder"
 
 
@@ -352,10 +351,9 @@ def visible_filter(db: ReviewDB, session: Session, viewer: str | None
     one else's rows."""
     if viewer is None or not managed(session):
         return None
-    if is_postgres(db) and not is_admin(db, session):
-        return None
-    me = find(session, viewer) if viewer and viewer.strip() else None
-    if me is not None and me.active and "lead" in me.role_set:
+    server_filters = is_postgres(db) and not is_admin(db, session)
+    me = find(session, viewer) if viewer and viewer.strip() and not server_filters else None
+    if sees_everything(viewer, True, server_filters, me is not None and me.active and "lead" in me.role_set):
         return None
     open_stages = unblinded_stages(session)
     mine: set[tuple[int, str]] = set()

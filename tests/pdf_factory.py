@@ -20,12 +20,14 @@ CORE = ("Helvetica", "Times", "Courier")
 
 
 def write_pdf(path: Path | None, pages: list[str], *, title: str = "", author: str = "", subject: str = "",
-              columns: int = 1, font: str = "Helvetica", size: float = 10.5, password: str = "") -> bytes:
+              columns: int = 1, font: str = "Helvetica", size: float = 10.5, password: str = "",
+              owner_password: str = "") -> bytes:
     """Write ``pages`` (one string each; blank lines separate paragraphs) and return the PDF's bytes
-    (also saved at ``path`` when given)."""
+    (also saved at ``path`` when given). ``password`` encrypts it (opening needs the password);
+    ``owner_password`` alone encrypts it with an empty user password (it opens, with restrictions)."""
     pdf = FPDF(format="A4")
-    if password:
-        pdf.set_encryption(owner_password=password + "-owner", user_password=password)
+    if password or owner_password:
+        pdf.set_encryption(owner_password=owner_password or password + "-owner", user_password=password)
     if title:
         pdf.set_title(title)
     if author:

@@ -56,7 +56,7 @@ def test_an_import_and_its_undo_by_someone_else(review):
     assert undone.topics == ["records"] and undone.summary() == "1 import undone"
 
 
-def test_cli_activity_so_far_and_since_a_stamp(review_target, capsys):
+def test_cli_activity_so_far_and_since_a_stamp(review_target, capsys, monkeypatch):
     import json
 
     from cli.app import main
@@ -66,11 +66,13 @@ def test_cli_activity_so_far_and_since_a_stamp(review_target, capsys):
         out = capsys.readouterr()
         return code, (json.loads(out.out) if code == 0 else {"error": out.err})
 
+    monkeypatch.setenv("METASIFT_USER", "lea")  # who creates the review stores its protocol version 1
     assert main(["init", review_target]) == 0
     assert main(["import", review_target, str(DATA / "_baseline_pubmed.ris"), "--reviewer", "ann"]) == 0
     capsys.readouterr()
     code, so_far = run("activity", review_target)
-    assert code == 0 and so_far["added"] == {"records": {"ann": 1}} and so_far["topics"] == ["records"]
+    assert code == 0 and so_far["added"] == {"records": {"ann": 1}, "protocol": {"lea": 1}}
+    assert so_far["topics"] == ["records", "protocol"]
     stamp_text = json.dumps(so_far["stamp"])
     assert main(["screen", review_target, "--reviewer", "bob", "--record", "30922926", "--decision",
                  "include"]) == 0
@@ -86,3 +88,21 @@ def test_cli_activity_so_far_and_since_a_stamp(review_target, capsys):
     assert code == 2 and "--since: expected the stamp" in bad["error"]
     code, bad = run("activity", review_target, "--since", '{"pizza": [1, 1]}')
     assert code == 2 and "unknown topic(s) pizza" in bad["error"]
+
+
+def test_attaching_and_detaching_full_texts_is_a_topic_of_its_own(review, tmp_path):
+    from screening.fulltext import store
+    from tests.pdf_factory import write_pdf
+
+    import_file(review, DATA / "_baseline_pubmed.ris", who="ann")
+    pdf = tmp_path / "report.pdf"
+    write_pdf(pdf, ["Results. The alliance predicted outcome, r(48) = .32, p = .02."])
+    before = stamp(review)
+    store.attach(review, 1, pdf, "bob")
+    store.attach(review, 2, pdf, "ann")  # mine: moves the stamp, not news
+    changes = changes_since(review, before, "ann")
+    assert changes.added == {"pdfs": {"bob": 1}} and changes.topics == ["pdfs"]
+    assert changes.summary() == "bob: 1 full text attached or detached"
+    store.detach(review, 1, "carol", note="the wrong paper")  # a detach is a change too (history kept)
+    later = changes_since(review, changes.stamp, "ann")
+    assert later.added == {"pdfs": {"carol": 1}} and later.removed == {}

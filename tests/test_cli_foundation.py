@@ -29,7 +29,7 @@ def test_init_import_records_status_json(review_target, capsys):
     assert data == {"batches": [
         {"file": "_baseline_pubmed.ris", "format": "medline", "source_db": "PubMed", "records": 50,
          "batch_id": 1},
-        {"file": "jabref__IsiImporterTestWOS.isi", "format": "wos", "source_db": "Web of Science",
+        {"file": "jabref__IsiImporterTestWOS.isi", "format": "wos", "source_db": "Web of Science Core Collection",
          "records": 2, "batch_id": 2}], "total": 52}
     recs = run_json(capsys, "records", review_target, "--limit", "3")
     assert recs["count"] == 3
@@ -38,7 +38,7 @@ def test_init_import_records_status_json(review_target, capsys):
     assert recs["records"][0]["source_db"] == "PubMed"
     status = run_json(capsys, "status", review_target)
     assert status["records"] == 52 and status["batches"] == 2
-    assert status["records_per_database"] == {"PubMed": 50, "Web of Science": 2}
+    assert status["records_per_database"] == {"PubMed": 50, "Web of Science Core Collection": 2}
 
 
 def test_import_with_source_db_and_human_output(tmp_path, capsys):
@@ -145,7 +145,7 @@ def test_a_command_loads_only_its_own_module():
     code = ("import sys; from cli.app import build_parser; build_parser('status'); "
             "print(sorted(m for m in sys.modules if m.startswith('cli.cmd_')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['cli.cmd_review']"
+    assert out.strip() == "['cli.cmd_status']"
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):

@@ -8,8 +8,10 @@ cluster queue: three copies of one conference paper are one decision.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from db.models import DuplicateDecision, Record
@@ -178,8 +180,16 @@ def test_copies_of_one_paper_are_one_cluster_and_one_decision(review, tmp_path):
     assert duplicates.groups(review) == []
     assert len(duplicates.queue(review)) == 3
     clusters = duplicate_clusters.queue_clusters(review)
-    assert len(clusters) == 1 and clusters[0]["ids"] == all_ids and len(clusters[0]["pairs"]) == 3
-    assert all("doi one character apart" in c["reasons"] for c in clusters[0]["pairs"])
+    assert len(clusters) == 1 and list(clusters[0].ids) == all_ids and len(clusters[0].pairs) == 3
+    assert all("doi one character apart" in c.reasons for c in clusters[0].pairs)
+    # the item carries each record's fields side by side, and is what --json prints
+    assert [clusters[0].record(i)["doi"] for i in all_ids] == [
+        "10.1145/2556325.2566237", "10.1145/2556325.2566239", "10.1145/2556325.2566231"]
+    assert "doi" in clusters[0].differing() and "title" not in clusters[0].differing()
+    doc = clusters[0].to_json()
+    assert doc["ids"] == all_ids and [r["id"] for r in doc["records"]] == all_ids and len(doc["pairs"]) == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        clusters[0].score = 1.0  # type: ignore[misc]
     # one decision: the first two are one paper, the third (another DOI) stays apart
     done = duplicate_clusters.decide_cluster(review, [all_ids[:2]], "bob")
     assert done == {"ids": all_ids, "confirmed": 1, "rejected": 2}
@@ -207,6 +217,10 @@ def test_cli_lists_the_queue_as_clusters_and_decides_one(review_target, tmp_path
     assert [cl["ids"] for cl in data["clusters"]] == [["DEMO-PSY-0001", "39000000", "39000008"]]
     assert data["clusters"][0]["groups"] == [["DEMO-PSY-0001", "39000000"]]
     assert len(data["clusters"][0]["pairs"]) == 2
+    # every record of the cluster with its fields, as the desktop shows them side by side
+    records = data["clusters"][0]["records"]
+    assert [r["id"] for r in records] == ["DEMO-PSY-0001", "39000000", "39000008"]
+    assert all(r["title"] for r in records) and "title" in data["clusters"][0]["differs"]
     # naming only the erratum: it is a study of its own, the article's two copies stay one group
     assert main(["duplicates", review_target, "cluster", "39000008", "--reviewer", "bob", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

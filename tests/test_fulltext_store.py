@@ -88,6 +88,13 @@ def test_attach_stores_once_by_sha256_writes_out_and_detach_keeps_history(review
 
 
 def test_unusable_files_are_refused_with_the_file_named_and_nothing_stored(review, recs, tmp_path):
+    import shutil
+    import subprocess
+
+    import pypdfium2 as pdfium
+
+    from screening.fulltext.pdf import pdfium_lock
+
     text = tmp_path / "notes.pdf"
     text.write_text("These are my notes, not a PDF.\n")
     enc = tmp_path / "locked.pdf"
@@ -98,8 +105,18 @@ def test_unusable_files_are_refused_with_the_file_named_and_nothing_stored(revie
     with open(big, "wb") as fh:  # a sparse file just over the limit: refused before it is read
         fh.write(b"%PDF-1.7\n")
         fh.truncate(MAX_PDF_BYTES + 1)
-    cases = [(text, "not a PDF"), (enc, "encrypted"), (broken, "broken"), (big, "MiB"),
-             (tmp_path / "missing.pdf", "no such file")]
+    # encrypted with an empty user password: any reader opens it, but it is still encrypted (refused alike)
+    restricted = tmp_path / "restricted.pdf"
+    write_pdf(restricted, ["A report its publisher locked against copying"], owner_password="publisher")
+    with pdfium_lock():
+        assert len(pdfium.PdfDocument(restricted.read_bytes())) == 1  # it really opens without a password
+    cases = [(text, "not a PDF"), (enc, "encrypted"), (restricted, "encrypted.*empty"), (broken, "broken"),
+             (big, "MiB"), (tmp_path / "missing.pdf", "no such file")]
+    if shutil.which("qpdf"):  # AES-256 with an empty user password, as qpdf writes it
+        plain, aes = tmp_path / "plain.pdf", tmp_path / "aes.pdf"
+        write_pdf(plain, ["A plain report"])
+        subprocess.run(["qpdf", "--encrypt", "", "owner", "256", "--", str(plain), str(aes)], check=True)
+        cases.append((aes, "encrypted.*empty"))
     for path, message in cases:
         with pytest.raises(InputError, match=message) as err:
             store.attach(review, recs["P1"], path, "ann")
@@ -271,7 +288,7 @@ def test_an_older_review_upgrades_to_0005_keeps_its_effects_and_takes_pdfs(tmp_p
     shutil.copyfile(DATA / "review_0003.metasift", path)
     db = open_review(path)
     try:
-        assert SCHEMA_REVISION == "0005" and db.backup_path is not None
+        assert SCHEMA_REVISION >= "0005" and db.backup_path is not None
         old = effects(db)
         assert len(old) == 2 and all(effect_dict(e)["provenance"] == {} for e in old)
         assert set(effects_frame(db)["found_in"]) == {"typed"}

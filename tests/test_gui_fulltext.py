@@ -28,9 +28,11 @@ PAGES = ["Alliance and outcome in group therapy for trauma. Method: 58 adults to
          "Drop-out was unrelated, F(1, 56) = 9.5, p = .40."]
 
 
-@pytest.fixture
-def worked(tmp_path):
-    db = build_worked_demo(tmp_path / "worked")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def worked(request, tmp_path):
+    """The worked demo review on each back end (the PostgreSQL one on the real server)."""
+    target = request.getfixturevalue("pg_database") if request.param == "postgres" else None
+    db = build_worked_demo(tmp_path / "worked", target)
     yield db
     db.close()
 
@@ -70,6 +72,10 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     assert viewer.page == 1 and viewer.last.index == 1
     assert any(h.kind == "current" for h, _ in viewer.last.boxes)
     assert any(h.kind == "stat" for h, _ in viewer.last.boxes) and any(h.kind == "warn" for h, _ in viewer.last.boxes)
+    # the r's coding cues (client, WAI, session 3) are underlined on the page, in green: none disagrees
+    cues = [viewer.texts[1][h.start:h.end] for h, _ in viewer.last.boxes if h.kind == "cue"]
+    assert {"client", "WAI", "session 3"} <= set(cues)
+    assert not any(h.kind == "cue_warn" for h, _ in viewer.last.boxes)
     qtbot.keyClick(viewer.scroll, Qt.Key.Key_PageUp)
     _idle(qtbot)
     assert viewer.page == 0
@@ -201,3 +207,128 @@ def test_a_folder_of_pdfs_is_previewed_and_only_the_ticked_matches_are_attached(
     _idle(qtbot)
     assert [a.file_name for a in store.attached(worked, ids["A1"])] == ["A1.pdf"]
     assert store.attached(worked, ids["A2"]) == []
+
+
+def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_screen(qtbot, worked, tmp_path,
+                                                                                      monkeypatch):
+    """Another program (a teammate's `metasift attach`, on the same file or the same PostgreSQL review) attaches
+    a PDF to the record being coded: the window's check announces Topic.PDFS and the viewer shows it with its
+    statistics, without reloading the coder's list; the detach then takes it off the screen again."""
+    import subprocess
+    import sys
+
+    from gui import team_watch
+
+    monkeypatch.setattr(team_watch, "POLL_MS", 300)
+    pdf = tmp_path / "from-carol.pdf"
+    write_pdf(pdf, PAGES, font="liberation-serif")
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    _idle(qtbot)
+    qtbot.waitUntil(lambda: window.team_watch.last is not None, timeout=10_000)
+    assert screen.viewer.pdf is None and screen.found.stats == []
+    target = str(worked.target)
+    for argv in (["attach", target, "--record", "#7", str(pdf), "--reviewer", "carol"],
+                 ["detach", target, "--record", "#7", "--reviewer", "carol", "--note", "wrong paper"]):
+        subprocess.run([sys.executable, "-m", "cli.app", *argv], check=True, capture_output=True, text=True)
+        attached = argv[0] == "attach"
+        qtbot.waitUntil(lambda a=attached: (screen.viewer.pdf is not None) == a and not screen.viewer.loading,
+                        timeout=15_000)
+        _idle(qtbot)
+        assert "carol: 1 full text attached or detached" in window.statusBar().currentMessage()
+        assert len(screen.found.stats) == (2 if attached else 0)
+        if attached:
+            assert screen.viewer.pdf["file_name"] == "from-carol.pdf" and screen.viewer.last is not None
+    window.close()
+
+
+def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(qtbot, worked, tmp_path):
+    from extraction.demo_worked import record_ids
+    from gui.fulltext.folder import NOT_ATTACHED, attach_folder
+    from screening.demo import STUDIES
+
+    ids = record_ids()
+    by_key = {s.key: s for s in STUDIES}
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    for key in ("A1", "A2"):
+        s = by_key[key]
+        write_pdf(folder / f"{key}.pdf", [f"{s.title}\n\n{s.authors[0]}\n\n{s.journal}, {s.year}. {s.abstract}"])
+    write_pdf(folder / "scan-0043.pdf", ["A scanned report whose first page has no title text."])
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    attach_folder(window, str(folder))
+    qtbot.waitUntil(lambda: getattr(window, "folder_preview", None) is not None, timeout=20_000)
+    dialog = window.folder_preview
+    rows = {m.file: (tick, box) for tick, box, m in dialog.rows}
+    assert set(rows) == {"A1.pdf", "A2.pdf", "scan-0043.pdf"}  # the unmatched readable PDF has a row too
+    assert rows["scan-0043.pdf"][0].checkState() == Qt.CheckState.Unchecked
+    assert rows["A1.pdf"][1].currentText().startswith(dialog.choices[dialog._ids.index(ids["A1"]) - 1][1][:10])
+    # A1.pdf: unassigned by choosing "not attached" (which unticks it); A2.pdf: given to A3 instead, by typing
+    # part of A3's label into its list; the scan: given to A4 (ticked as soon as a record is chosen)
+    rows["A1.pdf"][1].setCurrentIndex(rows["A1.pdf"][1].findText(NOT_ATTACHED))
+    assert rows["A1.pdf"][0].checkState() == Qt.CheckState.Unchecked
+    a3 = dict(dialog.choices)[ids["A3"]]
+    box = rows["A2.pdf"][1]
+    completer = box.completer()  # typing any part of a label (here a word of A3's title) offers it
+    completer.setCompletionPrefix(by_key["A3"].title.split()[2])
+    offered = [completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())]
+    assert a3 in offered
+    box.setCurrentIndex(box.findText(a3))
+    assert box.currentText() == a3 and rows["A2.pdf"][0].checkState() == Qt.CheckState.Checked
+    [scan] = [m for _t, _b, m in dialog.rows if m.file == "scan-0043.pdf"]
+    dialog.choose(scan, ids["A4"])
+    assert rows["scan-0043.pdf"][0].checkState() == Qt.CheckState.Checked
+    dialog.accept()
+    _idle(qtbot)
+    assert store.attached(worked, ids["A1"]) == [] and store.attached(worked, ids["A2"]) == []
+    assert [a.file_name for a in store.attached(worked, ids["A3"])] == ["A2.pdf"]
+    assert [a.file_name for a in store.attached(worked, ids["A4"])] == ["scan-0043.pdf"]
+    [hist] = store.history(worked, ids["A3"])
+    assert hist["how"] == "folder" and "chosen in the preview (matched #" in hist["note"]
+
+
+def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, worked, tmp_path):
+    pdf = tmp_path / "a8.pdf"
+    write_pdf(pdf, PAGES, font="dejavu", columns=2, title="A8")
+    store.attach(worked, 8, pdf, "bob")
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(8))
+    _idle(qtbot)
+    screen.found.list.setCurrentRow(0)
+    qtbot.mouseClick(screen.found.use_button, Qt.MouseButton.LeftButton)  # a long quote in the form's title
+    _idle(qtbot)
+    qtbot.waitUntil(lambda: screen._panes_sized, timeout=5_000)
+
+    from PySide6.QtWidgets import QScrollArea
+
+    area = screen.form.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+
+    def cut() -> list[str]:
+        """Moderator fields cut off at the left or right of the form's scroll area (scrolling down is fine)."""
+        out = []
+        for name, w in screen.form.mods.items():
+            x = w.mapTo(area.viewport(), w.rect().topLeft()).x()
+            if x < 0 or x + w.width() > area.viewport().width():
+                out.append(name)
+        return out
+
+    assert screen.viewer.isVisible() and screen.viewer.width() > 300  # the PDF is beside the form ...
+    assert cut() == [] and screen.form.stacked is False  # ... and every moderator field whole, side by side
+    # dragged narrower, the form puts the moderators below the reported effect instead of cutting them
+    left, form, pdf_w = screen.split.sizes()
+    screen.split.setSizes([left, 420, pdf_w + form - 420])
+    qtbot.waitUntil(lambda: screen.form.stacked is True, timeout=5_000)
+    assert cut() == []

@@ -96,6 +96,20 @@ def test_unknown_database_is_asked_before_importing(qtbot, window, tmp_path):
         assert s.exec(select(ImportBatch.source_db)).one() == "CINAHL"
 
 
+def test_a_tool_export_is_asked_for_its_database_naming_the_tool(qtbot, window, tmp_path):
+    """A Covidence CSV names Covidence, a screening tool: the screen asks for the database and says why."""
+    screen = window.screen_widgets["import"]
+    path = tmp_path / "covidence.csv"
+    path.write_text('"Title","Authors","Abstract","Published Year","Journal","DOI","Covidence #","Study"\n'
+                    '"Alliance and outcome","Smith, J.; Ito, K.","We studied it.","2019","J Couns","10.1000/x1",'
+                    '"#123","Smith 2019"\n', encoding="utf-8")
+    [f] = _added(qtbot, screen, [path])
+    assert f.state == "ready" and f.database == "unknown" and f.tool == "Covidence"
+    assert screen.start_import() is None and _count(window.db) == 0
+    assert ("Which database did covidence.csv come from? It was exported by Covidence, a screening tool or "
+            "reference manager, which is not a database") in screen.note.text()
+
+
 @pytest.mark.parametrize("make", [h.xlsx_dimension_claim, h.xlsx_far_cell,
                                   lambda p: h.xlsx_shared_strings_bomb(p, size=300 << 20)])
 def test_hostile_workbooks_never_take_the_preview_down(qtbot, window, tmp_path, make):

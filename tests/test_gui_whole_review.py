@@ -135,10 +135,10 @@ def _whole_review(qtbot, window, db, tmp_path):
     c = review_counts(db)
     assert groups and c.duplicate_groups == len(groups) and c.unique == counts.records - c.duplicates
     assert dup.groups.rowCount() == len(groups)
-    # what the machine left for a person: the erratum notice against both copies of its article; N = not
-    # duplicates (an erratum is a record of its own)
-    assert dup.queue.rowCount() == 2 and all("publication type conflict" in dup.queue.item(i)["reasons"]
-                                              for i in range(2))
+    # what the machine left for a person: the erratum notice against both copies of its article, one
+    # cluster (one decision); N = all different (an erratum is a record of its own)
+    assert dup.queue.rowCount() == 1 and len(dup.queue.item(0)["cluster"].pairs) == 2
+    assert all("publication type conflict" in p.reasons for p in dup.queue.item(0)["cluster"].pairs)
     for _ in range(dup.queue.rowCount()):
         n = dup.queue.rowCount()
         dup.queue_view.setFocus()

@@ -18,9 +18,10 @@ from screening.importing import import_file, import_good_files, set_batch_databa
     ("cin20", "CINAHL"), ("CINAHL Complete", "CINAHL"),
     ("i3h", "Criminal Justice Abstracts"), ("Ovid MEDLINE(R) ALL", "MEDLINE"), ("cmedm", "MEDLINE"),
     ("emed26", "Embase"), ("Embase Classic+Embase", "Embase"), ("eric", "ERIC"), ("ERIC", "ERIC"),
-    ("Web of Science Core Collection", "Web of Science"), ("Scopus", "Scopus"),
+    ("Web of Science Core Collection", "Web of Science Core Collection"),
+    ("Web of Science", "Web of Science Core Collection"), ("Scopus", "Scopus"),
     ("EBM Reviews - Cochrane Central Register of Controlled Trials", "Cochrane CENTRAL"), ("cctr", "Cochrane CENTRAL"),
-    ("EBM Reviews - Cochrane Database of Systematic Reviews", "Cochrane Database of Systematic Reviews"),
+    ("EBM Reviews - Cochrane Database of Systematic Reviews", "CDSR"),
     ("ProQuest Dissertations & Theses Global", "ProQuest Dissertations & Theses"), ("PSYNDEX", "PSYNDEX"),
     ("BIOSIS Previews", "BIOSIS Previews"), ("Zoological Record", "Zoological Record"),
 ])
@@ -113,3 +114,87 @@ def test_set_batch_database_keeps_its_history(sqlite_review, tmp_path):
     (row,) = batches(sqlite_review)
     assert row.source_db == "CINAHL"
     assert [h["by"] for h in row.options["database_history"]] == ["ana", "ben"]
+
+
+@pytest.mark.parametrize("name", ["PsycINFO", "MEDLINE", "PubMed", "Embase", "Web of Science Core Collection",
+                                  "Scopus", "CINAHL", "ERIC", "Cochrane CENTRAL", "CDSR",
+                                  "ProQuest Dissertations & Theses", "PSYNDEX"])
+def test_issue_names_are_canonical_as_spelled(name):
+    """The names issue 11 lists ("MEDLINE / PubMed" and "Cochrane CENTRAL / CDSR" are two each) are the
+    canonical names themselves, spelled the same, and map to themselves."""
+    from screening.importers.databases import CANONICAL
+
+    assert name in CANONICAL and canonical_database(name) == name
+
+
+TOOL_EXPORTS = {  # header row and one record, in each tool's own CSV layout
+    "Covidence": ('"Title","Authors","Abstract","Published Year","Published Month","Journal","Volume","Issue",'
+                  '"Pages","Accession Number","DOI","Ref","Covidence #","Study","Notes","Tags"\n'
+                  '"Alliance and outcome","Smith, J.; Ito, K.","We studied it.","2019","","J Couns","12","3",'
+                  '"1-9","","10.1000/x1","","#123","Smith 2019","",""\n'),
+    "Rayyan": ('key,title,authors,journal,issn,volume,issue,pages,year,publisher,url,abstract,notes,doi,keywords,'
+               'pubmed_id,pmc_id\nrayyan-1234,Alliance and outcome,"Smith, J and Ito, K",J Couns,,12,3,1-9,2019,'
+               ',,We studied it.,"RAYYAN-INCLUSION: {""Ann""=>""Included""}",10.1000/x1,,,\n'),
+    "abstrackr": ('(internal) id,(source) id,pubmed id,keywords,abstract,title,journal,authors,tags,notes\n'
+                  '17,S-1,,alliance,We studied it.,Alliance and outcome,J Couns,"Smith J, Ito K",,\n'),
+    "Zotero": ('"Key","Item Type","Publication Year","Author","Title","Publication Title","ISBN","ISSN","DOI",'
+               '"Url","Abstract Note","Date","Pages","Issue","Volume","Library Catalog"\n'
+               '"ABCD1234","journalArticle","2019","Smith, J.; Ito, K.","Alliance and outcome","J Couns","",'
+               '"","10.1000/x1","","We studied it.","2019","1-9","3","12","DOI.org (Crossref)"\n'),
+    "RefWorks": ('"Reference Type","Authors, Primary","Title Primary","Periodical Full","Pub Year","Volume",'
+                 '"Issue","Start Page","Abstract","DOI"\n"Journal Article","Smith, J.;Ito, K.",'
+                 '"Alliance and outcome","J Couns","2019","12","3","1","We studied it.","10.1000/x1"\n'),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(TOOL_EXPORTS))
+def test_a_screening_tool_or_reference_manager_is_never_the_database(tmp_path, capsys, tool):
+    """A file exported from a screening tool or reference manager names the tool, which is not where the
+    records were found: the database is unknown, the CLI says so (naming the tool), PRISMA never lists it."""
+    path = tmp_path / f"{tool.lower()}.csv"
+    path.write_text(TOOL_EXPORTS[tool], encoding="utf-8")
+    det = detect(SourceFile(path))
+    assert det.source_db is None and det.tool == tool
+    review = str(tmp_path / "r.metasift")
+    assert main(["init", review]) == 0
+    capsys.readouterr()
+    assert main(["import", review, str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path.name}: database unknown: pass --source-db" in out and f"exported by {tool}" in out
+    assert main(["prisma", review, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["identified_per_database"] == {"unknown": 1}
+    from db.engine import open_review
+    from screening.importing import batches
+    db = open_review(review)
+    try:
+        (row,) = batches(db)
+    finally:
+        db.close()
+    assert row.options["exported_by"] == tool and row.source_db == "unknown"
+
+
+@pytest.mark.parametrize("text", ["EPPI-Reviewer 4", "Covidence", "Zotero", "RefWorks", "Mendeley", "abstrackr",
+                                  "Rayyan", "EndNote", "My EndNote Library.enl", "endnote.enl",
+                                  "MEDLINE and PsycINFO searches.enl", "Alliance review.Data"])
+def test_tool_and_library_names_are_not_databases(text):
+    assert database_or_none(text) is None and canonical_database(text) is None
+
+
+def test_endnote_xml_library_name_is_not_the_database_but_the_remote_database_is(tmp_path):
+    body = ('<?xml version="1.0" encoding="UTF-8" ?><xml><records><record><database name="MEDLINE and PsycINFO'
+            '.enl" path="C:\\Users\\ann\\MEDLINE and PsycINFO.enl">MEDLINE and PsycINFO.enl</database>'
+            '<source-app name="EndNote" version="20.0">EndNote</source-app><rec-number>1</rec-number>'
+            '<ref-type name="Journal Article">17</ref-type><contributors><authors><author><style face="normal" '
+            'font="default" size="100%">Smith, J.</style></author></authors></contributors><titles><title>'
+            '<style face="normal" font="default" size="100%">Alliance and outcome</style></title></titles>'
+            '<dates><year><style face="normal" font="default" size="100%">2019</style></year></dates>'
+            '{remote}</record></records></xml>')
+    path = tmp_path / "lib.xml"
+    path.write_text(body.replace("{remote}", ""), encoding="utf-8")
+    det = detect(SourceFile(path))
+    assert det.importer.name == "endnote_xml" and det.source_db is None
+    path.write_text(body.replace("{remote}", '<remote-database-name><style face="normal" font="default" '
+                                 'size="100%">APA PsycInfo</style></remote-database-name><remote-database-'
+                                 'provider><style face="normal" font="default" size="100%">Ovid Technologies'
+                                 '</style></remote-database-provider>'), encoding="utf-8")
+    assert detect(SourceFile(path)).source_db == "PsycINFO"

@@ -28,10 +28,10 @@ def _count(db, model) -> int:
 def test_import_stores_every_record_with_its_provenance(review):
     batches = import_files(review, [OVID, PUBMED, WOS_ISI], who="librarian")
     assert [(b.format, b.records) for b in batches] == [("ris", 10), ("medline", 50), ("wos", 2)]
-    assert [b.source_db for b in batches] == ["PsycINFO", "PubMed", "Web of Science"]
+    assert [b.source_db for b in batches] == ["PsycINFO", "PubMed", "Web of Science Core Collection"]
     counts = review_counts(review, stages=())
     assert counts.records == 62 and counts.batches == 3
-    assert counts.records_per_database == {"PsycINFO": 10, "PubMed": 50, "Web of Science": 2}
+    assert counts.records_per_database == {"PsycINFO": 10, "PubMed": 50, "Web of Science Core Collection": 2}
     with review.session() as s:
         batch = s.exec(select(ImportBatch).where(ImportBatch.format == "medline")).one()
         assert batch.imported_by == "librarian" and len(batch.sha256) == 64
@@ -84,7 +84,7 @@ def test_progress_reaches_the_end(review):
 
 def test_source_db_override_and_preview(review):
     det = preview(WOS_RIS)
-    assert det.importer.name == "ris" and det.source_db == "Web of Science"
+    assert det.importer.name == "ris" and det.source_db == "Web of Science Core Collection"
     b = import_file(review, WOS_RIS, source_db="WoS Core Collection")
     assert b.source_db == "WoS Core Collection"
 

@@ -73,7 +73,7 @@ def test_pubmed_csv_comma_separated_authors():
 
 def test_eppi_reviewer_xlsx_keeps_label_column_in_raw():
     det, recs = _read(DATA / "_baseline_eppireviewer.xlsx")
-    assert det.importer.name == "xlsx" and det.source_db == "EPPI-Reviewer"
+    assert det.importer.name == "xlsx" and det.source_db is None and det.tool == "EPPI-Reviewer"
     assert len(recs) == 10
     assert recs[0].title.startswith("A juvenile bird with possible crown-group affinities")
     assert recs[0].source_id == "102199191" and recs[0].year == 2024 and recs[0].line == 2
@@ -189,7 +189,7 @@ CASES = [
     ("scopus_csv/bibliometrix__scopus_sample.csv", "Scopus", 0,
      "Quantitative analysis of studies that use artificial intelligence on spinal diseases: A bibliometric "
      "analysis", "Liu F", 2026, "10.1177/20552076261415846", "Objective: This study aimed to evaluate"),
-    ("wos_tabdelimited/deryc__Sample_WoS_Records.txt", "Web of Science", 0,
+    ("wos_tabdelimited/deryc__Sample_WoS_Records.txt", "Web of Science Core Collection", 0,
      "Cancer driver mutations in protein kinase genes", "Torkamani, A", 2009, "10.1016/j.canlet.2008.11.008",
      "Recent studies investigating the genetic determina"),
     ("csv_exports/bibliometrix__lens_sample.csv", "Lens", 0,

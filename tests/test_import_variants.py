@@ -197,7 +197,7 @@ def test_cochrane_reviews_are_cdsr(tmp_path):
             "SO: Cochrane Database of Systematic Reviews\r\nYR: 2021\r\nNO: 4\r\nPB: John Wiley & Sons, Ltd\r\n"
             "DOI: 10.1002/14651858.CD013456.pub2\r\nAB: Background ...\r\nTY: Review\r\n")
     det, recs, _ = _read(tmp_path, "cdsr.txt", text)
-    assert det.source_db == "Cochrane Database of Systematic Reviews" and recs[0].source_id == "CD013456"
+    assert det.source_db == "CDSR" and recs[0].source_id == "CD013456"
 
 
 _EMBASE_FIELDS = [
@@ -283,7 +283,7 @@ def test_wos_savedrecs_xlsx(tmp_path):
     source = SourceFile(path)
     det = detect(source)
     recs = list(read_records(source, det.importer))
-    assert det.importer.name == "xlsx" and det.source_db == "Web of Science" and len(recs) == 3
+    assert det.importer.name == "xlsx" and det.source_db == "Web of Science Core Collection" and len(recs) == 3
     r = recs[0]
     assert r.title == "Alliance study 0" and r.authors == ["Park, Soo", "Lee, Jin"]
     assert (r.year, r.volume, r.pages, r.journal) == (2021, "31", "600-612", "PSYCHOTHERAPY RESEARCH")
@@ -323,7 +323,7 @@ Unique-ID = {WOS:000654321000002},
 }
 """
     det, recs, _ = _read(tmp_path, "savedrecs.bib", text)
-    assert det.importer.name == "bibtex" and det.source_db == "Web of Science" and len(recs) == 2
+    assert det.importer.name == "bibtex" and det.source_db == "Web of Science Core Collection" and len(recs) == 2
     assert recs[0].title == "Alliance and outcome in Korean outpatients" and recs[0].year == 2021
     assert recs[0].authors == ["Park, Soo", "Lee, Jin"] and recs[0].doi == "10.1080/10503307.2021.1000"
 
@@ -361,6 +361,6 @@ def test_wos_savedrecs_xls(tmp_path):
     source = SourceFile(path)
     det = detect(source)
     recs = list(read_records(source, det.importer))
-    assert det.importer.name == "xls" and det.source_db == "Web of Science" and len(recs) == 4
+    assert det.importer.name == "xls" and det.source_db == "Web of Science Core Collection" and len(recs) == 4
     assert recs[3].title == "Alliance study 3" and recs[3].source_id == "WOS:000654321000003"
     assert recs[0].authors == ["Park, Soo", "Lee, Jin"] and recs[0].year == 2021

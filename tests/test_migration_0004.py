@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from db.engine import alembic_config, create_review, open_review
+from db.engine import SCHEMA_REVISION, alembic_config, create_review, open_review
 from db.models import EffectSize, Member, ScreeningDecision, TeamEvent
 from screening import decisions, outcomes, team
 from tests.conftest import DATA
@@ -104,7 +104,7 @@ def test_postgres_review_from_0003_upgrades_without_loss(pg_database):
     db = open_review(pg_database)
     try:
         with db.session() as s:
-            assert s.exec(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"  # the head
+            assert s.exec(text("SELECT version_num FROM alembic_version")).scalar_one() == SCHEMA_REVISION  # the head
             policies = s.exec(text("SELECT count(*) FROM pg_policies WHERE tablename = 'screening_decision'")
                               ).scalar_one()
         assert policies >= 2

@@ -171,6 +171,29 @@ def test_stop_screening_is_recorded_in_the_decision_log_and_prisma(tmp_path, cap
     stopped = [r for r in log if r["method"] == STOP_METHOD]
     assert len(stopped) == len(ids) - 3 and all(r["note"].startswith("N consecutive irrelevant") for r in stopped)
 
+    # undoing the stop: a logged act with who, when and why; PRISMA no longer shows the stop
+    assert main(["undo-stop", path]) == 2  # --why is required
+    capsys.readouterr()
+    assert main(["undo-stop", path, "--why", "stopped too early: a second search added records", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["records_back"] == len(ids) - 3 and out["stop"]["by"] == "ana"
+    assert main(["undo-stop", path, "--why", "again"]) == 2
+    assert "no stop to undo" in capsys.readouterr().err
+    assert main(["history", path, "--record", f"#{ids[-1]}", "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)["history"]
+    assert [h["kind"] for h in history] == ["resolution", "undo"]
+    assert history[1]["note"] == "stopped too early: a second search added records" and history[1]["decided_at"]
+    assert history[1]["reviewer"] == "ana"
+    assert main(["prisma", path, "--json", "--out", str(tmp_path / "flow2.png")]) == 0
+    prisma = json.loads(capsys.readouterr().out)
+    assert prisma["stopped_unscreened"] == 0 and prisma["adds_up"] and not prisma["stopping_rule"]
+    assert main(["export", path, str(tmp_path / "log2.csv"), "--level", "decisions"]) == 0
+    capsys.readouterr()
+    with open(tmp_path / "log2.csv", encoding="utf-8-sig") as fh:
+        undone = [r for r in csv.DictReader(fh) if r["kind"] == "undo"]
+    assert len(undone) == len(ids) - 3 and {r["note"] for r in undone} == {"stopped too early: a second search "
+                                                                            "added records"}
+
 
 def test_stop_screening_on_both_back_ends(review):
     from sqlmodel import select
@@ -198,3 +221,42 @@ def test_stop_screening_on_both_back_ends(review):
     assert info is not None and info["not_screened"] == 4 and str(info["rule"]).startswith("N consecutive")
     with pytest.raises(Exception, match="rule"):
         stop_screening(review, "title_abstract", "ana", "  ")
+
+
+def test_undo_of_a_stop_is_logged_and_the_prisma_counts_follow(review):
+    from sqlmodel import select
+
+    from db.models import Record, ScreeningDecision
+    from extraction.prisma import prisma_counts
+    from screening.decisions import STOP_METHOD, decide, stop_screening, stopped_by_rule, undo_stop
+    from screening.importing import import_file
+    from screening.outcomes import outcome
+
+    import_file(review, corpus_or_skip() / "ris" / "asreview__proquest.ris")
+    with review.session() as session:
+        ids = sorted(int(r) for r in session.exec(select(Record.id)))
+    decide(review, ids[0], "ana", "title_abstract", "include")
+    decide(review, ids[1], "ana", "title_abstract", "exclude")
+    assert undo_stop(review, "title_abstract", "ana", "nothing to undo") == 0
+    note = check("consecutive", [1, 0], 6, min_run=1, share=0.0).note()
+    assert stop_screening(review, "title_abstract", "ana", note, uid_prefix="stop-1") == 4
+    assert prisma_counts(review).stopped_unscreened == 4
+    with pytest.raises(Exception, match="reason"):
+        undo_stop(review, "title_abstract", "ana", " ")
+    assert undo_stop(review, "title_abstract", "ana", "rule met too early: new search results", uid_prefix="u1") == 4
+    assert stopped_by_rule(review) is None and prisma_counts(review).stopped_unscreened == 0
+    back = outcome(review, ids[5])
+    assert back.state == "pending" and not back.verdicts and not back.method  # unscreened again
+    assert outcome(review, ids[0]).verdicts == {"ana": "include"}
+    with review.session() as session:
+        undos = list(session.exec(select(ScreeningDecision).where(ScreeningDecision.kind == "undo")))
+        stops = {r.id: r.record_id for r in session.exec(select(ScreeningDecision).where(
+            ScreeningDecision.method == STOP_METHOD, ScreeningDecision.kind == "resolution"))}
+    assert sorted(r.undoes for r in undos) == sorted(stops)  # each stop row withdrawn by name
+    assert {r.note for r in undos} == {"rule met too early: new search results"}
+    assert all(r.reviewer and r.decided_at is not None and r.record_id == stops[r.undoes] for r in undos)
+    # a second stop after the undo counts again; undoing it leaves the first undo's rows alone
+    assert stop_screening(review, "title_abstract", "ana", note, uid_prefix="stop-2") == 4
+    assert prisma_counts(review).stopped_unscreened == 4
+    assert undo_stop(review, "title_abstract", "ana", "again", uid_prefix="u2") == 4
+    assert prisma_counts(review).stopped_unscreened == 0

@@ -11,6 +11,7 @@ from db.progress import Progress, no_progress
 from gui.record_groups import RecordGroup, record_groups
 from screening import duplicate_clusters, duplicates
 from screening.counts import DuplicateCounts, review_counts
+from screening.duplicate_clusters import QueueCluster
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,15 @@ class Snapshot:
     queue: list[dict[str, Any]]
     counts: DuplicateCounts
     groups: list[RecordGroup]
-    clusters: list[dict[str, Any]]  # the queue as clusters, one decision each (`duplicate_clusters`)
+    clusters: list[QueueCluster]  # the queue as clusters, one decision each (`duplicate_clusters`)
 
-    def cluster_of(self, pair: tuple[int, int]) -> dict[str, Any] | None:
-        return next((cl for cl in self.clusters if pair[0] in cl["ids"] and pair[1] in cl["ids"]), None)
+    def cluster_of(self, pair: tuple[int, int]) -> QueueCluster | None:
+        return next((cl for cl in self.clusters if pair[0] in cl.ids and pair[1] in cl.ids), None)
+
+    def items(self) -> list[dict[str, Any]]:
+        """The screen's queue rows, one per cluster: ``ids`` is the cluster's best pending pair (the
+        decisions below find the whole cluster from it), ``cluster`` the `QueueCluster`."""
+        return [{"ids": list(cl.pairs[0].ids), "cluster": cl} for cl in self.clusters if cl.pairs]
 
 
 def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from extraction import apa
 from extraction.double_coding import CoderAgreement
 from extraction.worklist import CodingReport
 from gui.listmodel import ListTableModel, list_view
@@ -100,11 +101,12 @@ def versions_dialog(parent: QWidget, effect_id: int, rows: list[dict[str, Any]])
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0f}%"
+    return apa.percent(x, 0)
 
 
 def _num(x: float | None, nd: int = 2) -> str:
-    return "—" if x is None else f"{x:.{nd}f}"
+    """kappa, ICC and mean |difference| of r: statistics bounded by 1 (`extraction.apa.bounded`)."""
+    return apa.bounded(x, nd)
 
 
 def agreement_rows(report: CoderAgreement) -> list[dict[str, str]]:

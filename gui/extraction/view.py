@@ -6,8 +6,8 @@ from functools import partial
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 from db.changes import Topic
 from db.errors import MetasiftError
 from db.identity import lenient_identity
+from extraction import apa
 from extraction.worklist import CodingReport
-from gui.background import Task
+from gui.background import Task, alive
 from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.extraction import actions
@@ -102,6 +103,7 @@ class ExtractionScreen(Refreshing, QWidget):
         effects_layout.addWidget(self.effects_view, 1)
 
         self.form_title = QLabel()
+        self.form_title.setWordWrap(True)  # a long quote must not widen the form beyond its pane
         self.form_title.setTextFormat(Qt.TextFormat.RichText)
         self.form = CodingForm()
         self.form.validity_changed.connect(lambda ok: self.save_button.setEnabled(ok and self.current() is not None))
@@ -147,7 +149,6 @@ class ExtractionScreen(Refreshing, QWidget):
         self.found.highlights_changed = lambda: self.viewer.set_highlights(self.found.highlights())  # type: ignore
         self.found.chosen.connect(lambda s: self.viewer.show_range(s.page - 1, s.start, s.end))
         self.found.use.connect(self.use_statistic)
-        self.viewer.attached.connect(self.found.show_record)
         fulltext = QSplitter(Qt.Orientation.Vertical)
         fulltext.addWidget(self.found)
         fulltext.addWidget(self.viewer)
@@ -157,9 +158,11 @@ class ExtractionScreen(Refreshing, QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.addWidget(fulltext)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(1, 0)  # room beyond what the form needs goes to the PDF
         split.setStretchFactor(2, 1)
         split.setSizes([300, 700, 640])
+        self.split = split
+        self._panes_sized = False
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.reports_view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
@@ -167,6 +170,22 @@ class ExtractionScreen(Refreshing, QWidget):
         self.effects_view.installEventFilter(self)
         self._update_buttons()
         self._stale = True  # loaded when first shown: opening a large review stays fast
+
+    def showEvent(self, e: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(e)
+        QTimer.singleShot(0, alive(self, self._size_panes))  # once the window's layout has settled
+
+    def _size_panes(self) -> None:
+        """Once the screen has its width and the codebook's fields: the form gets the room its two columns
+        need (so no moderator field is cut off at 1280 pixels), the reports list about a fifth, the PDF the
+        rest. Narrower than that (the coder drags the splitter), the form puts the moderators below."""
+        if self._panes_sized or self.snapshot is None or not self.isVisible() or self.split.width() < 600:
+            return
+        self._panes_sized = True
+        total = self.split.width()
+        form = min(self.form._side_by_side_width() + 36, int(total * 0.58))  # + margins and the scroll bar
+        left = max(170, min(300, int(total * 0.16)))
+        self.split.setSizes([left, form, max(220, total - left - form)])
 
     # -- keys: Ctrl+S and Ctrl+N win over the window's shortcuts (Ctrl+N is "New review" elsewhere) ----
     def event(self, e: QEvent) -> bool:
@@ -194,6 +213,14 @@ class ExtractionScreen(Refreshing, QWidget):
         return super().eventFilter(obj, e)
 
     # -- loading ----------------------------------------------------------------------------------
+    def mark_stale(self, what: str) -> None:
+        """A change elsewhere: the list reloads when shown next; a full text attached or detached (here by a
+        teammate, or on another screen) shows in the viewer at once, with its statistics."""
+        super().mark_stale(what)
+        if what == Topic.PDFS and self.shown_record is not None:
+            self.viewer.refresh()
+            self.found.show_record(self.shown_record)
+
     def reload(self) -> Task:
         current = self.newest()
         return self.ctx.run("Loading the coding list", partial(actions.snapshot, self.ctx.db), dialog=False,
@@ -212,6 +239,7 @@ class ExtractionScreen(Refreshing, QWidget):
         self.snapshot = snap
         if first:
             self.form.set_settings(snap.settings)
+            QTimer.singleShot(0, alive(self, self._size_panes))
         self.reports.set_items(snap.reports)
         rows = [r.record for r in snap.reports]
         if rows:
@@ -317,9 +345,9 @@ class ExtractionScreen(Refreshing, QWidget):
 
         def done(row: dict[str, Any]) -> None:
             verb = "Stored a new version" if editing else "Stored"
-            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {row['r']:.3f}) for report #{rep.record}."
-                                  if editing else f"{verb} effect #{row['id']} (r = {row['r']:.3f}) "
-                                  f"for report #{rep.record}.")
+            r = apa.bounded(row["r"], 3)
+            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {r}) for report #{rep.record}." if editing
+                                  else f"{verb} effect #{row['id']} (r = {r}) for report #{rep.record}.")
             self.new_effect()
             self.load_effects()
             self.reload()

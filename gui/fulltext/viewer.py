@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.changes import Topic
 from gui.background import alive
 from gui.fulltext.render import Highlight, RenderedPage, render_page
 from gui.theme import muted_text
@@ -290,10 +291,12 @@ class PdfViewer(QWidget):
 
         def done(rows: list[dict[str, Any]]) -> None:
             self.ctx.message.emit(f"Attached {', '.join(r['file_name'] for r in rows)} to record #{record}.")
-            self.ctx.changed.emit("fulltext")
-            if self.record == record:
-                self.show_record(record)
-            self.attached.emit(record)
+            self.attached.emit(record)  # the window then announces Topic.PDFS: the screens show it
 
         return self.ctx.write("Attaching the PDF", partial(attach_files, self.ctx.db, record, who, paths),
-                              dialog=False, on_done=alive(self, done))
+                              changes=(Topic.PDFS,), dialog=False, on_done=alive(self, done))
+
+    def refresh(self) -> None:
+        """Someone attached or detached a full text: show the record's PDF as it is now."""
+        if self.record is not None:
+            self.show_record(self.record)

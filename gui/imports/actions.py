@@ -25,6 +25,7 @@ class PendingFile:
     format_label: str = ""
     confidence: float | None = None
     detected_db: str = ""
+    tool: str = ""  # the screening tool or reference manager the file came through (never its database)
     source_db: str = ""  # the person's override ("" = use detected)
     columns: ColumnInfo | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # explicit {field: header} over the automatic map
@@ -50,6 +51,7 @@ class Preview:
     source_db: str
     columns: ColumnInfo | None
     already: str = ""  # "imported as batch 3 (file, date)" when the review holds these exact bytes
+    tool: str = ""  # the screening tool or reference manager the file's clues name
 
 
 def previewer(path: Path, db: ReviewDB | None = None, format: str | None = None, *,
@@ -59,7 +61,8 @@ def previewer(path: Path, db: ReviewDB | None = None, format: str | None = None,
     det = preview(path, format=format or None)
     columns = inspect_columns(SourceFile(path)) if det.importer.name in TABULAR_FORMATS else None
     already = already_imported(db, path) if db is not None else ""
-    return Preview(det.importer.name, det.importer.label, det.confidence, det.source_db or "", columns, already)
+    return Preview(det.importer.name, det.importer.label, det.confidence, det.source_db or "", columns, already,
+                   det.tool or "")
 
 
 def importer_work(db: ReviewDB, files: list[PendingFile], who: str, *, progress: Progress = no_progress,

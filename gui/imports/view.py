@@ -63,15 +63,19 @@ class ImportScreen(Refreshing, QWidget):
         self.drop.setObjectName("drop-zone")
         self.drop.setFrameShape(QFrame.Shape.StyledPanel)
         self.drop.setStyleSheet("#drop-zone { border: 2px dashed palette(mid); border-radius: 8px; }")
-        hint = QLabel("Drop database export files here (RIS, PubMed/MEDLINE, Web of Science, Scopus CSV, Excel, "
-                      "EndNote XML, BibTeX, Ovid, Cochrane, ProQuest) or")
-        hint.setWordWrap(True)
+        self.hint = QLabel("<b>Drop database export files here</b><br>RIS, PubMed/MEDLINE, Web of Science, "
+                           "Scopus CSV, Excel, EndNote XML, BibTeX, Ovid, Cochrane, ProQuest")
+        self.hint.setObjectName("drop-hint")
+        self.hint.setWordWrap(True)
+        self.hint.setMinimumWidth(240)  # wraps before it reaches the button, never under it
         self.choose = QPushButton("Choose files…")
         self.choose.clicked.connect(self.choose_files)
         drop_box = QHBoxLayout(self.drop)
-        drop_box.setContentsMargins(16, 14, 16, 14)
-        drop_box.addWidget(hint, 1)
-        drop_box.addWidget(self.choose)
+        drop_box.setContentsMargins(16, 12, 16, 12)
+        drop_box.setSpacing(12)
+        drop_box.addWidget(self.hint, 1)
+        drop_box.addWidget(QLabel("or"), 0, Qt.AlignmentFlag.AlignVCenter)
+        drop_box.addWidget(self.choose, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.pending = PendingFilesModel(self)
         self.files = QTableView()
@@ -206,7 +210,7 @@ class ImportScreen(Refreshing, QWidget):
 
     def _previewed(self, f: PendingFile, p: Preview) -> None:
         f.state, f.format, f.format_label, f.confidence = "ready", p.format, p.format_label, p.confidence
-        f.detected_db, f.columns, f.message = p.source_db, p.columns, ""
+        f.detected_db, f.tool, f.columns, f.message = p.source_db, p.tool, p.columns, ""
         if p.already:
             f.state, f.message = "duplicate", p.already
         self.pending.changed(f)
@@ -250,8 +254,10 @@ class ImportScreen(Refreshing, QWidget):
         unknown = [f for f in files if f.database == "unknown"]
         if unknown:  # ask before importing: PRISMA counts records per database
             f = unknown[0]
-            self.note.setText(f"Which database did {f.path.name} come from? The file does not say: choose it (or "
-                              "type it) in its Database cell, then press Import.")
+            says = (f"It was exported by {f.tool}, a screening tool or reference manager, which is not a database"
+                    if f.tool else "The file does not say")
+            self.note.setText(f"Which database did {f.path.name} come from? {says}: choose it (or type it) in its "
+                              "Database cell, then press Import.")
             index = self.pending.index(self.pending.files.index(f), PendingFilesModel.DATABASE)
             self.files.setCurrentIndex(index)
             self.files.edit(index)

@@ -165,6 +165,19 @@ class TopBar(QWidget):
         self.stop_button.setObjectName("stop_screening")
         self.stop_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.stop_button.setEnabled(False)
+        self.sample_button = QPushButton("Screen a random sample of the rest…")
+        self.sample_button.setObjectName("stop_sample")
+        self.sample_button.setToolTip("The exact form of the statistical rule: the records you have not screened are "
+                                      "shown in random order; the test uses only this sample")
+        self.undo_stop_button = QPushButton("Undo the stop…")
+        self.undo_stop_button.setObjectName("undo_stop")
+        self.undo_stop_button.setVisible(False)
+        for b in (self.sample_button, self.undo_stop_button):
+            b.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.sample_text = QLabel()
+        self.sample_text.setObjectName("sample_progress")
+        self.sample_text.setWordWrap(True)
+        self.sample_text.setVisible(False)
         top = QHBoxLayout()
         for w in (QLabel("Stage:"), self.stage, QLabel("Order:"), self.order, self.blind):
             top.addWidget(w)
@@ -178,8 +191,11 @@ class TopBar(QWidget):
         rule_row.addWidget(QLabel("Stopping rule:"))
         rule_row.addWidget(self.rule)
         rule_row.addWidget(self.rule_text, 1)
+        rule_row.addWidget(self.sample_button)
         rule_row.addWidget(self.stop_button)
+        rule_row.addWidget(self.undo_stop_button)
         layout.addLayout(rule_row)
+        layout.addWidget(self.sample_text)
 
 
 class RecordPane(QWidget):

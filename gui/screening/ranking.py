@@ -12,10 +12,8 @@ from gui.background import alive
 from gui.context import ReviewContext
 from gui.screening import actions
 from gui.screening.actions import Ranking, RankOutcome
+from screening.prioritise import retrain_every
 from screening.worklist import ScreeningQueue
-
-RERANK_EVERY = 5
-"""Decisions between two re-rankings."""
 
 
 class RankingDriver(QObject):
@@ -76,9 +74,12 @@ class RankingDriver(QObject):
                      on_cancel=alive(self, self._finish))
 
     def decided(self, mine: dict[int, str]) -> None:
-        """Count a decision (or undo); re-rank after every `RERANK_EVERY`."""
+        """Count a decision (or undo); re-rank on the schedule the benchmark measures
+        (`screening.prioritise.retrain_every`: after every decision at first, then every 1% of those
+        screened) and at once after an include or maybe."""
         self._since += 1
-        if self._since >= RERANK_EVERY:
+        last = next(reversed(mine.values()), "") if mine else ""
+        if self._since >= retrain_every(len(mine)) or last in ("include", "maybe"):
             self.rerank()
 
     def rerank(self) -> None:
@@ -125,4 +126,4 @@ class RankingDriver(QObject):
         else:
             est = f"≈ <b>{out.expected:,.1f}</b> ({out.method})"
         return (f"AI ranking · {len(out.order):,} records you have not screened · relevant among them: {est} · "
-                f"re-ranked every {RERANK_EVERY} decisions; an estimate, never a decision")
+                "re-ranked after each include and every 1% of your decisions; an estimate, never a decision")

@@ -30,6 +30,7 @@ from gui.screening.actions import RecordView
 from gui.screening.panel import DecisionPanel, RecordPane, TopBar
 from gui.screening.prefetch import RecordCache, alive
 from gui.screening.ranking import RankingDriver
+from gui.screening.stop_controls import StopControls
 from gui.theme import is_dark, muted_text
 from screening import decisions, worklist
 from screening.worklist import ScreeningQueue
@@ -92,6 +93,7 @@ class ScreeningScreen(Refreshing, QWidget):
         self.top.rule.currentIndexChanged.connect(lambda _: self.ranking.set_rule(str(self.top.rule.currentData())))
         self.top.stop_button.clicked.connect(self._stop_screening)
         self._rule: dict | None = None
+        self.stops = StopControls(self)
         self.top.rule_text.setText(f"<span style='color:{muted_text(self)}'>checked on your decisions in ranked "
                                    "order after each re-rank</span>")
         self.stage.currentIndexChanged.connect(lambda _: self.reload())
@@ -149,10 +151,19 @@ class ScreeningScreen(Refreshing, QWidget):
             return
         self.body.setCurrentIndex(1)
         self.ranking.set_queue(queue, ranked=self.order_box.currentData() == "ranked")
-        if current in queue.mine or current in set(queue.ids):
+        if self.stops.sample is not None:  # a random sample in progress keeps its order (read again below)
+            self.apply_order(self.stops.order())
+        elif current in queue.mine or current in set(queue.ids):
             self.show_record(current)  # type: ignore[arg-type]
         else:
             self.show_at(self._next_open(-1) or 0)
+        self.stops.loaded()
+
+    def mark_stale(self, what: str) -> None:
+        """A change elsewhere: reload when shown next; a full text attached or detached shows at once."""
+        super().mark_stale(what)
+        if what == Topic.PDFS and self.viewer.isVisible():
+            self.viewer.refresh()
 
     def needs_reload(self) -> bool:
         """Stale, or another reviewer's name was set meanwhile (the queue is per reviewer)."""
@@ -295,6 +306,7 @@ class ScreeningScreen(Refreshing, QWidget):
                        on_done=alive(self, lambda _row: self._stored(rid, what)))
         self._update_progress()
         self.ranking.decided(queue.mine)
+        self.stops.decided()
         nxt = self._next_open(self.pos)
         if nxt is None:
             self._placeholder("You have screened every record at this stage. Conflicts are on the Conflicts tab.")
@@ -352,6 +364,7 @@ class ScreeningScreen(Refreshing, QWidget):
             self._dirty = True
             self._update_progress()
             self.ranking.decided(queue.mine)
+            self.stops.decided()
             self.ctx.message.emit(f"Undid your last decision on #{rid}.")
             if queue is self.queue and rid in self.order:
                 self.show_record(rid)
@@ -370,8 +383,9 @@ class ScreeningScreen(Refreshing, QWidget):
         self.setFocus()
 
     def _ranked(self, order: list[int], reorder_all: bool = False) -> None:
-        """A new order arrived: keep the record on screen where the reviewer is."""
-        if self.queue is None:
+        """A new order arrived: keep the record on screen where the reviewer is (while a random sample runs,
+        its order stays)."""
+        if self.queue is None or self.stops.sample is not None:
             return
         current = self.current_id()
         self.order = order if reorder_all else worklist.merge_order(order, self.queue, current)
@@ -395,7 +409,21 @@ class ScreeningScreen(Refreshing, QWidget):
         who = q.reviewer or "you (set your name on the Start screen)"
         self.progress.setText(f"<b>{done:,}</b> of <b>{len(q.ids):,}</b> screened by {who}")
 
+    def apply_order(self, order: list[int]) -> None:
+        """Screen in ``order`` from now on (the random sample's), from its first record not decided yet."""
+        if self.queue is None:
+            return
+        self.order = list(order)
+        nxt = self._next_open(-1)
+        if nxt is not None:
+            self.show_at(nxt)
+
     def _rule_text(self, rule: dict) -> None:
+        """The ranking's verdict of the stopping rule (a random sample's own verdict replaces it)."""
+        if self.stops.sample is None:
+            self.show_rule(rule)
+
+    def show_rule(self, rule: dict) -> None:
         """Show the stopping rule's verdict with its assumption; the stop button is offered once it is met."""
         self._rule = rule
         state = "<b>met</b>" if rule["stop"] else "not met"

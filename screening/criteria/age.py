@@ -12,7 +12,9 @@ university students; "parents of children" are adults.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from screening.criteria.evidence import (
     EXCLUDE,
@@ -55,7 +57,18 @@ _LOWER = re.compile(r"(?<![\d.,])\b(\d{2})\s*(?:" + _YEARS + r"(?:\s+of\s+age)?\
 _SINGLE = re.compile(r"(?<![\d.,\-\u2013])(\d{1,2})[\s\-\u2010\u2011]*(?:years?[\s\-\u2010\u2011]*old|"
                      r"year[\s\-\u2010\u2011]*olds?|jährig\w*)", re.IGNORECASE)
 
+_SINGLE_OF = re.compile(r"(?<!\w)(?:di|de|von)\s+(\d{1,2})\s+(?:anni|ans|Jahren)\b", re.IGNORECASE)
+
 ADULT, MINOR, STRADDLE = "adult", "minor", "straddle"
+HUMANS = re.compile(r"\b(?:humans?|patients?|participants|volunteers|adults|children|women|men|persons|people|"
+                    r"Patienten|Menschen|Teilnehmer\w*|humains|patients|pazienti|partecipanti)\b", re.IGNORECASE)
+"""Words for people: an animal word in a record that also names people does not make it an animal study
+(MeSH keywords "Animals; Humans; Mice")."""
+
+
+def animal_study(record: RecordText, animals: list[Span]) -> bool:
+    """True when ``animals`` evidence exists and the record names no people."""
+    return bool(animals) and not any(HUMANS.search(text) for _, text in record.fields())
 # Cheap substring tests: a regex runs only on a text holding one of its words (lower-cased).
 _NEEDS = {
     _RANGE_KEYED: ("age", "alter", "âg", "età", "edad"),
@@ -65,6 +78,7 @@ _NEEDS = {
     _LOWER: ("older", "over", "above", "least", "ab ", "über", "mindest", "plus", "moins", "più", "almeno",
              "oltre", "≥", ">"),
     _SINGLE: ("old", "jährig"),
+    _SINGLE_OF: ("anni", "ans", "jahren"),
 }
 
 
@@ -94,6 +108,39 @@ def _range_kind(lo: float, hi: float, adult_age: int) -> str | None:
     return STRADDLE
 
 
+AGE_OPEN = 120.0
+"""The upper end of an open age bound ("18 years and older")."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgeValue:
+    """One stated age as an interval in years: a range, a mean (lo == hi) or a lower bound (hi = AGE_OPEN)."""
+
+    lo: float
+    hi: float
+    how: str
+    start: int
+    end: int
+
+
+def age_values(text: str) -> list[AgeValue]:
+    """Every stated age range, mean age and lower age bound in one field, in the order they are read."""
+    out: list[AgeValue] = []
+    low = text.lower()
+    for regex in (_RANGE_KEYED, _RANGE_OLD):
+        if _wanted(regex, low):
+            for m in regex.finditer(text):
+                out.append(AgeValue(_num(m.group(1)), _num(m.group(2)), "range", m.start(1), m.end(2)))
+    for regex in (_MEAN, _MEAN_M):
+        if _wanted(regex, low):
+            for m in regex.finditer(text):
+                out.append(AgeValue(_num(m.group(1)), _num(m.group(1)), "mean", m.start(), m.end()))
+    if _wanted(_LOWER, low):
+        for m in _LOWER.finditer(text):
+            out.append(AgeValue(float(m.group(1) or m.group(2)), AGE_OPEN, "lower", m.start(), m.end()))
+    return out
+
+
 def age_facts(fname: str, text: str, adult_age: int = 18) -> list[AgeFact]:
     """The stated ages in one field, classified adult / minor / straddling the adult age."""
     facts: list[AgeFact] = []
@@ -105,19 +152,13 @@ def age_facts(fname: str, text: str, adult_age: int = 18) -> list[AgeFact]:
         if not overlaps(span, [f.span for f in facts]):
             facts.append(AgeFact(kind, span))
 
-    low = text.lower()
-    for regex in (_RANGE_KEYED, _RANGE_OLD):
-        if _wanted(regex, low):
-            for m in regex.finditer(text):
-                add(_range_kind(_num(m.group(1)), _num(m.group(2)), adult_age), m.start(1), m.end(2))
-    for regex in (_MEAN, _MEAN_M):
-        if _wanted(regex, low):
-            for m in regex.finditer(text):
-                add(ADULT if _num(m.group(1)) >= adult_age else MINOR, m.start(), m.end())
-    if _wanted(_LOWER, low):
-        for m in _LOWER.finditer(text):
-            if int(m.group(1) or m.group(2)) >= adult_age:
-                add(ADULT, m.start(), m.end())
+    for v in age_values(text):
+        if v.how == "range":
+            add(_range_kind(v.lo, v.hi, adult_age), v.start, v.end)
+        elif v.how == "mean":
+            add(ADULT if v.lo >= adult_age else MINOR, v.start, v.end)
+        elif v.lo >= adult_age:
+            add(ADULT, v.start, v.end)
     return facts
 
 
@@ -125,28 +166,38 @@ def single_ages(fname: str, text: str, adult_age: int = 18) -> tuple[list[Span],
     """Single ages ("a 15-year-old"): (adult spans, minor spans). Weak: they may name a relative."""
     old: list[Span] = []
     young: list[Span] = []
-    if not _wanted(_SINGLE, text.lower()):
-        return old, young
-    for m in _SINGLE.finditer(text):
-        adult = int(m.group(1)) >= adult_age
-        (old if adult else young).append(Span(m.start(), m.end(), m.group(), fname,
-                                              INCLUDE if adult else EXCLUDE))
+    low = text.lower()
+    for regex in (_SINGLE, _SINGLE_OF):
+        if not _wanted(regex, low):
+            continue
+        for m in regex.finditer(text):
+            adult = int(m.group(1)) >= adult_age
+            span = Span(m.start(), m.end(), m.group(), fname, INCLUDE if adult else EXCLUDE)
+            if not overlaps(span, old + young):
+                (old if adult else young).append(span)
     return old, young
 
 
 class Adult:
     """Compiled term lists of the adult criterion."""
 
-    def __init__(self, terms: dict[str, tuple[str, ...]], adult_age: int) -> None:
+    def __init__(self, terms: dict[str, tuple[str, ...]], adult_age: int,
+                 params: Mapping[str, Any] | None = None) -> None:
         self.adult_age = adult_age
         self.words = TermSet({"minors": terms["minors"], "adults": terms["adults"]})
         self.contexts = TermSet({"adult_contexts": terms["adult_contexts"]})
+        animals = (params or {}).get("animal_terms")
+        self.animals = TermSet({"animals": tuple(animals) if animals is not None else ()})
 
     def assess(self, record: RecordText) -> CriterionResult:
+        animals = self.animals.spans(record, EXCLUDE).get("animals", [])
+        if animal_study(record, animals):
+            return CriterionResult(NOT_MET, animals, "an animal study")
         facts = [f for fname, text in record.fields() for f in age_facts(fname, text, self.adult_age)]
         words = self.words.spans(record, INCLUDE)
         minors = with_polarity(words.get("minors", []), EXCLUDE)
         adults = words.get("adults", [])
+        contexts: list[Span] = []
         if minors:  # "parents of children": the minors word does not describe the participants
             contexts = self.contexts.spans(record, INCLUDE).get("adult_contexts", [])
             minors = [s for s in minors if not overlaps(s, contexts)]
@@ -169,6 +220,8 @@ class Adult:
                 return CriterionResult(UNCLEAR, old + minors, "adult ages, but minors are mentioned")
             return CriterionResult(MET, old + adults, "stated ages are adult")
         if young:
+            if adults and all(overlaps(s, contexts) for s in adults):  # "parents of 95 children aged 7 to 13"
+                return CriterionResult(NOT_MET, young + minors, f"the children's ages are under {self.adult_age}")
             if adults:
                 return CriterionResult(UNCLEAR, young + adults, "minor ages, but adults are mentioned")
             return CriterionResult(NOT_MET, young + minors, f"stated ages are under {self.adult_age}")

@@ -1,4 +1,6 @@
-"""The alliance criterion: does the record name its process variable "alliance"?
+"""The concept criterion (kind ``concept``): does the record name the concept, e.g. "alliance"?
+
+The alliance protocol's configuration is the example throughout; any review gives its own term lists.
 
 Qualified names ("working alliance", "alliance thérapeutique", "Arbeitsbündnis") and alliance measures
 (WAI, CALPAS, HAq, VPPS) are met on their own. A bare "alliance" / "Allianz" / "alleanza" counts when
@@ -41,9 +43,12 @@ def _windows(length: int, near: list[Span], before: int = 80, after: int = 120) 
 
 
 class Alliance:
-    """Compiled term lists of the alliance criterion."""
+    """Compiled term lists of a concept criterion, keyed by the alliance protocol's ``[terms]`` names
+    (`screening.criteria.build` maps the ``concept`` kind's parameters onto them); ``name`` is the
+    concept's name in the verdicts' details."""
 
-    def __init__(self, terms: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, terms: dict[str, tuple[str, ...]], name: str = "alliance") -> None:
+        self.name = name
         self.org = TermSet({ORG: terms[ORG]})
         self.org_proper = TermSet({ORG_PROPER: terms[ORG_PROPER]})
         self.hits = TermSet({k: terms[k] for k in HITS})
@@ -81,22 +86,25 @@ class Alliance:
         related = kept.get("alliance_related", [])
         if strong or contextual:
             ev = strong + contextual + (bare if therapy_context and not org_named else [])
-            return CriterionResult(MET, ev, "names the alliance or an alliance measure")
+            return CriterionResult(MET, ev, f"names the {self.name} or a measure of it")
         if bare and therapy_context and not org_named:
-            return CriterionResult(MET, bare, "names the alliance in a therapy context")
+            return CriterionResult(MET, bare, f"names the {self.name} in its context")
         if bare and org_named:
             return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR,
                                    with_polarity(bare, EXCLUDE) + org,
-                                   "'alliance' names a cooperative group or organisation")
+                                   f"'{bare[0].text}' is used in another sense (an organisation)")
+        if bare and org and not therapy_context:  # "the Alliance for Lupus Research ... The Alliance funded"
+            return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR, with_polarity(bare, EXCLUDE) + org,
+                                   f"'{bare[0].text}' names an organisation here")
         if bare:
-            return CriterionResult(UNCLEAR, bare, "'alliance' without a therapy context")
+            return CriterionResult(UNCLEAR, bare, f"'{bare[0].text}' without its context")
         if related:
-            return CriterionResult(UNCLEAR, related, "a related term (therapeutic relationship), "
-                                   "not the alliance by name")
+            return CriterionResult(UNCLEAR, related, f"a related term ({related[0].text}), "
+                                   f"not the {self.name} by name")
         if org_words:
             return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR,
                                    org,
-                                   "'alliance' only names an organisation")
+                                   f"'{org_words[0].text}' only names an organisation")
         if record.has_abstract:
-            return CriterionResult(NOT_MET, [], "no alliance term in title, abstract or keywords")
-        return CriterionResult(UNCLEAR, [], "no abstract; no alliance term in the title")
+            return CriterionResult(NOT_MET, [], f"no {self.name} term in title, abstract or keywords")
+        return CriterionResult(UNCLEAR, [], f"no abstract; no {self.name} term in the title")

@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from screening.criteria.age import Adult
-from screening.criteria.alliance import Alliance
-from screening.criteria.clinical import Clinical
+from screening.criteria.build import Criterion, build, old_terms
 from screening.criteria.evidence import MET, NOT_MET, CriterionResult, RecordText
+from screening.criteria.kinds import default_params
 from screening.criteria.sample_size import SampleSize
 
 if TYPE_CHECKING:
@@ -42,33 +41,36 @@ class Assessor:
     """A protocol's criteria compiled once; `assess` is cheap per record."""
 
     def __init__(self, protocol: Protocol) -> None:
-        t = protocol.terms
         self.protocol = protocol
         self.criteria = protocol.criteria
-        self.alliance = Alliance(t)
-        self.clinical = Clinical(t)
-        self.sample_size = SampleSize(t, protocol.min_participants)
-        self.adult = Adult(t, protocol.adult_age)
+        self.compiled: dict[str, Criterion] = {s.id: build(s) for s in protocol.criteria_specs}
+        self.labels = {s.id: s.label for s in protocol.criteria_specs}
+        sizes = [s for s in protocol.criteria_specs if s.kind == "sample_size"]
+        params = sizes[0].params if sizes else default_params("sample_size")
+        self.sample_size = SampleSize(old_terms("sample_size", params), int(params["min_participants"]))
+        """The protocol's (first) sample-size criterion, or the default one: other modules read counts."""
 
     def assess(self, title: str | None = "", abstract: str | None = "",
-               keywords: str | Sequence[str] | None = ()) -> Assessment:
-        record = RecordText.of(title, abstract, keywords)
-        results: dict[str, CriterionResult] = {}
-        for name in self.criteria:
-            results[name] = getattr(self, name).assess(record)
-        suggestion, reasons = suggest(results, self.protocol.criterion_reasons)
+               keywords: str | Sequence[str] | None = (), *, year: int | None = None,
+               language: str | None = "") -> Assessment:
+        """Every criterion's verdict on one record (year and language field for those kinds)."""
+        record = RecordText.of(title, abstract, keywords, year=year, language=language)
+        results = {cid: crit.assess(record) for cid, crit in self.compiled.items()}
+        suggestion, reasons = suggest(results, self.protocol.criterion_reasons, self.labels)
         return Assessment(results, suggestion, reasons)
 
 
-def suggest(results: dict[str, CriterionResult], reasons: dict[str, str]) -> tuple[str, list[str]]:
+def suggest(results: dict[str, CriterionResult], reasons: dict[str, str],
+            labels: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """(suggestion, reasons): exclude on a clear not_met, include when all are met, else unclear."""
+    names = {**LABELS, **(labels or {})}
     failed = [name for name, r in results.items() if r.verdict == NOT_MET]
     if failed:
-        return EXCLUDE_SUGGESTION, [f"{reasons.get(n, LABELS.get(n, n))}: {results[n].detail}"
+        return EXCLUDE_SUGGESTION, [f"{reasons.get(n, names.get(n, n))}: {results[n].detail}"
                                     for n in failed]
     if results and all(r.verdict == MET for r in results.values()):
         return INCLUDE_SUGGESTION, ["meets every criterion"]
-    return UNCLEAR_SUGGESTION, [f"{LABELS.get(n, n)} unclear: {r.detail}" for n, r in results.items()
+    return UNCLEAR_SUGGESTION, [f"{names.get(n, n)} unclear: {r.detail}" for n, r in results.items()
                                 if r.verdict != MET]
 
 
@@ -81,7 +83,7 @@ def assessor_for(protocol: Protocol | None = None) -> Assessor:
         from screening.protocol import default_protocol
 
         protocol = default_protocol()
-    key = (protocol.terms_key(), protocol.criteria, tuple(sorted(protocol.criterion_reasons.items())))
+    key = protocol.terms_key()
     found = _CACHE.get(key)
     if found is None:
         if len(_CACHE) >= 8:
@@ -91,6 +93,7 @@ def assessor_for(protocol: Protocol | None = None) -> Assessor:
 
 
 def assess_record(title: str | None = "", abstract: str | None = "",
-                  keywords: str | Sequence[str] | None = (), protocol: Protocol | None = None) -> Assessment:
-    """Assess one record's title, abstract and keywords against ``protocol``'s criteria."""
-    return assessor_for(protocol).assess(title, abstract, keywords)
+                  keywords: str | Sequence[str] | None = (), protocol: Protocol | None = None, *,
+                  year: int | None = None, language: str | None = "") -> Assessment:
+    """Assess one record's title, abstract, keywords (and year, language field) against ``protocol``."""
+    return assessor_for(protocol).assess(title, abstract, keywords, year=year, language=language)

@@ -1,13 +1,27 @@
-"""The clinical criterion: real treatment of patients or clients, not an analogue study.
+"""The setting criterion (kind ``setting``): real treatment of patients or clients, not an analogue study.
 
-Analogue evidence (role-play, simulated or standardised clients, vignettes, "analogue study") counts
-twice, weak hints (students, volunteers) once; clinical words (patients, outpatients, psychotherapy,
-treatment) once each. Not met only when strong analogue evidence outweighs the clinical evidence;
-clinical words inside an analogue phrase ("simulated patients") do not count.
+Clinical evidence: clinical words (patients, outpatients, clinics, psychotherapy), names of therapies
+(exposure therapy, Verhaltenstherapie, counselling, CBT) and a treatment received ("were treated with",
+"receiving prolonged exposure therapy", "completed treatment"); a diagnosis or presenting problem
+together with a treatment counts twice more. Non-clinical evidence: analogue designs (role-play,
+simulated clients, vignettes, students viewing recordings of others), healthy volunteers and negations
+("none of the participants was in treatment"), courses that are no treatment (stress management for
+nurses) and supervision count twice; weak hints (students, volunteers) once. Clinical words inside a
+non-clinical phrase ("simulated patients", "was in treatment" in a negation) do not count.
+
+Not met when strong non-clinical evidence (or three weak hints) outweighs the clinical evidence, for
+animal studies, for population surveys and cohorts without any treatment, and for studies of firms;
+met on clinical evidence alone; otherwise unclear. With ``wanted = "non_clinical"`` met and not met
+change places.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from screening.criteria.age import animal_study
 from screening.criteria.evidence import (
     EXCLUDE,
     INCLUDE,
@@ -16,34 +30,88 @@ from screening.criteria.evidence import (
     UNCLEAR,
     CriterionResult,
     RecordText,
+    Span,
     TermSet,
     overlaps,
+    with_polarity,
 )
+from screening.criteria.kinds import default_params
 
+ASSIGNED = re.compile(r"\b(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|allocated|assigned)\s+to\b"
+                      r"|\brandomi[sz]ed\s+(?:einer|entre|a|alla|al)\b|\bassegnati\s+(?:casualmente|in\s+modo)",
+                      re.IGNORECASE)
+"""Participants assigned to an intervention: a treatment received when they have a problem."""
 STRONG_WEIGHT = 2
+PROBLEM_BONUS = 2
+WEAK_ENOUGH = 3
+"""Weak analogue hints that together act as strong evidence (students + volunteers + recordings)."""
+
+
+def _texts(spans: list[Span]) -> str:
+    return ", ".join(sorted({s.text.lower() for s in spans}))
 
 
 class Clinical:
-    """Compiled term lists of the clinical criterion."""
+    """Compiled term lists of the setting criterion."""
 
-    def __init__(self, terms: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, terms: dict[str, tuple[str, ...]], params: Mapping[str, Any] | None = None) -> None:
+        p = {**default_params("setting"), **(params or {})}
+        self.wanted = str(p["wanted"])
         self.analogue = TermSet({"analogue": terms["analogue"], "analogue_weak": terms["analogue_weak"]})
-        self.clinical = TermSet({"clinical": terms["clinical"]})
+        self.healthy = TermSet({"healthy": p["healthy_terms"], "non_treatment": p["non_treatment_terms"]})
+        self.clinical = TermSet({"clinical": terms["clinical"], "treatment": p["treatment_terms"],
+                                 "therapy": p["therapy_terms"]})
+        self.problems = TermSet({"problem": p["problem_terms"]})
+        self.other = TermSet({"animals": p["animal_terms"], "population": p["population_terms"],
+                              "organisations": p["organisation_terms"]})
 
     def assess(self, record: RecordText) -> CriterionResult:
+        """Met when the setting is the wanted one (clinical, or non_clinical: the verdict turned round)."""
+        result = self.clinical_verdict(record)
+        if self.wanted == "non_clinical" and result.verdict != UNCLEAR:
+            flipped = NOT_MET if result.verdict == MET else MET
+            return CriterionResult(flipped, with_polarity(result.evidence, INCLUDE if flipped == MET else EXCLUDE),
+                                   result.detail, result.extra)
+        return result
+
+    def clinical_verdict(self, record: RecordText) -> CriterionResult:
+        """Met for clinical treatment, not met for an analogue or non-clinical study."""
         found = self.analogue.spans(record, EXCLUDE)
         strong, weak = found.get("analogue", []), found.get("analogue_weak", [])
-        clinical = [s for s in self.clinical.spans(record, INCLUDE).get("clinical", [])
-                    if not overlaps(s, strong + weak)]
-        analogue_weight = STRONG_WEIGHT * len(strong) + len(weak)
-        if strong and analogue_weight > len(clinical):
-            return CriterionResult(NOT_MET, strong + weak + clinical,
-                                   "analogue evidence (" + ", ".join(sorted({s.text.lower() for s in strong}))
+        hz = self.healthy.spans(record, EXCLUDE)
+        healthy = hz.get("healthy", []) + hz.get("non_treatment", [])
+        against = strong + weak + healthy
+        hits = self.clinical.spans(record, INCLUDE)
+        clinical = [s for v in hits.values() for s in v if not overlaps(s, against)]
+        clinical = [s for i, s in enumerate(clinical) if not overlaps(s, clinical[:i])]
+        problems = self.problems.spans(record, INCLUDE).get("problem", [])
+        other = self.other.spans(record, EXCLUDE)
+        strong_all = strong + healthy
+        # a problem counts with the treatment only in a study without analogue evidence ("a depressed client"
+        # in a vignette is no patient)
+        clinical_weight = len(clinical) + (PROBLEM_BONUS if problems and clinical and not strong_all else 0)
+        analogue_weight = STRONG_WEIGHT * len(strong_all) + len(weak)
+        if animal_study(record, other.get("animals", [])):
+            return CriterionResult(NOT_MET, other["animals"], "an animal study")
+        if (strong_all or len(weak) >= WEAK_ENOUGH) and analogue_weight > clinical_weight:
+            return CriterionResult(NOT_MET, strong_all + weak + clinical,
+                                   "analogue or non-clinical evidence (" + _texts(strong_all or weak)
                                    + ") outweighs clinical evidence")
-        if strong:
-            return CriterionResult(UNCLEAR, clinical + strong + weak, "both clinical and analogue evidence")
+        if strong_all:
+            return CriterionResult(UNCLEAR, clinical + strong_all + weak, "both clinical and non-clinical evidence")
         if clinical:
-            return CriterionResult(MET, clinical + weak, "clinical treatment")
+            return CriterionResult(MET, clinical + problems + weak, "clinical treatment")
+        if other.get("population"):
+            return CriterionResult(NOT_MET, other["population"] + weak,
+                                   "a population study (" + _texts(other["population"]) + "), no treatment")
+        assigned = [Span(m.start(), m.end(), m.group(), f, INCLUDE) for f, text in record.fields()
+                    for m in ASSIGNED.finditer(text)]
+        if problems and assigned:  # "participants with depressive symptoms were randomized to exercise"
+            return CriterionResult(MET, problems + assigned, "a problem, and participants assigned to an intervention")
+        if problems:
+            return CriterionResult(UNCLEAR, problems + weak, "a problem or diagnosis, but no treatment named")
         if weak:
             return CriterionResult(UNCLEAR, weak, "students or volunteers; no clinical treatment named")
+        if other.get("organisations") and record.has_abstract:
+            return CriterionResult(NOT_MET, other["organisations"], "a study of organisations, not of patients")
         return CriterionResult(UNCLEAR, [], "no clinical or analogue evidence")

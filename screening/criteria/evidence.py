@@ -45,22 +45,26 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class RecordText:
-    """The fields a criterion reads: title, abstract and the keywords joined by ``KEYWORD_SEPARATOR``."""
+    """The fields a criterion reads: title, abstract and the keywords joined by ``KEYWORD_SEPARATOR``
+    (evidence spans index these), and the record's publication year and language field."""
 
     title: str = ""
     abstract: str = ""
     keywords: str = ""
+    year: int | None = None
+    language: str = ""
 
     @classmethod
     def of(cls, title: str | None = "", abstract: str | None = "",
-           keywords: str | Sequence[str] | None = ()) -> RecordText:
+           keywords: str | Sequence[str] | None = (), *, year: int | None = None,
+           language: str | None = "") -> RecordText:
         if keywords is None:
             kw = ""
         elif isinstance(keywords, str):
             kw = keywords
         else:
             kw = KEYWORD_SEPARATOR.join(k.strip() for k in keywords if k and k.strip())
-        return cls(title or "", abstract or "", kw)
+        return cls(title or "", abstract or "", kw, year if isinstance(year, int) else None, language or "")
 
     def fields(self) -> Iterator[tuple[str, str]]:
         """(name, text) of every non-empty field."""

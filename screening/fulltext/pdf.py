@@ -1,7 +1,9 @@
 """Reading a PDF: check it is one MetaSift can use, and take its page texts, metadata and DOI (pypdfium2).
 
 A file is refused (`InputError` naming it) when it does not start like a PDF, when PDFium cannot open it
-(broken), when it needs a password (encrypted), when it has no page, or when it is larger than
+(broken), when it is encrypted — needing a password, or with an empty user password (such a file opens
+in any reader, but its owner restricted it; MetaSift refuses it alike, as the issue decided: a stored PDF is
+shared with the whole team and printed from) —, when it has no page, or when it is larger than
 `MAX_PDF_BYTES`. Text is read once, page by page, when a PDF is stored; later readers use the stored text.
 """
 
@@ -61,6 +63,7 @@ def check_bytes(data: bytes, name: str) -> None:
 def read_pdf(data: bytes, name: str) -> PdfInfo:
     """Check ``data`` (the bytes of the file ``name``) and read it; `InputError` for what cannot be stored."""
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     check_bytes(data, name)
     with _PDFIUM_LOCK:
@@ -73,6 +76,10 @@ def read_pdf(data: bytes, name: str) -> PdfInfo:
                                  "copy and attach that", file=name) from None
             raise InputError(f"the PDF is broken and cannot be read ({exc})", file=name) from None
         try:
+            if pdfium_c.FPDF_GetSecurityHandlerRevision(doc.raw) != -1:
+                raise InputError("the PDF is encrypted with an empty user password (it opens, but its owner "
+                                 "restricted it); save an unprotected copy (e.g. qpdf --decrypt in.pdf out.pdf) "
+                                 "and attach that", file=name)
             n = len(doc)
             if n == 0:
                 raise InputError("the PDF has no pages", file=name)

@@ -13,8 +13,8 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import Importer, ParsedRecord, SourceFile
-from screening.importers.databases import database_or_none
-from screening.importers.fields import author_hygiene
+from screening.importers.databases import database_or_none, tool_name
+from screening.importers.fields import author_hygiene, field_hygiene
 
 _MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "cochrane", "pubmed_xml", "endnote_xml",
             "bibtex", "tabular")
@@ -59,6 +59,7 @@ class Detection:
     importer: Importer
     confidence: float
     source_db: str | None
+    tool: str | None = None  # the screening tool or reference manager the file's clues name (not a database)
 
 
 class UnsureFormat(InputError):
@@ -115,17 +116,24 @@ def detect(source: SourceFile) -> Detection:
             "Expected RIS, PubMed MEDLINE/nbib or XML, Web of Science, Scopus/CSV/TSV/XLSX/XLS, EndNote XML, "
             "BibTeX, Ovid, Cochrane or ProQuest text", file=source.name, candidates=candidates)
     best = scored[0][3]
-    return Detection(best, scored[0][0], source_database(best, source))
+    return Detection(best, scored[0][0], *database_and_tool(best, source))
 
 
-def source_database(importer: Importer, source: SourceFile) -> str | None:
-    """The canonical name of the database ``source`` came from, as its own content tells (see
-    `databases`); None when it does not (the caller asks the person)."""
+def database_and_tool(importer: Importer, source: SourceFile) -> tuple[str | None, str | None]:
+    """(the canonical name of the database ``source`` came from, as its own content tells, else None;
+    the screening tool or reference manager its clues name instead, else None). A tool (EPPI-Reviewer,
+    Covidence, Rayyan, EndNote, Zotero, ...) is never the database: the caller asks the person."""
     try:
         raw = importer.source_database(source)
     except Exception:  # a clue reader must never break detection
-        return None
-    return database_or_none(raw)
+        return None, None
+    name = database_or_none(raw)
+    return name, None if name else tool_name(raw)
+
+
+def source_database(importer: Importer, source: SourceFile) -> str | None:
+    """The canonical name of the database ``source`` came from (see `database_and_tool`), or None."""
+    return database_and_tool(importer, source)[0]
 
 
 def read_records(source: SourceFile, importer: Importer,
@@ -134,6 +142,7 @@ def read_records(source: SourceFile, importer: Importer,
     try:
         for rec in importer.read(source, options or {}):
             author_hygiene(rec)
+            field_hygiene(rec)
             yield rec
     except InputError as exc:
         if exc.file is None:

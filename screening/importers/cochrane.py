@@ -15,6 +15,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.databases import CDSR
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -30,7 +31,7 @@ from screening.importers.tagged import add_value, raw_fields, split_lines
 _RECORD = re.compile(r"^\s*Record #(\d+) of (\d+)\s*$")
 _FIELD = re.compile(r"^([A-Z][A-Z0-9]{1,3}): ?(.*)$")
 _CENTRAL = "Cochrane CENTRAL"
-_CDSR = "Cochrane Database of Systematic Reviews"
+_CDSR = CDSR
 
 
 def _database_of(record_id: str) -> str | None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile, is_binary
-from screening.importers.databases import database_or_none
+from screening.importers.databases import WOS, database_or_none
 from screening.importers.tabular_align import PROFILE_ROWS, Aligner
 from screening.importers.tabular_columns import (
     MAPPABLE_FIELDS,
@@ -27,6 +27,7 @@ from screening.importers.tabular_columns import (
     vendor_of,
 )
 from screening.importers.tabular_fieldrows import transpose
+from screening.importers.tabular_header import repair_header
 from screening.importers.tabular_records import RowMapper
 from screening.importers.tabular_rows import (
     MAX_HEADER_BYTES,
@@ -123,12 +124,23 @@ class _Tabular:
         raise NotImplementedError
 
     def records_table(self, source: SourceFile, options: Mapping[str, Any]) -> Table:
-        """`table`, with Embase's one-field-per-row layout turned into one row per record."""
-        return transpose(self.table(source, options))
+        """`table`, with Embase's one-field-per-row layout turned into one row per record, and a delimited
+        header that names fewer or more columns than the rows have repaired (`repair_header`)."""
+        table = transpose(self.table(source, options))
+        if table.delimiter is None:
+            return table
+        head = list(islice(table.rows, PROFILE_ROWS))
+        fix = repair_header(table.headers, head, source.name)
+        rows: Iterator[tuple[int, list[str]]] = chain(head, table.rows)
+        if fix.added:
+            rows = ((line, fix.pad(cells)) for line, cells in rows)
+        return replace(table, headers=fix.headers, rows=rows, header_note=fix.note)
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
         """Records of every non-blank data row; `InputError` when there is no title column to map."""
         table = self.records_table(source, options)
+        if table.header_note:
+            source.warn(table.header_note)
         mapping = resolve_mapping(table.headers, options.get("mapping"), source.name)
         if "title" not in mapping:
             raise InputError(
@@ -136,7 +148,7 @@ class _Tabular:
                 "table of records, pass a column mapping, e.g. --map title=COLUMN", file=source.name)
         vendor = vendor_of(table.headers, table.preamble, table.sample)
         explicit = options.get("mapping") or {}
-        if vendor == "Web of Science" and "authors" not in explicit:  # WoS: full names over "Park, S"
+        if vendor == WOS and "authors" not in explicit:  # WoS: full names over "Park, S"
             full = [i for i, h in enumerate(table.headers) if norm_header(h) == "authorfullnames"]
             if full:
                 mapping["authors"] = full + [i for i in mapping.get("authors", []) if i not in full]
@@ -253,7 +265,7 @@ class WosTabImporter(_Tabular):
         return 0.97 if len(tags) >= 5 and tags[0] in ("pt", "fn") and is_wos_header(tags) else 0.0
 
     def source_database(self, source: SourceFile) -> str | None:
-        return "Web of Science"
+        return WOS
 
 
 class XlsxImporter(_Tabular):

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from db.errors import InputError
+from screening.importers.tabular_columns import norm_header
 
 PROFILE_ROWS = 500  # rows of the header's width the column profiles are learned from
 
@@ -66,6 +67,25 @@ _COMPATIBLE = {"year": {"year", "int", "code"}, "int": {"int", "year", "code"}, 
                "text": {"text", "word"}}
 
 
+# Kinds the values of a column may take by its header's name (`norm_header`), whatever the rows show;
+# "" (empty) always fits.
+NAMED_KINDS: dict[str, frozenset[str]] = {}
+for _names, _kinds in (
+    (("year", "publicationyear", "py", "pubyear", "yearpublished"), {"year"}),
+    (("doi", "di"), {"doi"}),
+    (("link", "url"), {"url", "doi"}),
+    (("pubmedid", "pmid", "pm"), {"int", "year"}),
+    (("issn", "eissn", "sn", "ei", "isbn"), {"code", "int", "year", "text"}),
+    (("eid",), {"code"}),
+    (("pagestart", "pageend", "bp", "ep", "startpage", "endpage", "pagecount", "citedby", "timescited", "tc"),
+     {"int", "year", "code"}),
+    (("languageoforiginaldocument", "language", "la", "documenttype", "dt", "publicationstage", "source",
+      "openaccess"), {"word", "text"}),
+):
+    for _name in _names:
+        NAMED_KINDS[_name] = frozenset(_kinds)
+
+
 MIN_KINDS = 3  # non-empty values a column needs before its kinds constrain a placement
 MIN_FULL = 20  # values, all non-empty, before a column is taken never to be empty
 
@@ -75,11 +95,14 @@ class _Column:
     kinds: set[str] = field(default_factory=set)
     filled: int = 0
     empty: bool = False
+    named: frozenset[str] | None = None  # the kinds its header's name allows (`NAMED_KINDS`)
 
     def fits(self, cell: str, padded: bool = False) -> bool:
         k = kind(cell)
         if not k:
             return padded or self.empty or self.filled < MIN_FULL
+        if self.named is not None and k not in self.named:
+            return False
         return self.filled < MIN_KINDS or bool(_COMPATIBLE[k] & self.kinds)
 
 
@@ -102,7 +125,7 @@ class Aligner:
         """Learn the column profiles; when most rows have another width than the header, the header itself
         is at fault (a column without a name) and rows are not realigned one by one."""
         n = len(self.headers)
-        self.columns = [_Column() for _ in range(n)]
+        self.columns = [_Column(named=NAMED_KINDS.get(norm_header(h))) for h in self.headers]
         widths = Counter(len(r) for r in rows if len(r) > 1)
         if widths:
             modal, count = widths.most_common(1)[0]
@@ -160,11 +183,11 @@ class Aligner:
             raise InputError(f"{what}, and no placement of the {'extra' if m > n else 'missing'} "
                              f"field{'s' if k > 1 else ''} fits the other rows; expected {n} fields per row",
                              file=self.name, line=line)
-        if len(options) == 1:
+        differ = [j for j in range(n) if len({cand[j] for _, cand in options}) > 1]
+        if not differ:  # one placement, or several that give the same cells (an empty cell moved)
             self.realigned.append(line)
             return options[0][1], None
-        lo = min(i for i, _ in options)
-        hi = max(i for i, _ in options) + (0 if m > n else k - 1)
+        lo, hi = differ[0], differ[-1]
         if any(lo <= t <= hi for t in self.title_cols):
             raise InputError(f"{what}, and the title column cannot be placed with certainty; expected {n} "
                              "fields per row", file=self.name, line=line)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from screening.importers.databases import WOS
+
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 # Fields a user may map explicitly (``options["mapping"]``): the ParsedRecord attributes that hold text.
@@ -35,13 +37,14 @@ GENERIC: dict[str, tuple[str, ...]] = {
                 "display_name", "TI"),
     "abstract": _n("Abstract", "Abstract Note", "AB"),
     "authors": _n("Authors", "Author", "Author Names", "Authors, Primary", "Author full names",
-                  "authorships.author.display_name", "AU", "Creators", "First Author"),
+                  "authorships.author.display_name", "AU", "Creators", "First Author", "first_authors"),
     "year": _n("Year", "Publication Year", "Pub Year", "Published Year", "publication_year", "PY", "YR",
                "Date Published", "Publication Date", "Date of Publication", "publication_date", "Date",
                "DP", "Issue Date", "Citation", "Source"),
     "journal": _n("Source title", "Journal", "Journal Title", "Publication Title", "Journal/Book",
                   "Periodical Full", "primary_location.source.display_name", "Publication", "Journal Name",
-                  "NJ", "JN", "SO", "Source", "Secondary Title", "Periodical Abbrev"),
+                  "NJ", "JN", "SO", "Source", "Secondary Title", "Periodical Abbrev", "alternate_title3",
+                  "alternate_title2"),
     "volume": _n("Volume", "Journal Volume", "biblio.volume", "VL", "VO"),
     "issue": _n("Issue", "Issue Number", "Journal Issue", "Number", "biblio.issue", "IP"),
     "pages": _n("Pages", "Page Range", "Pagination", "PG"),
@@ -53,7 +56,7 @@ GENERIC: dict[str, tuple[str, ...]] = {
     "keywords": _n("Author Keywords", "Keywords", "Index Keywords", "Manual Tags", "KW", "MeSH Terms",
                    "Subjects"),
     "pub_type": _n("Document Type", "Publication Type", "Item Type", "Content Type", "Doctype",
-                   "Reference Type", "ENTRYTYPE", "type", "PT"),
+                   "Reference Type", "ENTRYTYPE", "type", "PT", "type_of_reference"),
     "url": _n("Link", "URL", "PDF Link", "Full Text Link", "External URL", "Source URLs",
               "primary_location.landing_page_url", "PLink", "Open URL Link"),
     "source_id": _n("EID", "UT", "Lens ID", "CENTRAL ID", "Covidence #", "key", "ID", "record_id",
@@ -74,7 +77,7 @@ OTHER_IDS: dict[str, str] = {
     "eid": "eid", "ut": "wos", "lensid": "lens", "pmcid": "pmcid", "pmcid2": "pmcid", "pmc": "pmcid",
     "centralid": "central", "embaseaccessionid": "embase", "pui": "pui", "covidence": "covidence",
     "idsopenalex": "openalex", "microsoftacademicid": "mag", "accessionnumber": "accession",
-    "internalid": "abstrackr",
+    "internalid": "abstrackr", "issn": "issn", "eissn": "eissn", "isbn": "isbn",
 }
 
 _WOS_SIGNATURE = frozenset({"pt", "au", "ti", "so"})
@@ -143,7 +146,7 @@ def vendor_of(headers: Sequence[str], preamble: str = "", sample: Sequence[str] 
     first = " ".join(str(c) for c in sample).lower()
     if is_wos_header(list(s)) or s & {"utuniquewosid", "uniquewosid"} or first.startswith("wos:") \
             or " wos:" in first:
-        return "Web of Science"
+        return WOS
     if "ovid technologies" in pre or "ovid technologies" in first:
         return "Ovid"
     if s & {"emtreedrugindexterms", "emtreemedicalindexterms", "embaseaccessionid"} or "search query" in pre:

@@ -41,6 +41,7 @@ class Table:
     sample: list[str] = field(default_factory=list)  # the first data row, for vendor detection
     delimiter: str | None = None
     sheet: str | None = None
+    header_note: str = ""  # what `tabular_header.repair_header` changed in the header, for a warning
 
 
 def cell_text(value: object) -> str:

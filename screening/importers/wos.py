@@ -15,6 +15,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
+from screening.importers.databases import WOS
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -159,7 +160,7 @@ class WosTaggedImporter:
         return {"ZOOREC": "Zoological Record", "INSPEC": "Inspec", "MEDLINE": "MEDLINE", "BCI": "BIOSIS Previews",
                 "CCC": "Current Contents", "CABI": "CAB Abstracts", "BIOABS": "BIOSIS Previews",
                 "SCIELO": "SciELO Citation Index", "KJD": "KCI-Korean Journal Database",
-                "RSCI": "Russian Science Citation Index"}.get(prefix, "Web of Science")
+                "RSCI": "Russian Science Citation Index"}.get(prefix, WOS)
 
 
 IMPORTERS = [WosTaggedImporter()]
