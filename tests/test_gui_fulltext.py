@@ -50,7 +50,7 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    rows = [r["record"] for r in screen.reports.items]
+    rows = [r.record for r in screen.reports.items]
     screen.reports_view.selectRow(rows.index(8))
     _idle(qtbot)
     viewer, found = screen.viewer, screen.found
@@ -107,7 +107,7 @@ def test_a_pdf_dropped_on_the_viewer_is_attached_to_the_record(qtbot, worked, tm
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
     _idle(qtbot)
     assert screen.viewer.pdf is None and "Drop a PDF" in screen.viewer.info.text()
     mime = QMimeData()
