@@ -48,6 +48,8 @@ COMMANDS: dict[str, Command] = {
     "rank": Command("cmd_prioritise", "the review's unscreened records, most likely relevant first"),
     "stop-screening": Command("cmd_prioritise", "end title/abstract screening by a stopping rule: the records "
                               "nobody screened are excluded, with the rule, in the decision log"),
+    "sample-rest": Command("cmd_prioritise", "start (or end) a random sample of the records not screened yet, the "
+                           "exact form of the hypergeometric stopping rule (logged)"),
     "undo-stop": Command("cmd_prioritise", "withdraw a stop by a stopping rule (logged with who, when and why): "
                          "the records it excluded are unscreened again"),
     "screen": Command("cmd_screen", "record a screening decision (include, exclude or maybe)"),

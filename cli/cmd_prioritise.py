@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from cli.base import Result, add_json_arg, add_review_arg, open_for, table
+from cli.base import Result, add_json_arg, add_review_arg, add_reviewer_arg, open_for, table
 from db.errors import InputError
 from db.models import Record
 from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_MODEL, DEFAULT_RULE, DEFAULT_TARGET, MODELS, RULES
@@ -77,11 +77,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stop-screening", help="end title/abstract screening by a stopping rule: the records nobody "
                                               "screened are excluded, with the rule, in the decision log")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="who stops (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who stops")
     p.add_argument("--force", action="store_true", help="stop although the rule is not met (recorded as such)")
     _add_rule_args(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_stop_screening)
+
+    p = sub.add_parser("sample-rest", help="start (or --end) a random sample of the records not screened yet: "
+                                           "the exact form of the hypergeometric stopping rule (logged)")
+    add_review_arg(p)
+    p.add_argument("--end", action="store_true", help="end the sample in progress (back to ranked order)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the random order (default: drawn, and logged)")
+    p.add_argument("--limit", type=int, default=20, help="list the first N records of the sample (default 20)")
+    p.add_argument("--reviewer", default=None, help="who starts it (a lead; default: $METASIFT_USER or $USER)")
+    add_json_arg(p)
+    p.set_defaults(handler=cmd_sample_rest)
 
     p = sub.add_parser("undo-stop", help="withdraw a stop by a stopping rule: the records it excluded unscreened "
                                          "are unscreened again (logged with who, when and why)")
@@ -242,3 +252,29 @@ def cmd_undo_stop(args: argparse.Namespace) -> Result:
     data = {"undone": True, "records_back": n, "stop": before, "why": args.why}
     return Result(data, f"stop undone: {n} records are unscreened again (the stop was by {before['by']} at "
                         f"{before['at']}: {str(before['rule']).splitlines()[0]})")
+
+
+def cmd_sample_rest(args: argparse.Namespace) -> Result:
+    from cli.base import reviewer_name
+    from screening.stop_sample import current_sample, end_sample, sample_order, start_sample
+
+    who = reviewer_name(args)
+    if args.end:
+        with open_for(args) as db:
+            if current_sample(db, "title_abstract", who) is None:
+                raise InputError(f"{who} has no random sample in progress")
+            end_sample(db, "title_abstract", who)
+        return Result({"ended": True}, "random sample ended: ranked order again")
+    args.labels = None
+    rows, _members, stored = _review_rows(args)
+    assert stored is not None
+    with open_for(args) as db:
+        sample = start_sample(db, "title_abstract", who, list(stored.values()), len(rows), seed=args.seed)
+    order = [int(i) for i in sample_order([int(r[0]) for r in rows], int(sample["seed"])) if int(i) not in stored]
+    data = {"sample": sample, "order": order[:max(0, args.limit)]}
+    text = (f"random sample started by {sample['started_by']}: screen the records below in this order (seed "
+            f"{sample['seed']}); if the first {sample['planned']:,} hold no relevant record, recall below "
+            f"{sample['target_recall']:.0%} is rejected with {sample['confidence']:.0%} confidence\n"
+            f"check it with: metasift rank REVIEW --sample-from {sample['sample_from']}\n"
+            + "\n".join(f"  #{rid}" for rid in data["order"]))
+    return Result(data, text)

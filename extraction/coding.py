@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -293,7 +293,7 @@ def delete_effect(db: ReviewDB, effect_id: int, *, note: str = "", uid: str | No
 
 def current_rows(session: Session) -> list[EffectSize]:
     """The current versions in ``session`` (no later row replaces them, not deleted), by id."""
-    rows = list(session.exec(select(EffectSize).order_by(EffectSize.id)))  # type: ignore[arg-type]
+    rows = list(session.exec(select(EffectSize).order_by(col(EffectSize.id))))
     replaced = {r.replaces for r in rows if r.replaces is not None}
     return [r for r in rows if r.id not in replaced and r.kind != "deleted"]
 
@@ -305,7 +305,7 @@ def effects(db: ReviewDB, coder: str | None = None, current: bool = True,
         if current:
             rows = current_rows(session)
         else:
-            rows = list(session.exec(select(EffectSize).order_by(EffectSize.id)))  # type: ignore[arg-type]
+            rows = list(session.exec(select(EffectSize).order_by(col(EffectSize.id))))
     return [r for r in rows if (coder is None or r.coder == coder) and (record is None or r.record_id == record)]
 
 

@@ -63,10 +63,10 @@ def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int
                keep: Callable[[ScreeningDecision], bool] | None = None) -> list[ScreeningDecision]:
     """All rows of the given stages (optionally only on some records), in id order: one query. ``keep``
     (`blind_keep`) leaves out the rows a blind reader may not see."""
-    q = select(ScreeningDecision).where(ScreeningDecision.stage.in_(list(stages)))  # type: ignore[attr-defined]
+    q = select(ScreeningDecision).where(col(ScreeningDecision.stage).in_(list(stages)))
     if record_ids is not None:
-        q = q.where(ScreeningDecision.record_id.in_(list(record_ids)))  # type: ignore[attr-defined]
-    rows = list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+        q = q.where(col(ScreeningDecision.record_id).in_(list(record_ids)))
+    rows = list(session.exec(q.order_by(col(ScreeningDecision.id))))
     return rows if keep is None else [r for r in rows if keep(r)]
 
 
@@ -274,8 +274,8 @@ def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | No
         if stage is not None:
             q = q.where(ScreeningDecision.stage == stage)
         if record is not None:
-            q = q.where(ScreeningDecision.record_id.in_(_record_group(session, record)))  # type: ignore[attr-defined]
-        mine = list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+            q = q.where(col(ScreeningDecision.record_id).in_(_record_group(session, record)))
+        mine = list(session.exec(q.order_by(col(ScreeningDecision.id))))
         undone = {r.undoes for r in mine if r.kind == "undo"}
         live = [r for r in mine if r.kind != "undo" and r.id not in undone]
         if not live:

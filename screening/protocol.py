@@ -22,7 +22,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
@@ -121,6 +121,10 @@ class Protocol:
 
     def terms_key(self) -> tuple[Any, ...]:
         """A hashable summary of what the criteria compile (for caching compiled criteria)."""
+        return self._key
+
+    @cached_property
+    def _key(self) -> tuple[Any, ...]:
         return tuple(s.key() for s in self.criteria_specs)
 
 

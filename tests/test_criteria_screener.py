@@ -44,6 +44,17 @@ def test_adults(abstract, verdict):
     assert v("adult", abstract) == verdict
 
 
+def test_career_counselling_is_neither_clinical_nor_analogue():
+    text = ("Career counseling with 40 veterans, 23 of whom have PTSD, who had requested career counseling at a VA "
+            "hospital; they completed the Working Alliance Inventory.")
+    a = assess_record("Working alliance in career counseling for veterans with PTSD", text)
+    assert a.criteria["clinical"].verdict == "unclear" and a.suggestion != "exclude"
+
+
+def test_adult_and_adolescent_patients_are_both():
+    assert v("adult", "Adult and adolescent patients with Tourette's disorder were treated.") == "unclear"
+
+
 def test_clinical_samples_of_children_are_clinical_but_not_adult():
     text = "Fifty children with anxiety disorders were treated with cognitive-behavioral therapy in a clinic."
     assert v("clinical", text) == "met" and v("adult", text) == "not_met"

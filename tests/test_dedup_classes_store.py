@@ -131,16 +131,16 @@ def test_columns_are_rejected_with_the_reason_and_the_trial_keeps_every_identifi
     # the other issues' columns are rejected by the engine, each with its reason, in the review's log
     with review.session() as s:
         rows = list(s.exec(select(DuplicateDecision).where(DuplicateDecision.decision == "rejected")))
-    assert summary["auto_rejected"] == len(rows) >= 3
-    assert all(r.run_id == summary["run_id"] and r.who == "ann" for r in rows)
+    assert summary.auto_rejected == len(rows) >= 3
+    assert all(r.run_id == summary.run_id and r.who == "ann" for r in rows)
     assert all(any(x.startswith("automatic rejection: another issue's column (issue") for x in r.reasons)
                for r in rows)
     entry = duplicates.history(review, rows[0].record_a, rows[0].record_b)[-1]
     assert entry.decision == "rejected" and entry.automatic  # the engine's, not a person's
     # re-running stores nothing new (the machine's own rejections are not a person's decisions)
     again = duplicates.run_dedup(review, "ann")
-    assert again["stored"] == {"auto": 0, "queued": 0} and again["auto_rejected"] == 0
-    assert again["kept_person_decisions"] == 0
+    assert (again.stored_auto, again.stored_queued) == (0, 0) and again.auto_rejected == 0
+    assert again.kept_person_decisions == 0
     kept = duplicates.kept_record(review, trial)
     assert kept["identifiers"]["doi"] == ["10.1016/s0140-6736(10)62175-7"]
     assert kept["identifiers"]["pmid"] == ["21176949"] and kept["pmid"] == "21176949"

@@ -197,3 +197,23 @@ def test_a_queued_pair_still_reaches_a_person():
               authors="Yip, Chi Bun", year=2012, journal="Dissertation Abstracts International: Section B: The "
               "Sciences and Engineering", volume="73", issue="3-B", pages="1524")
     assert outcome(deduplicate([thesis, dai]), "thesis", "dai")[0] == QUEUED
+
+
+def test_online_first_year_against_the_print_year_merges_on_volume_and_first_page():
+    # Embase dates the online-first copy (2012), MEDLINE the issue (2013); one of them keeps the subtitle
+    epub = rec("embase", title="Tirapazamine plus cisplatin versus cisplatin in advanced non-small-cell lung "
+                               "cancer", authors="von Pawel, J.; von Roemeling, R.; Gatzemeier, U.", year=2012,
+               journal="Journal of Clinical Oncology", volume="18", pages="1351")
+    final = rec("medline", title="Tirapazamine plus cisplatin versus cisplatin in advanced non-small-cell lung "
+                                 "cancer: a report of the international CATAPULT I study group",
+                authors=["von Pawel J", "von Roemeling R", "Gatzemeier U"], year=2013, journal="J Clin Oncol",
+                volume="18", pages="1351-9")
+    assert outcome(deduplicate([epub, final]), "embase", "medline")[0] == AUTO
+
+
+def test_a_supplement_copy_in_the_same_volume_is_not_rejected():
+    authors = "Rodolakis, A; Biliatis, I; Symiakaki, H; Kershnar, E"
+    title = "Role of chromosome 3q26 gain in predicting progression of cervical dysplasia"
+    a = rec("a", title=title, authors=authors, journal="Int J Gynecol Cancer", volume="21", pages="S500", year=2011)
+    b = rec("b", title=title, authors=authors, journal="Int J Gynecol Cancer", volume="21", pages="500", year=2012)
+    assert outcome(deduplicate([a, b]), "a", "b")[0] != REJECTED

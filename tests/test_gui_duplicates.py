@@ -29,11 +29,11 @@ def test_find_duplicates_runs_in_the_background_and_shows_counts(qtbot, demo):
     assert "clusters to review" in screen.summary.text() and "<b>22</b> unique" in screen.summary.text()
     qtbot.mouseClick(screen.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Last run" in screen.summary.text(), timeout=30_000)
-    c = review_counts(demo, stages=()).duplicates_json()
-    assert c["groups"] > 0
-    assert f"<b>{c['unique']}</b> unique" in screen.summary.text()
-    assert screen.lists.tabText(1) == f"Groups ({c['groups']})"
-    assert screen.groups.rowCount() == c["groups"]
+    c = review_counts(demo, stages=()).duplicate_counts()
+    assert c.groups > 0
+    assert f"<b>{c.unique}</b> unique" in screen.summary.text()
+    assert screen.lists.tabText(1) == f"Groups ({c.groups})"
+    assert screen.groups.rowCount() == c.groups
     screen.lists.setCurrentIndex(1)
     assert screen.compare.headers[0] == "Kept (merged)" and len(screen.compare.headers) >= 3
 

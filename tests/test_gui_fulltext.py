@@ -50,7 +50,7 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    rows = [r["record"] for r in screen.reports.items]
+    rows = [r.record for r in screen.reports.items]
     screen.reports_view.selectRow(rows.index(8))
     _idle(qtbot)
     viewer, found = screen.viewer, screen.found
@@ -107,7 +107,7 @@ def test_a_pdf_dropped_on_the_viewer_is_attached_to_the_record(qtbot, worked, tm
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
     _idle(qtbot)
     assert screen.viewer.pdf is None and "Drop a PDF" in screen.viewer.info.text()
     mime = QMimeData()
@@ -332,3 +332,30 @@ def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, work
     screen.split.setSizes([left, 420, pdf_w + form - 420])
     qtbot.waitUntil(lambda: screen.form.stacked is True, timeout=5_000)
     assert cut() == []
+
+
+def test_a_z_test_is_used_as_a_z_test_with_its_n_and_a_beta_says_why_not(qtbot, worked, tmp_path):
+    pdf = tmp_path / "z.pdf"
+    write_pdf(pdf, ["Results. In all 120 clients (N = 120), the early WAI correlated more strongly with change "
+                    "than the late one, z = 2.45, p = .014. In the regression, alliance predicted outcome, "
+                    "\u03b2 = .24, p = .01."], font="dejavu")
+    store.attach(worked, 7, pdf, "bob")
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    _idle(qtbot)
+    found = screen.found
+    assert [s.kind for s in found.stats] == ["z", "beta"]
+    found.list.setCurrentRow(1)
+    assert not found.use_button.isEnabled() and "no conversion" in found.use_button.toolTip()
+    found.list.setCurrentRow(0)
+    assert found.use_button.isEnabled()
+    qtbot.mouseClick(found.use_button, Qt.MouseButton.LeftButton)
+    form = screen.form
+    assert form.statistic.currentData() == "ztest" and form.edits["value"].text() == "2.45"
+    assert form.edits["n"].text() == "120"
+    form.update_preview()
+    assert "r = 0.2237" in form.conversion.text()  # r = 2.45 / sqrt(120)

@@ -85,8 +85,8 @@ def test_random_sample_of_the_rest_and_undo_of_the_stop_on_screen(qtbot, tmp_pat
         assert sample is not None and sample["sample_from"] == 40 and sample["started_by"] == "ann"
         planned = int(sample["planned"])
         assert 0 < planned < n - 40
-        assert "Random sample of the rest: <b>0</b> screened" in top.sample_text.text()
-        assert not top.rule.isEnabled() and top.sample_button.text().startswith("End")
+        assert "Random sample of the rest (records in random order): <b>0</b> screened" in top.sample_text.text()
+        assert not top.rule.isEnabled() and not top.order.isEnabled() and top.sample_button.text().startswith("End")
         rest = [r for r in sample_order(ids, int(sample["seed"])) if r not in screen.queue.mine]
         assert screen.current_id() == rest[0]  # the sample's random order, not the ranking's
         for rid in rest[:planned - 3]:
@@ -96,6 +96,9 @@ def test_random_sample_of_the_rest_and_undo_of_the_stop_on_screen(qtbot, tmp_pat
                         and f"<b>{planned - 3:,}</b> screened, <b>0</b> relevant" in top.sample_text.text(),
                         timeout=30_000)
         assert not top.stop_button.isEnabled()
+        window.activateWindow()  # the screen's keys are window shortcuts (under Xvfb the window must be active)
+        qtbot.waitUntil(window.isActiveWindow, timeout=10_000)
+        screen.setFocus()
         for rid in rest[planned - 3:planned]:
             assert screen.current_id() == rid
             qtbot.keyClick(screen, Qt.Key.Key_E)

@@ -80,3 +80,36 @@ def test_a_sample_is_logged_by_a_lead_and_read_back(review):
         kinds = [(e.kind, e.who, bool(e.detail.get("ended"))) for e in session.exec(
             select(TeamEvent).where(TeamEvent.kind == SAMPLE_EVENT).order_by(TeamEvent.id))]
     assert kinds == [(SAMPLE_EVENT, "ana", False), (SAMPLE_EVENT, "ana", True)]
+
+
+def test_sample_rest_on_the_command_line(tmp_path, capsys, monkeypatch):
+    import json
+
+    from sqlmodel import select
+
+    from cli.app import main
+    from db.models import Record
+    from screening.decisions import decide
+    from screening.demo import build_demo_review
+
+    monkeypatch.setenv("METASIFT_USER", "ana")
+    db = build_demo_review(tmp_path)
+    with db.session() as session:
+        ids = sorted(int(r) for r in session.exec(select(Record.id)))
+    path = str(tmp_path / "demo.metasift")
+    decide(db, ids[0], "ana", "title_abstract", "exclude")
+    db.close()
+    assert main(["sample-rest", path]) == 2  # nothing relevant yet: no recall to test
+    assert "relevant record found first" in capsys.readouterr().err
+    assert main(["sample-rest", path, "--end"]) == 2
+    assert "no random sample in progress" in capsys.readouterr().err
+    db = build_demo_review(tmp_path)
+    decide(db, ids[1], "ana", "title_abstract", "include")
+    db.close()
+    assert main(["sample-rest", path, "--seed", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    sample = out["sample"]
+    assert sample["sample_from"] == 2 and sample["seed"] == 3 and sample["started_by"] == "ana"
+    assert set(out["order"]) <= set(ids) - {ids[0], ids[1]} and len(out["order"]) == min(20, len(ids) - 2)
+    assert main(["sample-rest", path, "--end", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ended"] is True

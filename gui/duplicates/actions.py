@@ -8,8 +8,9 @@ from typing import Any
 from db.engine import ReviewDB
 from db.pair_log import PairDecision
 from db.progress import Progress, no_progress
+from gui.record_groups import RecordGroup, record_groups
 from screening import duplicate_clusters, duplicates
-from screening.counts import review_counts
+from screening.counts import DuplicateCounts, review_counts
 from screening.duplicate_clusters import QueueCluster
 
 
@@ -18,8 +19,8 @@ class Snapshot:
     """What the screen shows: the pending queue, the counts, and the groups with their records."""
 
     queue: list[dict[str, Any]]
-    counts: dict[str, Any]
-    groups: list[dict[str, Any]]  # {"ids", "records": [record dicts]}
+    counts: DuplicateCounts
+    groups: list[RecordGroup]
     clusters: list[QueueCluster]  # the queue as clusters, one decision each (`duplicate_clusters`)
 
     def cluster_of(self, pair: tuple[int, int]) -> QueueCluster | None:
@@ -35,12 +36,12 @@ def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     progress(0, 3, "loading the queue")
     q = duplicates.queue(db)
     progress(1, 3, "counting")
-    c = review_counts(db, stages=()).duplicates_json()
+    c = review_counts(db, stages=()).duplicate_counts()
     progress(2, 3, "loading groups")
     gs = duplicates.groups(db)
     with db.session() as session:
         recs = {r["id"]: r for r in duplicates.load_records(session, {i for g in gs for i in g})}
-    return Snapshot(q, c, [{"ids": g, "records": [recs[i] for i in g if i in recs]} for g in gs],
+    return Snapshot(q, c, record_groups(gs, recs),
                     duplicate_clusters.queue_clusters(db, q, gs))
 
 

@@ -32,8 +32,8 @@ def queue_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
 def groups_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
     """One row per duplicate group: its records, databases and the kept (lowest-id) record's title."""
     return ListTableModel([
-        ("Kept", lambda g: f"#{g['ids'][0]}"),
-        ("Records", lambda g: len(g["ids"])),
-        ("Databases", lambda g: ", ".join(sorted({show(r["source_db"]) for r in g["records"]}))),
-        ("Title", lambda g: _short(show(g["records"][0]["title"]) if g["records"] else "")),
-    ], parent, tooltip=lambda g: "Records " + ", ".join(f"#{i}" for i in g["ids"]))
+        ("Kept", lambda g: f"#{g.ids[0]}"),
+        ("Records", lambda g: len(g.ids)),
+        ("Databases", lambda g: ", ".join(sorted({show(r["source_db"]) for r in g.records}))),
+        ("Title", lambda g: _short(show(g.records[0]["title"]) if g.records else "")),
+    ], parent, tooltip=lambda g: "Records " + ", ".join(f"#{i}" for i in g.ids))

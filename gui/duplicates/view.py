@@ -24,6 +24,7 @@ from gui.duplicates import actions
 from gui.duplicates.model import groups_model, queue_model
 from gui.listmodel import list_view
 from gui.pair_queue import PairQueueScreen
+from gui.record_groups import RecordGroup
 from gui.theme import muted_text
 from screening import duplicates
 from screening.duplicates import SIDE_BY_SIDE
@@ -81,7 +82,7 @@ class DuplicatesScreen(PairQueueScreen):
         self.ctx.settings.reviewer = self.ctx.settings.reviewer or "demo"
         self.run_dedup()
 
-    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[RecordGroup]]:
         return snap.items(), snap.groups
 
     def _summarise(self, snap: actions.Snapshot) -> None:
@@ -93,9 +94,9 @@ class DuplicatesScreen(PairQueueScreen):
             return
         c = snap.counts
         self.lists.setTabText(0, f"To review ({len(snap.clusters)})")
-        self.lists.setTabText(1, f"Groups ({c['groups']})")
-        text = (f"<b>{c['records']:,}</b> records · <b>{c['unique']:,}</b> unique · {c['duplicates']:,} duplicates "
-                f"merged in {c['groups']:,} groups · <b>{len(snap.clusters):,}</b> clusters to review "
+        self.lists.setTabText(1, f"Groups ({c.groups})")
+        text = (f"<b>{c.records:,}</b> records · <b>{c.unique:,}</b> unique · {c.duplicates:,} duplicates "
+                f"merged in {c.groups:,} groups · <b>{len(snap.clusters):,}</b> clusters to review "
                 f"({len(snap.queue):,} candidate pairs)")
         if last_run:
             text += f"<br><span style='color:{muted_text(self)}'>{last_run}</span>"
@@ -104,10 +105,10 @@ class DuplicatesScreen(PairQueueScreen):
     # -- showing --------------------------------------------------------------------------------
     def _show_pair(self, entry: dict[str, Any] | None) -> None:
         if entry is None:
-            c = self.snapshot.counts if self.snapshot else {"records": 0, "groups": 0}
-            if not c["records"]:
+            c = self.snapshot.counts if self.snapshot else None
+            if c is None or not c.records:
                 self._placeholder("No records yet: import exports first (Import tab).")
-            elif c["groups"]:
+            elif c.groups:
                 self._placeholder("No clusters left to review. The merged groups are under “Groups”.")
             else:
                 self._placeholder("Press “Find duplicates” (Ctrl+D) to compare all records.")
@@ -132,15 +133,15 @@ class DuplicatesScreen(PairQueueScreen):
             + (f"<br><span style='color:{muted_text(self)}'>{reasons}</span>" if reasons else ""))
         self.right.setCurrentIndex(1)
 
-    def _show_group(self, group: dict[str, Any] | None) -> None:
+    def _show_group(self, group: RecordGroup | None) -> None:
         if group is None:
             self._placeholder("No duplicate groups yet.")
             return
-        kept = actions.kept(self.ctx.db, group["ids"])
-        records = [kept] + group["records"]
-        headers = ["Kept (merged)"] + [f"#{r['id']} · {r['source_db']}" for r in group["records"]]
+        kept = actions.kept(self.ctx.db, group.ids)
+        records = [kept] + group.records
+        headers = ["Kept (merged)"] + [f"#{r['id']} · {r['source_db']}" for r in group.records]
         self.compare.set_records(headers, records, SIDE_BY_SIDE)
-        self.heading.setText(f"<b>Group of {len(group['ids'])} records</b> · kept as #{group['ids'][0]}; "
+        self.heading.setText(f"<b>Group of {len(group.ids)} records</b> · kept as #{group.ids[0]}; "
                              "the first column is the merged record (best value of each field)")
         self.right.setCurrentIndex(1)
 
@@ -155,7 +156,7 @@ class DuplicatesScreen(PairQueueScreen):
         task.finished.connect(lambda: self.run_button.setEnabled(True))
         return task
 
-    def _dedup_done(self, summary: dict[str, Any]) -> None:
+    def _dedup_done(self, run: duplicates.DedupRun) -> None:
         self.reload().succeeded.connect(lambda _: self._update_summary(
-            f"Last run: {summary['stored']['auto']} automatic merges and {summary['stored']['queued']} "
-            f"pairs queued for you ({summary['records']:,} records compared)."))
+            f"Last run: {run.stored_auto} automatic merges and {run.stored_queued} "
+            f"pairs queued for you ({run.records:,} records compared)."))

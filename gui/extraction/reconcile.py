@@ -172,7 +172,7 @@ class DoubleCodingScreen(Refreshing, QWidget):
         self.pair.blockSignals(True)
         self.pair.clear()
         for rep in snap.agreement:
-            self.pair.addItem(" & ".join(rep["coders"]))
+            self.pair.addItem(" & ".join(rep.coders))
         self.pair.blockSignals(False)
         self._show_agreement()
 
@@ -222,7 +222,7 @@ class DoubleCodingScreen(Refreshing, QWidget):
             return
         rep = reports[i]
         self.agreement.set_items(agreement_rows(rep))
-        self.agreement_text.setText(f"{rep['items']} effects coded by both (matched by report and label). "
+        self.agreement_text.setText(f"{rep.items} effects coded by both (matched by report and label). "
                                     "κ: Cohen's kappa; ICC(2,1) and mean absolute difference for r.")
 
     # -- reconciling ------------------------------------------------------------------------------

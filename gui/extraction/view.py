@@ -25,6 +25,7 @@ from db.changes import Topic
 from db.errors import MetasiftError
 from db.identity import lenient_identity
 from extraction import apa
+from extraction.worklist import CodingReport
 from gui.background import Task, alive
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -227,7 +228,7 @@ class ExtractionScreen(Refreshing, QWidget):
 
     def prepare_screenshot(self) -> None:
         """For ``main.py --screenshot --prepare``: open the first effect of a report coded from a t test."""
-        rows = [i for i, r in enumerate(self.reports.items) if r["counts"]]
+        rows = [i for i, r in enumerate(self.reports.items) if r.counts]
         self._edit_when_loaded = True
         self.all_coders.setChecked(True)
         self.reports_view.selectRow(rows[min(4, len(rows) - 1)] if rows else 0)
@@ -240,11 +241,11 @@ class ExtractionScreen(Refreshing, QWidget):
             self.form.set_settings(snap.settings)
             QTimer.singleShot(0, alive(self, self._size_panes))
         self.reports.set_items(snap.reports)
-        rows = [r["record"] for r in snap.reports]
+        rows = [r.record for r in snap.reports]
         if rows:
-            want = current["record"] if current and current["record"] in rows else rows[0]
+            want = current.record if current and current.record in rows else rows[0]
             self.reports_view.selectRow(rows.index(want))
-        coded = sum(1 for r in snap.reports if r["counts"])
+        coded = sum(1 for r in snap.reports if r.counts)
         self.summary.setText(f"<b>{len(rows)}</b> reports included at full text · <b>{coded}</b> with coded effects"
                              if rows else f"<span style='color:{muted_text(self)}'>No report is included at full "
                              "text yet: screen the full texts first.</span>")
@@ -253,36 +254,36 @@ class ExtractionScreen(Refreshing, QWidget):
             self.form_title.setText("")
         self._update_buttons()
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> CodingReport | None:
         return self.reports.item(self.reports_view.currentIndex().row())
 
     def _report_changed(self) -> None:
         rep = self.current()
-        if rep is None or rep["record"] == self.shown_record:
+        if rep is None or rep.record == self.shown_record:
             return
-        self.shown_record = rep["record"]
-        self.form.year = rep["year"]
-        authors = "; ".join(rep["authors"][:4]) + (" et al." if len(rep["authors"]) > 4 else "")
+        self.shown_record = rep.record
+        self.form.year = rep.year
+        authors = "; ".join(rep.authors[:4]) + (" et al." if len(rep.authors) > 4 else "")
         muted = muted_text(self)
-        self.heading.setText(f"<b>{escape(report_label(rep))}</b> · {escape(rep['title'])}<br>"
-                             f"<span style='color:{muted}'>{escape(authors)} · {escape(rep['journal'])} · "
+        self.heading.setText(f"<b>{escape(report_label(rep))}</b> · {escape(rep.title)}<br>"
+                             f"<span style='color:{muted}'>{escape(authors)} · {escape(rep.journal)} · "
                              f"independent sample {escape(sample_text(rep))}</span>")
         self.new_effect(keep_moderators=False)
         self.load_effects()
-        self.viewer.show_record(rep["record"])
-        self.found.show_record(rep["record"])
+        self.viewer.show_record(rep.record)
+        self.found.show_record(rep.record)
 
     def load_effects(self) -> Task | None:
         rep = self.current()
         if rep is None:
             return None
-        record = rep["record"]
+        record = rep.record
         return self.ctx.run("Loading effects", partial(actions.report_effects, self.ctx.db, record), dialog=False,
                             on_done=lambda rows: self._effects_loaded(record, rows))
 
     def _effects_loaded(self, record: int, rows: list[dict[str, Any]]) -> None:
         rep = self.current()
-        if rep is None or rep["record"] != record:
+        if rep is None or rep.record != record:
             return
         self.effects = rows
         self._show_effects()
@@ -345,8 +346,8 @@ class ExtractionScreen(Refreshing, QWidget):
         def done(row: dict[str, Any]) -> None:
             verb = "Stored a new version" if editing else "Stored"
             r = apa.bounded(row["r"], 3)
-            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {r}) for report #{rep['record']}." if editing
-                                  else f"{verb} effect #{row['id']} (r = {r}) for report #{rep['record']}.")
+            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {r}) for report #{rep.record}." if editing
+                                  else f"{verb} effect #{row['id']} (r = {r}) for report #{rep.record}.")
             self.new_effect()
             self.load_effects()
             self.reload()
@@ -359,7 +360,7 @@ class ExtractionScreen(Refreshing, QWidget):
             self.save_button.setEnabled(self.form.valid)
 
         return self.ctx.write("Saving the effect",
-                              partial(actions.save_effect, self.ctx.db, rep["record"], who, entry, editing),
+                              partial(actions.save_effect, self.ctx.db, rep.record, who, entry, editing),
                               changes=(Topic.EFFECTS,), dialog=False, on_done=done, on_error=failed)
 
     def find_in_screen(self) -> bool:

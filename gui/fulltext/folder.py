@@ -91,8 +91,8 @@ class FolderPreview(QDialog):
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             box.setCompleter(completer)
             box.setCurrentIndex(self._ids.index(m.record_id) if m.record_id in self._ids else 0)
-            box.currentIndexChanged.connect(lambda i, t=tick: t.setCheckState(
-                Qt.CheckState.Unchecked if i <= 0 else Qt.CheckState.Checked))
+            box.currentIndexChanged.connect(lambda i, t=tick, b=box: self._chosen(t, b, i))
+            self._show_start(box)
             how = QTableWidgetItem(f"{m.how}: {'; '.join(m.evidence)}" if m.record_id is not None
                                    else f"matched nothing: {m.problem}")
             how.setFlags(how.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -103,8 +103,9 @@ class FolderPreview(QDialog):
             if m.record_id is not None:
                 self.items.append((tick, m))
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(0, 160)
-        self.table.setColumnWidth(2, 240)
+        self.table.setColumnWidth(0, 150)
+        self.table.setColumnWidth(2, 330)
+        self.table.resizeRowsToContents()
         self.unmatched = QListWidget()
         self.unmatched.setObjectName("folder-unmatched")
         for m in matches:
@@ -121,6 +122,17 @@ class FolderPreview(QDialog):
         layout.addWidget(self.unmatched, 1)
         layout.addWidget(buttons)
         self.resize(900, 560)
+
+    @staticmethod
+    def _show_start(box: QComboBox) -> None:
+        """Show a long label from its start (the record's name), the whole of it in the tooltip."""
+        if box.lineEdit() is not None:
+            box.lineEdit().setCursorPosition(0)
+        box.setToolTip(box.currentText())
+
+    def _chosen(self, tick: QTableWidgetItem, box: QComboBox, index: int) -> None:
+        tick.setCheckState(Qt.CheckState.Unchecked if index <= 0 else Qt.CheckState.Checked)
+        self._show_start(box)
 
     def choose(self, match: Any, record_id: int | None) -> None:
         """Give ``match``'s PDF another record (None: not attached), as choosing it in its row does."""

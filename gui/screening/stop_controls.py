@@ -75,6 +75,9 @@ class StopControls(QObject):
         top.sample_button.setText("End the random sample…" if self.sample is not None
                                   else "Screen a random sample of the rest…")
         top.rule.setEnabled(self.sample is None)
+        top.order.setEnabled(self.sample is None)  # the sample's random order applies until it ends
+        top.order.setToolTip("" if self.sample is None else "A random sample is being screened: its random order "
+                             "applies until the sample ends")
         top.undo_stop_button.setVisible(self.stopped is not None)
         if self.stopped is not None:
             top.undo_stop_button.setToolTip(f"Screening was stopped by {self.stopped['by']} at {self.stopped['at']}: "
@@ -96,7 +99,8 @@ class StopControls(QObject):
                   f"at least <b>{p['needed']:,}</b>")
         state = "<b>met</b>" if v["stop"] else "not met"
         self.screen.top.sample_text.setText(
-            f"<span style='color:{muted_text(self.screen)}'>Random sample of the rest: <b>{p['screened']:,}</b> "
+            f"<span style='color:{muted_text(self.screen)}'>Random sample of the rest (records in random order): "
+            f"<b>{p['screened']:,}</b> "
             f"screened, <b>{p['relevant']}</b> relevant; sample needed: {needed} if no more are relevant "
             f"(planned {p['planned']:,}) · test: {state}: {v['reason']} · <i>assumes</i>: the sample is a simple "
             "random sample of the records not screened when it began (exact hypergeometric test; recall "

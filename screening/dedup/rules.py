@@ -67,8 +67,8 @@ def serial_conflict(p: PairScores) -> np.ndarray:
 
 def supplement_other_year(p: PairScores) -> np.ndarray:
     """One copy on a supplement page (``S500``: a meeting abstract) and the other on a regular page of
-    another year: the abstract and the article that followed it, two records."""
-    return p.supplement_mismatch & (p.year_gap >= 1)
+    another year and not in the same volume: the abstract and the article that followed it, two records."""
+    return p.supplement_mismatch & (p.year_gap >= 1) & (p.volume != AGREE)
 
 
 def distinct_classes(p: PairScores) -> list[tuple[str, np.ndarray]]:
@@ -118,8 +118,10 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
              & ~alias_gap)
     # same year, volume and start page: the citation itself corroborates a translated or annotated title
     # (a copy without a volume, an ahead-of-print or conference export, counts when the journal agrees)
-    citation = (p.year_gap == 0) & (p.start == AGREE) & (
-        (p.volume == AGREE) | ((p.volume == MISSING) & (p.journal == AGREE)))
+    # (an online-first year against the print year, one apart, counts when volume and journal agree)
+    citation = (p.start == AGREE) & (
+        ((p.year_gap == 0) & ((p.volume == AGREE) | ((p.volume == MISSING) & (p.journal == AGREE))))
+        | ((p.year_gap == 1) & (p.volume == AGREE) & (p.journal == AGREE)))
     # ... and the same journal and full page range: a place no other article occupies; a translated title
     # of a record without authors still needs to be recognisably the same
     full_citation = citation & (p.end == AGREE) & (p.journal == AGREE) & ~p.both_conference
