@@ -64,7 +64,7 @@ def test_a_reader_whom_a_blind_stage_hides_votes_from_is_answered_the_normal_way
 
     ann = status_as("ann")
     assert (ann["screening"][TA]["conflicts"], ann["screening"][TA]["pending"]) == (0, 4)
-    assert status_as("lea")["screening"] == lead["screening"]
+    assert status_as("lea")["screening"] == lead.to_json()["screening"]
 
 
 def test_an_older_newer_or_damaged_review_is_opened_the_normal_way(tmp_path, capsys):
