@@ -69,7 +69,7 @@ def test_an_edited_codebook_is_followed_by_coding_double_coding_and_export(revie
     diff = {d["field"]: d["values"] for d in disagreements(review)}
     assert diff == {"blinded": {"ann": "yes", "bob": "no"}}
     (pair,) = agreement(review)
-    assert pair["fields"]["instrument"]["percent"] == 100.0 and pair["fields"]["blinded"]["percent"] == 0.0
+    assert pair.fields["instrument"].percent == 100.0 and pair.fields["blinded"].percent == 0.0
     frame = effects_frame(review)
     assert list(frame["instrument"]) == ["BDI", "BDI"] and sorted(frame["blinded"]) == ["no", "yes"]
     assert set(frame["protocol_version"]) == {v2.version}

@@ -48,8 +48,8 @@ def test_screens_show_the_count_model(qtbot, db):
     assert "<b>6</b> independent samples from 10 records (8 unique" in smp.summary.text()
     assert "1 sample shared by several reports" in smp.summary.text()
     # record ids: p1..p6 = 1..6, m1..m4 = 7..10; the group p2 = m2 is also part of the shared sample
-    assert sorted(g["ids"] for g in smp.dup_groups.items) == [[1, 7], [2, 8]]
-    assert [g["ids"] for g in smp.joined.items] == [[2, 3, 4, 8]]
+    assert sorted(g.ids for g in smp.dup_groups.items) == [[1, 7], [2, 8]]
+    assert [g.ids for g in smp.joined.items] == [[2, 3, 4, 8]]
     smp.lists.setCurrentIndex(2)
     assert "copies" in smp.heading.text() and "merged as duplicates" in smp.heading.text()
     smp.lists.setCurrentIndex(1)

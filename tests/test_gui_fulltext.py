@@ -227,7 +227,7 @@ def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_sc
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
     _idle(qtbot)
     qtbot.waitUntil(lambda: window.team_watch.last is not None, timeout=10_000)
     assert screen.viewer.pdf is None and screen.found.stats == []
@@ -303,7 +303,7 @@ def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, work
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(8))
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(8))
     _idle(qtbot)
     screen.found.list.setCurrentRow(0)
     qtbot.mouseClick(screen.found.use_button, Qt.MouseButton.LeftButton)  # a long quote in the form's title
@@ -345,7 +345,7 @@ def test_a_z_test_is_used_as_a_z_test_with_its_n_and_a_beta_says_why_not(qtbot, 
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
     _idle(qtbot)
     found = screen.found
     assert [s.kind for s in found.stats] == ["z", "beta"]

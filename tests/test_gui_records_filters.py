@@ -96,7 +96,7 @@ def test_undo_import_of_an_unworked_batch(qtbot, screened, monkeypatch, tmp_path
     screen = window.show_screen("import")
     model = screen.batches
     assert model.headerData(7, Qt.Orientation.Horizontal) == "Can undo"
-    rows = {model.entry(r)["batch_id"]: r for r in range(model.rowCount())}
+    rows = {model.entry(r).batch_id: r for r in range(model.rowCount())}
     assert [model.data(model.index(r, 7)) for r in sorted(rows.values())][0] == "yes"  # newest first
     old = min(rows)  # the demo's first batch has screening decisions: it cannot be undone
     screen.history.selectRow(rows[old])
