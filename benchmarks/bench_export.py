@@ -1,5 +1,6 @@
 """Export of a large review: `metasift export` to CSV and XLSX (streamed) next to pandas' own ``to_csv`` /
-``to_excel`` of the same records table, each in a fresh process (wall time, peak resident memory).
+``to_excel`` (openpyxl and XlsxWriter engines) of the same records table, each in a fresh process (wall time,
+CPU time of the process, peak resident memory; the load average before and after).
 
     python benchmarks/bench_export.py [--records 100000] [--review PATH] [--skip-pandas-xlsx]
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -82,7 +84,7 @@ def child(kind: str, review: str, out: str) -> None:
     from db.engine import open_review
 
     db = open_review(review)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     info: dict = {"kind": kind}
     if kind in ("metasift_csv", "metasift_xlsx"):
         from extraction.export import export
@@ -93,12 +95,14 @@ def child(kind: str, review: str, out: str) -> None:
 
         frame = records_frame(db)
         info["frame_seconds"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        info["frame_cpu"] = time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
         if kind == "pandas_csv":
             frame.to_csv(out, index=False)
         else:
-            frame.to_excel(out, index=False, engine="openpyxl")
+            frame.to_excel(out, index=False, engine=kind.split("_")[-1])
     info["seconds"] = time.perf_counter() - t0
+    info["cpu"] = time.process_time() - c0
     info["peak_mb"] = _peak_mb()
     info["file_mb"] = Path(out).stat().st_size / 1e6
     db.close()
@@ -110,6 +114,7 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--review", help="reuse this review (else a new synthetic one)")
     ap.add_argument("--skip-pandas-xlsx", action="store_true", help="pandas' to_excel is the slowest step")
+    ap.add_argument("--kinds", default="", help="comma-separated subset of the rows (e.g. metasift_xlsx)")
     ap.add_argument("--child", nargs=3, metavar=("KIND", "REVIEW", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--build", nargs=2, metavar=("REVIEW", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -125,7 +130,10 @@ def main() -> int:
             t0 = time.perf_counter()
             subprocess.run([sys.executable, __file__, "--build", str(review), str(args.records)], check=True)
             print(f"built {args.records:,} records in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        kinds = ["metasift_csv", "pandas_csv", "metasift_xlsx"] + ([] if args.skip_pandas_xlsx else ["pandas_xlsx"])
+        kinds = ["metasift_csv", "pandas_csv", "metasift_xlsx"] + (
+            [] if args.skip_pandas_xlsx else ["pandas_xlsx_openpyxl", "pandas_xlsx_xlsxwriter"])
+        kinds = [k for k in kinds if not args.kinds or k in args.kinds.split(",")]
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
         results = {}
         for kind in kinds:
             out = Path(tmp) / f"{kind}.{'csv' if kind.endswith('csv') else 'xlsx'}"
@@ -133,16 +141,22 @@ def main() -> int:
                                   capture_output=True, text=True, check=True)
             results[kind] = json.loads(done.stdout.strip().splitlines()[-1])
             print(results[kind], file=sys.stderr)
-        print(f"| export of {args.records:,} records | wall time (s) | peak memory (MB) | file (MB) |")
-        print("|---|---|---|---|")
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
+        print(f"| export of {args.records:,} records | wall time (s) | CPU user+sys (s) | peak memory (MB) "
+              "| file (MB) |")
+        print("|---|---|---|---|---|")
         for kind, r in results.items():
-            extra = f" (+ {r['frame_seconds']:.1f} s building the frame)" if "frame_seconds" in r else ""
-            print(f"| {kind.replace('_', ' ')} | {r['seconds']:.1f}{extra} | {r['peak_mb']:.0f} | {r['file_mb']:.1f} |")
-        for ours, theirs in (("metasift_csv", "pandas_csv"), ("metasift_xlsx", "pandas_xlsx")):
+            wall = f" (+ {r['frame_seconds']:.1f} s building the frame)" if "frame_seconds" in r else ""
+            cpu = f" (+ {r['frame_cpu']:.1f})" if "frame_cpu" in r else ""
+            print(f"| {kind.replace('_', ' ')} | {r['seconds']:.1f}{wall} | {r['cpu']:.1f}{cpu} | {r['peak_mb']:.0f} "
+                  f"| {r['file_mb']:.1f} |")
+        for ours, theirs in (("metasift_csv", "pandas_csv"), ("metasift_xlsx", "pandas_xlsx_openpyxl"),
+                             ("metasift_xlsx", "pandas_xlsx_xlsxwriter")):
             if ours in results and theirs in results:
                 a, b = results[ours], results[theirs]
-                print(f"\n{ours} / {theirs}: time {a['seconds'] / (b['seconds'] + b['frame_seconds']):.2f}x "
-                      f"(frame build + write), memory {a['peak_mb'] / b['peak_mb']:.2f}x")
+                wall = a["seconds"] / (b["seconds"] + b["frame_seconds"])
+                print(f"\n{ours} / {theirs} (frame build + write): wall {wall:.2f}x, "
+                      f"CPU {a['cpu'] / (b['cpu'] + b['frame_cpu']):.2f}x, memory {a['peak_mb'] / b['peak_mb']:.2f}x")
     return 0
 
 

@@ -61,7 +61,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     db = open_review(args.review) if args.review else build_demo_review(Path(tmp) / "demo")
     summary = duplicates.run_dedup(db, who="bench")
-    for g in [g for g in summary["auto_groups"] if len(g) == 2][:3]:
+    for g in [g for g in summary.auto_groups if len(g) == 2][:3]:
         duplicates.undo(db, g[0], g[1], "bench")
     rows = []
     t0 = time.perf_counter()

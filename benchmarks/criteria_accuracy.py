@@ -2,7 +2,7 @@
 
     python benchmarks/criteria_accuracy.py [--wrong]
 
-Prints one Markdown table (rows: criteria; columns: tuning and held-out halves) and the suggested
+Prints one Markdown table (rows: criteria; columns: tuning, held-out and fresh sets) and the suggested
 exclusions of records that meet every criterion (the target is none); ``--wrong`` lists each miss.
 """
 
@@ -12,23 +12,23 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from criteria_accuracy import HALVES, ROWS, abstracts, evaluate  # noqa: E402
+from tests.criteria_accuracy import ROWS, SETS, abstracts, evaluate  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--wrong", action="store_true", help="list every wrong verdict")
     args = ap.parse_args()
-    results = {h: evaluate(h) for h in HALVES}
-    sizes = {h: len(abstracts(h)) for h in HALVES}
-    print("| criterion | " + " | ".join(f"{h} (n = {sizes[h]})" for h in HALVES) + " |")
-    print("|---|" + "---|" * len(HALVES))
+    results = {h: evaluate(h) for h in SETS}
+    sizes = {h: len(abstracts(h)) for h in SETS}
+    print("| criterion | " + " | ".join(f"{h} (n = {sizes[h]})" for h in SETS) + " |")
+    print("|---|" + "---|" * len(SETS))
     for row in ROWS:
-        cells = [f"{results[h].accuracy(row):.1%} ({results[h].right[row]}/{results[h].total[row]})" for h in HALVES]
+        cells = [f"{results[h].accuracy(row):.1%} ({results[h].right[row]}/{results[h].total[row]})" for h in SETS]
         print(f"| {row} | " + " | ".join(cells) + " |")
-    for h in HALVES:
+    for h in SETS:
         r = results[h]
         met = ", ".join(f"{k} {v}" for k, v in sorted(r.meeting_all.items()))
         print(f"\n{h}: records meeting every criterion: {met}; suggested for exclusion: {len(r.false_exclusions)}")

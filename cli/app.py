@@ -38,6 +38,8 @@ COMMANDS: dict[str, Command] = {
     "records": Command("cmd_review", "list the review's records"),
     "status": Command("cmd_status", "counts for every stage of the review"),
     "formats": Command("cmd_review", "list the import formats MetaSift reads"),
+    "protocol": Command("cmd_protocol", "the review's protocol: show it, its history (who changed what, when), "
+                        "export it to TOML, import a new version (leads)"),
     "dedup": Command("cmd_dedup", "find duplicate records and store automatic merges and candidates"),
     "duplicates": Command("cmd_dedup", "list duplicate groups and candidates; confirm, reject or undo a pair"),
     "samples": Command("cmd_dedup", "reports that share one sample: suggest, confirm, reject or undo links"),

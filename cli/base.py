@@ -37,6 +37,11 @@ def add_review_arg(parser: argparse.ArgumentParser) -> None:
                         help="review file (e.g. my-review.metasift) or postgresql:// URL")
 
 
+def add_reviewer_arg(parser: argparse.ArgumentParser, who: str) -> None:
+    """``--reviewer NAME``; ``who`` says what the name is for ("who decides")."""
+    parser.add_argument("--reviewer", default=None, help=f"{who} (default: $METASIFT_USER or $USER)")
+
+
 def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 

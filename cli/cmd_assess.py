@@ -13,7 +13,7 @@ from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, ope
 from db.models import Record
 from db.pair_log import components, merged_pairs
 from screening.criteria import assessor_for
-from screening.protocol import default_protocol, load_protocol_text
+from screening.review_protocol import protocol_of
 
 BATCH = 2000
 
@@ -31,11 +31,7 @@ def cmd_assess(args: argparse.Namespace) -> Result:
     out: list[dict] = []
     with open_for(args) as db:
         try:
-            review = db.review()
-            if review.protocol:
-                protocol = load_protocol_text(review.protocol, f"{db.name} (review protocol)")
-            else:
-                protocol = default_protocol()
+            protocol = protocol_of(db)
             assessor = assessor_for(protocol)
             with db.session() as session:
                 merged = {m for g in components(merged_pairs(session)) for m in g[1:]}

@@ -9,7 +9,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from cli.base import (
+    Result,
+    TerminalProgress,
+    add_json_arg,
+    add_review_arg,
+    add_reviewer_arg,
+    open_for,
+    reviewer_name,
+    table,
+)
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.pair_log import PairDecision
@@ -25,7 +34,7 @@ CLUSTER_ACTIONS = ("clusters", "cluster")
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dedup")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="who runs it (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who runs it")
     add_json_arg(p)
     p.set_defaults(handler=cmd_dedup)
 
@@ -35,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("refs", nargs="*", metavar="RECORD",
                    help="two records (source_id or #<record id>); for `cluster`, the records that are one "
                         "study, several studies separated by `/` (the cluster's other records stay apart)")
-    p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who decides")
     add_json_arg(p)
     p.set_defaults(handler=cmd_duplicates)
 
@@ -43,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_review_arg(p)
     p.add_argument("action", choices=("list", "suggest") + PAIR_ACTIONS, nargs="?", default="list")
     p.add_argument("refs", nargs="*", metavar="RECORD", help="two records: source_id or #<record id>")
-    p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who decides")
     add_json_arg(p)
     p.set_defaults(handler=cmd_samples)
 
@@ -64,15 +73,17 @@ def _label_groups(names: dict[int, str], groups: list[list[int]]) -> list[list[s
 
 
 def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
-    """Current groups and pending candidates, with records named by source_id."""
+    """Current groups, pending candidates and the same queue as clusters, records named by source_id."""
     groups = duplicates.groups(db)
     pending = duplicates.queue(db)
     names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c["ids"]])
-    counts = review_counts(db, stages=()).duplicates_json()
+    counts = review_counts(db, stages=()).duplicate_counts().to_json()
     data = {"groups": _label_groups(names, groups),
             "candidates": [{"ids": [names[i] for i in c["ids"]], "score": c["score"], "reasons": c["reasons"],
                             "differs": c["differs"], "fields": c["fields"], "decision": c["decision"]}
                            for c in pending],
+            # the same queue as decisions: one cluster per question (`duplicate_clusters.QueueCluster`)
+            "clusters": [cl.to_json(names) for cl in duplicate_clusters.queue_clusters(db, pending, groups)],
             "records": counts["records"], "unique": counts["unique"], "duplicates": counts["duplicates"],
             "per_database": counts["per_database"]}
     data.update(extra)
@@ -96,13 +107,12 @@ def cmd_dedup(args: argparse.Namespace) -> Result:
     bar = TerminalProgress(enabled=None if not args.json else False)
     with open_for(args) as db:
         try:
-            summary = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
+            run = duplicates.run_dedup(db, reviewer_name(args), progress=bar).to_json()
             bar.finish()
-            data = _dedup_document(db, {"message": summary["message"], "run_id": summary["run_id"],
-                                        "stored": summary["stored"], "auto_rejected": summary["auto_rejected"]})
+            data = _dedup_document(db, {k: run[k] for k in ("message", "run_id", "stored", "auto_rejected")})
         finally:
             bar.finish()
-    return Result(data, summary["message"] + "\n" + _dedup_text(data))
+    return Result(data, run["message"] + "\n" + _dedup_text(data))
 
 
 def _named(names: dict[int, str], entry: PairDecision) -> dict[str, Any]:
@@ -112,11 +122,8 @@ def _named(names: dict[int, str], entry: PairDecision) -> dict[str, Any]:
 
 def _clusters_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
     clusters = duplicate_clusters.queue_clusters(db)
-    names = duplicates.labels(db, [i for cl in clusters for i in cl["ids"]])
-    data = {"clusters": [{"ids": [names[i] for i in cl["ids"]], "groups": _label_groups(names, cl["groups"]),
-                          "score": cl["score"], "pairs": [{"ids": [names[i] for i in c["ids"]],
-                                                           "score": c["score"], "reasons": c["reasons"]}
-                                                          for c in cl["pairs"]]} for cl in clusters]}
+    names = duplicates.labels(db, [i for cl in clusters for i in cl.ids])
+    data: dict[str, Any] = {"clusters": [cl.to_json(names) for cl in clusters]}
     data.update(extra)
     return data
 

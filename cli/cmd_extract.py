@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from cli.base import Result, add_json_arg, add_review_arg, add_reviewer_arg, open_for, reviewer_name, table
 from db.engine import ReviewDB
 from db.errors import InputError
 from extraction import apa
@@ -95,7 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="OUT.xlsx (all levels), OUT.csv (one level), OUT.ris, or OUT.R (study table + metafor script)")
     p.add_argument("--level", default=None, choices=[*LEVELS, "included"],
                    help="what to export (default studies; included for .ris)")
-    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who reads, for blind stages")
     _table_args(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_export)
@@ -203,15 +203,14 @@ def cmd_disagreements(args: argparse.Namespace) -> Result:
              "yes" if d["reconciled"] else ""] for d in items]
     text = table(rows, ["record", "label", "field", "values", "reconciled"]) + f"\n{len(items)} disagreements"
     for rep in stats:
-        a, b = rep["coders"]
-        text += f"\nagreement {a} / {b}: {rep['items']} effects coded by both"
-        for name, f in rep["fields"].items():
-            kappa = "NA" if f["kappa"] is None else f"{f['kappa']:.2f}"
-            text += f"\n  {name}: {f['percent']:.0f}% agree, kappa {kappa}"
-        if rep["r"]:
-            icc = apa.bounded(rep["r"]["icc"], 3)
-            text += f"\n  r: ICC(2,1) {icc}, mean |difference| {apa.bounded(rep['r']['mean_abs_difference'], 3)}"
-    return Result({"disagreements": items, "agreement": stats}, text)
+        a, b = rep.coders
+        text += f"\nagreement {a} / {b}: {rep.items} effects coded by both"
+        for name, f in rep.fields.items():
+            text += f"\n  {name}: {apa.percent(f.percent, 0)} agree, kappa {apa.bounded(f.kappa)}"
+        if rep.r:
+            icc = apa.bounded(rep.r.icc, 3)
+            text += f"\n  r: ICC(2,1) {icc}, mean |difference| {apa.bounded(rep.r.mean_abs_difference, 3)}"
+    return Result({"disagreements": items, "agreement": [rep.to_json() for rep in stats]}, text)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> Result:
@@ -258,9 +257,9 @@ def cmd_worklist(args: argparse.Namespace) -> Result:
     """The coding worklist (`extraction.worklist.coding_worklist`, the one the Extraction screen lists)."""
     with open_for(args) as db:
         items = coding_worklist(db)
-    rows = [[i["source_id"], i["sample"], i["year"] or "", (i["title"] or "")[:60],
-             ", ".join(f"{c}: {n}" for c, n in sorted(i["counts"].items())) or "not coded"] for i in items]
-    coded = sum(1 for i in items if i["counts"])
+    rows = [[i.source_id, i.sample, i.year or "", i.title[:60],
+             ", ".join(f"{c}: {n}" for c, n in sorted(i.counts.items())) or "not coded"] for i in items]
+    coded = sum(1 for i in items if i.counts)
     text = (table(rows, ["report", "sample", "year", "title", "effects coded"]) + "\n" if rows else "") + (
         f"{len(items)} reports included at full text, {coded} with coded effects")
-    return Result({"reports": items, "count": len(items), "coded": coded}, text)
+    return Result({"reports": [i.to_json() for i in items], "count": len(items), "coded": coded}, text)

@@ -8,7 +8,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from cli.base import (
+    Result,
+    TerminalProgress,
+    add_json_arg,
+    add_review_arg,
+    add_reviewer_arg,
+    open_for,
+    reviewer_name,
+    table,
+)
 from db.errors import InputError
 from screening.duplicates import labels as record_labels
 from screening.duplicates import resolve as resolve_ref
@@ -38,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record", help="source_id or #<record id> (with FILE.pdf)")
     p.add_argument("--folder", metavar="DIR", help="attach every PDF of DIR, matched by DOI, else title+author+year")
     p.add_argument("--dry-run", action="store_true", help="with --folder: show the matches, attach nothing")
-    p.add_argument("--reviewer", default=None, help="who attaches (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who attaches")
     add_json_arg(p)
     p.set_defaults(handler=cmd_attach)
 
@@ -47,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record", required=True, help="source_id or #<record id>")
     p.add_argument("--sha256", default=None, help="which PDF, when the record has several (a prefix will do)")
     p.add_argument("--note", default="", help="why")
-    p.add_argument("--reviewer", default=None, help="who detaches (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who detaches")
     add_json_arg(p)
     p.set_defaults(handler=cmd_detach)
 

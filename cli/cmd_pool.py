@@ -168,12 +168,12 @@ def cmd_pool(args: argparse.Namespace) -> Result:
                      f"{stat} = {data['z']:.4f}, {apa.p_value(data['p'])}; prediction interval {_ci(data['pi_z'])}")
         lines.append("(on the scale of the input yi, not back-transformed; add --ztor if the yi are Fisher z)")
     lines += [f"tau² = {data['tau2']:.4f} (SE = {_fmt(data['se_tau2'], 4)}), tau = {data['tau']:.4f}, "
-              f"I² = {_fmt(data['i2'], 2)}%, H² = {_fmt(data['h2'], 2)}, "
+              f"I² = {apa.percent(data['i2'])}, H² = {_fmt(data['h2'], 2)}, "
               f"Q({data['q_df']}) = {data['q']:.4f}, {apa.p_value(data['q_p'])}"]
     ci = data["confint"]
     if ci:
         lines.append(f"Q-profile 95% CIs: tau² {_ci(ci['tau2'][1:])}, tau {_ci(ci['tau'][1:])}, "
-                     f"I² {_ci(ci['i2'][1:], 2)}%, H² {_ci(ci['h2'][1:])}")
+                     f"I² {apa.interval(ci['i2'][1:], 1, is_bounded=False)}%, H² {_ci(ci['h2'][1:])}")
     lines.append(f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}")
     if data["egger"]:
         e = data["egger"]
@@ -181,7 +181,7 @@ def cmd_pool(args: argparse.Namespace) -> Result:
                      f"limit estimate (z) = {e['limit_estimate']:.4f}")
     if groups is not None:
         rows = [[lev, s["k"], apa.bounded(s["estimate_r"], 3), apa.interval(s["ci_r"], 3),
-                 apa.p_cell(s["p"]), _fmt(s["i2"], 1)] for lev, s in data["subgroups"].items() if s]
+                 apa.p_cell(s["p"]), apa.percent(s["i2"])] for lev, s in data["subgroups"].items() if s]
         lines.append("")
         lines.append(table(rows, [args.by, "k", "r", "95% CI", "p", "I²"]))
         lines.append(f"Test of moderator (common tau²): QM({data['qm_df']}) = {data['qm']:.4f}, "
@@ -205,17 +205,17 @@ def _mods(df: pd.DataFrame, keep, y, v, args: argparse.Namespace) -> tuple[dict,
     out["formula"] = args.mods
     out["excluded_rows"] = int((~used).sum())
     stat = "z" if reg.ddf is None else "t"
-    rows = [[c.name, f"{c.estimate:.4f}", f"{c.se:.4f}", f"{c.z:.4f}", _p(c.p), _ci(c.ci)]
+    rows = [[c.name, f"{c.estimate:.4f}", f"{c.se:.4f}", f"{c.z:.4f}", apa.p_cell(c.p), _ci(c.ci)]
             for c in reg.coefficients]
     qm = (f"QM(df = {reg.qm_df}) = {reg.qm:.4f}" if reg.ddf is None
           else f"F(df1 = {reg.qm_df}, df2 = {reg.ddf}) = {reg.qm:.4f}")
     text = "\n".join([
         f"Meta-regression ({reg.method}, k = {reg.k}): mods = ~ {args.mods}",
-        f"residual tau² = {reg.tau2:.4f} (SE = {_fmt(reg.se_tau2, 4)}), I² = {_fmt(reg.i2, 2)}%, "
-        f"H² = {_fmt(reg.h2, 2)}, R² = {_fmt(reg.r2, 2)}%",
+        f"residual tau² = {reg.tau2:.4f} (SE = {_fmt(reg.se_tau2, 4)}), I² = {apa.percent(reg.i2)}, "
+        f"H² = {_fmt(reg.h2, 2)}, R² = {apa.percent(reg.r2)}",
         f"Test for residual heterogeneity: QE(df = {reg.qe_df}) = {reg.qe:.4f}, {apa.p_value(reg.qe_p)}",
         f"Test of moderators: {qm}, {apa.p_value(reg.qm_p)}",
-        table(rows, ["", "estimate", "se", f"{stat}val", "pval", "95% CI"])])
+        table(rows, ["", "estimate", "se", f"{stat}val", "p", "95% CI"])])
     return out, text
 
 
@@ -240,7 +240,7 @@ def _table1(df: pd.DataFrame, keep, y, v, names: list[str], method: str) -> tupl
         last = r["moderator"]
         ci = apa.interval((r["ci_low"], r["ci_high"]), 3) if r["ci_low"] is not None else ""
         out.append([r["moderator"] if first else "", r["category"], r["k"], apa.bounded(r["r"], 3), ci,
-                    apa.p_cell(r["p"]), _fmt(r["i2"], 1), apa.p_cell(r["p_between"]) if first else ""])
+                    apa.p_cell(r["p"]), apa.percent(r["i2"]), apa.p_cell(r["p_between"]) if first else ""])
     notes = dict.fromkeys(f"{r['moderator']}: no between-category test ({r['note']})" for r in rows if r.get("note"))
     text = table(out, ["moderator", "category", "k", "r", "95% CI", "p", "I²", "p between"])
     return rows, text + "".join(f"\n{n}" for n in notes)
@@ -293,18 +293,11 @@ def _labels(df: pd.DataFrame, keep, label: str | None) -> list[str]:  # noqa: AN
     return list(labels[keep])
 
 
-def _p(p: float | None) -> str:
-    """A p value as metafor prints it: 4 decimals, "<.0001" below."""
-    if p is None or p != p:
-        return "NA"
-    return "<.0001" if p < 1e-4 else f"{p:.4f}"
-
-
 def _diag_rows(rows: list[dict], labels: list[str], stat: str) -> str:
-    out = [[lab, f"{r['estimate']:.4f}", f"{r['se']:.4f}", f"{r['zval']:.4f}", _p(r["pval"]),
-            f"{r['ci_lb']:.4f}", f"{r['ci_ub']:.4f}", f"{r['q']:.4f}", f"{r['tau2']:.4f}", _fmt(r["i2"], 2)]
+    out = [[lab, f"{r['estimate']:.4f}", f"{r['se']:.4f}", f"{r['zval']:.4f}", apa.p_cell(r["pval"]),
+            f"{r['ci_lb']:.4f}", f"{r['ci_ub']:.4f}", f"{r['q']:.4f}", f"{r['tau2']:.4f}", apa.percent(r["i2"])]
            for lab, r in zip(labels, rows, strict=True)]
-    return table(out, ["", "estimate", "se", stat, "pval", "ci.lb", "ci.ub", "Q", "tau2", "I2"])
+    return table(out, ["", "estimate", "se", stat, "p", "ci.lb", "ci.ub", "Q", "tau²", "I²"])
 
 
 def cmd_diagnose(args: argparse.Namespace) -> Result:
@@ -376,17 +369,18 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
         r = tf.result
         ppd = data["pet_peese"]
         text = "\n".join([
-            f"Rank correlation test (Begg): Kendall's tau = {rank['tau']:.4f}, p = {rank['p']:.4f}",
-            f"Egger's regression test (mixed-effects, sei): z = {egger.z:.4f}, p = {egger.p:.4f}; "
+            f"Rank correlation test (Begg): Kendall's tau = {apa.bounded(rank['tau'], 3)}, {apa.p_value(rank['p'])}",
+            f"Egger's regression test (mixed-effects, sei): z = {egger.z:.4f}, {apa.p_value(egger.p)}; "
             f"limit estimate = {egger.limit_estimate:.4f} {_ci(egger.limit_ci)}",
             f"PET (WLS yi ~ sei): intercept = {ppd['pet']['estimate']:.4f} {_ci(ppd['pet']['ci'])}, "
-            f"p = {ppd['pet']['p']:.4f}",
+            f"{apa.p_value(ppd['pet']['p'])}",
             f"PEESE (WLS yi ~ vi): intercept = {ppd['peese']['estimate']:.4f} {_ci(ppd['peese']['ci'])}, "
-            f"p = {ppd['peese']['p']:.4f}",
+            f"{apa.p_value(ppd['peese']['p'])}",
             f"PET-PEESE (conditional): {pp.chosen} estimate = {ppd['estimate']:.4f} {_ci(ppd['ci'])}",
             f"Trim-and-fill ({tf.estimator}): estimated missing studies k0 = {tf.k0} on the {tf.side} side; "
             f"adjusted estimate = {r.estimate_z:.4f} (SE {r.se_z:.4f}) {_ci(r.ci_z)}, tau² = {r.tau2:.4f}"
-            + (f"; adjusted r = {r.estimate_r:.4f} {_ci(r.ci_r)}" if r.estimate_r is not None else ""),
+            + (f"; adjusted r = {apa.bounded(r.estimate_r, 3)} {apa.interval(r.ci_r, 3)}"
+               if r.estimate_r is not None else ""),
             f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}"])
         if args.plot:
             from extraction.pooling.plots import funnel_plot
@@ -438,13 +432,14 @@ def cmd_multilevel(args: argparse.Namespace) -> Result:
              + ("" if args.robust is None else f"; cluster-robust SEs ({args.robust}) by {args.cluster}")]
     for vc in data["variance_components"]:
         lines.append(f"  sigma² ({vc['level']}, {vc['groups']} groups) = {vc['sigma2']:.4f}")
-    lines.append(f"Test for residual heterogeneity: QE(df = {fit.qe_df}) = {fit.qe:.4f}, p = {_p(data['qe_p'])}")
+    lines.append(f"Test for residual heterogeneity: QE(df = {fit.qe_df}) = {fit.qe:.4f}, {apa.p_value(data['qe_p'])}")
     if fit.qm == fit.qm:
         qm = (f"QM(df = {fit.qm_df}) = {fit.qm:.4f}" if isinstance(fit.qm_df, int)
               else f"F(df1 = {fit.qm_df[0]}, df2 = {fit.qm_df[1]}) = {fit.qm:.4f}")
-        lines.append(f"Test of moderators: {qm}, p = {_p(fit.qm_p)}")
+        lines.append(f"Test of moderators: {qm}, {apa.p_value(fit.qm_p)}")
     rows = [[c["name"], f"{c['estimate']:.4f}", f"{c['se']:.4f}", f"{c['stat']:.4f}",
-             "" if c["df"] is None else f"{c['df']:.2f}", _p(c["p"]), _ci(c["ci"])] for c in data["coefficients"]]
-    lines.append(table(rows, ["", "estimate", "se", f"{stat}val", "df", "pval", "95% CI"]))
+             "" if c["df"] is None else f"{c['df']:.2f}", apa.p_cell(c["p"]), _ci(c["ci"])]
+            for c in data["coefficients"]]
+    lines.append(table(rows, ["", "estimate", "se", f"{stat}val", "df", "p", "95% CI"]))
     lines += fit.notes + [MULTILEVEL_ASSUMES]
     return Result(data, "\n".join(lines))

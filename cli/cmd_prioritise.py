@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from cli.base import Result, add_json_arg, add_review_arg, open_for, table
+from cli.base import Result, add_json_arg, add_review_arg, add_reviewer_arg, open_for, table
 from db.errors import InputError
 from db.models import Record
 from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_MODEL, DEFAULT_RULE, DEFAULT_TARGET, MODELS, RULES
@@ -77,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stop-screening", help="end title/abstract screening by a stopping rule: the records nobody "
                                               "screened are excluded, with the rule, in the decision log")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="who stops (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who stops")
     p.add_argument("--force", action="store_true", help="stop although the rule is not met (recorded as such)")
     _add_rule_args(p)
     add_json_arg(p)

@@ -9,7 +9,17 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from cli.base import Result, TerminalProgress, add_json_arg, add_review_arg, open_for, reviewer_name, table, with_login
+from cli.base import (
+    Result,
+    TerminalProgress,
+    add_json_arg,
+    add_review_arg,
+    add_reviewer_arg,
+    open_for,
+    reviewer_name,
+    table,
+    with_login,
+)
 from db.changes import Stamp, changes_since
 from db.engine import create_review, display_name
 from db.errors import InputError
@@ -36,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="force a format instead of detecting it")
     p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                    help="CSV/Excel column mapping, e.g. --map title='Article Title' (repeatable)")
-    p.add_argument("--reviewer", default=None, help="who imports (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who imports")
     p.add_argument("--skip-bad", action="store_true",
                    help="import the good files and list the refused ones (default: all files or none)")
     add_json_arg(p)
@@ -46,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_review_arg(p)
     p.add_argument("batch", type=int, metavar="BATCH_ID")
     p.add_argument("database", metavar="DATABASE", help="the database searched, e.g. PsycINFO or CINAHL")
-    p.add_argument("--reviewer", default=None, help="who corrects it (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who corrects it")
     add_json_arg(p)
     p.set_defaults(handler=cmd_set_database)
 
@@ -55,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", default=None, metavar="STAMP",
                    help="the \"stamp\" of an earlier `activity --json` (JSON); default: from the start")
     p.add_argument("--exclude", default=None, metavar="NAME", help="leave out rows NAME wrote (yourself)")
-    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who reads, for blind stages")
     add_json_arg(p)
     p.set_defaults(handler=cmd_activity)
 
@@ -67,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("undo-import")
     add_review_arg(p)
     p.add_argument("batch", type=int, metavar="BATCH_ID")
-    p.add_argument("--reviewer", default=None, help="who undoes it (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who undoes it")
     add_json_arg(p)
     p.set_defaults(handler=cmd_undo_import)
 
@@ -85,7 +95,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> Result:
-    from screening.protocol import bundled_protocol_text, bundled_protocols, default_protocol_text, load_protocol_text
+    from extraction.protocol_check import check_protocol_text
+    from screening.protocol import Protocol, bundled_protocol_text, bundled_protocols, default_protocol_text
+
+    def load_protocol_text(text: str, where: str) -> Protocol:  # the whole protocol, codebook included
+        return check_protocol_text(text, where).protocol
 
     bundled = {b.key for b in bundled_protocols()}
     if args.protocol is not None and not args.protocol.exists() and str(args.protocol) in bundled:
@@ -101,7 +115,8 @@ def cmd_init(args: argparse.Namespace) -> Result:
         text = default_protocol_text()
         protocol = load_protocol_text(text, "default alliance protocol")
     title = args.title or protocol.title
-    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name)).close()
+    with_login(args.review, partial(create_review, title=title, protocol=text, protocol_name=protocol.name,
+                                    by=reviewer_name(args))).close()
     data = {"review": display_name(args.review), "title": title, "protocol": protocol.name}
     return Result(data, f"Created review {data['review']!s} ({title}; protocol: {protocol.name})")
 
@@ -157,7 +172,7 @@ def cmd_set_database(args: argparse.Namespace) -> Result:
     from screening import importing  # here: ``status`` and ``--help`` need no importers
 
     with open_for(args) as db:
-        data = importing.set_batch_database(db, args.batch, args.database, who=reviewer_name(args))
+        data = importing.set_batch_database(db, args.batch, args.database, who=reviewer_name(args)).to_json()
     return Result(data, f"Batch {data['batch_id']} ({data['file']}): database {data['from']!r} -> "
                         f"{data['source_db']!r}")
 
@@ -167,17 +182,17 @@ def cmd_batches(args: argparse.Namespace) -> Result:
 
     with open_for(args) as db:
         rows = importing.batches(db)
-    text = table([[b["batch_id"], b["file"], b["format"], b["source_db"], b["records"],
-                   f"{b['imported_at']:%Y-%m-%d %H:%M}", b["imported_by"], "yes" if b["can_undo"] else "no"]
+    text = table([[b.batch_id, b.file, b.format, b.source_db, b.records,
+                   f"{b.imported_at:%Y-%m-%d %H:%M}", b.imported_by, "yes" if b.can_undo else "no"]
                   for b in rows], ["batch", "file", "format", "database", "records", "imported", "by", "undo?"])
-    return Result({"batches": rows}, text)
+    return Result({"batches": [b.to_json() for b in rows]}, text)
 
 
 def cmd_undo_import(args: argparse.Namespace) -> Result:
     from screening import importing  # here: ``status`` and ``--help`` need no importers
 
     with open_for(args) as db:
-        data = importing.undo_batch(db, args.batch, who=reviewer_name(args))
+        data = importing.undo_batch(db, args.batch, who=reviewer_name(args)).to_json()
     return Result(data, f"Removed batch {data['batch_id']} ({data['file']}): {data['records_removed']} records")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from cli.base import Result, add_json_arg, add_review_arg, add_reviewer_arg, open_for, reviewer_name, table
 from db.errors import InputError
 from db.models import VERDICTS
 from extraction import apa
@@ -31,7 +31,7 @@ def _stage_arg(p: argparse.ArgumentParser, default: str | None = "title_abstract
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("screen")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="who decides (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who decides")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--record", help="source_id or #<record id>")
     which.add_argument("--next", action="store_true",
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("undo")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="whose decision (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "whose decision")
     p.add_argument("--record", default=None, help="only on this record (source_id or #<record id>)")
     _stage_arg(p, None)
     add_json_arg(p)
@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("conflicts")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who reads, for blind stages")
     _stage_arg(p)
     add_json_arg(p)
     p.set_defaults(handler=cmd_conflicts)
@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("queue")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="whose queue (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "whose queue")
     p.add_argument("--limit", type=int, default=20, help="show at most N open records (default 20; --json: all)")
     _stage_arg(p)
     add_json_arg(p)
@@ -91,7 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("history")
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="who reads, for blind stages (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who reads, for blind stages")
     p.add_argument("--record", required=True, help="source_id or #<record id>")
     add_json_arg(p)
     p.set_defaults(handler=cmd_history)
@@ -205,8 +205,8 @@ def cmd_queue(args: argparse.Namespace) -> Result:
 def cmd_conflicts(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         found = outcomes.conflicts(db, args.stage)
-        names = record_labels(db, [c["record_id"] for c in found])
-    items = [_named(names[c["record_id"]], c) for c in found]
+        names = record_labels(db, [c.record_id for c in found])
+    items = [_named(names[c.record_id], c.to_json()) for c in found]
     rows = [[c["record"], "; ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
                                     for v in c["verdicts"])] for c in items]
     text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + \
@@ -225,11 +225,12 @@ def _fmt(x: float | None) -> str:
 def cmd_agreement(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         pairs = agreement_mod.agreement(db, args.stage)
-    rows = [[" / ".join(p["reviewers"]), p["n"], p["percent"], _fmt(p["kappa"]), _fmt(p["ac1"]),
-             _fmt(p["include_exclude"]["kappa"]), _fmt(p["include_exclude"]["ac1"])] for p in pairs]
+    rows = [[" / ".join(p.reviewers or ()), p.n, p.percent, _fmt(p.kappa), _fmt(p.ac1),
+             _fmt(p.include_exclude.kappa), _fmt(p.include_exclude.ac1)] for p in pairs]
     text = (table(rows, ["pair", "n", "% agree", "kappa", "AC1", "kappa (maybe=include)", "AC1 (maybe=include)"])
             if rows else f"no two reviewers have screened the same record at {_said(args.stage)} yet")
-    return Result({"stage": args.stage, "categories": list(agreement_mod.CATEGORIES), "pairs": pairs}, text)
+    return Result({"stage": args.stage, "categories": list(agreement_mod.CATEGORIES),
+                   "pairs": [p.to_json() for p in pairs]}, text)
 
 
 def cmd_history(args: argparse.Namespace) -> Result:
@@ -241,7 +242,7 @@ def cmd_history(args: argparse.Namespace) -> Result:
     items = [_named(names[r.record_id], decisions.public(r)) for r in rows]
     text = table([[i["decided_at"][:19] if i["decided_at"] else "", STAGE_LABELS.get(i["stage"], i["stage"]),
                    i["reviewer"], i["kind"],
-                   i["verdict"], i["reason"], i["method"]] for i in items],
-                 ["when", "stage", "who", "kind", "verdict", "reason", "method"])
+                   i["verdict"], i["reason"], i["method"], i["protocol_version"] or ""] for i in items],
+                 ["when", "stage", "who", "kind", "verdict", "reason", "method", "protocol"])
     text += "\n" + "; ".join(f"{STAGE_LABELS.get(s, s)}: {v}" for s, v in states.items())
     return Result({"record": names[rid], "record_id": rid, "history": items, "outcomes": states}, text)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cli.base import Result, add_json_arg, open_for, table
 from db.errors import InputError
+from extraction import apa
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,7 +44,7 @@ def cmd_stats(args: argparse.Namespace) -> Result:
         source = {"file": args.source}
     found = [s for s in found if s.kind in kinds]
     data = {**source, "count": len(found), "statistics": [s.public() for s in found]}
-    rows = [[s.page, s.kind, s.raw[:48], "" if s.r is None else f"{s.r:.3f}", s.n or "",
+    rows = [[s.page, s.kind, s.raw[:48], "" if s.r is None else apa.bounded(s.r, 3), s.n or "",
              "; ".join(f"{k}={v['value']}" for k, v in s.cues.items() if k != "n")[:50],
              s.warning[:40]] for s in found]
     head = f"{len(found)} statistics found in {source.get('record') or args.source}"

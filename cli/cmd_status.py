@@ -40,8 +40,9 @@ def status_text(data: dict[str, Any]) -> str:
 def cmd_status(args: argparse.Namespace) -> Result:
     from screening.status import direct_status, review_status
 
-    data = direct_status(args.review, reviewer_name(args))
-    if data is None:
+    status = direct_status(args.review, reviewer_name(args))
+    if status is None:
         with open_for(args) as db:
-            data = review_status(db)
+            status = review_status(db)
+    data = status.to_json()
     return Result(data, status_text(data))

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from cli.base import Result, add_json_arg, add_review_arg, open_for, reviewer_name, table
+from cli.base import Result, add_json_arg, add_review_arg, add_reviewer_arg, open_for, reviewer_name, table
 from db.errors import InputError
 from db.models import ROLES, Record
 from screening import team
@@ -22,7 +22,7 @@ from screening.protocol import STAGES
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_review_arg(p)
-    p.add_argument("--reviewer", default=None, help="who acts, on SQLite (default: $METASIFT_USER or $USER)")
+    add_reviewer_arg(p, "who acts, on SQLite")
     add_json_arg(p)
 
 

@@ -1,9 +1,9 @@
 """What other people changed in a shared review: for a window that keeps a review open while a team works.
 
 Everything a person stores is an appended row naming its author (imports, duplicate and sample decisions,
-screening decisions, coded effects); only undoing an import removes rows. So a `Stamp` (per topic: rows and
-highest id) taken now and compared later tells whether anything changed, and the rows above the old highest
-id tell who changed what. Topics are the names the desktop app's screens refresh on.
+screening decisions, coded effects, protocol versions); only undoing an import removes rows. So a `Stamp` (per
+topic: rows and highest id) taken now and compared later tells whether anything changed, and the rows above the
+old highest id tell who changed what. Topics are the names the desktop app's screens refresh on.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from db.models import (
     EffectSize,
     ImportBatch,
     PdfAttachment,
+    ProtocolVersion,
     SampleLink,
     ScreeningDecision,
     TeamEvent,
@@ -42,6 +43,7 @@ class Topic(StrEnum):
     PDFS = "pdfs"
     """Full texts attached to records or detached from them (`screening.fulltext.store`)."""
     TEAM = "team"
+    PROTOCOL = "protocol"
 
 
 TOPICS: dict[Topic, tuple[Any, str]] = {
@@ -52,6 +54,7 @@ TOPICS: dict[Topic, tuple[Any, str]] = {
     Topic.EFFECTS: (EffectSize, "coder"),
     Topic.PDFS: (PdfAttachment, "who"),
     Topic.TEAM: (TeamEvent, "who"),
+    Topic.PROTOCOL: (ProtocolVersion, "who"),
 }
 """topic -> (table, the column naming who wrote a row)."""
 
@@ -60,7 +63,8 @@ NOUNS = {Topic.RECORDS: ("import", "imports"), Topic.DUPLICATES: ("duplicate dec
          Topic.SCREENING: ("screening decision", "screening decisions"),
          Topic.EFFECTS: ("coded effect", "coded effects"),
          Topic.PDFS: ("full text attached or detached", "full texts attached or detached"),
-         Topic.TEAM: ("team change", "team changes")}
+         Topic.TEAM: ("team change", "team changes"),
+         Topic.PROTOCOL: ("protocol version", "protocol versions")}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from db.health import (
     read_only_url,
     readonly_message,
 )
+from db.identity import lenient_identity
 from db.revision import SCHEMA_REVISION
 
 if TYPE_CHECKING:
@@ -234,8 +235,9 @@ def _current_revision(engine: Engine) -> tuple[str | None, bool]:
 
 
 def create_review(target: str | Path, *, title: str = "Untitled review", protocol: str | None = None,
-                  protocol_name: str | None = None) -> ReviewDB:
-    """Create a new, empty review at ``target`` (path or URL) at the newest schema revision.
+                  protocol_name: str | None = None, by: str = "") -> ReviewDB:
+    """Create a new, empty review at ``target`` (path or URL) at the newest schema revision; a ``protocol``
+    text given becomes its protocol version 1, stored by ``by``.
 
     Refuses a path or database that already holds a review.
     """
@@ -265,6 +267,10 @@ def create_review(target: str | Path, *, title: str = "Untitled review", protoco
         with Session(engine) as session:
             session.add(models.Review(title=title, protocol=protocol, protocol_name=protocol_name,
                                       app_version=APP_VERSION))
+            if protocol:  # version 1 of the protocol log (db.protocol_store)
+                session.add(models.ProtocolVersion(version=1, name=protocol_name or "", text=protocol,
+                                                   summary="the protocol the review was created with",
+                                                   who=lenient_identity(by) if by else ""))
             session.commit()
     except OperationalError as exc:
         engine.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db.pairs import LINKED, MERGED  # noqa: F401 - defined with the pair replay that reads them
@@ -242,6 +242,9 @@ class ScreeningDecision(SQLModel, table=True):
     undoes: int | None = Field(default=None, foreign_key="screening_decision.id", index=True)
     decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    protocol_version: int | None = Field(default=None)
+    """The protocol version (`ProtocolVersion.version`) in force when the row was stored (0007; None for rows
+    stored before protocols were versioned, or in a review that never stored a protocol)."""
 
 
 class EffectSize(SQLModel, table=True):
@@ -285,6 +288,8 @@ class EffectSize(SQLModel, table=True):
     provenance: dict[str, Any] | None = Field(default_factory=dict, sa_column=Column(JSON, nullable=True))
     """Where the numbers came from (0005): empty = typed by the coder; ``{"source": "full text", "pdf":
     sha256, "page", "quote", "start", "end", "kind"}`` = taken from a statistic the finder found."""
+    protocol_version: int | None = Field(default=None)
+    """The protocol version the effect was coded under (0007), as for `ScreeningDecision.protocol_version`."""
 
 
 # --- full texts (migration 0005) -----------------------------------------------------------------------------
@@ -333,6 +338,27 @@ class PdfAttachment(SQLModel, table=True):
     file_name: str = Field(default="")
     how: str = Field(default="file")
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    who: str = Field(default="")
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+# --- protocol versions (migration 0007) -------------------------------------------------------------------------
+
+
+class ProtocolVersion(SQLModel, table=True):
+    """One version of the review's protocol, append-only: the full TOML ``text``, who stored it and when, and a
+    ``summary`` a person reads (what changed). The review's protocol is its highest ``version``; version 1 is
+    the protocol the review was created with (or, for a review older than 0007, the one it had stored).
+    ``review.protocol`` keeps a copy of the current text for older MetaSift versions and downgrades."""
+
+    __tablename__ = "protocol_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(sa_column=Column(Integer, unique=True, nullable=False))
+    name: str = Field(default="")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
     who: str = Field(default="")
     member_id: int | None = Field(default=None, foreign_key="member.id")
     at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -68,14 +68,14 @@ class PairLog(Generic[Row]):
     def latest(self, session: Session) -> dict[Pair, Row]:
         """The latest row per pair."""
         out: dict[Pair, Row] = {}
-        for row in session.exec(select(self.table).order_by(self.table.id)):  # type: ignore[arg-type]
+        for row in session.exec(select(self.table).order_by(col(self.table.id))):
             out[(row.record_a, row.record_b)] = row
         return out
 
     def current(self, session: Session) -> dict[Pair, Row | None]:
         """The decision in force per pair, replaying the log: an ``undone`` row withdraws the latest decision
         still in force (``None`` when no decision is left)."""
-        return current(session.exec(select(self.table).order_by(self.table.id)))  # type: ignore[arg-type]
+        return current(session.exec(select(self.table).order_by(col(self.table.id))))
 
     def in_force(self, session: Session, decisions: Iterable[str]) -> list[Pair]:
         """Pairs whose decision in force is one of ``decisions``."""
@@ -96,7 +96,7 @@ class PairLog(Generic[Row]):
         with db.session() as session:
             rows = session.exec(select(self.table).where(self.table.record_a == key[0],
                                                          self.table.record_b == key[1])
-                                .order_by(self.table.id)).all()  # type: ignore[arg-type]
+                                .order_by(col(self.table.id))).all()
             return [self.entry(r) for r in rows]
 
     def append(self, db: ReviewDB, a: int, b: int, who: str, decision: str,

@@ -17,8 +17,11 @@ DEFINER functions, never by a name the client sends):
 * imports and duplicate/sample decisions: any member inserts; only leads delete (undo an import).
 * full texts (``pdf_blob``, ``pdf_attachment``, from 0005): any member stores a PDF and attaches or detaches
   one as themselves; both are append-only (detaching adds a row).
+* ``protocol_version`` (from 0007): every member reads the versions; only a lead adds one, as themselves
+  (``member_id`` and ``who``); append-only, like the decisions made under it.
 
-Tables a review does not have yet (an upgrade runs this at 0004 before 0005 adds the PDF tables) are skipped.
+Tables a review does not have yet (an upgrade runs this at 0004 before 0005 adds the PDF tables, 0007 the
+protocol versions) are skipped.
 
 The table owner (whoever created or upgraded the review) bypasses row-level security, as PostgreSQL
 intends; keep that login for administration. `install` is idempotent: the migration to 0004 and
@@ -30,10 +33,10 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-APPEND_ONLY = ("screening_decision", "effect_size", "team_event", "pdf_blob", "pdf_attachment")
+APPEND_ONLY = ("screening_decision", "effect_size", "team_event", "pdf_blob", "pdf_attachment", "protocol_version")
 MEMBER_INSERT = ("screening_decision", "effect_size", "import_batch", "record", "duplicate_decision",
                  "sample_link", "pdf_blob", "pdf_attachment")
-LEAD_INSERT = ("member", "team_event", "assignment")
+LEAD_INSERT = ("member", "team_event", "assignment", "protocol_version")
 LEAD_UPDATE = ("review", "member")
 LEAD_DELETE = ("import_batch", "record", "duplicate_decision", "sample_link", "assignment")
 
@@ -117,6 +120,12 @@ _POLICIES = {
            ("write", "INSERT", None, "metasift_member_id(current_user) IS NOT NULL"),
            ("remove", "DELETE", "metasift_has_role(current_user, 'lead')", None)]
        for t in ("import_batch", "record", "duplicate_decision", "sample_link")},
+    "protocol_version": [
+        ("read", "SELECT", "true", None),
+        ("write", "INSERT", None, "metasift_has_role(current_user, 'lead') "
+                                  "AND member_id = metasift_member_id(current_user) "
+                                  "AND who = metasift_identity(current_user)"),
+    ],
     "pdf_attachment": [
         ("read", "SELECT", "true", None),
         ("write", "INSERT", None, "member_id = metasift_member_id(current_user) "
@@ -169,7 +178,7 @@ def install(conn: Connection) -> str | None:
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {team}"))
     conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {team}"))
     conn.execute(text(f"GRANT INSERT ON {', '.join(t for t in MEMBER_INSERT if t in have)} TO {team}"))
-    conn.execute(text(f"GRANT INSERT ON {', '.join(LEAD_INSERT)} TO {leads}"))
+    conn.execute(text(f"GRANT INSERT ON {', '.join(t for t in LEAD_INSERT if t in have)} TO {leads}"))
     conn.execute(text(f"GRANT UPDATE ON {', '.join(LEAD_UPDATE)} TO {leads}"))
     conn.execute(text(f"GRANT DELETE ON {', '.join(LEAD_DELETE)} TO {leads}"))
     return roles[0]

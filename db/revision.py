@@ -3,4 +3,4 @@
 (`db.direct`). A test checks it equals Alembic's head; `db.engine` re-exports it. Bump it with every migration.
 """
 
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"

@@ -5,7 +5,8 @@ the desktop screens and the plots; ``--json`` output keeps full precision and ne
   ``p > .999`` (a p value is never shown as 1). `p_value` gives ``"p = .032"``, `p_cell` gives ``".032"`` /
   ``"< .001"`` for a table column headed p.
 - Statistics bounded by 1 (r, rho, ICC, kappa): no leading zero, ``.31`` / ``-.25``, by default 2 decimals.
-- Other statistics (z, Q, tau², I²): a leading zero, fixed decimals; ``-0.00`` is shown as ``0.00``.
+- Other statistics (z, Q, tau²): a leading zero, fixed decimals; ``-0.00`` is shown as ``0.00``.
+- Percentages (I², R², weights): `percent`, one decimal, ``45.3%``.
 - Counts: thousands separators, ``12,345``.
 Missing values (None, NaN) are shown as an em dash.
 """
@@ -56,6 +57,12 @@ def p_value(p: float | None) -> str:
     if cell == MISSING:
         return f"p {MISSING}"
     return f"p {cell}" if cell.startswith(("<", ">")) else f"p = {cell}"
+
+
+def percent(x: float | None, nd: int = 1) -> str:
+    """A percentage (I², R²): ``45.3%`` (``nd`` decimals)."""
+    text = number(x, nd)
+    return text if text == MISSING else f"{text}%"
 
 
 def count(n: int | None) -> str:

@@ -31,10 +31,13 @@ _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 def _os_error(exc: BaseException) -> OSError | None:
-    """The OS error behind ``exc``: itself, or the one lxml's serialiser reports by name (``IO_EFBIG``,
-    ``IO_ENOSPC``: openpyxl writes XLSX sheets through lxml, which raises its own error type)."""
+    """The OS error behind ``exc``: itself, one it wraps (XlsxWriter raises ``FileCreateError(oserror)``), or
+    the one lxml's serialiser reports by name (``IO_EFBIG``, ``IO_ENOSPC``: openpyxl writes through lxml)."""
     if isinstance(exc, OSError):
         return exc
+    inner = next((a for a in exc.args if isinstance(a, OSError)), None) or exc.__cause__ or exc.__context__
+    if isinstance(inner, OSError):
+        return inner
     m = re.search(r"\bIO_(E[A-Z]+)\b", str(exc))
     code = getattr(errno, m.group(1), None) if m else None
     return OSError(code, str(exc)) if code is not None else None

@@ -7,14 +7,19 @@ table in the protocol's TOML)::
     {"required": ["alliance_measure", ...],              # replaces the default list of required fields
      "values":   {"alliance_measure": ["STA"]},          # extra values for built-in category fields
      "aliases":  {"treatment": {"DBT": "CBT"}},          # extra spellings -> an allowed value
+     "omit":     ["alliance_session"],                    # built-in moderators this review does not code
      "custom_fields": {
          "setting": ["inpatient", "outpatient"],          # short form: a category field
-         "dose": {"type": "number", "meaning": "sessions", "min": 1, "required": true},
+         "dose": {"type": "number", "label": "Dose", "help": "sessions attended", "min": 1, "required": true},
+         "blinded": {"type": "yes_no", "label": "Assessors blinded"},
          "site": {"type": "category", "values": ["A", "B"], "aliases": {"a.": "A"}, "other": true}}}
 
-Category values match case-insensitively, ignoring spaces, hyphens, slashes and underscores; aliases
-such as "Working Alliance Inventory" map to "WAI". Fields with ``other`` accept "Other" or
-"Other: free text".
+Field types (`KINDS`, `KIND_LABELS`): category (a choice from a list), number (with an optional range),
+integer (a whole number), text (free text), yes_no (stored as "yes" or "no"). ``help`` (or ``meaning``) is
+the field's help text, ``label`` what the form shows (default: the name). Category values match
+case-insensitively, ignoring spaces, hyphens, slashes and underscores; aliases (synonyms) such as "Working
+Alliance Inventory" or "BDI-II" map to an allowed value ("WAI", "BDI"). Fields with ``other`` accept "Other"
+or "Other: free text".
 """
 
 from __future__ import annotations
@@ -29,7 +34,14 @@ from typing import Any
 from db.errors import InputError
 from extraction.effect_sizes import STATISTICS
 
-KINDS = ("category", "number", "integer", "text")
+KINDS = ("category", "number", "integer", "text", "yes_no")
+KIND_LABELS = {"category": "choice from a list", "number": "number (with range)", "integer": "whole number",
+               "text": "free text", "yes_no": "yes / no"}
+"""What a person reads for each field type (the codebook editor, the codebook sheet)."""
+CORE_NAMES = frozenset({"study_id", "r", "n"})
+"""Fields every effect has: always required, never omitted."""
+_YES = {"yes", "y", "true", "1", "ja", "oui", "si", "sì"}
+_NO = {"no", "n", "false", "0", "nein", "non"}
 
 
 def _norm(text: str) -> str:
@@ -55,9 +67,20 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     required: bool = False
+    label: str = ""
+    builtin: bool = False
+
+    @property
+    def title(self) -> str:
+        """What a form shows for the field: its label, else its name."""
+        return self.label or self.name
 
     def canonical(self, value: Any) -> str | None:
-        """The allowed spelling of a category value, "Other: text" for free text, None if not allowed."""
+        """The allowed spelling of a category value, "Other: text" for free text, "yes"/"no" for a yes/no
+        field (also true/false, 1/0, ja/nein, oui/non, sì/no), None if not allowed."""
+        if self.kind == "yes_no":
+            key = str(value).strip().casefold() if not isinstance(value, bool) else str(value).casefold()
+            return "yes" if key in _YES else "no" if key in _NO else None
         text = str(value).strip()
         key = _norm(text)
         for v in self.values:
@@ -76,6 +99,8 @@ class Field:
         """The allowed values as one line of text (for the codebook sheet and messages)."""
         if self.kind == "category":
             return ", ".join(self.values) + ("; Other: <free text>" if self.other else "")
+        if self.kind == "yes_no":
+            return "yes or no"
         lo = "" if self.minimum is None else f">= {self.minimum:g}"
         hi = "" if self.maximum is None else f"<= {self.maximum:g}"
         word = {"number": "a number", "integer": "a whole number", "text": "free text"}[self.kind]
@@ -85,6 +110,8 @@ class Field:
         """An error message for a present value, or None when it is allowed."""
         if self.kind == "text":
             return None
+        if self.kind == "yes_no":
+            return None if self.canonical(value) is not None else f"{self.name}: {value!r} is not yes or no"
         if self.kind == "category":
             if self.canonical(value) is not None:
                 return None
@@ -187,10 +214,18 @@ class Codebook:
         data = dict(mapping or {})
         if isinstance(data.get("codebook"), Mapping):
             data = dict(data["codebook"])
-        unknown = set(data) - {"required", "values", "aliases", "custom_fields"}
+        unknown = set(data) - {"required", "values", "aliases", "custom_fields", "omit"}
         if unknown:
             raise InputError(f"[codebook]: unknown key(s) {', '.join(sorted(unknown))}", file=where)
-        fields = {f.name: f for f in ALLIANCE_FIELDS}
+        fields = {f.name: replace(f, builtin=True) for f in ALLIANCE_FIELDS}
+        omit = data.get("omit", [])
+        if not isinstance(omit, list) or not all(isinstance(o, str) for o in omit):
+            raise InputError("[codebook] omit: expected a list of built-in field names", file=where)
+        for name in omit:
+            if name not in fields or name in CORE_NAMES or name in ("statistic", "value", "df", "df1"):
+                raise InputError(f"[codebook] omit: {name!r} is not a built-in moderator (one of "
+                                 f"{', '.join(moderator_names())})", file=where)
+            del fields[name]
         for name, spec in _table(data, "custom_fields", where).items():
             if name in fields:
                 raise InputError(f"[codebook] custom_fields: {name!r} is already a built-in field",
@@ -213,8 +248,9 @@ class Codebook:
             req = data["required"]
             if not isinstance(req, list) or not all(isinstance(r, str) and r in fields for r in req):
                 raise InputError("[codebook] required: expected a list of field names", file=where)
-            core = {"study_id", "r", "n"}
-            fields = {k: replace(f, required=k in core or k in req) for k, f in fields.items()}
+            # the list replaces the built-in fields' defaults; a custom field's own ``required = true`` stands
+            fields = {k: replace(f, required=k in CORE_NAMES or k in req or (f.required and not f.builtin))
+                      for k, f in fields.items()}
         return cls(list(fields.values()))
 
     def canonical(self, name: str, value: Any) -> str | None:
@@ -253,7 +289,7 @@ class Codebook:
 
     def describe(self) -> list[dict[str, str]]:
         """One row per field for an Excel codebook sheet: column, meaning, allowed values, required."""
-        return [{"column": f.name, "meaning": f.meaning, "allowed values": f.allowed(),
+        return [{"column": f.name, "label": f.title, "meaning": f.meaning, "allowed values": f.allowed(),
                  "required": "yes" if f.required else "no"} for f in self.fields.values()]
 
 
@@ -278,7 +314,7 @@ def _custom_field(name: str, spec: Any, where: str) -> Field:
     if not isinstance(spec, Mapping):
         raise InputError(f"[codebook] custom_fields.{name}: expected a list of values or a table", file=where)
     kind = spec.get("type", "category")
-    bad = set(spec) - {"type", "meaning", "values", "aliases", "other", "min", "max", "required"}
+    bad = set(spec) - {"type", "meaning", "help", "label", "values", "aliases", "other", "min", "max", "required"}
     if kind not in KINDS or bad:
         raise InputError(f"[codebook] custom_fields.{name}: " + (f"unknown key(s) {', '.join(sorted(bad))}"
                          if bad else f"type must be one of {', '.join(KINDS)}"), file=where)
@@ -293,9 +329,27 @@ def _custom_field(name: str, spec: Any, where: str) -> Field:
     aliases = spec.get("aliases", {})
     if not isinstance(aliases, Mapping) or not all(a in values for a in aliases.values()):
         raise InputError(f"[codebook] custom_fields.{name}: aliases must map to listed values", file=where)
-    return Field(name, str(spec.get("meaning", name)), kind, tuple(v.strip() for v in values), dict(aliases),
-                 bool(spec.get("other", False)), _as_number(spec.get("min")), _as_number(spec.get("max")),
-                 bool(spec.get("required", False)))
+    for key in ("label", "help", "meaning"):
+        if key in spec and not isinstance(spec[key], str):
+            raise InputError(f"[codebook] custom_fields.{name}: {key} must be text", file=where)
+    for key in ("required", "other"):
+        if key in spec and not isinstance(spec[key], bool):
+            raise InputError(f"[codebook] custom_fields.{name}: {key} must be true or false", file=where)
+    lo, hi = _as_number(spec.get("min")), _as_number(spec.get("max"))
+    if lo is not None and hi is not None and lo > hi:
+        raise InputError(f"[codebook] custom_fields.{name}: min {lo:g} is above max {hi:g}", file=where)
+    if kind == "yes_no" and (values or aliases):
+        raise InputError(f"[codebook] custom_fields.{name}: a yes_no field takes no values", file=where)
+    help_text = str(spec.get("help", spec.get("meaning", ""))).strip() or name
+    return Field(name, help_text, kind, tuple(v.strip() for v in values), dict(aliases),
+                 bool(spec.get("other", False)), lo, hi, bool(spec.get("required", False)),
+                 str(spec.get("label", "")).strip())
+
+
+def moderator_names() -> list[str]:
+    """The built-in moderator fields a protocol may leave out (``[codebook] omit``)."""
+    return [f.name for f in ALLIANCE_FIELDS if f.name not in CORE_NAMES and f.name not in
+            ("sample", "statistic", "value", "df", "df1")]
 
 
 # ---------------------------------------------------------------- agreement between two coders

@@ -17,14 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import EffectSize, Record
+from db.protocol_store import latest_number
 from extraction.codebook import Codebook
 from extraction.effect_sizes import convert
-from screening.protocol import Protocol, default_protocol, load_protocol_text
+from screening.protocol import Protocol
+from screening.review_protocol import current_protocol
 from screening.team import PermissionRefused, acting, require
 
 CORE_FIELDS = frozenset({"study_id", "sample", "r", "n", "statistic", "value", "df", "df1"})
@@ -44,12 +46,8 @@ class CodingSettings:
     rho: float
     method: str
     protocol: Protocol
-
-
-def review_protocol(db: ReviewDB) -> Protocol:
-    """The protocol stored in the review (the bundled alliance protocol when none is stored)."""
-    text = db.review().protocol
-    return load_protocol_text(text, f"{db.name} protocol") if text else default_protocol()
+    version: int | None = None
+    """The protocol version these settings come from (None: the bundled protocol, never stored)."""
 
 
 def settings(db: ReviewDB) -> CodingSettings:
@@ -57,19 +55,25 @@ def settings(db: ReviewDB) -> CodingSettings:
 
     A protocol may set ``[aggregation] rho = 0.5`` and ``method = "composite"`` (or ``"mean"``).
     """
-    protocol = review_protocol(db)
-    codebook = Codebook.from_protocol(protocol.raw.get("codebook"), where=f"{db.name} protocol")
+    current = current_protocol(db)
+    where = f"{db.name} protocol version {current.version}" if current.version else "the bundled protocol"
+    return settings_of(current.protocol, where, current.version)
+
+
+def settings_of(protocol: Protocol, where: str, version: int | None = None) -> CodingSettings:
+    """The coding settings a protocol defines (see `settings`); `InputError` naming ``where`` and the key."""
+    codebook = Codebook.from_protocol(protocol.raw.get("codebook"), where=where)
     agg = protocol.raw.get("aggregation", {})
     if not isinstance(agg, Mapping):
-        raise InputError("[aggregation] must be a table (rho, method)", file=f"{db.name} protocol")
+        raise InputError("[aggregation] must be a table (rho, method)", file=where)
     rho, method = agg.get("rho", 0.5), agg.get("method", "composite")
     if isinstance(rho, bool) or not isinstance(rho, int | float) or not 0 <= rho <= 1:
         raise InputError(f"[aggregation] rho: expected a number in [0, 1], got {rho!r}",
-                         file=f"{db.name} protocol")
+                         file=where)
     if method not in ("composite", "mean"):
         raise InputError(f"[aggregation] method: expected 'composite' or 'mean', got {method!r}",
-                         file=f"{db.name} protocol")
-    return CodingSettings(codebook, protocol.min_participants, float(rho), method, protocol)
+                         file=where)
+    return CodingSettings(codebook, protocol.min_participants, float(rho), method, protocol, version)
 
 
 def _clean_moderators(codebook: Codebook, moderators: Mapping[str, Any], msgs: list[str]) -> dict[str, Any]:
@@ -85,7 +89,7 @@ def _clean_moderators(codebook: Codebook, moderators: Mapping[str, Any], msgs: l
             continue
         if f.check(value) is not None:
             out[name] = value
-        elif f.kind == "category":
+        elif f.kind in ("category", "yes_no"):
             out[name] = f.canonical(value)
         elif f.kind == "integer":
             out[name] = int(float(value))
@@ -201,6 +205,7 @@ def _store(db: ReviewDB, make: Any, uid: str | None) -> EffectSize:
         if uid:
             row.uid = uid
         _as_coder(db, session, row)
+        row.protocol_version = latest_number(session)
         session.add(row)
         session.flush()
         session.refresh(row)
@@ -288,7 +293,7 @@ def delete_effect(db: ReviewDB, effect_id: int, *, note: str = "", uid: str | No
 
 def current_rows(session: Session) -> list[EffectSize]:
     """The current versions in ``session`` (no later row replaces them, not deleted), by id."""
-    rows = list(session.exec(select(EffectSize).order_by(EffectSize.id)))  # type: ignore[arg-type]
+    rows = list(session.exec(select(EffectSize).order_by(col(EffectSize.id))))
     replaced = {r.replaces for r in rows if r.replaces is not None}
     return [r for r in rows if r.id not in replaced and r.kind != "deleted"]
 
@@ -300,7 +305,7 @@ def effects(db: ReviewDB, coder: str | None = None, current: bool = True,
         if current:
             rows = current_rows(session)
         else:
-            rows = list(session.exec(select(EffectSize).order_by(EffectSize.id)))  # type: ignore[arg-type]
+            rows = list(session.exec(select(EffectSize).order_by(col(EffectSize.id))))
     return [r for r in rows if (coder is None or r.coder == coder) and (record is None or r.record_id == record)]
 
 
@@ -332,4 +337,4 @@ def effect_dict(row: EffectSize) -> dict[str, Any]:
             "direction": row.direction, "r": row.r, "z": _finite(row.z), "var_z": row.var_z,
             "method": row.method, "location": row.location, "note": row.note,
             "moderators": dict(row.moderators), "coded_at": row.coded_at.isoformat() if row.coded_at else None,
-            "provenance": dict(row.provenance or {})}
+            "provenance": dict(row.provenance or {}), "protocol_version": row.protocol_version}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -146,10 +147,56 @@ def reconcile(db: ReviewDB, record: int, label: str, values: Mapping[str, Any], 
                  kind="reconciled", uid=uid, **fields)
 
 
-def agreement(db: ReviewDB, coders: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class FieldAgreement:
+    """Agreement on one field: items both coded, percent agreement (%) and Cohen's kappa (None: undefined;
+    ``kappa`` is left out for n)."""
+
+    items: int
+    percent: float | None
+    kappa: float | None = None
+
+    def to_json(self, with_kappa: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {"items": self.items, "percent": self.percent}
+        if with_kappa:
+            out["kappa"] = self.kappa
+        return out
+
+
+@dataclass(frozen=True)
+class RAgreement:
+    """Agreement on r: items, ICC(2,1) (None with fewer than two items) and the mean absolute difference."""
+
+    items: int
+    icc: float | None
+    mean_abs_difference: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"items": self.items, "icc": self.icc, "mean_abs_difference": self.mean_abs_difference}
+
+
+@dataclass(frozen=True)
+class CoderAgreement:
+    """One pair of coders over the effects both coded: per categorical field, for r and for n (``r`` and
+    ``n`` are None when they coded nothing in common)."""
+
+    coders: tuple[str, str]
+    items: int
+    fields: dict[str, FieldAgreement]
+    r: RAgreement | None = None
+    n: FieldAgreement | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"coders": list(self.coders), "items": self.items,
+                "fields": {k: f.to_json() for k, f in self.fields.items()},
+                "r": self.r.to_json() if self.r is not None else None,
+                "n": self.n.to_json(with_kappa=False) if self.n is not None else None}
+
+
+def agreement(db: ReviewDB, coders: tuple[str, str] | None = None) -> list[CoderAgreement]:
     """Agreement between coders on the effects both coded (matched by record and label), per pair.
 
-    Per categorical field (statistic and the codebook's category moderators): percent agreement and
+    Per categorical field (statistic and the codebook's category and yes/no moderators): percent agreement and
     Cohen's kappa; for r: ICC(2,1) and the mean absolute difference; for n: percent agreement. A field
     nobody coded is left out; a statistic that is undefined (e.g. kappa when everyone used one
     category, ICC with fewer than two items) is None.
@@ -161,24 +208,22 @@ def agreement(db: ReviewDB, coders: tuple[str, str] | None = None) -> list[dict[
     out = []
     for a, b in pairs:
         items = [(rows[a], rows[b]) for rows in coded.values() if a in rows and b in rows]
-        report: dict[str, Any] = {"coders": [a, b], "items": len(items), "fields": {}, "r": None, "n": None}
         if not items:
-            out.append(report)
+            out.append(CoderAgreement((a, b), 0, {}))
             continue
+        fields: dict[str, FieldAgreement] = {}
         cats = ["statistic", *(f.name for f in book.fields.values()
-                               if f.kind == "category" and f.name != "statistic")]
+                               if f.kind in ("category", "yes_no") and f.name != "statistic")]
         for name in cats:
             xa = [_field_values(x).get(name) for x, _ in items]
             xb = [_field_values(y).get(name) for _, y in items]
             both = sum(u is not None and v is not None for u, v in zip(xa, xb, strict=True))
             if both:
-                report["fields"][name] = {"items": both, "percent": percent_agreement(xa, xb),
-                                          "kappa": cohen_kappa(xa, xb)}
+                fields[name] = FieldAgreement(both, percent_agreement(xa, xb), cohen_kappa(xa, xb))
         both_r = [(x.r, y.r) for x, y in items if x.r is not None and y.r is not None]  # coded effects carry r
         ra, rb = [a for a, _ in both_r], [b for _, b in both_r]
-        report["r"] = {"items": len(items), "icc": icc(ra, rb) if len(items) >= 2 else None,
-                       "mean_abs_difference": mean_abs_difference(ra, rb)}
-        report["n"] = {"items": len(items), "percent": percent_agreement([x.n for x, _ in items],
-                                                                          [y.n for _, y in items])}
-        out.append(report)
+        out.append(CoderAgreement(
+            (a, b), len(items), fields,
+            RAgreement(len(items), icc(ra, rb) if len(items) >= 2 else None, mean_abs_difference(ra, rb)),
+            FieldAgreement(len(items), percent_agreement([x.n for x, _ in items], [y.n for _, y in items]))))
     return out

@@ -25,9 +25,9 @@ RECORD_COLUMNS = ("record_id", "kept_id", "study_id", "source_id", "source_db", 
                   "journal", "volume", "issue", "pages", "doi", "pmid", "pub_type", "language")
 EFFECT_COLUMNS = ("effect_id", "record_id", "study_id", "source_id", "coder", "kind", "replaces", "label",
                   "statistic", "value", "df", "n", "n1", "n2", "tails", "direction", "r", "z", "var_z",
-                  "method", "location", "note", "coded_at", "found_in", "page", "quote")
+                  "method", "location", "note", "coded_at", "found_in", "page", "quote", "protocol_version")
 DECISION_COLUMNS = ("decision_id", "record_id", "source_id", "stage", "reviewer", "kind", "verdict", "reason",
-                    "method", "undoes", "full_text", "note", "decided_at", "uid")
+                    "method", "undoes", "full_text", "note", "decided_at", "uid", "protocol_version")
 COLUMN_MEANINGS: dict[str, str] = {
     "record_id": "MetaSift's record id", "kept_id": "the kept record of its duplicate group (itself if none)",
     "source_id": "the record's identifier in its database", "source_db": "the database searched",
@@ -49,6 +49,8 @@ COLUMN_MEANINGS: dict[str, str] = {
     "found_in": "'full text' when the numbers were taken from a statistic found in the attached PDF, "
     "'typed' when the coder typed them", "page": "the PDF page the numbers were found on",
     "quote": "the statistic as the PDF gives it",
+    "protocol_version": "the review's protocol version in force when it was stored (empty: before protocols "
+    "were versioned, or the bundled protocol)",
 }
 
 
@@ -102,10 +104,10 @@ def records_table(db: ReviewDB, *, cfg: CodingSettings | None = None, chunk: int
         study = _sample_ids(db)
         last = 0
         while True:
-            with db.session() as session:
-                batch = session.exec(select(sql_col(Record.id), *cols, sql_col(ImportBatch.source_db)).join(  # type: ignore[call-overload]
-                    ImportBatch, sql_col(Record.batch_id) == sql_col(ImportBatch.id)).where(sql_col(Record.id) > last)
-                    .order_by(sql_col(Record.id)).limit(chunk)).all()
+            query = select(sql_col(Record.id), *cols, sql_col(ImportBatch.source_db)).join(  # type: ignore[call-overload]
+                ImportBatch, sql_col(Record.batch_id) == sql_col(ImportBatch.id)).where(sql_col(Record.id) > last)
+            with db.session() as session:  # Core rows, no ORM loading per row (a fifth less CPU per record)
+                batch = session.connection().execute(query.order_by(sql_col(Record.id)).limit(chunk)).all()
             if not batch:
                 return
             for rid, sid, authors, year, title, journal, vol, iss, pages, doi, pmid, ptype, lang, source_db in batch:
@@ -147,9 +149,10 @@ def effects_frame(db: ReviewDB, *, cfg: CodingSettings | None = None) -> pd.Data
                     "r": e.r, "z": _finite(e.z), "var_z": e.var_z, "method": e.method, "location": e.location,
                     "note": e.note, "coded_at": _iso(e.coded_at),
                     "found_in": (e.provenance or {}).get("source", "typed"), "page": (e.provenance or {}).get("page"),
-                    "quote": (e.provenance or {}).get("quote", ""), **{m: e.moderators.get(m) for m in mods}})
+                    "quote": (e.provenance or {}).get("quote", ""), "protocol_version": e.protocol_version,
+                    **{m: e.moderators.get(m) for m in mods}})
     frame = pd.DataFrame(out, columns=[*EFFECT_COLUMNS, *mods])
-    for col in ("replaces", "n", "n1", "n2", "page"):
+    for col in ("replaces", "n", "n1", "n2", "page", "protocol_version"):
         frame[col] = frame[col].astype("Int64")
     return frame
 
@@ -171,10 +174,10 @@ def decisions_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
                 if keep is not None and not keep(d):
                     continue
                 yield (d.id, d.record_id, sid, d.stage, d.reviewer, d.kind, d.verdict, d.reason, d.method, d.undoes,
-                       d.full_text, d.note, _iso(d.decided_at), d.uid)
+                       d.full_text, d.note, _iso(d.decided_at), d.uid, d.protocol_version)
             last = int(batch[-1][0].id or 0)
 
-    return Table(DECISION_COLUMNS, rows, {"undoes": "Int64"})
+    return Table(DECISION_COLUMNS, rows, {"undoes": "Int64", "protocol_version": "Int64"})
 
 
 def decisions_frame(db: ReviewDB) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+from sqlmodel import col as sql_col
 from sqlmodel import select
 
 from db.engine import ReviewDB
@@ -134,8 +135,9 @@ def _records(db: ReviewDB, ids: set[int], chunk: int = 500) -> dict[int, Record]
     out: dict[int, Record] = {}
     with db.session() as session:
         for k in range(0, len(wanted), chunk):
-            for r in session.exec(select(Record).where(Record.id.in_(wanted[k:k + chunk]))):  # type: ignore[union-attr]
-                out[int(r.id)] = r  # type: ignore[arg-type]
+            for r in session.exec(select(Record).where(sql_col(Record.id).in_(wanted[k:k + chunk]))):
+                assert r.id is not None  # a stored record has an id
+                out[r.id] = r
     return out
 
 

@@ -29,7 +29,7 @@ from gui.start.view import StartScreen
 from gui.team_watch import TeamWatch
 from gui.theme import apply_theme
 from screening.counts import record_totals
-from screening.status import review_status
+from screening.status import ReviewStatus, review_status
 
 ScreenFactory = Callable[[ReviewContext], QWidget]
 
@@ -80,6 +80,7 @@ REVIEW_SCREENS: list[tuple[str, str, ScreenFactory]] = [
     ("analysis", "Analysis", lambda ctx: __import__("gui.analysis.view").analysis.view.AnalysisScreen(ctx)),
     ("records", "Records", lambda ctx: RecordsScreen(ctx.db)),
     ("team", "Team", lambda ctx: __import__("gui.team.view").team.view.TeamScreen(ctx)),
+    ("protocol", "Protocol", lambda ctx: __import__("gui.protocol.view").protocol.view.ProtocolScreen(ctx)),
 ]
 """(key, tab label, factory): the review's screens in workflow order."""
 
@@ -324,11 +325,12 @@ class MainWindow(QMainWindow):
         per_db = ", ".join(f"{k} {v:,}" for k, v in per.items())
         self._show_counts(f"{records:,} records in {batches:,} batches" + (f" ({per_db})" if per_db else ""))
 
-        def done(s: dict) -> None:
+        def done(s: ReviewStatus) -> None:
             if shiboken6.isValid(self) and self.db is db:  # the window may have closed meanwhile
-                self._show_counts(f"{s['records']:,} records in {s['batches']:,} batches"
+                c = s.counts
+                self._show_counts(f"{c.records:,} records in {c.batches:,} batches"
                                   + (f" ({per_db})" if per_db else "")
-                                  + f" · {s['unique']:,} unique · {s['independent_samples']:,} independent samples")
+                                  + f" · {c.unique:,} unique · {c.samples:,} independent samples")
 
         background.run_task("Counting", partial(review_status, db), parent=self, on_done=done,
                             on_error=lambda _exc: None, dialog=False)

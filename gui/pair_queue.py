@@ -50,7 +50,7 @@ class PairQueueScreen(Refreshing, QWidget):
         self._want: tuple[int, int] | None = None
 
     # -- hooks ----------------------------------------------------------------------------------
-    def _items(self, snap: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _items(self, snap: Any) -> tuple[list[dict[str, Any]], list[Any]]:
         """(queue entries, groups) of a snapshot; each queue entry has ``ids``: the pair."""
         raise NotImplementedError
 

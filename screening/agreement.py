@@ -21,6 +21,7 @@ is designed to withstand.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
@@ -71,23 +72,55 @@ def gwet_ac1(table: Mapping[str, Mapping[str, int]], categories: Sequence[str] =
     return (po - pe) / (1 - pe)
 
 
-def _stats(pairs: list[tuple[str, str]], categories: Sequence[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Agreement:
+    """Agreement over verdict pairs in one set of categories: the counts table, how many agree, and the
+    statistics (``percent`` in %, rounded to 2 places; each None when undefined, see the module docstring)."""
+
+    counts: dict[str, dict[str, int]]
+    agree: int
+    percent: float | None
+    kappa: float | None
+    ac1: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"counts": self.counts, "agree": self.agree, "percent": self.percent, "kappa": self.kappa,
+                "ac1": self.ac1}
+
+
+@dataclass(frozen=True)
+class PairAgreement(Agreement):
+    """One reviewer pair: ``n`` records in common, the three-category statistics (the inherited fields) and
+    ``include_exclude`` (maybe counted as include). ``stage`` and ``reviewers`` (A, B) are set by `agreement`."""
+
+    n: int
+    include_exclude: Agreement
+    stage: str = ""
+    reviewers: tuple[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        head: dict[str, Any] = {"stage": self.stage, "reviewers": list(self.reviewers)} if self.reviewers else {}
+        return {**head, "n": self.n, **super().to_json(), "include_exclude": self.include_exclude.to_json()}
+
+
+def _stats(pairs: Sequence[tuple[str, str]], categories: Sequence[str]) -> Agreement:
     table = contingency(pairs, categories)
     n = len(pairs)
     agree = sum(table[k][k] for k in categories)
-    return {"counts": table, "agree": agree, "percent": round(100 * agree / n, 2) if n else None,
-            "kappa": cohen_kappa(table, categories), "ac1": gwet_ac1(table, categories)}
+    return Agreement(table, agree, round(100 * agree / n, 2) if n else None, cohen_kappa(table, categories),
+                     gwet_ac1(table, categories))
 
 
-def pair_agreement(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+def pair_agreement(pairs: list[tuple[str, str]]) -> PairAgreement:
     """Statistics for one reviewer pair's verdict pairs (three categories, and include vs exclude)."""
-    binary = [tuple("include" if v == "maybe" else v for v in p) for p in pairs]
-    return {"n": len(pairs), **_stats(pairs, CATEGORIES), "include_exclude": _stats(binary, BINARY)}  # type: ignore[arg-type]
+    binary = [("include" if a == "maybe" else a, "include" if b == "maybe" else b) for a, b in pairs]
+    three = _stats(pairs, CATEGORIES)
+    return PairAgreement(three.counts, three.agree, three.percent, three.kappa, three.ac1, len(pairs),
+                         _stats(binary, BINARY))
 
 
-def agreement(db: ReviewDB, stage: str = "title_abstract") -> list[dict[str, Any]]:
-    """One entry per reviewer pair (names sorted; A is the first) that screened at least one record in common:
-    ``{"stage", "reviewers": [A, B], "n", "counts", "agree", "percent", "kappa", "ac1", "include_exclude"}``."""
+def agreement(db: ReviewDB, stage: str = "title_abstract") -> list[PairAgreement]:
+    """One entry per reviewer pair (names sorted; A is the first) that screened at least one record in common."""
     if stage not in STAGES:
         raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
     with db.session() as session:
@@ -97,4 +130,4 @@ def agreement(db: ReviewDB, stage: str = "title_abstract") -> list[dict[str, Any
         current = {r: row.verdict for r, row in st.verdicts.items()}
         for a, b in combinations(sorted(current), 2):
             by_pair.setdefault((a, b), []).append((current[a], current[b]))
-    return [{"stage": stage, "reviewers": [a, b], **pair_agreement(p)} for (a, b), p in sorted(by_pair.items())]
+    return [replace(pair_agreement(p), stage=stage, reviewers=(a, b)) for (a, b), p in sorted(by_pair.items())]

@@ -98,6 +98,39 @@ class StageCounts:
 
 
 @dataclass(frozen=True)
+class DatabaseDuplicates:
+    """One source database's records and how many of them were merged into another database's record."""
+
+    records: int
+    duplicates: int
+
+    @property
+    def unique(self) -> int:
+        return self.records - self.duplicates
+
+    def to_json(self) -> dict[str, int]:
+        return {"records": self.records, "duplicates": self.duplicates, "unique": self.unique}
+
+
+@dataclass(frozen=True)
+class DuplicateCounts:
+    """Records, unique records and duplicate groups, in total and per source database."""
+
+    records: int
+    unique: int
+    groups: int
+    per_database: dict[str, DatabaseDuplicates]
+
+    @property
+    def duplicates(self) -> int:
+        return self.records - self.unique
+
+    def to_json(self) -> dict[str, Any]:
+        return {"records": self.records, "unique": self.unique, "duplicates": self.duplicates,
+                "groups": self.groups, "per_database": {k: c.to_json() for k, c in self.per_database.items()}}
+
+
+@dataclass(frozen=True)
 class ReviewCounts:
     """Every count of a review, computed once (see the module docstring for the definitions)."""
 
@@ -121,13 +154,11 @@ class ReviewCounts:
     def unique_per_database(self) -> dict[str, int]:
         return {k: n - self.duplicates_per_database.get(k, 0) for k, n in self.records_per_database.items()}
 
-    def duplicates_json(self) -> dict[str, Any]:
-        """The deduplication part (``metasift dedup`` / ``duplicates``): totals, groups and per database."""
-        return {"records": self.records, "unique": self.unique, "duplicates": self.duplicates,
-                "groups": self.duplicate_groups,
-                "per_database": {k: {"records": n, "duplicates": self.duplicates_per_database.get(k, 0),
-                                     "unique": n - self.duplicates_per_database.get(k, 0)}
-                                 for k, n in self.records_per_database.items()}}
+    def duplicate_counts(self) -> DuplicateCounts:
+        """The deduplication part (``metasift dedup`` / ``duplicates``, the Duplicates screen)."""
+        return DuplicateCounts(self.records, self.unique, self.duplicate_groups, {
+            k: DatabaseDuplicates(n, self.duplicates_per_database.get(k, 0))
+            for k, n in self.records_per_database.items()})
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

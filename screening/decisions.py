@@ -29,10 +29,13 @@ from db.errors import InputError, MetasiftError
 from db.identity import lenient_identity
 from db.models import VERDICTS, Member, Record, ScreeningDecision
 from db.pair_log import components, merged_pairs
-from screening.protocol import STAGE_LABELS, STAGES, Protocol, review_protocol
+from db.protocol_store import latest_number
+from screening.protocol import STAGE_LABELS, STAGES, Protocol
+from screening.review_protocol import current_protocol, protocol_of
 from screening.settle import StageState, replay, settle
 
-__all__ = ["StageState", "replay", "settle"]  # the rule itself is plain Python in screening.settle
+__all__ = ["StageState", "protocol_of", "replay", "settle"]  # the rule itself is plain Python in screening.settle;
+# the review's protocol is read by `screening.review_protocol` (re-exported here for callers)
 
 NOT_RETRIEVED = "full text not retrievable"
 """The full-text exclusion reason of a report that could not be had (PRISMA 2020: "reports not retrieved")."""
@@ -41,10 +44,6 @@ METHODS = ("third_reviewer", "consensus")
 """How a conflict is resolved."""
 RULES = ("two_agree", "one_reviewer")
 
-
-def protocol_of(db: ReviewDB) -> Protocol:
-    """The review's protocol (its stored text), or the bundled default when the review has none."""
-    return review_protocol(db.review().protocol, db.name)
 
 
 def group_map(session: Session) -> dict[int, int]:
@@ -64,10 +63,10 @@ def stage_rows(session: Session, stages: Sequence[str], record_ids: Iterable[int
                keep: Callable[[ScreeningDecision], bool] | None = None) -> list[ScreeningDecision]:
     """All rows of the given stages (optionally only on some records), in id order: one query. ``keep``
     (`blind_keep`) leaves out the rows a blind reader may not see."""
-    q = select(ScreeningDecision).where(ScreeningDecision.stage.in_(list(stages)))  # type: ignore[attr-defined]
+    q = select(ScreeningDecision).where(col(ScreeningDecision.stage).in_(list(stages)))
     if record_ids is not None:
-        q = q.where(ScreeningDecision.record_id.in_(list(record_ids)))  # type: ignore[attr-defined]
-    rows = list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+        q = q.where(col(ScreeningDecision.record_id).in_(list(record_ids)))
+    rows = list(session.exec(q.order_by(col(ScreeningDecision.id))))
     return rows if keep is None else [r for r in rows if keep(r)]
 
 
@@ -137,6 +136,8 @@ def _store(db: ReviewDB, row: ScreeningDecision, check, claimed: str) -> Screeni
     def write() -> None:
         with db.transaction() as session:
             check(session)
+            if row.protocol_version is None:  # the version in force (decide/resolve: the one checked against)
+                row.protocol_version = latest_number(session)
             session.add(row)
 
     try:
@@ -206,7 +207,8 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
     full-text decision with no PDF attached and no existing file or URL given, a full-text exclusion without
     a reason, and a full-text decision on a record that has not been included at title/abstract.
     """
-    protocol = protocol_of(db)
+    current = current_protocol(db)
+    protocol = current.protocol
     _check_stage(protocol, stage)
     if verdict not in VERDICTS:
         raise InputError(f"unknown decision {verdict!r}; expected one of {', '.join(VERDICTS)}")
@@ -215,7 +217,8 @@ def decide(db: ReviewDB, record: int, reviewer: str, stage: str, verdict: str, r
     if not missing:
         _check_reason(protocol, stage, verdict, reason)
     row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
-                            verdict=verdict, reason=reason, note=note or "", full_text=full_text)
+                            verdict=verdict, reason=reason, note=note or "", full_text=full_text,
+                            protocol_version=current.version)
 
     def check(session: Session) -> None:
         _as_member(db, session, row, reviewer, "screener", act="screen records")
@@ -271,8 +274,8 @@ def undo(db: ReviewDB, reviewer: str, stage: str | None = None, record: int | No
         if stage is not None:
             q = q.where(ScreeningDecision.stage == stage)
         if record is not None:
-            q = q.where(ScreeningDecision.record_id.in_(_record_group(session, record)))  # type: ignore[attr-defined]
-        mine = list(session.exec(q.order_by(ScreeningDecision.id)))  # type: ignore[arg-type]
+            q = q.where(col(ScreeningDecision.record_id).in_(_record_group(session, record)))
+        mine = list(session.exec(q.order_by(col(ScreeningDecision.id))))
         undone = {r.undoes for r in mine if r.kind == "undo"}
         live = [r for r in mine if r.kind != "undo" and r.id not in undone]
         if not live:
@@ -291,7 +294,8 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
     be one of the reviewers in conflict) or by consensus (``by`` names who agreed, e.g. "ann+bob")."""
     by = (by or "").strip()
     people = by.split("+") if method == "consensus" and by else [by]
-    protocol = protocol_of(db)
+    current = current_protocol(db)
+    protocol = current.protocol
     _check_stage(protocol, stage)
     if verdict not in ("include", "exclude"):
         raise InputError(f"a resolution is include or exclude, not {verdict!r}")
@@ -300,7 +304,8 @@ def resolve(db: ReviewDB, record: int, stage: str, verdict: str, by: str, method
     reason = (reason or "").strip()
     _check_reason(protocol, stage, verdict, reason)
     row = ScreeningDecision(uid=uid or uuid.uuid4().hex, record_id=int(record), stage=stage, reviewer="",
-                            kind="resolution", verdict=verdict, reason=reason, note=note or "", method=method)
+                            kind="resolution", verdict=verdict, reason=reason, note=note or "", method=method,
+                            protocol_version=current.version)
 
     def check(session: Session) -> None:
         me = _as_member(db, session, row, people[0], "lead", act="resolve conflicts")
@@ -338,6 +343,7 @@ def public(row: ScreeningDecision) -> dict[str, object]:
     return {"uid": row.uid, "id": row.id, "record_id": row.record_id, "stage": row.stage, "reviewer": row.reviewer,
             "kind": row.kind, "verdict": row.verdict, "reason": row.reason, "note": row.note,
             "full_text": row.full_text, "method": row.method, "undoes": row.undoes,
+            "protocol_version": row.protocol_version,
             "decided_at": row.decided_at.isoformat() if row.decided_at else None}
 
 
@@ -363,6 +369,7 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
     with db.transaction() as session:
         me = acting(db, session, by)
         require(me, "lead", act="stop screening by a rule (it excludes every unscreened record)")
+        version = latest_number(session)
         canon = group_map(session)
         states = replay(stage_rows(session, [stage]), canon)
         kept = sorted({canon.get(rid, rid) for rid in session.exec(select(Record.id)) if rid is not None})
@@ -375,7 +382,7 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
                 session.add(ScreeningDecision(uid=uid, record_id=rid, stage=stage, reviewer=me.identity,
                                               member_id=me.id, kind="resolution",
                                               verdict="exclude", reason=STOP_REASON, note=rule_note,
-                                              method=STOP_METHOD))
+                                              method=STOP_METHOD, protocol_version=version))
     return len(left)
 
 

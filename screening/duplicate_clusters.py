@@ -2,16 +2,18 @@
 
 Four exports of one proceedings volume give six candidate pairs but are one question: which of these
 records are the same study? `queue_clusters` groups the pending pairs of `duplicates.queue` (with the
-groups their records already belong to) into clusters; `decide_cluster` takes a person's answer, a
-partition of the cluster's records into studies, and writes it as ordinary pair decisions (``confirmed``
-inside a part, ``rejected`` between parts) in one transaction, so undo and history work pair by pair as
-before.
+groups their records already belong to) into clusters: frozen `QueueCluster` items whose ``to_json`` is
+what the CLI's ``--json`` prints and whose records the desktop shows side by side. `decide_cluster` takes
+a person's answer, a partition of the cluster's records into studies, and writes it as ordinary pair
+decisions (``confirmed`` inside a part, ``rejected`` between parts) in one transaction, so undo and
+history work pair by pair as before.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from db.engine import ReviewDB
@@ -19,13 +21,61 @@ from db.errors import InputError
 from db.models import MERGED, DuplicateDecision, Record
 from db.pair_log import DUPLICATES, UnionFind
 from screening import duplicates
+from screening.importers.fields import display_value
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedPair:
+    """One pending candidate pair of a cluster: record ids, the engine's score (``None`` for a pair a
+    person undid) and its reasons."""
+
+    ids: tuple[int, int]
+    score: float | None
+    reasons: tuple[str, ...]
+
+    def to_json(self, names: Mapping[int, str] | None = None) -> dict[str, Any]:
+        """As ``metasift duplicates clusters --json`` shows it (ids as ``names`` when given)."""
+        return {"ids": [_name(names, i) for i in self.ids], "score": self.score, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCluster:
+    """One item of the duplicate queue, decided at once: its records (``ids``, sorted), the duplicate
+    groups already formed inside it, its pending pairs (best first), its best pair's score, and each
+    record's fields side by side (``fields`` names them; ``values[k]`` are record ``ids[k]``'s, as shown)."""
+
+    ids: tuple[int, ...]
+    groups: tuple[tuple[int, ...], ...]
+    pairs: tuple[QueuedPair, ...]
+    score: float | None
+    fields: tuple[str, ...] = ()
+    values: tuple[tuple[str, ...], ...] = ()
+
+    def record(self, rid: int) -> dict[str, str]:
+        """The shown fields of one record of the cluster."""
+        return dict(zip(self.fields, self.values[self.ids.index(rid)], strict=True))
+
+    def differing(self) -> tuple[str, ...]:
+        """Fields whose non-empty values differ between the records (case aside)."""
+        return tuple(f for k, f in enumerate(self.fields)
+                     if len({v[k].casefold() for v in self.values if v[k]}) > 1)
+
+    def to_json(self, names: Mapping[int, str] | None = None) -> dict[str, Any]:
+        """As ``metasift duplicates clusters --json`` shows it (ids as ``names`` when given)."""
+        return {"ids": [_name(names, i) for i in self.ids],
+                "groups": [[_name(names, i) for i in g] for g in self.groups],
+                "score": self.score, "pairs": [p.to_json(names) for p in self.pairs],
+                "records": [{"id": _name(names, i), **self.record(i)} for i in self.ids] if self.values else [],
+                "differs": list(self.differing())}
+
+
+def _name(names: Mapping[int, str] | None, rid: int) -> Any:
+    return rid if names is None else names[rid]
 
 
 def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
-                   groups: list[list[int]] | None = None) -> list[dict[str, Any]]:
-    """Pending candidates as clusters, best first: ``ids`` (every record of the cluster, sorted),
-    ``groups`` (duplicate groups already formed inside it), ``pairs`` (its pending pairs, as
-    `duplicates.queue` gives them) and ``score`` (its best pair's). ``pending`` and ``groups``, when the
+                   groups: list[list[int]] | None = None) -> list[QueueCluster]:
+    """Pending candidates as clusters (`QueueCluster`), best first. ``pending`` and ``groups``, when the
     caller has just read them (`duplicates.queue`, `duplicates.groups`), are not read again."""
     if pending is None:
         pending = duplicates.queue(db)
@@ -39,25 +89,38 @@ def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
         for m in g[1:]:
             sets.union(g[0], m)
     clusters: dict[int, dict[str, Any]] = {}
+    shown: dict[int, dict[str, str]] = {}
     for c in pending:
         root = sets.find(c["ids"][0])
         cl = clusters.setdefault(root, {"ids": set(), "groups": [], "pairs": [], "score": None})
         cl["ids"].update(c["ids"])
-        cl["pairs"].append(c)
+        cl["pairs"].append(QueuedPair((c["ids"][0], c["ids"][1]), c["score"], tuple(c["reasons"])))
         if c["score"] is not None and (cl["score"] is None or c["score"] > cl["score"]):
             cl["score"] = c["score"]
+        for side, rid in zip("ab", c["ids"], strict=True):
+            shown.setdefault(rid, {f["field"]: f[side] for f in c["fields"]})
     for g in inside:
         cl = clusters[sets.find(g[0])]
         cl["ids"].update(g)
-        cl["groups"].append(list(g))
-    out = [dict(cl, ids=sorted(cl["ids"])) for cl in clusters.values()]
-    out.sort(key=lambda cl: (-(cl["score"] or 0.0), cl["ids"]))
+        cl["groups"].append(tuple(g))
+    missing = {i for cl in clusters.values() for i in cl["ids"]} - set(shown)
+    if missing:  # group members that are in no pending pair
+        with db.session() as session:
+            for r in duplicates.load_records(session, missing):
+                shown[r["id"]] = {f: display_value(r.get(f), f) for f in duplicates.SIDE_BY_SIDE}
+    out = []
+    for cl in clusters.values():
+        ids = tuple(sorted(cl["ids"]))
+        out.append(QueueCluster(ids, tuple(cl["groups"]), tuple(cl["pairs"]), cl["score"], duplicates.SIDE_BY_SIDE,
+                                tuple(tuple(shown.get(i, {}).get(f, "") for f in duplicates.SIDE_BY_SIDE)
+                                      for i in ids)))
+    out.sort(key=lambda cl: (-(cl.score or 0.0), cl.ids))
     return out
 
 
-def cluster_of(db: ReviewDB, a: int, b: int) -> dict[str, Any]:
+def cluster_of(db: ReviewDB, a: int, b: int) -> QueueCluster:
     """The cluster of the pending pair ``a``/``b``."""
-    found = next((cl for cl in queue_clusters(db) if a in cl["ids"] and b in cl["ids"]), None)
+    found = next((cl for cl in queue_clusters(db) if a in cl.ids and b in cl.ids), None)
     if found is None:
         raise InputError(f"#{a} and #{b} are not a pending pair of the duplicate queue")
     return found
@@ -65,15 +128,15 @@ def cluster_of(db: ReviewDB, a: int, b: int) -> dict[str, Any]:
 
 def same_study(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
     """Every record of the pending pair's cluster is one study (see `decide_cluster`)."""
-    return decide_cluster(db, [cluster_of(db, a, b)["ids"]], who)
+    return decide_cluster(db, [cluster_of(db, a, b).ids], who)
 
 
 def all_apart(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
     """The groups and records of the pending pair's cluster are different studies: its pending pairs are
     rejected, groups already formed inside it stay (see `decide_cluster`)."""
     cl = cluster_of(db, a, b)
-    grouped = {m for g in cl["groups"] for m in g}
-    return decide_cluster(db, cl["groups"] + [[r] for r in cl["ids"] if r not in grouped], who)
+    grouped = {m for g in cl.groups for m in g}
+    return decide_cluster(db, [*cl.groups, *([r] for r in cl.ids if r not in grouped)], who)
 
 
 def undo_cluster(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
@@ -110,22 +173,22 @@ def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> di
         raise InputError("name the records of one cluster that are the same study")
     if len(set(named)) != len(named):
         raise InputError("a record is named in two parts; each record belongs to one study")
-    cluster = next((cl for cl in queue_clusters(db) if set(named) <= set(cl["ids"])), None)
+    cluster = next((cl for cl in queue_clusters(db) if set(named) <= set(cl.ids)), None)
     if cluster is None:
         raise InputError(f"records {sorted(named)} are not all in one cluster of the duplicate queue; "
                          "see `metasift duplicates clusters`")
     part_of = {r: k for k, part in enumerate(parts) for r in part}
     # a record not named stays with its group: with a named group-mate's study, else its group is one
     next_part = len(parts)
-    for g in cluster["groups"]:
+    for g in cluster.groups:
         target = next((part_of[m] for m in g if m in part_of), None)
         if target is None:
             target, next_part = next_part, next_part + 1
         for m in g:
             part_of.setdefault(m, target)
-    for r in sorted(set(cluster["ids"]) - set(part_of)):
+    for r in sorted(set(cluster.ids) - set(part_of)):
         part_of[r], next_part = next_part, next_part + 1
-    members = sorted(cluster["ids"])
+    members = sorted(cluster.ids)
     confirmed = rejected = 0
     token = f"{_TOKEN} {uuid.uuid4().hex[:10]}"
     with db.transaction() as session:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -24,6 +25,9 @@ from db.models import MERGED, DuplicateDecision, ImportBatch, Record
 from db.pair_log import DUPLICATES, UNDONE, PairDecision, components, merged_pairs, pair_key
 from db.progress import Progress, ShouldStop, check_stop, never_stop, no_progress
 from screening.importers.fields import display_value
+
+if TYPE_CHECKING:
+    from screening.counts import DuplicateCounts
 
 # the engine's outcomes as stored; the engine itself (`screening.dedup`, with numpy) is imported only where it
 # runs, so reading counts and queues (`metasift status`) starts without it
@@ -67,12 +71,12 @@ def engine_records(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
-              should_stop: ShouldStop = never_stop) -> dict[str, Any]:
+              should_stop: ShouldStop = never_stop) -> DedupRun:
     """Find duplicates among all records and store the automatic merges and the queued candidates.
 
     One transaction. A pair a person already decided (confirmed, rejected or undone) is left alone, and a
     pair whose latest machine decision is unchanged gets no new row, so re-running stores nothing new.
-    Pairs the engine rejects by itself (recurring columns of a serial in different issues) are stored as
+    Pairs the engine rejects by itself (`screening.dedup.rules.distinct_classes`) are stored as
     ``rejected`` rows with this run's ``run_id`` and the engine's reasons.
     """
     from screening.dedup import deduplicate
@@ -107,36 +111,56 @@ def run_dedup(db: ReviewDB, who: str = "", progress: Progress = no_progress,
             stored[p.outcome] += 1
         check_stop(should_stop)
     progress(3, 3, "done")
-    summary: dict[str, Any] = {
-        "run_id": run_id, "records": len(records), "untitled": untitled,
-        "auto_groups": [] if result is None else [[int(i) for i in g] for g in result.groups],
-        "stored": {"auto": stored[AUTO], "queued": stored[QUEUED]},
-        "auto_rejected": stored["rejected"],
-        "kept_person_decisions": kept_by_person,
-    }
     from screening.counts import review_counts
 
-    summary.update(review_counts(db, stages=()).duplicates_json())
-    summary["message"] = _message(summary)
-    return summary
+    return DedupRun(run_id, len(records), untitled,
+                    [] if result is None else [[int(i) for i in g] for g in result.groups],
+                    stored[AUTO], stored[QUEUED], stored["rejected"], kept_by_person,
+                    review_counts(db, stages=()).duplicate_counts())
 
 
-def _message(s: dict[str, Any]) -> str:
-    if s["records"] == 0:
-        return "the review has no records yet; nothing to deduplicate (import exports first)"
-    if s["records"] == 1:
-        return "the review has one record; there is nothing to compare it with"
-    parts = [f"{s['records']} records, {s['unique']} unique after deduplication "
-             f"({s['duplicates']} duplicates merged); {s['stored']['auto']} automatic merges and "
-             f"{s['stored']['queued']} candidate pairs stored"]
-    if s.get("auto_rejected"):
-        parts.append(f"{s['auto_rejected']} pairs of recurring column titles (another issue) rejected "
-                     "automatically")
-    if s["kept_person_decisions"]:
-        parts.append(f"{s['kept_person_decisions']} pairs already decided by a person were left as decided")
-    if s["untitled"]:
-        parts.append(f"{s['untitled']} records have no title and can only match on their other fields")
-    return "; ".join(parts)
+@dataclass(frozen=True)
+class DedupRun:
+    """What one `run_dedup` did, and the review's duplicate counts after it."""
+
+    run_id: str
+    records: int  # records compared
+    untitled: int  # of them, records without a title (they match on their other fields only)
+    auto_groups: list[list[int]]  # the engine's automatic groups (record ids)
+    stored_auto: int  # new automatic merges stored
+    stored_queued: int  # new candidate pairs stored for a person
+    auto_rejected: int  # plainly distinct pairs the engine rejected, each with its reason
+    kept_person_decisions: int  # pairs a person had decided, left as decided
+    counts: DuplicateCounts
+
+    @property
+    def message(self) -> str:
+        if self.records == 0:
+            return "the review has no records yet; nothing to deduplicate (import exports first)"
+        if self.records == 1:
+            return "the review has one record; there is nothing to compare it with"
+        parts = [f"{self.records} records, {self.counts.unique} unique after deduplication "
+                 f"({self.counts.duplicates} duplicates merged); {self.stored_auto} automatic merges and "
+                 f"{self.stored_queued} candidate pairs stored"]
+        if self.auto_rejected:
+            parts.append(f"{self.auto_rejected} plainly distinct pairs rejected automatically, each with its "
+                         "reason (recurring columns of other issues, companion papers, other parts, other authors, "
+                         "an abstract and its later article)")
+        if self.kept_person_decisions:
+            parts.append(f"{self.kept_person_decisions} pairs already decided by a person were left as decided")
+        if self.untitled:
+            parts.append(f"{self.untitled} records have no title and can only match on their other fields")
+        return "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "run_id": self.run_id, "records": self.records, "untitled": self.untitled,
+            "auto_groups": [list(g) for g in self.auto_groups],
+            "stored": {"auto": self.stored_auto, "queued": self.stored_queued},
+            "auto_rejected": self.auto_rejected, "kept_person_decisions": self.kept_person_decisions}
+        out.update(self.counts.to_json())
+        out["message"] = self.message
+        return out
 
 
 def groups(db: ReviewDB) -> list[list[int]]:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -339,15 +340,62 @@ class RowWriter:
         self._queue.put(rows)
 
 
-def batches(db: ReviewDB) -> list[dict[str, Any]]:
-    """The import history, oldest first: id, file, format, database, records, when, who, and whether the
-    batch can still be undone (nothing a person did refers to its records)."""
+@dataclass(frozen=True)
+class BatchInfo:
+    """One imported file in the import history; ``can_undo``: nothing a person did refers to its records."""
+
+    batch_id: int
+    file: str
+    format: str
+    source_db: str
+    records: int
+    imported_at: datetime
+    imported_by: str
+    sha256: str
+    options: dict[str, Any]
+    can_undo: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"batch_id": self.batch_id, "file": self.file, "format": self.format, "source_db": self.source_db,
+                "records": self.records, "imported_at": self.imported_at, "imported_by": self.imported_by,
+                "sha256": self.sha256, "options": self.options, "can_undo": self.can_undo}
+
+
+@dataclass(frozen=True)
+class BatchUndone:
+    """An import `undo_batch` removed."""
+
+    batch_id: int
+    file: str
+    records_removed: int
+    by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DatabaseCorrected:
+    """A batch's source database as `set_batch_database` corrected it (``old`` -> ``source_db``)."""
+
+    batch_id: int
+    file: str
+    old: str
+    source_db: str
+    by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"batch_id": self.batch_id, "file": self.file, "from": self.old, "source_db": self.source_db,
+                "by": self.by}
+
+
+def batches(db: ReviewDB) -> list[BatchInfo]:
+    """The import history, oldest first."""
     with db.session() as session:
         rows = session.exec(select(ImportBatch).order_by(col(ImportBatch.id))).all()
         blocked = _batches_in_use(session)
-    return [{"batch_id": b.id, "file": b.file_name, "format": b.format, "source_db": b.source_db,
-             "records": b.record_count, "imported_at": b.imported_at, "imported_by": b.imported_by,
-             "sha256": b.sha256, "options": b.options, "can_undo": b.id not in blocked} for b in rows]
+    return [BatchInfo(b.id, b.file_name, b.format, b.source_db, b.record_count, b.imported_at, b.imported_by,
+                      b.sha256, b.options, b.id not in blocked) for b in rows if b.id is not None]
 
 
 def _batches_in_use(session: Session) -> dict[int, str]:
@@ -375,7 +423,7 @@ def _batches_in_use(session: Session) -> dict[int, str]:
     return why
 
 
-def undo_batch(db: ReviewDB, batch_id: int, who: str = "") -> dict[str, Any]:
+def undo_batch(db: ReviewDB, batch_id: int, who: str = "") -> BatchUndone:
     """Remove an import that nobody has worked on yet: its records, the machine's duplicate and
     sample-link suggestions about them, and the batch itself, in one transaction (so the same file can be
     imported again). Refused once a person has screened, coded, merged or linked any of its records."""
@@ -394,10 +442,10 @@ def undo_batch(db: ReviewDB, batch_id: int, who: str = "") -> dict[str, Any]:
         removed = session.execute(delete(Record).where(col(Record.batch_id) == batch_id))
         n = cast(CursorResult[Any], removed).rowcount  # a DELETE's result is a cursor result
         session.execute(delete(ImportBatch).where(col(ImportBatch.id) == batch_id))
-    return {"batch_id": batch_id, "file": batch.file_name, "records_removed": int(n or 0), "by": who}
+    return BatchUndone(batch_id, batch.file_name, int(n or 0), who)
 
 
-def set_batch_database(db: ReviewDB, batch_id: int, name: str, who: str = "") -> dict[str, Any]:
+def set_batch_database(db: ReviewDB, batch_id: int, name: str, who: str = "") -> DatabaseCorrected:
     """Correct the database an imported file came from (PRISMA's per-database counts follow: they are
     grouped by the batch's database). ``name`` is stored as given, or as its canonical form when it is a
     known database's name or code ("psyh" -> "PsycINFO")."""
@@ -416,4 +464,4 @@ def set_batch_database(db: ReviewDB, batch_id: int, name: str, who: str = "") ->
         batch.options = {**batch.options, "database_history": [
             *batch.options.get("database_history", []), {"from": old, "to": new, "by": who}]}
         session.add(batch)
-    return {"batch_id": batch_id, "file": batch.file_name, "from": old, "source_db": new, "by": who}
+    return DatabaseCorrected(batch_id, batch.file_name, old, new, who)

@@ -9,6 +9,7 @@ carries its kept record's outcome. `outcomes` reads the decision table once per 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
@@ -86,12 +87,42 @@ def outcome(db: ReviewDB, record: int, stage: str = "title_abstract") -> Outcome
     return found
 
 
-def _row(row: Any) -> dict[str, Any]:
-    return {"reviewer": row.reviewer, "verdict": row.verdict, "reason": row.reason, "note": row.note,
-            "full_text": row.full_text, "decided_at": row.decided_at.isoformat() if row.decided_at else None}
+@dataclass(frozen=True)
+class Verdict:
+    """A reviewer's current verdict on a record at a stage, as a conflict lists it."""
+
+    reviewer: str
+    verdict: str
+    reason: str
+    note: str
+    full_text: str
+    decided_at: str | None  # ISO 8601, UTC
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reviewer": self.reviewer, "verdict": self.verdict, "reason": self.reason, "note": self.note,
+                "full_text": self.full_text, "decided_at": self.decided_at}
 
 
-def conflicts(db: ReviewDB, stage: str = "title_abstract") -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Conflict:
+    """A kept record in conflict at a stage, its duplicate group (``members``) and every current verdict."""
+
+    record_id: int
+    members: list[int]
+    stage: str
+    verdicts: list[Verdict]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "members": list(self.members), "stage": self.stage,
+                "verdicts": [v.to_json() for v in self.verdicts]}
+
+
+def _row(row: Any) -> Verdict:
+    return Verdict(row.reviewer, row.verdict, row.reason, row.note, row.full_text,
+                   row.decided_at.isoformat() if row.decided_at else None)
+
+
+def conflicts(db: ReviewDB, stage: str = "title_abstract") -> list[Conflict]:
     """Records in conflict at ``stage`` (kept records, by id), each with every reviewer's current verdict,
     reason and note."""
     _check(stage)
@@ -105,8 +136,8 @@ def conflicts(db: ReviewDB, stage: str = "title_abstract") -> list[dict[str, Any
         if _outcome(kept, kept, stage, states, rule).state != "conflict":
             continue
         st = states[(kept, stage)]
-        out.append({"record_id": kept, "members": group, "stage": stage,
-                    "verdicts": [_row(r) for r in sorted(st.verdicts.values(), key=lambda r: r.id or 0)]})
+        rows = sorted(st.verdicts.values(), key=lambda r: r.id or 0)
+        out.append(Conflict(kept, group, stage, [_row(r) for r in rows]))
     return out
 
 
@@ -132,7 +163,7 @@ def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind:
     hide = blind and viewer not in st.verdicts
     out = []
     for r in rows:
-        d = {**_row(r), "kind": r.kind, "method": r.method, "hidden": False}
+        d = {**_row(r).to_json(), "kind": r.kind, "method": r.method, "hidden": False}
         if hide and r.reviewer != viewer:
             d.update(verdict=None, reason="", note="", full_text="", method="", hidden=True)
         out.append(d)

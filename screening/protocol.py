@@ -22,17 +22,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-import tomlkit
-
 from db.errors import InputError
-from screening.criteria.build import OLD_TERMS
 from screening.criteria.kinds import (
     CRITERION_KINDS,
+    OLD_TERMS,
     CriterionSpec,
     KindSpec,
     ParamSpec,
@@ -123,6 +121,10 @@ class Protocol:
 
     def terms_key(self) -> tuple[Any, ...]:
         """A hashable summary of what the criteria compile (for caching compiled criteria)."""
+        return self._key
+
+    @cached_property
+    def _key(self) -> tuple[Any, ...]:
         return tuple(s.key() for s in self.criteria_specs)
 
 
@@ -306,6 +308,8 @@ def protocol_to_toml(data: Mapping[str, Any], where: str = "protocol") -> str:
     """A protocol given as data, validated, as TOML text; ``load_protocol_text`` of the text equals
     ``protocol_from_data(data)``. Criteria are written as ``[[criterion]]`` tables."""
     protocol_from_data(data, where)
+    import tomlkit  # here: reading a protocol (every review command) does not need it
+
     return tomlkit.dumps(_plain(data))
 
 

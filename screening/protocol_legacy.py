@@ -20,9 +20,8 @@ from types import MappingProxyType
 from typing import Any
 
 from db.errors import InputError
-from screening.criteria.build import OLD_TERMS
 from screening.criteria.evidence import check_term
-from screening.criteria.kinds import CriterionSpec, default_params
+from screening.criteria.kinds import OLD_TERMS, CriterionSpec, default_params
 
 CRITERIA = ("alliance", "clinical", "sample_size", "adult")
 KIND_OF = {"alliance": "concept", "clinical": "setting", "sample_size": "sample_size", "adult": "age"}

@@ -9,6 +9,7 @@ see every screening row of a blind stage (`screening.blind`). Both build the sam
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from screening.blind import MANAGED_BY, sees_everything
@@ -20,18 +21,27 @@ if TYPE_CHECKING:
     from db.engine import ReviewDB
 
 
-def status_json(name: str, title: str, c: ReviewCounts) -> dict[str, Any]:
-    """The status document of review ``name`` (titled ``title``) with counts ``c``."""
-    return {"review": name, "title": title, "records": c.records, "batches": c.batches,
-            "records_per_database": c.records_per_database, "unique": c.unique, "duplicates": c.duplicates,
-            "duplicate_groups": c.duplicate_groups, "duplicates_per_database": c.duplicates_per_database,
-            "independent_samples": c.samples, "shared_samples": c.shared_samples, "sample_links": c.links,
-            "decisions": c.decisions, "screening": {s: st.to_json() for s, st in c.stages.items()}}
+@dataclass(frozen=True)
+class ReviewStatus:
+    """The review (its name and title) and every count (`screening.counts.ReviewCounts`)."""
+
+    review: str
+    title: str
+    counts: ReviewCounts
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``metasift status --json`` document."""
+        c = self.counts
+        return {"review": self.review, "title": self.title, "records": c.records, "batches": c.batches,
+                "records_per_database": c.records_per_database, "unique": c.unique, "duplicates": c.duplicates,
+                "duplicate_groups": c.duplicate_groups, "duplicates_per_database": c.duplicates_per_database,
+                "independent_samples": c.samples, "shared_samples": c.shared_samples, "sample_links": c.links,
+                "decisions": c.decisions, "screening": {s: st.to_json() for s, st in c.stages.items()}}
 
 
-def review_status(db: ReviewDB) -> dict[str, Any]:
-    """Counts for the whole review (records, batches, per database, and each later stage) as JSON."""
-    return status_json(db.name, db.review().title, review_counts(db))
+def review_status(db: ReviewDB) -> ReviewStatus:
+    """Counts for the whole review (records, batches, per database, and each later stage)."""
+    return ReviewStatus(db.name, db.review().title, review_counts(db))
 
 
 def _sees_everything(review: DirectReview, viewer: str | None) -> bool:
@@ -57,7 +67,7 @@ def _sees_everything(review: DirectReview, viewer: str | None) -> bool:
     return sees_everything(viewer, managed, False, lead)
 
 
-def direct_status(target: str, viewer: str | None) -> dict[str, Any] | None:
+def direct_status(target: str, viewer: str | None) -> ReviewStatus | None:
     """`review_status` of the review at ``target`` read as ``viewer`` through the database driver, or None
     when the review must be opened the normal way (see the module docstring)."""
     from db.direct import open_direct
@@ -77,4 +87,4 @@ def direct_status(target: str, viewer: str | None) -> dict[str, Any] | None:
         raise
     finally:
         review.close()
-    return status_json(review.name, title, counts)
+    return ReviewStatus(review.name, title, counts)

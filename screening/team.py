@@ -84,7 +84,7 @@ def _login(db: ReviewDB, session: Session) -> str:
 
 def managed(session: Session) -> bool:
     """True once a lead has managed the roster (or it was made at migration)."""
-    return session.exec(select(TeamEvent.id).where(TeamEvent.kind.in_(MANAGED_BY)).limit(1)).first() is not None  # type: ignore[attr-defined]
+    return session.exec(select(TeamEvent.id).where(col(TeamEvent.kind).in_(MANAGED_BY)).limit(1)).first() is not None
 
 
 def find(session: Session, name: str) -> Member | None:
@@ -154,7 +154,7 @@ class Seat:
 
 def roster(db: ReviewDB, include_removed: bool = False) -> list[Seat]:
     with db.session() as session:
-        rows = session.exec(select(Member).order_by(Member.id)).all()  # type: ignore[arg-type]
+        rows = session.exec(select(Member).order_by(col(Member.id))).all()
     return [Seat.of(m) for m in rows if include_removed or m.active]
 
 
@@ -420,7 +420,7 @@ def assign(db: ReviewDB, actor: str | None, members: Sequence[str], stage: str, 
 def assigned(session: Session, member: Member, stage: str) -> list[int]:
     """The record ids assigned to ``member`` at ``stage``, in assignment order."""
     return list(session.exec(select(Assignment.record_id).where(
-        Assignment.member_id == member.id, Assignment.stage == stage).order_by(Assignment.id)))  # type: ignore[arg-type]
+        Assignment.member_id == member.id, Assignment.stage == stage).order_by(col(Assignment.id))))
 
 
 def next_assigned(db: ReviewDB, claimed: str | None, stage: str) -> int | None:
@@ -444,7 +444,7 @@ def progress(db: ReviewDB) -> list[dict[str, object]]:
     from screening.protocol import STAGES
 
     with db.session() as session:
-        members = session.exec(select(Member).where(Member.active == True).order_by(Member.id)).all()  # type: ignore[arg-type]  # noqa: E712
+        members = session.exec(select(Member).where(Member.active == True).order_by(col(Member.id))).all()  # noqa: E712
         given = {(int(m), s): int(n) for m, s, n in session.exec(
             select(Assignment.member_id, Assignment.stage, func.count(col(Assignment.id)))
             .group_by(col(Assignment.member_id), col(Assignment.stage)))}

@@ -1,4 +1,4 @@
-"""Per-criterion accuracy on the hand-labelled abstracts in tests/data/abstracts (tuning and held-out).
+"""Per-criterion accuracy on the hand-labelled abstracts in tests/data/abstracts (tuning, held-out, fresh).
 
 Shared by tests/test_criteria_accuracy.py (asserts the targets) and benchmarks/criteria_accuracy.py
 (prints the table in docs/criteria-accuracy.md). Each abstract is assessed under the bundled alliance
@@ -20,6 +20,9 @@ from screening.protocol import Protocol, bundled_protocol, protocol_from_data
 
 DATA = Path(__file__).parent / "data" / "abstracts"
 HALVES = ("tuning", "heldout")
+SETS = (*HALVES, "fresh")
+"""The tuning half, the held-out half (written with it, before tuning) and a fresh check written after
+tuning ended."""
 INCLUDED_LANGUAGES = {"eng": "en", "ger": "de", "fre": "fr", "ita": "it"}
 PRIMARY = ["rct", "controlled_trial", "cohort", "cross_sectional", "case_report", "qualitative"]
 

@@ -56,7 +56,7 @@ def test_an_import_and_its_undo_by_someone_else(review):
     assert undone.topics == ["records"] and undone.summary() == "1 import undone"
 
 
-def test_cli_activity_so_far_and_since_a_stamp(review_target, capsys):
+def test_cli_activity_so_far_and_since_a_stamp(review_target, capsys, monkeypatch):
     import json
 
     from cli.app import main
@@ -66,11 +66,13 @@ def test_cli_activity_so_far_and_since_a_stamp(review_target, capsys):
         out = capsys.readouterr()
         return code, (json.loads(out.out) if code == 0 else {"error": out.err})
 
+    monkeypatch.setenv("METASIFT_USER", "lea")  # who creates the review stores its protocol version 1
     assert main(["init", review_target]) == 0
     assert main(["import", review_target, str(DATA / "_baseline_pubmed.ris"), "--reviewer", "ann"]) == 0
     capsys.readouterr()
     code, so_far = run("activity", review_target)
-    assert code == 0 and so_far["added"] == {"records": {"ann": 1}} and so_far["topics"] == ["records"]
+    assert code == 0 and so_far["added"] == {"records": {"ann": 1}, "protocol": {"lea": 1}}
+    assert so_far["topics"] == ["records", "protocol"]
     stamp_text = json.dumps(so_far["stamp"])
     assert main(["screen", review_target, "--reviewer", "bob", "--record", "30922926", "--decision",
                  "include"]) == 0

@@ -39,6 +39,10 @@ def test_dedup_json_shape_and_status_counts(demo_review, capsys):
     assert [c["ids"] for c in data["candidates"]] == [["DEMO-PSY-0001", ERRATUM], ["39000000", ERRATUM]]
     assert all(c["decision"] == "queued" and "publication type conflict" in c["reasons"]
                for c in data["candidates"])
+    # ... and as one decision: the cluster of the erratum and the article's two (merged) copies
+    (cluster,) = data["clusters"]
+    assert cluster["ids"] == ["DEMO-PSY-0001", "39000000", ERRATUM] and len(cluster["pairs"]) == 2
+    assert cluster["groups"] == [["DEMO-PSY-0001", "39000000"]] and len(cluster["records"]) == 3
     code, status = _run(capsys, "status", demo_review, "--json")
     assert code == 0
     assert (status["records"], status["unique"], status["duplicates"], status["independent_samples"]) == \

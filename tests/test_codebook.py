@@ -132,7 +132,7 @@ def test_bad_protocol_mappings_are_refused(mapping: dict, message: str) -> None:
 def test_describe_rows_for_the_codebook_sheet() -> None:
     rows = Codebook.from_protocol({"custom_fields": {"setting": ["inpatient", "outpatient"]}}).describe()
     by_col = {r["column"]: r for r in rows}
-    assert set(rows[0]) == {"column", "meaning", "allowed values", "required"}
+    assert set(rows[0]) == {"column", "label", "meaning", "allowed values", "required"}
     assert "WAI-SR" in by_col["alliance_measure"]["allowed values"]
     assert "Other: <free text>" in by_col["alliance_measure"]["allowed values"]
     assert by_col["r"]["allowed values"] == "a number >= -1 and <= 1"
@@ -196,3 +196,29 @@ def test_mean_absolute_difference() -> None:
     assert mean_abs_difference([0.30, "0.25", 0.10], [0.28, 0.25, 0.15]) == pytest.approx(0.07 / 3, abs=TOL)
     with pytest.raises(InputError, match="length"):
         mean_abs_difference([0.1], [0.1, 0.2])
+
+
+def test_yes_no_fields_labels_help_and_omitted_moderators() -> None:
+    book = Codebook.from_protocol({"omit": ["alliance_session", "language"], "required": ["blinded"],
+                                   "custom_fields": {
+                                       "blinded": {"type": "yes_no", "label": "Assessors blinded",
+                                                   "help": "were outcome assessors blind to the arm?"},
+                                       "dose": {"type": "integer", "label": "Sessions", "min": 1, "max": 40}}})
+    f = book.fields["blinded"]
+    assert (f.kind, f.title, f.meaning, f.required, f.allowed()) == (
+        "yes_no", "Assessors blinded", "were outcome assessors blind to the arm?", True, "yes or no")
+    assert [f.canonical(v) for v in ("Yes", " no ", "TRUE", "0", "ja", True, "maybe")] == [
+        "yes", "no", "yes", "no", "yes", "yes", None]
+    assert f.check("maybe") == "blinded: 'maybe' is not yes or no"
+    assert "alliance_session" not in book.fields and "language" not in book.fields
+    assert book.fields["dose"].check(41) == "dose: 41 is out of range (a whole number >= 1 and <= 40)"
+    assert book.fields["alliance_measure"].builtin and not book.fields["dose"].builtin
+    assert book.fields["r"].title == "r"
+    with pytest.raises(InputError, match=r"omit: 'r' is not a built-in moderator"):
+        Codebook.from_protocol({"omit": ["r"]})
+    with pytest.raises(InputError, match="min 5 is above max 1"):
+        Codebook.from_protocol({"custom_fields": {"x": {"type": "number", "min": 5, "max": 1}}})
+    with pytest.raises(InputError, match="a yes_no field takes no values"):
+        Codebook.from_protocol({"custom_fields": {"x": {"type": "yes_no", "values": ["y"]}}})
+    with pytest.raises(InputError, match="required must be true or false"):
+        Codebook.from_protocol({"custom_fields": {"x": {"type": "text", "required": "yes"}}})

@@ -37,7 +37,7 @@ def test_the_model_counts_what_was_built(built):
 
 def test_status_and_prisma_agree_with_the_model(built, capsys):
     db, _ = built
-    status = review_status(db)
+    status = review_status(db).to_json()
     for key, want in (("records", 10), ("unique", 8), ("duplicates", 2), ("independent_samples", 6),
                       ("shared_samples", 1), ("decisions", 19), ("duplicate_groups", 2)):
         assert status[key] == want, key

@@ -100,8 +100,8 @@ def test_two_agree_outcomes_and_maybe_is_a_conflict(review, recs):
     # disagreeing reasons: the earliest wins the tie
     assert outcomes.outcome(review, b, TA).reason == "no alliance measure"
     found = outcomes.conflicts(review, TA)
-    assert [x["record_id"] for x in found] == [c, d]
-    assert [(v["reviewer"], v["verdict"]) for v in found[0]["verdicts"]] == [("ann", "include"), ("bob", "exclude")]
+    assert [x.record_id for x in found] == [c, d]
+    assert [(v.reviewer, v.verdict) for v in found[0].verdicts] == [("ann", "include"), ("bob", "exclude")]
 
 
 def test_resolution_by_third_reviewer_or_consensus(review, recs):
@@ -193,7 +193,7 @@ def test_duplicate_members_inherit_the_kept_records_outcome(review, recs):
     assert ranking_labels(review, TA) == {a: 1}  # the kept record stands for its group in a ranking
     decide(review, b, "ann", FT, "include", full_text=PDF)  # the member passed title/abstract with its group
     assert [h.record_id for h in history(review, b)] == [a, a, a]
-    assert review_status(review)["screening"][TA] == {"included": 1, "excluded": 0, "conflicts": 0,
+    assert review_status(review).to_json()["screening"][TA] == {"included": 1, "excluded": 0, "conflicts": 0,
                                                        "pending": len(recs) - 2, "excluded_by_reason": {}}
 
 
@@ -222,7 +222,7 @@ def test_status_counts_per_stage_outcome_and_reason(review, recs):
     decide(review, e, "bob", TA, "exclude")
     for who in ("ann", "bob"):
         decide(review, a, who, FT, "exclude", reason="sample reported elsewhere", full_text=PDF)
-    status = review_status(review)
+    status = review_status(review).to_json()
     assert status["records"] == 6  # the existing keys stay
     assert status["screening"] == {
         TA: {"included": 2, "excluded": 2, "conflicts": 1, "pending": 1,

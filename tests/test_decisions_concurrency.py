@@ -59,7 +59,7 @@ def _check(db: ReviewDB, n: int, ids: list[int]) -> None:
             live.append((ids[i % len(ids)], ("include", "exclude", "maybe")[i % 3]))
     current = dict(live)
     (pair,) = agreement(db, "title_abstract")
-    assert pair["reviewers"] == ["ann", "bob"] and pair["n"] == len(current) == pair["agree"]
+    assert pair.reviewers == ("ann", "bob") and pair.n == len(current) == pair.agree
     state = {"include": "included", "exclude": "excluded", "maybe": "conflict"}
     assert {rid: o.state for rid, o in outcomes(db, "title_abstract").items()} == {
         rid: state[current[rid]] if rid in current else "pending" for rid in ids}

@@ -8,8 +8,10 @@ cluster queue: three copies of one conference paper are one decision.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from db.models import DuplicateDecision, Record
@@ -129,16 +131,16 @@ def test_columns_are_rejected_with_the_reason_and_the_trial_keeps_every_identifi
     # the other issues' columns are rejected by the engine, each with its reason, in the review's log
     with review.session() as s:
         rows = list(s.exec(select(DuplicateDecision).where(DuplicateDecision.decision == "rejected")))
-    assert summary["auto_rejected"] == len(rows) >= 3
-    assert all(r.run_id == summary["run_id"] and r.who == "ann" for r in rows)
+    assert summary.auto_rejected == len(rows) >= 3
+    assert all(r.run_id == summary.run_id and r.who == "ann" for r in rows)
     assert all(any(x.startswith("automatic rejection: another issue's column (issue") for x in r.reasons)
                for r in rows)
     entry = duplicates.history(review, rows[0].record_a, rows[0].record_b)[-1]
     assert entry.decision == "rejected" and entry.automatic  # the engine's, not a person's
     # re-running stores nothing new (the machine's own rejections are not a person's decisions)
     again = duplicates.run_dedup(review, "ann")
-    assert again["stored"] == {"auto": 0, "queued": 0} and again["auto_rejected"] == 0
-    assert again["kept_person_decisions"] == 0
+    assert (again.stored_auto, again.stored_queued) == (0, 0) and again.auto_rejected == 0
+    assert again.kept_person_decisions == 0
     kept = duplicates.kept_record(review, trial)
     assert kept["identifiers"]["doi"] == ["10.1016/s0140-6736(10)62175-7"]
     assert kept["identifiers"]["pmid"] == ["21176949"] and kept["pmid"] == "21176949"
@@ -178,8 +180,16 @@ def test_copies_of_one_paper_are_one_cluster_and_one_decision(review, tmp_path):
     assert duplicates.groups(review) == []
     assert len(duplicates.queue(review)) == 3
     clusters = duplicate_clusters.queue_clusters(review)
-    assert len(clusters) == 1 and clusters[0]["ids"] == all_ids and len(clusters[0]["pairs"]) == 3
-    assert all("doi one character apart" in c["reasons"] for c in clusters[0]["pairs"])
+    assert len(clusters) == 1 and list(clusters[0].ids) == all_ids and len(clusters[0].pairs) == 3
+    assert all("doi one character apart" in c.reasons for c in clusters[0].pairs)
+    # the item carries each record's fields side by side, and is what --json prints
+    assert [clusters[0].record(i)["doi"] for i in all_ids] == [
+        "10.1145/2556325.2566237", "10.1145/2556325.2566239", "10.1145/2556325.2566231"]
+    assert "doi" in clusters[0].differing() and "title" not in clusters[0].differing()
+    doc = clusters[0].to_json()
+    assert doc["ids"] == all_ids and [r["id"] for r in doc["records"]] == all_ids and len(doc["pairs"]) == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        clusters[0].score = 1.0  # type: ignore[misc]
     # one decision: the first two are one paper, the third (another DOI) stays apart
     done = duplicate_clusters.decide_cluster(review, [all_ids[:2]], "bob")
     assert done == {"ids": all_ids, "confirmed": 1, "rejected": 2}
@@ -207,6 +217,10 @@ def test_cli_lists_the_queue_as_clusters_and_decides_one(review_target, tmp_path
     assert [cl["ids"] for cl in data["clusters"]] == [["DEMO-PSY-0001", "39000000", "39000008"]]
     assert data["clusters"][0]["groups"] == [["DEMO-PSY-0001", "39000000"]]
     assert len(data["clusters"][0]["pairs"]) == 2
+    # every record of the cluster with its fields, as the desktop shows them side by side
+    records = data["clusters"][0]["records"]
+    assert [r["id"] for r in records] == ["DEMO-PSY-0001", "39000000", "39000008"]
+    assert all(r["title"] for r in records) and "title" in data["clusters"][0]["differs"]
     # naming only the erratum: it is a study of its own, the article's two copies stay one group
     assert main(["duplicates", review_target, "cluster", "39000008", "--reviewer", "bob", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -58,13 +58,13 @@ def test_r_within_tolerance_is_agreement_and_missing_label_is_a_disagreement(cod
 def test_agreement_kappa_and_icc_by_hand(coded):
     db, _ = coded
     (rep,) = agreement(db)
-    assert rep["coders"] == ["ann", "bob"] and rep["items"] == 4
+    assert rep.coders == ("ann", "bob") and rep.items == 4
     # p_o = 3/4; p_e = (2*1 + 2*3)/16 = 1/2 -> kappa = (3/4 - 1/2)/(1/2) = 1/2
-    assert rep["fields"]["treatment"]["percent"] == pytest.approx(75.0)
-    assert rep["fields"]["treatment"]["kappa"] == pytest.approx(0.5)
-    assert rep["fields"]["alliance_measure"]["kappa"] is None       # one category only: undefined
-    assert rep["r"]["mean_abs_difference"] == pytest.approx(0.05 / 4)
-    assert 0.9 < rep["r"]["icc"] < 1.0
+    assert rep.fields["treatment"].percent == pytest.approx(75.0)
+    assert rep.fields["treatment"].kappa == pytest.approx(0.5)
+    assert rep.fields["alliance_measure"].kappa is None       # one category only: undefined
+    assert rep.r is not None and rep.r.mean_abs_difference == pytest.approx(0.05 / 4)
+    assert 0.9 < rep.r.icc < 1.0
 
 
 def test_reconcile_adopts_overrides_and_versions(coded):

@@ -44,19 +44,19 @@ def test_demo_dedup_merges_cross_database_pairs_and_counts_per_database(review, 
     assert [ids["DEMO-PSY-0001"], ids["39000000"]] in groups
     # the thesis (A7) is not merged with its article (A8): different kinds of record
     assert not any(ids["DEMO-PSY-0007"] in g for g in groups)
-    assert summary["records"] == 22 and summary["unique"] == 14 and summary["duplicates"] == 8
-    assert summary["per_database"] == {"PsycINFO": {"records": 13, "duplicates": 0, "unique": 13},
-                                       "PubMed": {"records": 9, "duplicates": 8, "unique": 1}}
+    assert summary.records == 22 and summary.counts.unique == 14 and summary.counts.duplicates == 8
+    assert summary.to_json()["per_database"] == {"PsycINFO": {"records": 13, "duplicates": 0, "unique": 13},
+                                                 "PubMed": {"records": 9, "duplicates": 8, "unique": 1}}
     rows = _rows(review)
     auto = [r for r in rows if r.decision == "auto"]
-    assert len(auto) == 8 and all(r.who == "ann" and r.run_id == summary["run_id"] and r.decided_at is not None
+    assert len(auto) == 8 and all(r.who == "ann" and r.run_id == summary.run_id and r.decided_at is not None
                                   and r.score >= 0.9 and r.reasons for r in auto)
     # the erratum notice (same authors and title as DEMO-PSY-0001) waits for a person, against both copies
     queued = [r for r in rows if r.decision != "auto"]
     assert [(r.decision, sorted((r.record_a, r.record_b))) for r in queued] == [
         ("queued", sorted((ids["DEMO-PSY-0001"], ids[ERRATUM]))), ("queued", sorted((ids["39000000"], ids[ERRATUM])))]
     assert all(r.score < 0.9 and "publication type conflict" in r.reasons for r in queued)
-    status = review_status(review)
+    status = review_status(review).to_json()
     assert (status["records"], status["unique"], status["duplicates"]) == (22, 14, 8)
     assert status["records_per_database"] == {"PsycINFO": 13, "PubMed": 9}
     assert status["independent_samples"] == 14
@@ -70,7 +70,7 @@ def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
 
     duplicates.reject(review, b, a, "bob")          # order of the ids does not matter
     assert [a, b] not in duplicates.groups(review)
-    assert review_counts(review, stages=()).duplicates_json()["unique"] == 15
+    assert review_counts(review, stages=()).duplicate_counts().unique == 15
     duplicates.undo(review, a, b, "bob")            # undoing the rejection restores the automatic merge
     assert [a, b] in duplicates.groups(review)
     duplicates.undo(review, a, b, "carol")          # undoing the merge itself sends the pair to the queue
@@ -94,7 +94,7 @@ def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
     runs = {r.id: r.run_id for r in _rows(review)}  # only the machine's decision names its run
     assert all(runs[h.id] == "" for h in hist[1:]) and runs[hist[0].id]
     assert _record_count(review) == n_records
-    assert review_status(review)["records_per_database"] == {"PsycINFO": 13, "PubMed": 9}
+    assert review_status(review).to_json()["records_per_database"] == {"PsycINFO": 13, "PubMed": 9}
 
 
 def test_rerun_is_idempotent_and_respects_person_decisions(review, tmp_path):
@@ -105,8 +105,8 @@ def test_rerun_is_idempotent_and_respects_person_decisions(review, tmp_path):
     before = len(_rows(review))
     again = duplicates.run_dedup(review, "ann")
     assert len(_rows(review)) == before
-    assert again["stored"] == {"auto": 0, "queued": 0} and again["kept_person_decisions"] == 1
-    assert [a, b] not in duplicates.groups(review) and again["unique"] == 15
+    assert (again.stored_auto, again.stored_queued) == (0, 0) and again.kept_person_decisions == 1
+    assert [a, b] not in duplicates.groups(review) and again.counts.unique == 15
 
 
 def test_kept_record_takes_the_best_fields_of_the_group(review, tmp_path):
@@ -141,7 +141,7 @@ def test_source_ids_resolve_and_ambiguity_asks_for_a_record_id(review, tmp_path)
     # the three copies of the study form one group; per-database counts keep every source record
     duplicates.run_dedup(review, "ann")
     assert [len(g) for g in duplicates.groups(review) if ids["DEMO-PSY-0001"] in g] == [3]
-    per_db = review_counts(review, stages=()).duplicates_json()["per_database"]
+    per_db = review_counts(review, stages=()).duplicate_counts().to_json()["per_database"]
     assert per_db["Embase"] == {"records": 1, "duplicates": 1, "unique": 0}
 
 
@@ -169,16 +169,16 @@ def _ris(path: Path, records: list[dict[str, str]]) -> Path:
 
 def test_empty_review_one_record_and_untitled_records(review, tmp_path):
     out = duplicates.run_dedup(review, "ann")
-    assert out["records"] == 0 and "no records" in out["message"] and out["unique"] == 0
+    assert out.records == 0 and "no records" in out.message and out.counts.unique == 0
     import_files(review, [_ris(tmp_path / "one.ris", [{"title": "Alliance in group therapy", "authors": ["Li, X"]}])])
     out = duplicates.run_dedup(review, "ann")
-    assert out["records"] == 1 and "one record" in out["message"] and duplicates.groups(review) == []
+    assert out.records == 1 and "one record" in out.message and duplicates.groups(review) == []
     import_files(review, [_ris(tmp_path / "untitled.ris", [
         {"title": "", "authors": ["Roe, A"], "abstract": "An abstract about the working alliance."},
         {"title": "", "authors": ["Doe, B"], "abstract": "Another abstract, on dropout."}])])
     out = duplicates.run_dedup(review, "ann")
-    assert out["records"] == 3 and out["untitled"] == 2 and "2 records have no title" in out["message"]
-    assert out["unique"] == 3 and duplicates.groups(review) == []
+    assert out.records == 3 and out.untitled == 2 and "2 records have no title" in out.message
+    assert out.counts.unique == 3 and duplicates.groups(review) == []
     with review.session() as s:
         assert s.exec(select(func.count()).select_from(ImportBatch)).one() == 2
 

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from screens import open_screen
 
+from gui.conflicts.actions import ConflictRow
 from gui.conflicts.model import agreement_model, conflicts_model, counts_model, counts_rows
 from screening import agreement, decisions, outcomes
 from screening.agreement import CATEGORIES
@@ -38,9 +39,9 @@ def _num(value, digits=2):
 def test_conflicts_list_shows_both_verdicts_unblinded(qtbot, screened):
     db, kept = screened
     _window, screen = _screen(qtbot, db)
-    expected = [c["record_id"] for c in outcomes.conflicts(db, TA)]
+    expected = [c.record_id for c in outcomes.conflicts(db, TA)]
     assert expected == [kept[1], kept[4], kept[5]]
-    assert [screen.conflicts.item(r)["record_id"] for r in range(screen.conflicts.rowCount())] == expected
+    assert [screen.conflicts.item(r).conflict.record_id for r in range(screen.conflicts.rowCount())] == expected
     text = screen.conflicts.data(screen.conflicts.index(0, 2))
     assert "ann: include" in text and "bob: exclude" in text
     detail = screen.detail.toPlainText()
@@ -52,7 +53,7 @@ def test_resolving_with_keys_stores_a_resolution(qtbot, screened):
     db, kept = screened
     _window, screen = _screen(qtbot, db)
     screen.list.setFocus()
-    assert screen.current()["record_id"] == kept[1] and screen.by.text() == "Carol"
+    assert screen.current().conflict.record_id == kept[1] and screen.by.text() == "Carol"
     qtbot.keyClick(screen.list, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: outcomes.outcome(db, kept[1], TA).state == "included", timeout=20_000)
     o = outcomes.outcome(db, kept[1], TA)
@@ -60,7 +61,7 @@ def test_resolving_with_keys_stores_a_resolution(qtbot, screened):
     qtbot.waitUntil(lambda: screen.conflicts.rowCount() == 2, timeout=20_000)
 
     # consensus, exclude with reason 4 (the key names the reason)
-    assert screen.current()["record_id"] == kept[4]
+    assert screen.current().conflict.record_id == kept[4]
     qtbot.keyClick(screen.list, Qt.Key.Key_C)
     assert screen.consensus.isChecked() and screen.by.text() == "ann+bob"
     qtbot.keyClick(screen.list, Qt.Key.Key_4)
@@ -80,26 +81,24 @@ def test_agreement_table_matches_the_back_end(qtbot, screened):
     _window, screen = _screen(qtbot, db)
     screen.tabs.setCurrentIndex(1)
     expected = agreement.agreement(db, TA)
-    assert len(expected) == 1 and expected[0]["n"] == 8
+    assert len(expected) == 1 and expected[0].n == 8
     m = screen.agreement
     assert m.rowCount() == 1
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
     e = expected[0]
     assert row[1] == "ann × bob" and row[2] == "8"
-    assert row[3:6] == [_num(e["percent"], 1), _num(e["kappa"]), _num(e["ac1"])]
-    ie = e["include_exclude"]
-    assert row[6:9] == [_num(ie["percent"], 1), _num(ie["kappa"]), _num(ie["ac1"])]
+    assert row[3:6] == [_num(e.percent, 1), _num(e.kappa), _num(e.ac1)]
+    ie = e.include_exclude
+    assert row[6:9] == [_num(ie.percent, 1), _num(ie.kappa), _num(ie.ac1)]
     c = screen.counts
     assert [[c.data(c.index(r, k + 1)) for k in range(3)] for r in range(3)] == [
-        [str(e["counts"][a][b]) for b in CATEGORIES] for a in CATEGORIES]
-    assert e["counts"]["include"]["exclude"] == 1 and e["counts"]["exclude"]["include"] == 1
+        [str(e.counts[a][b]) for b in CATEGORIES] for a in CATEGORIES]
+    assert e.counts["include"]["exclude"] == 1 and e.counts["exclude"]["include"] == 1
 
 
 def test_conflict_and_agreement_models_pass_the_model_tester(qtmodeltester, screened):
     db, _kept = screened
-    found = outcomes.conflicts(db, TA)
-    for c in found:
-        c["record"] = {"title": f"record {c['record_id']}"}
+    found = [ConflictRow(c, {"title": f"record {c.record_id}"}) for c in outcomes.conflicts(db, TA)]
     stats = agreement.agreement(db, TA)
     for model, items in ((conflicts_model(), found), (agreement_model(), stats), (counts_model(),
                                                                                  counts_rows(stats[0]))):
@@ -111,7 +110,7 @@ def test_conflict_and_agreement_models_pass_the_model_tester(qtmodeltester, scre
 def test_a_reviewer_in_the_conflict_resolves_by_consensus(qtbot, screened):
     db, kept = screened
     _window, screen = _screen(qtbot, db, reviewer="Ann")
-    assert screen.current()["record_id"] == kept[1]
+    assert screen.current().conflict.record_id == kept[1]
     assert screen.consensus.isChecked() and screen.by.text() == "ann+bob"
     qtbot.keyClick(screen.list, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: outcomes.outcome(db, kept[1], TA).state == "included", timeout=20_000)

@@ -1,5 +1,6 @@
-"""The duplicates screen decides a whole cluster of the queue with one key (A: one study, D: all different),
-and U undoes that decision as one (demo review: the erratum queued against both copies of its article)."""
+"""The duplicates screen decides a whole cluster with one key (M/A: one study, N/D: all different) and U
+undoes that decision as one. The demo review (its erratum queued against both copies of its article) plus
+three exports of one proceedings paper whose DOIs differ by a typed character (three records, three pairs)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,34 @@ from screens import open_screen
 
 from gui import background
 from screening import duplicates
+from screening.importing import import_files
+
+PROCEEDINGS = """TY  - CPAPER
+AU  - Kim, Juho
+AU  - Guo, Philip J.
+TI  - Understanding in-video dropouts and interaction peaks in online lecture videos
+T2  - {venue}
+PY  - 2014
+SP  - {pages}
+DO  - {doi}
+ER  -
+"""
 
 
 @pytest.fixture
-def queued(deduped_demo):
+def two_clusters(deduped_demo, tmp_path):
+    files = []
+    for k, (venue, pages, doi) in enumerate([
+            ("Proceedings of the first ACM conference on Learning @ scale conference", "31-40",
+             "10.1145/2556325.2566237"),
+            ("L@S 2014 - Proceedings of the 1st ACM Conference on Learning at Scale", "", "10.1145/2556325.2566239"),
+            ("Proc. 1st ACM Conf. Learn. Scale", "31", "https://doi.org/10.1145/2556325.2566231")]):
+        f = tmp_path / f"scopus{k}.ris"
+        f.write_text(PROCEEDINGS.format(venue=venue, pages=pages, doi=doi), encoding="utf-8")
+        files.append(f)
+    import_files(deduped_demo, files, source_db="Scopus", who="importer")
+    duplicates.run_dedup(deduped_demo, who="machine")
+    assert len(duplicates.queue(deduped_demo)) == 5
     return deduped_demo
 
 
@@ -24,30 +49,55 @@ def _settled(screen, rows: int) -> bool:
     return background.running() == 0 and screen.queue.rowCount() == rows
 
 
-def test_d_keeps_the_whole_cluster_apart_and_u_undoes_it_at_once(qtbot, queued):
-    db = queued
-    _window, screen = _screen(qtbot, db)
+def _cluster_with(screen, n_pairs: int):
+    for row in range(screen.queue.rowCount()):
+        if len(screen.queue.item(row)["cluster"].pairs) == n_pairs:
+            screen.queue_view.selectRow(row)
+            return screen.queue.item(row)["cluster"]
+    raise AssertionError("no such cluster")
+
+
+def test_five_pairs_are_two_decisions(qtbot, two_clusters):
+    _window, screen = _screen(qtbot, two_clusters)
     assert screen.queue.rowCount() == 2
-    cluster = screen.snapshot.cluster_of(screen.current_pair())
-    assert cluster is not None and len(cluster["ids"]) == 3 and len(cluster["groups"]) == 1
-    assert "a cluster of 3 records" in screen.heading.text()
-    assert screen.same_button.isEnabled() and screen.apart_button.isEnabled()
+    assert "2</b> clusters to review (5 candidate pairs)" in screen.summary.text()
+    cluster = _cluster_with(screen, 3)
+    assert screen.compare.columnCount() == 3 and "doi" in screen.compare.differing()
+    assert "3 records, 3 candidate pairs" in screen.heading.text()
+    assert "doi one character apart" in screen.heading.text()
+    qtbot.keyClick(screen.queue_view, Qt.Key.Key_Right)
+    assert screen.queue.item(screen.queue_view.currentIndex().row())["cluster"] != cluster
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_D, Qt.Key.Key_N])
+def test_all_different_keeps_the_groups_and_u_undoes_the_whole_cluster(qtbot, two_clusters, key):
+    db = two_clusters
+    _window, screen = _screen(qtbot, db)
+    cluster = _cluster_with(screen, 2)  # the erratum and the article's merged copies
+    assert len(cluster.ids) == 3 and len(cluster.groups) == 1
     groups_before = duplicates.groups(db)
     screen.queue_view.setFocus()
-    qtbot.keyClick(screen.queue_view, Qt.Key.Key_D)
-    qtbot.waitUntil(lambda: _settled(screen, 0), timeout=30_000)
-    assert duplicates.queue(db) == [] and duplicates.groups(db) == groups_before  # the group stays
-    assert all(duplicates.history(db, *p["ids"])[-1].decision == "rejected" for p in cluster["pairs"])
+    qtbot.keyClick(screen.queue_view, key)
+    assert screen.queue.rowCount() == 1  # the decided cluster goes at once, before the write lands
+    qtbot.waitUntil(lambda: _settled(screen, 1), timeout=30_000)
+    assert duplicates.groups(db) == groups_before  # the group stays, the erratum stays apart
+    assert all(duplicates.history(db, *p.ids)[-1].decision == "rejected" for p in cluster.pairs)
+    assert all(duplicates.history(db, *p.ids)[-1].who == "Reviewer One" for p in cluster.pairs)
     qtbot.keyClick(screen.queue_view, Qt.Key.Key_U)
     qtbot.waitUntil(lambda: _settled(screen, 2), timeout=30_000)  # both pairs back with one undo
-    assert len(duplicates.queue(db)) == 2
+    assert len(duplicates.queue(db)) == 5
+    assert screen.queue.item(screen.queue_view.currentIndex().row())["cluster"].ids == cluster.ids
 
 
-def test_a_makes_the_whole_cluster_one_study(qtbot, queued):
-    db = queued
+@pytest.mark.parametrize("key", [Qt.Key.Key_A, Qt.Key.Key_M])
+def test_one_study_merges_every_record_of_the_cluster(qtbot, two_clusters, key):
+    db = two_clusters
     _window, screen = _screen(qtbot, db)
-    ids = screen.snapshot.cluster_of(screen.current_pair())["ids"]
+    cluster = _cluster_with(screen, 3)
     screen.queue_view.setFocus()
-    qtbot.keyClick(screen.queue_view, Qt.Key.Key_A)
-    qtbot.waitUntil(lambda: _settled(screen, 0), timeout=30_000)
-    assert ids in duplicates.groups(db)
+    qtbot.keyClick(screen.queue_view, key)
+    qtbot.waitUntil(lambda: _settled(screen, 1), timeout=30_000)
+    assert list(cluster.ids) in duplicates.groups(db)
+    qtbot.keyClick(screen.queue_view, Qt.Key.Key_U)
+    qtbot.waitUntil(lambda: _settled(screen, 2), timeout=30_000)
+    assert list(cluster.ids) not in duplicates.groups(db)

@@ -22,7 +22,7 @@ def _screen(qtbot, db, who="bob", key="extraction"):
 
 
 def _select(qtbot, screen, record):
-    rows = [r["record"] for r in screen.reports.items]
+    rows = [r.record for r in screen.reports.items]
     screen.reports_view.selectRow(rows.index(record))
     qtbot.waitUntil(lambda: background.running() == 0, timeout=10_000)
 
@@ -38,7 +38,7 @@ def _type_moderators(qtbot, form, mods):
 
 def test_typing_t_and_df_stores_the_effect_with_r_from_t(qtbot, worked):
     window, screen = _screen(qtbot, worked)
-    assert [r["record"] for r in screen.reports.items] == [1, 2, 3, 4, 6, 7, 8]
+    assert [r.record for r in screen.reports.items] == [1, 2, 3, 4, 6, 7, 8]
     _select(qtbot, screen, 7)
     form = screen.form
     assert form.mods["pub_year"].text() == "2016"  # the report's year, filled in
@@ -64,7 +64,7 @@ def test_typing_t_and_df_stores_the_effect_with_r_from_t(qtbot, worked):
     assert row.moderators["treatment"] == "CBT" and row.moderators["pub_year"] == 2016
     qtbot.waitUntil(lambda: screen.effects_table.rowCount() == 1, timeout=10_000)
     assert screen.effects_table.item(0)["id"] == row.id
-    qtbot.waitUntil(lambda: screen.reports.item(5)["counts"] == {"bob": 1}, timeout=10_000)
+    qtbot.waitUntil(lambda: screen.reports.item(5).counts == {"bob": 1}, timeout=10_000)
     assert form.edits["value"].text() == "" and form.mods["treatment"].currentText() == "CBT"  # ready for the next
 
 
@@ -189,9 +189,9 @@ def test_agreement_tab_shows_the_agreement_report(qtbot, worked):
     report = double_coding.agreement(worked)[0]
     assert screen.pair.currentText() == "ann & bob"
     rows = {r["field"]: r for r in screen.agreement.items}
-    assert rows["alliance time"]["agreement"] == f"{report['fields']['alliance_time']['percent']:.0f}%" == "50%"
-    assert rows["r"]["mad"] == f"{report['r']['mean_abs_difference']:.3f}" == "0.010"
-    assert rows["r"]["icc"] == f"{report['r']['icc']:.2f}"
+    assert rows["alliance time"]["agreement"] == f"{report.fields['alliance_time'].percent:.0f}%" == "50%"
+    assert rows["r"]["mad"] == f"{report.r.mean_abs_difference:.3f}" == "0.010"
+    assert rows["r"]["icc"] == f"{report.r.icc:.2f}"
 
 
 def test_models_pass_the_model_tester(qtbot, qtmodeltester, worked):

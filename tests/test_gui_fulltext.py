@@ -50,7 +50,7 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    rows = [r["record"] for r in screen.reports.items]
+    rows = [r.record for r in screen.reports.items]
     screen.reports_view.selectRow(rows.index(8))
     _idle(qtbot)
     viewer, found = screen.viewer, screen.found
@@ -72,6 +72,10 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     assert viewer.page == 1 and viewer.last.index == 1
     assert any(h.kind == "current" for h, _ in viewer.last.boxes)
     assert any(h.kind == "stat" for h, _ in viewer.last.boxes) and any(h.kind == "warn" for h, _ in viewer.last.boxes)
+    # the r's coding cues (client, WAI, session 3) are underlined on the page, in green: none disagrees
+    cues = [viewer.texts[1][h.start:h.end] for h, _ in viewer.last.boxes if h.kind == "cue"]
+    assert {"client", "WAI", "session 3"} <= set(cues)
+    assert not any(h.kind == "cue_warn" for h, _ in viewer.last.boxes)
     qtbot.keyClick(viewer.scroll, Qt.Key.Key_PageUp)
     _idle(qtbot)
     assert viewer.page == 0
@@ -103,7 +107,7 @@ def test_a_pdf_dropped_on_the_viewer_is_attached_to_the_record(qtbot, worked, tm
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
     _idle(qtbot)
     assert screen.viewer.pdf is None and "Drop a PDF" in screen.viewer.info.text()
     mime = QMimeData()
@@ -240,3 +244,118 @@ def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_sc
         if attached:
             assert screen.viewer.pdf["file_name"] == "from-carol.pdf" and screen.viewer.last is not None
     window.close()
+
+
+def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(qtbot, worked, tmp_path):
+    from extraction.demo_worked import record_ids
+    from gui.fulltext.folder import NOT_ATTACHED, attach_folder
+    from screening.demo import STUDIES
+
+    ids = record_ids()
+    by_key = {s.key: s for s in STUDIES}
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    for key in ("A1", "A2"):
+        s = by_key[key]
+        write_pdf(folder / f"{key}.pdf", [f"{s.title}\n\n{s.authors[0]}\n\n{s.journal}, {s.year}. {s.abstract}"])
+    write_pdf(folder / "scan-0043.pdf", ["A scanned report whose first page has no title text."])
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    attach_folder(window, str(folder))
+    qtbot.waitUntil(lambda: getattr(window, "folder_preview", None) is not None, timeout=20_000)
+    dialog = window.folder_preview
+    rows = {m.file: (tick, box) for tick, box, m in dialog.rows}
+    assert set(rows) == {"A1.pdf", "A2.pdf", "scan-0043.pdf"}  # the unmatched readable PDF has a row too
+    assert rows["scan-0043.pdf"][0].checkState() == Qt.CheckState.Unchecked
+    assert rows["A1.pdf"][1].currentText().startswith(dialog.choices[dialog._ids.index(ids["A1"]) - 1][1][:10])
+    # A1.pdf: unassigned by choosing "not attached" (which unticks it); A2.pdf: given to A3 instead, by typing
+    # part of A3's label into its list; the scan: given to A4 (ticked as soon as a record is chosen)
+    rows["A1.pdf"][1].setCurrentIndex(rows["A1.pdf"][1].findText(NOT_ATTACHED))
+    assert rows["A1.pdf"][0].checkState() == Qt.CheckState.Unchecked
+    a3 = dict(dialog.choices)[ids["A3"]]
+    box = rows["A2.pdf"][1]
+    completer = box.completer()  # typing any part of a label (here a word of A3's title) offers it
+    completer.setCompletionPrefix(by_key["A3"].title.split()[2])
+    offered = [completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())]
+    assert a3 in offered
+    box.setCurrentIndex(box.findText(a3))
+    assert box.currentText() == a3 and rows["A2.pdf"][0].checkState() == Qt.CheckState.Checked
+    [scan] = [m for _t, _b, m in dialog.rows if m.file == "scan-0043.pdf"]
+    dialog.choose(scan, ids["A4"])
+    assert rows["scan-0043.pdf"][0].checkState() == Qt.CheckState.Checked
+    dialog.accept()
+    _idle(qtbot)
+    assert store.attached(worked, ids["A1"]) == [] and store.attached(worked, ids["A2"]) == []
+    assert [a.file_name for a in store.attached(worked, ids["A3"])] == ["A2.pdf"]
+    assert [a.file_name for a in store.attached(worked, ids["A4"])] == ["scan-0043.pdf"]
+    [hist] = store.history(worked, ids["A3"])
+    assert hist["how"] == "folder" and "chosen in the preview (matched #" in hist["note"]
+
+
+def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, worked, tmp_path):
+    pdf = tmp_path / "a8.pdf"
+    write_pdf(pdf, PAGES, font="dejavu", columns=2, title="A8")
+    store.attach(worked, 8, pdf, "bob")
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(8))
+    _idle(qtbot)
+    screen.found.list.setCurrentRow(0)
+    qtbot.mouseClick(screen.found.use_button, Qt.MouseButton.LeftButton)  # a long quote in the form's title
+    _idle(qtbot)
+    qtbot.waitUntil(lambda: screen._panes_sized, timeout=5_000)
+
+    from PySide6.QtWidgets import QScrollArea
+
+    area = screen.form.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+
+    def cut() -> list[str]:
+        """Moderator fields cut off at the left or right of the form's scroll area (scrolling down is fine)."""
+        out = []
+        for name, w in screen.form.mods.items():
+            x = w.mapTo(area.viewport(), w.rect().topLeft()).x()
+            if x < 0 or x + w.width() > area.viewport().width():
+                out.append(name)
+        return out
+
+    assert screen.viewer.isVisible() and screen.viewer.width() > 300  # the PDF is beside the form ...
+    assert cut() == [] and screen.form.stacked is False  # ... and every moderator field whole, side by side
+    # dragged narrower, the form puts the moderators below the reported effect instead of cutting them
+    left, form, pdf_w = screen.split.sizes()
+    screen.split.setSizes([left, 420, pdf_w + form - 420])
+    qtbot.waitUntil(lambda: screen.form.stacked is True, timeout=5_000)
+    assert cut() == []
+
+
+def test_a_z_test_is_used_as_a_z_test_with_its_n_and_a_beta_says_why_not(qtbot, worked, tmp_path):
+    pdf = tmp_path / "z.pdf"
+    write_pdf(pdf, ["Results. In all 120 clients (N = 120), the early WAI correlated more strongly with change "
+                    "than the late one, z = 2.45, p = .014. In the regression, alliance predicted outcome, "
+                    "\u03b2 = .24, p = .01."], font="dejavu")
+    store.attach(worked, 7, pdf, "bob")
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r["record"] for r in screen.reports.items].index(7))
+    _idle(qtbot)
+    found = screen.found
+    assert [s.kind for s in found.stats] == ["z", "beta"]
+    found.list.setCurrentRow(1)
+    assert not found.use_button.isEnabled() and "no conversion" in found.use_button.toolTip()
+    found.list.setCurrentRow(0)
+    assert found.use_button.isEnabled()
+    qtbot.mouseClick(found.use_button, Qt.MouseButton.LeftButton)
+    form = screen.form
+    assert form.statistic.currentData() == "ztest" and form.edits["value"].text() == "2.45"
+    assert form.edits["n"].text() == "120"
+    form.update_preview()
+    assert "r = 0.2237" in form.conversion.text()  # r = 2.45 / sqrt(120)

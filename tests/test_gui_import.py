@@ -144,3 +144,19 @@ def test_import_models_pass_the_qt_model_tester(qtmodeltester, qtbot, window, tm
     model = BatchesModel(window.db)
     assert model.rowCount() == 2
     qtmodeltester.check(model)
+
+
+@pytest.mark.parametrize("width", [962, 1100, 1400, 1800])
+def test_the_drop_hint_never_runs_into_the_choose_button(qtbot, window, width):
+    """The hint wraps in its own column: at every window width its text fits its box and the box ends before
+    the "or" and the button begin (the old one-line hint ended in "or" right against the button)."""
+    window.resize(width, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    screen = window.screen_widgets["import"]
+    hint, button = screen.hint, screen.choose
+    qtbot.waitUntil(lambda: hint.width() > 0 and button.isVisible())
+    gap = button.mapTo(screen.drop, button.rect().topLeft()).x() - hint.geometry().right()
+    assert gap >= 12, gap
+    assert hint.heightForWidth(hint.width()) <= hint.height()  # no line cut off
+    assert not hint.text().rstrip().endswith("or")

@@ -108,6 +108,6 @@ def test_undo_import_of_an_unworked_batch(qtbot, screened, monkeypatch, tmp_path
     assert screen.undo_button.isEnabled()
     screen.undo_button.click()
     assert "extra.ris" in asked[0] and "2 records" in asked[0]
-    qtbot.waitUntil(lambda: summary.batch_id not in [b["batch_id"] for b in batches(screened)], timeout=20_000)
+    qtbot.waitUntil(lambda: summary.batch_id not in [b.batch_id for b in batches(screened)], timeout=20_000)
     qtbot.waitUntil(lambda: window.records.model.rowCount() == before - 2, timeout=20_000)
     qtbot.waitUntil(lambda: model.rowCount() == len(rows) - 1, timeout=20_000)

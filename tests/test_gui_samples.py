@@ -40,7 +40,7 @@ def test_suggestions_show_their_evidence_and_l_links_u_undoes(qtbot, demo):
     assert samples.independent_samples(demo) == before - 1
     assert samples.link_history(demo, a, b)[-1].who == "Coder"
     qtbot.waitUntil(lambda: f"<b>{before - 1}</b> independent" in screen.summary.text(), timeout=20_000)
-    assert any([a, b] == g["ids"] for g in screen.joined.items)
+    assert any([a, b] == g.ids for g in screen.joined.items)
 
     qtbot.keyClick(screen.suggested_view, Qt.Key.Key_U)
     qtbot.waitUntil(lambda: _decision(demo, a, b) == "undone", timeout=20_000)

@@ -215,7 +215,8 @@ def test_f1_shows_the_shortcuts_sheet(qtbot, demo):
     dialog = window.findChild(ShortcutsDialog, "shortcuts-sheet")
     assert dialog is not None and dialog.isVisible()
     text = dialog.text.toPlainText()
-    for needle in ("F1", "Merge", "Not duplicates", "same sample", "Choose export files", "Find duplicates"):
+    for needle in ("F1", "One study: all records of the cluster", "All different", "same sample", "Choose export files",
+                   "Find duplicates"):
         assert needle in text
     dialog.close()
 

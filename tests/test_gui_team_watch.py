@@ -44,7 +44,7 @@ def test_another_process_screening_reaches_the_open_window(qtbot, demo, monkeypa
     assert window.statusBar().currentMessage() == "From the team: bob: 2 screening decisions"  # still readable
     # ... the conflicts screen on show reloads at once and shows the new conflict ...
     qtbot.waitUntil(lambda: conflicts.conflicts.rowCount() == 1, timeout=10_000)
-    assert conflicts.conflicts.item(0)["record_id"] == 2
+    assert conflicts.conflicts.item(0).conflict.record_id == 2
     # ... and the screens not shown reload when they are shown next
     assert records._stale
 

@@ -72,7 +72,7 @@ def _screen_all(qtbot, screen, plan, full_text=False):
 
 
 def _select_report(qtbot, screen, record):
-    rows = [r["record"] for r in screen.reports.items]
+    rows = [r.record for r in screen.reports.items]
     screen.reports_view.selectRow(rows.index(record))
     _idle(qtbot)
 
@@ -135,10 +135,10 @@ def _whole_review(qtbot, window, db, tmp_path):
     c = review_counts(db)
     assert groups and c.duplicate_groups == len(groups) and c.unique == counts.records - c.duplicates
     assert dup.groups.rowCount() == len(groups)
-    # what the machine left for a person: the erratum notice against both copies of its article; N = not
-    # duplicates (an erratum is a record of its own)
-    assert dup.queue.rowCount() == 2 and all("publication type conflict" in dup.queue.item(i)["reasons"]
-                                              for i in range(2))
+    # what the machine left for a person: the erratum notice against both copies of its article, one
+    # cluster (one decision); N = all different (an erratum is a record of its own)
+    assert dup.queue.rowCount() == 1 and len(dup.queue.item(0)["cluster"].pairs) == 2
+    assert all("publication type conflict" in p.reasons for p in dup.queue.item(0)["cluster"].pairs)
     for _ in range(dup.queue.rowCount()):
         n = dup.queue.rowCount()
         dup.queue_view.setFocus()
@@ -175,13 +175,13 @@ def _whole_review(qtbot, window, db, tmp_path):
     assert all(states[r].state == "excluded" for r in excluded)
     assert all(states[r].state == "included" for r in kept if r not in excluded and r != disputed)
     assert decisions.history(db, disputed)[-1].reason == reasons[TA][1]
-    assert [c["record_id"] for c in outcomes.conflicts(db, TA)] == [disputed]
+    assert [c.record_id for c in outcomes.conflicts(db, TA)] == [disputed]
 
     # 4. carol resolves it on the Conflicts screen: include, as third reviewer
     _be(qtbot, window, "carol")
     conf = window.show_screen("conflicts")
     qtbot.waitUntil(lambda: conf.snapshot is not None and conf.conflicts.rowCount() == 1, timeout=WAIT)
-    assert conf.current()["record_id"] == disputed and conf.third.isChecked() and conf.by.text() == "carol"
+    assert conf.current().conflict.record_id == disputed and conf.third.isChecked() and conf.by.text() == "carol"
     conf.list.setFocus()
     qtbot.keyClick(conf.list, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: outcomes.outcome(db, disputed, TA).state == "included", timeout=WAIT)
@@ -213,7 +213,7 @@ def _whole_review(qtbot, window, db, tmp_path):
     _be(qtbot, window, "ann")
     ext = window.show_screen("extraction")
     reports = [r for r in included if r != ft_out]
-    qtbot.waitUntil(lambda: ext.snapshot is not None and [r["record"] for r in ext.reports.items] == reports,
+    qtbot.waitUntil(lambda: ext.snapshot is not None and [r.record for r in ext.reports.items] == reports,
                     timeout=WAIT)
     t_report = reports[0]
     _code(qtbot, ext, t_report, "t", value="2.5", df="98", n="100")

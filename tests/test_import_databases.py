@@ -109,11 +109,11 @@ def test_set_batch_database_keeps_its_history(sqlite_review, tmp_path):
     b = import_file(sqlite_review, path)
     set_batch_database(sqlite_review, b.batch_id, "Embase", who="ana")
     out = set_batch_database(sqlite_review, b.batch_id, "CINAHL Plus", who="ben")
-    assert out["from"] == "Embase" and out["source_db"] == "CINAHL"
+    assert out.old == "Embase" and out.source_db == "CINAHL"
     from screening.importing import batches
     (row,) = batches(sqlite_review)
-    assert row["source_db"] == "CINAHL"
-    assert [h["by"] for h in row["options"]["database_history"]] == ["ana", "ben"]
+    assert row.source_db == "CINAHL"
+    assert [h["by"] for h in row.options["database_history"]] == ["ana", "ben"]
 
 
 @pytest.mark.parametrize("name", ["PsycINFO", "MEDLINE", "PubMed", "Embase", "Web of Science Core Collection",
@@ -170,7 +170,7 @@ def test_a_screening_tool_or_reference_manager_is_never_the_database(tmp_path, c
         (row,) = batches(db)
     finally:
         db.close()
-    assert row["options"]["exported_by"] == tool and row["source_db"] == "unknown"
+    assert row.options["exported_by"] == tool and row.source_db == "unknown"
 
 
 @pytest.mark.parametrize("text", ["EPPI-Reviewer 4", "Covidence", "Zotero", "RefWorks", "Mendeley", "abstrackr",

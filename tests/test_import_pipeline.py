@@ -119,15 +119,15 @@ def test_undo_an_unscreened_batch_and_import_it_again(review):
 
     first, second = import_files(review, [OVID, WOS_ISI])
     history = batches(review)
-    assert [b["file"] for b in history] == [OVID.name, WOS_ISI.name] and all(b["can_undo"] for b in history)
-    assert undo_batch(review, second.batch_id, who="librarian")["records_removed"] == 2
-    assert _count(review, Record) == 10 and [b["batch_id"] for b in batches(review)] == [first.batch_id]
+    assert [b.file for b in history] == [OVID.name, WOS_ISI.name] and all(b.can_undo for b in history)
+    assert undo_batch(review, second.batch_id, who="librarian").records_removed == 2
+    assert _count(review, Record) == 10 and [b.batch_id for b in batches(review)] == [first.batch_id]
     again = import_file(review, WOS_ISI)  # the same bytes may come back once their batch is gone
     assert again.records == 2
     with review.session() as s:
         rid = s.exec(select(Record.id).where(Record.batch_id == first.batch_id)).first()
     decide(review, rid, "ann", "title_abstract", "include")
-    assert not next(b for b in batches(review) if b["batch_id"] == first.batch_id)["can_undo"]
+    assert not next(b for b in batches(review) if b.batch_id == first.batch_id).can_undo
     with pytest.raises(InputError, match="screening decisions"):
         undo_batch(review, first.batch_id)
     assert _count(review, Record) == 12

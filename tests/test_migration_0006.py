@@ -24,8 +24,12 @@ PER_DB = {WOS: 14, "PubMed": 50, "CDSR": 1, "Web of Science via our library": 1}
 
 
 def _rows(path, table: str) -> list[tuple]:
+    """The rows of ``table`` in the columns it had at 0005 (later migrations, such as 0007's protocol
+    version of each decision, add columns this test does not judge)."""
+    with sqlite3.connect(OLD) as c:
+        columns = ", ".join(f'"{r[1]}"' for r in c.execute(f"PRAGMA table_info({table})"))
     with sqlite3.connect(path) as c:
-        return c.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+        return c.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall()
 
 
 def _check_upgraded(db) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cli.app import main
+from extraction import apa
 from tests.r_oracle import dataset, printed_equal, run_r
 
 
@@ -77,7 +78,7 @@ def test_knapp_hartung_confint_and_mods_from_the_cli(bcg_csv, capsys: pytest.Cap
         assert printed_equal(c["z"], want["mt"][j]) and printed_equal(c["p"], want["mp"][j])
     assert main(["pool", str(path), "--test", "knha", "--mods", "ablat + year + alloc"]) == 0
     text = capsys.readouterr().out
-    assert f"F(df1 = 4, df2 = 8) = {want['QM']:.4f}" in text and f"R² = {want['R2']:.2f}%" in text
+    assert f"F(df1 = 4, df2 = 8) = {want['QM']:.4f}" in text and f"R² = {apa.percent(want['R2'])}" in text
 
 
 def test_bad_mods_are_clear_errors(bcg_csv, capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,7 +115,7 @@ def test_diagnose_commands_print_metafors_numbers(tmp_path: Path, capsys: pytest
     assert main(["diagnose", "bias", str(path)]) == 0
     text = capsys.readouterr().out
     assert f"k0 = {want['k0']} on the" in text and f"adjusted estimate = {want['tf']:.4f}" in text
-    assert f"Kendall's tau = {want['tau']:.4f}, p = {want['rank_p']:.4f}" in text
+    assert f"Kendall's tau = {apa.bounded(want['tau'], 3)}, {apa.p_value(want['rank_p'])}" in text
     assert f"PET (WLS yi ~ sei): intercept = {want['pet']:.4f}" in text
     assert main(["plot", "bubble", str(path), "--mods", "year + design", "--out", str(tmp_path / "b.png")]) == 0
     assert main(["plot", "bubble", str(path), "--mods", "design", "--out", str(tmp_path / "b.png")]) == 2

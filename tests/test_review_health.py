@@ -145,3 +145,30 @@ def test_a_file_that_is_no_database_is_not_called_damaged(tmp_path):
     other.write_text("just some notes\n" * 20)
     with pytest.raises(InputError, match="is not a MetaSift review"):
         open_review(other)
+
+
+@pytest.mark.gui
+def test_the_window_title_says_a_review_is_read_only(shared_dir, qtbot):
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    folder = shared_dir / "archive"
+    folder.mkdir()
+    review = _made(folder)
+    writable = open_review(review)
+    review.chmod(0o666)  # the file could be written: the folder is what refuses
+    folder.chmod(0o555)
+    with ordinary_user():  # the folder refuses this user's writes (root may write anywhere)
+        db = open_review(review)
+    try:
+        assert db.read_only == f"its folder {folder} is read-only"
+        window = MainWindow(db, Settings(reviewer="ann"))
+        qtbot.addWidget(window)
+        title = window.windowTitle()
+        assert title.startswith("Health — ") and str(review) in title, title
+        assert f"(read-only: its folder {folder} is read-only; nothing can be stored)" in title, title
+        window.set_review(writable)
+        assert "read-only" not in window.windowTitle() and "Health" in window.windowTitle()
+    finally:
+        db.close()
+        writable.close()

@@ -119,7 +119,7 @@ def test_thesis_and_its_article_are_suggested_then_confirmed(review, tmp_path):
     assert review_counts(review, stages=()).samples == 4
     samples.confirm_link(review, ids["T2"], ids["T1"], "bob")
     assert [ids["T1"], ids["T2"]] in samples.samples(review)
-    assert review_counts(review, stages=()).samples == 3 == review_status(review)["independent_samples"]
+    assert review_counts(review, stages=()).samples == 3 == review_status(review).counts.samples
     assert samples.suggestions(review) == []
 
 
@@ -191,7 +191,7 @@ def test_duplicates_are_one_report_not_a_shared_sample(review, tmp_path):
     link = next(iter(found))
     samples.confirm_link(review, *sorted(link), "bob")
     assert samples.samples(review) == [[ids["T1"], ids["T2"], ids["PM-1"]]]
-    assert review_counts(review, stages=()).samples == 1 == review_status(review)["independent_samples"]
+    assert review_counts(review, stages=()).samples == 1 == review_status(review).counts.samples
 
 
 def test_sample_size_readers_and_registration_spellings():

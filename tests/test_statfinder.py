@@ -67,6 +67,11 @@ def test_each_style_is_read_with_its_numbers(text, kind, value, df1, df2, p_op, 
     ("model fit improved, G2(2) = 11.40, p = .003", "chi2", 11.40, 2, None, "=", "=", 0.003, False),
     ("no other effect, Fs(2, 310)b1.20, psN.30", "F", 1.20, 2, 310, "<", ">", 0.30, False),  # < as b, > as N
     ("reliable, F(1, 310)=9.40, pb.01", "F", 9.40, 1, 310, "=", "<", 0.01, False),
+    ("choice shifted, F(1, 88) p 7.41, p ! .01", "F", 7.41, 1, 88, "=", "<", 0.01, False),  # = as p, < as !
+    ("b p .44, t(51) p 2.90, p p .005", "t", 2.90, 51, None, "=", "=", 0.005, False),
+    ("x2 (1, N p 1,204) p 5.20, p ! .05", "chi2", 5.20, 1, None, "=", "<", 0.05, False),
+    ("no difference, F(1, 30) p 1.02, NS", "F", 1.02, 1, 30, "=", "ns", None, False),
+    ("a main effect (F = 5.92,\np = .018)", "F", 5.92, None, None, "=", "=", 0.018, False),  # F without df
 ])
 def test_what_real_pdfs_do_to_statistics(text, kind, value, df1, df2, op, p_op, p, sign_lost):
     s = one(text)
@@ -74,6 +79,18 @@ def test_what_real_pdfs_do_to_statistics(text, kind, value, df1, df2, op, p_op, 
     assert s.sign_lost is sign_lost
     assert ("sign was lost" in s.warning) is sign_lost  # the coder is told to look at the page
     assert normalise(text[s.start:s.end]).text == s.raw
+
+
+def test_a_statistic_cut_by_a_running_head_reads_whole():
+    head = "J Clin Demo Res (2019) 7:101-118"
+    text = (f"{head}\n\nThe groups differed in how they rated the sessions.\n\n{head}\n\nWe found the effect "
+            f"again (F(3,\n\n{head}\n\n112) = 6.20, p < .001) in the second sample.")
+    [f] = [s for s in find_statistics([text]) if s.kind == "F"]
+    assert (f.value, f.df1, f.df2, f.p_op, f.p) == (6.20, 3, 112, "<", 0.001)
+    assert text[f.start:f.end].startswith("F(3,") and text[f.start:f.end].endswith("p < .001")
+    # a line said once, or one with a relation sign in it, is no running head
+    once = "Results (Study 2) follow.\nF(1, 40) = 4.10, p = .05"
+    assert [s.value for s in find_statistics([once]) if s.kind == "F"] == [4.10]
 
 
 def test_two_results_in_one_sentence_get_their_own_p():
@@ -86,7 +103,8 @@ def test_two_results_in_one_sentence_get_their_own_p():
 
 def test_glyph_substitutes_do_not_make_statistics_of_prose():
     text = ("About 1\u00bc hours per session (Study 2). Table 2b lists 2(3) items. Model B2(a) and the Fs of "
-            "Table 4 are given in Appendix N. The ratio was 3 b 1 in group ? 2.")
+            "Table 4 are given in Appendix N. The ratio was 3 b 1 in group ? 2. Scale F = 4 items, and "
+            "condition (p 2) had F(1) p 3 cases; see p 12.")
     assert [s for s in find_statistics([text]) if s.kind != "n"] == []
 
 
@@ -98,6 +116,31 @@ def test_pdf_artefacts_are_undone_and_offsets_point_into_the_original():
     assert raw[s.start:s.end] == "r(62) = \u2212.31, p = .01" and s.r == -0.31 and s.n == 64
 
 
+def test_z_without_n_and_beta_say_why_not():
+    z = one("The two correlations differed, z = 2.10, p = .036.")
+    assert z.r is None and "no N is given" in z.why_not_r and z.suggestion()["statistic"] == "ztest"  # N typed
+    beta = one("Alliance predicted outcome over baseline, \u03b2 = .24, p = .01.")
+    assert beta.r is None and "no conversion" in beta.why_not_r and beta.suggestion()["statistic"] == ""
+    bound = one("No other effect, t(40) < 1.")
+    assert bound.op == "<" and bound.suggestion()["statistic"] == "" and "bound" in bound.why_not_r
+
+
+def test_cues_come_from_the_statistics_own_clause_and_not_from_plain_prose_words():
+    text = ("Clients were 58 veterans (mean age 41). The client-rated WAI predicted change, r(56) = .41, p = .001; "
+            "the therapist-rated alliance did so less strongly, r(56) = .18, p = .17.")
+    first, second = [s for s in find_statistics([text]) if s.kind == "r"]
+    assert first.cues["alliance_rater"]["value"] == "client" and second.cues["alliance_rater"]["value"] == "therapist"
+    assert "alliance_time" not in first.cues  # "mean age" is no averaged alliance
+
+
+def test_an_n_nearby_that_the_df_do_not_imply_is_a_cue_conflict():
+    text = "Of the 120 clients who began (N = 120), 64 completed. Early WAI predicted outcome, r(62) = .31, p = .01."
+    r = one(text)
+    assert r.cues["n"]["value"] == 120 and r.implied_n() == 64 and r.cue_conflicts() == ["n"]
+    fits = one("All 64 completers (N = 64) were analysed: the WAI predicted outcome, r(62) = .31, p = .01.")
+    assert fits.cue_conflicts() == [] and fits.n == 64
+
+
 def test_sample_sizes_conversions_and_why_not():
     text = ("Participants were 120 adults (N = 120). The WAI rated by clients at session 3 predicted BDI change, "
             "r(118) = .30, p < .001. Groups differed, F(2, 117) = 5.10, p = .008, and t(118) = 2.50, p = .014. "
@@ -107,14 +150,21 @@ def test_sample_sizes_conversions_and_why_not():
     assert found["t"].r == pytest.approx(2.5 / (2.5 ** 2 + 118) ** 0.5, abs=1e-4)
     assert found["chi2"].r == pytest.approx((6 / 120) ** 0.5, abs=1e-4)
     assert "no single correlation" in found["F"].why_not_r and found["F"].r is None
-    assert "z / sqrt(N)" in found["z"].why_not_r
+    # a z test is coded as MetaSift's z test with the total N (r = z / sqrt(N)); the N is the one nearby
+    assert found["z"].r == pytest.approx(2.45 / 120 ** 0.5, abs=1e-4)
+    assert found["z"].suggestion()["statistic"] == "ztest"
+    for raw in (text, text.replace("\u03c7", "X")):
+        for s in find_statistics([raw]):  # every cue points at its words on the page, for the highlights
+            for cue in s.cues.values():
+                assert normalise(raw[cue["start"]:cue["end"]]).text == cue["text"]
     cues = found["r"].cues
     assert cues["alliance_measure"]["value"] == "WAI" and cues["alliance_rater"]["value"] == "client"
     assert cues["outcome_measure"]["value"] == "BDI" and cues["alliance_session"]["value"] == 3
     sug = found["r"].suggestion()
     assert sug == {"statistic": "r", "value": 0.30, "df": 118.0, "n": 120, "location": "p. 1",
                    "quote": "r(118) = .30, p < .001",
-                   "moderators": {"alliance_measure": "WAI", "alliance_rater": "client", "outcome_measure": "BDI"}}
+                   "moderators": {"alliance_measure": "WAI", "alliance_rater": "client", "outcome_measure": "BDI",
+                                  "alliance_session": 3}}
 
 
 needs_statcheck = pytest.mark.skipif(not IN_CI and not statcheck_available(),

@@ -78,7 +78,7 @@ def test_blind_stage_hides_votes_everywhere_until_own_vote(review, tmp_path):
     assert outcomes.visible_decisions(review, r1, TA, "ann") == []
     decisions.decide(review, r1, "ann", TA, "include")  # now ann has voted on r1: she sees bob's vote there
     assert [h.reviewer for h in decisions.history(review, r1)] == ["bob", "ann"]
-    assert [c["record_id"] for c in outcomes.conflicts(review, TA)] == [r1]
+    assert [c.record_id for c in outcomes.conflicts(review, TA)] == [r1]
     assert decisions.history(review, r2) == []  # but not on r2
     decisions.undo(review, "ann", TA, r1)  # decide-then-undo: her vote is withdrawn, bob's is hidden again
     assert [h.reviewer for h in decisions.history(review, r1)] == ["ann", "ann"]

@@ -84,15 +84,15 @@ def test_the_coding_worklist_lists_full_text_inclusions_with_their_samples_and_c
     items = coding_worklist(db)
     included = sorted(rid for rid, o in outcomes.outcomes(db, "full_text").items()
                       if o.state == "included" and rid == o.kept_id)
-    assert [i["record"] for i in items] == included and included
+    assert [i.record for i in items] == included and included
     sample_of = {m: s for s in samples(db) for m in s}
     for item in items:
-        assert item["sample_records"] == sample_of[item["record"]] and item["sample"] == item["sample_records"][0]
+        assert item.sample_records == sample_of[item.record] and item.sample == item.sample_records[0]
         coded = Counter("reconciled" if e.kind == "reconciled" else e.coder
-                        for e in coding.effects(db, record=item["record"]))
-        assert item["counts"] == dict(coded)
-    assert any(len(i["sample_records"]) > 1 for i in items)  # the thesis and its article: one sample
-    assert any(i["counts"] for i in items) and any(not i["counts"] for i in items)
+                        for e in coding.effects(db, record=item.record))
+        assert item.counts == dict(coded)
+    assert any(len(i.sample_records) > 1 for i in items)  # the thesis and its article: one sample
+    assert any(i.counts for i in items) and any(not i.counts for i in items)
 
 
 def test_the_cli_lists_the_same_worklists_as_the_core(worked, capsys):
@@ -113,5 +113,5 @@ def test_the_cli_lists_the_same_worklists_as_the_core(worked, capsys):
 
     assert main(["worklist", target, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert listed["reports"] == json.loads(json.dumps(coding_worklist(worked)))
+    assert listed["reports"] == json.loads(json.dumps([i.to_json() for i in coding_worklist(worked)]))
     assert listed["count"] == len(listed["reports"]) and 0 < listed["coded"] < listed["count"]

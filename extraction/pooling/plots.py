@@ -19,7 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
 from db.errors import InputError  # noqa: E402
-from extraction.apa import p_value  # noqa: E402
+from extraction.apa import number, p_value, percent  # noqa: E402
 from extraction.pooling.bias import TrimFill  # noqa: E402
 from extraction.pooling.estimators import fit_core, validate  # noqa: E402
 from extraction.pooling.results import Z975, PoolResult, summarise  # noqa: E402
@@ -63,8 +63,7 @@ def _diamond(ax, y: float, est: float, lo: float, hi: float, color: str) -> None
 
 
 def _num(x: float) -> str:
-    text = f"{x:5.2f}"
-    return " 0.00" if text.strip() == "-0.00" else text
+    return number(x, 2).rjust(5)  # a monospaced column
 
 
 def _fmt(est: float, lo: float, hi: float) -> str:
@@ -156,8 +155,9 @@ def forest_plot(yi: np.ndarray, vi: np.ndarray, labels: list[str] | None = None,
             ax.text(COL_CI, yy, _fmt(est, lo, hi), transform=trans, ha="left", va="center", fontsize=fontsize,
                     family="monospace", fontweight="bold")
             if kind == "total":
-                het = (f"Q({res.q_df}) = {res.q:.2f}, {p_value(res.q_p)}; I² = {res.i2:.1f}%, "
-                       f"τ² = {res.tau2:.4f}; PI [{tf(res.pi_z[0]):.2f}, {tf(res.pi_z[1]):.2f}]")
+                het = (f"Q({res.q_df}) = {number(res.q)}, {p_value(res.q_p)}; I² = {percent(res.i2)}, "
+                       f"τ² = {number(res.tau2, 4)}; PI [{_num(tf(res.pi_z[0])).strip()}, "
+                       f"{_num(tf(res.pi_z[1])).strip()}]")
                 ax.text(-0.01, yy - 0.9, het, transform=trans, ha="right", va="center", fontsize=fontsize - 1)
     ax.axvline(0.0, color="grey", lw=0.6, ls=":")
     ax.axvline(tf(overall.estimate_z), color="#c00000", lw=0.6, ls="--", alpha=0.6)

@@ -31,9 +31,9 @@ _DF1 = r"(?:\d+(?:\.\d+)?|l(?=\s*,))"
 _EQ = "=<>≤≥\u00bc"
 """Relations; ``¼`` is an ``=`` whose glyph maps to the character ¼ (some publishers' PDFs)."""
 _OP = rf"\s*(?P<op>[{_EQ}])\s*"
-_OP_DF = rf"(?:\s*(?P<op>[{_EQ}])\s*|(?<=[)\]}}])(?P<gop>[bN])(?=\.?\d))"
-"""After a df bracket, also ``b`` for < and ``N`` for > set flush against it (``Fs(1, 248)b1.16``), as the
-glyphs of some publishers' PDFs come out."""
+_OP_DF = rf"(?:\s*(?P<op>[{_EQ}])\s*|(?<=[)\]}}])(?P<gop>[bN])(?=\.?\d)|(?<=[)\]}}])\s+(?P<gop2>p)\s+(?=\.?\d))"
+"""After a df bracket, also ``b`` for < and ``N`` for > set flush against it (``Fs(1, 248)b1.16``), or a
+``p`` for = between spaces (``F(1, 127) p 6.36``), as the glyphs of some publishers' PDFs come out."""
 _PRE = r"(?:(?<![\w.])|(?<=[\s(]B)|(?<=^B))"
 """Start of a symbol: no letter or digit before it, except an opening quote that came out as ``B``
 (``Bt(37) = ...``, the quote glyphs of some publishers' PDFs)."""
@@ -44,11 +44,14 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("t", rf"{_PRE}ts?\s*{_OPEN}\s*(?P<df1>{_DF})\s*{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
     ("F", rf"{_PRE}Fs?\s*{_OPEN}\s*(?P<df1>{_DF1})\s*,\s*(?P<df2>{_DF})\s*{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
     ("chi2", rf"(?:{_PRE}{_CHI}|(?<![\w.])[Cc]hi[- ]?squared?)\s*"
-             rf"{_OPEN}\s*(?P<df1>{_DF})\s*(?:,\s*[Nn]\s*=\s*(?P<n>\d[\d,]*)\s*)?{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
+             rf"{_OPEN}\s*(?P<df1>{_DF})\s*(?:,\s*[Nn]\s*(?:[=\u00bc]|p(?=\s))\s*(?P<n>\d[\d,]*)\s*)?{_CLOSE}{_OP_DF}"
+             rf"(?P<val>{_NUM})"),
     # χ lost (a glyph without text): "2(1, N = 226) = 6.90"; with a "?" where it was, the N may be missing
     ("chi2", rf"(?:(?<![\w.])[?\ufffd]{{1,2}}|(?<![\w.(,?\ufffd])|(?<=[\s(]B)|(?<=^B))2\s*\(\s*(?P<df1>{_DF})"
              rf"\s*,\s*[Nn]\s*=\s*(?P<n>\d[\d,]*)\s*\){_OP}(?P<val>{_NUM})"),
     ("chi2", rf"(?<![\w.])[?\ufffd]{{1,2}}2\s*\(\s*(?P<df1>{_DF})\s*\){_OP}(?P<val>{_NUM})"),
+    # F without its df, reported with a p ("F = 6.74, p = .013"): found, not converted
+    ("F", rf"{_PRE}F{_OP}(?P<val>{_NUM})(?=\s*[,;]\s*p\s*[{_EQ}])"),
     ("r", rf"{_PRE}r\s*(?:\(\s*(?P<df1>{_DF})\s*\))?{_OP_DF}(?P<val>{_NUM})"),
     ("z", rf"(?<![\w.])[zZ]{_OP}(?P<val>{_NUM})"),
     ("d", rf"(?<![\w.'])(?P<sym>d|g){_OP}(?P<val>{_NUM})"),
@@ -59,12 +62,14 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((kind, re.compile(rx)) for kind, rx in _PATTERNS)
 _P_AFTER = re.compile(r"(?:\s*,\s*MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?)?(?:\s*[,;]\s*|\s+)"
-                      r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?(?:ps?\s*(?P<pop>[=<>≤≥\u00bc]|[bN](?=\s?\.))\s*"
-                      r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?)(?!\w))")
+                      r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?"
+                      r"(?:ps?\s*(?P<pop>[=<>≤≥\u00bc!]|[bN](?=\s?\.)|p(?=\s+\.?\d))\s*"
+                      r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?|NS)(?!\w))")
 _AND = re.compile(rf"\s+and\s+(?P<val>{_NUM})(?=\s*[,;)])")
 """A second value of the same test: ``F(1, 15) = 19.9 and 5.16, p < .001 and p < .05``."""
 _AND_P = re.compile(r"\s+and\s+(?=p)")
-_GLYPH_OPS = {"\u00bc": "=", "b": "<", "N": ">"}
+_GLYPH_OPS = {"\u00bc": "=", "b": "<", "N": ">", "p": "=", "!": "<"}
+"""What relations come out as in some publishers' PDFs: ¼ for =, b for <, N for >, p for =, ! for <."""
 _SENTENCE_END = re.compile(r"(?<![A-Z]\.)(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)[.!?]\s+(?=[A-Z(])")
 WINDOW = 600
 """Characters either side of a statistic searched for cues when its sentence has none (PDF text has no
@@ -112,13 +117,31 @@ class FoundStatistic:
         return (f"{what}the reported p {self.p_op} {self.p:g} does not fit {self.kind} = {self.value:g} "
                 f"(recomputed p = {self.check.computed:.4f})" + (f"; {lost}" if lost else ""))
 
+    def implied_n(self) -> int | None:
+        """The total N the test's own df imply (t and r: df + 2; F(1, df2): df2 + 2; χ² with its N), or None."""
+        if self.kind in ("t", "r") and self.df1:
+            return int(self.df1) + 2
+        if self.kind == "F" and self.df1 == 1 and self.df2:
+            return int(self.df2) + 2
+        return None
+
+    def cue_conflicts(self) -> list[str]:
+        """Cues that disagree with the statistic: an N nearby that is not the N its df imply (another sample,
+        a subgroup, or a typo: the coder should check which N goes with it)."""
+        n_cue, implied = self.cues.get("n"), self.implied_n()
+        if n_cue and implied and abs(int(n_cue["value"]) - implied) > 0:
+            return ["n"]
+        return []
+
     def suggestion(self) -> dict[str, Any]:
         """What "Use" puts in the coding form: statistic, value, df, n, location, quote, moderators."""
-        # a z test is not the Fisher z MetaSift codes, a beta no correlation: neither is offered
-        stat = {"r": "r", "t": "t", "F": "F", "chi2": "chi2", "d": "d", "OR": "or"}.get(self.kind, "")
+        # a z test is coded as MetaSift's "ztest" (r = z / sqrt(N)); a beta is not offered (`why_not_r` says why)
+        stat = {"r": "r", "t": "t", "F": "F", "chi2": "chi2", "d": "d", "OR": "or", "z": "ztest"}.get(self.kind, "")
+        if self.op != "=":
+            stat = ""  # a bound ("t < 1") is no value to code
         return {"statistic": stat, "value": self.value, "df": self.df2 if self.kind == "F" else self.df1,
                 "n": self.n, "location": f"p. {self.page}", "quote": self.raw,
-                "moderators": {k: v["value"] for k, v in self.cues.items() if k in CUE_FIELDS}}
+                "moderators": {k: v["value"] for k, v in self.cues.items() if k in (*CUE_FIELDS, "alliance_session")}}
 
     def provenance(self, pdf_sha256: str = "") -> dict[str, Any]:
         """The effect's provenance when the coder uses this statistic (`extraction.coding.clean_provenance`)."""
@@ -154,6 +177,8 @@ def _to_r(s: FoundStatistic) -> None:
         elif s.kind == "t":
             c = convert("t", s.value, df=s.df1)
         elif s.kind == "F":
+            if not s.df2:
+                raise InputError("F is given without its degrees of freedom: read them in the table or the text")
             c = convert("F", s.value, df=(s.df1 or 0, s.df2 or 0))
         elif s.kind == "chi2":
             if s.df1 != 1:
@@ -166,9 +191,14 @@ def _to_r(s: FoundStatistic) -> None:
         elif s.kind == "OR":
             c = convert("or", s.value)
         elif s.kind == "z":
-            raise InputError("a z test converts to r only as z / sqrt(N), which is not among MetaSift's conversions")
+            if not s.n:
+                raise InputError("a z test converts to r as z / sqrt(N), and no N is given with it or near it: "
+                                 "Use it and enter the total N")
+            c = convert("ztest", s.value, n=s.n)
         elif s.kind == "beta":
-            raise InputError("a regression weight is a correlation only when it is the model's one predictor")
+            raise InputError("a standardized regression weight (β) is not a correlation unless it is the model's "
+                             "only predictor, and MetaSift has no conversion for it: code the zero-order r (the "
+                             "paper's correlation table) instead")
         else:
             return
     except InputError as exc:
@@ -177,6 +207,11 @@ def _to_r(s: FoundStatistic) -> None:
     s.r, s.r_method = round(c.r, 4), c.method
     if s.kind in ("F", "chi2"):
         s.r_method += " (the text gives the direction)"
+
+
+_PROSE_WORDS = {"mean", "average", "middle"}
+"""Codebook aliases a coder may type ("mean" for averaged alliance) that in a paper's text are mostly the
+statistic or plain prose ("mean age 41"): not taken as cues in the text."""
 
 
 @lru_cache(maxsize=4)
@@ -189,7 +224,7 @@ def _cue_patterns(codebook: Any = None) -> dict[str, list[tuple[re.Pattern[str],
         f = book.fields.get(name)
         if f is None:
             continue
-        terms = [(v, v) for v in f.values] + list(f.aliases.items())
+        terms = [(v, v) for v in f.values] + [(a, v) for a, v in f.aliases.items() if a.lower() not in _PROSE_WORDS]
         pats = []
         for term, target in sorted(terms, key=lambda t: -len(t[0])):
             word = re.escape(term).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
@@ -205,34 +240,56 @@ _SESSION = re.compile(r"\bsession\s+(\d{1,3})\b", re.IGNORECASE)
 _N_CUE = re.compile(r"(?<![\w.])[Nn]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.])")
 
 
-def _cues(sentence: str, around: str, codebook: Any) -> dict[str, dict[str, Any]]:
-    cues: dict[str, dict[str, Any]] = {}
+CueHit = tuple[int, int, int, Any, str]
+"""(start, end, rank: the term's place in the longest-first order, value, text) of one cue word on a page."""
+
+
+def page_cue_hits(text: str, codebook: Any) -> dict[str, list[CueHit]]:
+    """Every cue word on the (normalised) page, per field, in text order: found once per page, so each
+    statistic only picks among them (`_cues`)."""
+    out: dict[str, list[CueHit]] = {}
     for name, pats in _cue_patterns(codebook).items():
-        for where, text in (("sentence", sentence), ("nearby", around)):
-            hit = next(((m, target) for rx, target in pats if (m := rx.search(text))), None)
-            if hit:
-                cues[name] = {"value": hit[1], "text": hit[0].group(0), "where": where}
+        out[name] = sorted((m.start(), m.end(), rank, target, m.group(0)) for rank, (rx, target) in enumerate(pats)
+                           for m in rx.finditer(text))
+    out["alliance_session"] = [(m.start(), m.end(), 0, int(m.group(1)), m.group(0)) for m in _SESSION.finditer(text)]
+    out["n"] = [(m.start(), m.end(), 0, int(m.group(1).replace(",", "")), m.group(0)) for m in _N_CUE.finditer(text)]
+    return out
+
+
+def _cues(hits: dict[str, list[CueHit]], sentence: tuple[int, int], around: tuple[int, int],
+          clause: tuple[int, int] | None = None) -> dict[str, dict[str, Any]]:
+    """Cues in the statistic's ``clause`` (its part of the sentence between semicolons), else its
+    ``sentence``, else ``around`` it: ``{field: {value, text, where, start, end}}``, ``where`` sentence or
+    nearby, ``start``/``end`` offsets in the normalised page. In a clause or sentence the longest term wins
+    (then the first); nearby, the one closest to the statistic."""
+    from bisect import bisect_left
+
+    places = (("sentence", clause or sentence), ("sentence", sentence), ("nearby", around))
+    mid = (sentence[0] + sentence[1]) // 2
+    cues: dict[str, dict[str, Any]] = {}
+    for name, found in hits.items():
+        for where, (a, b) in places:
+            i = bisect_left(found, (a,))
+            inside = []
+            while i < len(found) and found[i][0] < b:
+                if found[i][1] <= b:
+                    inside.append(found[i])
+                i += 1
+            if inside:
+                best = (min(inside, key=lambda h: abs(h[0] - mid)) if where == "nearby"
+                        else min(inside, key=lambda h: (h[2], h[0])))
+                cues[name] = {"value": best[3], "text": best[4], "where": where, "start": best[0], "end": best[1]}
                 break
-    for where, text in (("sentence", sentence), ("nearby", around)):
-        m = _SESSION.search(text)
-        if m:
-            cues["alliance_session"] = {"value": int(m.group(1)), "text": m.group(0), "where": where}
-            break
-    for where, text in (("sentence", sentence), ("nearby", around)):
-        m = _N_CUE.search(text)
-        if m:
-            cues["n"] = {"value": int(m.group(1).replace(",", "")), "text": m.group(0), "where": where}
-            break
     return cues
 
 
-def _sentence(text: str, start: int, end: int) -> str:
+def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]`` (at most 400 characters back, 300 on when it has no end)."""
     a = 0
     for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
         a = m.end()
     after = _SENTENCE_END.search(text, end)
-    b = after.start() + 1 if after else min(len(text), end + 300)
-    return text[a:b].strip()
+    return a, after.start() + 1 if after else min(len(text), end + 300)
 
 
 def _p_at(s: FoundStatistic, text: str, at: int, value_text: str) -> int:
@@ -261,7 +318,8 @@ def _statistic(kind: str, gd: dict[str, Any], page: int) -> FoundStatistic | Non
         return None
     if kind == "r" and abs(value) > 1:
         return None
-    op = _GLYPH_OPS.get(gd.get("op") or gd.get("gop") or "=", gd.get("op") or gd.get("gop") or "=")
+    given = gd.get("op") or gd.get("gop") or gd.get("gop2") or "="
+    op = _GLYPH_OPS.get(given, given)
     s = FoundStatistic(kind=kind, raw="", page=page, start=0, end=0, sentence="", value=value, op=op,
                        sign_lost=gd["val"].lstrip()[:1] in ("?", "\ufffd"))
     if gd.get("df1"):
@@ -283,9 +341,32 @@ def _statistic(kind: str, gd: dict[str, Any], page: int) -> FoundStatistic | Non
     return s
 
 
+_LINE = re.compile(r"[^\n]+")
+
+
+def blank_running_heads(text: str) -> str:
+    """``text`` with its running heads (a line of letters and digits, no relation sign, repeated at least
+    twice: ``Behav Res (2016) 48:1205-1226``) turned to spaces, so a statistic cut by a page or column break
+    (``F(2,`` head ``70) = 4.48``) reads whole. Same length: offsets stay those of ``text``."""
+    lines = [(m.start(), m.end(), m.group(0).strip()) for m in _LINE.finditer(text)]
+    counts: dict[str, int] = {}
+    for _a, _b, line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    heads = {line for line, n in counts.items() if n >= 2 and len(line) >= 10 and not set(line) & set(_EQ)
+             and any(c.isdigit() for c in line) and any(c.isalpha() for c in line)}
+    if not heads:
+        return text
+    out = list(text)
+    for a, b, line in lines:
+        if line in heads:
+            out[a:b] = " " * (b - a)
+    return "".join(out)
+
+
 def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
-    norm: Mapped = normalise(raw)
+    norm: Mapped = normalise(blank_running_heads(raw))
     text = norm.text
+    hits: dict[str, list[CueHit]] | None = None
     taken: list[tuple[int, int]] = []
     out: list[FoundStatistic] = []
     for kind, rx in _COMPILED:
@@ -313,9 +394,15 @@ def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
                     b = _p_at(st, text, b, value_text)
                 st.start, st.end = norm.span(start, b)
                 st.raw = text[start:b]
-                st.sentence = _sentence(text, a, b)
-                around = text[max(0, a - WINDOW):b + WINDOW]
-                st.cues = _cues(st.sentence, around, codebook) if kind != "n" else {}
+                sa, sb = _sentence_span(text, a, b)
+                st.sentence = text[sa:sb].strip()
+                ca, cb = text.rfind(";", sa, start) + 1 or sa, text.find(";", b, sb)
+                clause = (ca, cb if cb >= 0 else sb)
+                if hits is None:
+                    hits = page_cue_hits(text, codebook)
+                st.cues = _cues(hits, (sa, sb), (max(0, a - WINDOW), b + WINDOW), clause) if kind != "n" else {}
+                for cue in st.cues.values():  # offsets into the page text as stored, for highlights
+                    cue["start"], cue["end"] = norm.span(cue["start"], cue["end"])
                 if st.n is None and "n" in st.cues:
                     st.n = st.cues["n"]["value"]
                 _to_r(st)

@@ -33,7 +33,7 @@ def summary_html(rep: dict[str, Any], muted: str) -> str:
             f"{apa.interval(rep['ci_r'])}</span>"
             f" &nbsp; k = <b>{rep['k']}</b> · {stat} = {num(rep['z'])}, {p_is(rep['p'])}"
             f" · 95% prediction interval {apa.interval(rep['pi_r'])}")
-    het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {num(rep['i2'], 1)}% · "
+    het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {apa.percent(rep['i2'])} · "
            f"Q({rep['q_df']}) = {num(rep['q'])}, {p_is(rep['q_p'])}")
     ci = rep.get("confint")
     if ci:
@@ -64,6 +64,16 @@ def _nan(x: Any) -> Any:
     return None if isinstance(x, float) and x != x else x
 
 
+def _p_between(r: dict[str, Any]) -> str:
+    """The between-category test, once per moderator; without one (a single category with data, or no df) the
+    reason instead of an empty Q(None)."""
+    if not r["first"]:
+        return ""
+    if _nan(r.get("p_between")) is None or r.get("df_between") is None:
+        return f"— ({r['note']})" if r.get("note") else "—"
+    return f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = {num(_nan(r['q_between']))})"
+
+
 def moderator_model(parent: QWidget | None = None) -> ListTableModel:
     """Table 1 style: per moderator and category k, r, 95% CI, p, I², and p between."""
     return ListTableModel([
@@ -73,9 +83,8 @@ def moderator_model(parent: QWidget | None = None) -> ListTableModel:
         ("r", lambda r: apa.bounded(_nan(r["r"]))),
         ("95% CI", lambda r: apa.interval((_nan(r["ci_low"]), _nan(r["ci_high"])))),
         ("p", lambda r: pval(_nan(r["p"]))),
-        ("I²", lambda r: num(_nan(r["i2"]), 1) + "%" if _nan(r["i2"]) is not None else "—"),
-        ("p between", lambda r: (f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = "
-                                 f"{num(_nan(r['q_between']))})") if r["first"] else ""),
+        ("I²", lambda r: apa.percent(_nan(r["i2"]))),
+        ("p between", _p_between),
     ], parent)
 
 
@@ -97,7 +106,7 @@ def regression_html(reg: dict[str, Any] | None, error: str, muted: str) -> str:
         for name, c in reg["coefficients"].items())
     return (f"<b>mods = ~ {escape(reg['formula'])}</b> · k = {reg['k']}"
             + (f" ({reg['excluded']} without a value left out)" if reg.get("excluded") else "")
-            + f"<br>Test of moderators: {qm}, {p_is(reg['qm_p'])} · R² = {num(reg['r2'])}% · "
+            + f"<br>Test of moderators: {qm}, {p_is(reg['qm_p'])} · R² = {apa.percent(reg['r2'])} · "
             f"residual τ² = {num(reg['tau2'], 4)} · QE({reg['qe_df']}) = {num(reg['qe'])}, {p_is(reg['qe_p'])}"
             f"<table cellspacing='6'><tr><th></th><th>estimate</th><th>SE</th><th>{stat}</th><th>p</th>"
             f"<th>95% CI</th></tr>{rows}</table>"
@@ -132,7 +141,7 @@ def refit_model(parent: QWidget | None = None) -> ListTableModel:
         ("estimate", lambda r: _f(r["estimate"])), ("se", lambda r: _f(r["se"])),
         ("z / t", lambda r: _f(r["zval"])), ("p", lambda r: pval(r["pval"])),
         ("ci.lb", lambda r: _f(r["ci_lb"])), ("ci.ub", lambda r: _f(r["ci_ub"])),
-        ("Q", lambda r: _f(r["q"])), ("τ²", lambda r: _f(r["tau2"])), ("I²", lambda r: _f(r["i2"], 2)),
+        ("Q", lambda r: _f(r["q"])), ("τ²", lambda r: _f(r["tau2"])), ("I²", lambda r: apa.percent(r["i2"])),
     ], parent)
 
 

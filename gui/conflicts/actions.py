@@ -8,8 +8,17 @@ from typing import Any
 from db.engine import ReviewDB
 from db.progress import Progress, no_progress
 from screening import agreement, decisions, outcomes
+from screening.agreement import PairAgreement
 from screening.duplicates import load_records
 from screening.protocol import STAGES
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """A conflict and its kept record (a `load_records` dict; empty when the record is gone)."""
+
+    conflict: outcomes.Conflict
+    record: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -17,8 +26,8 @@ class Snapshot:
     """The conflicts of one stage (with their records) and the agreement of every stage and pair."""
 
     stage: str
-    conflicts: list[dict[str, Any]]   # outcomes.conflicts entries + "record" (the kept record as a dict)
-    agreement: list[dict[str, Any]]   # screening.agreement entries of every stage
+    conflicts: list[ConflictRow]
+    agreement: list[PairAgreement]  # every stage's reviewer pairs
     reasons: tuple[str, ...]          # the stage's exclusion reasons
     stages: tuple[str, ...]
 
@@ -28,9 +37,8 @@ def snapshot(db: ReviewDB, stage: str, *, progress: Progress = no_progress) -> S
     protocol = decisions.protocol_of(db)
     found = outcomes.conflicts(db, stage)
     with db.session() as session:
-        recs = {r["id"]: r for r in load_records(session, [c["record_id"] for c in found])}
-    for c in found:
-        c["record"] = recs.get(c["record_id"], {})
+        recs = {r["id"]: r for r in load_records(session, [c.record_id for c in found])}
+    rows = [ConflictRow(c, recs.get(c.record_id, {})) for c in found]
     progress(1, 2, "computing agreement")
     stats = [row for s in STAGES if s in protocol.stages for row in agreement.agreement(db, s)]
-    return Snapshot(stage, found, stats, protocol.exclusion_reasons.get(stage, ())[:9], protocol.stages)
+    return Snapshot(stage, rows, stats, protocol.exclusion_reasons.get(stage, ())[:9], protocol.stages)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import partial
 from html import escape
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -182,7 +181,7 @@ class ConflictsScreen(Refreshing, QWidget):
         self._show_counts()
 
     # -- showing --------------------------------------------------------------------------------
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> actions.ConflictRow | None:
         return self.conflicts.item(self.list.currentIndex().row())
 
     def _show(self) -> None:
@@ -193,24 +192,25 @@ class ConflictsScreen(Refreshing, QWidget):
             muted = muted_text(self)
             self.detail.setHtml(f"<p style='color:{muted}; font-size:13pt'>No conflicts at this stage.</p>")
             return
-        rec = c["record"]
+        rec, conflict = c.record, c.conflict
         muted = muted_text(self)
         verdicts = "".join(
-            f"<tr><td style='padding:2px 12px 2px 0'><b>{escape(v['reviewer'])}</b></td>"
-            f"<td style='padding:2px 12px 2px 0'><b>{escape(v['verdict'])}</b></td>"
-            f"<td>{escape(v['reason'])}{' — “' + escape(v['note']) + '”' if v['note'] else ''}</td></tr>"
-            for v in c["verdicts"])
-        members = f" (duplicates: #{', #'.join(map(str, c['members']))})" if len(c["members"]) > 1 else ""
+            f"<tr><td style='padding:2px 12px 2px 0'><b>{escape(v.reviewer)}</b></td>"
+            f"<td style='padding:2px 12px 2px 0'><b>{escape(v.verdict)}</b></td>"
+            f"<td>{escape(v.reason)}{' — “' + escape(v.note) + '”' if v.note else ''}</td></tr>"
+            for v in conflict.verdicts)
+        members = (f" (duplicates: #{', #'.join(map(str, conflict.members))})" if len(conflict.members) > 1
+                   else "")
         self.detail.setHtml(
             f"<p style='font-size:13pt; font-weight:600'>{escape(rec.get('title') or '(no title)')}</p>"
-            f"<p style='color:{muted}'>#{c['record_id']}{members} · {escape(rec.get('journal') or '')} "
+            f"<p style='color:{muted}'>#{conflict.record_id}{members} · {escape(rec.get('journal') or '')} "
             f"{rec.get('year') or ''} · {escape(rec.get('source_db') or '')}</p>"
             f"<p style='margin-bottom:2px'><b>Verdicts</b> <span style='color:{muted}'>(not blinded: for "
             f"resolving)</span></p><table>{verdicts}</table><p>{escape(rec.get('abstract') or '')}</p>")
         me = self.ctx.settings.reviewer
         # a reviewer in the conflict cannot be its third reviewer: they resolve it by consensus
         mine = lenient_identity(me or "")
-        (self.consensus if mine and any(v["reviewer"] == mine for v in c["verdicts"]) else self.third).setChecked(True)
+        (self.consensus if mine and any(v.reviewer == mine for v in conflict.verdicts) else self.third).setChecked(True)
         self._fill_by()
 
     def _fill_by(self) -> None:
@@ -218,7 +218,7 @@ class ConflictsScreen(Refreshing, QWidget):
         if self.third.isChecked() or c is None:
             self.by.setText(self.ctx.settings.reviewer)
         else:
-            self.by.setText("+".join(v["reviewer"] for v in c["verdicts"]))
+            self.by.setText("+".join(v.reviewer for v in c.conflict.verdicts))
 
     def _show_counts(self) -> None:
         entry = self.agreement.item(self.agreement_view.currentIndex().row())
@@ -226,10 +226,10 @@ class ConflictsScreen(Refreshing, QWidget):
         if entry is None:
             self.counts_label.setText("No two reviewers have screened the same record yet.")
         else:
-            a, b = entry["reviewers"]
-            self.counts_label.setText(f"Counts, {STAGE_LABEL.get(entry['stage'], entry['stage']).lower()}: "
+            a, b = entry.reviewers or ("A", "B")
+            self.counts_label.setText(f"Counts, {STAGE_LABEL.get(entry.stage, entry.stage).lower()}: "
                                       f"rows = {escape(a)}'s verdict, columns = {escape(b)}'s "
-                                      f"({entry['n']} records in common)")
+                                      f"({entry.n} records in common)")
 
     def move(self, step: int) -> None:
         n = self.conflicts.rowCount()
@@ -251,7 +251,7 @@ class ConflictsScreen(Refreshing, QWidget):
             return
         method = "third_reviewer" if self.third.isChecked() else "consensus"
         reason = self.reason.currentText() if verdict == "exclude" and snap.reasons else ""
-        rid, stage = c["record_id"], snap.stage
+        rid, stage = c.conflict.record_id, snap.stage
 
         def done(_row: object) -> None:
             self._last = (by, stage, rid)

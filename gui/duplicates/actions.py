@@ -8,8 +8,10 @@ from typing import Any
 from db.engine import ReviewDB
 from db.pair_log import PairDecision
 from db.progress import Progress, no_progress
+from gui.record_groups import RecordGroup, record_groups
 from screening import duplicate_clusters, duplicates
-from screening.counts import review_counts
+from screening.counts import DuplicateCounts, review_counts
+from screening.duplicate_clusters import QueueCluster
 
 
 @dataclass(frozen=True)
@@ -17,24 +19,29 @@ class Snapshot:
     """What the screen shows: the pending queue, the counts, and the groups with their records."""
 
     queue: list[dict[str, Any]]
-    counts: dict[str, Any]
-    groups: list[dict[str, Any]]  # {"ids", "records": [record dicts]}
-    clusters: list[dict[str, Any]]  # the queue as clusters, one decision each (`duplicate_clusters`)
+    counts: DuplicateCounts
+    groups: list[RecordGroup]
+    clusters: list[QueueCluster]  # the queue as clusters, one decision each (`duplicate_clusters`)
 
-    def cluster_of(self, pair: tuple[int, int]) -> dict[str, Any] | None:
-        return next((cl for cl in self.clusters if pair[0] in cl["ids"] and pair[1] in cl["ids"]), None)
+    def cluster_of(self, pair: tuple[int, int]) -> QueueCluster | None:
+        return next((cl for cl in self.clusters if pair[0] in cl.ids and pair[1] in cl.ids), None)
+
+    def items(self) -> list[dict[str, Any]]:
+        """The screen's queue rows, one per cluster: ``ids`` is the cluster's best pending pair (the
+        decisions below find the whole cluster from it), ``cluster`` the `QueueCluster`."""
+        return [{"ids": list(cl.pairs[0].ids), "cluster": cl} for cl in self.clusters if cl.pairs]
 
 
 def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     progress(0, 3, "loading the queue")
     q = duplicates.queue(db)
     progress(1, 3, "counting")
-    c = review_counts(db, stages=()).duplicates_json()
+    c = review_counts(db, stages=()).duplicate_counts()
     progress(2, 3, "loading groups")
     gs = duplicates.groups(db)
     with db.session() as session:
         recs = {r["id"]: r for r in duplicates.load_records(session, {i for g in gs for i in g})}
-    return Snapshot(q, c, [{"ids": g, "records": [recs[i] for i in g if i in recs]} for g in gs],
+    return Snapshot(q, c, record_groups(gs, recs),
                     duplicate_clusters.queue_clusters(db, q, gs))
 
 

@@ -1,4 +1,5 @@
-"""Models of the duplicates screen: the review queue and the groups (short lists, loaded whole)."""
+"""Models of the duplicates screen: the review queue (one row per cluster) and the groups (short lists,
+loaded whole)."""
 
 from __future__ import annotations
 
@@ -8,33 +9,31 @@ from gui.compare import show
 from gui.listmodel import ListTableModel
 
 
-def _field(entry: dict[str, Any], name: str, side: int) -> str:
-    for f in entry["fields"]:
-        if f["field"] == name:
-            return f["a" if side == 0 else "b"]
-    return ""
-
-
 def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def queue_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
-    """One row per pending pair: ids, score, the title, what differs (databases and reasons in the tooltip)."""
+    """One row per cluster of the queue (one decision each): its records, best score, title, what differs
+    (the pairs' reasons in the tooltip)."""
+    def title(e: dict[str, Any]) -> str:
+        cl = e["cluster"]
+        return _short(next((v for v in (cl.record(i)["title"] for i in cl.ids) if v), ""))
+
     return ListTableModel([
-        ("Pair", lambda e: f"#{e['ids'][0]} · #{e['ids'][1]}"),
-        ("Score", lambda e: round(e["score"], 2) if e["score"] is not None else ""),
-        ("Title", lambda e: _short(_field(e, "title", 0) or _field(e, "title", 1))),
-        ("Differs in", lambda e: ", ".join(f for f in e["differs"] if f not in ("source_db", "source_id"))),
-    ], parent, tooltip=lambda e: f"{_field(e, 'source_db', 0)} / {_field(e, 'source_db', 1)}: "
-       + "; ".join(e["reasons"]))
+        ("Records", lambda e: " · ".join(f"#{i}" for i in e["cluster"].ids)),
+        ("Score", lambda e: round(e["cluster"].score, 2) if e["cluster"].score is not None else ""),
+        ("Title", title),
+        ("Differs in", lambda e: ", ".join(f for f in e["cluster"].differing() if f not in ("source_db", "source_id"))),
+    ], parent, tooltip=lambda e: "\n".join(f"#{p.ids[0]} / #{p.ids[1]}: " + "; ".join(p.reasons)
+                                           for p in e["cluster"].pairs))
 
 
 def groups_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
     """One row per duplicate group: its records, databases and the kept (lowest-id) record's title."""
     return ListTableModel([
-        ("Kept", lambda g: f"#{g['ids'][0]}"),
-        ("Records", lambda g: len(g["ids"])),
-        ("Databases", lambda g: ", ".join(sorted({show(r["source_db"]) for r in g["records"]}))),
-        ("Title", lambda g: _short(show(g["records"][0]["title"]) if g["records"] else "")),
-    ], parent, tooltip=lambda g: "Records " + ", ".join(f"#{i}" for i in g["ids"]))
+        ("Kept", lambda g: f"#{g.ids[0]}"),
+        ("Records", lambda g: len(g.ids)),
+        ("Databases", lambda g: ", ".join(sorted({show(r["source_db"]) for r in g.records}))),
+        ("Title", lambda g: _short(show(g.records[0]["title"]) if g.records else "")),
+    ], parent, tooltip=lambda g: "Records " + ", ".join(f"#{i}" for i in g.ids))

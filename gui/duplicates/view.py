@@ -1,4 +1,5 @@
-"""The duplicates screen: find duplicates, then review queued pairs side by side with one key per decision."""
+"""The duplicates screen: find duplicates, then review the queue one cluster at a time (all its records side by
+side), one key per decision for the whole cluster, U to undo it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -22,6 +24,7 @@ from gui.duplicates import actions
 from gui.duplicates.model import groups_model, queue_model
 from gui.listmodel import list_view
 from gui.pair_queue import PairQueueScreen
+from gui.record_groups import RecordGroup
 from gui.theme import muted_text
 from screening import duplicates
 from screening.duplicates import SIDE_BY_SIDE
@@ -30,15 +33,13 @@ from screening.duplicates import SIDE_BY_SIDE
 class DuplicatesScreen(PairQueueScreen):
     TOPIC, TITLE = Topic.DUPLICATES, "Duplicates"
     ACTIONS = actions
-    VERB = {"merge": "Merged", "reject": "Marked as different:", "undo": "Undid the decision on",
-            "same": "One study: the whole cluster of", "apart": "All different: the whole cluster of",
-            "undo-cluster": "Undid the cluster decision on"}
+    VERB = {"same": "One study: the cluster of", "apart": "All different: the cluster of",
+            "undo-cluster": "Undid the decision on the cluster of"}
     UNDO_OF = {"same": "undo-cluster", "apart": "undo-cluster"}
-    SHORTCUTS = [("M", "Merge: the two records are the same report"), ("N", "Not duplicates"),
-                 ("A", "Whole cluster: all its records are one study"),
-                 ("D", "Whole cluster: its groups and records are all different studies"),
-                 ("U", "Undo your last decision"), ("→ / ↓", "Next pair"), ("← / ↑", "Previous pair"),
-                 ("Ctrl+D", "Find duplicates (run deduplication)")]
+    SHORTCUTS = [("M / A", "One study: all records of the cluster are the same study"),
+                 ("N / D", "All different: the cluster's groups and records are different studies"),
+                 ("U", "Undo your last decision (the whole cluster at once)"), ("→ / ↓", "Next cluster"),
+                 ("← / ↑", "Previous cluster"), ("Ctrl+D", "Find duplicates (run deduplication)")]
 
     def __init__(self, ctx: ReviewContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -54,7 +55,7 @@ class DuplicatesScreen(PairQueueScreen):
 
         self.queue = queue_model(self)
         self.queue_view = list_view(self.queue, "dup-queue")
-        for col, width in enumerate((90, 50, 200, 150)):
+        for col, width in enumerate((125, 50, 200, 150)):
             self.queue_view.horizontalHeader().resizeSection(col, width)
         self.queue_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.queue_view.horizontalHeader().setStretchLastSection(False)
@@ -65,12 +66,14 @@ class DuplicatesScreen(PairQueueScreen):
         self.lists = QTabWidget()
         self.lists.addTab(self.queue_view, "To review")
         self.lists.addTab(self.groups_view, "Groups")
-        self._assemble(top, [("Merge   (M)", Qt.Key.Key_M, "merge"), ("Not duplicates   (N)", Qt.Key.Key_N, "reject"),
-                             ("Cluster: one study   (A)", Qt.Key.Key_A, "same"),
-                             ("Cluster: all different   (D)", Qt.Key.Key_D, "apart")],
+        self._assemble(top, [("One study   (M / A)", Qt.Key.Key_M, "same"),
+                             ("All different   (N / D)", Qt.Key.Key_N, "apart")],
                        ("Ctrl+D", self.run_dedup))
+        for key, kind in ((Qt.Key.Key_A, "same"), (Qt.Key.Key_D, "apart")):
+            QShortcut(QKeySequence(key), self, partial(self.decide, kind),
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.compare_view.setObjectName("dup-compare")
-        self.merge_button, self.reject_button, self.same_button, self.apart_button = self.decision_buttons
+        self.same_button, self.apart_button = self.decision_buttons
         self.reload()
 
     # -- loading --------------------------------------------------------------------------------
@@ -79,8 +82,8 @@ class DuplicatesScreen(PairQueueScreen):
         self.ctx.settings.reviewer = self.ctx.settings.reviewer or "demo"
         self.run_dedup()
 
-    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        return snap.queue, snap.groups
+    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[RecordGroup]]:
+        return snap.items(), snap.groups
 
     def _summarise(self, snap: actions.Snapshot) -> None:
         self._update_summary()
@@ -90,10 +93,11 @@ class DuplicatesScreen(PairQueueScreen):
         if snap is None:
             return
         c = snap.counts
-        self.lists.setTabText(0, f"To review ({len(snap.queue)})")
-        self.lists.setTabText(1, f"Groups ({c['groups']})")
-        text = (f"<b>{c['records']:,}</b> records · <b>{c['unique']:,}</b> unique · {c['duplicates']:,} duplicates "
-                f"merged in {c['groups']:,} groups · <b>{len(snap.queue):,}</b> pairs to review")
+        self.lists.setTabText(0, f"To review ({len(snap.clusters)})")
+        self.lists.setTabText(1, f"Groups ({c.groups})")
+        text = (f"<b>{c.records:,}</b> records · <b>{c.unique:,}</b> unique · {c.duplicates:,} duplicates "
+                f"merged in {c.groups:,} groups · <b>{len(snap.clusters):,}</b> clusters to review "
+                f"({len(snap.queue):,} candidate pairs)")
         if last_run:
             text += f"<br><span style='color:{muted_text(self)}'>{last_run}</span>"
         self.summary.setText(text)
@@ -101,44 +105,43 @@ class DuplicatesScreen(PairQueueScreen):
     # -- showing --------------------------------------------------------------------------------
     def _show_pair(self, entry: dict[str, Any] | None) -> None:
         if entry is None:
-            c = self.snapshot.counts if self.snapshot else {"records": 0, "groups": 0}
-            if not c["records"]:
+            c = self.snapshot.counts if self.snapshot else None
+            if c is None or not c.records:
                 self._placeholder("No records yet: import exports first (Import tab).")
-            elif c["groups"]:
-                self._placeholder("No pairs left to review. The merged groups are under “Groups”.")
+            elif c.groups:
+                self._placeholder("No clusters left to review. The merged groups are under “Groups”.")
             else:
                 self._placeholder("Press “Find duplicates” (Ctrl+D) to compare all records.")
             return
-        a, b = entry["ids"]
-        db_of = {f["field"]: (f["a"], f["b"]) for f in entry["fields"]}["source_db"]
-        self.compare.set_rows([f"#{a} · {db_of[0]}", f"#{b} · {db_of[1]}"],
-                              [{"field": f["field"], "values": [f["a"], f["b"]], "differs": f["differs"]}
-                               for f in entry["fields"]])
+        cl = entry["cluster"]
+        group_of = {m: k for k, g in enumerate(cl.groups, 1) for m in g}
+        headers = [f"#{i} · {cl.record(i)['source_db']}" + (f" · group {group_of[i]}" if i in group_of else "")
+                   for i in cl.ids]
+        differs = set(cl.differing())
+        self.compare.set_rows(headers, [{"field": f, "values": [v[k] for v in cl.values], "differs": f in differs}
+                                        for k, f in enumerate(cl.fields)])
         n = self.queue.rowCount()
         row = self.queue_view.currentIndex().row() + 1
-        score = f" · score {entry['score']:.2f}" if entry["score"] is not None else ""
-        reasons = "; ".join(entry["reasons"])
-        cluster = self.snapshot.cluster_of((a, b)) if self.snapshot is not None else None
-        big = cluster is not None and len(cluster["ids"]) > 2
-        for button in (self.same_button, self.apart_button):
-            button.setEnabled(big)
-        where = ""
-        if big:
-            where = (f"<br>One of {len(cluster['pairs'])} pairs of a cluster of {len(cluster['ids'])} records ("
-                     + ", ".join(f"#{i}" for i in cluster["ids"]) + "): A = all one study, D = all different")
-        self.heading.setText(f"<b>Pair {row} of {n}</b>{score}{where}"
-                             + (f"<br><span style='color:{muted_text(self)}'>{reasons}</span>" if reasons else ""))
+        score = f" · best score {cl.score:.2f}" if cl.score is not None else ""
+        merged = (f"; {sum(len(g) for g in cl.groups)} of them already merged in {len(cl.groups)} group"
+                  + ("s" if len(cl.groups) > 1 else "")) if cl.groups else ""
+        reasons = "<br>".join(f"#{p.ids[0]} / #{p.ids[1]}: " + "; ".join(p.reasons) for p in cl.pairs[:4])
+        self.heading.setText(
+            f"<b>Cluster {row} of {n}</b>: {len(cl.ids)} records, {len(cl.pairs)} candidate pair"
+            + ("s" if len(cl.pairs) > 1 else "") + f"{merged}{score}. One decision: M/A = one study, "
+            "N/D = all different"
+            + (f"<br><span style='color:{muted_text(self)}'>{reasons}</span>" if reasons else ""))
         self.right.setCurrentIndex(1)
 
-    def _show_group(self, group: dict[str, Any] | None) -> None:
+    def _show_group(self, group: RecordGroup | None) -> None:
         if group is None:
             self._placeholder("No duplicate groups yet.")
             return
-        kept = actions.kept(self.ctx.db, group["ids"])
-        records = [kept] + group["records"]
-        headers = ["Kept (merged)"] + [f"#{r['id']} · {r['source_db']}" for r in group["records"]]
+        kept = actions.kept(self.ctx.db, group.ids)
+        records = [kept] + group.records
+        headers = ["Kept (merged)"] + [f"#{r['id']} · {r['source_db']}" for r in group.records]
         self.compare.set_records(headers, records, SIDE_BY_SIDE)
-        self.heading.setText(f"<b>Group of {len(group['ids'])} records</b> · kept as #{group['ids'][0]}; "
+        self.heading.setText(f"<b>Group of {len(group.ids)} records</b> · kept as #{group.ids[0]}; "
                              "the first column is the merged record (best value of each field)")
         self.right.setCurrentIndex(1)
 
@@ -153,7 +156,7 @@ class DuplicatesScreen(PairQueueScreen):
         task.finished.connect(lambda: self.run_button.setEnabled(True))
         return task
 
-    def _dedup_done(self, summary: dict[str, Any]) -> None:
+    def _dedup_done(self, run: duplicates.DedupRun) -> None:
         self.reload().succeeded.connect(lambda _: self._update_summary(
-            f"Last run: {summary['stored']['auto']} automatic merges and {summary['stored']['queued']} "
-            f"pairs queued for you ({summary['records']:,} records compared)."))
+            f"Last run: {run.stored_auto} automatic merges and {run.stored_queued} "
+            f"pairs queued for you ({run.records:,} records compared)."))

@@ -18,14 +18,14 @@ from db.progress import Progress, no_progress
 from extraction import coding, double_coding
 from extraction.codebook import Codebook, Field
 from extraction.effect_sizes import Conversion, convert
-from extraction.worklist import coding_worklist
+from extraction.worklist import CodingReport, coding_worklist
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """The coding list (reports included at full text) and the review's coding settings."""
 
-    reports: list[dict[str, Any]]
+    reports: list[CodingReport]
     settings: coding.CodingSettings
 
 
@@ -127,7 +127,7 @@ class DoubleCoding:
     the fields `extraction.double_coding.disagreements` names; and the agreement report."""
 
     items: list[dict[str, Any]]
-    agreement: list[dict[str, Any]]
+    agreement: list[double_coding.CoderAgreement]
     settings: coding.CodingSettings
 
 

@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from extraction import apa
 from extraction.codebook import Field
 from extraction.coding import CodingSettings
 from extraction.effect_sizes import STATISTICS
@@ -123,13 +125,12 @@ class CodingForm(QWidget):
         self.messages.setTextFormat(Qt.TextFormat.RichText)
         self.messages.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(effect, 0, 0)
-        grid.addWidget(self.moderators_box, 0, 1)
-        grid.addWidget(self.messages, 1, 0, 1, 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        self.effect_box = effect
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.stacked: bool | None = None
+        """Moderators below the reported effect (a narrow form) instead of beside it; see `_arrange`."""
+        self._arrange(stacked=False)
 
         self.statistic.currentIndexChanged.connect(self._statistic_changed)
         for w in (self.label, self.location, self.note, *self.edits.values()):
@@ -137,6 +138,35 @@ class CodingForm(QWidget):
         for c in (self.tails, self.direction):
             c.currentIndexChanged.connect(self.update_preview)
         self._statistic_changed()
+
+    # -- layout: side by side when there is room, else one above the other (never cut off) ---------------
+    def _side_by_side_width(self) -> int:
+        """The width the two boxes need beside each other (pixels)."""
+        return (self.effect_box.minimumSizeHint().width() + self.moderators_box.minimumSizeHint().width()
+                + max(0, self.grid.horizontalSpacing()))
+
+    def _arrange(self, stacked: bool) -> None:
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        for w in (self.effect_box, self.moderators_box, self.messages):
+            self.grid.removeWidget(w)
+        self.grid.addWidget(self.effect_box, 0, 0)
+        if stacked:
+            self.grid.addWidget(self.moderators_box, 1, 0)
+            self.grid.addWidget(self.messages, 2, 0)
+        else:
+            self.grid.addWidget(self.moderators_box, 0, 1)
+            self.grid.addWidget(self.messages, 1, 0, 1, 2)
+        self.grid.setColumnStretch(0, 1)
+        self.grid.setColumnStretch(1, 0 if stacked else 1)
+        # the form may be as narrow as its wider box: below the side-by-side width it stacks
+        self.setMinimumWidth(max(self.effect_box.minimumSizeHint().width(),
+                                 self.moderators_box.minimumSizeHint().width()))
+
+    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(e)
+        self._arrange(stacked=self.width() < self._side_by_side_width())
 
     # -- set up ---------------------------------------------------------------------------------------
     def set_settings(self, cfg: CodingSettings) -> None:
@@ -149,16 +179,23 @@ class CodingForm(QWidget):
             editor = self._editor(f)
             editor.setObjectName(f"moderator-{f.name}")
             editor.setMinimumWidth(190)
-            label = QLabel(f.name.replace("_", " ").capitalize() + (" *" if f.required else ""))
+            label = QLabel((f.label or f.name.replace("_", " ").capitalize()) + (" *" if f.required else ""))
             label.setToolTip(f"{f.meaning}. Allowed: {f.allowed()}")
             label.setBuddy(editor)
             editor.setToolTip(label.toolTip())
             self.mod_form.addRow(label, editor)
             self.mods[f.name] = editor
         self._tab_order()
+        self.stacked = None  # the moderators' width changed: arrange again
+        self._arrange(stacked=self.width() < self._side_by_side_width())
         self.update_preview()
 
     def _editor(self, f: Field) -> QComboBox | QLineEdit:
+        if f.kind == "yes_no":  # a fixed choice: nothing else can be typed
+            choice = QComboBox()
+            choice.addItems(["", "yes", "no"])
+            choice.currentTextChanged.connect(self.update_preview)
+            return choice
         if f.kind != "category":
             edit = QLineEdit()
             edit.setPlaceholderText(f.allowed())
@@ -234,7 +271,12 @@ class CodingForm(QWidget):
                     if value is None and name == "pub_year" and self.year:
                         value = self.year
                     text = "" if value is None else str(value)
-                    editor.setEditText(text) if isinstance(editor, QComboBox) else editor.setText(text)
+                    if isinstance(editor, QComboBox) and not editor.isEditable():
+                        editor.setCurrentIndex(max(0, editor.findText(text)))
+                    elif isinstance(editor, QComboBox):
+                        editor.setEditText(text)
+                    else:
+                        editor.setText(text)
         finally:
             for w in widgets:
                 w.blockSignals(False)
@@ -257,8 +299,9 @@ class CodingForm(QWidget):
             result = Preview(result.conversion, result.conversion_error, problems + result.problems)
             c = result.conversion
             if c is not None:
-                var = "—" if c.var_z is None else f"{c.var_z:.5f}"
-                self.conversion.setText(f"<b>r = {c.r:.4f}</b> &nbsp; z = {c.z:.4f} &nbsp; var(z) = {var}"
+                var = apa.number(c.var_z, 5)
+                self.conversion.setText(f"<b>r = {apa.bounded(c.r, 3)}</b> &nbsp; z = {apa.number(c.z, 3)} &nbsp; "
+                                        f"var(z) = {var}"
                                         f"<br><span style='color:{muted}'>{escape(c.method)}</span>")
             else:
                 self.conversion.setText(f"<span style='color:{bad}'>Cannot convert: "

@@ -6,6 +6,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from extraction import apa
+from extraction.double_coding import CoderAgreement
+from extraction.worklist import CodingReport
 from gui.listmodel import ListTableModel, list_view
 
 STAT_NAMES = {"chi2": "χ²", "or": "OR", "z": "z"}
@@ -15,14 +18,14 @@ def first_author(authors: list[str]) -> str:
     return authors[0].split(",")[0].strip() if authors else ""
 
 
-def report_label(rep: dict[str, Any]) -> str:
+def report_label(rep: CodingReport) -> str:
     """'#6 Whitfield 2015' for a coding-list entry."""
-    return f"#{rep['record']} {first_author(rep['authors'])} {rep['year'] or ''}".strip()
+    return f"#{rep.record} {first_author(rep.authors)} {rep.year or ''}".strip()
 
 
-def sample_text(rep: dict[str, Any]) -> str:
-    others = [f"#{i}" for i in rep["sample_records"] if i != rep["record"]]
-    return f"S{rep['sample']}" + (f" (with {', '.join(others)})" if others else "")
+def sample_text(rep: CodingReport) -> str:
+    others = [f"#{i}" for i in rep.sample_records if i != rep.record]
+    return f"S{rep.sample}" + (f" (with {', '.join(others)})" if others else "")
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -49,9 +52,9 @@ def reports_model(parent: QWidget | None = None) -> ListTableModel:
     return ListTableModel([
         ("Report", report_label),
         ("Sample", sample_text),
-        ("Effects coded", lambda r: counts_text(r["counts"])),
-        ("Title", lambda r: r["title"]),
-    ], parent, tooltip=lambda r: f"{r['title']}\n{'; '.join(r['authors'])}")
+        ("Effects coded", lambda r: counts_text(r.counts)),
+        ("Title", lambda r: r.title),
+    ], parent, tooltip=lambda r: f"{r.title}\n{'; '.join(r.authors)}")
 
 
 def effects_model(parent: QWidget | None = None) -> ListTableModel:
@@ -98,24 +101,25 @@ def versions_dialog(parent: QWidget, effect_id: int, rows: list[dict[str, Any]])
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0f}%"
+    return apa.percent(x, 0)
 
 
 def _num(x: float | None, nd: int = 2) -> str:
-    return "—" if x is None else f"{x:.{nd}f}"
+    """kappa, ICC and mean |difference| of r: statistics bounded by 1 (`extraction.apa.bounded`)."""
+    return apa.bounded(x, nd)
 
 
-def agreement_rows(report: dict[str, Any]) -> list[dict[str, str]]:
+def agreement_rows(report: CoderAgreement) -> list[dict[str, str]]:
     """The agreement report of one coder pair as table rows (field, items, agreement, kappa / ICC, MAD)."""
-    rows = [{"field": name.replace("_", " "), "items": str(f["items"]), "agreement": _pct(f["percent"]),
-             "kappa": _num(f["kappa"]), "icc": "", "mad": ""} for name, f in report["fields"].items()]
-    if report.get("n"):
-        rows.append({"field": "n", "items": str(report["n"]["items"]), "agreement": _pct(report["n"]["percent"]),
+    rows = [{"field": name.replace("_", " "), "items": str(f.items), "agreement": _pct(f.percent),
+             "kappa": _num(f.kappa), "icc": "", "mad": ""} for name, f in report.fields.items()]
+    if report.n:
+        rows.append({"field": "n", "items": str(report.n.items), "agreement": _pct(report.n.percent),
                      "kappa": "", "icc": "", "mad": ""})
-    if report.get("r"):
-        r = report["r"]
-        rows.append({"field": "r", "items": str(r["items"]), "agreement": "", "kappa": "",
-                     "icc": _num(r["icc"]), "mad": _num(r["mean_abs_difference"], 3)})
+    if report.r:
+        r = report.r
+        rows.append({"field": "r", "items": str(r.items), "agreement": "", "kappa": "",
+                     "icc": _num(r.icc), "mad": _num(r.mean_abs_difference, 3)})
     return rows
 
 

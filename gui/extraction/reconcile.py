@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from db.changes import Topic
 from db.errors import MetasiftError
+from extraction import apa
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -171,7 +172,7 @@ class DoubleCodingScreen(Refreshing, QWidget):
         self.pair.blockSignals(True)
         self.pair.clear()
         for rep in snap.agreement:
-            self.pair.addItem(" & ".join(rep["coders"]))
+            self.pair.addItem(" & ".join(rep.coders))
         self.pair.blockSignals(False)
         self._show_agreement()
 
@@ -221,7 +222,7 @@ class DoubleCodingScreen(Refreshing, QWidget):
             return
         rep = reports[i]
         self.agreement.set_items(agreement_rows(rep))
-        self.agreement_text.setText(f"{rep['items']} effects coded by both (matched by report and label). "
+        self.agreement_text.setText(f"{rep.items} effects coded by both (matched by report and label). "
                                     "κ: Cohen's kappa; ICC(2,1) and mean absolute difference for r.")
 
     # -- reconciling ------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ class DoubleCodingScreen(Refreshing, QWidget):
         result = actions.preview(self.snapshot.settings, entry, year) if entry["value"] is not None else None
         msgs = problems + ([result.conversion_error] if result and result.conversion_error else []) + (
             result.problems if result else [])
-        self.table.set_derived(f"{result.conversion.r:.4f}" if result and result.conversion else "")
+        self.table.set_derived(apa.bounded(result.conversion.r, 3) if result and result.conversion else "")
         bad = error_color(self)
         self.messages.setText("".join(f"<div style='color:{bad}'>• {escape(m, quote=False)}</div>"
                                       for m in dict.fromkeys(msgs)))
@@ -278,8 +279,8 @@ class DoubleCodingScreen(Refreshing, QWidget):
         self.save_button.setEnabled(False)
 
         def done(row: dict[str, Any]) -> None:
-            self.ctx.message.emit(f"Stored the reconciled effect #{row['id']} (r = {row['r']:.3f}) of report "
-                                  f"#{item['record']}.")
+            r = apa.bounded(row["r"], 3)
+            self.ctx.message.emit(f"Stored the reconciled effect #{row['id']} (r = {r}) of report #{item['record']}.")
             self.reload()
 
         def failed(exc: BaseException) -> None:

@@ -6,8 +6,8 @@ from functools import partial
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 from db.changes import Topic
 from db.errors import MetasiftError
 from db.identity import lenient_identity
-from gui.background import Task
+from extraction import apa
+from extraction.worklist import CodingReport
+from gui.background import Task, alive
 from gui.context import ReviewContext
 from gui.errors import report_error
 from gui.extraction import actions
@@ -101,6 +103,7 @@ class ExtractionScreen(Refreshing, QWidget):
         effects_layout.addWidget(self.effects_view, 1)
 
         self.form_title = QLabel()
+        self.form_title.setWordWrap(True)  # a long quote must not widen the form beyond its pane
         self.form_title.setTextFormat(Qt.TextFormat.RichText)
         self.form = CodingForm()
         self.form.validity_changed.connect(lambda ok: self.save_button.setEnabled(ok and self.current() is not None))
@@ -155,9 +158,11 @@ class ExtractionScreen(Refreshing, QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.addWidget(fulltext)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(1, 0)  # room beyond what the form needs goes to the PDF
         split.setStretchFactor(2, 1)
         split.setSizes([300, 700, 640])
+        self.split = split
+        self._panes_sized = False
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.reports_view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
@@ -165,6 +170,22 @@ class ExtractionScreen(Refreshing, QWidget):
         self.effects_view.installEventFilter(self)
         self._update_buttons()
         self._stale = True  # loaded when first shown: opening a large review stays fast
+
+    def showEvent(self, e: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(e)
+        QTimer.singleShot(0, alive(self, self._size_panes))  # once the window's layout has settled
+
+    def _size_panes(self) -> None:
+        """Once the screen has its width and the codebook's fields: the form gets the room its two columns
+        need (so no moderator field is cut off at 1280 pixels), the reports list about a fifth, the PDF the
+        rest. Narrower than that (the coder drags the splitter), the form puts the moderators below."""
+        if self._panes_sized or self.snapshot is None or not self.isVisible() or self.split.width() < 600:
+            return
+        self._panes_sized = True
+        total = self.split.width()
+        form = min(self.form._side_by_side_width() + 36, int(total * 0.58))  # + margins and the scroll bar
+        left = max(170, min(300, int(total * 0.16)))
+        self.split.setSizes([left, form, max(220, total - left - form)])
 
     # -- keys: Ctrl+S and Ctrl+N win over the window's shortcuts (Ctrl+N is "New review" elsewhere) ----
     def event(self, e: QEvent) -> bool:
@@ -207,7 +228,7 @@ class ExtractionScreen(Refreshing, QWidget):
 
     def prepare_screenshot(self) -> None:
         """For ``main.py --screenshot --prepare``: open the first effect of a report coded from a t test."""
-        rows = [i for i, r in enumerate(self.reports.items) if r["counts"]]
+        rows = [i for i, r in enumerate(self.reports.items) if r.counts]
         self._edit_when_loaded = True
         self.all_coders.setChecked(True)
         self.reports_view.selectRow(rows[min(4, len(rows) - 1)] if rows else 0)
@@ -218,12 +239,13 @@ class ExtractionScreen(Refreshing, QWidget):
         self.snapshot = snap
         if first:
             self.form.set_settings(snap.settings)
+            QTimer.singleShot(0, alive(self, self._size_panes))
         self.reports.set_items(snap.reports)
-        rows = [r["record"] for r in snap.reports]
+        rows = [r.record for r in snap.reports]
         if rows:
-            want = current["record"] if current and current["record"] in rows else rows[0]
+            want = current.record if current and current.record in rows else rows[0]
             self.reports_view.selectRow(rows.index(want))
-        coded = sum(1 for r in snap.reports if r["counts"])
+        coded = sum(1 for r in snap.reports if r.counts)
         self.summary.setText(f"<b>{len(rows)}</b> reports included at full text · <b>{coded}</b> with coded effects"
                              if rows else f"<span style='color:{muted_text(self)}'>No report is included at full "
                              "text yet: screen the full texts first.</span>")
@@ -232,36 +254,36 @@ class ExtractionScreen(Refreshing, QWidget):
             self.form_title.setText("")
         self._update_buttons()
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> CodingReport | None:
         return self.reports.item(self.reports_view.currentIndex().row())
 
     def _report_changed(self) -> None:
         rep = self.current()
-        if rep is None or rep["record"] == self.shown_record:
+        if rep is None or rep.record == self.shown_record:
             return
-        self.shown_record = rep["record"]
-        self.form.year = rep["year"]
-        authors = "; ".join(rep["authors"][:4]) + (" et al." if len(rep["authors"]) > 4 else "")
+        self.shown_record = rep.record
+        self.form.year = rep.year
+        authors = "; ".join(rep.authors[:4]) + (" et al." if len(rep.authors) > 4 else "")
         muted = muted_text(self)
-        self.heading.setText(f"<b>{escape(report_label(rep))}</b> · {escape(rep['title'])}<br>"
-                             f"<span style='color:{muted}'>{escape(authors)} · {escape(rep['journal'])} · "
+        self.heading.setText(f"<b>{escape(report_label(rep))}</b> · {escape(rep.title)}<br>"
+                             f"<span style='color:{muted}'>{escape(authors)} · {escape(rep.journal)} · "
                              f"independent sample {escape(sample_text(rep))}</span>")
         self.new_effect(keep_moderators=False)
         self.load_effects()
-        self.viewer.show_record(rep["record"])
-        self.found.show_record(rep["record"])
+        self.viewer.show_record(rep.record)
+        self.found.show_record(rep.record)
 
     def load_effects(self) -> Task | None:
         rep = self.current()
         if rep is None:
             return None
-        record = rep["record"]
+        record = rep.record
         return self.ctx.run("Loading effects", partial(actions.report_effects, self.ctx.db, record), dialog=False,
                             on_done=lambda rows: self._effects_loaded(record, rows))
 
     def _effects_loaded(self, record: int, rows: list[dict[str, Any]]) -> None:
         rep = self.current()
-        if rep is None or rep["record"] != record:
+        if rep is None or rep.record != record:
             return
         self.effects = rows
         self._show_effects()
@@ -323,9 +345,9 @@ class ExtractionScreen(Refreshing, QWidget):
 
         def done(row: dict[str, Any]) -> None:
             verb = "Stored a new version" if editing else "Stored"
-            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {row['r']:.3f}) for report #{rep['record']}."
-                                  if editing else f"{verb} effect #{row['id']} (r = {row['r']:.3f}) "
-                                  f"for report #{rep['record']}.")
+            r = apa.bounded(row["r"], 3)
+            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {r}) for report #{rep.record}." if editing
+                                  else f"{verb} effect #{row['id']} (r = {r}) for report #{rep.record}.")
             self.new_effect()
             self.load_effects()
             self.reload()
@@ -338,7 +360,7 @@ class ExtractionScreen(Refreshing, QWidget):
             self.save_button.setEnabled(self.form.valid)
 
         return self.ctx.write("Saving the effect",
-                              partial(actions.save_effect, self.ctx.db, rep["record"], who, entry, editing),
+                              partial(actions.save_effect, self.ctx.db, rep.record, who, entry, editing),
                               changes=(Topic.EFFECTS,), dialog=False, on_done=done, on_error=failed)
 
     def find_in_screen(self) -> bool:

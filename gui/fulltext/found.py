@@ -92,10 +92,21 @@ class FoundList(QWidget):
         self.highlights_changed()
 
     def highlights(self) -> dict[int, list[Highlight]]:
-        """Every statistic found, per 0-based page: green, or red when its p does not fit."""
+        """Per 0-based page: every statistic found (green, red when its p does not fit) and its coding cues
+        (alliance measure, rater, time, outcome measure, session, N) underlined green, red when the cue
+        disagrees with the statistic (an N nearby that its df do not imply)."""
         out: dict[int, list[Highlight]] = {}
+        cues: dict[tuple[int, int, int], str] = {}
         for s in self.stats:
             out.setdefault(s.page - 1, []).append(Highlight(s.start, s.end, "warn" if s.warning else "stat"))
+            bad = s.cue_conflicts()
+            for name, cue in s.cues.items():
+                if "start" in cue:
+                    key = (s.page - 1, cue["start"], cue["end"])
+                    if cues.get(key) != "cue_warn":
+                        cues[key] = "cue_warn" if name in bad else "cue"
+        for (page, a, b), kind in sorted(cues.items()):
+            out.setdefault(page, []).append(Highlight(a, b, kind))
         return out
 
     def highlights_changed(self) -> None:
@@ -107,7 +118,11 @@ class FoundList(QWidget):
 
     def _current_changed(self, _row: int) -> None:
         s = self.current()
-        self.use_button.setEnabled(s is not None and bool(s.suggestion()["statistic"]))
+        offered = s is not None and bool(s.suggestion()["statistic"])
+        self.use_button.setEnabled(offered)
+        self.use_button.setToolTip(
+            "Fill the coding form with this statistic (you confirm or edit it, then save)" if offered or s is None
+            else f"Not offered for coding: {s.why_not_r or 'not a statistic MetaSift converts to r'}")
         if s is not None:
             self.chosen.emit(s)
 

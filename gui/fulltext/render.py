@@ -14,11 +14,13 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from screening.fulltext.pdf import pdfium_lock
 
-COLORS = {"stat": QColor(46, 160, 67, 90), "warn": QColor(207, 34, 46, 90), "cue": QColor(9, 105, 218, 70),
-          "search": QColor(255, 200, 0, 120), "current": QColor(255, 140, 0, 150),
-          "include": QColor(46, 160, 67, 70), "exclude": QColor(207, 34, 46, 70)}
-"""Green: a statistic found, or criteria evidence for inclusion; red: a statistic whose p does not fit, or
-evidence against; blue: a coding cue; yellow: search hits; orange: the one clicked."""
+COLORS = {"stat": QColor(46, 160, 67, 90), "warn": QColor(207, 34, 46, 90), "cue": QColor(46, 160, 67, 230),
+          "cue_warn": QColor(207, 34, 46, 230), "search": QColor(255, 200, 0, 120),
+          "current": QColor(255, 140, 0, 150), "include": QColor(46, 160, 67, 70), "exclude": QColor(207, 34, 46, 70)}
+"""The abstract view's language: green for a statistic found or evidence for inclusion, red for a statistic
+whose p does not fit or evidence against; coding cues are underlined (green, red when the cue disagrees with
+its statistic); yellow: search hits; orange: the one clicked."""
+UNDERLINED = ("cue", "cue_warn")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,11 @@ def render_page(data: bytes, index: int, scale: float = 1.5, highlights: tuple[H
     if boxes:
         painter = QPainter(image)
         for h, r in boxes:
-            painter.fillRect(r.adjusted(-1, -1, 1, 1), COLORS.get(h.kind, COLORS["stat"]))
+            color = COLORS.get(h.kind, COLORS["stat"])
+            if h.kind in UNDERLINED:
+                thick = max(2.0, 1.6 * scale)
+                painter.fillRect(QRectF(r.left(), r.bottom(), r.width(), thick), color)
+            else:
+                painter.fillRect(r.adjusted(-1, -1, 1, 1), color)
         painter.end()
     return RenderedPage(index, count, scale, image, boxes)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from db.engine import ReviewDB
 from gui.imports.actions import PendingFile
-from screening.importing import batches
+from screening.importing import BatchInfo, batches
 
 PENDING_COLUMNS = ("File", "Format", "Database", "Columns", "Status")
 BATCH_COLUMNS = ("Batch", "File", "Format", "Database", "Records", "Imported", "By", "Can undo")
@@ -168,17 +168,17 @@ class BatchesModel(QAbstractTableModel):
         super().__init__(parent)
         self.db = db
         self.rows: list[tuple[Any, ...]] = []
-        self.entries: list[dict[str, Any]] = []
+        self.entries: list[BatchInfo] = []
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
         self.entries = list(reversed(batches(self.db)))
-        self.rows = [(b["batch_id"], b["file"], b["format"], b["source_db"], b["records"], b["imported_at"],
-                      b["imported_by"], b["can_undo"]) for b in self.entries]
+        self.rows = [(b.batch_id, b.file, b.format, b.source_db, b.records, b.imported_at, b.imported_by,
+                      b.can_undo) for b in self.entries]
         self.endResetModel()
 
-    def entry(self, row: int) -> dict[str, Any] | None:
+    def entry(self, row: int) -> BatchInfo | None:
         return self.entries[row] if 0 <= row < len(self.entries) else None
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802

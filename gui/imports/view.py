@@ -35,7 +35,15 @@ from gui.imports.mapping import ColumnMappingDialog
 from gui.imports.model import BatchesModel, PendingFilesModel
 from gui.refreshing import Refreshing
 from screening.importers import UnsureFormat
-from screening.importing import BatchSummary, Refused, set_batch_database, undo_batch
+from screening.importing import (
+    BatchInfo,
+    BatchSummary,
+    BatchUndone,
+    DatabaseCorrected,
+    Refused,
+    set_batch_database,
+    undo_batch,
+)
 
 EXPORT_FILTER = ("Database exports (*.ris *.txt *.nbib *.xml *.csv *.tsv *.xlsx *.xls *.bib *.ciw *.enw);;"
                  "All files (*)")
@@ -55,15 +63,19 @@ class ImportScreen(Refreshing, QWidget):
         self.drop.setObjectName("drop-zone")
         self.drop.setFrameShape(QFrame.Shape.StyledPanel)
         self.drop.setStyleSheet("#drop-zone { border: 2px dashed palette(mid); border-radius: 8px; }")
-        hint = QLabel("Drop database export files here (RIS, PubMed/MEDLINE, Web of Science, Scopus CSV, Excel, "
-                      "EndNote XML, BibTeX, Ovid, Cochrane, ProQuest) or")
-        hint.setWordWrap(True)
+        self.hint = QLabel("<b>Drop database export files here</b><br>RIS, PubMed/MEDLINE, Web of Science, "
+                           "Scopus CSV, Excel, EndNote XML, BibTeX, Ovid, Cochrane, ProQuest")
+        self.hint.setObjectName("drop-hint")
+        self.hint.setWordWrap(True)
+        self.hint.setMinimumWidth(240)  # wraps before it reaches the button, never under it
         self.choose = QPushButton("Choose files…")
         self.choose.clicked.connect(self.choose_files)
         drop_box = QHBoxLayout(self.drop)
-        drop_box.setContentsMargins(16, 14, 16, 14)
-        drop_box.addWidget(hint, 1)
-        drop_box.addWidget(self.choose)
+        drop_box.setContentsMargins(16, 12, 16, 12)
+        drop_box.setSpacing(12)
+        drop_box.addWidget(self.hint, 1)
+        drop_box.addWidget(QLabel("or"), 0, Qt.AlignmentFlag.AlignVCenter)
+        drop_box.addWidget(self.choose, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.pending = PendingFilesModel(self)
         self.files = QTableView()
@@ -331,21 +343,21 @@ class ImportScreen(Refreshing, QWidget):
         self._update_undo()
 
     # -- undoing an import ----------------------------------------------------------------------
-    def selected_batch(self) -> dict | None:
+    def selected_batch(self) -> BatchInfo | None:
         return self.batches.entry(self.history.currentIndex().row())
 
     def _update_undo(self) -> None:
         b = self.selected_batch()
-        self.undo_button.setEnabled(bool(b and b["can_undo"]) and self.task is None)
+        self.undo_button.setEnabled(bool(b and b.can_undo) and self.task is None)
 
     def undo_selected(self) -> Task | None:
         """Undo the selected import after a confirmation naming its file and record count."""
         b = self.selected_batch()
-        if b is None or not b["can_undo"] or self.task is not None:
+        if b is None or not b.can_undo or self.task is not None:
             return None
         answer = QMessageBox.question(
-            self, "Undo import", f"Remove batch {b['batch_id']} — {b['file']} ({b['source_db']}) — and its "
-            f"{b['records']:,} records from the review?\n\nNobody has worked on them yet; you can import the file "
+            self, "Undo import", f"Remove batch {b.batch_id} — {b.file} ({b.source_db}) — and its "
+            f"{b.records:,} records from the review?\n\nNobody has worked on them yet; you can import the file "
             "again later.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
         if answer != QMessageBox.StandardButton.Yes:
@@ -354,11 +366,11 @@ class ImportScreen(Refreshing, QWidget):
         if who is None:
             return None
 
-        def done(out: dict) -> None:
-            self.note.setText(f"Removed {out['file']}: {out['records_removed']:,} records (batch {out['batch_id']}).")
+        def done(out: BatchUndone) -> None:
+            self.note.setText(f"Removed {out.file}: {out.records_removed:,} records (batch {out.batch_id}).")
 
-        task = self.ctx.write(f"Undoing the import of {b['file']}",
-                              partial(undo_batch, self.ctx.db, b["batch_id"], who),
+        task = self.ctx.write(f"Undoing the import of {b.file}",
+                              partial(undo_batch, self.ctx.db, b.batch_id, who),
                               changes=(Topic.RECORDS,), on_done=done)
         task.finished.connect(self.batches.reload)
         return task
@@ -369,8 +381,8 @@ class ImportScreen(Refreshing, QWidget):
         if who is None:
             return None
 
-        def done(out: dict) -> None:
-            self.note.setText(f"{out['file']}: database {out['from']} → {out['source_db']}; the PRISMA counts "
+        def done(out: DatabaseCorrected) -> None:
+            self.note.setText(f"{out.file}: database {out.old} → {out.source_db}; the PRISMA counts "
                               "follow.")
 
         task = self.ctx.write(f"Correcting the database of batch {batch_id}",

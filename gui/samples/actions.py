@@ -9,6 +9,7 @@ from db.engine import ReviewDB
 from db.pair_log import PairDecision
 from db.progress import Progress, no_progress
 from extraction import samples
+from gui.record_groups import RecordGroup, record_groups
 from screening import duplicates
 from screening.counts import ReviewCounts, review_counts, sample_components, shared_groups
 from screening.decisions import group_map
@@ -18,8 +19,8 @@ from screening.duplicates import load_records
 @dataclass(frozen=True)
 class Snapshot:
     suggestions: list[dict[str, Any]]  # extraction.samples.suggestions + "records": [a, b] record dicts
-    joined: list[dict[str, Any]]  # shared samples (a link joins unique records): {"ids", "records", "reports"}
-    duplicate_groups: list[dict[str, Any]]  # every duplicate group (one record's merged copies): {"ids", "records"}
+    joined: list[RecordGroup]  # shared samples (a link joins unique records)
+    duplicate_groups: list[RecordGroup]  # every duplicate group (one record's merged copies)
     counts: ReviewCounts  # the review's counts (samples, records, shared samples, duplicate groups)
     pending_duplicates: int  # duplicate pairs still waiting in the duplicates queue
 
@@ -47,11 +48,8 @@ def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     for s in sug:
         s["records"] = [recs.get(i, {"id": i}) for i in s["ids"]]
 
-    def rows(groups: list[list[int]]) -> list[dict[str, Any]]:
-        return [{"ids": g, "records": [recs[i] for i in g if i in recs],
-                 "reports": len({canon.get(i, i) for i in g})} for g in groups]
-
-    return Snapshot(sug, rows(shared), rows(dup_groups), counts, len(duplicates.queue(db)))
+    return Snapshot(sug, record_groups(shared, recs, canon), record_groups(dup_groups, recs, canon), counts,
+                    len(duplicates.queue(db)))
 
 
 def suggest(db: ReviewDB, who: str, *, progress: Progress = no_progress) -> list[PairDecision]:

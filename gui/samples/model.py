@@ -31,16 +31,16 @@ def suggestions_model(parent: QWidget | None = None) -> ListTableModel:
 def duplicate_groups_model(parent: QWidget | None = None) -> ListTableModel:
     """One row per duplicate group: its kept record, the number of copies (records), the copies."""
     return ListTableModel([
-        ("Record", lambda g: f"#{g['ids'][0]}"),
-        ("Copies", lambda g: len(g["ids"])),
-        ("Records", lambda g: " · ".join(_label(r) for r in g["records"])),
-    ], parent, tooltip=lambda g: "\n".join(show(r.get("title")) for r in g["records"]))
+        ("Record", lambda g: f"#{g.ids[0]}"),
+        ("Copies", lambda g: len(g.ids)),
+        ("Records", lambda g: " · ".join(_label(r) for r in g.records)),
+    ], parent, tooltip=lambda g: "\n".join(show(r.get("title")) for r in g.records))
 
 
 def joined_model(parent: QWidget | None = None) -> ListTableModel:
     """One row per sample of two or more reports (confirmed links and duplicate groups)."""
     return ListTableModel([
-        ("Sample", lambda g: f"#{g['ids'][0]}"),
-        ("Reports", lambda g: g.get("reports", len(g["ids"]))),
-        ("Records", lambda g: " · ".join(_label(r) for r in g["records"])),
-    ], parent, tooltip=lambda g: "\n".join(show(r.get("title")) for r in g["records"]))
+        ("Sample", lambda g: f"#{g.ids[0]}"),
+        ("Reports", lambda g: g.reports),
+        ("Records", lambda g: " · ".join(_label(r) for r in g.records)),
+    ], parent, tooltip=lambda g: "\n".join(show(r.get("title")) for r in g.records))

@@ -20,6 +20,7 @@ from gui.background import Task
 from gui.context import ReviewContext
 from gui.listmodel import list_view
 from gui.pair_queue import PairQueueScreen
+from gui.record_groups import RecordGroup
 from gui.samples import actions
 from gui.samples.model import RECORD_FIELDS, duplicate_groups_model, joined_model, suggestions_model
 from gui.theme import muted_text
@@ -74,7 +75,7 @@ class SamplesScreen(PairQueueScreen):
         self.ctx.settings.reviewer = self.ctx.settings.reviewer or "demo"
         self.suggest()
 
-    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _items(self, snap: actions.Snapshot) -> tuple[list[dict[str, Any]], list[RecordGroup]]:
         return snap.suggestions, snap.joined
 
     def _summarise(self, snap: actions.Snapshot) -> None:
@@ -110,15 +111,15 @@ class SamplesScreen(PairQueueScreen):
                              f"<ul style='margin-top:2px; margin-bottom:2px'>{items}</ul>")
         self.right.setCurrentIndex(1)
 
-    def _show_group(self, g: dict[str, Any] | None, duplicate: bool = False) -> None:
+    def _show_group(self, g: RecordGroup | None, duplicate: bool = False) -> None:
         if g is None:
             self._placeholder("No duplicate groups." if duplicate else "Every report is its own sample so far.")
             return
-        recs = g["records"]
+        recs = g.records
         self.compare.set_records([f"#{r['id']} · {r['source_db']}" for r in recs], recs, RECORD_FIELDS)
         self.heading.setText(f"<b>One record, {len(recs)} copies</b> (merged as duplicates on the Duplicates "
-                             "screen)" if duplicate else f"<b>One sample, {g['reports']} reports</b> (linked as one "
-                             "sample" + (f"; {len(recs)} records with their duplicates)" if len(recs) > g["reports"]
+                             "screen)" if duplicate else f"<b>One sample, {g.reports} reports</b> (linked as one "
+                             "sample" + (f"; {len(recs)} records with their duplicates)" if len(recs) > g.reports
                                          else ")"))
         self.right.setCurrentIndex(1)
 

@@ -19,9 +19,17 @@ def opener(target: str, *, progress: Progress = no_progress) -> ReviewDB:
     return open_review(target)
 
 
-def creator(target: str, title: str, *, progress: Progress = no_progress) -> ReviewDB:
+def creator(target: str, title: str, protocol: str | None = None, by: str = "", *,
+            progress: Progress = no_progress) -> ReviewDB:
+    """Create a review with ``protocol`` (TOML, checked whole) as its version 1; default the bundled alliance
+    protocol."""
+    from extraction.protocol_check import check_protocol_text
+    from screening.protocol import default_protocol_text
+
     progress(0, 1, f"creating {display_name(target)}")
-    return create_review(target, title=title or "Untitled review")
+    text = protocol if protocol is not None else default_protocol_text()
+    name = check_protocol_text(text, "the new review's protocol").protocol.name
+    return create_review(target, title=title or "Untitled review", protocol=text, protocol_name=name, by=by)
 
 
 def demo_opener(*, progress: Progress = no_progress) -> ReviewDB:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -220,20 +219,26 @@ class StartScreen(QWidget):
 
     def choose_new_file(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "New review", str(Path.home() / "review.metasift"), FILE_FILTER)
-        if not path:
-            return
-        title, ok = QInputDialog.getText(self, "New review", "Title of the review:")
-        if ok:
-            self.create_target(actions.with_suffix(path), title.strip())
+        if path:
+            self.new_review(actions.with_suffix(path)).open()
 
     def create_from_url(self) -> None:
         url = self.url.text().strip()
         if not url:
             self.status.setText("Type a PostgreSQL URL first, e.g. postgresql://user@server/review")
             return
-        title, ok = QInputDialog.getText(self, "New team review", "Title of the review:")
-        if ok:
-            self.create_target(url, title.strip())
+        self.new_review(url).open()
+
+    def new_review(self, target: str) -> Any:
+        """The New Review wizard for ``target`` (not shown yet); finishing it creates the review with the title
+        and protocol the person set up (`gui.protocol.wizard`)."""
+        from gui.protocol.wizard import NewReviewWizard
+
+        wizard = NewReviewWizard(self.window())
+        wizard.accepted.connect(lambda: self.create_target(target, wizard.title(), wizard.protocol()))
+        wizard.finished.connect(wizard.deleteLater)
+        self.wizard = wizard
+        return wizard
 
     def open_target(self, target: str | None) -> Task | None:
         if not target:
@@ -242,8 +247,11 @@ class StartScreen(QWidget):
         self._target = (target, "Opening", actions.opener)
         return self._start(f"Opening {display_name(target)}", partial(actions.opener, target))
 
-    def create_target(self, target: str, title: str) -> Task | None:
-        creator = partial(actions.creator, title=title)
+    def create_target(self, target: str, title: str, protocol: str | None = None) -> Task | None:
+        """Create a review at ``target`` (``protocol``: its TOML text, stored as version 1; default the bundled
+        alliance protocol), by the reviewer named on this screen."""
+        self._save_reviewer()
+        creator = partial(actions.creator, title=title, protocol=protocol, by=self.settings.reviewer or "")
         self._target = (target, "Creating", creator)
         return self._start(f"Creating {display_name(target)}", partial(creator, target))
 

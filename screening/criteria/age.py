@@ -60,6 +60,15 @@ _SINGLE = re.compile(r"(?<![\d.,\-\u2013])(\d{1,2})[\s\-\u2010\u2011]*(?:years?[
 _SINGLE_OF = re.compile(r"(?<!\w)(?:di|de|von)\s+(\d{1,2})\s+(?:anni|ans|Jahren)\b", re.IGNORECASE)
 
 ADULT, MINOR, STRADDLE = "adult", "minor", "straddle"
+HUMANS = re.compile(r"\b(?:humans?|patients?|participants|volunteers|adults|children|women|men|persons|people|"
+                    r"Patienten|Menschen|Teilnehmer\w*|humains|patients|pazienti|partecipanti)\b", re.IGNORECASE)
+"""Words for people: an animal word in a record that also names people does not make it an animal study
+(MeSH keywords "Animals; Humans; Mice")."""
+
+
+def animal_study(record: RecordText, animals: list[Span]) -> bool:
+    """True when ``animals`` evidence exists and the record names no people."""
+    return bool(animals) and not any(HUMANS.search(text) for _, text in record.fields())
 # Cheap substring tests: a regex runs only on a text holding one of its words (lower-cased).
 _NEEDS = {
     _RANGE_KEYED: ("age", "alter", "âg", "età", "edad"),
@@ -182,7 +191,7 @@ class Adult:
 
     def assess(self, record: RecordText) -> CriterionResult:
         animals = self.animals.spans(record, EXCLUDE).get("animals", [])
-        if animals:
+        if animal_study(record, animals):
             return CriterionResult(NOT_MET, animals, "an animal study")
         facts = [f for fname, text in record.fields() for f in age_facts(fname, text, self.adult_age)]
         words = self.words.spans(record, INCLUDE)

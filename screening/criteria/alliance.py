@@ -93,6 +93,9 @@ class Alliance:
             return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR,
                                    with_polarity(bare, EXCLUDE) + org,
                                    f"'{bare[0].text}' is used in another sense (an organisation)")
+        if bare and org and not therapy_context:  # "the Alliance for Lupus Research ... The Alliance funded"
+            return CriterionResult(NOT_MET if record.has_abstract else UNCLEAR, with_polarity(bare, EXCLUDE) + org,
+                                   f"'{bare[0].text}' names an organisation here")
         if bare:
             return CriterionResult(UNCLEAR, bare, f"'{bare[0].text}' without its context")
         if related:

@@ -16,24 +16,9 @@ from screening.criteria.alliance import Alliance
 from screening.criteria.clinical import Clinical
 from screening.criteria.design import Design
 from screening.criteria.evidence import CriterionResult, RecordText
-from screening.criteria.kinds import CriterionSpec
+from screening.criteria.kinds import OLD_TERMS, CriterionSpec
 from screening.criteria.record_fields import Language, Years
 from screening.criteria.sample_size import SampleSize
-
-OLD_TERMS: Mapping[str, tuple[str, str]] = {
-    "alliance_qualified": ("concept", "terms"), "alliance_measures": ("concept", "measures"),
-    "alliance_bare": ("concept", "bare_terms"), "alliance_contextual": ("concept", "contextual_terms"),
-    "alliance_related": ("concept", "related_terms"), "alliance_organisational": ("concept", "other_sense_terms"),
-    "alliance_organisational_proper": ("concept", "other_sense_proper"),
-    "organisation_context": ("concept", "other_sense_context"), "therapy_context": ("concept", "context_terms"),
-    "clinical": ("setting", "clinical_terms"), "analogue": ("setting", "analogue_terms"),
-    "analogue_weak": ("setting", "analogue_weak_terms"),
-    "minors": ("age", "minor_terms"), "adults": ("age", "adult_terms"), "adult_contexts": ("age", "adult_contexts"),
-    "participants": ("sample_size", "participant_terms"), "couples": ("sample_size", "couple_terms"),
-    "therapists": ("sample_size", "therapist_terms"), "non_participants": ("sample_size", "non_participant_terms"),
-    "screened": ("sample_size", "screened_terms"), "single_case": ("sample_size", "single_case_terms"),
-}
-"""Old ``[terms]`` key -> (kind, parameter)."""
 
 
 class Criterion(Protocol):

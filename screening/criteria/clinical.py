@@ -9,6 +9,7 @@ simulated clients, vignettes, students viewing recordings of others), healthy vo
 nurses) and supervision count twice; weak hints (students, volunteers) once. Clinical words inside a
 non-clinical phrase ("simulated patients", "was in treatment" in a negation) do not count.
 
+Career counselling is neither (unclear), also for clients with a diagnosis.
 Not met when strong non-clinical evidence (or three weak hints) outweighs the clinical evidence, for
 animal studies, for population surveys and cohorts without any treatment, and for studies of firms;
 met on clinical evidence alone; otherwise unclear. With ``wanted = "non_clinical"`` met and not met
@@ -17,9 +18,11 @@ change places.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from screening.criteria.age import animal_study
 from screening.criteria.evidence import (
     EXCLUDE,
     INCLUDE,
@@ -35,6 +38,11 @@ from screening.criteria.evidence import (
 )
 from screening.criteria.kinds import default_params
 
+ASSIGNED = re.compile(r"\b(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|allocated|assigned)\s+to\b"
+                      r"|\brandomi[sz]ed\s+(?:einer|entre|a|alla|al)\b|\bassegnati\s+(?:casualmente|in\s+modo)",
+                      re.IGNORECASE)
+"""Participants assigned to an intervention: a treatment received when they have a problem."""
+CAREER = re.compile(r"\b(?:career|vocational|Berufs)[\s-]*(?:counsel\w*|guidance|beratung)", re.IGNORECASE)
 STRONG_WEIGHT = 2
 PROBLEM_BONUS = 2
 WEAK_ENOUGH = 3
@@ -73,29 +81,40 @@ class Clinical:
         found = self.analogue.spans(record, EXCLUDE)
         strong, weak = found.get("analogue", []), found.get("analogue_weak", [])
         hz = self.healthy.spans(record, EXCLUDE)
+        problems = self.problems.spans(record, INCLUDE).get("problem", [])
+        # career counselling is a service to clients, but not a treatment: never clinical, never analogue
+        # ("career counseling for veterans with PTSD" stays unclear)
+        mixed = [Span(m.start(), m.end(), m.group(), f, EXCLUDE) for f, text in record.fields()
+                 for m in CAREER.finditer(text)]
         healthy = hz.get("healthy", []) + hz.get("non_treatment", [])
-        against = strong + weak + healthy
+        against = strong + weak + healthy + mixed
         hits = self.clinical.spans(record, INCLUDE)
         clinical = [s for v in hits.values() for s in v if not overlaps(s, against)]
         clinical = [s for i, s in enumerate(clinical) if not overlaps(s, clinical[:i])]
-        problems = self.problems.spans(record, INCLUDE).get("problem", [])
         other = self.other.spans(record, EXCLUDE)
-        clinical_weight = len(clinical) + (PROBLEM_BONUS if problems and clinical else 0)
         strong_all = strong + healthy
+        # a problem counts with the treatment only in a study without analogue evidence ("a depressed client"
+        # in a vignette is no patient)
+        clinical_weight = len(clinical) + (PROBLEM_BONUS if problems and clinical and not strong_all else 0)
         analogue_weight = STRONG_WEIGHT * len(strong_all) + len(weak)
-        if other.get("animals"):
+        if animal_study(record, other.get("animals", [])):
             return CriterionResult(NOT_MET, other["animals"], "an animal study")
         if (strong_all or len(weak) >= WEAK_ENOUGH) and analogue_weight > clinical_weight:
             return CriterionResult(NOT_MET, strong_all + weak + clinical,
                                    "analogue or non-clinical evidence (" + _texts(strong_all or weak)
                                    + ") outweighs clinical evidence")
-        if strong_all:
-            return CriterionResult(UNCLEAR, clinical + strong_all + weak, "both clinical and non-clinical evidence")
+        if strong_all or mixed:
+            return CriterionResult(UNCLEAR, clinical + strong_all + mixed + weak,
+                                   "both clinical and non-clinical evidence")
         if clinical:
             return CriterionResult(MET, clinical + problems + weak, "clinical treatment")
         if other.get("population"):
             return CriterionResult(NOT_MET, other["population"] + weak,
                                    "a population study (" + _texts(other["population"]) + "), no treatment")
+        assigned = [Span(m.start(), m.end(), m.group(), f, INCLUDE) for f, text in record.fields()
+                    for m in ASSIGNED.finditer(text)]
+        if problems and assigned:  # "participants with depressive symptoms were randomized to exercise"
+            return CriterionResult(MET, problems + assigned, "a problem, and participants assigned to an intervention")
         if problems:
             return CriterionResult(UNCLEAR, problems + weak, "a problem or diagnosis, but no treatment named")
         if weak:

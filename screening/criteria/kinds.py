@@ -28,6 +28,23 @@ from typing import Any
 
 from screening.criteria.evidence import check_term
 
+OLD_TERMS: Mapping[str, tuple[str, str]] = {
+    "alliance_qualified": ("concept", "terms"), "alliance_measures": ("concept", "measures"),
+    "alliance_bare": ("concept", "bare_terms"), "alliance_contextual": ("concept", "contextual_terms"),
+    "alliance_related": ("concept", "related_terms"), "alliance_organisational": ("concept", "other_sense_terms"),
+    "alliance_organisational_proper": ("concept", "other_sense_proper"),
+    "organisation_context": ("concept", "other_sense_context"), "therapy_context": ("concept", "context_terms"),
+    "clinical": ("setting", "clinical_terms"), "analogue": ("setting", "analogue_terms"),
+    "analogue_weak": ("setting", "analogue_weak_terms"),
+    "minors": ("age", "minor_terms"), "adults": ("age", "adult_terms"), "adult_contexts": ("age", "adult_contexts"),
+    "participants": ("sample_size", "participant_terms"), "couples": ("sample_size", "couple_terms"),
+    "therapists": ("sample_size", "therapist_terms"), "non_participants": ("sample_size", "non_participant_terms"),
+    "screened": ("sample_size", "screened_terms"), "single_case": ("sample_size", "single_case_terms"),
+}
+"""Old ``[terms]`` key -> (kind, parameter): how the old protocol shape's term lists map onto the kinds'
+parameters (`screening.criteria.build`, `screening.protocol_legacy`; here, with the kinds, so that reading a
+protocol does not load the criteria modules)."""
+
 PARAM_TYPES = ("int", "bool", "str", "str_list", "choice")
 DESIGNS = ("rct", "controlled_trial", "cohort", "cross_sectional", "case_report", "qualitative",
            "review", "meta_analysis", "protocol")

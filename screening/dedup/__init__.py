@@ -20,7 +20,16 @@ from screening.dedup.best import best_record
 from screening.dedup.blocking import MAX_BLOCK, candidate_pairs
 from screening.dedup.features import build_features
 from screening.dedup.groups import build_groups
-from screening.dedup.rules import AUTO, DISTINCT, OUTCOME_NAMES, QUEUED, REJECTED, decide, reasons
+from screening.dedup.rules import (
+    AUTO,
+    DISTINCT,
+    OUTCOME_NAMES,
+    QUEUED,
+    REJECTED,
+    decide,
+    distinct_classes,
+    reasons,
+)
 from screening.dedup.scoring import score_pairs
 
 __all__ = ["AUTO", "DISTINCT", "QUEUED", "REJECTED", "DedupResult", "PairDecision", "best_record", "deduplicate"]
@@ -98,9 +107,17 @@ def deduplicate(records: Sequence[Any], *, max_block: int = MAX_BLOCK,
     ids = feats.ids
     refused_pairs = set(auto[refused].tolist())
     keep = np.flatnonzero(code > 0) if not keep_distinct else np.arange(len(i))
+    why: dict[int, list[str]] = {}
+    for name, mask in distinct_classes(p)[1:]:
+        for k in np.flatnonzero(mask & (code == 3) & ~p.serial):
+            why.setdefault(int(k), []).append(f"automatic rejection: {name}")
+
+    def extra(k: int) -> list[str]:
+        return (["merge refused: group conflict"] if k in refused_pairs else []) + why.get(k, [])
+
     pairs = [
         PairDecision(ids[i[k]], ids[j[k]], round(float(score[k]), 4), OUTCOME_NAMES[code[k]],
-                     tuple(reasons(p, int(k)) + (["merge refused: group conflict"] if k in refused_pairs else [])))
+                     tuple(reasons(p, int(k)) + extra(int(k))))
         for k in keep
     ]
     # pairs already joined through the automatic groups need no decision

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ from screening.dedup.normalize import (
     expand_pages,
     fold,
     is_serial_title,
+    name_words,
     normalize_authors,
     normalize_journal,
     normalize_number,
@@ -89,11 +90,20 @@ class Features:
     dois: list[tuple[str, ...]]
     title_alt: list[str]
     author_keys: list[frozenset[str]]
+    raw_authors: list[Any]
+    surnames: list[frozenset[str]]
     page_kind: np.ndarray
     serial: np.ndarray
+    _name_words: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def name_words(self, k: int) -> frozenset[str]:
+        """Every name word of record ``k``'s authors (`normalize.name_words`), computed when first asked."""
+        if k not in self._name_words:
+            self._name_words[k] = name_words(self.raw_authors[k])
+        return self._name_words[k]
 
 
 def build_features(records: Sequence[Any]) -> Features:
@@ -106,6 +116,8 @@ def build_features(records: Sequence[Any]) -> Features:
     dois: list[tuple[str, ...]] = []
     alt: list[str] = []
     author_keys: list[frozenset[str]] = []
+    raw_authors: list[Any] = []
+    surnames: list[frozenset[str]] = []
     seen: set[Any] = set()
     for i, rec in enumerate(records):
         rid = get_field(rec, "id")
@@ -121,6 +133,8 @@ def build_features(records: Sequence[Any]) -> Features:
         names = normalize_authors(get_field(rec, "authors"))
         authors.append(" ".join(names))
         author_keys.append(frozenset(names))
+        raw_authors.append(get_field(rec, "authors") if names else None)
+        surnames.append(frozenset(s for s in (n.split(" ")[0] for n in names) if len(s) >= 3))
         first.append(names[0].split(" ")[0] if names else "")
         year[i] = _year(get_field(rec, "year"))
         raw_journal = get_field(rec, "journal")
@@ -136,7 +150,8 @@ def build_features(records: Sequence[Any]) -> Features:
         abstract.append(squash(fold(raw_abstract[:1500] if isinstance(raw_abstract, str) else raw_abstract))[:1000])
         kind[i] = publication_kind(get_field(rec, "pub_type"), raw_journal, raw_title, get_field(rec, "volume"))
     return Features(
-        dois=dois, title_alt=alt, author_keys=author_keys, page_kind=np.array(pkind, dtype=object),
+        dois=dois, title_alt=alt, author_keys=author_keys, raw_authors=raw_authors, surnames=surnames,
+        page_kind=np.array(pkind, dtype=object),
         serial=_serial_titles(title, journal, volume, issue, pstart),
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),

@@ -29,7 +29,7 @@ def _conflict(a: _Component, b: _Component) -> bool:
     # a shared DOI outweighs a discordant volume (see `rules.doi_outweighs`)
     if a.volumes and b.volumes and not (a.volumes & b.volumes) and not (a.dois & b.dois):
         return True
-    special = {"thesis", "conference", "erratum"}
+    special = {"thesis", "conference", "erratum", "commentary"}
     ka, kb = a.kinds - {""}, b.kinds - {""}
     return bool(ka and kb and ka != kb and (ka | kb) & special)
 

@@ -25,6 +25,7 @@ from screening.doi import normalize_doi as normalize_doi
 from screening.ris_types import publication_type_label
 
 _TAG = re.compile(r"<[^>]{1,40}>")
+_DIGIT = re.compile(r"\d")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LANGUAGES = (
     "afrikaans|arabic|bulgarian|catalan|chinese|croatian|czech|danish|dutch|english|estonian|finnish|french|"
@@ -56,7 +57,7 @@ _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _CONCAT_AUTHORS = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")
 
 JOURNAL_STOP = frozenset(
-    "the of and in for on an de la le les du des der die und fur et y el los das d l da di del della official "
+    "the of and in for on at an de la le les du des der die und fur et y el los das d l da di del della official "
     "journal j".split()
 )
 
@@ -89,7 +90,7 @@ def normalize_title(title: object) -> str:
     if title is None:
         return ""
     s = str(title)
-    if any(c.isdigit() for c in s):
+    if _DIGIT.search(s):
         # "10 000" / "10,000" -> "10000", so that the digits are one number, not two
         s = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group(0)), s)
     s = _MARKERS.sub(" ", s)
@@ -163,6 +164,13 @@ def normalize_authors(authors: object) -> list[str]:
     return out
 
 
+def name_words(authors: object) -> frozenset[str]:
+    """Every word of three letters or more in the author names, surnames and given names alike: an export
+    that puts given names in the surname field (``'Luis Ferreira, Santos A'`` for ``'Santos, A. L. F.'``)
+    still shows the surnames somewhere."""
+    return frozenset(w for a in split_authors(authors)[:100] for w in squash(fold(a)).split() if len(w) >= 3)
+
+
 def expand_pages(pages: object) -> tuple[str, str]:
     """``(start, end)``, abbreviated ends expanded: ``'123-9'`` -> ``('123', '129')``; ``''`` if absent."""
     s = re.sub(r"^p{1,2}\.?\s*(?=\d)|^pages?\s+", "", fold(pages).strip())
@@ -210,35 +218,104 @@ def _journal_words(s: str) -> str:
 _ACRONYM_STOP = frozenset("the of and in for on an a de la le les du des der die und fur et y el".split())
 
 
+_BRACKET_END = re.compile(r"\s*(?:\(([^()]*)\)|\[([^\[\]]*)\])[\s.]*$")
+_SUBTITLE = re.compile(r"\s*:\s*|;|\s+-\s+")
+# place qualifiers Web of Science appends to a name ("JOURNAL OF PHYSIOLOGY-LONDON")
+_PLACES = frozenset(
+    "london oxford cambridge paris basel berlin amsterdam washington chicago boston philadelphia tokyo "
+    "stuttgart heidelberg munich leipzig vienna wien copenhagen stockholm moscow madrid barcelona milano "
+    "roma torino bologna beijing shanghai seoul dordrecht hoboken bristol edinburgh baltimore".split()
+)
+_PLACE_TAIL = re.compile(r"(?<=[a-z])-(" + "|".join(sorted(_PLACES)) + r")$")
+
+
+def _parallel_titles(s: str) -> list[str]:
+    """``A = B``, ``A/B`` and ``A.B`` (a period between two names, as in ``'International journal of
+    cancer. Journal international du cancer'``): the whole and each name, when every name has two words or
+    more (so that ``'J. Consult. Clin. Psychol.'`` stays one name)."""
+    parts = [x for x in re.split(r"\s+=\s+", s) if x.strip()]
+    if len(parts) > 1:
+        return parts
+    for sep in ("/", "."):
+        if sep in s:
+            halves = [x for x in re.split(r"/" if sep == "/" else r"\.\s*(?=[a-z])", s) if x.strip()]
+            if len(halves) > 1 and all(len(_journal_words(x).split()) >= 2 for x in halves):
+                return [s, *halves]
+    return parts
+
+
 def normalize_journal(journal: object) -> str:
-    """Journal words without stop words, punctuation, quotes, a trailing ``(place)`` or ``[Electronic
-    Resource]``. Alternative names are kept, joined by ``' = '``: each of ``A = B`` and ``A/B`` (parallel
-    titles), and a name with its ``: subtitle`` as well as without (abbreviations keep the subtitle:
-    ``'Clin Med Insights Circ Respir Pulm Med'``). The first alternative is the name without subtitle; a name
-    of three words or more also gets its initials as ``'~initials'`` (``'~jama'``), which only meet a
-    one-word name."""
+    """See `_normalize_journal` (cached: a review holds the same journal names many times)."""
+    if journal is None:
+        return ""
+    return _normalize_journal(str(journal)[:1000])
+
+
+@lru_cache(maxsize=50_000)
+def _normalize_journal(journal: str) -> str:
+    """Journal words without stop words, punctuation, quotes, ``[Electronic Resource]`` or a place
+    qualifier (``'(London, England)'``, ``'-London'``). Alternative names are kept, joined by ``' = '``:
+    each of ``A = B``, ``A/B`` and ``A.B`` (parallel titles), a trailing bracketed name (``'Xianggang yi xue
+    za zhi [Hong Kong medical journal]'``), and a name with its subtitle (after ``:``, ``;`` or `` - ``) as
+    well as without (abbreviations keep the subtitle: ``'Clin Med Insights Circ Respir Pulm Med'``). The
+    first alternative is the name without subtitle; a name of three words or more also gets its initials as
+    ``'~initials'`` (``'~jama'``), which only meet a one-word name, and a name led by its own initials
+(``'JNCCN Journal of the National...'``) is also kept without them. A ``?`` inside a word (an accented
+    letter lost by a wrong export encoding: ``'fran?aises'``) is dropped, ``@`` inside a word reads ``a``
+    (``'L@S'``)."""
     s = fold(journal).strip().strip("\"'").strip()
     if not s:
         return ""
+    if "?" in s or "@" in s:
+        s = re.sub(r"(?<=[a-z])\?+(?=[a-z])", "", s)
+        s = re.sub(r"(?<=\w)@(?=\w)", "a", s)  # "l@s" (an acronym): the letter a
+        s = re.sub(r"\s@\s", " at ", s)  # "learning @ scale": the word at
+    bracketed: list[str] = []
     for _ in range(2):
-        s = re.sub(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])[\s.]*$", "", s).strip().strip("\"'").strip()
-    parts = [x for x in re.split(r"\s+=\s+", s) if x.strip()]
-    if len(parts) == 1 and "/" in s:
-        halves = [x for x in s.split("/") if x.strip()]
-        if len(halves) > 1 and all(len(_journal_words(x).split()) >= 2 for x in halves):
-            parts = [s, *halves]
+        m = _BRACKET_END.search(s)
+        if not m:
+            break
+        inner = (m.group(1) or m.group(2) or "").strip()
+        if (inner and "," not in inner and not any(c.isdigit() for c in inner) and "electronic" not in inner
+                and len(_journal_words(inner).split()) >= 2):
+            bracketed.append(inner)
+        s = s[: m.start()].strip().strip("\"'").strip()
+    if not s and bracketed:
+        s, bracketed = bracketed[0], bracketed[1:]
+    s = _PLACE_TAIL.sub("", s)
+    parts = _parallel_titles(s) + bracketed
+    for part in list(parts):
+        # Web of Science joins a subtitle with an unspaced hyphen ("JOURNAL OF TRAUMA-INJURY INFECTION AND
+        # CRITICAL CARE"); the name before it is an alternative when it has three words or more
+        m = re.match(r"^([a-z][a-z ]*[a-z])-[a-z]", part)
+        if m and m.group(1).count(" ") >= 2 and "-" not in part[: m.end(1)]:
+            parts.append(m.group(1))
+    for part in list(parts):
+        # a short name in front of the full one ("L@S 2014 - Proceedings of the 1st ACM Conference on...")
+        head, sep, tail = part.partition(" - ")
+        if sep and tail and len([w for w in head.split() if not w.isdigit()]) == 1:
+            parts.append(tail)
+        # an acronym in front of the name it abbreviates ("JNCCN Journal of the National Comprehensive...")
+        head, _, rest = part.partition(" ")
+        lead = "".join(w[0] for w in squash(_SUBTITLE.split(rest)[0]).split() if w not in _ACRONYM_STOP)
+        if len(head) >= 3 and head.isalpha() and head == lead:
+            parts.append(rest)
     alts: list[str] = []
     for part in parts:
-        for variant in (re.split(r"\s*:\s|;", part)[0], part):
+        for variant in (_SUBTITLE.split(part)[0], part):
             words = _journal_words(variant)
             if words and words not in alts:
                 alts.append(words)
     for part in parts:
-        initials = [w for w in squash(re.split(r"\s*:\s|;", part)[0]).split() if w not in _ACRONYM_STOP]
-        if len(initials) >= 3 and all(w.isalpha() for w in initials):
-            acronym = "~" + "".join(w[0] for w in initials)
-            if acronym not in alts:
-                alts.append(acronym)
+        name = squash(_SUBTITLE.split(part)[0]).split()
+        # the initials of the name, and of the words that tell venues apart ("Proceedings of the first ACM
+        # conference on Learning @ scale" -> "las")
+        for initials in ([w for w in name if w not in _ACRONYM_STOP],
+                         [w for w in _venue_tokens(" ".join(name)) if w not in _ACRONYM_STOP]):
+            if len(initials) >= 3 and all(w.isalpha() for w in initials):
+                acronym = "~" + "".join(w[0] for w in initials)
+                if acronym not in alts:
+                    alts.append(acronym)
     return " = ".join(alts)
 
 
@@ -273,15 +350,16 @@ _VENUE_FILLER = frozenset(
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?$|^(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
 
-def _venue_tokens(name: str) -> list[str]:
-    return [w for w in name.split() if w not in _VENUE_FILLER and not _ORDINAL.match(w)]
+@lru_cache(maxsize=100_000)
+def _venue_tokens(name: str) -> tuple[str, ...]:
+    return tuple(w for w in name.split() if w not in _VENUE_FILLER and not _ORDINAL.match(w))
 
 
 def _tokens_compatible(a: str, b: str) -> bool:
     """Word-level comparison without the filler words (`_VENUE_FILLER`): the same number of words left, each
     of one an abbreviation of the other's word in the same place; at least one word left."""
     ta, tb = _venue_tokens(a), _venue_tokens(b)
-    if not ta or not tb or len(ta) != len(tb) or (ta == a.split() and tb == b.split()):
+    if not ta or not tb or len(ta) != len(tb) or (list(ta) == a.split() and list(tb) == b.split()):
         return False
     return _one_journal_compatible(" ".join(ta), " ".join(tb))
 
@@ -299,7 +377,8 @@ def iso4_abbreviation(name: str) -> str:
 def _alternatives_compatible(x: str, y: str) -> bool:
     if x.startswith("~") or y.startswith("~"):
         # initials meet a one-word name ('jama' / 'journal of the american medical association')
-        return x[1:] == y if x.startswith("~") else y[1:] == x
+        short, name = (x[1:], y) if x.startswith("~") else (y[1:], x)
+        return short in (name, " ".join(_venue_tokens(name)))
     if _one_journal_compatible(x, y) or _tokens_compatible(x, y):
         return True
     ax, ay = iso4_abbreviation(x), iso4_abbreviation(y)
@@ -328,6 +407,8 @@ _CONF = re.compile(r"\b(?:conference|congress|proceedings?|symposium|workshop|me
 _CONF_VENUE = re.compile(r"\b(?:conference|congress|symposium|workshop|meeting)\b|\bconf\b")
 _THESIS = re.compile(r"\b(?:thesis|dissertation|doctoral|phd|masters)\b")
 _DEGREE = re.compile(r"\b(?:ph\.?\s?d|d\.?\s?phil|m\.?\s?phil|m\.?\s?sc|ed\.?\s?d|psy\.?\s?d|thesis|dissertation)\b")
+# secondary journals that reprint an article's title over a structured abstract and a commentary
+_COMMENTARY_VENUE = re.compile(r"\bjournal club\b|^evidence[\s-]based (?:medicine|nursing|mental health|dentistry)")
 _BOOK = re.compile(r"\b(?:book|chapter|incollection|inbook)\b")
 
 
@@ -337,7 +418,8 @@ def is_erratum(title: object) -> bool:
 
 
 def publication_kind(pub_type: object, journal: object = "", title: object = "", volume: object = "") -> str:
-    """``'erratum'``, ``'thesis'``, ``'conference'``, ``'book'``, ``'article'`` or ``''`` (unknown).
+    """``'erratum'``, ``'thesis'``, ``'conference'``, ``'commentary'`` (in a journal club or evidence-based
+    abstract journal, which reuse the article's title), ``'book'``, ``'article'`` or ``''`` (unknown).
 
     ``pub_type`` may be a word ("Dissertation", "Conference Abstract") or a RIS code ("THES", "CHAP"), read
     as its words (`screening.ris_types`); a journal named like a dissertation listing or a conference still
@@ -355,6 +437,8 @@ def publication_kind(pub_type: object, journal: object = "", title: object = "",
         return "conference"
     if _BOOK.search(t):
         return "book"
+    if _COMMENTARY_VENUE.search(j):
+        return "commentary"
     if _CONF_VENUE.search(j) and "journal" not in j:
         return "conference"
     if "article" in t or "journal" in t:

@@ -9,14 +9,16 @@ Evidence is weighed, not counted as vetoes alone: a shared DOI with a matching t
 one discordant volume or page (a typo, an online-first record); DOIs one character apart only queue.
 Titles of recurring columns ("Editorial", "Reply", "In this issue") identify nothing: such pairs merge only
 on a shared DOI or the same volume, issue and page, and any conflict there rejects them automatically
-(outcome ``rejected``, with the reason).
+(outcome ``rejected``, with the reason). Other plainly distinct pairs that would reach the queue are rejected
+the same way (`distinct_classes`): companion papers, other parts, other authors, an abstract and its later
+article.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from screening.dedup.scoring import AGREE, CONFLICT, NEAR, PairScores
+from screening.dedup.scoring import AGREE, CONFLICT, MISSING, NEAR, PairScores
 
 AUTO, QUEUED, DISTINCT, REJECTED = "auto", "queued", "distinct", "rejected"
 OUTCOME_NAMES = (DISTINCT, QUEUED, AUTO, REJECTED)  # index = outcome code
@@ -63,6 +65,29 @@ def serial_conflict(p: PairScores) -> np.ndarray:
     )
 
 
+def supplement_other_year(p: PairScores) -> np.ndarray:
+    """One copy on a supplement page (``S500``: a meeting abstract) and the other on a regular page of
+    another year and not in the same volume: the abstract and the article that followed it, two records."""
+    return p.supplement_mismatch & (p.year_gap >= 1) & (p.volume != AGREE)
+
+
+def distinct_classes(p: PairScores) -> list[tuple[str, np.ndarray]]:
+    """Pairs alike enough to be compared but plainly two publications, rejected without a person, each with
+    the reason stored: another issue's recurring column; a companion paper (same journal volume, page ranges
+    that do not overlap, another title); another part or phase (numbers in the titles differ and so do the
+    pages); a look-alike title by other authors; a meeting abstract and the article of another year."""
+    no_doi = p.doi != AGREE
+    return [
+        ("another issue's column", serial_conflict(p)),
+        ("companion paper: same volume, other pages, another title",
+         no_doi & p.pages_disjoint & (p.volume == AGREE) & (p.title < 0.9) & ~p.has_alt_title),
+        ("another part: numbers in the titles and the pages differ",
+         no_doi & (p.title_numbers == CONFLICT) & (p.start == CONFLICT)),
+        ("other authors", no_doi & (p.authors >= 0) & (p.authors < 0.3) & (p.title < 0.95)),
+        ("meeting abstract and article of another year", no_doi & supplement_other_year(p) & ~p.kind_conflict),
+    ]
+
+
 def vetoes(p: PairScores) -> np.ndarray:
     """Pairs that must not be merged automatically whatever their similarity."""
     place = ((p.volume == CONFLICT) | p.pages_disjoint) & ~doi_outweighs(p)
@@ -72,6 +97,7 @@ def vetoes(p: PairScores) -> np.ndarray:
     return (
         (p.doi == CONFLICT) | (p.doi == NEAR) | (p.year_gap > 1) | place | p.kind_conflict
         | (p.title_numbers == CONFLICT) | serial_unplaced | serial_conflict(p)
+        | (supplement_other_year(p) & (p.doi != AGREE))
     )
 
 
@@ -84,9 +110,18 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     # journal names that are not abbreviations of each other (a journal-club commentary reusing the title,
     # a translated journal name) need the pages or the DOI to agree
     # (conference venues are named too freely for this)
-    veto |= (p.journal == CONFLICT) & (p.start != AGREE) & ~doi_eq & (p.abstract < 0.9) & ~p.both_conference
+    # ... unless the rest of the citation names one place: the same title, authors, year and volume with no
+    # page conflict is one article under two names of its journal (transliterated, translated, renamed)
+    alias_gap = ((t >= 0.97) & (p.authors >= 0.9) & (p.year_gap == 0) & (p.volume == AGREE)
+                 & (p.start != CONFLICT) & ~p.kind_conflict)
+    veto |= ((p.journal == CONFLICT) & (p.start != AGREE) & ~doi_eq & (p.abstract < 0.9) & ~p.both_conference
+             & ~alias_gap)
     # same year, volume and start page: the citation itself corroborates a translated or annotated title
-    citation = (p.year_gap == 0) & (p.volume == AGREE) & (p.start == AGREE)
+    # (a copy without a volume, an ahead-of-print or conference export, counts when the journal agrees)
+    # (an online-first year against the print year, one apart, counts when volume and journal agree)
+    citation = (p.start == AGREE) & (
+        ((p.year_gap == 0) & ((p.volume == AGREE) | ((p.volume == MISSING) & (p.journal == AGREE))))
+        | ((p.year_gap == 1) & (p.volume == AGREE) & (p.journal == AGREE)))
     # ... and the same journal and full page range: a place no other article occupies; a translated title
     # of a record without authors still needs to be recognisably the same
     full_citation = citation & (p.end == AGREE) & (p.journal == AGREE) & ~p.both_conference
@@ -99,6 +134,9 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
         | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9))
         | (full_citation & (t >= 0.7) & authors_ok)
         | (citation & p.title_prefix & (p.authors >= 0.9)) | translated
+        # a dropped subtitle in a copy without pages: the same authors, year, journal and volume, no other issue
+        | (p.title_prefix & (p.authors >= 0.9) & (p.year_gap == 0) & (p.volume == AGREE) & (p.issue != CONFLICT)
+           & (p.journal == AGREE) & (p.start != CONFLICT))
     )
     # a dissertation and its listing a year apart (Dissertation Abstracts vs the thesis) are for a person
     auto &= ~(p.thesis & (p.year_gap != 0) & ~doi_eq)
@@ -112,6 +150,8 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     queued &= ~((citation_conflicts(p) >= 3) & ((p.year_gap != 0) | (p.journal == CONFLICT)) & ~doi_eq
                 & ~p.kind_conflict)
     rejected = serial_conflict(p) & (t >= 0.8)
+    for _, mask in distinct_classes(p)[1:]:
+        rejected |= queued & mask
     queued &= ~rejected
     code = np.where(auto, 2, np.where(queued, 1, np.where(rejected, 3, 0))).astype(np.int8)
     score = 0.6 * t + 0.4 * np.clip((e + 2) / 10.0, 0.0, 1.0)
@@ -149,6 +189,8 @@ def reasons(p: PairScores, k: int) -> list[str]:
                                   ("year", p.year_gap[k] >= 1)) if bad]
         if where:
             out.append("automatic rejection: another issue's column (" + ", ".join(where) + " differ)")
+    if p.supplement_mismatch[k]:
+        out.append("supplement page on one side only")
     if p.abstract[k] >= 0:
         out.append(f"abstract {p.abstract[k]:.2f}")
     if p.kind_conflict[k]:

@@ -166,6 +166,23 @@ def match_folder(db: ReviewDB, folder: Path | str, progress: Progress = no_progr
     return out
 
 
+def record_choices(db: ReviewDB) -> list[tuple[int, str]]:
+    """Every record a PDF can be attached to (each duplicate group's kept record), as ``(id, "label · title
+    (year)")`` sorted by label: what the folder preview offers when the coder reassigns a PDF by hand."""
+    from screening.decisions import group_map
+    from screening.duplicates import labels
+
+    with db.session() as session:
+        canon = group_map(session)
+        rows = session.exec(select(Record.id, Record.title, Record.year)).all()
+    heads = [(int(rid), title or "", year) for rid, title, year in rows if rid is not None
+             and canon.get(int(rid), int(rid)) == rid]
+    names = labels(db, [rid for rid, _, _ in heads])
+    out = [(rid, f"{names.get(rid, f'#{rid}')} · {title[:90]}" + (f" ({year})" if year else ""))
+           for rid, title, year in heads]
+    return sorted(out, key=lambda c: c[1].lower())
+
+
 def attach_folder(db: ReviewDB, folder: Path | str, who: str, dry_run: bool = False,
                   progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
                   confirm: Callable[[FolderMatch], bool] | None = None) -> list[FolderMatch]:

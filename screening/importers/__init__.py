@@ -14,7 +14,7 @@ from typing import Any
 from db.errors import InputError
 from screening.importers.base import Importer, ParsedRecord, SourceFile
 from screening.importers.databases import database_or_none, tool_name
-from screening.importers.fields import author_hygiene
+from screening.importers.fields import author_hygiene, field_hygiene
 
 _MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "cochrane", "pubmed_xml", "endnote_xml",
             "bibtex", "tabular")
@@ -142,6 +142,7 @@ def read_records(source: SourceFile, importer: Importer,
     try:
         for rec in importer.read(source, options or {}):
             author_hygiene(rec)
+            field_hygiene(rec)
             yield rec
     except InputError as exc:
         if exc.file is None:

@@ -20,7 +20,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, Entry, MiddlewareErrorBlo
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
-from screening.importers.databases import WOS
+from screening.importers.databases import WOS, from_ovid_link
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -133,7 +133,7 @@ def parse_bibtex_entry(entry: Entry, enclosed: bool = False) -> ParsedRecord:
         for k in keys:
             v = raw.get(k, "")
             if v.strip():
-                return clean(v if k in _NO_DECODE else _DECODER.decode(v))
+                return clean(_unescape(v) if k in _NO_DECODE else _DECODER.decode(v))
         return ""
 
     authors = [n for n in (_name(p) for p in split_names(raw.get("author", ""))) if n]
@@ -146,7 +146,7 @@ def parse_bibtex_entry(entry: Entry, enclosed: bool = False) -> ParsedRecord:
     other: dict[str, str] = {}
     for k in ("issn", "isbn", "eid", "pmcid", "art_number"):
         if raw.get(k, "").strip():
-            other[k] = clean(raw[k])
+            other[k] = clean(_unescape(raw[k]))
     return ParsedRecord(
         title=get("title"),
         abstract=clean_abstract(get("abstract")),
@@ -156,17 +156,32 @@ def parse_bibtex_entry(entry: Entry, enclosed: bool = False) -> ParsedRecord:
         volume=get("volume"),
         issue=get("number", "issue"),
         pages=pages,
-        doi=normalize_doi(raw.get("doi", "")) or normalize_doi(raw.get("url", "") if "doi.org" in
-                                                                  raw.get("url", "") else ""),
-        pmid=normalize_pmid(raw.get("pmid", "")),
+        doi=normalize_doi(get("doi")) or normalize_doi(get("url") if "doi.org" in raw.get("url", "") else ""),
+        pmid=normalize_pmid(raw.get("pmid", "")) or _key_pmid(entry.key),
         other_ids=other,
         language=get("language", "langid"),
         keywords=keywords,
         pub_type=get("document_type", "type") or entry.entry_type.lower(),
-        url=clean(raw.get("url", "")),
+        url=get("url"),
         source_id=entry.key.strip(),
         raw={"ENTRYTYPE": entry.entry_type, "ID": entry.key, **raw},
     )
+
+
+_ESCAPED = re.compile(r"\{?\\([_&%#$])\}?")
+_KEY_PMID = re.compile(r"^\s*(?:PMID|pmid|PubMed)[:_\-]?\s*(\d{1,9})\s*$")
+
+
+def _unescape(value: str) -> str:
+    """An identifier or link as written, without its LaTeX escapes (WoS writes ``10.1007/x-9\\_3`` for the DOI
+    10.1007/x-9_3, ``{\\&}`` for &)."""
+    return _ESCAPED.sub(r"\1", value) if "\\" in value else value
+
+
+def _key_pmid(key: str) -> str:
+    """The PMID of an entry keyed by it (Europe PMC writes ``@article {PMID:36879665,``)."""
+    m = _KEY_PMID.match(key)
+    return m.group(1) if m else ""
 
 
 def _normalise_newlines(text: str) -> str:
@@ -245,7 +260,9 @@ class BibtexImporter:
             return "Scopus"
         if re.search(r"@\w+\s*\{\s*WOS:|unique-id\s*=\s*[{\"]\s*WOS:|web-of-science-categories\s*=", head, re.I):
             return WOS  # Web of Science's BibTeX export
-        return None
+        if re.search(r"@\w+\s*\{\s*PMID:\d+\s*,", head) and "europepmc.org" in head:
+            return "Europe PMC"
+        return from_ovid_link(head)  # an Ovid or EBSCOhost link's database code
 
 
 IMPORTERS = [BibtexImporter()]

@@ -27,7 +27,9 @@ CANONICAL = (
     "SPORTDiscus", "Education Research Complete", "Business Source Premier", "PsycARTICLES",
     "Psychology and Behavioral Sciences Collection", "Sociological Abstracts", "Social Services Abstracts",
     "LILACS", "Current Contents", "Google Scholar", "Dimensions", "Lens", "OpenAlex", "IEEE Xplore",
-    "ScienceDirect", "Epistemonikos", "HMIC",
+    "ScienceDirect", "Epistemonikos", "HMIC", "Europe PMC", "TRID", "GreenFILE", "Environment Complete", "ASFA",
+    "SciELO",
+    "SciELO Citation Index",
 )
 
 # Exact short codes (EBSCOhost ``DB`` codes, Ovid database codes as in ``D=psyc``), lower-case.
@@ -35,12 +37,14 @@ _CODES = {
     "psyh": PSYCINFO, "psyc": PSYCINFO, "psycinfo": PSYCINFO, "pdh": "PsycARTICLES", "pbh":
     "Psychology and Behavioral Sciences Collection", "cin20": "CINAHL", "ccm": "CINAHL", "rzh": "CINAHL",
     "c8h": "CINAHL", "cmedm": "MEDLINE", "mdc": "MEDLINE", "mdl": "MEDLINE", "medl": "MEDLINE", "mesz": "MEDLINE",
-    "medall": "MEDLINE", "prem": "MEDLINE", "mesx": "MEDLINE", "emed": "Embase", "emez": "Embase",
+    "medall": "MEDLINE", "prem": "MEDLINE", "medp": "MEDLINE", "medf": "MEDLINE",
+    "mesx": "MEDLINE", "emed": "Embase", "emez": "Embase",
     "oemezd": "Embase", "emba": "Embase", "emcr": "Embase", "eric": "ERIC", "erich": "ERIC", "ecn": "EconLit",
     "econ": "EconLit", "aph": "Academic Search Premier", "a9h": "Academic Search Complete",
     "cja": "Criminal Justice Abstracts", "i3h": "Criminal Justice Abstracts",
     "sih": "SocINDEX", "sxi": "SocINDEX", "sph": "SPORTDiscus",
     "s3h": "SPORTDiscus", "ehh": "Education Research Complete", "buh": "Business Source Premier",
+    "bth": "Business Source Premier", "8gh": "GreenFILE", "eih": "Environment Complete",
     "biop": "BIOSIS Previews", "bioa": "BIOSIS Previews", "bcp": "BIOSIS Previews", "zoor": "Zoological Record",
     "zoorec": "Zoological Record", "ovft": "Journals@Ovid", "jrn": "Journals@Ovid", "cctr": "Cochrane CENTRAL",
     "coch": CDSR, "cdsr": CDSR,
@@ -54,6 +58,7 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"psyc ?info|apa psycinfo|psycnet|psycinfo", PSYCINFO),
     (r"psycarticles", "PsycARTICLES"),
     (r"psyndex", "PSYNDEX"),
+    (r"europe ?pmc", "Europe PMC"),
     (r"pubmed central|\bpmc\b", "PubMed Central"),
     (r"pubmed", "PubMed"),
     (r"medline", "MEDLINE"),
@@ -79,6 +84,11 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"criminal justice abstracts", "Criminal Justice Abstracts"),
     (r"socindex", "SocINDEX"),
     (r"sportdiscus", "SPORTDiscus"),
+    (r"greenfile", "GreenFILE"),
+    (r"scielo citation index", "SciELO Citation Index"),
+    (r"\bscielo\b", "SciELO"),
+    (r"aquatic sciences (and|&) fisheries|\basfa\b", "ASFA"),
+    (r"environment complete", "Environment Complete"),
     (r"education research complete", "Education Research Complete"),
     (r"business source", "Business Source Premier"),
     (r"sociological abstracts", "Sociological Abstracts"),
@@ -165,12 +175,15 @@ def database_or_none(text: str | None) -> str | None:
 
 
 _OVID_LINK = re.compile(r"[?&]D=([a-z]{3,7})\d*\b")
+_EBSCO_LINK = re.compile(r"ebscohost\.com/[^\s\"'<>}]*?[?&](?:amp;)?db=([a-z0-9]{2,8})\b", re.I)
 
 
 def from_ovid_link(text: str) -> str | None:
-    """The database of an Ovid link's ``D=`` parameter (``...ovidweb.cgi?T=JS&D=psyc10&AN=...``)."""
-    for m in _OVID_LINK.finditer(text):
-        name = canonical_database(m.group(1))
-        if name:
-            return name
+    """The database of an Ovid link's ``D=`` parameter (``...ovidweb.cgi?T=JS&D=psyc10&AN=...``) or of an
+    EBSCOhost permalink's ``db=`` (``search.ebscohost.com/login.aspx?direct=true&db=psyh&AN=...``)."""
+    for pattern in (_OVID_LINK, _EBSCO_LINK):
+        for m in pattern.finditer(text):
+            name = canonical_database(m.group(1).lower())
+            if name:
+                return name
     return None

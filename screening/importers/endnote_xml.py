@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from html import unescape
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
-from screening.importers.databases import database_or_none, from_ovid_link
+from screening.importers.databases import WOS, database_or_none, from_ovid_link
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -110,6 +111,9 @@ def parse_endnote_record(record: ET.Element) -> ParsedRecord:
     isbn = _v(raw, "isbn")
     if isbn:
         other["isbn_issn"] = isbn
+    wos = next((m.group(1) for u in urls if (m := _GO_TO_ISI.search(u))), "")
+    if wos:  # a record EndNote took from Web of Science: "<Go to ISI>://WOS:000356201700010"
+        other["wos"] = wos
     return ParsedRecord(
         title=title,
         abstract=clean_abstract(_v(raw, "abstract")),
@@ -126,9 +130,12 @@ def parse_endnote_record(record: ET.Element) -> ParsedRecord:
         keywords=keywords,
         pub_type=pub_type,
         url=urls[0] if urls else "",
-        source_id=accession or rec_number,
+        source_id=accession or wos or rec_number,
         raw=raw,
     )
+
+
+_GO_TO_ISI = re.compile(r"<Go to ISI>://(WOS:\w+)", re.I)
 
 
 class EndnoteXmlImporter:
@@ -176,7 +183,11 @@ class EndnoteXmlImporter:
                 found.append(name)
                 if kind == "name":
                     return name
-        return found[0] if found else from_ovid_link(head)
+        if found:
+            return found[0]
+        if _GO_TO_ISI.search(unescape(head)):
+            return WOS
+        return from_ovid_link(head)
 
 
 IMPORTERS = [EndnoteXmlImporter()]

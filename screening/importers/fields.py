@@ -18,8 +18,19 @@ from screening.ris_types import publication_type_label
 if TYPE_CHECKING:
     from screening.importers.base import ParsedRecord
 
-_TAGS = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|p|br|span|sc|inf|scp|mml:[a-z]+|math)\b[^>]*>", re.I)
+_TAGS = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|p|br|span|sc|inf|scp|mml:[a-z]+|math|div|li|ul|ol|a|small|"
+                   r"font|tt|abbr)\b[^>]*>", re.I)
+# Europe PMC and publishers' feeds mark the sections of a structured abstract as HTML headings; Crossref,
+# Lens and OpenAlex pass on the publisher's JATS markup (<jats:title>Background</jats:title><jats:p>...).
+_HEADING = re.compile(r"<(h[1-6]|jats:title)\b[^>]*>\s*(.*?)\s*</\1\s*>", re.I | re.S)
+_JATS_INLINE = re.compile(r"</?jats:(?:italic|bold|sup|sub|sc|underline|monospace|inline-formula|roman|ext-link|xref)"
+                          r"\b[^>]*>", re.I)
+_JATS = re.compile(r"</?jats:[\w.-]+\b[^>]*>", re.I)
+_LEAD_ABSTRACT = re.compile(r"^\s*Abstract:\s*", re.I)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_COMPACT_DATE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")  # 20170812
+_PAGE_PREFIX = re.compile(r"^(?:pp?\.\s*|pp?\s+|pages?\s*:?\s*)(?=\S*\d)", re.I)
+_PAGE_DASH = re.compile(r"\s*(?:-{1,3}|[\u2010-\u2015\u2212])\s*")
 _PMID = re.compile(r"^\d{1,9}$")
 _NA = frozenset({"", "na", "n/a", "nan", "none", "null", "[no abstract available]", "no abstract available",
                  "[no abstract]", "no abstract"})
@@ -33,10 +44,19 @@ def clean(value: object) -> str:
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:
+        if "</h" in text or "</H" in text or "</jats:title" in text:
+            text = _LEAD_ABSTRACT.sub("", _HEADING.sub(_heading, text).lstrip())
+        if "jats:" in text:
+            text = _JATS.sub(" ", _JATS_INLINE.sub("", text))
         text = _TAGS.sub("", text)
     if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text:
         return " ".join(text.split())
     return text.strip()
+
+
+def _heading(m: re.Match[str]) -> str:
+    head = m.group(2).strip()
+    return f" {head}: " if head and head[-1] not in ".:?!" else f" {head} "
 
 
 def clean_abstract(value: object) -> str:
@@ -72,14 +92,15 @@ def first_of(fields: Mapping[str, Iterable[str]], *tags: str) -> str:
 def parse_year(value: object) -> int | None:
     """The first plausible publication year (1500-2099) in ``value``, else None.
 
-    Handles "2019", "2019/05/03", "1999/08//undefined", "May 2019", "2019 May 3", 2019.0.
+    Handles "2019", "2019/05/03", "1999/08//undefined", "May 2019", "2019 May 3", 2019.0 and compact dates
+    ("Start date: 20170812", as TRID writes).
     """
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         v = int(value)
         return v if 1500 <= v <= 2099 else None
-    m = _YEAR.search(str(value))
+    m = _YEAR.search(str(value)) or _COMPACT_DATE.search(str(value))
     return int(m.group(1)) if m else None
 
 
@@ -156,6 +177,65 @@ def author_hygiene(rec: ParsedRecord) -> None:
     rec.authors = [a for a in cleaned if a]
     for key, values in notes.items():
         rec.other_ids.setdefault(f"author_{key}", "; ".join(values))
+
+
+def clean_pages(value: str) -> str:
+    """"278-298" from "pp 278-298", "p. 278", "59—67", "1 - 10", "111--188"; other text as it is."""
+    text = _PAGE_PREFIX.sub("", value.strip())
+    return _PAGE_DASH.sub("-", text) if any(c.isdigit() for c in text) else text
+
+
+_ISBN = re.compile(r"(?:97[89])?\d{9}[\dX]", re.I)
+
+
+# EBSCOhost appends its source marker and a copyright notice to every abstract it exports.
+_EBSCO_TAIL = re.compile(r"\s*(?:\[(?:ABSTRACT|ABSTRACTS?) FROM [A-Z ]+\]\s*)?(?:Copyright of .{1,600}?\(Copyright "
+                         r"applies to all Abstracts\.?\)\s*)?$", re.S)
+_EBSCO_MARK = re.compile(r"\s*\[(?:ABSTRACT|ABSTRACTS?) FROM [A-Z ]+\]\s*$")
+
+
+# Dimensions and some publishers' feeds glue the section headings of a structured abstract to the text:
+# "BackgroundAnthropogenic light ... birds.MethodsThe protocol ...". A heading is only taken when it starts
+# the abstract or follows a sentence's end and runs straight into a capitalised word.
+_GLUED_HEADING = re.compile(
+    r"(^|(?<=[.!?)\]]))\s*(Background|Introduction|Objectives?|Aims?|Purpose|Context|Methods?|Materials and methods|"
+    r"Design|Setting|Participants|Interventions?|Results|Findings|Review findings|Discussion|Conclusions?|"
+    r"Implications|Limitations|Trial registration)(?=[A-Z][a-z])")
+
+
+# SciELO and some Scopus records begin the abstract with its own label: "ABSTRACT Body condition ...".
+_LABEL = re.compile(r"^(?:[Aa]bstract|ABSTRACT|[Ss]ummary|SUMMARY)\s*[:.\-\u2013]?\s+(?=[A-Z\d(\[])")
+
+
+def unglue_headings(text: str) -> str:
+    """"Background: Anthropogenic light ... birds. Methods: The protocol ..." from Dimensions' glued form."""
+    if not _GLUED_HEADING.search(text):
+        return text
+    return _GLUED_HEADING.sub(lambda m: f"{' ' if m.start() else ''}{m.group(2)}: ", text).strip()
+
+
+def strip_abstract_notices(text: str) -> str:
+    """``text`` without EBSCOhost's "[ABSTRACT FROM AUTHOR]" marker and its "Copyright of ... (Copyright
+    applies to all Abstracts.)" notice at the end (they are not the authors' words)."""
+    if "Copyright applies to all Abstracts" not in text and "FROM " not in text:
+        return text
+    return _EBSCO_MARK.sub("", _EBSCO_TAIL.sub("", text)).strip()
+
+
+def field_hygiene(rec: ParsedRecord) -> None:
+    """Tidy fields every importer fills the same way: page ranges (`clean_pages`), an ISBN that a vendor
+    wrote in its ISSN field (RIS ``SN`` holds either) moved to ``other_ids["isbn"]``, EBSCOhost's notices at
+    the end of abstracts (`strip_abstract_notices`) and glued section headings (`unglue_headings`); ``raw``
+    keeps every value as exported."""
+    if rec.pages:
+        rec.pages = clean_pages(rec.pages)
+    if rec.abstract:
+        rec.abstract = _LABEL.sub("", unglue_headings(strip_abstract_notices(rec.abstract)), count=1)
+    issn = rec.other_ids.get("issn")
+    if isinstance(issn, str) and "isbn" not in rec.other_ids:
+        bare = re.sub(r"[\s\-]", "", issn)
+        if _ISBN.fullmatch(bare):
+            rec.other_ids["isbn"] = rec.other_ids.pop("issn")
 
 
 def split_keywords(value: str | Iterable[str] | None, seps: str = ";") -> list[str]:

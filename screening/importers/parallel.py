@@ -125,7 +125,7 @@ class ChunkResult:
 def parse_chunk(chunk: Chunk) -> ChunkResult:
     """Worker: read, decode and parse one chunk."""
     from screening.importers.base import encode_columns
-    from screening.importers.fields import author_hygiene
+    from screening.importers.fields import author_hygiene, field_hygiene
 
     with Path(chunk.path).open("rb") as fh:
         fh.seek(chunk.start)
@@ -141,6 +141,7 @@ def parse_chunk(chunk: Chunk) -> ChunkResult:
         kwargs = {"truncated": cut.append} if chunk.last and hasattr(module, "TRUNCATED") else {}
         for rec in module.rows_from_lines(lines, chunk.first_line, **kwargs):
             author_hygiene(rec)
+            field_hygiene(rec)
             out.append((rec.line, rec.source_id, encode_columns(rec)))
         # the file ends inside its last record: the importing process warns
         return ChunkResult(out, (cut[0] + chunk.first_line - 1, module.TRUNCATED) if cut else None)

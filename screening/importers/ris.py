@@ -18,7 +18,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
-from screening.importers.databases import WOS, canonical_database, database_or_none, from_ovid_link
+from screening.importers.databases import WOS, canonical_database, database_or_none, from_ovid_link, tool_name
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -61,9 +61,10 @@ def parse_tag(line: str) -> tuple[str, str] | None:
 
 
 def iter_ris(lines: Iterable[str], truncated: Callable[[int], None] | None = None,
-             ) -> Iterator[tuple[int, dict[str, list[str]]]]:
+             empty: Callable[[int], None] | None = None) -> Iterator[tuple[int, dict[str, list[str]]]]:
     """(first line, tag -> values) per record of RIS lines; ``truncated(first line)`` is called for a last
-    record the file ends inside (no ``ER`` after it)."""
+    record the file ends inside (no ``ER`` after it), ``empty(first line)`` for a record with nothing but
+    its ``TY`` line (no record; the caller says so)."""
     fields: dict[str, list[str]] | None = None
     start = 0
     last_tag = ""
@@ -89,7 +90,9 @@ def iter_ris(lines: Iterable[str], truncated: Callable[[int], None] | None = Non
             tag, value = parsed
         if tag == "ER":
             if fields is not None and (len(fields) > 1 or "TY" not in fields):
-                yield start, fields  # a lone "TY" between TY and ER is no record
+                yield start, fields
+            elif fields is not None and empty is not None:  # a lone "TY" between TY and ER is no record
+                empty(start)
             fields, last_tag = None, ""
         elif fields is None:
             fields, start = {tag: [value]}, lineno
@@ -137,6 +140,28 @@ def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
     an = fields.get("AN", [""])[0].strip()
     if an.isdigit() and len(an) <= 9 and ("pubmed" in db_hint or "medline" in db_hint):
         return an
+    for v in [*fields.get("L2", ()), *fields.get("UR", ())]:  # an Ovid MEDLINE link: its AN is the PMID
+        m = _OVID_MEDLINE_AN.search(v)
+        if m:
+            return m.group(1)
+    return ""
+
+
+_OVID_MEDLINE_AN = re.compile(r"ovidweb\.cgi\?\S*?[?&]D=(?:med[a-z]*|prem|mesz|mesx)\d*&\S*?\bAN=(\d{1,9})\b", re.I)
+
+
+_ID_LIKE = re.compile(r"[\w.:/\-]{1,64}")
+
+
+def _source_id(fields: Mapping[str, list[str]]) -> str:
+    """The record's identifier from AN, ID, U1 or M1: the first value that reads like one (no spaces, at
+    most 64 characters, not only zeros). "0", "User definable 1. ..." or Ovid's "vwt, 1307333" are not ids;
+    two records must never share a made-up one."""
+    for tag in SOURCE_ID:
+        for v in fields.get(tag, ()):
+            c = clean(v)
+            if c and _ID_LIKE.fullmatch(c) and c.strip("0"):
+                return c
     return ""
 
 
@@ -166,7 +191,7 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         keywords=split_keywords([v for t in ("KW", "DE") for v in fields.get(t, ())], seps=";"),
         pub_type=_first(fields, ("TY",)),
         url=_first(fields, URL),
-        source_id=_first(fields, SOURCE_ID),
+        source_id=_source_id(fields),
         raw=fields,  # every tag as exported, each with its list of values
         line=line,
     )
@@ -178,8 +203,9 @@ _DB_PATTERNS = (
     (re.compile(r"scopus\.com", re.I), "Scopus"),
     (re.compile(r"^DP  - .*(proquest)", re.I | re.M), "ProQuest"),
     (re.compile(r"ncbi\.nlm\.nih\.gov/pubmed|pubmed\.ncbi", re.I), "PubMed"),
-    (re.compile(r"^DP  - .*dimensions", re.I | re.M), "Dimensions"),
+    (re.compile(r"^DP  - .*dimensions|^UR  - https?://app\.dimensions\.ai/", re.I | re.M), "Dimensions"),
     (re.compile(r"lens\.org", re.I), "Lens"),
+    (re.compile(r"^UR  - https?://trid\.trb\.org/", re.I | re.M), "TRID"),
     (re.compile(r"^(?:DP|PB)  - .*(?:psycnet|american psychological association)", re.I | re.M), "PsycINFO"),
     (re.compile(r"psycnet\.apa\.org", re.I), "PsycINFO"),
 )
@@ -191,9 +217,10 @@ TRUNCATED = ("the last record has no closing 'ER  - ' line: the file may be trun
 
 
 def rows_from_lines(lines: Iterable[str], first_line: int = 1,
-                    truncated: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
+                    truncated: Callable[[int], None] | None = None,
+                    empty: Callable[[int], None] | None = None) -> Iterator[ParsedRecord]:
     """Records of a run of lines whose first is line ``first_line`` of the file (for parallel parsing)."""
-    for n, (line, fields) in enumerate(iter_ris(lines, truncated), start=1):
+    for n, (line, fields) in enumerate(iter_ris(lines, truncated, empty), start=1):
         if "TY" not in fields and not any(t in fields for t in TITLE):
             raise InputError("holds a record with neither a TY type line nor a title; expected RIS records from "
                              "'TY  - ' to 'ER  - '", line=line + first_line - 1,
@@ -226,7 +253,14 @@ class RisImporter:
         return 0.1 if tags >= 3 else 0.0
 
     def read(self, source: SourceFile, options: Mapping[str, Any]) -> Iterator[ParsedRecord]:
-        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(TRUNCATED, line))
+        skipped: list[int] = []
+        yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(TRUNCATED, line),
+                                   empty=skipped.append)
+        if skipped:
+            shown = ", ".join(map(str, skipped[:8])) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
+            source.warn(f"line{'s' if len(skipped) > 1 else ''} {shown}: {len(skipped)} record"
+                        f"{'s' if len(skipped) > 1 else ''} with nothing but a type line (TY) between TY and ER "
+                        f"{'were' if len(skipped) > 1 else 'was'} not imported")
 
     def source_database(self, source: SourceFile) -> str | None:
         """The canonical database of the ``DB`` (or ``DP``) lines, of an Ovid link's ``D=`` code, or of the
@@ -244,6 +278,9 @@ class RisImporter:
         for pattern, name in _DB_PATTERNS:
             if pattern.search(head):
                 return name
+        for m in _DB_LINE.finditer(head):  # no database: a tool's name, reported as the tool (not the database)
+            if tool_name(m.group(1)):
+                return m.group(1)
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping, Sequence
 
@@ -57,6 +58,8 @@ def split_author_cell(value: str) -> list[str]:
     v = _NULL.sub("", value).strip()
     if not v:
         return []
+    if (items := list_literal(v)) is not None:
+        return split_authors(items)
     if ";" in v:
         return split_authors(v, ";")
     flat = " ".join(v.split())
@@ -83,8 +86,26 @@ def _c(value: str) -> str:
     return clean(value) if value else ""
 
 
+def list_literal(value: str) -> list[str] | None:
+    """The items of a cell holding a Python list literal (``['Marx, Karl', 'Lindgren, Astrid']``, as
+    pandas writes list columns: ASReview and rispy-based exports), else None."""
+    v = value.strip()
+    if not (v.startswith("[") and v.endswith("]")) or len(v) > 200_000 or ("'" not in v and '"' not in v):
+        return None
+    try:
+        items = ast.literal_eval(v)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        return None
+    return [c for c in (clean(i) for i in items) if c]
+
+
 def split_keyword_cell(value: str, commas: bool) -> list[str]:
-    """Keywords from one cell: ";" lists, "|" lists, and "," lists where the vendor uses them."""
+    """Keywords from one cell: list literals, ";" lists, "|" lists, and "," lists where the vendor uses
+    them."""
+    if (items := list_literal(value)) is not None:
+        return split_keywords(items, "")
     if ";" in value:
         return split_keywords(value, ";")
     if "|" in value:
