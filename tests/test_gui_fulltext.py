@@ -358,4 +358,4 @@ def test_a_z_test_is_used_as_a_z_test_with_its_n_and_a_beta_says_why_not(qtbot, 
     assert form.statistic.currentData() == "ztest" and form.edits["value"].text() == "2.45"
     assert form.edits["n"].text() == "120"
     form.update_preview()
-    assert "r = 0.2237" in form.conversion.text()  # r = 2.45 / sqrt(120)
+    assert "r = .224" in form.conversion.text()  # r = 2.45 / sqrt(120) = .2237, in APA style

@@ -64,7 +64,7 @@ def test_cli_pool_by_and_methods(molloy_csv: Path, capsys: pytest.CaptureFixture
     assert data["qm_df"] == 1 and 0 <= data["qm_p"] <= 1
     assert sum(s["k"] for s in data["subgroups"].values()) == 16
     assert main(["pool", str(molloy_csv)]) == 0
-    assert "I² = 61.73%" in capsys.readouterr().out
+    assert "I² = 61.7%" in capsys.readouterr().out  # one APA style: I² with one decimal (extraction/apa.percent)
 
 
 def test_cli_yi_vi_and_r_n_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
