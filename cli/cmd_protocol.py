@@ -61,12 +61,12 @@ def _chosen(db: Any, number: int | None) -> tuple[int | None, str, Any]:
 
 
 def cmd_show(args: argparse.Namespace) -> Result:
-    from screening.protocol import STAGE_LABELS, load_protocol_text
+    from screening.protocol import STAGE_LABELS, protocol_label, review_protocol
     from screening.review_protocol import version_dict
 
     with open_for(args) as db:
         number, text, row = _chosen(db, args.version)
-        protocol = load_protocol_text(text, f"{db.name} protocol version {number}")
+        protocol = review_protocol(text, protocol_label(db.name, number))
     data: dict[str, Any] = {"version": number, "name": protocol.name, "title": protocol.title,
                             "stages": list(protocol.stages), "rule": protocol.rule,
                             "exclusion_reasons": {k: list(v) for k, v in protocol.exclusion_reasons.items()},

@@ -56,8 +56,7 @@ def settings(db: ReviewDB) -> CodingSettings:
     A protocol may set ``[aggregation] rho = 0.5`` and ``method = "composite"`` (or ``"mean"``).
     """
     current = current_protocol(db)
-    where = f"{db.name} protocol version {current.version}" if current.version else "the bundled protocol"
-    return settings_of(current.protocol, where, current.version)
+    return settings_of(current.protocol, current.where, current.version)
 
 
 def settings_of(protocol: Protocol, where: str, version: int | None = None) -> CodingSettings:

@@ -23,7 +23,7 @@ from db import protocol_store
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import ProtocolVersion
-from screening.protocol import Protocol, default_protocol, load_protocol_text, review_protocol
+from screening.protocol import Protocol, default_protocol, load_protocol_text, protocol_label, review_protocol
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class CurrentProtocol:
     version: int | None
     text: str
     protocol: Protocol
+    where: str
+    """How messages name it (`protocol_label`; the bundled protocol: ``the bundled protocol``)."""
 
 
 def current_protocol(db: ReviewDB, session: Session | None = None) -> CurrentProtocol:
@@ -45,8 +47,9 @@ def current_protocol(db: ReviewDB, session: Session | None = None) -> CurrentPro
     if row is None:
         from screening.protocol import default_protocol_text
 
-        return CurrentProtocol(None, default_protocol_text(), default_protocol())
-    return CurrentProtocol(row.version, row.text, review_protocol(row.text, db.name))
+        return CurrentProtocol(None, default_protocol_text(), default_protocol(), "the bundled protocol")
+    where = protocol_label(db.name, row.version)
+    return CurrentProtocol(row.version, row.text, review_protocol(row.text, where), where)
 
 
 def protocol_of(db: ReviewDB) -> Protocol:
