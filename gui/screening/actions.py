@@ -22,6 +22,7 @@ from screening.criteria import Assessment, RecordText, Span, assess_record
 from screening.criteria.evidence import TermSet
 from screening.duplicates import load_records
 from screening.protocol import Protocol
+from screening.stopping import RemainingEstimate
 from screening.worklist import ScreeningQueue
 
 if TYPE_CHECKING:  # scikit-learn loads only when a ranking is built (not when the app opens)
@@ -146,10 +147,10 @@ def rerank(ranking: Ranking, labels: dict[int, int], rule: str = "hypergeometric
 
     rows = {ranking.index[rid]: label for rid, label in labels.items() if rid in ranking.index}
     order = [ranking.ids[i] for i in ranking.ranker.update(rows)]
-    est = ranking.ranker.estimate_remaining() if rows else {"expected": float("nan"), "method": "no decisions"}
-    expected = est["expected"]
+    est = ranking.ranker.estimate_remaining() if rows else RemainingEstimate.no_decisions()
+    expected = est.expected
     verdict = check(rule, list(rows.values()), len(ranking.ids)).as_dict()
-    return RankOutcome(order, None if expected != expected else float(expected), str(est["method"]), len(rows),
+    return RankOutcome(order, None if expected != expected else float(expected), est.method, len(rows),
                        verdict)
 
 
