@@ -76,12 +76,10 @@ def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
     """Current groups, pending candidates and the same queue as clusters, records named by source_id."""
     groups = duplicates.groups(db)
     pending = duplicates.queue(db)
-    names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c["ids"]])
+    names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c.ids])
     counts = review_counts(db, stages=()).duplicate_counts().to_json()
     data = {"groups": _label_groups(names, groups),
-            "candidates": [{"ids": [names[i] for i in c["ids"]], "score": c["score"], "reasons": c["reasons"],
-                            "differs": c["differs"], "fields": c["fields"], "decision": c["decision"]}
-                           for c in pending],
+            "candidates": [c.to_json(names) for c in pending],
             # the same queue as decisions: one cluster per question (`duplicate_clusters.QueueCluster`)
             "clusters": [cl.to_json(names) for cl in duplicate_clusters.queue_clusters(db, pending, groups)],
             "records": counts["records"], "unique": counts["unique"], "duplicates": counts["duplicates"],

@@ -138,13 +138,14 @@ def cmd_pdf(args: argparse.Namespace) -> Result:
                           f"wrote {which.file_name} ({which.pages} pages) of {name} to {out}")
         now = store.attached(db, rid)
         past = store.history(db, rid)
-        data = {"record": name, "record_id": rid, "attached": [a.public() for a in now], "history": past}
+        data = {"record": name, "record_id": rid, "attached": [a.public() for a in now],
+                "history": [h.to_json() for h in past]}
         lines = [f"{name}: {len(now)} PDF(s) attached"]
         if now:
             lines.append(table([[a.sha256[:12], a.file_name, a.pages, a.who, a.at[:19]] for a in now],
                                ["sha256", "file", "pages", "attached by", "at"]))
         if past:
             lines.append("history:")
-            lines.extend(f"  {h['at'][:19]} {h['who']} {h['action']} {h['file_name']} [{h['sha256'][:12]}]"
-                         + (f" ({h['note']})" if h["note"] else "") for h in past)
+            lines.extend(f"  {h.at[:19]} {h.who} {h.action} {h.file_name} [{h.sha256[:12]}]"
+                         + (f" ({h.note})" if h.note else "") for h in past)
         return Result(data, "\n".join(lines))

@@ -73,7 +73,7 @@ def _name(names: Mapping[int, str] | None, rid: int) -> Any:
     return rid if names is None else names[rid]
 
 
-def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
+def queue_clusters(db: ReviewDB, pending: list[duplicates.Candidate] | None = None,
                    groups: list[list[int]] | None = None) -> list[QueueCluster]:
     """Pending candidates as clusters (`QueueCluster`), best first. ``pending`` and ``groups``, when the
     caller has just read them (`duplicates.queue`, `duplicates.groups`), are not read again."""
@@ -83,7 +83,7 @@ def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
         return []
     sets: UnionFind[int] = UnionFind()
     for c in pending:
-        sets.union(*c["ids"])
+        sets.union(*c.ids)
     inside = [g for g in (duplicates.groups(db) if groups is None else groups) if any(m in sets.parent for m in g)]
     for g in inside:
         for m in g[1:]:
@@ -91,14 +91,14 @@ def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
     clusters: dict[int, dict[str, Any]] = {}
     shown: dict[int, dict[str, str]] = {}
     for c in pending:
-        root = sets.find(c["ids"][0])
+        root = sets.find(c.ids[0])
         cl = clusters.setdefault(root, {"ids": set(), "groups": [], "pairs": [], "score": None})
-        cl["ids"].update(c["ids"])
-        cl["pairs"].append(QueuedPair((c["ids"][0], c["ids"][1]), c["score"], tuple(c["reasons"])))
-        if c["score"] is not None and (cl["score"] is None or c["score"] > cl["score"]):
-            cl["score"] = c["score"]
-        for side, rid in zip("ab", c["ids"], strict=True):
-            shown.setdefault(rid, {f["field"]: f[side] for f in c["fields"]})
+        cl["ids"].update(c.ids)
+        cl["pairs"].append(QueuedPair(c.ids, c.score, c.reasons))
+        if c.score is not None and (cl["score"] is None or c.score > cl["score"]):
+            cl["score"] = c.score
+        shown.setdefault(c.ids[0], {f.field: f.a for f in c.fields})
+        shown.setdefault(c.ids[1], {f.field: f.b for f in c.fields})
     for g in inside:
         cl = clusters[sets.find(g[0])]
         cl["ids"].update(g)

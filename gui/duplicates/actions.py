@@ -18,7 +18,7 @@ from screening.duplicate_clusters import QueueCluster
 class Snapshot:
     """What the screen shows: the pending queue, the counts, and the groups with their records."""
 
-    queue: list[dict[str, Any]]
+    queue: list[duplicates.Candidate]
     counts: DuplicateCounts
     groups: list[RecordGroup]
     clusters: list[QueueCluster]  # the queue as clusters, one decision each (`duplicate_clusters`)
