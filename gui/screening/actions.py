@@ -39,7 +39,7 @@ class RecordView:
     group: list[int]
     assessment: Assessment
     keywords: list[Span]
-    visible: list[dict[str, Any]] = field(default_factory=list)
+    visible: list[outcomes.VisibleDecision] = field(default_factory=list)
 
 
 _TERMS: dict[tuple[tuple[str, ...], tuple[str, ...]], TermSet] = {}
@@ -86,7 +86,7 @@ def undo(db: ReviewDB, who: str, stage: str) -> tuple[int, str | None]:
     """Withdraw the reviewer's latest act at ``stage``; returns (record id, their verdict now or None)."""
     row = decisions.undo(db, who, stage)
     seen = outcomes.visible_decisions(db, row.record_id, stage, who)
-    now = next((v["verdict"] for v in seen if v["reviewer"] == who and v["kind"] != "resolution"), None)
+    now = next((v.verdict for v in seen if v.reviewer == who and v.kind != "resolution"), None)
     return row.record_id, now
 
 

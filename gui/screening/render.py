@@ -7,10 +7,10 @@ get coloured bold text. Where both mark the same characters the criteria evidenc
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from gui.screening.actions import RecordView
 from screening.criteria import RecordText, Span
+from screening.outcomes import VisibleDecision
 from screening.protocol import STAGE_LABELS
 
 VERDICT_LABEL = {"met": "met", "not_met": "not met", "unclear": "unclear"}
@@ -98,22 +98,22 @@ def criteria_html(view: RecordView, colours: dict[str, str]) -> str:
             f"<ul style='margin-top:0'>{reasons}</ul>")
 
 
-def decisions_html(visible: list[dict[str, Any]], me: str, blind: bool, colours: dict[str, str]) -> str:
+def decisions_html(visible: list[VisibleDecision], me: str, blind: bool, colours: dict[str, str]) -> str:
     """The verdicts in force on the record: mine, and the others' (hidden until mine in blind mode)."""
     if not visible:
         return f"<span style='color:{colours['muted']}'>Nobody has screened this record at this stage yet.</span>"
     lines = []
     for v in visible:
-        who = "You" if v["reviewer"] == me else escape(v["reviewer"])
-        if v.get("hidden"):
+        who = "You" if v.reviewer == me else escape(v.reviewer)
+        if v.hidden:
             lines.append(f"{who}: <i style='color:{colours['muted']}'>decided (hidden until you decide — "
                          "blind mode)</i>")
             continue
-        what = escape(v["verdict"] or "")
-        if v.get("kind") == "resolution":
-            who = f"Resolved by {who} ({escape(v.get('method') or '')})"
-        extra = f" — {escape(v['reason'])}" if v.get("reason") else ""
-        note = f" <span style='color:{colours['muted']}'>“{escape(v['note'])}”</span>" if v.get("note") else ""
+        what = escape(v.verdict or "")
+        if v.kind == "resolution":
+            who = f"Resolved by {who} ({escape(v.method or '')})"
+        extra = f" — {escape(v.reason)}" if v.reason else ""
+        note = f" <span style='color:{colours['muted']}'>“{escape(v.note)}”</span>" if v.note else ""
         lines.append(f"{who}: <b>{what}</b>{extra}{note}")
     return "<br>".join(lines)
 
