@@ -280,7 +280,7 @@ def test_an_older_review_upgrades_to_0005_keeps_its_effects_and_takes_pdfs(tmp_p
     import shutil
 
     from db.engine import SCHEMA_REVISION, open_review
-    from extraction.coding import effect_dict, effects
+    from extraction.coding import CodedEffect, effects
     from extraction.export_frames import effects_frame
     from tests.conftest import DATA
 
@@ -290,7 +290,7 @@ def test_an_older_review_upgrades_to_0005_keeps_its_effects_and_takes_pdfs(tmp_p
     try:
         assert SCHEMA_REVISION >= "0005" and db.backup_path is not None
         old = effects(db)
-        assert len(old) == 2 and all(effect_dict(e)["provenance"] == {} for e in old)
+        assert len(old) == 2 and all(CodedEffect.of(e).provenance == {} for e in old)
         assert set(effects_frame(db)["found_in"]) == {"typed"}
         pdf = tmp_path / "x.pdf"
         write_pdf(pdf, ["A report of the old review."])
