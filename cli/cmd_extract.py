@@ -244,14 +244,15 @@ def cmd_studies(args: argparse.Namespace) -> Result:
 
 def cmd_export(args: argparse.Namespace) -> Result:
     from extraction.export import export
+    from extraction.export_r import RScriptExport
 
     level = args.level or ("included" if args.out.suffix.lower() == ".ris" else "studies")
     with open_for(args) as db:
         info = export(db, args.out, level, rho=args.rho, method=args.method, by=args.by or None)
-    counts = ", ".join(f"{k}: {v}" for k, v in info["rows"].items())
-    if info["format"] == "R":
-        return Result(info, f"Wrote {info['file']} and {info['study_table']} ({counts}); run: Rscript {info['file']}")
-    return Result(info, f"Wrote {info['file']} ({info['format']}; {counts})")
+    counts = ", ".join(f"{k}: {v}" for k, v in info.rows.items())
+    if isinstance(info, RScriptExport):
+        return Result(info.to_json(), f"Wrote {info.file} and {info.study_table} ({counts}); run: Rscript {info.file}")
+    return Result(info.to_json(), f"Wrote {info.file} ({info.format}; {counts})")
 
 
 def cmd_worklist(args: argparse.Namespace) -> Result:
