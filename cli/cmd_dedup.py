@@ -105,12 +105,13 @@ def cmd_dedup(args: argparse.Namespace) -> Result:
     bar = TerminalProgress(enabled=None if not args.json else False)
     with open_for(args) as db:
         try:
-            run = duplicates.run_dedup(db, reviewer_name(args), progress=bar).to_json()
+            run = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
             bar.finish()
-            data = _dedup_document(db, {k: run[k] for k in ("message", "run_id", "stored", "auto_rejected")})
+            summary = run.to_json()
+            data = _dedup_document(db, {k: summary[k] for k in ("message", "run_id", "stored", "auto_rejected")})
         finally:
             bar.finish()
-    return Result(data, run["message"] + "\n" + _dedup_text(data))
+    return Result(data, run.message + "\n" + _dedup_text(data))
 
 
 def _named(names: dict[int, str], entry: PairDecision) -> dict[str, Any]:
@@ -147,9 +148,9 @@ def _cmd_cluster(db: ReviewDB, args: argparse.Namespace) -> Result:
             parts[-1].append(duplicates.resolve(db, ref))
     parts = [p for p in parts if p]
     done = duplicate_clusters.decide_cluster(db, parts, reviewer_name(args))
-    data = _clusters_document(db, {"decided": done})
-    return Result(data, f"cluster of {len(done['ids'])} records decided: {done['confirmed']} pairs confirmed, "
-                  f"{done['rejected']} rejected\n" + _clusters_text(data))
+    data = _clusters_document(db, {"decided": done.to_json()})
+    return Result(data, f"cluster of {len(done.ids)} records decided: {done.confirmed} pairs confirmed, "
+                  f"{done.rejected} rejected\n" + _clusters_text(data))
 
 
 def cmd_duplicates(args: argparse.Namespace) -> Result:

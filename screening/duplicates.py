@@ -265,14 +265,13 @@ def queue(db: ReviewDB) -> list[Candidate]:
     return out
 
 
-def group_pairs(db: ReviewDB, group: Sequence[int]) -> list[dict[str, Any]]:
-    """The pairs whose decision in force holds ``group`` together (auto or confirmed), with who and when:
-    undo or reject them to split the group."""
+def group_pairs(db: ReviewDB, group: Sequence[int]) -> list[PairDecision]:
+    """The pair decisions in force that hold ``group`` together (auto or confirmed): undo or reject them to
+    split the group."""
     members = set(group)
     with db.session() as session:
         current = DUPLICATES.current(session)
-    return [{"ids": [a, b], "decision": r.decision, "score": r.score, "reasons": list(r.reasons), "who": r.who,
-             "when": r.decided_at} for (a, b), r in sorted(current.items())
+    return [DUPLICATES.entry(r) for (a, b), r in sorted(current.items())
             if r is not None and r.decision in MERGED and a in members and b in members]
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -112,7 +112,7 @@ def current_sample(db: ReviewDB, stage: str, reviewer: str) -> dict[str, Any] | 
     who = lenient_identity(reviewer or "") or reviewer
     with db.session() as session:
         rows = list(session.exec(select(TeamEvent).where(TeamEvent.kind == SAMPLE_EVENT,
-                                                          TeamEvent.stage == stage).order_by(TeamEvent.id)))  # type: ignore[arg-type]
+                                                          TeamEvent.stage == stage).order_by(col(TeamEvent.id))))
     mine = [r for r in rows if r.detail.get("reviewer") in (who, reviewer)]
     if not mine or mine[-1].detail.get("ended"):
         return None

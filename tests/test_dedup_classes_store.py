@@ -192,7 +192,7 @@ def test_copies_of_one_paper_are_one_cluster_and_one_decision(review, tmp_path):
         clusters[0].score = 1.0  # type: ignore[misc]
     # one decision: the first two are one paper, the third (another DOI) stays apart
     done = duplicate_clusters.decide_cluster(review, [all_ids[:2]], "bob")
-    assert done == {"ids": all_ids, "confirmed": 1, "rejected": 2}
+    assert done == duplicate_clusters.ClusterDecision(all_ids, confirmed=1, rejected=2)
     assert duplicates.groups(review) == [all_ids[:2]]
     assert duplicate_clusters.queue_clusters(review) == []
     assert review_counts(review, stages=()).unique == 2

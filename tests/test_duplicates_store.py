@@ -192,8 +192,8 @@ def test_group_pairs_and_one_sided_fields(review, tmp_path):
     run_dedup(review, who="t")
     group = groups(review)[0]
     pairs = group_pairs(review, group)
-    assert pairs and all(p["decision"] == "auto" for p in pairs)
-    a, b = pairs[0]["ids"]
+    assert pairs and all(p.decision == "auto" and p.automatic for p in pairs)
+    a, b = pairs[0].ids
     undo(review, a, b, who="ann")  # back to the queue
     item = next(q for q in queue(review) if q.ids == (a, b))
     for f in item.fields:
