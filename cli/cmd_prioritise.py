@@ -207,7 +207,7 @@ def cmd_rank(args: argparse.Namespace) -> Result:
             "relevant_labelled": sum(labels.values()), "labels_from": source,
             "duplicates_left_out": n_dropped, "model": args.model, "basis": basis,
             "estimate_remaining": estimate, "stopping_advice": _no_nan(advice.to_json()),
-            "stopping_rule": rule.as_dict()}
+            "stopping_rule": rule.to_json()}
     text = table([[r["rank"], r["id"], r["source_id"], f"{r['score']:.3f}", (r["title"] or "")[:70]] for r in out],
                  ["rank", "id", "source_id", "score", "title"])
     text += (f"\n{len(result.order)} unscreened, {len(labels)} labelled ({data['relevant_labelled']} relevant; "
@@ -218,7 +218,7 @@ def cmd_rank(args: argparse.Namespace) -> Result:
         text += (f"\nexpected relevant among unscreened: {estimate['expected']:.1f} ({estimate['method']}; "
                  "a guide, see --json)")
     text += f"\nstopping guide: {advice.reason}"
-    text += f"\nstopping rule: {rule.summary()}\n  assumes: {rule.assumption} ({rule.as_dict()['citation']})"
+    text += f"\nstopping rule: {rule.summary()}\n  assumes: {rule.assumption} ({rule.to_json()['citation']})"
     return Result(data, text)
 
 
@@ -235,7 +235,7 @@ def cmd_stop_screening(args: argparse.Namespace) -> Result:
     note = rule.note()
     with open_for(args) as db:
         n = stop_screening(db, "title_abstract", reviewer_name(args), note)
-    data = {"stopped": True, "not_screened": n, "rule": rule.as_dict(), "note": note, "forced": not rule.stop}
+    data = {"stopped": True, "not_screened": n, "rule": rule.to_json(), "note": note, "forced": not rule.stop}
     return Result(data, f"screening stopped: {n} unscreened records excluded\n{note}")
 
 

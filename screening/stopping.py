@@ -80,7 +80,7 @@ class StopCheck:
     def assumption(self) -> str:
         return ASSUMPTIONS[self.rule]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "label": LABELS[self.rule], "assumption": self.assumption,
                 "citation": CITATIONS[self.rule]}
 
@@ -91,7 +91,7 @@ class StopCheck:
 
     def note(self) -> str:
         """`stop_note` of this verdict."""
-        return stop_note(self.as_dict())
+        return stop_note(self.to_json())
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class StoppingAdvice:
 
 
 def stop_note(verdict: dict[str, Any]) -> str:
-    """What the decision log keeps about the rule a team stopped by (``StopCheck.as_dict()``), read back
+    """What the decision log keeps about the rule a team stopped by (``StopCheck.to_json()``), read back
     by the PRISMA counts: the rule and parameters first (up to the first colon), then the numbers, the
     assumption and the source."""
     params = ", ".join(f"{k} {v}" for k, v in verdict["params"].items())

@@ -149,7 +149,7 @@ def rerank(ranking: Ranking, labels: dict[int, int], rule: str = "hypergeometric
     order = [ranking.ids[i] for i in ranking.ranker.update(rows)]
     est = ranking.ranker.estimate_remaining() if rows else RemainingEstimate.no_decisions()
     expected = est.expected
-    verdict = check(rule, list(rows.values()), len(ranking.ids)).as_dict()
+    verdict = check(rule, list(rows.values()), len(ranking.ids)).to_json()
     return RankOutcome(order, None if expected != expected else float(expected), est.method, len(rows),
                        verdict)
 

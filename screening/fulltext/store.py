@@ -41,7 +41,7 @@ class AttachedPdf:
     at: str
     meta: dict[str, Any]
 
-    def public(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "sha256": self.sha256, "size": self.size, "pages": self.pages,
                 "file_name": self.file_name, "attached_by": self.who, "attached_at": self.at,
                 "title": self.meta.get("Title", ""), "author": self.meta.get("Author", "")}
@@ -58,7 +58,7 @@ class AttachResult:
     """False when the review already held these bytes (stored once, by sha256)."""
     already_attached: bool
 
-    def public(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "sha256": self.sha256, "pages": self.pages, "size": self.size,
                 "file_name": self.file_name, "stored_new": self.stored, "already_attached": self.already_attached}
 
