@@ -150,7 +150,24 @@ def save_protocol(db: ReviewDB, text: str, who: str | None, summary: str = "", *
         raise
 
 
-def version_dict(row: ProtocolVersion, current: int | None = None) -> dict[str, Any]:
-    """A protocol version as JSON (without its text; ``current``: the current number, to mark it)."""
-    return {"version": row.version, "name": row.name, "who": row.who, "summary": row.summary,
-            "at": row.at.isoformat() if row.at else None, "current": row.version == current}
+@dataclass(frozen=True)
+class VersionInfo:
+    """A stored protocol version without its text: number, name, who stored it, when (ISO 8601, UTC), the
+    summary of what changed, and whether it is the current one."""
+
+    version: int
+    name: str
+    who: str
+    summary: str
+    at: str | None
+    current: bool
+
+    @classmethod
+    def of(cls, row: ProtocolVersion, current: int | None = None) -> VersionInfo:
+        """``row``; ``current``: the current version's number, to mark it."""
+        return cls(row.version, row.name, row.who, row.summary, row.at.isoformat() if row.at else None,
+                   row.version == current)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "name": self.name, "who": self.who, "summary": self.summary,
+                "at": self.at, "current": self.current}

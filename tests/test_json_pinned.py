@@ -55,6 +55,7 @@ def test_reading_commands_print_the_pinned_json(worked, capsys, tmp_path):
         "export_records": ["export", review, str(tmp_path / "records.csv"), "--level", "records"],
         "export_included": ["export", review, str(tmp_path / "included.ris"), "--level", "included"],
         "export_r": ["export", review, str(tmp_path / "analysis.R")],
+        "protocol_show": ["protocol", "show", review],
     }
     for name, argv in commands.items():
         _check(name, _printed(capsys, tmp_path, *argv))
@@ -85,6 +86,11 @@ def test_writing_commands_print_the_pinned_json(demo, worked, capsys, tmp_path):
     assert main(["attach", review, "--record", "DEMO-PSY-0001", str(pdf), "--reviewer", "ann"]) == 0
     assert main(["detach", review, "--record", "DEMO-PSY-0001", "--reviewer", "bob", "--note", "wrong"]) == 0
     _check("pdf", _printed(capsys, tmp_path, "pdf", review, "--record", "DEMO-PSY-0001"))
+    toml = tmp_path / "protocol.toml"
+    assert main(["protocol", "export", review, str(toml)]) == 0
+    _check("protocol_import", _printed(capsys, tmp_path, "protocol", "import", review, str(toml), "--reviewer", "lea",
+                                       "--summary", "stored as it is"))
+    _check("protocol_history", _printed(capsys, tmp_path, "protocol", "history", review))
 
 
 def test_simulate_prints_the_pinned_json(capsys, tmp_path):
