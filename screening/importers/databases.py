@@ -72,7 +72,7 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"biosis", "BIOSIS Previews"),
     (r"zoological record", "Zoological Record"),
     (r"journals@ovid|ovid full ?text|journals @ ovid", "Journals@Ovid"),
-    (r"web of science|web of knowledge|\bisi\b|clarivate", WOS),
+    (r"web of science|web of knowledge|\bisi\b|clarivate|\bwos\b", WOS),
     (r"scopus", "Scopus"),
     (r"inspec", "Inspec"),
     (r"cab abstracts|\bcab direct\b", "CAB Abstracts"),
@@ -156,6 +156,22 @@ def canonical_database(text: str | None) -> str | None:
         if pattern.search(low):
             return name
     return None
+
+
+_JOINED = re.compile(r"\s*(?:[;,/+|]|\band\b|&)\s*", re.I)
+
+
+def named_database(text: str) -> str:
+    """A database name a person typed (``--source-db``, the Import screen, `set-database`): its canonical
+    form when the same table as the files' clues knows it ("psycinfo", "wos", "Web of Science" -> "PsycINFO",
+    "Web of Science Core Collection"), else the text as given (whitespace collapsed). Text that names two
+    known databases ("MEDLINE and PsycINFO") is kept as given: neither name would be right."""
+    given = " ".join(str(text).split())
+    canon = canonical_database(given)
+    if canon is None:
+        return given
+    parts = {name for part in _JOINED.split(given) if part and (name := canonical_database(part))}
+    return given if len(parts) > 1 else canon
 
 
 def database_or_none(text: str | None) -> str | None:

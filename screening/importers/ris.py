@@ -188,7 +188,8 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         pmid=_pmid(fields, db_hint),
         other_ids=other,
         language=_first(fields, ("LA",)),
-        keywords=split_keywords([v for t in ("KW", "DE") for v in fields.get(t, ())], seps=";"),
+        keywords=split_keywords([v for t in ("KW", "DE") for v in fields.get(t, ()) if not _EPPI_KEYWORD.fullmatch(
+            v.strip())], seps=";"),
         pub_type=_first(fields, ("TY",)),
         url=_first(fields, URL),
         source_id=_source_id(fields),
@@ -210,10 +211,24 @@ _DB_PATTERNS = (
     (re.compile(r"psycnet\.apa\.org", re.I), "PsycINFO"),
 )
 _DB_LINE = re.compile(r"^(?:DB|DP)  - (.+)$", re.M)
+# EPPI-Reviewer writes this keyword into every record it exports as RIS: its mark, not the authors' keyword.
+_EPPI_MARK = re.compile(r"^KW  - eppi-reviewer\d?\s*$", re.M | re.I)
+_EPPI_KEYWORD = re.compile(r"eppi-reviewer\d?", re.I)
 
 
 TRUNCATED = ("the last record has no closing 'ER  - ' line: the file may be truncated (that record was imported "
              "as it is)")
+
+
+def report_empty(source: SourceFile, skipped: list[int]) -> None:
+    """Warn about the records that held nothing but their ``TY`` line (lines of the file, ascending); the
+    sequential reader and the parallel one (`screening.importers.parallel`) both warn through this."""
+    if not skipped:
+        return
+    shown = ", ".join(map(str, skipped[:8])) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
+    source.warn(f"line{'s' if len(skipped) > 1 else ''} {shown}: {len(skipped)} record"
+                f"{'s' if len(skipped) > 1 else ''} with nothing but a type line (TY) between TY and ER "
+                f"{'were' if len(skipped) > 1 else 'was'} not imported")
 
 
 def rows_from_lines(lines: Iterable[str], first_line: int = 1,
@@ -256,14 +271,12 @@ class RisImporter:
         skipped: list[int] = []
         yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(TRUNCATED, line),
                                    empty=skipped.append)
-        if skipped:
-            shown = ", ".join(map(str, skipped[:8])) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
-            source.warn(f"line{'s' if len(skipped) > 1 else ''} {shown}: {len(skipped)} record"
-                        f"{'s' if len(skipped) > 1 else ''} with nothing but a type line (TY) between TY and ER "
-                        f"{'were' if len(skipped) > 1 else 'was'} not imported")
+        report_empty(source, skipped)
 
     def source_database(self, source: SourceFile) -> str | None:
-        """The canonical database of the ``DB`` (or ``DP``) lines, of an Ovid link's ``D=`` code, or of the
+        """The canonical database of the ``DB`` (or ``DP``) lines; else the screening tool or reference manager
+        whose mark the file carries (a ``DB`` line naming it, EPPI-Reviewer's keyword), which the caller turns
+        into "database unknown, exported by ..."; else the database of an Ovid link's ``D=`` code or of the
         other clues in `_DB_PATTERNS`; None when the file does not tell (a platform such as EBSCOhost is not
         a database)."""
         head = source.head_text(65536) or ""
@@ -272,15 +285,18 @@ class RisImporter:
                 m.group(1))
             if name:
                 return name
+        # No database line: a screening tool's or reference manager's mark comes before the links' clues (a
+        # re-export mixes the records of every database searched; the first record's link names one of them).
+        # It is reported as the tool, never as the database.
+        tool = next((m.group(1) for m in _DB_LINE.finditer(head) if tool_name(m.group(1))), None)
+        if tool or _EPPI_MARK.search(head):
+            return tool or "EPPI-Reviewer"
         name = from_ovid_link(head)
         if name:
             return name
         for pattern, name in _DB_PATTERNS:
             if pattern.search(head):
                 return name
-        for m in _DB_LINE.finditer(head):  # no database: a tool's name, reported as the tool (not the database)
-            if tool_name(m.group(1)):
-                return m.group(1)
         return None
 
 
