@@ -248,3 +248,77 @@ def test_a_tool_named_in_ris_db_lines_wins_over_link_clues(tmp_path):
             "UR  - https://ovidsp.ovid.com/ovidweb.cgi?T=JS&D=psyc10&AN=2020-00001-001\nER  - \n")
     det, _, _ = _read(tmp_path / "covidence.ris", text)
     assert det.source_db is None and det.tool == "Covidence"
+
+
+def test_links_glued_without_a_separator_are_split(tmp_path):
+    """EndNote re-exports of Lens records glue every link to the one before it on one UR line; a link that
+    carries another as a parameter or an archived page's address stays whole."""
+    text = ("TY  - JOUR\nTI  - Greenhouse gases from arable land\nAU  - Collins, Alexandra M.\nPY  - 2019\n"
+            "SN  - 0013-9351 1096-0953\nUR  - https://ir.library.example.ca/pub/25937https://link.springer.com/article/"
+            "10.1186%2Fs13750-019-0182-2https://repository.example.ac.uk/id/eprint/17481/https://lens.org/050-704-668"
+            "\nID  - 519\nER  - \n\n"
+            "TY  - JOUR\nTI  - Proxy\nPY  - 2019\nUR  - https://proxy.example.edu/login?url=https://doi.org/10.1/x\n"
+            "ER  - \n\n"
+            "TY  - JOUR\nTI  - Archived\nPY  - 2019\nUR  - https://web.archive.org/web/20200101000000/https://a.org/x\n"
+            "ER  - \n")
+    _, recs, _ = _read(tmp_path / "tia.ris", text)
+    assert recs[0].url == "https://ir.library.example.ca/pub/25937"
+    assert recs[0].other_ids["url"].split() == [
+        "https://link.springer.com/article/10.1186%2Fs13750-019-0182-2",
+        "https://repository.example.ac.uk/id/eprint/17481/", "https://lens.org/050-704-668"]
+    assert recs[0].other_ids["issn"] == "0013-9351" and recs[0].other_ids["issn_other"] == "1096-0953"
+    assert recs[1].url == "https://proxy.example.edu/login?url=https://doi.org/10.1/x"
+    assert recs[2].url == "https://web.archive.org/web/20200101000000/https://a.org/x"
+    assert "url" not in recs[1].other_ids and "url" not in recs[2].other_ids
+
+
+# ---------------------------------------------------------------- EndNote tagged text (Refer, .enw)
+
+ENW = ("%T How trust leads to commitment on platforms\n%0 Journal Article\n%A Guo, Wenbo\n%A Straub, Detmar W.\n"
+       "%B Management Information Systems Quarterly\n%D 2021\n%8 September  1, 2021\n%V 45\n%N 3\n%P 1309-1348\n"
+       "%U https://aisel.aisnet.org/misq/vol45/iss3/13\n%X IS research has examined trust\nin client-vendor ties.\n"
+       "\n\n"
+       "%T MISQ Volume 45, Issue 3 Table of Contents\n%B Management Information Systems Quarterly\n%D 2021\n"
+       "%V 45\n%N 3\n%P i-ii\n%U https://aisel.aisnet.org/misq/vol45/iss3/1\n\n\n")
+
+
+def test_endnote_tagged_text_from_the_ais_elibrary(tmp_path):
+    """The AIS eLibrary's download: %T first, %0 not always there, %B for the journal, %8 the date; records
+    separated by two blank lines; an abstract wrapped onto an untagged line."""
+    det, recs, warnings = _read(tmp_path / "ais.txt", ENW)
+    assert det.importer.name == "refer" and det.source_db == "AIS eLibrary" and not warnings
+    assert [r.title for r in recs] == ["How trust leads to commitment on platforms",
+                                       "MISQ Volume 45, Issue 3 Table of Contents"]
+    r = recs[0]
+    assert r.authors == ["Guo, Wenbo", "Straub, Detmar W."] and r.year == 2021 and r.pub_type == "Journal Article"
+    assert (r.journal, r.volume, r.issue, r.pages) == ("Management Information Systems Quarterly", "45", "3",
+                                                      "1309-1348")
+    assert r.abstract == "IS research has examined trust in client-vendor ties."
+    assert recs[1].pages == "i-ii" and recs[1].authors == []
+
+
+def test_endnote_tagged_text_from_a_database_with_keywords_issns_and_doi(tmp_path):
+    """EndNote's own export (CRLF, %0 first, keywords one per line under %K, %@ with two ISSNs, %R the DOI,
+    %M the accession number, %~ the database, %W the platform)."""
+    text = ("%0 Journal Article\n%A Berg, Ana\n%A Anonymous\n%T Alliance and outcome\n%J Psychotherapy Research\n"
+            "%D 2019\n%V 29\n%N 4\n%P 401-412\n%@ 1050-3307 (Print) 1468-4381 (Electronic)\n"
+            "%R 10.1080/10503307.2017.1\n"
+            "%M 2019-12345-001\n%K alliance\noutcome\npsychotherapy\n%X We studied it.\n%G English\n"
+            "%~ APA PsycInfo\n%W EBSCOhost\n\n"
+            "%0 Journal Article\n%A Holm, Per\n%T Second record\n%D 2020\n%~ APA PsycInfo\n%W EBSCOhost\n")
+    det, recs, _ = _read(tmp_path / "export.enw", text, newline="\r\n")
+    assert det.importer.name == "refer" and det.source_db == "PsycINFO"
+    r = recs[0]
+    assert r.authors == ["Berg, Ana"] and r.doi == "10.1080/10503307.2017.1" and r.source_id == "2019-12345-001"
+    assert r.keywords == ["alliance", "outcome", "psychotherapy"] and r.language == "English"
+    assert r.other_ids["issn"] == "1050-3307" and r.other_ids["eissn"] == "1468-4381"
+    assert recs[1].title == "Second record" and recs[1].line == 21
+
+
+def test_endnote_tagged_text_without_a_title_line_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "bad.enw"
+    path.write_text("%T Fine record\n%A Berg, Ana\n%D 2019\n\n%V 3\n%N 2\n%P 1-9\n", encoding="utf-8")
+    source = SourceFile(path)
+    with pytest.raises(InputError) as err:
+        list(read_records(source, detect(source).importer))
+    assert err.value.line == 5 and "no title (%T)" in str(err.value) and err.value.file == "bad.enw"

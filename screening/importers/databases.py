@@ -29,7 +29,7 @@ CANONICAL = (
     "LILACS", "Current Contents", "Google Scholar", "Dimensions", "Lens", "OpenAlex", "IEEE Xplore",
     "ScienceDirect", "Epistemonikos", "HMIC", "Europe PMC", "TRID", "GreenFILE", "Environment Complete", "ASFA",
     "SciELO",
-    "SciELO Citation Index",
+    "SciELO Citation Index", "AIS eLibrary",
 )
 
 # Exact short codes (EBSCOhost ``DB`` codes, Ovid database codes as in ``D=psyc``), lower-case.
@@ -103,6 +103,7 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"sciencedirect", "ScienceDirect"),
     (r"epistemonikos", "Epistemonikos"),
     (r"\bhmic\b", "HMIC"),
+    (r"ais ?elibrary|aisel\.aisnet", "AIS eLibrary"),
 ))
 
 # Platforms: never a database name by themselves.

@@ -248,7 +248,7 @@ def field_hygiene(rec: ParsedRecord) -> None:
         rec.abstract = _LABEL.sub("", unglue_headings(strip_abstract_notices(rec.abstract)), count=1)
     if rec.other_ids and ("issn" in rec.other_ids or "isbn_issn" in rec.other_ids or "eissn" in rec.other_ids):
         standard_numbers(rec.other_ids)
-    if rec.url and (" " in rec.url or ";" in rec.url or "|" in rec.url):
+    if rec.url and (" " in rec.url or ";" in rec.url or "|" in rec.url or rec.url.count("://") > 1):
         links = split_links(rec.url)
         if links:
             rec.url = links[0]
@@ -329,6 +329,25 @@ def standard_numbers(other: dict[str, str]) -> None:
 
 
 _SCHEME = re.compile(r"^(?:https?://|ftp://|www\.|doi:|://)", re.I)
+# a link glued to the one before it (Lens's links re-exported by EndNote: "...pub/25937https://link.springer..."):
+# a scheme inside a piece, except as a parameter ("?url=https://", "%3A") or an archived page's address
+# ("web.archive.org/web/2020/https://...")
+_GLUED = re.compile(r"(?<=[^=%:(\s])(?=https?://)", re.I)
+_ARCHIVED = re.compile(r"archive\.org/web/\w*/?$|[?&]\w*=$", re.I)
+
+
+def _unglue(piece: str) -> list[str]:
+    if piece.lower().count("://") < 2:
+        return [piece]
+    out: list[str] = []
+    start = 0
+    for m in _GLUED.finditer(piece):
+        if m.start() == 0 or _ARCHIVED.search(piece[start:m.start()]):
+            continue
+        out.append(piece[start:m.start()])
+        start = m.start()
+    out.append(piece[start:])
+    return out
 
 
 def split_links(value: str) -> list[str]:
@@ -337,7 +356,7 @@ def split_links(value: str) -> list[str]:
     and others separate links by spaces or ";". A piece that starts no link continues the one before (a
     link wrapped onto the next line, which the reader joined with a space). A field with fewer than two links,
     or with text before its first link, is returned whole."""
-    pieces = [p for p in (piece.strip(" ,") for piece in re.split(r"[\s;|]+", value.strip())) if p]
+    pieces = [p for piece in re.split(r"[\s;|]+", value.strip()) for p in _unglue(piece.strip(" ,")) if p]
     if sum(bool(_SCHEME.match(p)) for p in pieces) < 2 or not _SCHEME.match(pieces[0]):
         return [value.strip()]  # one link (or text around links): kept as it is
     links: list[str] = []
