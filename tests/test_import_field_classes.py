@@ -322,3 +322,34 @@ def test_endnote_tagged_text_without_a_title_line_is_refused_naming_the_line(tmp
     with pytest.raises(InputError) as err:
         list(read_records(source, detect(source).importer))
     assert err.value.line == 5 and "no title (%T)" in str(err.value) and err.value.file == "bad.enw"
+
+
+# ---------------------------------------------------------------- clues record by record
+
+
+def _lens(i: int, pubmed: bool) -> str:
+    more = f"UR  - https://pubmed.ncbi.nlm.nih.gov/3300000{i}/\n" if pubmed else ""
+    return (f"TY  - JOUR\r\nTI  - Alliance {i}\r\nAU  - Berg, Ana\r\nPY  - 2020\r\n{more}"
+            f"UR  - https://lens.org/016-598-600-357-1{i}X\r\nER  - \r\n\r\n").replace("/\n", "/\r\n")
+
+
+def test_a_lens_export_linking_some_records_to_pubmed_is_lens(tmp_path):
+    """Lens links every record to lens.org and those with a PMID to PubMed too: the database is Lens."""
+    det, _, _ = _read(tmp_path / "lens.ris", "".join(_lens(i, pubmed=i % 3 > 0) for i in range(9)))
+    assert det.source_db == "Lens"
+
+
+def test_a_library_of_records_from_several_databases_is_from_no_one(tmp_path):
+    """A reference manager's RIS holding Scopus records and Lens records (links of each) names no database;
+    EndNote's own PDF links mark its exports (the tool, not a database)."""
+    scopus = ("TY  - JOUR\nTI  - Scopus {i}\nPY  - 2020\nUR  - https://www.scopus.com/inward/record.uri?eid=2-s2.0-85{i}"
+              "\nER  - \n\n")
+    lens = "TY  - GEN\nTI  - Lens {i}\nPY  - 2021\nUR  - https://lens.org/190-777-589-117-35{i}\nER  - \n\n"
+    text = "".join(scopus.format(i=i) + lens.format(i=i) for i in range(3))
+    det, recs, _ = _read(tmp_path / "library.ris", text)
+    assert det.source_db is None and det.tool is None and len(recs) == 6
+    wos = ("TY  - JOUR\nTI  - WoS record\nAN  - WOS:000449407900002\nPY  - 2017\nER  - \n\n"
+           "TY  - JOUR\nTI  - Dimensions record\nAN  - pub.1110284499\nL1  - internal-pdf://4155050691/Duporge.pdf\n"
+           "UR  - https://app.dimensions.ai/details/publication/pub.1110284499\nPY  - 2018\nER  - \n")
+    det, _, _ = _read(tmp_path / "endnote.ris", wos)
+    assert det.source_db is None and det.tool == "EndNote"

@@ -214,6 +214,34 @@ _DB_LINE = re.compile(r"^(?:DB|DP)  - (.+)$", re.M)
 # EPPI-Reviewer writes this keyword into every record it exports as RIS: its mark, not the authors' keyword.
 _EPPI_MARK = re.compile(r"^KW  - eppi-reviewer\d?\s*$", re.M | re.I)
 _EPPI_KEYWORD = re.compile(r"eppi-reviewer\d?", re.I)
+# EndNote's links to the PDFs it keeps in its library: the file is an EndNote library's export.
+_ENDNOTE_MARK = re.compile(r"^L[1-4]  - internal-pdf://", re.M)
+
+
+def _clue_database(head: str) -> str | None:
+    """The database the links' and ids' clues of the head's records point to, record by record: the name the
+    most records point to, when every record with a clue points to it (a Lens export links each record to
+    lens.org and some to PubMed too: Lens); None when some records point elsewhere only (a reference manager's
+    library of Scopus and Lens records, or of WoS and Dimensions ones, is from no one database)."""
+    order = {name: i for i, (_, name) in enumerate(_DB_PATTERNS)}
+    counts: dict[str, int] = {}
+    per_record: list[set[str]] = []
+    for block in _ER_LINE.split(head)[:-1]:  # records closed by their ER line (the head may end inside one)
+        if "TY  - " not in block:
+            continue
+        names = {n for n in (from_ovid_link(block), *(name for pattern, name in _DB_PATTERNS
+                                                      if pattern.search(block))) if n}
+        if names:
+            per_record.append(names)
+            for n in names:
+                counts[n] = counts.get(n, 0) + 1
+    if not counts:
+        return None
+    best = min(counts, key=lambda n: (-counts[n], order.get(n, -1)))
+    return best if all(best in names for names in per_record) else None
+
+
+_ER_LINE = re.compile(r"^ER  -.*$", re.M)
 
 
 TRUNCATED = ("the last record has no closing 'ER  - ' line: the file may be truncated (that record was imported "
@@ -291,13 +319,9 @@ class RisImporter:
         tool = next((m.group(1) for m in _DB_LINE.finditer(head) if tool_name(m.group(1))), None)
         if tool or _EPPI_MARK.search(head):
             return tool or "EPPI-Reviewer"
-        name = from_ovid_link(head)
-        if name:
-            return name
-        for pattern, name in _DB_PATTERNS:
-            if pattern.search(head):
-                return name
-        return None
+        if _ENDNOTE_MARK.search(head):
+            return "EndNote"
+        return _clue_database(head)
 
 
 IMPORTERS = [RisImporter()]
