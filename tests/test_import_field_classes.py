@@ -353,3 +353,19 @@ def test_a_library_of_records_from_several_databases_is_from_no_one(tmp_path):
            "UR  - https://app.dimensions.ai/details/publication/pub.1110284499\nPY  - 2018\nER  - \n")
     det, _, _ = _read(tmp_path / "endnote.ris", wos)
     assert det.source_db is None and det.tool == "EndNote"
+
+
+def test_a_mendeley_ris_names_the_tool_and_local_pdf_paths_are_no_links(tmp_path):
+    """Mendeley's RIS keeps the path of each PDF on the exporting computer in L1 and writes "AB - NA" where
+    there is no abstract; keywords continue on untagged lines."""
+    text = ("TY  - JOUR\nAB  - NA\nAU  - Adhikari, Bhim\nDO  - 10.1016/j.forpol.2005.11.002\n"
+            "KW  - Adaptive management\nCommunity forestry\n"
+            "L1  - file://Users\\ann\\Documents\\Mendeley Desktop\\Adhikari - 2007.pdf\nPY  - 2007\n"
+            "SP  - 464-478\nT2  - Forest Policy and Economics\nTI  - Local benefits\nID  - 4725\nER  - \n\n"
+            "TY  - JOUR\nAU  - Gautam, Ambika P.\nTI  - GIS assessment\nPY  - 2002\n"
+            "L1  - file:///home/ann/papers/Gautam.pdf\nL2  - https://example.org/gautam\nER  - \n")
+    det, recs, _ = _read(tmp_path / "mendeley.ris", text)
+    assert det.source_db is None and det.tool == "Mendeley"
+    assert recs[0].url == "" and recs[0].abstract == "" and recs[0].keywords == ["Adaptive management",
+                                                                                 "Community forestry"]
+    assert recs[0].raw["L1"][0].startswith("file://") and recs[1].url == "https://example.org/gautam"

@@ -165,6 +165,21 @@ def _source_id(fields: Mapping[str, list[str]]) -> str:
     return ""
 
 
+_LOCAL_FILE = re.compile(r"^(?:file:|internal-pdf:|[a-z]:\\|/)", re.I)
+
+
+def _url(fields: Mapping[str, list[str]]) -> str:
+    """The record's link: ``UR``, else an ``L2``/``L1`` web link. ``L1`` (and sometimes ``L2``) also holds
+    the path of a PDF on the exporting person's computer (``file://...``, EndNote's ``internal-pdf://``),
+    which is no link to the record; ``raw`` keeps it."""
+    for tag in URL:
+        for v in fields.get(tag, ()):
+            c = clean(v)
+            if c and (tag == "UR" or not _LOCAL_FILE.match(c)):
+                return c
+    return ""
+
+
 def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     """Map one RIS record's tags to a `ParsedRecord`."""
     db_hint = " ".join(fields.get("DB", []) + fields.get("DP", [])).lower()
@@ -191,7 +206,7 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         keywords=split_keywords([v for t in ("KW", "DE") for v in fields.get(t, ()) if not _EPPI_KEYWORD.fullmatch(
             v.strip())], seps=";"),
         pub_type=_first(fields, ("TY",)),
-        url=_first(fields, URL),
+        url=_url(fields),
         source_id=_source_id(fields),
         raw=fields,  # every tag as exported, each with its list of values
         line=line,
@@ -214,8 +229,12 @@ _DB_LINE = re.compile(r"^(?:DB|DP)  - (.+)$", re.M)
 # EPPI-Reviewer writes this keyword into every record it exports as RIS: its mark, not the authors' keyword.
 _EPPI_MARK = re.compile(r"^KW  - eppi-reviewer\d?\s*$", re.M | re.I)
 _EPPI_KEYWORD = re.compile(r"eppi-reviewer\d?", re.I)
-# EndNote's links to the PDFs it keeps in its library: the file is an EndNote library's export.
-_ENDNOTE_MARK = re.compile(r"^L[1-4]  - internal-pdf://", re.M)
+# A reference manager's links to the PDFs it keeps: the file is that library's export, not a database's.
+_FILE_MARKS = (
+    (re.compile(r"^L[1-4]  - internal-pdf://", re.M), "EndNote"),
+    (re.compile(r"^L[1-4]  - .*Mendeley Desktop[\\/]", re.M | re.I), "Mendeley"),
+    (re.compile(r"^L[1-4]  - .*[\\/]Zotero[\\/]storage[\\/]", re.M | re.I), "Zotero"),
+)
 
 
 def _clue_database(head: str) -> str | None:
@@ -303,7 +322,8 @@ class RisImporter:
 
     def source_database(self, source: SourceFile) -> str | None:
         """The canonical database of the ``DB`` (or ``DP``) lines; else the screening tool or reference manager
-        whose mark the file carries (a ``DB`` line naming it, EPPI-Reviewer's keyword), which the caller turns
+        whose mark the file carries (a ``DB`` line naming it, EPPI-Reviewer's keyword, the links to the PDFs an
+        EndNote, Mendeley or Zotero library keeps), which the caller turns
         into "database unknown, exported by ..."; else the database of an Ovid link's ``D=`` code or of the
         other clues in `_DB_PATTERNS`; None when the file does not tell (a platform such as EBSCOhost is not
         a database)."""
@@ -319,8 +339,9 @@ class RisImporter:
         tool = next((m.group(1) for m in _DB_LINE.finditer(head) if tool_name(m.group(1))), None)
         if tool or _EPPI_MARK.search(head):
             return tool or "EPPI-Reviewer"
-        if _ENDNOTE_MARK.search(head):
-            return "EndNote"
+        for mark, manager in _FILE_MARKS:
+            if mark.search(head):
+                return manager
         return _clue_database(head)
 
 
