@@ -369,3 +369,30 @@ def test_a_mendeley_ris_names_the_tool_and_local_pdf_paths_are_no_links(tmp_path
     assert recs[0].url == "" and recs[0].abstract == "" and recs[0].keywords == ["Adaptive management",
                                                                                  "Community forestry"]
     assert recs[0].raw["L1"][0].startswith("file://") and recs[1].url == "https://example.org/gautam"
+
+
+# ---------------------------------------------------------------- databases on the Web of Science platform
+
+ZR_COLUMNS = ("PT AN DT TI FT AU BA GP ED SO VL IS SU PS PD PY UR AW NT LA U1 U2 AB C1 EM RI OI PU PA SC SN BN BD DE "
+              "TN ST OR DI UT PM OA HC HP DA").split()
+
+
+def test_zoological_record_tab_delimited_names_its_database_pages_and_issn(tmp_path):
+    """Zoological Record's tab-delimited export (Web of Science platform): UT "ZOOREC:...", the page span in
+    PS (no BP/EP), the ISSN in SN; CRLF rows."""
+    def row(**cells: str) -> str:
+        return "\t".join(cells.get(c, "") for c in ZR_COLUMNS)
+
+    rows = [row(PT="J", AN=f"ZOOR1560100086{i}", TI=f"Habitat connectivity {i}", AU="Scriven, Sarah A.; Hill, Jane K.",
+                SO="Journal of Applied Ecology", VL="56", IS="10", PS=f"227{i}-2285", PD="Oct 2019", PY="2019",
+                AB="Connectivity matters.", SN="0021-8901", UT=f"ZOOREC:ZOOR1560100086{i}", PM="3176249" + str(i))
+            for i in range(3)]
+    det, recs, _ = _read(tmp_path / "savedrecs.txt", "\t".join(ZR_COLUMNS) + "\n" + "\n".join(rows) + "\n",
+                         newline="\r\n")
+    assert det.importer.name == "wos_tab" and det.source_db == "Zoological Record"
+    assert [r.pages for r in recs] == ["2270-2285", "2271-2285", "2272-2285"]
+    assert recs[0].other_ids["issn"] == "0021-8901" and recs[0].source_id == "ZOOREC:ZOOR15601000860"
+    tagged = ("FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Tuff, KT\nTI Shrinking skinks\nSO LANDSCAPE "
+              "ECOLOGY\nPS 1395-1409\nPY 2019\nUT ZOOREC:ZOOR15512081533\nER\n\nEF\n")
+    det, [rec], _ = _read(tmp_path / "zr.txt", tagged)
+    assert det.source_db == "Zoological Record" and rec.pages == "1395-1409"

@@ -191,6 +191,27 @@ def database_or_none(text: str | None) -> str | None:
     return t
 
 
+# Web of Science hosts more databases than its Core Collection: a record's UT (accession number) names the one
+# it came from by its prefix ("WOS:000286215300029", "ZOOREC:ZOOR15601000869", "BCI:BCI201900123456").
+WOS_UT_DATABASES = {
+    "WOS": WOS, "ZOOREC": "Zoological Record", "INSPEC": "Inspec", "MEDLINE": "MEDLINE", "BCI": "BIOSIS Previews",
+    "BIOABS": "BIOSIS Previews", "CCC": "Current Contents", "CABI": "CAB Abstracts", "SCIELO": "SciELO Citation Index",
+    "KJD": "KCI-Korean Journal Database", "RSCI": "Russian Science Citation Index",
+    "DIIDW": "Derwent Innovations Index", "FSTA": "FSTA", "GRANTS": "Grants Index",
+}
+_UT_PREFIX = re.compile(r"(?<![\w:])([A-Za-z]{3,7}):[A-Za-z0-9]")
+
+
+def wos_ut_database(text: str) -> str:
+    """The database of the first Web of Science accession number (UT) in ``text``: its prefix's database,
+    the Core Collection for ``WOS:`` or no known prefix."""
+    for m in _UT_PREFIX.finditer(text):
+        name = WOS_UT_DATABASES.get(m.group(1).upper())
+        if name:
+            return name
+    return WOS
+
+
 _OVID_LINK = re.compile(r"[?&]D=([a-z]{3,7})\d*\b")
 _EBSCO_LINK = re.compile(r"ebscohost\.com/[^\s\"'<>}]*?[?&](?:amp;)?db=([a-z0-9]{2,8})\b", re.I)
 
