@@ -396,3 +396,27 @@ def test_zoological_record_tab_delimited_names_its_database_pages_and_issn(tmp_p
               "ECOLOGY\nPS 1395-1409\nPY 2019\nUT ZOOREC:ZOOR15512081533\nER\n\nEF\n")
     det, [rec], _ = _read(tmp_path / "zr.txt", tagged)
     assert det.source_db == "Zoological Record" and rec.pages == "1395-1409"
+
+
+def test_r_written_csv_na_cells_are_empty(tmp_path):
+    """A table saved by R's write.csv writes NA (unquoted) in every empty cell: no ISBN "NA", no journal "NA"."""
+    text = ('"","Title","Authors","Year","Source title","ISSN","ISBN","PubMed ID","DOI"\n'
+            '"1","Alliance and outcome","Berg A.; Holm P.",2019,"J Couns","00220167",NA,NA,"10.1037/cou0000001"\n'
+            '"2","Second study","Lind M.",NA,NA,NA,"9780367358655",31234567,NA\n')
+    _, recs, _ = _read(tmp_path / "fromr.csv", text)
+    assert recs[0].other_ids == {"issn": "0022-0167"} and recs[0].pmid == ""
+    assert recs[1].year is None and recs[1].journal == "" and recs[1].doi == "" and recs[1].pmid == "31234567"
+    assert recs[1].other_ids == {"isbn": "9780367358655"} and recs[1].raw["Year"] == "NA"
+
+
+def test_scopus_author_ids_leave_the_full_names(tmp_path):
+    """Scopus's "Author full names" column carries each author's Scopus id in brackets; mapped as the authors,
+    the names come without it."""
+    text = ('"Authors","Author full names","Title","Year","Source title","EID"\n'
+            '"Liu F.; Li C.","Liu, Fengyuan (60410297700); Li, Chunyun (58862216200)","AI in spine",2026,'
+            '"Digital Health","2-s2.0-105030721984"\n')
+    path = tmp_path / "scopus.csv"
+    path.write_text(text, encoding="utf-8")
+    source = SourceFile(path)
+    [rec] = read_records(source, detect(source).importer, {"mapping": {"authors": "Author full names"}})
+    assert rec.authors == ["Liu, Fengyuan", "Li, Chunyun"] and "author_scopus_id" not in rec.other_ids

@@ -135,6 +135,8 @@ _LOOSE_EMAIL = re.compile(r"[,;\s]*(?:e-?mail:?\s*)?[\w.+\-]+@[\w\-]+(?:\.[\w\-]
 # affiliation marks after a name: "Smith J1,2", "Smith, J.1,2,+", "Smith J.*", "Smith J\u00b9\u00b2", "Smith J \u2020"
 _MARKS = re.compile(r"(?<=[^\W\d_]|[.)])\s*(?:[\d\u00b9\u00b2\u00b3\u2070-\u2079*+\u2020\u2021\u00a7#]+[,\s]*)+$")
 _ROLES = re.compile(r"\b(reprint author|corresponding author|editor)\b", re.I)
+# Scopus's "Author full names" carry each author's Scopus id: "Liu, Fengyuan (60410297700)"
+_AUTHOR_ID = re.compile(r"\s*\((\d{6,})\)\s*$")
 
 
 def clean_author(value: str, notes: dict[str, list[str]] | None = None) -> str:
@@ -156,6 +158,8 @@ def clean_author(value: str, notes: dict[str, list[str]] | None = None) -> str:
         name = _ANNOTATION.sub("", name)
     if "@" in name:
         name = _LOOSE_EMAIL.sub("", _PAREN_EMAIL.sub("", name))
+    if name.endswith(")") and (m := _AUTHOR_ID.search(name)):
+        name = name[:m.start()]  # the author's Scopus id: not the record's (raw keeps it)
     name = _MARKS.sub("", name).strip(" ,;")
     if notes is not None:
         for e in emails:
@@ -184,7 +188,7 @@ def author_hygiene(rec: ParsedRecord) -> None:
     """Clean ``rec.authors`` in place with `clean_author`; e-mails and roles go to ``rec.other_ids``
     ("author_email", "author_role", "; "-joined). Authors that were only an annotation, and placeholders
     for "no named author" (`is_no_author`), are dropped (``raw`` keeps them as exported)."""
-    if not any(("[" in a or "@" in a or a[-1:].isdigit() or a[-1:] in "*+\u2020\u2021\u00a7#"
+    if not any(("[" in a or "@" in a or a[-1:].isdigit() or a[-1:] in "*+\u2020\u2021\u00a7#)"
                 or "\u00b9" <= a[-1:] <= "\u2079" or is_no_author(a)) for a in rec.authors):
         return
     notes: dict[str, list[str]] = {}
