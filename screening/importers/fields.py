@@ -158,8 +158,8 @@ def clean_author(value: str, notes: dict[str, list[str]] | None = None) -> str:
         name = _ANNOTATION.sub("", name)
     if "@" in name:
         name = _LOOSE_EMAIL.sub("", _PAREN_EMAIL.sub("", name))
-    if name.endswith(")") and (m := _AUTHOR_ID.search(name)):
-        name = name[:m.start()]  # the author's Scopus id: not the record's (raw keeps it)
+    if name.endswith(")") and (author_id := _AUTHOR_ID.search(name)):
+        name = name[:author_id.start()]  # the author's Scopus id: not the record's (raw keeps it)
     name = _MARKS.sub("", name).strip(" ,;")
     if notes is not None:
         for e in emails:
