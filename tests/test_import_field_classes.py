@@ -420,3 +420,16 @@ def test_scopus_author_ids_leave_the_full_names(tmp_path):
     source = SourceFile(path)
     [rec] = read_records(source, detect(source).importer, {"mapping": {"authors": "Author full names"}})
     assert rec.authors == ["Liu, Fengyuan", "Li, Chunyun"] and "author_scopus_id" not in rec.other_ids
+
+
+def test_eric_nbib_issn_prefixes_give_both_issns(tmp_path):
+    """ERIC's MEDLINE-style export writes "ISSN-" and "EISSN-" before the numbers and has no PMID."""
+    text = ("OWN - ERIC\nOID - EJ1300001\nTI  - Working alliance in school counselling\nAU  - Berg, Ana\n"
+            "JT  - Journal of Counseling Psychology\nDP  - 2021\nVI  - 68\nIP  - 3\nPG  - 301-312\n"
+            "IS  - ISSN-0022-0167\nIS  - EISSN-1939-2168\nLA  - English\nPT  - Journal Articles\n\n"
+            "OWN - ERIC\nOID - ED600002\nTI  - A report on alliance\nAU  - Holm, Per\nDP  - 2020\n"
+            "IS  - ISBN-978-1-4020-9345-3\n")
+    det, recs, _ = _read(tmp_path / "eric.nbib", text)
+    assert det.importer.name == "medline" and det.source_db == "ERIC" and len(recs) == 2
+    assert recs[0].other_ids == {"issn": "0022-0167", "eissn": "1939-2168", "accession": "EJ1300001"}
+    assert recs[1].other_ids == {"isbn": "978-1-4020-9345-3", "accession": "ED600002"}

@@ -264,6 +264,7 @@ def field_hygiene(rec: ParsedRecord) -> None:
 # run of digits or hyphens (an ISBN such as 978-1-4020-9345-3 holds "4020-9345").
 _ISSN_CODE = re.compile(r"(?<![\w\-])(\d{4})[\-\u2010-\u2013]?(\d{3}[\dXx])(?![\w\-])")
 _ISBN_RUN = re.compile(r"(?<![\w\-])\d(?:[\- ]?\d){8,11}[\- ]?[\dXx](?![\w\-])")
+_NUMBER_PREFIX = re.compile(r"\b(e-?issn|p-?issn|issn|isbn)[\s:\-]+(?=\d)", re.I)
 _ISSN_LABEL = re.compile(r"^\s*[(\[]\s*([^)\]]{0,40})[)\]]")
 _ELECTRONIC = re.compile(r"electr|online|internet|digital|\be-?issn|\beissn|\bweb\b|\(e\)|^e$", re.I)
 
@@ -276,6 +277,7 @@ def parse_standard_numbers(text: str) -> tuple[list[tuple[str, bool]], list[str]
     kind comes from the label after a number ("(Electronic)", "(Online)") or before it ("eISSN:",
     "Online ISSN"); a number without a label is the print (or linking) ISSN."""
     isbns: list[str] = []
+    text = _NUMBER_PREFIX.sub(r"\1 ", text)  # ERIC's "ISSN-0022-0167", "EISSN-1939-2168"
     rest = text
     for m in _ISBN_RUN.finditer(text):
         bare = re.sub(r"[\s\-]", "", m.group(0))
