@@ -433,3 +433,19 @@ def test_eric_nbib_issn_prefixes_give_both_issns(tmp_path):
     assert det.importer.name == "medline" and det.source_db == "ERIC" and len(recs) == 2
     assert recs[0].other_ids == {"issn": "0022-0167", "eissn": "1939-2168", "accession": "EJ1300001"}
     assert recs[1].other_ids == {"isbn": "978-1-4020-9345-3", "accession": "ED600002"}
+
+
+def test_embase_ris_pmid_and_accession_number(tmp_path):
+    """embase.com's RIS keeps the MEDLINE PMID in C5 and Embase's accession number in U2 (affiliations in M1):
+    both land in their fields, so the record meets its PubMed copy in the deduplication."""
+    text = ("TY  - JOUR\nT1  - Cellular structure of dinosaur scales\nA1  - Yang, Z.\nY1  - 2024//\nJF  - Nature "
+            "Communications\nVL  - 15\nIS  - 1\nSN  - 2041-1723 (electronic)\nM3  - Article\nDB  - Embase\n"
+            "U2  - L2029880245\nC5  - 38773066\nM1  - (Yang Z., zyang@example.ie) University College Cork, Ireland\n"
+            "DO  - 10.1038/s41467-024-48400-3\nER  - \n\n"
+            "TY  - JOUR\nT1  - Erratum: petroglyphs\nA1  - Troiano, L.P.\nY1  - 2024//\nDB  - Embase\n"
+            "U2  - L644585435\nER  - \n")
+    det, recs, _ = _read(tmp_path / "embase.ris", text)
+    assert det.source_db == "Embase"
+    assert (recs[0].pmid, recs[0].source_id) == ("38773066", "L2029880245")
+    assert recs[0].other_ids == {"embase": "L2029880245", "issn": "2041-1723"}  # its only ISSN, electronic
+    assert (recs[1].pmid, recs[1].source_id) == ("", "L644585435")

@@ -140,6 +140,10 @@ def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
     an = fields.get("AN", [""])[0].strip()
     if an.isdigit() and len(an) <= 9 and ("pubmed" in db_hint or "medline" in db_hint):
         return an
+    if "embase" in db_hint:  # embase.com writes the MEDLINE PMID in C5
+        c5 = fields.get("C5", [""])[0].strip()
+        if c5.isdigit() and len(c5) <= 9:
+            return c5
     for v in [*fields.get("L2", ()), *fields.get("UR", ())]:  # an Ovid MEDLINE link: its AN is the PMID
         m = _OVID_MEDLINE_AN.search(v)
         if m:
@@ -153,10 +157,21 @@ _OVID_MEDLINE_AN = re.compile(r"ovidweb\.cgi\?\S*?[?&]D=(?:med[a-z]*|prem|mesz|m
 _ID_LIKE = re.compile(r"[\w.:/\-]{1,64}")
 
 
+_EMBASE_ID = re.compile(r"L\d{6,12}")
+
+
+def _embase_id(fields: Mapping[str, list[str]]) -> str:
+    """Embase's accession number ("L2029880245"), which embase.com writes in U2."""
+    return next((v.strip() for v in fields.get("U2", ()) if _EMBASE_ID.fullmatch(v.strip())), "")
+
+
 def _source_id(fields: Mapping[str, list[str]]) -> str:
-    """The record's identifier from AN, ID, U1 or M1: the first value that reads like one (no spaces, at
-    most 64 characters, not only zeros). "0", "User definable 1. ..." or Ovid's "vwt, 1307333" are not ids;
-    two records must never share a made-up one."""
+    """The record's identifier from AN, ID, U1 or M1 (Embase's accession number in U2 first): the first value
+    that reads like one (no spaces, at most 64 characters, not only zeros). "0", "User definable 1. ..." or
+    Ovid's "vwt, 1307333" are not ids; two records must never share a made-up one."""
+    embase = _embase_id(fields)
+    if embase:
+        return embase
     for tag in SOURCE_ID:
         for v in fields.get(tag, ()):
             c = clean(v)
@@ -190,6 +205,8 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         v = _first(fields, (tag,))
         if v:
             other[key] = v
+    if embase := _embase_id(fields):
+        other["embase"] = embase  # the key the Embase CSV/XLSX reader gives its accession number
     return ParsedRecord(
         title=_first(fields, TITLE),
         abstract=next((a for t in ABSTRACT for a in map(clean_abstract, fields.get(t, ())) if a), ""),
