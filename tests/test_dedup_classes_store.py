@@ -146,7 +146,9 @@ def test_columns_are_rejected_with_the_reason_and_the_trial_keeps_every_identifi
     assert kept["identifiers"]["doi"] == ["10.1016/s0140-6736(10)62175-7"]
     assert kept["identifiers"]["pmid"] == ["21176949"] and kept["pmid"] == "21176949"
     assert kept["identifiers"]["pmcid"] == ["PMC3056171"]
-    assert kept["identifiers"]["source_id"] == ["Web of Science:WOS:000286215300029", "PubMed:21176949"]
+    # the typed "Web of Science" is stored by its canonical name (issue 11)
+    assert kept["identifiers"]["source_id"] == ["Web of Science Core Collection:WOS:000286215300029",
+                                                "PubMed:21176949"]
 
 
 def test_copies_of_one_paper_are_one_cluster_and_one_decision(review, tmp_path):
