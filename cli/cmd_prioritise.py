@@ -250,9 +250,9 @@ def cmd_undo_stop(args: argparse.Namespace) -> Result:
         if before is None:
             raise InputError("title/abstract screening was not stopped by a rule: there is no stop to undo")
         n = undo_stop(db, "title_abstract", reviewer_name(args), args.why)
-    data = {"undone": True, "records_back": n, "stop": before, "why": args.why}
-    return Result(data, f"stop undone: {n} records are unscreened again (the stop was by {before['by']} at "
-                        f"{before['at']}: {str(before['rule']).splitlines()[0]})")
+    data = {"undone": True, "records_back": n, "stop": before.to_json(), "why": args.why}
+    return Result(data, f"stop undone: {n} records are unscreened again (the stop was by {before.by} at "
+                        f"{before.at}: {before.rule.splitlines()[0]})")
 
 
 def cmd_sample_rest(args: argparse.Namespace) -> Result:

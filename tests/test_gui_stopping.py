@@ -112,7 +112,7 @@ def test_random_sample_of_the_rest_and_undo_of_the_stop_on_screen(qtbot, tmp_pat
         top.stop_button.click()
         qtbot.waitUntil(lambda: stopped_by_rule(db) is not None, timeout=20_000)
         stop = stopped_by_rule(db)
-        assert "sample_from 40" in str(stop["rule"]) and stop["not_screened"] == n - 40 - planned
+        assert stop is not None and "sample_from 40" in stop.rule and stop.not_screened == n - 40 - planned
         assert prisma_counts(db).stopped_unscreened == n - 40 - planned
         qtbot.waitUntil(lambda: top.undo_stop_button.isVisible(), timeout=20_000)
         assert "stopped by" in top.sample_text.text()

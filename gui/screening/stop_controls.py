@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from gui.screening.view import ScreeningScreen
 
 
-def _state(db: Any, stage: str, reviewer: str) -> tuple[dict | None, stop_sample.RandomSample | None]:
+def _state(db: Any, stage: str, reviewer: str) -> tuple[decisions.StopInForce | None,
+                                                           stop_sample.RandomSample | None]:
     """(the stop in force, the reviewer's random sample in progress), read off the GUI thread."""
     return decisions.stopped_by_rule(db, stage), stop_sample.current_sample(db, stage, reviewer)
 
@@ -34,7 +35,7 @@ class StopControls(QObject):
         super().__init__(screen)
         self.screen = screen
         self.sample: stop_sample.RandomSample | None = None
-        self.stopped: dict[str, Any] | None = None
+        self.stopped: decisions.StopInForce | None = None
         top = screen.top
         top.sample_button.clicked.connect(self._sample_clicked)
         top.undo_stop_button.clicked.connect(self._undo_stop)
@@ -81,14 +82,14 @@ class StopControls(QObject):
                              "applies until the sample ends")
         top.undo_stop_button.setVisible(self.stopped is not None)
         if self.stopped is not None:
-            top.undo_stop_button.setToolTip(f"Screening was stopped by {self.stopped['by']} at {self.stopped['at']}: "
-                                            f"{str(self.stopped['rule']).splitlines()[0]}")
+            top.undo_stop_button.setToolTip(f"Screening was stopped by {self.stopped.by} at {self.stopped.at}: "
+                                            f"{self.stopped.rule.splitlines()[0]}")
         top.sample_text.setVisible(self.sample is not None or self.stopped is not None)
         if self.stopped is not None and self.sample is None:
             top.sample_text.setText(f"<span style='color:{muted_text(self.screen)}'>Screening was stopped by "
-                                    f"<b>{self.stopped['by']}</b> ({self.stopped['at']}), "
-                                    f"{self.stopped['not_screened']:,} records not screened: "
-                                    f"{str(self.stopped['rule']).splitlines()[0]}</span>")
+                                    f"<b>{self.stopped.by}</b> ({self.stopped.at}), "
+                                    f"{self.stopped.not_screened:,} records not screened: "
+                                    f"{self.stopped.rule.splitlines()[0]}</span>")
 
     def decided(self) -> None:
         """A decision or undo: while sampling, show the sample's progress and the test's verdict on it."""
@@ -165,8 +166,8 @@ class StopControls(QObject):
             return
         why, ok = QInputDialog.getText(
             screen, "Undo the stop",
-            f"Screening was stopped by {self.stopped['by']} ({self.stopped['at']}); "
-            f"{self.stopped['not_screened']:,} records were excluded unscreened.\nUndoing it makes them "
+            f"Screening was stopped by {self.stopped.by} ({self.stopped.at}); "
+            f"{self.stopped.not_screened:,} records were excluded unscreened.\nUndoing it makes them "
             "unscreened again; the decision log keeps both acts.\n\nWhy is the stop undone?")
         if not ok or not why.strip():
             return
