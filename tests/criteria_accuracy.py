@@ -1,4 +1,4 @@
-"""Per-criterion accuracy on the hand-labelled abstracts in tests/data/abstracts (tuning, held-out, fresh, fresh2, fresh3).
+"""Per-criterion accuracy on the hand-labelled abstracts in tests/data/abstracts (tuning, held-out, fresh sets).
 
 Shared by tests/test_criteria_accuracy.py (asserts the targets) and benchmarks/criteria_accuracy.py
 (prints the table in docs/criteria-accuracy.md). Each abstract is assessed under the bundled alliance

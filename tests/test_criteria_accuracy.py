@@ -1,13 +1,17 @@
-"""Per-criterion accuracy on the hand-labelled abstracts (tests/data/abstracts): >= 95% on the tuning and
-on the held-out half, "unclear" counted wrong where the label decides, and no record meeting every
-criterion suggested for exclusion, also on the fresh check set (tests/criteria_accuracy.py computes;
-docs/criteria-accuracy.md reports, with the fresh set's accuracy, which is measured, not asserted)."""
+"""Per-criterion accuracy on the hand-labelled abstracts (tests/data/abstracts): >= 95% on every set,
+"unclear" counted wrong where the label decides, and no record meeting every criterion suggested for
+exclusion (tests/criteria_accuracy.py computes; docs/criteria-accuracy.md reports). The tuning, held-out,
+fresh and fresh2 sets have all been tuned on by now; fresh3 is the one measured without tuning, and a row
+that misses the target there is listed in SHORT_OF_TARGET with the measured reason, not hidden."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.criteria_accuracy import HALVES, ROWS, SETS, abstracts, evaluate
+
+MEETING_ALL_AT_LEAST = {"fresh3": (4, 3)}
+"""(alliance, CBT) records meeting every criterion per set: the default (4, 5) unless listed."""
 
 TARGET = 0.95
 SHORT_OF_TARGET: dict[tuple[str, str], str] = {}
@@ -28,7 +32,16 @@ def test_the_sets_are_large_and_cover_four_languages():
     assert len(ids) == len(set(ids))
 
 
-@pytest.mark.parametrize("half", HALVES)
+def test_the_fresh_sets_cover_four_languages():
+    for h in SETS[len(HALVES):]:
+        rows = abstracts(h)
+        assert len(rows) >= 40
+        assert {"eng", "ger", "fre", "ita"} <= {a["language"] for a in rows}
+    ids = [a["id"] for h in SETS for a in abstracts(h)]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("half", SETS)
 @pytest.mark.parametrize("row", ROWS)
 def test_accuracy_per_criterion(results, half, row):
     if (half, row) in SHORT_OF_TARGET:
@@ -40,5 +53,6 @@ def test_accuracy_per_criterion(results, half, row):
 @pytest.mark.parametrize("half", SETS)
 def test_no_record_meeting_every_criterion_is_suggested_for_exclusion(results, half):
     r = results[half]
-    assert r.meeting_all["alliance"] >= 4 and r.meeting_all["cbt_depression"] >= 5
+    alliance, cbt = MEETING_ALL_AT_LEAST.get(half, (4, 5))
+    assert r.meeting_all["alliance"] >= alliance and r.meeting_all["cbt_depression"] >= cbt
     assert r.false_exclusions == []

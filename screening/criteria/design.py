@@ -56,7 +56,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "randomi*ed", "RCT", "RCTs", "randomisiert*", "randomisierte* kontrollierte*",
         "zufällig zugewiesen", "zufällig zugeteilt", "essai contrôlé randomisé", "essai randomisé",
         "randomisés", "randomisées", "répartis aléatoirement", "studio randomizzato", "randomizzat*",
-        "assegnati casualmente", "assegnati in modo casuale",
+        "assegnati casualmente", "assegnati in modo casuale", "randomisé*", "au hasard", "tirés au sort",
+        "aléatoirement", "in modo casuale", "casualmente", "randomizzazione", "Randomisierung", "zufällig",
     ),
     "controlled_trial": (
         "non-randomized", "non-randomised", "nonrandomized", "nonrandomised", "quasi-experimental",
@@ -88,12 +89,17 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "cohort", "longitudinal", "naturalistic", "prospective study", "prospective", "observational",
         "follow-up study", "routine practice", "routine care", "Kohorte*", "naturalistisch*", "Längsschnitt*",
         "prospektiv*", "cohorte", "longitudinale", "naturaliste", "coorte", "naturalistico", "prospettico",
+        "studio di follow-up", "étude de suivi", "Follow-up-Studie", "Katamnese*", "Verlaufsstudie*",
+        R + r"\bseguit[ieao]\s+per\s+(?:\w+\s+)?(?:anni|anno|mesi|settimane)\b",
+        R + r"\bsuivi(?:e|s|es)?\s+pendant\s+(?:\w+\s+)?(?:ans?|années?|mois)\b",
+        R + r"\büber\s+(?:\w+\s+)?(?:Jahre|Monate)\s+(?:begleitet|beobachtet|nachuntersucht)",
     ),
     "cross_sectional": (
         "cross-sectional", "survey", "surveyed", "questionnaire survey", "online survey", "Querschnitt*", "Umfrage",
         "Befragung", "Onlinebefragung",
         "Online-Befragung", "Fragebogenerhebung",
-        "transversale", "enquête", "trasversale", "sondaggio",
+        "transversale", "enquête", "trasversale", "sondaggio", "online questionnaire*", "web-based questionnaire*",
+        "questionario online", "questionari online", "indagine", "questionnaire en ligne", "Online-Fragebogen*",
     ),
 }
 PRIORITY = ("protocol", "meta_analysis", "review", "rct", "controlled_trial", "case_report", "qualitative",
