@@ -97,10 +97,13 @@ class Verdict:
     note: str
     full_text: str
     decided_at: str | None  # ISO 8601, UTC
+    protocol_version: int | None = None
+    """The protocol version the verdict was made under (None: stored before protocols had versions)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"reviewer": self.reviewer, "verdict": self.verdict, "reason": self.reason, "note": self.note,
-                "full_text": self.full_text, "decided_at": self.decided_at}
+                "full_text": self.full_text, "decided_at": self.decided_at,
+                "protocol_version": self.protocol_version}
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ class Conflict:
 
 def _row(row: Any) -> Verdict:
     return Verdict(row.reviewer, row.verdict, row.reason, row.note, row.full_text,
-                   row.decided_at.isoformat() if row.decided_at else None)
+                   row.decided_at.isoformat() if row.decided_at else None, getattr(row, "protocol_version", None))
 
 
 def conflicts(db: ReviewDB, stage: str = "title_abstract") -> list[Conflict]:

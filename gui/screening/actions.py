@@ -63,7 +63,9 @@ def load_record(db: ReviewDB, rid: int, queue: ScreeningQueue, blind: bool) -> R
     rec = next((r for r in recs if r["id"] == rid), recs[0] if recs else {"id": rid, "title": "", "abstract": "",
                                                                           "keywords": []})
     keywords = rec.get("keywords") or []
-    assessment = assess_record(rec.get("title"), rec.get("abstract"), keywords, queue.protocol)
+    # the record's year and language field feed the years and language criteria (else they read "unclear")
+    assessment = assess_record(rec.get("title"), rec.get("abstract"), keywords, queue.protocol,
+                               year=rec.get("year"), language=rec.get("language"))
     text = RecordText.of(rec.get("title"), rec.get("abstract"), keywords)
     visible = outcomes.visible_decisions(db, rid, queue.stage, queue.reviewer, blind=blind)
     return RecordView(rid, rec, sorted({r["source_db"] for r in recs}), group, assessment,

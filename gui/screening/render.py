@@ -86,7 +86,7 @@ def criteria_html(view: RecordView, colours: dict[str, str]) -> str:
     colour = {"met": colours["ok"], "not_met": colours["bad"], "unclear": colours["unclear"]}
     rows = []
     for name, r in a.criteria.items():
-        rows.append(f"<tr><td style='padding:2px 8px 2px 0'><b>{escape(name.replace('_', ' '))}</b></td>"
+        rows.append(f"<tr><td style='padding:2px 8px 2px 0'><b>{escape(a.label(name))}</b></td>"
                     f"<td style='padding:2px 8px 2px 0; color:{colour.get(r.verdict, colours['muted'])}'>"
                     f"<b>{VERDICT_LABEL.get(r.verdict, r.verdict)}</b></td>"
                     f"<td style='color:{colours['muted']}'>{escape(r.detail)}</td></tr>")
@@ -96,6 +96,12 @@ def criteria_html(view: RecordView, colours: dict[str, str]) -> str:
             f"<p style='margin-top:8px'>Suggestion: <b style='color:{sugg}'>{escape(a.suggestion)}</b> "
             f"<span style='color:{colours['muted']}'>(a hint, never a decision)</span></p>"
             f"<ul style='margin-top:0'>{reasons}</ul>")
+
+
+def protocol_version_html(v: dict[str, Any], colours: dict[str, str]) -> str:
+    """" · protocol v3" for a decision made under version 3 (nothing for one stored before versions)."""
+    version = v.get("protocol_version")
+    return f" <span style='color:{colours['muted']}'>· protocol v{int(version)}</span>" if version else ""
 
 
 def decisions_html(visible: list[dict[str, Any]], me: str, blind: bool, colours: dict[str, str]) -> str:
@@ -114,6 +120,6 @@ def decisions_html(visible: list[dict[str, Any]], me: str, blind: bool, colours:
             who = f"Resolved by {who} ({escape(v.get('method') or '')})"
         extra = f" — {escape(v['reason'])}" if v.get("reason") else ""
         note = f" <span style='color:{colours['muted']}'>“{escape(v['note'])}”</span>" if v.get("note") else ""
-        lines.append(f"{who}: <b>{what}</b>{extra}{note}")
+        lines.append(f"{who}: <b>{what}</b>{extra}{note}{protocol_version_html(v, colours)}")
     return "<br>".join(lines)
 

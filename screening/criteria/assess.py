@@ -31,9 +31,15 @@ class Assessment:
     criteria: dict[str, CriterionResult]
     suggestion: str
     reasons: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    """Criterion id -> the label screeners read (the protocol's ``label``)."""
+
+    def label(self, cid: str) -> str:
+        """The criterion's label, or its id when the protocol gives none."""
+        return self.labels.get(cid) or LABELS.get(cid) or cid.replace("_", " ")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"criteria": {k: v.as_dict() for k, v in self.criteria.items()},
+        return {"criteria": {k: {"label": self.label(k), **v.as_dict()} for k, v in self.criteria.items()},
                 "suggestion": self.suggestion, "reasons": list(self.reasons)}
 
 
@@ -57,7 +63,7 @@ class Assessor:
         record = RecordText.of(title, abstract, keywords, year=year, language=language)
         results = {cid: crit.assess(record) for cid, crit in self.compiled.items()}
         suggestion, reasons = suggest(results, self.protocol.criterion_reasons, self.labels)
-        return Assessment(results, suggestion, reasons)
+        return Assessment(results, suggestion, reasons, dict(self.labels))
 
 
 def suggest(results: dict[str, CriterionResult], reasons: dict[str, str],
