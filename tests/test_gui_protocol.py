@@ -9,7 +9,7 @@ import csv
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QTableView, QWizard
 from screens import open_screen
 
 from db import protocol_store
@@ -151,6 +151,18 @@ def test_a_review_on_another_question_is_set_up_in_the_wizard_then_coded_and_exp
     (row,) = coding.effects(db, record=rid)
     assert row.moderators == {"instrument": "BDI", "blinded": "yes", "sessions": 16}  # BDI-II -> BDI
     assert row.protocol_version == 1
+    # the effects list and the versions dialog say which protocol version the values were coded under
+    qtbot.waitUntil(lambda: screen.effects_table.rowCount() == 1, timeout=20_000)
+    table = screen.effects_table
+    col = [table.headerData(i, Qt.Orientation.Horizontal) for i in range(table.columnCount())].index("Protocol")
+    assert table.data(table.index(0, col)) == "v1"
+    from gui.extraction import actions as extraction_actions
+    from gui.extraction.model import versions_dialog
+
+    dialog = versions_dialog(screen, row.id, extraction_actions.versions(db, row.id))
+    vmodel = dialog.findChild(QTableView).model()
+    vcol = [vmodel.headerData(i, Qt.Orientation.Horizontal) for i in range(vmodel.columnCount())].index("Protocol")
+    assert vmodel.data(vmodel.index(0, vcol)) == "v1"
 
     export(db, tmp_path / "out.xlsx", level="effects")
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
