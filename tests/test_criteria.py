@@ -245,8 +245,7 @@ def test_age_facts(text, kinds):
     ("Bei 45 Kindern und Jugendlichen wurde die Allianz erhoben.", NOT_MET),
     ("Chez 40 enfants suivis en psychothérapie, l'alliance a été évaluée.", NOT_MET),
     ("In 50 bambini in psicoterapia è stata misurata l'alleanza.", NOT_MET),
-    # the children are treated; their parents rating the alliance does not make it a study of adults
-    ("Parents of children with conduct problems (n = 70) rated the alliance with the therapist.", NOT_MET),
+    ("Parents of children with conduct problems (n = 70) rated the alliance with the therapist.", MET),
     ("Die Allianz wurde bei 60 Erwachsenen (Alter: 19-64) erhoben.", MET),
     ("Patients with depression rated the alliance after every session.", UNCLEAR),
     ("Adults who had been abused as children (mean age 36) rated the alliance.", MET),

@@ -6,10 +6,11 @@ Jahren", "âgés de 18 à 65 ans", "di età compresa tra 18 e 65 anni"), a mean 
 and single ages ("a 15-year-old", weak: it may be a relative). A range straddling
 the adult age is unclear. Without ages, words decide: children,
 adolescents, Kinder, Jugendliche, enfants, bambini vs adults, veterans, older adults,
-university students. "Parents of children" take part for their children: without other adults the
-children decide (not met). Professionals who are themselves the participants (therapists surveyed,
-trainees in role-plays: counted where no patient is named, or in an analogue design) are adults. A
-range in parentheses with its unit ("(6 bis 11 Jahre)", "(60 to 84 years)") is an age range.
+university students; "parents of children" are adults (a study of parents' own distress), unless the
+children's stated ages say the children are the participants. Professionals who are themselves the
+participants (therapists surveyed, trainees in role-plays: counted where no patient is named, or in an
+analogue design) are adults. A range in parentheses with its unit ("(6 bis 11 Jahre)", "(60 to 84
+years)") is an age range.
 """
 
 from __future__ import annotations
@@ -248,9 +249,6 @@ class Adult:
             if adults:
                 return CriterionResult(UNCLEAR, young + adults, "minor ages, but adults are mentioned")
             return CriterionResult(NOT_MET, young + minors, f"stated ages are under {self.adult_age}")
-        if adults and contexts and all(overlaps(s, contexts) for s in adults):
-            return CriterionResult(NOT_MET, contexts + minors,
-                                   "children or adolescents, with their parents taking part")
         if minors and adults:
             return CriterionResult(UNCLEAR, minors + adults, "both minors and adults are mentioned")
         if minors:

@@ -6,8 +6,9 @@ therapists are not the client sample, unless no patient or client is named (a su
 trainees in role-plays: then they are the participants). When several counts appear, the largest
 participant count that was not a screening count is the sample ("Of 300 patients screened, 120 ..." ->
 120); a count in parentheses ("(N = 164) referred to ...") describes the noun before it and is never a
-screening count. Without any counted noun, a number opening a sentence ("Sechzig männliche Ratten",
-"Trentadue specializzandi") counts the participants unless it counts something else (sessions, weeks).
+screening count. Without any counted noun, a number opening a sentence of the abstract ("Sechzig männliche Ratten",
+"Trentadue specializzandi") counts the participants unless it counts something else (sessions, weeks);
+such a guessed count can meet the minimum but never fails it ("Two mutations ..." is unclear).
 """
 
 from __future__ import annotations
@@ -197,9 +198,13 @@ class SampleSize:
         therapists = [c for c in counts if c.kind == THERAPIST]
         if not people and therapists and not single and self._no_patients(record):
             people = therapists  # the therapists are the participants (a survey of therapists, a role-play)
-        if not people and not single:
-            people = [c for fname, text in record.fields() for c in self.opening_counts(fname, text)]
+        guessed = False
+        if not people and not single and record.abstract:
+            people = self.opening_counts("abstract", record.abstract)
+            guessed = bool(people)
         best = max(people, key=lambda c: (c.upper_n, c.people), default=None)
+        if best is not None and guessed and best.people < self.min:
+            best = None  # a count read without a known noun may say "enough", never "too few" ("Two mutations")
         if best is not None:
             ok = best.people >= self.min
             text = getattr(record, best.field)
