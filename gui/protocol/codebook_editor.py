@@ -47,10 +47,9 @@ def _float(text: str) -> float | None:
 
 class CodebookPage(EditorPage):
     title = "Codebook"
-    subtitle = ("The fields a coder fills in for each effect size. Built-in fields keep their name; change their "
-                "type, label, range or values, add synonyms (BDI-II -> BDI), make them required, or leave them "
-                "out. Add the review's own fields with any type. A type that coded values already stored would "
-                "not fit is refused when the protocol is saved.")
+    subtitle = ("The fields a coder fills in for each effect size. Built-in fields keep their name; edit their "
+                "type, label, range and values, add synonyms (BDI-II -> BDI), make them required or leave them "
+                "out. Add the review's own fields with any type.")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
