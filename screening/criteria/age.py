@@ -200,14 +200,15 @@ class Adult:
         p = {**default_params("age"), **(params or {})}
         self.professionals = TermSet({"professionals": tuple(p["professional_terms"])})
         self.patients = TermSet({"patients": tuple(p["patient_terms"])})
-        self.analogue = TermSet({"analogue": lexicon()["analogue"]})
+        self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"]})
 
     def _professionals(self, record: RecordText) -> list[Span]:
-        """Professionals who are the participants: named where no patient is, or in an analogue design."""
+        """Professionals who are the participants: named where no patient is, in an analogue design or a survey."""
         pros = self.professionals.spans(record, INCLUDE).get("professionals", [])
         if not pros:
             return []
-        analogue = self.analogue.spans(record, EXCLUDE).get("analogue", [])
+        found = self.analogue.spans(record, EXCLUDE)
+        analogue = found.get("analogue", []) + found.get("survey", [])
         patients = [s for s in self.patients.spans(record, INCLUDE).get("patients", []) if not overlaps(s, analogue)]
         return pros if analogue or not patients else []
 

@@ -44,6 +44,8 @@ from screening.criteria.evidence import (
 from screening.criteria.kinds import default_params
 
 ASSIGNED = re.compile(r"\b(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|allocated|assigned)\s+to\b"
+                      r"|\b(?:will|shall)\s+(?:be\s+)?(?:randomi[sz]ed?|randomly\s+(?:assigned|allocated)|allocated|"
+                      r"assigned)\b(?:\s+\w+){0,6}?\s+to\b"
                       r"|\brandomi[sz]ed\s+(?:einer|entre|a|alla|al)\b|\bassegnati\s+(?:casualmente|in\s+modo)",
                       re.IGNORECASE)
 """Participants assigned to an intervention: a treatment received when they have a problem."""
@@ -52,6 +54,9 @@ TREATED = re.compile(r"treat|therap|thérap|terap|behandl|traite|tratt|counsel|b
                      r"activation|psychoanaly|interven|receiv|erhielten|reçu|ricevut|session|sedute|séance|Sitzung",
                      re.IGNORECASE)
 """Clinical evidence that a treatment was received (not merely patients or a clinic named)."""
+PATIENT = re.compile(r"patient|client|klient|pazient|outpatient|inpatient|ambulan|stationä|hospitalis|ricoverat",
+                     re.IGNORECASE)
+"""Clinical evidence that names the treated people themselves."""
 STRONG_WEIGHT = 2
 PROBLEM_BONUS = 2
 WEAK_ENOUGH = 3
@@ -119,6 +124,10 @@ class Clinical:
             return CriterionResult(UNCLEAR, clinical + strong_all + mixed + weak,
                                    "both clinical and non-clinical evidence")
         population = other.get("population", [])
+        patients_named = any(PATIENT.search(s.text) for s in clinical)
+        if clinical and population and pros and not patients_named:  # "a survey of 412 psychotherapists ... CBT"
+            return CriterionResult(NOT_MET, population + pros,
+                                   "a survey of professionals (" + _texts(pros) + "), no patients")
         if clinical and population and not any(TREATED.search(s.text) for s in clinical + problems):
             if pros:
                 return CriterionResult(NOT_MET, population + pros,

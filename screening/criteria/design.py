@@ -57,6 +57,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "zufällig zugewiesen", "zufällig zugeteilt", "essai contrôlé randomisé", "essai randomisé",
         "randomisés", "randomisées", "répartis aléatoirement", "studio randomizzato", "randomizzat*",
         "assegnati casualmente", "assegnati in modo casuale", "randomisé*", "au hasard", "tirés au sort",
+        "in random order", "in ordine casuale",
+        "en ordre aléatoire", "in zufälliger Reihenfolge",
         "aléatoirement", "in modo casuale", "casualmente", "randomizzazione", "Randomisierung", "zufällig",
     ),
     "controlled_trial": (

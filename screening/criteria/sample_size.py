@@ -135,7 +135,7 @@ class SampleSize:
         patients = (params or {}).get("patient_terms")
         self.patients = TermSet({"patients": tuple(patients if patients is not None
                                                    else default_params("sample_size")["patient_terms"])})
-        self.analogue = TermSet({"analogue": lexicon()["analogue"]})
+        self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"]})
 
     def counts(self, fname: str, text: str) -> list[Count]:
         """Every count in one field."""
@@ -183,8 +183,12 @@ class SampleSize:
         return out
 
     def _no_patients(self, record: RecordText) -> bool:
-        """True when no patient or client is named outside analogue phrases ("simulated patients")."""
-        analogue = self.analogue.spans(record, EXCLUDE).get("analogue", [])
+        """True when no patient or client is named outside analogue phrases ("simulated patients"), or the
+        study is an analogue design or a survey (of the therapists themselves)."""
+        found = self.analogue.spans(record, EXCLUDE)
+        analogue = found.get("analogue", [])
+        if analogue or found.get("survey"):
+            return True
         return not any(not any(a.field == p.field and a.start <= p.start and p.end <= a.end for a in analogue)
                        for p in self.patients.spans(record, INCLUDE).get("patients", []))
 
