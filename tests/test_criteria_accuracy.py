@@ -10,11 +10,15 @@ import pytest
 
 from tests.criteria_accuracy import HALVES, ROWS, SETS, abstracts, evaluate
 
-MEETING_ALL_AT_LEAST = {"fresh3": (4, 3)}
+MEETING_ALL_AT_LEAST = {"fresh3": (4, 3), "fresh4": (4, 4), "fresh5": (4, 3)}
 """(alliance, CBT) records meeting every criterion per set: the default (4, 5) unless listed."""
 
 TARGET = 0.95
-SHORT_OF_TARGET: dict[tuple[str, str], str] = {}
+SHORT_OF_TARGET: dict[tuple[str, str], str] = {
+    ("fresh5", "clinical"): "92.5% (37/40): a survey of GPs on how they treat their patients read as clinical (p019), "
+                            "a cohort of parents of children with cancer unclear (p038), a nurses' training workshop "
+                            "whose patients rate the alliance read as not clinical (p037)",
+}
 """(half, row) known to miss the target, with the measured reason (reported in docs/criteria-accuracy.md)."""
 
 
