@@ -200,3 +200,12 @@ def test_the_verdicts_panel_shows_the_protocol_version_of_each_decision(qtbot, d
     screen.show_record(rid)
     qtbot.waitUntil(lambda: "protocol v2" in screen.panel.verdicts.text(), timeout=20_000)
     assert "You: <b>include</b>" in screen.panel.verdicts.text()
+    # the reviewer's own decision log on the record: include, undone, exclude, each with its version
+    decisions.undo(demo, "Ann", TA)
+    decisions.decide(demo, rid, "Ann", TA, "exclude", reason="not CBT")
+    screen.cache.drop(rid)
+    screen.show_record(rid)
+    qtbot.waitUntil(lambda: "Your log:" in screen.panel.verdicts.text(), timeout=20_000)
+    text = screen.panel.verdicts.text()
+    assert text.index("include") < text.index("undone") < text.index("exclude", text.index("Your log:"))
+    assert text.count("protocol v2") >= 3

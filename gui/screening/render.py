@@ -104,6 +104,20 @@ def protocol_version_html(v: dict[str, Any], colours: dict[str, str]) -> str:
     return f" <span style='color:{colours['muted']}'>· protocol v{int(version)}</span>" if version else ""
 
 
+def log_html(log: list[dict[str, Any]], colours: dict[str, str]) -> str:
+    """The viewer's own decision log on a record ("Your log: include · protocol v1 → undone → exclude ..."),
+    empty when they decided once or never (the verdicts above say it)."""
+    if len(log) < 2:
+        return ""
+    steps = []
+    for row in log:
+        when = (row.get("decided_at") or "")[:16].replace("T", " ")
+        what = "undone" if row["kind"] == "undo" else escape(row["verdict"] or "")
+        steps.append(f"{what}{protocol_version_html(row, colours)} <span style='color:{colours['muted']}'>"
+                     f"({escape(when)})</span>")
+    return f"<br><span style='color:{colours['muted']}'>Your log:</span> " + " → ".join(steps)
+
+
 def decisions_html(visible: list[dict[str, Any]], me: str, blind: bool, colours: dict[str, str]) -> str:
     """The verdicts in force on the record: mine, and the others' (hidden until mine in blind mode)."""
     if not visible:
