@@ -108,7 +108,7 @@ def _act(db: Any, row: Any, viewer: str) -> dict[str, Any]:
     out = outcomes.outcome(db, row.record_id, stage)
     seen = outcomes.visible_decisions(db, row.record_id, stage, viewer)
     return {"decision": _named(names[row.record_id], decisions.public(row)), "outcome": out.state,
-            "reason": out.reason, "visible": seen}
+            "reason": out.reason, "visible": [v.to_json() for v in seen]}
 
 
 def _act_text(data: dict[str, Any]) -> str:

@@ -66,7 +66,7 @@ def test_an_edited_codebook_is_followed_by_coding_double_coding_and_export(revie
                                                                              "blinded": "no"})
     with pytest.raises(InputError, match="missing required field 'instrument'"):
         code_effect(review, rid, "cat", "r", 0.3, n=40, label="post")
-    diff = {d["field"]: d["values"] for d in disagreements(review)}
+    diff = {d.field: d.values for d in disagreements(review)}
     assert diff == {"blinded": {"ann": "yes", "bob": "no"}}
     (pair,) = agreement(review)
     assert pair.fields["instrument"].percent == 100.0 and pair.fields["blinded"].percent == 0.0
