@@ -208,6 +208,7 @@ def cmd_conflicts(args: argparse.Namespace) -> Result:
         names = record_labels(db, [c.record_id for c in found])
     items = [_named(names[c.record_id], c.to_json()) for c in found]
     rows = [[c["record"], "; ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
+                                    + (f" [protocol v{v['protocol_version']}]" if v["protocol_version"] else "")
                                     for v in c["verdicts"])] for c in items]
     text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + \
         f"{len(items):,} conflicts at {_said(args.stage)}"

@@ -98,10 +98,13 @@ class Verdict:
     note: str
     full_text: str
     decided_at: str | None  # ISO 8601, UTC
+    protocol_version: int | None = None
+    """The protocol version the verdict was made under (None: stored before protocols had versions)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"reviewer": self.reviewer, "verdict": self.verdict, "reason": self.reason, "note": self.note,
-                "full_text": self.full_text, "decided_at": self.decided_at}
+                "full_text": self.full_text, "decided_at": self.decided_at,
+                "protocol_version": self.protocol_version}
 
 
 @dataclass(frozen=True)
@@ -132,16 +135,18 @@ class VisibleDecision:
     kind: str  # decision or resolution
     method: str
     hidden: bool
+    protocol_version: int | None = None
+    """The protocol version it was made under (None: before protocols had versions, or hidden)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"reviewer": self.reviewer, "verdict": self.verdict, "reason": self.reason, "note": self.note,
                 "full_text": self.full_text, "decided_at": self.decided_at, "kind": self.kind,
-                "method": self.method, "hidden": self.hidden}
+                "method": self.method, "hidden": self.hidden, "protocol_version": self.protocol_version}
 
 
 def _row(row: Any) -> Verdict:
     return Verdict(row.reviewer, row.verdict, row.reason, row.note, row.full_text,
-                   row.decided_at.isoformat() if row.decided_at else None)
+                   row.decided_at.isoformat() if row.decided_at else None, getattr(row, "protocol_version", None))
 
 
 def conflicts(db: ReviewDB, stage: str = "title_abstract") -> list[Conflict]:
@@ -190,6 +195,6 @@ def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind:
             out.append(VisibleDecision(v.reviewer, None, "", "", "", v.decided_at, r.kind, "", True))
         else:
             out.append(VisibleDecision(v.reviewer, v.verdict, v.reason, v.note, v.full_text, v.decided_at, r.kind,
-                                       r.method, False))
+                                       r.method, False, v.protocol_version))
     return out
 

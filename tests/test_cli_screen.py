@@ -112,3 +112,27 @@ def test_screen_errors_exit_2_and_store_nothing(demo, capsys, argv, message):
     assert data["screening"]["title_abstract"]["pending"] == 14
     code, data = run(capsys, "history", demo, "--record", "DEMO-PSY-0002", "--json")
     assert data["history"] == []
+
+
+def test_decision_lists_name_the_protocol_version(demo, capsys, tmp_path):
+    """conflicts, history and screen --json (and their text) say which protocol version each verdict was made
+    under; a new protocol version applies to the decisions after it."""
+    from screening.protocol import bundled_protocol_text
+
+    assert screen(capsys, demo, "ann", PSY1, "include")[0] == 0
+    new = tmp_path / "cbt.toml"
+    new.write_text(bundled_protocol_text("cbt_depression"), encoding="utf-8")
+    code, _ = run(capsys, "protocol", "import", demo, str(new), "--reviewer", "ann", "--summary", "CBT question")
+    assert code == 0
+    code, data = screen(capsys, demo, "bob", PSY1, "exclude", "--reason", "not CBT", "--json")
+    assert code == 0
+    before, after = data["decision"]["protocol_version"], None
+    assert before is not None
+    code, data = run(capsys, "conflicts", demo, "--json")
+    versions = {v["reviewer"]: v["protocol_version"] for v in data["conflicts"][0]["verdicts"]}
+    after = versions["bob"]
+    assert after == before and versions["ann"] == after - 1
+    code, out = run(capsys, "conflicts", demo)
+    assert f"ann: include [protocol v{after - 1}]" in out and f"[protocol v{after}]" in out
+    code, data = run(capsys, "history", demo, "--record", PSY1, "--json")
+    assert [h["protocol_version"] for h in data["history"]] == [after - 1, after]

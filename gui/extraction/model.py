@@ -56,6 +56,11 @@ def reports_model(parent: QWidget | None = None) -> ListTableModel:
     ], parent, tooltip=lambda r: f"{r.title}\n{'; '.join(r.authors)}")
 
 
+def protocol_version(row: CodedEffect) -> str:
+    """"v3" for an effect stored under protocol version 3 (empty: stored before protocols had versions)."""
+    return f"v{row.protocol_version}" if row.protocol_version else ""
+
+
 def effects_model(parent: QWidget | None = None) -> ListTableModel:
     """A report's current effects."""
     return ListTableModel([
@@ -67,6 +72,7 @@ def effects_model(parent: QWidget | None = None) -> ListTableModel:
         ("r", lambda e: round(e.r, 3) if e.r is not None else None),
         ("Location", lambda e: e.location),
         ("Moderators", lambda e: ", ".join(str(v) for v in e.moderators.values())),
+        ("Protocol", protocol_version),
     ], parent, tooltip=lambda e: e.method + (f"\nNote: {e.note}" if e.note else ""))
 
 
@@ -80,6 +86,7 @@ def versions_model(parent: QWidget | None = None) -> ListTableModel:
         ("n", lambda e: e.n),
         ("r", lambda e: round(e.r, 3) if e.r is not None else None),
         ("Note", lambda e: e.note),
+        ("Protocol", protocol_version),
     ], parent)
 
 

@@ -40,6 +40,9 @@ class RecordView:
     assessment: Assessment
     keywords: list[Span]
     visible: list[outcomes.VisibleDecision] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    """The viewer's own decision log on the record at this stage (decisions and undos, oldest first, each with
+    the protocol version it was made under); only their own rows, so blind mode hides nothing through it."""
 
 
 _TERMS: dict[tuple[tuple[str, ...], tuple[str, ...]], TermSet] = {}
@@ -64,11 +67,15 @@ def load_record(db: ReviewDB, rid: int, queue: ScreeningQueue, blind: bool) -> R
     rec = next((r for r in recs if r["id"] == rid), recs[0] if recs else {"id": rid, "title": "", "abstract": "",
                                                                           "keywords": []})
     keywords = rec.get("keywords") or []
-    assessment = assess_record(rec.get("title"), rec.get("abstract"), keywords, queue.protocol)
+    # the record's year and language field feed the years and language criteria (else they read "unclear")
+    assessment = assess_record(rec.get("title"), rec.get("abstract"), keywords, queue.protocol,
+                               year=rec.get("year"), language=rec.get("language"))
     text = RecordText.of(rec.get("title"), rec.get("abstract"), keywords)
     visible = outcomes.visible_decisions(db, rid, queue.stage, queue.reviewer, blind=blind)
+    log = [decisions.public(r) for r in decisions.history(db, rid)
+           if r.stage == queue.stage and r.reviewer == queue.reviewer and r.kind in ("decision", "undo")]
     return RecordView(rid, rec, sorted({r["source_db"] for r in recs}), group, assessment,
-                      keyword_spans(queue.protocol, text), visible)
+                      keyword_spans(queue.protocol, text), visible, log)
 
 
 def prefetch(db: ReviewDB, ids: Sequence[int], queue: ScreeningQueue, blind: bool, *,

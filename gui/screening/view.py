@@ -231,7 +231,8 @@ class ScreeningScreen(Refreshing, QWidget):
         head = (f"You: <b>{mine}</b> (not stored yet)<br>" if mine and not any(
             v.reviewer == self.queue.reviewer for v in view.visible) else "")
         self.panel.verdicts.setText(head + render.decisions_html(view.visible, self.queue.reviewer,
-                                                                 self.blind.isChecked(), colours))
+                                                                 self.blind.isChecked(), colours)
+                                    + render.log_html(view.log, colours))
 
     def _prefetch(self) -> None:
         if self.queue is None:
