@@ -449,3 +449,22 @@ def test_embase_ris_pmid_and_accession_number(tmp_path):
     assert (recs[0].pmid, recs[0].source_id) == ("38773066", "L2029880245")
     assert recs[0].other_ids == {"embase": "L2029880245", "issn": "2041-1723"}  # its only ISSN, electronic
     assert (recs[1].pmid, recs[1].source_id) == ("", "L644585435")
+
+
+def test_identifiers_vendors_hide_in_other_fields(tmp_path):
+    """Ovid's ERIC writes an electronic ISSN as "E2196-7822"; the Cochrane Library's RIS keeps the PMID in C3
+    ("PUBMED 38407106,EMBASE 643589775"); Lens and RefWorks link records to PubMed; Rayyan glues a second tag
+    into a link's line."""
+    text = ("TY  - JOUR\nTI  - ERIC record\nPY  - 2019\nSN  - E2196-7822\nER  - \n\n"
+            "TY  - JOUR\nTI  - CENTRAL record\nPY  - 2024\nC3  -  PUBMED 38407106,EMBASE 643589775\nER  - \n\n"
+            "TY  - JOUR\nTI  - Lens record\nPY  - 2021\nUR  - https://europepmc.org/article/PMC/PMC8008960\n"
+            "L2  - https://pubmed.ncbi.nlm.nih.gov/33796074/\nER  - \n\n"
+            "TY  - JOUR\nAN  - rayyan-42924189\nTI  - Rayyan record\nPY  - 2024\n"
+            "UR  - https://www.embase.com/search/results?subaction=viewrecord&id=L2029880245&from=export     "
+            "U2  - L2029880245\nER  - \n")
+    _, recs, _ = _read(tmp_path / "mixed.ris", text)
+    assert recs[0].other_ids == {"issn": "2196-7822"}
+    assert recs[1].pmid == "38407106" and recs[2].pmid == "33796074"
+    assert recs[3].url == "https://www.embase.com/search/results?subaction=viewrecord&id=L2029880245&from=export"
+    assert recs[3].other_ids["embase"] == "L2029880245" and recs[3].source_id == "L2029880245"
+    assert recs[3].raw["UR"][0].endswith("U2  - L2029880245")  # raw keeps the line as exported

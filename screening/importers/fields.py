@@ -258,6 +258,8 @@ def field_hygiene(rec: ParsedRecord) -> None:
             rec.url = links[0]
             if len(links) > 1:
                 rec.other_ids.setdefault("url", " ".join(links[1:]))
+    if not rec.pmid and rec.url:  # a PubMed link is the PMID (Lens, RefWorks and Rayyan exports link records so)
+        rec.pmid = pmid_of_links([rec.url, *str(rec.other_ids.get("url", "")).split()])
 
 
 # An ISSN: four digits, an optional hyphen, three digits and a check digit (0-9 or X); never part of a longer
@@ -265,6 +267,7 @@ def field_hygiene(rec: ParsedRecord) -> None:
 _ISSN_CODE = re.compile(r"(?<![\w\-])(\d{4})[\-\u2010-\u2013]?(\d{3}[\dXx])(?![\w\-])")
 _ISBN_RUN = re.compile(r"(?<![\w\-])\d(?:[\- ]?\d){8,11}[\- ]?[\dXx](?![\w\-])")
 _NUMBER_PREFIX = re.compile(r"\b(e-?issn|p-?issn|issn|isbn)[\s:\-]+(?=\d)", re.I)
+_E_ISSN = re.compile(r"(?<![\w\-])[Ee](?=\d{4}-?\d{3}[\dXx](?![\w\-]))")
 _ISSN_LABEL = re.compile(r"^\s*[(\[]\s*([^)\]]{0,40})[)\]]")
 _ELECTRONIC = re.compile(r"electr|online|internet|digital|\be-?issn|\beissn|\bweb\b|\(e\)|^e$", re.I)
 
@@ -278,6 +281,7 @@ def parse_standard_numbers(text: str) -> tuple[list[tuple[str, bool]], list[str]
     "Online ISSN"); a number without a label is the print (or linking) ISSN."""
     isbns: list[str] = []
     text = _NUMBER_PREFIX.sub(r"\1 ", text)  # ERIC's "ISSN-0022-0167", "EISSN-1939-2168"
+    text = _E_ISSN.sub("eISSN ", text)  # Ovid's ERIC: "E2196-7822", an electronic ISSN
     rest = text
     for m in _ISBN_RUN.finditer(text):
         bare = re.sub(r"[\s\-]", "", m.group(0))
@@ -354,6 +358,21 @@ def _unglue(piece: str) -> list[str]:
         start = m.start()
     out.append(piece[start:])
     return out
+
+
+_PUBMED_LINK = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/|"
+                          r"europepmc\.org/(?:abstract|article)/MED/)(\d{1,9})(?![\d])", re.I)
+
+
+def pmid_of_links(links: Iterable[str]) -> str:
+    """The PMID of the first PubMed (or Europe PMC MEDLINE) link among ``links``
+    ("https://pubmed.ncbi.nlm.nih.gov/33796074/" -> "33796074"), else ""."""
+    for v in links:
+        if "pubmed" in v or "europepmc" in v or "PubMed" in v:
+            m = _PUBMED_LINK.search(v)
+            if m:
+                return m.group(1)
+    return ""
 
 
 def split_links(value: str) -> list[str]:

@@ -27,6 +27,7 @@ from screening.importers.fields import (
     normalize_doi,
     normalize_pmid,
     parse_year,
+    pmid_of_links,
     split_keywords,
 )
 from screening.importers.tagged import split_lines
@@ -137,6 +138,10 @@ def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
         m = re.search(r"PMID:?\s*(\d{1,9})", v)
         if m:
             return m.group(1)
+    for v in fields.get("C3", ()):  # the Cochrane Library: "C3  -  PUBMED 38407106,EMBASE 643589775"
+        m = re.search(r"\bPUBMED\s+(\d{1,9})\b", v)
+        if m:
+            return m.group(1)
     an = fields.get("AN", [""])[0].strip()
     if an.isdigit() and len(an) <= 9 and ("pubmed" in db_hint or "medline" in db_hint):
         return an
@@ -148,7 +153,7 @@ def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
         m = _OVID_MEDLINE_AN.search(v)
         if m:
             return m.group(1)
-    return ""
+    return pmid_of_links([*fields.get("UR", ()), *fields.get("L2", ())])
 
 
 _OVID_MEDLINE_AN = re.compile(r"ovidweb\.cgi\?\S*?[?&]D=(?:med[a-z]*|prem|mesz|mesx)\d*&\S*?\bAN=(\d{1,9})\b", re.I)
@@ -195,8 +200,27 @@ def _url(fields: Mapping[str, list[str]]) -> str:
     return ""
 
 
+# Rayyan re-exports glue a second tag into a link's line: "UR  - https://www.embase.com/...     U2  - L2029880245"
+_GLUED_TAG = re.compile(r"\s{2,}([A-Z][A-Z0-9])  - (.*)$")
+
+
+def _unglue_tags(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``fields`` with tags glued into link lines given back to their own tags (a copy; raw keeps the export)."""
+    out = fields
+    for tag in ("UR", "L2", "L1"):
+        for i, v in enumerate(fields.get(tag, ())):
+            if "  - " in v and (m := _GLUED_TAG.search(v)):
+                if out is fields:
+                    out = {k: list(vs) for k, vs in fields.items()}
+                out[tag][i] = v[:m.start()]
+                out.setdefault(m.group(1), []).append(m.group(2).strip())
+    return out
+
+
 def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     """Map one RIS record's tags to a `ParsedRecord`."""
+    raw = fields
+    fields = _unglue_tags(fields)
     db_hint = " ".join(fields.get("DB", []) + fields.get("DP", [])).lower()
     authors = [a for a in (clean(v).strip(" ;") for t in AUTHORS for v in fields.get(t, ())) if a]
     sp, ep = _first(fields, ("SP",)), _first(fields, ("EP",))
@@ -225,7 +249,7 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         pub_type=_first(fields, ("TY",)),
         url=_url(fields),
         source_id=_source_id(fields),
-        raw=fields,  # every tag as exported, each with its list of values
+        raw=raw,  # every tag as exported, each with its list of values
         line=line,
     )
 
