@@ -252,6 +252,10 @@ def field_hygiene(rec: ParsedRecord) -> None:
         rec.abstract = _LABEL.sub("", unglue_headings(strip_abstract_notices(rec.abstract)), count=1)
     if rec.other_ids and ("issn" in rec.other_ids or "isbn_issn" in rec.other_ids or "eissn" in rec.other_ids):
         standard_numbers(rec.other_ids)
+    if rec.url and " - " in rec.url and (glued := _TAG_IN_LINK.search(rec.url)):
+        rec.url = rec.url[:glued.start()]
+        if glued.group(1) == "U2" and re.fullmatch(r"L\d{6,12}", glued.group(2).strip()):
+            rec.other_ids.setdefault("embase", glued.group(2).strip())  # Embase's accession number
     if rec.url and (" " in rec.url or ";" in rec.url or "|" in rec.url or rec.url.count("://") > 1):
         links = split_links(rec.url)
         if links:
@@ -338,7 +342,10 @@ def standard_numbers(other: dict[str, str]) -> None:
         other["isbn"] = "; ".join(dict.fromkeys([*known, *isbns]))
 
 
-_SCHEME = re.compile(r"^(?:https?://|ftp://|www\.|doi:|://)", re.I)
+_SCHEME = re.compile(r"^(?:[a-z][\w+.\-]*://|www\.|doi:|://)", re.I)
+_LOCAL_LINK = re.compile(r"^(?:file|internal-pdf)://", re.I)
+# a RIS tag glued into a link by a tool that flattened lines ("...&from=export U2 - L2029880245", Rayyan)
+_TAG_IN_LINK = re.compile(r"\s+([A-Z][A-Z0-9])\s{1,2}-\s+(\S.*)$")
 # a link glued to the one before it (Lens's links re-exported by EndNote: "...pub/25937https://link.springer..."):
 # a scheme inside a piece, except as a parameter ("?url=https://", "%3A") or an archived page's address
 # ("web.archive.org/web/2020/https://...")
@@ -390,7 +397,8 @@ def split_links(value: str) -> list[str]:
             links[-1] += piece
         else:
             links.append(piece)
-    return links
+    web = [link for link in links if not _LOCAL_LINK.match(link)]  # a PDF on the exporter's computer: no link
+    return web or [value.strip()]
 
 
 def split_keywords(value: str | Iterable[str] | None, seps: str = ";") -> list[str]:

@@ -200,27 +200,8 @@ def _url(fields: Mapping[str, list[str]]) -> str:
     return ""
 
 
-# Rayyan re-exports glue a second tag into a link's line: "UR  - https://www.embase.com/...     U2  - L2029880245"
-_GLUED_TAG = re.compile(r"\s{2,}([A-Z][A-Z0-9])  - (.*)$")
-
-
-def _unglue_tags(fields: dict[str, list[str]]) -> dict[str, list[str]]:
-    """``fields`` with tags glued into link lines given back to their own tags (a copy; raw keeps the export)."""
-    out = fields
-    for tag in ("UR", "L2", "L1"):
-        for i, v in enumerate(fields.get(tag, ())):
-            if "  - " in v and (m := _GLUED_TAG.search(v)):
-                if out is fields:
-                    out = {k: list(vs) for k, vs in fields.items()}
-                out[tag][i] = v[:m.start()]
-                out.setdefault(m.group(1), []).append(m.group(2).strip())
-    return out
-
-
 def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     """Map one RIS record's tags to a `ParsedRecord`."""
-    raw = fields
-    fields = _unglue_tags(fields)
     db_hint = " ".join(fields.get("DB", []) + fields.get("DP", [])).lower()
     authors = [a for a in (clean(v).strip(" ;") for t in AUTHORS for v in fields.get(t, ())) if a]
     sp, ep = _first(fields, ("SP",)), _first(fields, ("EP",))
@@ -249,7 +230,7 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         pub_type=_first(fields, ("TY",)),
         url=_url(fields),
         source_id=_source_id(fields),
-        raw=raw,  # every tag as exported, each with its list of values
+        raw=fields,  # every tag as exported, each with its list of values
         line=line,
     )
 
