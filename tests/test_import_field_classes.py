@@ -472,3 +472,10 @@ def test_identifiers_vendors_hide_in_other_fields(tmp_path):
     assert recs[3].url == "https://www.embase.com/search/results?subaction=viewrecord&id=L2029880245&from=export"
     assert recs[3].other_ids["embase"] == "L2029880245" and recs[3].source_id == "rayyan-42924189"
     assert recs[3].raw["UR"][0].endswith("U2  - L2029880245")  # raw keeps the line as exported
+
+
+def test_a_rayyan_ris_is_named_by_its_record_ids(tmp_path):
+    text = ("TY  - JOUR\nAN  - rayyan-42924189\nTI  - Alliance\nY1  - 2024\nAU  - Yang, Z.\n"
+            "UR  - https://pubmed.ncbi.nlm.nih.gov/38773066/\nER  - \n")
+    det, [rec], _ = _read(tmp_path / "rayyan.ris", text)
+    assert det.source_db is None and det.tool == "Rayyan" and rec.pmid == "38773066"

@@ -251,11 +251,13 @@ _DB_LINE = re.compile(r"^(?:DB|DP)  - (.+)$", re.M)
 # EPPI-Reviewer writes this keyword into every record it exports as RIS: its mark, not the authors' keyword.
 _EPPI_MARK = re.compile(r"^KW  - eppi-reviewer\d?\s*$", re.M | re.I)
 _EPPI_KEYWORD = re.compile(r"eppi-reviewer\d?", re.I)
-# A reference manager's links to the PDFs it keeps: the file is that library's export, not a database's.
+# A reference manager's links to the PDFs it keeps, a screening tool's own record ids: the file is that tool's
+# export, not a database's.
 _FILE_MARKS = (
     (re.compile(r"^L[1-4]  - internal-pdf://", re.M), "EndNote"),
     (re.compile(r"^L[1-4]  - .*Mendeley Desktop[\\/]", re.M | re.I), "Mendeley"),
     (re.compile(r"^L[1-4]  - .*[\\/]Zotero[\\/]storage[\\/]", re.M | re.I), "Zotero"),
+    (re.compile(r"^AN  - rayyan-\d+\s*$", re.M), "Rayyan"),  # Rayyan's own record ids
 )
 
 
