@@ -479,3 +479,10 @@ def test_a_rayyan_ris_is_named_by_its_record_ids(tmp_path):
             "UR  - https://pubmed.ncbi.nlm.nih.gov/38773066/\nER  - \n")
     det, [rec], _ = _read(tmp_path / "rayyan.ris", text)
     assert det.source_db is None and det.tool == "Rayyan" and rec.pmid == "38773066"
+
+
+def test_every_database_a_wos_accession_names_is_canonical():
+    from screening.importers.databases import CANONICAL, WOS_UT_DATABASES, canonical_database
+
+    for name in set(WOS_UT_DATABASES.values()):
+        assert name in CANONICAL and canonical_database(name) == name
