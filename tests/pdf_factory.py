@@ -44,13 +44,36 @@ def write_pdf(path: Path | None, pages: list[str], *, title: str = "", author: s
         pdf.set_font(family, size=size)
         if columns == 1:
             for para in text.split("\n\n"):
-                pdf.multi_cell(0, size * 0.5, para.strip(), new_x="LMARGIN", new_y="NEXT")
+                if "\t" in para:
+                    _table(pdf, para.strip(), size)
+                else:
+                    pdf.multi_cell(0, size * 0.5, para.strip(), new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(size * 0.3)
         else:
             with pdf.text_columns(ncols=columns, gutter=8) as cols:
                 for para in text.split("\n\n"):
-                    cols.write(para.strip() + "\n\n")
+                    cols.write(para.strip().replace("\t", "   ") + "\n\n")
     data = bytes(pdf.output())
     if path is not None:
         Path(path).write_bytes(data)
     return data
+
+
+def _table(pdf: FPDF, para: str, size: float) -> None:
+    """A paragraph whose lines have tab-separated cells, drawn as a table (fpdf2's): the lines before the
+    first tabbed line are its caption, the lines after the last its note."""
+    lines = para.splitlines()
+    tabbed = [i for i, line in enumerate(lines) if "\t" in line]
+    first, last = tabbed[0], tabbed[-1]
+    if first:
+        pdf.multi_cell(0, size * 0.5, "\n".join(lines[:first]), new_x="LMARGIN", new_y="NEXT")
+    rows = [line.split("\t") for line in lines[first:last + 1]]
+    width = max(len(r) for r in rows)
+    with pdf.table(first_row_as_headings=False, borders_layout="HORIZONTAL_LINES", text_align="LEFT",
+                   col_widths=(3,) + (1,) * (width - 1), line_height=size * 0.5) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells + [""] * (width - len(cells)):
+                row.cell(cell)
+    if last + 1 < len(lines):
+        pdf.multi_cell(0, size * 0.5, "\n".join(lines[last + 1:]), new_x="LMARGIN", new_y="NEXT")
