@@ -16,7 +16,9 @@ MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 class _Text(HTMLParser):
     _SKIP = {"script", "style", "head"}
-    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "td", "th", "section", "table"}
+    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "section", "table", "caption"}
+    _CELL = {"td", "th"}
+    """A table's cells are kept on their row's line, a tab apart (`tables` reads a row a line)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -28,6 +30,8 @@ class _Text(HTMLParser):
             self._skip += 1
         elif tag in self._BLOCK:
             self.parts.append("\n")
+        elif tag in self._CELL:
+            self.parts.append("\t")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP and self._skip:
