@@ -26,7 +26,8 @@ from extraction.statfinder.text import Mapped, normalise
 _NUM = r"(?:-|[?\ufffd](?=\.?\d))?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 """A number as printed; a ``?`` or U+FFFD right before it is a minus sign the text lost (its glyph had no
 character), so the value is read without its sign (`FoundStatistic.sign_lost`)."""
-_DF = r"\d+(?:\.\d+)?"
+_DF = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+"""A df as printed, thousands separated or not (``t(1,628)``: a t has one df, so the comma is a thousands one)."""
 _DF1 = r"(?:\d+(?:\.\d+)?|l(?=\s*,))"
 """F's first df; ``l`` is a 1 set in a font whose one maps to the letter (``F(l, 76)``)."""
 _EQ = "=<>≤≥\u00bc"
@@ -35,9 +36,9 @@ _OP = rf"\s*(?P<op>[{_EQ}])\s*"
 _OP_DF = rf"(?:\s*(?P<op>[{_EQ}])\s*|(?<=[)\]}}])(?P<gop>[bN])(?=\.?\d)|(?<=[)\]}}])\s+(?P<gop2>p)\s+(?=\.?\d))"
 """After a df bracket, also ``b`` for < and ``N`` for > set flush against it (``Fs(1, 248)b1.16``), or a
 ``p`` for = between spaces (``F(1, 127) p 6.36``), as the glyphs of some publishers' PDFs come out."""
-_PRE = r"(?:(?<![\w.])|(?<=[\s(]B)|(?<=^B))"
-"""Start of a symbol: no letter or digit before it, except an opening quote that came out as ``B``
-(``Bt(37) = ...``, the quote glyphs of some publishers' PDFs)."""
+_PRE = r"(?:(?<![\w.])|(?<=(?<![\w.])Δ)|(?<=[\s(]B)|(?<=^B))"
+"""Start of a symbol: no letter or digit before it, except a Δ (a change: ``ΔF(1, 94)``, ``Δχ2(2)``) or an
+opening quote that came out as ``B`` (``Bt(37) = ...``, the quote glyphs of some publishers' PDFs)."""
 _OPEN, _CLOSE = r"[(\[{]", r"[)\]}]"
 _CHI = r"(?:χ|Χ|chi|Chi|CHI|X|x|G)\s*[_^]?\s*2"
 """χ² and its spellings; G² is the likelihood-ratio chi-square."""
@@ -70,8 +71,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("OR", rf"(?<![\w.])(?:OR|AOR|aOR|odds ratio){_OP}(?P<val>\d+(?:\.\d+)?)(?:\s*[,;(]?\s*(?:95\s*%\s*)?CI"
            rf"\s*[:=,]?\s*[\[(]?\s*(?P<lo>\d+(?:\.\d+)?)\s*(?:,|-|to)\s*(?P<hi>\d+(?:\.\d+)?)\s*[\])]?)?"),
     # medical style, no "=": "OR 2.14, 95% CI 1.31 to 3.49" (the CI makes it an odds ratio, not the word OR)
-    ("OR", rf"(?<![\w.])(?:OR|AOR|aOR|odds ratio(?: of| was)?)\s+(?P<val>\d+(?:\.\d+)?)\s*[,;(]?\s*(?:95\s*%\s*)?CI"
-           rf"\s*[:=,]?\s*[\[(]?\s*(?P<lo>\d+(?:\.\d+)?)\s*(?:,|-|to)\s*(?P<hi>\d+(?:\.\d+)?)\s*[\])]?"),
+    ("OR", r"(?<![\w.])(?:OR|AOR|aOR|odds ratio(?: of| was)?)\s+(?P<val>\d+(?:\.\d+)?)\s*[,;(]?\s*(?:95\s*%\s*)?CI"
+           r"\s*[:=,]?\s*[\[(]?\s*(?P<lo>\d+(?:\.\d+)?)\s*(?:,|-|to)\s*(?P<hi>\d+(?:\.\d+)?)\s*[\])]?"),
     ("beta", rf"(?:β|(?<![\w.])beta){_OP}(?P<val>{_NUM})"),
     ("n", r"(?<![\w.])(?P<sym>[Nn])\s*=\s*(?P<val>\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"),
 )
@@ -346,9 +347,9 @@ def _statistic(kind: str, gd: dict[str, Any], page: int) -> FoundStatistic | Non
     s = FoundStatistic(kind=kind, raw="", page=page, start=0, end=0, sentence="", value=value, op=op,
                        sign_lost=gd["val"].lstrip()[:1] in ("?", "\ufffd"))
     if gd.get("df1"):
-        s.df1 = 1.0 if gd["df1"] == "l" else float(gd["df1"])
+        s.df1 = 1.0 if gd["df1"] == "l" else float(gd["df1"].replace(",", ""))
     if gd.get("df2"):
-        s.df2 = float(gd["df2"])
+        s.df2 = float(gd["df2"].replace(",", ""))
     if kind == "n":
         if value < 2:
             return None
@@ -462,6 +463,8 @@ def _table_stats(cells: list[TableCell], prose: list[FoundStatistic], norm: Mapp
         st.sentence = f"{c.table}: {c.caption} — {pair}: {c.kind} = {c.value_text}".replace(" :", ":")
         if c.n:
             st.n = c.n
+            if c.kind == "r" and st.df1 is None and c.n > 2:
+                st.df1 = float(c.n - 2)  # the row's own N: r's df, so its p can be checked
         st.ci = c.ci
         if c.p_text:
             st.p_op, st.p = c.p_op, float(c.p_text)
@@ -489,10 +492,10 @@ def pages_without_text(pages: Sequence[str]) -> list[int]:
     return [i for i, t in enumerate(pages, start=1) if sum(ch.isalnum() for ch in (t or "")) < MIN_TEXT]
 
 
-def no_text_notes(pages: Sequence[str]) -> list[str]:
-    """One sentence per page without a text layer, for the coder."""
+def no_text_notes(blank: Sequence[int]) -> list[str]:
+    """One sentence per page without a text layer (`pages_without_text`), for the coder."""
     return [f"page {i} has no text layer (a scan or a picture): statistics on it cannot be read, read the page "
-            f"and type them" for i in pages_without_text(pages)]
+            f"and type them" for i in blank]
 
 
 def find_statistics(pages: Sequence[str], codebook: Any = None, kinds: Sequence[str] = KINDS

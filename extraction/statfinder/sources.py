@@ -9,7 +9,7 @@ from typing import Any
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from extraction.statfinder.find import FoundStatistic, find_statistics
+from extraction.statfinder.find import FoundStatistic, find_statistics, pages_without_text
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 
@@ -81,9 +81,10 @@ def file_pages(path: Path) -> list[str]:
 def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None
                       ) -> tuple[dict[str, Any], list[FoundStatistic]]:
     """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
-    Returns (which PDF, as `AttachedPdf.public`, the statistics)."""
+    Returns (which PDF, as `AttachedPdf.public` with ``pages_without_text``, the statistics)."""
     from extraction.coding import settings
     from screening.fulltext.store import page_texts
 
     which, pages = page_texts(db, record_id, sha256)
-    return which.public(), find_statistics(pages, settings(db).codebook)
+    return {**which.public(), "pages_without_text": pages_without_text(pages)}, find_statistics(
+        pages, settings(db).codebook)

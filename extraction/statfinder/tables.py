@@ -118,8 +118,9 @@ def _header_columns(toks: list[_Tok]) -> list[tuple[str, _Tok]] | None:
     return cols
 
 
-def _matrix_columns(toks: list[_Tok]) -> int:
-    """n when the header row ends in the column numbers 1..n (n >= 2), else 0."""
+def _matrix_columns(toks: list[_Tok]) -> tuple[int, int]:
+    """(n, extras) when the header row ends in the column numbers 1..n (n >= 2), extras the named columns
+    before them (``M SD 1 2 3``: 2); else (0, 0)."""
     nums = []
     for t in reversed(toks):
         if t.text.isdigit():
@@ -127,12 +128,19 @@ def _matrix_columns(toks: list[_Tok]) -> int:
         else:
             break
     nums.reverse()
-    return len(nums) if len(nums) >= 2 and nums == list(range(1, len(nums) + 1)) else 0
+    if len(nums) < 2 or nums != list(range(1, len(nums) + 1)):
+        return 0, 0
+    extras = 0
+    for t in reversed(toks[:len(toks) - len(nums)]):
+        if t.text.strip("()") not in _OTHER_COLUMNS and t.text not in ("Range", "α", "alpha"):
+            break
+        extras += 1
+    return len(nums), extras
 
 
 def _r_like(text: str) -> bool:
     v = _value(text)
-    return bool(v) and "." in v[1] and abs(float(v[1])) <= 1
+    return v is not None and "." in v[1] and abs(float(v[1])) <= 1
 
 
 def _cell(kind: str, tok: _Tok, table: str, caption: str, row: str, col: str,
@@ -171,11 +179,11 @@ def table_cells(text: str) -> list[TableCell]:
         j = i + 1
         # the caption runs on until the header row (at most three more lines)
         header: list[tuple[str, _Tok]] | None = None
-        matrix = 0
+        matrix = extras = 0
         head_toks: list[_Tok] = []
         while j < len(lines) and j <= i + 4:
             toks = _tokens(lines[j][1], lines[j][0])
-            matrix = _matrix_columns(toks)
+            matrix, extras = _matrix_columns(toks)
             header = None if matrix else _header_columns(toks)
             if matrix or header or _stat_row(toks):
                 head_toks = toks
@@ -188,7 +196,7 @@ def table_cells(text: str) -> list[TableCell]:
             continue
         caption = " ".join(p for p in caption_parts if p)
         if matrix:
-            got, j = _read_matrix(lines, j + 1, matrix, table, caption, cap_span)
+            got, j = _read_matrix(lines, j + 1, matrix, extras, table, caption, cap_span)
         elif header:
             got, j = _read_columns(lines, j + 1, header, table, caption, cap_span)
         else:
@@ -204,7 +212,7 @@ def _ends_table(line: str) -> bool:
     return bool(_CAPTION.match(line)) or s.startswith(("Note", "NOTE", "Source:", "*p", "* p", "†p")) or len(s) > 110
 
 
-def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, table: str, caption: str,
+def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, extras: int, table: str, caption: str,
                  cap_span: tuple[int, int]) -> tuple[list[TableCell], int]:
     rows: dict[int, tuple[str, tuple[int, int], list[_Tok]]] = {}
     misses = 0
@@ -220,11 +228,17 @@ def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, table: str, capti
         misses = 0
         toks = _tokens(line[m.start(2):], at + m.start(2))
         label, cells = _trailing_cells(toks)
+        i = int(m.group(1))
+        # a label may end in a number ("session 4"): the row's cells are its extras, i - 1 values, the dash
+        dash = next((k for k in range(len(cells) - 1, -1, -1) if _DASH.match(cells[k].text)), None)
+        first = (dash if dash is not None else len(cells)) - (i - 1) - extras
+        if first > 0:
+            label, cells = label + cells[:first], cells[first:]
         if label:
             rows[int(m.group(1))] = (" ".join(t.text for t in label), (label[0].start, label[-1].end), cells)
         j += 1
     out = []
-    for i, (label, span, cells) in rows.items():
+    for i, (name, span, cells) in rows.items():
         dash = next((k for k in range(len(cells) - 1, -1, -1) if _DASH.match(cells[k].text)), None)
         placed: list[tuple[int, _Tok]] = []
         if dash is not None:
@@ -238,7 +252,7 @@ def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, table: str, capti
             if col == i or col not in rows or not _r_like(tok.text):
                 continue
             other, ospan, _ = rows[col]
-            out.append(_cell("r", tok, table, caption, label, other, [span, ospan, cap_span]))
+            out.append(_cell("r", tok, table, caption, name, other, [span, ospan, cap_span]))
     out.sort(key=lambda c: c.start)
     return out, j
 
