@@ -21,10 +21,11 @@ CORE = ("Helvetica", "Times", "Courier")
 
 def write_pdf(path: Path | None, pages: list[str], *, title: str = "", author: str = "", subject: str = "",
               columns: int = 1, font: str = "Helvetica", size: float = 10.5, password: str = "",
-              owner_password: str = "") -> bytes:
+              owner_password: str = "", pictures: frozenset[int] = frozenset()) -> bytes:
     """Write ``pages`` (one string each; blank lines separate paragraphs) and return the PDF's bytes
     (also saved at ``path`` when given). ``password`` encrypts it (opening needs the password);
-    ``owner_password`` alone encrypts it with an empty user password (it opens, with restrictions)."""
+    ``owner_password`` alone encrypts it with an empty user password (it opens, with restrictions).
+    Pages whose index is in ``pictures`` are set as a picture of their text (a scan: no text layer)."""
     pdf = FPDF(format="A4")
     if password or owner_password:
         pdf.set_encryption(owner_password=owner_password or password + "-owner", user_password=password)
@@ -42,7 +43,9 @@ def write_pdf(path: Path | None, pages: list[str], *, title: str = "", author: s
     for text in pages:
         pdf.add_page()
         pdf.set_font(family, size=size)
-        if columns == 1:
+        if len(pdf.pages) - 1 in pictures:
+            _picture(pdf, text)
+        elif columns == 1:
             for para in text.split("\n\n"):
                 if "\t" in para:
                     _table(pdf, para.strip(), size)
@@ -77,3 +80,23 @@ def _table(pdf: FPDF, para: str, size: float) -> None:
                 row.cell(cell)
     if last + 1 < len(lines):
         pdf.multi_cell(0, size * 0.5, "\n".join(lines[last + 1:]), new_x="LMARGIN", new_y="NEXT")
+
+
+def _picture(pdf: FPDF, text: str) -> None:
+    """``text`` drawn into an image (Pillow) and placed on the page: what a scanned page is to a reader."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1240, 1600), "white")
+    draw = ImageDraw.Draw(img)
+    y = 40
+    for para in text.split("\n\n"):
+        for line in para.splitlines():
+            draw.text((40, y), line, fill="black")
+            y += 24
+        y += 16
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    buf.seek(0)
+    pdf.image(buf, x=10, y=10, w=190)
