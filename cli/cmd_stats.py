@@ -48,7 +48,7 @@ def cmd_stats(args: argparse.Namespace) -> Result:
     found = [s for s in found if s.kind in kinds]
     notes = no_text_notes(blank)
     data = {**source, "count": len(found), "pages_without_text": blank, "notes": notes,
-            "statistics": [s.public() for s in found]}
+            "statistics": [s.to_json() for s in found]}
     rows = [[s.page, s.kind, s.raw[:48], "" if s.r is None else apa.bounded(s.r, 3), s.n or "",
              "; ".join(f"{k}={v['value']}" for k, v in s.cues.items() if k != "n")[:50],
              s.warning[:40]] for s in found]

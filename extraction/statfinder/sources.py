@@ -81,10 +81,10 @@ def file_pages(path: Path) -> list[str]:
 def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None
                       ) -> tuple[dict[str, Any], list[FoundStatistic]]:
     """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
-    Returns (which PDF, as `AttachedPdf.public` with ``pages_without_text``, the statistics)."""
+    Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text``, the statistics)."""
     from extraction.coding import settings
     from screening.fulltext.store import page_texts
 
     which, pages = page_texts(db, record_id, sha256)
-    return {**which.public(), "pages_without_text": pages_without_text(pages)}, find_statistics(
+    return {**which.to_json(), "pages_without_text": pages_without_text(pages)}, find_statistics(
         pages, settings(db).codebook)
