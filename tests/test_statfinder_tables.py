@@ -42,6 +42,9 @@ def one(text, kind=None):
     ("a random slope, Δχ2(2) = 9.90, p = .007", "chi2", 9.9, 2, None, "=", 0.007),
     ("across sessions t(2,312) = 3.01, p = .003", "t", 3.01, 2312, None, "=", 0.003),
     ("pooled over sessions, r(1,204) = .19, p < .001", "r", 0.19, 1204, None, "<", 0.001),
+    ("the early alliance, r(70) = .30, 95% CI [.07, .50], p = .010, and", "r", 0.3, 70, None, "=", 0.01),
+    ("ranks agreed (Spearman's ρ = .44, p < .001)", "r", 0.44, None, None, "<", 0.001),
+    ("higher odds, OR = 2.4 [1.3, 4.4], p = .005", "OR", 2.4, None, None, "=", 0.005),
 ])
 def test_real_paper_variants_are_read_with_their_numbers(text, kind, value, df1, df2, p_op, p):
     s = one(text, kind)
