@@ -237,9 +237,10 @@ def _to_r(s: FoundStatistic) -> None:
         s.r_method += " (the text gives the direction)"
 
 
-_PROSE_WORDS = {"mean", "average", "middle"}
-"""Codebook aliases a coder may type ("mean" for averaged alliance) that in a paper's text are mostly the
-statistic or plain prose ("mean age 41"): not taken as cues in the text."""
+_PROSE_WORDS = {"mean", "average", "middle", "end"}
+"""Codebook aliases a coder may type ("mean" for averaged alliance, "end" for late) that in a paper's text are
+mostly the statistic or plain prose ("mean age 41", "BDI at the end of treatment": the outcome's time, not
+the alliance's): not taken as cues in the text."""
 
 
 @lru_cache(maxsize=4)
