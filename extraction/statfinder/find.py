@@ -42,7 +42,7 @@ opening quote that came out as ``B`` (``Bt(37) = ...``, the quote glyphs of some
 _OPEN, _CLOSE = r"[(\[{]", r"[)\]}]"
 _CHI = r"(?:χ|Χ|chi|Chi|CHI|X|x|G)\s*[_^]?\s*2"
 """χ² and its spellings; G² is the likelihood-ratio chi-square."""
-_Q = r"Q\s*(?:_?\s*(?:[BWTbw]|-?[Bb]etween|-?[Ww]ithin|-?[Tt]otal|-?[Rr]esidual|E)(?![\w-]))?"
+_Q = r"Q\s*(?:_?\s*(?:[BWTbw]|-?[Bb]etween|-?[Ww]ithin|-?[Tt]otal|-?[Rr]esidual|-?[Ee]rror|E)(?![\w-]))?"
 """A heterogeneity test: Q, Q_B / QB / Qb / Qbetween / Q-between, Qw / Qwithin, QT, QE (a residual Q)."""
 _DF_AFTER = (r"\s*(?:[,;(]\s*)?df\s*[=\u00bc]\s*(?P<df1>\d+(?:\.\d+)?)(?:\s*[/,]\s*(?P<df2>\d+(?:\.\d+)?))?"
              r"(?:\s*\))?")
