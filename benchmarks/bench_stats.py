@@ -11,8 +11,11 @@ Serif (Unicode minus signs, χ², β). Two sets: the seed the tests use a part o
 Recall and precision are reported on two sets of statistics: every kind MetaSift reads (statcheck does not
 read d/g, OR, beta or N), and statcheck's own kind of result (t, F, r, chi², z with a reported p).
 
-With ``--real DIR`` it also scores both tools on real papers nobody here wrote (`benchmarks.real_papers`):
-the statcheck team's hand-extracted results of eight published papers, as text and rendered to PDFs.
+With ``--real DIR`` it also scores both tools on a folder of real texts (`benchmarks.real_papers`): the
+statcheck team's hand-extracted results of eight published papers (kept outside, GPL-3), or
+``benchmarks/realstyle`` (real-style alliance-outcome results sections with tables, written here, split into
+tuning and held-out parts), as text and rendered to PDFs. ``--misses --only tuning`` prints the tuning part's
+misses only, so the held-out part can stay unread.
 
     python benchmarks/bench_stats.py [--docs 24] [--real DIR] [--misses]
 """
@@ -138,7 +141,7 @@ def run_real(folder: Path, show: str = "") -> list[str]:
     """Both tools on the real papers of ``folder``: as text, and as PDFs in two layouts."""
     real = load(folder)
     out = [f"real papers ({folder}): {len(real.texts)} texts, {sum(len(v) for v in real.truth.values())} "
-           f"statistics listed by hand (by the statcheck team; Q tests are not a kind MetaSift reads)"]
+           f"statistics listed by hand (see benchmarks/real_papers.py and the folder's provenance)"]
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         txt = base / "text"
