@@ -99,3 +99,26 @@ def test_a_table_statistic_is_used_with_its_table_and_a_picture_page_is_named(qt
     assert row.moderators["alliance_time"] == "averaged"
     assert row.r == -0.37 and row.n == 64 and row.location == "p. 2, Table 2"
     assert row.provenance["page"] == 2 and "LSAS change with WAI-SR client" in row.provenance["quote"]
+
+
+def test_use_fills_the_df_of_a_t_and_an_f_with_their_n(qtbot, worked, tmp_path):
+    pdf = tmp_path / "tf.pdf"
+    write_pdf(pdf, ["Results. Clients with a strong early alliance improved more on the BDI, t(46) = 2.50, "
+                    "p = .016; the rater effect was F(1, 60) = 4.41, p = .040."], font="dejavu")
+    store.attach(worked, 8, pdf, "bob")
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(8))
+    _idle(qtbot)
+    found, form = screen.found, screen.form
+    assert [s.kind for s in found.stats] == ["t", "F"]
+    for row, (stat, value, df, n) in enumerate([("t", "2.5", "46", "48"), ("F", "4.41", "60", "62")]):
+        found.list.setCurrentRow(row)
+        _idle(qtbot)
+        qtbot.mouseClick(found.use_button, Qt.MouseButton.LeftButton)
+        assert form.statistic.currentData() == stat and form.edits["value"].text() == value
+        assert form.edits["df"].text() == df and form.edits["n"].text() == n and form.location.text() == "p. 1"
+        assert form.mods["outcome_measure"].currentText() == "BDI"
