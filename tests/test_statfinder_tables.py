@@ -189,3 +189,13 @@ def test_the_real_style_set_is_read_whole():
         a, b, c = score(found, real.truth[paper], ALL_KINDS)
         tp, fp, fn = tp + a, fp + b, fn + c
     assert tp / (tp + fn) >= 0.95 and tp / (tp + fp) >= 0.98, (tp, fp, fn)
+
+
+def test_a_wrapped_row_label_marks_set_apart_and_a_ci_column_in_brackets():
+    text = ("Table 3\nCorrelations among the measures (N = 90)\nVariable 1 2 3\n1. Working Alliance Inventory,\n"
+            "client version —\n2. Therapist alliance .41 ** —\n3. Outcome Questionnaire-45 −.30 ** −.11 —\n"
+            "Note. ** p < .01.\n\nTable 4\nAlliance and outcome\nOutcome r (95% CI) p\nBDI .31 [.11, .49] .003\n")
+    got = [s for s in find_statistics([text]) if s.table]
+    assert [(s.value, s.n) for s in got] == [(0.41, 90), (-0.30, 90), (-0.11, 90), (0.31, None)]
+    assert "Outcome Questionnaire-45 with Working Alliance Inventory, client version" in got[1].sentence
+    assert (got[3].ci, got[3].p) == ((0.11, 0.49), 0.003)

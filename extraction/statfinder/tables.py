@@ -82,16 +82,20 @@ def _is_cell(tok: str) -> bool:
     return bool(_value(tok) or _DASH.match(tok) or _CI.match(tok) or _RANGE.match(tok))
 
 
+_MARKS = re.compile(r"^[*†‡§]+$")
+"""Significance marks set apart from their number (``.38 **``, a superscript the text layer spaced off)."""
+
+
 def _trailing_cells(toks: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
-    """(label tokens, the run of cell tokens at the end of the row)."""
+    """(label tokens, the run of cell tokens at the end of the row; marks set apart are dropped)."""
     i = len(toks)
-    while i > 0 and _is_cell(toks[i - 1].text):
+    while i > 0 and (_is_cell(toks[i - 1].text) or _MARKS.match(toks[i - 1].text)):
         i -= 1
-    return toks[:i], toks[i:]
+    return toks[:i], [t for t in toks[i:] if not _MARKS.match(t.text)]
 
 
 def _column_kind(tok: str) -> str | None:
-    t = tok.strip("()[]:")
+    t = tok.strip("()[]:").replace(" ", "")
     return _STAT_COLUMNS.get(t) or _OTHER_COLUMNS.get(t)
 
 
@@ -228,6 +232,12 @@ def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, extras: int, tabl
         misses = 0
         toks = _tokens(line[m.start(2):], at + m.start(2))
         label, cells = _trailing_cells(toks)
+        if not cells and j + 1 < len(lines) and not re.match(r"^\s*\d+\.\s", lines[j + 1][1]) \
+                and not _ends_table(lines[j + 1][1]):
+            # a label the layout wrapped: its cells are on the next line
+            more = _tokens(lines[j + 1][1], lines[j + 1][0])
+            label, cells = _trailing_cells(toks + more)
+            j += 1
         i = int(m.group(1))
         # a label may end in a number ("session 4"): the row's cells are its extras, i - 1 values, the dash
         dash = next((k for k in range(len(cells) - 1, -1, -1) if _DASH.match(cells[k].text)), None)
