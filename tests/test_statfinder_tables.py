@@ -199,3 +199,12 @@ def test_a_wrapped_row_label_marks_set_apart_and_a_ci_column_in_brackets():
     assert [(s.value, s.n) for s in got] == [(0.41, 90), (-0.30, 90), (-0.11, 90), (0.31, None)]
     assert "Outcome Questionnaire-45 with Working Alliance Inventory, client version" in got[1].sentence
     assert (got[3].ci, got[3].p) == ((0.11, 0.49), 0.003)
+
+
+@pytest.mark.parametrize("diagonal", ["(.91)", "1.00"])
+def test_a_matrix_with_reliabilities_or_ones_on_its_diagonal(diagonal):
+    d = diagonal
+    text = (f"Table 1\nDescriptive statistics and correlations (N = 75)\nVariable M SD 1 2 3\n"
+            f"1. WAI-S client 5.4 0.9 {d}\n2. HAq-II 4.1 0.7 .52** {d}\n3. SCL-90-R change 0.6 0.4 .33** .27* {d}\n")
+    got = [s for s in find_statistics([text]) if s.table]
+    assert [s.value for s in got] == [0.52, 0.33, 0.27]  # never a reliability, M or SD

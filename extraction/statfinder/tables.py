@@ -79,7 +79,20 @@ def _value(tok: str) -> tuple[str, str] | None:
 
 
 def _is_cell(tok: str) -> bool:
-    return bool(_value(tok) or _DASH.match(tok) or _CI.match(tok) or _RANGE.match(tok))
+    return bool(_value(tok) or _DASH.match(tok) or _DIAG.match(tok) or _CI.match(tok) or _RANGE.match(tok))
+
+
+_DIAG = re.compile(r"^(?:\(\s*0?\.\d+\s*\)|1|1\.0{1,3})$")
+"""A matrix's diagonal when it is no dash: a reliability in brackets (``(.88)``) or a 1 (``1.00``)."""
+
+
+def _is_diagonal(tok: str) -> bool:
+    return bool(_DASH.match(tok) or _DIAG.match(tok))
+
+
+def _diagonal(cells: list[_Tok]) -> int | None:
+    """Where the row's diagonal cell is (the last dash, bracketed reliability or 1), or None."""
+    return next((k for k in range(len(cells) - 1, -1, -1) if _is_diagonal(cells[k].text)), None)
 
 
 _MARKS = re.compile(r"^[*†‡§]+$")
@@ -240,7 +253,7 @@ def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, extras: int, tabl
             j += 1
         i = int(m.group(1))
         # a label may end in a number ("session 4"): the row's cells are its extras, i - 1 values, the dash
-        dash = next((k for k in range(len(cells) - 1, -1, -1) if _DASH.match(cells[k].text)), None)
+        dash = _diagonal(cells)
         first = (dash if dash is not None else len(cells)) - (i - 1) - extras
         if first > 0:
             label, cells = label + cells[:first], cells[first:]
@@ -249,7 +262,7 @@ def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, extras: int, tabl
         j += 1
     out = []
     for i, (name, span, cells) in rows.items():
-        dash = next((k for k in range(len(cells) - 1, -1, -1) if _DASH.match(cells[k].text)), None)
+        dash = _diagonal(cells)
         placed: list[tuple[int, _Tok]] = []
         if dash is not None:
             before = cells[max(0, dash - (i - 1)):dash]
