@@ -208,3 +208,10 @@ def test_a_matrix_with_reliabilities_or_ones_on_its_diagonal(diagonal):
             f"1. WAI-S client 5.4 0.9 {d}\n2. HAq-II 4.1 0.7 .52** {d}\n3. SCL-90-R change 0.6 0.4 .33** .27* {d}\n")
     got = [s for s in find_statistics([text]) if s.table]
     assert [s.value for s in got] == [0.52, 0.33, 0.27]  # never a reliability, M or SD
+
+
+def test_the_prose_after_a_table_is_not_read_as_its_rows():
+    text = ("Table 5\nAlliance and outcome\nOutcome n r\nBDI 84 .31\nOQ-45 80 .22\n"
+            "The association with drop-out was weaker in the later sessions of the study 12\n"
+            "and it was, as expected, smaller for the therapists, at .18\n")
+    assert [s.value for s in find_statistics([text]) if s.table] == [0.31, 0.22]

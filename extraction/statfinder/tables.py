@@ -299,6 +299,8 @@ def _read_columns(lines: list[tuple[int, str]], j: int, cols: list[tuple[str, _T
         at, line = lines[j]
         toks = _tokens(line, at)
         label, cells = _trailing_cells(toks)
+        if len(label) > 10 or (label and label[-1].text.endswith((".", ",", ";")) and len(label) > 4):
+            break  # prose again (a sentence that happens to end in a number), not a row
         if not cells:
             misses += 1
             if misses > 2:
