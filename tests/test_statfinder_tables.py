@@ -45,6 +45,9 @@ def one(text, kind=None):
     ("the early alliance, r(70) = .30, 95% CI [.07, .50], p = .010, and", "r", 0.3, 70, None, "=", 0.01),
     ("ranks agreed (Spearman's ρ = .44, p < .001)", "r", 0.44, None, None, "<", 0.001),
     ("higher odds, OR = 2.4 [1.3, 4.4], p = .005", "OR", 2.4, None, None, "=", 0.005),
+    ("the alliance (r = .25, n = 84, p = .02) and", "r", 0.25, None, None, "=", 0.02),
+    ("by session, F(2, 45) = 3.10, ηp2 = .12, p = .055", "F", 3.1, 2, 45, "=", 0.055),
+    ("point-biserial rpb = .28, p = .04", "r", 0.28, None, None, "=", 0.04),
 ])
 def test_real_paper_variants_are_read_with_their_numbers(text, kind, value, df1, df2, p_op, p):
     s = one(text, kind)

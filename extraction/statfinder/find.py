@@ -65,7 +65,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("chi2", rf"(?<![\w.])[?\ufffd]{{1,2}}2\s*\(\s*(?P<df1>{_DF})\s*\){_OP}(?P<val>{_NUM})"),
     # F without its df, reported with a p ("F = 6.74, p = .013"): found, not converted
     ("F", rf"{_PRE}F{_OP}(?P<val>{_NUM})(?=\s*[,;]\s*p\s*[{_EQ}])"),
-    ("r", rf"(?:{_PRE}rs?|(?<![\w.])(?:ρ|rho))\s*(?:\(\s*(?P<df1>{_DF})\s*\))?{_OP_DF}(?P<val>{_NUM})"),
+    ("r", rf"(?:{_PRE}r(?:_?s|_?pb)?|(?<![\w.])(?:ρ|rho))\s*(?:\(\s*(?P<df1>{_DF})\s*\))?{_OP_DF}(?P<val>{_NUM})"),
     ("z", rf"(?<![\w.])[zZ]{_OP}(?P<val>{_NUM})"),
     ("d", rf"(?<![\w.'])(?P<sym>d|g){_OP}(?P<val>{_NUM})"),
     ("OR", rf"(?<![\w.])(?:OR|AOR|aOR|odds ratio){_OP}(?P<val>\d+(?:\.\d+)?)(?:\s*[,;(]?\s*(?:95\s*%\s*)?CI"
@@ -77,15 +77,16 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("n", r"(?<![\w.])(?P<sym>[Nn])\s*=\s*(?P<val>\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"),
 )
 _COMPILED = tuple((kind, re.compile(rx)) for kind, rx in _PATTERNS)
-_P_AFTER = re.compile(r"(?:\s*,\s*MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?)?"
+_P_AFTER = re.compile(r"(?:\s*,\s*(?:MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?|[Nn]\s*=\s*\d[\d,]*(?![\d.])"
+                      r"|(?:η|ω|eta|omega)\s*[_p]?\s*[2²]\s*p?\s*=\s*0?\.\d+))*"
                       r"(?:\s*[,;]?\s*(?:(?:9[059]\s*%\s*)?CI\s*[:=]?\s*)?[\[(]\s*-?\d*\.?\d+\s*(?:,|;|to|-)\s*"
                       r"-?\d*\.?\d+\s*[\])])?"
                       r"(?:\s*[,;]\s*|\s*\(\s*|\s+)"
                       r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?"
                       r"(?:[pP]s?\s*(?P<pop>[=<>≤≥\u00bc!]|[bN](?=\s?\.)|p(?=\s+\.?\d))\s*"
                       r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?|NS)(?!\w))")
-"""The p after a statistic (and after its MSE or its confidence interval, ``r = .31, 95% CI [.12, .48], p = .002``);
-capital P as medical journals print it, or in brackets (``r = .38 (p < .01)``)."""
+"""The p after a statistic (and after its MSE, its n, an η² or its confidence interval: ``r = .31, 95% CI
+[.12, .48], p = .002``); capital P as medical journals print it, or in brackets (``r = .38 (p < .01)``)."""
 _AND = re.compile(rf"\s+and\s+(?P<val>{_NUM})(?=\s*[,;)])")
 """A second value of the same test: ``F(1, 15) = 19.9 and 5.16, p < .001 and p < .05``."""
 _AND_P = re.compile(r"\s+and\s+(?=p)")
