@@ -78,8 +78,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((kind, re.compile(rx)) for kind, rx in _PATTERNS)
 _P_AFTER = re.compile(r"(?:\s*,\s*(?:MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?|[Nn]\s*=\s*\d[\d,]*(?![\d.])"
-                      r"|(?:η|ω|eta|omega)\s*[_p]?\s*[2²]\s*p?\s*=\s*0?\.\d+))*"
-                      r"(?:\s*[,;]?\s*(?:(?:9[059]\s*%\s*)?CI\s*[:=]?\s*)?[\[(]\s*-?\d*\.?\d+\s*(?:,|;|to|-)\s*"
+                      r"|(?:η|ω|eta|omega)\s*[_p]?\s*[2²]\s*p?\s*=\s*0?\.\d+|SE\s*=\s*-?\d*\.?\d+))*"
+                      r"(?:\s*[,;]?\s*(?:(?:9[059]\s*%\s*)?(?:CI|confidence interval)\s*[:=]?\s*)?"
+                      r"[\[(]\s*-?\d*\.?\d+\s*(?:,|;|to|-)\s*"
                       r"-?\d*\.?\d+\s*[\])])?"
                       r"(?:\s*[,;]\s*|\s*\(\s*|\s+)"
                       r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?"
