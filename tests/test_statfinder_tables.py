@@ -48,6 +48,8 @@ def one(text, kind=None):
     ("the alliance (r = .25, n = 84, p = .02) and", "r", 0.25, None, None, "=", 0.02),
     ("by session, F(2, 45) = 3.10, ηp2 = .12, p = .055", "F", 3.1, 2, 45, "=", 0.055),
     ("point-biserial rpb = .28, p = .04", "r", 0.28, None, None, "=", 0.04),
+    ("Allianz und Ergebnis, t(48) = 2,5, p = 0,016", "t", 2.5, 48, None, "=", 0.016),  # decimal commas
+    ("thousands stay thousands, t(28) = 2,000.20, p < .001", "t", 2000.2, 28, None, "<", 0.001),
 ])
 def test_real_paper_variants_are_read_with_their_numbers(text, kind, value, df1, df2, p_op, p):
     s = one(text, kind)

@@ -23,9 +23,13 @@ from extraction.statfinder.pcheck import PCheck, check
 from extraction.statfinder.tables import TableCell, table_cells
 from extraction.statfinder.text import Mapped, normalise
 
-_NUM = r"(?:-|[?\ufffd](?=\.?\d))?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+_NUM = (r"(?:-|[?\ufffd](?=\.?\d))?\s?(?:0,\d+|\d+,\d{1,2}(?!\d|,\d)|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+        r"|\.\d+)")
 """A number as printed; a ``?`` or U+FFFD right before it is a minus sign the text lost (its glyph had no
-character), so the value is read without its sign (`FoundStatistic.sign_lost`)."""
+character), so the value is read without its sign (`FoundStatistic.sign_lost`). A decimal comma (``0,32``,
+``2,5``: a leading zero or one or two digits after the comma) is a decimal point; three digits after it are
+thousands (``1,224.08``)."""
+_DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|\d+,\d{1,2})")
 _DF = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 """A df as printed, thousands separated or not (``t(1,628)``: a t has one df, so the comma is a thousands one)."""
 _DF1 = r"(?:\d+(?:\.\d+)?|l(?=\s*,))"
@@ -85,7 +89,7 @@ _P_AFTER = re.compile(r"(?:\s*,\s*(?:MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?|[Nn]\s
                       r"(?:\s*[,;]\s*|\s*\(\s*|\s+)"
                       r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?"
                       r"(?:[pP]s?\s*(?P<pop>[=<>≤≥\u00bc!]|[bN](?=\s?\.)|p(?=\s+\.?\d))\s*"
-                      r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?|NS)(?!\w))")
+                      r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|0,\d+|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?|NS)(?!\w))")
 """The p after a statistic (and after its MSE, its n, an η² or its confidence interval: ``r = .31, 95% CI
 [.12, .48], p = .002``); capital P as medical journals print it, or in brackets (``r = .38 (p < .01)``)."""
 _AND = re.compile(rf"\s+and\s+(?P<val>{_NUM})(?=\s*[,;)])")
@@ -186,8 +190,10 @@ class FoundStatistic:
 
 
 def _clean(text: str) -> str:
-    """A number as printed, without spaces, thousands separators or a lost sign's ``?``."""
-    return text.replace(" ", "").replace(",", "").lstrip("?\ufffd")
+    """A number as printed, without spaces, thousands separators or a lost sign's ``?``; a decimal comma
+    becomes a point."""
+    t = text.replace(" ", "").lstrip("?\ufffd")
+    return t.replace(",", ".") if _DECIMAL_COMMA.fullmatch(t) else t.replace(",", "")
 
 
 def _num(text: str) -> float:
@@ -332,7 +338,7 @@ def _p_at(s: FoundStatistic, text: str, at: int, value_text: str) -> int:
         return pm.end()
     if not pm:
         return at
-    ptext = pm.group("p").replace(" ", "")
+    ptext = pm.group("p").replace(" ", "").replace(",", ".")
     p_op = _GLYPH_OPS.get(pm.group("pop"), pm.group("pop"))
     if float(ptext) > 1:
         return at
