@@ -122,3 +122,28 @@ def test_use_fills_the_df_of_a_t_and_an_f_with_their_n(qtbot, worked, tmp_path):
         assert form.statistic.currentData() == stat and form.edits["value"].text() == value
         assert form.edits["df"].text() == df and form.edits["n"].text() == n and form.location.text() == "p. 1"
         assert form.mods["outcome_measure"].currentText() == "BDI"
+
+
+def test_attach_one_pdf_from_the_viewers_button(qtbot, worked, tmp_path, monkeypatch):
+    """The viewer's Attach… button: a file chosen (the native dialog is the one thing not driven here: it
+    returns the path a person would pick) is stored with the record, its history says how, and it shows."""
+    from PySide6.QtWidgets import QFileDialog
+
+    pdf = tmp_path / "chosen.pdf"
+    write_pdf(pdf, ["The alliance predicted outcome, r(40) = .35, p = .025, in this trial."])
+    window = MainWindow(worked, Settings(reviewer="bob"))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
+    _idle(qtbot)
+    viewer = screen.viewer
+    assert viewer.pdf is None and viewer.attach_button.isEnabled()
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(pdf)], "PDF (*.pdf)"))
+    qtbot.mouseClick(viewer.attach_button, Qt.MouseButton.LeftButton)
+    _idle(qtbot)
+    _idle(qtbot)
+    assert [a.file_name for a in store.attached(worked, 7)] == ["chosen.pdf"]
+    assert store.history(worked, 7)[0].how == "file"
+    assert viewer.pdf["file_name"] == "chosen.pdf" and [s.raw for s in screen.found.stats] == ["r(40) = .35, p = .025"]

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -56,10 +57,10 @@ def load_pdf(db: Any, record_id: int, evidence: bool = False
     return which.to_json(), data, texts, marks
 
 
-def attach_files(db: Any, record_id: int, who: str, paths: list[str]) -> list[dict[str, Any]]:
+def attach_files(db: Any, record_id: int, who: str, paths: list[str], how: str = "drop") -> list[dict[str, Any]]:
     from screening.fulltext import store
 
-    return [store.attach(db, record_id, Path(p), who, how="drop").to_json() for p in paths]
+    return [store.attach(db, record_id, Path(p), who, how=how).to_json() for p in paths]
 
 
 class PdfViewer(QWidget):
@@ -100,11 +101,15 @@ class PdfViewer(QWidget):
         self.search_box.setObjectName("pdf-search")
         self.search_box.setClearButtonEnabled(True)
         self.hits_label = QLabel()
+        self.attach_button = QToolButton(text="Attach…")
+        self.attach_button.setObjectName("attach-pdf")
+        self.attach_button.setToolTip("Attach a PDF to this record (or drop one here); it is stored in the review")
         bar = QHBoxLayout()
         for w in (self.prev_button, self.page_label, self.next_button, self.zoom_out, self.zoom_in):
             bar.addWidget(w)
         bar.addWidget(self.search_box, 1)
         bar.addWidget(self.hits_label)
+        bar.addWidget(self.attach_button)
         self.info = QLabel()
         self.info.setObjectName("pdf-info")
         self.info.setWordWrap(True)
@@ -120,6 +125,7 @@ class PdfViewer(QWidget):
         layout.addWidget(self.info)
         layout.addWidget(self.scroll, 1)
 
+        self.attach_button.clicked.connect(self.choose_files)
         self.prev_button.clicked.connect(lambda: self.go(self.page - 1))
         self.next_button.clicked.connect(lambda: self.go(self.page + 1))
         self.zoom_in.clicked.connect(lambda: self.set_zoom(+1))
@@ -188,6 +194,7 @@ class PdfViewer(QWidget):
         has = bool(self.data)
         for w in (self.prev_button, self.next_button, self.zoom_in, self.zoom_out, self.search_box):
             w.setEnabled(has)
+        self.attach_button.setEnabled(self.record is not None and not loading)
         count = self.pdf["pages"] if self.pdf else 0
         self.page_label.setText(f"page {self.page + 1} / {count}" if has else "")
 
@@ -282,7 +289,14 @@ class PdfViewer(QWidget):
         if paths and self.drop_files(paths) is not None:
             e.acceptProposedAction()
 
-    def drop_files(self, paths: list[str]) -> Any:
+    def choose_files(self) -> Any:
+        """Attach one PDF (or several) chosen in a file dialog to the record on screen, as a drop does."""
+        if self.record is None:
+            return None
+        paths, _ = QFileDialog.getOpenFileNames(self, f"Attach a PDF to record #{self.record}", "", "PDF (*.pdf)")
+        return self.drop_files(paths, how="file") if paths else None
+
+    def drop_files(self, paths: list[str], how: str = "drop") -> Any:
         """Attach ``paths`` to the record on screen (a write in the background), then show it."""
         record = self.record
         who = self.ctx.who()
@@ -293,7 +307,7 @@ class PdfViewer(QWidget):
             self.ctx.message.emit(f"Attached {', '.join(r['file_name'] for r in rows)} to record #{record}.")
             self.attached.emit(record)  # the window then announces Topic.PDFS: the screens show it
 
-        return self.ctx.write("Attaching the PDF", partial(attach_files, self.ctx.db, record, who, paths),
+        return self.ctx.write("Attaching the PDF", partial(attach_files, self.ctx.db, record, who, paths, how),
                               changes=(Topic.PDFS,), dialog=False, on_done=alive(self, done))
 
     def refresh(self) -> None:
