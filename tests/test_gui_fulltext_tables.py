@@ -60,6 +60,10 @@ def test_a_table_statistic_is_used_with_its_table_and_a_picture_page_is_named(qt
     assert found.list.item(0).text().startswith("p. 2, Table 2: LSAS change with WAI-SR client")
     note = found.list.item(found.list.count() - 1)
     assert note.text().startswith("⚠ page 3 has no text layer") and not note.flags() & Qt.ItemFlag.ItemIsSelectable
+    assert "no text layer" not in viewer.info.text()
+    viewer.go(2)  # the picture page: the viewer says so too
+    _idle(qtbot)
+    assert "This page has no text layer" in viewer.info.text()
     # click the table's r: its page, the cell highlighted, the row's and caption's cues underlined
     found.list.setCurrentRow(0)
     _idle(qtbot)

@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from db.changes import Topic
+from extraction.statfinder.find import pages_without_text
 from gui.background import alive
 from gui.fulltext.render import Highlight, RenderedPage, render_page
-from gui.theme import muted_text
+from gui.theme import is_dark, muted_text
 
 ZOOMS = (0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 
@@ -190,6 +191,10 @@ class PdfViewer(QWidget):
         else:
             text = (f"<b>{self.pdf['file_name']}</b> · {self.pdf['pages']} pages · attached by "
                     f"{self.pdf['attached_by']} <span style='color:{muted}'>[sha256 {self.pdf['sha256'][:12]}]</span>")
+            if 0 <= self.page < len(self.texts) and pages_without_text([self.texts[self.page]]):
+                warn = "#ff8a80" if is_dark(self) else "#b00020"
+                text += (f"<br><span style='color:{warn}'>This page has no text layer (a scan or a picture): "
+                         "its statistics cannot be found or searched; read it and type them.</span>")
         self.info.setText(text)
         has = bool(self.data)
         for w in (self.prev_button, self.next_button, self.zoom_in, self.zoom_out, self.search_box):
