@@ -15,9 +15,12 @@ ASReview, when installed in its own venv (``/work/asrvenv`` or ``--asreview``), 
 (``asreview simulate``, default model ELAS u4) from the *same* prior records as ours (``--prior-idx``,
 one relevant and one irrelevant drawn by `screening.simulation.pick_priors` from each seed); its
 screening order is read from the project's ``results.db`` and scored with our metric functions, so both
-sides use one convention. Time is wall-clock per simulation until every inclusion is found: ours from
-reading the file to the last retraining, ASReview's the whole subprocess (so it includes the
-interpreter's start, ~1-2 s). ``--jobs`` runs that many simulations at once (both tools alike).
+sides use one convention. Time (``seconds_to_95``) is one clock for both: ``time.perf_counter`` inside
+the simulating process, from reading the review's file to the record that reaches 95% recall (ours in
+the worker; ASReview's in `asreview_to95.py`, from the call of its simulate command, after the imports):
+neither includes starting Python or importing. ASReview's own time stamps (``own_clock_seconds_to_95``)
+and its whole subprocess (``wall_seconds``) are kept beside. ``--jobs`` runs that many simulations at
+once (both tools alike).
 
 ``--fast`` stops our replays at 95% recall (WSS@95 and RRF@10 are unchanged; time and the stopping
 rules are then not measured). Results go to ``benchmarks/out/<tag>.json`` and ``.md``.
