@@ -127,3 +127,26 @@ def test_ovid_title_note_and_embase_et_al_copy_are_one_record(review, tmp_path: 
     duplicates.run_dedup(review, "ann")
     groups = duplicates.groups(review)
     assert len(groups) == 1 and len(groups[0]) == 2
+
+
+# --- a long main title without its subtitle, in a copy without volume and pages ---------------------------
+
+LONG = ("Could geriatric characteristics explain the under-prescription of anticoagulation therapy for older "
+        "patients admitted with atrial fibrillation?")
+
+
+def test_long_main_title_without_subtitle_in_a_copy_without_volume_merges():
+    wos = rec("wos", title=LONG + " A retrospective observational study", year=2010,
+              authors="De Breucker, S.; Herzog, G.; Pepersack, T.", journal="DRUGS & AGING", volume="27",
+              issue="10", pages="807-813")
+    epub = rec("embase", title=LONG, year=2010, authors="de Breucker, Sandra; Herzog, Gertraud; Pepersack, "
+               "Thierry", journal="Drugs and Aging")
+    assert outcome(deduplicate([wos, epub]), "wos", "embase") == AUTO
+
+
+def test_short_main_title_without_subtitle_still_needs_the_volume():
+    a = rec("a", title="Unilateral neglect in stroke", authors="Chan, D. Y. W.; Man, D. W. K.", year=2013,
+            journal="Topics in Geriatric Rehabilitation", volume="29", issue="2", pages="126-134")
+    b = rec("b", title="Unilateral neglect in stroke: a comparative study", authors="Chan DY; Man DW",
+            year=2013, journal="Top Geriatr Rehabil")
+    assert outcome(deduplicate([a, b]), "a", "b") != AUTO
