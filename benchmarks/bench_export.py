@@ -89,7 +89,7 @@ def child(kind: str, review: str, out: str) -> None:
     if kind in ("metasift_csv", "metasift_xlsx"):
         from extraction.export import export
 
-        info["rows"] = export(db, out, "records")["rows"]
+        info["rows"] = export(db, out, "records").rows
     else:
         from extraction.export_frames import records_frame
 

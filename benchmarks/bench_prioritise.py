@@ -97,10 +97,10 @@ def run_ours(name: str, seed: int, options: dict[str, Any], fast: bool, batch: i
     vec_s = time.perf_counter() - t0
     res = simulate(texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None,
                    batch=batch, tail_batch=tail_batch, relevant_refit=relevant_refit)
-    out = dict(res.metrics)
+    out = res.summary()
     options.pop("embeddings", None)
     out.update(vectorise_seconds=round(vec_s, 3), seconds=round(time.perf_counter() - t0, 3),
-               seconds_to_95=round(vec_s + res.metrics["seconds_to_95"], 3),
+               seconds_to_95=round(vec_s + out["seconds_to_95"], 3),
                model=str(options) if options else "default", labels_in_order=res.found_labels)
     return out
 
@@ -149,7 +149,7 @@ def run_asreview(name: str, seed: int, exe: str, fast: bool = True) -> dict:
         con.close()
     first = sorted(int(r[0]) for r in rows[:len(priors)])
     found = [int(r[1]) for r in rows[len(priors):]]
-    out = metrics(found, len(labels) - len(priors), sum(labels) - prior_rel)
+    out = metrics(found, len(labels) - len(priors), sum(labels) - prior_rel).to_json()
     # its own time stamps: from labelling the priors (then it extracts the features) to the record that
     # reached 95% recall, without the interpreter's start and the reading of the file
     to95 = out["screened_to_95"]
@@ -250,7 +250,7 @@ def stopping_table(runs: list[dict]) -> list[dict]:
         for res in simulate_rules(r["labels_in_order"], r["n_records"] - r["n_priors"],
                                   r["n_relevant"] - r["prior_relevant"], priors=r["n_priors"],
                                   prior_relevant=r["prior_relevant"]):
-            rows.append({"dataset": r["dataset"], "half": r["half"], "seed": r["seed"], **res})
+            rows.append({"dataset": r["dataset"], "half": r["half"], "seed": r["seed"], **res.to_json()})
     return rows
 
 

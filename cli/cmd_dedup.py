@@ -76,12 +76,10 @@ def _dedup_document(db: ReviewDB, extra: dict[str, Any]) -> dict[str, Any]:
     """Current groups, pending candidates and the same queue as clusters, records named by source_id."""
     groups = duplicates.groups(db)
     pending = duplicates.queue(db)
-    names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c["ids"]])
+    names = duplicates.labels(db, [m for g in groups for m in g] + [i for c in pending for i in c.ids])
     counts = review_counts(db, stages=()).duplicate_counts().to_json()
     data = {"groups": _label_groups(names, groups),
-            "candidates": [{"ids": [names[i] for i in c["ids"]], "score": c["score"], "reasons": c["reasons"],
-                            "differs": c["differs"], "fields": c["fields"], "decision": c["decision"]}
-                           for c in pending],
+            "candidates": [c.to_json(names) for c in pending],
             # the same queue as decisions: one cluster per question (`duplicate_clusters.QueueCluster`)
             "clusters": [cl.to_json(names) for cl in duplicate_clusters.queue_clusters(db, pending, groups)],
             "records": counts["records"], "unique": counts["unique"], "duplicates": counts["duplicates"],
@@ -107,12 +105,13 @@ def cmd_dedup(args: argparse.Namespace) -> Result:
     bar = TerminalProgress(enabled=None if not args.json else False)
     with open_for(args) as db:
         try:
-            run = duplicates.run_dedup(db, reviewer_name(args), progress=bar).to_json()
+            run = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
             bar.finish()
-            data = _dedup_document(db, {k: run[k] for k in ("message", "run_id", "stored", "auto_rejected")})
+            summary = run.to_json()
+            data = _dedup_document(db, {k: summary[k] for k in ("message", "run_id", "stored", "auto_rejected")})
         finally:
             bar.finish()
-    return Result(data, run["message"] + "\n" + _dedup_text(data))
+    return Result(data, run.message + "\n" + _dedup_text(data))
 
 
 def _named(names: dict[int, str], entry: PairDecision) -> dict[str, Any]:
@@ -149,9 +148,9 @@ def _cmd_cluster(db: ReviewDB, args: argparse.Namespace) -> Result:
             parts[-1].append(duplicates.resolve(db, ref))
     parts = [p for p in parts if p]
     done = duplicate_clusters.decide_cluster(db, parts, reviewer_name(args))
-    data = _clusters_document(db, {"decided": done})
-    return Result(data, f"cluster of {len(done['ids'])} records decided: {done['confirmed']} pairs confirmed, "
-                  f"{done['rejected']} rejected\n" + _clusters_text(data))
+    data = _clusters_document(db, {"decided": done.to_json()})
+    return Result(data, f"cluster of {len(done.ids)} records decided: {done.confirmed} pairs confirmed, "
+                  f"{done.rejected} rejected\n" + _clusters_text(data))
 
 
 def cmd_duplicates(args: argparse.Namespace) -> Result:

@@ -13,7 +13,7 @@ from db.errors import InputError
 from extraction import apa
 from extraction.choices import AGGREGATION_METHODS as METHODS
 from extraction.choices import LEVELS
-from extraction.coding import code_effect, delete_effect, edit_effect, effect_dict, effects
+from extraction.coding import CodedEffect, code_effect, delete_effect, edit_effect, effects
 from extraction.double_coding import agreement, disagreements, reconcile
 from extraction.effect_sizes import STATISTICS
 from extraction.worklist import coding_worklist
@@ -178,7 +178,7 @@ def cmd_code(args: argparse.Namespace) -> Result:
             coder = args.coder or reviewer_name(args)
             row = code_effect(db, resolve_ref(db, args.record), coder, given.pop("statistic"), given.pop("value"),
                               label=args.label, **given)
-    e = effect_dict(row)
+    e = CodedEffect.of(row).to_json()
     return Result({"effect": e}, f"Stored effect #{e['id']} of record #{e['record']} ({e['coder']}): "
                                  f"r = {apa.bounded(e['r'], 3)}, n = {apa.count(e['n'])} ({e['method']})")
 
@@ -187,9 +187,9 @@ def cmd_effects(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         if args.delete is not None:
             row = delete_effect(db, args.delete, note=f"deleted by {reviewer_name(args)}")
-            return Result({"deleted": args.delete, "row": effect_dict(row)},
+            return Result({"deleted": args.delete, "row": CodedEffect.of(row).to_json()},
                           f"Effect #{args.delete} withdrawn (row #{row.id})")
-        rows = [effect_dict(e) for e in effects(db, coder=args.coder, current=not args.history,
+        rows = [CodedEffect.of(e).to_json() for e in effects(db, coder=args.coder, current=not args.history,
                                                 record=_record(db, args.record))]
     return Result({"effects": rows, "count": len(rows)},
                   table([_effect_line(e) for e in rows], EFFECT_HEADERS) + f"\n{len(rows)} effect sizes")
@@ -199,8 +199,8 @@ def cmd_disagreements(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         items = disagreements(db, _record(db, args.record), include_reconciled=args.all)
         stats = agreement(db)
-    rows = [[d["record"], d["label"], d["field"], "; ".join(f"{c}: {v}" for c, v in d["values"].items()),
-             "yes" if d["reconciled"] else ""] for d in items]
+    rows = [[d.record, d.label, d.field, "; ".join(f"{c}: {v}" for c, v in d.values.items()),
+             "yes" if d.reconciled else ""] for d in items]
     text = table(rows, ["record", "label", "field", "values", "reconciled"]) + f"\n{len(items)} disagreements"
     for rep in stats:
         a, b = rep.coders
@@ -210,14 +210,15 @@ def cmd_disagreements(args: argparse.Namespace) -> Result:
         if rep.r:
             icc = apa.bounded(rep.r.icc, 3)
             text += f"\n  r: ICC(2,1) {icc}, mean |difference| {apa.bounded(rep.r.mean_abs_difference, 3)}"
-    return Result({"disagreements": items, "agreement": [rep.to_json() for rep in stats]}, text)
+    return Result({"disagreements": [d.to_json() for d in items], "agreement": [rep.to_json() for rep in stats]},
+                  text)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         row = reconcile(db, resolve_ref(db, args.record), args.label, _given(args), args.by or reviewer_name(args),
                         adopt=args.adopt)
-    e = effect_dict(row)
+    e = CodedEffect.of(row).to_json()
     return Result({"effect": e}, f"Reconciled {args.label!r} of record #{e['record']}: effect #{e['id']}, "
                                  f"r = {apa.bounded(e['r'], 3)}, n = {apa.count(e['n'])}")
 
@@ -243,14 +244,15 @@ def cmd_studies(args: argparse.Namespace) -> Result:
 
 def cmd_export(args: argparse.Namespace) -> Result:
     from extraction.export import export
+    from extraction.export_r import RScriptExport
 
     level = args.level or ("included" if args.out.suffix.lower() == ".ris" else "studies")
     with open_for(args) as db:
         info = export(db, args.out, level, rho=args.rho, method=args.method, by=args.by or None)
-    counts = ", ".join(f"{k}: {v}" for k, v in info["rows"].items())
-    if info["format"] == "R":
-        return Result(info, f"Wrote {info['file']} and {info['study_table']} ({counts}); run: Rscript {info['file']}")
-    return Result(info, f"Wrote {info['file']} ({info['format']}; {counts})")
+    counts = ", ".join(f"{k}: {v}" for k, v in info.rows.items())
+    if isinstance(info, RScriptExport):
+        return Result(info.to_json(), f"Wrote {info.file} and {info.study_table} ({counts}); run: Rscript {info.file}")
+    return Result(info.to_json(), f"Wrote {info.file} ({info.format}; {counts})")
 
 
 def cmd_worklist(args: argparse.Namespace) -> Result:

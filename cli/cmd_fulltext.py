@@ -84,7 +84,7 @@ def cmd_attach(args: argparse.Namespace) -> Result:
             rid = resolve_ref(db, args.record)
             res = store.attach(db, rid, Path(args.file), who)
             name = record_labels(db, [rid])[rid]
-            data = {**res.public(), "record": name}
+            data = {**res.to_json(), "record": name}
             what = ("was already attached to" if res.already_attached else "attached to")
             stored = "stored" if res.stored else "already in the review (stored once)"
             return Result(data, f"{res.file_name} ({res.pages} pages, {res.size:,} bytes, {stored}) {what} "
@@ -95,7 +95,7 @@ def cmd_attach(args: argparse.Namespace) -> Result:
         finally:
             bar.finish()
         names = record_labels(db, [m.record_id for m in found if m.record_id])
-        rows = [m.public(names) for m in found]
+        rows = [m.to_json(names) for m in found]
         matched = [r for r in rows if r["record_id"]]
         unmatched = [r for r in rows if not r["record_id"]]
         data = {"folder": str(args.folder), "dry_run": args.dry_run, "matched": matched, "unmatched": unmatched}
@@ -118,7 +118,7 @@ def cmd_detach(args: argparse.Namespace) -> Result:
         rid = resolve_ref(db, args.record)
         gone = store.detach(db, rid, reviewer_name(args), args.sha256, args.note)
         name = record_labels(db, [rid])[rid]
-        return Result({**gone.public(), "record": name, "detached": True},
+        return Result({**gone.to_json(), "record": name, "detached": True},
                       f"{gone.file_name} [sha256 {gone.sha256[:12]}] detached from {name} (kept in the history)")
 
 
@@ -134,17 +134,18 @@ def cmd_pdf(args: argparse.Namespace) -> Result:
             tmp = out.with_name(out.name + ".part")
             tmp.write_bytes(data)
             tmp.replace(out)
-            return Result({**which.public(), "record": name, "out": str(out)},
+            return Result({**which.to_json(), "record": name, "out": str(out)},
                           f"wrote {which.file_name} ({which.pages} pages) of {name} to {out}")
         now = store.attached(db, rid)
         past = store.history(db, rid)
-        data = {"record": name, "record_id": rid, "attached": [a.public() for a in now], "history": past}
+        data = {"record": name, "record_id": rid, "attached": [a.to_json() for a in now],
+                "history": [h.to_json() for h in past]}
         lines = [f"{name}: {len(now)} PDF(s) attached"]
         if now:
             lines.append(table([[a.sha256[:12], a.file_name, a.pages, a.who, a.at[:19]] for a in now],
                                ["sha256", "file", "pages", "attached by", "at"]))
         if past:
             lines.append("history:")
-            lines.extend(f"  {h['at'][:19]} {h['who']} {h['action']} {h['file_name']} [{h['sha256'][:12]}]"
-                         + (f" ({h['note']})" if h["note"] else "") for h in past)
+            lines.extend(f"  {h.at[:19]} {h.who} {h.action} {h.file_name} [{h.sha256[:12]}]"
+                         + (f" ({h.note})" if h.note else "") for h in past)
         return Result(data, "\n".join(lines))

@@ -112,8 +112,8 @@ def cmd_simulate(args: argparse.Namespace) -> Result:
         raise InputError("--batch must be -1 (the app's schedule), 0 (growing) or a positive number")
     res = simulate(data.texts, data.labels, seed=args.seed, batch=args.batch, model=args.model)
     out = {"file": args.file.name, "label": args.label, "unlabelled_skipped": data.unlabelled,
-           **res.as_dict(), "priors": [data.ids[i] for i in res.priors]}
-    m = res.metrics
+           **res.to_json(), "priors": [data.ids[i] for i in res.priors]}
+    m = res.summary()
     lines = [f"{args.file.name}: {m['n_records']} records, {m['n_relevant']} relevant "
              f"({data.unlabelled} without a label skipped)",
              f"model {m['model']}, seed {args.seed}, priors: {', '.join(out['priors'])} (1 relevant, 1 irrelevant)",
@@ -194,9 +194,9 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     result = ranker.last
     assert result is not None
     raw = ranker.estimate_remaining() if labels else None
-    advice = _no_nan(stopping_advice(list(labels.values()), len(rows), raw["expected"] if raw else None))
+    advice = stopping_advice(list(labels.values()), len(rows), raw.expected if raw else None)
     rule = _rule_check(args, list(labels.values()), len(rows))
-    estimate = _no_nan(raw) if raw else None
+    estimate = _no_nan(raw.to_json()) if raw else None
     limit = len(result.order) if args.limit is None else max(0, args.limit)
     out = [{"rank": k + 1, "id": rows[i][0], "source_id": rows[i][1], "title": rows[i][2],
             "score": round(s, 6)} for k, (i, s) in enumerate(zip(result.order[:limit], result.scores[:limit],
@@ -206,7 +206,8 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     data = {"records": out, "count": len(out), "unscreened": len(result.order), "labelled": len(labels),
             "relevant_labelled": sum(labels.values()), "labels_from": source,
             "duplicates_left_out": n_dropped, "model": args.model, "basis": basis,
-            "estimate_remaining": estimate, "stopping_advice": advice, "stopping_rule": rule.as_dict()}
+            "estimate_remaining": estimate, "stopping_advice": _no_nan(advice.to_json()),
+            "stopping_rule": rule.to_json()}
     text = table([[r["rank"], r["id"], r["source_id"], f"{r['score']:.3f}", (r["title"] or "")[:70]] for r in out],
                  ["rank", "id", "source_id", "score", "title"])
     text += (f"\n{len(result.order)} unscreened, {len(labels)} labelled ({data['relevant_labelled']} relevant; "
@@ -216,8 +217,8 @@ def cmd_rank(args: argparse.Namespace) -> Result:
     if estimate and estimate["expected"] is not None:
         text += (f"\nexpected relevant among unscreened: {estimate['expected']:.1f} ({estimate['method']}; "
                  "a guide, see --json)")
-    text += f"\nstopping guide: {advice['reason']}"
-    text += f"\nstopping rule: {rule.summary()}\n  assumes: {rule.assumption} ({rule.as_dict()['citation']})"
+    text += f"\nstopping guide: {advice.reason}"
+    text += f"\nstopping rule: {rule.summary()}\n  assumes: {rule.assumption} ({rule.to_json()['citation']})"
     return Result(data, text)
 
 
@@ -234,7 +235,7 @@ def cmd_stop_screening(args: argparse.Namespace) -> Result:
     note = rule.note()
     with open_for(args) as db:
         n = stop_screening(db, "title_abstract", reviewer_name(args), note)
-    data = {"stopped": True, "not_screened": n, "rule": rule.as_dict(), "note": note, "forced": not rule.stop}
+    data = {"stopped": True, "not_screened": n, "rule": rule.to_json(), "note": note, "forced": not rule.stop}
     return Result(data, f"screening stopped: {n} unscreened records excluded\n{note}")
 
 

@@ -61,12 +61,12 @@ def _chosen(db: Any, number: int | None) -> tuple[int | None, str, Any]:
 
 
 def cmd_show(args: argparse.Namespace) -> Result:
-    from screening.protocol import STAGE_LABELS, load_protocol_text
-    from screening.review_protocol import version_dict
+    from screening.protocol import STAGE_LABELS, protocol_label, review_protocol
+    from screening.review_protocol import VersionInfo
 
     with open_for(args) as db:
         number, text, row = _chosen(db, args.version)
-        protocol = load_protocol_text(text, f"{db.name} protocol version {number}")
+        protocol = review_protocol(text, protocol_label(db.name, number))
     data: dict[str, Any] = {"version": number, "name": protocol.name, "title": protocol.title,
                             "stages": list(protocol.stages), "rule": protocol.rule,
                             "exclusion_reasons": {k: list(v) for k, v in protocol.exclusion_reasons.items()},
@@ -75,7 +75,7 @@ def cmd_show(args: argparse.Namespace) -> Result:
                                          "exclude": list(protocol.exclude_keywords)},
                             "text": text}
     if row is not None:
-        data.update({k: v for k, v in version_dict(row).items() if k in ("who", "at", "summary")})
+        data.update({k: v for k, v in VersionInfo.of(row).to_json().items() if k in ("who", "at", "summary")})
     head = (f"Protocol version {number} ({protocol.name}: {protocol.title})" if number is not None else
             f"The bundled protocol ({protocol.name}: {protocol.title}); no version stored in the review yet")
     lines = [head]
@@ -93,17 +93,17 @@ def cmd_show(args: argparse.Namespace) -> Result:
 
 def cmd_history(args: argparse.Namespace) -> Result:
     from db import protocol_store
-    from screening.review_protocol import version_dict
+    from screening.review_protocol import VersionInfo
 
     with open_for(args) as db:
         rows = protocol_store.versions(db)
     current = rows[-1].version if rows else None
-    out = [version_dict(r, current) for r in rows]
+    out = [VersionInfo.of(r, current) for r in rows]
     if not rows:
         return Result({"versions": []}, "No protocol version stored: the review uses the bundled alliance protocol")
-    text = table([[r["version"], r["name"], r["who"], (r["at"] or "")[:16].replace("T", " "), r["summary"]]
+    text = table([[r.version, r.name, r.who, (r.at or "")[:16].replace("T", " "), r.summary]
                   for r in out], ["version", "name", "by", "at", "what changed"])
-    return Result({"versions": out}, text)
+    return Result({"versions": [r.to_json() for r in out]}, text)
 
 
 def cmd_export(args: argparse.Namespace) -> Result:
@@ -120,7 +120,7 @@ def cmd_export(args: argparse.Namespace) -> Result:
 
 def cmd_import(args: argparse.Namespace) -> Result:
     from extraction.protocol_check import check_protocol_text, store_protocol
-    from screening.review_protocol import version_dict
+    from screening.review_protocol import VersionInfo
 
     path = Path(args.file)
     try:
@@ -133,5 +133,5 @@ def cmd_import(args: argparse.Namespace) -> Result:
     check_protocol_text(text, str(path))  # before opening the review: a bad file names itself, nothing opened
     with open_for(args) as db:
         row = store_protocol(db, text, reviewer_name(args), args.summary, where=str(path))
-    data = version_dict(row, row.version)
+    data = VersionInfo.of(row, row.version).to_json()
     return Result(data, f"Stored {path} as protocol version {row.version} ({row.name}). {row.summary}")

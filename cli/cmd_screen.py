@@ -108,7 +108,7 @@ def _act(db: Any, row: Any, viewer: str) -> dict[str, Any]:
     out = outcomes.outcome(db, row.record_id, stage)
     seen = outcomes.visible_decisions(db, row.record_id, stage, viewer)
     return {"decision": _named(names[row.record_id], decisions.public(row)), "outcome": out.state,
-            "reason": out.reason, "visible": seen}
+            "reason": out.reason, "visible": [v.to_json() for v in seen]}
 
 
 def _act_text(data: dict[str, Any]) -> str:
@@ -208,6 +208,7 @@ def cmd_conflicts(args: argparse.Namespace) -> Result:
         names = record_labels(db, [c.record_id for c in found])
     items = [_named(names[c.record_id], c.to_json()) for c in found]
     rows = [[c["record"], "; ".join(f"{v['reviewer']}: {v['verdict']}" + (f" ({v['reason']})" if v["reason"] else "")
+                                    + (f" [protocol v{v['protocol_version']}]" if v["protocol_version"] else "")
                                     for v in c["verdicts"])] for c in items]
     text = (table(rows, ["record", "verdicts"]) + "\n" if rows else "") + \
         f"{len(items):,} conflicts at {_said(args.stage)}"

@@ -43,7 +43,7 @@ def cmd_stats(args: argparse.Namespace) -> Result:
         found = find_statistics(file_pages(Path(args.source)))
         source = {"file": args.source}
     found = [s for s in found if s.kind in kinds]
-    data = {**source, "count": len(found), "statistics": [s.public() for s in found]}
+    data = {**source, "count": len(found), "statistics": [s.to_json() for s in found]}
     rows = [[s.page, s.kind, s.raw[:48], "" if s.r is None else apa.bounded(s.r, 3), s.n or "",
              "; ".join(f"{k}={v['value']}" for k, v in s.cues.items() if k != "n")[:50],
              s.warning[:40]] for s in found]

@@ -8,6 +8,7 @@ table in the protocol's TOML)::
      "values":   {"alliance_measure": ["STA"]},          # extra values for built-in category fields
      "aliases":  {"treatment": {"DBT": "CBT"}},          # extra spellings -> an allowed value
      "omit":     ["alliance_session"],                    # built-in moderators this review does not code
+     "redefine": {"alliance_time": {"type": "text", "label": "When"}},  # a built-in moderator's own definition
      "custom_fields": {
          "setting": ["inpatient", "outpatient"],          # short form: a category field
          "dose": {"type": "number", "label": "Dose", "help": "sessions attended", "min": 1, "required": true},
@@ -20,6 +21,11 @@ the field's help text, ``label`` what the form shows (default: the name). Catego
 case-insensitively, ignoring spaces, hyphens, slashes and underscores; aliases (synonyms) such as "Working
 Alliance Inventory" or "BDI-II" map to an allowed value ("WAI", "BDI"). Fields with ``other`` accept "Other"
 or "Other: free text".
+
+``redefine`` gives a built-in moderator a definition of its own (type, label, help, values, aliases, range,
+other; the same keys as a custom field but ``required``, which the ``required`` list decides): the field keeps
+its name, its new definition replaces the built-in one whole. Storing a protocol refuses a type change that
+coded values already stored would not fit (`extraction.protocol_check`).
 """
 
 from __future__ import annotations
@@ -214,7 +220,7 @@ class Codebook:
         data = dict(mapping or {})
         if isinstance(data.get("codebook"), Mapping):
             data = dict(data["codebook"])
-        unknown = set(data) - {"required", "values", "aliases", "custom_fields", "omit"}
+        unknown = set(data) - {"required", "values", "aliases", "custom_fields", "omit", "redefine"}
         if unknown:
             raise InputError(f"[codebook]: unknown key(s) {', '.join(sorted(unknown))}", file=where)
         fields = {f.name: replace(f, builtin=True) for f in ALLIANCE_FIELDS}
@@ -226,6 +232,21 @@ class Codebook:
                 raise InputError(f"[codebook] omit: {name!r} is not a built-in moderator (one of "
                                  f"{', '.join(moderator_names())})", file=where)
             del fields[name]
+        for name, spec in _table(data, "redefine", where).items():
+            if name not in moderator_names():
+                raise InputError(f"[codebook] redefine: {name!r} is not a built-in moderator (one of "
+                                 f"{', '.join(moderator_names())})", file=where)
+            if name not in fields:
+                raise InputError(f"[codebook] redefine: {name!r} is left out (omit); redefine it or omit it",
+                                 file=where)
+            if isinstance(spec, Mapping) and "required" in spec:
+                raise InputError(f"[codebook] redefine.{name}: required is set by [codebook] required, not "
+                                 "here", file=where)
+            base, given = fields[name], spec if isinstance(spec, Mapping) else {}
+            new = _custom_field(name, spec, where, "redefine")
+            fields[name] = replace(new, builtin=True, required=base.required,
+                                   meaning=new.meaning if "help" in given or "meaning" in given else base.meaning,
+                                   label=new.label if "label" in given else base.label)
         for name, spec in _table(data, "custom_fields", where).items():
             if name in fields:
                 raise InputError(f"[codebook] custom_fields: {name!r} is already a built-in field",
@@ -306,40 +327,40 @@ def _category(fields: Mapping[str, Field], name: str, key: str, where: str) -> F
     return fields[name]
 
 
-def _custom_field(name: str, spec: Any, where: str) -> Field:
+def _custom_field(name: str, spec: Any, where: str, section: str = "custom_fields") -> Field:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise InputError(f"[codebook] custom_fields: {name!r} is not a valid column name", file=where)
+        raise InputError(f"[codebook] {section}: {name!r} is not a valid column name", file=where)
     if isinstance(spec, list):
         spec = {"type": "category", "values": spec}
     if not isinstance(spec, Mapping):
-        raise InputError(f"[codebook] custom_fields.{name}: expected a list of values or a table", file=where)
+        raise InputError(f"[codebook] {section}.{name}: expected a list of values or a table", file=where)
     kind = spec.get("type", "category")
     bad = set(spec) - {"type", "meaning", "help", "label", "values", "aliases", "other", "min", "max", "required"}
     if kind not in KINDS or bad:
-        raise InputError(f"[codebook] custom_fields.{name}: " + (f"unknown key(s) {', '.join(sorted(bad))}"
+        raise InputError(f"[codebook] {section}.{name}: " + (f"unknown key(s) {', '.join(sorted(bad))}"
                          if bad else f"type must be one of {', '.join(KINDS)}"), file=where)
     values = spec.get("values", [])
     if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values) or (
             kind == "category" and not values and not spec.get("other")):
-        raise InputError(f"[codebook] custom_fields.{name}: values must be a non-empty list of strings",
+        raise InputError(f"[codebook] {section}.{name}: values must be a non-empty list of strings",
                          file=where)
     for key in ("min", "max"):
         if key in spec and _as_number(spec[key]) is None:
-            raise InputError(f"[codebook] custom_fields.{name}: {key} must be a number", file=where)
+            raise InputError(f"[codebook] {section}.{name}: {key} must be a number", file=where)
     aliases = spec.get("aliases", {})
     if not isinstance(aliases, Mapping) or not all(a in values for a in aliases.values()):
-        raise InputError(f"[codebook] custom_fields.{name}: aliases must map to listed values", file=where)
+        raise InputError(f"[codebook] {section}.{name}: aliases must map to listed values", file=where)
     for key in ("label", "help", "meaning"):
         if key in spec and not isinstance(spec[key], str):
-            raise InputError(f"[codebook] custom_fields.{name}: {key} must be text", file=where)
+            raise InputError(f"[codebook] {section}.{name}: {key} must be text", file=where)
     for key in ("required", "other"):
         if key in spec and not isinstance(spec[key], bool):
-            raise InputError(f"[codebook] custom_fields.{name}: {key} must be true or false", file=where)
+            raise InputError(f"[codebook] {section}.{name}: {key} must be true or false", file=where)
     lo, hi = _as_number(spec.get("min")), _as_number(spec.get("max"))
     if lo is not None and hi is not None and lo > hi:
-        raise InputError(f"[codebook] custom_fields.{name}: min {lo:g} is above max {hi:g}", file=where)
+        raise InputError(f"[codebook] {section}.{name}: min {lo:g} is above max {hi:g}", file=where)
     if kind == "yes_no" and (values or aliases):
-        raise InputError(f"[codebook] custom_fields.{name}: a yes_no field takes no values", file=where)
+        raise InputError(f"[codebook] {section}.{name}: a yes_no field takes no values", file=where)
     help_text = str(spec.get("help", spec.get("meaning", ""))).strip() or name
     return Field(name, help_text, kind, tuple(v.strip() for v in values), dict(aliases),
                  bool(spec.get("other", False)), lo, hi, bool(spec.get("required", False)),

@@ -1,9 +1,10 @@
 """The codebook as rows a person edits (the app's codebook editor), and back to a protocol's ``[codebook]`` table.
 
 Every field is one `FieldRow`: name, label, type, allowed values, synonyms (alias -> allowed value, e.g. BDI-II
--> BDI), range, required, help text. A built-in field (the alliance codebook's) keeps its name, type and
-built-in values; a protocol adds values and synonyms to it, makes it required or not, or leaves it out
-(``omit``). A field the review adds (``custom_fields``) is edited whole. `codebook_table` writes rows back and
+-> BDI), range, required, help text. A built-in field (the alliance codebook's) keeps its name; a protocol
+adds values and synonyms to it, makes it required or not, or leaves it out (``omit``), and a change to its
+type, label, help text, range or built-in values gives it a definition of its own (``redefine``). A field the
+review adds (``custom_fields``) is edited whole. `codebook_table` writes rows back and
 `Codebook.from_protocol` reads them, so what the editor shows is what the form, validation and exports use.
 """
 
@@ -71,8 +72,16 @@ def codebook_table(rows: list[FieldRow]) -> dict[str, Any]:
         table["omit"] = omit
     values: dict[str, list[str]] = {}
     aliases: dict[str, dict[str, str]] = {}
+    redefine: dict[str, Any] = {}
     for r in rows:
-        if not r.builtin or r.omitted or r.kind != "category":
+        if r.builtin and not r.omitted and _redefined(r):
+            spec = _spec(r)
+            spec.pop("required", None)  # the [codebook] required list decides for built-in fields
+            redefine[r.name] = spec
+    if redefine:
+        table["redefine"] = redefine
+    for r in rows:
+        if not r.builtin or r.omitted or r.kind != "category" or r.name in redefine:
             continue
         base = _BUILTIN[r.name]
         extra = [v for v in r.values if v not in base.values]
@@ -85,32 +94,41 @@ def codebook_table(rows: list[FieldRow]) -> dict[str, Any]:
         table["values"] = values
     if aliases:
         table["aliases"] = aliases
-    custom: dict[str, Any] = {}
-    for r in rows:
-        if r.builtin:
-            continue
-        spec: dict[str, Any] = {"type": r.kind}
-        if r.label.strip():
-            spec["label"] = r.label.strip()
-        if r.help.strip():
-            spec["help"] = r.help.strip()
-        if r.kind == "category":
-            spec["values"] = [v for v in r.values if v.strip()]
-            if r.synonyms:
-                spec["aliases"] = dict(r.synonyms)
-            if r.other:
-                spec["other"] = True
-        if r.kind in ("number", "integer"):
-            if r.minimum is not None:
-                spec["min"] = _number(r.minimum)
-            if r.maximum is not None:
-                spec["max"] = _number(r.maximum)
-        if r.required:
-            spec["required"] = True
-        custom[r.name.strip()] = spec
+    custom = {r.name.strip(): _spec(r) for r in rows if not r.builtin}
     if custom:
         table["custom_fields"] = custom
     return table
+
+
+def _redefined(r: FieldRow) -> bool:
+    """True when a built-in row differs from its built-in field in more than added values and synonyms."""
+    base = _BUILTIN[r.name]
+    return (r.kind != base.kind or r.label.strip() != base.label or r.help.strip() != base.meaning
+            or r.minimum != base.minimum or r.maximum != base.maximum or r.other != base.other
+            or (r.kind == "category" and not set(base.values) <= set(r.values)))
+
+
+def _spec(r: FieldRow) -> dict[str, Any]:
+    """A row's whole definition, as ``custom_fields`` (and ``redefine``) write it."""
+    spec: dict[str, Any] = {"type": r.kind}
+    if r.label.strip():
+        spec["label"] = r.label.strip()
+    if r.help.strip():
+        spec["help"] = r.help.strip()
+    if r.kind == "category":
+        spec["values"] = [v for v in r.values if v.strip()]
+        if r.synonyms:
+            spec["aliases"] = dict(r.synonyms)
+        if r.other:
+            spec["other"] = True
+    if r.kind in ("number", "integer"):
+        if r.minimum is not None:
+            spec["min"] = _number(r.minimum)
+        if r.maximum is not None:
+            spec["max"] = _number(r.maximum)
+    if r.required:
+        spec["required"] = True
+    return spec
 
 
 def blank_codebook() -> dict[str, Any]:

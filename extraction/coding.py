@@ -56,8 +56,7 @@ def settings(db: ReviewDB) -> CodingSettings:
     A protocol may set ``[aggregation] rho = 0.5`` and ``method = "composite"`` (or ``"mean"``).
     """
     current = current_protocol(db)
-    where = f"{db.name} protocol version {current.version}" if current.version else "the bundled protocol"
-    return settings_of(current.protocol, where, current.version)
+    return settings_of(current.protocol, current.where, current.version)
 
 
 def settings_of(protocol: Protocol, where: str, version: int | None = None) -> CodingSettings:
@@ -329,12 +328,49 @@ def _finite(x: float | None) -> float | None:
     return x if x is None or math.isfinite(x) else None
 
 
-def effect_dict(row: EffectSize) -> dict[str, Any]:
-    """A JSON-friendly view of one effect-size row."""
-    return {"id": row.id, "uid": row.uid, "record": row.record_id, "coder": row.coder, "kind": row.kind,
-            "replaces": row.replaces, "label": row.label, "statistic": row.statistic, "value": row.value,
-            "df": row.df, "n": row.n, "n1": row.n1, "n2": row.n2, "tails": row.tails,
-            "direction": row.direction, "r": row.r, "z": _finite(row.z), "var_z": row.var_z,
-            "method": row.method, "location": row.location, "note": row.note,
-            "moderators": dict(row.moderators), "coded_at": row.coded_at.isoformat() if row.coded_at else None,
-            "provenance": dict(row.provenance or {}), "protocol_version": row.protocol_version}
+@dataclass(frozen=True)
+class CodedEffect:
+    """One effect-size row as the screens and ``--json`` show it (`of` a stored `EffectSize`)."""
+
+    id: int | None
+    uid: str
+    record: int
+    coder: str
+    kind: str  # coded, reconciled, deleted
+    replaces: int | None
+    label: str
+    statistic: str
+    value: float | None
+    df: float | None
+    n: int | None
+    n1: int | None
+    n2: int | None
+    tails: int
+    direction: int
+    r: float | None
+    z: float | None  # None where r is ±1
+    var_z: float | None
+    method: str
+    location: str
+    note: str
+    moderators: dict[str, Any]
+    coded_at: str | None  # ISO 8601, UTC
+    provenance: dict[str, Any]
+    protocol_version: int | None
+
+    @classmethod
+    def of(cls, row: EffectSize) -> CodedEffect:
+        return cls(row.id, row.uid, row.record_id, row.coder, row.kind, row.replaces, row.label, row.statistic,
+                   row.value, row.df, row.n, row.n1, row.n2, row.tails, row.direction, row.r, _finite(row.z),
+                   row.var_z, row.method, row.location, row.note, dict(row.moderators),
+                   row.coded_at.isoformat() if row.coded_at else None, dict(row.provenance or {}),
+                   row.protocol_version)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "uid": self.uid, "record": self.record, "coder": self.coder, "kind": self.kind,
+                "replaces": self.replaces, "label": self.label, "statistic": self.statistic, "value": self.value,
+                "df": self.df, "n": self.n, "n1": self.n1, "n2": self.n2, "tails": self.tails,
+                "direction": self.direction, "r": self.r, "z": self.z, "var_z": self.var_z, "method": self.method,
+                "location": self.location, "note": self.note, "moderators": dict(self.moderators),
+                "coded_at": self.coded_at, "provenance": dict(self.provenance),
+                "protocol_version": self.protocol_version}

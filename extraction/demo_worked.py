@@ -58,8 +58,8 @@ def build_worked_demo(folder: Path, target: str | None = None) -> ReviewDB:
     run_dedup(db, who="librarian")
     erratum = record_id(db, pubmed_id(ERRATUM))
     for pair in queue(db):  # the erratum notice repeats its article's title: not a duplicate of it
-        if erratum in pair["ids"]:
-            a, b = pair["ids"]
+        if erratum in pair.ids:
+            a, b = pair.ids
             reject(db, a, b, who="librarian")
     ids = record_ids()
     for key, rid in ids.items():

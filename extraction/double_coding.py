@@ -20,7 +20,7 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import EffectSize
 from extraction.codebook import cohen_kappa, icc, mean_abs_difference, percent_agreement
-from extraction.coding import CORE_FIELDS, edit_effect, effects, settings
+from extraction.coding import CORE_FIELDS, CodedEffect, edit_effect, effects, settings
 from extraction.coding import code_effect as _code
 
 R_TOLERANCE = 0.005
@@ -61,19 +61,33 @@ def _differs(name: str, values: list[Any], tolerance: float) -> bool:
     return len({repr(v) for v in values}) > 1
 
 
-def disagreements(db: ReviewDB, record: int | None = None, *, tolerance: float = R_TOLERANCE,
-                  include_reconciled: bool = False) -> list[dict[str, Any]]:
-    """Every field on which the coders of a report differ, one item per (record, label, field).
+@dataclass(frozen=True)
+class Disagreement:
+    """A field on which the coders of a report's effect differ: ``values`` {coder: value} (None = not coded;
+    for the field ``coded``: whether each coder coded the label at all), ``ids`` {coder: effect id},
+    ``reconciled``: a reconciled row exists."""
 
-    Items: ``record``, ``label``, ``field``, ``values`` ({coder: value}; None = not coded), ``ids``
-    ({coder: effect id}), ``reconciled`` (a reconciled row exists). Reconciled keys are left out unless
-    ``include_reconciled``.
-    """
+    record: int
+    label: str
+    reconciled: bool
+    field: str
+    values: dict[str, Any]
+    ids: dict[str, int | None]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"record": self.record, "label": self.label, "reconciled": self.reconciled, "field": self.field,
+                "values": dict(self.values), "ids": dict(self.ids)}
+
+
+def disagreements(db: ReviewDB, record: int | None = None, *, tolerance: float = R_TOLERANCE,
+                  include_reconciled: bool = False) -> list[Disagreement]:
+    """Every field on which the coders of a report differ, one item per (record, label, field). Reconciled
+    keys are left out unless ``include_reconciled``."""
     coded, reconciled = coded_by_key(db)
     coders_of: dict[int, set[str]] = defaultdict(set)
     for (rec, _), rows in coded.items():
         coders_of[rec].update(rows)
-    out: list[dict[str, Any]] = []
+    out: list[Disagreement] = []
     for key in sorted(coded, key=lambda k: (k[0], _norm_label(k[1]))):
         rec, label = key
         if (record is not None and rec != record) or len(coders_of[rec]) < 2:
@@ -82,11 +96,10 @@ def disagreements(db: ReviewDB, record: int | None = None, *, tolerance: float =
         if done and not include_reconciled:
             continue
         rows = coded[key]
-        base = {"record": rec, "label": label, "reconciled": done}
+        ids = {c: r.id for c, r in sorted(rows.items())}
         everyone = sorted(coders_of[rec])
         if len(rows) < len(everyone):
-            out.append({**base, "field": "coded", "values": {c: c in rows for c in everyone},
-                        "ids": {c: r.id for c, r in sorted(rows.items())}})
+            out.append(Disagreement(rec, label, done, "coded", {c: c in rows for c in everyone}, ids))
             if len(rows) < 2:
                 continue
         fields = {c: _field_values(r) for c, r in sorted(rows.items())}
@@ -94,9 +107,41 @@ def disagreements(db: ReviewDB, record: int | None = None, *, tolerance: float =
         for name in names:
             values = [f.get(name) for f in fields.values()]
             if _differs(name, values, tolerance):
-                out.append({**base, "field": name, "values": {c: f.get(name) for c, f in fields.items()},
-                            "ids": {c: r.id for c, r in sorted(rows.items())}})
+                out.append(Disagreement(rec, label, done, name, {c: f.get(name) for c, f in fields.items()}, ids))
     return out
+
+
+@dataclass(frozen=True)
+class ReconcileItem:
+    """An effect coded by two or more coders, as the reconciling screen lists it: the report's coders, each
+    coder's current row, the reconciled row (None: still open) and the fields `disagreements` names."""
+
+    record: int
+    label: str
+    coders: list[str]
+    rows: dict[str, CodedEffect]
+    reconciled: CodedEffect | None
+    differs: list[str]
+
+
+def reconcile_items(db: ReviewDB) -> list[ReconcileItem]:
+    """Every double-coded effect (reports with two or more coders), by report and label."""
+    coded, reconciled = coded_by_key(db)
+    differs: dict[Key, list[str]] = defaultdict(list)
+    for d in disagreements(db, include_reconciled=True):
+        differs[(d.record, d.label)].append(d.field)
+    coders_of: dict[int, set[str]] = defaultdict(set)
+    for (rec, _), rows in coded.items():
+        coders_of[rec].update(rows)
+    items = []
+    for key in sorted(coded, key=lambda k: (k[0], k[1].casefold())):
+        if len(coders_of[key[0]]) < 2:
+            continue
+        rec_row = reconciled.get(key)
+        items.append(ReconcileItem(key[0], key[1], sorted(coders_of[key[0]]),
+                                   {c: CodedEffect.of(r) for c, r in sorted(coded[key].items())},
+                                   CodedEffect.of(rec_row) if rec_row is not None else None, differs.get(key, [])))
+    return items
 
 
 _CODE_KEYS = ("statistic", "value", "df", "n", "n1", "n2", "tails", "direction", "moderators", "location",

@@ -17,9 +17,10 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -30,6 +31,9 @@ from extraction.choices import LEVELS  # noqa: E402
 from extraction.coding import CodingSettings, settings
 from extraction.export_frames import Table, decisions_table, effects_frame, records_table
 from extraction.study_table import study_table
+
+if TYPE_CHECKING:
+    from extraction.export_r import RScriptExport
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,11 +121,25 @@ def write_csv(table: Table | pd.DataFrame, out: Path) -> int:
     return n
 
 
+@dataclass(frozen=True)
+class ExportInfo:
+    """What `export` wrote: the file, its format (csv, xlsx, ris), the level and the rows per sheet."""
+
+    file: str
+    format: str
+    level: str
+    rows: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format, "level": self.level, "rows": dict(self.rows)}
+
+
 def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float | None = None,
            method: str | None = None, by: str | Sequence[str] | None = None,
-           now: Callable[[], Any] | None = None) -> dict[str, Any]:
+           now: Callable[[], Any] | None = None) -> ExportInfo | RScriptExport:
     """Export ``level`` to ``out``: ``.csv`` (that level), ``.xlsx`` (every level, ``level`` first, plus
-    codebook and summary sheets) or ``.ris`` (level ``included``: the included records).
+    codebook and summary sheets), ``.ris`` (level ``included``: the included records) or ``.R`` (the study table
+    and a metafor script: `extraction.export_r.RScriptExport`).
 
     ``rho`` / ``method`` / ``by`` shape the study table (defaults: the protocol's, .50 composite). Returns what
     was written: file, format, level, rows per sheet. Records and decisions are streamed (memory does not grow
@@ -138,7 +156,7 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
         if level not in ("included", "records"):
             raise InputError(f"RIS holds records: use --level included, not {level!r}")
         n = write_ris(db, out)
-        return {"file": str(out), "format": "ris", "level": "included", "rows": {"included": n}}
+        return ExportInfo(str(out), "ris", "included", {"included": n})
     if suffix == ".r":  # the study table plus a metafor script reproducing the analysis (issue 15)
         from extraction.export_r import write_r_script
 
@@ -147,13 +165,13 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
         raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)}")
     if suffix == ".csv":
         n = write_csv(table_for(db, level, rho=rho, method=method, by=by, cfg=cfg), out)
-        return {"file": str(out), "format": "csv", "level": level, "rows": {level: n}}
+        return ExportInfo(str(out), "csv", level, {level: n})
     if suffix in (".xlsx", ".xlsm"):
         from extraction.export_xlsx import write_xlsx
 
         order = [level, *(x for x in LEVELS if x != level)]
         tables = {lv: table_for(db, lv, rho=rho, method=method, by=by, cfg=cfg) for lv in order}
         rows = write_xlsx(db, tables, out, rho=rho, method=method, by=by, now=now, cfg=cfg)
-        return {"file": str(out), "format": "xlsx", "level": level, "rows": rows}
+        return ExportInfo(str(out), "xlsx", level, rows)
     raise InputError(f"cannot export to {out.name!r}: the file name must end in .xlsx, .csv or .ris "
                      "(or .R for a metafor script)")

@@ -14,6 +14,7 @@ script's header comment for the reader to check against.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -141,8 +142,29 @@ if (requireNamespace("jsonlite", quietly = TRUE)) {{
     return "\n".join(header) + "\n" + body
 
 
+@dataclass(frozen=True)
+class RScriptExport:
+    """What `write_r_script` wrote: the script, its study table (``rows``), the analysis it runs (k, method,
+    test, moderators) and ``metasift``: MetaSift's numbers for the same analyses (`metasift_results`)."""
+
+    file: str
+    study_table: str
+    rows: dict[str, int]
+    k: int
+    method: str
+    test: str
+    moderators: list[str]
+    metasift: dict[str, Any]
+    format: str = "R"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format, "study_table": self.study_table, "rows": dict(self.rows),
+                "k": self.k, "method": self.method, "test": self.test, "moderators": list(self.moderators),
+                "metasift": self.metasift}
+
+
 def write_r_script(db: ReviewDB, out: str | Path, *, method: str = "REML", test: str = "z",
-                   rho: float | None = None, aggregation: str | None = None) -> dict[str, Any]:
+                   rho: float | None = None, aggregation: str | None = None) -> RScriptExport:
     """Write the study table CSV and the R script; returns what was written and MetaSift's numbers."""
     out = Path(out)
     if out.suffix.lower() != ".r":
@@ -161,6 +183,5 @@ def write_r_script(db: ReviewDB, out: str | Path, *, method: str = "REML", test:
     review = Path(str(getattr(db, "path", None) or getattr(db, "url", "") or "the review")).name
     with atomic_path(out, ".R") as tmp:
         tmp.write_text(_script(csv_path.name, stem, method, test, specs, ours, review), encoding="utf-8")
-    return {"file": str(out), "format": "R", "study_table": str(csv_path), "rows": {"studies": len(frame)},
-            "k": int(np.isfinite(usable["yi"].to_numpy(float)).sum()), "method": method, "test": test,
-            "moderators": [c for c, _ in specs], "metasift": ours}
+    k = int(np.isfinite(usable["yi"].to_numpy(float)).sum())
+    return RScriptExport(str(out), str(csv_path), {"studies": len(frame)}, k, method, test, [c for c, _ in specs], ours)

@@ -375,7 +375,7 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
         kept = sorted({canon.get(rid, rid) for rid in session.exec(select(Record.id)) if rid is not None})
         left = [rid for rid in kept if (rid, stage) not in states]
         done = {row.uid for row in session.exec(select(ScreeningDecision).where(
-            ScreeningDecision.uid.like(f"{prefix}-%")))}  # type: ignore[attr-defined]
+            col(ScreeningDecision.uid).like(f"{prefix}-%")))}
         for rid in left:
             uid = f"{prefix}-{rid}"
             if uid not in done:
@@ -423,7 +423,7 @@ def undo_stop(db: ReviewDB, stage: str, by: str, why: str, uid_prefix: str | Non
                         if st.resolution is not None and st.resolution.method == STOP_METHOD),
                        key=lambda r: r.id or 0)
         done = {row.uid for row in session.exec(select(ScreeningDecision).where(
-            ScreeningDecision.uid.like(f"{prefix}-%")))}  # type: ignore[attr-defined]
+            col(ScreeningDecision.uid).like(f"{prefix}-%")))}
         for stop in stops:
             uid = f"{prefix}-{stop.id}"
             if uid not in done:

@@ -73,7 +73,7 @@ def _name(names: Mapping[int, str] | None, rid: int) -> Any:
     return rid if names is None else names[rid]
 
 
-def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
+def queue_clusters(db: ReviewDB, pending: list[duplicates.Candidate] | None = None,
                    groups: list[list[int]] | None = None) -> list[QueueCluster]:
     """Pending candidates as clusters (`QueueCluster`), best first. ``pending`` and ``groups``, when the
     caller has just read them (`duplicates.queue`, `duplicates.groups`), are not read again."""
@@ -83,7 +83,7 @@ def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
         return []
     sets: UnionFind[int] = UnionFind()
     for c in pending:
-        sets.union(*c["ids"])
+        sets.union(*c.ids)
     inside = [g for g in (duplicates.groups(db) if groups is None else groups) if any(m in sets.parent for m in g)]
     for g in inside:
         for m in g[1:]:
@@ -91,14 +91,14 @@ def queue_clusters(db: ReviewDB, pending: list[dict[str, Any]] | None = None,
     clusters: dict[int, dict[str, Any]] = {}
     shown: dict[int, dict[str, str]] = {}
     for c in pending:
-        root = sets.find(c["ids"][0])
+        root = sets.find(c.ids[0])
         cl = clusters.setdefault(root, {"ids": set(), "groups": [], "pairs": [], "score": None})
-        cl["ids"].update(c["ids"])
-        cl["pairs"].append(QueuedPair((c["ids"][0], c["ids"][1]), c["score"], tuple(c["reasons"])))
-        if c["score"] is not None and (cl["score"] is None or c["score"] > cl["score"]):
-            cl["score"] = c["score"]
-        for side, rid in zip("ab", c["ids"], strict=True):
-            shown.setdefault(rid, {f["field"]: f[side] for f in c["fields"]})
+        cl["ids"].update(c.ids)
+        cl["pairs"].append(QueuedPair(c.ids, c.score, c.reasons))
+        if c.score is not None and (cl["score"] is None or c.score > cl["score"]):
+            cl["score"] = c.score
+        shown.setdefault(c.ids[0], {f.field: f.a for f in c.fields})
+        shown.setdefault(c.ids[1], {f.field: f.b for f in c.fields})
     for g in inside:
         cl = clusters[sets.find(g[0])]
         cl["ids"].update(g)
@@ -126,12 +126,34 @@ def cluster_of(db: ReviewDB, a: int, b: int) -> QueueCluster:
     return found
 
 
-def same_study(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class ClusterDecision:
+    """What `decide_cluster` wrote: the cluster's records and the pairs it confirmed and rejected."""
+
+    ids: list[int]
+    confirmed: int
+    rejected: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ids": list(self.ids), "confirmed": self.confirmed, "rejected": self.rejected}
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterUndo:
+    """What `undo_cluster` withdrew: the pairs (record ids) that got an ``undone`` row."""
+
+    pairs: list[tuple[int, int]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ids": [list(p) for p in self.pairs]}
+
+
+def same_study(db: ReviewDB, a: int, b: int, who: str) -> ClusterDecision:
     """Every record of the pending pair's cluster is one study (see `decide_cluster`)."""
     return decide_cluster(db, [cluster_of(db, a, b).ids], who)
 
 
-def all_apart(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+def all_apart(db: ReviewDB, a: int, b: int, who: str) -> ClusterDecision:
     """The groups and records of the pending pair's cluster are different studies: its pending pairs are
     rejected, groups already formed inside it stay (see `decide_cluster`)."""
     cl = cluster_of(db, a, b)
@@ -139,9 +161,9 @@ def all_apart(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
     return decide_cluster(db, [*cl.groups, *([r] for r in cl.ids if r not in grouped)], who)
 
 
-def undo_cluster(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
+def undo_cluster(db: ReviewDB, a: int, b: int, who: str) -> ClusterUndo:
     """Withdraw the cluster decision that wrote the decision in force on ``a``/``b``: every pair it wrote
-    gets an ``undone`` row, in one transaction. Returns ``ids`` (the pairs undone)."""
+    gets an ``undone`` row, in one transaction."""
     key = (a, b) if a < b else (b, a)
     with db.transaction() as session:
         current = DUPLICATES.current(session)
@@ -155,19 +177,19 @@ def undo_cluster(db: ReviewDB, a: int, b: int, who: str) -> dict[str, Any]:
                 session.add(DuplicateDecision(record_a=pair[0], record_b=pair[1], decision="undone",
                                               score=r.score, reasons=list(r.reasons) + [f"undoes {r.decision} #{r.id}"],
                                               who=who))
-                undone.append(list(pair))
-    return {"ids": sorted(undone)}
+                undone.append(pair)
+    return ClusterUndo(sorted(undone))
 
 
 _TOKEN = "decided as one cluster"
 
 
-def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> dict[str, Any]:
+def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> ClusterDecision:
     """A person's decision on one cluster: ``parts`` lists the records that are one study each. A record not
     named stays with its duplicate group (in the part of a named group-mate, else its group is a study of
     its own); a record in no group and not named is a study of its own. Inside a part, records not yet in
     one group get a ``confirmed`` pair; between parts, pending pairs and merges in force get ``rejected``.
-    Returns the cluster's ids and the number of pairs confirmed and rejected. All in one transaction."""
+    All in one transaction."""
     named = [int(r) for part in parts for r in part]
     if not named:
         raise InputError("name the records of one cluster that are the same study")
@@ -220,4 +242,4 @@ def decide_cluster(db: ReviewDB, parts: Sequence[Sequence[int]], who: str) -> di
                 elif row is not None and (row.decision == duplicates.QUEUED or row.decision in MERGED):
                     write(a, b, "rejected")
                     rejected += 1
-    return {"ids": members, "confirmed": confirmed, "rejected": rejected}
+    return ClusterDecision(members, confirmed, rejected)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -200,12 +200,49 @@ def history(db: ReviewDB, a: int, b: int) -> list[PairDecision]:
     return DUPLICATES.history(db, a, b)
 
 
-def queue(db: ReviewDB) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class SideBySide:
+    """One field of a candidate pair: both records' values as shown, whether they differ (case aside) and
+    whether only one side has a value (``one_empty``: no contradiction)."""
+
+    field: str
+    a: str
+    b: str
+    differs: bool
+    one_empty: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "a": self.a, "b": self.b, "differs": self.differs, "one_empty": self.one_empty}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pending candidate pair of the duplicate queue: its records, the engine's score and reasons, the
+    decision that keeps it pending (``queued``, or ``undone`` by a person) and its fields side by side."""
+
+    ids: tuple[int, int]
+    score: float | None
+    reasons: tuple[str, ...]
+    decision: str
+    fields: tuple[SideBySide, ...]
+
+    @property
+    def differs(self) -> list[str]:
+        """The fields whose values differ."""
+        return [f.field for f in self.fields if f.differs]
+
+    def to_json(self, names: Mapping[int, str] | None = None) -> dict[str, Any]:
+        """As ``metasift dedup --json`` lists it under ``candidates`` (ids as ``names`` when given)."""
+        return {"ids": [i if names is None else names[i] for i in self.ids], "score": self.score,
+                "reasons": list(self.reasons), "differs": self.differs, "fields": [f.to_json() for f in self.fields],
+                "decision": self.decision}
+
+
+def queue(db: ReviewDB) -> list[Candidate]:
     """Pending candidate pairs, best score first, each with its fields side by side.
 
     A pair is pending when no decision is in force or only the machine's ``queued``, and its records are not
-    already in one group through other pairs. ``fields`` lists ``{"field", "a", "b", "differs", "one_empty"}``
-    (``one_empty``: only one side has a value, which is no contradiction).
+    already in one group through other pairs.
     """
     with db.session() as session:
         current = DUPLICATES.current(session)
@@ -222,22 +259,19 @@ def queue(db: ReviewDB) -> list[dict[str, Any]]:
         fields = []
         for f in SIDE_BY_SIDE:
             va, vb = display_value(a.get(f), f), display_value(b.get(f), f)
-            fields.append({"field": f, "a": va, "b": vb, "differs": va.casefold() != vb.casefold(),
-                           "one_empty": bool(va) != bool(vb)})
-        out.append({"ids": [row.record_a, row.record_b], "score": row.score, "reasons": list(row.reasons),
-                    "decision": row.decision if row.decision == QUEUED else "undone", "fields": fields,
-                    "differs": [f["field"] for f in fields if f["differs"]]})
+            fields.append(SideBySide(f, va, vb, va.casefold() != vb.casefold(), bool(va) != bool(vb)))
+        out.append(Candidate((row.record_a, row.record_b), row.score, tuple(row.reasons),
+                             row.decision if row.decision == QUEUED else "undone", tuple(fields)))
     return out
 
 
-def group_pairs(db: ReviewDB, group: Sequence[int]) -> list[dict[str, Any]]:
-    """The pairs whose decision in force holds ``group`` together (auto or confirmed), with who and when:
-    undo or reject them to split the group."""
+def group_pairs(db: ReviewDB, group: Sequence[int]) -> list[PairDecision]:
+    """The pair decisions in force that hold ``group`` together (auto or confirmed): undo or reject them to
+    split the group."""
     members = set(group)
     with db.session() as session:
         current = DUPLICATES.current(session)
-    return [{"ids": [a, b], "decision": r.decision, "score": r.score, "reasons": list(r.reasons), "who": r.who,
-             "when": r.decided_at} for (a, b), r in sorted(current.items())
+    return [DUPLICATES.entry(r) for (a, b), r in sorted(current.items())
             if r is not None and r.decision in MERGED and a in members and b in members]
 
 

@@ -35,6 +35,7 @@ from screening.importers import (
     read_records,
 )
 from screening.importers.base import encode_columns
+from screening.importers.databases import named_database
 
 CHUNK = 2000
 
@@ -204,7 +205,8 @@ def _import_source(session: Session, source: SourceFile, digest: str, *, source_
     else:
         det = detect(source)
         importer, detected_db, tool = det.importer, det.source_db, det.tool
-    db_name = (source_db or detected_db or "unknown").strip() or "unknown"
+    db_name = (named_database(source_db) if source_db and source_db.strip() else detected_db or "unknown").strip() \
+        or "unknown"
     total_bytes = max(1, source.size)
     opts = dict(options or {})
     if tool:  # provenance: the file came through a screening tool or reference manager, not from a database
@@ -449,12 +451,10 @@ def set_batch_database(db: ReviewDB, batch_id: int, name: str, who: str = "") ->
     """Correct the database an imported file came from (PRISMA's per-database counts follow: they are
     grouped by the batch's database). ``name`` is stored as given, or as its canonical form when it is a
     known database's name or code ("psyh" -> "PsycINFO")."""
-    from screening.importers.databases import canonical_database
-
     clean_name = " ".join(name.split())
     if not clean_name:
         raise InputError("the database name is empty; give the database searched, e.g. PsycINFO")
-    new = canonical_database(clean_name) or clean_name
+    new = named_database(clean_name)
     with db.transaction() as session:
         batch = session.get(ImportBatch, batch_id)
         if batch is None:

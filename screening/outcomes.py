@@ -30,7 +30,8 @@ from screening.protocol import STAGES, Protocol
 from screening.settle import STATES, Outcome
 from screening.settle import outcome_of as _outcome
 
-__all__ = ["STATES", "Outcome", "conflicts", "outcome", "outcome_lookup", "outcomes", "visible_decisions"]
+__all__ = ["STATES", "Outcome", "VisibleDecision", "conflicts", "outcome", "outcome_lookup", "outcomes",
+           "visible_decisions"]
 
 
 def _check(stage: str) -> None:
@@ -97,10 +98,13 @@ class Verdict:
     note: str
     full_text: str
     decided_at: str | None  # ISO 8601, UTC
+    protocol_version: int | None = None
+    """The protocol version the verdict was made under (None: stored before protocols had versions)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"reviewer": self.reviewer, "verdict": self.verdict, "reason": self.reason, "note": self.note,
-                "full_text": self.full_text, "decided_at": self.decided_at}
+                "full_text": self.full_text, "decided_at": self.decided_at,
+                "protocol_version": self.protocol_version}
 
 
 @dataclass(frozen=True)
@@ -117,9 +121,32 @@ class Conflict:
                 "verdicts": [v.to_json() for v in self.verdicts]}
 
 
+@dataclass(frozen=True)
+class VisibleDecision:
+    """A current verdict or resolution on a record as a viewer may see it (`visible_decisions`): in blind
+    mode another reviewer's is ``hidden`` (verdict None, reason, note, full text and method empty)."""
+
+    reviewer: str
+    verdict: str | None
+    reason: str
+    note: str
+    full_text: str
+    decided_at: str | None  # ISO 8601, UTC
+    kind: str  # decision or resolution
+    method: str
+    hidden: bool
+    protocol_version: int | None = None
+    """The protocol version it was made under (None: before protocols had versions, or hidden)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reviewer": self.reviewer, "verdict": self.verdict, "reason": self.reason, "note": self.note,
+                "full_text": self.full_text, "decided_at": self.decided_at, "kind": self.kind,
+                "method": self.method, "hidden": self.hidden, "protocol_version": self.protocol_version}
+
+
 def _row(row: Any) -> Verdict:
     return Verdict(row.reviewer, row.verdict, row.reason, row.note, row.full_text,
-                   row.decided_at.isoformat() if row.decided_at else None)
+                   row.decided_at.isoformat() if row.decided_at else None, getattr(row, "protocol_version", None))
 
 
 def conflicts(db: ReviewDB, stage: str = "title_abstract") -> list[Conflict]:
@@ -142,11 +169,11 @@ def conflicts(db: ReviewDB, stage: str = "title_abstract") -> list[Conflict]:
 
 
 def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind: bool = True
-                      ) -> list[dict[str, Any]]:
+                      ) -> list[VisibleDecision]:
     """The current verdicts (and resolution) on ``record`` at ``stage`` as ``viewer`` may see them.
 
     Blind mode: until ``viewer`` has a verdict of their own there, other reviewers' verdicts, reasons and
-    notes are hidden (``hidden: True``; only the fact that they decided is shown), and so is a resolution."""
+    notes are hidden (``hidden``; only the fact that they decided is shown), and so is a resolution."""
     _check(stage)
     with db.session() as session:
         if session.get(Record, int(record)) is None:
@@ -163,9 +190,11 @@ def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind:
     hide = blind and viewer not in st.verdicts
     out = []
     for r in rows:
-        d = {**_row(r).to_json(), "kind": r.kind, "method": r.method, "hidden": False}
+        v = _row(r)
         if hide and r.reviewer != viewer:
-            d.update(verdict=None, reason="", note="", full_text="", method="", hidden=True)
-        out.append(d)
+            out.append(VisibleDecision(v.reviewer, None, "", "", "", v.decided_at, r.kind, "", True))
+        else:
+            out.append(VisibleDecision(v.reviewer, v.verdict, v.reason, v.note, v.full_text, v.decided_at, r.kind,
+                                       r.method, False, v.protocol_version))
     return out
 

@@ -51,7 +51,7 @@ from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
 from screening.choices import DEFAULT_MODEL, MODELS
-from screening.stopping import consecutive_irrelevant, run_needed
+from screening.stopping import RemainingEstimate, StoppingAdvice, consecutive_irrelevant, run_needed
 from screening.text_features import PREFIX, features
 
 DEFAULT_RATIO = 10.0
@@ -202,7 +202,7 @@ class Ranker:
                               columns=self.word_columns, scale=self._word_scale, tol=self.tol)
         return fit_scores(X, idx, y, rest, self.model, self.seed, self.c, self.ratio, tol=self.tol)
 
-    def estimate_remaining(self, window: int = 100) -> dict[str, Any]:
+    def estimate_remaining(self, window: int = 100) -> RemainingEstimate:
         """How many relevant records the unlabelled ones may still hold, from the labels of the last
         ``update`` in their insertion order (taken as the screening order)."""
         return estimate_remaining(self.matrix, self._labels, window=window)
@@ -268,7 +268,7 @@ def rank(texts: Sequence[str], labels: Mapping[int, int], seed: int = 0, model: 
 
 
 def estimate_remaining(matrix: sparse.csr_matrix, labels: Mapping[int, int], *, window: int = 100,
-                       order: Sequence[int] | None = None, n_priors: int = 0) -> dict[str, Any]:
+                       order: Sequence[int] | None = None, n_priors: int = 0) -> RemainingEstimate:
     """Estimates of the relevant records among the unlabelled ones, as data (never a decision).
 
     The decisions are taken in screening order (``order``, else ``labels``' insertion order), the first
@@ -301,15 +301,13 @@ def estimate_remaining(matrix: sparse.csr_matrix, labels: Mapping[int, int], *, 
         if slope < 0:
             tail = (np.arange(seq.size + 1, total + 1) / total).reshape(-1, 1)
             expected, method = float(fit.predict(tail).sum()), "exponential decay of the discovery rate"
-    return {"unlabelled": unlabelled, "labelled": len(labels), "relevant_found": int(sum(int(v) for v in
-                                                                                         labels.values())),
-            "expected": min(expected, unlabelled) if not math.isnan(expected) else expected,
-            "method": method, "decay_slope": slope, "recent_window": int(recent.size), "recent_rate": rate,
-            "recent_rate_bound": bound}
+    return RemainingEstimate(unlabelled, len(labels), int(sum(int(v) for v in labels.values())),
+                             min(expected, unlabelled) if not math.isnan(expected) else expected,
+                             method, slope, int(recent.size), rate, bound)
 
 
 def stopping_advice(decisions: Sequence[int], n_records: int, expected_remaining: float | None = None,
-                    *, min_run: int = 50, run_share: float = 0.05, max_expected: float = 1.0) -> dict[str, Any]:
+                    *, min_run: int = 50, run_share: float = 0.05, max_expected: float = 1.0) -> StoppingAdvice:
     """A stopping guide as data: the heuristic, where the review stands, and whether it is met.
 
     Rule (a heuristic, stated so reviewers can judge it): stop screening in ranked order when the last
@@ -336,7 +334,4 @@ def stopping_advice(decisions: Sequence[int], n_records: int, expected_remaining
         reason = f"the model still expects {expected_remaining:.1f} relevant records (limit {max_expected})"
     else:
         reason = f"run of {run} irrelevant records reached and fewer than {max_expected} expected to remain"
-    return {"stop": met, "reason": reason, "screened": screened, "n_records": n_records,
-            "consecutive_irrelevant": run, "run_needed": need, "expected_remaining": expected_remaining,
-            "assumptions": ("records screened in ranked order with retraining; relevant records resemble those "
-                            "found; the estimate is a model sum, not a bound")}
+    return StoppingAdvice(met, reason, screened, n_records, run, need, expected_remaining)

@@ -182,10 +182,15 @@ def _parse_stored(text: str, where: str) -> Protocol:
     return load_protocol_text(text, where)
 
 
-def review_protocol(text: str | None, review_name: str) -> Protocol:
-    """A review's protocol from its stored text (``review.protocol``), or the bundled default when it has none;
-    parsed once per text."""
-    return _parse_stored(text, f"{review_name} (review protocol)") if text else default_protocol()
+def protocol_label(review_name: str, version: int | None) -> str:
+    """How messages name a review's protocol (its parse, its codebook, its ``[aggregation]``): one label."""
+    return f"{review_name} protocol version {version}" if version else f"{review_name} (review protocol)"
+
+
+def review_protocol(text: str | None, where: str) -> Protocol:
+    """A review's protocol from its stored text, or the bundled default when it has none; parsed once per text.
+    ``where``: `protocol_label`."""
+    return _parse_stored(text, where) if text else default_protocol()
 
 
 def _expect(cond: bool, where: str, what: str) -> None:

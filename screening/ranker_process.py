@@ -9,14 +9,13 @@ matrix. The answers are the same as an in-process `Ranker` with the same records
 
 from __future__ import annotations
 
-import math
 import os
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
-from typing import Any
 
 from db.errors import Cancelled, MetasiftError
 from db.progress import ShouldStop, never_stop
+from screening.stopping import RemainingEstimate
 
 _CHUNK = 5000
 
@@ -51,8 +50,7 @@ def _serve(conn: Connection, target: str, ids: list[int], seed: int) -> None:
             if msg[0] == "close":
                 break
             order = ranker.update(msg[1])
-            est = ranker.estimate_remaining() if msg[1] else {"expected": math.nan, "method": "no decisions"}
-            conn.send(("ranked", order, {k: v for k, v in est.items() if isinstance(v, int | float | str)}))
+            conn.send(("ranked", order, ranker.estimate_remaining() if msg[1] else RemainingEstimate.no_decisions()))
     except (EOFError, KeyboardInterrupt):
         pass
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as text
@@ -77,7 +75,7 @@ class RankerProcess:
                                  name="metasift-ranker", daemon=True)
         self._proc.start()
         child.close()
-        self._estimate: dict[str, Any] = {"expected": math.nan, "method": "no decisions"}
+        self._estimate = RemainingEstimate.no_decisions()
         self.n_records = len(ids)
 
     def _receive(self, should_stop: ShouldStop = never_stop) -> tuple:
@@ -104,8 +102,8 @@ class RankerProcess:
         self._estimate = estimate
         return list(order)
 
-    def estimate_remaining(self) -> dict[str, Any]:
-        return dict(self._estimate)
+    def estimate_remaining(self) -> RemainingEstimate:
+        return self._estimate
 
     def close(self) -> None:
         """Ask the process to end (it finishes the answer it is writing), then make sure it has."""

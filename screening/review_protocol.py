@@ -23,7 +23,7 @@ from db import protocol_store
 from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import ProtocolVersion
-from screening.protocol import Protocol, default_protocol, load_protocol_text, review_protocol
+from screening.protocol import Protocol, default_protocol, load_protocol_text, protocol_label, review_protocol
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class CurrentProtocol:
     version: int | None
     text: str
     protocol: Protocol
+    where: str
+    """How messages name it (`protocol_label`; the bundled protocol: ``the bundled protocol``)."""
 
 
 def current_protocol(db: ReviewDB, session: Session | None = None) -> CurrentProtocol:
@@ -45,8 +47,9 @@ def current_protocol(db: ReviewDB, session: Session | None = None) -> CurrentPro
     if row is None:
         from screening.protocol import default_protocol_text
 
-        return CurrentProtocol(None, default_protocol_text(), default_protocol())
-    return CurrentProtocol(row.version, row.text, review_protocol(row.text, db.name))
+        return CurrentProtocol(None, default_protocol_text(), default_protocol(), "the bundled protocol")
+    where = protocol_label(db.name, row.version)
+    return CurrentProtocol(row.version, row.text, review_protocol(row.text, where), where)
 
 
 def protocol_of(db: ReviewDB) -> Protocol:
@@ -147,7 +150,24 @@ def save_protocol(db: ReviewDB, text: str, who: str | None, summary: str = "", *
         raise
 
 
-def version_dict(row: ProtocolVersion, current: int | None = None) -> dict[str, Any]:
-    """A protocol version as JSON (without its text; ``current``: the current number, to mark it)."""
-    return {"version": row.version, "name": row.name, "who": row.who, "summary": row.summary,
-            "at": row.at.isoformat() if row.at else None, "current": row.version == current}
+@dataclass(frozen=True)
+class VersionInfo:
+    """A stored protocol version without its text: number, name, who stored it, when (ISO 8601, UTC), the
+    summary of what changed, and whether it is the current one."""
+
+    version: int
+    name: str
+    who: str
+    summary: str
+    at: str | None
+    current: bool
+
+    @classmethod
+    def of(cls, row: ProtocolVersion, current: int | None = None) -> VersionInfo:
+        """``row``; ``current``: the current version's number, to mark it."""
+        return cls(row.version, row.name, row.who, row.summary, row.at.isoformat() if row.at else None,
+                   row.version == current)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "name": self.name, "who": self.who, "summary": self.summary,
+                "at": self.at, "current": self.current}

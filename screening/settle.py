@@ -108,7 +108,7 @@ class Outcome:
     method: str = ""
     verdicts: dict[str, str] = field(default_factory=dict)
 
-    def public(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "kept_id": self.kept_id, "stage": self.stage, "state": self.state,
                 "reason": self.reason, "resolved_by": self.resolved_by, "method": self.method,
                 "verdicts": dict(self.verdicts)}

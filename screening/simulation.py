@@ -24,9 +24,26 @@ from db.errors import InputError
 from screening.prioritise import DEFAULT_MODEL, Ranker, record_text, retrain_every
 
 
-@dataclass
+@dataclass(frozen=True)
+class ScreeningMetrics:
+    """WSS@95, RRF@10 and screened_to_95 of one screening order (see the module docstring); ``n_records`` and
+    ``n_relevant`` without the priors. None: no relevant record (nothing to measure)."""
+
+    n_records: int
+    n_relevant: int
+    wss95: float | None
+    rrf10: float | None
+    screened_to_95: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n_records": self.n_records, "n_relevant": self.n_relevant, "wss95": self.wss95,
+                "rrf10": self.rrf10, "screened_to_95": self.screened_to_95}
+
+
+@dataclass(frozen=True)
 class SimulationResult:
-    """The metrics of one simulated review and its recall curve as (screened, found) steps."""
+    """One simulated review: its metrics, the screening order and the recall curve as (screened, found) steps.
+    ``n_records`` and ``n_relevant`` count the whole review (priors included, unlike ``metrics``)."""
 
     n_records: int
     n_relevant: int
@@ -34,7 +51,11 @@ class SimulationResult:
     screened_order: list[int]
     found_labels: list[int]
     seconds: float
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: ScreeningMetrics
+    seed: int
+    model: str
+    batch: int
+    seconds_to_95: float | None  # until 95% of the relevant records after the priors were found
 
     def curve(self) -> list[tuple[int, int]]:
         """(screened, found) after the priors, at the start, each relevant record found, and the end."""
@@ -48,11 +69,19 @@ class SimulationResult:
             points.append((len(self.found_labels), found))
         return points
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.metrics, "seconds": round(self.seconds, 3), "curve": [list(p) for p in self.curve()]}
+    def summary(self) -> dict[str, Any]:
+        """The metrics and the run's settings as one flat table row (``--json`` and the benchmarks)."""
+        return {"n_records": self.n_records, "n_relevant": self.n_relevant, "wss95": self.metrics.wss95,
+                "rrf10": self.metrics.rrf10, "screened_to_95": self.metrics.screened_to_95,
+                "n_priors": len(self.priors), "screened_until_all_found": len(self.screened_order),
+                "seed": self.seed, "model": self.model, "batch": self.batch, "seconds": round(self.seconds, 3),
+                "seconds_to_95": None if self.seconds_to_95 is None else round(self.seconds_to_95, 3)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.summary(), "curve": [list(p) for p in self.curve()]}
 
 
-def metrics(found_labels: Sequence[int], n_records: int, n_relevant: int) -> dict[str, Any]:
+def metrics(found_labels: Sequence[int], n_records: int, n_relevant: int) -> ScreeningMetrics:
     """WSS@95, RRF@10 and screened_to_95 from the labels in screening order (priors excluded).
 
     ``n_records`` and ``n_relevant`` exclude the priors too. Records never screened (the simulation
@@ -60,16 +89,14 @@ def metrics(found_labels: Sequence[int], n_records: int, n_relevant: int) -> dic
     """
     cum = np.cumsum(np.asarray(found_labels, dtype=np.int64)) if len(found_labels) else np.zeros(0, np.int64)
     if n_relevant <= 0 or n_records <= 0:
-        return {"n_records": n_records, "n_relevant": n_relevant, "wss95": None, "rrf10": None,
-                "screened_to_95": None}
+        return ScreeningMetrics(n_records, n_relevant, None, None, None)
     target = math.ceil(0.95 * n_relevant - 1e-9)
     hits = np.flatnonzero(cum >= target)
     screened_to_95 = int(hits[0]) + 1 if hits.size else n_records
     k10 = math.ceil(0.10 * n_records - 1e-9)
     found10 = int(cum[min(k10, cum.size) - 1]) if cum.size and k10 > 0 else 0
-    return {"n_records": n_records, "n_relevant": n_relevant,
-            "wss95": round((n_records - screened_to_95) / n_records - 0.05, 4),
-            "rrf10": round(found10 / n_relevant, 4), "screened_to_95": screened_to_95}
+    return ScreeningMetrics(n_records, n_relevant, round((n_records - screened_to_95) / n_records - 0.05, 4),
+                            round(found10 / n_relevant, 4), screened_to_95)
 
 
 def pick_priors(labels: Sequence[int], seed: int, n_relevant: int = 1, n_irrelevant: int = 1) -> list[int]:
@@ -97,7 +124,7 @@ def simulate(texts: Sequence[str], labels: Sequence[int], seed: int = 0, prior: 
     lower bounds). ``ranker_options`` are passed to `Ranker` when none is given. ``tail_batch`` (0 = growing)
     replaces ``batch`` once 95% of the relevant records after the priors are found: the screening order up
     to that point, and so WSS@95, is the same, and the rest of the order (used to replay stopping rules)
-    costs far fewer retrainings. ``metrics["seconds_to_95"]`` is the time until that point.
+    costs far fewer retrainings. ``seconds_to_95`` is the time until that point.
 
     ``batch`` > 1 retrains less often (faster, usually a little lower WSS); ``batch=0`` picks
     ``max(1, screened // 20)``, growing as the labelled set grows; ``batch=-1`` is the app's schedule,
@@ -133,14 +160,10 @@ def simulate(texts: Sequence[str], labels: Sequence[int], seed: int = 0, prior: 
     if seconds_to_95 is None and found >= at95:
         seconds_to_95 = seconds
     found_labels = [y[i] for i in order]
-    res = SimulationResult(len(y), total_rel, priors, order, found_labels, seconds)
     prior_rel = sum(y[i] for i in priors)
-    res.metrics = metrics(found_labels, len(y) - len(priors), total_rel - prior_rel)
-    res.metrics.update({"n_records": len(y), "n_relevant": total_rel, "n_priors": len(priors),
-                        "screened_until_all_found": len(order), "seed": seed, "model": ranker.model,
-                        "batch": batch, "seconds": round(seconds, 3),
-                        "seconds_to_95": None if seconds_to_95 is None else round(seconds_to_95, 3)})
-    return res
+    return SimulationResult(len(y), total_rel, priors, order, found_labels, seconds,
+                            metrics(found_labels, len(y) - len(priors), total_rel - prior_rel), seed, ranker.model,
+                            batch, seconds_to_95)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from screening.blind import MANAGED_BY, sees_everything
 from screening.counts import ReviewCounts, count_review, review_counts
-from screening.protocol import review_protocol
+from screening.protocol import protocol_label, review_protocol
 
 if TYPE_CHECKING:
     from db.direct import DirectReview
@@ -80,7 +80,7 @@ def direct_status(target: str, viewer: str | None) -> ReviewStatus | None:
         if not _sees_everything(review, viewer):
             return None
         title, text = review.rows("SELECT title, protocol FROM review")[0]
-        counts = count_review(review.rows, review_protocol(text, review.name).rule)
+        counts = count_review(review.rows, review_protocol(text, protocol_label(review.name, None)).rule)
     except Exception as exc:  # a driver error or MetasiftError: the normal way says what is wrong
         if isinstance(exc, (*review.errors, MetasiftError)):
             return None

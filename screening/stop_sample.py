@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import ReviewDB
 from db.errors import InputError
@@ -112,7 +112,7 @@ def current_sample(db: ReviewDB, stage: str, reviewer: str) -> dict[str, Any] | 
     who = lenient_identity(reviewer or "") or reviewer
     with db.session() as session:
         rows = list(session.exec(select(TeamEvent).where(TeamEvent.kind == SAMPLE_EVENT,
-                                                          TeamEvent.stage == stage).order_by(TeamEvent.id)))  # type: ignore[arg-type]
+                                                          TeamEvent.stage == stage).order_by(col(TeamEvent.id))))
     mine = [r for r in rows if r.detail.get("reviewer") in (who, reviewer)]
     if not mine or mine[-1].detail.get("ended"):
         return None
@@ -123,7 +123,7 @@ def current_sample(db: ReviewDB, stage: str, reviewer: str) -> dict[str, Any] | 
 def sample_progress(decisions: Sequence[int], sample: dict[str, Any]) -> dict[str, Any]:
     """Where the sample stands after the reviewer's ``decisions`` (all of them, in order): screened and
     relevant in the sample, the size still needed if the rest of it holds no relevant record, and the
-    hypergeometric verdict on the sample (`StopCheck.as_dict`)."""
+    hypergeometric verdict on the sample (`StopCheck.to_json`)."""
     start, n_records = int(sample["sample_from"]), int(sample["n_records"])
     part = list(decisions[start:])
     found = int(sum(decisions))
@@ -132,4 +132,4 @@ def sample_progress(decisions: Sequence[int], sample: dict[str, Any]) -> dict[st
     needed = sample_size(found - int(sum(part)), start, n_records, float(sample["target_recall"]),
                          float(sample["confidence"]), in_sample=len(part), relevant_in_sample=int(sum(part)))
     return {"screened": len(part), "relevant": int(sum(part)), "planned": int(sample["planned"]),
-            "needed": needed, "verdict": verdict.as_dict() if part else {**verdict.as_dict(), "stop": False}}
+            "needed": needed, "verdict": verdict.to_json() if part else {**verdict.to_json(), "stop": False}}

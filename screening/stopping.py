@@ -80,7 +80,7 @@ class StopCheck:
     def assumption(self) -> str:
         return ASSUMPTIONS[self.rule]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "label": LABELS[self.rule], "assumption": self.assumption,
                 "citation": CITATIONS[self.rule]}
 
@@ -91,11 +91,59 @@ class StopCheck:
 
     def note(self) -> str:
         """`stop_note` of this verdict."""
-        return stop_note(self.as_dict())
+        return stop_note(self.to_json())
+
+
+@dataclass(frozen=True)
+class RemainingEstimate:
+    """`screening.prioritise.estimate_remaining`: the relevant records the unlabelled ones may still hold
+    (NaN: no estimate)."""
+
+    unlabelled: int
+    labelled: int
+    relevant_found: int
+    expected: float
+    method: str
+    decay_slope: float
+    recent_window: int
+    recent_rate: float
+    recent_rate_bound: float
+
+    @classmethod
+    def no_decisions(cls) -> RemainingEstimate:
+        """Before any decision: nothing to estimate from."""
+        nan = math.nan
+        return cls(0, 0, 0, nan, "no decisions", nan, 0, nan, nan)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"unlabelled": self.unlabelled, "labelled": self.labelled, "relevant_found": self.relevant_found,
+                "expected": self.expected, "method": self.method, "decay_slope": self.decay_slope,
+                "recent_window": self.recent_window, "recent_rate": self.recent_rate,
+                "recent_rate_bound": self.recent_rate_bound}
+
+
+@dataclass(frozen=True)
+class StoppingAdvice:
+    """`screening.prioritise.stopping_advice`: the heuristic, where the review stands, and whether it is met."""
+
+    stop: bool
+    reason: str
+    screened: int
+    n_records: int
+    consecutive_irrelevant: int
+    run_needed: int
+    expected_remaining: float | None
+    assumptions: str = ("records screened in ranked order with retraining; relevant records resemble those "
+                        "found; the estimate is a model sum, not a bound")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stop": self.stop, "reason": self.reason, "screened": self.screened, "n_records": self.n_records,
+                "consecutive_irrelevant": self.consecutive_irrelevant, "run_needed": self.run_needed,
+                "expected_remaining": self.expected_remaining, "assumptions": self.assumptions}
 
 
 def stop_note(verdict: dict[str, Any]) -> str:
-    """What the decision log keeps about the rule a team stopped by (``StopCheck.as_dict()``), read back
+    """What the decision log keeps about the rule a team stopped by (``StopCheck.to_json()``), read back
     by the PRISMA counts: the rule and parameters first (up to the first colon), then the numbers, the
     assumption and the source."""
     params = ", ".join(f"{k} {v}" for k, v in verdict["params"].items())
@@ -295,9 +343,28 @@ def first_stop(rule: str, labels: Sequence[int], n_records: int, *, start: int =
     return n_records
 
 
+@dataclass(frozen=True)
+class RuleReplay:
+    """One rule replayed on one screening order (`simulate_rules`): where it stopped, recall there, work saved
+    (both over the whole review)."""
+
+    rule: str
+    params: dict[str, Any]
+    stopped_at: int
+    n_records: int
+    recall: float
+    reached_target: bool
+    work_saved: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "params": self.params, "stopped_at": self.stopped_at,
+                "n_records": self.n_records, "recall": self.recall, "reached_target": self.reached_target,
+                "work_saved": self.work_saved}
+
+
 def simulate_rules(found_labels: Sequence[int], n_records: int, n_relevant: int, *, priors: int = 0,
                    prior_relevant: int = 0, target: float = DEFAULT_TARGET,
-                   rules: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                   rules: dict[str, dict[str, Any]] | None = None) -> list[RuleReplay]:
     """Each rule on one simulated review: records screened when it stops, recall there, work saved.
 
     ``found_labels`` are the labels in screening order after ``priors`` prior records (of which
@@ -316,15 +383,14 @@ def simulate_rules(found_labels: Sequence[int], n_records: int, n_relevant: int,
     for rule, params in rules.items():
         at = first_stop(rule, seq, total, start=priors + 1, **params)
         recall = float(gain[at - 1]) / rel_total if rel_total else 1.0
-        out.append({"rule": rule, "params": params, "stopped_at": at, "n_records": total,
-                    "recall": round(recall, 4), "reached_target": recall >= target - 1e-12,
-                    "work_saved": round(1.0 - at / total, 4)})
+        out.append(RuleReplay(rule, params, at, total, round(recall, 4), recall >= target - 1e-12,
+                              round(1.0 - at / total, 4)))
     return out
 
 
 def summarise_rules(rows: list[dict[str, Any]], target: float = DEFAULT_TARGET) -> list[str]:
-    """Markdown table: per half and rule, how often it stopped below ``target`` recall, mean and lowest
-    recall at the stop, mean share of records saved."""
+    """Markdown table of `RuleReplay.to_json` rows with their ``half``: per half and rule, how often it
+    stopped below ``target`` recall, mean and lowest recall at the stop, mean share of records saved."""
     lines = [f"| half | rule | runs | stopped below {target:.0%} recall | mean recall | lowest recall | "
              "mean work saved |", "|---|---|---|---|---|---|---|"]
     for half in sorted({r["half"] for r in rows}):

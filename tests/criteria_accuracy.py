@@ -1,4 +1,4 @@
-"""Per-criterion accuracy on the hand-labelled abstracts in tests/data/abstracts (tuning, held-out, fresh).
+"""Per-criterion accuracy on the hand-labelled abstracts in tests/data/abstracts (tuning, held-out, fresh sets).
 
 Shared by tests/test_criteria_accuracy.py (asserts the targets) and benchmarks/criteria_accuracy.py
 (prints the table in docs/criteria-accuracy.md). Each abstract is assessed under the bundled alliance
@@ -20,9 +20,13 @@ from screening.protocol import Protocol, bundled_protocol, protocol_from_data
 
 DATA = Path(__file__).parent / "data" / "abstracts"
 HALVES = ("tuning", "heldout")
-SETS = (*HALVES, "fresh")
-"""The tuning half, the held-out half (written with it, before tuning) and a fresh check written after
-tuning ended."""
+SETS = (*HALVES, "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
+"""The tuning half, the held-out half (written with it, before tuning), a fresh check written after
+tuning ended (measured once, then tuned on in the next session), fresh2 (written before that session's
+changes; its misses were listed once and so it was tuned on too), fresh3 (written before those changes
+were committed, measured once unseen, then tuned on), fresh4 (written after those changes, measured once
+unseen, then tuned on), fresh5 (measured once unseen, then small general fixes) and fresh6 (written after the
+last engine change, measured once, never tuned on)."""
 INCLUDED_LANGUAGES = {"eng": "en", "ger": "de", "fre": "fr", "ita": "it"}
 PRIMARY = ["rct", "controlled_trial", "cohort", "cross_sectional", "case_report", "qualitative"]
 

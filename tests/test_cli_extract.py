@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
 
 from cli.app import main
 from db.engine import open_review
 from db.models import ImportBatch, Record
+from tests.cli_run import run_json
 
 MODS = ["--mod", "alliance_measure=WAI", "--mod", "alliance_rater=client", "--mod", "alliance_time=early",
         "--mod", "outcome_measure=BDI", "--mod", "outcome_rater=client", "--mod", "treatment=CBT",
@@ -31,27 +30,21 @@ def review_file(tmp_path):
     return str(path)
 
 
-def _json(capsys, argv: list[str]) -> dict:
-    capsys.readouterr()
-    assert main([*argv, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
-
-
 def test_code_disagree_reconcile_studies_export(review_file, capsys, tmp_path):
-    out = _json(capsys, ["code", review_file, "--record", "1", "--coder", "ann", "--stat", "t", "--value", "2.5",
-                         "--df", "48", "--n", "50", "--label", "BDI", *MODS])
+    out = run_json(capsys, "code", review_file, "--record", "1", "--coder", "ann", "--stat", "t", "--value", "2.5",
+                         "--df", "48", "--n", "50", "--label", "BDI", *MODS)
     assert out["effect"]["r"] == pytest.approx(2.5 / (2.5 ** 2 + 48) ** 0.5)
-    _json(capsys, ["code", review_file, "--record", "1", "--coder", "bob", "--stat", "r", "--value", "0.5",
-                   "--n", "50", "--label", "bdi", *MODS])
-    dis = _json(capsys, ["disagreements", review_file])
+    run_json(capsys, "code", review_file, "--record", "1", "--coder", "bob", "--stat", "r", "--value", "0.5",
+                   "--n", "50", "--label", "bdi", *MODS)
+    dis = run_json(capsys, "disagreements", review_file)
     assert [d["field"] for d in dis["disagreements"]] == ["r", "statistic"]
     assert dis["agreement"][0]["items"] == 1
-    studies = _json(capsys, ["studies", review_file])
+    studies = run_json(capsys, "studies", review_file)
     assert studies["studies"][0]["flags"].endswith("not reconciled") and studies["studies"][0]["r"] is None
-    rec = _json(capsys, ["reconcile", review_file, "--record", "1", "--label", "BDI", "--by", "carl",
-                         "--adopt", "ann"])
+    rec = run_json(capsys, "reconcile", review_file, "--record", "1", "--label", "BDI", "--by", "carl",
+                         "--adopt", "ann")
     assert rec["effect"]["kind"] == "reconciled"
-    studies = _json(capsys, ["studies", review_file])
+    studies = run_json(capsys, "studies", review_file)
     assert studies["studies"][0]["r"] == pytest.approx(out["effect"]["r"])
     csv_out = tmp_path / "s.csv"
     assert main(["export", review_file, str(csv_out), "--level", "studies"]) == 0
@@ -66,31 +59,31 @@ def test_bad_input_exits_2_and_stores_nothing(review_file, capsys):
                  "--n", "3", "--mod", "treatment=yoga"]) == 2
     err = capsys.readouterr().err
     assert "r: 1.4 is out of range" in err and "treatment: 'yoga'" in err and "nothing stored" in err
-    assert _json(capsys, ["effects", review_file])["count"] == 0
+    assert run_json(capsys, "effects", review_file)["count"] == 0
     assert main(["code", review_file, "--record", "1", "--mod", "oops"]) == 2
     assert main(["export", review_file, "out.ris"]) == 2          # nothing included yet
 
 
 def test_edit_and_delete_from_the_command_line(review_file, capsys):
-    first = _json(capsys, ["code", review_file, "--record", "2", "--coder", "ann", "--stat", "r", "--value", "0.3",
-                           "--n", "40", "--label", "BDI", *MODS])["effect"]
-    edited = _json(capsys, ["code", review_file, "--record", "2", "--edit", str(first["id"]), "--value", "0.35"])
+    first = run_json(capsys, "code", review_file, "--record", "2", "--coder", "ann", "--stat", "r", "--value", "0.3",
+                           "--n", "40", "--label", "BDI", *MODS)["effect"]
+    edited = run_json(capsys, "code", review_file, "--record", "2", "--edit", str(first["id"]), "--value", "0.35")
     assert edited["effect"]["replaces"] == first["id"] and edited["effect"]["r"] == pytest.approx(0.35)
-    _json(capsys, ["effects", review_file, "--delete", str(edited["effect"]["id"])])
-    assert _json(capsys, ["effects", review_file])["count"] == 0
-    assert _json(capsys, ["effects", review_file, "--history"])["count"] == 3
+    run_json(capsys, "effects", review_file, "--delete", str(edited["effect"]["id"]))
+    assert run_json(capsys, "effects", review_file)["count"] == 0
+    assert run_json(capsys, "effects", review_file, "--history")["count"] == 3
 
 
 def test_records_are_named_as_in_the_screening_commands(review_file, capsys):
     """--record takes a source_id, #<record id> or a bare record id, like `metasift screen`."""
-    by_source = _json(capsys, ["code", review_file, "--record", "S1", "--coder", "ann", "--stat", "r",
-                               "--value", "0.3", "--n", "40", *MODS])
-    by_hash = _json(capsys, ["code", review_file, "--record", "#2", "--coder", "bob", "--stat", "r",
-                             "--value", "0.3", "--n", "40", *MODS])
-    bare = _json(capsys, ["code", review_file, "--record", "1", "--coder", "ann", "--stat", "r",
-                          "--value", "0.2", "--n", "40", *MODS])
+    by_source = run_json(capsys, "code", review_file, "--record", "S1", "--coder", "ann", "--stat", "r",
+                               "--value", "0.3", "--n", "40", *MODS)
+    by_hash = run_json(capsys, "code", review_file, "--record", "#2", "--coder", "bob", "--stat", "r",
+                             "--value", "0.3", "--n", "40", *MODS)
+    bare = run_json(capsys, "code", review_file, "--record", "1", "--coder", "ann", "--stat", "r",
+                          "--value", "0.2", "--n", "40", *MODS)
     assert (by_source["effect"]["record"], by_hash["effect"]["record"], bare["effect"]["record"]) == (2, 2, 1)
-    listed = _json(capsys, ["effects", review_file, "--record", "S1"])
+    listed = run_json(capsys, "effects", review_file, "--record", "S1")
     assert listed["count"] == 2 and {e["coder"] for e in listed["effects"]} == {"ann", "bob"}
     capsys.readouterr()
     assert main(["code", review_file, "--record", "S9", "--stat", "r", "--value", "0.3", *MODS]) == 2

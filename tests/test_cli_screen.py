@@ -3,22 +3,13 @@ through ``cli.app.main`` on the demo review (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from cli.app import main
 from screening.demo import write_demo_exports
+from tests.cli_run import run
 
 PSY1, PUB1 = "DEMO-PSY-0001", "39000000"  # one study in both exports (merged by dedup)
-
-
-def _run(capsys, *argv: str) -> tuple[int, dict | str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    if code == 0 and "--json" in argv:
-        return code, json.loads(out)
-    return code, err if code else out
 
 
 @pytest.fixture
@@ -32,7 +23,7 @@ def demo(review_target, tmp_path, capsys) -> str:
 
 
 def screen(capsys, demo: str, who: str, record: str, decision: str, *extra: str) -> tuple[int, dict | str]:
-    return _run(capsys, "screen", demo, "--reviewer", who, "--record", record, "--decision", decision, *extra)
+    return run(capsys, "screen", demo, "--reviewer", who, "--record", record, "--decision", decision, *extra)
 
 
 def test_blind_screening_conflict_resolution_and_history(demo, capsys):
@@ -49,25 +40,25 @@ def test_blind_screening_conflict_resolution_and_history(demo, capsys):
     code, out = screen(capsys, demo, "cat", "DEMO-PSY-0002", "exclude", "--reason", "no alliance measure")
     assert code == 0 and "outcome: excluded" in out and "ann: exclude" in out
 
-    code, data = _run(capsys, "conflicts", demo, "--json")
+    code, data = run(capsys, "conflicts", demo, "--json")
     assert code == 0 and data["count"] == 1
     (c,) = data["conflicts"]
     assert c["record"] == PSY1 and [(v["reviewer"], v["verdict"], v["reason"]) for v in c["verdicts"]] == [
         ("ann", "include", ""), ("bob", "exclude", "not an empirical study")]
 
-    code, err = _run(capsys, "resolve", demo, "--record", PSY1, "--decision", "include", "--by", "bob",
+    code, err = run(capsys, "resolve", demo, "--record", PSY1, "--decision", "include", "--by", "bob",
                      "--method", "third_reviewer")
     assert code == 2 and "third reviewer must be someone else" in err
-    code, data = _run(capsys, "resolve", demo, "--record", PUB1, "--decision", "include", "--by", "dan",
+    code, data = run(capsys, "resolve", demo, "--record", PUB1, "--decision", "include", "--by", "dan",
                       "--method", "third_reviewer", "--json")
     assert code == 0 and data["outcome"] == "included" and data["decision"]["kind"] == "resolution"
 
-    code, data = _run(capsys, "history", demo, "--record", PUB1, "--json")
+    code, data = run(capsys, "history", demo, "--record", PUB1, "--json")
     assert code == 0 and data["outcomes"] == {"title_abstract": "included", "full_text": "pending"}
     assert [(h["reviewer"], h["kind"], h["verdict"]) for h in data["history"]] == [
         ("ann", "decision", "include"), ("bob", "decision", "exclude"), ("dan", "resolution", "include")]
     assert all(h["decided_at"] for h in data["history"]) and data["history"][0]["note"] == "clear alliance study"
-    code, out = _run(capsys, "history", demo, "--record", PSY1)
+    code, out = run(capsys, "history", demo, "--record", PSY1)
     assert code == 0 and "third_reviewer" in out
 
     # full text: the included record can be screened now, with its PDF
@@ -76,7 +67,7 @@ def test_blind_screening_conflict_resolution_and_history(demo, capsys):
                         "--json")
     assert code == 0 and data["decision"]["full_text"] == "https://journals.example.org/papers/psy1.pdf"
 
-    code, data = _run(capsys, "status", demo, "--json")
+    code, data = run(capsys, "status", demo, "--json")
     assert code == 0 and data["records"] == 22 and data["unique"] == 14
     assert data["screening"] == {
         "title_abstract": {"included": 1, "excluded": 1, "conflicts": 0, "pending": 12,
@@ -90,20 +81,20 @@ def test_undo_and_agreement(demo, capsys):
         assert screen(capsys, demo, "ann", sid, a)[0] == 0
         assert screen(capsys, demo, "bob", sid, b)[0] == 0
     assert screen(capsys, demo, "ann", "DEMO-PSY-0005", "exclude")[0] == 0  # ann changes her mind
-    code, data = _run(capsys, "agreement", demo, "--json")
+    code, data = run(capsys, "agreement", demo, "--json")
     assert code == 0 and data["categories"] == ["include", "exclude", "maybe"]
     (p,) = data["pairs"]
     # ann: inc, exc, inc, exc; bob: inc, exc, exc, maybe -> agree 2/4
     assert p["reviewers"] == ["ann", "bob"] and p["n"] == 4 and p["agree"] == 2 and p["percent"] == 50.0
     assert p["counts"]["exclude"] == {"include": 0, "exclude": 1, "maybe": 1}
-    code, data = _run(capsys, "undo", demo, "--reviewer", "ann", "--json")
+    code, data = run(capsys, "undo", demo, "--reviewer", "ann", "--json")
     assert code == 0 and data["decision"]["kind"] == "undo" and data["decision"]["verdict"] == "exclude"
     assert data["decision"]["record"] == "DEMO-PSY-0005" and data["outcome"] == "conflict"  # maybe/maybe again
-    code, data = _run(capsys, "agreement", demo, "--json")
+    code, data = run(capsys, "agreement", demo, "--json")
     assert data["pairs"][0]["agree"] == 3
-    code, out = _run(capsys, "agreement", demo, "--stage", "full_text")
+    code, out = run(capsys, "agreement", demo, "--stage", "full_text")
     assert code == 0 and "no two reviewers" in out
-    code, out = _run(capsys, "undo", demo, "--reviewer", "cat")
+    code, out = run(capsys, "undo", demo, "--reviewer", "cat")
     assert code == 2 and "cat has no decision" in out
 
 
@@ -115,9 +106,33 @@ def test_undo_and_agreement(demo, capsys):
     (["--record", "#99999", "--decision", "include"], "no record #99999"),
 ])
 def test_screen_errors_exit_2_and_store_nothing(demo, capsys, argv, message):
-    code, err = _run(capsys, "screen", demo, "--reviewer", "ann", *argv)
+    code, err = run(capsys, "screen", demo, "--reviewer", "ann", *argv)
     assert code == 2 and message in err and "Traceback" not in err
-    code, data = _run(capsys, "status", demo, "--json")
+    code, data = run(capsys, "status", demo, "--json")
     assert data["screening"]["title_abstract"]["pending"] == 14
-    code, data = _run(capsys, "history", demo, "--record", "DEMO-PSY-0002", "--json")
+    code, data = run(capsys, "history", demo, "--record", "DEMO-PSY-0002", "--json")
     assert data["history"] == []
+
+
+def test_decision_lists_name_the_protocol_version(demo, capsys, tmp_path):
+    """conflicts, history and screen --json (and their text) say which protocol version each verdict was made
+    under; a new protocol version applies to the decisions after it."""
+    from screening.protocol import bundled_protocol_text
+
+    assert screen(capsys, demo, "ann", PSY1, "include")[0] == 0
+    new = tmp_path / "cbt.toml"
+    new.write_text(bundled_protocol_text("cbt_depression"), encoding="utf-8")
+    code, _ = run(capsys, "protocol", "import", demo, str(new), "--reviewer", "ann", "--summary", "CBT question")
+    assert code == 0
+    code, data = screen(capsys, demo, "bob", PSY1, "exclude", "--reason", "not CBT", "--json")
+    assert code == 0
+    before, after = data["decision"]["protocol_version"], None
+    assert before is not None
+    code, data = run(capsys, "conflicts", demo, "--json")
+    versions = {v["reviewer"]: v["protocol_version"] for v in data["conflicts"][0]["verdicts"]}
+    after = versions["bob"]
+    assert after == before and versions["ann"] == after - 1
+    code, out = run(capsys, "conflicts", demo)
+    assert f"ann: include [protocol v{after - 1}]" in out and f"[protocol v{after}]" in out
+    code, data = run(capsys, "history", demo, "--record", PSY1, "--json")
+    assert [h["protocol_version"] for h in data["history"]] == [after - 1, after]

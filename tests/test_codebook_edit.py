@@ -66,10 +66,56 @@ def test_an_edited_codebook_is_followed_by_coding_double_coding_and_export(revie
                                                                              "blinded": "no"})
     with pytest.raises(InputError, match="missing required field 'instrument'"):
         code_effect(review, rid, "cat", "r", 0.3, n=40, label="post")
-    diff = {d["field"]: d["values"] for d in disagreements(review)}
+    diff = {d.field: d.values for d in disagreements(review)}
     assert diff == {"blinded": {"ann": "yes", "bob": "no"}}
     (pair,) = agreement(review)
     assert pair.fields["instrument"].percent == 100.0 and pair.fields["blinded"].percent == 0.0
     frame = effects_frame(review)
     assert list(frame["instrument"]) == ["BDI", "BDI"] and sorted(frame["blinded"]) == ["no", "yes"]
     assert set(frame["protocol_version"]) == {v2.version}
+
+
+def test_a_built_in_field_is_redefined_and_read_back() -> None:
+    rows = field_rows({})
+    row = next(r for r in rows if r.name == "alliance_time")
+    row.kind, row.label = "text", "When the alliance was rated"
+    table = codebook_table(rows)
+    assert table == {"redefine": {"alliance_time": {"type": "text", "label": "When the alliance was rated",
+                                                    "help": "when the alliance was assessed"}}}
+    book = Codebook.from_protocol(table)
+    f = book.fields["alliance_time"]
+    assert (f.kind, f.title, f.builtin) == ("text", "When the alliance was rated", True)
+    assert codebook_table(field_rows(table)) == table  # what the editor shows is what it writes
+    # adding values and synonyms to a built-in choice stays a small addition, not a redefinition
+    rows = field_rows({})
+    row = next(r for r in rows if r.name == "alliance_measure")
+    row.values.append("STA")
+    assert "redefine" not in codebook_table(rows) and codebook_table(rows)["values"] == {"alliance_measure": ["STA"]}
+
+
+@pytest.mark.parametrize("table,message", [
+    ({"redefine": {"r": {"type": "text"}}}, "redefine: 'r' is not a built-in moderator"),
+    ({"redefine": {"setting": {"type": "text"}}}, "redefine: 'setting' is not a built-in moderator"),
+    ({"omit": ["alliance_time"], "redefine": {"alliance_time": {"type": "text"}}}, "'alliance_time' is left out"),
+    ({"redefine": {"alliance_time": {"type": "text", "required": True}}}, "required is set by [codebook] required"),
+    ({"redefine": {"alliance_time": {"type": "date"}}}, "redefine.alliance_time: type must be one of"),
+])
+def test_a_bad_redefinition_is_named(table, message) -> None:
+    with pytest.raises(InputError) as exc:
+        Codebook.from_protocol(table, where="p.toml")
+    assert message in str(exc.value)
+
+
+def test_storing_a_type_change_that_stored_values_would_not_fit_is_refused(review) -> None:
+    base = default_protocol_text() + "\n[codebook]\nrequired = []\n"
+    store_protocol(review, base, "ann")
+    (rid,) = add_records(review, 1)
+    code_effect(review, rid, "ann", "r", 0.3, n=40, label="post", moderators={"alliance_session": 3})
+    fits = base + '[codebook.redefine.alliance_session]\ntype = "text"\n'
+    clash = base + '[codebook.redefine.alliance_session]\ntype = "category"\nvalues = ["early", "late"]\n'
+    with pytest.raises(InputError) as exc:
+        store_protocol(review, clash, "ann", where="clash.toml")
+    assert "field 'alliance_session' cannot change from whole number to choice from a list" in str(exc.value)
+    assert "effect #" in str(exc.value) and "clash.toml" in str(exc.value)
+    v2 = store_protocol(review, fits, "ann", "session as text")
+    assert v2.version == 2

@@ -4,7 +4,6 @@ review with merges, a shared-sample link, conflicts and exclusions at both stage
 from __future__ import annotations
 
 import csv
-import json
 
 import openpyxl
 import pytest
@@ -15,19 +14,13 @@ from extraction.export import export
 from extraction.prisma import prisma_counts
 from screening.counts import review_counts
 from screening.status import review_status
+from tests.cli_run import run_json
 
 
 @pytest.fixture
 def built(review):
     ids = build(review)
     return review, ids
-
-
-def _cli(capsys, *argv: str) -> dict:
-    code = main(list(argv))
-    out = capsys.readouterr().out
-    assert code == 0, out
-    return json.loads(out)
 
 
 def test_the_model_counts_what_was_built(built):
@@ -54,14 +47,14 @@ def test_status_and_prisma_agree_with_the_model(built, capsys):
 def test_cli_listings_agree_with_the_model(built, capsys):
     db, _ = built
     where = db.target
-    status = _cli(capsys, "status", where, "--json")
+    status = run_json(capsys, "status", where, "--json")
     assert status["screening"] == EXPECTED["stages"] and status["unique"] == 8
-    dup = _cli(capsys, "duplicates", where, "list", "--json")
+    dup = run_json(capsys, "duplicates", where, "list", "--json")
     assert (dup["records"], dup["unique"], dup["duplicates"], len(dup["groups"])) == (10, 8, 2, 2)
-    smp = _cli(capsys, "samples", where, "--json")
+    smp = run_json(capsys, "samples", where, "--json")
     assert smp["independent_samples"] == 6
     assert len(smp["shared_samples"]) == 1 and len(smp["duplicate_groups"]) == 2
-    assessed = _cli(capsys, "assess", where, "--json")
+    assessed = run_json(capsys, "assess", where, "--json")
     assert len(assessed["records"]) == 8  # unique records only: a duplicate group is assessed once
 
 
@@ -106,10 +99,10 @@ def test_samples_listing_computes_suggestions_before_suggest_is_run(built, capsy
             rec.abstract = (rec.abstract or "") + " Trial registration: ClinicalTrials.gov NCT01234567."
             s.add(rec)
     where = db.target
-    data = _cli(capsys, "samples", where, "--json")
+    data = run_json(capsys, "samples", where, "--json")
     assert data["suggestions"] == [] and len(data["unstored_suggestions"]) == 1
     assert main(["samples", where]) == 0
     text = capsys.readouterr().out
     assert "not stored yet" in text and f"metasift samples {where} suggest" in text
-    stored = _cli(capsys, "samples", where, "suggest", "--json")
+    stored = run_json(capsys, "samples", where, "suggest", "--json")
     assert len(stored["suggestions"]) == 1 and stored["unstored_suggestions"] == []

@@ -101,8 +101,33 @@ def test_sample_size_counts_participants(abstract, n):
 
 
 def test_raters_or_therapists_only_leave_the_sample_unclear():
-    r = assess_record("", "Two hundred licensed psychologists read vignettes and rated them.").criteria
+    r = assess_record("", "Twelve therapists rated the alliance in 400 sessions.").criteria
+    assert r["sample_size"].verdict == "unclear" and r["sample_size"].extra["n"] is None
+    r = assess_record("", "Three trained raters coded 360 session recordings with the WAI-O.").criteria
     assert r["sample_size"].verdict == "unclear"
+
+
+@pytest.mark.parametrize("abstract,n", [
+    ("Two hundred licensed psychologists read vignettes and rated them.", 200),
+    ("An online survey of 534 psychotherapists in private practice asked how they measure outcome.", 534),
+    ("Sechsundvierzig Psychotherapeutinnen in Ausbildung führten Rollenspiele mit Schauspielpatienten durch.", 46),
+])
+def test_professionals_are_the_sample_when_no_patient_is_treated(abstract, n):
+    """Therapists surveyed, or trainees in an analogue design, are the participants (and adults)."""
+    r = assess_record("", abstract).criteria
+    assert r["sample_size"].extra["n"] == n and r["sample_size"].verdict == "met"
+    assert r["adult"].verdict == "met"
+
+
+@pytest.mark.parametrize("abstract,n", [
+    ("Sechzig männliche Ratten wurden chronischem Stress ausgesetzt.", 60),
+    ("Trentadue specializzandi hanno condotto colloqui con pazienti simulati.", 32),
+    ("Quarante-deux infirmières ont participé à un atelier.", 42),
+    ("Patients aged 17 to 64 years (N = 164) referred to an outpatient clinic were randomised.", 164),
+    ("Forty couples completed the alliance scale.", 80),
+])
+def test_a_count_opening_a_sentence_or_in_parentheses_is_the_sample(abstract, n):
+    assert assess_record("", abstract).criteria["sample_size"].extra["n"] == n
 
 
 @pytest.mark.parametrize("title,abstract,design", [
@@ -171,3 +196,16 @@ def test_language_field_names():
     assert language_codes("eng; ger") == ["en", "de"]
     assert language_codes("French") == ["fr"] and language_codes("it-IT") == ["it"]
     assert language_codes("Klingon") == []
+
+
+def test_an_animal_study_is_excluded_as_not_human_not_as_children():
+    a = assess_record("Fluoxetine and depressive-like behaviour in rats",
+                      "Adult male Wistar rats (n = 40) were exposed to chronic mild stress and given fluoxetine.")
+    assert a.criteria["adult"].verdict == "not_met" and a.criteria["clinical"].verdict == "not_met"
+    assert a.suggestion == "exclude"
+    assert "not human participants: an animal study (rats)" in a.reasons
+    assert not any(r.startswith("children or adolescents") for r in a.reasons)
+    assert len(a.reasons) == len(set(a.reasons))
+    # children are still excluded as children
+    kids = assess_record("", "Sixty children aged 7 to 12 with anxiety were treated with CBT; the alliance was rated.")
+    assert any(r.startswith("children or adolescents") for r in kids.reasons)

@@ -165,13 +165,14 @@ def test_blind_mode_hides_others_until_the_viewer_decides(review, recs):
     a = recs[0]
     decide(review, a, "ann", TA, "exclude", reason="no alliance measure", note="secret")
     seen = outcomes.visible_decisions(review, a, TA, "bob")
-    assert seen == [{**seen[0], "reviewer": "ann", "verdict": None, "reason": "", "note": "", "hidden": True}]
+    assert [(v.reviewer, v.verdict, v.reason, v.note, v.method, v.hidden) for v in seen] == [
+        ("ann", None, "", "", "", True)]
     open_view = outcomes.visible_decisions(review, a, TA, "bob", blind=False)
-    assert open_view[0]["verdict"] == "exclude" and open_view[0]["note"] == "secret"
+    assert open_view[0].verdict == "exclude" and open_view[0].note == "secret"
     decide(review, a, "bob", TA, "include")
     seen = outcomes.visible_decisions(review, a, TA, "bob")
-    assert {(v["reviewer"], v["verdict"], v["hidden"]) for v in seen} == {("ann", "exclude", False),
-                                                                          ("bob", "include", False)}
+    assert {(v.reviewer, v.verdict, v.hidden) for v in seen} == {("ann", "exclude", False),
+                                                                  ("bob", "include", False)}
     # the other stage is separate: deciding at title/abstract does not unblind full text
     assert outcomes.visible_decisions(review, a, FT, "bob") == []
 

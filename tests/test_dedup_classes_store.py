@@ -18,6 +18,7 @@ from db.models import DuplicateDecision, Record
 from screening import duplicate_clusters, duplicates
 from screening.counts import review_counts
 from screening.importing import import_files
+from tests.proceedings import write_copies
 
 PRIMA = ("Rituximab maintenance for 2 years in patients with high tumour burden follicular lymphoma responding "
          "to rituximab plus chemotherapy (PRIMA): a phase 3, randomised controlled trial")
@@ -145,34 +146,15 @@ def test_columns_are_rejected_with_the_reason_and_the_trial_keeps_every_identifi
     assert kept["identifiers"]["doi"] == ["10.1016/s0140-6736(10)62175-7"]
     assert kept["identifiers"]["pmid"] == ["21176949"] and kept["pmid"] == "21176949"
     assert kept["identifiers"]["pmcid"] == ["PMC3056171"]
-    assert kept["identifiers"]["source_id"] == ["Web of Science:WOS:000286215300029", "PubMed:21176949"]
-
-
-PROCEEDINGS = """TY  - CPAPER
-AU  - Kim, Juho
-AU  - Guo, Philip J.
-TI  - Understanding in-video dropouts and interaction peaks in online lecture videos
-T2  - {venue}
-PY  - 2014
-SP  - {pages}
-DO  - {doi}
-ER  -
-
-"""
+    # the typed "Web of Science" is stored by its canonical name (issue 11)
+    assert kept["identifiers"]["source_id"] == ["Web of Science Core Collection:WOS:000286215300029",
+                                                "PubMed:21176949"]
 
 
 def test_copies_of_one_paper_are_one_cluster_and_one_decision(review, tmp_path):
     # three exports of one proceedings paper whose DOIs differ by one typed character each: a person must
     # look, and sees one cluster of three records, not three pairs
-    files = []
-    for k, (venue, pages, doi) in enumerate([
-            ("Proceedings of the first ACM conference on Learning @ scale conference", "31-40",
-             "10.1145/2556325.2566237"),
-            ("L@S 2014 - Proceedings of the 1st ACM Conference on Learning at Scale", "", "10.1145/2556325.2566239"),
-            ("Proc. 1st ACM Conf. Learn. Scale", "31", "https://doi.org/10.1145/2556325.2566231")]):
-        f = tmp_path / f"export{k}.ris"
-        f.write_text(PROCEEDINGS.format(venue=venue, pages=pages, doi=doi), encoding="utf-8")
-        files.append(f)
+    files = write_copies(tmp_path, "export")
     import_files(review, files, source_db="Scopus", who="importer")
     duplicates.run_dedup(review, "ann")
     with review.session() as s:
@@ -192,7 +174,7 @@ def test_copies_of_one_paper_are_one_cluster_and_one_decision(review, tmp_path):
         clusters[0].score = 1.0  # type: ignore[misc]
     # one decision: the first two are one paper, the third (another DOI) stays apart
     done = duplicate_clusters.decide_cluster(review, [all_ids[:2]], "bob")
-    assert done == {"ids": all_ids, "confirmed": 1, "rejected": 2}
+    assert done == duplicate_clusters.ClusterDecision(all_ids, confirmed=1, rejected=2)
     assert duplicates.groups(review) == [all_ids[:2]]
     assert duplicate_clusters.queue_clusters(review) == []
     assert review_counts(review, stages=()).unique == 2

@@ -39,9 +39,9 @@ def coded(review):
 def test_disagreements_list_every_differing_field(coded):
     db, ids = coded
     items = disagreements(db)
-    assert {(d["record"], d["field"]) for d in items} == {(ids[1], "r"), (ids[1], "treatment")}
-    r_item = next(d for d in items if d["field"] == "r")
-    assert r_item["values"] == {"ann": pytest.approx(0.20), "bob": pytest.approx(0.25)}
+    assert {(d.record, d.field) for d in items} == {(ids[1], "r"), (ids[1], "treatment")}
+    r_item = next(d for d in items if d.field == "r")
+    assert r_item.values == {"ann": pytest.approx(0.20), "bob": pytest.approx(0.25)}
     assert disagreements(db, record=ids[0]) == []
 
 
@@ -51,7 +51,7 @@ def test_r_within_tolerance_is_agreement_and_missing_label_is_a_disagreement(cod
     code_effect(db, ids[0], "bob", "r", 0.503, n=60, moderators=MODS, label="SCL")
     code_effect(db, ids[0], "ann", "r", 0.2, n=60, moderators=MODS, label="dropout")
     items = disagreements(db, record=ids[0])
-    assert [(d["label"], d["field"], d["values"]) for d in items] == [
+    assert [(d.label, d.field, d.values) for d in items] == [
         ("dropout", "coded", {"ann": True, "bob": False})]
 
 

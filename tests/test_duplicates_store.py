@@ -75,18 +75,18 @@ def test_confirm_reject_undo_keep_history_and_never_delete(review, tmp_path):
     assert [a, b] in duplicates.groups(review)
     duplicates.undo(review, a, b, "carol")          # undoing the merge itself sends the pair to the queue
     assert [a, b] not in duplicates.groups(review)
-    pending = [p for p in duplicates.queue(review) if ids[ERRATUM] not in p["ids"]]
-    assert [p["ids"] for p in pending] == [[a, b]]
-    assert pending[0]["decision"] == "undone" and "undoes auto" in pending[0]["reasons"][-1]
-    fields = {f["field"]: f for f in pending[0]["fields"]}
-    assert fields["source_db"] == {"field": "source_db", "a": "PsycINFO", "b": "PubMed", "differs": True,
-                                   "one_empty": False}
-    assert not fields["doi"]["differs"] and "source_id" in pending[0]["differs"]
+    pending = [p for p in duplicates.queue(review) if ids[ERRATUM] not in p.ids]
+    assert [p.ids for p in pending] == [(a, b)]
+    assert pending[0].decision == "undone" and "undoes auto" in pending[0].reasons[-1]
+    fields = {f.field: f for f in pending[0].fields}
+    assert fields["source_db"] == duplicates.SideBySide("source_db", "PsycINFO", "PubMed", differs=True,
+                                                        one_empty=False)
+    assert not fields["doi"].differs and "source_id" in pending[0].differs
     with pytest.raises(InputError, match="no merge or decision to undo"):
         duplicates.undo(review, a, b, "carol")
     duplicates.confirm(review, a, b, "dave")
     assert [a, b] in duplicates.groups(review)
-    assert all(ids[ERRATUM] in p["ids"] for p in duplicates.queue(review))
+    assert all(ids[ERRATUM] in p.ids for p in duplicates.queue(review))
 
     hist = duplicates.history(review, a, b)
     assert [(h.decision, h.who) for h in hist] == [("auto", "ann"), ("rejected", "bob"), ("undone", "bob"),
@@ -192,13 +192,13 @@ def test_group_pairs_and_one_sided_fields(review, tmp_path):
     run_dedup(review, who="t")
     group = groups(review)[0]
     pairs = group_pairs(review, group)
-    assert pairs and all(p["decision"] == "auto" for p in pairs)
-    a, b = pairs[0]["ids"]
+    assert pairs and all(p.decision == "auto" and p.automatic for p in pairs)
+    a, b = pairs[0].ids
     undo(review, a, b, who="ann")  # back to the queue
-    item = next(q for q in queue(review) if q["ids"] == [a, b])
-    for f in item["fields"]:
-        assert f["one_empty"] == (bool(f["a"]) != bool(f["b"]))
-    assert any(f["one_empty"] for f in item["fields"])  # e.g. the PubMed record has a PMID, the other none
+    item = next(q for q in queue(review) if q.ids == (a, b))
+    for f in item.fields:
+        assert f.one_empty == (bool(f.a) != bool(f.b))
+    assert any(f.one_empty for f in item.fields)  # e.g. the PubMed record has a PMID, the other none
 
 
 def test_publication_types_compare_as_words_not_codes(review, tmp_path):
@@ -212,8 +212,8 @@ def test_publication_types_compare_as_words_not_codes(review, tmp_path):
     duplicates.run_dedup(review, "ann")
     a, b = ids["DEMO-PSY-0001"], ids["39000000"]
     duplicates.undo(review, a, b, "carol")  # the merged pair back in the queue, to see its comparison
-    queue = {tuple(p["ids"]): {f["field"]: f for f in p["fields"]} for p in duplicates.queue(review)}
-    assert queue[(a, b)]["pub_type"] == {"field": "pub_type", "a": "Journal article", "b": "Journal Article",
+    queue = {p.ids: {f.field: f for f in p.fields} for p in duplicates.queue(review)}
+    assert queue[(a, b)]["pub_type"].to_json() == {"field": "pub_type", "a": "Journal article", "b": "Journal Article",
                                          "differs": False, "one_empty": False}
     erratum = queue[(a, ids[ERRATUM])]["pub_type"]
-    assert erratum["a"] == "Journal article" and erratum["b"] == "Published Erratum" and erratum["differs"]
+    assert erratum.a == "Journal article" and erratum.b == "Published Erratum" and erratum.differs

@@ -63,9 +63,9 @@ def test_csv_and_xlsx_round_trip_the_study_table(filled, tmp_path):
     db, ids = filled
     table = study_table(db)
     csv_out, xlsx_out = tmp_path / "studies.csv", tmp_path / "review.xlsx"
-    assert export(db, csv_out, "studies")["rows"] == {"studies": 2}
+    assert export(db, csv_out, "studies").rows == {"studies": 2}
     info = export(db, xlsx_out, "studies")
-    assert info["rows"] == {"studies": 2, "records": 4, "effects": 3, "decisions": 14}
+    assert info.rows == {"studies": 2, "records": 4, "effects": 3, "decisions": 14}
     back_csv = pd.read_csv(csv_out)
     back_xlsx = pd.read_excel(xlsx_out, sheet_name="studies", engine="openpyxl")
     for back, rel in ((back_csv, 0), (back_xlsx, 1e-15)):  # CSV: exact reprs; XLSX: Excel's 15-17 digits
@@ -173,7 +173,7 @@ def test_interrupted_write_keeps_the_old_file(tmp_path):
 def test_ris_export_reads_back_with_the_importer(filled, tmp_path):
     db, ids = filled
     out = tmp_path / "included.ris"
-    assert export(db, out, "included")["rows"] == {"included": 3}
+    assert export(db, out, "included").rows == {"included": 3}
     source = SourceFile(out)
     recs = list(get_importer("ris").read(source, {}))
     assert [r.source_id for r in recs] == ["P1", "P2", "P3"]

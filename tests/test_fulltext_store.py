@@ -80,7 +80,7 @@ def test_attach_stores_once_by_sha256_writes_out_and_detach_keeps_history(review
     assert "r(62) = .31" in texts[1] and STUDIES[0][1][:30] in texts[0]
     gone = store.detach(review, recs["P1"], "bob", note="wrong paper")
     assert gone.sha256 == res.sha256 and store.attached(review, recs["P1"]) == []
-    assert [(h["action"], h["who"], h["note"]) for h in store.history(review, recs["P1"])] == [
+    assert [(h.action, h.who, h.note) for h in store.history(review, recs["P1"])] == [
         ("attach", "ann", ""), ("detach", "bob", "wrong paper")]
     assert blob_count(review) == 1 and len(store.attached(review, recs["P2"])) == 1  # P2 keeps it
     with pytest.raises(InputError, match="no attached PDF"):
@@ -162,7 +162,7 @@ def test_a_folder_is_matched_by_doi_then_title_author_year_and_the_rest_is_liste
     done = matching.attach_folder(review, folder, "ann")
     assert sorted(m.file for m in done if m.attached) == ["a.pdf", "b.pdf", "c.pdf"]
     assert [a.file_name for a in store.attached(review, recs["P3"])] == ["c.pdf"]
-    assert store.history(review, recs["P1"])[0]["how"] == "folder"
+    assert store.history(review, recs["P1"])[0].how == "folder"
 
 
 def test_full_text_decisions_use_the_attached_pdf_and_check_free_sources(review, recs, tmp_path):
@@ -280,7 +280,7 @@ def test_an_older_review_upgrades_to_0005_keeps_its_effects_and_takes_pdfs(tmp_p
     import shutil
 
     from db.engine import SCHEMA_REVISION, open_review
-    from extraction.coding import effect_dict, effects
+    from extraction.coding import CodedEffect, effects
     from extraction.export_frames import effects_frame
     from tests.conftest import DATA
 
@@ -290,7 +290,7 @@ def test_an_older_review_upgrades_to_0005_keeps_its_effects_and_takes_pdfs(tmp_p
     try:
         assert SCHEMA_REVISION >= "0005" and db.backup_path is not None
         old = effects(db)
-        assert len(old) == 2 and all(effect_dict(e)["provenance"] == {} for e in old)
+        assert len(old) == 2 and all(CodedEffect.of(e).provenance == {} for e in old)
         assert set(effects_frame(db)["found_in"]) == {"typed"}
         pdf = tmp_path / "x.pdf"
         write_pdf(pdf, ["A report of the old review."])

@@ -158,7 +158,7 @@ def test_export_dialog_writes_one_level_as_csv(qtbot, worked, tmp_path):
     qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
     with open(tmp_path / "effects.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 7 and dialog.result["level"] == "effects"
+    assert len(rows) == 7 and dialog.result.level == "effects"
 
 
 def test_a_review_without_effects_explains_instead_of_failing(qtbot, tmp_path):

@@ -115,3 +115,21 @@ def test_a_reviewer_in_the_conflict_resolves_by_consensus(qtbot, screened):
     qtbot.keyClick(screen.list, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: outcomes.outcome(db, kept[1], TA).state == "included", timeout=20_000)
     assert outcomes.outcome(db, kept[1], TA).method == "consensus"
+
+
+def test_conflict_verdicts_show_the_protocol_version_they_were_made_under(qtbot, deduped_demo):
+    from extraction.protocol_check import store_protocol
+    from screening.protocol import bundled_protocol_text, default_protocol_text
+
+    db = deduped_demo
+    store_protocol(db, default_protocol_text(), "Ann")
+    rid = min(r for r, o in outcomes.outcomes(db, TA).items() if r == o.kept_id)
+    decisions.decide(db, rid, "Ann", TA, "include")
+    store_protocol(db, bundled_protocol_text("cbt_depression"), "Ann", "a second version")
+    decisions.decide(db, rid, "Bob", TA, "exclude", reason="not CBT")
+    (c,) = [c for c in outcomes.conflicts(db, TA) if c.record_id == rid]
+    assert [(v.reviewer, v.protocol_version) for v in c.verdicts] == [("ann", 1), ("bob", 2)]
+    assert [v["protocol_version"] for v in c.to_json()["verdicts"]] == [1, 2]
+    _window, screen = _screen(qtbot, db)
+    html = screen.detail.toHtml()
+    assert "protocol v1" in html and "protocol v2" in html

@@ -11,30 +11,12 @@ from screens import open_screen
 from gui import background
 from screening import duplicates
 from screening.importing import import_files
-
-PROCEEDINGS = """TY  - CPAPER
-AU  - Kim, Juho
-AU  - Guo, Philip J.
-TI  - Understanding in-video dropouts and interaction peaks in online lecture videos
-T2  - {venue}
-PY  - 2014
-SP  - {pages}
-DO  - {doi}
-ER  -
-"""
+from tests.proceedings import write_copies
 
 
 @pytest.fixture
 def two_clusters(deduped_demo, tmp_path):
-    files = []
-    for k, (venue, pages, doi) in enumerate([
-            ("Proceedings of the first ACM conference on Learning @ scale conference", "31-40",
-             "10.1145/2556325.2566237"),
-            ("L@S 2014 - Proceedings of the 1st ACM Conference on Learning at Scale", "", "10.1145/2556325.2566239"),
-            ("Proc. 1st ACM Conf. Learn. Scale", "31", "https://doi.org/10.1145/2556325.2566231")]):
-        f = tmp_path / f"scopus{k}.ris"
-        f.write_text(PROCEEDINGS.format(venue=venue, pages=pages, doi=doi), encoding="utf-8")
-        files.append(f)
+    files = write_copies(tmp_path, "scopus")
     import_files(deduped_demo, files, source_db="Scopus", who="importer")
     duplicates.run_dedup(deduped_demo, who="machine")
     assert len(duplicates.queue(deduped_demo)) == 5

@@ -15,7 +15,7 @@ from screening.counts import review_counts
 def queued(demo):
     """The demo after dedup: its erratum notice waits in the queue against both copies of its article."""
     duplicates.run_dedup(demo, who="machine")
-    pairs = [tuple(p["ids"]) for p in duplicates.queue(demo)]
+    pairs = [p.ids for p in duplicates.queue(demo)]
     assert len(pairs) == 2 and len({b for _a, b in pairs}) == 1  # one erratum, two partners
     return demo, pairs
 

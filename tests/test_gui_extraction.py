@@ -63,7 +63,7 @@ def test_typing_t_and_df_stores_the_effect_with_r_from_t(qtbot, worked):
     assert (row.statistic, row.value, row.df, row.n, row.label) == ("t", 2.5, 98, 100, "BDI, client")
     assert row.moderators["treatment"] == "CBT" and row.moderators["pub_year"] == 2016
     qtbot.waitUntil(lambda: screen.effects_table.rowCount() == 1, timeout=10_000)
-    assert screen.effects_table.item(0)["id"] == row.id
+    assert screen.effects_table.item(0).id == row.id
     qtbot.waitUntil(lambda: screen.reports.item(5).counts == {"bob": 1}, timeout=10_000)
     assert form.edits["value"].text() == "" and form.mods["treatment"].currentText() == "CBT"  # ready for the next
 
@@ -119,11 +119,11 @@ def test_edit_stores_a_new_version_and_delete_withdraws_it(qtbot, worked):
     screen.form.edits["value"].setText("0.35")
     assert screen.save_button.isEnabled()
     screen.save_button.click()
-    qtbot.waitUntil(lambda: coding.effects(worked, record=1)[0].id != old["id"], timeout=10_000)
+    qtbot.waitUntil(lambda: coding.effects(worked, record=1)[0].id != old.id, timeout=10_000)
     new = coding.effects(worked, record=1)[0]
-    assert new.r == pytest.approx(0.35) and new.replaces == old["id"] and new.coder == "ann"
-    assert [v.id for v in coding.history(worked, new.id)] == [old["id"], new.id]
-    qtbot.waitUntil(lambda: screen.effects_table.rowCount() == 1 and screen.effects_table.item(0)["id"] == new.id,
+    assert new.r == pytest.approx(0.35) and new.replaces == old.id and new.coder == "ann"
+    assert [v.id for v in coding.history(worked, new.id)] == [old.id, new.id]
+    qtbot.waitUntil(lambda: screen.effects_table.rowCount() == 1 and screen.effects_table.item(0).id == new.id,
                     timeout=10_000)
     dialog = screen.show_versions()
     assert dialog is not None and dialog.findChild(type(screen.reports_view), "versions").model().rowCount() == 2
@@ -147,8 +147,8 @@ def _double_code(db):
 def test_reconciling_through_the_view_stores_a_reconciled_row(qtbot, worked):
     _double_code(worked)
     window, screen = _screen(qtbot, worked, who="carl", key="double-coding")
-    assert [(i["record"], i["label"]) for i in screen.keys.items] == [(1, "BDI"), (2, "dropout")]
-    assert screen.current()["record"] == 1
+    assert [(i.record, i.label) for i in screen.keys.items] == [(1, "BDI"), (2, "dropout")]
+    assert screen.current().record == 1
     table = screen.table
     differing = {r["field"] for r in table.rows if r["differs"]}
     assert differing == {"value", "r", "alliance_time", "location"}  # bob gave no location
@@ -168,7 +168,7 @@ def test_reconciling_through_the_view_stores_a_reconciled_row(qtbot, worked):
     assert row.kind == "reconciled" and row.coder == "carl" and row.r == pytest.approx(0.33)
     assert row.moderators["alliance_time"] == "early" and row.moderators["treatment"] == "CBT"
     assert study_table(worked).set_index("study_id").loc[1, "r"] == pytest.approx(0.33)
-    qtbot.waitUntil(lambda: screen.keys.item(0)["reconciled"] is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: screen.keys.item(0).reconciled is not None, timeout=10_000)
 
 
 def test_typed_reconciled_value_is_validated_inline(qtbot, worked):

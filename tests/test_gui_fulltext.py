@@ -118,7 +118,7 @@ def test_a_pdf_dropped_on_the_viewer_is_attached_to_the_record(qtbot, worked, tm
     _idle(qtbot)
     _idle(qtbot)
     assert [a.file_name for a in store.attached(worked, 7)] == ["dropped.pdf"]
-    assert store.history(worked, 7)[0]["how"] == "drop"
+    assert store.history(worked, 7)[0].how == "drop"
     assert screen.viewer.pdf["file_name"] == "dropped.pdf" and len(screen.found.stats) == 2
 
 
@@ -290,7 +290,7 @@ def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(
     assert [a.file_name for a in store.attached(worked, ids["A3"])] == ["A2.pdf"]
     assert [a.file_name for a in store.attached(worked, ids["A4"])] == ["scan-0043.pdf"]
     [hist] = store.history(worked, ids["A3"])
-    assert hist["how"] == "folder" and "chosen in the preview (matched #" in hist["note"]
+    assert hist.how == "folder" and "chosen in the preview (matched #" in hist.note
 
 
 def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, worked, tmp_path):

@@ -69,11 +69,11 @@ def test_source_database_override_is_stored(qtbot, window, tmp_path):
     assert f.detected_db == "PsycINFO"
     index = screen.pending.index(0, PendingFilesModel.DATABASE)
     assert screen.pending.flags(index) & Qt.ItemFlag.ItemIsEditable
-    assert screen.pending.setData(index, "PsycINFO via EBSCO")
-    assert screen.pending.data(index) == "PsycINFO via EBSCO"
+    assert screen.pending.setData(index, "psyndex")  # typed as free text: shown and stored by its canonical name
+    assert screen.pending.data(index) == "PSYNDEX"
     task = screen.start_import()
     qtbot.waitUntil(lambda: bool(task.outcome), timeout=30_000)
-    assert _records(window.db, source_db="PsycINFO via EBSCO") == 13
+    assert _records(window.db, source_db="PSYNDEX") == 13
     assert _records(window.db, source_db="PsycINFO") == 0
 
 

@@ -9,7 +9,7 @@ import csv
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QTableView, QWizard
 from screens import open_screen
 
 from db import protocol_store
@@ -151,6 +151,18 @@ def test_a_review_on_another_question_is_set_up_in_the_wizard_then_coded_and_exp
     (row,) = coding.effects(db, record=rid)
     assert row.moderators == {"instrument": "BDI", "blinded": "yes", "sessions": 16}  # BDI-II -> BDI
     assert row.protocol_version == 1
+    # the effects list and the versions dialog say which protocol version the values were coded under
+    qtbot.waitUntil(lambda: screen.effects_table.rowCount() == 1, timeout=20_000)
+    table = screen.effects_table
+    col = [table.headerData(i, Qt.Orientation.Horizontal) for i in range(table.columnCount())].index("Protocol")
+    assert table.data(table.index(0, col)) == "v1"
+    from gui.extraction import actions as extraction_actions
+    from gui.extraction.model import versions_dialog
+
+    dialog = versions_dialog(screen, row.id, extraction_actions.versions(db, row.id))
+    vmodel = dialog.findChild(QTableView).model()
+    vcol = [vmodel.headerData(i, Qt.Orientation.Horizontal) for i in range(vmodel.columnCount())].index("Protocol")
+    assert vmodel.data(vmodel.index(0, vcol)) == "v1"
 
     export(db, tmp_path / "out.xlsx", level="effects")
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
@@ -342,3 +354,46 @@ def test_the_cbt_example_is_set_up_with_its_criteria_edited_in_the_window(qtbot,
     assert protocol.name == "cbt-depression"
     assert protocol.spec(criteria.items[years]["id"]).params["from_year"] == 1990
     assert coding.settings(window.db).codebook.fields["instrument"].canonical("bdi ii") == "BDI"
+
+
+def test_a_built_in_fields_type_is_edited_and_refused_when_stored_values_would_not_fit(qtbot, alliance_review):
+    """The codebook editor changes a built-in field's type, label and range; a change the coded values already
+    stored would not fit is refused with a message naming the field, and nothing is stored."""
+    from extraction.protocol_check import store_protocol
+
+    db = alliance_review
+    store_protocol(db, default_protocol_text() + "\n[codebook]\nrequired = []\n", "ann", "nothing required")
+    (rid,) = add_records(db, ("ALL1", ["Berg, A."], 2019))
+    coding.code_effect(db, rid, "ann", "r", 0.3, n=40, label="post",
+                       moderators={"alliance_measure": "WAI", "alliance_session": 3})
+    _window, screen = open_screen(qtbot, db, "protocol", "ann")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
+    book = screen.pages[-1]
+    names = [r.name for r in book.rows]
+
+    book.fields.setCurrentRow(names.index("alliance_measure"))
+    assert book.kind.isEnabled() and book.label.isEnabled() and not book.name.isEnabled()
+    book.kind.setCurrentIndex(book.kind.findData("integer"))
+    assert book.rows[names.index("alliance_measure")].kind == "integer"
+    screen.save()
+    _idle(qtbot)
+    text = screen.problems.text()
+    assert "field 'alliance_measure' cannot change from choice from a list to whole number" in text
+    assert "1 coded value(s) stored would not fit" in text and "'WAI' is not a number" in text
+    assert "Nothing was stored" in text and len(protocol_store.versions(db)) == 2
+
+    book.kind.setCurrentIndex(book.kind.findData("category"))  # back, and a change the values fit
+    book.fields.setCurrentRow(names.index("alliance_session"))
+    book.kind.setCurrentIndex(book.kind.findData("number"))
+    _type(qtbot, book.label, "Alliance session")
+    _type(qtbot, book.maximum, "40")
+    _type(qtbot, screen.summary, "session as a number up to 40")
+    screen.save()
+    qtbot.waitUntil(lambda: len(protocol_store.versions(db)) == 3, timeout=20_000)
+    _idle(qtbot)
+    assert "[codebook.redefine.alliance_session]: added" in protocol_store.versions(db)[-1].summary
+    field = coding.settings(db).codebook.fields["alliance_session"]
+    assert (field.kind, field.label, field.minimum, field.maximum, field.builtin) == (
+        "number", "Alliance session", 1, 40, True)
+    assert field.check(41) is not None and field.check(2.5) is None
+    assert coding.settings(db).codebook.fields["alliance_measure"].kind == "category"

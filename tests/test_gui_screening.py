@@ -146,3 +146,66 @@ def test_full_text_needs_the_pdf_and_a_reason(qtbot, demo):
     row = decisions.history(demo, kept[0])[-1]
     assert row.full_text == "https://journals.example.org/papers/study.pdf"
     assert row.reason == decisions.protocol_of(demo).exclusion_reasons["full_text"][1]
+
+
+def _use_cbt_protocol(db) -> None:
+    from extraction.protocol_check import store_protocol
+    from screening.protocol import bundled_protocol_text
+
+    store_protocol(db, bundled_protocol_text("cbt_depression"), "Ann", "CBT for depression")
+
+
+def test_the_criteria_panel_reads_the_records_year_and_language_and_shows_labels(qtbot, demo):
+    """Years and language criteria decide from the record's own fields; the panel names criteria by label."""
+    from sqlmodel import select
+
+    from db.models import Record
+
+    _use_cbt_protocol(demo)
+    with demo.transaction() as session:  # a German language field on every record (as a database exports it)
+        for rec in session.exec(select(Record)):
+            rec.language = "ger"
+            session.add(rec)
+    _window, screen = _screen(qtbot, demo)
+    rid = screen.current_id()
+    with demo.session() as session:
+        year = session.get(Record, rid).year
+    assert year is not None
+    text = screen.panel.criteria.text()
+    # labels, not ids
+    for label in ("CBT", "randomised controlled trial", "published 1980 or later",
+                  "English, German, French or Italian"):
+        assert f"<b>{label}</b>" in text
+    assert "<b>rct</b>" not in text and "<b>years</b>" not in text and "<b>language</b>" not in text
+    # the record's year and language field were passed: not "no publication year", not detected from English text
+    assert f"published {year}" in text and "no publication year" not in text
+    assert "de (language field)" in text and "detected" not in text
+    view = screen.cache.get(rid, screen.queue, screen.blind.isChecked())
+    assert view.assessment.criteria["years"].verdict == ("met" if year >= 1980 else "not_met")
+    assert view.assessment.criteria["language"].verdict == "met"
+
+
+def test_the_verdicts_panel_shows_the_protocol_version_of_each_decision(qtbot, demo):
+    from extraction.protocol_check import store_protocol
+    from screening.protocol import default_protocol_text
+
+    store_protocol(demo, default_protocol_text(), "Ann")
+    _use_cbt_protocol(demo)  # version 2
+    _window, screen = _screen(qtbot, demo)
+    rid = screen.current_id()
+    qtbot.keyClick(screen, Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: _mine(demo, rid) == "include", timeout=20_000)
+    assert decisions.history(demo, rid)[-1].protocol_version == 2
+    screen.cache.drop(rid)
+    screen.show_record(rid)
+    qtbot.waitUntil(lambda: "protocol v2" in screen.panel.verdicts.text(), timeout=20_000)
+    assert "You: <b>include</b>" in screen.panel.verdicts.text()
+    # the reviewer's own decision log on the record: include, undone, exclude, each with its version
+    decisions.undo(demo, "Ann", TA)
+    decisions.decide(demo, rid, "Ann", TA, "exclude", reason="not CBT")
+    screen.cache.drop(rid)
+    screen.show_record(rid)
+    qtbot.waitUntil(lambda: "Your log:" in screen.panel.verdicts.text(), timeout=20_000)
+    text = screen.panel.verdicts.text()
+    assert text.index("include") < text.index("undone") < text.index("exclude", text.index("Your log:"))
+    assert text.count("protocol v2") >= 3

@@ -85,8 +85,8 @@ def test_progress_reaches_the_end(review):
 def test_source_db_override_and_preview(review):
     det = preview(WOS_RIS)
     assert det.importer.name == "ris" and det.source_db == "Web of Science Core Collection"
-    b = import_file(review, WOS_RIS, source_db="WoS Core Collection")
-    assert b.source_db == "WoS Core Collection"
+    b = import_file(review, WOS_RIS, source_db="Emerging Sources Citation Index")
+    assert b.source_db == "Emerging Sources Citation Index"  # the override wins; a name not in the table as given
 
 
 @pytest.mark.parametrize("content, expected", [
@@ -137,4 +137,5 @@ def test_per_file_settings_in_one_import(review):
     from screening.importing import ImportSpec
 
     out = import_files(review, [ImportSpec(OVID, source_db="PsycINFO (Ovid)"), WOS_ISI], source_db="WoS CC")
-    assert [b.source_db for b in out] == ["PsycINFO (Ovid)", "WoS CC"]
+    # each file its own setting; both typed names are known databases, stored by their canonical names
+    assert [b.source_db for b in out] == ["PsycINFO", "Web of Science Core Collection"]

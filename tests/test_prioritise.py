@@ -44,14 +44,14 @@ TINY_LABELS = [1, 0, 0, 1, 0, 0, 0, 1, 0, 0]
 def test_metrics_on_a_known_screening_order():
     # N' = 10 screened after the priors, R' = 4 relevant; the 4th (= ceil(0.95 * 4)) is found 8th.
     m = metrics([1, 0, 1, 1, 0, 0, 0, 1, 0, 0], n_records=10, n_relevant=4)
-    assert m["screened_to_95"] == 8
-    assert m["wss95"] == pytest.approx((10 - 8) / 10 - 0.05)
-    assert m["rrf10"] == pytest.approx(1 / 4)  # ceil(10% of 10) = 1 record screened, 1 of 4 found
+    assert m.screened_to_95 == 8
+    assert m.wss95 == pytest.approx((10 - 8) / 10 - 0.05)
+    assert m.rrf10 == pytest.approx(1 / 4)  # ceil(10% of 10) = 1 record screened, 1 of 4 found
     # records never screened count as screened after the last relevant one
-    assert metrics([0, 1], n_records=100, n_relevant=1) == {
+    assert metrics([0, 1], n_records=100, n_relevant=1).to_json() == {
         "n_records": 100, "n_relevant": 1, "wss95": pytest.approx(1 - 2 / 100 - 0.05), "rrf10": 1.0,
         "screened_to_95": 2}
-    assert metrics([0, 0, 1], n_records=20, n_relevant=1)["rrf10"] == 0.0  # 2 screened at 10%, none found
+    assert metrics([0, 0, 1], n_records=20, n_relevant=1).rrf10 == 0.0  # 2 screened at 10%, none found
 
 
 def test_simulate_on_a_tiny_review_finds_the_relevant_first():
@@ -59,9 +59,9 @@ def test_simulate_on_a_tiny_review_finds_the_relevant_first():
     assert TINY_LABELS[res.priors[0]] == 1 and TINY_LABELS[res.priors[1]] == 0
     # the two relevant records left are screened first, then the simulation stops
     assert res.found_labels == [1, 1]
-    assert res.metrics["screened_to_95"] == 2
-    assert res.metrics["wss95"] == pytest.approx(1 - 2 / 8 - 0.05)  # N' = 10 - 2 priors
-    assert res.metrics["rrf10"] == pytest.approx(0.5)  # ceil(0.8) = 1 screened: 1 of R' = 2
+    assert res.metrics.screened_to_95 == 2
+    assert res.metrics.wss95 == pytest.approx(1 - 2 / 8 - 0.05)  # N' = 10 - 2 priors
+    assert res.metrics.rrf10 == pytest.approx(0.5)  # ceil(0.8) = 1 screened: 1 of R' = 2
     assert res.curve() == [(0, 0), (1, 1), (2, 2)]
 
 
@@ -114,32 +114,32 @@ def test_ranker_puts_relevant_records_far_above_chance_after_a_few_labels():
 def test_simulation_on_a_real_review_saves_work():
     data = read_labelled(corpus_or_skip() / LABELLED / KITCHENHAM)
     res = simulate(data.texts, data.labels, seed=42, batch=0)
-    assert res.metrics["n_records"] == 1704 and res.metrics["n_relevant"] == 45
-    assert res.metrics["wss95"] > 0.5  # random order: about 0
-    assert res.metrics["rrf10"] > 0.4  # random order: about 0.1
+    assert res.n_records == 1704 and res.n_relevant == 45
+    assert res.metrics.wss95 > 0.5  # random order: about 0
+    assert res.metrics.rrf10 > 0.4  # random order: about 0.1
     assert sum(res.found_labels) == 44  # all found (one was a prior)
 
 
 def test_estimate_remaining_and_stopping_advice():
     matrix = Ranker(TINY_TEXTS).matrix
     est = estimate_remaining(matrix, dict.fromkeys(range(10), 0) | {0: 1, 3: 1, 7: 1})
-    assert est["unlabelled"] == 0 and est["expected"] == 0.0
+    assert est.unlabelled == 0 and est.expected == 0.0
     # a discovery rate that decays: the estimate is small and finite
     n = 400
     seq = [1 if k in {0, 1, 2, 4, 6, 9, 14, 25} else 0 for k in range(120)]
     big = Ranker([f"record {k} word{k % 7}" for k in range(n)]).matrix
     est = estimate_remaining(big, dict(enumerate(seq)))
-    assert est["decay_slope"] < 0 and 0 <= est["expected"] < 2
-    assert est["recent_rate_bound"] == pytest.approx(1 / 100 * 280)  # 1 relevant in the last 100
+    assert est.decay_slope < 0 and 0 <= est.expected < 2
+    assert est.recent_rate_bound == pytest.approx(1 / 100 * 280)  # 1 relevant in the last 100
     assert consecutive_irrelevant([1, 0, 1, 0, 0, 0]) == 3
-    advice = stopping_advice(seq, n, est["expected"])
-    assert advice["run_needed"] == 50 and advice["consecutive_irrelevant"] == 94 and advice["stop"] is True
+    advice = stopping_advice(seq, n, est.expected)
+    assert advice.run_needed == 50 and advice.consecutive_irrelevant == 94 and advice.stop is True
     advice = stopping_advice(seq, n, 3.0)
-    assert advice["stop"] is False and "expects 3.0" in advice["reason"]
+    assert advice.stop is False and "expects 3.0" in advice.reason
     advice = stopping_advice(seq[:30], n)
-    assert advice["stop"] is False and advice["consecutive_irrelevant"] == 4
-    assert stopping_advice([0] * 10, 10)["stop"] is True  # everything screened
-    assert math.isnan(estimate_remaining(big, {0: 0})["expected"])
+    assert advice.stop is False and advice.consecutive_irrelevant == 4
+    assert stopping_advice([0] * 10, 10).stop is True  # everything screened
+    assert math.isnan(estimate_remaining(big, {0: 0}).expected)
 
 
 def test_cli_simulate_json_shape(capsys):
@@ -245,8 +245,8 @@ def test_simulation_order_up_to_95_percent_does_not_depend_on_the_tail():
     full = simulate(data.texts, data.labels, seed=1)
     tail = simulate(data.texts, data.labels, seed=1, tail_batch=0)
     fast = simulate(data.texts, data.labels, seed=1, stop_recall=0.95)
-    k = full.metrics["screened_to_95"]
+    k = full.metrics.screened_to_95
     assert full.screened_order[:k] == tail.screened_order[:k] == fast.screened_order
-    assert full.metrics["wss95"] == tail.metrics["wss95"] == fast.metrics["wss95"]
+    assert full.metrics.wss95 == tail.metrics.wss95 == fast.metrics.wss95
     assert sum(tail.found_labels) == full.n_relevant - 1  # the tail still finds every relevant record
-    assert 0 < fast.metrics["seconds_to_95"] <= fast.metrics["seconds"]
+    assert 0 < fast.seconds_to_95 <= fast.seconds

@@ -34,7 +34,7 @@ def screened_review(review_target, tmp_path):
     run_dedup(db, who="librarian")
     erratum = record_id(db, pubmed_id(ERRATUM))
     for pair in queue(db):  # the erratum notice is not a duplicate of its article ...
-        reject(db, *pair["ids"], who="librarian")
+        reject(db, *pair.ids, who="librarian")
     for reviewer in ("ann", "bob"):  # ... and is excluded at title/abstract
         decide(db, erratum, reviewer, "title_abstract", "exclude", reason="not an empirical study")
     for key in PSY_ORDER:

@@ -23,7 +23,7 @@ def test_same_answers_as_the_in_process_ranker(demo):
         assert remote.update(labels) == local.update(labels)
         labels |= {5: 1, 10: 0}
         assert remote.update(labels) == local.update(labels)
-        assert remote.estimate_remaining()["method"] == local.estimate_remaining()["method"]
+        assert remote.estimate_remaining().method == local.estimate_remaining().method
     finally:
         remote.close()
 

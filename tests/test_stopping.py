@@ -105,17 +105,17 @@ def test_rules_replayed_on_a_real_simulation():
     data = read_labelled(path)
     res = simulate(data.texts, data.labels, seed=42)
     rows = simulate_rules(res.found_labels, res.n_records - 2, res.n_relevant - 1, priors=2, prior_relevant=1)
-    assert [r["rule"] for r in rows] == list(RULES)
+    assert [r.rule for r in rows] == list(RULES)
     seq = [1, 0] + res.found_labels
     for r in rows:
-        at = r["stopped_at"]
+        at = r.stopped_at
         # the rule is met where the replay says, and not one decision earlier
         padded = seq + [0] * (res.n_records - len(seq))
-        assert check(r["rule"], padded[:at], res.n_records, **r["params"]).stop
-        assert at == 3 or not check(r["rule"], padded[:at - 1], res.n_records, **r["params"]).stop
-        assert r["recall"] == pytest.approx(sum(padded[:at]) / res.n_relevant, abs=1e-4)
-        assert r["work_saved"] == pytest.approx(1 - at / res.n_records, abs=1e-4)
-    table = summarise_rules([{**r, "half": "tune"} for r in rows])
+        assert check(r.rule, padded[:at], res.n_records, **r.params).stop
+        assert at == 3 or not check(r.rule, padded[:at - 1], res.n_records, **r.params).stop
+        assert r.recall == pytest.approx(sum(padded[:at]) / res.n_relevant, abs=1e-4)
+        assert r.work_saved == pytest.approx(1 - at / res.n_records, abs=1e-4)
+    table = summarise_rules([{**r.to_json(), "half": "tune"} for r in rows])
     assert table[0].startswith("| half | rule") and len(table) == 2 + len(RULES)
 
 

@@ -148,12 +148,12 @@ class FoundStatistic:
         return {"source": "full text", "pdf": pdf_sha256, "page": self.page, "quote": self.raw,
                 "start": self.start, "end": self.end, "kind": self.kind}
 
-    def public(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "raw": self.raw, "page": self.page, "start": self.start, "end": self.end,
                 "sentence": self.sentence, "value": self.value, "df1": self.df1, "df2": self.df2, "n": self.n,
                 "op": self.op, "p_op": self.p_op, "p": self.p, "ci": list(self.ci) if self.ci else None,
                 "r": self.r, "r_method": self.r_method, "why_not_r": self.why_not_r,
-                "p_check": self.check.public() if self.check else None, "warning": self.warning,
+                "p_check": self.check.to_json() if self.check else None, "warning": self.warning,
                 "cues": self.cues, "suggestion": self.suggestion()}
 
 

@@ -23,7 +23,7 @@ class PCheck:
     consistent: bool
     decision_error: bool
 
-    def public(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"computed_p": self.computed, "consistent": self.consistent, "decision_error": self.decision_error}
 
 

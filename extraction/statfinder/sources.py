@@ -77,9 +77,9 @@ def file_pages(path: Path) -> list[str]:
 def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None
                       ) -> tuple[dict[str, Any], list[FoundStatistic]]:
     """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
-    Returns (which PDF, as `AttachedPdf.public`, the statistics)."""
+    Returns (which PDF, as `AttachedPdf.to_json`, the statistics)."""
     from extraction.coding import settings
     from screening.fulltext.store import page_texts
 
     which, pages = page_texts(db, record_id, sha256)
-    return which.public(), find_statistics(pages, settings(db).codebook)
+    return which.to_json(), find_statistics(pages, settings(db).codebook)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -28,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from db.engine import is_url
 from db.errors import MetasiftError
-from extraction.export import LEVELS, export
+from extraction.export import LEVELS, ExportInfo, export
+from extraction.export_r import RScriptExport
 from gui.analysis import actions
 from gui.background import Task
 from gui.context import ReviewContext
@@ -49,7 +49,7 @@ class ExportDialog(QDialog):
         self.setMinimumWidth(620)
         self.ctx = ctx
         self.task: Task | None = None
-        self.result: dict[str, Any] | None = None
+        self.result: ExportInfo | RScriptExport | None = None
         self.level = QComboBox()
         for lv in LEVELS:
             self.level.addItem(LEVEL_TEXT[lv], lv)
@@ -137,13 +137,13 @@ class ExportDialog(QDialog):
         self.task.finished.connect(lambda: self.export_button.setEnabled(True))
         return self.task
 
-    def _done(self, info: dict[str, Any]) -> None:
+    def _done(self, info: ExportInfo | RScriptExport) -> None:
         self.result = info
-        rows = ", ".join(f"{k} {v:,}" for k, v in info["rows"].items())
-        self.status.setText(f"Wrote <b>{escape(info['file'])}</b><br>{escape(info['format'].upper())} · rows: "
+        rows = ", ".join(f"{k} {v:,}" for k, v in info.rows.items())
+        self.status.setText(f"Wrote <b>{escape(info.file)}</b><br>{escape(info.format.upper())} · rows: "
                             f"{escape(rows)}")
         self.open_button.setEnabled(True)
-        self.ctx.message.emit(f"Exported to {info['file']}")
+        self.ctx.message.emit(f"Exported to {info.file}")
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, MetasiftError):
@@ -154,4 +154,4 @@ class ExportDialog(QDialog):
 
     def open_folder(self) -> None:
         if self.result:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result["file"]).parent)))
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result.file).parent)))

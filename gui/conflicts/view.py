@@ -197,7 +197,9 @@ class ConflictsScreen(Refreshing, QWidget):
         verdicts = "".join(
             f"<tr><td style='padding:2px 12px 2px 0'><b>{escape(v.reviewer)}</b></td>"
             f"<td style='padding:2px 12px 2px 0'><b>{escape(v.verdict)}</b></td>"
-            f"<td>{escape(v.reason)}{' — “' + escape(v.note) + '”' if v.note else ''}</td></tr>"
+            f"<td style='padding:2px 12px 2px 0'>{escape(v.reason)}"
+            f"{' — “' + escape(v.note) + '”' if v.note else ''}</td>"
+            f"<td style='color:{muted}'>{f'protocol v{v.protocol_version}' if v.protocol_version else ''}</td></tr>"
             for v in conflict.verdicts)
         members = (f" (duplicates: #{', #'.join(map(str, conflict.members))})" if len(conflict.members) > 1
                    else "")

@@ -18,7 +18,7 @@ from screening.duplicate_clusters import QueueCluster
 class Snapshot:
     """What the screen shows: the pending queue, the counts, and the groups with their records."""
 
-    queue: list[dict[str, Any]]
+    queue: list[duplicates.Candidate]
     counts: DuplicateCounts
     groups: list[RecordGroup]
     clusters: list[QueueCluster]  # the queue as clusters, one decision each (`duplicate_clusters`)
@@ -51,7 +51,8 @@ DECISIONS = {"merge": duplicates.confirm, "reject": duplicates.reject, "undo": d
              "undo-cluster": duplicate_clusters.undo_cluster}
 
 
-def decide(db: ReviewDB, kind: str, a: int, b: int, who: str) -> PairDecision | dict[str, Any]:
+def decide(db: ReviewDB, kind: str, a: int, b: int, who: str) -> (
+        PairDecision | duplicate_clusters.ClusterDecision | duplicate_clusters.ClusterUndo):
     """``kind`` is merge, reject or undo (one `DuplicateDecision` row), or same / apart / undo-cluster (the
     pair's whole cluster, `screening.duplicate_clusters`)."""
     return DECISIONS[kind](db, a, b, who)

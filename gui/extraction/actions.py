@@ -7,7 +7,6 @@ show what these functions return.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,14 +40,14 @@ def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     return Snapshot(coding_worklist(db), cfg)
 
 
-def report_effects(db: ReviewDB, record: int) -> list[dict[str, Any]]:
-    """The current effects of one report (every coder, reconciled rows too) as dicts."""
-    return [coding.effect_dict(e) for e in coding.effects(db, record=record)]
+def report_effects(db: ReviewDB, record: int) -> list[coding.CodedEffect]:
+    """The current effects of one report (every coder, reconciled rows too)."""
+    return [coding.CodedEffect.of(e) for e in coding.effects(db, record=record)]
 
 
-def versions(db: ReviewDB, effect_id: int) -> list[dict[str, Any]]:
+def versions(db: ReviewDB, effect_id: int) -> list[coding.CodedEffect]:
     """Every version of an effect, oldest first."""
-    return [coding.effect_dict(e) for e in coding.history(db, effect_id)]
+    return [coding.CodedEffect.of(e) for e in coding.history(db, effect_id)]
 
 
 # -- the coding form ------------------------------------------------------------------------------------
@@ -98,7 +97,7 @@ def preview(cfg: coding.CodingSettings, entry: Mapping[str, Any], year: int | No
 
 
 def save_effect(db: ReviewDB, record: int, coder: str, entry: Mapping[str, Any],
-                effect_id: int | None = None) -> dict[str, Any]:
+                effect_id: int | None = None) -> coding.CodedEffect:
     """Store a new effect (`code_effect`) or a corrected version of ``effect_id`` (`edit_effect`)."""
     uid = uuid.uuid4().hex  # a retried write stores nothing twice
     fields = {k: entry.get(k) for k in ("df", "n", "n1", "n2", "moderators")}
@@ -111,49 +110,33 @@ def save_effect(db: ReviewDB, record: int, coder: str, entry: Mapping[str, Any],
     else:
         row = coding.edit_effect(db, effect_id, uid=uid, statistic=entry["statistic"], value=entry["value"],
                                  **fields)
-    return coding.effect_dict(row)
+    return coding.CodedEffect.of(row)
 
 
-def delete(db: ReviewDB, effect_id: int) -> dict[str, Any]:
+def delete(db: ReviewDB, effect_id: int) -> coding.CodedEffect:
     uid = uuid.uuid4().hex
-    return coding.effect_dict(coding.delete_effect(db, effect_id, uid=uid))
+    return coding.CodedEffect.of(coding.delete_effect(db, effect_id, uid=uid))
 
 
 # -- double coding --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DoubleCoding:
-    """Effects coded by two or more coders: per (record, label) the coders' rows, the reconciled row and
-    the fields `extraction.double_coding.disagreements` names; and the agreement report."""
+    """Effects coded by two or more coders (`extraction.double_coding.reconcile_items`) and the agreement
+    report."""
 
-    items: list[dict[str, Any]]
+    items: list[double_coding.ReconcileItem]
     agreement: list[double_coding.CoderAgreement]
     settings: coding.CodingSettings
 
 
 def double_coding_snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> DoubleCoding:
-    progress(0, 3, "matching the coders' effects")
-    coded, reconciled = double_coding.coded_by_key(db)
-    progress(1, 3, "listing disagreements")
-    differs: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for d in double_coding.disagreements(db, include_reconciled=True):
-        differs[(d["record"], d["label"])].append(d["field"])
-    coders_of: dict[int, set[str]] = defaultdict(set)
-    for (rec, _), rows in coded.items():
-        coders_of[rec].update(rows)
-    items = []
-    for key in sorted(coded, key=lambda k: (k[0], k[1].casefold())):
-        if len(coders_of[key[0]]) < 2:
-            continue
-        rec_row = reconciled.get(key)
-        items.append({"record": key[0], "label": key[1], "coders": sorted(coders_of[key[0]]),
-                      "rows": {c: coding.effect_dict(r) for c, r in sorted(coded[key].items())},
-                      "reconciled": coding.effect_dict(rec_row) if rec_row is not None else None,
-                      "differs": differs.get(key, [])})
-    progress(2, 3, "computing agreement")
+    progress(0, 2, "matching the coders' effects")
+    items = double_coding.reconcile_items(db)
+    progress(1, 2, "computing agreement")
     return DoubleCoding(items, double_coding.agreement(db), coding.settings(db))
 
 
-def reconcile(db: ReviewDB, record: int, label: str, values: Mapping[str, Any], by: str) -> dict[str, Any]:
+def reconcile(db: ReviewDB, record: int, label: str, values: Mapping[str, Any], by: str) -> coding.CodedEffect:
     uid = uuid.uuid4().hex
-    return coding.effect_dict(double_coding.reconcile(db, record, label, values, by, uid=uid))
+    return coding.CodedEffect.of(double_coding.reconcile(db, record, label, values, by, uid=uid))

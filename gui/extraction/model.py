@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from extraction import apa
+from extraction.coding import CodedEffect
 from extraction.double_coding import CoderAgreement
 from extraction.worklist import CodingReport
 from gui.listmodel import ListTableModel, list_view
@@ -32,17 +31,17 @@ def counts_text(counts: dict[str, int]) -> str:
     return " · ".join(f"{who} {n}" for who, n in sorted(counts.items())) or "—"
 
 
-def reported(e: dict[str, Any]) -> str:
-    """'t = 2.26, df = 154' for an effect dict."""
-    stat = STAT_NAMES.get(e["statistic"], e["statistic"])
-    parts = [f"{stat} = {e['value']:g}" if e["value"] is not None else stat]
-    if e.get("df") is not None and e["statistic"] in ("t", "F"):
-        parts.append(f"df = {e['df']:g}")
-    if e.get("n1") is not None:
-        parts.append(f"n1/n2 = {e['n1']}/{e['n2']}")
-    if e["statistic"] == "p" and e.get("tails") == 1:
+def reported(e: CodedEffect) -> str:
+    """'t = 2.26, df = 154' for an effect."""
+    stat = STAT_NAMES.get(e.statistic, e.statistic)
+    parts = [f"{stat} = {e.value:g}" if e.value is not None else stat]
+    if e.df is not None and e.statistic in ("t", "F"):
+        parts.append(f"df = {e.df:g}")
+    if e.n1 is not None:
+        parts.append(f"n1/n2 = {e.n1}/{e.n2}")
+    if e.statistic == "p" and e.tails == 1:
         parts.append("one-tailed")
-    if e.get("direction") == -1:
+    if e.direction == -1:
         parts.append("reversed")
     return ", ".join(parts)
 
@@ -57,34 +56,41 @@ def reports_model(parent: QWidget | None = None) -> ListTableModel:
     ], parent, tooltip=lambda r: f"{r.title}\n{'; '.join(r.authors)}")
 
 
+def protocol_version(row: CodedEffect) -> str:
+    """"v3" for an effect stored under protocol version 3 (empty: stored before protocols had versions)."""
+    return f"v{row.protocol_version}" if row.protocol_version else ""
+
+
 def effects_model(parent: QWidget | None = None) -> ListTableModel:
     """A report's current effects."""
     return ListTableModel([
-        ("#", lambda e: e["id"]),
-        ("Coder", lambda e: e["coder"] + (" (reconciled)" if e["kind"] == "reconciled" else "")),
-        ("Label", lambda e: e["label"]),
+        ("#", lambda e: e.id),
+        ("Coder", lambda e: e.coder + (" (reconciled)" if e.kind == "reconciled" else "")),
+        ("Label", lambda e: e.label),
         ("Reported", reported),
-        ("n", lambda e: e["n"]),
-        ("r", lambda e: round(e["r"], 3) if e["r"] is not None else None),
-        ("Location", lambda e: e["location"]),
-        ("Moderators", lambda e: ", ".join(str(v) for v in e["moderators"].values())),
-    ], parent, tooltip=lambda e: e["method"] + (f"\nNote: {e['note']}" if e["note"] else ""))
+        ("n", lambda e: e.n),
+        ("r", lambda e: round(e.r, 3) if e.r is not None else None),
+        ("Location", lambda e: e.location),
+        ("Moderators", lambda e: ", ".join(str(v) for v in e.moderators.values())),
+        ("Protocol", protocol_version),
+    ], parent, tooltip=lambda e: e.method + (f"\nNote: {e.note}" if e.note else ""))
 
 
 def versions_model(parent: QWidget | None = None) -> ListTableModel:
     """Every version of one effect, oldest first."""
     return ListTableModel([
-        ("#", lambda e: e["id"]),
-        ("Kind", lambda e: e["kind"]),
-        ("When (UTC)", lambda e: (e["coded_at"] or "")[:19].replace("T", " ")),
+        ("#", lambda e: e.id),
+        ("Kind", lambda e: e.kind),
+        ("When (UTC)", lambda e: (e.coded_at or "")[:19].replace("T", " ")),
         ("Reported", reported),
-        ("n", lambda e: e["n"]),
-        ("r", lambda e: round(e["r"], 3) if e["r"] is not None else None),
-        ("Note", lambda e: e["note"]),
+        ("n", lambda e: e.n),
+        ("r", lambda e: round(e.r, 3) if e.r is not None else None),
+        ("Note", lambda e: e.note),
+        ("Protocol", protocol_version),
     ], parent)
 
 
-def versions_dialog(parent: QWidget, effect_id: int, rows: list[dict[str, Any]]) -> QDialog:
+def versions_dialog(parent: QWidget, effect_id: int | None, rows: list[CodedEffect]) -> QDialog:
     """A dialog listing every version of one effect (not shown yet)."""
     dialog = QDialog(parent)
     dialog.setObjectName("effect-versions")

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 from db.changes import Topic
 from db.errors import MetasiftError
 from extraction import apa
+from extraction.coding import CodedEffect
+from extraction.double_coding import ReconcileItem
 from gui.background import Task
 from gui.context import ReviewContext
 from gui.errors import report_error
@@ -38,18 +40,18 @@ from gui.refreshing import Refreshing
 from gui.theme import muted_text
 
 
-def _state(item: dict[str, Any]) -> str:
-    if item["reconciled"] is not None:
+def _state(item: ReconcileItem) -> str:
+    if item.reconciled is not None:
         return "reconciled"
-    fields = [f.replace("_", " ") for f in item["differs"] if f != "coded"]
-    if "coded" in item["differs"]:
+    fields = [f.replace("_", " ") for f in item.differs if f != "coded"]
+    if "coded" in item.differs:
         return "coded by one coder only"
     return f"differ in {', '.join(fields)}" if fields else "agree: confirm"
 
 
 def keys_model(parent: QWidget | None = None) -> ListTableModel:
-    return ListTableModel([("Report", lambda i: f"#{i['record']}"), ("Effect", lambda i: i["label"] or "(no label)"),
-                           ("Coders", lambda i: ", ".join(i["rows"])), ("State", _state)], parent,
+    return ListTableModel([("Report", lambda i: f"#{i.record}"), ("Effect", lambda i: i.label or "(no label)"),
+                           ("Coders", lambda i: ", ".join(i.rows)), ("State", _state)], parent,
                           tooltip=_state)
 
 
@@ -156,13 +158,13 @@ class DoubleCodingScreen(Refreshing, QWidget):
 
     def _apply(self, snap: actions.DoubleCoding) -> None:
         current = self.current()
-        want = (current["record"], current["label"]) if current else None
+        want = (current.record, current.label) if current else None
         self.snapshot = snap
         self.keys.set_items(snap.items)
-        keys = [(i["record"], i["label"]) for i in snap.items]
+        keys = [(i.record, i.label) for i in snap.items]
         if keys:
             self.keys_view.selectRow(keys.index(want) if want in keys else 0)
-        open_ = sum(1 for i in snap.items if i["reconciled"] is None)
+        open_ = sum(1 for i in snap.items if i.reconciled is None)
         muted = muted_text(self)
         self.summary.setText(f"<b>{len(keys)}</b> effects coded by two or more coders · <b>{open_}</b> to reconcile"
                              "<br><span style='color:" + muted + "'>Double-coded effects enter the study table "
@@ -176,7 +178,7 @@ class DoubleCodingScreen(Refreshing, QWidget):
         self.pair.blockSignals(False)
         self._show_agreement()
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> ReconcileItem | None:
         return self.keys.item(self.keys_view.currentIndex().row())
 
     def _show_current(self) -> None:
@@ -196,18 +198,18 @@ class DoubleCodingScreen(Refreshing, QWidget):
             return
         self.right.setCurrentIndex(1)
         order = [f.name for f in actions.moderator_fields(self.snapshot.settings.codebook)]
-        coders = list(item["rows"])
+        coders = list(item.rows)
         self.table.set_item(coders, field_rows(item, order))
         for i, coder in enumerate(coders):
             b = QPushButton(f"Take all from {coder}")
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.clicked.connect(lambda _=False, k=i: self.table.pick_all(k))
             self.take_buttons.addWidget(b)
-        rec = item["reconciled"]
+        rec = item.reconciled
         muted = muted_text(self)
-        state = (f"reconciled by {escape(rec['coder'])} (effect #{rec['id']}); saving stores a new version"
+        state = (f"reconciled by {escape(rec.coder)} (effect #{rec.id}); saving stores a new version"
                  if rec else "not reconciled yet")
-        self.heading.setText(f"<b>Report #{item['record']} · {escape(item['label'] or '(no label)')}</b> · {state}"
+        self.heading.setText(f"<b>Report #{item.record} · {escape(item.label or '(no label)')}</b> · {state}"
                              f"<br><span style='color:{muted}'>Highlighted fields differ. Select a field and press "
                              "1 or 2 (or double-click a coder's value) to take it; type in “Reconciled” to give "
                              "another value.</span>")
@@ -254,7 +256,7 @@ class DoubleCodingScreen(Refreshing, QWidget):
         entry = self.values(problems)
         if entry["value"] is None and not problems:
             problems.append("value: choose or type the reconciled value")
-        year = next((r["moderators"].get("pub_year") for r in item["rows"].values()), None)
+        year = next((r.moderators.get("pub_year") for r in item.rows.values()), None)
         result = actions.preview(self.snapshot.settings, entry, year) if entry["value"] is not None else None
         msgs = problems + ([result.conversion_error] if result and result.conversion_error else []) + (
             result.problems if result else [])
@@ -278,9 +280,9 @@ class DoubleCodingScreen(Refreshing, QWidget):
             return None
         self.save_button.setEnabled(False)
 
-        def done(row: dict[str, Any]) -> None:
-            r = apa.bounded(row["r"], 3)
-            self.ctx.message.emit(f"Stored the reconciled effect #{row['id']} (r = {r}) of report #{item['record']}.")
+        def done(row: CodedEffect) -> None:
+            r = apa.bounded(row.r, 3)
+            self.ctx.message.emit(f"Stored the reconciled effect #{row.id} (r = {r}) of report #{item.record}.")
             self.reload()
 
         def failed(exc: BaseException) -> None:
@@ -292,5 +294,5 @@ class DoubleCodingScreen(Refreshing, QWidget):
             self.update_preview()
 
         return self.ctx.write("Saving the reconciled effect",
-                              partial(actions.reconcile, self.ctx.db, item["record"], item["label"], values, who),
+                              partial(actions.reconcile, self.ctx.db, item.record, item.label, values, who),
                               changes=(Topic.EFFECTS,), dialog=False, on_done=done, on_error=failed)

@@ -8,6 +8,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
+from extraction.coding import CodedEffect
+from extraction.double_coding import ReconcileItem
 from gui.theme import differs_color
 
 CODE_FIELDS = ("statistic", "value", "df", "n", "n1", "n2", "tails", "direction")
@@ -22,30 +24,30 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def field_rows(item: dict[str, Any], moderator_order: list[str]) -> list[dict[str, Any]]:
+def field_rows(item: ReconcileItem, moderator_order: list[str]) -> list[dict[str, Any]]:
     """Rows for one double-coded effect: the coders' values, whether they differ, the starting choice
     (the reconciled row's value, else the value every coder gave)."""
-    coders = list(item["rows"])
-    rows = [item["rows"][c] for c in coders]
-    rec = item["reconciled"]
+    coders = list(item.rows)
+    rows = [item.rows[c] for c in coders]
+    rec = item.reconciled
     names = list(CODE_FIELDS)
-    present = {k for r in rows for k in r["moderators"]} | (set(rec["moderators"]) if rec else set())
+    present = {k for r in rows for k in r.moderators} | (set(rec.moderators) if rec else set())
     names += [m for m in moderator_order if m in present] + sorted(present - set(moderator_order))
     names.append("location")
     out = []
     for name in names:
-        def get(r: dict[str, Any], name: str = name) -> str:
-            return text(r["moderators"].get(name) if name not in (*CODE_FIELDS, "location") else r.get(name))
+        def get(r: CodedEffect, name: str = name) -> str:
+            return text(r.moderators.get(name) if name not in (*CODE_FIELDS, "location") else getattr(r, name))
 
         values = [get(r) for r in rows]
         if name != "value" and not any(values) and not (rec and get(rec)):
             continue  # a field no coder used (e.g. n1/n2 of a correlation)
-        differs = len(set(values)) > 1 or name in item["differs"]
+        differs = len(set(values)) > 1 or name in item.differs
         chosen = get(rec) if rec else ("" if differs else values[0])
         out.append({"field": name, "values": values, "differs": differs, "chosen": chosen})
-    r_values = [text(round(r["r"], 4)) if r["r"] is not None else "" for r in rows]
+    r_values = [text(round(r.r, 4)) if r.r is not None else "" for r in rows]
     at = next((i for i, row in enumerate(out) if row["field"] not in CODE_FIELDS), len(out))
-    out.insert(at, {"field": "r", "values": r_values, "differs": "r" in item["differs"],
+    out.insert(at, {"field": "r", "values": r_values, "differs": "r" in item.differs,
                                   "chosen": "", "derived": True})
     return out
 

@@ -25,6 +25,7 @@ from db.changes import Topic
 from db.errors import MetasiftError
 from db.identity import lenient_identity
 from extraction import apa
+from extraction.coding import CodedEffect
 from extraction.worklist import CodingReport
 from gui.background import Task, alive
 from gui.context import ReviewContext
@@ -51,8 +52,8 @@ class ExtractionScreen(Refreshing, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.snapshot: actions.Snapshot | None = None
-        self.effects: list[dict[str, Any]] = []
-        self.editing: dict[str, Any] | None = None
+        self.effects: list[CodedEffect] = []
+        self.editing: CodedEffect | None = None
         self.shown_record: int | None = None
         self._edit_when_loaded = False
         self.provenance: dict[str, Any] | None = None
@@ -281,7 +282,7 @@ class ExtractionScreen(Refreshing, QWidget):
         return self.ctx.run("Loading effects", partial(actions.report_effects, self.ctx.db, record), dialog=False,
                             on_done=lambda rows: self._effects_loaded(record, rows))
 
-    def _effects_loaded(self, record: int, rows: list[dict[str, Any]]) -> None:
+    def _effects_loaded(self, record: int, rows: list[CodedEffect]) -> None:
         rep = self.current()
         if rep is None or rep.record != record:
             return
@@ -293,7 +294,7 @@ class ExtractionScreen(Refreshing, QWidget):
 
     def _show_effects(self) -> None:
         me = self.ctx.settings.reviewer
-        mine = [e for e in self.effects if e["coder"] == lenient_identity(me or "")]  # coders are identities
+        mine = [e for e in self.effects if e.coder == lenient_identity(me or "")]  # coders are identities
         self.effects_table.set_items(self.effects if self.all_coders.isChecked() or not me else mine)
         if self.effects_table.rowCount():
             self.effects_view.selectRow(0)
@@ -324,8 +325,8 @@ class ExtractionScreen(Refreshing, QWidget):
             return
         self.editing = effect
         self.provenance = None  # an edit keeps the version's provenance unless the coder uses a statistic again
-        self.form.load(effect)
-        self.form_title.setText(f"<b>Editing effect #{effect['id']}</b> ({escape(effect['coder'])}) — saving stores "
+        self.form.load(effect.to_json())
+        self.form_title.setText(f"<b>Editing effect #{effect.id}</b> ({escape(effect.coder)}) — saving stores "
                                 "a new version; the old one stays in the history")
         self.form.edits["value"].setFocus()
 
@@ -340,14 +341,14 @@ class ExtractionScreen(Refreshing, QWidget):
         entry = self.form.entry()
         if self.provenance:
             entry["provenance"] = self.provenance
-        editing = self.editing["id"] if self.editing else None
+        editing = self.editing.id if self.editing else None
         self.save_button.setEnabled(False)
 
-        def done(row: dict[str, Any]) -> None:
+        def done(row: CodedEffect) -> None:
             verb = "Stored a new version" if editing else "Stored"
-            r = apa.bounded(row["r"], 3)
-            self.ctx.message.emit(f"{verb} of effect #{row['id']} (r = {r}) for report #{rep.record}." if editing
-                                  else f"{verb} effect #{row['id']} (r = {r}) for report #{rep.record}.")
+            r = apa.bounded(row.r, 3)
+            self.ctx.message.emit(f"{verb} of effect #{row.id} (r = {r}) for report #{rep.record}." if editing
+                                  else f"{verb} effect #{row.id} (r = {r}) for report #{rep.record}.")
             self.new_effect()
             self.load_effects()
             self.reload()
@@ -377,7 +378,7 @@ class ExtractionScreen(Refreshing, QWidget):
                         "direction": 1})
         self.provenance = stat.provenance(pdf_sha256)
         self.viewer.show_range(stat.page - 1, stat.start, stat.end)
-        what = "editing effect #" + str(self.editing["id"]) if self.editing else "a new effect"
+        what = "editing effect #" + str(self.editing.id) if self.editing else "a new effect"
         self.form_title.setText(f"<b>From the full text</b>, p. {stat.page}: {escape(stat.raw)} — check the "
                                 f"values and the moderators, then save ({what})")
         self.form.update_preview()
@@ -388,20 +389,20 @@ class ExtractionScreen(Refreshing, QWidget):
         if effect is None:
             return None
 
-        def done(_row: dict[str, Any]) -> None:
-            self.ctx.message.emit(f"Deleted effect #{effect['id']} (its versions stay in the history).")
-            if self.editing and self.editing["id"] == effect["id"]:
+        def done(_row: CodedEffect) -> None:
+            self.ctx.message.emit(f"Deleted effect #{effect.id} (its versions stay in the history).")
+            if self.editing and self.editing.id == effect.id:
                 self.new_effect()
             self.load_effects()
             self.reload()
 
-        return self.ctx.write(f"Deleting effect #{effect['id']}", partial(actions.delete, self.ctx.db, effect["id"]),
+        return self.ctx.write(f"Deleting effect #{effect.id}", partial(actions.delete, self.ctx.db, effect.id),
                               changes=(Topic.EFFECTS,), dialog=False, on_done=done)
 
     def show_versions(self) -> QDialog | None:
         effect = self.effects_table.item(self.effects_view.currentIndex().row())
         if effect is None:
             return None
-        dialog = versions_dialog(self, effect["id"], actions.versions(self.ctx.db, effect["id"]))
+        dialog = versions_dialog(self, effect.id, actions.versions(self.ctx.db, effect.id))
         dialog.open()
         return dialog

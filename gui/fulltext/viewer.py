@@ -36,7 +36,7 @@ ZOOMS = (0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 
 def load_pdf(db: Any, record_id: int, evidence: bool = False
              ) -> tuple[dict[str, Any] | None, bytes, list[str], dict[int, list[Highlight]]]:
-    """(the record's newest attached PDF as `AttachedPdf.public`, its bytes, its page texts, the protocol's
+    """(the record's newest attached PDF as `AttachedPdf.to_json`, its bytes, its page texts, the protocol's
     criteria evidence per page when asked); (None, b"", [], {}) when it has none. Runs in the background."""
     from screening.fulltext import store
 
@@ -53,13 +53,13 @@ def load_pdf(db: Any, record_id: int, evidence: bool = False
 
         for page, spans in enumerate(page_evidence(texts, protocol_of(db))):
             marks[page] = [Highlight(a, b, polarity) for a, b, polarity in spans]
-    return which.public(), data, texts, marks
+    return which.to_json(), data, texts, marks
 
 
 def attach_files(db: Any, record_id: int, who: str, paths: list[str]) -> list[dict[str, Any]]:
     from screening.fulltext import store
 
-    return [store.attach(db, record_id, Path(p), who, how="drop").public() for p in paths]
+    return [store.attach(db, record_id, Path(p), who, how="drop").to_json() for p in paths]
 
 
 class PdfViewer(QWidget):

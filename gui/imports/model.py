@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from db.engine import ReviewDB
 from gui.imports.actions import PendingFile
+from screening.importers.databases import named_database
 from screening.importing import BatchInfo, batches
 
 PENDING_COLUMNS = ("File", "Format", "Database", "Columns", "Status")
@@ -144,7 +145,7 @@ class PendingFilesModel(QAbstractTableModel):
             return True
         if index.column() != self.DATABASE:
             return False
-        text = str(value or "").strip()
+        text = named_database(str(value or "")) if str(value or "").strip() else ""  # "psycinfo" -> "PsycINFO"
         f.source_db = "" if text in ("", f.detected_db) else text
         self.dataChanged.emit(index, index)
         return True

@@ -11,7 +11,7 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.progress import Progress, no_progress
 from extraction.protocol_check import store_protocol
-from screening.review_protocol import current_protocol, version_dict
+from screening.review_protocol import VersionInfo, current_protocol
 
 
 @dataclass
@@ -22,8 +22,8 @@ class Snapshot:
     version: int | None
     text: str
     data: dict[str, Any]
-    stored: dict[str, Any] | None
-    history: list[dict[str, Any]] = field(default_factory=list)
+    stored: VersionInfo | None
+    history: list[VersionInfo] = field(default_factory=list)
 
 
 def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
@@ -32,21 +32,21 @@ def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     progress(0, 1, "reading the protocol")
     cur = current_protocol(db)
     rows = protocol_store.versions(db)
-    history = [version_dict(r, cur.version) for r in reversed(rows)]
-    stored = next((h for h in history if h["version"] == cur.version), None)
+    history = [VersionInfo.of(r, cur.version) for r in reversed(rows)]
+    stored = next((h for h in history if h.version == cur.version), None)
     return Snapshot(cur.version, cur.text, tomllib.loads(cur.text), stored, history)
 
 
 def save(db: ReviewDB, text: str, who: str, summary: str, where: str = "the edited protocol",
-         base: int | None | Literal["any"] = "any", *, progress: Progress = no_progress) -> dict[str, Any]:
+         base: int | None | Literal["any"] = "any", *, progress: Progress = no_progress) -> VersionInfo:
     """Store an edited protocol (``base``: the version the edit began from; see `store_protocol`)."""
     progress(0, 1, "storing the protocol as a new version")
     row = store_protocol(db, text, who, summary, where=where, base=base)
-    return version_dict(row, row.version)
+    return VersionInfo.of(row, row.version)
 
 
 def import_file(db: ReviewDB, path: str, who: str, summary: str, *, progress: Progress = no_progress
-                ) -> dict[str, Any]:
+                ) -> VersionInfo:
     progress(0, 1, f"reading {path}")
     try:
         text = Path(path).read_text(encoding="utf-8")

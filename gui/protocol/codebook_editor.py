@@ -47,9 +47,9 @@ def _float(text: str) -> float | None:
 
 class CodebookPage(EditorPage):
     title = "Codebook"
-    subtitle = ("The fields a coder fills in for each effect size. Built-in fields keep their name and type; "
-                "add values, synonyms (BDI-II -> BDI), make them required, or leave them out. Add the review's "
-                "own fields with any type.")
+    subtitle = ("The fields a coder fills in for each effect size. Built-in fields keep their name; edit their "
+                "type, label, range and values, add synonyms (BDI-II -> BDI), make them required or leave them "
+                "out. Add the review's own fields with any type.")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -185,8 +185,7 @@ class CodebookPage(EditorPage):
             self.required.setChecked(r.required)
             self.other.setChecked(r.other)
             self.omitted.setChecked(r.omitted)
-            for w in (self.name, self.kind, self.label, self.help, self.minimum, self.maximum, self.other):
-                w.setEnabled(not r.builtin)  # a built-in field's name, type and range are the codebook's
+            self.name.setEnabled(not r.builtin)  # a built-in field keeps its name (analyses and exports use it)
             self.omitted.setVisible(r.builtin)
             self._show_kind(r.kind)
         finally:
@@ -207,11 +206,11 @@ class CodebookPage(EditorPage):
         r = self.rows[index]
         if not r.builtin:
             r.name = self.name.text().strip()
-            r.label = self.label.text().strip()
-            r.help = self.help.text().strip()
-            r.kind = self.kind.currentData()
-            r.minimum, r.maximum = _float(self.minimum.text()), _float(self.maximum.text())
-            r.other = self.other.isChecked()
+        r.label = self.label.text().strip()
+        r.help = self.help.text().strip()
+        r.kind = self.kind.currentData()
+        r.minimum, r.maximum = _float(self.minimum.text()), _float(self.maximum.text())
+        r.other = self.other.isChecked()
         r.values = list(dict.fromkeys(v.strip() for v in self.values.toPlainText().splitlines() if v.strip()))
         r.synonyms = parse_synonyms(self.synonyms.toPlainText())
         r.required = self.required.isChecked()

@@ -31,6 +31,7 @@ from gui.protocol import actions
 from gui.protocol.editor import ProtocolDraft, make_pages
 from gui.protocol.wizard import error_label, show_problems
 from gui.refreshing import Refreshing
+from screening.review_protocol import VersionInfo
 
 
 class ProtocolScreen(Refreshing, QWidget):
@@ -117,15 +118,15 @@ class ProtocolScreen(Refreshing, QWidget):
             self.heading.setText(f"<b>{name}</b> — the bundled protocol; the review has stored no version yet "
                                  "(saving stores version 1).")
         else:
-            who = escape(str((snap.stored or {}).get("who") or "?"))
-            when = str((snap.stored or {}).get("at") or "")[:16].replace("T", " ")
+            who = escape(snap.stored.who if snap.stored and snap.stored.who else "?")
+            when = (snap.stored.at if snap.stored and snap.stored.at else "")[:16].replace("T", " ")
             self.heading.setText(f"<b>{name}</b> — protocol version {snap.version}, stored by {who} at {when} UTC")
         self._load_pages()
         self.history.setRowCount(0)
         for h in snap.history:
             self.history.appendRow([QStandardItem(x) for x in (
-                str(h["version"]) + (" (current)" if h["current"] else ""), h["who"] or "",
-                str(h["at"] or "")[:16].replace("T", " ") + " UTC", h["summary"])])
+                str(h.version) + (" (current)" if h.current else ""), h.who or "",
+                (h.at or "")[:16].replace("T", " ") + " UTC", h.summary)])
         self.history_view.resizeColumnsToContents()
         self.history_view.resizeRowsToContents()
         self._dirty = False
@@ -180,9 +181,9 @@ class ProtocolScreen(Refreshing, QWidget):
                               changes=(Topic.PROTOCOL,), dialog=False, on_done=self._saved,
                               on_error=self._refused)
 
-    def _saved(self, version: dict[str, Any]) -> None:
+    def _saved(self, version: VersionInfo) -> None:
         self.summary.clear()
-        self.ctx.message.emit(f"Stored protocol version {version['version']}: {version['summary']}")
+        self.ctx.message.emit(f"Stored protocol version {version.version}: {version.summary}")
         self.reload()
 
     def _refused(self, exc: BaseException) -> None:

@@ -22,6 +22,7 @@ from screening.criteria import Assessment, RecordText, Span, assess_record
 from screening.criteria.evidence import TermSet
 from screening.duplicates import load_records
 from screening.protocol import Protocol
+from screening.stopping import RemainingEstimate
 from screening.worklist import ScreeningQueue
 
 if TYPE_CHECKING:  # scikit-learn loads only when a ranking is built (not when the app opens)
@@ -38,7 +39,10 @@ class RecordView:
     group: list[int]
     assessment: Assessment
     keywords: list[Span]
-    visible: list[dict[str, Any]] = field(default_factory=list)
+    visible: list[outcomes.VisibleDecision] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    """The viewer's own decision log on the record at this stage (decisions and undos, oldest first, each with
+    the protocol version it was made under); only their own rows, so blind mode hides nothing through it."""
 
 
 _TERMS: dict[tuple[tuple[str, ...], tuple[str, ...]], TermSet] = {}
@@ -63,11 +67,15 @@ def load_record(db: ReviewDB, rid: int, queue: ScreeningQueue, blind: bool) -> R
     rec = next((r for r in recs if r["id"] == rid), recs[0] if recs else {"id": rid, "title": "", "abstract": "",
                                                                           "keywords": []})
     keywords = rec.get("keywords") or []
-    assessment = assess_record(rec.get("title"), rec.get("abstract"), keywords, queue.protocol)
+    # the record's year and language field feed the years and language criteria (else they read "unclear")
+    assessment = assess_record(rec.get("title"), rec.get("abstract"), keywords, queue.protocol,
+                               year=rec.get("year"), language=rec.get("language"))
     text = RecordText.of(rec.get("title"), rec.get("abstract"), keywords)
     visible = outcomes.visible_decisions(db, rid, queue.stage, queue.reviewer, blind=blind)
+    log = [decisions.public(r) for r in decisions.history(db, rid)
+           if r.stage == queue.stage and r.reviewer == queue.reviewer and r.kind in ("decision", "undo")]
     return RecordView(rid, rec, sorted({r["source_db"] for r in recs}), group, assessment,
-                      keyword_spans(queue.protocol, text), visible)
+                      keyword_spans(queue.protocol, text), visible, log)
 
 
 def prefetch(db: ReviewDB, ids: Sequence[int], queue: ScreeningQueue, blind: bool, *,
@@ -85,7 +93,7 @@ def undo(db: ReviewDB, who: str, stage: str) -> tuple[int, str | None]:
     """Withdraw the reviewer's latest act at ``stage``; returns (record id, their verdict now or None)."""
     row = decisions.undo(db, who, stage)
     seen = outcomes.visible_decisions(db, row.record_id, stage, who)
-    now = next((v["verdict"] for v in seen if v["reviewer"] == who and v["kind"] != "resolution"), None)
+    now = next((v.verdict for v in seen if v.reviewer == who and v.kind != "resolution"), None)
     return row.record_id, now
 
 
@@ -146,10 +154,10 @@ def rerank(ranking: Ranking, labels: dict[int, int], rule: str = "hypergeometric
 
     rows = {ranking.index[rid]: label for rid, label in labels.items() if rid in ranking.index}
     order = [ranking.ids[i] for i in ranking.ranker.update(rows)]
-    est = ranking.ranker.estimate_remaining() if rows else {"expected": float("nan"), "method": "no decisions"}
-    expected = est["expected"]
-    verdict = check(rule, list(rows.values()), len(ranking.ids)).as_dict()
-    return RankOutcome(order, None if expected != expected else float(expected), str(est["method"]), len(rows),
+    est = ranking.ranker.estimate_remaining() if rows else RemainingEstimate.no_decisions()
+    expected = est.expected
+    verdict = check(rule, list(rows.values()), len(ranking.ids)).to_json()
+    return RankOutcome(order, None if expected != expected else float(expected), est.method, len(rows),
                        verdict)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from gui.screening.actions import RecordView
 from screening.criteria import RecordText, Span
+from screening.outcomes import VisibleDecision
 from screening.protocol import STAGE_LABELS
 
 VERDICT_LABEL = {"met": "met", "not_met": "not met", "unclear": "unclear"}
@@ -86,7 +87,7 @@ def criteria_html(view: RecordView, colours: dict[str, str]) -> str:
     colour = {"met": colours["ok"], "not_met": colours["bad"], "unclear": colours["unclear"]}
     rows = []
     for name, r in a.criteria.items():
-        rows.append(f"<tr><td style='padding:2px 8px 2px 0'><b>{escape(name.replace('_', ' '))}</b></td>"
+        rows.append(f"<tr><td style='padding:2px 8px 2px 0'><b>{escape(a.label(name))}</b></td>"
                     f"<td style='padding:2px 8px 2px 0; color:{colour.get(r.verdict, colours['muted'])}'>"
                     f"<b>{VERDICT_LABEL.get(r.verdict, r.verdict)}</b></td>"
                     f"<td style='color:{colours['muted']}'>{escape(r.detail)}</td></tr>")
@@ -98,22 +99,41 @@ def criteria_html(view: RecordView, colours: dict[str, str]) -> str:
             f"<ul style='margin-top:0'>{reasons}</ul>")
 
 
-def decisions_html(visible: list[dict[str, Any]], me: str, blind: bool, colours: dict[str, str]) -> str:
+def protocol_version_html(version: int | None, colours: dict[str, str]) -> str:
+    """" · protocol v3" for a decision made under version 3 (nothing for one stored before versions)."""
+    return f" <span style='color:{colours['muted']}'>· protocol v{int(version)}</span>" if version else ""
+
+
+def log_html(log: list[dict[str, Any]], colours: dict[str, str]) -> str:
+    """The viewer's own decision log on a record ("Your log: include · protocol v1 → undone → exclude ..."),
+    empty when they decided once or never (the verdicts above say it)."""
+    if len(log) < 2:
+        return ""
+    steps = []
+    for row in log:
+        when = (row.get("decided_at") or "")[:16].replace("T", " ")
+        what = "undone" if row["kind"] == "undo" else escape(row["verdict"] or "")
+        version = protocol_version_html(row.get("protocol_version"), colours)
+        steps.append(f"{what}{version} <span style='color:{colours['muted']}'>({escape(when)})</span>")
+    return f"<br><span style='color:{colours['muted']}'>Your log:</span> " + " → ".join(steps)
+
+
+def decisions_html(visible: list[VisibleDecision], me: str, blind: bool, colours: dict[str, str]) -> str:
     """The verdicts in force on the record: mine, and the others' (hidden until mine in blind mode)."""
     if not visible:
         return f"<span style='color:{colours['muted']}'>Nobody has screened this record at this stage yet.</span>"
     lines = []
     for v in visible:
-        who = "You" if v["reviewer"] == me else escape(v["reviewer"])
-        if v.get("hidden"):
+        who = "You" if v.reviewer == me else escape(v.reviewer)
+        if v.hidden:
             lines.append(f"{who}: <i style='color:{colours['muted']}'>decided (hidden until you decide — "
                          "blind mode)</i>")
             continue
-        what = escape(v["verdict"] or "")
-        if v.get("kind") == "resolution":
-            who = f"Resolved by {who} ({escape(v.get('method') or '')})"
-        extra = f" — {escape(v['reason'])}" if v.get("reason") else ""
-        note = f" <span style='color:{colours['muted']}'>“{escape(v['note'])}”</span>" if v.get("note") else ""
-        lines.append(f"{who}: <b>{what}</b>{extra}{note}")
+        what = escape(v.verdict or "")
+        if v.kind == "resolution":
+            who = f"Resolved by {who} ({escape(v.method or '')})"
+        extra = f" — {escape(v.reason)}" if v.reason else ""
+        note = f" <span style='color:{colours['muted']}'>“{escape(v.note)}”</span>" if v.note else ""
+        lines.append(f"{who}: <b>{what}</b>{extra}{note}{protocol_version_html(v.protocol_version, colours)}")
     return "<br>".join(lines)
 

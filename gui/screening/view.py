@@ -215,8 +215,8 @@ class ScreeningScreen(Refreshing, QWidget):
         self.panel.criteria.setText(render.criteria_html(view, colours))
         self._show_verdicts(view)
         self.panel.note.clear()
-        self.panel.full_text.setText(next((v["full_text"] for v in view.visible
-                                           if v["reviewer"] == self.queue.reviewer and v.get("full_text")), ""))
+        self.panel.full_text.setText(next((v.full_text for v in view.visible
+                                           if v.reviewer == self.queue.reviewer and v.full_text), ""))
         self.where.setText(f"Record {self.pos + 1:,} of {len(self.order):,} · #{rid}")
         if self.queue.stage == "full_text" and self.viewer.record != rid:
             self.viewer.show_record(rid)  # rendered in the background: the record itself shows at once
@@ -228,9 +228,10 @@ class ScreeningScreen(Refreshing, QWidget):
         colours = render.palette(is_dark(self))
         mine = self.queue.mine.get(view.id)
         head = (f"You: <b>{mine}</b> (not stored yet)<br>" if mine and not any(
-            v["reviewer"] == self.queue.reviewer for v in view.visible) else "")
+            v.reviewer == self.queue.reviewer for v in view.visible) else "")
         self.panel.verdicts.setText(head + render.decisions_html(view.visible, self.queue.reviewer,
-                                                                 self.blind.isChecked(), colours))
+                                                                 self.blind.isChecked(), colours)
+                                    + render.log_html(view.log, colours))
 
     def _prefetch(self) -> None:
         if self.queue is None:

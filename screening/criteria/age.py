@@ -6,7 +6,11 @@ Jahren", "âgés de 18 à 65 ans", "di età compresa tra 18 e 65 anni"), a mean 
 and single ages ("a 15-year-old", weak: it may be a relative). A range straddling
 the adult age is unclear. Without ages, words decide: children,
 adolescents, Kinder, Jugendliche, enfants, bambini vs adults, veterans, older adults,
-university students; "parents of children" are adults.
+university students; "parents of children" are adults (a study of parents' own distress), unless the
+children's stated ages say the children are the participants. Professionals who are themselves the
+participants (therapists surveyed, trainees in role-plays: counted where no patient is named, or in an
+analogue design) are adults. A range in parentheses with its unit ("(6 bis 11 Jahre)", "(60 to 84
+years)") is an age range.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from screening.criteria.evidence import (
     overlaps,
     with_polarity,
 )
+from screening.criteria.kinds import default_params, lexicon
 
 _AGE = r"(\d{1,2}(?:[.,]\d{1,2})?)"
 _TO = r"\s*-?\s*(?:[\-\u2010\u2011\u2012\u2013\u2014]|(?:to|and|bis|und|à|et|a|e|y)(?!\w))\s*"
@@ -54,12 +59,15 @@ _LOWER = re.compile(r"(?<![\d.,])\b(\d{2})\s*(?:" + _YEARS + r"(?:\s+of\s+age)?\
                     r"(?:older|over|above|älter|darüber|plus|più|oltre)|"
                     r"(?<!\w)(?:older\s+than|at\s+least|over|above|≥|>=|ab|über|mindestens|plus\s+de|au\s+moins|"
                     r"più\s+di|almeno)\s*(\d{2})\s*" + _YEARS, re.IGNORECASE)
+_RANGE_PAREN = re.compile(r"\(\s*(?<![\d.,])" + _AGE + _TO + _AGE + r"\s*" + _YEARS + r"(?!\w)", re.IGNORECASE)
 _SINGLE = re.compile(r"(?<![\d.,\-\u2013])(\d{1,2})[\s\-\u2010\u2011]*(?:years?[\s\-\u2010\u2011]*old|"
                      r"year[\s\-\u2010\u2011]*olds?|jährig\w*)", re.IGNORECASE)
 
 _SINGLE_OF = re.compile(r"(?<!\w)(?:di|de|von)\s+(\d{1,2})\s+(?:anni|ans|Jahren)\b", re.IGNORECASE)
 
 ADULT, MINOR, STRADDLE = "adult", "minor", "straddle"
+ANIMAL_REASON = "not human participants"
+"""The reason an animal study fails a population criterion (not the criterion's "children or adolescents")."""
 HUMANS = re.compile(r"\b(?:humans?|patients?|participants|volunteers|adults|children|women|men|persons|people|"
                     r"Patienten|Menschen|Teilnehmer\w*|humains|patients|pazienti|partecipanti)\b", re.IGNORECASE)
 """Words for people: an animal word in a record that also names people does not make it an animal study
@@ -73,6 +81,7 @@ def animal_study(record: RecordText, animals: list[Span]) -> bool:
 _NEEDS = {
     _RANGE_KEYED: ("age", "alter", "âg", "età", "edad"),
     _RANGE_OLD: ("old", "of age", "jahre alt", "jährig", "anni di"),
+    _RANGE_PAREN: ("(",),
     _MEAN: ("mean", "average", "age", "alter", "âge", "età", "durchschnitt"),
     _MEAN_M: ("m =", "m=", "m ="),
     _LOWER: ("older", "over", "above", "least", "ab ", "über", "mindest", "plus", "moins", "più", "almeno",
@@ -127,7 +136,7 @@ def age_values(text: str) -> list[AgeValue]:
     """Every stated age range, mean age and lower age bound in one field, in the order they are read."""
     out: list[AgeValue] = []
     low = text.lower()
-    for regex in (_RANGE_KEYED, _RANGE_OLD):
+    for regex in (_RANGE_KEYED, _RANGE_OLD, _RANGE_PAREN):
         if _wanted(regex, low):
             for m in regex.finditer(text):
                 out.append(AgeValue(_num(m.group(1)), _num(m.group(2)), "range", m.start(1), m.end(2)))
@@ -188,15 +197,31 @@ class Adult:
         self.contexts = TermSet({"adult_contexts": terms["adult_contexts"]})
         animals = (params or {}).get("animal_terms")
         self.animals = TermSet({"animals": tuple(animals) if animals is not None else ()})
+        p = {**default_params("age"), **(params or {})}
+        self.professionals = TermSet({"professionals": tuple(p["professional_terms"])})
+        self.patients = TermSet({"patients": tuple(p["patient_terms"])})
+        self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"]})
+
+    def _professionals(self, record: RecordText) -> list[Span]:
+        """Professionals who are the participants: named where no patient is, in an analogue design or a survey."""
+        pros = self.professionals.spans(record, INCLUDE).get("professionals", [])
+        if not pros:
+            return []
+        found = self.analogue.spans(record, EXCLUDE)
+        analogue = found.get("analogue", []) + found.get("survey", [])
+        patients = [s for s in self.patients.spans(record, INCLUDE).get("patients", []) if not overlaps(s, analogue)]
+        return pros if analogue or not patients else []
 
     def assess(self, record: RecordText) -> CriterionResult:
         animals = self.animals.spans(record, EXCLUDE).get("animals", [])
         if animal_study(record, animals):
-            return CriterionResult(NOT_MET, animals, "an animal study")
+            return CriterionResult(NOT_MET, animals, f"an animal study ({animals[0].text})", reason=ANIMAL_REASON)
         facts = [f for fname, text in record.fields() for f in age_facts(fname, text, self.adult_age)]
         words = self.words.spans(record, INCLUDE)
         minors = with_polarity(words.get("minors", []), EXCLUDE)
         adults = words.get("adults", [])
+        if not minors:
+            adults += [s for s in self._professionals(record) if not overlaps(s, adults)]
         contexts: list[Span] = []
         if minors:  # "parents of children": the minors word does not describe the participants
             contexts = self.contexts.spans(record, INCLUDE).get("adult_contexts", [])

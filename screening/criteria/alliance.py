@@ -7,6 +7,9 @@ Qualified names ("working alliance", "alliance thérapeutique", "Arbeitsbündnis
 the record is about therapy and does not name a cooperative group; "Arbeitsbeziehung" only in a
 therapy context. Organisations ("Alliance for Clinical Trials in Oncology", "strategic alliance",
 alliances between hospitals) are exclude evidence, never the alliance.
+
+No term found is "not met" only for a record in a language the term lists read (`READ_LANGUAGES`, from its
+language field or detected): a Dutch or Portuguese abstract without a term is unclear, not excluded.
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ from screening.criteria.evidence import (
     overlaps,
     with_polarity,
 )
+from screening.criteria.record_fields import detect_language, language_codes
 
 ORG, ORG_PROPER = "alliance_organisational", "alliance_organisational_proper"
+READ_LANGUAGES = ("en", "de", "fr", "it", "es")
+"""Languages of MetaSift's built-in term lists (four in full, Spanish in part)."""
 HITS = ("alliance_measures", "alliance_qualified", "alliance_contextual", "alliance_bare", "alliance_related")
 
 
@@ -106,5 +112,10 @@ class Alliance:
                                    org,
                                    f"'{org_words[0].text}' only names an organisation")
         if record.has_abstract:
+            codes = language_codes(record.language) or [c for c in [detect_language(
+                f"{record.title} {record.abstract}")] if c]
+            if codes and not any(c in READ_LANGUAGES for c in codes):
+                return CriterionResult(UNCLEAR, [], f"no {self.name} term found, but the record is in a language "
+                                       f"the term lists do not read ({', '.join(codes)})")
             return CriterionResult(NOT_MET, [], f"no {self.name} term in title, abstract or keywords")
         return CriterionResult(UNCLEAR, [], f"no abstract; no {self.name} term in the title")

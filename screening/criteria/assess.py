@@ -31,9 +31,15 @@ class Assessment:
     criteria: dict[str, CriterionResult]
     suggestion: str
     reasons: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    """Criterion id -> the label screeners read (the protocol's ``label``)."""
+
+    def label(self, cid: str) -> str:
+        """The criterion's label, or its id when the protocol gives none."""
+        return self.labels.get(cid) or LABELS.get(cid) or cid.replace("_", " ")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"criteria": {k: v.as_dict() for k, v in self.criteria.items()},
+        return {"criteria": {k: {"label": self.label(k), **v.as_dict()} for k, v in self.criteria.items()},
                 "suggestion": self.suggestion, "reasons": list(self.reasons)}
 
 
@@ -47,7 +53,7 @@ class Assessor:
         self.labels = {s.id: s.label for s in protocol.criteria_specs}
         sizes = [s for s in protocol.criteria_specs if s.kind == "sample_size"]
         params = sizes[0].params if sizes else default_params("sample_size")
-        self.sample_size = SampleSize(old_terms("sample_size", params), int(params["min_participants"]))
+        self.sample_size = SampleSize(old_terms("sample_size", params), int(params["min_participants"]), params)
         """The protocol's (first) sample-size criterion, or the default one: other modules read counts."""
 
     def assess(self, title: str | None = "", abstract: str | None = "",
@@ -57,7 +63,7 @@ class Assessor:
         record = RecordText.of(title, abstract, keywords, year=year, language=language)
         results = {cid: crit.assess(record) for cid, crit in self.compiled.items()}
         suggestion, reasons = suggest(results, self.protocol.criterion_reasons, self.labels)
-        return Assessment(results, suggestion, reasons)
+        return Assessment(results, suggestion, reasons, dict(self.labels))
 
 
 def suggest(results: dict[str, CriterionResult], reasons: dict[str, str],
@@ -66,8 +72,8 @@ def suggest(results: dict[str, CriterionResult], reasons: dict[str, str],
     names = {**LABELS, **(labels or {})}
     failed = [name for name, r in results.items() if r.verdict == NOT_MET]
     if failed:
-        return EXCLUDE_SUGGESTION, [f"{reasons.get(n, names.get(n, n))}: {results[n].detail}"
-                                    for n in failed]
+        why = [f"{results[n].reason or reasons.get(n, names.get(n, n))}: {results[n].detail}" for n in failed]
+        return EXCLUDE_SUGGESTION, list(dict.fromkeys(why))  # an animal study fails two criteria for one reason
     if results and all(r.verdict == MET for r in results.values()):
         return INCLUDE_SUGGESTION, ["meets every criterion"]
     return UNCLEAR_SUGGESTION, [f"{names.get(n, n)} unclear: {r.detail}" for n, r in results.items()

@@ -44,7 +44,7 @@ def build(spec: CriterionSpec) -> Criterion:
             return Adult(old_terms("age", p), p["adult_age"], p)
         return AgeGroup(p)
     if spec.kind == "sample_size":
-        return SampleSize(old_terms("sample_size", p), p["min_participants"])
+        return SampleSize(old_terms("sample_size", p), p["min_participants"], p)
     if spec.kind == "design":
         return Design(p["allowed"])
     if spec.kind == "years":

@@ -9,6 +9,11 @@ simulated clients, vignettes, students viewing recordings of others), healthy vo
 nurses) and supervision count twice; weak hints (students, volunteers) once. Clinical words inside a
 non-clinical phrase ("simulated patients", "was in treatment" in a negation) do not count.
 
+Professionals' names ("psychotherapists") are no clinical evidence. A survey, screening or other
+population study without any treatment is not clinical when professionals are surveyed (therapists,
+nurses), and unclear when patients are (primary-care patients screened with the PHQ-9: whether they are
+treated is not said).
+
 Career counselling is neither (unclear), also for clients with a diagnosis.
 Not met when strong non-clinical evidence (or three weak hints) outweighs the clinical evidence, for
 animal studies, for population surveys and cohorts without any treatment, and for studies of firms;
@@ -22,7 +27,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from screening.criteria.age import animal_study
+from screening.criteria.age import ANIMAL_REASON, animal_study
 from screening.criteria.evidence import (
     EXCLUDE,
     INCLUDE,
@@ -39,10 +44,19 @@ from screening.criteria.evidence import (
 from screening.criteria.kinds import default_params
 
 ASSIGNED = re.compile(r"\b(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|allocated|assigned)\s+to\b"
+                      r"|\b(?:will|shall)\s+(?:be\s+)?(?:randomi[sz]ed?|randomly\s+(?:assigned|allocated)|allocated|"
+                      r"assigned)\b(?:\s+\w+){0,6}?\s+to\b"
                       r"|\brandomi[sz]ed\s+(?:einer|entre|a|alla|al)\b|\bassegnati\s+(?:casualmente|in\s+modo)",
                       re.IGNORECASE)
 """Participants assigned to an intervention: a treatment received when they have a problem."""
 CAREER = re.compile(r"\b(?:career|vocational|Berufs)[\s-]*(?:counsel\w*|guidance|beratung)", re.IGNORECASE)
+TREATED = re.compile(r"treat|therap|thérap|terap|behandl|traite|tratt|counsel|beratung|consulenz|\bCBT|EMDR|exposure|"
+                     r"activation|psychoanaly|interven|receiv|erhielten|reçu|ricevut|session|sedute|séance|Sitzung",
+                     re.IGNORECASE)
+"""Clinical evidence that a treatment was received (not merely patients or a clinic named)."""
+PATIENT = re.compile(r"patient|client|klient|pazient|outpatient|inpatient|ambulan|stationä|hospitalis|ricoverat",
+                     re.IGNORECASE)
+"""Clinical evidence that names the treated people themselves."""
 STRONG_WEIGHT = 2
 PROBLEM_BONUS = 2
 WEAK_ENOUGH = 3
@@ -66,6 +80,7 @@ class Clinical:
         self.problems = TermSet({"problem": p["problem_terms"]})
         self.other = TermSet({"animals": p["animal_terms"], "population": p["population_terms"],
                               "organisations": p["organisation_terms"]})
+        self.professionals = TermSet({"professionals": p["professional_terms"]})
 
     def assess(self, record: RecordText) -> CriterionResult:
         """Met when the setting is the wanted one (clinical, or non_clinical: the verdict turned round)."""
@@ -87,7 +102,8 @@ class Clinical:
         mixed = [Span(m.start(), m.end(), m.group(), f, EXCLUDE) for f, text in record.fields()
                  for m in CAREER.finditer(text)]
         healthy = hz.get("healthy", []) + hz.get("non_treatment", [])
-        against = strong + weak + healthy + mixed
+        pros = self.professionals.spans(record, EXCLUDE).get("professionals", [])
+        against = strong + weak + healthy + mixed + pros
         hits = self.clinical.spans(record, INCLUDE)
         clinical = [s for v in hits.values() for s in v if not overlaps(s, against)]
         clinical = [s for i, s in enumerate(clinical) if not overlaps(s, clinical[:i])]
@@ -98,7 +114,8 @@ class Clinical:
         clinical_weight = len(clinical) + (PROBLEM_BONUS if problems and clinical and not strong_all else 0)
         analogue_weight = STRONG_WEIGHT * len(strong_all) + len(weak)
         if animal_study(record, other.get("animals", [])):
-            return CriterionResult(NOT_MET, other["animals"], "an animal study")
+            return CriterionResult(NOT_MET, other["animals"], f"an animal study ({other['animals'][0].text})",
+                                   reason=ANIMAL_REASON)
         if (strong_all or len(weak) >= WEAK_ENOUGH) and analogue_weight > clinical_weight:
             return CriterionResult(NOT_MET, strong_all + weak + clinical,
                                    "analogue or non-clinical evidence (" + _texts(strong_all or weak)
@@ -106,6 +123,17 @@ class Clinical:
         if strong_all or mixed:
             return CriterionResult(UNCLEAR, clinical + strong_all + mixed + weak,
                                    "both clinical and non-clinical evidence")
+        population = other.get("population", [])
+        patients_named = any(PATIENT.search(s.text) for s in clinical)
+        if clinical and population and pros and not patients_named:  # "a survey of 412 psychotherapists ... CBT"
+            return CriterionResult(NOT_MET, population + pros,
+                                   "a survey of professionals (" + _texts(pros) + "), no patients")
+        if clinical and population and not any(TREATED.search(s.text) for s in clinical + problems):
+            if pros:
+                return CriterionResult(NOT_MET, population + pros,
+                                       "a survey of professionals (" + _texts(pros) + "), no treatment")
+            return CriterionResult(UNCLEAR, clinical + population + problems,
+                                   "patients in a survey or screening study; no treatment named")
         if clinical:
             return CriterionResult(MET, clinical + problems + weak, "clinical treatment")
         if other.get("population"):

@@ -86,6 +86,9 @@ class CriterionResult:
     evidence: list[Span] = field(default_factory=list)
     detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    """The exclusion reason to suggest instead of the criterion's own, when its own would be wrong (an animal
+    study fails the adult criterion, but not as "children or adolescents")."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"verdict": self.verdict}

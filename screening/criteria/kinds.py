@@ -146,6 +146,9 @@ CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType({k.name: k for k in (
                  _terms("adolescent_terms", "Words for adolescents", "adolescents"),
                  _terms("older_terms", "Words for older adults", "older_adults"),
                  _terms("animal_terms", "Animal studies (not adults)", "animals"),
+                 _terms("professional_terms", "Professionals who may be the participants (therapists, nurses): "
+                        "adults when they are counted and no patient is named", "professionals"),
+                 _terms("patient_terms", "Words for patients or clients", "patient_words"),
              )),
     KindSpec("setting", "Setting / population",
              "Clinical: patients or clients treated for a problem; not clinical: analogue designs (role-play, "
@@ -164,6 +167,8 @@ CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType({k.name: k for k in (
                  _terms("population_terms", "Population studies without treatment (surveys, cohorts)", "population"),
                  _terms("animal_terms", "Animal studies", "animals"),
                  _terms("organisation_terms", "Organisations as the units studied (firms, banks)", "organisations"),
+                 _terms("professional_terms", "Professionals (therapists, nurses): their therapy words are no "
+                        "treatment; surveyed professionals are not clinical", "professionals"),
              )),
     KindSpec("design", "Study design",
              "Met when the study's design is one of the allowed designs; not met when it is clearly another.", (
@@ -181,6 +186,8 @@ CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType({k.name: k for k in (
                  _terms("screened_terms", "After a count: it was not the sample (\"300 were screened\")",
                         "screened"),
                  _terms("single_case_terms", "Single-case designs (n = 1)", "single_case"),
+                 _terms("patient_terms", "Words for patients or clients (when none is named, counted therapists "
+                        "are the sample)", "patient_words"),
              )),
     KindSpec("years", "Publication years",
              "Met when the record's publication year is within the bounds; unclear without a year.", (

@@ -2,14 +2,21 @@
 
 Counts are read before a counted noun ("twenty-four adult outpatients", "N = 45 patients"), after
 "N =" / "n =" and after "a sample of". Sessions, sites, studies and items are never the sample;
-therapists are not the client sample. When several counts appear, the largest participant count that
-was not a screening count is the sample ("Of 300 patients screened, 120 ..." -> 120).
+therapists are not the client sample, unless no patient or client is named (a survey of therapists,
+trainees in role-plays: then they are the participants). When several counts appear, the largest
+participant count that was not a screening count is the sample ("Of 300 patients screened, 120 ..." ->
+120); a count in parentheses ("(N = 164) referred to ...") describes the noun before it and is never a
+screening count. Without any counted noun, a number opening a sentence of the abstract ("Sechzig männliche Ratten",
+"Trentadue specializzandi") counts the participants unless it counts something else (sessions, weeks);
+such a guessed count can meet the minimum but never fails it ("Two mutations ..." is unclear).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from screening.criteria.evidence import (
     EXCLUDE,
@@ -22,6 +29,7 @@ from screening.criteria.evidence import (
     Span,
     TermSet,
 )
+from screening.criteria.kinds import default_params, lexicon
 from screening.criteria.numbers import DIGITS, number_at, parse_digits, word_number
 
 PARTICIPANT, COUPLE, THERAPIST, OTHER = "participants", "couples", "therapists", "non_participants"
@@ -45,6 +53,9 @@ _SAMPLE_OF = re.compile(
     r"campione)\s+(?:of|von|mit|aus|umfasste|comprised|included|consisted\s+of|de|d['\u2019]|di|"
     r"includeva|comprenait)\s+(?:(?:insgesamt|total|totale)\s+)?", re.IGNORECASE)
 _SAMPLE_WORDS = ("sample", "stichprobe", "échantillon", "echantillon", "campione")
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.;!?])\s+)(?=\S)")
+_NOT_A_COUNT = re.compile(r"\s*(?:%|percent|per\s*cent|Prozent|pour\s*cent|per\s*cento|of\s+the|der|des|dei|"
+                          r"degli|delle)\b", re.IGNORECASE)
 _LOOKBACK = 70
 _MAX_MODIFIERS = 3
 
@@ -115,11 +126,16 @@ def _noun_after(nouns: dict[int, tuple[str, int]], text: str, pos: int) -> tuple
 class SampleSize:
     """Compiled term lists of the sample-size criterion."""
 
-    def __init__(self, terms: dict[str, tuple[str, ...]], min_participants: int) -> None:
+    def __init__(self, terms: dict[str, tuple[str, ...]], min_participants: int,
+                 params: Mapping[str, Any] | None = None) -> None:
         self.min = min_participants
         self.nouns = TermSet({k: terms[k] for k in NOUN_LISTS})
         self.screened = TermSet({"screened": terms["screened"]})
         self.single = TermSet({"single_case": terms["single_case"]})
+        patients = (params or {}).get("patient_terms")
+        self.patients = TermSet({"patients": tuple(patients if patients is not None
+                                                   else default_params("sample_size")["patient_terms"])})
+        self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"]})
 
     def counts(self, fname: str, text: str) -> list[Count]:
         """Every count in one field."""
@@ -136,13 +152,45 @@ class SampleSize:
                 value, end = got
                 noun = _noun_after(nouns, text, end)
                 stop = noun[1] if noun else end
+                in_parens = text[:m.start()].rstrip().endswith("(")
                 out.append(Count(value, noun[0] if noun else PARTICIPANT, fname, m.start(), stop,
-                                 upper_n=is_n and m.group(1) == "N", screened=self._screened(text, stop)))
+                                 upper_n=is_n and m.group(1) == "N",
+                                 screened=not in_parens and self._screened(text, stop)))
         for start, (kind, end) in nouns.items():
             got = _count_before(text, start)
             if got is not None:
                 out.append(Count(got[0], kind, fname, got[1], end, screened=self._screened(text, end)))
         return out
+
+    def opening_counts(self, fname: str, text: str) -> list[Count]:
+        """Numbers opening a sentence and followed by a word that is not a counted noun of another kind."""
+        nouns = {s: name for name, s, _e in self.nouns.finditer(text)}
+        out: list[Count] = []
+        for m in _SENTENCE_START.finditer(text):
+            got = number_at(text, m.end())
+            if got is None:
+                continue
+            value, end = got
+            if _NOT_A_COUNT.match(text, end) or (text[m.end()].isdigit() and 1900 <= value <= 2100):
+                continue
+            words = list(re.finditer(r"[^\W\d_]+(?:[\-\u2010\u2011][^\W\d_]+)*", text[end:end + 60]))[:3]
+            if not words or not text[end:end + words[0].start()].isspace() or words[0].group().lower() in _STOP:
+                continue
+            kinds = [nouns.get(end + w.start(), PARTICIPANT) for w in words]
+            if any(k != PARTICIPANT for k in kinds):  # "Three trained raters", "Twelve weeks"
+                continue
+            out.append(Count(value, PARTICIPANT, fname, m.end(), end + words[0].end()))
+        return out
+
+    def _no_patients(self, record: RecordText) -> bool:
+        """True when no patient or client is named outside analogue phrases ("simulated patients"), or the
+        study is an analogue design or a survey (of the therapists themselves)."""
+        found = self.analogue.spans(record, EXCLUDE)
+        analogue = found.get("analogue", [])
+        if analogue or found.get("survey"):
+            return True
+        return not any(not any(a.field == p.field and a.start <= p.start and p.end <= a.end for a in analogue)
+                       for p in self.patients.spans(record, INCLUDE).get("patients", []))
 
     def _screened(self, text: str, end: int) -> bool:
         return any(s <= end + 12 for _, s, _e in self.screened.finditer(text, end, min(len(text), end + 40)))
@@ -151,7 +199,16 @@ class SampleSize:
         counts = [c for fname, text in record.fields() for c in self.counts(fname, text)]
         people = [c for c in counts if c.kind in (PARTICIPANT, COUPLE) and not c.screened]
         single = [s for spans in self.single.spans(record, EXCLUDE).values() for s in spans]
+        therapists = [c for c in counts if c.kind == THERAPIST]
+        if not people and therapists and not single and self._no_patients(record):
+            people = therapists  # the therapists are the participants (a survey of therapists, a role-play)
+        guessed = False
+        if not people and not single and record.abstract:
+            people = self.opening_counts("abstract", record.abstract)
+            guessed = bool(people)
         best = max(people, key=lambda c: (c.upper_n, c.people), default=None)
+        if best is not None and guessed and best.people < self.min:
+            best = None  # a count read without a known noun may say "enough", never "too few" ("Two mutations")
         if best is not None:
             ok = best.people >= self.min
             text = getattr(record, best.field)
@@ -163,7 +220,6 @@ class SampleSize:
                                    {"n": best.people})
         if single:
             return CriterionResult(NOT_MET, single, "single-case study", {"n": 1})
-        therapists = [c for c in counts if c.kind == THERAPIST]
         if therapists:
             ev = [Span(c.start, c.end, getattr(record, c.field)[c.start:c.end], c.field, INCLUDE)
                   for c in therapists]

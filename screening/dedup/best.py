@@ -10,7 +10,7 @@ from screening.dedup.features import FIELDS, get_field
 from screening.dedup.normalize import doi_list, expand_pages, normalize_title, split_authors
 
 # other_ids keys that are bibliographic metadata, not identifiers of the record
-_NOT_IDS = frozenset({"issn", "isbn", "isbn_issn", "url", "language", "keywords"})
+_NOT_IDS = frozenset({"issn", "eissn", "issn_other", "isbn", "isbn_issn", "url", "language", "keywords"})
 # fields of the raw export that carry DOIs (RIS DO, MEDLINE LID/AID, WoS DI, CSV "DOI" columns): an importer
 # keeps one DOI per record, the raw field may hold two
 _RAW_DOI_KEYS = frozenset({"do", "di", "lid", "aid", "doi", "dois", "electronic-resource-num"})

@@ -53,7 +53,7 @@ class FolderMatch:
     info: PdfInfo | None = field(default=None, repr=False)
     data: bytes = field(default=b"", repr=False)
 
-    def public(self, labels: dict[int, str] | None = None) -> dict[str, Any]:
+    def to_json(self, labels: dict[int, str] | None = None) -> dict[str, Any]:
         return {"file": self.file, "record_id": self.record_id,
                 "record": (labels or {}).get(self.record_id or -1, "") if self.record_id else "",
                 "how": self.how, "score": round(self.score, 1), "evidence": self.evidence,

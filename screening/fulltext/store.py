@@ -41,7 +41,7 @@ class AttachedPdf:
     at: str
     meta: dict[str, Any]
 
-    def public(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "sha256": self.sha256, "size": self.size, "pages": self.pages,
                 "file_name": self.file_name, "attached_by": self.who, "attached_at": self.at,
                 "title": self.meta.get("Title", ""), "author": self.meta.get("Author", "")}
@@ -58,7 +58,7 @@ class AttachResult:
     """False when the review already held these bytes (stored once, by sha256)."""
     already_attached: bool
 
-    def public(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "sha256": self.sha256, "pages": self.pages, "size": self.size,
                 "file_name": self.file_name, "stored_new": self.stored, "already_attached": self.already_attached}
 
@@ -208,7 +208,25 @@ def detach(db: ReviewDB, record_id: int, who: str, sha256: str | None = None, no
     return _write(db, "detach full texts", work)
 
 
-def history(db: ReviewDB, record_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PdfEvent:
+    """One attach or detach in a record's PDF history."""
+
+    action: str  # attach or detach
+    record_id: int
+    sha256: str
+    file_name: str
+    how: str  # file, folder, drop
+    who: str
+    at: str  # ISO 8601, UTC ("" when unknown)
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "record_id": self.record_id, "sha256": self.sha256,
+                "file_name": self.file_name, "how": self.how, "who": self.who, "at": self.at, "note": self.note}
+
+
+def history(db: ReviewDB, record_id: int) -> list[PdfEvent]:
     """Every attach and detach on ``record_id``'s group, oldest first (who, when, which PDF, which file)."""
     with db.session() as session:
         group = _group(session, record_id)
@@ -216,8 +234,8 @@ def history(db: ReviewDB, record_id: int) -> list[dict[str, Any]]:
                             .join(PdfBlob, col(PdfBlob.id) == col(PdfAttachment.pdf_id))
                             .where(col(PdfAttachment.record_id).in_(group))
                             .order_by(col(PdfAttachment.id))).all()
-    return [{"action": r.action, "record_id": r.record_id, "sha256": sha, "file_name": r.file_name, "how": r.how,
-             "who": r.who, "at": r.at.isoformat() if r.at else "", "note": r.note} for r, sha in rows]
+    return [PdfEvent(r.action, r.record_id, sha, r.file_name, r.how, r.who, r.at.isoformat() if r.at else "", r.note)
+            for r, sha in rows]
 
 
 def _pick(session: Session, record_id: int, sha256: str | None) -> AttachedPdf:

@@ -17,7 +17,7 @@ from screening.importers.databases import database_or_none, tool_name
 from screening.importers.fields import author_hygiene, field_hygiene
 
 _MODULES = ("ris", "medline", "wos", "ovid", "proquest", "copac", "inspec", "cochrane", "pubmed_xml", "endnote_xml",
-            "bibtex", "tabular")
+            "refer", "bibtex", "tabular")
 
 
 def _load() -> list[Importer]:
@@ -113,8 +113,8 @@ def detect(source: SourceFile) -> Detection:
         raise UnsureFormat(
             f"is not a format MetaSift recognises with confidence: it is {describe(source)}. The export formats "
             f"that might fit: {fits}; if it is one of them, pass --format NAME (all formats: `metasift formats`). "
-            "Expected RIS, PubMed MEDLINE/nbib or XML, Web of Science, Scopus/CSV/TSV/XLSX/XLS, EndNote XML, "
-            "BibTeX, Ovid, Cochrane or ProQuest text", file=source.name, candidates=candidates)
+            "Expected RIS, PubMed MEDLINE/nbib or XML, Web of Science, Scopus/CSV/TSV/XLSX/XLS, EndNote XML or "
+            "tagged text, BibTeX, Ovid, Cochrane or ProQuest text", file=source.name, candidates=candidates)
     best = scored[0][3]
     return Detection(best, scored[0][0], *database_and_tool(best, source))
 

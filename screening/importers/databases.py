@@ -29,7 +29,7 @@ CANONICAL = (
     "LILACS", "Current Contents", "Google Scholar", "Dimensions", "Lens", "OpenAlex", "IEEE Xplore",
     "ScienceDirect", "Epistemonikos", "HMIC", "Europe PMC", "TRID", "GreenFILE", "Environment Complete", "ASFA",
     "SciELO",
-    "SciELO Citation Index",
+    "SciELO Citation Index", "AIS eLibrary",
 )
 
 # Exact short codes (EBSCOhost ``DB`` codes, Ovid database codes as in ``D=psyc``), lower-case.
@@ -72,7 +72,7 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"biosis", "BIOSIS Previews"),
     (r"zoological record", "Zoological Record"),
     (r"journals@ovid|ovid full ?text|journals @ ovid", "Journals@Ovid"),
-    (r"web of science|web of knowledge|\bisi\b|clarivate", WOS),
+    (r"web of science|web of knowledge|\bisi\b|clarivate|\bwos\b", WOS),
     (r"scopus", "Scopus"),
     (r"inspec", "Inspec"),
     (r"cab abstracts|\bcab direct\b", "CAB Abstracts"),
@@ -103,6 +103,7 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"sciencedirect", "ScienceDirect"),
     (r"epistemonikos", "Epistemonikos"),
     (r"\bhmic\b", "HMIC"),
+    (r"ais ?elibrary|aisel\.aisnet", "AIS eLibrary"),
 ))
 
 # Platforms: never a database name by themselves.
@@ -158,6 +159,22 @@ def canonical_database(text: str | None) -> str | None:
     return None
 
 
+_JOINED = re.compile(r"\s*(?:[;,/+|]|\band\b|&)\s*", re.I)
+
+
+def named_database(text: str) -> str:
+    """A database name a person typed (``--source-db``, the Import screen, `set-database`): its canonical
+    form when the same table as the files' clues knows it ("psycinfo", "wos", "Web of Science" -> "PsycINFO",
+    "Web of Science Core Collection"), else the text as given (whitespace collapsed). Text that names two
+    known databases ("MEDLINE and PsycINFO") is kept as given: neither name would be right."""
+    given = " ".join(str(text).split())
+    canon = canonical_database(given)
+    if canon is None:
+        return given
+    parts = {name for part in _JOINED.split(given) if part and (name := canonical_database(part))}
+    return given if len(parts) > 1 else canon
+
+
 def database_or_none(text: str | None) -> str | None:
     """`canonical_database`, else ``text`` itself when it reads like a database's name, else None: a short
     code nobody can read (``xyz12``), a platform, a screening tool or reference manager (`tool_name`), or a
@@ -172,6 +189,27 @@ def database_or_none(text: str | None) -> str | None:
             or re.fullmatch(r"[a-z0-9_\-]{1,10}", t):
         return None
     return t
+
+
+# Web of Science hosts more databases than its Core Collection: a record's UT (accession number) names the one
+# it came from by its prefix ("WOS:000286215300029", "ZOOREC:ZOOR15601000869", "BCI:BCI201900123456").
+WOS_UT_DATABASES = {
+    "WOS": WOS, "ZOOREC": "Zoological Record", "INSPEC": "Inspec", "MEDLINE": "MEDLINE", "BCI": "BIOSIS Previews",
+    "BIOABS": "BIOSIS Previews", "CCC": "Current Contents", "CABI": "CAB Abstracts", "SCIELO": "SciELO Citation Index",
+    "KJD": "KCI-Korean Journal Database", "RSCI": "Russian Science Citation Index",
+    "DIIDW": "Derwent Innovations Index", "FSTA": "FSTA", "GRANTS": "Grants Index",
+}
+_UT_PREFIX = re.compile(r"(?<![\w:])([A-Za-z]{3,7}):[A-Za-z0-9]")
+
+
+def wos_ut_database(text: str) -> str:
+    """The database of the first Web of Science accession number (UT) in ``text``: its prefix's database,
+    the Core Collection for ``WOS:`` or no known prefix."""
+    for m in _UT_PREFIX.finditer(text):
+        name = WOS_UT_DATABASES.get(m.group(1).upper())
+        if name:
+            return name
+    return WOS
 
 
 _OVID_LINK = re.compile(r"[?&]D=([a-z]{3,7})\d*\b")

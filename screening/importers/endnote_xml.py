@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
-from screening.importers.databases import WOS, database_or_none, from_ovid_link
+from screening.importers.databases import WOS, database_or_none, from_ovid_link, tool_name
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -177,14 +177,19 @@ class EndnoteXmlImporter:
         no database; None when the records do not tell."""
         head = xml_head(source, 65536)
         found: list[str] = []
+        tool = None
         for kind, value in _REMOTE_DB.findall(head):
-            name = database_or_none(clean(_TAGS.sub("", value)))
+            text = clean(_TAGS.sub("", value))
+            name = database_or_none(text)
             if name:
                 found.append(name)
                 if kind == "name":
                     return name
+            tool = tool or tool_name(text)
         if found:
             return found[0]
+        if tool:  # records a screening tool wrote (Covidence, EPPI-Reviewer): the tool, not a database
+            return tool
         if _GO_TO_ISI.search(unescape(head)):
             return WOS
         return from_ovid_link(head)

@@ -135,6 +135,8 @@ _LOOSE_EMAIL = re.compile(r"[,;\s]*(?:e-?mail:?\s*)?[\w.+\-]+@[\w\-]+(?:\.[\w\-]
 # affiliation marks after a name: "Smith J1,2", "Smith, J.1,2,+", "Smith J.*", "Smith J\u00b9\u00b2", "Smith J \u2020"
 _MARKS = re.compile(r"(?<=[^\W\d_]|[.)])\s*(?:[\d\u00b9\u00b2\u00b3\u2070-\u2079*+\u2020\u2021\u00a7#]+[,\s]*)+$")
 _ROLES = re.compile(r"\b(reprint author|corresponding author|editor)\b", re.I)
+# Scopus's "Author full names" carry each author's Scopus id: "Liu, Fengyuan (60410297700)"
+_AUTHOR_ID = re.compile(r"\s*\((\d{6,})\)\s*$")
 
 
 def clean_author(value: str, notes: dict[str, list[str]] | None = None) -> str:
@@ -156,6 +158,8 @@ def clean_author(value: str, notes: dict[str, list[str]] | None = None) -> str:
         name = _ANNOTATION.sub("", name)
     if "@" in name:
         name = _LOOSE_EMAIL.sub("", _PAREN_EMAIL.sub("", name))
+    if name.endswith(")") and (author_id := _AUTHOR_ID.search(name)):
+        name = name[:author_id.start()]  # the author's Scopus id: not the record's (raw keeps it)
     name = _MARKS.sub("", name).strip(" ,;")
     if notes is not None:
         for e in emails:
@@ -166,15 +170,30 @@ def clean_author(value: str, notes: dict[str, list[str]] | None = None) -> str:
     return name
 
 
+# What vendors write where a work has no named author: ProQuest and EBSCOhost "Anonymous", Web of Science
+# "[Anonymous]", others "Anon." or "Anonymous author(s)", APA PsycInfo "No authorship indicated". None of them
+# is a person (two unrelated editorials must not share an author in the deduplication).
+_NO_AUTHOR = re.compile(r"^[\[(\s]*(?:anon(?:ymous|\.)?(?:\s+authors?|\s+author\(s\))?|no authorship indicated|"
+                        r"authorship not indicated|author unknown|unknown author|no author(?:s| listed| given)?|"
+                        r"\[?no authors? listed\]?)[\])\s.]*$", re.I)
+
+
+def is_no_author(name: str) -> bool:
+    """True for a placeholder that stands for "no named author" ("Anonymous", "[Anonymous]", "Anon.",
+    "No authorship indicated"), never for a person's name ("Anon, K." is a person)."""
+    return bool(name) and name[:1] in "AaNnUu[(" and bool(_NO_AUTHOR.match(name))
+
+
 def author_hygiene(rec: ParsedRecord) -> None:
     """Clean ``rec.authors`` in place with `clean_author`; e-mails and roles go to ``rec.other_ids``
-    ("author_email", "author_role", "; "-joined). Authors that were only an annotation are dropped."""
-    if not any(("[" in a or "@" in a or a[-1:].isdigit() or a[-1:] in "*+\u2020\u2021\u00a7#"
-                or "\u00b9" <= a[-1:] <= "\u2079") for a in rec.authors):
+    ("author_email", "author_role", "; "-joined). Authors that were only an annotation, and placeholders
+    for "no named author" (`is_no_author`), are dropped (``raw`` keeps them as exported)."""
+    if not any(("[" in a or "@" in a or a[-1:].isdigit() or a[-1:] in "*+\u2020\u2021\u00a7#)"
+                or "\u00b9" <= a[-1:] <= "\u2079" or is_no_author(a)) for a in rec.authors):
         return
     notes: dict[str, list[str]] = {}
-    cleaned = [clean_author(a, notes) for a in rec.authors]
-    rec.authors = [a for a in cleaned if a]
+    cleaned = [clean_author(a, notes) for a in rec.authors if not is_no_author(a)]
+    rec.authors = [a for a in cleaned if a and not is_no_author(a)]
     for key, values in notes.items():
         rec.other_ids.setdefault(f"author_{key}", "; ".join(values))
 
@@ -231,11 +250,128 @@ def field_hygiene(rec: ParsedRecord) -> None:
         rec.pages = clean_pages(rec.pages)
     if rec.abstract:
         rec.abstract = _LABEL.sub("", unglue_headings(strip_abstract_notices(rec.abstract)), count=1)
-    issn = rec.other_ids.get("issn")
-    if isinstance(issn, str) and "isbn" not in rec.other_ids:
-        bare = re.sub(r"[\s\-]", "", issn)
-        if _ISBN.fullmatch(bare):
-            rec.other_ids["isbn"] = rec.other_ids.pop("issn")
+    if rec.other_ids and ("issn" in rec.other_ids or "isbn_issn" in rec.other_ids or "eissn" in rec.other_ids):
+        standard_numbers(rec.other_ids)
+    if rec.url and (" " in rec.url or ";" in rec.url or "|" in rec.url or rec.url.count("://") > 1):
+        links = split_links(rec.url)
+        if links:
+            rec.url = links[0]
+            if len(links) > 1:
+                rec.other_ids.setdefault("url", " ".join(links[1:]))
+
+
+# An ISSN: four digits, an optional hyphen, three digits and a check digit (0-9 or X); never part of a longer
+# run of digits or hyphens (an ISBN such as 978-1-4020-9345-3 holds "4020-9345").
+_ISSN_CODE = re.compile(r"(?<![\w\-])(\d{4})[\-\u2010-\u2013]?(\d{3}[\dXx])(?![\w\-])")
+_ISBN_RUN = re.compile(r"(?<![\w\-])\d(?:[\- ]?\d){8,11}[\- ]?[\dXx](?![\w\-])")
+_NUMBER_PREFIX = re.compile(r"\b(e-?issn|p-?issn|issn|isbn)[\s:\-]+(?=\d)", re.I)
+_ISSN_LABEL = re.compile(r"^\s*[(\[]\s*([^)\]]{0,40})[)\]]")
+_ELECTRONIC = re.compile(r"electr|online|internet|digital|\be-?issn|\beissn|\bweb\b|\(e\)|^e$", re.I)
+
+
+def parse_standard_numbers(text: str) -> tuple[list[tuple[str, bool]], list[str]]:
+    """(ISSNs as (canonical "1234-567X", electronic?), ISBNs as written) in one ISSN/ISBN field.
+
+    Vendors put two numbers in one field: "1234-5678 (Print) 2345-6789 (Electronic)" (EndNote and Ovid
+    RIS), "1234-5678; 2345-6789", "12345678 23456789", "eISSN: 2345-6789"; an ISBN may sit beside them. The
+    kind comes from the label after a number ("(Electronic)", "(Online)") or before it ("eISSN:",
+    "Online ISSN"); a number without a label is the print (or linking) ISSN."""
+    isbns: list[str] = []
+    text = _NUMBER_PREFIX.sub(r"\1 ", text)  # ERIC's "ISSN-0022-0167", "EISSN-1939-2168"
+    rest = text
+    for m in _ISBN_RUN.finditer(text):
+        bare = re.sub(r"[\s\-]", "", m.group(0))
+        if _ISBN.fullmatch(bare) and (len(bare) == 10 or bare[:3] in ("978", "979")):
+            isbns.append(m.group(0).strip())
+            rest = rest.replace(m.group(0), " ; " + " " * (len(m.group(0)) - 3), 1)
+    issns: list[tuple[str, bool]] = []
+    prev = 0
+    for m in _ISSN_CODE.finditer(rest):
+        before = rest[prev:m.start()].split(";")[-1].split(",")[-1]
+        after = _ISSN_LABEL.match(rest[m.end():])
+        label = (after.group(1) if after else "") or before
+        issns.append((f"{m.group(1)}-{m.group(2).upper()}", bool(_ELECTRONIC.search(label.strip()))))
+        prev = m.end() + (after.end() if after else 0)
+    return issns, isbns
+
+
+def standard_numbers(other: dict[str, str]) -> None:
+    """Split and canonicalise the ISSN/ISBN fields of ``other`` in place (`parse_standard_numbers`):
+    ``issn`` the print (or first) ISSN, ``eissn`` the electronic one, ``issn_other`` any further ISSNs,
+    ``isbn`` the ISBNs ("; "-joined). A value that holds no recognisable number is left as it is."""
+    printed: list[str] = []
+    electronic: list[str] = []
+    isbns: list[str] = []
+    taken: list[str] = []
+    for key in ("issn", "isbn_issn", "eissn"):
+        value = other.get(key)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        issns, found_isbns = parse_standard_numbers(value)
+        if not issns and not found_isbns:
+            continue
+        taken.append(key)
+        for code, is_e in issns:
+            (electronic if is_e or key == "eissn" else printed).append(code)
+        isbns.extend(found_isbns)
+    if not taken:
+        return
+    for key in taken:
+        other.pop(key)
+    printed = list(dict.fromkeys(printed))
+    electronic = [c for c in dict.fromkeys(electronic) if c not in printed]
+    first = printed[0] if printed else (electronic.pop(0) if electronic else "")
+    more = printed[1:]
+    if first:
+        other["issn"] = first
+    if electronic:
+        other["eissn"] = electronic[0]
+        more.extend(electronic[1:])
+    if more:
+        other["issn_other"] = "; ".join(more)
+    if isbns:
+        known = [v for v in (other.get("isbn", "") or "").split("; ") if v]
+        other["isbn"] = "; ".join(dict.fromkeys([*known, *isbns]))
+
+
+_SCHEME = re.compile(r"^(?:https?://|ftp://|www\.|doi:|://)", re.I)
+# a link glued to the one before it (Lens's links re-exported by EndNote: "...pub/25937https://link.springer..."):
+# a scheme inside a piece, except as a parameter ("?url=https://", "%3A") or an archived page's address
+# ("web.archive.org/web/2020/https://...")
+_GLUED = re.compile(r"(?<=[^=%:(\s])(?=https?://)", re.I)
+_ARCHIVED = re.compile(r"archive\.org/web/\w*/?$|[?&]\w*=$", re.I)
+
+
+def _unglue(piece: str) -> list[str]:
+    if piece.lower().count("://") < 2:
+        return [piece]
+    out: list[str] = []
+    start = 0
+    for m in _GLUED.finditer(piece):
+        if m.start() == 0 or _ARCHIVED.search(piece[start:m.start()]):
+            continue
+        out.append(piece[start:m.start()])
+        start = m.start()
+    out.append(piece[start:])
+    return out
+
+
+def split_links(value: str) -> list[str]:
+    """The links in one URL field: ProQuest writes its document link and a library's link resolver on one
+    ``UR`` line ("https://search.proquest.com/docview/1 http://link.example/?url_ver=..."), EPPI-Reviewer
+    and others separate links by spaces or ";". A piece that starts no link continues the one before (a
+    link wrapped onto the next line, which the reader joined with a space). A field with fewer than two links,
+    or with text before its first link, is returned whole."""
+    pieces = [p for piece in re.split(r"[\s;|]+", value.strip()) for p in _unglue(piece.strip(" ,")) if p]
+    if sum(bool(_SCHEME.match(p)) for p in pieces) < 2 or not _SCHEME.match(pieces[0]):
+        return [value.strip()]  # one link (or text around links): kept as it is
+    links: list[str] = []
+    for piece in pieces:
+        if links and not _SCHEME.match(piece):
+            links[-1] += piece
+        else:
+            links.append(piece)
+    return links
 
 
 def split_keywords(value: str | Iterable[str] | None, seps: str = ";") -> list[str]:

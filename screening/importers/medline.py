@@ -84,31 +84,15 @@ def _doi(fields: Mapping[str, list[str]]) -> str:
     return ""
 
 
-_ISSN_KIND = re.compile(r"^\s*(\S+)\s*(?:\(([^)]*)\))?\s*$")
-
-
-def _issns(values: list[str]) -> tuple[str, str]:
-    """(print or linking ISSN, electronic ISSN) of MEDLINE's ``IS`` lines ("1878-0849 (Electronic)",
-    "1769-7212 (Print)", "1769-7212 (Linking)"): the bare numbers, never the label."""
-    kinds: dict[str, str] = {}
-    for v in values:
-        m = _ISSN_KIND.match(clean(v))
-        if m:
-            kinds.setdefault((m.group(2) or "").lower(), m.group(1))
-    electronic = kinds.get("electronic", "")
-    printed = kinds.get("print") or kinds.get("linking") or kinds.get("") or ""
-    return (printed or electronic), (electronic if printed and electronic != printed else "")
-
-
 def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     authors = [clean(a) for a in (fields.get("FAU") or fields.get("AU") or []) if clean(a)]
     if not authors:
         authors = [clean(a) for a in fields.get("CN", []) if clean(a)]
     pmid = normalize_pmid(_first(fields, "PMID"))
     accession = _first(fields, "OID") if not pmid else ""
-    issn, eissn = _issns(fields.get("IS", []))
-    other = {k: v for k, v in (("pmcid", _first(fields, "PMC")), ("issn", issn), ("eissn", eissn),
-                               ("accession", accession)) if v}
+    # every IS line: `fields.standard_numbers` tells print from electronic ("(Electronic)", ERIC's "EISSN-")
+    issn = "; ".join(clean(v) for v in fields.get("IS", []) if clean(v))
+    other = {k: v for k, v in (("pmcid", _first(fields, "PMC")), ("issn", issn), ("accession", accession)) if v}
     kw = [v.replace("*", "") for t in ("OT", "MH") for v in fields.get(t, ())]
     return ParsedRecord(
         title=_first(fields, "TI", "BTI", "TT"),

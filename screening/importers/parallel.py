@@ -120,6 +120,7 @@ class ChunkResult:
     rows: list[Row]
     truncated: tuple[int, str] | None = None  # (line, message): the file ends inside its last record
     error: tuple[str, int | None] | None = None  # (message, line) of an input error; no rows then
+    empty: tuple[int, ...] = ()  # lines of records that held nothing but their type line (RIS)
 
 
 def parse_chunk(chunk: Chunk) -> ChunkResult:
@@ -138,13 +139,18 @@ def parse_chunk(chunk: Chunk) -> ChunkResult:
         module = importlib.import_module(chunk.module)
         out: list[Row] = []
         cut: list[int] = []
-        kwargs = {"truncated": cut.append} if chunk.last and hasattr(module, "TRUNCATED") else {}
+        empty: list[int] = []
+        # the same hooks as the sequential reader's, so that both give the same warnings
+        kwargs: dict[str, Any] = {"truncated": cut.append} if chunk.last and hasattr(module, "TRUNCATED") else {}
+        if hasattr(module, "report_empty"):
+            kwargs["empty"] = empty.append
         for rec in module.rows_from_lines(lines, chunk.first_line, **kwargs):
             author_hygiene(rec)
             field_hygiene(rec)
             out.append((rec.line, rec.source_id, encode_columns(rec)))
         # the file ends inside its last record: the importing process warns
-        return ChunkResult(out, (cut[0] + chunk.first_line - 1, module.TRUNCATED) if cut else None)
+        return ChunkResult(out, (cut[0] + chunk.first_line - 1, module.TRUNCATED) if cut else None,
+                           empty=tuple(line + chunk.first_line - 1 for line in empty))
     except InputError as exc:
         return ChunkResult([], error=(exc.detail, exc.line))
     except UnicodeDecodeError as exc:
@@ -171,6 +177,7 @@ def parallel_rows(source: SourceFile, importer: Any, workers: int | None = None)
     """Rows of a large file, parsed by worker processes, in file order."""
     chunks = plan(source, importer)
     n = max(1, min(workers or worker_count(), len(chunks)))
+    empty: list[int] = []
     with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"), initializer=_watch_parent,
                              initargs=(os.getpid(),)) as pool:
         for result in pool.map(parse_chunk, chunks):
@@ -178,4 +185,8 @@ def parallel_rows(source: SourceFile, importer: Any, workers: int | None = None)
                 raise InputError(result.error[0], file=source.name, line=result.error[1])
             if result.truncated is not None:
                 source.warn(result.truncated[1], result.truncated[0])
+            empty.extend(result.empty)
             yield from result.rows
+    report = getattr(importlib.import_module(chunks[0].module), "report_empty", None) if chunks else None
+    if report is not None:
+        report(source, empty)  # after the last record, where the sequential reader warns too

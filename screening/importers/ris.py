@@ -140,6 +140,10 @@ def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
     an = fields.get("AN", [""])[0].strip()
     if an.isdigit() and len(an) <= 9 and ("pubmed" in db_hint or "medline" in db_hint):
         return an
+    if "embase" in db_hint:  # embase.com writes the MEDLINE PMID in C5
+        c5 = fields.get("C5", [""])[0].strip()
+        if c5.isdigit() and len(c5) <= 9:
+            return c5
     for v in [*fields.get("L2", ()), *fields.get("UR", ())]:  # an Ovid MEDLINE link: its AN is the PMID
         m = _OVID_MEDLINE_AN.search(v)
         if m:
@@ -153,14 +157,40 @@ _OVID_MEDLINE_AN = re.compile(r"ovidweb\.cgi\?\S*?[?&]D=(?:med[a-z]*|prem|mesz|m
 _ID_LIKE = re.compile(r"[\w.:/\-]{1,64}")
 
 
+_EMBASE_ID = re.compile(r"L\d{6,12}")
+
+
+def _embase_id(fields: Mapping[str, list[str]]) -> str:
+    """Embase's accession number ("L2029880245"), which embase.com writes in U2."""
+    return next((v.strip() for v in fields.get("U2", ()) if _EMBASE_ID.fullmatch(v.strip())), "")
+
+
 def _source_id(fields: Mapping[str, list[str]]) -> str:
-    """The record's identifier from AN, ID, U1 or M1: the first value that reads like one (no spaces, at
-    most 64 characters, not only zeros). "0", "User definable 1. ..." or Ovid's "vwt, 1307333" are not ids;
-    two records must never share a made-up one."""
+    """The record's identifier from AN, ID, U1 or M1 (Embase's accession number in U2 first): the first value
+    that reads like one (no spaces, at most 64 characters, not only zeros). "0", "User definable 1. ..." or
+    Ovid's "vwt, 1307333" are not ids; two records must never share a made-up one."""
+    embase = _embase_id(fields)
+    if embase:
+        return embase
     for tag in SOURCE_ID:
         for v in fields.get(tag, ()):
             c = clean(v)
             if c and _ID_LIKE.fullmatch(c) and c.strip("0"):
+                return c
+    return ""
+
+
+_LOCAL_FILE = re.compile(r"^(?:file:|internal-pdf:|[a-z]:\\|/)", re.I)
+
+
+def _url(fields: Mapping[str, list[str]]) -> str:
+    """The record's link: ``UR``, else an ``L2``/``L1`` web link. ``L1`` (and sometimes ``L2``) also holds
+    the path of a PDF on the exporting person's computer (``file://...``, EndNote's ``internal-pdf://``),
+    which is no link to the record; ``raw`` keeps it."""
+    for tag in URL:
+        for v in fields.get(tag, ()):
+            c = clean(v)
+            if c and (tag == "UR" or not _LOCAL_FILE.match(c)):
                 return c
     return ""
 
@@ -175,6 +205,8 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         v = _first(fields, (tag,))
         if v:
             other[key] = v
+    if embase := _embase_id(fields):
+        other["embase"] = embase  # the key the Embase CSV/XLSX reader gives its accession number
     return ParsedRecord(
         title=_first(fields, TITLE),
         abstract=next((a for t in ABSTRACT for a in map(clean_abstract, fields.get(t, ())) if a), ""),
@@ -188,9 +220,10 @@ def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
         pmid=_pmid(fields, db_hint),
         other_ids=other,
         language=_first(fields, ("LA",)),
-        keywords=split_keywords([v for t in ("KW", "DE") for v in fields.get(t, ())], seps=";"),
+        keywords=split_keywords([v for t in ("KW", "DE") for v in fields.get(t, ()) if not _EPPI_KEYWORD.fullmatch(
+            v.strip())], seps=";"),
         pub_type=_first(fields, ("TY",)),
-        url=_first(fields, URL),
+        url=_url(fields),
         source_id=_source_id(fields),
         raw=fields,  # every tag as exported, each with its list of values
         line=line,
@@ -210,10 +243,56 @@ _DB_PATTERNS = (
     (re.compile(r"psycnet\.apa\.org", re.I), "PsycINFO"),
 )
 _DB_LINE = re.compile(r"^(?:DB|DP)  - (.+)$", re.M)
+# EPPI-Reviewer writes this keyword into every record it exports as RIS: its mark, not the authors' keyword.
+_EPPI_MARK = re.compile(r"^KW  - eppi-reviewer\d?\s*$", re.M | re.I)
+_EPPI_KEYWORD = re.compile(r"eppi-reviewer\d?", re.I)
+# A reference manager's links to the PDFs it keeps: the file is that library's export, not a database's.
+_FILE_MARKS = (
+    (re.compile(r"^L[1-4]  - internal-pdf://", re.M), "EndNote"),
+    (re.compile(r"^L[1-4]  - .*Mendeley Desktop[\\/]", re.M | re.I), "Mendeley"),
+    (re.compile(r"^L[1-4]  - .*[\\/]Zotero[\\/]storage[\\/]", re.M | re.I), "Zotero"),
+)
+
+
+def _clue_database(head: str) -> str | None:
+    """The database the links' and ids' clues of the head's records point to, record by record: the name the
+    most records point to, when every record with a clue points to it (a Lens export links each record to
+    lens.org and some to PubMed too: Lens); None when some records point elsewhere only (a reference manager's
+    library of Scopus and Lens records, or of WoS and Dimensions ones, is from no one database)."""
+    order = {name: i for i, (_, name) in enumerate(_DB_PATTERNS)}
+    counts: dict[str, int] = {}
+    per_record: list[set[str]] = []
+    for block in _ER_LINE.split(head)[:-1]:  # records closed by their ER line (the head may end inside one)
+        if "TY  - " not in block:
+            continue
+        names = {n for n in (from_ovid_link(block), *(name for pattern, name in _DB_PATTERNS
+                                                      if pattern.search(block))) if n}
+        if names:
+            per_record.append(names)
+            for n in names:
+                counts[n] = counts.get(n, 0) + 1
+    if not counts:
+        return None
+    best = min(counts, key=lambda n: (-counts[n], order.get(n, -1)))
+    return best if all(best in names for names in per_record) else None
+
+
+_ER_LINE = re.compile(r"^ER  -.*$", re.M)
 
 
 TRUNCATED = ("the last record has no closing 'ER  - ' line: the file may be truncated (that record was imported "
              "as it is)")
+
+
+def report_empty(source: SourceFile, skipped: list[int]) -> None:
+    """Warn about the records that held nothing but their ``TY`` line (lines of the file, ascending); the
+    sequential reader and the parallel one (`screening.importers.parallel`) both warn through this."""
+    if not skipped:
+        return
+    shown = ", ".join(map(str, skipped[:8])) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
+    source.warn(f"line{'s' if len(skipped) > 1 else ''} {shown}: {len(skipped)} record"
+                f"{'s' if len(skipped) > 1 else ''} with nothing but a type line (TY) between TY and ER "
+                f"{'were' if len(skipped) > 1 else 'was'} not imported")
 
 
 def rows_from_lines(lines: Iterable[str], first_line: int = 1,
@@ -256,14 +335,13 @@ class RisImporter:
         skipped: list[int] = []
         yield from rows_from_lines(source.iter_lines(), truncated=lambda line: source.warn(TRUNCATED, line),
                                    empty=skipped.append)
-        if skipped:
-            shown = ", ".join(map(str, skipped[:8])) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
-            source.warn(f"line{'s' if len(skipped) > 1 else ''} {shown}: {len(skipped)} record"
-                        f"{'s' if len(skipped) > 1 else ''} with nothing but a type line (TY) between TY and ER "
-                        f"{'were' if len(skipped) > 1 else 'was'} not imported")
+        report_empty(source, skipped)
 
     def source_database(self, source: SourceFile) -> str | None:
-        """The canonical database of the ``DB`` (or ``DP``) lines, of an Ovid link's ``D=`` code, or of the
+        """The canonical database of the ``DB`` (or ``DP``) lines; else the screening tool or reference manager
+        whose mark the file carries (a ``DB`` line naming it, EPPI-Reviewer's keyword, the links to the PDFs an
+        EndNote, Mendeley or Zotero library keeps), which the caller turns
+        into "database unknown, exported by ..."; else the database of an Ovid link's ``D=`` code or of the
         other clues in `_DB_PATTERNS`; None when the file does not tell (a platform such as EBSCOhost is not
         a database)."""
         head = source.head_text(65536) or ""
@@ -272,16 +350,16 @@ class RisImporter:
                 m.group(1))
             if name:
                 return name
-        name = from_ovid_link(head)
-        if name:
-            return name
-        for pattern, name in _DB_PATTERNS:
-            if pattern.search(head):
-                return name
-        for m in _DB_LINE.finditer(head):  # no database: a tool's name, reported as the tool (not the database)
-            if tool_name(m.group(1)):
-                return m.group(1)
-        return None
+        # No database line: a screening tool's or reference manager's mark comes before the links' clues (a
+        # re-export mixes the records of every database searched; the first record's link names one of them).
+        # It is reported as the tool, never as the database.
+        tool = next((m.group(1) for m in _DB_LINE.finditer(head) if tool_name(m.group(1))), None)
+        if tool or _EPPI_MARK.search(head):
+            return tool or "EPPI-Reviewer"
+        for mark, manager in _FILE_MARKS:
+            if mark.search(head):
+                return manager
+        return _clue_database(head)
 
 
 IMPORTERS = [RisImporter()]

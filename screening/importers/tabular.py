@@ -16,7 +16,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile, is_binary
-from screening.importers.databases import WOS, database_or_none
+from screening.importers.databases import WOS, database_or_none, tool_name, wos_ut_database
 from screening.importers.tabular_align import PROFILE_ROWS, Aligner
 from screening.importers.tabular_columns import (
     MAPPABLE_FIELDS,
@@ -187,6 +187,8 @@ class _Tabular:
                 name = database_or_none(table.sample[i])
                 if name:
                     return name
+                if tool_name(table.sample[i]):  # "Covidence": the tool, reported as such (not a database)
+                    return str(table.sample[i])
         return vendor_of(table.headers, table.preamble, table.sample)
 
     def inspect(self, source: SourceFile, options: Mapping[str, Any] | None = None) -> ColumnInfo:
@@ -265,7 +267,10 @@ class WosTabImporter(_Tabular):
         return 0.97 if len(tags) >= 5 and tags[0] in ("pt", "fn") and is_wos_header(tags) else 0.0
 
     def source_database(self, source: SourceFile) -> str | None:
-        return WOS
+        """The database of the first rows' UT accession numbers (Web of Science hosts Zoological Record,
+        BIOSIS, CAB Abstracts ... beside its Core Collection)."""
+        head = _text_head(source) or ""
+        return wos_ut_database("\n".join(head.splitlines()[1:20]))
 
 
 class XlsxImporter(_Tabular):

@@ -14,9 +14,11 @@ this module does, and only where the evidence allows it:
   ``raw["unaligned cells"]`` (a warning names the lines and the columns). None, or the title column among the
   uncertain ones: the file is refused, naming the lines.
 * When most rows have another width than the header, the header itself lacks (or has an extra) column name:
-  rows are then read from the left as before, with a warning that names the lines and says the later
-  columns may be shifted (the evidence does not tell where the unnamed column is).
-* Extra cells that are all empty (trailing delimiters) are dropped without comment. A short row may always
+  `tabular_header.repair_header` names it where the cause is certain, or refuses the file. Should rows of
+  the other width still reach the aligner, the file is refused naming them: they are never read from the
+  left into the wrong columns.
+* Extra cells that are all empty (trailing delimiters) are dropped without comment, also before a row with
+  real extra cells is placed (a file whose every row ends in a delimiter). A short row may always
   end early (writers leave trailing empty fields out); that placement is one of the candidates.
 * A column's profile constrains placements only with evidence: its kinds after `MIN_KINDS` values, "never
   empty" after `MIN_FULL` values that all had text.
@@ -126,7 +128,7 @@ class Aligner:
         is at fault (a column without a name) and rows are not realigned one by one."""
         n = len(self.headers)
         self.columns = [_Column(named=NAMED_KINDS.get(norm_header(h))) for h in self.headers]
-        widths = Counter(len(r) for r in rows if len(r) > 1)
+        widths = Counter(len(_trimmed(r, n)) for r in rows if len(r) > 1)
         if widths:
             modal, count = widths.most_common(1)[0]
             if modal != n and count > widths.get(n, 0):
@@ -134,6 +136,7 @@ class Aligner:
                 self.header_fault = (modal, [])
         seen = 0
         for cells in rows:
+            cells = _trimmed(cells, n)
             if len(cells) != n:
                 continue
             seen += 1
@@ -156,15 +159,20 @@ class Aligner:
     def align(self, line: int, cells: list[str]) -> tuple[list[str], list[str] | None]:
         """(cells of the header's width, the original cells when some columns were left empty)."""
         n = len(self.headers)
+        original = cells
+        cells = _trimmed(cells, n)  # trailing delimiters: empty cells after the header's width
         m = len(cells)
         if m == n or n < 2 or m <= 1:
             return cells, None
-        if m > n and not any(c.strip() for c in cells[n:]):
-            return cells[:n], None
         if not self.active:
             assert self.header_fault is not None
-            self.header_fault[1].append(line)
-            return cells, None
+            modal = self.header_fault[0]
+            raise InputError(f"has {m} fields where the header names {n}, as most of the first rows do ({modal} "
+                             f"fields): the header {'lacks' if modal > n else 'has'} {abs(modal - n)} column "
+                             f"name{'s' if abs(modal - n) > 1 else ''}{'' if modal > n else ' too many'} and the "
+                             "values do not tell where; reading the rows from the left would put later values "
+                             "under the wrong names. Add the missing name to the header row (or remove the extra "
+                             "cells) and import again", file=self.name, line=line)
         k = abs(m - n)
         options: list[tuple[int, list[str]]] = []
         for i in range(n if m > n else m + 1):  # m > n: k + 1 cells merged at i; m < n: k inserted at i
@@ -195,17 +203,11 @@ class Aligner:
         for j in range(lo, hi + 1):
             out[j] = ""
         self.partial.setdefault((m, lo, hi), []).append(line)
-        return out, cells
+        return out, original
 
     def warnings(self) -> Iterator[str]:
         """What was realigned or left empty, naming the lines and the columns."""
         n = len(self.headers)
-        if self.header_fault is not None and self.header_fault[1]:
-            modal, lines = self.header_fault
-            yield (f"{_lines(lines)}: {len(lines)} rows have {modal} fields but the header names {n}: the header "
-                   f"{'lacks' if modal > n else 'has'} {abs(modal - n)} column name{'s' if abs(modal - n) > 1 else ''}"
-                   f"{'' if modal > n else ' too many'}, so the columns after the fault may be shifted; the cells "
-                   "were read from the left as the header names them: check the later columns")
         if self.short:
             yield (f"{_lines(self.short)}: {len(self.short)} row{'s' if len(self.short) > 1 else ''} had fewer "
                    f"fields than the header's {n} and {'were' if len(self.short) > 1 else 'was'} read as ending "
@@ -219,6 +221,14 @@ class Aligner:
             yield (f"{_lines(lines)}: {len(lines)} row{'s' if len(lines) > 1 else ''} with {m} fields where the "
                    f"header has {n}: column{'s' if hi > lo else ''} {cols} could not be placed with certainty "
                    "and were left empty (the row's cells are kept as 'unaligned cells')")
+
+
+def _trimmed(cells: Sequence[str], n: int) -> list[str]:
+    """``cells`` without the empty cells after the header's ``n`` columns (trailing delimiters)."""
+    m = len(cells)
+    while m > n and not cells[m - 1].strip():
+        m -= 1
+    return list(cells[:m])
 
 
 def _lines(lines: Sequence[int], limit: int = 8) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from screening.importers.databases import WOS
+from screening.importers.databases import wos_ut_database
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -68,7 +68,7 @@ GENERIC: dict[str, tuple[str, ...]] = {
 WOS_TAGS: dict[str, tuple[str, ...]] = {
     "title": ("ti",), "abstract": ("ab",), "authors": ("au", "af", "ca"), "year": ("py", "ea", "pd"),
     "journal": ("so", "se", "bs"), "volume": ("vl",), "issue": ("is",), "page_start": ("bp",),
-    "page_end": ("ep",), "pages": ("ar",), "doi": ("di", "d2"), "pmid": ("pm",), "language": ("la",),
+    "page_end": ("ep",), "pages": ("ps", "ar"), "doi": ("di", "d2"), "pmid": ("pm",), "language": ("la",),
     "keywords": ("de", "id"), "pub_type": ("dt", "pt"), "url": (), "source_id": ("ut",),
 }
 
@@ -136,7 +136,11 @@ def auto_map(headers: Sequence[str]) -> dict[str, list[int]]:
 
 def other_id_columns(headers: Sequence[str]) -> list[tuple[int, str]]:
     """(column index, id name) for identifier columns kept in ``other_ids``."""
-    return [(i, OTHER_IDS[norm_header(h)]) for i, h in enumerate(headers) if norm_header(h) in OTHER_IDS]
+    ids = {**OTHER_IDS, **_WOS_OTHER_IDS} if is_wos_header([norm_header(h) for h in headers]) else OTHER_IDS
+    return [(i, ids[norm_header(h)]) for i, h in enumerate(headers) if norm_header(h) in ids]
+
+
+_WOS_OTHER_IDS = {"sn": "issn", "ei": "eissn", "bn": "isbn"}  # Web of Science's tags in a tab-delimited header
 
 
 def vendor_of(headers: Sequence[str], preamble: str = "", sample: Sequence[str] = ()) -> str | None:
@@ -146,7 +150,7 @@ def vendor_of(headers: Sequence[str], preamble: str = "", sample: Sequence[str] 
     first = " ".join(str(c) for c in sample).lower()
     if is_wos_header(list(s)) or s & {"utuniquewosid", "uniquewosid"} or first.startswith("wos:") \
             or " wos:" in first:
-        return WOS
+        return wos_ut_database(" ".join(str(c) for c in sample))  # "ZOOREC:...": Zoological Record
     if "ovid technologies" in pre or "ovid technologies" in first:
         return "Ovid"
     if s & {"emtreedrugindexterms", "emtreemedicalindexterms", "embaseaccessionid"} or "search query" in pre:

@@ -86,6 +86,10 @@ def _c(value: str) -> str:
     return clean(value) if value else ""
 
 
+# What R (write.csv), Excel and databases' tools write in an empty cell: no value (``raw`` keeps the cell).
+MISSING = frozenset({"NA", "N/A", "#N/A", "NaN", "nan", "NULL", "null", "<NA>"})
+
+
 def list_literal(value: str) -> list[str] | None:
     """The items of a cell holding a Python list literal (``['Marx, Karl', 'Lindgren, Astrid']``, as
     pandas writes list columns: ASReview and rispy-based exports), else None."""
@@ -158,7 +162,7 @@ class RowMapper:
         for i in self.map.get(fld, ()):
             if i < len(cells):
                 c = cells[i].strip()
-                if c:
+                if c and c not in MISSING:
                     return c
         return ""
 
@@ -185,7 +189,8 @@ class RowMapper:
         pmid = normalize_pmid(p) if (p := f(cells, "pmid")) else ""
         raw = {self.names[i] if i < self.width else f"column {i + 1}": c.strip()
                for i, c in enumerate(cells) if c.strip()}
-        other = {key: clean(cells[i]) for i, key in self.other_ids if i < len(cells) and cells[i].strip()}
+        other = {key: clean(cells[i]) for i, key in self.other_ids
+                 if i < len(cells) and cells[i].strip() and cells[i].strip() not in MISSING}
         rec = ParsedRecord(
             title=_c(f(cells, "title")),
             abstract=clean_abstract(ab) if (ab := f(cells, "abstract")) else "",

@@ -15,7 +15,7 @@ from typing import Any
 
 from db.errors import InputError
 from screening.importers.base import ParsedRecord, SourceFile
-from screening.importers.databases import WOS
+from screening.importers.databases import WOS, wos_ut_database
 from screening.importers.fields import (
     clean,
     clean_abstract,
@@ -91,7 +91,7 @@ def iter_wos(lines: Iterable[str], truncated: Callable[[int], None] | None = Non
 def to_record(fields: dict[str, list[str]], line: int) -> ParsedRecord:
     authors = [clean(a) for a in (fields.get("AF") or fields.get("AU") or fields.get("CA") or []) if clean(a)]
     bp, ep = _first(fields, "BP"), _first(fields, "EP")
-    pages = join_pages(bp, ep) or _first(fields, "AR")
+    pages = join_pages(bp, ep) or _first(fields, "PS", "AR")  # PS: the page span (Zoological Record)
     other = {k: v for k, v in (("issn", _first(fields, "SN")), ("eissn", _first(fields, "EI")),
                                ("article_number", _first(fields, "AR"))) if v}
     keywords = split_keywords([" ".join(fields.get("DE", [])), " ".join(fields.get("ID", []))], seps=";")
@@ -155,12 +155,8 @@ class WosTaggedImporter:
 
     def source_database(self, source: SourceFile) -> str | None:
         head = source.head_text(65536) or ""
-        m = re.search(r"^UT (\w+):", head, re.M)
-        prefix = m.group(1).upper() if m else ""
-        return {"ZOOREC": "Zoological Record", "INSPEC": "Inspec", "MEDLINE": "MEDLINE", "BCI": "BIOSIS Previews",
-                "CCC": "Current Contents", "CABI": "CAB Abstracts", "BIOABS": "BIOSIS Previews",
-                "SCIELO": "SciELO Citation Index", "KJD": "KCI-Korean Journal Database",
-                "RSCI": "Russian Science Citation Index"}.get(prefix, WOS)
+        m = re.search(r"^UT (\w+:\S*)", head, re.M)
+        return wos_ut_database(m.group(1)) if m else WOS
 
 
 IMPORTERS = [WosTaggedImporter()]

@@ -1,0 +1,101 @@
+"""The ``--json`` of the commands whose core results are typed dataclasses (issue 19): the exact text they print
+on the worked demo, pinned in ``tests/data/json_pinned`` (moments, run ids, the test's folder and elapsed
+seconds masked). A change of shape, key order or value shows here as a diff against the stored file.
+
+``METASIFT_PIN_WRITE=1`` rewrites the files (only when a change of output is intended)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from cli.app import main
+from tests.pdf_factory import write_pdf
+
+PINNED = Path(__file__).with_name("data") / "json_pinned"
+MOMENT = re.compile(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00)?"')
+RUN_ID = re.compile(r'"run_id": "[0-9a-f]{12}"')
+UID = re.compile(r'"uid": "[0-9a-f-]{32,36}"')
+SECONDS = re.compile(r'"(seconds\w*)": [0-9.e-]+')
+SHA256 = re.compile(r'"sha256": "[0-9a-f]{64}"')  # a written PDF carries its creation moment
+
+
+def _printed(capsys, tmp_path: Path, *argv: str) -> str:
+    capsys.readouterr()
+    assert main([*argv, "--json"]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out.replace(str(tmp_path), "<tmp>")
+    out = re.sub(r"/[^\"]*/pytest-\d+/", "<pytest>/", out)  # the session's templates (the worked demo's texts)
+    for pattern, mask in ((MOMENT, '"<moment>"'), (RUN_ID, '"run_id": "<run>"'), (UID, '"uid": "<uid>"'),
+                          (SECONDS, r'"\1": "<s>"'),
+                          (SHA256, '"sha256": "<sha256>"')):
+        out = pattern.sub(mask, out)
+    return out
+
+
+def _check(name: str, text: str) -> None:
+    path = PINNED / f"{name}.json"
+    if os.environ.get("METASIFT_PIN_WRITE"):
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"{path} is missing (METASIFT_PIN_WRITE=1 writes it)"
+    assert text == path.read_text(encoding="utf-8"), name
+
+
+def test_reading_commands_print_the_pinned_json(worked, capsys, tmp_path):
+    review = worked.target
+    commands = {
+        "effects": ["effects", review],
+        "effects_history": ["effects", review, "--history"],
+        "disagreements": ["disagreements", review, "--all"],
+        "worklist": ["worklist", review],
+        "duplicates_list": ["duplicates", review, "list"],
+        "history": ["history", review, "--record", "DEMO-PSY-0001"],
+        "export_studies": ["export", review, str(tmp_path / "studies.csv")],
+        "export_effects": ["export", review, str(tmp_path / "effects.xlsx"), "--level", "effects"],
+        "export_records": ["export", review, str(tmp_path / "records.csv"), "--level", "records"],
+        "export_included": ["export", review, str(tmp_path / "included.ris"), "--level", "included"],
+        "export_r": ["export", review, str(tmp_path / "analysis.R")],
+        "protocol_show": ["protocol", "show", review],
+    }
+    for name, argv in commands.items():
+        _check(name, _printed(capsys, tmp_path, *argv))
+
+
+def test_writing_commands_print_the_pinned_json(demo, worked, capsys, tmp_path):
+    fresh, review = demo.target, worked.target
+    _check("dedup", _printed(capsys, tmp_path, "dedup", fresh, "--reviewer", "ann"))
+    _check("duplicates_after_dedup", _printed(capsys, tmp_path, "duplicates", fresh, "list"))
+    _check("screen_blind", _printed(capsys, tmp_path, "screen", fresh, "--reviewer", "cem", "--record",
+                                    "DEMO-PSY-0002", "--decision", "include"))
+    _check("screen_second", _printed(capsys, tmp_path, "screen", fresh, "--reviewer", "dan", "--record",
+                                     "DEMO-PSY-0002", "--decision", "exclude", "--reason", "not an empirical study"))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("source_id,label\nDEMO-PSY-0003,1\nDEMO-PSY-0004,0\nDEMO-PSY-0005,0\n", encoding="utf-8")
+    _check("rank", _printed(capsys, tmp_path, "rank", fresh, "--labels", str(labels), "--limit", "3"))
+    mods = [f"--mod={m}" for m in ("outcome_rater=client", "pub_source=journal", "alliance_measure=WAI",
+                                    "alliance_rater=client", "alliance_time=early", "outcome_measure=BDI",
+                                    "treatment=CBT", "pub_year=2004")]
+    _check("code", _printed(capsys, tmp_path, "code", review, "--record", "#1", "--coder", "cem", "--label", "BDI",
+                            "--stat", "t", "--value", "2.5", "--df", "82", "--n", "84", *mods))
+    _check("disagreements_double", _printed(capsys, tmp_path, "disagreements", review))
+    _check("reconcile", _printed(capsys, tmp_path, "reconcile", review, "--record", "#1", "--label", "BDI",
+                                 "--by", "lea", "--adopt", "ann"))
+    _check("disagreements_all", _printed(capsys, tmp_path, "disagreements", review, "--all"))
+    pdf = tmp_path / "paper.pdf"
+    write_pdf(pdf, ["The alliance predicted outcome, r(58) = .31, p = .02."], title="Alliance")
+    assert main(["attach", review, "--record", "DEMO-PSY-0001", str(pdf), "--reviewer", "ann"]) == 0
+    assert main(["detach", review, "--record", "DEMO-PSY-0001", "--reviewer", "bob", "--note", "wrong"]) == 0
+    _check("pdf", _printed(capsys, tmp_path, "pdf", review, "--record", "DEMO-PSY-0001"))
+    toml = tmp_path / "protocol.toml"
+    assert main(["protocol", "export", review, str(toml)]) == 0
+    _check("protocol_import", _printed(capsys, tmp_path, "protocol", "import", review, str(toml), "--reviewer", "lea",
+                                       "--summary", "stored as it is"))
+    _check("protocol_history", _printed(capsys, tmp_path, "protocol", "history", review))
+
+
+def test_simulate_prints_the_pinned_json(capsys, tmp_path):
+    from tests.conftest import corpus_or_skip
+
+    path = corpus_or_skip() / "labeled_screening" / "srd__Cohen_2006_ADHD.csv"
+    _check("simulate", _printed(capsys, tmp_path, "simulate", str(path), "--seed", "1"))
+
