@@ -82,6 +82,9 @@ def test_et_al_does_not_make_another_team_agree():
     "Timing of chest tube removal after coronary artery bypass surgery. [Review] [33 refs]",
     "Timing of chest tube removal after coronary artery bypass surgery [Comment in: J Card Surg. 2005 "
     "Mar-Apr;20(2):147-8 [PMID: 15725140]]",
+    # a CSV cell that kept the quotes around the title
+    '"Timing of chest tube removal after coronary artery bypass surgery.[Erratum appears in J Card Surg. 2011 '
+    'Mar;26(2):241]"',
 ])
 def test_title_notes_come_off(raw):
     assert normalize_title(raw) == "timing of chest tube removal after coronary artery bypass surgery"

@@ -120,7 +120,7 @@ def _trailing_notes_off(s: str) -> str:
     ``[Erratum appears in J Card Surg. 2011;26(2):241 Note: Smith, M [corrected to Smyth, M]]``,
     ``[corrected][published erratum appears in ...]``, ``[Review] [33 refs]``, ``[Comment in: ...]``."""
     for _ in range(4):
-        t = s.rstrip(" .")
+        t = s.rstrip(" .\"'\u201d")
         if not t.endswith("]"):
             break
         depth, k = 0, len(t) - 1
