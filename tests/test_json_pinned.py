@@ -101,3 +101,14 @@ def test_simulate_prints_the_pinned_json(capsys, tmp_path):
     path = corpus_or_skip() / "labeled_screening" / "srd__Cohen_2006_ADHD.csv"
     _check("simulate", _printed(capsys, tmp_path, "simulate", str(path), "--seed", "1"))
 
+
+
+def test_pool_prints_the_pinned_json(worked, capsys, tmp_path):
+    review = worked.target
+    _check("pool", _printed(capsys, tmp_path, "pool", review))
+    _check("pool_by", _printed(capsys, tmp_path, "pool", review, "--by", "alliance_rater", "--method", "DL",
+                               "--test", "knha", "--table1", "--mods", "pub_year"))
+    table = tmp_path / "smd.csv"
+    table.write_text("study,yi,vi\nA,0.42,0.05\nB,0.10,0.02\nC,,0.03\n", encoding="utf-8")
+    _check("pool_yi_fe", _printed(capsys, tmp_path, "pool", str(table), "--method", "FE"))
+    _check("pool_yi_ztor", _printed(capsys, tmp_path, "pool", str(table), "--ztor", "--test", "t"))
