@@ -26,7 +26,7 @@ def _screen(qtbot, db):
 def _expected(db, method):
     table = study_table(db)
     yi, vi, _ = effect_sizes(table[table["r"].notna()].reset_index(drop=True))
-    return yi, vi, pool_report(yi, vi, method=method)
+    return yi, vi, pool_report(yi, vi, method=method).pooled
 
 
 def test_the_screen_shows_the_pooled_estimate_of_the_study_table(qtbot, worked):
@@ -38,12 +38,12 @@ def test_the_screen_shows_the_pooled_estimate_of_the_study_table(qtbot, worked):
             qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
         _, _, rep = _expected(worked, method)
         text = screen.summary.text()
-        assert screen.analysis.k == rep["k"] == 6
-        assert f"k = <b>{rep['k']}</b>" in text
-        assert f"r = {apa.bounded(rep['estimate_r'])}</b> {apa.interval(rep['ci_r'])}" in text
-        assert f"τ² = {rep['tau2']:.4f} · I² = {rep['i2']:.1f}% · Q({rep['q_df']}) = {rep['q']:.2f}" in text
-        assert f"prediction interval {apa.interval(rep['pi_r'])}" in text
-        assert screen.analysis.report["estimate_r"] == pytest.approx(rep["estimate_r"], abs=1e-12)
+        assert screen.analysis.k == rep.k == 6
+        assert f"k = <b>{rep.k}</b>" in text
+        assert f"r = {apa.bounded(rep.estimate_r)}</b> {apa.interval(rep.ci_r)}" in text
+        assert f"τ² = {rep.tau2:.4f} · I² = {rep.i2:.1f}% · Q({rep.q_df}) = {rep.q:.2f}" in text
+        assert f"prediction interval {apa.interval(rep.pi_r)}" in text
+        assert screen.analysis.report.pooled.estimate_r == pytest.approx(rep.estimate_r, abs=1e-12)
     assert "FE fixed-effect model" in screen.summary.text()
 
 
@@ -91,7 +91,7 @@ def test_the_aggregation_is_named_and_can_be_chosen(qtbot, worked):
     assert screen.analysis.aggregation == "mean" and "the mean of a sample&#x27;s correlations" in screen.summary.text()
     table = study_table(worked, method="mean")
     yi, vi, _ = effect_sizes(table[table["r"].notna()].reset_index(drop=True))
-    assert screen.analysis.report["estimate_r"] == pytest.approx(pool_report(yi, vi)["estimate_r"], abs=1e-12)
+    assert screen.analysis.report.pooled.estimate_r == pytest.approx(pool_report(yi, vi).pooled.estimate_r, abs=1e-12)
     composite = study_table(worked, method="composite")
     assert not composite["r"].equals(table["r"])  # the worked demo has a sample with two effects
 
@@ -192,12 +192,13 @@ def test_estimator_knapp_hartung_cis_and_meta_regression_on_the_screen(qtbot, wo
     screen.test.setCurrentIndex(screen.test.findData("knha"))
     qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
     yi, vi, _ = _expected(worked, "PM")
-    rep = pool_report(yi, vi, method="PM", test="knha")
+    full = pool_report(yi, vi, method="PM", test="knha")
+    rep = full.pooled
     text = screen.summary.text()
-    assert f"t({rep['df']}) = {rep['z']:.2f}" in text and "Knapp–Hartung" in text
-    assert f"r = {apa.bounded(rep['estimate_r'])}</b> {apa.interval(rep['ci_r'])}" in text
-    ci = rep["confint"]
-    assert f"τ² [{ci['tau2'][1]:.4f}, {ci['tau2'][2]:.4f}]" in text and "Q-profile" in text
+    assert f"t({rep.df}) = {rep.z:.2f}" in text and "Knapp–Hartung" in text
+    assert f"r = {apa.bounded(rep.estimate_r)}</b> {apa.interval(rep.ci_r)}" in text
+    ci = full.confint
+    assert ci is not None and f"τ² [{ci.tau2[1]:.4f}, {ci.tau2[2]:.4f}]" in text and "Q-profile" in text
     screen.analysis = None
     screen.mods.setText("pub_year + treatment")
     qtbot.mouseClick(screen.findChild(type(screen.refresh_button), "fit-regression"), Qt.MouseButton.LeftButton)

@@ -18,8 +18,8 @@ from db.progress import Progress, no_progress
 from extraction import apa
 from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
+from extraction.pooling import PoolReport, effect_sizes, moderator_table, pool_report, trim_and_fill
 from extraction.pooling import diagnostics as dg
-from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
 from extraction.pooling.diagnostic_plots import baujat_plot, bubble_for, sequence_plot
 from extraction.pooling.moderators import mods_regression
 from extraction.pooling.multilevel import fit_multilevel
@@ -47,7 +47,7 @@ class Analysis:
 
     method: str
     k: int = 0
-    report: dict[str, Any] | None = None
+    report: PoolReport | None = None
     moderators: pd.DataFrame | None = None
     moderator_notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)

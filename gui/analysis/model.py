@@ -9,6 +9,7 @@ import pandas as pd
 from PySide6.QtWidgets import QWidget
 
 from extraction import apa
+from extraction.pooling import PoolReport
 from gui.listmodel import ListTableModel
 
 num = apa.number
@@ -25,26 +26,26 @@ def p_is(p: float | None) -> str:
     return escape(apa.p_value(p))
 
 
-def summary_html(rep: dict[str, Any], muted: str) -> str:
+def summary_html(rep: PoolReport, muted: str) -> str:
     """The pooled estimate and heterogeneity in one block (k, r [CI], PI, tau², I², Q, p, Q-profile CIs)."""
-    kind = "fixed-effect" if rep["method"] == "FE" else "random-effects"
-    stat = "z" if rep.get("df") is None else f"t({rep['df']})"
-    main = (f"<span style='font-size:15pt'><b>r = {apa.bounded(rep['estimate_r'])}</b> "
-            f"{apa.interval(rep['ci_r'])}</span>"
-            f" &nbsp; k = <b>{rep['k']}</b> · {stat} = {num(rep['z'])}, {p_is(rep['p'])}"
-            f" · 95% prediction interval {apa.interval(rep['pi_r'])}")
-    het = (f"Heterogeneity: τ² = {num(rep['tau2'], 4)} · I² = {apa.percent(rep['i2'])} · "
-           f"Q({rep['q_df']}) = {num(rep['q'])}, {p_is(rep['q_p'])}")
-    ci = rep.get("confint")
+    res = rep.pooled
+    kind = "fixed-effect" if res.method == "FE" else "random-effects"
+    stat = "z" if res.df is None else f"t({res.df})"
+    main = (f"<span style='font-size:15pt'><b>r = {apa.bounded(res.estimate_r)}</b> "
+            f"{apa.interval(res.ci_r)}</span>"
+            f" &nbsp; k = <b>{res.k}</b> · {stat} = {num(res.z)}, {p_is(res.p)}"
+            f" · 95% prediction interval {apa.interval(res.pi_r)}")
+    het = (f"Heterogeneity: τ² = {num(res.tau2, 4)} · I² = {apa.percent(res.i2)} · "
+           f"Q({res.q_df}) = {num(res.q)}, {p_is(res.q_p)}")
+    ci = rep.confint
     if ci:
-        het += (f"<br>95% CIs (Q-profile): τ² {interval(ci['tau2'][1:], 4)} · τ {interval(ci['tau'][1:], 4)} · "
-                f"I² {interval(ci['i2'][1:], 1)}% · H² {interval(ci['h2'][1:])}")
-    test = " with Knapp–Hartung t tests" if rep.get("test") == "knha" else ""
-    extra = [f"{escape(rep['method'])} {kind} model{test} on Fisher's z, back-transformed to r"]
-    if rep.get("fsn_rosenthal") is not None:
-        extra.append(f"fail-safe N (Rosenthal) {rep['fsn_rosenthal']}")
-    if rep.get("egger"):
-        extra.append(f"Egger's test z = {num(rep['egger']['z'])}, {p_is(rep['egger']['p'])}")
+        het += (f"<br>95% CIs (Q-profile): τ² {interval(ci.tau2[1:], 4)} · τ {interval(ci.tau[1:], 4)} · "
+                f"I² {interval(ci.i2[1:], 1)}% · H² {interval(ci.h2[1:])}")
+    test = " with Knapp–Hartung t tests" if res.test == "knha" else ""
+    extra = [f"{escape(res.method)} {kind} model{test} on Fisher's z, back-transformed to r",
+             f"fail-safe N (Rosenthal) {rep.fsn_rosenthal}"]
+    if rep.egger:
+        extra.append(f"Egger's test z = {num(rep.egger.z)}, {p_is(rep.egger.p)}")
     return f"{main}<br>{het}<br><span style='color:{muted}'>{' · '.join(extra)}</span>"
 
 
