@@ -74,7 +74,7 @@ def test_forest_funnel_and_prisma_are_drawn_in_the_window(qtbot, worked):
     qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
     yi, vi, _ = _expected(worked, "REML")
     tf = trim_and_fill(yi, vi)
-    assert screen.analysis.trimfill["k0"] == tf.k0
+    assert screen.analysis.trimfill.k0 == tf.k0
     assert f"<b>{tf.k0}</b> {'study' if tf.k0 == 1 else 'studies'} imputed" in screen.funnel.note.text()
     said = [t.get_text() for ax in screen.analysis.funnel.axes for t in ax.texts]
     assert any(f"{tf.k0} {'study' if tf.k0 == 1 else 'studies'} imputed" in t for t in said), said

@@ -18,10 +18,10 @@ from db.progress import Progress, no_progress
 from extraction import apa
 from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
-from extraction.pooling import PoolReport, effect_sizes, moderator_table, pool_report, trim_and_fill
+from extraction.pooling import PoolReport, TrimFill, effect_sizes, moderator_table, pool_report, trim_and_fill
 from extraction.pooling import diagnostics as dg
 from extraction.pooling.diagnostic_plots import baujat_plot, bubble_for, sequence_plot
-from extraction.pooling.moderators import mods_regression
+from extraction.pooling.moderators import MetaRegression, mods_regression
 from extraction.pooling.multilevel import fit_multilevel
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
@@ -53,11 +53,11 @@ class Analysis:
     flags: list[str] = field(default_factory=list)
     forest: Figure | None = None
     funnel: Figure | None = None
-    trimfill: dict[str, Any] | None = None
+    trimfill: TrimFill | None = None
     message: str = ""
     test: str = "z"
     mods: str = ""
-    regression: dict[str, Any] | None = None   # the meta-regression on ``mods`` (MetaRegression.to_json)
+    regression: Regression | None = None   # the meta-regression on ``mods``
     regression_error: str = ""
     bubble: Figure | None = None  # the bubble plot of ``mods`` when its first term is numeric
     bubble_note: str = ""
@@ -101,13 +101,20 @@ def _moderators(book: Codebook, d: Data, method: str, test: str = "z") -> tuple[
     return (pd.concat(parts, ignore_index=True) if parts else None), notes
 
 
-def regression(d: Data, mods: str, method: str, test: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Regression:
+    """The meta-regression on ``formula`` ("a + b") and how many samples it left out (no value of a moderator)."""
+
+    fit: MetaRegression
+    formula: str
+    excluded: int
+
+
+def regression(d: Data, mods: str, method: str, test: str) -> Regression:
     """The meta-regression ``mods`` ("a + b") on the study table (InputError with a message if it cannot)."""
     frame = d.table[d.table["r"].notna()].reset_index(drop=True)
     reg, used = mods_regression(d.yi, d.vi, frame, mods, method=method, test=test)
-    out = reg.to_json()
-    out.update(formula=mods, excluded=int((~used).sum()))
-    return out
+    return Regression(reg, mods, int((~used).sum()))
 
 
 def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, aggregation: str | None = None, *,
@@ -146,7 +153,7 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, aggregat
     funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
     _release(funnel, *([bubble_fig] if bubble_fig is not None else []))
     return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
-                    tf.to_json() if tf is not None else None, test=test, mods=mods, regression=reg,
+                    tf, test=test, mods=mods, regression=reg,
                     regression_error=reg_error, aggregation=agg, rho=cfg.rho, bubble=bubble_fig,
                     bubble_note=bubble_note, data=d)
 

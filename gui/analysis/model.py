@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from PySide6.QtWidgets import QWidget
@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QWidget
 from extraction import apa
 from extraction.pooling import PoolReport
 from gui.listmodel import ListTableModel
+
+if TYPE_CHECKING:
+    from gui.analysis.actions import Regression
 
 num = apa.number
 pval = apa.p_cell
@@ -89,26 +92,26 @@ def moderator_model(parent: QWidget | None = None) -> ListTableModel:
     ], parent)
 
 
-def regression_html(reg: dict[str, Any] | None, error: str, muted: str) -> str:
+def regression_html(reg: Regression | None, error: str, muted: str) -> str:
     """The meta-regression: omnibus test, residual heterogeneity, R² and the coefficient table."""
     if error:
         return f"<span style='color:{muted}'>{escape(error)}</span>"
     if reg is None:
         return (f"<span style='color:{muted}'>Type moderators (study-table columns) joined by +, e.g. "
                 "“alliance_time + pub_year”, and press Fit: numbers enter as they are, text as categories.</span>")
-    f_test = reg["qm_distribution"] == "F"
-    qm = (f"F({reg['qm_df']}, {reg['ddf']}) = {num(reg['qm'], 4)}" if f_test
-          else f"QM({reg['qm_df']}) = {num(reg['qm'], 4)}")
-    stat = "t" if reg.get("ddf") is not None else "z"
+    fit = reg.fit
+    qm = (f"F({fit.qm_df}, {fit.ddf}) = {num(fit.qm, 4)}" if fit.ddf is not None
+          else f"QM({fit.qm_df}) = {num(fit.qm, 4)}")
+    stat = "t" if fit.ddf is not None else "z"
     rows = "".join(
-        f"<tr><td>{escape(name)}</td><td align='right'>{num(c['estimate'], 4)}</td>"
-        f"<td align='right'>{num(c['se'], 4)}</td><td align='right'>{num(c['z'], 3)}</td>"
-        f"<td align='right'>{pval(c['p'])}</td><td>{interval(c['ci'], 4)}</td></tr>"
-        for name, c in reg["coefficients"].items())
-    return (f"<b>mods = ~ {escape(reg['formula'])}</b> · k = {reg['k']}"
-            + (f" ({reg['excluded']} without a value left out)" if reg.get("excluded") else "")
-            + f"<br>Test of moderators: {qm}, {p_is(reg['qm_p'])} · R² = {apa.percent(reg['r2'])} · "
-            f"residual τ² = {num(reg['tau2'], 4)} · QE({reg['qe_df']}) = {num(reg['qe'])}, {p_is(reg['qe_p'])}"
+        f"<tr><td>{escape(c.name)}</td><td align='right'>{num(c.estimate, 4)}</td>"
+        f"<td align='right'>{num(c.se, 4)}</td><td align='right'>{num(c.z, 3)}</td>"
+        f"<td align='right'>{pval(c.p)}</td><td>{interval(c.ci, 4)}</td></tr>"
+        for c in fit.coefficients)
+    return (f"<b>mods = ~ {escape(reg.formula)}</b> · k = {fit.k}"
+            + (f" ({reg.excluded} without a value left out)" if reg.excluded else "")
+            + f"<br>Test of moderators: {qm}, {p_is(fit.qm_p)} · R² = {apa.percent(fit.r2)} · "
+            f"residual τ² = {num(fit.tau2, 4)} · QE({fit.qe_df}) = {num(fit.qe)}, {p_is(fit.qe_p)}"
             f"<table cellspacing='6'><tr><th></th><th>estimate</th><th>SE</th><th>{stat}</th><th>p</th>"
             f"<th>95% CI</th></tr>{rows}</table>"
             f"<span style='color:{muted}'>Coefficients on Fisher's z.</span>")

@@ -302,10 +302,9 @@ class AnalysisScreen(Refreshing, QWidget):
         self._update_pager()
         tf = a.trimfill
         if tf is not None:
-            res = tf["result"]
-            note = (f"Trim and fill ({tf['estimator']}): <b>{tf['k0']}</b> "
-                    f"{'study' if tf['k0'] == 1 else 'studies'} imputed on the {tf['side']}; "
-                    f"adjusted r = {bounded(res['estimate_r'])} {interval(res['ci_r'])}")
+            note = (f"Trim and fill ({tf.estimator}): <b>{tf.k0}</b> "
+                    f"{'study' if tf.k0 == 1 else 'studies'} imputed on the {tf.side}; "
+                    f"adjusted r = {bounded(tf.result.estimate_r)} {interval(tf.result.ci_r)}")
         elif self.trimfill.isChecked():
             note = "Trim and fill needs at least 3 studies."
         else:
