@@ -112,3 +112,15 @@ def test_pool_prints_the_pinned_json(worked, capsys, tmp_path):
     table.write_text("study,yi,vi\nA,0.42,0.05\nB,0.10,0.02\nC,,0.03\n", encoding="utf-8")
     _check("pool_yi_fe", _printed(capsys, tmp_path, "pool", str(table), "--method", "FE"))
     _check("pool_yi_ztor", _printed(capsys, tmp_path, "pool", str(table), "--ztor", "--test", "t"))
+
+
+def test_multilevel_prints_the_pinned_json(worked, capsys, tmp_path):
+    from extraction.export_frames import effects_frame
+
+    effects = effects_frame(worked)[["study_id", "z", "var_z"]].rename(columns={"z": "yi", "var_z": "vi"})
+    effects["es"] = range(len(effects))
+    table = tmp_path / "effects.csv"
+    effects.to_csv(table, index=False)
+    _check("multilevel", _printed(capsys, tmp_path, "multilevel", str(table), "--cluster", "study_id", "--level", "es"))
+    _check("multilevel_cr2", _printed(capsys, tmp_path, "multilevel", str(table), "--cluster", "study_id", "--robust",
+                                      "CR2"))
