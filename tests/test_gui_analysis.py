@@ -241,17 +241,17 @@ def test_three_level_model_with_cr2_is_chosen_on_the_screen_and_equals_metafor(q
               "rob <- robust(res, cluster = dat$study_id, clubSandwich = TRUE)\n"
               "out <- list(b = c(rob$beta), se = rob$se, df = rob$ddf, lb = rob$ci.lb, ub = rob$ci.ub,"
               " s2 = res$sigma2, k = res$k)", effects, packages=("metafor", "jsonlite", "clubSandwich"))
-    c = fit["coefficients"][0]
-    assert fit["k"] == r["k"] == 7 and fit["clusters"] == 6
-    assert printed_equal(c["estimate"], r["b"]) and printed_equal(c["se"], r["se"])
-    assert printed_equal(c["df"], r["df"], 2)
-    assert printed_equal(c["ci"][0], r["lb"]) and printed_equal(c["ci"][1], r["ub"])
-    for ours, theirs in zip(fit["variance_components"], r["s2"], strict=True):
-        assert printed_equal(ours["sigma2"], theirs)
+    c = fit.pooled
+    assert fit.fit.k == r["k"] == 7 and fit.fit.n_clusters == 6
+    assert printed_equal(c.estimate, r["b"]) and printed_equal(c.se, r["se"])
+    assert c.df is not None and printed_equal(c.df, r["df"], 2)
+    assert printed_equal(c.ci[0], r["lb"]) and printed_equal(c.ci[1], r["ub"])
+    for ours, theirs in zip(fit.fit.sigma2, r["s2"], strict=True):
+        assert printed_equal(ours, theirs)
     text = screen.multilevel.text()
-    assert f"r = {apa.bounded(float(np.tanh(c['estimate'])))}</b>" in text and "cluster-robust CR2 SE" in text
+    assert f"r = {apa.bounded(float(np.tanh(c.estimate)))}</b>" in text and "cluster-robust CR2 SE" in text
     assert " p p " not in text and "p &lt; .001" in text
-    assert f"t({c['df']:.2f}) = {c['stat']:.2f}" in text and "<b>6</b> samples" in text
+    assert f"t({c.df:.2f}) = {c.stat:.2f}" in text and "<b>6</b> samples" in text
     assert "σ²<sub>sample</sub>" in text and "σ²<sub>effect</sub>" in text
     if os.environ.get("METASIFT_SCREENSHOT"):
         window.resize(1400, 900)

@@ -4,7 +4,7 @@ saving pictures and the export (`extraction.study_table`, `extraction.pooling`, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from extraction.pooling import PoolReport, TrimFill, effect_sizes, moderator_tab
 from extraction.pooling import diagnostics as dg
 from extraction.pooling.diagnostic_plots import baujat_plot, bubble_for, sequence_plot
 from extraction.pooling.moderators import MetaRegression, mods_regression
-from extraction.pooling.multilevel import fit_multilevel
+from extraction.pooling.multilevel import MultilevelFit, RobustCoefficient, fit_multilevel
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
 from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
@@ -224,7 +224,28 @@ def bubble(db: ReviewDB, mods: str, method: str = "REML", test: str = "z", aggre
     return fig
 
 
-def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> dict[str, Any]:
+@dataclass(frozen=True)
+class ThreeLevel:
+    """The three-level model the screen shows: the fit (its notes saying when REML stood in for the chosen
+    estimator) and its pooled coefficient back-transformed to r."""
+
+    fit: MultilevelFit
+
+    @property
+    def pooled(self) -> RobustCoefficient:
+        return self.fit.coefficients()[0]
+
+    @property
+    def estimate_r(self) -> float:
+        return float(np.tanh(self.pooled.estimate))
+
+    @property
+    def ci_r(self) -> tuple[float, float]:
+        lo, hi = self.pooled.ci
+        return float(np.tanh(lo)), float(np.tanh(hi))
+
+
+def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> ThreeLevel:
     """The three-level model of every usable effect (Fisher's z, var 1/(n - 3)), nested in its independent
     sample, with cluster-robust SEs by sample (`extraction.pooling.multilevel.fit_multilevel`);
     ``method`` REML or ML (other estimators fall back to REML: rma.mv has no others). InputError with a message
@@ -240,12 +261,10 @@ def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> dict[
     v = np.array([r[2] for r in rows], dtype=float)
     chosen, method = method, method if method in ("REML", "ML") else "REML"
     fit = fit_multilevel(y, v, [sample], ["sample"], method=method, robust=robust)
-    out = fit.to_json()
     if chosen != method:
-        out["notes"].append(f"Fitted by REML: the three-level model (rma.mv) is fitted by REML or ML, not {chosen}.")
-    c = out["coefficients"][0]
-    out.update(estimate_r=float(np.tanh(c["estimate"])), ci_r=[float(np.tanh(b)) for b in c["ci"]])
-    return out
+        fit = replace(fit, notes=[*fit.notes, f"Fitted by REML: the three-level model (rma.mv) is fitted by REML or "
+                                              f"ML, not {chosen}."])
+    return ThreeLevel(fit)
 
 
 def _release(*figures: Figure) -> None:

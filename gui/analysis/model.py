@@ -13,7 +13,7 @@ from extraction.pooling import PoolReport
 from gui.listmodel import ListTableModel
 
 if TYPE_CHECKING:
-    from gui.analysis.actions import Regression
+    from gui.analysis.actions import Regression, ThreeLevel
 
 num = apa.number
 pval = apa.p_cell
@@ -117,21 +117,21 @@ def regression_html(reg: Regression | None, error: str, muted: str) -> str:
             f"<span style='color:{muted}'>Coefficients on Fisher's z.</span>")
 
 
-def multilevel_html(fit: dict[str, Any], muted: str) -> str:
+def multilevel_html(three: ThreeLevel, muted: str) -> str:
     """The three-level model: pooled r [CI] (robust), the coefficient on z with robust SE, t and df, and
     σ² per level."""
-    c = fit["coefficients"][0]
-    df = "" if c["df"] is None else f"({num(c['df'], 2)})"
-    robust = f"cluster-robust {escape(str(fit['robust']))} SE" if fit.get("robust") else "model-based SE"
-    levels = " · ".join(f"σ²<sub>{escape(vc['level'])}</sub> = {num(vc['sigma2'], 4)} ({vc['groups']} groups)"
-                        for vc in fit["variance_components"])
-    return (f"<span style='font-size:15pt'><b>r = {apa.bounded(fit['estimate_r'])}</b> {apa.interval(fit['ci_r'])}"
+    fit, c = three.fit, three.pooled
+    df = "" if c.df is None else f"({num(c.df, 2)})"
+    robust = f"cluster-robust {escape(str(fit.robust))} SE" if fit.robust else "model-based SE"
+    levels = " · ".join(f"σ²<sub>{escape(name)}</sub> = {num(s2, 4)} ({groups} groups)"
+                        for name, s2, groups in zip(fit.level_names, fit.sigma2, fit.n_levels, strict=True))
+    return (f"<span style='font-size:15pt'><b>r = {apa.bounded(three.estimate_r)}</b> {apa.interval(three.ci_r)}"
             "</span>"
-            f" &nbsp; three-level model ({escape(fit['method'])}): k = <b>{fit['k']}</b> effects in "
-            f"<b>{fit['clusters']}</b> samples · z̄ = {num(c['estimate'], 4)}, {robust} = {num(c['se'], 4)}, "
-            f"t{df} = {num(c['stat'])}, {p_is(c['p'])}"
-            f"<br>{levels} · QE({fit['qe_df']}) = {num(fit['qe'])}, {p_is(fit.get('qe_p'))}"
-            + ("".join(f"<br><span style='color:{muted}'>{escape(n)}</span>" for n in fit.get("notes", []))))
+            f" &nbsp; three-level model ({escape(fit.method)}): k = <b>{fit.k}</b> effects in "
+            f"<b>{fit.n_clusters}</b> samples · z̄ = {num(c.estimate, 4)}, {robust} = {num(c.se, 4)}, "
+            f"t{df} = {num(c.stat)}, {p_is(c.p)}"
+            f"<br>{levels} · QE({fit.qe_df}) = {num(fit.qe)}, {p_is(fit.qe_p())}"
+            + ("".join(f"<br><span style='color:{muted}'>{escape(n)}</span>" for n in fit.notes)))
 
 
 def _f(x: Any, nd: int = 4) -> str:

@@ -93,7 +93,7 @@ class AnalysisScreen(Refreshing, QWidget):
         self.multilevel.setTextFormat(Qt.TextFormat.RichText)
         self.multilevel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.multilevel.hide()
-        self.multilevel_result: dict | None = None
+        self.multilevel_result: actions.ThreeLevel | None = None
         self.trimfill = QCheckBox("Trim and fill (funnel plot)")
         self.trimfill.toggled.connect(lambda _: self.reload())
         self.refresh_button = QPushButton("Pool again")
@@ -361,7 +361,7 @@ class AnalysisScreen(Refreshing, QWidget):
         for pane in (self.loo_plot, self.cum_plot, self.baujat):
             pane.set_figure(None, escape(str(exc)))
 
-    def _multilevel(self, fit: dict) -> None:
+    def _multilevel(self, fit: actions.ThreeLevel) -> None:
         self.multilevel_result = fit
         self.multilevel.setText(multilevel_html(fit, muted_text(self))
                                 + f"<br><span style='color:{muted_text(self)}'>Below, for comparison and for the "
