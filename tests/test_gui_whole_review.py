@@ -237,7 +237,7 @@ def _whole_review(qtbot, window, db, tmp_path):
     assert f"k = <b>{rep.k}</b>" in ana.summary.text()
     counts = prisma_counts(db)
     assert counts.reports_included == len(reports) and not counts.problems()
-    assert ana.prisma_counts["reports_included"] == counts.reports_included
+    assert ana.prisma_counts.reports_included == counts.reports_included
 
     for kind, pane in (("forest", ana.forest), ("prisma", ana.prisma)):
         assert pane.save_button.isEnabled()

@@ -25,7 +25,7 @@ from extraction.pooling.moderators import MetaRegression, mods_regression
 from extraction.pooling.multilevel import MultilevelFit, RobustCoefficient, fit_multilevel
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
-from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
+from extraction.prisma import PrismaCounts, draw_prisma, prisma_counts, prisma_figure
 from extraction.samples import samples
 from extraction.study_table import moderator_columns, study_table, usable_effects
 
@@ -289,10 +289,10 @@ def fit_to_content(fig: Figure, pad: float = 0.15) -> None:
     fig.set_size_inches(w2, h2)
 
 
-def prisma(db: ReviewDB) -> tuple[Figure, dict[str, Any]]:
+def prisma(db: ReviewDB) -> tuple[Figure, PrismaCounts]:
     """The PRISMA 2020 figure of the review's live counts (InputError naming what does not add up)."""
     counts = prisma_counts(db)
-    return prisma_figure(counts, title=db.review().title), counts.as_dict()
+    return prisma_figure(counts, title=db.review().title), counts
 
 
 def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False,

@@ -7,6 +7,7 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
+from matplotlib.figure import Figure
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from db.engine import is_url
 from db.errors import MetasiftError
 from extraction.apa import bounded, interval
+from extraction.prisma import PrismaCounts
 from gui.analysis import actions
 from gui.analysis.export_dialog import ExportDialog
 from gui.analysis.figure import FigurePane
@@ -55,7 +57,7 @@ class AnalysisScreen(Refreshing, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.analysis: actions.Analysis | None = None
-        self.prisma_counts: dict | None = None
+        self.prisma_counts: PrismaCounts | None = None
         self.export_dialog: ExportDialog | None = None
 
         self.method = QComboBox()
@@ -407,12 +409,12 @@ class AnalysisScreen(Refreshing, QWidget):
             self.summary.setText("")
             report_error(self.window(), exc, "Pooling")
 
-    def _prisma(self, result: tuple) -> None:
+    def _prisma(self, result: tuple[Figure, PrismaCounts]) -> None:
         fig, counts = result
         self.prisma_counts = counts
-        self.prisma.set_figure(fig, f"<span style='color:{muted_text(self)}'>{counts['identified']:,} records "
-                                    f"identified · {counts['reports_included']:,} reports of "
-                                    f"{counts['studies_included']:,} studies included (live counts)</span>")
+        self.prisma.set_figure(fig, f"<span style='color:{muted_text(self)}'>{counts.identified:,} records "
+                                    f"identified · {counts.reports_included:,} reports of "
+                                    f"{counts.studies_included:,} studies included (live counts)</span>")
 
     def _prisma_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, MetasiftError):
