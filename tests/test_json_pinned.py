@@ -124,3 +124,11 @@ def test_multilevel_prints_the_pinned_json(worked, capsys, tmp_path):
     _check("multilevel", _printed(capsys, tmp_path, "multilevel", str(table), "--cluster", "study_id", "--level", "es"))
     _check("multilevel_cr2", _printed(capsys, tmp_path, "multilevel", str(table), "--cluster", "study_id", "--robust",
                                       "CR2"))
+
+
+def test_diagnose_prints_the_pinned_json(worked, capsys, tmp_path):
+    review = worked.target
+    for kind in ("leave1out", "cumulative", "influence", "bias"):
+        _check(f"diagnose_{kind}", _printed(capsys, tmp_path, "diagnose", kind, review))
+    _check("diagnose_cumulative_year", _printed(capsys, tmp_path, "diagnose", "cumulative", review, "--order",
+                                                "pub_year", "--decreasing", "--test", "knha"))
