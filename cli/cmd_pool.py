@@ -18,6 +18,8 @@ from extraction.choices import TESTS
 if TYPE_CHECKING:
     import pandas as pd
 
+    from extraction.pooling.diagnostics import Refit
+
 # NumPy, pandas and the pooling modules are imported in the handlers: ``--help`` and argument errors load none
 
 
@@ -305,10 +307,9 @@ def _labels(df: pd.DataFrame, keep, label: str | None) -> list[str]:  # noqa: AN
     return list(labels[keep])
 
 
-def _diag_rows(rows: list[dict], labels: list[str], stat: str) -> str:
-    out = [[lab, f"{r['estimate']:.4f}", f"{r['se']:.4f}", f"{r['zval']:.4f}", apa.p_cell(r["pval"]),
-            f"{r['ci_lb']:.4f}", f"{r['ci_ub']:.4f}", f"{r['q']:.4f}", f"{r['tau2']:.4f}", apa.percent(r["i2"])]
-           for lab, r in zip(labels, rows, strict=True)]
+def _diag_rows(rows: list[Refit], stat: str) -> str:
+    out = [[r.label, f"{r.estimate:.4f}", f"{r.se:.4f}", f"{r.zval:.4f}", apa.p_cell(r.pval),
+            f"{r.ci_lb:.4f}", f"{r.ci_ub:.4f}", f"{r.q:.4f}", f"{r.tau2:.4f}", apa.percent(r.i2)] for r in rows]
     return table(out, ["", "estimate", "se", stat, "p", "ci.lb", "ci.ub", "Q", "tau²", "I²"])
 
 
@@ -337,8 +338,9 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
                 order = pd.to_numeric(df[args.order][keep], errors="coerce").to_numpy(float)
             idx, rows = dg.cumulative(y, v, order, args.method, args.test, decreasing=args.decreasing)
             names = [f"+{labels[i]}" for i in idx]
-        data["studies"] = [{"label": n, **r} for n, r in zip(names, rows, strict=True)]
-        text = _diag_rows(rows, names, stat)
+        rows = [r.labelled(n) for n, r in zip(names, rows, strict=True)]
+        data["studies"] = [r.to_json() for r in rows]
+        text = _diag_rows(rows, stat)
         if args.plot:
             from extraction.pooling.diagnostic_plots import sequence_plot
 

@@ -276,14 +276,14 @@ def test_sensitivity_tab_shows_leave_one_out_cumulative_and_influence_with_their
     yi, vi, _ = _expected(worked, "REML")
     labels = [str(s) for s in study_table(worked).query("r == r")["label"]]
     loo = dg.leave_one_out(yi, vi)
-    assert [r["label"] for r in screen.loo_model.items] == [f"-{lab}" for lab in labels]
-    assert screen.loo_model.data(screen.loo_model.index(0, 1)) == f"{loo[0]['estimate']:.4f}"
+    assert [r.label for r in screen.loo_model.items] == [f"-{lab}" for lab in labels]
+    assert screen.loo_model.data(screen.loo_model.index(0, 1)) == f"{loo[0].estimate:.4f}"
     assert screen.cum_model.rowCount() == len(yi) and screen.influence_model.rowCount() == len(yi)
     r = run_r("res <- rma(yi, vi, data = dat); l <- leave1out(res); inf <- influence(res)$inf\n"
               "out <- list(est = l$estimate, tau2 = l$tau2, rstudent = inf$rstudent, cook = inf$cook.d,"
               " hat = inf$hat)", pd.DataFrame({"yi": yi, "vi": vi}))
     for row, est, tau2 in zip(screen.loo_model.items, r["est"], r["tau2"], strict=True):
-        assert printed_equal(row["estimate"], est) and printed_equal(row["tau2"], tau2)
+        assert printed_equal(row.estimate, est) and printed_equal(row.tau2, tau2)
     for row, rs, cook, hat in zip(screen.influence_model.items, r["rstudent"], r["cook"], r["hat"], strict=True):
         assert printed_equal(row["rstudent"], rs) and printed_equal(row["cook_d"], cook)
         assert printed_equal(row["hat"], hat)

@@ -170,12 +170,11 @@ def forest_page(d: Data, method: str, start: int, rows: int | None = None) -> Fi
 
 @dataclass
 class Sensitivity:
-    """Leave-one-out and cumulative refits (metafor's leave1out, cumul: label + estimate, se, zval, pval, ci_lb,
-    ci_ub, q, tau2, i2 on Fisher's z), influence diagnostics per sample (label + `Influence.to_json` rows) and
-    their plots."""
+    """Leave-one-out and cumulative refits (metafor's leave1out, cumul: labelled `Refit` rows on Fisher's z),
+    influence diagnostics per sample (label + `Influence.to_json` rows) and their plots."""
 
-    leave1out: list[dict[str, Any]]
-    cumulative: list[dict[str, Any]]
+    leave1out: list[dg.Refit]
+    cumulative: list[dg.Refit]
     influence: list[dict[str, Any]]
     leave1out_plot: Figure
     cumulative_plot: Figure
@@ -196,8 +195,8 @@ def _sensitivity_figures(d: Data, method: str, test: str, max_labels: int | None
             sequence_plot(cum, cum_names, "Cumulative meta-analysis (in table order)", "estimate (Fisher's z)",
                           max_labels),
             baujat_plot(inf, d.labels, max_labels))
-    return ([{"label": n, **r} for n, r in zip(loo_names, loo, strict=True)],
-            [{"label": n, **r} for n, r in zip(cum_names, cum, strict=True)], rows, *figs)
+    return ([r.labelled(n) for n, r in zip(loo_names, loo, strict=True)],
+            [r.labelled(n) for n, r in zip(cum_names, cum, strict=True)], rows, *figs)
 
 
 def sensitivity(db: ReviewDB, method: str = "REML", test: str = "z", aggregation: str | None = None,

@@ -141,11 +141,11 @@ def _f(x: Any, nd: int = 4) -> str:
 def refit_model(parent: QWidget | None = None) -> ListTableModel:
     """Leave-one-out or cumulative rows, as metafor's leave1out/cumul print them (Fisher's z)."""
     return ListTableModel([
-        ("", lambda r: r["label"]),
-        ("estimate", lambda r: _f(r["estimate"])), ("se", lambda r: _f(r["se"])),
-        ("z / t", lambda r: _f(r["zval"])), ("p", lambda r: pval(r["pval"])),
-        ("ci.lb", lambda r: _f(r["ci_lb"])), ("ci.ub", lambda r: _f(r["ci_ub"])),
-        ("Q", lambda r: _f(r["q"])), ("τ²", lambda r: _f(r["tau2"])), ("I²", lambda r: apa.percent(r["i2"])),
+        ("", lambda r: r.label),
+        ("estimate", lambda r: _f(r.estimate)), ("se", lambda r: _f(r.se)),
+        ("z / t", lambda r: _f(r.zval)), ("p", lambda r: pval(r.pval)),
+        ("ci.lb", lambda r: _f(r.ci_lb)), ("ci.ub", lambda r: _f(r.ci_ub)),
+        ("Q", lambda r: _f(r.q)), ("τ²", lambda r: _f(r.tau2)), ("I²", lambda r: apa.percent(r.i2)),
     ], parent)
 
 
