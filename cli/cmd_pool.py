@@ -356,13 +356,11 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
             X, coef_names, used = formula_design(df[keep].reset_index(drop=True), args.mods)
             yy, vv, lab = y[used], v[used], [labels[i] for i in np.flatnonzero(used)]
         inf = dg.influence(yy, vv, X, method=args.method, test=args.test)
-        d = inf.to_json(coef_names)
-        for row, name in zip(d["studies"], lab, strict=True):
-            row["label"] = name
-        data.update(d)
-        rows = [[r["label"], _fmt(r["rstudent"], 4), _fmt(r["dffits"], 4), _fmt(r["cook_d"], 4),
-                 _fmt(r["cov_r"], 4), _fmt(r["tau2_del"], 4), _fmt(r["qe_del"], 4), _fmt(r["hat"], 4),
-                 _fmt(r["weight"], 4), "*" if r["influential"] else ""] for r in d["studies"]]
+        studies = inf.rows(coef_names, lab)
+        data["studies"] = [r.to_json() for r in studies]
+        rows = [[r.label, *(_fmt(_finite(x), 4) for x in (r.rstudent, r.dffits, r.cook_d, r.cov_r, r.tau2_del,
+                                                             r.qe_del, r.hat, r.weight)),
+                 "*" if r.influential else ""] for r in studies]
         text = table(rows, ["", "rstudent", "dffits", "cook.d", "cov.r", "tau2.del", "QE.del", "hat", "weight",
                             "inf"])
         if args.plot:

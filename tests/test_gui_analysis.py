@@ -285,8 +285,8 @@ def test_sensitivity_tab_shows_leave_one_out_cumulative_and_influence_with_their
     for row, est, tau2 in zip(screen.loo_model.items, r["est"], r["tau2"], strict=True):
         assert printed_equal(row.estimate, est) and printed_equal(row.tau2, tau2)
     for row, rs, cook, hat in zip(screen.influence_model.items, r["rstudent"], r["cook"], r["hat"], strict=True):
-        assert printed_equal(row["rstudent"], rs) and printed_equal(row["cook_d"], cook)
-        assert printed_equal(row["hat"], hat)
+        assert printed_equal(row.rstudent, rs) and printed_equal(row.cook_d, cook)
+        assert printed_equal(row.hat, hat)
     for pane in (screen.loo_plot, screen.cum_plot, screen.baujat):
         assert pane.canvas is not None and pane.save_button.isEnabled()
     assert "influential" in screen.sensitivity_note.text()

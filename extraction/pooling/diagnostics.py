@@ -123,17 +123,45 @@ class Influence:
     baujat_x: np.ndarray
     baujat_y: np.ndarray
 
-    def to_json(self, names: list[str] | None = None) -> dict[str, Any]:
+    def rows(self, names: list[str] | None = None, labels: list[str] | None = None) -> list[InfluenceRow]:
+        """One row per study (``names``: the coefficients' names for DFBETAS; ``labels``: the studies')."""
         names = names or [f"b{j}" for j in range(self.dfbetas.shape[1])]
-        rows = []
-        for i in range(self.hat.size):
-            rows.append({"rstudent": self.rstudent[i], "dffits": self.dffits[i], "cook_d": self.cook_d[i],
-                         "cov_r": self.cov_r[i], "tau2_del": self.tau2_del[i], "qe_del": self.qe_del[i],
-                         "hat": self.hat[i], "weight": self.weight[i],
-                         "dfbetas": dict(zip(names, map(float, self.dfbetas[i]), strict=True)),
-                         "influential": bool(self.influential[i]),
-                         "baujat": [self.baujat_x[i], self.baujat_y[i]]})
-        return _clean({"studies": rows})
+        return [InfluenceRow(float(self.rstudent[i]), float(self.dffits[i]), float(self.cook_d[i]),
+                             float(self.cov_r[i]), float(self.tau2_del[i]), float(self.qe_del[i]), float(self.hat[i]),
+                             float(self.weight[i]), dict(zip(names, map(float, self.dfbetas[i]), strict=True)),
+                             bool(self.influential[i]), (float(self.baujat_x[i]), float(self.baujat_y[i])),
+                             labels[i] if labels is not None else "")
+                for i in range(self.hat.size)]
+
+    def to_json(self, names: list[str] | None = None, labels: list[str] | None = None) -> dict[str, Any]:
+        return {"studies": [r.to_json() for r in self.rows(names, labels)]}
+
+
+@dataclass(frozen=True)
+class InfluenceRow:
+    """One study's influence diagnostics (metafor's influence() columns; weight in percent; ``baujat`` its
+    (x, y) in the Baujat plot; ``label`` the study's, empty unless given)."""
+
+    rstudent: float
+    dffits: float
+    cook_d: float
+    cov_r: float
+    tau2_del: float
+    qe_del: float
+    hat: float
+    weight: float
+    dfbetas: dict[str, float]
+    influential: bool
+    baujat: tuple[float, float]
+    label: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready (NaN -> None), the label last and only when set."""
+        d = asdict(self)
+        d["dfbetas"] = dict(self.dfbetas)
+        if not self.label:
+            d.pop("label")
+        return _clean(d)
 
 
 def influence(yi: np.ndarray, vi: np.ndarray, X: np.ndarray | None = None, method: str = "REML",

@@ -171,11 +171,11 @@ def forest_page(d: Data, method: str, start: int, rows: int | None = None) -> Fi
 @dataclass
 class Sensitivity:
     """Leave-one-out and cumulative refits (metafor's leave1out, cumul: labelled `Refit` rows on Fisher's z),
-    influence diagnostics per sample (label + `Influence.to_json` rows) and their plots."""
+    influence diagnostics per sample (labelled `InfluenceRow`) and their plots."""
 
     leave1out: list[dg.Refit]
     cumulative: list[dg.Refit]
-    influence: list[dict[str, Any]]
+    influence: list[dg.InfluenceRow]
     leave1out_plot: Figure
     cumulative_plot: Figure
     baujat: Figure
@@ -188,9 +188,7 @@ def _sensitivity_figures(d: Data, method: str, test: str, max_labels: int | None
     idx, cum = dg.cumulative(d.yi, d.vi, None, method, test)
     cum_names = [f"+{d.labels[i]}" for i in idx]
     inf = dg.influence(d.yi, d.vi, method=method, test=test)
-    rows = inf.to_json(["intrcpt"])["studies"]
-    for row, lab in zip(rows, d.labels, strict=True):
-        row["label"] = lab
+    rows = inf.rows(["intrcpt"], d.labels)
     figs = (sequence_plot(loo, loo_names, "Leave-one-out", "estimate (Fisher's z)", max_labels),
             sequence_plot(cum, cum_names, "Cumulative meta-analysis (in table order)", "estimate (Fisher's z)",
                           max_labels),

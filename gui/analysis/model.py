@@ -153,10 +153,10 @@ def influence_model(parent: QWidget | None = None) -> ListTableModel:
     """metafor's influence(): studentized residual, DFFITS, Cook's distance, COVRATIO, τ² and QE when left out,
     hat, weight (%), and * for an influential sample."""
     return ListTableModel([
-        ("", lambda r: r["label"]),
-        ("rstudent", lambda r: _f(r["rstudent"])), ("dffits", lambda r: _f(r["dffits"])),
-        ("cook.d", lambda r: _f(r["cook_d"])), ("cov.r", lambda r: _f(r["cov_r"])),
-        ("τ².del", lambda r: _f(r["tau2_del"])), ("QE.del", lambda r: _f(r["qe_del"])),
-        ("hat", lambda r: _f(r["hat"])), ("weight", lambda r: _f(r["weight"])),
-        ("inf", lambda r: "*" if r["influential"] else ""),
+        ("", lambda r: r.label),
+        ("rstudent", lambda r: _f(r.rstudent)), ("dffits", lambda r: _f(r.dffits)),
+        ("cook.d", lambda r: _f(r.cook_d)), ("cov.r", lambda r: _f(r.cov_r)),
+        ("τ².del", lambda r: _f(r.tau2_del)), ("QE.del", lambda r: _f(r.qe_del)),
+        ("hat", lambda r: _f(r.hat)), ("weight", lambda r: _f(r.weight)),
+        ("inf", lambda r: "*" if r.influential else ""),
     ], parent)

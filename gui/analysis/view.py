@@ -342,7 +342,7 @@ class AnalysisScreen(Refreshing, QWidget):
         self.loo_model.set_items(s.leave1out)
         self.cum_model.set_items(s.cumulative)
         self.influence_model.set_items(s.influence)
-        n_inf = sum(1 for r in s.influence if r["influential"])
+        n_inf = sum(1 for r in s.influence if r.influential)
         self.sensitivity_note.setText(
             f"<span style='color:{muted}'>{escape(self.method.currentData())} refits on Fisher's z, as metafor's "
             f"leave1out(), cumul() and influence(); {n_inf} influential sample{'s' if n_inf != 1 else ''} (*: "
