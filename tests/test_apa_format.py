@@ -145,13 +145,15 @@ def test_the_analysis_screen_texts_use_the_same_style(qtbot):
 
 @pytest.mark.gui
 def test_a_moderator_without_a_between_test_says_why_not_none(qtbot):
-    from gui.analysis.model import moderator_model
+    from dataclasses import replace
+
+    from extraction.pooling.moderators import ModeratorRow
+    from gui.analysis.model import moderator_model, moderator_rows
 
     model = moderator_model()
-    row = {"moderator": "language", "category": "French", "k": 1, "r": 0.27, "ci_low": 0.1, "ci_high": 0.43,
-           "p": 0.003, "i2": 0.0, "p_between": None, "q_between": None, "df_between": None, "first": True,
-           "note": "2 studies cannot estimate 2 coefficients and tau²"}
-    model.set_items([row, {**row, "category": "German", "first": False}])
+    row = ModeratorRow("language", "French", 1, 0.27, 0.1, 0.43, 0.003, 0.0, None, None, None,
+                       "2 studies cannot estimate 2 coefficients and tau²")
+    model.set_items(moderator_rows([row, replace(row, category="German")]))
     texts = [model.data(model.index(i, c)) for i in range(2) for c in range(model.columnCount())]
     assert not any("None" in str(t) for t in texts), texts
     assert "— (2 studies cannot estimate 2 coefficients and tau²)" in texts and "0.0%" in texts

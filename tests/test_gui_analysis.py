@@ -53,12 +53,12 @@ def test_moderator_table_matches_the_core(qtbot, worked, qtmodeltester):
     frame = frame[frame["r"].notna()].reset_index(drop=True)
     frame["yi"], frame["vi"], _ = effect_sizes(frame)
     treatment = moderator_table(frame, ["treatment"])
-    rows = [r for r in screen.moderators.items if r["moderator"] == "treatment"]
-    assert [r["category"] for r in rows] == list(treatment["category"])
-    assert [r["k"] for r in rows] == list(treatment["k"])
-    cbt = screen.moderators.index(screen.moderators.items.index(rows[0]), 3)
+    lines = [line for line in screen.moderators.items if line.row.moderator == "treatment"]
+    assert [line.row.category for line in lines] == list(treatment["category"])
+    assert [line.row.k for line in lines] == list(treatment["k"])
+    cbt = screen.moderators.index(screen.moderators.items.index(lines[0]), 3)
     assert screen.moderators.data(cbt) == apa.bounded(treatment["r"][0])
-    assert "pub_year" not in {r["moderator"] for r in screen.moderators.items}
+    assert "pub_year" not in {line.row.moderator for line in screen.moderators.items}
     qtmodeltester.check(screen.moderators)
 
 

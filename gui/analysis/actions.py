@@ -18,10 +18,10 @@ from db.progress import Progress, no_progress
 from extraction import apa
 from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
-from extraction.pooling import PoolReport, TrimFill, effect_sizes, moderator_table, pool_report, trim_and_fill
+from extraction.pooling import PoolReport, TrimFill, effect_sizes, pool_report, trim_and_fill
 from extraction.pooling import diagnostics as dg
 from extraction.pooling.diagnostic_plots import baujat_plot, bubble_for, sequence_plot
-from extraction.pooling.moderators import MetaRegression, mods_regression
+from extraction.pooling.moderators import MetaRegression, ModeratorRow, moderator_rows, mods_regression
 from extraction.pooling.multilevel import MultilevelFit, RobustCoefficient, fit_multilevel
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
@@ -48,7 +48,7 @@ class Analysis:
     method: str
     k: int = 0
     report: PoolReport | None = None
-    moderators: pd.DataFrame | None = None
+    moderators: list[ModeratorRow] | None = None
     moderator_notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     forest: Figure | None = None
@@ -88,17 +88,18 @@ def data(db: ReviewDB, cfg: CodingSettings | None = None, aggregation: str | Non
     return Data(table, yi, vi, [str(s) for s in kept["label"]])
 
 
-def _moderators(book: Codebook, d: Data, method: str, test: str = "z") -> tuple[pd.DataFrame | None, list[str]]:
+def _moderators(book: Codebook, d: Data, method: str, test: str = "z") -> tuple[list[ModeratorRow] | None, list[str]]:
     frame = d.table[d.table["r"].notna()].reset_index(drop=True).copy()
     frame["yi"], frame["vi"] = d.yi, d.vi
-    parts, notes = [], []
+    rows: list[ModeratorRow] = []
+    notes = []
     for name in moderator_columns(frame, book):
         frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
         try:
-            parts.append(moderator_table(frame, [name], method=method, test=test))
+            rows.extend(moderator_rows(frame, [name], method=method, test=test))
         except InputError as exc:
             notes.append(f"{name}: {exc.detail}")
-    return (pd.concat(parts, ignore_index=True) if parts else None), notes
+    return (rows or None), notes
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from PySide6.QtWidgets import QWidget
 
 from extraction import apa
 from extraction.pooling import PoolReport
+from extraction.pooling.moderators import ModeratorRow
 from gui.listmodel import ListTableModel
 
 if TYPE_CHECKING:
@@ -52,42 +54,45 @@ def summary_html(rep: PoolReport, muted: str) -> str:
     return f"{main}<br>{het}<br><span style='color:{muted}'>{' · '.join(extra)}</span>"
 
 
-def moderator_rows(table: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """`moderator_table` rows with the moderator and p between shown once per moderator."""
-    if table is None:
-        return []
+@dataclass(frozen=True)
+class ModeratorLine:
+    """A row of the moderator table: the core's `ModeratorRow` and whether it is its moderator's first (the
+    moderator's name and p between show there only)."""
+
+    row: ModeratorRow
+    first: bool
+
+
+def moderator_rows(rows: list[ModeratorRow] | None) -> list[ModeratorLine]:
+    """`moderator_rows` of the core with the moderator and p between shown once per moderator."""
     out, last = [], None
-    for r in table.to_dict("records"):
-        first = r["moderator"] != last
-        last = r["moderator"]
-        out.append({**r, "first": first})
+    for r in rows or []:
+        out.append(ModeratorLine(r, r.moderator != last))
+        last = r.moderator
     return out
 
 
-def _nan(x: Any) -> Any:
-    return None if isinstance(x, float) and x != x else x
-
-
-def _p_between(r: dict[str, Any]) -> str:
+def _p_between(line: ModeratorLine) -> str:
     """The between-category test, once per moderator; without one (a single category with data, or no df) the
     reason instead of an empty Q(None)."""
-    if not r["first"]:
+    r = line.row
+    if not line.first:
         return ""
-    if _nan(r.get("p_between")) is None or r.get("df_between") is None:
-        return f"— ({r['note']})" if r.get("note") else "—"
-    return f"{pval(_nan(r['p_between']))}  (Q({r['df_between']}) = {num(_nan(r['q_between']))})"
+    if r.p_between is None or math.isnan(r.p_between) or r.df_between is None:
+        return f"— ({r.note})" if r.note else "—"
+    return f"{pval(r.p_between)}  (Q({r.df_between}) = {num(r.q_between)})"
 
 
 def moderator_model(parent: QWidget | None = None) -> ListTableModel:
     """Table 1 style: per moderator and category k, r, 95% CI, p, I², and p between."""
     return ListTableModel([
-        ("Moderator", lambda r: r["moderator"].replace("_", " ") if r["first"] else ""),
-        ("Category", lambda r: r["category"]),
-        ("k", lambda r: r["k"]),
-        ("r", lambda r: apa.bounded(_nan(r["r"]))),
-        ("95% CI", lambda r: apa.interval((_nan(r["ci_low"]), _nan(r["ci_high"])))),
-        ("p", lambda r: pval(_nan(r["p"]))),
-        ("I²", lambda r: apa.percent(_nan(r["i2"]))),
+        ("Moderator", lambda r: r.row.moderator.replace("_", " ") if r.first else ""),
+        ("Category", lambda r: r.row.category),
+        ("k", lambda r: r.row.k),
+        ("r", lambda r: apa.bounded(r.row.r)),
+        ("95% CI", lambda r: apa.interval((r.row.ci_low, r.row.ci_high))),
+        ("p", lambda r: pval(r.row.p)),
+        ("I²", lambda r: apa.percent(r.row.i2)),
         ("p between", _p_between),
     ], parent)
 
