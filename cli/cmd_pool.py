@@ -375,25 +375,26 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
         egger = egger_test(y, v, method=args.method)
         tf = trim_and_fill(y, v, method=args.method, back_transform=data["scale"] == "Fisher's z")
         tfd = tf.to_json()
-        data.update(rank_test=rank, egger=egger.to_json(), pet_peese=pp.to_json(),
+        fsn = fsn_rosenthal(y, v)
+        data.update(rank_test=rank.to_json(), egger=egger.to_json(), pet_peese=pp.to_json(),
                     trimfill={"k0": tf.k0, "side": tf.side, "estimator": tf.estimator, "result": tfd["result"]},
-                    fsn_rosenthal=fsn_rosenthal(y, v)["fsn"])
+                    fsn_rosenthal=fsn.fsn)
         r = tf.result
-        ppd = data["pet_peese"]
+        pet, peese, limit = pp.pet.coefficients[0], pp.peese.coefficients[0], pp.limit
         text = "\n".join([
-            f"Rank correlation test (Begg): Kendall's tau = {apa.bounded(rank['tau'], 3)}, {apa.p_value(rank['p'])}",
+            f"Rank correlation test (Begg): Kendall's tau = {apa.bounded(rank.tau, 3)}, {apa.p_value(rank.p)}",
             f"Egger's regression test (mixed-effects, sei): z = {egger.z:.4f}, {apa.p_value(egger.p)}; "
             f"limit estimate = {egger.limit_estimate:.4f} {_ci(egger.limit_ci)}",
-            f"PET (WLS yi ~ sei): intercept = {ppd['pet']['estimate']:.4f} {_ci(ppd['pet']['ci'])}, "
-            f"{apa.p_value(ppd['pet']['p'])}",
-            f"PEESE (WLS yi ~ vi): intercept = {ppd['peese']['estimate']:.4f} {_ci(ppd['peese']['ci'])}, "
-            f"{apa.p_value(ppd['peese']['p'])}",
-            f"PET-PEESE (conditional): {pp.chosen} estimate = {ppd['estimate']:.4f} {_ci(ppd['ci'])}",
+            f"PET (WLS yi ~ sei): intercept = {pet.estimate:.4f} {_ci(_finite(pet.ci))}, "
+            f"{apa.p_value(_finite(pet.p))}",
+            f"PEESE (WLS yi ~ vi): intercept = {peese.estimate:.4f} {_ci(_finite(peese.ci))}, "
+            f"{apa.p_value(_finite(peese.p))}",
+            f"PET-PEESE (conditional): {pp.chosen} estimate = {limit.estimate:.4f} {_ci(_finite(limit.ci))}",
             f"Trim-and-fill ({tf.estimator}): estimated missing studies k0 = {tf.k0} on the {tf.side} side; "
             f"adjusted estimate = {r.estimate_z:.4f} (SE {r.se_z:.4f}) {_ci(r.ci_z)}, tau² = {r.tau2:.4f}"
             + (f"; adjusted r = {apa.bounded(r.estimate_r, 3)} {apa.interval(r.ci_r, 3)}"
                if r.estimate_r is not None else ""),
-            f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}"])
+            f"Fail-safe N (Rosenthal) = {fsn.fsn}"])
         if args.plot:
             from extraction.pooling.plots import funnel_plot
 

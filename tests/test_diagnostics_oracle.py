@@ -170,7 +170,7 @@ def test_rank_test_and_pet_peese_equal_metafor(oracle: dict[str, Any], name: str
     _, y, v = _data(oracle, name)
     b = oracle[name]["fits"]["bias"]
     rt = rank_test(y, v)
-    assert printed_equal(rt["tau"], b["rank"][0], 3) and pval_equal(rt["p"], b["rank"][1]), (rt, b["rank"])
+    assert printed_equal(rt.tau, b["rank"][0], 3) and pval_equal(rt.p, b["rank"][1]), (rt, b["rank"])
     pp = pet_peese(y, v)
     for part, ref in ((pp.pet, b["pet"]), (pp.peese, b["peese"])):
         slope, b0 = part.coefficients[1], part.coefficients[0]

@@ -26,18 +26,18 @@ def test_fsn_mcdaniel1994() -> None:
     # fsn(yi, vi) -> 50364; fsn(yi, type="Orwin", target=.15) -> 129; with vi -> 65
     d = load("dat.mcdaniel1994")
     y, v = fisher_z(d.ri, d.ni)
-    assert fsn_rosenthal(y, v)["fsn"] == 50364
-    assert fsn_orwin(y, None, target=0.15)["fsn"] == 129
-    assert fsn_orwin(y, v, target=0.15)["fsn"] == 65
+    assert fsn_rosenthal(y, v).fsn == 50364
+    assert fsn_orwin(y, None, target=0.15).fsn == 129
+    assert fsn_orwin(y, v, target=0.15).fsn == 65
     # default target = mean / 2 gives N = k exactly (no floating-point off-by-one)
-    assert fsn_orwin(y, v)["fsn"] == len(y)
+    assert fsn_orwin(y, v).fsn == len(y)
 
 
 def test_fsn_rosenthal_independent() -> None:
     y, v = np.array([0.3, 0.1, 0.25]), np.array([0.01, 0.02, 0.015])
     zsum = float(np.sum(y / np.sqrt(v)))
     expected = math.ceil(zsum**2 / 1.6448536269514722**2 - 3)
-    assert fsn_rosenthal(y, v)["fsn"] == expected
+    assert fsn_rosenthal(y, v).fsn == expected
 
 
 def test_egger_regtest_egger2001() -> None:

@@ -32,18 +32,42 @@ def _ceil(x: float) -> int:
     return int(math.ceil(round(x, 9)))
 
 
-def fsn_rosenthal(yi: np.ndarray, vi: np.ndarray, alpha: float = 0.05) -> dict[str, float]:
-    """Rosenthal's fail-safe N; returns {"fsn", "p" (one-tailed Stouffer p), "alpha"}."""
+@dataclass(frozen=True)
+class RosenthalFSN:
+    """Rosenthal's fail-safe N, the one-tailed Stouffer p of the observed studies and the alpha used."""
+
+    fsn: int
+    p: float
+    alpha: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fsn": self.fsn, "p": self.p, "alpha": self.alpha}
+
+
+@dataclass(frozen=True)
+class OrwinFSN:
+    """Orwin's fail-safe N, the observed mean (weighted when vi are given) and the target it is taken to."""
+
+    fsn: int
+    mean: float
+    target: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fsn": self.fsn, "mean": self.mean, "target": self.target}
+
+
+def fsn_rosenthal(yi: np.ndarray, vi: np.ndarray, alpha: float = 0.05) -> RosenthalFSN:
+    """Rosenthal's fail-safe N (see the module docstring)."""
     y, v = validate(yi, vi)
     zsum = float(np.sum(y / np.sqrt(v)))
     k = y.size
     p = float(stats.norm.sf(zsum / math.sqrt(k)))
     n = max(0.0, (zsum / stats.norm.isf(alpha)) ** 2 - k)
-    return {"fsn": _ceil(n), "p": p, "alpha": alpha}
+    return RosenthalFSN(_ceil(n), p, alpha)
 
 
-def fsn_orwin(yi: np.ndarray, vi: np.ndarray | None = None, target: float | None = None) -> dict[str, float]:
-    """Orwin's fail-safe N; returns {"fsn", "mean", "target"}."""
+def fsn_orwin(yi: np.ndarray, vi: np.ndarray | None = None, target: float | None = None) -> OrwinFSN:
+    """Orwin's fail-safe N (see the module docstring)."""
     y = np.asarray(yi, dtype=float).ravel()
     if vi is not None:
         y, v = validate(y, vi)
@@ -52,8 +76,8 @@ def fsn_orwin(yi: np.ndarray, vi: np.ndarray | None = None, target: float | None
         mean = float(np.mean(y))
     target = mean / 2.0 if target is None else float(target)
     if target == 0 or np.sign(target) != np.sign(mean):
-        return {"fsn": 0, "mean": mean, "target": target}
-    return {"fsn": max(0, _ceil(y.size * (mean - target) / target)), "mean": mean, "target": target}
+        return OrwinFSN(0, mean, target)
+    return OrwinFSN(max(0, _ceil(y.size * (mean - target) / target)), mean, target)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from scipy import stats
 
 from db.errors import InputError
 from extraction.pooling.estimators import CoreFit, fit_core, normalise_method, validate
-from extraction.pooling.moderators import MetaRegression, meta_regression
+from extraction.pooling.moderators import Coefficient, MetaRegression, meta_regression
 from extraction.pooling.results import _clean, critical, heterogeneity, two_sided_p
 
 
@@ -215,8 +215,20 @@ def influence(yi: np.ndarray, vi: np.ndarray, X: np.ndarray | None = None, metho
                      dfbs, infl & ~np.isnan(out["dffits"]), bx, out["by"])
 
 
-def rank_test(yi: np.ndarray, vi: np.ndarray) -> dict[str, float]:
-    """Begg and Mazumdar's rank correlation test: {"tau", "p", "exact"}; needs k >= 3."""
+@dataclass(frozen=True)
+class RankTest:
+    """Begg and Mazumdar's rank correlation test: Kendall's tau, its p and whether p is exact."""
+
+    tau: float
+    p: float
+    exact: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tau": self.tau, "p": self.p, "exact": self.exact}
+
+
+def rank_test(yi: np.ndarray, vi: np.ndarray) -> RankTest:
+    """Begg and Mazumdar's rank correlation test (see the module docstring); needs k >= 3."""
     y, v = validate(yi, vi)
     if y.size < 3:
         raise InputError("the rank correlation test needs at least 3 studies")
@@ -226,7 +238,7 @@ def rank_test(yi: np.ndarray, vi: np.ndarray) -> dict[str, float]:
     ties = np.unique(ystar).size < y.size or np.unique(v).size < y.size
     exact = y.size < 50 and not ties
     res = stats.kendalltau(ystar, v, method="exact" if exact else "asymptotic", variant="b")
-    return {"tau": float(res.statistic), "p": float(res.pvalue), "exact": exact}
+    return RankTest(float(res.statistic), float(res.pvalue), exact)
 
 
 @dataclass(frozen=True)
@@ -236,16 +248,19 @@ class PetPeese:
     chosen: str        # "PET" or "PEESE"
     alpha: float
 
+    @property
+    def limit(self) -> Coefficient:
+        """The chosen model's intercept: the conditional PET-PEESE limit estimate."""
+        return (self.pet if self.chosen == "PET" else self.peese).coefficients[0]
+
     def to_json(self) -> dict[str, Any]:
         def part(m: MetaRegression, slope: str) -> dict[str, Any]:
             b0, b1 = m.coefficients
             return {"estimate": b0.estimate, "se": b0.se, "t": b0.z, "p": b0.p, "ci": b0.ci, "df": m.ddf,
                     "slope": {"name": slope, "estimate": b1.estimate, "se": b1.se, "t": b1.z, "p": b1.p}}
 
-        chosen = self.pet if self.chosen == "PET" else self.peese
         return _clean({"pet": part(self.pet, "sei"), "peese": part(self.peese, "vi"), "chosen": self.chosen,
-                       "alpha": self.alpha, "estimate": chosen.coefficients[0].estimate,
-                       "ci": chosen.coefficients[0].ci,
+                       "alpha": self.alpha, "estimate": self.limit.estimate, "ci": self.limit.ci,
                        "rule": "PEESE when PET's intercept differs from 0 (two-sided p < alpha), else PET"})
 
 

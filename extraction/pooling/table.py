@@ -156,4 +156,4 @@ def pool_report(yi: np.ndarray, vi: np.ndarray, method: str = "REML", groups: An
     if groups is not None:
         sub = categorical_moderator(yi, vi, groups, name=by or "group", method=method, test=test,
                                     back_transform=back_transform)
-    return PoolReport(res, ci, int(fsn_rosenthal(yi, vi)["fsn"]), egger, sub, by, back_transform)
+    return PoolReport(res, ci, fsn_rosenthal(yi, vi).fsn, egger, sub, by, back_transform)
