@@ -11,8 +11,11 @@ Serif (Unicode minus signs, χ², β). Two sets: the seed the tests use a part o
 Recall and precision are reported on two sets of statistics: every kind MetaSift reads (statcheck does not
 read d/g, OR, beta or N), and statcheck's own kind of result (t, F, r, chi², z with a reported p).
 
-With ``--real DIR`` it also scores both tools on real papers nobody here wrote (`benchmarks.real_papers`):
-the statcheck team's hand-extracted results of eight published papers, as text and rendered to PDFs.
+With ``--real DIR`` it also scores both tools on a folder of real texts (`benchmarks.real_papers`): the
+statcheck team's hand-extracted results of eight published papers (kept outside, GPL-3), or
+``benchmarks/realstyle`` (real-style alliance-outcome results sections with tables, written here, split into
+tuning and held-out parts), as text and rendered to PDFs. ``--misses --only tuning`` prints the tuning part's
+misses only, so the held-out part can stay unread.
 
     python benchmarks/bench_stats.py [--docs 24] [--real DIR] [--misses]
 """
@@ -37,6 +40,8 @@ from screening.fulltext.pdf import read_pdf  # noqa: E402
 from tests.stats_truth import StatcheckRun, make_docs, run_statcheck, score, write_docs  # noqa: E402
 
 REAL_KINDS = ("t", "F", "r", "chi2", "z")
+ALL_KINDS = (*REAL_KINDS, "Q", "d", "OR", "beta")
+"""Every kind listed in a truth set; statcheck does not read d/g, OR or beta (its rows leave them out)."""
 
 
 def _rates(tp: int, fp: int, fn: int) -> str:
@@ -92,7 +97,7 @@ def run(docs_n: int, seed: int) -> list[str]:
 
 
 def _ours(pages: list[str]) -> list[Found]:
-    return [(s.kind, s.value, s.df1, s.df2) for s in find_statistics(pages) if s.kind in REAL_KINDS]
+    return [(s.kind, s.value, s.df1, s.df2) for s in find_statistics(pages) if s.kind in ALL_KINDS]
 
 
 def _theirs(run: StatcheckRun) -> dict[str, list[Found]]:
@@ -104,25 +109,27 @@ def _theirs(run: StatcheckRun) -> dict[str, list[Found]]:
 
 
 def _real_rows(real: RealSet, contenders: dict[str, dict[str, list[Found]]], seconds: dict[str, float],
-               pages: int, show: bool) -> list[str]:
+               pages: int, show: str) -> list[str]:
     rows = ["| contender | papers | statistics | recall | precision | TP / FP / FN | s per page |",
             "|---|---|---|---|---|---|---|"]
     parts = sorted(set(real.split.values())) or ["all"]
     for name, found in contenders.items():
         for part in (*parts, "all") if len(parts) > 1 else parts:
             papers = [p for p in real.truth if part == "all" or real.split.get(p) == part]
-            for label, kinds in (("t F r χ² z", REAL_KINDS), ("with Q", (*REAL_KINDS, "Q"))):
-                if label == "with Q" and part != "all":
+            for label, kinds in (("t F r χ² z", REAL_KINDS), ("with Q", (*REAL_KINDS, "Q")),
+                                 ("all kinds (+ d/g, OR, β)", ALL_KINDS)):
+                if label.startswith("all kinds") and (name != "MetaSift" or not any(
+                        t.kind in ALL_KINDS[6:] for p in papers for t in real.truth[p])):
                     continue
                 acc = [0, 0, 0]
                 for paper in papers:
                     for i, x in enumerate(score_real(found.get(paper, []), real.truth[paper], kinds)):
                         acc[i] += x
-                timing = f"{seconds[name] / pages:.4f}" if part == "all" and label != "with Q" else ""
+                timing = f"{seconds[name] / pages:.4f}" if part == "all" and label.startswith("t F") else ""
                 rows.append(f"| {name} | {part} ({len(papers)}) | {label} | {_rates(*acc)} | {timing} |")
         if show:
-            for paper in real.truth:
-                missed, extra = misses(found.get(paper, []), real.truth[paper], REAL_KINDS)
+            for paper in (p for p in real.truth if show == "all" or real.split.get(p) == show):
+                missed, extra = misses(found.get(paper, []), real.truth[paper], ALL_KINDS)
                 for m in missed:
                     print(f"  {name} MISSED {paper}: {m.kind} {m.value:g} {m.raw!r}")
                 for e in extra:
@@ -130,11 +137,11 @@ def _real_rows(real: RealSet, contenders: dict[str, dict[str, list[Found]]], sec
     return rows
 
 
-def run_real(folder: Path, show: bool = False) -> list[str]:
+def run_real(folder: Path, show: str = "") -> list[str]:
     """Both tools on the real papers of ``folder``: as text, and as PDFs in two layouts."""
     real = load(folder)
     out = [f"real papers ({folder}): {len(real.texts)} texts, {sum(len(v) for v in real.truth.values())} "
-           f"statistics listed by hand (by the statcheck team; Q tests are not a kind MetaSift reads)"]
+           f"statistics listed by hand (see benchmarks/real_papers.py and the folder's provenance)"]
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         txt = base / "text"
@@ -163,7 +170,7 @@ def run_real(folder: Path, show: bool = False) -> list[str]:
             out += _real_rows(real, {"MetaSift": ours, "statcheck checkPDF": _theirs(sc_pdf),
                                      "statcheck on pdftotext text": _theirs(sc_txt)},
                               {"MetaSift": ours_s, "statcheck checkPDF": sc_pdf.seconds,
-                               "statcheck on pdftotext text": sc_txt.seconds}, pages, show and "2" in layout)
+                               "statcheck on pdftotext text": sc_txt.seconds}, pages, show if "2" in layout else "")
     return out
 
 
@@ -173,6 +180,8 @@ def main() -> None:
     ap.add_argument("--real", type=Path, help="a folder of real papers (see benchmarks/real_papers.py)")
     ap.add_argument("--real-only", action="store_true", help="skip the generated set")
     ap.add_argument("--misses", action="store_true", help="print what each tool missed or added (real set)")
+    ap.add_argument("--only", choices=("tuning", "held-out"),
+                    help="with --misses: print the misses of this part only (the held-out part stays unread)")
     args = ap.parse_args()
     print(f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
     if not args.real_only:
@@ -180,7 +189,7 @@ def main() -> None:
             print("\n".join(run(args.docs, seed)))
             print()
     if args.real:
-        print("\n".join(run_real(args.real, args.misses)))
+        print("\n".join(run_real(args.real, (args.only or "all") if args.misses else "")))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from extraction import apa
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("stats", help="find the statistics a paper reports (r, t, F, chi2, z, d, OR, beta, n)")
+    p = sub.add_parser("stats", help="find the statistics a paper reports (r, t, F, chi2, z, d, OR, beta, Q, n)")
     p.add_argument("source", metavar="FILE|REVIEW",
                    help="a .pdf, .txt or .html file; or, with --record, a review file or postgresql:// URL")
     p.add_argument("--record", default=None, help="read this record's attached PDF (source_id or #<record id>)")
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> Result:
-    from extraction.statfinder.find import KINDS, find_statistics
+    from extraction.statfinder.find import KINDS, find_statistics, no_text_notes, pages_without_text
     from extraction.statfinder.sources import file_pages, record_statistics
 
     kinds = args.kind or list(KINDS)
@@ -39,14 +39,19 @@ def cmd_stats(args: argparse.Namespace) -> Result:
             rid = resolve(db, args.record)
             which, found = record_statistics(db, rid, args.sha256)
             source = {"record": labels(db, [rid])[rid], "record_id": rid, "pdf": which}
+            blank = which["pages_without_text"]
     else:
-        found = find_statistics(file_pages(Path(args.source)))
+        pages = file_pages(Path(args.source))
+        found = find_statistics(pages)
         source = {"file": args.source}
+        blank = pages_without_text(pages)
     found = [s for s in found if s.kind in kinds]
-    data = {**source, "count": len(found), "statistics": [s.to_json() for s in found]}
+    notes = no_text_notes(blank)
+    data = {**source, "count": len(found), "pages_without_text": blank, "notes": notes,
+            "statistics": [s.to_json() for s in found]}
     rows = [[s.page, s.kind, s.raw[:48], "" if s.r is None else apa.bounded(s.r, 3), s.n or "",
              "; ".join(f"{k}={v['value']}" for k, v in s.cues.items() if k != "n")[:50],
              s.warning[:40]] for s in found]
     head = f"{len(found)} statistics found in {source.get('record') or args.source}"
-    return Result(data, head + ("\n" + table(rows, ["page", "kind", "as reported", "r", "n", "cues", "warning"])
-                                if rows else ""))
+    text = head + ("\n" + table(rows, ["page", "kind", "as reported", "r", "n", "cues", "warning"]) if rows else "")
+    return Result(data, "\n".join([text, *notes]))

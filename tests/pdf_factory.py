@@ -21,10 +21,11 @@ CORE = ("Helvetica", "Times", "Courier")
 
 def write_pdf(path: Path | None, pages: list[str], *, title: str = "", author: str = "", subject: str = "",
               columns: int = 1, font: str = "Helvetica", size: float = 10.5, password: str = "",
-              owner_password: str = "") -> bytes:
+              owner_password: str = "", pictures: frozenset[int] = frozenset()) -> bytes:
     """Write ``pages`` (one string each; blank lines separate paragraphs) and return the PDF's bytes
     (also saved at ``path`` when given). ``password`` encrypts it (opening needs the password);
-    ``owner_password`` alone encrypts it with an empty user password (it opens, with restrictions)."""
+    ``owner_password`` alone encrypts it with an empty user password (it opens, with restrictions).
+    Pages whose index is in ``pictures`` are set as a picture of their text (a scan: no text layer)."""
     pdf = FPDF(format="A4")
     if password or owner_password:
         pdf.set_encryption(owner_password=owner_password or password + "-owner", user_password=password)
@@ -42,15 +43,60 @@ def write_pdf(path: Path | None, pages: list[str], *, title: str = "", author: s
     for text in pages:
         pdf.add_page()
         pdf.set_font(family, size=size)
-        if columns == 1:
+        if len(pdf.pages) - 1 in pictures:
+            _picture(pdf, text)
+        elif columns == 1:
             for para in text.split("\n\n"):
-                pdf.multi_cell(0, size * 0.5, para.strip(), new_x="LMARGIN", new_y="NEXT")
+                if "\t" in para:
+                    _table(pdf, para.strip(), size)
+                else:
+                    pdf.multi_cell(0, size * 0.5, para.strip(), new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(size * 0.3)
         else:
             with pdf.text_columns(ncols=columns, gutter=8) as cols:
                 for para in text.split("\n\n"):
-                    cols.write(para.strip() + "\n\n")
+                    cols.write(para.strip().replace("\t", "   ") + "\n\n")
     data = bytes(pdf.output())
     if path is not None:
         Path(path).write_bytes(data)
     return data
+
+
+def _table(pdf: FPDF, para: str, size: float) -> None:
+    """A paragraph whose lines have tab-separated cells, drawn as a table (fpdf2's): the lines before the
+    first tabbed line are its caption, the lines after the last its note."""
+    lines = para.splitlines()
+    tabbed = [i for i, line in enumerate(lines) if "\t" in line]
+    first, last = tabbed[0], tabbed[-1]
+    if first:
+        pdf.multi_cell(0, size * 0.5, "\n".join(lines[:first]), new_x="LMARGIN", new_y="NEXT")
+    rows = [line.split("\t") for line in lines[first:last + 1]]
+    width = max(len(r) for r in rows)
+    with pdf.table(first_row_as_headings=False, borders_layout="HORIZONTAL_LINES", text_align="LEFT",
+                   col_widths=(3,) + (1,) * (width - 1), line_height=size * 0.5) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells + [""] * (width - len(cells)):
+                row.cell(cell)
+    if last + 1 < len(lines):
+        pdf.multi_cell(0, size * 0.5, "\n".join(lines[last + 1:]), new_x="LMARGIN", new_y="NEXT")
+
+
+def _picture(pdf: FPDF, text: str) -> None:
+    """``text`` drawn into an image (Pillow) and placed on the page: what a scanned page is to a reader."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1240, 1600), "white")
+    draw = ImageDraw.Draw(img)
+    y = 40
+    for para in text.split("\n\n"):
+        for line in para.splitlines():
+            draw.text((40, y), line, fill="black")
+            y += 24
+        y += 16
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    buf.seek(0)
+    pdf.image(buf, x=10, y=10, w=190)

@@ -177,7 +177,8 @@ def test_p_checks_agree_with_statcheck(tmp_path):
     results = ["t(28) = 2.20, p = .03", "t(28) = 2.20, p = .04", "t(30) = 1.80, p < .05", "t(30) = 2.10, p < .05",
                "F(1, 40) = 4.20, p = .05", "F(2, 56) = 3.30, p = .01", "r(48) = .32, p = .02", "r(48) = .32, p = .2",
                "z = 2.10, p = .04", "z = 1.50, p = .04", "t(100) = 1.00, p > .05", "t(100) = 3.00, p > .05",
-               "chi2(1) = 4.20, p = .04", "chi2(2) = 3.00, p = .01", "t(58) = 2.00, p = .050"]
+               "chi2(1) = 4.20, p = .04", "chi2(2) = 3.00, p = .01", "t(58) = 2.00, p = .050",
+               "Q(10) = 18.31, p = .05", "Q(10) = 25.00, p = .20", "Qb(2) = 6.00, p = .06", "Qw(12) = 30.1, p = .30"]
     (tmp_path / "checks.txt").write_text(". ".join(results) + ".", encoding="utf-8")
     run = run_statcheck_flags(tmp_path)
     mine = [(s.check.consistent, s.check.decision_error) for s in find_statistics([". ".join(results)])

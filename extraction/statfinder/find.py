@@ -20,12 +20,18 @@ from typing import Any
 
 from db.errors import InputError
 from extraction.statfinder.pcheck import PCheck, check
+from extraction.statfinder.tables import TableCell, table_cells
 from extraction.statfinder.text import Mapped, normalise
 
-_NUM = r"(?:-|[?\ufffd](?=\.?\d))?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+_NUM = (r"(?:-|[?\ufffd](?=\.?\d))?\s?(?:0,\d+|\d+,\d{1,2}(?!\d|,\d)|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+        r"|\.\d+)")
 """A number as printed; a ``?`` or U+FFFD right before it is a minus sign the text lost (its glyph had no
-character), so the value is read without its sign (`FoundStatistic.sign_lost`)."""
-_DF = r"\d+(?:\.\d+)?"
+character), so the value is read without its sign (`FoundStatistic.sign_lost`). A decimal comma (``0,32``,
+``2,5``: a leading zero or one or two digits after the comma) is a decimal point; three digits after it are
+thousands (``1,224.08``)."""
+_DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|\d+,\d{1,2})")
+_DF = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+"""A df as printed, thousands separated or not (``t(1,628)``: a t has one df, so the comma is a thousands one)."""
 _DF1 = r"(?:\d+(?:\.\d+)?|l(?=\s*,))"
 """F's first df; ``l`` is a 1 set in a font whose one maps to the letter (``F(l, 76)``)."""
 _EQ = "=<>≤≥\u00bc"
@@ -34,13 +40,24 @@ _OP = rf"\s*(?P<op>[{_EQ}])\s*"
 _OP_DF = rf"(?:\s*(?P<op>[{_EQ}])\s*|(?<=[)\]}}])(?P<gop>[bN])(?=\.?\d)|(?<=[)\]}}])\s+(?P<gop2>p)\s+(?=\.?\d))"
 """After a df bracket, also ``b`` for < and ``N`` for > set flush against it (``Fs(1, 248)b1.16``), or a
 ``p`` for = between spaces (``F(1, 127) p 6.36``), as the glyphs of some publishers' PDFs come out."""
-_PRE = r"(?:(?<![\w.])|(?<=[\s(]B)|(?<=^B))"
-"""Start of a symbol: no letter or digit before it, except an opening quote that came out as ``B``
-(``Bt(37) = ...``, the quote glyphs of some publishers' PDFs)."""
+_PRE = r"(?:(?<![\w.])|(?<=(?<![\w.])Δ)|(?<=[\s(]B)|(?<=^B))"
+"""Start of a symbol: no letter or digit before it, except a Δ (a change: ``ΔF(1, 94)``, ``Δχ2(2)``) or an
+opening quote that came out as ``B`` (``Bt(37) = ...``, the quote glyphs of some publishers' PDFs)."""
 _OPEN, _CLOSE = r"[(\[{]", r"[)\]}]"
 _CHI = r"(?:χ|Χ|chi|Chi|CHI|X|x|G)\s*[_^]?\s*2"
 """χ² and its spellings; G² is the likelihood-ratio chi-square."""
+_Q = r"Q\s*(?:_?\s*(?:[BWTbw]|-?[Bb]etween|-?[Ww]ithin|-?[Tt]otal|-?[Rr]esidual|-?[Ee]rror|E)(?![\w-]))?"
+"""A heterogeneity test: Q, Q_B / QB / Qb / Qbetween / Q-between, Qw / Qwithin, QT, QE (a residual Q)."""
+_DF_AFTER = (r"\s*(?:[,;(]\s*)?df\s*[=\u00bc]\s*(?P<df1>\d+(?:\.\d+)?)(?:\s*[/,]\s*(?P<df2>\d+(?:\.\d+)?))?"
+             r"(?:\s*\))?")
+"""The df written after the value, older style: ``t = 2.74, df = 52``, ``t = 3.05 (df = 148)``, ``F = 4.40,
+df = 1/148``, ``χ2 = 6.02, df = 2``."""
 _PATTERNS: tuple[tuple[str, str], ...] = (
+    ("t", rf"{_PRE}ts?{_OP}(?P<val>{_NUM}){_DF_AFTER}"),
+    ("F", rf"{_PRE}Fs?{_OP}(?P<val>{_NUM}){_DF_AFTER}"),
+    ("chi2", rf"(?:{_PRE}{_CHI}|(?<![\w.])[Cc]hi[- ]?squared?){_OP}(?P<val>{_NUM}){_DF_AFTER}"),
+    ("Q", rf"(?<![\w.]){_Q}{_OP}(?P<val>{_NUM}){_DF_AFTER}"),
+    ("Q", rf"(?<![\w.]){_Q}\s*{_OPEN}\s*(?P<df1>{_DF})\s*{_CLOSE}{_OP}(?P<val>{_NUM})"),
     ("t", rf"{_PRE}ts?\s*{_OPEN}\s*(?P<df1>{_DF})\s*{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
     ("F", rf"{_PRE}Fs?\s*{_OPEN}\s*(?P<df1>{_DF1})\s*,\s*(?P<df2>{_DF})\s*{_CLOSE}{_OP_DF}(?P<val>{_NUM})"),
     ("chi2", rf"(?:{_PRE}{_CHI}|(?<![\w.])[Cc]hi[- ]?squared?)\s*"
@@ -52,19 +69,29 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("chi2", rf"(?<![\w.])[?\ufffd]{{1,2}}2\s*\(\s*(?P<df1>{_DF})\s*\){_OP}(?P<val>{_NUM})"),
     # F without its df, reported with a p ("F = 6.74, p = .013"): found, not converted
     ("F", rf"{_PRE}F{_OP}(?P<val>{_NUM})(?=\s*[,;]\s*p\s*[{_EQ}])"),
-    ("r", rf"{_PRE}r\s*(?:\(\s*(?P<df1>{_DF})\s*\))?{_OP_DF}(?P<val>{_NUM})"),
+    ("r", rf"(?:{_PRE}r(?:_?s|_?pb)?|(?<![\w.])(?:ρ|rho))\s*(?:\(\s*(?P<df1>{_DF})\s*\))?{_OP_DF}(?P<val>{_NUM})"),
     ("z", rf"(?<![\w.])[zZ]{_OP}(?P<val>{_NUM})"),
     ("d", rf"(?<![\w.'])(?P<sym>d|g){_OP}(?P<val>{_NUM})"),
     ("OR", rf"(?<![\w.])(?:OR|AOR|aOR|odds ratio){_OP}(?P<val>\d+(?:\.\d+)?)(?:\s*[,;(]?\s*(?:95\s*%\s*)?CI"
            rf"\s*[:=,]?\s*[\[(]?\s*(?P<lo>\d+(?:\.\d+)?)\s*(?:,|-|to)\s*(?P<hi>\d+(?:\.\d+)?)\s*[\])]?)?"),
+    # medical style, no "=": "OR 2.14, 95% CI 1.31 to 3.49" (the CI makes it an odds ratio, not the word OR)
+    ("OR", r"(?<![\w.])(?:OR|AOR|aOR|odds ratio(?: of| was)?)\s+(?P<val>\d+(?:\.\d+)?)\s*[,;(]?\s*(?:95\s*%\s*)?CI"
+           r"\s*[:=,]?\s*[\[(]?\s*(?P<lo>\d+(?:\.\d+)?)\s*(?:,|-|to)\s*(?P<hi>\d+(?:\.\d+)?)\s*[\])]?"),
     ("beta", rf"(?:β|(?<![\w.])beta){_OP}(?P<val>{_NUM})"),
     ("n", r"(?<![\w.])(?P<sym>[Nn])\s*=\s*(?P<val>\d{1,3}(?:,\d{3})+|\d+)(?![\d.])"),
 )
 _COMPILED = tuple((kind, re.compile(rx)) for kind, rx in _PATTERNS)
-_P_AFTER = re.compile(r"(?:\s*,\s*MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?)?(?:\s*[,;]\s*|\s+)"
+_P_AFTER = re.compile(r"(?:\s*,\s*(?:MSE\s*[=\u00bc]\s*\d[\d,]*(?:\.\d+)?|[Nn]\s*=\s*\d[\d,]*(?![\d.])"
+                      r"|(?:η|ω|eta|omega)\s*[_p]?\s*[2²]\s*p?\s*=\s*0?\.\d+|SE\s*=\s*-?\d*\.?\d+))*"
+                      r"(?:\s*[,;]?\s*(?:(?:9[059]\s*%\s*)?(?:CI|confidence interval)\s*[:=]?\s*)?"
+                      r"[\[(]\s*-?\d*\.?\d+\s*(?:,|;|to|-)\s*"
+                      r"-?\d*\.?\d+\s*[\])])?"
+                      r"(?:\s*[,;]\s*|\s*\(\s*|\s+)"
                       r"(?:(?:one|two)[- ]?(?:tailed|sided)\s*,?\s*)?"
-                      r"(?:ps?\s*(?P<pop>[=<>≤≥\u00bc!]|[bN](?=\s?\.)|p(?=\s+\.?\d))\s*"
-                      r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?|NS)(?!\w))")
+                      r"(?:[pP]s?\s*(?P<pop>[=<>≤≥\u00bc!]|[bN](?=\s?\.)|p(?=\s+\.?\d))\s*"
+                      r"(?P<p>0?\s?\.\s?\d+(?:e-\d+)?|0,\d+|[01](?:\.\d+)?)(?![\d.]\d)|(?P<ns>n\.?s\.?|NS)(?!\w))")
+"""The p after a statistic (and after its MSE, its n, an η² or its confidence interval: ``r = .31, 95% CI
+[.12, .48], p = .002``); capital P as medical journals print it, or in brackets (``r = .38 (p < .01)``)."""
 _AND = re.compile(rf"\s+and\s+(?P<val>{_NUM})(?=\s*[,;)])")
 """A second value of the same test: ``F(1, 15) = 19.9 and 5.16, p < .001 and p < .05``."""
 _AND_P = re.compile(r"\s+and\s+(?=p)")
@@ -75,7 +102,7 @@ WINDOW = 600
 """Characters either side of a statistic searched for cues when its sentence has none (PDF text has no
 reliable paragraph marks)."""
 CUE_FIELDS = ("alliance_measure", "alliance_rater", "alliance_time", "outcome_measure")
-KINDS = ("r", "t", "F", "chi2", "z", "d", "OR", "beta", "n")
+KINDS = ("r", "t", "F", "chi2", "z", "d", "OR", "beta", "Q", "n")
 
 
 @dataclass
@@ -102,6 +129,8 @@ class FoundStatistic:
     r_method: str = ""
     why_not_r: str = ""
     check: PCheck | None = None
+    table: str = ""
+    """``Table 2`` when it was read in a table's cells (``sentence`` then names the row and column)."""
     sign_lost: bool = False
     """The text has a ``?`` where the minus sign was (lost with its glyph): the value's sign is unknown."""
     cues: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -140,16 +169,19 @@ class FoundStatistic:
         if self.op != "=":
             stat = ""  # a bound ("t < 1") is no value to code
         return {"statistic": stat, "value": self.value, "df": self.df2 if self.kind == "F" else self.df1,
-                "n": self.n, "location": f"p. {self.page}", "quote": self.raw,
+                "n": self.n, "location": f"p. {self.page}" + (f", {self.table}" if self.table else ""),
+                "quote": self.sentence if self.table else self.raw,
                 "moderators": {k: v["value"] for k, v in self.cues.items() if k in (*CUE_FIELDS, "alliance_session")}}
 
     def provenance(self, pdf_sha256: str = "") -> dict[str, Any]:
         """The effect's provenance when the coder uses this statistic (`extraction.coding.clean_provenance`)."""
-        return {"source": "full text", "pdf": pdf_sha256, "page": self.page, "quote": self.raw,
+        return {"source": "full text", "pdf": pdf_sha256, "page": self.page,
+                "quote": self.sentence if self.table else self.raw,
                 "start": self.start, "end": self.end, "kind": self.kind}
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "raw": self.raw, "page": self.page, "start": self.start, "end": self.end,
+        return {"kind": self.kind, "raw": self.raw, "page": self.page, "table": self.table or None,
+                "start": self.start, "end": self.end,
                 "sentence": self.sentence, "value": self.value, "df1": self.df1, "df2": self.df2, "n": self.n,
                 "op": self.op, "p_op": self.p_op, "p": self.p, "ci": list(self.ci) if self.ci else None,
                 "r": self.r, "r_method": self.r_method, "why_not_r": self.why_not_r,
@@ -158,8 +190,10 @@ class FoundStatistic:
 
 
 def _clean(text: str) -> str:
-    """A number as printed, without spaces, thousands separators or a lost sign's ``?``."""
-    return text.replace(" ", "").replace(",", "").lstrip("?\ufffd")
+    """A number as printed, without spaces, thousands separators or a lost sign's ``?``; a decimal comma
+    becomes a point."""
+    t = text.replace(" ", "").lstrip("?\ufffd")
+    return t.replace(",", ".") if _DECIMAL_COMMA.fullmatch(t) else t.replace(",", "")
 
 
 def _num(text: str) -> float:
@@ -195,6 +229,8 @@ def _to_r(s: FoundStatistic) -> None:
                 raise InputError("a z test converts to r as z / sqrt(N), and no N is given with it or near it: "
                                  "Use it and enter the total N")
             c = convert("ztest", s.value, n=s.n)
+        elif s.kind == "Q":
+            raise InputError("a heterogeneity test (Q) says how much effects differ, it is not an effect size")
         elif s.kind == "beta":
             raise InputError("a standardized regression weight (β) is not a correlation unless it is the model's "
                              "only predictor, and MetaSift has no conversion for it: code the zero-order r (the "
@@ -209,9 +245,10 @@ def _to_r(s: FoundStatistic) -> None:
         s.r_method += " (the text gives the direction)"
 
 
-_PROSE_WORDS = {"mean", "average", "middle"}
-"""Codebook aliases a coder may type ("mean" for averaged alliance) that in a paper's text are mostly the
-statistic or plain prose ("mean age 41"): not taken as cues in the text."""
+_PROSE_WORDS = {"mean", "average", "middle", "end"}
+"""Codebook aliases a coder may type ("mean" for averaged alliance, "end" for late) that in a paper's text are
+mostly the statistic or plain prose ("mean age 41", "BDI at the end of treatment": the outcome's time, not
+the alliance's): not taken as cues in the text."""
 
 
 @lru_cache(maxsize=4)
@@ -257,14 +294,15 @@ def page_cue_hits(text: str, codebook: Any) -> dict[str, list[CueHit]]:
 
 
 def _cues(hits: dict[str, list[CueHit]], sentence: tuple[int, int], around: tuple[int, int],
-          clause: tuple[int, int] | None = None) -> dict[str, dict[str, Any]]:
+          clause: tuple[int, int] | None = None, places: Sequence[tuple[str, tuple[int, int]]] = ()
+          ) -> dict[str, dict[str, Any]]:
     """Cues in the statistic's ``clause`` (its part of the sentence between semicolons), else its
     ``sentence``, else ``around`` it: ``{field: {value, text, where, start, end}}``, ``where`` sentence or
     nearby, ``start``/``end`` offsets in the normalised page. In a clause or sentence the longest term wins
     (then the first); nearby, the one closest to the statistic."""
     from bisect import bisect_left
 
-    places = (("sentence", clause or sentence), ("sentence", sentence), ("nearby", around))
+    places = places or (("sentence", clause or sentence), ("sentence", sentence), ("nearby", around))
     mid = (sentence[0] + sentence[1]) // 2
     cues: dict[str, dict[str, Any]] = {}
     for name, found in hits.items():
@@ -300,12 +338,12 @@ def _p_at(s: FoundStatistic, text: str, at: int, value_text: str) -> int:
         return pm.end()
     if not pm:
         return at
-    ptext = pm.group("p").replace(" ", "")
+    ptext = pm.group("p").replace(" ", "").replace(",", ".")
     p_op = _GLYPH_OPS.get(pm.group("pop"), pm.group("pop"))
     if float(ptext) > 1:
         return at
     s.p_op, s.p = p_op, float(ptext)
-    if s.kind in ("t", "F", "r", "chi2", "z") and s.op == "=":
+    if s.kind in ("t", "F", "r", "chi2", "z", "Q") and s.op == "=":
         s.check = check(s.kind, value_text, s.df1, s.df2, s.p_op, ptext)
     return pm.end()
 
@@ -323,9 +361,9 @@ def _statistic(kind: str, gd: dict[str, Any], page: int) -> FoundStatistic | Non
     s = FoundStatistic(kind=kind, raw="", page=page, start=0, end=0, sentence="", value=value, op=op,
                        sign_lost=gd["val"].lstrip()[:1] in ("?", "\ufffd"))
     if gd.get("df1"):
-        s.df1 = 1.0 if gd["df1"] == "l" else float(gd["df1"])
+        s.df1 = 1.0 if gd["df1"] == "l" else float(gd["df1"].replace(",", ""))
     if gd.get("df2"):
-        s.df2 = float(gd["df2"])
+        s.df2 = float(gd["df2"].replace(",", ""))
     if kind == "n":
         if value < 2:
             return None
@@ -364,7 +402,8 @@ def blank_running_heads(text: str) -> str:
 
 
 def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
-    norm: Mapped = normalise(blank_running_heads(raw))
+    blanked = blank_running_heads(raw)
+    norm: Mapped = normalise(blanked)
     text = norm.text
     hits: dict[str, list[CueHit]] | None = None
     taken: list[tuple[int, int]] = []
@@ -408,8 +447,69 @@ def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
                 _to_r(st)
                 out.append(st)
             taken.append((a, b))
+    cells = table_cells(blanked)
+    if cells:
+        if hits is None:
+            hits = page_cue_hits(text, codebook)
+        out.extend(_table_stats(cells, out, norm, page, hits))
     out.sort(key=lambda s: s.start)
     return out
+
+
+def _table_stats(cells: list[TableCell], prose: list[FoundStatistic], norm: Mapped, page: int,
+                 hits: dict[str, list[CueHit]]) -> list[FoundStatistic]:
+    """The statistics of a page's table cells (`tables.table_cells`), those not read in its prose already."""
+    from bisect import bisect_left
+
+    def to_norm(a: int, b: int) -> tuple[int, int]:
+        return bisect_left(norm.source, a), bisect_left(norm.source, b)
+
+    out = []
+    for c in cells:
+        if any(c.start < s.end and s.start < c.end for s in prose):
+            continue
+        gd = {"val": c.value_text, "df1": f"{c.df1:g}" if c.df1 else None}
+        st = _statistic(c.kind, gd, page)
+        if st is None:
+            continue
+        st.start, st.end, st.raw, st.table = c.start, c.end, c.value_text, c.table
+        pair = f"{c.row_label} with {c.col_label}" if c.col_label else c.row_label
+        st.sentence = f"{c.table}: {c.caption} — {pair}: {c.kind} = {c.value_text}".replace(" :", ":")
+        if c.n:
+            st.n = c.n
+            if c.kind == "r" and st.df1 is None and c.n > 2:
+                st.df1 = float(c.n - 2)  # the row's own N: r's df, so its p can be checked
+        st.ci = c.ci
+        if c.p_text:
+            st.p_op, st.p = c.p_op, float(c.p_text)
+            if c.kind in ("t", "F", "r", "chi2", "z", "Q"):
+                st.check = check(c.kind, c.value_text, st.df1, st.df2, st.p_op, c.p_text)
+        places = [("table", to_norm(*span)) for span in c.spans]
+        a, b = to_norm(c.start, c.end)
+        st.cues = _cues(hits, (a, b), (a, b), places=places)
+        for cue in st.cues.values():
+            cue["start"], cue["end"] = norm.span(cue["start"], cue["end"])
+        if st.n is None and "n" in st.cues:
+            st.n = st.cues["n"]["value"]
+        _to_r(st)
+        out.append(st)
+    return out
+
+
+MIN_TEXT = 40
+"""A page with fewer letters and digits than this has no text layer to speak of (a scan, or a picture)."""
+
+
+def pages_without_text(pages: Sequence[str]) -> list[int]:
+    """The 1-based numbers of the pages whose text layer is missing or nearly empty: statistics on them (a
+    scanned page, a table or results set as a picture) cannot be read, and the coder is told so."""
+    return [i for i, t in enumerate(pages, start=1) if sum(ch.isalnum() for ch in (t or "")) < MIN_TEXT]
+
+
+def no_text_notes(blank: Sequence[int]) -> list[str]:
+    """One sentence per page without a text layer (`pages_without_text`), for the coder."""
+    return [f"page {i} has no text layer (a scan or a picture): statistics on it cannot be read, read the page "
+            f"and type them" for i in blank]
 
 
 def find_statistics(pages: Sequence[str], codebook: Any = None, kinds: Sequence[str] = KINDS

@@ -52,7 +52,7 @@ def p_of(kind: str, value: float, df1: float | None, df2: float | None) -> float
             return float(2 * stats.t.sf(abs(t), df1))
         if kind == "r" and df1 and abs(value) == 1:
             return 0.0
-        if kind == "chi2" and df1 and value >= 0:
+        if kind in ("chi2", "Q") and df1 and value >= 0:
             return float(stats.chi2.sf(value, df1))
         if kind == "z":
             return float(2 * stats.norm.sf(abs(value)))

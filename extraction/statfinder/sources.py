@@ -9,14 +9,16 @@ from typing import Any
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from extraction.statfinder.find import FoundStatistic, find_statistics
+from extraction.statfinder.find import FoundStatistic, find_statistics, pages_without_text
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 
 class _Text(HTMLParser):
     _SKIP = {"script", "style", "head"}
-    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "td", "th", "section", "table"}
+    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "section", "table", "caption"}
+    _CELL = {"td", "th"}
+    """A table's cells are kept on their row's line, a tab apart (`tables` reads a row a line)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -28,6 +30,8 @@ class _Text(HTMLParser):
             self._skip += 1
         elif tag in self._BLOCK:
             self.parts.append("\n")
+        elif tag in self._CELL:
+            self.parts.append("\t")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP and self._skip:
@@ -77,9 +81,10 @@ def file_pages(path: Path) -> list[str]:
 def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None
                       ) -> tuple[dict[str, Any], list[FoundStatistic]]:
     """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
-    Returns (which PDF, as `AttachedPdf.to_json`, the statistics)."""
+    Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text``, the statistics)."""
     from extraction.coding import settings
     from screening.fulltext.store import page_texts
 
     which, pages = page_texts(db, record_id, sha256)
-    return which.to_json(), find_statistics(pages, settings(db).codebook)
+    return {**which.to_json(), "pages_without_text": pages_without_text(pages)}, find_statistics(
+        pages, settings(db).codebook)

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
+from extraction.statfinder.find import no_text_notes
 from gui.background import alive
 from gui.fulltext.render import Highlight
 from gui.theme import muted_text
@@ -81,13 +82,19 @@ class FoundList(QWidget):
         for s in self.stats:
             r = f"r = {s.r:.3f}" if s.r is not None else f"no r: {s.why_not_r}"
             cues = ", ".join(f"{v['value']}" for k, v in s.cues.items() if k not in ("n", "alliance_session"))
-            text = f"p. {s.page}  {s.raw}   → {r}" + (f"   [{cues}]" if cues else "")
+            where = f"p. {s.page}" + (f", {s.table}: {s.sentence.split(' — ', 1)[-1]}" if s.table else f"  {s.raw}")
+            text = f"{where}   → {r}" + (f"   [{cues}]" if cues else "")
             if s.warning:
                 text += f"\n⚠ {s.warning}"
             item = QListWidgetItem(text)
             item.setToolTip(escape(s.sentence))
             if s.warning:
                 item.setForeground(Qt.GlobalColor.darkRed)
+            self.list.addItem(item)
+        for note in no_text_notes((self.pdf or {}).get("pages_without_text", [])):
+            item = QListWidgetItem(f"⚠ {note}")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)  # a note, not a statistic: rows past self.stats are notes
+            item.setForeground(Qt.GlobalColor.darkRed)
             self.list.addItem(item)
         self.highlights_changed()
 

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from db.changes import Topic
+from extraction.statfinder.find import pages_without_text
 from gui.background import alive
 from gui.fulltext.render import Highlight, RenderedPage, render_page
-from gui.theme import muted_text
+from gui.theme import is_dark, muted_text
 
 ZOOMS = (0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 
@@ -56,10 +58,10 @@ def load_pdf(db: Any, record_id: int, evidence: bool = False
     return which.to_json(), data, texts, marks
 
 
-def attach_files(db: Any, record_id: int, who: str, paths: list[str]) -> list[dict[str, Any]]:
+def attach_files(db: Any, record_id: int, who: str, paths: list[str], how: str = "drop") -> list[dict[str, Any]]:
     from screening.fulltext import store
 
-    return [store.attach(db, record_id, Path(p), who, how="drop").to_json() for p in paths]
+    return [store.attach(db, record_id, Path(p), who, how=how).to_json() for p in paths]
 
 
 class PdfViewer(QWidget):
@@ -100,11 +102,15 @@ class PdfViewer(QWidget):
         self.search_box.setObjectName("pdf-search")
         self.search_box.setClearButtonEnabled(True)
         self.hits_label = QLabel()
+        self.attach_button = QToolButton(text="Attach…")
+        self.attach_button.setObjectName("attach-pdf")
+        self.attach_button.setToolTip("Attach a PDF to this record (or drop one here); it is stored in the review")
         bar = QHBoxLayout()
         for w in (self.prev_button, self.page_label, self.next_button, self.zoom_out, self.zoom_in):
             bar.addWidget(w)
         bar.addWidget(self.search_box, 1)
         bar.addWidget(self.hits_label)
+        bar.addWidget(self.attach_button)
         self.info = QLabel()
         self.info.setObjectName("pdf-info")
         self.info.setWordWrap(True)
@@ -120,6 +126,7 @@ class PdfViewer(QWidget):
         layout.addWidget(self.info)
         layout.addWidget(self.scroll, 1)
 
+        self.attach_button.clicked.connect(self.choose_files)
         self.prev_button.clicked.connect(lambda: self.go(self.page - 1))
         self.next_button.clicked.connect(lambda: self.go(self.page + 1))
         self.zoom_in.clicked.connect(lambda: self.set_zoom(+1))
@@ -184,10 +191,15 @@ class PdfViewer(QWidget):
         else:
             text = (f"<b>{self.pdf['file_name']}</b> · {self.pdf['pages']} pages · attached by "
                     f"{self.pdf['attached_by']} <span style='color:{muted}'>[sha256 {self.pdf['sha256'][:12]}]</span>")
+            if 0 <= self.page < len(self.texts) and pages_without_text([self.texts[self.page]]):
+                warn = "#ff8a80" if is_dark(self) else "#b00020"
+                text += (f"<br><span style='color:{warn}'>This page has no text layer (a scan or a picture): "
+                         "its statistics cannot be found or searched; read it and type them.</span>")
         self.info.setText(text)
         has = bool(self.data)
         for w in (self.prev_button, self.next_button, self.zoom_in, self.zoom_out, self.search_box):
             w.setEnabled(has)
+        self.attach_button.setEnabled(self.record is not None and not loading)
         count = self.pdf["pages"] if self.pdf else 0
         self.page_label.setText(f"page {self.page + 1} / {count}" if has else "")
 
@@ -282,7 +294,14 @@ class PdfViewer(QWidget):
         if paths and self.drop_files(paths) is not None:
             e.acceptProposedAction()
 
-    def drop_files(self, paths: list[str]) -> Any:
+    def choose_files(self) -> Any:
+        """Attach one PDF (or several) chosen in a file dialog to the record on screen, as a drop does."""
+        if self.record is None:
+            return None
+        paths, _ = QFileDialog.getOpenFileNames(self, f"Attach a PDF to record #{self.record}", "", "PDF (*.pdf)")
+        return self.drop_files(paths, how="file") if paths else None
+
+    def drop_files(self, paths: list[str], how: str = "drop") -> Any:
         """Attach ``paths`` to the record on screen (a write in the background), then show it."""
         record = self.record
         who = self.ctx.who()
@@ -293,7 +312,7 @@ class PdfViewer(QWidget):
             self.ctx.message.emit(f"Attached {', '.join(r['file_name'] for r in rows)} to record #{record}.")
             self.attached.emit(record)  # the window then announces Topic.PDFS: the screens show it
 
-        return self.ctx.write("Attaching the PDF", partial(attach_files, self.ctx.db, record, who, paths),
+        return self.ctx.write("Attaching the PDF", partial(attach_files, self.ctx.db, record, who, paths, how),
                               changes=(Topic.PDFS,), dialog=False, on_done=alive(self, done))
 
     def refresh(self) -> None:
