@@ -201,7 +201,7 @@ def _mods(df: pd.DataFrame, keep, y, v, args: argparse.Namespace) -> tuple[dict,
 
     frame = df[keep].reset_index(drop=True)
     reg, used = mods_regression(y, v, frame, args.mods, method=args.method, test=args.test)
-    out = reg.to_dict()
+    out = reg.to_json()
     out["formula"] = args.mods
     out["excluded_rows"] = int((~used).sum())
     stat = "z" if reg.ddf is None else "t"
@@ -342,7 +342,7 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
             X, coef_names, used = formula_design(df[keep].reset_index(drop=True), args.mods)
             yy, vv, lab = y[used], v[used], [labels[i] for i in np.flatnonzero(used)]
         inf = dg.influence(yy, vv, X, method=args.method, test=args.test)
-        d = inf.to_dict(coef_names)
+        d = inf.to_json(coef_names)
         for row, name in zip(d["studies"], lab, strict=True):
             row["label"] = name
         data.update(d)
@@ -362,8 +362,8 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
         pp = dg.pet_peese(y, v)
         egger = egger_test(y, v, method=args.method)
         tf = trim_and_fill(y, v, method=args.method, back_transform=data["scale"] == "Fisher's z")
-        tfd = tf.to_dict()
-        data.update(rank_test=rank, egger=egger.to_dict(), pet_peese=pp.to_dict(),
+        tfd = tf.to_json()
+        data.update(rank_test=rank, egger=egger.to_json(), pet_peese=pp.to_json(),
                     trimfill={"k0": tf.k0, "side": tf.side, "estimator": tf.estimator, "result": tfd["result"]},
                     fsn_rosenthal=fsn_rosenthal(y, v)["fsn"])
         r = tf.result
@@ -425,7 +425,7 @@ def cmd_multilevel(args: argparse.Namespace) -> Result:
     k = keep.to_numpy()
     fit = fit_multilevel(y[k], v[k], [df[c][k].reset_index(drop=True) for c in cols], cols, X=X, names=names,
                          method=args.method, robust=args.robust)
-    data = fit.to_dict()
+    data = fit.to_json()
     data.update(file=file, excluded_rows=int((~k).sum()), assumes=MULTILEVEL_ASSUMES)
     stat = "z" if args.robust is None else "t"
     lines = [f"Multilevel model ({fit.method}), k = {fit.k} effects in {fit.n_clusters} clusters ({file})"

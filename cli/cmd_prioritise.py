@@ -250,9 +250,9 @@ def cmd_undo_stop(args: argparse.Namespace) -> Result:
         if before is None:
             raise InputError("title/abstract screening was not stopped by a rule: there is no stop to undo")
         n = undo_stop(db, "title_abstract", reviewer_name(args), args.why)
-    data = {"undone": True, "records_back": n, "stop": before, "why": args.why}
-    return Result(data, f"stop undone: {n} records are unscreened again (the stop was by {before['by']} at "
-                        f"{before['at']}: {str(before['rule']).splitlines()[0]})")
+    data = {"undone": True, "records_back": n, "stop": before.to_json(), "why": args.why}
+    return Result(data, f"stop undone: {n} records are unscreened again (the stop was by {before.by} at "
+                        f"{before.at}: {before.rule.splitlines()[0]})")
 
 
 def cmd_sample_rest(args: argparse.Namespace) -> Result:
@@ -271,11 +271,11 @@ def cmd_sample_rest(args: argparse.Namespace) -> Result:
     assert stored is not None
     with open_for(args) as db:
         sample = start_sample(db, "title_abstract", who, list(stored.values()), len(rows), seed=args.seed)
-    order = [int(i) for i in sample_order([int(r[0]) for r in rows], int(sample["seed"])) if int(i) not in stored]
-    data = {"sample": sample, "order": order[:max(0, args.limit)]}
-    text = (f"random sample started by {sample['started_by']}: screen the records below in this order (seed "
-            f"{sample['seed']}); if the first {sample['planned']:,} hold no relevant record, recall below "
-            f"{sample['target_recall']:.0%} is rejected with {sample['confidence']:.0%} confidence\n"
-            f"check it with: metasift rank REVIEW --sample-from {sample['sample_from']}\n"
+    order = [int(i) for i in sample_order([int(r[0]) for r in rows], sample.seed) if int(i) not in stored]
+    data = {"sample": sample.to_json(), "order": order[:max(0, args.limit)]}
+    text = (f"random sample started by {sample.started_by}: screen the records below in this order (seed "
+            f"{sample.seed}); if the first {sample.planned:,} hold no relevant record, recall below "
+            f"{sample.target_recall:.0%} is rejected with {sample.confidence:.0%} confidence\n"
+            f"check it with: metasift rank REVIEW --sample-from {sample.sample_from}\n"
             + "\n".join(f"  #{rid}" for rid in data["order"]))
     return Result(data, text)

@@ -64,7 +64,7 @@ def metasift_results(frame: pd.DataFrame, method: str, test: str) -> dict[str, A
             else:
                 m = continuous_moderator(y, v, pd.to_numeric(d[col], errors="coerce").to_numpy(float), col,
                                          method=method, test=test)
-            out["moderators"][col] = m.to_dict()
+            out["moderators"][col] = m.to_json()
         except InputError as exc:
             out["moderators"][col] = {"error": exc.detail}
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -212,5 +212,4 @@ def prisma_counts(db: ReviewDB) -> PrismaCounts:
         screened=c.unique, excluded_screening=ta.excluded, sought=ta.included, not_retrieved=not_retrieved,
         assessed=ta.included - not_retrieved, excluded_full_text=excluded_ft, reports_included=ft.included,
         studies_included=c.included_samples, awaiting={"title_abstract": ta.awaiting, "full_text": ft.awaiting},
-        stopped_unscreened=cast(int, stop["not_screened"]) if stop else 0,
-        stopping_rule=str(stop["rule"]) if stop else "")
+        stopped_unscreened=stop.not_screened if stop else 0, stopping_rule=stop.rule if stop else "")

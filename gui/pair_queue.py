@@ -114,7 +114,7 @@ class PairQueueScreen(Refreshing, QWidget):
         queue, groups = self._items(snap)
         self.queue.set_items(queue)
         self.groups.set_items(groups)
-        ids = [tuple(e["ids"]) for e in queue]
+        ids = [e.ids for e in queue]
         if want in ids:
             row = ids.index(want)
             if want == self._want:
@@ -129,7 +129,7 @@ class PairQueueScreen(Refreshing, QWidget):
     # -- showing --------------------------------------------------------------------------------
     def current_pair(self) -> tuple[int, int] | None:
         entry = self.queue.item(self.queue_view.currentIndex().row())
-        return tuple(entry["ids"]) if entry else None  # type: ignore[return-value]
+        return entry.ids if entry else None
 
     def _show_current(self) -> None:
         on_queue = self.lists.currentIndex() == 0

@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
@@ -386,7 +388,21 @@ def stop_screening(db: ReviewDB, stage: str, by: str, rule_note: str, uid_prefix
     return len(left)
 
 
-def stopped_by_rule(db: ReviewDB, stage: str = "title_abstract") -> dict[str, object] | None:
+@dataclass(frozen=True)
+class StopInForce:
+    """A stop by a stopping rule still in force (`stopped_by_rule`): its note (the rule), who and when
+    (ISO 8601, UTC), and how many records it excluded unscreened."""
+
+    rule: str
+    by: str
+    at: str | None
+    not_screened: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "by": self.by, "at": self.at, "not_screened": self.not_screened}
+
+
+def stopped_by_rule(db: ReviewDB, stage: str = "title_abstract") -> StopInForce | None:
     """The latest stop at ``stage`` still in force: its note (the rule), who and when, and how many records
     it excluded unscreened; None when screening was never stopped by a rule."""
     with db.session() as session:
@@ -397,8 +413,7 @@ def stopped_by_rule(db: ReviewDB, stage: str = "title_abstract") -> dict[str, ob
     if not rows:
         return None
     last = max(rows, key=lambda r: r.id or 0)
-    return {"rule": last.note, "by": last.reviewer, "at": last.decided_at.isoformat() if last.decided_at else None,
-            "not_screened": len(rows)}
+    return StopInForce(last.note, last.reviewer, last.decided_at.isoformat() if last.decided_at else None, len(rows))
 
 
 def undo_stop(db: ReviewDB, stage: str, by: str, why: str, uid_prefix: str | None = None) -> int:

@@ -67,8 +67,10 @@ and 0.418 at 0.01)."""
 TITLE_WEIGHT = 2
 """How many times the title enters a record's text. Issue 13's tuning half scored once 0.4205 against twice
 0.4138 (WSS@95), but once lowered early recall (Kitchenham seed 42: recall at 10% screened 0.27-0.36 against
-0.41-0.43), so twice stays until early recall is part of the choice. The 2026-12-02 same-run table in
-docs/benchmarks.md was run with once (see docs/prioritise-tuning.md)."""
+0.41-0.43). The fourth round's rule (mean WSS@95 + 0.5 x mean recall at 10%, no review's worst seed
+losing more than 0.05 of it; `benchmarks/tune_prioritise.py`) scores once 0.6742 and twice 0.6741 on the
+app's schedule: no gain, so twice stays (docs/prioritise-tuning.md); the 2026-12-03 same-run table in
+docs/benchmarks.md was run with twice."""
 CHAR_MIN_RELEVANT = 2
 """Fits use the word block only while fewer relevant records than this are known (0 = always blend):
 one relevant example is too little to learn which character n-grams matter."""

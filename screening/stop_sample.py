@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import TeamEvent
 from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_TARGET
-from screening.stopping import P_ROUNDING, check_hypergeometric, hypergeom_cdf
+from screening.stopping import P_ROUNDING, StopCheck, check_hypergeometric, hypergeom_cdf
 
 SAMPLE_EVENT = "stop_sample"
 
@@ -62,11 +63,51 @@ def sample_order(ids: Sequence[int], seed: int) -> list[int]:
     return [ordered[k] for k in np.random.default_rng(seed).permutation(len(ordered))]
 
 
+@dataclass(frozen=True)
+class RandomSample:
+    """A reviewer's random sample of the records they had not screened, as logged: after ``sample_from``
+    decisions (``found_before`` relevant) of ``n_records``, ``planned`` records in the order of ``seed``, for
+    ``target_recall`` at ``confidence``; who started it and when (ISO 8601, UTC)."""
+
+    reviewer: str
+    sample_from: int
+    found_before: int
+    n_records: int
+    planned: int
+    seed: int
+    target_recall: float
+    confidence: float
+    started_by: str
+    started_at: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reviewer": self.reviewer, "sample_from": self.sample_from, "found_before": self.found_before,
+                "n_records": self.n_records, "planned": self.planned, "seed": self.seed,
+                "target_recall": self.target_recall, "confidence": self.confidence, "started_by": self.started_by,
+                "started_at": self.started_at}
+
+
+@dataclass(frozen=True)
+class SampleProgress:
+    """Where a random sample stands (`sample_progress`): screened and relevant in it, the size still needed if
+    the rest of it holds no relevant record (None: more than the records left), and the test's verdict."""
+
+    screened: int
+    relevant: int
+    planned: int
+    needed: int | None
+    verdict: StopCheck
+
+    def to_json(self) -> dict[str, Any]:
+        return {"screened": self.screened, "relevant": self.relevant, "planned": self.planned,
+                "needed": self.needed, "verdict": self.verdict.to_json()}
+
+
 def start_sample(db: ReviewDB, stage: str, by: str, decisions: Sequence[int], n_records: int,
                  target: float = DEFAULT_TARGET, confidence: float = DEFAULT_CONFIDENCE,
-                 seed: int | None = None) -> dict[str, Any]:
+                 seed: int | None = None) -> RandomSample:
     """Log that ``by`` (a lead) starts a random sample of the records they have not screened, after their
-    ``decisions`` (0/1, in screening order) of ``n_records``; returns the sample (`current_sample`'s form)."""
+    ``decisions`` (0/1, in screening order) of ``n_records``; returns the sample as `current_sample` reads it."""
     from screening.team import _log, _write, acting, require
 
     found, screened = int(sum(decisions)), len(decisions)
@@ -104,7 +145,7 @@ def end_sample(db: ReviewDB, stage: str, by: str, why: str = "back to ranked ord
     _write(db, "end the random sample", write)
 
 
-def current_sample(db: ReviewDB, stage: str, reviewer: str) -> dict[str, Any] | None:
+def current_sample(db: ReviewDB, stage: str, reviewer: str) -> RandomSample | None:
     """The random sample ``reviewer`` is screening at ``stage`` (its logged detail plus who and when), or
     None: none started, or the latest one was ended."""
     from db.identity import lenient_identity
@@ -116,20 +157,22 @@ def current_sample(db: ReviewDB, stage: str, reviewer: str) -> dict[str, Any] | 
     mine = [r for r in rows if r.detail.get("reviewer") in (who, reviewer)]
     if not mine or mine[-1].detail.get("ended"):
         return None
-    last = mine[-1]
-    return {**last.detail, "started_by": last.who, "started_at": last.at.isoformat() if last.at else None}
+    last, d = mine[-1], mine[-1].detail
+    return RandomSample(str(d["reviewer"]), int(d["sample_from"]), int(d["found_before"]), int(d["n_records"]),
+                        int(d["planned"]), int(d["seed"]), float(d["target_recall"]), float(d["confidence"]),
+                        last.who, last.at.isoformat() if last.at else None)
 
 
-def sample_progress(decisions: Sequence[int], sample: dict[str, Any]) -> dict[str, Any]:
+def sample_progress(decisions: Sequence[int], sample: RandomSample) -> SampleProgress:
     """Where the sample stands after the reviewer's ``decisions`` (all of them, in order): screened and
     relevant in the sample, the size still needed if the rest of it holds no relevant record, and the
     hypergeometric verdict on the sample (`StopCheck.to_json`)."""
-    start, n_records = int(sample["sample_from"]), int(sample["n_records"])
+    start, n_records = sample.sample_from, sample.n_records
     part = list(decisions[start:])
     found = int(sum(decisions))
-    verdict = check_hypergeometric(decisions, n_records, float(sample["target_recall"]),
-                                   float(sample["confidence"]), sample_from=start if part else None)
-    needed = sample_size(found - int(sum(part)), start, n_records, float(sample["target_recall"]),
-                         float(sample["confidence"]), in_sample=len(part), relevant_in_sample=int(sum(part)))
-    return {"screened": len(part), "relevant": int(sum(part)), "planned": int(sample["planned"]),
-            "needed": needed, "verdict": verdict.to_json() if part else {**verdict.to_json(), "stop": False}}
+    verdict = check_hypergeometric(decisions, n_records, sample.target_recall, sample.confidence,
+                                   sample_from=start if part else None)
+    needed = sample_size(found - int(sum(part)), start, n_records, sample.target_recall, sample.confidence,
+                         in_sample=len(part), relevant_in_sample=int(sum(part)))
+    return SampleProgress(len(part), int(sum(part)), sample.planned, needed,
+                          verdict if part else replace(verdict, stop=False))

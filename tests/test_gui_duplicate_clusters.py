@@ -33,9 +33,9 @@ def _settled(screen, rows: int) -> bool:
 
 def _cluster_with(screen, n_pairs: int):
     for row in range(screen.queue.rowCount()):
-        if len(screen.queue.item(row)["cluster"].pairs) == n_pairs:
+        if len(screen.queue.item(row).cluster.pairs) == n_pairs:
             screen.queue_view.selectRow(row)
-            return screen.queue.item(row)["cluster"]
+            return screen.queue.item(row).cluster
     raise AssertionError("no such cluster")
 
 
@@ -48,7 +48,7 @@ def test_five_pairs_are_two_decisions(qtbot, two_clusters):
     assert "3 records, 3 candidate pairs" in screen.heading.text()
     assert "doi one character apart" in screen.heading.text()
     qtbot.keyClick(screen.queue_view, Qt.Key.Key_Right)
-    assert screen.queue.item(screen.queue_view.currentIndex().row())["cluster"] != cluster
+    assert screen.queue.item(screen.queue_view.currentIndex().row()).cluster != cluster
 
 
 @pytest.mark.parametrize("key", [Qt.Key.Key_D, Qt.Key.Key_N])
@@ -68,7 +68,7 @@ def test_all_different_keeps_the_groups_and_u_undoes_the_whole_cluster(qtbot, tw
     qtbot.keyClick(screen.queue_view, Qt.Key.Key_U)
     qtbot.waitUntil(lambda: _settled(screen, 2), timeout=30_000)  # both pairs back with one undo
     assert len(duplicates.queue(db)) == 5
-    assert screen.queue.item(screen.queue_view.currentIndex().row())["cluster"].ids == cluster.ids
+    assert screen.queue.item(screen.queue_view.currentIndex().row()).cluster.ids == cluster.ids
 
 
 @pytest.mark.parametrize("key", [Qt.Key.Key_A, Qt.Key.Key_M])

@@ -44,7 +44,7 @@ def test_the_queue_is_one_row_per_cluster_with_its_records_side_by_side(qtbot, q
     # two candidate pairs (the erratum against both copies of its article) are one cluster, one row
     assert screen.queue.rowCount() == 1 and screen.lists.tabText(0) == "To review (1)"
     assert "1</b> clusters to review (2 candidate pairs)" in screen.summary.text()
-    cluster = screen.queue.item(0)["cluster"]
+    cluster = screen.queue.item(0).cluster
     assert {p.ids for p in cluster.pairs} == set(pairs) and len(cluster.ids) == 3
     model = screen.compare
     assert model.columnCount() == 3 and model.rowCount() == len(cluster.fields)

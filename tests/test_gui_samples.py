@@ -56,7 +56,7 @@ def test_n_rejects_a_suggestion(qtbot, demo):
     qtbot.waitUntil(lambda: _decision(demo, a, b) == "rejected", timeout=20_000)
     left = [list(s.ids) for s in samples.suggestions(demo)]
     assert [a, b] not in left and len(left) == n - 1
-    qtbot.waitUntil(lambda: [s["ids"] for s in screen.snapshot.suggestions] == left, timeout=20_000)
+    qtbot.waitUntil(lambda: [list(s.ids) for s in screen.snapshot.suggestions] == left, timeout=20_000)
     assert screen.current_pair() == tuple(left[0])  # the next suggestion is up
 
 

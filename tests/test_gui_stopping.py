@@ -82,12 +82,12 @@ def test_random_sample_of_the_rest_and_undo_of_the_stop_on_screen(qtbot, tmp_pat
         assert "random order" in asked[-1] and "simple random sample" in asked[-1]
         qtbot.waitUntil(lambda: screen.stops.sample is not None, timeout=20_000)
         sample = current_sample(db, "title_abstract", "Ann")
-        assert sample is not None and sample["sample_from"] == 40 and sample["started_by"] == "ann"
-        planned = int(sample["planned"])
+        assert sample is not None and sample.sample_from == 40 and sample.started_by == "ann"
+        planned = sample.planned
         assert 0 < planned < n - 40
         assert "Random sample of the rest (records in random order): <b>0</b> screened" in top.sample_text.text()
         assert not top.rule.isEnabled() and not top.order.isEnabled() and top.sample_button.text().startswith("End")
-        rest = [r for r in sample_order(ids, int(sample["seed"])) if r not in screen.queue.mine]
+        rest = [r for r in sample_order(ids, sample.seed) if r not in screen.queue.mine]
         assert screen.current_id() == rest[0]  # the sample's random order, not the ranking's
         for rid in rest[:planned - 3]:
             decide(db, rid, "Ann", "title_abstract", "exclude")
@@ -112,7 +112,7 @@ def test_random_sample_of_the_rest_and_undo_of_the_stop_on_screen(qtbot, tmp_pat
         top.stop_button.click()
         qtbot.waitUntil(lambda: stopped_by_rule(db) is not None, timeout=20_000)
         stop = stopped_by_rule(db)
-        assert "sample_from 40" in str(stop["rule"]) and stop["not_screened"] == n - 40 - planned
+        assert stop is not None and "sample_from 40" in stop.rule and stop.not_screened == n - 40 - planned
         assert prisma_counts(db).stopped_unscreened == n - 40 - planned
         qtbot.waitUntil(lambda: top.undo_stop_button.isVisible(), timeout=20_000)
         assert "stopped by" in top.sample_text.text()

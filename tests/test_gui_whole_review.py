@@ -137,8 +137,8 @@ def _whole_review(qtbot, window, db, tmp_path):
     assert dup.groups.rowCount() == len(groups)
     # what the machine left for a person: the erratum notice against both copies of its article, one
     # cluster (one decision); N = all different (an erratum is a record of its own)
-    assert dup.queue.rowCount() == 1 and len(dup.queue.item(0)["cluster"].pairs) == 2
-    assert all("publication type conflict" in p.reasons for p in dup.queue.item(0)["cluster"].pairs)
+    assert dup.queue.rowCount() == 1 and len(dup.queue.item(0).cluster.pairs) == 2
+    assert all("publication type conflict" in p.reasons for p in dup.queue.item(0).cluster.pairs)
     for _ in range(dup.queue.rowCount()):
         n = dup.queue.rowCount()
         dup.queue_view.setFocus()

@@ -449,3 +449,40 @@ def test_embase_ris_pmid_and_accession_number(tmp_path):
     assert (recs[0].pmid, recs[0].source_id) == ("38773066", "L2029880245")
     assert recs[0].other_ids == {"embase": "L2029880245", "issn": "2041-1723"}  # its only ISSN, electronic
     assert (recs[1].pmid, recs[1].source_id) == ("", "L644585435")
+
+
+def test_identifiers_vendors_hide_in_other_fields(tmp_path):
+    """Ovid's ERIC writes an electronic ISSN as "E2196-7822"; the Cochrane Library's RIS keeps the PMID in C3
+    ("PUBMED 38407106,EMBASE 643589775"); Lens and RefWorks link records to PubMed; Rayyan glues a second tag
+    into a link's line (its CSV too); a PDF on the exporter's computer beside a link is no link."""
+    text = ("TY  - JOUR\nTI  - ERIC record\nPY  - 2019\nSN  - E2196-7822\nER  - \n\n"
+            "TY  - JOUR\nTI  - CENTRAL record\nPY  - 2024\nC3  -  PUBMED 38407106,EMBASE 643589775\nER  - \n\n"
+            "TY  - JOUR\nTI  - Lens record\nPY  - 2021\nUR  - https://europepmc.org/article/PMC/PMC8008960\n"
+            "L2  - https://pubmed.ncbi.nlm.nih.gov/33796074/\nER  - \n\n"
+            "TY  - JOUR\nAN  - rayyan-42924189\nTI  - Rayyan record\nPY  - 2024\n"
+            "UR  - https://www.embase.com/search/results?subaction=viewrecord&id=L2029880245&from=export     "
+            "U2  - L2029880245\nER  - \n\n"
+            "TY  - JOUR\nTI  - EndNote record\nPY  - 2016\n"
+            "UR  - https://onlinelibrary.wiley.com/doi/abs/10.1002/ebm2.15, "
+            "internal-pdf://3779373774/K.J-2016-From a mouse.pdf\nER  - \n")
+    _, recs, _ = _read(tmp_path / "mixed.ris", text)
+    assert recs[4].url == "https://onlinelibrary.wiley.com/doi/abs/10.1002/ebm2.15" and "url" not in recs[4].other_ids
+    assert recs[0].other_ids == {"issn": "2196-7822"}
+    assert recs[1].pmid == "38407106" and recs[2].pmid == "33796074"
+    assert recs[3].url == "https://www.embase.com/search/results?subaction=viewrecord&id=L2029880245&from=export"
+    assert recs[3].other_ids["embase"] == "L2029880245" and recs[3].source_id == "rayyan-42924189"
+    assert recs[3].raw["UR"][0].endswith("U2  - L2029880245")  # raw keeps the line as exported
+
+
+def test_a_rayyan_ris_is_named_by_its_record_ids(tmp_path):
+    text = ("TY  - JOUR\nAN  - rayyan-42924189\nTI  - Alliance\nY1  - 2024\nAU  - Yang, Z.\n"
+            "UR  - https://pubmed.ncbi.nlm.nih.gov/38773066/\nER  - \n")
+    det, [rec], _ = _read(tmp_path / "rayyan.ris", text)
+    assert det.source_db is None and det.tool == "Rayyan" and rec.pmid == "38773066"
+
+
+def test_every_database_a_wos_accession_names_is_canonical():
+    from screening.importers.databases import CANONICAL, WOS_UT_DATABASES, canonical_database
+
+    for name in set(WOS_UT_DATABASES.values()):
+        assert name in CANONICAL and canonical_database(name) == name

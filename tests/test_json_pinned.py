@@ -69,6 +69,8 @@ def test_writing_commands_print_the_pinned_json(demo, worked, capsys, tmp_path):
                                     "DEMO-PSY-0002", "--decision", "include"))
     _check("screen_second", _printed(capsys, tmp_path, "screen", fresh, "--reviewer", "dan", "--record",
                                      "DEMO-PSY-0002", "--decision", "exclude", "--reason", "not an empirical study"))
+    _check("sample_rest", _printed(capsys, tmp_path, "sample-rest", fresh, "--reviewer", "cem", "--seed", "3",
+                                   "--limit", "5"))
     labels = tmp_path / "labels.csv"
     labels.write_text("source_id,label\nDEMO-PSY-0003,1\nDEMO-PSY-0004,0\nDEMO-PSY-0005,0\n", encoding="utf-8")
     _check("rank", _printed(capsys, tmp_path, "rank", fresh, "--labels", str(labels), "--limit", "3"))

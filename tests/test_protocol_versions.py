@@ -209,3 +209,25 @@ def test_an_edit_begun_on_an_older_version_is_refused_not_stored_over_it(sqlite_
                                          "version 1; nothing was stored"):
         store_protocol(db, _with_reason(default_protocol_text(), "other"), "ann", base=1)
     assert [v.who for v in protocol_store.versions(db)] == ["ann", "bob"]
+
+
+def test_a_stored_version_is_named_alike_by_its_parse_and_its_coding_settings(sqlite_review):
+    """One label for a stored protocol (`screening.protocol.protocol_label`): a broken [aggregation] (read by
+    the coding settings) and broken TOML (read by the protocol parse) both name '<review> protocol version N'."""
+    from extraction.coding import settings
+
+    db = sqlite_review
+    with db.transaction() as session:
+        protocol_store.append(session, default_protocol_text() + "\n[aggregation]\nrho = 2\n", name="alliance",
+                              summary="edited outside MetaSift", who="lea")
+    number = current_protocol(db).version
+    label = f"{db.name} protocol version {number}"
+    assert current_protocol(db).where == label
+    with pytest.raises(InputError, match=r"\[aggregation\] rho: expected a number in \[0, 1\], got 2") as bad:
+        settings(db)
+    assert str(bad.value).startswith(label)
+    with db.transaction() as session:
+        protocol_store.append(session, "title = [unclosed", name="alliance", summary="broken", who="lea")
+    with pytest.raises(InputError) as broken:
+        protocol_of(db)
+    assert str(broken.value).startswith(f"{db.name} protocol version {number + 1}")

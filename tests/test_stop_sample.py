@@ -8,7 +8,7 @@ import pytest
 from conftest import corpus_or_skip
 from scipy.stats import hypergeom
 
-from screening.stop_sample import sample_order, sample_progress, sample_size
+from screening.stop_sample import RandomSample, sample_order, sample_progress, sample_size
 from screening.stopping import check_hypergeometric
 
 
@@ -44,14 +44,14 @@ def test_sample_order_is_seeded_and_a_permutation():
 
 
 def test_sample_progress_follows_the_decisions():
-    sample = {"sample_from": 40, "n_records": 393, "target_recall": 0.95, "confidence": 0.95,
-              "planned": sample_size(20, 40, 393)}
+    sample = RandomSample("ana", sample_from=40, found_before=20, n_records=393, planned=sample_size(20, 40, 393),
+                          seed=1, target_recall=0.95, confidence=0.95, started_by="ana", started_at=None)
     decisions = [1, 0] * 20
     p = sample_progress(decisions, sample)
-    assert p["screened"] == 0 and not p["verdict"]["stop"] and p["needed"] == sample["planned"]
-    p = sample_progress(decisions + [0] * sample["planned"], sample)
-    assert p["screened"] == sample["planned"] and p["verdict"]["stop"]
-    assert p["verdict"]["params"]["sample_from"] == 40
+    assert p.screened == 0 and not p.verdict.stop and p.needed == sample.planned
+    p = sample_progress(decisions + [0] * sample.planned, sample)
+    assert p.screened == sample.planned and p.verdict.stop
+    assert p.verdict.params["sample_from"] == 40
 
 
 def test_a_sample_is_logged_by_a_lead_and_read_back(review):
@@ -71,8 +71,9 @@ def test_a_sample_is_logged_by_a_lead_and_read_back(review):
     decide(review, ids[1], "ana", "title_abstract", "include")
     assert current_sample(review, "title_abstract", "ana") is None
     got = start_sample(review, "title_abstract", "ana", [0, 1], len(ids), seed=11)
-    assert got["sample_from"] == 2 and got["seed"] == 11 and got["planned"] == sample_size(1, 2, len(ids))
-    assert got["started_by"] == "ana" and got["started_at"]
+    assert got.sample_from == 2 and got.seed == 11 and got.planned == sample_size(1, 2, len(ids))
+    assert got.started_by == "ana" and got.started_at
+    assert got == current_sample(review, "title_abstract", "ana")
     assert current_sample(review, "title_abstract", "bob") is None  # another reviewer's decisions: no sample
     end_sample(review, "title_abstract", "ana", why="back to ranked order")
     assert current_sample(review, "title_abstract", "ana") is None

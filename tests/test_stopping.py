@@ -218,7 +218,7 @@ def test_stop_screening_on_both_back_ends(review):
     assert sorted(r.record_id for r in rows) == ids[2:] and all(r.kind == "resolution" for r in rows)
     assert outcome(review, ids[5]).state == "excluded" and outcome(review, ids[0]).state != "excluded"
     info = stopped_by_rule(review)
-    assert info is not None and info["not_screened"] == 4 and str(info["rule"]).startswith("N consecutive")
+    assert info is not None and info.not_screened == 4 and info.rule.startswith("N consecutive")
     with pytest.raises(Exception, match="rule"):
         stop_screening(review, "title_abstract", "ana", "  ")
 

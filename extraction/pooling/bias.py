@@ -65,7 +65,7 @@ class EggerTest:
     limit_ci: tuple[float, float]
     method: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return _clean({"z": self.z, "p": self.p, "slope": self.slope, "limit_estimate": self.limit_estimate,
                        "limit_ci": self.limit_ci, "model": "mixed-effects meta-regression",
                        "predictor": "sei", "method": self.method})
@@ -91,10 +91,10 @@ class TrimFill:
     filled_vi: np.ndarray
     result: PoolResult  # the model refitted to observed + filled studies
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return _clean({"k0": self.k0, "side": self.side, "estimator": self.estimator,
                        "filled_yi": [float(x) for x in self.filled_yi],
-                       "filled_vi": [float(x) for x in self.filled_vi], "result": self.result.to_dict()})
+                       "filled_vi": [float(x) for x in self.filled_vi], "result": self.result.to_json()})
 
 
 def _side(y: np.ndarray, v: np.ndarray, method: str) -> str:

@@ -31,7 +31,7 @@ class HeterogeneityCI:
     h2: tuple[float, float, float]
     ci_null: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return _clean({"level": self.level, "type": "Q-profile", "tau2": self.tau2, "tau": self.tau,
                        "i2": self.i2, "h2": self.h2, "ci_null": self.ci_null})
 

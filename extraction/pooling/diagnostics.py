@@ -96,7 +96,7 @@ class Influence:
     baujat_x: np.ndarray
     baujat_y: np.ndarray
 
-    def to_dict(self, names: list[str] | None = None) -> dict[str, Any]:
+    def to_json(self, names: list[str] | None = None) -> dict[str, Any]:
         names = names or [f"b{j}" for j in range(self.dfbetas.shape[1])]
         rows = []
         for i in range(self.hat.size):
@@ -181,7 +181,7 @@ class PetPeese:
     chosen: str        # "PET" or "PEESE"
     alpha: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         def part(m: MetaRegression, slope: str) -> dict[str, Any]:
             b0, b1 = m.coefficients
             return {"estimate": b0.estimate, "se": b0.se, "t": b0.z, "p": b0.p, "ci": b0.ci, "df": m.ddf,

@@ -65,7 +65,7 @@ class MetaRegression:
                 return c
         raise KeyError(name)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return _clean({
             "method": self.method, "k": self.k, "qm": self.qm, "qm_df": self.qm_df, "qm_p": self.qm_p,
             "qe": self.qe, "qe_df": self.qe_df, "qe_p": self.qe_p, "tau2": self.tau2, "se_tau2": self.se_tau2,
@@ -233,11 +233,11 @@ class SubgroupAnalysis:
     excluded: int = 0                           # studies without a level
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self, back_transform: bool = True) -> dict[str, Any]:
+    def to_json(self, back_transform: bool = True) -> dict[str, Any]:
         subgroups: dict[str, Any] = {}
         for le in self.level_estimates:
             sep = self.separate.get(le.level)
-            subgroups[le.level] = {"k": le.k, "separate": sep.to_dict() if sep else None,
+            subgroups[le.level] = {"k": le.k, "separate": sep.to_json() if sep else None,
                                    "common_tau2": {"estimate_z": le.estimate, "se_z": le.se, "ci_z": le.ci,
                                                    "pi_z": le.pi, "p": le.p}}
             if back_transform:

@@ -111,7 +111,7 @@ class MultilevelFit:
                         "ci": (float(self.beta[j] - crit * se), float(self.beta[j] + crit * se))})
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return _clean({"model": "multilevel (rma.mv, nested random effects)", "method": self.method, "k": self.k,
                        "clusters": self.n_clusters,
                        "variance_components": [{"level": n, "sigma2": s, "groups": g} for n, s, g in

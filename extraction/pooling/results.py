@@ -87,7 +87,7 @@ class PoolResult:
     df: int | None = None      # t-test df (k − p) for test "t"/"knha"
     scale: str = "Fisher's z"  # scale of estimate_z/ci_z/pi_z (see the module docstring)
 
-    def to_dict(self, weights: bool = False) -> dict[str, Any]:
+    def to_json(self, weights: bool = False) -> dict[str, Any]:
         """Plain dict (JSON-ready, NaN -> None); study weights only when asked for."""
         d = asdict(self)
         if not weights:

@@ -116,17 +116,17 @@ def pool_report(yi: np.ndarray, vi: np.ndarray, method: str = "REML", groups: An
     fail-safe N, Egger's test (None with fewer than 3 studies) and, with ``groups``, the subgroup analysis.
     ``back_transform``: the yi are Fisher z values (``*_r`` fields via tanh); False keeps the input scale."""
     res = pool(yi, vi, method=method, test=test, back_transform=back_transform)
-    out = res.to_dict()
+    out = res.to_json()
     out["confint"] = None
     if res.k > 1 and res.method != "FE":
         core = fit_core(yi, vi, method=method, test=test)
-        out["confint"] = q_profile(yi, vi, core).to_dict()
+        out["confint"] = q_profile(yi, vi, core).to_json()
     out["fsn_rosenthal"] = fsn_rosenthal(yi, vi)["fsn"]
-    out["egger"] = egger_test(yi, vi, method=method).to_dict() if len(yi) >= 3 else None
+    out["egger"] = egger_test(yi, vi, method=method).to_json() if len(yi) >= 3 else None
     if groups is not None:
         sa = categorical_moderator(yi, vi, groups, name=by or "group", method=method, test=test,
                                    back_transform=back_transform)
-        d = sa.to_dict(back_transform=back_transform)
+        d = sa.to_json(back_transform=back_transform)
         out["by"] = by
         out["subgroups"] = {lev: s["separate"] for lev, s in d["subgroups"].items()}
         out["subgroups_common_tau2"] = {lev: s["common_tau2"] for lev, s in d["subgroups"].items()}

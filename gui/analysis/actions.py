@@ -57,7 +57,7 @@ class Analysis:
     message: str = ""
     test: str = "z"
     mods: str = ""
-    regression: dict[str, Any] | None = None   # the meta-regression on ``mods`` (MetaRegression.to_dict)
+    regression: dict[str, Any] | None = None   # the meta-regression on ``mods`` (MetaRegression.to_json)
     regression_error: str = ""
     bubble: Figure | None = None  # the bubble plot of ``mods`` when its first term is numeric
     bubble_note: str = ""
@@ -105,7 +105,7 @@ def regression(d: Data, mods: str, method: str, test: str) -> dict[str, Any]:
     """The meta-regression ``mods`` ("a + b") on the study table (InputError with a message if it cannot)."""
     frame = d.table[d.table["r"].notna()].reset_index(drop=True)
     reg, used = mods_regression(d.yi, d.vi, frame, mods, method=method, test=test)
-    out = reg.to_dict()
+    out = reg.to_json()
     out.update(formula=mods, excluded=int((~used).sum()))
     return out
 
@@ -146,7 +146,7 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, aggregat
     funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
     _release(funnel, *([bubble_fig] if bubble_fig is not None else []))
     return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
-                    tf.to_dict() if tf is not None else None, test=test, mods=mods, regression=reg,
+                    tf.to_json() if tf is not None else None, test=test, mods=mods, regression=reg,
                     regression_error=reg_error, aggregation=agg, rho=cfg.rho, bubble=bubble_fig,
                     bubble_note=bubble_note, data=d)
 
@@ -164,7 +164,7 @@ def forest_page(d: Data, method: str, start: int, rows: int | None = None) -> Fi
 @dataclass
 class Sensitivity:
     """Leave-one-out and cumulative refits (metafor's leave1out, cumul: label + estimate, se, zval, pval, ci_lb,
-    ci_ub, q, tau2, i2 on Fisher's z), influence diagnostics per sample (label + `Influence.to_dict` rows) and
+    ci_ub, q, tau2, i2 on Fisher's z), influence diagnostics per sample (label + `Influence.to_json` rows) and
     their plots."""
 
     leave1out: list[dict[str, Any]]
@@ -182,7 +182,7 @@ def _sensitivity_figures(d: Data, method: str, test: str, max_labels: int | None
     idx, cum = dg.cumulative(d.yi, d.vi, None, method, test)
     cum_names = [f"+{d.labels[i]}" for i in idx]
     inf = dg.influence(d.yi, d.vi, method=method, test=test)
-    rows = inf.to_dict(["intrcpt"])["studies"]
+    rows = inf.to_json(["intrcpt"])["studies"]
     for row, lab in zip(rows, d.labels, strict=True):
         row["label"] = lab
     figs = (sequence_plot(loo, loo_names, "Leave-one-out", "estimate (Fisher's z)", max_labels),
@@ -233,7 +233,7 @@ def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> dict[
     v = np.array([r[2] for r in rows], dtype=float)
     chosen, method = method, method if method in ("REML", "ML") else "REML"
     fit = fit_multilevel(y, v, [sample], ["sample"], method=method, robust=robust)
-    out = fit.to_dict()
+    out = fit.to_json()
     if chosen != method:
         out["notes"].append(f"Fitted by REML: the three-level model (rma.mv) is fitted by REML or ML, not {chosen}.")
     c = out["coefficients"][0]

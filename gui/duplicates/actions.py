@@ -26,10 +26,18 @@ class Snapshot:
     def cluster_of(self, pair: tuple[int, int]) -> QueueCluster | None:
         return next((cl for cl in self.clusters if pair[0] in cl.ids and pair[1] in cl.ids), None)
 
-    def items(self) -> list[dict[str, Any]]:
-        """The screen's queue rows, one per cluster: ``ids`` is the cluster's best pending pair (the
-        decisions below find the whole cluster from it), ``cluster`` the `QueueCluster`."""
-        return [{"ids": list(cl.pairs[0].ids), "cluster": cl} for cl in self.clusters if cl.pairs]
+    def items(self) -> list[QueueRow]:
+        """The screen's queue rows, one per cluster."""
+        return [QueueRow(cl.pairs[0].ids, cl) for cl in self.clusters if cl.pairs]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of the Duplicates screen's queue: ``ids`` is the cluster's best pending pair (the decisions
+    find the whole cluster from it), ``cluster`` the `QueueCluster`."""
+
+    ids: tuple[int, int]
+    cluster: QueueCluster
 
 
 def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:

@@ -3,9 +3,8 @@ loaded whole)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from gui.compare import show
+from gui.duplicates.actions import QueueRow
 from gui.listmodel import ListTableModel
 
 
@@ -16,17 +15,17 @@ def _short(text: str, n: int = 90) -> str:
 def queue_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent
     """One row per cluster of the queue (one decision each): its records, best score, title, what differs
     (the pairs' reasons in the tooltip)."""
-    def title(e: dict[str, Any]) -> str:
-        cl = e["cluster"]
+    def title(e: QueueRow) -> str:
+        cl = e.cluster
         return _short(next((v for v in (cl.record(i)["title"] for i in cl.ids) if v), ""))
 
     return ListTableModel([
-        ("Records", lambda e: " · ".join(f"#{i}" for i in e["cluster"].ids)),
-        ("Score", lambda e: round(e["cluster"].score, 2) if e["cluster"].score is not None else ""),
+        ("Records", lambda e: " · ".join(f"#{i}" for i in e.cluster.ids)),
+        ("Score", lambda e: round(e.cluster.score, 2) if e.cluster.score is not None else ""),
         ("Title", title),
-        ("Differs in", lambda e: ", ".join(f for f in e["cluster"].differing() if f not in ("source_db", "source_id"))),
+        ("Differs in", lambda e: ", ".join(f for f in e.cluster.differing() if f not in ("source_db", "source_id"))),
     ], parent, tooltip=lambda e: "\n".join(f"#{p.ids[0]} / #{p.ids[1]}: " + "; ".join(p.reasons)
-                                           for p in e["cluster"].pairs))
+                                           for p in e.cluster.pairs))
 
 
 def groups_model(parent=None) -> ListTableModel:  # noqa: ANN001 - Qt parent

@@ -103,7 +103,7 @@ class DuplicatesScreen(PairQueueScreen):
         self.summary.setText(text)
 
     # -- showing --------------------------------------------------------------------------------
-    def _show_pair(self, entry: dict[str, Any] | None) -> None:
+    def _show_pair(self, entry: actions.QueueRow | None) -> None:
         if entry is None:
             c = self.snapshot.counts if self.snapshot else None
             if c is None or not c.records:
@@ -113,7 +113,7 @@ class DuplicatesScreen(PairQueueScreen):
             else:
                 self._placeholder("Press “Find duplicates” (Ctrl+D) to compare all records.")
             return
-        cl = entry["cluster"]
+        cl = entry.cluster
         group_of = {m: k for k, g in enumerate(cl.groups, 1) for m in g}
         headers = [f"#{i} · {cl.record(i)['source_db']}" + (f" · group {group_of[i]}" if i in group_of else "")
                    for i in cl.ids]

@@ -17,8 +17,29 @@ from screening.duplicates import load_records
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """An open link suggestion (`extraction.samples.suggestions`) with its two records' fields."""
+
+    link: PairDecision
+    records: list[dict[str, Any]]
+
+    @property
+    def ids(self) -> tuple[int, int]:
+        return self.link.ids
+
+    @property
+    def strength(self) -> str:
+        return str(self.link.details.get("strength") or "")
+
+    @property
+    def evidence(self) -> list[dict[str, Any]]:
+        """The stored evidence items (``kind``, ``detail``)."""
+        return list(self.link.details.get("evidence") or [])
+
+
+@dataclass(frozen=True)
 class Snapshot:
-    suggestions: list[dict[str, Any]]  # extraction.samples.suggestions + "records": [a, b] record dicts
+    suggestions: list[Suggestion]
     joined: list[RecordGroup]  # shared samples (a link joins unique records)
     duplicate_groups: list[RecordGroup]  # every duplicate group (one record's merged copies)
     counts: ReviewCounts  # the review's counts (samples, records, shared samples, duplicate groups)
@@ -35,20 +56,18 @@ class Snapshot:
 
 def snapshot(db: ReviewDB, *, progress: Progress = no_progress) -> Snapshot:
     progress(0, 2, "loading suggestions")
-    sug = [s.to_json() for s in samples.suggestions(db)]
+    sug = samples.suggestions(db)
     counts = review_counts(db, stages=())
     with db.session() as session:
         canon = group_map(session)
         shared = shared_groups(sample_components(session), canon)
     dup_groups = duplicates.groups(db)
-    wanted = {i for s in sug for i in s["ids"]} | {i for s in shared + dup_groups for i in s}
+    wanted = {i for s in sug for i in s.ids} | {i for s in shared + dup_groups for i in s}
     progress(1, 2, "loading records")
     with db.session() as session:
         recs = {r["id"]: r for r in load_records(session, wanted)}
-    for s in sug:
-        s["records"] = [recs.get(i, {"id": i}) for i in s["ids"]]
-
-    return Snapshot(sug, record_groups(shared, recs, canon), record_groups(dup_groups, recs, canon), counts,
+    with_records = [Suggestion(s, [recs.get(i, {"id": i}) for i in s.ids]) for s in sug]
+    return Snapshot(with_records, record_groups(shared, recs, canon), record_groups(dup_groups, recs, canon), counts,
                     len(duplicates.queue(db)))
 
 

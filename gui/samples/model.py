@@ -21,11 +21,11 @@ def _label(rec: dict[str, Any]) -> str:
 def suggestions_model(parent: QWidget | None = None) -> ListTableModel:
     """One row per open suggestion: strength, the two reports, the evidence in brief."""
     return ListTableModel([
-        ("Strength", lambda s: s["strength"]),
-        ("Reports", lambda s: " · ".join(_label(r) for r in s["records"])),
-        ("Evidence", lambda s: "; ".join(e["detail"] for e in s["evidence"])),
-    ], parent, background=lambda s: strength_color(s["strength"], parent),
-        tooltip=lambda s: "\n".join(e["detail"] for e in s["evidence"]))
+        ("Strength", lambda s: s.strength),
+        ("Reports", lambda s: " · ".join(_label(r) for r in s.records)),
+        ("Evidence", lambda s: "; ".join(e["detail"] for e in s.evidence)),
+    ], parent, background=lambda s: strength_color(s.strength, parent),
+        tooltip=lambda s: "\n".join(e["detail"] for e in s.evidence))
 
 
 def duplicate_groups_model(parent: QWidget | None = None) -> ListTableModel:

@@ -95,19 +95,19 @@ class SamplesScreen(PairQueueScreen):
                                 "as shared samples.</span>" if snap.pending_duplicates else ""))
 
     # -- showing --------------------------------------------------------------------------------
-    def _show_pair(self, s: dict[str, Any] | None) -> None:
+    def _show_pair(self, s: actions.Suggestion | None) -> None:
         if s is None:
             records = self.snapshot.records if self.snapshot else 0
             self._placeholder("No records yet: import exports first." if not records else
                               "No open suggestions. Press “Suggest links” (Ctrl+L) to look for reports "
                               "that share a sample.")
             return
-        recs = s["records"]
+        recs = s.records
         self.compare.set_records([f"#{r.get('id')} · {r.get('source_db', '')}" for r in recs], recs, RECORD_FIELDS)
         n = self.suggested.rowCount()
         row = self.suggested_view.currentIndex().row() + 1
-        items = "".join(f"<li>{escape(e['detail'])}</li>" for e in s["evidence"])
-        self.heading.setText(f"<b>Suggestion {row} of {n}</b> · {escape(s['strength'])} evidence"
+        items = "".join(f"<li>{escape(e['detail'])}</li>" for e in s.evidence)
+        self.heading.setText(f"<b>Suggestion {row} of {n}</b> · {escape(s.strength)} evidence"
                              f"<ul style='margin-top:2px; margin-bottom:2px'>{items}</ul>")
         self.right.setCurrentIndex(1)
 

@@ -22,7 +22,7 @@ from screening.criteria import Assessment, RecordText, Span, assess_record
 from screening.criteria.evidence import TermSet
 from screening.duplicates import load_records
 from screening.protocol import Protocol
-from screening.stopping import RemainingEstimate
+from screening.stopping import RemainingEstimate, StopCheck
 from screening.worklist import ScreeningQueue
 
 if TYPE_CHECKING:  # scikit-learn loads only when a ranking is built (not when the app opens)
@@ -113,7 +113,7 @@ class RankOutcome:
     expected: float | None    # relevant records estimated to remain (None: no estimate yet)
     method: str
     labelled: int
-    rule: dict | None = None  # the stopping rule's verdict on these decisions (screening.stopping.StopCheck)
+    rule: StopCheck | None = None  # the stopping rule's verdict on these decisions
 
 
 PROCESS_THRESHOLD = 5000
@@ -156,14 +156,12 @@ def rerank(ranking: Ranking, labels: dict[int, int], rule: str = "hypergeometric
     order = [ranking.ids[i] for i in ranking.ranker.update(rows)]
     est = ranking.ranker.estimate_remaining() if rows else RemainingEstimate.no_decisions()
     expected = est.expected
-    verdict = check(rule, list(rows.values()), len(ranking.ids)).to_json()
+    verdict = check(rule, list(rows.values()), len(ranking.ids))
     return RankOutcome(order, None if expected != expected else float(expected), est.method, len(rows),
                        verdict)
 
 
-def stop_screening(db: ReviewDB, stage: str, reviewer: str, rule: dict) -> int:
+def stop_screening(db: ReviewDB, stage: str, reviewer: str, rule: StopCheck) -> int:
     """Stop screening ``stage`` by the stopping rule whose verdict is ``rule`` (`RankOutcome.rule`): the records
     nobody screened are excluded with the rule in the decision log (`screening.decisions.stop_screening`)."""
-    from screening.stopping import stop_note
-
-    return decisions.stop_screening(db, stage, reviewer, stop_note(rule))
+    return decisions.stop_screening(db, stage, reviewer, rule.note())

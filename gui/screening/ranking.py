@@ -21,8 +21,8 @@ class RankingDriver(QObject):
 
     ranked = Signal(list)
     status = Signal(str)
-    rule_status = Signal(dict)
-    """The stopping rule's verdict (`screening.stopping.StopCheck.to_json`) after each re-rank."""
+    rule_status = Signal(object)  # a StopCheck
+    """The stopping rule's verdict (`screening.stopping.StopCheck`) after each re-rank."""
 
     def __init__(self, ctx: ReviewContext, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -16,12 +16,14 @@ from gui.background import alive
 from gui.theme import muted_text
 from screening import decisions, stop_sample
 from screening.choices import DEFAULT_CONFIDENCE, DEFAULT_TARGET
+from screening.stopping import CITATIONS
 
 if TYPE_CHECKING:
     from gui.screening.view import ScreeningScreen
 
 
-def _state(db: Any, stage: str, reviewer: str) -> tuple[dict | None, dict | None]:
+def _state(db: Any, stage: str, reviewer: str) -> tuple[decisions.StopInForce | None,
+                                                           stop_sample.RandomSample | None]:
     """(the stop in force, the reviewer's random sample in progress), read off the GUI thread."""
     return decisions.stopped_by_rule(db, stage), stop_sample.current_sample(db, stage, reviewer)
 
@@ -32,8 +34,8 @@ class StopControls(QObject):
     def __init__(self, screen: ScreeningScreen) -> None:
         super().__init__(screen)
         self.screen = screen
-        self.sample: dict[str, Any] | None = None
-        self.stopped: dict[str, Any] | None = None
+        self.sample: stop_sample.RandomSample | None = None
+        self.stopped: decisions.StopInForce | None = None
         top = screen.top
         top.sample_button.clicked.connect(self._sample_clicked)
         top.undo_stop_button.clicked.connect(self._undo_stop)
@@ -62,7 +64,7 @@ class StopControls(QObject):
         """The sample's random order of the queue's records (the screen skips the ones already decided)."""
         queue = self.screen.queue
         assert queue is not None and self.sample is not None
-        return stop_sample.sample_order(queue.ids, int(self.sample["seed"]))
+        return stop_sample.sample_order(queue.ids, self.sample.seed)
 
     def _decisions(self) -> list[int]:
         queue = self.screen.queue
@@ -80,31 +82,31 @@ class StopControls(QObject):
                              "applies until the sample ends")
         top.undo_stop_button.setVisible(self.stopped is not None)
         if self.stopped is not None:
-            top.undo_stop_button.setToolTip(f"Screening was stopped by {self.stopped['by']} at {self.stopped['at']}: "
-                                            f"{str(self.stopped['rule']).splitlines()[0]}")
+            top.undo_stop_button.setToolTip(f"Screening was stopped by {self.stopped.by} at {self.stopped.at}: "
+                                            f"{self.stopped.rule.splitlines()[0]}")
         top.sample_text.setVisible(self.sample is not None or self.stopped is not None)
         if self.stopped is not None and self.sample is None:
             top.sample_text.setText(f"<span style='color:{muted_text(self.screen)}'>Screening was stopped by "
-                                    f"<b>{self.stopped['by']}</b> ({self.stopped['at']}), "
-                                    f"{self.stopped['not_screened']:,} records not screened: "
-                                    f"{str(self.stopped['rule']).splitlines()[0]}</span>")
+                                    f"<b>{self.stopped.by}</b> ({self.stopped.at}), "
+                                    f"{self.stopped.not_screened:,} records not screened: "
+                                    f"{self.stopped.rule.splitlines()[0]}</span>")
 
     def decided(self) -> None:
         """A decision or undo: while sampling, show the sample's progress and the test's verdict on it."""
         if self.sample is None or self.screen.queue is None:
             return
         p = stop_sample.sample_progress(self._decisions(), self.sample)
-        v = p["verdict"]
-        needed = ("more than the records left" if p["needed"] is None else
-                  f"at least <b>{p['needed']:,}</b>")
-        state = "<b>met</b>" if v["stop"] else "not met"
+        v = p.verdict
+        needed = ("more than the records left" if p.needed is None else
+                  f"at least <b>{p.needed:,}</b>")
+        state = "<b>met</b>" if v.stop else "not met"
         self.screen.top.sample_text.setText(
             f"<span style='color:{muted_text(self.screen)}'>Random sample of the rest (records in random order): "
-            f"<b>{p['screened']:,}</b> "
-            f"screened, <b>{p['relevant']}</b> relevant; sample needed: {needed} if no more are relevant "
-            f"(planned {p['planned']:,}) · test: {state}: {v['reason']} · <i>assumes</i>: the sample is a simple "
+            f"<b>{p.screened:,}</b> "
+            f"screened, <b>{p.relevant}</b> relevant; sample needed: {needed} if no more are relevant "
+            f"(planned {p.planned:,}) · test: {state}: {v.reason} · <i>assumes</i>: the sample is a simple "
             "random sample of the records not screened when it began (exact hypergeometric test; recall "
-            f"against the relevant records the criteria would find) ({v['citation']})</span>")
+            f"against the relevant records the criteria would find) ({CITATIONS[v.rule]})</span>")
         self.screen.show_rule(v)
 
     # -- acts -----------------------------------------------------------------------------------
@@ -134,7 +136,7 @@ class StopControls(QObject):
                          changes=(Topic.TEAM,), on_done=alive(self, self._started),
                          on_error=alive(self, lambda exc: screen.ctx.message.emit(str(exc))))
 
-    def _started(self, sample: dict[str, Any]) -> None:
+    def _started(self, sample: stop_sample.RandomSample) -> None:
         self.sample = sample
         self.screen.apply_order(self.order())
         self._buttons()
@@ -164,8 +166,8 @@ class StopControls(QObject):
             return
         why, ok = QInputDialog.getText(
             screen, "Undo the stop",
-            f"Screening was stopped by {self.stopped['by']} ({self.stopped['at']}); "
-            f"{self.stopped['not_screened']:,} records were excluded unscreened.\nUndoing it makes them "
+            f"Screening was stopped by {self.stopped.by} ({self.stopped.at}); "
+            f"{self.stopped.not_screened:,} records were excluded unscreened.\nUndoing it makes them "
             "unscreened again; the decision log keeps both acts.\n\nWhy is the stop undone?")
         if not ok or not why.strip():
             return

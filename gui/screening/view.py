@@ -33,6 +33,7 @@ from gui.screening.ranking import RankingDriver
 from gui.screening.stop_controls import StopControls
 from gui.theme import is_dark, muted_text
 from screening import decisions, worklist
+from screening.stopping import CITATIONS, LABELS, StopCheck
 from screening.worklist import ScreeningQueue
 
 PREFETCH = 3
@@ -92,7 +93,7 @@ class ScreeningScreen(Refreshing, QWidget):
         self.ranking.rule_status.connect(self._rule_text)
         self.top.rule.currentIndexChanged.connect(lambda _: self.ranking.set_rule(str(self.top.rule.currentData())))
         self.top.stop_button.clicked.connect(self._stop_screening)
-        self._rule: dict | None = None
+        self._rule: StopCheck | None = None
         self.stops = StopControls(self)
         self.top.rule_text.setText(f"<span style='color:{muted_text(self)}'>checked on your decisions in ranked "
                                    "order after each re-rank</span>")
@@ -419,32 +420,32 @@ class ScreeningScreen(Refreshing, QWidget):
         if nxt is not None:
             self.show_at(nxt)
 
-    def _rule_text(self, rule: dict) -> None:
+    def _rule_text(self, rule: StopCheck) -> None:
         """The ranking's verdict of the stopping rule (a random sample's own verdict replaces it)."""
         if self.stops.sample is None:
             self.show_rule(rule)
 
-    def show_rule(self, rule: dict) -> None:
+    def show_rule(self, rule: StopCheck) -> None:
         """Show the stopping rule's verdict with its assumption; the stop button is offered once it is met."""
         self._rule = rule
-        state = "<b>met</b>" if rule["stop"] else "not met"
+        state = "<b>met</b>" if rule.stop else "not met"
         self.top.rule_text.setText(
-            f"<span style='color:{muted_text(self)}'>{state}: {rule['reason']} · <i>assumes</i>: "
-            f"{rule['assumption']} ({rule['citation']})</span>")
-        self.top.stop_button.setEnabled(bool(rule["stop"]))
+            f"<span style='color:{muted_text(self)}'>{state}: {rule.reason} · <i>assumes</i>: "
+            f"{rule.assumption} ({CITATIONS[rule.rule]})</span>")
+        self.top.stop_button.setEnabled(bool(rule.stop))
 
     def _stop_screening(self) -> None:
         """After a confirmation, exclude the records nobody screened, with the rule in the decision log."""
         from PySide6.QtWidgets import QMessageBox
 
         rule, queue, who = self._rule, self.queue, self.ctx.who()
-        if rule is None or queue is None or not rule["stop"] or who is None:
+        if rule is None or queue is None or not rule.stop or who is None:
             return
-        unscreened = len(queue.ids) - rule["screened"]
+        unscreened = len(queue.ids) - rule.screened
         answer = QMessageBox.question(
             self, "Stop screening",
             f"Stop {render.STAGE_LABEL.get(self.stage_name, self.stage_name)} screening by the rule "
-            f"“{rule['label']}”?\n\n{rule['reason']}.\nAssumes: {rule['assumption']}.\n\nRecords nobody has "
+            f"“{LABELS[rule.rule]}”?\n\n{rule.reason}.\nAssumes: {rule.assumption}.\n\nRecords nobody has "
             f"screened (about {unscreened:,}) are excluded as not screened; the decision log and the PRISMA "
             "diagram name this rule.")
         if answer != QMessageBox.StandardButton.Yes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from screening.dedup.ltwa import abbreviate
@@ -47,7 +48,6 @@ _TITLE_PREFIX = re.compile(
 )
 _MARKERS = re.compile(r"<\s*(?:original|translated)\s*>|\[\s*(?:original|translated)[^\]]*\]", re.I)
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,\u00a0\u2009\u202f]\d{3})+(?![\d]|[.,]\d)")
-_TRAILING_NOTE = re.compile(r"\s*\[[^\[\]]*\]\W*$")
 _MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
 _PAGES = re.compile(r"^\s*([a-z]*)(\d+)\s*(?:[-\u2010-\u2015]+|\bto\b)\s*([a-z]*)(\d+)", re.I)
 _PAGE_COUNT = re.compile(r"(?:[ivxlc]+\s*,?\s*)?\d+\s*(?:p|pp|pages|leaves)\.?")
@@ -55,6 +55,11 @@ _ROMAN_PAGES = re.compile(r"^([ivxlc]+)(?:\s*[-\u2010-\u2015]+\s*([ivxlc]+))?\.?
 _FIRST_NUM = re.compile(r"([a-z]*\d+)", re.I)
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _CONCAT_AUTHORS = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'])")
+# "et al." and its spellings, alone or after the last name: the list was cut short, not an author
+_ET_AL = re.compile(
+    r"[\s,;]*[\[(]?\s*(?:\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b|\.\.\.|\u2026)\s*[\])]?\s*$", re.I)
+# one Vancouver name, "Smith JA" / "van der Berg K" / "O'Neil-Smith J.": surname words, then initials
+_VANCOUVER_NAME = re.compile(r"^[^\W\d_][^\W\d_'\- ]*(?:['\- ][^\W\d_]+)*(?:\s+[^\W\d_][^\W\d_'\-]*)*\s+[A-Z]{1,4}\.?$")
 
 JOURNAL_STOP = frozenset(
     "the of and in for on at an de la le les du des der die und fur et y el los das d l da di del della official "
@@ -100,7 +105,7 @@ def normalize_title(title: object) -> str:
         s = _AUTHORS_TRANSL.sub("", s)
         s = _TITLE_PREFIX.sub("", s)
         s = s.strip(" .")
-        trimmed = _TRAILING_NOTE.sub("", s)
+        trimmed = _trailing_notes_off(s)
         if len(trimmed) >= 12:
             s = trimmed.strip(" .")
         if s.startswith("[") and s.endswith("]"):
@@ -108,6 +113,26 @@ def normalize_title(title: object) -> str:
         elif s.startswith("[") and "]" not in s:
             s = s[1:]
     return squash(s)
+
+
+def _trailing_notes_off(s: str) -> str:
+    """Bracketed notes at the end of a title off, nested brackets included: Ovid MEDLINE appends
+    ``[Erratum appears in J Card Surg. 2011;26(2):241 Note: Smith, M [corrected to Smyth, M]]``,
+    ``[corrected][published erratum appears in ...]``, ``[Review] [33 refs]``, ``[Comment in: ...]``."""
+    for _ in range(4):
+        t = s.rstrip(" .\"'\u201d")
+        if not t.endswith("]"):
+            break
+        depth, k = 0, len(t) - 1
+        while k >= 0:
+            depth += (t[k] == "]") - (t[k] == "[")
+            if depth == 0:
+                break
+            k -= 1
+        if k <= 0:
+            break
+        s = t[:k]
+    return s
 
 
 def split_authors(authors: object) -> list[str]:
@@ -126,9 +151,34 @@ def split_authors(authors: object) -> list[str]:
         parts = s.split(" and ")
     elif ";" in s:
         parts = s.split(";")
+    elif s.count(",") >= 1 and all(_VANCOUVER_NAME.match(p.strip()) for p in _ET_AL.sub("", s).split(",")
+                                   if p.strip()):
+        # "Smith J, Jones K, Brown L" (PubMed summaries, Vancouver-style CSV columns): a comma between names
+        parts = s.split(",")
     else:
         parts = _CONCAT_AUTHORS.split(s)
     return [p.strip() for p in parts if p.strip()]
+
+
+def cut_short(names: Sequence[str]) -> tuple[list[str], bool]:
+    """The names without an ``et al.`` (``'others'``, ``'u. a.'``, ``'...'``) at the end, and whether there
+    was one: ``['Lytwyn, A', 'others']`` -> ``(['Lytwyn, A'], True)``; ``'Smith J et al.'`` -> ``'Smith J'``."""
+    out = list(names)
+    short = False
+    while out:
+        last = out[-1]
+        trimmed = _ET_AL.sub("", last).strip(" ,;")
+        if trimmed == last.strip():
+            if last.strip().lower().strip(".") in ("others", "et al", "etal", "et. al"):
+                trimmed = ""
+            else:
+                break
+        short = True
+        if trimmed:
+            out[-1] = trimmed
+            break
+        out.pop()
+    return out, short
 
 
 @lru_cache(maxsize=200_000)
@@ -157,7 +207,7 @@ def normalize_author(name: str) -> str:
 def normalize_authors(authors: object) -> list[str]:
     """All authors, normalised; anonymous placeholders dropped."""
     out = []
-    for a in split_authors(authors):
+    for a in cut_short(split_authors(authors))[0]:
         n = normalize_author(a)
         if n and not n.startswith(("anonymous", "anon ", "unknown")):
             out.append(n)

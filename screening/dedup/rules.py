@@ -137,6 +137,9 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
         # a dropped subtitle in a copy without pages: the same authors, year, journal and volume, no other issue
         | (p.title_prefix & (p.authors >= 0.9) & (p.year_gap == 0) & (p.volume == AGREE) & (p.issue != CONFLICT)
            & (p.journal == AGREE) & (p.start != CONFLICT))
+        # ... or in a copy without volume and pages, when the main title is long enough to name the work alone
+        | (p.long_prefix & (p.authors >= 0.9) & (p.year_gap == 0) & (p.volume != CONFLICT) & (p.issue != CONFLICT)
+           & (p.journal == AGREE) & (p.start != CONFLICT))
     )
     # a dissertation and its listing a year apart (Dissertation Abstracts vs the thesis) are for a person
     auto &= ~(p.thesis & (p.year_gap != 0) & ~doi_eq)

@@ -38,6 +38,7 @@ class PairScores:
     pages_disjoint: np.ndarray
     title_numbers: np.ndarray
     title_prefix: np.ndarray
+    long_prefix: np.ndarray
     thesis: np.ndarray
     serial: np.ndarray
     provisional_pages: np.ndarray
@@ -162,7 +163,11 @@ def _numbers_conflict(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarr
 MIN_PREFIX_WORDS = 4
 
 
-def _title_prefix(ti: list[str], tj: list[str]) -> np.ndarray:
+LONG_PREFIX_WORDS = 8
+"""A main title this long that the other copy continues with a subtitle names one work by itself."""
+
+
+def _title_prefix(ti: list[str], tj: list[str], min_words: int = MIN_PREFIX_WORDS) -> np.ndarray:
     """One title is the other cut short at a word boundary (a dropped subtitle: ``'Optimal therapy of
     malignant pleural effusions'`` / ``'... effusions: report of a randomized trial'``); the shorter one
     keeps at least ``MIN_PREFIX_WORDS`` words."""
@@ -171,7 +176,7 @@ def _title_prefix(ti: list[str], tj: list[str]) -> np.ndarray:
         if not a or not b or a == b:
             continue
         short, full = (a, b) if len(a) < len(b) else (b, a)
-        out[k] = full.startswith(short + " ") and short.count(" ") + 1 >= MIN_PREFIX_WORDS
+        out[k] = full.startswith(short + " ") and short.count(" ") + 1 >= min_words
     return out
 
 
@@ -235,7 +240,8 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         abstract=abstract, kind_conflict=_kind_conflict(feats.kind, i, j),
         both_conference=(feats.kind[i] == "conference") & (feats.kind[j] == "conference"),
         pages_disjoint=_pages_disjoint(feats, i, j, start),
-        title_numbers=_numbers_conflict(feats, i, j), title_prefix=_title_prefix(ti, tj),
+        title_numbers=_numbers_conflict(feats, i, j), title_prefix=(prefix_cut := _title_prefix(ti, tj)),
+        long_prefix=prefix_cut & _title_prefix(ti, tj, LONG_PREFIX_WORDS),
         thesis=(feats.kind[i] == "thesis") | (feats.kind[j] == "thesis"),
         serial=serial, provisional_pages=provisional, supplement_mismatch=supplement,
         has_alt_title=np.array([bool(feats.title_alt[a] or feats.title_alt[b]) for a, b in zip(i, j, strict=True)],

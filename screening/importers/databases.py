@@ -29,7 +29,8 @@ CANONICAL = (
     "LILACS", "Current Contents", "Google Scholar", "Dimensions", "Lens", "OpenAlex", "IEEE Xplore",
     "ScienceDirect", "Epistemonikos", "HMIC", "Europe PMC", "TRID", "GreenFILE", "Environment Complete", "ASFA",
     "SciELO",
-    "SciELO Citation Index", "AIS eLibrary",
+    "SciELO Citation Index", "AIS eLibrary", "KCI-Korean Journal Database", "Russian Science Citation Index",
+    "Derwent Innovations Index", "FSTA", "Grants Index",
 )
 
 # Exact short codes (EBSCOhost ``DB`` codes, Ovid database codes as in ``D=psyc``), lower-case.
@@ -104,6 +105,11 @@ _NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), name) fo
     (r"epistemonikos", "Epistemonikos"),
     (r"\bhmic\b", "HMIC"),
     (r"ais ?elibrary|aisel\.aisnet", "AIS eLibrary"),
+    (r"korean journal database|\bkci\b", "KCI-Korean Journal Database"),
+    (r"russian science citation index", "Russian Science Citation Index"),
+    (r"derwent innovations", "Derwent Innovations Index"),
+    (r"\bfsta\b|food science (and|&) technology abstracts", "FSTA"),
+    (r"grants index", "Grants Index"),
 ))
 
 # Platforms: never a database name by themselves.

@@ -252,12 +252,18 @@ def field_hygiene(rec: ParsedRecord) -> None:
         rec.abstract = _LABEL.sub("", unglue_headings(strip_abstract_notices(rec.abstract)), count=1)
     if rec.other_ids and ("issn" in rec.other_ids or "isbn_issn" in rec.other_ids or "eissn" in rec.other_ids):
         standard_numbers(rec.other_ids)
+    if rec.url and " - " in rec.url and (glued := _TAG_IN_LINK.search(rec.url)):
+        rec.url = rec.url[:glued.start()]
+        if glued.group(1) == "U2" and re.fullmatch(r"L\d{6,12}", glued.group(2).strip()):
+            rec.other_ids.setdefault("embase", glued.group(2).strip())  # Embase's accession number
     if rec.url and (" " in rec.url or ";" in rec.url or "|" in rec.url or rec.url.count("://") > 1):
         links = split_links(rec.url)
         if links:
             rec.url = links[0]
             if len(links) > 1:
                 rec.other_ids.setdefault("url", " ".join(links[1:]))
+    if not rec.pmid and rec.url:  # a PubMed link is the PMID (Lens, RefWorks and Rayyan exports link records so)
+        rec.pmid = pmid_of_links([rec.url, *str(rec.other_ids.get("url", "")).split()])
 
 
 # An ISSN: four digits, an optional hyphen, three digits and a check digit (0-9 or X); never part of a longer
@@ -265,6 +271,7 @@ def field_hygiene(rec: ParsedRecord) -> None:
 _ISSN_CODE = re.compile(r"(?<![\w\-])(\d{4})[\-\u2010-\u2013]?(\d{3}[\dXx])(?![\w\-])")
 _ISBN_RUN = re.compile(r"(?<![\w\-])\d(?:[\- ]?\d){8,11}[\- ]?[\dXx](?![\w\-])")
 _NUMBER_PREFIX = re.compile(r"\b(e-?issn|p-?issn|issn|isbn)[\s:\-]+(?=\d)", re.I)
+_E_ISSN = re.compile(r"(?<![\w\-])[Ee](?=\d{4}-?\d{3}[\dXx](?![\w\-]))")
 _ISSN_LABEL = re.compile(r"^\s*[(\[]\s*([^)\]]{0,40})[)\]]")
 _ELECTRONIC = re.compile(r"electr|online|internet|digital|\be-?issn|\beissn|\bweb\b|\(e\)|^e$", re.I)
 
@@ -278,6 +285,7 @@ def parse_standard_numbers(text: str) -> tuple[list[tuple[str, bool]], list[str]
     "Online ISSN"); a number without a label is the print (or linking) ISSN."""
     isbns: list[str] = []
     text = _NUMBER_PREFIX.sub(r"\1 ", text)  # ERIC's "ISSN-0022-0167", "EISSN-1939-2168"
+    text = _E_ISSN.sub("eISSN ", text)  # Ovid's ERIC: "E2196-7822", an electronic ISSN
     rest = text
     for m in _ISBN_RUN.finditer(text):
         bare = re.sub(r"[\s\-]", "", m.group(0))
@@ -334,7 +342,10 @@ def standard_numbers(other: dict[str, str]) -> None:
         other["isbn"] = "; ".join(dict.fromkeys([*known, *isbns]))
 
 
-_SCHEME = re.compile(r"^(?:https?://|ftp://|www\.|doi:|://)", re.I)
+_SCHEME = re.compile(r"^(?:[a-z][\w+.\-]*://|www\.|doi:|://)", re.I)
+_LOCAL_LINK = re.compile(r"^(?:file|internal-pdf)://", re.I)
+# a RIS tag glued into a link by a tool that flattened lines ("...&from=export U2 - L2029880245", Rayyan)
+_TAG_IN_LINK = re.compile(r"\s+([A-Z][A-Z0-9])\s{1,2}-\s+(\S.*)$")
 # a link glued to the one before it (Lens's links re-exported by EndNote: "...pub/25937https://link.springer..."):
 # a scheme inside a piece, except as a parameter ("?url=https://", "%3A") or an archived page's address
 # ("web.archive.org/web/2020/https://...")
@@ -356,6 +367,21 @@ def _unglue(piece: str) -> list[str]:
     return out
 
 
+_PUBMED_LINK = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/|"
+                          r"europepmc\.org/(?:abstract|article)/MED/)(\d{1,9})(?![\d])", re.I)
+
+
+def pmid_of_links(links: Iterable[str]) -> str:
+    """The PMID of the first PubMed (or Europe PMC MEDLINE) link among ``links``
+    ("https://pubmed.ncbi.nlm.nih.gov/33796074/" -> "33796074"), else ""."""
+    for v in links:
+        if "pubmed" in v or "europepmc" in v or "PubMed" in v:
+            m = _PUBMED_LINK.search(v)
+            if m:
+                return m.group(1)
+    return ""
+
+
 def split_links(value: str) -> list[str]:
     """The links in one URL field: ProQuest writes its document link and a library's link resolver on one
     ``UR`` line ("https://search.proquest.com/docview/1 http://link.example/?url_ver=..."), EPPI-Reviewer
@@ -371,7 +397,8 @@ def split_links(value: str) -> list[str]:
             links[-1] += piece
         else:
             links.append(piece)
-    return links
+    web = [link for link in links if not _LOCAL_LINK.match(link)]  # a PDF on the exporter's computer: no link
+    return web or [value.strip()]
 
 
 def split_keywords(value: str | Iterable[str] | None, seps: str = ";") -> list[str]:

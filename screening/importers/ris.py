@@ -27,6 +27,7 @@ from screening.importers.fields import (
     normalize_doi,
     normalize_pmid,
     parse_year,
+    pmid_of_links,
     split_keywords,
 )
 from screening.importers.tagged import split_lines
@@ -137,6 +138,10 @@ def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
         m = re.search(r"PMID:?\s*(\d{1,9})", v)
         if m:
             return m.group(1)
+    for v in fields.get("C3", ()):  # the Cochrane Library: "C3  -  PUBMED 38407106,EMBASE 643589775"
+        m = re.search(r"\bPUBMED\s+(\d{1,9})\b", v)
+        if m:
+            return m.group(1)
     an = fields.get("AN", [""])[0].strip()
     if an.isdigit() and len(an) <= 9 and ("pubmed" in db_hint or "medline" in db_hint):
         return an
@@ -148,7 +153,7 @@ def _pmid(fields: Mapping[str, list[str]], db_hint: str) -> str:
         m = _OVID_MEDLINE_AN.search(v)
         if m:
             return m.group(1)
-    return ""
+    return pmid_of_links([*fields.get("UR", ()), *fields.get("L2", ())])
 
 
 _OVID_MEDLINE_AN = re.compile(r"ovidweb\.cgi\?\S*?[?&]D=(?:med[a-z]*|prem|mesz|mesx)\d*&\S*?\bAN=(\d{1,9})\b", re.I)
@@ -246,11 +251,13 @@ _DB_LINE = re.compile(r"^(?:DB|DP)  - (.+)$", re.M)
 # EPPI-Reviewer writes this keyword into every record it exports as RIS: its mark, not the authors' keyword.
 _EPPI_MARK = re.compile(r"^KW  - eppi-reviewer\d?\s*$", re.M | re.I)
 _EPPI_KEYWORD = re.compile(r"eppi-reviewer\d?", re.I)
-# A reference manager's links to the PDFs it keeps: the file is that library's export, not a database's.
+# A reference manager's links to the PDFs it keeps, a screening tool's own record ids: the file is that tool's
+# export, not a database's.
 _FILE_MARKS = (
     (re.compile(r"^L[1-4]  - internal-pdf://", re.M), "EndNote"),
     (re.compile(r"^L[1-4]  - .*Mendeley Desktop[\\/]", re.M | re.I), "Mendeley"),
     (re.compile(r"^L[1-4]  - .*[\\/]Zotero[\\/]storage[\\/]", re.M | re.I), "Zotero"),
+    (re.compile(r"^AN  - rayyan-\d+\s*$", re.M), "Rayyan"),  # Rayyan's own record ids
 )
 
 
