@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cli.base import Result, add_json_arg, table
 from db.errors import InputError
@@ -16,6 +17,8 @@ from extraction.choices import TESTS
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from extraction.pooling.diagnostics import Refit
 
 # NumPy, pandas and the pooling modules are imported in the handlers: ``--help`` and argument errors load none
 
@@ -132,6 +135,13 @@ def _load(args: argparse.Namespace):
     return df, y, v, keep, groups
 
 
+def _finite(x: Any) -> Any:
+    """A result's number (or tuple of numbers) as the text helpers take it: NaN and inf become None."""
+    if isinstance(x, tuple | list):
+        return tuple(_finite(v) for v in x)
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
 def _fmt(x: float | None, nd: int = 3) -> str:
     return "NA" if x is None else f"{x:.{nd}f}"
 
@@ -151,41 +161,45 @@ def cmd_pool(args: argparse.Namespace) -> Result:
     from extraction.pooling import pool_report
 
     bt = _back_transform(args, df)
-    data = pool_report(y, v, method=args.method, groups=groups, by=args.by, test=args.test, back_transform=bt)
+    rep = pool_report(y, v, method=args.method, groups=groups, by=args.by, test=args.test, back_transform=bt)
+    res = rep.pooled
+    data = rep.to_json()
     data["file"] = str(args.file)
     data["excluded_rows"] = int((~keep).sum())
-    stat = "z" if data["df"] is None else f"t({data['df']})"
-    kind = "fixed-effect" if data["method"] == "FE" else "random-effects"
-    lines = [f"{data['method']} {kind} model, k = {data['k']} ({args.file})"
+    stat = "z" if res.df is None else f"t({res.df})"
+    kind = "fixed-effect" if res.method == "FE" else "random-effects"
+    lines = [f"{res.method} {kind} model, k = {res.k} ({args.file})"
              + ("; Knapp-Hartung adjusted" if args.test == "knha" else "")]
     if bt:
-        lines.append(f"r = {apa.bounded(data['estimate_r'], 3)} {apa.interval(data['ci_r'], 3)}, "
-                     f"{stat} = {data['z']:.2f}, {apa.p_value(data['p'])}; prediction interval "
-                     f"{apa.interval(data['pi_r'], 3)}")
-        lines.append(f"Fisher's z = {data['estimate_z']:.4f} (SE {data['se_z']:.4f}) {_ci(data['ci_z'])}")
+        lines.append(f"r = {apa.bounded(_finite(res.estimate_r), 3)} {apa.interval(_finite(res.ci_r), 3)}, "
+                     f"{stat} = {res.z:.2f}, {apa.p_value(_finite(res.p))}; prediction interval "
+                     f"{apa.interval(_finite(res.pi_r), 3)}")
+        lines.append(f"Fisher's z = {res.estimate_z:.4f} (SE {res.se_z:.4f}) {_ci(_finite(res.ci_z))}")
     else:
-        lines.append(f"estimate = {data['estimate_z']:.4f} (SE {data['se_z']:.4f}) {_ci(data['ci_z'])}, "
-                     f"{stat} = {data['z']:.4f}, {apa.p_value(data['p'])}; prediction interval {_ci(data['pi_z'])}")
+        lines.append(f"estimate = {res.estimate_z:.4f} (SE {res.se_z:.4f}) {_ci(_finite(res.ci_z))}, "
+                     f"{stat} = {res.z:.4f}, {apa.p_value(_finite(res.p))}; prediction interval "
+                     f"{_ci(_finite(res.pi_z))}")
         lines.append("(on the scale of the input yi, not back-transformed; add --ztor if the yi are Fisher z)")
-    lines += [f"tau² = {data['tau2']:.4f} (SE = {_fmt(data['se_tau2'], 4)}), tau = {data['tau']:.4f}, "
-              f"I² = {apa.percent(data['i2'])}, H² = {_fmt(data['h2'], 2)}, "
-              f"Q({data['q_df']}) = {data['q']:.4f}, {apa.p_value(data['q_p'])}"]
-    ci = data["confint"]
+    lines += [f"tau² = {res.tau2:.4f} (SE = {_fmt(_finite(res.se_tau2), 4)}), tau = {res.tau:.4f}, "
+              f"I² = {apa.percent(_finite(res.i2))}, H² = {_fmt(_finite(res.h2), 2)}, "
+              f"Q({res.q_df}) = {res.q:.4f}, {apa.p_value(_finite(res.q_p))}"]
+    ci = rep.confint
     if ci:
-        lines.append(f"Q-profile 95% CIs: tau² {_ci(ci['tau2'][1:])}, tau {_ci(ci['tau'][1:])}, "
-                     f"I² {apa.interval(ci['i2'][1:], 1, is_bounded=False)}%, H² {_ci(ci['h2'][1:])}")
-    lines.append(f"Fail-safe N (Rosenthal) = {data['fsn_rosenthal']}")
-    if data["egger"]:
-        e = data["egger"]
-        lines.append(f"Egger's test (mixed-effects, sei): z = {e['z']:.3f}, {apa.p_value(e['p'])}; "
-                     f"limit estimate (z) = {e['limit_estimate']:.4f}")
-    if groups is not None:
-        rows = [[lev, s["k"], apa.bounded(s["estimate_r"], 3), apa.interval(s["ci_r"], 3),
-                 apa.p_cell(s["p"]), apa.percent(s["i2"])] for lev, s in data["subgroups"].items() if s]
+        lines.append(f"Q-profile 95% CIs: tau² {_ci(_finite(ci.tau2[1:]))}, tau {_ci(_finite(ci.tau[1:]))}, "
+                     f"I² {apa.interval(_finite(ci.i2[1:]), 1, is_bounded=False)}%, H² {_ci(_finite(ci.h2[1:]))}")
+    lines.append(f"Fail-safe N (Rosenthal) = {rep.fsn_rosenthal}")
+    if rep.egger:
+        e = rep.egger
+        lines.append(f"Egger's test (mixed-effects, sei): z = {e.z:.3f}, {apa.p_value(_finite(e.p))}; "
+                     f"limit estimate (z) = {e.limit_estimate:.4f}")
+    if rep.subgroups is not None:
+        fits = [(le.level, rep.subgroups.separate.get(le.level)) for le in rep.subgroups.level_estimates]
+        rows = [[lev, s.k, apa.bounded(_finite(s.estimate_r), 3), apa.interval(_finite(s.ci_r), 3),
+                 apa.p_cell(_finite(s.p)), apa.percent(_finite(s.i2))] for lev, s in fits if s]
         lines.append("")
         lines.append(table(rows, [args.by, "k", "r", "95% CI", "p", "I²"]))
-        lines.append(f"Test of moderator (common tau²): QM({data['qm_df']}) = {data['qm']:.4f}, "
-                     f"{apa.p_value(data['qm_p'])}")
+        m = rep.subgroups.model
+        lines.append(f"Test of moderator (common tau²): QM({m.qm_df}) = {m.qm:.4f}, {apa.p_value(_finite(m.qm_p))}")
     if args.table1 is not None:
         data["table1"], text = _table1(df, keep, y, v, args.table1, args.method)
         lines += ["", text]
@@ -293,10 +307,9 @@ def _labels(df: pd.DataFrame, keep, label: str | None) -> list[str]:  # noqa: AN
     return list(labels[keep])
 
 
-def _diag_rows(rows: list[dict], labels: list[str], stat: str) -> str:
-    out = [[lab, f"{r['estimate']:.4f}", f"{r['se']:.4f}", f"{r['zval']:.4f}", apa.p_cell(r["pval"]),
-            f"{r['ci_lb']:.4f}", f"{r['ci_ub']:.4f}", f"{r['q']:.4f}", f"{r['tau2']:.4f}", apa.percent(r["i2"])]
-           for lab, r in zip(labels, rows, strict=True)]
+def _diag_rows(rows: list[Refit], stat: str) -> str:
+    out = [[r.label, f"{r.estimate:.4f}", f"{r.se:.4f}", f"{r.zval:.4f}", apa.p_cell(r.pval),
+            f"{r.ci_lb:.4f}", f"{r.ci_ub:.4f}", f"{r.q:.4f}", f"{r.tau2:.4f}", apa.percent(r.i2)] for r in rows]
     return table(out, ["", "estimate", "se", stat, "p", "ci.lb", "ci.ub", "Q", "tau²", "I²"])
 
 
@@ -325,8 +338,9 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
                 order = pd.to_numeric(df[args.order][keep], errors="coerce").to_numpy(float)
             idx, rows = dg.cumulative(y, v, order, args.method, args.test, decreasing=args.decreasing)
             names = [f"+{labels[i]}" for i in idx]
-        data["studies"] = [{"label": n, **r} for n, r in zip(names, rows, strict=True)]
-        text = _diag_rows(rows, names, stat)
+        rows = [r.labelled(n) for n, r in zip(names, rows, strict=True)]
+        data["studies"] = [r.to_json() for r in rows]
+        text = _diag_rows(rows, stat)
         if args.plot:
             from extraction.pooling.diagnostic_plots import sequence_plot
 
@@ -342,13 +356,11 @@ def cmd_diagnose(args: argparse.Namespace) -> Result:
             X, coef_names, used = formula_design(df[keep].reset_index(drop=True), args.mods)
             yy, vv, lab = y[used], v[used], [labels[i] for i in np.flatnonzero(used)]
         inf = dg.influence(yy, vv, X, method=args.method, test=args.test)
-        d = inf.to_json(coef_names)
-        for row, name in zip(d["studies"], lab, strict=True):
-            row["label"] = name
-        data.update(d)
-        rows = [[r["label"], _fmt(r["rstudent"], 4), _fmt(r["dffits"], 4), _fmt(r["cook_d"], 4),
-                 _fmt(r["cov_r"], 4), _fmt(r["tau2_del"], 4), _fmt(r["qe_del"], 4), _fmt(r["hat"], 4),
-                 _fmt(r["weight"], 4), "*" if r["influential"] else ""] for r in d["studies"]]
+        studies = inf.rows(coef_names, lab)
+        data["studies"] = [r.to_json() for r in studies]
+        rows = [[r.label, *(_fmt(_finite(x), 4) for x in (r.rstudent, r.dffits, r.cook_d, r.cov_r, r.tau2_del,
+                                                             r.qe_del, r.hat, r.weight)),
+                 "*" if r.influential else ""] for r in studies]
         text = table(rows, ["", "rstudent", "dffits", "cook.d", "cov.r", "tau2.del", "QE.del", "hat", "weight",
                             "inf"])
         if args.plot:

@@ -25,8 +25,8 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from extraction.export import atomic_path, write_csv
 from extraction.pooling.estimators import normalise_method, normalise_test
-from extraction.pooling.moderators import categorical_moderator, continuous_moderator
-from extraction.pooling.table import pool_report
+from extraction.pooling.moderators import MetaRegression, categorical_moderator, continuous_moderator
+from extraction.pooling.table import PoolReport, pool_report
 from extraction.study_table import moderator_columns, study_table
 
 
@@ -51,11 +51,25 @@ def moderator_specs(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return specs
 
 
-def metasift_results(frame: pd.DataFrame, method: str, test: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MetaSiftResults:
+    """MetaSift's numbers for the analyses the R script runs: the pooled report and, per moderator column, its
+    meta-regression (or the message of why it could not be fitted)."""
+
+    pooled: PoolReport
+    moderators: dict[str, MetaRegression | str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pooled": self.pooled.to_json(),
+                "moderators": {col: m.to_json() if isinstance(m, MetaRegression) else {"error": m}
+                               for col, m in self.moderators.items()}}
+
+
+def metasift_results(frame: pd.DataFrame, method: str, test: str) -> MetaSiftResults:
     """MetaSift's numbers for the same analyses the script runs (for the header and for tests)."""
     d = frame.dropna(subset=["yi", "vi"]).reset_index(drop=True)
     y, v = d["yi"].to_numpy(float), d["vi"].to_numpy(float)
-    out: dict[str, Any] = {"pooled": pool_report(y, v, method=method, test=test), "moderators": {}}
+    moderators: dict[str, MetaRegression | str] = {}
     for col, kind in moderator_specs(d):
         try:
             if kind == "factor":
@@ -64,26 +78,26 @@ def metasift_results(frame: pd.DataFrame, method: str, test: str) -> dict[str, A
             else:
                 m = continuous_moderator(y, v, pd.to_numeric(d[col], errors="coerce").to_numpy(float), col,
                                          method=method, test=test)
-            out["moderators"][col] = m.to_json()
+            moderators[col] = m
         except InputError as exc:
-            out["moderators"][col] = {"error": exc.detail}
-    return out
+            moderators[col] = exc.detail
+    return MetaSiftResults(pool_report(y, v, method=method, test=test), moderators)
 
 
 def _script(csv_name: str, stem: str, method: str, test: str, specs: list[tuple[str, str]],
-            ours: dict[str, Any], review: str) -> str:
-    p = ours["pooled"]
+            ours: MetaSiftResults, review: str) -> str:
+    p = ours.pooled.pooled
     header = [
         f"# Reproduces MetaSift's meta-analysis of {review} with metafor (written by `metasift export`).",
         "# Run: Rscript analysis.R (the study table must stay in the same folder).",
-        f"# MetaSift ({method}, test = {test}): estimate (Fisher z) = {p['estimate_z']:.4f} (SE {p['se_z']:.4f}), "
-        f"tau^2 = {p['tau2']:.4f}, I^2 = {p['i2']:.2f}%, Q({p['q_df']}) = {p['q']:.4f}",
+        f"# MetaSift ({method}, test = {test}): estimate (Fisher z) = {p.estimate_z:.4f} (SE {p.se_z:.4f}), "
+        f"tau^2 = {p.tau2:.4f}, I^2 = {p.i2:.2f}%, Q({p.q_df}) = {p.q:.4f}",
     ]
-    if p.get("estimate_r") is not None:
-        header.append(f"#   r = {p['estimate_r']:.4f} [{p['ci_r'][0]:.4f}, {p['ci_r'][1]:.4f}]")
-    for col, m in ours["moderators"].items():
-        if "error" not in m:
-            header.append(f"#   moderator {col}: QM = {m['qm']:.4f} (df = {m['qm_df']}), p = {m['qm_p']:.4f}")
+    if p.estimate_r is not None and p.ci_r is not None:
+        header.append(f"#   r = {p.estimate_r:.4f} [{p.ci_r[0]:.4f}, {p.ci_r[1]:.4f}]")
+    for col, m in ours.moderators.items():
+        if isinstance(m, MetaRegression):
+            header.append(f"#   moderator {col}: QM = {m.qm:.4f} (df = {m.qm_df}), p = {m.qm_p:.4f}")
     mods = ",\n  ".join(f"{_r_string(c)} = {_r_string(k)}" for c, k in specs)
     body = f"""
 suppressPackageStartupMessages(library(metafor))
@@ -154,13 +168,13 @@ class RScriptExport:
     method: str
     test: str
     moderators: list[str]
-    metasift: dict[str, Any]
+    metasift: MetaSiftResults
     format: str = "R"
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "format": self.format, "study_table": self.study_table, "rows": dict(self.rows),
                 "k": self.k, "method": self.method, "test": self.test, "moderators": list(self.moderators),
-                "metasift": self.metasift}
+                "metasift": self.metasift.to_json()}
 
 
 def write_r_script(db: ReviewDB, out: str | Path, *, method: str = "REML", test: str = "z",

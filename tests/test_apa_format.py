@@ -126,16 +126,18 @@ def test_plots_use_the_same_style(tmp_path):
 def test_the_analysis_screen_texts_use_the_same_style(qtbot):
     from PySide6.QtCore import Qt
 
+    from extraction.pooling import PoolReport, PoolResult
     from extraction.pooling.diagnostics import leave_one_out
     from gui.analysis.model import refit_model, summary_html
 
-    rep = {"method": "REML", "df": None, "estimate_r": 0.3012, "ci_r": [0.25, 0.35], "pi_r": [0.2, 0.4], "k": 12,
-           "z": 16.4, "p": 2e-60, "tau2": 0.00123, "i2": 12.3456, "q_df": 11, "q": 12.6, "q_p": 0.32}
-    html = summary_html(rep, "#777")
+    pooled = PoolResult(method="REML", k=12, estimate_z=0.311, se_z=0.019, ci_z=(0.26, 0.37), pi_z=(0.2, 0.42), z=16.4,
+                        p=2e-60, tau2=0.00123, se_tau2=0.001, tau=0.035, i2=12.3456, h2=1.14, q=12.6, q_df=11, q_p=0.32,
+                        estimate_r=0.3012, ci_r=(0.25, 0.35), pi_r=(0.2, 0.4), weights=())
+    html = summary_html(PoolReport(pooled, None, 40, None), "#777")
     assert "I² = 12.3%" in html and "p &lt; .001" in html and "p = .320" in html and "<.0001" not in html
     yi = [0.30, 0.25, 0.41, 0.18, 0.35, 0.28]
     model = refit_model()
-    model.set_items([{**r, "label": f"-S{i}"} for i, r in enumerate(leave_one_out(yi, [0.0103] * 6, "REML", "z"))])
+    model.set_items([r.labelled(f"-S{i}") for i, r in enumerate(leave_one_out(yi, [0.0103] * 6, "REML", "z"))])
     cells = {model.headerData(c, Qt.Orientation.Horizontal): model.data(model.index(0, c))
              for c in range(model.columnCount())}
     assert cells["p"] == "< .001" and re.fullmatch(r"\d+\.\d%", cells["I²"]), cells
@@ -143,13 +145,15 @@ def test_the_analysis_screen_texts_use_the_same_style(qtbot):
 
 @pytest.mark.gui
 def test_a_moderator_without_a_between_test_says_why_not_none(qtbot):
-    from gui.analysis.model import moderator_model
+    from dataclasses import replace
+
+    from extraction.pooling.moderators import ModeratorRow
+    from gui.analysis.model import moderator_model, moderator_rows
 
     model = moderator_model()
-    row = {"moderator": "language", "category": "French", "k": 1, "r": 0.27, "ci_low": 0.1, "ci_high": 0.43,
-           "p": 0.003, "i2": 0.0, "p_between": None, "q_between": None, "df_between": None, "first": True,
-           "note": "2 studies cannot estimate 2 coefficients and tau²"}
-    model.set_items([row, {**row, "category": "German", "first": False}])
+    row = ModeratorRow("language", "French", 1, 0.27, 0.1, 0.43, 0.003, 0.0, None, None, None,
+                       "2 studies cannot estimate 2 coefficients and tau²")
+    model.set_items(moderator_rows([row, replace(row, category="German")]))
     texts = [model.data(model.index(i, c)) for i in range(2) for c in range(model.columnCount())]
     assert not any("None" in str(t) for t in texts), texts
     assert "— (2 studies cannot estimate 2 coefficients and tau²)" in texts and "0.0%" in texts

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from extraction.pooling import fisher_z, trim_and_fill
-from extraction.pooling.diagnostics import cumulative, influence, leave_one_out, pet_peese, rank_test
+from extraction.pooling.diagnostics import Refit, cumulative, influence, leave_one_out, pet_peese, rank_test
 from extraction.pooling.moderators import formula_design
 from tests.r_oracle import printed_equal, pval_equal, run_r
 
@@ -109,8 +109,8 @@ def _same(label: str, ours: Any, theirs: Any, bad: list[str], digits: int = 4) -
             bad.append(f"{label}[{i}]: ours {a!r} metafor {b!r}")
 
 
-def _rows(rows: list[dict[str, float]], key: str) -> list[float]:
-    return [r[key] for r in rows]
+def _rows(rows: list[Refit], key: str) -> list[float]:
+    return [getattr(r, key) for r in rows]
 
 
 PARAMS = [(n, m, t) for n in CASES for m in METHODS for t in TESTS]

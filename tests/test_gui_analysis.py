@@ -26,7 +26,7 @@ def _screen(qtbot, db):
 def _expected(db, method):
     table = study_table(db)
     yi, vi, _ = effect_sizes(table[table["r"].notna()].reset_index(drop=True))
-    return yi, vi, pool_report(yi, vi, method=method)
+    return yi, vi, pool_report(yi, vi, method=method).pooled
 
 
 def test_the_screen_shows_the_pooled_estimate_of_the_study_table(qtbot, worked):
@@ -38,12 +38,12 @@ def test_the_screen_shows_the_pooled_estimate_of_the_study_table(qtbot, worked):
             qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
         _, _, rep = _expected(worked, method)
         text = screen.summary.text()
-        assert screen.analysis.k == rep["k"] == 6
-        assert f"k = <b>{rep['k']}</b>" in text
-        assert f"r = {apa.bounded(rep['estimate_r'])}</b> {apa.interval(rep['ci_r'])}" in text
-        assert f"τ² = {rep['tau2']:.4f} · I² = {rep['i2']:.1f}% · Q({rep['q_df']}) = {rep['q']:.2f}" in text
-        assert f"prediction interval {apa.interval(rep['pi_r'])}" in text
-        assert screen.analysis.report["estimate_r"] == pytest.approx(rep["estimate_r"], abs=1e-12)
+        assert screen.analysis.k == rep.k == 6
+        assert f"k = <b>{rep.k}</b>" in text
+        assert f"r = {apa.bounded(rep.estimate_r)}</b> {apa.interval(rep.ci_r)}" in text
+        assert f"τ² = {rep.tau2:.4f} · I² = {rep.i2:.1f}% · Q({rep.q_df}) = {rep.q:.2f}" in text
+        assert f"prediction interval {apa.interval(rep.pi_r)}" in text
+        assert screen.analysis.report.pooled.estimate_r == pytest.approx(rep.estimate_r, abs=1e-12)
     assert "FE fixed-effect model" in screen.summary.text()
 
 
@@ -53,12 +53,12 @@ def test_moderator_table_matches_the_core(qtbot, worked, qtmodeltester):
     frame = frame[frame["r"].notna()].reset_index(drop=True)
     frame["yi"], frame["vi"], _ = effect_sizes(frame)
     treatment = moderator_table(frame, ["treatment"])
-    rows = [r for r in screen.moderators.items if r["moderator"] == "treatment"]
-    assert [r["category"] for r in rows] == list(treatment["category"])
-    assert [r["k"] for r in rows] == list(treatment["k"])
-    cbt = screen.moderators.index(screen.moderators.items.index(rows[0]), 3)
+    lines = [line for line in screen.moderators.items if line.row.moderator == "treatment"]
+    assert [line.row.category for line in lines] == list(treatment["category"])
+    assert [line.row.k for line in lines] == list(treatment["k"])
+    cbt = screen.moderators.index(screen.moderators.items.index(lines[0]), 3)
     assert screen.moderators.data(cbt) == apa.bounded(treatment["r"][0])
-    assert "pub_year" not in {r["moderator"] for r in screen.moderators.items}
+    assert "pub_year" not in {line.row.moderator for line in screen.moderators.items}
     qtmodeltester.check(screen.moderators)
 
 
@@ -74,7 +74,7 @@ def test_forest_funnel_and_prisma_are_drawn_in_the_window(qtbot, worked):
     qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
     yi, vi, _ = _expected(worked, "REML")
     tf = trim_and_fill(yi, vi)
-    assert screen.analysis.trimfill["k0"] == tf.k0
+    assert screen.analysis.trimfill.k0 == tf.k0
     assert f"<b>{tf.k0}</b> {'study' if tf.k0 == 1 else 'studies'} imputed" in screen.funnel.note.text()
     said = [t.get_text() for ax in screen.analysis.funnel.axes for t in ax.texts]
     assert any(f"{tf.k0} {'study' if tf.k0 == 1 else 'studies'} imputed" in t for t in said), said
@@ -91,7 +91,7 @@ def test_the_aggregation_is_named_and_can_be_chosen(qtbot, worked):
     assert screen.analysis.aggregation == "mean" and "the mean of a sample&#x27;s correlations" in screen.summary.text()
     table = study_table(worked, method="mean")
     yi, vi, _ = effect_sizes(table[table["r"].notna()].reset_index(drop=True))
-    assert screen.analysis.report["estimate_r"] == pytest.approx(pool_report(yi, vi)["estimate_r"], abs=1e-12)
+    assert screen.analysis.report.pooled.estimate_r == pytest.approx(pool_report(yi, vi).pooled.estimate_r, abs=1e-12)
     composite = study_table(worked, method="composite")
     assert not composite["r"].equals(table["r"])  # the worked demo has a sample with two effects
 
@@ -192,12 +192,13 @@ def test_estimator_knapp_hartung_cis_and_meta_regression_on_the_screen(qtbot, wo
     screen.test.setCurrentIndex(screen.test.findData("knha"))
     qtbot.waitUntil(lambda: screen.analysis is not None, timeout=30_000)
     yi, vi, _ = _expected(worked, "PM")
-    rep = pool_report(yi, vi, method="PM", test="knha")
+    full = pool_report(yi, vi, method="PM", test="knha")
+    rep = full.pooled
     text = screen.summary.text()
-    assert f"t({rep['df']}) = {rep['z']:.2f}" in text and "Knapp–Hartung" in text
-    assert f"r = {apa.bounded(rep['estimate_r'])}</b> {apa.interval(rep['ci_r'])}" in text
-    ci = rep["confint"]
-    assert f"τ² [{ci['tau2'][1]:.4f}, {ci['tau2'][2]:.4f}]" in text and "Q-profile" in text
+    assert f"t({rep.df}) = {rep.z:.2f}" in text and "Knapp–Hartung" in text
+    assert f"r = {apa.bounded(rep.estimate_r)}</b> {apa.interval(rep.ci_r)}" in text
+    ci = full.confint
+    assert ci is not None and f"τ² [{ci.tau2[1]:.4f}, {ci.tau2[2]:.4f}]" in text and "Q-profile" in text
     screen.analysis = None
     screen.mods.setText("pub_year + treatment")
     qtbot.mouseClick(screen.findChild(type(screen.refresh_button), "fit-regression"), Qt.MouseButton.LeftButton)
@@ -240,17 +241,17 @@ def test_three_level_model_with_cr2_is_chosen_on_the_screen_and_equals_metafor(q
               "rob <- robust(res, cluster = dat$study_id, clubSandwich = TRUE)\n"
               "out <- list(b = c(rob$beta), se = rob$se, df = rob$ddf, lb = rob$ci.lb, ub = rob$ci.ub,"
               " s2 = res$sigma2, k = res$k)", effects, packages=("metafor", "jsonlite", "clubSandwich"))
-    c = fit["coefficients"][0]
-    assert fit["k"] == r["k"] == 7 and fit["clusters"] == 6
-    assert printed_equal(c["estimate"], r["b"]) and printed_equal(c["se"], r["se"])
-    assert printed_equal(c["df"], r["df"], 2)
-    assert printed_equal(c["ci"][0], r["lb"]) and printed_equal(c["ci"][1], r["ub"])
-    for ours, theirs in zip(fit["variance_components"], r["s2"], strict=True):
-        assert printed_equal(ours["sigma2"], theirs)
+    c = fit.pooled
+    assert fit.fit.k == r["k"] == 7 and fit.fit.n_clusters == 6
+    assert printed_equal(c.estimate, r["b"]) and printed_equal(c.se, r["se"])
+    assert c.df is not None and printed_equal(c.df, r["df"], 2)
+    assert printed_equal(c.ci[0], r["lb"]) and printed_equal(c.ci[1], r["ub"])
+    for ours, theirs in zip(fit.fit.sigma2, r["s2"], strict=True):
+        assert printed_equal(ours, theirs)
     text = screen.multilevel.text()
-    assert f"r = {apa.bounded(float(np.tanh(c['estimate'])))}</b>" in text and "cluster-robust CR2 SE" in text
+    assert f"r = {apa.bounded(float(np.tanh(c.estimate)))}</b>" in text and "cluster-robust CR2 SE" in text
     assert " p p " not in text and "p &lt; .001" in text
-    assert f"t({c['df']:.2f}) = {c['stat']:.2f}" in text and "<b>6</b> samples" in text
+    assert f"t({c.df:.2f}) = {c.stat:.2f}" in text and "<b>6</b> samples" in text
     assert "σ²<sub>sample</sub>" in text and "σ²<sub>effect</sub>" in text
     if os.environ.get("METASIFT_SCREENSHOT"):
         window.resize(1400, 900)
@@ -275,17 +276,17 @@ def test_sensitivity_tab_shows_leave_one_out_cumulative_and_influence_with_their
     yi, vi, _ = _expected(worked, "REML")
     labels = [str(s) for s in study_table(worked).query("r == r")["label"]]
     loo = dg.leave_one_out(yi, vi)
-    assert [r["label"] for r in screen.loo_model.items] == [f"-{lab}" for lab in labels]
-    assert screen.loo_model.data(screen.loo_model.index(0, 1)) == f"{loo[0]['estimate']:.4f}"
+    assert [r.label for r in screen.loo_model.items] == [f"-{lab}" for lab in labels]
+    assert screen.loo_model.data(screen.loo_model.index(0, 1)) == f"{loo[0].estimate:.4f}"
     assert screen.cum_model.rowCount() == len(yi) and screen.influence_model.rowCount() == len(yi)
     r = run_r("res <- rma(yi, vi, data = dat); l <- leave1out(res); inf <- influence(res)$inf\n"
               "out <- list(est = l$estimate, tau2 = l$tau2, rstudent = inf$rstudent, cook = inf$cook.d,"
               " hat = inf$hat)", pd.DataFrame({"yi": yi, "vi": vi}))
     for row, est, tau2 in zip(screen.loo_model.items, r["est"], r["tau2"], strict=True):
-        assert printed_equal(row["estimate"], est) and printed_equal(row["tau2"], tau2)
+        assert printed_equal(row.estimate, est) and printed_equal(row.tau2, tau2)
     for row, rs, cook, hat in zip(screen.influence_model.items, r["rstudent"], r["cook"], r["hat"], strict=True):
-        assert printed_equal(row["rstudent"], rs) and printed_equal(row["cook_d"], cook)
-        assert printed_equal(row["hat"], hat)
+        assert printed_equal(row.rstudent, rs) and printed_equal(row.cook_d, cook)
+        assert printed_equal(row.hat, hat)
     for pane in (screen.loo_plot, screen.cum_plot, screen.baujat):
         assert pane.canvas is not None and pane.save_button.isEnabled()
     assert "influential" in screen.sensitivity_note.text()

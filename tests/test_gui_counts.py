@@ -64,9 +64,9 @@ def test_the_analysis_screen_prisma_uses_the_count_model(qtbot, db):
     qtbot.waitUntil(lambda: ana.prisma_counts is not None, timeout=WAIT)
     ta, ft = EXPECTED["stages"]["title_abstract"], EXPECTED["stages"]["full_text"]
     p = ana.prisma_counts
-    assert (p["identified"], p["duplicates_removed"], p["screened"], p["excluded_screening"]) == \
+    assert (p.identified, p.duplicates_removed, p.screened, p.excluded_screening) == \
         (EXPECTED["records"], EXPECTED["duplicates"], EXPECTED["unique"], ta["excluded"])
-    assert p["awaiting"] == {"title_abstract": ta["pending"] + ta["conflicts"],
+    assert p.awaiting == {"title_abstract": ta["pending"] + ta["conflicts"],
                              "full_text": ft["pending"] + ft["conflicts"]}
-    assert (p["reports_included"], p["studies_included"]) == (ft["included"], EXPECTED["included_samples"])
+    assert (p.reports_included, p.studies_included) == (ft["included"], EXPECTED["included_samples"])
     assert "10 records identified" in ana.prisma.note.text()

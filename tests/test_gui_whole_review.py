@@ -231,13 +231,13 @@ def _whole_review(qtbot, window, db, tmp_path):
     table = study_table(db)
     table = table[table["r"].notna()].reset_index(drop=True)
     yi, vi, _ = effect_sizes(table)
-    rep = pool_report(yi, vi, method="REML")
-    assert ana.analysis.k == rep["k"] == 3
-    assert ana.analysis.report["estimate_r"] == pytest.approx(rep["estimate_r"], abs=1e-12)
-    assert f"k = <b>{rep['k']}</b>" in ana.summary.text()
+    rep = pool_report(yi, vi, method="REML").pooled
+    assert ana.analysis.k == rep.k == 3
+    assert ana.analysis.report.pooled.estimate_r == pytest.approx(rep.estimate_r, abs=1e-12)
+    assert f"k = <b>{rep.k}</b>" in ana.summary.text()
     counts = prisma_counts(db)
     assert counts.reports_included == len(reports) and not counts.problems()
-    assert ana.prisma_counts["reports_included"] == counts.reports_included
+    assert ana.prisma_counts.reports_included == counts.reports_included
 
     for kind, pane in (("forest", ana.forest), ("prisma", ana.prisma)):
         assert pane.save_button.isEnabled()

@@ -101,3 +101,34 @@ def test_simulate_prints_the_pinned_json(capsys, tmp_path):
     path = corpus_or_skip() / "labeled_screening" / "srd__Cohen_2006_ADHD.csv"
     _check("simulate", _printed(capsys, tmp_path, "simulate", str(path), "--seed", "1"))
 
+
+
+def test_pool_prints_the_pinned_json(worked, capsys, tmp_path):
+    review = worked.target
+    _check("pool", _printed(capsys, tmp_path, "pool", review))
+    _check("pool_by", _printed(capsys, tmp_path, "pool", review, "--by", "alliance_rater", "--method", "DL",
+                               "--test", "knha", "--table1", "--mods", "pub_year"))
+    table = tmp_path / "smd.csv"
+    table.write_text("study,yi,vi\nA,0.42,0.05\nB,0.10,0.02\nC,,0.03\n", encoding="utf-8")
+    _check("pool_yi_fe", _printed(capsys, tmp_path, "pool", str(table), "--method", "FE"))
+    _check("pool_yi_ztor", _printed(capsys, tmp_path, "pool", str(table), "--ztor", "--test", "t"))
+
+
+def test_multilevel_prints_the_pinned_json(worked, capsys, tmp_path):
+    from extraction.export_frames import effects_frame
+
+    effects = effects_frame(worked)[["study_id", "z", "var_z"]].rename(columns={"z": "yi", "var_z": "vi"})
+    effects["es"] = range(len(effects))
+    table = tmp_path / "effects.csv"
+    effects.to_csv(table, index=False)
+    _check("multilevel", _printed(capsys, tmp_path, "multilevel", str(table), "--cluster", "study_id", "--level", "es"))
+    _check("multilevel_cr2", _printed(capsys, tmp_path, "multilevel", str(table), "--cluster", "study_id", "--robust",
+                                      "CR2"))
+
+
+def test_diagnose_prints_the_pinned_json(worked, capsys, tmp_path):
+    review = worked.target
+    for kind in ("leave1out", "cumulative", "influence", "bias"):
+        _check(f"diagnose_{kind}", _printed(capsys, tmp_path, "diagnose", kind, review))
+    _check("diagnose_cumulative_year", _printed(capsys, tmp_path, "diagnose", "cumulative", review, "--order",
+                                                "pub_year", "--decreasing", "--test", "knha"))

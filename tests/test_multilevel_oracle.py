@@ -88,16 +88,16 @@ def test_multilevel_equals_rma_mv(oracle: dict[str, Any], name: str, formula: st
     same("logLik", fit.ll, want["ll"])
     vec = {k: np.atleast_1d(want[k]) for k in ("beta", "se", "zval", "pval", "ci_lb", "ci_ub")}
     for j, c in enumerate(fit.coefficients()):
-        same(f"{c['name']} estimate", c["estimate"], vec["beta"][j])
-        same(f"{c['name']} se", c["se"], vec["se"][j])
-        same(f"{c['name']} stat", c["stat"], vec["zval"][j])
-        same(f"{c['name']} ci.lb", c["ci"][0], vec["ci_lb"][j])
-        same(f"{c['name']} ci.ub", c["ci"][1], vec["ci_ub"][j])
-        if not pval_equal(c["p"], vec["pval"][j]):
-            bad.append(f"{c['name']} p: ours {c['p']} metafor {vec['pval'][j]}")
+        same(f"{c.name} estimate", c.estimate, vec["beta"][j])
+        same(f"{c.name} se", c.se, vec["se"][j])
+        same(f"{c.name} stat", c.stat, vec["zval"][j])
+        same(f"{c.name} ci.lb", c.ci[0], vec["ci_lb"][j])
+        same(f"{c.name} ci.ub", c.ci[1], vec["ci_ub"][j])
+        if not pval_equal(c.p, vec["pval"][j]):
+            bad.append(f"{c.name} p: ours {c.p} metafor {vec['pval'][j]}")
         if robust:
             ddf = np.atleast_1d(want["ddf"])
-            same(f"{c['name']} df", c["df"], ddf[j] if ddf.size > 1 else ddf[0], 2)
+            same(f"{c.name} df", c.df, ddf[j] if ddf.size > 1 else ddf[0], 2)
     if formula and robust != "CR2":
         same("QM", fit.qm, want["QM"])
         if not pval_equal(fit.qm_p, want["QMp"]):

@@ -89,5 +89,5 @@ def test_by_moderator_and_pooling_reads_the_table(constructed):
     assert list(first["outcome_measure"]) == ["BDI", "SCL-90", "dropout"]
     assert list(first["k"]) == [1, 1, 1]
     whole = study_table(db)
-    rep = pool_report(whole["yi"].to_numpy(float), whole["vi"].to_numpy(float))
-    assert rep["k"] == 3
+    rep = pool_report(whole["yi"].to_numpy(float), whole["vi"].to_numpy(float)).pooled
+    assert rep.k == 3

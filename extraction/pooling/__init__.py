@@ -23,11 +23,11 @@ from extraction.pooling.moderators import (
     moderator_table,
 )
 from extraction.pooling.results import Z975, PoolResult, fisher_z, pool, summarise
-from extraction.pooling.table import effect_sizes, pool_report, read_study_table
+from extraction.pooling.table import PoolReport, effect_sizes, pool_report, read_study_table
 
 __all__ = [
-    "METHODS", "Z975", "CoreFit", "EggerTest", "MetaRegression", "PoolResult", "SubgroupAnalysis", "TrimFill",
-    "categorical_moderator", "continuous_moderator", "effect_sizes", "effect_vs", "egger_test", "fisher_z",
+    "METHODS", "Z975", "CoreFit", "EggerTest", "MetaRegression", "PoolReport", "PoolResult", "SubgroupAnalysis",
+    "TrimFill", "categorical_moderator", "continuous_moderator", "effect_sizes", "effect_vs", "egger_test", "fisher_z",
     "fit_core", "fsn_orwin", "fsn_rosenthal", "generalised_q", "meta_regression", "moderator_table", "pool",
     "pool_report", "read_study_table", "summarise", "trim_and_fill",
 ]

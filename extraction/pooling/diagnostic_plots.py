@@ -11,11 +11,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from db.errors import InputError
-from extraction.pooling.diagnostics import Influence
+from extraction.pooling.diagnostics import Influence, Refit
 from extraction.pooling.plots import ROW_IN, _figure
 
 
-def sequence_plot(rows: list[dict[str, float]], labels: list[str], title: str, xlabel: str,
+def sequence_plot(rows: list[Refit], labels: list[str], title: str, xlabel: str,
                   max_labels: int | None = None) -> Figure:
     """One line per refit (leave-one-out or cumulative step): estimate with its CI. With more than
     ``max_labels`` rows the rows are numbered (1 = top) instead of labelled: a screen showing 1,000 refits
@@ -25,9 +25,9 @@ def sequence_plot(rows: list[dict[str, float]], labels: list[str], title: str, x
     height = 1.2 + ROW_IN * (min(k, 4 * max_labels) if numbered and max_labels is not None else k)
     fig, ax = _figure(8.0, max(2.5, height))
     ys = np.arange(k)[::-1]
-    est = np.array([r["estimate"] for r in rows])
-    lo = np.array([r["ci_lb"] for r in rows])
-    hi = np.array([r["ci_ub"] for r in rows])
+    est = np.array([r.estimate for r in rows])
+    lo = np.array([r.ci_lb for r in rows])
+    hi = np.array([r.ci_ub for r in rows])
     ax.hlines(ys, lo, hi, color="#333333", lw=1)
     ax.plot(est, ys, "s", color="#1f4e79", ms=5)
     if not numbered:

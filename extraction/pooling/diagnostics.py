@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,24 +35,51 @@ from extraction.pooling.estimators import CoreFit, fit_core, normalise_method, v
 from extraction.pooling.moderators import MetaRegression, meta_regression
 from extraction.pooling.results import _clean, critical, heterogeneity, two_sided_p
 
-_COLUMNS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "q", "q_p", "tau2", "i2", "h2")
+
+@dataclass(frozen=True)
+class Refit:
+    """The model refitted on a subset of the studies (one row of metafor's leave1out or cumul): the estimate, its
+    SE, z (or t), p and CI, Q and its p, tau², I² (percent) and H². ``label`` names the subset (the CLI and the
+    screen label "-study" / "+study"); empty as the core returns it."""
+
+    estimate: float
+    se: float
+    zval: float
+    pval: float
+    ci_lb: float
+    ci_ub: float
+    q: float
+    q_p: float
+    tau2: float
+    i2: float
+    h2: float
+    label: str = ""
+
+    def labelled(self, label: str) -> Refit:
+        return replace(self, label=label)
+
+    def to_json(self) -> dict[str, Any]:
+        """The label (when set) and the statistics, as metafor names them (NaN kept as the core gives it)."""
+        d = asdict(self)
+        label = d.pop("label")
+        return {"label": label, **d} if label else d
 
 
-def _row(core: CoreFit) -> dict[str, float]:
+def _row(core: CoreFit) -> Refit:
     est, se = float(core.beta[0]), float(math.sqrt(core.vb[0, 0]))
     z = est / se if se > 0 else float("nan")
     crit = critical(core)
     i2, h2 = heterogeneity(core)
     q_p = float(stats.chi2.sf(core.qe, core.qe_df)) if core.qe_df > 0 else 1.0
-    return dict(zip(_COLUMNS, (est, se, z, two_sided_p(z, core.ddf), est - crit * se, est + crit * se,
-                               core.qe, q_p, core.tau2, i2, h2), strict=True))
+    return Refit(est, se, z, two_sided_p(z, core.ddf), est - crit * se, est + crit * se, core.qe, q_p, core.tau2,
+                 i2, h2)
 
 
 def _design(k: int, X: np.ndarray | None) -> np.ndarray:
     return np.ones((k, 1)) if X is None else np.asarray(X, dtype=float).reshape(k, -1)
 
 
-def leave_one_out(yi: np.ndarray, vi: np.ndarray, method: str = "REML", test: str = "z") -> list[dict[str, float]]:
+def leave_one_out(yi: np.ndarray, vi: np.ndarray, method: str = "REML", test: str = "z") -> list[Refit]:
     """One row per omitted study (input order); needs k >= 2."""
     y, v = validate(yi, vi)
     if y.size < 2:
@@ -67,7 +94,7 @@ def leave_one_out(yi: np.ndarray, vi: np.ndarray, method: str = "REML", test: st
 
 
 def cumulative(yi: np.ndarray, vi: np.ndarray, order: np.ndarray | None = None, method: str = "REML",
-               test: str = "z", decreasing: bool = False) -> tuple[list[int], list[dict[str, float]]]:
+               test: str = "z", decreasing: bool = False) -> tuple[list[int], list[Refit]]:
     """(study positions in the order added, one row per step). ``order``: sort key (e.g. year)."""
     y, v = validate(yi, vi)
     if order is None:
@@ -96,17 +123,45 @@ class Influence:
     baujat_x: np.ndarray
     baujat_y: np.ndarray
 
-    def to_json(self, names: list[str] | None = None) -> dict[str, Any]:
+    def rows(self, names: list[str] | None = None, labels: list[str] | None = None) -> list[InfluenceRow]:
+        """One row per study (``names``: the coefficients' names for DFBETAS; ``labels``: the studies')."""
         names = names or [f"b{j}" for j in range(self.dfbetas.shape[1])]
-        rows = []
-        for i in range(self.hat.size):
-            rows.append({"rstudent": self.rstudent[i], "dffits": self.dffits[i], "cook_d": self.cook_d[i],
-                         "cov_r": self.cov_r[i], "tau2_del": self.tau2_del[i], "qe_del": self.qe_del[i],
-                         "hat": self.hat[i], "weight": self.weight[i],
-                         "dfbetas": dict(zip(names, map(float, self.dfbetas[i]), strict=True)),
-                         "influential": bool(self.influential[i]),
-                         "baujat": [self.baujat_x[i], self.baujat_y[i]]})
-        return _clean({"studies": rows})
+        return [InfluenceRow(float(self.rstudent[i]), float(self.dffits[i]), float(self.cook_d[i]),
+                             float(self.cov_r[i]), float(self.tau2_del[i]), float(self.qe_del[i]), float(self.hat[i]),
+                             float(self.weight[i]), dict(zip(names, map(float, self.dfbetas[i]), strict=True)),
+                             bool(self.influential[i]), (float(self.baujat_x[i]), float(self.baujat_y[i])),
+                             labels[i] if labels is not None else "")
+                for i in range(self.hat.size)]
+
+    def to_json(self, names: list[str] | None = None, labels: list[str] | None = None) -> dict[str, Any]:
+        return {"studies": [r.to_json() for r in self.rows(names, labels)]}
+
+
+@dataclass(frozen=True)
+class InfluenceRow:
+    """One study's influence diagnostics (metafor's influence() columns; weight in percent; ``baujat`` its
+    (x, y) in the Baujat plot; ``label`` the study's, empty unless given)."""
+
+    rstudent: float
+    dffits: float
+    cook_d: float
+    cov_r: float
+    tau2_del: float
+    qe_del: float
+    hat: float
+    weight: float
+    dfbetas: dict[str, float]
+    influential: bool
+    baujat: tuple[float, float]
+    label: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready (NaN -> None), the label last and only when set."""
+        d = asdict(self)
+        d["dfbetas"] = dict(self.dfbetas)
+        if not self.label:
+            d.pop("label")
+        return _clean(d)
 
 
 def influence(yi: np.ndarray, vi: np.ndarray, X: np.ndarray | None = None, method: str = "REML",

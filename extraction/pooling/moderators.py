@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -316,10 +316,29 @@ def _separate_fits(y: np.ndarray, v: np.ndarray, labels: np.ndarray, levels: lis
     return separate, notes
 
 
-def moderator_table(data: pd.DataFrame, moderators: list[str], yi: str = "yi", vi: str = "vi",
-                    method: str = "REML", test: str = "z") -> pd.DataFrame:
-    """A Table-1-like summary: per moderator and category, k, r [95% CI], p and I² of the separate
-    random-effects fit, and the p of the between-category test (metafor's QM, common tau²)."""
+@dataclass(frozen=True)
+class ModeratorRow:
+    """One category of a moderator in the Table-1 summary: k, r [95% CI], p and I² (percent) of its separate
+    random-effects fit (None without studies), and the moderator's between-category test (metafor's QM with a
+    common tau²; None, with ``note`` saying why, when it cannot be fitted)."""
+
+    moderator: str
+    category: str
+    k: int
+    r: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p: float | None
+    i2: float | None
+    p_between: float | None
+    q_between: float | None
+    df_between: int | None
+    note: str
+
+
+def moderator_rows(data: pd.DataFrame, moderators: list[str], yi: str = "yi", vi: str = "vi",
+                   method: str = "REML", test: str = "z") -> list[ModeratorRow]:
+    """The Table-1-like summary's rows: per moderator and category (see `ModeratorRow`)."""
     rows = []
     for mod in moderators:
         if mod not in data.columns:
@@ -336,9 +355,15 @@ def moderator_table(data: pd.DataFrame, moderators: list[str], yi: str = "yi", v
             between, note = (None, None, None), exc.detail
         for lev in levels:
             r = separate[lev]
-            rows.append({"moderator": mod, "category": lev, "k": r.k if r else 0,
-                         "r": r.estimate_r if r else None, "ci_low": r.ci_r[0] if r and r.ci_r else None,
-                         "ci_high": r.ci_r[1] if r and r.ci_r else None, "p": r.p if r else None,
-                         "i2": r.i2 if r else None, "p_between": between[0], "q_between": between[1],
-                         "df_between": between[2], "note": note})
-    return pd.DataFrame(rows)
+            rows.append(ModeratorRow(mod, lev, r.k if r else 0, r.estimate_r if r else None,
+                                     r.ci_r[0] if r and r.ci_r else None, r.ci_r[1] if r and r.ci_r else None,
+                                     r.p if r else None, r.i2 if r else None, *between, note))
+    return rows
+
+
+def moderator_table(data: pd.DataFrame, moderators: list[str], yi: str = "yi", vi: str = "vi",
+                    method: str = "REML", test: str = "z") -> pd.DataFrame:
+    """A Table-1-like summary: per moderator and category, k, r [95% CI], p and I² of the separate
+    random-effects fit, and the p of the between-category test (metafor's QM, common tau²): `moderator_rows`
+    as a table, one column per field."""
+    return pd.DataFrame([asdict(r) for r in moderator_rows(data, moderators, yi, vi, method, test)])

@@ -74,6 +74,23 @@ def _blocks(levels: list[np.ndarray]) -> _Blocks:
 
 
 @dataclass(frozen=True)
+class RobustCoefficient:
+    """One coefficient of a multilevel fit: its Wald statistic is t with ``df`` (robust SEs) or z (``df`` None)."""
+
+    name: str
+    estimate: float
+    se: float
+    stat: float
+    df: float | None
+    p: float
+    ci: tuple[float, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "estimate": self.estimate, "se": self.se, "stat": self.stat, "df": self.df,
+                "p": self.p, "ci": self.ci}
+
+
+@dataclass(frozen=True)
 class MultilevelFit:
     method: str
     k: int
@@ -95,7 +112,7 @@ class MultilevelFit:
     qm_p: float = float("nan")
     notes: list[str] = field(default_factory=list)
 
-    def coefficients(self) -> list[dict[str, Any]]:
+    def coefficients(self) -> list[RobustCoefficient]:
         vb = self.vb if self.vb_robust is None else self.vb_robust
         out = []
         for j, name in enumerate(self.names):
@@ -106,10 +123,14 @@ class MultilevelFit:
             else:
                 df = float(self.dfs[j])
                 p, crit = 2 * stats.t.sf(abs(stat), df), float(stats.t.isf(0.025, df))
-            out.append({"name": name, "estimate": float(self.beta[j]), "se": se, "stat": float(stat),
-                        "df": None if self.dfs is None else float(self.dfs[j]), "p": float(p),
-                        "ci": (float(self.beta[j] - crit * se), float(self.beta[j] + crit * se))})
+            out.append(RobustCoefficient(name, float(self.beta[j]), se, float(stat),
+                                         None if self.dfs is None else float(self.dfs[j]), float(p),
+                                         (float(self.beta[j] - crit * se), float(self.beta[j] + crit * se))))
         return out
+
+    def qe_p(self) -> float | None:
+        """p of the test for residual heterogeneity (None without residual df)."""
+        return float(stats.chi2.sf(self.qe, self.qe_df)) if self.qe_df > 0 else None
 
     def to_json(self) -> dict[str, Any]:
         return _clean({"model": "multilevel (rma.mv, nested random effects)", "method": self.method, "k": self.k,
@@ -117,9 +138,9 @@ class MultilevelFit:
                        "variance_components": [{"level": n, "sigma2": s, "groups": g} for n, s, g in
                                                zip(self.level_names, self.sigma2, self.n_levels, strict=True)],
                        "robust": self.robust, "qe": self.qe, "qe_df": self.qe_df,
-                       "qe_p": float(stats.chi2.sf(self.qe, self.qe_df)) if self.qe_df > 0 else None,
+                       "qe_p": self.qe_p(),
                        "qm": self.qm, "qm_df": self.qm_df, "qm_p": self.qm_p, "loglik": self.ll,
-                       "coefficients": self.coefficients(), "notes": self.notes})
+                       "coefficients": [c.to_json() for c in self.coefficients()], "notes": self.notes})
 
 
 class _Model:

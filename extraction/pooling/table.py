@@ -2,13 +2,14 @@
 
 Columns default to metafor's names: ``ri``/``ni`` (correlation, sample size; ``r``/``n`` also accepted)
 or ``yi``/``vi`` (any effect size and its sampling variance; reported on that scale unless the caller
-says the yi are Fisher z values). `pool_report` takes arrays, so the lead can wire a
+says the yi are Fisher z values). `pool_report` takes arrays and returns a `PoolReport`, so the lead can wire a
 review's own study table in without going through a file.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from db.errors import InputError
-from extraction.pooling.bias import egger_test, fsn_rosenthal
-from extraction.pooling.confint import q_profile
+from extraction.pooling.bias import EggerTest, egger_test, fsn_rosenthal
+from extraction.pooling.confint import HeterogeneityCI, q_profile
 from extraction.pooling.estimators import fit_core
-from extraction.pooling.moderators import categorical_moderator
-from extraction.pooling.results import _clean, fisher_z, pool
+from extraction.pooling.moderators import SubgroupAnalysis, categorical_moderator
+from extraction.pooling.results import PoolResult, _clean, fisher_z, pool
 from screening.importers.tabular_rows import check_workbook_file
 
 
@@ -110,26 +111,49 @@ def effect_sizes(df: pd.DataFrame, file: str = "", r: str | None = None, n: str 
     return y, v, keep
 
 
+@dataclass(frozen=True)
+class PoolReport:
+    """The pooled analysis the CLI prints and the Analysis screen shows: the pooled result, Q-profile CIs of
+    the heterogeneity (None for one study or an FE fit), Rosenthal's fail-safe N, Egger's test (None with
+    fewer than 3 studies) and, when grouped ``by`` a moderator, the subgroup analysis. ``back_transform``:
+    the yi are Fisher z values (``*_r`` fields via tanh)."""
+
+    pooled: PoolResult
+    confint: HeterogeneityCI | None
+    fsn_rosenthal: int
+    egger: EggerTest | None
+    subgroups: SubgroupAnalysis | None = None
+    by: str | None = None
+    back_transform: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """The pooled result's fields, then confint, fsn_rosenthal, egger and (grouped) by, the separate and
+        common-tau² fits per level and the moderator tests (JSON-ready, NaN -> None)."""
+        out = self.pooled.to_json()
+        out["confint"] = self.confint.to_json() if self.confint is not None else None
+        out["fsn_rosenthal"] = self.fsn_rosenthal
+        out["egger"] = self.egger.to_json() if self.egger is not None else None
+        if self.subgroups is not None:
+            d = self.subgroups.to_json(back_transform=self.back_transform)
+            out["by"] = self.by
+            out["subgroups"] = {lev: s["separate"] for lev, s in d["subgroups"].items()}
+            out["subgroups_common_tau2"] = {lev: s["common_tau2"] for lev, s in d["subgroups"].items()}
+            out.update(qm=d["qm"], qm_df=d["qm_df"], qm_p=d["qm_p"], q_between=d["q_between"],
+                       q_between_df=d["q_between_df"], q_between_p=d["q_between_p"])
+        return _clean(out)
+
+
 def pool_report(yi: np.ndarray, vi: np.ndarray, method: str = "REML", groups: Any = None,
-                by: str | None = None, test: str = "z", back_transform: bool = True) -> dict[str, Any]:
-    """The CLI's JSON document: the pooled result, Q-profile CIs of the heterogeneity, Rosenthal's
-    fail-safe N, Egger's test (None with fewer than 3 studies) and, with ``groups``, the subgroup analysis.
-    ``back_transform``: the yi are Fisher z values (``*_r`` fields via tanh); False keeps the input scale."""
+                by: str | None = None, test: str = "z", back_transform: bool = True) -> PoolReport:
+    """Pool ``yi``/``vi`` into a `PoolReport` (with ``groups``, one level per study: the subgroup analysis
+    ``by`` that moderator). ``back_transform``: the yi are Fisher z values; False keeps the input scale."""
     res = pool(yi, vi, method=method, test=test, back_transform=back_transform)
-    out = res.to_json()
-    out["confint"] = None
+    ci = None
     if res.k > 1 and res.method != "FE":
-        core = fit_core(yi, vi, method=method, test=test)
-        out["confint"] = q_profile(yi, vi, core).to_json()
-    out["fsn_rosenthal"] = fsn_rosenthal(yi, vi)["fsn"]
-    out["egger"] = egger_test(yi, vi, method=method).to_json() if len(yi) >= 3 else None
+        ci = q_profile(yi, vi, fit_core(yi, vi, method=method, test=test))
+    egger = egger_test(yi, vi, method=method) if len(yi) >= 3 else None
+    sub = None
     if groups is not None:
-        sa = categorical_moderator(yi, vi, groups, name=by or "group", method=method, test=test,
-                                   back_transform=back_transform)
-        d = sa.to_json(back_transform=back_transform)
-        out["by"] = by
-        out["subgroups"] = {lev: s["separate"] for lev, s in d["subgroups"].items()}
-        out["subgroups_common_tau2"] = {lev: s["common_tau2"] for lev, s in d["subgroups"].items()}
-        out.update(qm=d["qm"], qm_df=d["qm_df"], qm_p=d["qm_p"], q_between=d["q_between"],
-                   q_between_df=d["q_between_df"], q_between_p=d["q_between_p"])
-    return _clean(out)
+        sub = categorical_moderator(yi, vi, groups, name=by or "group", method=method, test=test,
+                                    back_transform=back_transform)
+    return PoolReport(res, ci, int(fsn_rosenthal(yi, vi)["fsn"]), egger, sub, by, back_transform)

@@ -4,7 +4,7 @@ saving pictures and the export (`extraction.study_table`, `extraction.pooling`, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,14 @@ from db.progress import Progress, no_progress
 from extraction import apa
 from extraction.codebook import Codebook
 from extraction.coding import CodingSettings, settings
+from extraction.pooling import PoolReport, TrimFill, effect_sizes, pool_report, trim_and_fill
 from extraction.pooling import diagnostics as dg
-from extraction.pooling import effect_sizes, moderator_table, pool_report, trim_and_fill
 from extraction.pooling.diagnostic_plots import baujat_plot, bubble_for, sequence_plot
-from extraction.pooling.moderators import mods_regression
-from extraction.pooling.multilevel import fit_multilevel
+from extraction.pooling.moderators import MetaRegression, ModeratorRow, moderator_rows, mods_regression
+from extraction.pooling.multilevel import MultilevelFit, RobustCoefficient, fit_multilevel
 from extraction.pooling.plots import forest_plot, funnel_plot
 from extraction.pooling.plots import save as save_figure
-from extraction.prisma import draw_prisma, prisma_counts, prisma_figure
+from extraction.prisma import PrismaCounts, draw_prisma, prisma_counts, prisma_figure
 from extraction.samples import samples
 from extraction.study_table import moderator_columns, study_table, usable_effects
 
@@ -47,17 +47,17 @@ class Analysis:
 
     method: str
     k: int = 0
-    report: dict[str, Any] | None = None
-    moderators: pd.DataFrame | None = None
+    report: PoolReport | None = None
+    moderators: list[ModeratorRow] | None = None
     moderator_notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     forest: Figure | None = None
     funnel: Figure | None = None
-    trimfill: dict[str, Any] | None = None
+    trimfill: TrimFill | None = None
     message: str = ""
     test: str = "z"
     mods: str = ""
-    regression: dict[str, Any] | None = None   # the meta-regression on ``mods`` (MetaRegression.to_json)
+    regression: Regression | None = None   # the meta-regression on ``mods``
     regression_error: str = ""
     bubble: Figure | None = None  # the bubble plot of ``mods`` when its first term is numeric
     bubble_note: str = ""
@@ -88,26 +88,34 @@ def data(db: ReviewDB, cfg: CodingSettings | None = None, aggregation: str | Non
     return Data(table, yi, vi, [str(s) for s in kept["label"]])
 
 
-def _moderators(book: Codebook, d: Data, method: str, test: str = "z") -> tuple[pd.DataFrame | None, list[str]]:
+def _moderators(book: Codebook, d: Data, method: str, test: str = "z") -> tuple[list[ModeratorRow] | None, list[str]]:
     frame = d.table[d.table["r"].notna()].reset_index(drop=True).copy()
     frame["yi"], frame["vi"] = d.yi, d.vi
-    parts, notes = [], []
+    rows: list[ModeratorRow] = []
+    notes = []
     for name in moderator_columns(frame, book):
         frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
         try:
-            parts.append(moderator_table(frame, [name], method=method, test=test))
+            rows.extend(moderator_rows(frame, [name], method=method, test=test))
         except InputError as exc:
             notes.append(f"{name}: {exc.detail}")
-    return (pd.concat(parts, ignore_index=True) if parts else None), notes
+    return (rows or None), notes
 
 
-def regression(d: Data, mods: str, method: str, test: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Regression:
+    """The meta-regression on ``formula`` ("a + b") and how many samples it left out (no value of a moderator)."""
+
+    fit: MetaRegression
+    formula: str
+    excluded: int
+
+
+def regression(d: Data, mods: str, method: str, test: str) -> Regression:
     """The meta-regression ``mods`` ("a + b") on the study table (InputError with a message if it cannot)."""
     frame = d.table[d.table["r"].notna()].reset_index(drop=True)
     reg, used = mods_regression(d.yi, d.vi, frame, mods, method=method, test=test)
-    out = reg.to_json()
-    out.update(formula=mods, excluded=int((~used).sum()))
-    return out
+    return Regression(reg, mods, int((~used).sum()))
 
 
 def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, aggregation: str | None = None, *,
@@ -146,7 +154,7 @@ def analyse(db: ReviewDB, method: str = "REML", trimfill: bool = False, aggregat
     funnel = funnel_plot(d.yi, d.vi, method=method, trimfill=tf)
     _release(funnel, *([bubble_fig] if bubble_fig is not None else []))
     return Analysis(method, len(d.yi), report, mods_table, notes, flags, forest, funnel,
-                    tf.to_json() if tf is not None else None, test=test, mods=mods, regression=reg,
+                    tf, test=test, mods=mods, regression=reg,
                     regression_error=reg_error, aggregation=agg, rho=cfg.rho, bubble=bubble_fig,
                     bubble_note=bubble_note, data=d)
 
@@ -163,13 +171,12 @@ def forest_page(d: Data, method: str, start: int, rows: int | None = None) -> Fi
 
 @dataclass
 class Sensitivity:
-    """Leave-one-out and cumulative refits (metafor's leave1out, cumul: label + estimate, se, zval, pval, ci_lb,
-    ci_ub, q, tau2, i2 on Fisher's z), influence diagnostics per sample (label + `Influence.to_json` rows) and
-    their plots."""
+    """Leave-one-out and cumulative refits (metafor's leave1out, cumul: labelled `Refit` rows on Fisher's z),
+    influence diagnostics per sample (labelled `InfluenceRow`) and their plots."""
 
-    leave1out: list[dict[str, Any]]
-    cumulative: list[dict[str, Any]]
-    influence: list[dict[str, Any]]
+    leave1out: list[dg.Refit]
+    cumulative: list[dg.Refit]
+    influence: list[dg.InfluenceRow]
     leave1out_plot: Figure
     cumulative_plot: Figure
     baujat: Figure
@@ -182,15 +189,13 @@ def _sensitivity_figures(d: Data, method: str, test: str, max_labels: int | None
     idx, cum = dg.cumulative(d.yi, d.vi, None, method, test)
     cum_names = [f"+{d.labels[i]}" for i in idx]
     inf = dg.influence(d.yi, d.vi, method=method, test=test)
-    rows = inf.to_json(["intrcpt"])["studies"]
-    for row, lab in zip(rows, d.labels, strict=True):
-        row["label"] = lab
+    rows = inf.rows(["intrcpt"], d.labels)
     figs = (sequence_plot(loo, loo_names, "Leave-one-out", "estimate (Fisher's z)", max_labels),
             sequence_plot(cum, cum_names, "Cumulative meta-analysis (in table order)", "estimate (Fisher's z)",
                           max_labels),
             baujat_plot(inf, d.labels, max_labels))
-    return ([{"label": n, **r} for n, r in zip(loo_names, loo, strict=True)],
-            [{"label": n, **r} for n, r in zip(cum_names, cum, strict=True)], rows, *figs)
+    return ([r.labelled(n) for n, r in zip(loo_names, loo, strict=True)],
+            [r.labelled(n) for n, r in zip(cum_names, cum, strict=True)], rows, *figs)
 
 
 def sensitivity(db: ReviewDB, method: str = "REML", test: str = "z", aggregation: str | None = None,
@@ -217,7 +222,28 @@ def bubble(db: ReviewDB, mods: str, method: str = "REML", test: str = "z", aggre
     return fig
 
 
-def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> dict[str, Any]:
+@dataclass(frozen=True)
+class ThreeLevel:
+    """The three-level model the screen shows: the fit (its notes saying when REML stood in for the chosen
+    estimator) and its pooled coefficient back-transformed to r."""
+
+    fit: MultilevelFit
+
+    @property
+    def pooled(self) -> RobustCoefficient:
+        return self.fit.coefficients()[0]
+
+    @property
+    def estimate_r(self) -> float:
+        return float(np.tanh(self.pooled.estimate))
+
+    @property
+    def ci_r(self) -> tuple[float, float]:
+        lo, hi = self.pooled.ci
+        return float(np.tanh(lo)), float(np.tanh(hi))
+
+
+def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> ThreeLevel:
     """The three-level model of every usable effect (Fisher's z, var 1/(n - 3)), nested in its independent
     sample, with cluster-robust SEs by sample (`extraction.pooling.multilevel.fit_multilevel`);
     ``method`` REML or ML (other estimators fall back to REML: rma.mv has no others). InputError with a message
@@ -233,12 +259,10 @@ def multilevel(db: ReviewDB, method: str = "REML", robust: str = "CR2") -> dict[
     v = np.array([r[2] for r in rows], dtype=float)
     chosen, method = method, method if method in ("REML", "ML") else "REML"
     fit = fit_multilevel(y, v, [sample], ["sample"], method=method, robust=robust)
-    out = fit.to_json()
     if chosen != method:
-        out["notes"].append(f"Fitted by REML: the three-level model (rma.mv) is fitted by REML or ML, not {chosen}.")
-    c = out["coefficients"][0]
-    out.update(estimate_r=float(np.tanh(c["estimate"])), ci_r=[float(np.tanh(b)) for b in c["ci"]])
-    return out
+        fit = replace(fit, notes=[*fit.notes, f"Fitted by REML: the three-level model (rma.mv) is fitted by REML or "
+                                              f"ML, not {chosen}."])
+    return ThreeLevel(fit)
 
 
 def _release(*figures: Figure) -> None:
@@ -263,10 +287,10 @@ def fit_to_content(fig: Figure, pad: float = 0.15) -> None:
     fig.set_size_inches(w2, h2)
 
 
-def prisma(db: ReviewDB) -> tuple[Figure, dict[str, Any]]:
+def prisma(db: ReviewDB) -> tuple[Figure, PrismaCounts]:
     """The PRISMA 2020 figure of the review's live counts (InputError naming what does not add up)."""
     counts = prisma_counts(db)
-    return prisma_figure(counts, title=db.review().title), counts.as_dict()
+    return prisma_figure(counts, title=db.review().title), counts
 
 
 def save_picture(db: ReviewDB, kind: str, out: Path, method: str = "REML", trimfill: bool = False,

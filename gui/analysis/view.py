@@ -7,6 +7,7 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
+from matplotlib.figure import Figure
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from db.engine import is_url
 from db.errors import MetasiftError
 from extraction.apa import bounded, interval
+from extraction.prisma import PrismaCounts
 from gui.analysis import actions
 from gui.analysis.export_dialog import ExportDialog
 from gui.analysis.figure import FigurePane
@@ -55,7 +57,7 @@ class AnalysisScreen(Refreshing, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.analysis: actions.Analysis | None = None
-        self.prisma_counts: dict | None = None
+        self.prisma_counts: PrismaCounts | None = None
         self.export_dialog: ExportDialog | None = None
 
         self.method = QComboBox()
@@ -93,7 +95,7 @@ class AnalysisScreen(Refreshing, QWidget):
         self.multilevel.setTextFormat(Qt.TextFormat.RichText)
         self.multilevel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.multilevel.hide()
-        self.multilevel_result: dict | None = None
+        self.multilevel_result: actions.ThreeLevel | None = None
         self.trimfill = QCheckBox("Trim and fill (funnel plot)")
         self.trimfill.toggled.connect(lambda _: self.reload())
         self.refresh_button = QPushButton("Pool again")
@@ -302,10 +304,9 @@ class AnalysisScreen(Refreshing, QWidget):
         self._update_pager()
         tf = a.trimfill
         if tf is not None:
-            res = tf["result"]
-            note = (f"Trim and fill ({tf['estimator']}): <b>{tf['k0']}</b> "
-                    f"{'study' if tf['k0'] == 1 else 'studies'} imputed on the {tf['side']}; "
-                    f"adjusted r = {bounded(res['estimate_r'])} {interval(res['ci_r'])}")
+            note = (f"Trim and fill ({tf.estimator}): <b>{tf.k0}</b> "
+                    f"{'study' if tf.k0 == 1 else 'studies'} imputed on the {tf.side}; "
+                    f"adjusted r = {bounded(tf.result.estimate_r)} {interval(tf.result.ci_r)}")
         elif self.trimfill.isChecked():
             note = "Trim and fill needs at least 3 studies."
         else:
@@ -341,7 +342,7 @@ class AnalysisScreen(Refreshing, QWidget):
         self.loo_model.set_items(s.leave1out)
         self.cum_model.set_items(s.cumulative)
         self.influence_model.set_items(s.influence)
-        n_inf = sum(1 for r in s.influence if r["influential"])
+        n_inf = sum(1 for r in s.influence if r.influential)
         self.sensitivity_note.setText(
             f"<span style='color:{muted}'>{escape(self.method.currentData())} refits on Fisher's z, as metafor's "
             f"leave1out(), cumul() and influence(); {n_inf} influential sample{'s' if n_inf != 1 else ''} (*: "
@@ -362,7 +363,7 @@ class AnalysisScreen(Refreshing, QWidget):
         for pane in (self.loo_plot, self.cum_plot, self.baujat):
             pane.set_figure(None, escape(str(exc)))
 
-    def _multilevel(self, fit: dict) -> None:
+    def _multilevel(self, fit: actions.ThreeLevel) -> None:
         self.multilevel_result = fit
         self.multilevel.setText(multilevel_html(fit, muted_text(self))
                                 + f"<br><span style='color:{muted_text(self)}'>Below, for comparison and for the "
@@ -408,12 +409,12 @@ class AnalysisScreen(Refreshing, QWidget):
             self.summary.setText("")
             report_error(self.window(), exc, "Pooling")
 
-    def _prisma(self, result: tuple) -> None:
+    def _prisma(self, result: tuple[Figure, PrismaCounts]) -> None:
         fig, counts = result
         self.prisma_counts = counts
-        self.prisma.set_figure(fig, f"<span style='color:{muted_text(self)}'>{counts['identified']:,} records "
-                                    f"identified · {counts['reports_included']:,} reports of "
-                                    f"{counts['studies_included']:,} studies included (live counts)</span>")
+        self.prisma.set_figure(fig, f"<span style='color:{muted_text(self)}'>{counts.identified:,} records "
+                                    f"identified · {counts.reports_included:,} reports of "
+                                    f"{counts.studies_included:,} studies included (live counts)</span>")
 
     def _prisma_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, MetasiftError):
