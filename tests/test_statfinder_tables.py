@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from cli.app import main
 from extraction.statfinder.find import find_statistics, pages_without_text
 from extraction.statfinder.sources import file_pages
 from screening.fulltext.pdf import read_pdf
@@ -164,8 +165,6 @@ def _picture_pdf(path: Path) -> None:
 
 
 def test_a_page_without_a_text_layer_is_named_for_the_coder(tmp_path, capsys, monkeypatch):
-    from cli.app import main
-
     path = tmp_path / "scan.pdf"
     _picture_pdf(path)
     pages = read_pdf(path.read_bytes(), path.name).page_text
@@ -220,3 +219,33 @@ def test_the_prose_after_a_table_is_not_read_as_its_rows():
             "The association with drop-out was weaker in the later sessions of the study 12\n"
             "and it was, as expected, smaller for the therapists, at .18\n")
     assert [s.value for s in find_statistics([text]) if s.table] == [0.31, 0.22]
+
+
+def test_stats_on_a_records_pdf_names_its_picture_page_and_codes_a_table_cell(review, tmp_path, capsys,
+                                                                             monkeypatch):
+    """``metasift stats REVIEW --record R --json`` and ``code --from-stat``: a table's r is coded with the
+    table in its location and the row in its quote; the picture page is named (SQLite and PostgreSQL)."""
+    from extraction import coding
+    from screening.fulltext import store
+    from tests.test_fulltext_store import add_studies
+
+    monkeypatch.setenv("METASIFT_USER", "ann")
+    pdf = tmp_path / "paper.pdf"
+    write_pdf(pdf, [MATRIX, "Scanned appendix: r(50) = .33, p = .02"], font="dejavu", pictures=frozenset({1}))
+    recs = add_studies(review)
+    store.attach(review, recs["P1"], pdf, "ann")
+    target = review.target if review.is_sqlite else review.handover_target()
+    capsys.readouterr()
+    assert main(["stats", target, "--record", "P1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["pages_without_text"] == [2] and data["notes"][0].startswith("page 2 has no text layer")
+    tables = [s for s in data["statistics"] if s["table"]]
+    assert [s["value"] for s in tables] == [0.44, -0.35, -0.12, -0.30, -0.08, 0.71]
+    k = data["statistics"].index(tables[1]) + 1
+    assert main(["code", target, "--record", "P1", "--from-stat", str(k), "--label", "BDI, table",
+                 "--mod", "alliance_time=mean", "--mod", "outcome_rater=client", "--mod", "treatment=CBT",
+                 "--mod", "pub_source=journal", "--json"]) == 0, capsys.readouterr().err
+    [row] = [e for e in coding.effects(review, record=recs["P1"]) if e.label == "BDI, table"]
+    assert (row.r, row.n, row.location) == (-0.35, 120, "p. 1, Table 2")
+    assert row.moderators["alliance_time"] == "averaged" and row.moderators["alliance_measure"] == "WAI-SR"
+    assert row.provenance["page"] == 1 and "BDI-II post with WAI-SR client" in row.provenance["quote"]
