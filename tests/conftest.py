@@ -168,6 +168,20 @@ def worked(_worked_template, tmp_path) -> Iterator[ReviewDB]:
     db.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def worked_each(request, _worked_template, tmp_path) -> Iterator[ReviewDB]:
+    """The worked demo on each back end: a copy of the session's SQLite one, or built on the real PostgreSQL
+    server."""
+    if request.param == "sqlite":
+        db = _copy_review(_worked_template, tmp_path / "worked", "worked-demo.metasift")
+    else:
+        from extraction.demo_worked import build_worked_demo
+
+        db = build_worked_demo(tmp_path / "worked", request.getfixturevalue("pg_database"))
+    yield db
+    db.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings(tmp_path_factory, monkeypatch):
     """Tests never read or write the user's real settings or demo folder."""

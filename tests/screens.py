@@ -32,3 +32,10 @@ def open_screen(qtbot: Any, db: Any, key: str, reviewer: str = "Ann", *,
     ready = READY.get(key, lambda s: s.snapshot is not None)
     qtbot.waitUntil(lambda: ready(screen), timeout=timeout)
     return window, screen
+
+
+def wait_idle(qtbot: Any, timeout: int = WAIT_MS) -> None:
+    """Wait until no background task is running (loads, renders, statistics)."""
+    from gui import background
+
+    qtbot.waitUntil(lambda: background.running() == 0, timeout=timeout)

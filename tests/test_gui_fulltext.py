@@ -15,12 +15,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 
 from extraction import coding  # noqa: E402
-from extraction.demo_worked import build_worked_demo  # noqa: E402
-from gui import background  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.settings import Settings  # noqa: E402
 from screening.fulltext import store  # noqa: E402
 from tests.pdf_factory import write_pdf  # noqa: E402
+from tests.screens import open_window, wait_idle  # noqa: E402
 
 pytestmark = pytest.mark.gui
 PAGES = ["Alliance and outcome in group therapy for trauma. Method: 58 adults took part (N = 58).",
@@ -28,31 +27,18 @@ PAGES = ["Alliance and outcome in group therapy for trauma. Method: 58 adults to
          "Drop-out was unrelated, F(1, 56) = 9.5, p = .40."]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def worked(request, tmp_path):
-    """The worked demo review on each back end (the PostgreSQL one on the real server)."""
-    target = request.getfixturevalue("pg_database") if request.param == "postgres" else None
-    db = build_worked_demo(tmp_path / "worked", target)
-    yield db
-    db.close()
 
 
-def _idle(qtbot):
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
-
-
-def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot, worked, tmp_path):
+def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot, worked_each, tmp_path):
     pdf = tmp_path / "a8.pdf"
     write_pdf(pdf, PAGES, font="dejavu", columns=2, title="A8")
-    store.attach(worked, 8, pdf, "bob")
-    window = MainWindow(worked, Settings(reviewer="bob"))
-    qtbot.addWidget(window)
-    window.show()
+    store.attach(worked_each, 8, pdf, "bob")
+    window = open_window(qtbot, worked_each, "bob")
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
     rows = [r.record for r in screen.reports.items]
     screen.reports_view.selectRow(rows.index(8))
-    _idle(qtbot)
+    wait_idle(qtbot)
     viewer, found = screen.viewer, screen.found
     assert viewer.pdf["file_name"] == "a8.pdf" and viewer.last is not None and viewer.last.index == 0
     assert not viewer.image.pixmap().isNull() and "2 pages" in viewer.info.text()
@@ -63,12 +49,12 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     qtbot.keyClick(screen.reports_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert viewer.search_box.hasFocus()
     qtbot.keyClicks(viewer.search_box, "drop-out")
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert viewer.hits and viewer.page == 1 and viewer.hits_label.text() == "1 of 1"
     viewer.search_box.clear()
     # click the r: its page, highlighted
     found.list.setCurrentRow(0)
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert viewer.page == 1 and viewer.last.index == 1
     assert any(h.kind == "current" for h, _ in viewer.last.boxes)
     assert any(h.kind == "stat" for h, _ in viewer.last.boxes) and any(h.kind == "warn" for h, _ in viewer.last.boxes)
@@ -77,7 +63,7 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     assert {"client", "WAI", "session 3"} <= set(cues)
     assert not any(h.kind == "cue_warn" for h, _ in viewer.last.boxes)
     qtbot.keyClick(viewer.scroll, Qt.Key.Key_PageUp)
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert viewer.page == 0
     # Use: the form is filled, the coder adds what the text does not say and saves
     qtbot.mouseClick(found.use_button, Qt.MouseButton.LeftButton)
@@ -93,32 +79,30 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     form.update_preview()
     assert screen.save_button.isEnabled(), form.messages.text()
     screen.save()
-    _idle(qtbot)
-    [row] = [e for e in coding.effects(worked, record=8) if e.label == "PCL, from the PDF"]
+    wait_idle(qtbot)
+    [row] = [e for e in coding.effects(worked_each, record=8) if e.label == "PCL, from the PDF"]
     assert row.r == 0.41 and row.n == 58 and row.location == "p. 2"
     assert row.provenance["page"] == 2 and row.provenance["quote"] == "r(56) = .41, p = .001"
 
 
-def test_a_pdf_dropped_on_the_viewer_is_attached_to_the_record(qtbot, worked, tmp_path):
+def test_a_pdf_dropped_on_the_viewer_is_attached_to_the_record(qtbot, worked_each, tmp_path):
     pdf = tmp_path / "dropped.pdf"
     write_pdf(pdf, PAGES)
-    window = MainWindow(worked, Settings(reviewer="bob"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, worked_each, "bob")
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
     screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert screen.viewer.pdf is None and "Drop a PDF" in screen.viewer.info.text()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(pdf))])
     event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     screen.viewer.dropEvent(event)
-    _idle(qtbot)
-    _idle(qtbot)
-    assert [a.file_name for a in store.attached(worked, 7)] == ["dropped.pdf"]
-    assert store.history(worked, 7)[0].how == "drop"
+    wait_idle(qtbot)
+    wait_idle(qtbot)
+    assert [a.file_name for a in store.attached(worked_each, 7)] == ["dropped.pdf"]
+    assert store.history(worked_each, 7)[0].how == "drop"
     assert screen.viewer.pdf["file_name"] == "dropped.pdf" and len(screen.found.stats) == 2
 
 
@@ -136,23 +120,21 @@ def test_full_text_screening_shows_the_pdf_decides_without_a_path_and_records_no
         pdf = tmp_path / "ft.pdf"
         write_pdf(pdf, PAGES)
         res = store.attach(db, kept[0], pdf, "Ann")
-        window = MainWindow(db, Settings(reviewer="Ann"))
-        qtbot.addWidget(window)
-        window.show()
+        window = open_window(qtbot, db, "Ann")
         screen = window.show_screen("screening")
         qtbot.waitUntil(lambda: screen.queue is not None and screen.current_id() is not None, timeout=20_000)
         assert not screen.viewer.isVisibleTo(screen)  # title/abstract: no viewer
         screen.stage.setCurrentIndex(screen.stage.findData("full_text"))
         qtbot.waitUntil(lambda: screen.queue.stage == "full_text" and screen.current_id() is not None, timeout=20_000)
         screen.show_record(kept[0])
-        _idle(qtbot)
+        wait_idle(qtbot)
         assert screen.viewer.isVisibleTo(screen) and screen.viewer.pdf["sha256"] == res.sha256
         assert screen.viewer.last is not None and not screen.viewer.image.pixmap().isNull()
         marked = {h.kind for h, _ in screen.viewer.last.boxes}  # the protocol's criteria evidence, on the page
         assert "include" in marked, marked
         screen.setFocus()
         qtbot.keyClick(screen, Qt.Key.Key_PageDown)  # at full text the page keys turn the PDF's pages
-        _idle(qtbot)
+        wait_idle(qtbot)
         assert screen.viewer.page == 1 and screen.viewer.last.index == 1
         screen.setFocus()
         qtbot.keyClick(screen, Qt.Key.Key_I)  # no path typed: the attached PDF is what was read
@@ -160,14 +142,14 @@ def test_full_text_screening_shows_the_pdf_decides_without_a_path_and_records_no
                         timeout=20_000)
         assert decisions.history(db, kept[0])[-1].full_text == "pdf:" + res.sha256
         screen.show_record(kept[1])
-        _idle(qtbot)
+        wait_idle(qtbot)
         assert screen.viewer.pdf is None and "Drop a PDF" in screen.viewer.info.text()
         screen.setFocus()
         qtbot.keyClick(screen, Qt.Key.Key_I)  # no PDF, no path: nothing stored, a message says what to do
-        _idle(qtbot)
+        wait_idle(qtbot)
         assert outcomes.outcome(db, kept[1], "full_text").verdicts == {}
         qtbot.mouseClick(screen.panel.missing, Qt.MouseButton.LeftButton)  # no note yet: asks what was tried
-        _idle(qtbot)
+        wait_idle(qtbot)
         assert outcomes.outcome(db, kept[1], "full_text").verdicts == {}
         screen.show_record(kept[1])
         screen.panel.note.setText("library, interlibrary loan, emailed the authors")
@@ -176,12 +158,12 @@ def test_full_text_screening_shows_the_pdf_decides_without_a_path_and_records_no
                         timeout=20_000)
         row = decisions.history(db, kept[1])[-1]
         assert row.reason == decisions.NOT_RETRIEVED and "interlibrary" in row.note
-        _idle(qtbot)
+        wait_idle(qtbot)
     finally:
         db.close()
 
 
-def test_a_folder_of_pdfs_is_previewed_and_only_the_ticked_matches_are_attached(qtbot, worked, tmp_path):
+def test_a_folder_of_pdfs_is_previewed_and_only_the_ticked_matches_are_attached(qtbot, worked_each, tmp_path):
     from extraction.demo_worked import record_ids
     from gui.fulltext.folder import attach_folder
     from screening.demo import STUDIES
@@ -194,9 +176,7 @@ def test_a_folder_of_pdfs_is_previewed_and_only_the_ticked_matches_are_attached(
         s = by_key[key]
         write_pdf(folder / f"{key}.pdf", [f"{s.title}\n\n{s.authors[0]}\n\n{s.journal}, {s.year}. {s.abstract}"])
     write_pdf(folder / "other.pdf", ["Gardening for beginners, by A. Gardener, 2020."])
-    window = MainWindow(worked, Settings(reviewer="bob"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, worked_each, "bob")
     attach_folder(window, str(folder))
     qtbot.waitUntil(lambda: getattr(window, "folder_preview", None) is not None, timeout=20_000)
     dialog = window.folder_preview
@@ -204,12 +184,12 @@ def test_a_folder_of_pdfs_is_previewed_and_only_the_ticked_matches_are_attached(
     assert dialog.unmatched.count() == 1 and "other.pdf" in dialog.unmatched.item(0).text()
     dialog.items[1][0].setCheckState(Qt.CheckState.Unchecked)  # the coder unticks A2
     dialog.accept()
-    _idle(qtbot)
-    assert [a.file_name for a in store.attached(worked, ids["A1"])] == ["A1.pdf"]
-    assert store.attached(worked, ids["A2"]) == []
+    wait_idle(qtbot)
+    assert [a.file_name for a in store.attached(worked_each, ids["A1"])] == ["A1.pdf"]
+    assert store.attached(worked_each, ids["A2"]) == []
 
 
-def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_screen(qtbot, worked, tmp_path,
+def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_screen(qtbot, worked_each, tmp_path,
                                                                                       monkeypatch):
     """Another program (a teammate's `metasift attach`, on the same file or the same PostgreSQL review) attaches
     a PDF to the record being coded: the window's check announces Topic.PDFS and the viewer shows it with its
@@ -222,23 +202,21 @@ def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_sc
     monkeypatch.setattr(team_watch, "POLL_MS", 300)
     pdf = tmp_path / "from-carol.pdf"
     write_pdf(pdf, PAGES, font="liberation-serif")
-    window = MainWindow(worked, Settings(reviewer="bob"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, worked_each, "bob")
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
     screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
-    _idle(qtbot)
+    wait_idle(qtbot)
     qtbot.waitUntil(lambda: window.team_watch.last is not None, timeout=10_000)
     assert screen.viewer.pdf is None and screen.found.stats == []
-    target = str(worked.target)
+    target = str(worked_each.target)
     for argv in (["attach", target, "--record", "#7", str(pdf), "--reviewer", "carol"],
                  ["detach", target, "--record", "#7", "--reviewer", "carol", "--note", "wrong paper"]):
         subprocess.run([sys.executable, "-m", "cli.app", *argv], check=True, capture_output=True, text=True)
         attached = argv[0] == "attach"
         qtbot.waitUntil(lambda a=attached: (screen.viewer.pdf is not None) == a and not screen.viewer.loading,
                         timeout=15_000)
-        _idle(qtbot)
+        wait_idle(qtbot)
         assert "carol: 1 full text attached or detached" in window.statusBar().currentMessage()
         assert len(screen.found.stats) == (2 if attached else 0)
         if attached:
@@ -246,7 +224,7 @@ def test_a_teammate_attaching_and_detaching_a_pdf_reaches_the_open_extraction_sc
     window.close()
 
 
-def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(qtbot, worked, tmp_path):
+def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(qtbot, worked_each, tmp_path):
     from extraction.demo_worked import record_ids
     from gui.fulltext.folder import NOT_ATTACHED, attach_folder
     from screening.demo import STUDIES
@@ -259,9 +237,7 @@ def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(
         s = by_key[key]
         write_pdf(folder / f"{key}.pdf", [f"{s.title}\n\n{s.authors[0]}\n\n{s.journal}, {s.year}. {s.abstract}"])
     write_pdf(folder / "scan-0043.pdf", ["A scanned report whose first page has no title text."])
-    window = MainWindow(worked, Settings(reviewer="bob"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, worked_each, "bob")
     attach_folder(window, str(folder))
     qtbot.waitUntil(lambda: getattr(window, "folder_preview", None) is not None, timeout=20_000)
     dialog = window.folder_preview
@@ -285,29 +261,29 @@ def test_the_folder_preview_reassigns_a_pdf_to_another_record_and_unassigns_one(
     dialog.choose(scan, ids["A4"])
     assert rows["scan-0043.pdf"][0].checkState() == Qt.CheckState.Checked
     dialog.accept()
-    _idle(qtbot)
-    assert store.attached(worked, ids["A1"]) == [] and store.attached(worked, ids["A2"]) == []
-    assert [a.file_name for a in store.attached(worked, ids["A3"])] == ["A2.pdf"]
-    assert [a.file_name for a in store.attached(worked, ids["A4"])] == ["scan-0043.pdf"]
-    [hist] = store.history(worked, ids["A3"])
+    wait_idle(qtbot)
+    assert store.attached(worked_each, ids["A1"]) == [] and store.attached(worked_each, ids["A2"]) == []
+    assert [a.file_name for a in store.attached(worked_each, ids["A3"])] == ["A2.pdf"]
+    assert [a.file_name for a in store.attached(worked_each, ids["A4"])] == ["scan-0043.pdf"]
+    [hist] = store.history(worked_each, ids["A3"])
     assert hist.how == "folder" and "chosen in the preview (matched #" in hist.note
 
 
-def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, worked, tmp_path):
+def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, worked_each, tmp_path):
     pdf = tmp_path / "a8.pdf"
     write_pdf(pdf, PAGES, font="dejavu", columns=2, title="A8")
-    store.attach(worked, 8, pdf, "bob")
-    window = MainWindow(worked, Settings(reviewer="bob"))
+    store.attach(worked_each, 8, pdf, "bob")
+    window = MainWindow(worked_each, Settings(reviewer="bob"))
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
     screen.reports_view.selectRow([r.record for r in screen.reports.items].index(8))
-    _idle(qtbot)
+    wait_idle(qtbot)
     screen.found.list.setCurrentRow(0)
     qtbot.mouseClick(screen.found.use_button, Qt.MouseButton.LeftButton)  # a long quote in the form's title
-    _idle(qtbot)
+    wait_idle(qtbot)
     qtbot.waitUntil(lambda: screen._panes_sized, timeout=5_000)
 
     from PySide6.QtWidgets import QScrollArea
@@ -334,19 +310,17 @@ def test_at_1280_by_800_no_moderator_field_is_cut_off_beside_the_pdf(qtbot, work
     assert cut() == []
 
 
-def test_a_z_test_is_used_as_a_z_test_with_its_n_and_a_beta_says_why_not(qtbot, worked, tmp_path):
+def test_a_z_test_is_used_as_a_z_test_with_its_n_and_a_beta_says_why_not(qtbot, worked_each, tmp_path):
     pdf = tmp_path / "z.pdf"
     write_pdf(pdf, ["Results. In all 120 clients (N = 120), the early WAI correlated more strongly with change "
                     "than the late one, z = 2.45, p = .014. In the regression, alliance predicted outcome, "
                     "\u03b2 = .24, p = .01."], font="dejavu")
-    store.attach(worked, 7, pdf, "bob")
-    window = MainWindow(worked, Settings(reviewer="bob"))
-    qtbot.addWidget(window)
-    window.show()
+    store.attach(worked_each, 7, pdf, "bob")
+    window = open_window(qtbot, worked_each, "bob")
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
     screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
-    _idle(qtbot)
+    wait_idle(qtbot)
     found = screen.found
     assert [s.kind for s in found.stats] == ["z", "beta"]
     found.list.setCurrentRow(1)
