@@ -321,6 +321,7 @@ def test_a_z_test_is_used_as_a_z_test_with_its_n_and_a_beta_says_why_not(qtbot, 
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
     screen.reports_view.selectRow([r.record for r in screen.reports.items].index(7))
     wait_idle(qtbot)
+    assert "z.pdf</b> · 1 page · attached by bob" in screen.viewer.info.text()  # one page, not "1 pages"
     found = screen.found
     assert [s.kind for s in found.stats] == ["z", "beta"]
     found.list.setCurrentRow(1)

@@ -189,7 +189,8 @@ class PdfViewer(QWidget):
             text = (f"<span style='color:{muted}'>No PDF attached to this record. Drop a PDF file here to attach "
                     "it (it is stored in the review), or use <i>metasift attach</i>.</span>")
         else:
-            text = (f"<b>{self.pdf['file_name']}</b> · {self.pdf['pages']} pages · attached by "
+            pages = self.pdf["pages"]
+            text = (f"<b>{self.pdf['file_name']}</b> · {pages} page{'' if pages == 1 else 's'} · attached by "
                     f"{self.pdf['attached_by']} <span style='color:{muted}'>[sha256 {self.pdf['sha256'][:12]}]</span>")
             if 0 <= self.page < len(self.texts) and pages_without_text([self.texts[self.page]]):
                 warn = "#ff8a80" if is_dark(self) else "#b00020"
