@@ -141,8 +141,8 @@ def cmd_remove(args: argparse.Namespace) -> Result:
 
 def cmd_unblind(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
-        data = team.unblind(db, reviewer_name(args), args.stage)
-    return Result(data, f"{args.stage} is unblinded: every member now sees every vote there")
+        done = team.unblind(db, reviewer_name(args), args.stage)
+    return Result(done.to_json(), f"{done.stage} is unblinded: every member now sees every vote there")
 
 
 def _records(db: Any, args: argparse.Namespace) -> list[int]:
@@ -165,16 +165,15 @@ def _records(db: Any, args: argparse.Namespace) -> list[int]:
 
 def cmd_assign(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
-        data = team.assign(db, reviewer_name(args), args.to, args.stage, _records(db, args), args.per_record,
-                           args.label)
-    text = f"{data['records']} records at {args.stage}: " + ", ".join(
-        f"{who} {n}" for who, n in data["given"].items())  # type: ignore[union-attr]
-    return Result(data, text)
+        given = team.assign(db, reviewer_name(args), args.to, args.stage, _records(db, args), args.per_record,
+                            args.label)
+    text = f"{given.records} records at {args.stage}: " + ", ".join(f"{who} {n}" for who, n in given.given.items())
+    return Result(given.to_json(), text)
 
 
 def cmd_progress(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         rows = team.progress(db)
-    text = table([[r["name"], r["stage"], r["assigned"], r["done_of_assigned"], r["voted"]] for r in rows],
+    text = table([[r.name, r.stage, r.assigned, r.done_of_assigned, r.voted] for r in rows],
                  ["member", "stage", "assigned", "done", "voted"]) if rows else "no members yet"
-    return Result({"progress": rows}, text)
+    return Result({"progress": [r.to_json() for r in rows]}, text)
