@@ -7,7 +7,6 @@ on SQLite from ``--reviewer`` / ``$METASIFT_USER`` (there the roster is a conven
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from typing import Any
 
 from sqlmodel import select
@@ -118,25 +117,25 @@ def cmd_add(args: argparse.Namespace) -> Result:
     if args.create_login and password is None:
         text += (f"; the new login {args.login} has no password yet: set one with psql's \\password {args.login} "
                  "as the server's administrator")
-    return Result({"member": asdict(seat), "login_password_set": password is not None}, text)
+    return Result({"member": seat.to_json(), "login_password_set": password is not None}, text)
 
 
 def cmd_list(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         seats = team.roster(db, include_removed=args.all)
-    return Result({"members": [asdict(s) for s in seats]}, _seat_rows(seats) if seats else "no members yet")
+    return Result({"members": [s.to_json() for s in seats]}, _seat_rows(seats) if seats else "no members yet")
 
 
 def cmd_role(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         seat = team.set_roles(db, reviewer_name(args), args.name, args.role)
-    return Result({"member": asdict(seat)}, f"{seat.name} is now {', '.join(seat.roles)}")
+    return Result({"member": seat.to_json()}, f"{seat.name} is now {', '.join(seat.roles)}")
 
 
 def cmd_remove(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         seat = team.remove(db, reviewer_name(args), args.name)
-    return Result({"member": asdict(seat)}, f"{seat.name} was taken off the team")
+    return Result({"member": seat.to_json()}, f"{seat.name} was taken off the team")
 
 
 def cmd_unblind(args: argparse.Namespace) -> Result:

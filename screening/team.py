@@ -153,6 +153,10 @@ class Seat:
     def of(cls, m: Member) -> Seat:
         return cls(int(m.id or 0), m.name, m.identity, sorted(m.role_set, key=ROLES.index), m.login, m.active)
 
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "identity": self.identity, "roles": list(self.roles),
+                "login": self.login, "active": self.active}
+
 
 def roster(db: ReviewDB, include_removed: bool = False) -> list[Seat]:
     with db.session() as session:
