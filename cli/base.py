@@ -119,6 +119,13 @@ class TerminalProgress:
             sys.stderr.flush()
             self._drawn = False
 
+    def __enter__(self) -> TerminalProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """``with TerminalProgress() as bar:`` ends the bar's line however the block ends."""
+        self.finish()
+
 
 def table(rows: list[list[Any]], headers: list[str]) -> str:
     """A plain aligned text table."""

@@ -27,27 +27,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_assess(args: argparse.Namespace) -> Result:
-    bar = TerminalProgress(enabled=None if not args.json else False)
     out: list[dict] = []
-    with open_for(args) as db:
-        try:
-            protocol = protocol_of(db)
-            assessor = assessor_for(protocol)
-            with db.session() as session:
-                merged = {m for g in components(merged_pairs(session)) for m in g[1:]}
-                q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords,
-                           Record.year, Record.language).order_by(Record.id)
-                rows = [r for r in session.exec(q) if r[0] not in merged]
-                if args.limit is not None:
-                    rows = rows[:max(0, args.limit)]
-            for i, (_rid, source_id, title, abstract, keywords, year, language) in enumerate(rows, 1):
-                a = assessor.assess(title, abstract, keywords, year=year, language=language)
-                out.append({"source_id": source_id, "title": title, **a.to_json()})
-                if i % BATCH == 0:
-                    bar(i, len(rows), f"{i} records assessed")
-            bar(len(rows), len(rows), f"{len(rows)} records assessed")
-        finally:
-            bar.finish()
+    with open_for(args) as db, TerminalProgress(enabled=None if not args.json else False) as bar:
+        protocol = protocol_of(db)
+        assessor = assessor_for(protocol)
+        with db.session() as session:
+            merged = {m for g in components(merged_pairs(session)) for m in g[1:]}
+            q = select(Record.id, Record.source_id, Record.title, Record.abstract, Record.keywords,
+                       Record.year, Record.language).order_by(Record.id)
+            rows = [r for r in session.exec(q) if r[0] not in merged]
+            if args.limit is not None:
+                rows = rows[:max(0, args.limit)]
+        for i, (_rid, source_id, title, abstract, keywords, year, language) in enumerate(rows, 1):
+            a = assessor.assess(title, abstract, keywords, year=year, language=language)
+            out.append({"source_id": source_id, "title": title, **a.to_json()})
+            if i % BATCH == 0:
+                bar(i, len(rows), f"{i} records assessed")
+        bar(len(rows), len(rows), f"{len(rows)} records assessed")
     counts = Counter(r["suggestion"] for r in out)
     text_rows = [[r["source_id"], r["suggestion"],
                   " ".join(f"{k}={v['verdict']}" for k, v in r["criteria"].items()),

@@ -102,15 +102,11 @@ def _dedup_text(data: dict[str, Any]) -> str:
 
 
 def cmd_dedup(args: argparse.Namespace) -> Result:
-    bar = TerminalProgress(enabled=None if not args.json else False)
-    with open_for(args) as db:
-        try:
-            run = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
-            bar.finish()
-            summary = run.to_json()
-            data = _dedup_document(db, {k: summary[k] for k in ("message", "run_id", "stored", "auto_rejected")})
-        finally:
-            bar.finish()
+    with open_for(args) as db, TerminalProgress(enabled=None if not args.json else False) as bar:
+        run = duplicates.run_dedup(db, reviewer_name(args), progress=bar)
+        bar.finish()
+        summary = run.to_json()
+        data = _dedup_document(db, {k: summary[k] for k in ("message", "run_id", "stored", "auto_rejected")})
     return Result(data, run.message + "\n" + _dedup_text(data))
 
 

@@ -89,11 +89,8 @@ def cmd_attach(args: argparse.Namespace) -> Result:
             stored = "stored" if res.stored else "already in the review (stored once)"
             return Result(data, f"{res.file_name} ({res.pages} pages, {res.size:,} bytes, {stored}) {what} "
                                 f"{name} [sha256 {res.sha256[:12]}]")
-        bar = TerminalProgress()
-        try:
+        with TerminalProgress() as bar:
             found = matching.attach_folder(db, args.folder, who, dry_run=args.dry_run, progress=bar)
-        finally:
-            bar.finish()
         names = record_labels(db, [m.record_id for m in found if m.record_id])
         rows = [m.to_json(names) for m in found]
         matched = [r for r in rows if r["record_id"]]

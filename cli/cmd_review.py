@@ -134,20 +134,16 @@ def _parse_mapping(items: list[str]) -> dict[str, str]:
 def cmd_import(args: argparse.Namespace) -> Result:
     from screening import importing  # here: ``status`` and ``--help`` need no importers
 
-    bar = TerminalProgress(enabled=None if not args.json else False)
     options = {"mapping": _parse_mapping(args.map)} if args.map else {}
     refused: list[importing.Refused] = []
-    with open_for(args) as db:
-        try:
-            if args.skip_bad:
-                batches, refused = importing.import_good_files(
-                    db, args.files, source_db=args.source_db, format=args.format, options=options,
-                    who=reviewer_name(args), progress=bar)
-            else:
-                batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
-                                                 options=options, who=reviewer_name(args), progress=bar)
-        finally:
-            bar.finish()
+    with open_for(args) as db, TerminalProgress(enabled=None if not args.json else False) as bar:
+        if args.skip_bad:
+            batches, refused = importing.import_good_files(
+                db, args.files, source_db=args.source_db, format=args.format, options=options,
+                who=reviewer_name(args), progress=bar)
+        else:
+            batches = importing.import_files(db, args.files, source_db=args.source_db, format=args.format,
+                                             options=options, who=reviewer_name(args), progress=bar)
     data: dict = {"batches": [b.to_json() for b in batches], "total": sum(b.records for b in batches)}
     if args.skip_bad:
         data["refused"] = [{"file": r.file, "message": r.message} for r in refused]
