@@ -13,12 +13,12 @@ READY: dict[str, Callable[[Any], bool]] = {
 WAIT_MS = 20_000
 
 
-def open_window(qtbot: Any, db: Any, reviewer: str = "Ann") -> Any:
-    """A shown `MainWindow` on ``db`` as ``reviewer`` (closed with the test)."""
+def open_window(qtbot: Any, db: Any, reviewer: str = "Ann", *, settings: Any = None) -> Any:
+    """A shown `MainWindow` on ``db`` as ``reviewer``, or with ``settings`` as given (closed with the test)."""
     from gui.main_window import MainWindow
     from gui.settings import Settings
 
-    window = MainWindow(db, Settings(reviewer=reviewer))
+    window = MainWindow(db, Settings(reviewer=reviewer) if settings is None else settings)
     qtbot.addWidget(window)
     window.show()
     return window

@@ -11,9 +11,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QDialogButtonBox, QLabel, QLineEdit
 
 from gui import errors
-from gui.main_window import MainWindow
 from gui.settings import Settings, store
 from tests.pg_scram import PASSWORD, WRONG
+from tests.screens import open_window
 from tests.test_credentials import _memory_backend
 
 
@@ -51,9 +51,7 @@ def test_the_password_prompt_opens_the_review(qtbot, scram_member, monkeypatch, 
     keyring.set_keyring(backend)
     log = errors.setup_logging()
     try:
-        w = MainWindow(None, Settings.load())
-        qtbot.addWidget(w)
-        w.show()
+        w = open_window(qtbot, None, settings=Settings.load())
         asked: list[str] = []
         timer = _answer_prompt(PASSWORD, keep, asked)
         w.start.open_target(scram_member["url"])
@@ -83,9 +81,7 @@ def test_a_wrong_password_at_the_prompt_is_refused_by_name(qtbot, scram_member, 
     keyring.set_keyring(_memory_backend())
     log = errors.setup_logging()
     try:
-        w = MainWindow(None, Settings.load())
-        qtbot.addWidget(w)
-        w.show()
+        w = open_window(qtbot, None, settings=Settings.load())
         asked: list[str] = []
         timer = _answer_prompt(WRONG, False, asked)
         w.start.open_target(scram_member["url"])
@@ -112,9 +108,7 @@ def test_creating_a_team_review_asks_for_the_password_too(qtbot, scram_cluster, 
     with psycopg.connect(scram_cluster.admin_url_for(database), autocommit=True) as conn:
         conn.execute(f'GRANT CREATE ON SCHEMA public TO "{scram_member["login"]}"')
     url = scram_cluster.member_url(scram_member["login"], database)
-    w = MainWindow(None, Settings.load())
-    qtbot.addWidget(w)
-    w.show()
+    w = open_window(qtbot, None, settings=Settings.load())
     asked: list[str] = []
     timer = _answer_prompt(PASSWORD, False, asked)
     w.start.create_target(url, "Made behind a password")

@@ -153,9 +153,7 @@ def test_settings_migrate_schema_0_and_ignore_damaged_values():
 # -- the window -------------------------------------------------------------------------------------
 
 def test_without_a_review_only_the_start_screen_shows_and_the_demo_opens(qtbot):
-    window = MainWindow(None, Settings())
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, None, settings=Settings())
     assert window.windowTitle() == "MetaSift"
     assert window.tabs.count() == 1 and window.tabs.currentWidget() is window.start
     start = window.start

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from screening import decisions, team
+from tests.screens import open_window
 from tests.test_decisions import add_records
 from tests.test_team_pg import server  # noqa: F401 - the PostgreSQL team fixture
 
@@ -29,9 +30,7 @@ def team_review(sqlite_review):
 def _window(qtbot, db, who: str) -> MainWindow:
     settings = Settings()
     settings.reviewer = who
-    w = MainWindow(db, settings)
-    qtbot.addWidget(w)
-    w.show()
+    w = open_window(qtbot, db, settings=settings)
     return w
 
 

@@ -18,12 +18,11 @@ from extraction.pooling import effect_sizes, pool_report
 from extraction.prisma import prisma_counts
 from extraction.study_table import study_table
 from gui import background
-from gui.main_window import MainWindow
 from gui.settings import Settings
 from screening import decisions, duplicates, outcomes
 from screening.counts import review_counts
 from screening.demo import write_demo_exports
-from tests.screens import wait_idle
+from tests.screens import open_window, wait_idle
 
 TA, FT = "title_abstract", "full_text"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -95,9 +94,7 @@ def _code(qtbot, screen, record, statistic, **values):
 
 def test_a_whole_review_through_the_window(qtbot, tmp_path):
     db = create_review(tmp_path / "r.metasift", title="Alliance and outcome")
-    window = MainWindow(db, Settings())
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, db, settings=Settings())
     try:
         _whole_review(qtbot, window, db, tmp_path)
     finally:
