@@ -12,7 +12,6 @@ from db.errors import InputError
 from screening.dedup.normalize import (
     alternative_title,
     doi_list,
-    expand_pages,
     fold,
     is_serial_title,
     name_words,
@@ -21,6 +20,7 @@ from screening.dedup.normalize import (
     normalize_number,
     normalize_title,
     page_kind,
+    page_ranges,
     publication_kind,
     squash,
 )
@@ -68,6 +68,37 @@ def _serial_titles(title: list[str], journal: list[str], volume: list[str], issu
     return out
 
 
+_PREFIX = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _pages(pages: Any) -> tuple[str, str, list[tuple[str, int, int]], frozenset[str], frozenset[str]]:
+    """``(start, end, intervals, ends, starts)`` of a page field that may hold several ranges
+    (`normalize.page_ranges`): the start is the lowest first page of the parts with the first part's letter
+    prefix (so ``'233-8, 230-5, 246-51'`` and ``'230-5, 246-51, 233-8'`` start alike) and the end that range's
+    end; ``intervals`` are ``(prefix, first, last)`` of every part (a lone page is one page long); ``ends``
+    every last page a copy could give (each part's, and the last of all), ``starts`` every first page without
+    its letter prefix."""
+    ranges = page_ranges(pages)
+    if not ranges:
+        return "", "", [], frozenset(), frozenset()
+    parsed: list[tuple[str, int, int, str, str]] = []  # prefix, first, last, start, end
+    for a, b in ranges:
+        digits = a.lstrip(_PREFIX)
+        if digits.isdigit() and (b or a).lstrip(_PREFIX).isdigit():
+            lo, hi = int(digits), int((b or a).lstrip(_PREFIX))
+            parsed.append((a[: len(a) - len(digits)], lo, max(lo, hi), a, b))
+    intervals = [(pre, lo, hi) for pre, lo, hi, _, _ in parsed]
+    if len(ranges) == 1 or not parsed:
+        start, end = ranges[0]
+        return start, end, intervals, frozenset({end} if end else ()), frozenset({start.lstrip(_PREFIX) or start})
+    prefix = parsed[0][0]
+    same = [x for x in parsed if x[0] == prefix]
+    _, _, _, start, end = min(same, key=lambda x: x[1])
+    last = max(same, key=lambda x: x[2])
+    ends = {b or a for a, b in ranges} | {f"{prefix}{last[2]}"}
+    return start, end, intervals, frozenset(ends), frozenset(a.lstrip(_PREFIX) or a for a, _ in ranges)
+
+
 @dataclass(slots=True)
 class Features:
     """Normalised columns, one entry per input record (index = position in the input)."""
@@ -94,6 +125,9 @@ class Features:
     surnames: list[frozenset[str]]
     page_kind: np.ndarray
     serial: np.ndarray
+    page_ranges: list[list[tuple[str, int, int]]]
+    page_ends: list[frozenset[str]]
+    page_starts: list[frozenset[str]]
     _name_words: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -118,6 +152,9 @@ def build_features(records: Sequence[Any]) -> Features:
     author_keys: list[frozenset[str]] = []
     raw_authors: list[Any] = []
     surnames: list[frozenset[str]] = []
+    ranges: list[list[tuple[str, int, int]]] = [[] for _ in range(n)]
+    ends: list[frozenset[str]] = [frozenset()] * n
+    starts: list[frozenset[str]] = [frozenset()] * n
     seen: set[Any] = set()
     for i, rec in enumerate(records):
         rid = get_field(rec, "id")
@@ -141,7 +178,7 @@ def build_features(records: Sequence[Any]) -> Features:
         journal.append(normalize_journal(raw_journal))
         volume[i] = normalize_number(get_field(rec, "volume"))
         issue[i] = normalize_number(get_field(rec, "issue"))
-        pstart[i], pend[i] = expand_pages(get_field(rec, "pages"))
+        pstart[i], pend[i], ranges[i], ends[i], starts[i] = _pages(get_field(rec, "pages"))
         dois.append(doi_list(get_field(rec, "doi")))
         doi[i] = dois[-1][0] if dois[-1] else ""
         pkind[i] = page_kind(pstart[i], pend[i])
@@ -153,6 +190,7 @@ def build_features(records: Sequence[Any]) -> Features:
         dois=dois, title_alt=alt, author_keys=author_keys, raw_authors=raw_authors, surnames=surnames,
         page_kind=np.array(pkind, dtype=object),
         serial=_serial_titles(title, journal, volume, issue, pstart),
+        page_ranges=ranges, page_ends=ends, page_starts=starts,
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),
         page_start=np.array(pstart, dtype=object), page_end=np.array(pend, dtype=object),

@@ -11,7 +11,6 @@ from rapidfuzz.distance import Levenshtein
 from screening.dedup.features import Features
 from screening.dedup.normalize import journals_compatible
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Agreement codes for the exact-match fields (NEAR: DOIs one character apart, a typo or two articles).
 MISSING, AGREE, CONFLICT, NEAR = 0, 1, 2, 3
 
@@ -133,19 +132,41 @@ def _provisional_pages(feats: Features, i: np.ndarray, j: np.ndarray, start: np.
 
 
 def _pages_disjoint(feats: Features, i: np.ndarray, j: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Both records give a full page range of the same kind (``s12-s14`` or ``12-14``) and the ranges do not
-    overlap: a firm disagreement, unlike a lone start page that may be an article number or page count."""
+    """Both records give a full page range of the same kind (``s12-s14`` or ``12-14``; with several ranges
+    in a field, every one of them) and no range of one overlaps a range of the other: a firm disagreement,
+    unlike a lone start page that may be an article number or page count."""
     out = np.zeros(len(i), dtype=bool)
     for k in np.flatnonzero(start == CONFLICT):
         a, b = i[k], j[k]
-        sa, ea, sb, eb = feats.page_start[a], feats.page_end[a], feats.page_start[b], feats.page_end[b]
-        if not (ea and eb) or sa.rstrip("0123456789") != sb.rstrip("0123456789"):
+        if not (feats.page_end[a] and feats.page_end[b]):
             continue
-        try:
-            na, xa, nb, xb = (int(x.lstrip(_LETTERS)) for x in (sa, ea, sb, eb))
-        except ValueError:
+        ra, rb = feats.page_ranges[a], feats.page_ranges[b]
+        if not ra or not rb or ra[0][0] != rb[0][0]:
             continue
-        out[k] = xa < nb or xb < na
+        out[k] = not any(pa == pb and lo_a <= hi_b and lo_b <= hi_a
+                         for pa, lo_a, hi_a in ra for pb, lo_b, hi_b in rb)
+    return out
+
+
+def _start_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """First pages compared; a field with several ranges agrees with a copy starting at any of them."""
+    start = _exact(feats.page_key, i, j)
+    for k in np.flatnonzero(start == CONFLICT):
+        sa, sb = feats.page_starts[i[k]], feats.page_starts[j[k]]
+        if (len(sa) > 1 or len(sb) > 1) and sa & sb:
+            start[k] = AGREE
+    return start
+
+
+def _end_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Last pages compared: AGREE when the copies share any last page a range of theirs gives (``'1217-24;
+    discussion 1224-5'`` ends at 1224 or 1225)."""
+    out = np.full(len(i), MISSING, dtype=np.int8)
+    ends = feats.page_ends
+    for k in range(len(i)):
+        a, b = ends[i[k]], ends[j[k]]
+        if a and b:
+            out[k] = AGREE if a & b else CONFLICT
     return out
 
 
@@ -228,14 +249,14 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     supp_b = np.array([x[:1] == "s" and x[1:2].isdigit() for x in sb], dtype=bool)
     # a supplement page (S500) against a regular page of the other copy (not against no pages at all)
     supplement = (supp_a & ~supp_b & (sb != "")) | (supp_b & ~supp_a & (sa != ""))
-    start = _exact(feats.page_key, i, j)
+    start = _start_compare(feats, i, j)
     serial = feats.serial[i] | feats.serial[j]
     provisional = _provisional_pages(feats, i, j, start) & ~serial
     start[provisional] = MISSING
     return PairScores(
         i=i, j=j, title=title, authors=authors, first_author=first_author, year_gap=year_gap,
         journal=journal, volume=_exact(feats.volume, i, j), issue=_exact(feats.issue, i, j),
-        start=start, end=np.where(provisional, MISSING, _exact(feats.page_end, i, j)).astype(np.int8),
+        start=start, end=np.where(provisional, MISSING, _end_compare(feats, i, j)).astype(np.int8),
         doi=_doi_compare(feats, i, j),
         abstract=abstract, kind_conflict=_kind_conflict(feats.kind, i, j),
         both_conference=(feats.kind[i] == "conference") & (feats.kind[j] == "conference"),
