@@ -138,3 +138,176 @@ def test_medline_english_abstract_is_no_meeting_abstract():
 
     assert publication_kind("English Abstract") != "conference"
     assert publication_kind("Conference Abstract") == "conference"
+
+
+# --- copies without authors whose title carries the translation ---------------------------------------------
+
+def test_no_author_copy_with_original_and_english_title_merges_with_the_bracketed_english_title():
+    r = deduplicate([
+        rec("pm", title="[Are antimicrobials useful in closed thoracostomy due to trauma?]",
+            authors="Villegas-Carlos F; Vazquez-Martinez AM; Lopez-Ramirez H", year=2009,
+            journal="Cirugia y cirujanos", volume="77", issue="1", pages="29-32", pub_type="Journal Article"),
+        # LILACS: no authors in this export, the Spanish title and the English one joined by a semicolon
+        rec("lil", title="Utilidad de los antimicrobianos en la toracostomía cerrada por trauma; Are "
+                         "antimicrobials useful in closed thoracostomy due to trauma?",
+            year=2009, journal="Cir Cir", volume="77", issue="1", pages="29-32"),
+    ])
+    assert r.groups == [["pm", "lil"]]
+
+
+def test_no_author_copy_with_an_original_marker_merges():
+    r = deduplicate([
+        # a French database's English title, then the original after its marker, no authors
+        rec("fr", title="Antibiotic and antiseptic prophylaxis in thoracic surgery. A randomized study. <ORIGINAL> "
+                        "PROPHYLAXIE ANTIBIOTIQUE ET ANTISEPTIQUE EN CHIRURGIE THORACIQUE. ETUDE RANDOMISEE",
+            year=1989, journal="Pathol Biol", volume="37", issue="5", pages="477-480"),
+        rec("pm", title="[Antibiotic and antiseptic prophylaxis in thoracic surgery. Randomized study].",
+            authors="Regnard JF; Libert JM; Rojas-Miranda A", year=1989, journal="Pathologie-biologie",
+            volume="37", issue="5", pages="477-80"),
+    ])
+    assert r.groups == [["fr", "pm"]]
+
+
+def test_no_author_copy_of_another_article_at_the_same_place_is_not_merged():
+    # the same citation but a title that is neither the other's nor its translation: a person decides
+    r = deduplicate([
+        rec("pm", title="[Are antimicrobials useful in closed thoracostomy due to trauma?]",
+            authors="Villegas-Carlos F; Vazquez-Martinez AM", year=2009, journal="Cirugia y cirujanos",
+            volume="77", issue="1", pages="29-32"),
+        rec("lil", title="Colecistectomia laparoscopica ambulatoria en un hospital general; Outpatient "
+                         "laparoscopic cholecystectomy in a general hospital",
+            year=2009, journal="Cir Cir", volume="77", issue="1", pages="29-32"),
+    ])
+    assert r.groups == []
+
+
+# --- distinct records that filled the queue, rejected with their reason --------------------------------------
+
+DAI = "Dissertation Abstracts International: Section B: The Sciences and Engineering"
+THESIS_TITLE = "Self-perception of language performance following stroke: implications for rehabilitation"
+
+
+def test_theses_years_apart_are_two_degrees_and_one_year_apart_still_reaches_a_person():
+    r = deduplicate([
+        rec("dai", title=THESIS_TITLE, authors="Gaines, Megan E.", year=2013, journal=DAI, volume="74",
+            issue="3-B(E)", pages="No Pagination Specified", pub_type="Dissertation Abstract"),
+        rec("ms", title=THESIS_TITLE, authors="Gaines, M. E.", year=2007, volume="M.Sc.", pages="94 p",
+            pub_type="THES"),
+        rec("phd", title=THESIS_TITLE, authors="Gaines, Megan E", year=2012, volume="Ph.D.", pages="215 p",
+            pub_type="THES"),
+    ])
+    what, why = outcome(r, "dai", "ms")
+    assert what == REJECTED and "automatic rejection: theses of years two or more apart: two degrees" in why
+    assert outcome(r, "dai", "phd")[0] == QUEUED  # the listing of the year after the degree: a person looks
+
+
+def test_one_works_abstracts_at_meetings_of_two_years_are_rejected():
+    title = "Phase II trial of ixabepilone and dasatinib for treatment of metastatic breast cancer"
+    r = deduplicate([
+        rec("aacr11", title=title, authors="Schwartzberg LS; Tauer KW; Blakely LJ", year=2011,
+            journal="Cancer Research", volume="71", issue="24 Suppl", pages="P5-18-04",
+            pub_type="Conference Abstract"),
+        rec("aacr12", title=title.replace("Phase II", "Phase I/II"), authors="Schwartzberg LS; Blakely LJ",
+            year=2012, journal="Cancer Res", volume="72", issue="8 Suppl", pub_type="Conference Abstract"),
+        # the 2012 abstract exported again: still one record
+        rec("aacr12b", title=title.replace("Phase II", "Phase I/II"), authors="Schwartzberg, L. S.; Blakely, L. J.",
+            year=2012, journal="Cancer Research", volume="72", issue="8", pub_type="Conference Abstract"),
+    ])
+    what, why = outcome(r, "aacr11", "aacr12")
+    assert what == REJECTED
+    assert "automatic rejection: abstracts of one work at meetings of other years (volumes differ)" in why
+    assert r.groups == [["aacr12", "aacr12b"]]
+
+
+def test_companion_abstracts_on_one_page_are_rejected_not_merged():
+    r = deduplicate([
+        rec("a", title="ASC-H: HPV status and histologic correlation based on age distributions",
+            authors="Baker SE; Yang B; Chen L", year=2009, journal="Laboratory Investigation", volume="89",
+            issue="Suppl 1", pages="81A", pub_type="Conference Abstract"),
+        rec("b", title="HPV status and histologic follow up of women with a cytologic abnormality of ASC-H",
+            authors="Baker SE; Chen L; Yang B", year=2009, journal="Lab Invest", volume="89", issue="Suppl 1",
+            pages="81A", pub_type="Conference Abstract"),
+    ])
+    assert r.groups == []
+    what, why = outcome(r, "a", "b")
+    assert what == REJECTED and "automatic rejection: companion abstracts on one page: other titles" in why
+
+
+def test_companion_abstracts_of_one_study_on_other_pages_are_rejected():
+    head = "Multimodal spectroscopy as a triage test for women at risk for cervical neoplasia: "
+    r = deduplicate([
+        rec("a", title=head + "results of follow up data", authors="Chakhtoura NA; Twiggs LB; Wilkinson EJ",
+            journal="Journal of Lower Genital Tract Disease", volume="14", issue="3", pages="253"),
+        rec("b", title=head + "results for adolescent subjects", authors="Flowers LC; Tadros TS; Twiggs LB",
+            journal="J Low Genit Tract Dis", volume="14", issue="3", pages="265"),
+    ])
+    what, why = outcome(r, "a", "b")
+    assert what == REJECTED and "automatic rejection: companion abstracts: same volume, other pages" in why
+
+
+# a PsycINFO dissertation listing and an Embase conference abstract, in one RIS file as a reference manager
+# exports them
+PSYCINFO_RIS = """TY  - JOUR
+AU  - Gaines, Megan E.
+TI  - Self-perception of language performance following stroke: Implications for rehabilitation
+JO  - Dissertation Abstracts International: Section B: The Sciences and Engineering
+PY  - 2013
+VL  - 74
+IS  - 3-B(E)
+SP  - No Pagination Specified
+M3  - Dissertation Abstract
+AN  - 2013-99170-338
+ER  -
+
+TY  - CONF
+AU  - Schwartzberg, Lee S.
+AU  - Blakely, L. Johnetta
+TI  - Phase I/II trial of ixabepilone and dasatinib for treatment of metastatic breast cancer
+JO  - Cancer Research
+PY  - 2012
+VL  - 72
+IS  - 8 Suppl
+M3  - Conference Abstract
+AN  - 71003344
+ER  -
+"""
+
+PROQUEST_RIS = """TY  - THES
+AU  - Gaines, Megan E
+TI  - Self-perception of language performance following stroke: implications for rehabilitation
+PY  - 2007
+VL  - M.Sc.
+SP  - 94 p
+PB  - University of Alberta
+AN  - 304778123
+ER  -
+
+TY  - CONF
+AU  - Schwartzberg, L. S.
+AU  - Tauer, K. W.
+AU  - Blakely, L. J.
+TI  - Phase II trial of ixabepilone and dasatinib for treatment of metastatic breast cancer
+T2  - Cancer Research
+PY  - 2011
+VL  - 71
+IS  - 24 Suppl
+SP  - P5-18-04
+AN  - 70601234
+ER  -
+"""
+
+
+def test_rejections_are_stored_with_their_reason(review, tmp_path: Path):
+    a, b = tmp_path / "psycinfo_embase.ris", tmp_path / "proquest.ris"
+    a.write_text(PSYCINFO_RIS, encoding="utf-8")
+    b.write_text(PROQUEST_RIS, encoding="utf-8")
+    import_files(review, [a], who="importer")
+    import_files(review, [b], source_db="ProQuest", who="importer")
+    summary = duplicates.run_dedup(review, "ann")
+    assert duplicates.groups(review) == [] and duplicates.queue(review) == []
+    with review.session() as s:
+        rows = list(s.exec(select(DuplicateDecision).where(DuplicateDecision.decision == "rejected")))
+    assert summary.auto_rejected == len(rows) == 2
+    reasons = sorted(next(x for x in r.reasons if x.startswith("automatic rejection")) for r in rows)
+    assert reasons == ["automatic rejection: abstracts of one work at meetings of other years (volumes differ)",
+                       "automatic rejection: theses of years two or more apart: two degrees"]

@@ -14,6 +14,7 @@ from screening.dedup.normalize import (
     doi_list,
     fold,
     is_serial_title,
+    is_translated_title,
     name_words,
     normalize_authors,
     normalize_journal,
@@ -128,6 +129,8 @@ class Features:
     page_ranges: list[list[tuple[str, int, int]]]
     page_ends: list[frozenset[str]]
     page_starts: list[frozenset[str]]
+    translated: np.ndarray
+    page_span: np.ndarray
     _name_words: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -155,6 +158,7 @@ def build_features(records: Sequence[Any]) -> Features:
     ranges: list[list[tuple[str, int, int]]] = [[] for _ in range(n)]
     ends: list[frozenset[str]] = [frozenset()] * n
     starts: list[frozenset[str]] = [frozenset()] * n
+    translated = np.zeros(n, dtype=bool)
     seen: set[Any] = set()
     for i, rec in enumerate(records):
         rid = get_field(rec, "id")
@@ -166,6 +170,7 @@ def build_features(records: Sequence[Any]) -> Features:
         raw_title = get_field(rec, "title")
         title.append(normalize_title(raw_title))
         alt.append(alternative_title(raw_title))
+        translated[i] = is_translated_title(raw_title)
         nums[i] = " ".join(sorted({w.lstrip("0") for w in title[-1].split() if w.isdigit()}))
         names = normalize_authors(get_field(rec, "authors"))
         authors.append(" ".join(names))
@@ -190,7 +195,8 @@ def build_features(records: Sequence[Any]) -> Features:
         dois=dois, title_alt=alt, author_keys=author_keys, raw_authors=raw_authors, surnames=surnames,
         page_kind=np.array(pkind, dtype=object),
         serial=_serial_titles(title, journal, volume, issue, pstart),
-        page_ranges=ranges, page_ends=ends, page_starts=starts,
+        page_ranges=ranges, page_ends=ends, page_starts=starts, translated=translated,
+        page_span=np.array([max((hi - lo for _, lo, hi in r), default=-1) for r in ranges], dtype=np.int32),
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),
         page_start=np.array(pstart, dtype=object), page_end=np.array(pend, dtype=object),

@@ -567,14 +567,29 @@ _NOTE_WORDS = re.compile(r"\b(?:review|refs?|references|abstract|summary|editori
                          r"transl|in press|epub|published|article|english|erratum)\b", re.I)
 
 
+_ORIGINAL_MARK = re.compile(r"<\s*original\s*>", re.I)
+_BILINGUAL = re.compile(r"^(?P<main>[^;\[\]]{20,}?)\s*;\s*(?P<alt>[^;\[\]]{20,})$")
+
+
 def alternative_title(title: object) -> str:
-    """The other-language title of ``'English title [Original-language title]'`` (or the reverse),
-    normalised; ``''`` when the title has no such bracket (notes such as ``[Review] [57 refs]`` and
-    language tags are not titles)."""
+    """The other-language title of a record that carries two, normalised: ``'English title [Original-language
+    title]'`` (or the reverse), ``'English title. <ORIGINAL> ORIGINAL TITLE'`` (the English one, as the
+    copies elsewhere give it) and ``'Original title; English title'`` (each side four words or more: a
+    subtitle after a semicolon names no other work); ``''`` when the title has none (notes such as
+    ``[Review] [57 refs]`` and language tags are not titles)."""
     if title is None:
         return ""
     text = str(title)
-    if len(text) > 1000 or "[" not in text:  # no bracket, or no title (bounded time on hostile input)
+    if len(text) > 1000:  # bounded time on hostile input
+        return ""
+    mark = _ORIGINAL_MARK.search(text)
+    if mark:
+        before = normalize_title(text[: mark.start()])
+        return before if len(before.split()) >= 3 and normalize_title(text[mark.end():]) else ""
+    if "[" not in text:
+        m = _BILINGUAL.match(text.strip())
+        if m and all(len(squash(fold(x)).split()) >= 4 for x in (m.group("main"), m.group("alt"))):
+            return normalize_title(m.group("alt"))
         return ""
     m = _BRACKET_ALT.match(text)
     if not m:
@@ -584,6 +599,19 @@ def alternative_title(title: object) -> str:
         return ""
     out = normalize_title(alt)
     return out if len(out.split()) >= 3 else ""
+
+
+def is_translated_title(title: object) -> bool:
+    """The title says it is a translation or carries one: MEDLINE's bracketed English title of an article
+    in another language (``'[Comparison of ...]'``), an ``<ORIGINAL>`` / ``[Original ...]`` marker, or a second
+    title (`alternative_title`)."""
+    if title is None:
+        return False
+    text = str(title).strip().rstrip(".").strip()
+    if len(text) > 1000:
+        return False
+    return (text.startswith("[") and text.endswith("]")) or bool(_MARKERS.search(text)) or bool(
+        alternative_title(text))
 
 
 def page_kind(start: str, end: str) -> str:

@@ -85,7 +85,20 @@ def distinct_classes(p: PairScores) -> list[tuple[str, np.ndarray]]:
          no_doi & (p.title_numbers == CONFLICT) & (p.start == CONFLICT)),
         ("other authors", no_doi & (p.authors >= 0) & (p.authors < 0.3) & (p.title < 0.95)),
         ("meeting abstract and article of another year", no_doi & supplement_other_year(p) & ~p.kind_conflict),
+        ("theses of years two or more apart: two degrees", no_doi & p.both_thesis & (p.year_gap >= 2)),
+        ("abstracts of one work at meetings of other years (volumes differ)",
+         no_doi & p.both_short & (p.volume == CONFLICT) & (p.year_gap >= 1) & ~p.serial),
+        ("companion abstracts on one page: other titles", no_doi & one_page_companions(p)),
+        ("companion abstracts: same volume, other pages",
+         no_doi & p.both_short & (p.volume == AGREE) & (p.start == CONFLICT) & (p.title < 0.9) & ~p.translated),
     ]
+
+
+def one_page_companions(p: PairScores) -> np.ndarray:
+    """Two items a page or two long on the same page of one volume with titles that differ (and neither a
+    translation nor the other cut short): abstracts printed side by side in a meeting supplement."""
+    return (p.both_short & (p.start == AGREE) & (p.volume != CONFLICT) & (p.title < 0.7) & ~p.title_prefix
+            & ~p.translated)
 
 
 def vetoes(p: PairScores) -> np.ndarray:
@@ -131,7 +144,7 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     authors_ok = (p.authors < 0) | (p.authors >= 0.75)
     auto = ~veto & (
         ((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4))
-        | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9))
+        | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9) & ~one_page_companions(p))
         | (full_citation & (t >= 0.7) & authors_ok)
         | (citation & p.title_prefix & (p.authors >= 0.9)) | translated
         # a dropped subtitle in a copy without pages: the same authors, year, journal and volume, no other issue

@@ -43,6 +43,9 @@ class PairScores:
     provisional_pages: np.ndarray
     supplement_mismatch: np.ndarray
     has_alt_title: np.ndarray
+    translated: np.ndarray
+    both_thesis: np.ndarray
+    both_short: np.ndarray
 
     def __len__(self) -> int:
         return len(self.i)
@@ -265,6 +268,11 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         long_prefix=prefix_cut & _title_prefix(ti, tj, LONG_PREFIX_WORDS),
         thesis=(feats.kind[i] == "thesis") | (feats.kind[j] == "thesis"),
         serial=serial, provisional_pages=provisional, supplement_mismatch=supplement,
+        translated=feats.translated[i] | feats.translated[j],
+        both_thesis=(feats.kind[i] == "thesis") & (feats.kind[j] == "thesis"),
+        # both records a page or two long (or a meeting's abstract): abstracts, letters, not articles
+        both_short=(((feats.page_span[i] >= 0) & (feats.page_span[i] <= 1)) | (feats.kind[i] == "conference"))
+        & (((feats.page_span[j] >= 0) & (feats.page_span[j] <= 1)) | (feats.kind[j] == "conference")),
         has_alt_title=np.array([bool(feats.title_alt[a] or feats.title_alt[b]) for a, b in zip(i, j, strict=True)],
                                dtype=bool),
     )
