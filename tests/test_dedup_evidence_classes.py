@@ -311,3 +311,81 @@ def test_rejections_are_stored_with_their_reason(review, tmp_path: Path):
     reasons = sorted(next(x for x in r.reasons if x.startswith("automatic rejection")) for r in rows)
     assert reasons == ["automatic rejection: abstracts of one work at meetings of other years (volumes differ)",
                        "automatic rejection: theses of years two or more apart: two degrees"]
+
+
+# --- damaged copies: evidence weighed when fields are missing ---------------------------------------------
+
+def test_copy_without_authors_and_volume_a_year_off_merges_on_the_full_page_range():
+    # an Embase conference-proceedings copy with no authors and the online year, against MEDLINE
+    r = deduplicate([
+        rec("pm", title="Prehospital chest emergency sonography trial in Germany: a prospective study",
+            authors="Neesse A; Jerrentrup A; Hoffmann S", year=2012, journal="Eur J Emerg Med", volume="19",
+            issue="3", pages="161-6"),
+        rec("em", title="Prehospital chest emergency sonography trial in Germany: a prospective study", year=2011,
+            journal="European Journal of Emergency Medicine", pages="161-166"),
+    ])
+    assert r.groups == [["pm", "em"]]
+
+
+def test_truncated_title_without_journal_merges_on_the_full_page_range():
+    r = deduplicate([
+        rec("a", title="HPV DNA testing in the triage of atypical squamous cells of undetermined significance "
+                       "(ASCUS): cost comparison with colposcopy", authors="Layfield LJ; Qureshi MN", year=2005,
+            pages="138-43"),
+        rec("b", title="HPV DNA testing in the triage of atypical squamous cells of undetermined", year=2005,
+            journal="Diagnostic Cytopathology", volume="33", pages="138-143"),
+    ])
+    assert r.groups == [["a", "b"]]
+
+
+def test_the_same_page_range_in_another_volume_is_no_fingerprint():
+    # one journal, the same pages a year apart in another volume: two articles (the title is a common one)
+    r = deduplicate([
+        rec("a", title="Management of malignant pleural effusion: an update", year=2011,
+            journal="Respiratory Medicine", volume="105", pages="161-166"),
+        rec("b", title="Management of malignant pleural effusions: an update", year=2012,
+            journal="Respiratory Medicine", volume="106", pages="161-166"),
+    ])
+    assert r.groups == []
+
+
+def test_copy_without_authors_merges_on_a_long_equal_title_in_the_same_journal_and_year():
+    title = "Non-pharmacological interventions for perceptual disorders following stroke in adults"
+    r = deduplicate([
+        rec("cdsr", title=title, authors="Bowen A; Knapp P; Gillespie D", year=2011,
+            journal="Cochrane Database of Systematic Reviews", issue="4", pages="CD007039"),
+        rec("wos", title=title, year=2011, journal="Cochrane Database Syst Rev", issue="4"),
+    ])
+    assert r.groups == [["cdsr", "wos"]]
+
+
+def test_copy_without_authors_and_a_short_title_still_needs_more():
+    r = deduplicate([
+        rec("a", title="Stroke rehabilitation", authors="Langhorne P", year=2011, journal="Lancet"),
+        rec("b", title="Stroke rehabilitation", year=2011, journal="The Lancet"),
+    ])
+    assert r.groups == []
+
+
+def test_other_arms_in_codes_of_the_title_are_two_studies():
+    head = "Prospective multicenter randomized phase III study of weekly versus standard docetaxel"
+    r = deduplicate([
+        rec("a", title=f"{head} (D2) for first-line treatment of metastatic breast cancer",
+            authors="Stemmler HJ; Harbeck N; Groll de Rivera I", journal="Oncology", volume="79"),
+        rec("b", title=f"{head} plus doxorubicin (D4) for first-line treatment of metastatic breast cancer",
+            authors="Stemmler HJ; Harbeck N; Groll de Rivera I", journal="Oncology", volume="79"),
+    ])
+    assert r.groups == []
+    assert "numbers in title differ" in outcome(r, "a", "b")[1]
+
+
+def test_a_typo_in_a_code_does_not_split_one_citation():
+    r = deduplicate([
+        rec("a", title="p6INK4a expression does not predict the outcome of cervical intraepithelial neoplasia",
+            authors="Guedes AC; Brenna SM; Coelho SA", year=2007, journal="Int J Gynecol Cancer", volume="17",
+            pages="1099-1103"),
+        rec("b", title="p16(INK4a) expression does not predict the outcome of cervical intraepithelial neoplasia",
+            authors="Guedes, A. C.; Brenna, S. M.; Coelho, S. A.", year=2007,
+            journal="International Journal of Gynecological Cancer", volume="17", pages="1099-103"),
+    ])
+    assert r.groups == [["a", "b"]]

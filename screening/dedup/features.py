@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,7 @@ def _serial_titles(title: list[str], journal: list[str], volume: list[str], issu
 
 
 _PREFIX = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = re.compile(r"\d+")
 
 
 def _pages(pages: Any) -> tuple[str, str, list[tuple[str, int, int]], frozenset[str], frozenset[str]]:
@@ -131,6 +133,7 @@ class Features:
     page_starts: list[frozenset[str]]
     translated: np.ndarray
     page_span: np.ndarray
+    title_codes: np.ndarray
     _name_words: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -149,7 +152,7 @@ def build_features(records: Sequence[Any]) -> Features:
     ids: list[Any] = []
     title, authors, first, journal, abstract = [], [], [], [], []
     year = np.full(n, -1, dtype=np.int32)
-    volume, issue, pstart, pend, doi, kind, nums, pkind = ([""] * n for _ in range(8))
+    volume, issue, pstart, pend, doi, kind, nums, pkind, codes = ([""] * n for _ in range(9))
     dois: list[tuple[str, ...]] = []
     alt: list[str] = []
     author_keys: list[frozenset[str]] = []
@@ -172,6 +175,9 @@ def build_features(records: Sequence[Any]) -> Features:
         alt.append(alternative_title(raw_title))
         translated[i] = is_translated_title(raw_title)
         nums[i] = " ".join(sorted({w.lstrip("0") for w in title[-1].split() if w.isdigit()}))
+        # every run of digits, also inside codes ("docetaxel (D2)" / "(D4)", "HPV16" / "HPV18"), so that
+        # "p16INK4a" and "p16(INK4a)" agree and the arms or types of two studies do not
+        codes[i] = " ".join(sorted({d.lstrip("0") or "0" for d in _DIGITS.findall(title[-1])}))
         names = normalize_authors(get_field(rec, "authors"))
         authors.append(" ".join(names))
         author_keys.append(frozenset(names))
@@ -202,5 +208,5 @@ def build_features(records: Sequence[Any]) -> Features:
         page_start=np.array(pstart, dtype=object), page_end=np.array(pend, dtype=object),
         page_key=np.array([p.lstrip("abcdefghijklmnopqrstuvwxyz") or p for p in pstart], dtype=object),
         doi=np.array(doi, dtype=object), abstract=abstract, kind=np.array(kind, dtype=object),
-        title_numbers=np.array(nums, dtype=object),
+        title_numbers=np.array(nums, dtype=object), title_codes=np.array(codes, dtype=object),
     )

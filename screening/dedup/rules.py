@@ -142,11 +142,26 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     titled = t > 0
     translated = full_citation & (p.authors >= 0.9) & titled & ~p.serial
     authors_ok = (p.authors < 0) | (p.authors >= 0.75)
+    no_authors = p.authors < 0
+    # the same full page range (two pages or more) within a year, in no other volume or journal: a place in
+    # the literature that one article holds, whatever else a damaged copy lacks (authors, volume, journal)
+    fingerprint = ((p.start == AGREE) & (p.end == AGREE) & p.both_ranges & (p.year_gap >= 0) & (p.year_gap <= 1)
+                   & (p.volume != CONFLICT) & (p.journal != CONFLICT) & (p.issue != CONFLICT)
+                   & ((p.volume == AGREE) | (p.journal == AGREE) | (p.year_gap == 0)) & ~p.serial)
+    # a copy without authors: nothing to corroborate with but the rest of the citation, so a long title
+    # that is nearly equal, the same journal and year (or the same volume a year apart), and no conflict
+    bare = (no_authors & (t >= 0.97) & (p.title_words >= 6) & (p.journal == AGREE) & (citation_conflicts(p) == 0)
+            & (p.issue != CONFLICT) & ((p.year_gap == 0) | ((p.year_gap == 1) & (p.volume == AGREE))) & ~p.serial)
     auto = ~veto & (
         ((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4))
         | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9) & ~one_page_companions(p))
         | (full_citation & (t >= 0.7) & authors_ok)
         | (citation & p.title_prefix & (p.authors >= 0.9)) | translated
+        | (fingerprint & ((t >= 0.9) | p.title_prefix)) | bare
+        # a translation (bracketed, marked or given beside the original) at the same full citation
+        | (full_citation & p.both_ranges & p.translated & (t >= 0.5) & authors_ok)
+        # a truncated title without authors at the same year, volume and first page (not one page of abstracts)
+        | (citation & p.title_prefix & no_authors & ~p.both_short)
         # a dropped subtitle in a copy without pages: the same authors, year, journal and volume, no other issue
         | (p.title_prefix & (p.authors >= 0.9) & (p.year_gap == 0) & (p.volume == AGREE) & (p.issue != CONFLICT)
            & (p.journal == AGREE) & (p.start != CONFLICT))

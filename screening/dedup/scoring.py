@@ -46,6 +46,8 @@ class PairScores:
     translated: np.ndarray
     both_thesis: np.ndarray
     both_short: np.ndarray
+    both_ranges: np.ndarray
+    title_words: np.ndarray
 
     def __len__(self) -> int:
         return len(self.i)
@@ -173,12 +175,14 @@ def _end_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return out
 
 
-def _numbers_conflict(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def _numbers_conflict(feats: Features, i: np.ndarray, j: np.ndarray, col: np.ndarray | None = None) -> np.ndarray:
     """CONFLICT when each title has a number the other lacks ("phase 2" vs "phase 3", "part 1" vs "part 2");
-    a number present on one side only (a truncated title) is no conflict."""
-    out = _exact(feats.title_numbers, i, j)
+    a number present on one side only (a truncated title) is no conflict. (``col``: another column of
+    numbers, such as the digits inside codes.)"""
+    out_col = feats.title_numbers if col is None else col
+    out = _exact(out_col, i, j)
     for k in np.flatnonzero(out == CONFLICT):
-        a, b = set(feats.title_numbers[i[k]].split()), set(feats.title_numbers[j[k]].split())
+        a, b = set(out_col[i[k]].split()), set(out_col[j[k]].split())
         if not (a - b and b - a):
             out[k] = AGREE
     return out
@@ -256,19 +260,27 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     serial = feats.serial[i] | feats.serial[j]
     provisional = _provisional_pages(feats, i, j, start) & ~serial
     start[provisional] = MISSING
+    doi = _doi_compare(feats, i, j)
     return PairScores(
         i=i, j=j, title=title, authors=authors, first_author=first_author, year_gap=year_gap,
         journal=journal, volume=_exact(feats.volume, i, j), issue=_exact(feats.issue, i, j),
         start=start, end=np.where(provisional, MISSING, _end_compare(feats, i, j)).astype(np.int8),
-        doi=_doi_compare(feats, i, j),
+        doi=doi,
         abstract=abstract, kind_conflict=_kind_conflict(feats.kind, i, j),
         both_conference=(feats.kind[i] == "conference") & (feats.kind[j] == "conference"),
         pages_disjoint=_pages_disjoint(feats, i, j, start),
-        title_numbers=_numbers_conflict(feats, i, j), title_prefix=(prefix_cut := _title_prefix(ti, tj)),
+        # digits inside codes that differ ("(D2)" / "(D4)") tell two studies apart unless the citation places
+        # both at one first page or DOI (then it is a typo: "p6INK4a" / "p16(INK4a)")
+        title_numbers=np.where((_numbers_conflict(feats, i, j, feats.title_codes) == CONFLICT) & (start != AGREE)
+                               & (doi != AGREE), CONFLICT, _numbers_conflict(feats, i, j)).astype(np.int8),
+        title_prefix=(prefix_cut := _title_prefix(ti, tj)),
         long_prefix=prefix_cut & _title_prefix(ti, tj, LONG_PREFIX_WORDS),
         thesis=(feats.kind[i] == "thesis") | (feats.kind[j] == "thesis"),
         serial=serial, provisional_pages=provisional, supplement_mismatch=supplement,
         translated=feats.translated[i] | feats.translated[j],
+        both_ranges=(feats.page_span[i] >= 1) & (feats.page_span[j] >= 1),
+        title_words=np.array([min(a.count(" "), b.count(" ")) + 1 if a and b else 0
+                              for a, b in zip(ti, tj, strict=True)], dtype=np.int32),
         both_thesis=(feats.kind[i] == "thesis") & (feats.kind[j] == "thesis"),
         # both records a page or two long (or a meeting's abstract): abstracts, letters, not articles
         both_short=(((feats.page_span[i] >= 0) & (feats.page_span[i] <= 1)) | (feats.kind[i] == "conference"))
