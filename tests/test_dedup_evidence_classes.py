@@ -389,3 +389,35 @@ def test_a_typo_in_a_code_does_not_split_one_citation():
             journal="International Journal of Gynecological Cancer", volume="17", pages="1099-103"),
     ])
     assert r.groups == [["a", "b"]]
+
+
+def test_one_works_abstracts_in_two_journals_a_year_apart_are_rejected():
+    title = ("Optimising the management of high risk patients with atrial fibrillation: promising signs from "
+             "the standard versus atrial fibrillation specific management study")
+    r = deduplicate([
+        # Web of Science lists the meeting abstract as a journal item without pages; Embase gives the other
+        # meeting's abstract book without an issue
+        rec("aha", title=title, authors="Stewart S; Ball J; Carrington MJ", year=2011, journal="Circulation",
+            volume="124", issue="21", pub_type="J"),
+        rec("esc", title=title, authors="Ball J; Carrington MJ; Stewart S", year=2012,
+            journal="European Heart Journal", volume="33", pages="450", pub_type="Conference Abstract"),
+    ])
+    what, why = outcome(r, "aha", "esc")
+    assert what == REJECTED
+    assert "automatic rejection: another journal and volume in another year: two publications" in why
+
+
+def test_a_thesis_and_the_article_years_later_are_rejected_but_a_year_apart_reaches_a_person():
+    title = "Prospective memory after moderate to severe traumatic brain injury: a multinomial modeling approach"
+    r = deduplicate([
+        rec("dai", title=title, authors="Pavawalla, Shital Prabodh", year=2009, journal=DAI, volume="70",
+            issue="11-B", pages="7194", pub_type="Dissertation Abstract"),
+        rec("art", title=title, authors="Pavawalla SP; Schmitter-Edgecombe M; Smith RE", year=2012,
+            journal="Neuropsychology", volume="26", issue="1", pages="91-101", pub_type="Journal Article"),
+        rec("art0", title=title, authors="Pavawalla SP; Schmitter-Edgecombe M", year=2010,
+            journal="Neuropsychology", volume="24", issue="1", pages="91-101", pub_type="Journal Article"),
+    ])
+    what, why = outcome(r, "dai", "art")
+    assert what == REJECTED
+    assert "automatic rejection: a thesis and an article years apart, every place differing" in why
+    assert outcome(r, "dai", "art0")[0] == QUEUED

@@ -89,6 +89,10 @@ def distinct_classes(p: PairScores) -> list[tuple[str, np.ndarray]]:
         ("abstracts of one work at meetings of other years (volumes differ)",
          no_doi & p.both_short & (p.volume == CONFLICT) & (p.year_gap >= 1) & ~p.serial),
         ("companion abstracts on one page: other titles", no_doi & one_page_companions(p)),
+        ("another journal and volume in another year: two publications",
+         no_doi & (p.year_gap >= 1) & (p.volume == CONFLICT) & (p.journal == CONFLICT) & ~p.serial & ~p.kind_conflict),
+        ("a thesis and an article years apart, every place differing",
+         no_doi & p.kind_conflict & p.thesis & (p.year_gap >= 2) & (citation_conflicts(p) >= 4)),
         ("companion abstracts: same volume, other pages",
          no_doi & p.both_short & (p.volume == AGREE) & (p.start == CONFLICT) & (p.title < 0.9) & ~p.translated),
     ]
