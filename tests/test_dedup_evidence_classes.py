@@ -421,3 +421,11 @@ def test_a_thesis_and_the_article_years_later_are_rejected_but_a_year_apart_reac
     assert what == REJECTED
     assert "automatic rejection: a thesis and an article years apart, every place differing" in why
     assert outcome(r, "dai", "art0")[0] == QUEUED
+
+
+def test_the_kept_record_keeps_every_part_of_the_pagination():
+    from screening.dedup import best_record
+
+    best = best_record([rec("pm", title=ESPIRO, pages="230-5, 246-51, 233-8"), rec("x", title=ESPIRO, pages="230-235")])
+    assert best["pages"] == "230-235, 246-251, 233-238"
+    assert best_record([rec("a", title=ESPIRO, pages="161"), rec("b", title=ESPIRO, pages="161-6")])["pages"] == "161-166"
