@@ -173,7 +173,7 @@ def build_features(records: Sequence[Any]) -> Features:
         raw_title = get_field(rec, "title")
         title.append(normalize_title(raw_title))
         alt.append(alternative_title(raw_title))
-        translated[i] = is_translated_title(raw_title)
+        translated[i] = is_translated_title(raw_title, alt[-1])
         nums[i] = " ".join(sorted({w.lstrip("0") for w in title[-1].split() if w.isdigit()}))
         # every run of digits, also inside codes ("docetaxel (D2)" / "(D4)", "HPV16" / "HPV18"), so that
         # "p16INK4a" and "p16(INK4a)" agree and the arms or types of two studies do not

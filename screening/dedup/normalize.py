@@ -601,17 +601,18 @@ def alternative_title(title: object) -> str:
     return out if len(out.split()) >= 3 else ""
 
 
-def is_translated_title(title: object) -> bool:
+def is_translated_title(title: object, alternative: str | None = None) -> bool:
     """The title says it is a translation or carries one: MEDLINE's bracketed English title of an article
     in another language (``'[Comparison of ...]'``), an ``<ORIGINAL>`` / ``[Original ...]`` marker, or a second
-    title (`alternative_title`)."""
+    title (`alternative_title`, or ``alternative`` when already known)."""
     if title is None:
         return False
     text = str(title).strip().rstrip(".").strip()
     if len(text) > 1000:
         return False
-    return (text.startswith("[") and text.endswith("]")) or bool(_MARKERS.search(text)) or bool(
-        alternative_title(text))
+    if (text.startswith("[") and text.endswith("]")) or ("<" in text or "[" in text) and _MARKERS.search(text):
+        return True
+    return bool(alternative_title(text) if alternative is None else alternative)
 
 
 def page_kind(start: str, end: str) -> str:
