@@ -430,3 +430,26 @@ def test_the_kept_record_keeps_every_part_of_the_pagination():
     assert best["pages"] == "230-235, 246-251, 233-238"
     lone = best_record([rec("a", title=ESPIRO, pages="161"), rec("b", title=ESPIRO, pages="161-6")])
     assert lone["pages"] == "161-166"
+
+
+def test_copy_without_authors_and_journal_merges_on_a_long_equal_title_and_the_volume():
+    title = "Dynamics of HPV16 DNA load reflect the natural history of cervical HPV-associated lesions"
+    r = deduplicate([
+        rec("wos", title=title, authors="Monnier-Benoit S; Dalstein V; Riethmuller D", year=2006,
+            journal="Journal of Clinical Virology", volume="35", issue="3"),
+        # an Ovid copy whose source line was not split into journal and authors
+        rec("ovid", title=f"{title}.[Erratum appears in J Clin Virol. 2006 Jul;36(3):237]", year=2006,
+            volume="35", issue="3", pages="270-7"),
+    ])
+    assert r.groups == [["wos", "ovid"]]
+
+
+def test_long_main_title_without_authors_or_pages_merges_in_the_same_volume():
+    r = deduplicate([
+        rec("a", title="Significance of high-risk human papillomavirus DNA detection in women 50 years and older "
+                       "with squamous cell papanicolaou test abnormalities", authors="Zhao C; Zhao S; Heider A",
+            year=2010, journal="Archives of Pathology and Laboratory Medicine", volume="134"),
+        rec("b", title="Significance of high-risk human papillomavirus DNA detection in women 50 years and older",
+            year=2010, journal="Arch Pathol Lab Med", volume="134", issue="8", pages="1130-5"),
+    ])
+    assert r.groups == [["a", "b"]]

@@ -154,8 +154,9 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
                    & ((p.volume == AGREE) | (p.journal == AGREE) | (p.year_gap == 0)) & ~p.serial)
     # a copy without authors: nothing to corroborate with but the rest of the citation, so a long title
     # that is nearly equal, the same journal and year (or the same volume a year apart), and no conflict
-    bare = (no_authors & (t >= 0.97) & (p.title_words >= 6) & (p.journal == AGREE) & (citation_conflicts(p) == 0)
-            & (p.issue != CONFLICT) & ((p.year_gap == 0) | ((p.year_gap == 1) & (p.volume == AGREE))) & ~p.serial)
+    bare = (no_authors & (t >= 0.97) & (p.title_words >= 6) & ((p.journal == AGREE) | (p.volume == AGREE))
+            & (citation_conflicts(p) == 0) & (p.issue != CONFLICT)
+            & ((p.year_gap == 0) | ((p.year_gap == 1) & (p.volume == AGREE))) & ~p.serial)
     auto = ~veto & (
         ((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4))
         | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9) & ~one_page_companions(p))
@@ -171,6 +172,9 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
            & (p.journal == AGREE) & (p.start != CONFLICT))
         # ... or in a copy without volume and pages, when the main title is long enough to name the work alone
         | (p.long_prefix & (p.authors >= 0.9) & (p.year_gap == 0) & (p.volume != CONFLICT) & (p.issue != CONFLICT)
+           & (p.journal == AGREE) & (p.start != CONFLICT))
+        # ... and without authors, in the same volume of the same journal
+        | (p.long_prefix & no_authors & (p.year_gap == 0) & (p.volume == AGREE) & (p.issue != CONFLICT)
            & (p.journal == AGREE) & (p.start != CONFLICT))
     )
     # a dissertation and its listing a year apart (Dissertation Abstracts vs the thesis) are for a person
