@@ -404,7 +404,7 @@ def test_one_works_abstracts_in_two_journals_a_year_apart_are_rejected():
     ])
     what, why = outcome(r, "aha", "esc")
     assert what == REJECTED
-    assert "automatic rejection: another journal and volume in another year: two publications" in why
+    assert "automatic rejection: another journal and volume: two publications" in why
 
 
 def test_a_thesis_and_the_article_years_later_are_rejected_but_a_year_apart_reaches_a_person():
@@ -453,3 +453,27 @@ def test_long_main_title_without_authors_or_pages_merges_in_the_same_volume():
             year=2010, journal="Arch Pathol Lab Med", volume="134", issue="8", pages="1130-5"),
     ])
     assert r.groups == [["a", "b"]]
+
+
+def test_one_abstract_in_two_journals_of_one_year_is_rejected():
+    title = "Immunotherapy of established lesions caused by high-risk HPV"
+    r = deduplicate([
+        rec("a", title=title, authors="Melief CJ; Welters MJ; van der Burg SH", year=2010,
+            journal="Cancer Prevention Research", volume="3", issue="1 Suppl", pub_type="Conference Abstract"),
+        rec("b", title=title, authors="Melief, C. J. M.; Welters, M. J. P.; van der Burg, S. H.", year=2010,
+            journal="Clinical Cancer Research", volume="16", pub_type="Conference Abstract"),
+    ])
+    what, why = outcome(r, "a", "b")
+    assert what == REJECTED and "automatic rejection: another journal and volume: two publications" in why
+
+
+def test_abstracts_by_other_authors_on_one_page_are_rejected():
+    head = "Multimodal spectroscopy as a triage test for women at risk for cervical neoplasia: "
+    r = deduplicate([
+        rec("a", title=head + "histopathology review process", authors="Wilkinson EJ; Raab SS",
+            journal="Journal of Lower Genital Tract Disease", volume="14", issue="3", pages="265-6"),
+        rec("b", title=head + "results for adolescent subjects", authors="Flowers LC; Tadros TS",
+            journal="J Low Genit Tract Dis", volume="14", issue="3", pages="265"),
+    ])
+    what, why = outcome(r, "a", "b")
+    assert what == REJECTED and "automatic rejection: companion abstracts on one page: other titles" in why

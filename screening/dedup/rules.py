@@ -89,8 +89,8 @@ def distinct_classes(p: PairScores) -> list[tuple[str, np.ndarray]]:
         ("abstracts of one work at meetings of other years (volumes differ)",
          no_doi & p.both_short & (p.volume == CONFLICT) & (p.year_gap >= 1) & ~p.serial),
         ("companion abstracts on one page: other titles", no_doi & one_page_companions(p)),
-        ("another journal and volume in another year: two publications",
-         no_doi & (p.year_gap >= 1) & (p.volume == CONFLICT) & (p.journal == CONFLICT) & ~p.serial & ~p.kind_conflict),
+        ("another journal and volume: two publications",
+         no_doi & (p.year_gap >= 0) & (p.volume == CONFLICT) & (p.journal == CONFLICT) & ~p.serial & ~p.kind_conflict),
         ("a thesis and an article years apart, every place differing",
          no_doi & p.kind_conflict & p.thesis & (p.year_gap >= 2) & (citation_conflicts(p) >= 4)),
         ("companion abstracts: same volume, other pages",
@@ -100,9 +100,10 @@ def distinct_classes(p: PairScores) -> list[tuple[str, np.ndarray]]:
 
 def one_page_companions(p: PairScores) -> np.ndarray:
     """Two items a page or two long on the same page of one volume with titles that differ (and neither a
-    translation nor the other cut short): abstracts printed side by side in a meeting supplement."""
-    return (p.both_short & (p.start == AGREE) & (p.volume != CONFLICT) & (p.title < 0.7) & ~p.title_prefix
-            & ~p.translated)
+    translation nor the other cut short), or differ less but by other authors: abstracts printed side by
+    side in a meeting supplement."""
+    return (p.both_short & (p.start == AGREE) & (p.volume != CONFLICT) & ~p.title_prefix & ~p.translated
+            & ((p.title < 0.7) | ((p.title < 0.9) & (p.authors >= 0) & (p.authors < 0.5))))
 
 
 def vetoes(p: PairScores) -> np.ndarray:
