@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from db.models import DuplicateDecision, Record
@@ -21,21 +22,7 @@ from screening import duplicates
 from screening.dedup import AUTO, QUEUED, REJECTED, deduplicate
 from screening.dedup.normalize import page_ranges
 from screening.importing import import_files
-
-
-def rec(rid: str, **kw) -> dict:
-    base = {"id": rid, "title": "", "authors": "", "year": 2010, "journal": "", "volume": "", "issue": "",
-            "pages": "", "doi": "", "abstract": "", "pub_type": "JOUR"}
-    base.update(kw)
-    return base
-
-
-def outcome(r, a: str, b: str) -> tuple[str, tuple[str, ...]]:
-    for p in r.pairs:
-        if {p.id_a, p.id_b} == {a, b}:
-            return p.outcome, p.reasons
-    return "distinct", ()
-
+from tests.dedup_records import import_and_dedup, outcome, rec
 
 # --- page fields with several ranges ----------------------------------------------------------------------
 
@@ -122,15 +109,11 @@ ER  -
 
 
 def test_several_ranges_through_the_review(review, tmp_path: Path):
-    nbib, ris = tmp_path / "pubmed.nbib", tmp_path / "lilacs.ris"
-    nbib.write_text(MEDLINE_NBIB, encoding="utf-8")
-    ris.write_text(REGIONAL_RIS, encoding="utf-8")
-    import_files(review, [nbib], source_db="PubMed", who="importer")
-    import_files(review, [ris], source_db="LILACS", who="importer")
-    duplicates.run_dedup(review, "ann")
+    groups = import_and_dedup(review, tmp_path, [("pubmed.nbib", MEDLINE_NBIB, "PubMed"),
+                                                 ("lilacs.ris", REGIONAL_RIS, "LILACS")])
     with review.session() as s:
         ids = sorted(s.exec(select(Record.id)))
-    assert duplicates.groups(review) == [ids]
+    assert groups == [ids]
 
 
 def test_medline_english_abstract_is_no_meeting_abstract():
@@ -231,18 +214,6 @@ def test_companion_abstracts_on_one_page_are_rejected_not_merged():
     assert r.groups == []
     what, why = outcome(r, "a", "b")
     assert what == REJECTED and "automatic rejection: companion abstracts on one page: other titles" in why
-
-
-def test_companion_abstracts_of_one_study_on_other_pages_are_rejected():
-    head = "Multimodal spectroscopy as a triage test for women at risk for cervical neoplasia: "
-    r = deduplicate([
-        rec("a", title=head + "results of follow up data", authors="Chakhtoura NA; Twiggs LB; Wilkinson EJ",
-            journal="Journal of Lower Genital Tract Disease", volume="14", issue="3", pages="253"),
-        rec("b", title=head + "results for adolescent subjects", authors="Flowers LC; Tadros TS; Twiggs LB",
-            journal="J Low Genit Tract Dis", volume="14", issue="3", pages="265"),
-    ])
-    what, why = outcome(r, "a", "b")
-    assert what == REJECTED and "automatic rejection: companion abstracts: same volume, other pages" in why
 
 
 # a PsycINFO dissertation listing and an Embase conference abstract, in one RIS file as a reference manager
@@ -467,13 +438,26 @@ def test_one_abstract_in_two_journals_of_one_year_is_rejected():
     assert what == REJECTED and "automatic rejection: another journal and volume: two publications" in why
 
 
-def test_abstracts_by_other_authors_on_one_page_are_rejected():
-    head = "Multimodal spectroscopy as a triage test for women at risk for cervical neoplasia: "
+COMPANION = "Multimodal spectroscopy as a triage test for women at risk for cervical neoplasia: "
+
+
+@pytest.mark.parametrize(("title_a", "authors_a", "pages_a", "title_b", "authors_b", "pages_b", "reason"), [
+    # two abstracts of one study on other pages of the supplement
+    ("results of follow up data", "Chakhtoura NA; Twiggs LB; Wilkinson EJ", "253",
+     "results for adolescent subjects", "Flowers LC; Tadros TS; Twiggs LB", "265",
+     "companion abstracts: same volume, other pages"),
+    # ... and two by other authors on one page
+    ("histopathology review process", "Wilkinson EJ; Raab SS", "265-6",
+     "results for adolescent subjects", "Flowers LC; Tadros TS", "265",
+     "companion abstracts on one page: other titles"),
+])
+def test_companion_abstracts_of_one_study_are_rejected(title_a, authors_a, pages_a, title_b, authors_b, pages_b,
+                                                       reason):
     r = deduplicate([
-        rec("a", title=head + "histopathology review process", authors="Wilkinson EJ; Raab SS",
-            journal="Journal of Lower Genital Tract Disease", volume="14", issue="3", pages="265-6"),
-        rec("b", title=head + "results for adolescent subjects", authors="Flowers LC; Tadros TS",
-            journal="J Low Genit Tract Dis", volume="14", issue="3", pages="265"),
+        rec("a", title=COMPANION + title_a, authors=authors_a, journal="Journal of Lower Genital Tract Disease",
+            volume="14", issue="3", pages=pages_a),
+        rec("b", title=COMPANION + title_b, authors=authors_b, journal="J Low Genit Tract Dis", volume="14",
+            issue="3", pages=pages_b),
     ])
     what, why = outcome(r, "a", "b")
-    assert what == REJECTED and "automatic rejection: companion abstracts on one page: other titles" in why
+    assert what == REJECTED and f"automatic rejection: {reason}" in why
