@@ -11,7 +11,13 @@ Titles of recurring columns ("Editorial", "Reply", "In this issue") identify not
 on a shared DOI or the same volume, issue and page, and any conflict there rejects them automatically
 (outcome ``rejected``, with the reason). Other plainly distinct pairs that would reach the queue are rejected
 the same way (`distinct_classes`): companion papers, other parts, other authors, an abstract and its later
-article.
+article, theses of other years, one work's abstracts at meetings of other years or in two journals, companion
+abstracts on one page or on other pages of one volume.
+
+Missing fields are weighed too: the same full page range within a year (in no other volume, journal or
+issue) is a place one article holds, so a damaged copy without authors, volume or journal merges on a near
+or cut-short title there (`decide`'s fingerprint); a copy without authors merges on a long nearly equal title
+in the same journal or volume and year with nothing in conflict.
 """
 
 from __future__ import annotations
