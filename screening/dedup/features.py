@@ -134,6 +134,8 @@ class Features:
     translated: np.ndarray
     page_span: np.ndarray
     title_codes: np.ndarray
+    several_ranges: np.ndarray
+    title_words: np.ndarray
     _name_words: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -202,6 +204,8 @@ def build_features(records: Sequence[Any]) -> Features:
         page_kind=np.array(pkind, dtype=object),
         serial=_serial_titles(title, journal, volume, issue, pstart),
         page_ranges=ranges, page_ends=ends, page_starts=starts, translated=translated,
+        several_ranges=np.array([len(e) > 1 or len(s) > 1 for e, s in zip(ends, starts, strict=True)], dtype=bool),
+        title_words=np.array([t.count(" ") + 1 if t else 0 for t in title], dtype=np.int32),
         page_span=np.array([max((hi - lo for _, lo, hi in r), default=-1) for r in ranges], dtype=np.int32),
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),

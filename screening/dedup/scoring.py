@@ -156,9 +156,9 @@ def _pages_disjoint(feats: Features, i: np.ndarray, j: np.ndarray, start: np.nda
 def _start_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """First pages compared; a field with several ranges agrees with a copy starting at any of them."""
     start = _exact(feats.page_key, i, j)
-    for k in np.flatnonzero(start == CONFLICT):
-        sa, sb = feats.page_starts[i[k]], feats.page_starts[j[k]]
-        if (len(sa) > 1 or len(sb) > 1) and sa & sb:
+    several = feats.several_ranges
+    for k in np.flatnonzero((start == CONFLICT) & (several[i] | several[j])):
+        if feats.page_starts[i[k]] & feats.page_starts[j[k]]:
             start[k] = AGREE
     return start
 
@@ -166,12 +166,12 @@ def _start_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 def _end_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Last pages compared: AGREE when the copies share any last page a range of theirs gives (``'1217-24;
     discussion 1224-5'`` ends at 1224 or 1225)."""
-    out = np.full(len(i), MISSING, dtype=np.int8)
+    out = _exact(feats.page_end, i, j)
+    several = feats.several_ranges
     ends = feats.page_ends
-    for k in range(len(i)):
+    for k in np.flatnonzero(several[i] | several[j]):
         a, b = ends[i[k]], ends[j[k]]
-        if a and b:
-            out[k] = AGREE if a & b else CONFLICT
+        out[k] = (AGREE if a & b else CONFLICT) if a and b else MISSING
     return out
 
 
@@ -279,8 +279,7 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         serial=serial, provisional_pages=provisional, supplement_mismatch=supplement,
         translated=feats.translated[i] | feats.translated[j],
         both_ranges=(feats.page_span[i] >= 1) & (feats.page_span[j] >= 1),
-        title_words=np.array([min(a.count(" "), b.count(" ")) + 1 if a and b else 0
-                              for a, b in zip(ti, tj, strict=True)], dtype=np.int32),
+        title_words=np.minimum(feats.title_words[i], feats.title_words[j]),
         both_thesis=(feats.kind[i] == "thesis") & (feats.kind[j] == "thesis"),
         # both records a page or two long (or a meeting's abstract): abstracts, letters, not articles
         both_short=(((feats.page_span[i] >= 0) & (feats.page_span[i] <= 1)) | (feats.kind[i] == "conference"))
