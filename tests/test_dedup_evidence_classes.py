@@ -149,6 +149,8 @@ def test_no_author_copy_with_an_original_marker_merges():
             volume="37", issue="5", pages="477-80"),
     ])
     assert r.groups == [["fr", "pm"]]
+    # the English title before the marker opens the whole title too: the record is never paired with itself
+    assert all(p.id_a != p.id_b for p in r.pairs)
 
 
 def test_no_author_copy_of_another_article_at_the_same_place_is_not_merged():
