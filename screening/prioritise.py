@@ -71,6 +71,12 @@ TITLE_WEIGHT = 2
 losing more than 0.05 of it; `benchmarks/tune_prioritise.py`) scores once 0.6742 and twice 0.6741 on the
 app's schedule: no gain, so twice stays (docs/prioritise-tuning.md); the 2026-12-03 same-run table in
 docs/benchmarks.md was run with twice."""
+MIN_DF = 1
+"""Words, prefixes and character n-grams found in fewer records than this are dropped. 1 keeps a term
+seen in one record only (as ASReview's TF-IDF does): a rare drug or outcome name in the one relevant
+record found so far counts from the first fit. Chosen by the fourth round's rule on the tuning half
+(score 0.6822 against 0.6741 for 2, WSS@95 up on 5 of 8 reviews, no review's worst-seed recall at 10%
+lower; docs/prioritise-tuning.md)."""
 CHAR_MIN_RELEVANT = 2
 """Fits use the word block only while fewer relevant records than this are known (0 = always blend):
 one relevant example is too little to learn which character n-grams matter."""
@@ -118,8 +124,8 @@ class Ranker:
     """Share of the char n-grams (None = `screening.text_features.CHAR_WEIGHT`; after init, the share used)."""
     prefix: int = PREFIX
     """Words are cut to this many characters (0 = whole words)."""
-    min_df: int = 2
-    """Features in fewer records are dropped (1 = keep every one, as ASReview; see the module doc)."""
+    min_df: int = MIN_DF
+    """Features in fewer records are dropped (`MIN_DF`; 1 = keep every one, as ASReview)."""
     embeddings: np.ndarray | None = field(default=None, repr=False)
     """Optional dense rows (one per text, unit norm; `screening.semantic.embed`) blended with the TF-IDF."""
     semantic_weight: float = 0.0
