@@ -13,6 +13,7 @@ from conftest import corpus_or_skip
 from cli.app import main
 from db.errors import InputError
 from screening.prioritise import (
+    MIN_DF,
     Ranker,
     consecutive_irrelevant,
     estimate_remaining,
@@ -97,6 +98,25 @@ def test_one_relevant_record_ranks_by_words_only():
     ranker.update({0: 1, 1: 0, 2: 0, 3: 1})
     words_only.update({0: 1, 1: 0, 2: 0, 3: 1})
     assert not np.allclose(ranker.last.scores, words_only.last.scores, rtol=1e-4, atol=1e-5)
+
+
+def test_words_found_in_one_record_only_count_in_its_row():
+    # the shipped setting keeps terms seen in one record (as ASReview's TF-IDF does): of two records with the
+    # relevant record's words, the one padded with words no other record has matches it less and ranks lower;
+    # dropping those terms (min_df=2) makes the two the same vector
+    padded = "cats groom whiskers and purr zebra quokka wombat narwhal axolotl"
+    texts = [*TINY_TEXTS, padded, "cats groom whiskers and purr"]
+    labels = {0: 1, 1: 0, 2: 0}
+    assert MIN_DF == 1 and Ranker(texts).min_df == 1
+    kept, dropped = Ranker(texts, seed=0), Ranker(texts, seed=0, min_df=2)
+    assert kept.matrix.shape[1] > dropped.matrix.shape[1]
+    order = kept.update(labels)
+    assert order.index(11) < order.index(10)
+    score = dict(zip(kept.last.order, kept.last.scores, strict=True))
+    assert score[11] > score[10]
+    dropped.update(labels)
+    score = dict(zip(dropped.last.order, dropped.last.scores, strict=True))
+    assert score[11] == pytest.approx(score[10], abs=1e-6)
 
 
 def test_ranker_puts_relevant_records_far_above_chance_after_a_few_labels():
