@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.real_papers import Found, RealSet, load, misses, write_pdfs  # noqa: E402
 from benchmarks.real_papers import score as score_real  # noqa: E402
 from extraction.statfinder.find import find_statistics  # noqa: E402
+from extraction.statfinder.sources import pdf_paper  # noqa: E402
 from screening.fulltext.pdf import read_pdf  # noqa: E402
 from tests.stats_truth import StatcheckRun, make_docs, run_statcheck, score, write_docs  # noqa: E402
 
@@ -61,7 +62,7 @@ def run(docs_n: int, seed: int) -> list[str]:
         for doc, path in zip(docs, paths, strict=True):
             info = read_pdf(path.read_bytes(), path.name)
             pages += info.pages
-            ours[doc.name] = find_statistics(info.page_text)
+            ours[doc.name] = pdf_paper(path.read_bytes(), info.page_text).statistics()
         ours_s = time.perf_counter() - t0
         sc_pdf = run_statcheck(folder, "pdf")
         t1 = time.perf_counter()
@@ -96,8 +97,10 @@ def run(docs_n: int, seed: int) -> list[str]:
     return rows
 
 
-def _ours(pages: list[str]) -> list[Found]:
-    return [(s.kind, s.value, s.df1, s.df2) for s in find_statistics(pages) if s.kind in ALL_KINDS]
+def _ours(pages: list[str], pdf: bytes | None = None) -> list[Found]:
+    """What MetaSift finds, as `metasift stats` reads the file (a PDF's tables from its characters' boxes)."""
+    found = pdf_paper(pdf, pages).statistics() if pdf is not None else find_statistics(pages)
+    return [(s.kind, s.value, s.df1, s.df2) for s in found if s.kind in ALL_KINDS]
 
 
 def _theirs(run: StatcheckRun) -> dict[str, list[Found]]:
@@ -160,9 +163,10 @@ def run_real(folder: Path, show: str = "") -> list[str]:
             t0 = time.perf_counter()
             ours, pages = {}, 0
             for path in paths:
-                info = read_pdf(path.read_bytes(), path.name)
+                data = path.read_bytes()
+                info = read_pdf(data, path.name)
                 pages += info.pages
-                ours[path.stem] = _ours(info.page_text)
+                ours[path.stem] = _ours(info.page_text, data)
             ours_s = time.perf_counter() - t0
             sc_pdf = run_statcheck(paths[0].parent, "pdf")
             sc_txt = run_statcheck(paths[0].parent, "txt")

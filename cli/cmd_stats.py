@@ -24,8 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> Result:
-    from extraction.statfinder.find import KINDS, find_statistics, no_text_notes, pages_without_text
-    from extraction.statfinder.sources import file_pages, record_statistics
+    from extraction.statfinder.find import KINDS, no_text_notes, pages_without_text
+    from extraction.statfinder.sources import read_paper, record_statistics
 
     kinds = args.kind or list(KINDS)
     bad = [k for k in kinds if k not in KINDS]
@@ -41,10 +41,10 @@ def cmd_stats(args: argparse.Namespace) -> Result:
             source = {"record": labels(db, [rid])[rid], "record_id": rid, "pdf": which}
             blank = which["pages_without_text"]
     else:
-        pages = file_pages(Path(args.source))
-        found = find_statistics(pages)
+        paper = read_paper(Path(args.source))
+        found = paper.statistics()
         source = {"file": args.source}
-        blank = pages_without_text(pages)
+        blank = pages_without_text(paper.pages)
     found = [s for s in found if s.kind in kinds]
     notes = no_text_notes(blank)
     data = {**source, "count": len(found), "pages_without_text": blank, "notes": notes,

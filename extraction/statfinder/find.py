@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from db.errors import InputError
+from extraction.statfinder.layout import Box, table_layout
 from extraction.statfinder.pcheck import PCheck, check
 from extraction.statfinder.tables import TableCell, table_cells
 from extraction.statfinder.text import Mapped, normalise
@@ -401,7 +402,7 @@ def blank_running_heads(text: str) -> str:
     return "".join(out)
 
 
-def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
+def _page_stats(raw: str, page: int, codebook: Any, boxes: list[Box | None] | None = None) -> list[FoundStatistic]:
     blanked = blank_running_heads(raw)
     norm: Mapped = normalise(blanked)
     text = norm.text
@@ -447,13 +448,49 @@ def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
                 _to_r(st)
                 out.append(st)
             taken.append((a, b))
-    cells = table_cells(blanked)
+    cells = _cells(blanked, boxes)
     if cells:
         if hits is None:
             hits = page_cue_hits(text, codebook)
         out.extend(_table_stats(cells, out, norm, page, hits))
     out.sort(key=lambda s: s.start)
     return out
+
+
+def _cells(text: str, boxes: list[Box | None] | None) -> list[TableCell]:
+    """The page's table cells read in its text's order and, with the characters' boxes, in its layout
+    (`layout.table_layout`); per table the reading that finds more cells (the layout on a tie: it knows the rows)."""
+    cells = table_cells(text)
+    lay = table_layout(text, boxes) if boxes else None
+    if lay is None:
+        return cells
+    laid = [_cell_back(c, lay) for c in table_cells(lay.text)]
+    by_table: dict[str, list[TableCell]] = {}
+    for c in cells:
+        by_table.setdefault(c.table, []).append(c)
+    for c in laid:
+        by_table.setdefault(c.table, [])
+    out: list[TableCell] = []
+    for table, got in by_table.items():
+        other = [c for c in laid if c.table == table]
+        out.extend(other if len(other) >= len(got) else got)
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def _cell_back(c: TableCell, lay: Mapped) -> TableCell:
+    """``c`` (read in the laid-out text) with its offsets those of the page text."""
+
+    def back(a: int, b: int) -> tuple[int, int]:
+        x, y = lay.span(a, b)
+        if y - x > 3 * (b - a) + 20:  # a label gathered from lines far apart in the text: its first word
+            first = lay.text.find(" ", a, b)
+            x, y = lay.span(a, first if first > a else b)
+        return x, y
+
+    c.start, c.end = back(c.start, c.end)
+    c.spans = [back(a, b) for a, b in c.spans]
+    return c
 
 
 def _table_stats(cells: list[TableCell], prose: list[FoundStatistic], norm: Mapped, page: int,
@@ -512,11 +549,14 @@ def no_text_notes(blank: Sequence[int]) -> list[str]:
             f"and type them" for i in blank]
 
 
-def find_statistics(pages: Sequence[str], codebook: Any = None, kinds: Sequence[str] = KINDS
-                    ) -> list[FoundStatistic]:
+def find_statistics(pages: Sequence[str], codebook: Any = None, kinds: Sequence[str] = KINDS,
+                    boxes: Sequence[list[Box | None] | None] | None = None) -> list[FoundStatistic]:
     """Every statistic of ``kinds`` on ``pages`` (one string per page, as stored), in reading order.
-    ``codebook`` (an `extraction.codebook.Codebook`) gives the cue vocabulary; default: the alliance one."""
+    ``codebook`` (an `extraction.codebook.Codebook`) gives the cue vocabulary; default: the alliance one.
+    ``boxes`` (a PDF's, per page, `screening.fulltext.pdf.char_boxes`; None for a page or a text file) lets
+    tables be read from where their characters sit (`layout`)."""
     out: list[FoundStatistic] = []
     for i, raw in enumerate(pages, start=1):
-        out.extend(s for s in _page_stats(raw or "", i, codebook) if s.kind in kinds)
+        bx = boxes[i - 1] if boxes is not None and i <= len(boxes) else None
+        out.extend(s for s in _page_stats(raw or "", i, codebook, bx) if s.kind in kinds)
     return out

@@ -3,6 +3,7 @@ HTML) given on the command line. HTML is reduced to its text with the standard l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from db.engine import ReviewDB
 from db.errors import InputError
 from extraction.statfinder.find import FoundStatistic, find_statistics, pages_without_text
+from extraction.statfinder.layout import Box, has_caption
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 
@@ -51,6 +53,47 @@ def html_text(html: str) -> str:
     return "".join(p.parts)
 
 
+@dataclass(frozen=True)
+class Paper:
+    """What the finder reads of one paper: its page texts and, for a PDF, the boxes of the characters of the
+    pages that hold a table (`screening.fulltext.pdf.char_boxes`; None for the other pages)."""
+
+    pages: list[str]
+    boxes: list[list[Box | None] | None] | None = None
+
+    def statistics(self, codebook: Any = None) -> list[FoundStatistic]:
+        return find_statistics(self.pages, codebook, boxes=self.boxes)
+
+
+def pdf_paper(data: bytes, pages: list[str]) -> Paper:
+    """``pages`` (a PDF's stored page texts) with the character boxes of its pages with a table caption."""
+    from screening.fulltext.pdf import char_boxes
+
+    wanted = [i for i, t in enumerate(pages) if t and has_caption(t)]
+    got = char_boxes(data, wanted) if wanted else {}
+    return Paper(pages, [got.get(i) for i in range(len(pages))])
+
+
+def read_paper(path: Path) -> Paper:
+    """A PDF, text or HTML file as the finder reads it (`file_pages`, with the boxes of a PDF's tables)."""
+    from screening.fulltext.pdf import read_pdf
+    from screening.fulltext.store import read_file
+
+    path = Path(path)
+    data = read_file(path) if path.suffix.lower() == ".pdf" or _starts_pdf(path) else None
+    if data is None:
+        return Paper(file_pages(path))
+    return pdf_paper(data, read_pdf(data, path.name).page_text)
+
+
+def _starts_pdf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(5) == b"%PDF-"
+    except OSError:
+        return False
+
+
 def file_pages(path: Path) -> list[str]:
     """The page texts of a PDF, or the one "page" of a text or HTML file (decoded with charset-normalizer)."""
     from screening.fulltext.pdf import read_pdf
@@ -83,8 +126,11 @@ def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None
     """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
     Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text``, the statistics)."""
     from extraction.coding import settings
-    from screening.fulltext.store import page_texts
+    from screening.fulltext.store import page_texts, pdf_bytes
 
     which, pages = page_texts(db, record_id, sha256)
-    return {**which.to_json(), "pages_without_text": pages_without_text(pages)}, find_statistics(
-        pages, settings(db).codebook)
+    paper = Paper(pages)
+    if any(t and has_caption(t) for t in pages):
+        paper = pdf_paper(pdf_bytes(db, record_id, which.sha256)[1], pages)
+    return {**which.to_json(), "pages_without_text": pages_without_text(pages)}, paper.statistics(
+        settings(db).codebook)

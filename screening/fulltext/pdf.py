@@ -101,3 +101,55 @@ def read_pdf(data: bytes, name: str) -> PdfInfo:
             doc.close()
     doi = next((d for d in (clean_doi(v) for v in meta.values()) if d), "") or clean_doi(texts[0][:6000])
     return PdfInfo(pages=n, page_text=texts, meta=meta, doi=doi)
+
+
+Box = tuple[float, float, float, float, int]
+"""A character's box (left, bottom, right, top) in its own reading frame, and that frame's quarter turn (0-3):
+the page coordinates turned so the character's text runs left to right (a table set sideways reads as one set
+upright). Points, y up."""
+
+
+def _turn(x: float, y: float, q: int) -> tuple[float, float]:
+    """(x, y) turned counterclockwise by q quarter turns (PDFium's char angle is clockwise)."""
+    for _ in range(q):
+        x, y = -y, x
+    return x, y
+
+
+def char_boxes(data: bytes, pages: list[int]) -> dict[int, list[Box | None]]:
+    """For each 0-based page index in ``pages``: one `Box` per character of the page text as stored (PDFium's
+    char index), None for what PDFium generated (line breaks, spaces it inferred) or an empty box. Loose boxes
+    (the font's ascent to descent), so a full stop and a capital of one line share their vertical extent."""
+    import math
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    out: dict[int, list[Box | None]] = {}
+    with _PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(data)
+        try:
+            for index in pages:
+                page = doc[index]
+                tp = page.get_textpage()
+                boxes: list[Box | None] = []
+                for i in range(tp.count_chars()):
+                    if pdfium_c.FPDFText_IsGenerated(tp.raw, i) == 1:
+                        boxes.append(None)
+                        continue
+                    left, bottom, right, top = tp.get_charbox(i, loose=True)
+                    if right <= left or top <= bottom:
+                        boxes.append(None)
+                        continue
+                    angle = pdfium_c.FPDFText_GetCharAngle(tp.raw, i)
+                    q = round(angle / (math.pi / 2)) % 4 if angle >= 0 else 0
+                    if q:
+                        xs, ys = zip(*(_turn(x, y, q) for x, y in ((left, bottom), (right, top))), strict=True)
+                        left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+                    boxes.append((left, bottom, right, top, q))
+                tp.close()
+                page.close()
+                out[index] = boxes
+        finally:
+            doc.close()
+    return out
