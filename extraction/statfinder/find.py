@@ -134,13 +134,18 @@ class FoundStatistic:
     """``Table 2`` when it was read in a table's cells (``sentence`` then names the row and column)."""
     sign_lost: bool = False
     """The text has a ``?`` where the minus sign was (lost with its glyph): the value's sign is unknown."""
+    ocr: bool = False
+    """Read in the OCR text of a picture page (`screening.fulltext.ocr`): its offsets are in that text, not on
+    the page, and its digits may be misread."""
     cues: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def warning(self) -> str:
         """A note for the coder when the reported p does not fit the statistic (never a block)."""
-        lost = ("the sign was lost from the text (a '?' stands where a minus may have been): check the page"
-                if self.sign_lost else "")
+        lost = "; ".join(w for w in (
+            "the sign was lost from the text (a '?' stands where a minus may have been): check the page"
+            if self.sign_lost else "",
+            "read by OCR from a picture of the page: check its digits against the page" if self.ocr else "") if w)
         if self.check is None or self.check.consistent:
             return lost
         what = "decision error: " if self.check.decision_error else ""
@@ -176,7 +181,7 @@ class FoundStatistic:
 
     def provenance(self, pdf_sha256: str = "") -> dict[str, Any]:
         """The effect's provenance when the coder uses this statistic (`extraction.coding.clean_provenance`)."""
-        return {"source": "full text", "pdf": pdf_sha256, "page": self.page,
+        return {"source": "full text (OCR)" if self.ocr else "full text", "pdf": pdf_sha256, "page": self.page,
                 "quote": self.sentence if self.table else self.raw,
                 "start": self.start, "end": self.end, "kind": self.kind}
 
@@ -185,7 +190,7 @@ class FoundStatistic:
                 "start": self.start, "end": self.end,
                 "sentence": self.sentence, "value": self.value, "df1": self.df1, "df2": self.df2, "n": self.n,
                 "op": self.op, "p_op": self.p_op, "p": self.p, "ci": list(self.ci) if self.ci else None,
-                "r": self.r, "r_method": self.r_method, "why_not_r": self.why_not_r,
+                "r": self.r, "r_method": self.r_method, "why_not_r": self.why_not_r, "ocr": self.ocr,
                 "p_check": self.check.to_json() if self.check else None, "warning": self.warning,
                 "cues": self.cues, "suggestion": self.suggestion()}
 
@@ -537,16 +542,28 @@ MIN_TEXT = 40
 """A page with fewer letters and digits than this has no text layer to speak of (a scan, or a picture)."""
 
 
-def pages_without_text(pages: Sequence[str]) -> list[int]:
-    """The 1-based numbers of the pages whose text layer is missing or nearly empty: statistics on them (a
-    scanned page, a table or results set as a picture) cannot be read, and the coder is told so."""
-    return [i for i, t in enumerate(pages, start=1) if sum(ch.isalnum() for ch in (t or "")) < MIN_TEXT]
+def pages_without_text(pages: Sequence[str], pictures: Sequence[int] = ()) -> list[int]:
+    """The 1-based numbers of the pages whose text layer is missing or nearly empty, and of the ``pictures``
+    (`screening.fulltext.pdf.picture_pages`: an image covers most of the page, a line or two of text at most):
+    statistics on them (a scanned page, a table or results set as a picture) cannot be read, and the coder is
+    told so."""
+    empty = {i for i, t in enumerate(pages, start=1) if sum(ch.isalnum() for ch in (t or "")) < MIN_TEXT}
+    return sorted(empty | set(pictures))
 
 
-def no_text_notes(blank: Sequence[int]) -> list[str]:
-    """One sentence per page without a text layer (`pages_without_text`), for the coder."""
-    return [f"page {i} has no text layer (a scan or a picture): statistics on it cannot be read, read the page "
-            f"and type them" for i in blank]
+def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Sequence[int] = ()) -> list[str]:
+    """One sentence per page without a text layer (`pages_without_text`), for the coder: a picture page says
+    so, a page read by OCR says that its statistics are marked and need checking."""
+    out = []
+    for i in blank:
+        what = "a picture covers it: a scan or an image" if i in pictures else "a scan or a picture"
+        if i in ocr:
+            out.append(f"page {i} has no text layer ({what}): read by OCR (Tesseract); its statistics are marked "
+                       f"OCR: check their digits against the page")
+        else:
+            out.append(f"page {i} has no text layer ({what}): statistics on it cannot be read, read the page "
+                       f"and type them" + (" (or read it with --ocr)" if i in pictures else ""))
+    return out
 
 
 def find_statistics(pages: Sequence[str], codebook: Any = None, kinds: Sequence[str] = KINDS,

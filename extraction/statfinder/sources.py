@@ -3,15 +3,16 @@ HTML) given on the command line. HTML is reduced to its text with the standard l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from extraction.statfinder.find import FoundStatistic, find_statistics, pages_without_text
+from extraction.statfinder.find import FoundStatistic, find_statistics, no_text_notes, pages_without_text
 from extraction.statfinder.layout import Box, has_caption
+from screening.fulltext.ocr import OcrResult
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 
@@ -55,35 +56,62 @@ def html_text(html: str) -> str:
 
 @dataclass(frozen=True)
 class Paper:
-    """What the finder reads of one paper: its page texts and, for a PDF, the boxes of the characters of the
-    pages that hold a table (`screening.fulltext.pdf.char_boxes`; None for the other pages)."""
+    """What the finder reads of one paper: its page texts; for a PDF also the boxes of the characters of the
+    pages that hold a table (`screening.fulltext.pdf.char_boxes`; None for the other pages), its picture pages
+    (`picture_pages`) and, when OCR was asked for, the OCR text of those (1-based page -> text) and notes."""
 
     pages: list[str]
     boxes: list[list[Box | None] | None] | None = None
+    pictures: list[int] = field(default_factory=list)
+    ocr: dict[int, str] = field(default_factory=dict)
+    ocr_notes: list[str] = field(default_factory=list)
+
+    @property
+    def without_text(self) -> list[int]:
+        return pages_without_text(self.pages, self.pictures)
+
+    def notes(self) -> list[str]:
+        return no_text_notes(self.without_text, self.pictures, sorted(self.ocr)) + self.ocr_notes
 
     def statistics(self, codebook: Any = None) -> list[FoundStatistic]:
-        return find_statistics(self.pages, codebook, boxes=self.boxes)
+        """`find_statistics` on the pages, an OCR text in place of its picture page (its statistics marked)."""
+        pages = [self.ocr.get(i, t) for i, t in enumerate(self.pages, start=1)]
+        boxes = [None if i in self.ocr else b for i, b in enumerate(self.boxes or [], start=1)] or None
+        found = find_statistics(pages, codebook, boxes=boxes)
+        for s in found:
+            s.ocr = s.page in self.ocr
+        return found
 
 
-def pdf_paper(data: bytes, pages: list[str]) -> Paper:
-    """``pages`` (a PDF's stored page texts) with the character boxes of its pages with a table caption."""
-    from screening.fulltext.pdf import char_boxes
+def pdf_paper(data: bytes, pages: list[str], ocr: bool = False) -> Paper:
+    """``pages`` (a PDF's stored page texts) with the character boxes of its pages with a table caption, its
+    picture pages and, with ``ocr``, their OCR text (`screening.fulltext.ocr`; an `InputError` without
+    Tesseract)."""
+    from screening.fulltext.pdf import char_boxes, picture_pages
 
     wanted = [i for i, t in enumerate(pages) if t and has_caption(t)]
     got = char_boxes(data, wanted) if wanted else {}
-    return Paper(pages, [got.get(i) for i in range(len(pages))])
+    pictures = picture_pages(data, pages)
+    read = OcrResult()
+    if ocr:
+        from screening.fulltext.ocr import ocr_pages
+
+        read = ocr_pages(data, pages_without_text(pages, pictures))
+    return Paper(pages, [got.get(i) for i in range(len(pages))], pictures, read.texts, read.notes)
 
 
-def read_paper(path: Path) -> Paper:
-    """A PDF, text or HTML file as the finder reads it (`file_pages`, with the boxes of a PDF's tables)."""
+def read_paper(path: Path, ocr: bool = False) -> Paper:
+    """A PDF, text or HTML file as the finder reads it (`file_pages`; a PDF as `pdf_paper` reads it)."""
     from screening.fulltext.pdf import read_pdf
     from screening.fulltext.store import read_file
 
     path = Path(path)
     data = read_file(path) if path.suffix.lower() == ".pdf" or _starts_pdf(path) else None
     if data is None:
+        if ocr:
+            raise InputError("--ocr reads the picture pages of a PDF; this is a text file", file=str(path))
         return Paper(file_pages(path))
-    return pdf_paper(data, read_pdf(data, path.name).page_text)
+    return pdf_paper(data, read_pdf(data, path.name).page_text, ocr)
 
 
 def _starts_pdf(path: Path) -> bool:
@@ -121,16 +149,22 @@ def file_pages(path: Path) -> list[str]:
     return [text]
 
 
-def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None
-                      ) -> tuple[dict[str, Any], list[FoundStatistic]]:
-    """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
-    Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text``, the statistics)."""
-    from extraction.coding import settings
+def record_paper(db: ReviewDB, record_id: int, sha256: str | None = None, ocr: bool = False
+                 ) -> tuple[dict[str, Any], Paper]:
+    """``record_id``'s attached PDF (newest, or ``sha256``) as `AttachedPdf.to_json` and as `pdf_paper` reads it."""
     from screening.fulltext.store import page_texts, pdf_bytes
 
     which, pages = page_texts(db, record_id, sha256)
-    paper = Paper(pages)
-    if any(t and has_caption(t) for t in pages):
-        paper = pdf_paper(pdf_bytes(db, record_id, which.sha256)[1], pages)
-    return {**which.to_json(), "pages_without_text": pages_without_text(pages)}, paper.statistics(
+    return which.to_json(), pdf_paper(pdf_bytes(db, record_id, which.sha256)[1], pages, ocr)
+
+
+def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None, ocr: bool = False
+                      ) -> tuple[dict[str, Any], list[FoundStatistic]]:
+    """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
+    Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text`` and ``picture_pages``, the
+    statistics)."""
+    from extraction.coding import settings
+
+    which, paper = record_paper(db, record_id, sha256, ocr)
+    return {**which, "pages_without_text": paper.without_text, "picture_pages": paper.pictures}, paper.statistics(
         settings(db).codebook)

@@ -9,8 +9,11 @@ by row under its caption (``Table 2 ...``). Three layouts papers use:
   usually on the left of a row), a CI cell anchoring the cells around it;
 * a row named by its statistic (``r .32 .21``) under a header of groups, with ``p`` / ``n`` rows below it.
 
-Only the text is read: a table set as a picture has no text to read (`find.pages_without_text`), and a row
-broken over two lines is read as the part that holds its numbers. Offsets are those of the page text given.
+Only the text is read: a table set as a picture has no text to read (`find.pages_without_text`). Read from
+the text's order, a row broken over two lines is read as the part that holds its numbers; a PDF's tables are
+also laid out again from their characters' boxes (`layout`), one row a line, and read the same way. Cells a
+tab apart (HTML, or the layout's columns) keep a label's numbers in the label (``Session 2``). Offsets are
+those of the text given.
 """
 
 from __future__ import annotations

@@ -153,3 +153,48 @@ def char_boxes(data: bytes, pages: list[int]) -> dict[int, list[Box | None]]:
         finally:
             doc.close()
     return out
+
+
+PICTURE_COVER = 0.5
+"""A page whose images cover at least this share of its area ..."""
+PICTURE_TEXT = 200
+"""... and whose text layer holds fewer letters and digits than this is a picture page: a scan (perhaps with a
+publisher's download line), or a table or figure set as an image. A scan with a text layer (OCR'd) has far more."""
+_GRID = 48
+
+
+def image_cover(data: bytes, pages: list[int]) -> dict[int, float]:
+    """For each 0-based page index in ``pages``: the share of the page's area its image objects cover
+    (their bounds unioned on a 48 x 48 grid, clipped to the page; images inside forms counted)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    out: dict[int, float] = {}
+    with _PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(data)
+        try:
+            for index in pages:
+                page = doc[index]
+                x0, y0, x1, y1 = page.get_bbox()
+                w, h = max(x1 - x0, 1e-6), max(y1 - y0, 1e-6)
+                cells: set[tuple[int, int]] = set()
+                for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+                    left, bottom, right, top = obj.get_bounds()
+                    ca, cb = max(0, int((left - x0) / w * _GRID)), min(_GRID, int((right - x0) / w * _GRID + 0.999))
+                    ra, rb = max(0, int((bottom - y0) / h * _GRID)), min(_GRID, int((top - y0) / h * _GRID + 0.999))
+                    cells.update((c, r) for c in range(ca, cb) for r in range(ra, rb))
+                page.close()
+                out[index] = len(cells) / _GRID**2
+        finally:
+            doc.close()
+    return out
+
+
+def picture_pages(data: bytes, texts: list[str]) -> list[int]:
+    """The 1-based numbers of the picture pages (`PICTURE_COVER`, `PICTURE_TEXT`) of the PDF ``data`` whose
+    page texts are ``texts``. Only pages with little text are opened."""
+    few = [i for i, t in enumerate(texts) if sum(ch.isalnum() for ch in t or "") < PICTURE_TEXT]
+    if not few:
+        return []
+    cover = image_cover(data, few)
+    return [i + 1 for i in few if cover[i] >= PICTURE_COVER]
