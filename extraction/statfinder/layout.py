@@ -66,21 +66,45 @@ class _Line:
         return self.words[0].x0
 
     def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+        """Its words, a space apart within a column and a tab apart between columns."""
+        return "\t".join(" ".join(w.text for w in blk) for blk in self.blocks)
 
 
 def has_caption(text: str) -> bool:
-    """Might ``text`` (a page) hold a table caption? (``Table N`` anywhere: the text layer may run a caption
-    set sideways into the line before it; `_captions` decides from the boxes.)"""
-    return bool(_NAMED.search(text))
+    """Might ``text`` (a page) hold a table caption? (see `candidate_ranges`)"""
+    return bool(candidate_ranges(text))
+
+
+def _caption_starts(text: str) -> list[int]:
+    out = []
+    for m in _NAMED.finditer(text):
+        a = m.start()
+        before = text[max(0, a - 3):a].rstrip(" ")
+        if (not before or before[-1] in "\r\n.:;!?") and text[m.end():m.end() + 1] not in (",", ")"):
+            out.append(a)
+    return out
+
+
+def candidate_ranges(text: str) -> list[tuple[int, int]]:
+    """The character ranges of ``text`` (a page) whose boxes `table_layout` reads: from just before each
+    ``Table N`` that starts a line or a sentence (the text layer may run a caption set sideways into the line
+    before it; `_captions` decides from the boxes) to `MAX_SEGMENT` characters on. A ``Table N`` inside a
+    sentence or in brackets (``see Table 2``, ``(Table 4, turned)``) is a mention, no caption."""
+    out: list[tuple[int, int]] = []
+    for a in _caption_starts(text):
+        lo, hi = max(0, a - 20), min(len(text), a + MAX_SEGMENT)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def _captions(text: str, boxes: list[Box | None]) -> list[int]:
     """Where captions start: ``Table N`` first on its line, in the text or on the page (the character before
     it, if any, is not just left of it on the same line)."""
     out = []
-    for m in _NAMED.finditer(text):
-        a = m.start()
+    for a in _caption_starts(text):
         if _CAPTION.match(text, text.rfind("\n", 0, a) + 1):
             out.append(a)
             continue
@@ -306,6 +330,8 @@ def _table(out: _Out, lines: list[_Line]) -> None:
     if first_row is None:
         return
     end = next((k for k in range(first_row, len(lines)) if ends_table(lines[k].text())), len(lines))
+    if end <= first_row:
+        return  # the line with numbers ends the table (a note, a long line): no rows
     # the caption's title: single-block lines right under it; the header: up to its last line with columns
     # (or set in from the left, ``r`` under ``Pearson``); then the rows
     title = 1

@@ -11,7 +11,7 @@ from typing import Any
 from db.engine import ReviewDB
 from db.errors import InputError
 from extraction.statfinder.find import FoundStatistic, find_statistics, no_text_notes, pages_without_text
-from extraction.statfinder.layout import Box, has_caption
+from extraction.statfinder.layout import Box, candidate_ranges
 from screening.fulltext.ocr import OcrResult
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
@@ -89,8 +89,8 @@ def pdf_paper(data: bytes, pages: list[str], ocr: bool = False) -> Paper:
     Tesseract)."""
     from screening.fulltext.pdf import char_boxes, picture_pages
 
-    wanted = [i for i, t in enumerate(pages) if t and has_caption(t)]
-    got = char_boxes(data, wanted) if wanted else {}
+    wanted = {i: spans for i, t in enumerate(pages) if t and (spans := candidate_ranges(t))}
+    got = char_boxes(data, wanted, pages) if wanted else {}
     pictures = picture_pages(data, pages)
     read = OcrResult()
     if ocr:

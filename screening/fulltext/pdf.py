@@ -116,37 +116,45 @@ def _turn(x: float, y: float, q: int) -> tuple[float, float]:
     return x, y
 
 
-def char_boxes(data: bytes, pages: list[int]) -> dict[int, list[Box | None]]:
-    """For each 0-based page index in ``pages``: one `Box` per character of the page text as stored (PDFium's
-    char index), None for what PDFium generated (line breaks, spaces it inferred) or an empty box. Loose boxes
-    (the font's ascent to descent), so a full stop and a capital of one line share their vertical extent."""
+def char_boxes(data: bytes, ranges: dict[int, list[tuple[int, int]]], texts: list[str] | None = None
+               ) -> dict[int, list[Box | None]]:
+    """For each 0-based page index in ``ranges``: one `Box` per character of the page text as stored (PDFium's
+    char index) inside that page's ``[a, b)`` ranges; None elsewhere, for what PDFium generated (line breaks)
+    or an empty box, and for white space when the page ``texts`` are given (not asked, to save time). Loose
+    boxes (the font's ascent to descent), so a full stop and a capital of one line share their extent."""
+    import ctypes
     import math
 
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     out: dict[int, list[Box | None]] = {}
+    rect = pdfium_c.FS_RECTF()
     with _PDFIUM_LOCK:
         doc = pdfium.PdfDocument(data)
         try:
-            for index in pages:
+            for index, spans in ranges.items():
                 page = doc[index]
                 tp = page.get_textpage()
-                boxes: list[Box | None] = []
-                for i in range(tp.count_chars()):
-                    if pdfium_c.FPDFText_IsGenerated(tp.raw, i) == 1:
-                        boxes.append(None)
-                        continue
-                    left, bottom, right, top = tp.get_charbox(i, loose=True)
-                    if right <= left or top <= bottom:
-                        boxes.append(None)
-                        continue
-                    angle = pdfium_c.FPDFText_GetCharAngle(tp.raw, i)
-                    q = round(angle / (math.pi / 2)) % 4 if angle >= 0 else 0
-                    if q:
-                        xs, ys = zip(*(_turn(x, y, q) for x, y in ((left, bottom), (right, top))), strict=True)
-                        left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
-                    boxes.append((left, bottom, right, top, q))
+                raw = tp.raw
+                count = tp.count_chars()
+                text = texts[index] if texts is not None and index < len(texts) else ""
+                boxes: list[Box | None] = [None] * count
+                for a, b in spans:
+                    for i in range(max(0, a), min(b, count)):
+                        if i < len(text) and text[i].isspace():
+                            continue
+                        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, ctypes.byref(rect)):
+                            continue
+                        left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
+                        if right <= left or top <= bottom:
+                            continue  # generated (a line break) or an empty glyph
+                        angle = pdfium_c.FPDFText_GetCharAngle(raw, i)
+                        q = round(angle / (math.pi / 2)) % 4 if angle >= 0 else 0
+                        if q:
+                            xs, ys = zip(*(_turn(x, y, q) for x, y in ((left, bottom), (right, top))), strict=True)
+                            left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+                        boxes[i] = (left, bottom, right, top, q)
                 tp.close()
                 page.close()
                 out[index] = boxes
