@@ -121,3 +121,16 @@ def test_ocr_without_tesseract_says_how_to_install_it(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="Tesseract"):
         read_paper(path, ocr=True)
     assert read_paper(path).without_text == [2]  # without --ocr nothing needs it
+
+
+def test_a_statistic_read_by_ocr_keeps_that_in_its_provenance():
+    from extraction.coding import clean_provenance
+    from extraction.statfinder.find import find_statistics
+
+    s = next(x for x in find_statistics(["The alliance predicted outcome, r(95) = .31, p = .002."]) if x.kind == "r")
+    assert clean_provenance(s.provenance("ab12"))["source"] == "full text"
+    s.ocr = True
+    assert clean_provenance(s.provenance("ab12"))["source"] == "full text (OCR)"
+    assert "read by OCR" in s.warning and s.to_json()["ocr"] is True
+    with pytest.raises(InputError, match="only 'full text'"):
+        clean_provenance({**s.provenance("ab12"), "source": "typed"})
