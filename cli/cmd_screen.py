@@ -107,7 +107,7 @@ def _act(db: Any, row: Any, viewer: str) -> dict[str, Any]:
     stage = row.stage
     out = outcomes.outcome(db, row.record_id, stage)
     seen = outcomes.visible_decisions(db, row.record_id, stage, viewer)
-    return {"decision": _named(names[row.record_id], decisions.public(row)), "outcome": out.state,
+    return {"decision": _named(names[row.record_id], decisions.LoggedDecision.of(row).to_json()), "outcome": out.state,
             "reason": out.reason, "visible": [v.to_json() for v in seen]}
 
 
@@ -240,7 +240,7 @@ def cmd_history(args: argparse.Namespace) -> Result:
         rows = decisions.history(db, rid)
         names = record_labels(db, [rid] + [r.record_id for r in rows])
         states = {s: outcomes.outcome(db, rid, s).state for s in STAGES}
-    items = [_named(names[r.record_id], decisions.public(r)) for r in rows]
+    items = [_named(names[r.record_id], decisions.LoggedDecision.of(r).to_json()) for r in rows]
     text = table([[i["decided_at"][:19] if i["decided_at"] else "", STAGE_LABELS.get(i["stage"], i["stage"]),
                    i["reviewer"], i["kind"],
                    i["verdict"], i["reason"], i["method"], i["protocol_version"] or ""] for i in items],

@@ -68,7 +68,7 @@ def test_cells_that_wrap_and_a_header_on_two_lines(tmp_path, v_align):
     assert [text[s.start:s.end] for s in got] == [".31", ".18", "\u2212.05"]  # the cells, for the highlights
     assert [s.cues["alliance_rater"]["value"] for s in got] == ["client", "therapist", "observer"]
     assert got[0].cues["alliance_measure"]["value"] == "WAI" and got[0].check and got[0].check.consistent
-    assert all(s.suggestion()["location"] == "p. 1, Table 3" for s in got)
+    assert all(s.suggestion().location == "p. 1, Table 3" for s in got)
 
 
 def _by_columns(pdf: FPDF, columns: list[list[str]], x: float, y: float, widths: list[float]) -> None:

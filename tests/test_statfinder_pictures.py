@@ -128,9 +128,9 @@ def test_a_statistic_read_by_ocr_keeps_that_in_its_provenance():
     from extraction.statfinder.find import find_statistics
 
     s = next(x for x in find_statistics(["The alliance predicted outcome, r(95) = .31, p = .002."]) if x.kind == "r")
-    assert clean_provenance(s.provenance("ab12"))["source"] == "full text"
+    assert clean_provenance(s.provenance("ab12").to_json())["source"] == "full text"
     s.ocr = True
-    assert clean_provenance(s.provenance("ab12"))["source"] == "full text (OCR)"
+    assert clean_provenance(s.provenance("ab12").to_json())["source"] == "full text (OCR)"
     assert "read by OCR" in s.warning and s.to_json()["ocr"] is True
     with pytest.raises(InputError, match="only 'full text'"):
-        clean_provenance({**s.provenance("ab12"), "source": "typed"})
+        clean_provenance({**s.provenance("ab12").to_json(), "source": "typed"})
