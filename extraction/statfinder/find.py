@@ -595,7 +595,7 @@ def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Seque
                        f"OCR: check their digits against the page")
         else:
             out.append(f"page {i} has no text layer ({what}): statistics on it cannot be read, read the page "
-                       f"and type them" + (" (or read it with --ocr)" if i in pictures else ""))
+                       f"and type them" + (" (or read it by OCR: metasift stats --ocr)" if i in pictures else ""))
     return out
 
 
