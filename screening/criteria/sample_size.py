@@ -31,6 +31,7 @@ from screening.criteria.evidence import (
 )
 from screening.criteria.kinds import default_params, lexicon
 from screening.criteria.numbers import DIGITS, number_at, parse_digits, word_number
+from screening.criteria.people import person_spans
 
 PARTICIPANT, COUPLE, THERAPIST, OTHER = "participants", "couples", "therapists", "non_participants"
 NOUN_LISTS = (COUPLE, THERAPIST, OTHER, PARTICIPANT)
@@ -135,11 +136,12 @@ class SampleSize:
         patients = (params or {}).get("patient_terms")
         self.patients = TermSet({"patients": tuple(patients if patients is not None
                                                    else default_params("sample_size")["patient_terms"])})
-        self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"]})
+        self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"],
+                                 "interviews": lexicon()["interview_studies"]})
 
     def counts(self, fname: str, text: str) -> list[Count]:
         """Every count in one field."""
-        nouns = {s: (name, e) for name, s, e in self.nouns.finditer(text)}
+        nouns = self._nouns(text)
         out: list[Count] = []
         low = text.lower()
         for regex, is_n in ((_N_EQ, True), (_SAMPLE_OF, False)):
@@ -162,6 +164,20 @@ class SampleSize:
                 out.append(Count(got[0], kind, fname, got[1], end, screened=self._screened(text, end)))
         return out
 
+    def _nouns(self, text: str) -> dict[int, tuple[str, int]]:
+        """Counted nouns by start: the protocol's lists, and words naming people by their form
+        ("firefighters", "Polizeibeamtinnen", "détenus", "operatori": `screening.criteria.people`)."""
+        nouns = {s: (name, e) for name, s, e in self.nouns.finditer(text)}
+        for s, e in person_spans(text, [(s, e) for s, (_n, e) in nouns.items()]):
+            nouns[s] = (PARTICIPANT, e)
+        return nouns
+
+    def nouns_of(self, word: str) -> str | None:
+        """The noun list ``word`` is on (participants, couples, therapists, non_participants), or None."""
+        for name, _s, _e in self.nouns.finditer(word):
+            return name
+        return None
+
     def opening_counts(self, fname: str, text: str) -> list[Count]:
         """Numbers opening a sentence and followed by a word that is not a counted noun of another kind."""
         nouns = {s: name for name, s, _e in self.nouns.finditer(text)}
@@ -182,12 +198,12 @@ class SampleSize:
             out.append(Count(value, PARTICIPANT, fname, m.end(), end + words[0].end()))
         return out
 
-    def _no_patients(self, record: RecordText) -> bool:
+    def no_patients(self, record: RecordText) -> bool:
         """True when no patient or client is named outside analogue phrases ("simulated patients"), or the
         study is an analogue design or a survey (of the therapists themselves)."""
         found = self.analogue.spans(record, EXCLUDE)
         analogue = found.get("analogue", [])
-        if analogue or found.get("survey"):
+        if analogue or found.get("survey") or found.get("interviews"):
             return True
         return not any(not any(a.field == p.field and a.start <= p.start and p.end <= a.end for a in analogue)
                        for p in self.patients.spans(record, INCLUDE).get("patients", []))
@@ -200,7 +216,7 @@ class SampleSize:
         people = [c for c in counts if c.kind in (PARTICIPANT, COUPLE) and not c.screened]
         single = [s for spans in self.single.spans(record, EXCLUDE).values() for s in spans]
         therapists = [c for c in counts if c.kind == THERAPIST]
-        if not people and therapists and not single and self._no_patients(record):
+        if not people and therapists and not single and self.no_patients(record):
             people = therapists  # the therapists are the participants (a survey of therapists, a role-play)
         guessed = False
         if not people and not single and record.abstract:
