@@ -226,7 +226,7 @@ class Adult:
         """Counted groups named by a role, occupation or status (prisoners, firefighters, Polizeibeamte),
         when no counted group is age-neutral (patients, participants) and no school or class is named."""
         heads = self.groups.heads(record)
-        if any(h.kind != "role" for h in heads) or any(SCHOOL.search(t) for _, t in record.fields()):
+        if any(h.kind not in ("role", "demographic") for h in heads) or any(SCHOOL.search(t) for _, t in record.fields()):
             return []
         return [h.span for h in heads]
 

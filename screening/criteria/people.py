@@ -15,7 +15,8 @@ status, and nothing says they are children. This module finds such groups by for
   -> soldiers), and the word after a number opening a sentence ("Ottanta vigili del fuoco").
 
 Each head is then "generic" (participants, patients, refugees: age-neutral words from the protocol's
-list), "minor" (children, pupils) or a "role" (anything else that names people): the adult criterion
+list), "minor" (children, pupils), "demographic" (adults, women, mothers: age or sex, no role) or a
+"role" (anything else that names people): the adult criterion
 reads a role group without any child cue as adults, and the setting criterion reads a course or a
 survey of a role group as no treatment.
 """
@@ -125,10 +126,12 @@ class Head:
 class Groups:
     """The counted groups of people in a record, by their head nouns (counts read by ``sample``)."""
 
-    def __init__(self, sample: SampleSize, generic: Sequence[str], minors: Sequence[str]) -> None:
+    def __init__(self, sample: SampleSize, generic: Sequence[str], minors: Sequence[str],
+                 demographic: Sequence[str] = ()) -> None:
         self.sample = sample
         self.generic = TermSet({"generic": tuple(generic)})
         self.minors = TermSet({"minors": tuple(minors)})
+        self.demographic = TermSet({"demographic": tuple(demographic)})
 
     def _kind(self, word: str) -> str:
         rec = RecordText(title=word)
@@ -136,6 +139,8 @@ class Groups:
             return "minor"
         if self.generic.any(rec) or self.sample.nouns_of(word) == "non_participants":
             return "generic"
+        if self.demographic.any(rec):
+            return "demographic"
         return "role"
 
     def _people(self, word: str) -> bool:
