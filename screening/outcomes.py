@@ -19,6 +19,8 @@ from db.errors import InputError
 from db.models import Record
 from screening.decisions import (
     StageState,
+    history,
+    public,
     blind_keep,
     group_map,
     protocol_of,
@@ -198,3 +200,20 @@ def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind:
                                        r.method, False, v.protocol_version))
     return out
 
+
+
+@dataclass(frozen=True)
+class RecordHistory:
+    """A record's full decision history: every screening row on its duplicate group at every stage
+    (decisions, undos, resolutions; oldest first, as `screening.decisions.public` dicts with the protocol
+    version each was made under) and its outcome per stage."""
+
+    record_id: int
+    rows: list[dict[str, Any]]
+    states: dict[str, str]
+
+
+def record_history(db: ReviewDB, record: int) -> RecordHistory:
+    """The history `metasift screen history` prints and the record's history dialog shows."""
+    rows = [public(r) for r in history(db, record)]
+    return RecordHistory(record, rows, {s: outcome(db, record, s).state for s in STAGES})
