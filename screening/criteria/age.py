@@ -33,10 +33,10 @@ from screening.criteria.evidence import (
     overlaps,
     with_polarity,
 )
-from screening.criteria.kinds import OLD_TERMS, default_params, lexicon
+from screening.criteria.kinds import default_params, lexicon
 from screening.criteria.numbers import word_number
 from screening.criteria.people import SCHOOL, Groups
-from screening.criteria.sample_size import SampleSize
+from screening.criteria.sample_size import counting
 
 _AGE = r"(\d{1,2}(?:[.,]\d{1,2})?)"
 _TO = r"\s*-?\s*(?:[\-\u2010\u2011\u2012\u2013\u2014]|(?:to|and|bis|und|à|et|a|e|y)(?!\w))\s*"
@@ -199,12 +199,6 @@ def single_ages(fname: str, text: str, adult_age: int = 18) -> tuple[list[Span],
     return old, young
 
 
-def _count_terms() -> dict[str, tuple[str, ...]]:
-    """The sample-size criterion's default noun lists (how the adult criterion finds the counted groups)."""
-    params = default_params("sample_size")
-    return {old: tuple(params[param]) for old, (k, param) in OLD_TERMS.items() if k == "sample_size"}
-
-
 class Adult:
     """Compiled term lists of the adult criterion."""
 
@@ -220,7 +214,7 @@ class Adult:
         self.patients = TermSet({"patients": tuple(p["patient_terms"])})
         self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"]})
         self.settings = TermSet({"minor_settings": tuple(p["minor_setting_terms"])})
-        self.groups = Groups(SampleSize(_count_terms(), 1), p["generic_person_terms"], terms["minors"])
+        self.groups = Groups(counting(), p["generic_person_terms"], terms["minors"])
 
     def _role_groups(self, record: RecordText) -> list[Span]:
         """Counted groups named by a role, occupation or status (prisoners, firefighters, Polizeibeamte),

@@ -41,9 +41,9 @@ from screening.criteria.evidence import (
     overlaps,
     with_polarity,
 )
-from screening.criteria.kinds import OLD_TERMS, default_params, lexicon
+from screening.criteria.kinds import default_params, lexicon
 from screening.criteria.people import Groups
-from screening.criteria.sample_size import SampleSize
+from screening.criteria.sample_size import counting
 
 ASSIGNED = re.compile(r"\b(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|allocated|assigned)\s+to\b"
                       r"|\b(?:will|shall)\s+(?:be\s+)?(?:randomi[sz]ed?|randomly\s+(?:assigned|allocated)|allocated|"
@@ -91,9 +91,7 @@ class Clinical:
                               "organisations": p["organisation_terms"]})
         self.professionals = TermSet({"professionals": p["professional_terms"]})
         self.interviews = TermSet({"interviews": lexicon()["interview_studies"]})
-        count = default_params("sample_size")
-        sample = SampleSize({old: tuple(count[q]) for old, (k, q) in OLD_TERMS.items() if k == "sample_size"}, 1)
-        self.groups = Groups(sample, lexicon()["age_neutral_people"], lexicon()["minors"],
+        self.groups = Groups(counting(), lexicon()["age_neutral_people"], lexicon()["minors"],
                              lexicon()["demographic_people"])
 
     def _role_groups(self, record: RecordText) -> list[Span]:
@@ -124,11 +122,18 @@ class Clinical:
         healthy = hz.get("healthy", []) + hz.get("non_treatment", [])
         pros = self.professionals.spans(record, EXCLUDE).get("professionals", [])
         hits = self.clinical.spans(record, INCLUDE)
-        roles = self._role_groups(record)
-        if roles and not any(PATIENT.search(s.text) for v in hits.values() for s in v):
+        found_roles: list[list[Span]] = []
+
+        def role_groups() -> list[Span]:  # read only where a rule needs them (it counts the groups)
+            if not found_roles:
+                found_roles.append(self._role_groups(record))
+            return found_roles[0]
+
+        courses = [Span(m.start(), m.end(), m.group(), f, EXCLUDE) for f, text in record.fields()
+                   for m in COURSE.finditer(text)]
+        if courses and not any(PATIENT.search(s.text) for v in hits.values() for s in v) and role_groups():
             # a course or training attended by a role group (care staff, policiers) is no treatment
-            healthy += [s for s in (Span(m.start(), m.end(), m.group(), f, EXCLUDE) for f, text in record.fields()
-                                    for m in COURSE.finditer(text)) if not overlaps(s, healthy)]
+            healthy += [s for s in courses if not overlaps(s, healthy)]
         against = strong + weak + healthy + mixed + pros
         clinical = [s for v in hits.values() for s in v if not overlaps(s, against)]
         clinical = [s for i, s in enumerate(clinical) if not overlaps(s, clinical[:i])]
@@ -151,7 +156,8 @@ class Clinical:
         population = other.get("population", [])
         patients_named = any(PATIENT.search(s.text) for s in clinical)
         interviews = self.interviews.spans(record, EXCLUDE).get("interviews", [])
-        if clinical and (population or interviews) and roles and not hits.get("treatment"):
+        if clinical and (population or interviews) and not hits.get("treatment") and role_groups():
+            roles = role_groups()
             # "In einer Befragung gaben 634 Hausärztinnen und Hausärzte an, wie sie Patienten ... behandeln"
             return CriterionResult(NOT_MET, population + interviews + with_polarity(roles, EXCLUDE),
                                    "a survey or interviews of " + _texts(roles) + ", no treatment received")
@@ -173,7 +179,8 @@ class Clinical:
                     for m in ASSIGNED.finditer(text)]
         if problems and assigned:  # "participants with depressive symptoms were randomized to exercise"
             return CriterionResult(MET, problems + assigned, "a problem, and participants assigned to an intervention")
-        if roles and not assigned:  # "Long-haul truck drivers (n = 205) completed questionnaires"
+        roles = [] if assigned else role_groups()
+        if roles:  # "Long-haul truck drivers (n = 205) completed questionnaires"
             return CriterionResult(NOT_MET, with_polarity(roles, EXCLUDE) + problems,
                                    "a group of " + _texts(roles) + ", no treatment named")
         if problems:

@@ -83,16 +83,16 @@ def person_noun(word: str) -> bool:
     return bool(_PERSON_FORM.fullmatch(word) or _GERMAN.fullmatch(word))
 
 
+_PERSON_IN_TEXT = re.compile(rf"(?<![\w'\u2019])[^\W\d_]{{3,}}(?:{_EN}|{_FR}|{_IT})(?!\w)", re.IGNORECASE)
+_GERMAN_IN_TEXT = re.compile(rf"(?<![\w'\u2019])[A-ZÄÖÜ][^\W\d_]{{2,}}(?:{_DE}|er|ern)(?!\w)")
+
+
 def person_spans(text: str, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
-    """(start, end) of the words in ``text`` that name people by form, outside the ``taken`` spans."""
-    out = []
-    for m in _WORD.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in taken):
-            continue
-        word = m.group().split("-")[-1] if "-" in m.group() else m.group()
-        if person_noun(word) or (word != m.group() and person_noun(m.group())):
-            out.append((m.start(), m.end()))
-    return out
+    """(start, end) of the words in ``text`` that name people by form, outside the ``taken`` spans (a
+    hyphenated word by its last part: "sapeurs-pompiers")."""
+    found = {m.start(): m.end() for rx in (_PERSON_IN_TEXT, _GERMAN_IN_TEXT) for m in rx.finditer(text)}
+    return [(s, e) for s, e in sorted(found.items()) if person_noun(text[s:e])
+            and not any(a < e and s < b for a, b in taken)]
 
 
 def _head_before_paren(text: str, paren: int) -> tuple[int, int] | None:

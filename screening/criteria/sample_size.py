@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from screening.criteria.evidence import (
@@ -29,7 +30,7 @@ from screening.criteria.evidence import (
     Span,
     TermSet,
 )
-from screening.criteria.kinds import default_params, lexicon
+from screening.criteria.kinds import OLD_TERMS, default_params, lexicon
 from screening.criteria.numbers import DIGITS, number_at, parse_digits, word_number
 from screening.criteria.people import person_spans
 
@@ -124,6 +125,14 @@ def _noun_after(nouns: dict[int, tuple[str, int]], text: str, pos: int) -> tuple
     return None
 
 
+@cache
+def counting() -> SampleSize:
+    """The sample-size criterion with the built-in noun lists: how the adult and setting criteria find the
+    counted groups of people (one instance, so its remembered counts are shared)."""
+    params = default_params("sample_size")
+    return SampleSize({old: tuple(params[p]) for old, (k, p) in OLD_TERMS.items() if k == "sample_size"}, 1)
+
+
 class SampleSize:
     """Compiled term lists of the sample-size criterion."""
 
@@ -138,9 +147,20 @@ class SampleSize:
                                                    else default_params("sample_size")["patient_terms"])})
         self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"],
                                  "interviews": lexicon()["interview_studies"]})
+        self._memo: dict[tuple[str, str], list[Count]] = {}
+        self._no_patients: dict[RecordText, bool] = {}
 
     def counts(self, fname: str, text: str) -> list[Count]:
-        """Every count in one field."""
+        """Every count in one field (remembered for the last few texts: three criteria read them)."""
+        key = (fname, text)
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) >= 64:
+                self._memo.clear()
+            got = self._memo[key] = self._counts(fname, text)
+        return list(got)
+
+    def _counts(self, fname: str, text: str) -> list[Count]:
         nouns = self._nouns(text)
         out: list[Count] = []
         low = text.lower()
@@ -201,6 +221,14 @@ class SampleSize:
     def no_patients(self, record: RecordText) -> bool:
         """True when no patient or client is named outside analogue phrases ("simulated patients"), or the
         study is an analogue design or a survey (of the therapists themselves)."""
+        got = self._no_patients.get(record)
+        if got is None:
+            if len(self._no_patients) >= 64:
+                self._no_patients.clear()
+            got = self._no_patients[record] = self._find_no_patients(record)
+        return got
+
+    def _find_no_patients(self, record: RecordText) -> bool:
         found = self.analogue.spans(record, EXCLUDE)
         analogue = found.get("analogue", [])
         if analogue or found.get("survey") or found.get("interviews"):
