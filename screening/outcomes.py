@@ -19,11 +19,11 @@ from db.errors import InputError
 from db.models import Record
 from screening.decisions import (
     StageState,
-    history,
-    public,
     blind_keep,
     group_map,
+    history,
     protocol_of,
+    public,
     replay,
     settle,
     stage_rows,

@@ -66,7 +66,8 @@ _RANGE_PAREN = re.compile(r"\(\s*(?<![\d.,])" + _AGE + _TO + _AGE + r"\s*" + _YE
 _SINGLE = re.compile(r"(?<![\d.,\-\u2013])(\d{1,2})[\s\-\u2010\u2011]*(?:years?[\s\-\u2010\u2011]*old|"
                      r"year[\s\-\u2010\u2011]*olds?|jährig\w*)", re.IGNORECASE)
 
-_SINGLE_WORD = re.compile(r"(?<!\w)([^\W\d_]+?(?:[\-\u2010\u2011][^\W\d_]+?)?)(?:[\s\-\u2010\u2011]+years?[\s\-\u2010\u2011]*old|"
+_SINGLE_WORD = re.compile(r"(?<!\w)([^\W\d_]+?(?:[\-\u2010\u2011][^\W\d_]+?)?)"
+                          r"(?:[\s\-\u2010\u2011]+years?[\s\-\u2010\u2011]*old|"
                           r"[\s\-\u2010\u2011]+year[\s\-\u2010\u2011]*olds?|jährig\w*\s+(?=[A-ZÄÖÜ]\w*(?<!therapie)(?<!behandlung)"
                           r"(?<!studie)(?<!zeit)\b))", re.IGNORECASE)
 """A single age in number words ("an eight-year-old", "eines achtjährigen Mädchens"; not the duration in
@@ -220,7 +221,8 @@ class Adult:
         """Counted groups named by a role, occupation or status (prisoners, firefighters, Polizeibeamte),
         when no counted group is age-neutral (patients, participants) and no school or class is named."""
         heads = self.groups.heads(record)
-        if any(h.kind not in ("role", "demographic") for h in heads) or any(SCHOOL.search(t) for _, t in record.fields()):
+        if any(h.kind not in ("role", "demographic") for h in heads) \
+                or any(SCHOOL.search(t) for _, t in record.fields()):
             return []
         return [h.span for h in heads]
 
