@@ -16,6 +16,17 @@ MEETING_ALL_AT_LEAST = {"fresh3": (4, 3), "fresh4": (4, 4), "fresh5": (4, 3), "f
 
 TARGET = 0.95
 SHORT_OF_TARGET: dict[tuple[str, str], str] = {
+    ("fresh8", "clinical"): "85.5% (47/55), the held-out set, measured once on the final engine (old engine 81.8%): "
+                            "a kindergarten social-skills programme and a carers' psychoeducation group read as "
+                            "treatment (s004, s019), a caregivers' course naming 'pazienti' (s046), students rating "
+                            "recorded sessions of clients (s055), a population cohort, a review of aid workers and "
+                            "children observed at play left unclear (s007, s017, s028), and a French parent-training "
+                            "programme for children with ADHD not read as treatment (s038)",
+    ("fresh8", "adult"): "87.3% (48/55), the held-out set, measured once on the final engine (old engine 78.2%): "
+                         "people words the form rule does not read (pilots, agenti, caregiver), groups named by "
+                         "age-neutral words (spouses of service members, résidents d'EHPAD), Italian 'scuole "
+                         "superiori' not read as a school, and teachers rating preschool children (s002, s024, "
+                         "s037, s041, s045, s046, s004)",
 }
 """(half, row) known to miss the target, with the measured reason (reported in docs/criteria-accuracy.md)."""
 
