@@ -102,7 +102,7 @@ def run_ours(name: str, seed: int, options: dict[str, Any], fast: bool, batch: i
     vec_s = time.perf_counter() - t0
     res = simulate(texts, ls.labels, seed=seed, ranker=ranker, stop_recall=0.95 if fast else None,
                    batch=batch, tail_batch=tail_batch, relevant_refit=relevant_refit)
-    out = res.summary()
+    out = res.to_json(curve=False)
     options.pop("embeddings", None)
     out.update(read_seconds=round(read_s, 3), vectorise_seconds=round(vec_s, 3),
                seconds=round(read_s + time.perf_counter() - t0, 3),

@@ -42,7 +42,7 @@ def cmd_assess(args: argparse.Namespace) -> Result:
                     rows = rows[:max(0, args.limit)]
             for i, (_rid, source_id, title, abstract, keywords, year, language) in enumerate(rows, 1):
                 a = assessor.assess(title, abstract, keywords, year=year, language=language)
-                out.append({"source_id": source_id, "title": title, **a.as_dict()})
+                out.append({"source_id": source_id, "title": title, **a.to_json()})
                 if i % BATCH == 0:
                     bar(i, len(rows), f"{i} records assessed")
             bar(len(rows), len(rows), f"{len(rows)} records assessed")

@@ -149,14 +149,15 @@ def _from_stat(db: ReviewDB, record: int, k: int, given: dict[str, Any]) -> dict
         raise InputError(f"--from-stat {k}: the record's PDF has {len(found)} statistics found (1..{len(found)})")
     s = found[k - 1]
     sug = s.suggestion()
-    if not sug["statistic"]:
+    if not sug.statistic:
         raise InputError(f"--from-stat {k}: {s.raw!r} is a {s.kind}, not a statistic MetaSift converts to r"
                          + (f" ({s.why_not_r})" if s.why_not_r else ""))
-    out = {key: sug[key] for key in ("statistic", "value", "df", "n", "location") if sug[key] is not None}
+    out = {key: v for key, v in (("statistic", sug.statistic), ("value", sug.value), ("df", sug.df), ("n", sug.n),
+                                  ("location", sug.location)) if v is not None}
     if s.kind == "F":
         out["df"] = s.df2
-    out["moderators"] = {**sug["moderators"], **given.get("moderators", {})}
-    out["provenance"] = s.provenance(which["sha256"])
+    out["moderators"] = {**sug.moderators, **given.get("moderators", {})}
+    out["provenance"] = s.provenance(which["sha256"]).to_json()
     return {**out, **{key: v for key, v in given.items() if key != "moderators"}}
 
 

@@ -113,12 +113,12 @@ def cmd_simulate(args: argparse.Namespace) -> Result:
     res = simulate(data.texts, data.labels, seed=args.seed, batch=args.batch, model=args.model)
     out = {"file": args.file.name, "label": args.label, "unlabelled_skipped": data.unlabelled,
            **res.to_json(), "priors": [data.ids[i] for i in res.priors]}
-    m = res.summary()
-    lines = [f"{args.file.name}: {m['n_records']} records, {m['n_relevant']} relevant "
+    m = res.metrics
+    lines = [f"{args.file.name}: {res.n_records} records, {res.n_relevant} relevant "
              f"({data.unlabelled} without a label skipped)",
-             f"model {m['model']}, seed {args.seed}, priors: {', '.join(out['priors'])} (1 relevant, 1 irrelevant)",
-             f"WSS@95: {m['wss95']}   RRF@10: {m['rrf10']}   screened to 95%: {m['screened_to_95']}   "
-             f"all found after: {m['screened_until_all_found']}   {m['seconds']} s",
+             f"model {res.model}, seed {args.seed}, priors: {', '.join(out['priors'])} (1 relevant, 1 irrelevant)",
+             f"WSS@95: {m.wss95}   RRF@10: {m.rrf10}   screened to 95%: {m.screened_to_95}   "
+             f"all found after: {len(res.screened_order)}   {round(res.seconds, 3)} s",
              "(priors excluded from N and from the counts, as ASReview Insights does)"]
     return Result(out, "\n".join(lines))
 

@@ -23,7 +23,7 @@ def cmd_prisma(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         counts = prisma_counts(db)
         title = db.review().title
-    data = counts.as_dict()
+    data = counts.to_json()
     lines = [f"Records identified: {counts.identified:,} ("
              + ", ".join(f"{k} {v:,}" for k, v in counts.identified_per_database.items()) + ")",
              f"Duplicates removed: {counts.duplicates_removed:,}", f"Records screened: {counts.screened:,}",

@@ -148,7 +148,7 @@ def cmd_import(args: argparse.Namespace) -> Result:
                                                  options=options, who=reviewer_name(args), progress=bar)
         finally:
             bar.finish()
-    data: dict = {"batches": [b.public() for b in batches], "total": sum(b.records for b in batches)}
+    data: dict = {"batches": [b.to_json() for b in batches], "total": sum(b.records for b in batches)}
     if args.skip_bad:
         data["refused"] = [{"file": r.file, "message": r.message} for r in refused]
     text = table([[b.file, b.format, b.source_db, b.records] for b in batches],
@@ -225,7 +225,7 @@ def cmd_activity(args: argparse.Namespace) -> Result:
         with db.session() as session:
             keep = blind_keep(db, session)
         changes = changes_since(db, before, args.exclude, keep)
-    data = {"stamp": changes.stamp.as_dict(), "topics": changes.topics, "added": changes.added,
+    data = {"stamp": changes.stamp.to_json(), "topics": changes.topics, "added": changes.added,
             "removed": changes.removed}
     return Result(data, changes.summary() or "no changes")
 

@@ -107,7 +107,7 @@ def _act(db: Any, row: Any, viewer: str) -> dict[str, Any]:
     stage = row.stage
     out = outcomes.outcome(db, row.record_id, stage)
     seen = outcomes.visible_decisions(db, row.record_id, stage, viewer)
-    return {"decision": _named(names[row.record_id], decisions.public(row)), "outcome": out.state,
+    return {"decision": _named(names[row.record_id], decisions.LoggedDecision.of(row).to_json()), "outcome": out.state,
             "reason": out.reason, "visible": [v.to_json() for v in seen]}
 
 
@@ -238,9 +238,9 @@ def cmd_history(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         rid = resolve_ref(db, args.record)
         hist = outcomes.record_history(db, rid)
-        names = record_labels(db, [rid] + [int(r["record_id"]) for r in hist.rows])
+        names = record_labels(db, [rid] + [r.record_id for r in hist.rows])
         states = hist.states
-    items = [_named(names[int(r["record_id"])], r) for r in hist.rows]
+    items = [_named(names[r.record_id], r.to_json()) for r in hist.rows]
     text = table([[i["decided_at"][:19] if i["decided_at"] else "", STAGE_LABELS.get(i["stage"], i["stage"]),
                    i["reviewer"], i["kind"],
                    i["verdict"], i["reason"], i["method"], i["protocol_version"] or ""] for i in items],

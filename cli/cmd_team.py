@@ -7,7 +7,6 @@ on SQLite from ``--reviewer`` / ``$METASIFT_USER`` (there the roster is a conven
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from typing import Any
 
 from sqlmodel import select
@@ -118,31 +117,31 @@ def cmd_add(args: argparse.Namespace) -> Result:
     if args.create_login and password is None:
         text += (f"; the new login {args.login} has no password yet: set one with psql's \\password {args.login} "
                  "as the server's administrator")
-    return Result({"member": asdict(seat), "login_password_set": password is not None}, text)
+    return Result({"member": seat.to_json(), "login_password_set": password is not None}, text)
 
 
 def cmd_list(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         seats = team.roster(db, include_removed=args.all)
-    return Result({"members": [asdict(s) for s in seats]}, _seat_rows(seats) if seats else "no members yet")
+    return Result({"members": [s.to_json() for s in seats]}, _seat_rows(seats) if seats else "no members yet")
 
 
 def cmd_role(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         seat = team.set_roles(db, reviewer_name(args), args.name, args.role)
-    return Result({"member": asdict(seat)}, f"{seat.name} is now {', '.join(seat.roles)}")
+    return Result({"member": seat.to_json()}, f"{seat.name} is now {', '.join(seat.roles)}")
 
 
 def cmd_remove(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         seat = team.remove(db, reviewer_name(args), args.name)
-    return Result({"member": asdict(seat)}, f"{seat.name} was taken off the team")
+    return Result({"member": seat.to_json()}, f"{seat.name} was taken off the team")
 
 
 def cmd_unblind(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
-        data = team.unblind(db, reviewer_name(args), args.stage)
-    return Result(data, f"{args.stage} is unblinded: every member now sees every vote there")
+        done = team.unblind(db, reviewer_name(args), args.stage)
+    return Result(done.to_json(), f"{done.stage} is unblinded: every member now sees every vote there")
 
 
 def _records(db: Any, args: argparse.Namespace) -> list[int]:
@@ -165,16 +164,15 @@ def _records(db: Any, args: argparse.Namespace) -> list[int]:
 
 def cmd_assign(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
-        data = team.assign(db, reviewer_name(args), args.to, args.stage, _records(db, args), args.per_record,
-                           args.label)
-    text = f"{data['records']} records at {args.stage}: " + ", ".join(
-        f"{who} {n}" for who, n in data["given"].items())  # type: ignore[union-attr]
-    return Result(data, text)
+        given = team.assign(db, reviewer_name(args), args.to, args.stage, _records(db, args), args.per_record,
+                            args.label)
+    text = f"{given.records} records at {args.stage}: " + ", ".join(f"{who} {n}" for who, n in given.given.items())
+    return Result(given.to_json(), text)
 
 
 def cmd_progress(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         rows = team.progress(db)
-    text = table([[r["name"], r["stage"], r["assigned"], r["done_of_assigned"], r["voted"]] for r in rows],
+    text = table([[r.name, r.stage, r.assigned, r.done_of_assigned, r.voted] for r in rows],
                  ["member", "stage", "assigned", "done", "voted"]) if rows else "no members yet"
-    return Result({"progress": rows}, text)
+    return Result({"progress": [r.to_json() for r in rows]}, text)

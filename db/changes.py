@@ -73,12 +73,12 @@ class Stamp:
 
     marks: dict[str, tuple[int, int]]
 
-    def as_dict(self) -> dict[str, list[int]]:
+    def to_json(self) -> dict[str, list[int]]:
         return {t: [rows, top] for t, (rows, top) in self.marks.items()}
 
     @classmethod
     def parse(cls, text: str) -> Stamp:
-        """A stamp from its JSON form (`as_dict`), as ``metasift activity --json`` prints it."""
+        """A stamp from its JSON form (`to_json`), as ``metasift activity --json`` prints it."""
         import json
 
         try:

@@ -160,7 +160,7 @@ def export(db: ReviewDB, out: str | Path, level: str = "studies", *, rho: float 
     if suffix == ".r":  # the study table plus a metafor script reproducing the analysis (issue 15)
         from extraction.export_r import write_r_script
 
-        return write_r_script(db, out, rho=rho, aggregation=method)
+        return write_r_script(db, out, rho=rho, aggregation=method, cfg=cfg)
     if level not in LEVELS:
         raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)}")
     if suffix == ".csv":

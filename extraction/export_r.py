@@ -23,6 +23,7 @@ import pandas as pd
 
 from db.engine import ReviewDB
 from db.errors import InputError
+from extraction.coding import CodingSettings
 from extraction.export import atomic_path, write_csv
 from extraction.pooling.estimators import normalise_method, normalise_test
 from extraction.pooling.moderators import MetaRegression, categorical_moderator, continuous_moderator
@@ -178,13 +179,15 @@ class RScriptExport:
 
 
 def write_r_script(db: ReviewDB, out: str | Path, *, method: str = "REML", test: str = "z",
-                   rho: float | None = None, aggregation: str | None = None) -> RScriptExport:
-    """Write the study table CSV and the R script; returns what was written and MetaSift's numbers."""
+                   rho: float | None = None, aggregation: str | None = None,
+                   cfg: CodingSettings | None = None) -> RScriptExport:
+    """Write the study table CSV and the R script; returns what was written and MetaSift's numbers (``cfg``:
+    the review's settings, when the caller has read them already)."""
     out = Path(out)
     if out.suffix.lower() != ".r":
         raise InputError(f"an R script must end in .R, not {out.name!r}")
     method, test = normalise_method(method), normalise_test(test)
-    frame = study_table(db, rho=rho, method=aggregation)
+    frame = study_table(db, rho=rho, method=aggregation, cfg=cfg)
     usable = frame.dropna(subset=["yi", "vi"])
     if usable.empty:
         raise InputError("has no coded effect sizes to analyse yet (code them with `metasift code`)",

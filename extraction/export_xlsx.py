@@ -118,12 +118,12 @@ def codebook_frame(db: ReviewDB, frames: Mapping[str, Sequence[str]], *,
 
 
 def summary_frame(db: ReviewDB, frames: Mapping[str, pd.DataFrame], *, rho: float, method: str,
-                  by: str | Sequence[str] | None, when: datetime) -> pd.DataFrame:
+                  by: str | Sequence[str] | None, when: datetime, cfg: CodingSettings | None = None) -> pd.DataFrame:
     """Counts (`screening.counts`, the same as status and PRISMA) and settings of the export as setting/value
     rows."""
     eff, studies = (frames.get(k, pd.DataFrame()) for k in ("effects", "studies"))
     review = db.review()
-    c = review_counts(db)
+    c = review_counts(db, protocol=cfg.protocol if cfg is not None else None)
     items: list[tuple[str, Any]] = [
         ("review", review.title), ("protocol", review.protocol_name or "alliance-outcome (default)"),
         ("MetaSift version", APP_VERSION), ("exported at (UTC)", when.strftime("%Y-%m-%d %H:%M:%S")),
@@ -170,7 +170,7 @@ def write_xlsx(db: ReviewDB, tables: Mapping[str, Table], out: Path, *, rho: flo
             sheet("codebook", frame_table(codebook_frame(db, {lv: list(t.columns) for lv, t in tables.items()},
                                                          cfg=cfg)))
             when = (now or (lambda: datetime.now(UTC)))()
-            sheet("summary", frame_table(summary_frame(db, small, rho=rho, method=method, by=by, when=when)))
+            sheet("summary", frame_table(summary_frame(db, small, rho=rho, method=method, by=by, when=when, cfg=cfg)))
             wb.worksheets()[0].activate()
             try:
                 wb.close()

@@ -72,7 +72,7 @@ class PrismaCounts:
             out.append("a count is negative")
         return out
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["identified"] = self.identified
         d["adds_up"] = not self.problems()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from db.engine import ReviewDB
+    from screening.protocol import Protocol
 
 Rows = Callable[[str], Sequence[Sequence[Any]]]
 """Runs one SELECT (no parameters) and returns its rows."""
@@ -267,12 +268,12 @@ def record_totals(db: ReviewDB) -> tuple[int, int, dict[str, int]]:
         return record_totals_from(_session_rows(session))
 
 
-def review_counts(db: ReviewDB, stages: tuple[str, ...] = STAGES) -> ReviewCounts:
+def review_counts(db: ReviewDB, stages: tuple[str, ...] = STAGES, protocol: Protocol | None = None) -> ReviewCounts:
     """The review's counts (records, unique records, samples, decisions, the outcomes at ``stages``: pass
     ``()`` when only records, duplicates and samples are wanted, which skips replaying the decision log), as
-    ``db.viewer`` may see them."""
+    ``db.viewer`` may see them. ``protocol``: the review's, when the caller has read it already."""
     from screening.decisions import blind_keep, protocol_of
 
-    rule = protocol_of(db).rule if stages else ""
+    rule = (protocol or protocol_of(db)).rule if stages else ""
     with db.session() as session:
         return count_review(_session_rows(session), rule, stages, blind_keep(db, session) if stages else None)

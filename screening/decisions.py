@@ -20,6 +20,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -340,13 +341,36 @@ def history(db: ReviewDB, record: int) -> list[ScreeningDecision]:
     return rows if keep is None else [r for r in rows if keep(r)]
 
 
-def public(row: ScreeningDecision) -> dict[str, object]:
-    """A row as a JSON-ready dict."""
-    return {"uid": row.uid, "id": row.id, "record_id": row.record_id, "stage": row.stage, "reviewer": row.reviewer,
-            "kind": row.kind, "verdict": row.verdict, "reason": row.reason, "note": row.note,
-            "full_text": row.full_text, "method": row.method, "undoes": row.undoes,
-            "protocol_version": row.protocol_version,
-            "decided_at": row.decided_at.isoformat() if row.decided_at else None}
+@dataclass(frozen=True)
+class LoggedDecision:
+    """One row of the screening log as read back (a decision, an undo or a resolution)."""
+
+    uid: str
+    id: int | None
+    record_id: int
+    stage: str
+    reviewer: str
+    kind: str
+    verdict: str
+    reason: str
+    note: str
+    full_text: str
+    method: str
+    undoes: int | None
+    protocol_version: int | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ScreeningDecision) -> LoggedDecision:
+        return cls(row.uid, row.id, row.record_id, row.stage, row.reviewer, row.kind, row.verdict, row.reason,
+                   row.note, row.full_text, row.method, row.undoes, row.protocol_version, row.decided_at)
+
+    def to_json(self) -> dict[str, object]:
+        return {"uid": self.uid, "id": self.id, "record_id": self.record_id, "stage": self.stage,
+                "reviewer": self.reviewer, "kind": self.kind, "verdict": self.verdict, "reason": self.reason,
+                "note": self.note, "full_text": self.full_text, "method": self.method, "undoes": self.undoes,
+                "protocol_version": self.protocol_version,
+                "decided_at": self.decided_at.isoformat() if self.decided_at else None}
 
 
 STOP_METHOD = "stopping_rule"

@@ -275,15 +275,44 @@ def group_pairs(db: ReviewDB, group: Sequence[int]) -> list[PairDecision]:
             if r is not None and r.decision in MERGED and a in members and b in members]
 
 
-def kept_record(db: ReviewDB, group: Sequence[int]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class KeptRecord:
+    """The merged record of a duplicate group (`screening.dedup.best.best_record`): ``id`` the lowest id,
+    ``merged_ids`` the group, the best value of each field, and every identifier of every copy."""
+
+    id: int
+    merged_ids: list[int]
+    title: str
+    authors: list[str]
+    year: int | None
+    journal: str
+    volume: str
+    issue: str
+    pages: str
+    doi: str
+    abstract: str
+    pub_type: str
+    pmid: str
+    identifiers: dict[str, list[str]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "merged_ids": list(self.merged_ids), "title": self.title, "authors": list(self.authors),
+                "year": self.year, "journal": self.journal, "volume": self.volume, "issue": self.issue,
+                "pages": self.pages, "doi": self.doi, "abstract": self.abstract, "pub_type": self.pub_type,
+                "pmid": self.pmid, "identifiers": {k: list(v) for k, v in self.identifiers.items()}}
+
+
+def kept_record(db: ReviewDB, group: Sequence[int]) -> KeptRecord:
     """The merged record of a group: the best value of each field (`best_record`), ``id`` = lowest id."""
     with db.session() as session:
         recs = load_records(session, group)
     if len(recs) != len(set(group)):
         raise InputError(f"some of the records {sorted(set(group))} do not exist")
+    if not recs:
+        raise InputError("a duplicate group has at least one record")
     from screening.dedup import best_record
 
-    return best_record(recs)
+    return KeptRecord(**best_record(recs))
 
 
 def resolve(db: ReviewDB, ref: str) -> int:

@@ -53,7 +53,7 @@ class BatchSummary:
     warnings: tuple[str, ...] = ()  # repairs made while reading, each naming the file and lines
     exported_by: str = ""  # the screening tool or reference manager the file came through, when it says
 
-    def public(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         out = {k: d[k] for k in ("file", "format", "source_db", "records", "batch_id")}
         if self.exported_by:

@@ -69,16 +69,15 @@ class SimulationResult:
             points.append((len(self.found_labels), found))
         return points
 
-    def summary(self) -> dict[str, Any]:
-        """The metrics and the run's settings as one flat table row (``--json`` and the benchmarks)."""
-        return {"n_records": self.n_records, "n_relevant": self.n_relevant, "wss95": self.metrics.wss95,
-                "rrf10": self.metrics.rrf10, "screened_to_95": self.metrics.screened_to_95,
-                "n_priors": len(self.priors), "screened_until_all_found": len(self.screened_order),
-                "seed": self.seed, "model": self.model, "batch": self.batch, "seconds": round(self.seconds, 3),
-                "seconds_to_95": None if self.seconds_to_95 is None else round(self.seconds_to_95, 3)}
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.summary(), "curve": [list(p) for p in self.curve()]}
+    def to_json(self, curve: bool = True) -> dict[str, Any]:
+        """The metrics and the run's settings (``curve=False``: as one flat table row, for the benchmarks),
+        then the recall curve."""
+        row = {"n_records": self.n_records, "n_relevant": self.n_relevant, "wss95": self.metrics.wss95,
+               "rrf10": self.metrics.rrf10, "screened_to_95": self.metrics.screened_to_95,
+               "n_priors": len(self.priors), "screened_until_all_found": len(self.screened_order),
+               "seed": self.seed, "model": self.model, "batch": self.batch, "seconds": round(self.seconds, 3),
+               "seconds_to_95": None if self.seconds_to_95 is None else round(self.seconds_to_95, 3)}
+        return {**row, "curve": [list(p) for p in self.curve()]} if curve else row
 
 
 def metrics(found_labels: Sequence[int], n_records: int, n_relevant: int) -> ScreeningMetrics:

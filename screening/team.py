@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +36,7 @@ from db.models import ROLES, Assignment, Member, ScreeningDecision, TeamEvent
 from screening.blind import MANAGED_BY, sees_everything
 
 OPEN_ROLES = "lead,screener,coder"
+T = TypeVar("T")
 
 
 class PermissionRefused(MetasiftError):
@@ -151,6 +153,10 @@ class Seat:
     def of(cls, m: Member) -> Seat:
         return cls(int(m.id or 0), m.name, m.identity, sorted(m.role_set, key=ROLES.index), m.login, m.active)
 
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "identity": self.identity, "roles": list(self.roles),
+                "login": self.login, "active": self.active}
+
 
 def roster(db: ReviewDB, include_removed: bool = False) -> list[Seat]:
     with db.session() as session:
@@ -164,7 +170,7 @@ def _log(session: Session, kind: str, actor: Member, member: Member | None = Non
                           who=actor.identity))
 
 
-def _write(db: ReviewDB, act: str, fn: Callable[[Session], object]) -> object:
+def _write(db: ReviewDB, act: str, fn: Callable[[Session], T]) -> T:
     """Run ``fn`` in one transaction; the server's refusal becomes a clear `PermissionRefused`."""
     try:
         with db.transaction() as session:
@@ -208,7 +214,7 @@ def add(db: ReviewDB, actor: str | None, name: str, roles: Sequence[str], login:
         _log(session, "member_added", me, row, roles=stored_roles, login=login)
         return Seat.of(row)
 
-    return _write(db, "add a member", work)  # type: ignore[return-value]
+    return _write(db, "add a member", work)
 
 
 def _grant_login(session: Session, login: str, lead: bool, create: bool, password: str | None = None) -> None:
@@ -287,7 +293,7 @@ def set_roles(db: ReviewDB, actor: str | None, name: str, roles: Sequence[str]) 
         _log(session, "roles_changed", me, row, before=before, after=stored)
         return Seat.of(row)
 
-    return _write(db, "change roles", work)  # type: ignore[return-value]
+    return _write(db, "change roles", work)
 
 
 def remove(db: ReviewDB, actor: str | None, name: str) -> Seat:
@@ -308,7 +314,7 @@ def remove(db: ReviewDB, actor: str | None, name: str) -> Seat:
         _log(session, "member_removed", me, row)
         return Seat.of(row)
 
-    return _write(db, "remove a member", work)  # type: ignore[return-value]
+    return _write(db, "remove a member", work)
 
 
 def _leads(session: Session) -> int:
@@ -322,22 +328,33 @@ def unblinded_stages(session: Session) -> set[str]:
     return set(session.exec(select(TeamEvent.stage).where(TeamEvent.kind == "unblinded")))
 
 
-def unblind(db: ReviewDB, actor: str | None, stage: str) -> dict[str, object]:
+@dataclass(frozen=True)
+class Unblinded:
+    """A stage a lead unblinded, and who."""
+
+    stage: str
+    unblinded_by: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"stage": self.stage, "unblinded_by": self.unblinded_by}
+
+
+def unblind(db: ReviewDB, actor: str | None, stage: str) -> Unblinded:
     """Unblind ``stage`` for everyone (leads only; a logged act that cannot be taken back)."""
     from screening.protocol import STAGES
 
     if stage not in STAGES:
         raise InputError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
 
-    def work(session: Session) -> dict[str, object]:
+    def work(session: Session) -> Unblinded:
         me = acting(db, session, actor)
         require(me, "lead", act="unblind a stage")
         if stage in unblinded_stages(session):
             raise InputError(f"{stage} is already unblinded")
         _log(session, "unblinded", me, None, stage=stage)
-        return {"stage": stage, "unblinded_by": me.identity}
+        return Unblinded(stage, me.identity)
 
-    return _write(db, "unblind a stage", work)  # type: ignore[return-value]
+    return _write(db, "unblind a stage", work)
 
 
 def visible_filter(db: ReviewDB, session: Session, viewer: str | None
@@ -372,8 +389,22 @@ def visible_filter(db: ReviewDB, session: Session, viewer: str | None
 
 # --- allocation -----------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Allocation:
+    """One allocation: the stage, its label, how many records each member got (by identity, roster order
+    of the members named) and how many records it covered."""
+
+    stage: str
+    batch: str
+    given: dict[str, int]
+    records: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"stage": self.stage, "batch": self.batch, "given": dict(self.given), "records": self.records}
+
+
 def assign(db: ReviewDB, actor: str | None, members: Sequence[str], stage: str, records: Sequence[int],
-           per_record: int = 1, batch: str = "") -> dict[str, object]:
+           per_record: int = 1, batch: str = "") -> Allocation:
     """Give each of ``records`` to ``per_record`` of ``members`` (leads only), balanced: each record goes to
     the members with the fewest assignments at ``stage`` so far (ties: roster order). A record a member
     holds already is not given to them twice. Returns how many each member got."""
@@ -385,7 +416,7 @@ def assign(db: ReviewDB, actor: str | None, members: Sequence[str], stage: str, 
         raise InputError(f"each record goes to 1..{len(members)} of the {len(members)} members named, "
                          f"not {per_record}")
 
-    def work(session: Session) -> dict[str, object]:
+    def work(session: Session) -> Allocation:
         me = acting(db, session, actor)
         require(me, "lead", act="assign records")
         people = []
@@ -412,9 +443,9 @@ def assign(db: ReviewDB, actor: str | None, members: Sequence[str], stage: str, 
                 given[next(m.identity for m in people if m.id == mid)] += 1
         _log(session, "assigned", me, None, stage=stage, batch=batch, given=given, records=len(records),
              per_record=per_record)
-        return {"stage": stage, "batch": batch, "given": given, "records": len(records)}
+        return Allocation(stage, batch, given, len(records))
 
-    return _write(db, "assign records", work)  # type: ignore[return-value]
+    return _write(db, "assign records", work)
 
 
 def assigned(session: Session, member: Member, stage: str) -> list[int]:
@@ -439,7 +470,23 @@ def next_assigned(db: ReviewDB, claimed: str | None, stage: str) -> int | None:
     return next((rid for rid in todo if canon.get(rid, rid) not in done), None)
 
 
-def progress(db: ReviewDB) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class StageProgress:
+    """One member at one stage: records assigned, how many of those they voted on, and their votes in all."""
+
+    member: str
+    name: str
+    stage: str
+    assigned: int
+    done_of_assigned: int
+    voted: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"member": self.member, "name": self.name, "stage": self.stage, "assigned": self.assigned,
+                "done_of_assigned": self.done_of_assigned, "voted": self.voted}
+
+
+def progress(db: ReviewDB) -> list[StageProgress]:
     """Per member and stage: records assigned, and how many of them (and in all) they have voted on."""
     from screening.protocol import STAGES
 
@@ -461,6 +508,5 @@ def progress(db: ReviewDB) -> list[dict[str, object]]:
             mine = voted.get((int(m.id or 0), stage), set())
             n = given.get((int(m.id or 0), stage), 0)
             done = sum(1 for rid in mine if (m.id, stage, rid) in todo)
-            out.append({"member": m.identity, "name": m.name, "stage": stage, "assigned": n,
-                        "done_of_assigned": done, "voted": len(mine)})
+            out.append(StageProgress(m.identity, m.name, stage, n, done, len(mine)))
     return out

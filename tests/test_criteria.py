@@ -16,7 +16,7 @@ from screening.criteria.numbers import number_at, parse_digits, word_number
 
 
 def crit(name: str, title: str = "", abstract: str = "", keywords: list[str] | None = None) -> dict:
-    return assess_record(title, abstract, keywords or []).as_dict()["criteria"][name]
+    return assess_record(title, abstract, keywords or []).to_json()["criteria"][name]
 
 
 def check_spans(result: dict, record: RecordText) -> None:

@@ -10,7 +10,7 @@ from screening.criteria.people import person_noun
 
 
 def crit(name: str, abstract: str, title: str = "") -> dict:
-    return assess_record(title, abstract, []).as_dict()["criteria"][name]
+    return assess_record(title, abstract, []).to_json()["criteria"][name]
 
 
 @pytest.mark.parametrize("word", ["firefighters", "dockworkers", "bus drivers", "anaesthetists", "librarians",

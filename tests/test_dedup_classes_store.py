@@ -143,11 +143,11 @@ def test_columns_are_rejected_with_the_reason_and_the_trial_keeps_every_identifi
     assert (again.stored_auto, again.stored_queued) == (0, 0) and again.auto_rejected == 0
     assert again.kept_person_decisions == 0
     kept = duplicates.kept_record(review, trial)
-    assert kept["identifiers"]["doi"] == ["10.1016/s0140-6736(10)62175-7"]
-    assert kept["identifiers"]["pmid"] == ["21176949"] and kept["pmid"] == "21176949"
-    assert kept["identifiers"]["pmcid"] == ["PMC3056171"]
+    assert kept.identifiers["doi"] == ["10.1016/s0140-6736(10)62175-7"]
+    assert kept.identifiers["pmid"] == ["21176949"] and kept.pmid == "21176949"
+    assert kept.identifiers["pmcid"] == ["PMC3056171"]
     # the typed "Web of Science" is stored by its canonical name (issue 11)
-    assert kept["identifiers"]["source_id"] == ["Web of Science Core Collection:WOS:000286215300029",
+    assert kept.identifiers["source_id"] == ["Web of Science Core Collection:WOS:000286215300029",
                                                 "PubMed:21176949"]
 
 

@@ -70,4 +70,4 @@ def test_a_record_with_two_dois_meets_the_copy_that_has_the_second(review, tmp_p
     groups = duplicates.groups(review)
     assert len(groups) == 1 and len(groups[0]) == 2
     kept = duplicates.kept_record(review, groups[0])
-    assert kept["identifiers"]["doi"] == ["10.1016/j.jhep.2010.01.001", "10.1016/s0168-8278(10)60001-2"]
+    assert kept.identifiers["doi"] == ["10.1016/j.jhep.2010.01.001", "10.1016/s0168-8278(10)60001-2"]

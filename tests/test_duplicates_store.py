@@ -115,9 +115,9 @@ def test_kept_record_takes_the_best_fields_of_the_group(review, tmp_path):
     group = next(g for g in duplicates.groups(review) if ids["DEMO-PSY-0002"] in g)
     kept = duplicates.kept_record(review, group)
     # PsycINFO gave this title in capitals; PubMed's sentence case is kept
-    assert kept["title"] == "Helping alliance, dropout and outcome in outpatient substance abuse treatment"
-    assert kept["id"] == min(group) and sorted(kept["merged_ids"]) == group
-    assert kept["pages"] == "145-159"
+    assert kept.title == "Helping alliance, dropout and outcome in outpatient substance abuse treatment"
+    assert kept.id == min(group) and sorted(kept.merged_ids) == group
+    assert kept.pages == "145-159"
 
 
 def test_source_ids_resolve_and_ambiguity_asks_for_a_record_id(review, tmp_path):

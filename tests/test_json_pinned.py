@@ -18,7 +18,7 @@ MOMENT = re.compile(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00)?"')
 RUN_ID = re.compile(r'"run_id": "[0-9a-f]{12}"')
 UID = re.compile(r'"uid": "[0-9a-f-]{32,36}"')
 SECONDS = re.compile(r'"(seconds\w*)": [0-9.e-]+')
-SHA256 = re.compile(r'"sha256": "[0-9a-f]{64}"')  # a written PDF carries its creation moment
+SHA256 = re.compile(r'"(sha256|pdf)": "[0-9a-f]{64}"')  # a written PDF carries its creation moment
 
 
 def _printed(capsys, tmp_path: Path, *argv: str) -> str:
@@ -28,7 +28,7 @@ def _printed(capsys, tmp_path: Path, *argv: str) -> str:
     out = re.sub(r"/[^\"]*/pytest-\d+/", "<pytest>/", out)  # the session's templates (the worked demo's texts)
     for pattern, mask in ((MOMENT, '"<moment>"'), (RUN_ID, '"run_id": "<run>"'), (UID, '"uid": "<uid>"'),
                           (SECONDS, r'"\1": "<s>"'),
-                          (SHA256, '"sha256": "<sha256>"')):
+                          (SHA256, r'"\1": "<sha256>"')):
         out = pattern.sub(mask, out)
     return out
 
@@ -132,3 +132,41 @@ def test_diagnose_prints_the_pinned_json(worked, capsys, tmp_path):
         _check(f"diagnose_{kind}", _printed(capsys, tmp_path, "diagnose", kind, review))
     _check("diagnose_cumulative_year", _printed(capsys, tmp_path, "diagnose", "cumulative", review, "--order",
                                                 "pub_year", "--decreasing", "--test", "knha"))
+
+
+def test_team_import_and_counts_print_the_pinned_json(demo, worked, capsys, tmp_path):
+    fresh, review = demo.target, worked.target
+    lead = ["--reviewer", "lea"]
+    _check("team_add", _printed(capsys, tmp_path, "team", "add", fresh, *lead, "--name", "Lea", "--role", "lead"))
+    for name in ("ann", "bob"):
+        assert main(["team", "add", fresh, *lead, "--name", name, "--role", "screener"]) == 0
+    _check("team_assign", _printed(capsys, tmp_path, "team", "assign", fresh, *lead, "--to", "ann", "--to", "bob",
+                                   "--count", "5", "--per-record", "2", "--label", "first"))
+    assert main(["screen", fresh, "--reviewer", "ann", "--record", "DEMO-PSY-0002", "--decision", "include"]) == 0
+    _check("team_progress", _printed(capsys, tmp_path, "team", "progress", fresh))
+    _check("team_unblind", _printed(capsys, tmp_path, "team", "unblind", fresh, *lead, "--stage", "title_abstract"))
+    _check("history_unblinded", _printed(capsys, tmp_path, "history", fresh, "--record", "DEMO-PSY-0002",
+                                         "--reviewer", "ann"))
+    ris = tmp_path / "more.ris"
+    ris.write_text("TY  - JOUR\nTI  - The working alliance in group therapy\nAU  - Smith, Jane\nPY  - 2011\n"
+                   "JO  - Psychotherapy Research\nDO  - 10.1000/pin.1\nER  - \n", encoding="utf-8")
+    _check("import", _printed(capsys, tmp_path, "import", fresh, str(ris), "--source-db", "PsycINFO",
+                              "--reviewer", "ann"))
+    _check("assess", _printed(capsys, tmp_path, "assess", fresh, "--limit", "3"))
+    _check("prisma", _printed(capsys, tmp_path, "prisma", review))
+    _check("activity", _printed(capsys, tmp_path, "activity", review))
+
+
+def test_statistics_found_print_the_pinned_json(worked, capsys, tmp_path):
+    review = worked.target
+    pdf = tmp_path / "found.pdf"
+    write_pdf(pdf, ["Title page. Participants were adults (N = 64).",
+                    "The client-rated WAI at session 2 predicted BDI change, r(62) = .31, p = .01, "
+                    "and the F test gave F(1, 62) = 6.6, p = .30; beta = .20, t < 1."], title="Found")
+    _check("stats_file", _printed(capsys, tmp_path, "stats", str(pdf)))
+    assert main(["attach", review, "--record", "DEMO-PSY-0001", str(pdf), "--reviewer", "ann"]) == 0
+    _check("stats_record", _printed(capsys, tmp_path, "stats", review, "--record", "DEMO-PSY-0001"))
+    _check("code_from_stat", _printed(capsys, tmp_path, "code", review, "--record", "DEMO-PSY-0001", "--coder", "cem",
+                                      "--label", "WAI-BDI", "--from-stat", "2",
+                                      "--mod=outcome_rater=client", "--mod=treatment=CBT", "--mod=pub_source=journal",
+                                      "--mod=alliance_time=early"))

@@ -63,7 +63,7 @@ def test_each_change_is_the_next_version_and_new_work_records_it(review):
     assert "wrong language" in protocol_of(db).exclusion_reasons[TA]
     assert db.review().protocol == row.text  # the copy older MetaSift versions read
     d = decisions.decide(db, rid, "ann", TA, "exclude", reason="wrong language")
-    assert d.protocol_version == 2 and decisions.public(d)["protocol_version"] == 2
+    assert d.protocol_version == 2 and decisions.LoggedDecision.of(d).to_json()["protocol_version"] == 2
     e = code_effect(db, rid, "ann", "r", 0.3, n=30, moderators=MODS)
     assert e.protocol_version == 2
     with pytest.raises(InputError, match="is the same as protocol version 2; nothing was stored"):

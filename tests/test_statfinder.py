@@ -118,11 +118,11 @@ def test_pdf_artefacts_are_undone_and_offsets_point_into_the_original():
 
 def test_z_without_n_and_beta_say_why_not():
     z = one("The two correlations differed, z = 2.10, p = .036.")
-    assert z.r is None and "no N is given" in z.why_not_r and z.suggestion()["statistic"] == "ztest"  # N typed
+    assert z.r is None and "no N is given" in z.why_not_r and z.suggestion().statistic == "ztest"  # N typed
     beta = one("Alliance predicted outcome over baseline, \u03b2 = .24, p = .01.")
-    assert beta.r is None and "no conversion" in beta.why_not_r and beta.suggestion()["statistic"] == ""
+    assert beta.r is None and "no conversion" in beta.why_not_r and beta.suggestion().statistic == ""
     bound = one("No other effect, t(40) < 1.")
-    assert bound.op == "<" and bound.suggestion()["statistic"] == "" and "bound" in bound.why_not_r
+    assert bound.op == "<" and bound.suggestion().statistic == "" and "bound" in bound.why_not_r
 
 
 def test_cues_come_from_the_statistics_own_clause_and_not_from_plain_prose_words():
@@ -152,7 +152,7 @@ def test_sample_sizes_conversions_and_why_not():
     assert "no single correlation" in found["F"].why_not_r and found["F"].r is None
     # a z test is coded as MetaSift's z test with the total N (r = z / sqrt(N)); the N is the one nearby
     assert found["z"].r == pytest.approx(2.45 / 120 ** 0.5, abs=1e-4)
-    assert found["z"].suggestion()["statistic"] == "ztest"
+    assert found["z"].suggestion().statistic == "ztest"
     for raw in (text, text.replace("\u03c7", "X")):
         for s in find_statistics([raw]):  # every cue points at its words on the page, for the highlights
             for cue in s.cues.values():
@@ -160,7 +160,7 @@ def test_sample_sizes_conversions_and_why_not():
     cues = found["r"].cues
     assert cues["alliance_measure"]["value"] == "WAI" and cues["alliance_rater"]["value"] == "client"
     assert cues["outcome_measure"]["value"] == "BDI" and cues["alliance_session"]["value"] == 3
-    sug = found["r"].suggestion()
+    sug = found["r"].suggestion().to_json()
     assert sug == {"statistic": "r", "value": 0.30, "df": 118.0, "n": 120, "location": "p. 1",
                    "quote": "r(118) = .30, p < .001",
                    "moderators": {"alliance_measure": "WAI", "alliance_rater": "client", "outcome_measure": "BDI",

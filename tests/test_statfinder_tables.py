@@ -74,7 +74,7 @@ def test_odds_ratios_before_their_ci_and_plural_rs():
 def test_a_q_test_is_found_checked_and_not_offered_for_coding():
     s = one("Q(10) = 25.00, p = .20")
     assert s.check is not None and not s.check.consistent and s.check.decision_error
-    assert s.r is None and "heterogeneity" in s.why_not_r and s.suggestion()["statistic"] == ""
+    assert s.r is None and "heterogeneity" in s.why_not_r and s.suggestion().statistic == ""
 
 
 MATRIX = """Results were as expected.
@@ -103,7 +103,7 @@ def test_a_correlation_matrix_in_a_real_pdf_gives_each_r_between_its_two_measure
     assert cues["alliance_measure"] == "WAI-SR" and cues["outcome_measure"] == "BDI" and cues["n"] == 120
     assert cues["alliance_rater"] == "client" and bdi_wai.n == 120 and bdi_wai.r == -0.35
     sug = bdi_wai.suggestion()
-    assert sug["statistic"] == "r" and sug["location"] == "p. 1, Table 2" and "BDI-II post" in sug["quote"]
+    assert sug.statistic == "r" and sug.location == "p. 1, Table 2" and "BDI-II post" in sug.quote
 
 
 COLUMNS = """Table 4

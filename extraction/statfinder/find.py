@@ -105,6 +105,40 @@ CUE_FIELDS = ("alliance_measure", "alliance_rater", "alliance_time", "outcome_me
 KINDS = ("r", "t", "F", "chi2", "z", "d", "OR", "beta", "Q", "n")
 
 
+@dataclass(frozen=True)
+class CodingSuggestion:
+    """What "Use" puts in the coding form for a statistic found (``statistic`` empty: not offered)."""
+
+    statistic: str
+    value: float
+    df: float | None
+    n: int | None
+    location: str
+    quote: str
+    moderators: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"statistic": self.statistic, "value": self.value, "df": self.df, "n": self.n,
+                "location": self.location, "quote": self.quote, "moderators": dict(self.moderators)}
+
+
+@dataclass(frozen=True)
+class StatProvenance:
+    """Where a coded effect's statistic was read: the PDF, page, quoted words and their offsets."""
+
+    source: str
+    pdf: str
+    page: int
+    quote: str
+    start: int
+    end: int
+    kind: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "pdf": self.pdf, "page": self.page, "quote": self.quote,
+                "start": self.start, "end": self.end, "kind": self.kind}
+
+
 @dataclass
 class FoundStatistic:
     """One statistic found: what the text says, where, what it converts to, and what goes with it."""
@@ -162,22 +196,21 @@ class FoundStatistic:
             return ["n"]
         return []
 
-    def suggestion(self) -> dict[str, Any]:
+    def suggestion(self) -> CodingSuggestion:
         """What "Use" puts in the coding form: statistic, value, df, n, location, quote, moderators."""
         # a z test is coded as MetaSift's "ztest" (r = z / sqrt(N)); a beta is not offered (`why_not_r` says why)
         stat = {"r": "r", "t": "t", "F": "F", "chi2": "chi2", "d": "d", "OR": "or", "z": "ztest"}.get(self.kind, "")
         if self.op != "=":
             stat = ""  # a bound ("t < 1") is no value to code
-        return {"statistic": stat, "value": self.value, "df": self.df2 if self.kind == "F" else self.df1,
-                "n": self.n, "location": f"p. {self.page}" + (f", {self.table}" if self.table else ""),
-                "quote": self.sentence if self.table else self.raw,
-                "moderators": {k: v["value"] for k, v in self.cues.items() if k in (*CUE_FIELDS, "alliance_session")}}
+        return CodingSuggestion(stat, self.value, self.df2 if self.kind == "F" else self.df1, self.n,
+                                f"p. {self.page}" + (f", {self.table}" if self.table else ""),
+                                self.sentence if self.table else self.raw,
+                                {k: v["value"] for k, v in self.cues.items() if k in (*CUE_FIELDS, "alliance_session")})
 
-    def provenance(self, pdf_sha256: str = "") -> dict[str, Any]:
+    def provenance(self, pdf_sha256: str = "") -> StatProvenance:
         """The effect's provenance when the coder uses this statistic (`extraction.coding.clean_provenance`)."""
-        return {"source": "full text", "pdf": pdf_sha256, "page": self.page,
-                "quote": self.sentence if self.table else self.raw,
-                "start": self.start, "end": self.end, "kind": self.kind}
+        return StatProvenance("full text", pdf_sha256, self.page, self.sentence if self.table else self.raw,
+                              self.start, self.end, self.kind)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "raw": self.raw, "page": self.page, "table": self.table or None,
@@ -186,7 +219,7 @@ class FoundStatistic:
                 "op": self.op, "p_op": self.p_op, "p": self.p, "ci": list(self.ci) if self.ci else None,
                 "r": self.r, "r_method": self.r_method, "why_not_r": self.why_not_r,
                 "p_check": self.check.to_json() if self.check else None, "warning": self.warning,
-                "cues": self.cues, "suggestion": self.suggestion()}
+                "cues": self.cues, "suggestion": self.suggestion().to_json()}
 
 
 def _clean(text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from db.engine import ReviewDB
 from db.pair_log import PairDecision
@@ -66,6 +65,6 @@ def decide(db: ReviewDB, kind: str, a: int, b: int, who: str) -> (
     return DECISIONS[kind](db, a, b, who)
 
 
-def kept(db: ReviewDB, ids: list[int]) -> dict[str, Any]:
+def kept(db: ReviewDB, ids: list[int]) -> duplicates.KeptRecord:
     """The merged record of a group (best value of each field)."""
     return duplicates.kept_record(db, ids)

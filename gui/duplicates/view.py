@@ -138,7 +138,7 @@ class DuplicatesScreen(PairQueueScreen):
             self._placeholder("No duplicate groups yet.")
             return
         kept = actions.kept(self.ctx.db, group.ids)
-        records = [kept] + group.records
+        records = [kept.to_json()] + group.records
         headers = ["Kept (merged)"] + [f"#{r['id']} · {r['source_db']}" for r in group.records]
         self.compare.set_records(headers, records, SIDE_BY_SIDE)
         self.heading.setText(f"<b>Group of {len(group.ids)} records</b> · kept as #{group.ids[0]}; "

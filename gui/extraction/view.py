@@ -26,6 +26,7 @@ from db.errors import MetasiftError
 from db.identity import lenient_identity
 from extraction import apa
 from extraction.coding import CodedEffect
+from extraction.statfinder.find import StatProvenance
 from extraction.worklist import CodingReport
 from gui.background import Task, alive
 from gui.context import ReviewContext
@@ -56,7 +57,7 @@ class ExtractionScreen(Refreshing, QWidget):
         self.editing: CodedEffect | None = None
         self.shown_record: int | None = None
         self._edit_when_loaded = False
-        self.provenance: dict[str, Any] | None = None
+        self.provenance: StatProvenance | None = None
         """Where the form's numbers came from, once the coder used a statistic found in the full text."""
 
         self.summary = QLabel()
@@ -340,7 +341,7 @@ class ExtractionScreen(Refreshing, QWidget):
             return None
         entry = self.form.entry()
         if self.provenance:
-            entry["provenance"] = self.provenance
+            entry["provenance"] = self.provenance.to_json()
         editing = self.editing.id if self.editing else None
         self.save_button.setEnabled(False)
 
@@ -371,9 +372,9 @@ class ExtractionScreen(Refreshing, QWidget):
     def use_statistic(self, stat: Any, pdf_sha256: str) -> None:
         """Fill the form from a statistic found in the full text; the coder checks, edits and saves it."""
         sug = stat.suggestion()
-        mods = {**self.form.entry()["moderators"], **sug["moderators"]}
-        self.form.load({"statistic": sug["statistic"], "value": sug["value"], "df": sug["df"], "n": sug["n"],
-                        "location": sug["location"], "note": f"\u201c{stat.raw}\u201d (p. {stat.page})",
+        mods = {**self.form.entry()["moderators"], **sug.moderators}
+        self.form.load({"statistic": sug.statistic, "value": sug.value, "df": sug.df, "n": sug.n,
+                        "location": sug.location, "note": f"\u201c{stat.raw}\u201d (p. {stat.page})",
                         "label": self.form.label.text(), "moderators": mods,
                         "direction": 1})
         self.provenance = stat.provenance(pdf_sha256)

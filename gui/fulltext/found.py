@@ -125,7 +125,7 @@ class FoundList(QWidget):
 
     def _current_changed(self, _row: int) -> None:
         s = self.current()
-        offered = s is not None and bool(s.suggestion()["statistic"])
+        offered = s is not None and bool(s.suggestion().statistic)
         self.use_button.setEnabled(offered)
         self.use_button.setToolTip(
             "Fill the coding form with this statistic (you confirm or edit it, then save)" if offered or s is None
@@ -135,5 +135,5 @@ class FoundList(QWidget):
 
     def _use(self) -> None:
         s = self.current()
-        if s is not None and s.suggestion()["statistic"] and self.pdf is not None:
+        if s is not None and s.suggestion().statistic and self.pdf is not None:
             self.use.emit(s, self.pdf["sha256"])

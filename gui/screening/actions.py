@@ -40,7 +40,7 @@ class RecordView:
     assessment: Assessment
     keywords: list[Span]
     visible: list[outcomes.VisibleDecision] = field(default_factory=list)
-    log: list[dict[str, Any]] = field(default_factory=list)
+    log: list[decisions.LoggedDecision] = field(default_factory=list)
     """The viewer's own decision log on the record at this stage (decisions and undos, oldest first, each with
     the protocol version it was made under); only their own rows, so blind mode hides nothing through it."""
 
@@ -72,7 +72,7 @@ def load_record(db: ReviewDB, rid: int, queue: ScreeningQueue, blind: bool) -> R
                                year=rec.get("year"), language=rec.get("language"))
     text = RecordText.of(rec.get("title"), rec.get("abstract"), keywords)
     visible = outcomes.visible_decisions(db, rid, queue.stage, queue.reviewer, blind=blind)
-    log = [decisions.public(r) for r in decisions.history(db, rid)
+    log = [decisions.LoggedDecision.of(r) for r in decisions.history(db, rid)
            if r.stage == queue.stage and r.reviewer == queue.reviewer and r.kind in ("decision", "undo")]
     return RecordView(rid, rec, sorted({r["source_db"] for r in recs}), group, assessment,
                       keyword_spans(queue.protocol, text), visible, log)

@@ -34,20 +34,17 @@ _ACTS = {"decision": "decision", "undo": "undo", "resolution": "resolution"}
 def history_cells(hist: RecordHistory, me: str, blind: bool) -> list[list[str]]:
     """The table's rows as text (one per stored row, oldest first)."""
     mine = lenient_identity(me)
-    decided = {r["stage"] for r in hist.rows if lenient_identity(str(r["reviewer"])) == mine
-               and r["kind"] == "decision"}
+    decided = {r.stage for r in hist.rows if lenient_identity(r.reviewer) == mine and r.kind == "decision"}
     out = []
     for r in hist.rows:
-        hide = blind and r["stage"] not in decided and lenient_identity(str(r["reviewer"])) != mine \
-            and r["kind"] != "undo"
-        when = (r.get("decided_at") or "")[:16].replace("T", " ")
-        who = "You" if lenient_identity(str(r["reviewer"])) == mine else str(r["reviewer"])
-        version = f"v{r['protocol_version']}" if r.get("protocol_version") else "—"
-        verdict = str(r.get("verdict") or "")
-        verdict = HIDDEN if hide else (f"undoes {verdict}".strip() if r["kind"] == "undo" else verdict)
-        out.append([when, STAGE_LABELS.get(r["stage"], r["stage"]), who, _ACTS.get(r["kind"], r["kind"]), verdict,
-                    "" if hide else str(r.get("reason") or ""), str(r.get("method") or ""), version,
-                    "" if hide else str(r.get("note") or "")])
+        own = lenient_identity(r.reviewer) == mine
+        hide = blind and r.stage not in decided and not own and r.kind != "undo"
+        when = r.decided_at.isoformat()[:16].replace("T", " ") if r.decided_at else ""
+        version = f"v{r.protocol_version}" if r.protocol_version else "—"
+        verdict = HIDDEN if hide else (f"undoes {r.verdict}".strip() if r.kind == "undo" else r.verdict or "")
+        out.append([when, STAGE_LABELS.get(r.stage, r.stage), "You" if own else r.reviewer,
+                    _ACTS.get(r.kind, r.kind), verdict, "" if hide else r.reason or "", r.method or "", version,
+                    "" if hide else r.note or ""])
     return out
 
 

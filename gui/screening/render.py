@@ -7,10 +7,10 @@ get coloured bold text. Where both mark the same characters the criteria evidenc
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from gui.screening.actions import RecordView
 from screening.criteria import RecordText, Span
+from screening.decisions import LoggedDecision
 from screening.outcomes import VisibleDecision
 from screening.protocol import STAGE_LABELS
 
@@ -104,16 +104,16 @@ def protocol_version_html(version: int | None, colours: dict[str, str]) -> str:
     return f" <span style='color:{colours['muted']}'>· protocol v{int(version)}</span>" if version else ""
 
 
-def log_html(log: list[dict[str, Any]], colours: dict[str, str]) -> str:
+def log_html(log: list[LoggedDecision], colours: dict[str, str]) -> str:
     """The viewer's own decision log on a record ("Your log: include · protocol v1 → undone → exclude ..."),
     empty when they decided once or never (the verdicts above say it)."""
     if len(log) < 2:
         return ""
     steps = []
     for row in log:
-        when = (row.get("decided_at") or "")[:16].replace("T", " ")
-        what = "undone" if row["kind"] == "undo" else escape(row["verdict"] or "")
-        version = protocol_version_html(row.get("protocol_version"), colours)
+        when = row.decided_at.isoformat()[:16].replace("T", " ") if row.decided_at else ""
+        what = "undone" if row.kind == "undo" else escape(row.verdict or "")
+        version = protocol_version_html(row.protocol_version, colours)
         steps.append(f"{what}{version} <span style='color:{colours['muted']}'>({escape(when)})</span>")
     return f"<br><span style='color:{colours['muted']}'>Your log:</span> " + " → ".join(steps)
 

@@ -199,15 +199,15 @@ class TeamScreen(Refreshing, QWidget):
         for s in data["roster"]:
             self.members.appendRow([QStandardItem(x) for x in (s.name, s.identity, ", ".join(s.roles), s.login)])
         self.progress.setRowCount(0)
-        by: dict[str, dict[str, Any]] = {}
+        by: dict[str, dict[str, team.StageProgress]] = {}
         for p in data["progress"]:
-            by.setdefault(p["name"], {})[p["stage"]] = p
+            by.setdefault(p.name, {})[p.stage] = p
         for name, stages in by.items():
             cells = [name]
             for st in STAGES:
-                p = stages.get(st, {})
-                cells += [str(p.get("assigned", 0)), str(p.get("done_of_assigned", 0))]
-            cells.append(str(sum(int(p.get("voted", 0)) for p in stages.values())))
+                got = stages.get(st)
+                cells += [str(got.assigned if got else 0), str(got.done_of_assigned if got else 0)]
+            cells.append(str(sum(p.voted for p in stages.values())))
             self.progress.appendRow([QStandardItem(c) for c in cells])
         me = self.ctx.settings.reviewer
         lead = any(s.identity == _ident(me) and "lead" in s.roles for s in data["roster"]) or not data["managed"]

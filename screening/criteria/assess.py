@@ -38,8 +38,8 @@ class Assessment:
         """The criterion's label, or its id when the protocol gives none."""
         return self.labels.get(cid) or LABELS.get(cid) or cid.replace("_", " ")
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"criteria": {k: {"label": self.label(k), **v.as_dict()} for k, v in self.criteria.items()},
+    def to_json(self) -> dict[str, Any]:
+        return {"criteria": {k: {"label": self.label(k), **v.to_json()} for k, v in self.criteria.items()},
                 "suggestion": self.suggestion, "reasons": list(self.reasons)}
 
 

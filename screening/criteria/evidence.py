@@ -38,7 +38,7 @@ class Span:
     field: str
     polarity: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "text": self.text, "field": self.field,
                 "polarity": self.polarity}
 
@@ -90,10 +90,10 @@ class CriterionResult:
     """The exclusion reason to suggest instead of the criterion's own, when its own would be wrong (an animal
     study fails the adult criterion, but not as "children or adolescents")."""
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"verdict": self.verdict}
         out.update(self.extra)
-        out["evidence"] = [s.as_dict() for s in sorted(self.evidence, key=_span_order)]
+        out["evidence"] = [s.to_json() for s in sorted(self.evidence, key=_span_order)]
         out["detail"] = self.detail
         return out
 
