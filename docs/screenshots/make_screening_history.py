@@ -7,34 +7,23 @@ decision history open (H): both stages, two reviewers, an undo and the protocol 
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from worked_shot import ROOT, idle, worked_demo  # noqa: E402
 
 
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots" / "screening-history.png"
-    tmp = tempfile.mkdtemp()
-    os.environ["METASIFT_HOME"] = tmp
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, tmp)
-    from extraction.demo_worked import build_worked_demo
+    app, db, _home = worked_demo()
     from extraction.protocol_check import store_protocol
-    from gui import background
     from gui.main_window import MainWindow
     from gui.settings import Settings
     from screening import decisions
     from screening.protocol import bundled_protocol_text, default_protocol_text
 
-    app = QApplication.instance() or QApplication([])
-    db = build_worked_demo(Path(tmp) / "worked")
     store_protocol(db, default_protocol_text(), "ann")
     rid = 8
     decisions.decide(db, rid, "carol", "title_abstract", "exclude", reason="fewer than five participants",
@@ -48,18 +37,10 @@ def main() -> int:
     window.show()
     screen = window.show_screen("screening")
 
-    def idle(cond=lambda: True) -> None:  # noqa: ANN202
-        end = time.perf_counter() + 60
-        while not (background.running() == 0 and cond()) and time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.005)
-        for _ in range(20):
-            app.processEvents()
-
-    idle(lambda: screen.queue is not None)
+    idle(app, lambda: screen.queue is not None)
     screen.blind.setChecked(False)
     screen.show_record(rid)
-    idle()
+    idle(app)
     screen.show_history()
     dialog = screen.history_dialog
     assert dialog is not None
