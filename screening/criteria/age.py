@@ -78,6 +78,8 @@ ADULT, MINOR, STRADDLE = "adult", "minor", "straddle"
 ANIMAL_REASON = "not human participants"
 """The reason an animal study fails a population criterion (not the criterion's "children or adolescents")."""
 HUMANS = re.compile(r"\b(?:humans?|patients?|participants|volunteers|adults|children|women|men|persons|people|"
+                    r"boys?|girls?|man|woman|mothers?|fathers?|child|Kinder?|Jungen?|Mädchen|enfants?|garçons?|"
+                    r"filles?|bambin[aoie]|ragazz[aoie]|"
                     r"Patienten|Menschen|Teilnehmer\w*|humains|patients|pazienti|partecipanti)\b", re.IGNORECASE)
 """Words for people: an animal word in a record that also names people does not make it an animal study
 (MeSH keywords "Animals; Humans; Mice")."""

@@ -52,6 +52,12 @@ motors behaviors behaviours colors doors floors vectors mirrors moderators media
 events components contents talents continents ingredients coefficients gradients nutrients incidents accidents
 percents agents restaurants variants plants implants antidepressants pollutants stimulants grants degrees fees
 trees committees knees lists checklists wrists specimens regimens abdomens
+receptors inhibitors agonists antagonists blockers transporters promoters biomarkers modulators activators regulators
+suppressors polymers dimers monomers oligomers isomers primers buffers fibers fibres mutants oxidants antioxidants
+determinants reagents solvents agents stimulants depressants anticoagulants relaxants contaminants surfactants
+boosters triggers modifiers sensors reactors detectors monitors conductors cofactors transmitters neurotransmitters
+messengers containers computers controllers drivers' terriers retrievers setters pointers lobsters oysters
+hamsters sparrows warblers flycatchers woodpeckers
 weekenden wochenende wochenenden gebiete gebieten ebene ebenen szene szenen hygiene tuberkulose länder ländern
 kinder kindern zimmer zimmern fenster bücher eier muster parameter cluster marker filter monaten
 années données journées entrées idées durées sociétés difficultés facultés communautés questionnaires
@@ -86,10 +92,16 @@ _PERSON_IN_TEXT = re.compile(rf"(?<![\w'\u2019])[^\W\d_]{{3,}}(?:{_EN}|{_FR}|{_I
 _GERMAN_IN_TEXT = re.compile(rf"(?<![\w'\u2019])[A-ZÄÖÜ][^\W\d_]{{2,}}(?:{_DE}|er|ern)(?!\w)")
 
 
+_GERMAN_TEXT = re.compile(r"\b(?:und|der|die|das|mit|wurden|nahmen|von|bei|eine[rnm]?)\b")
+"""German function words: German endings (capitalised -er, -ende, -ierte) are read only in a German text
+(English titles capitalise "Cocker", "Walker")."""
+
+
 def person_spans(text: str, taken: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """(start, end) of the words in ``text`` that name people by form, outside the ``taken`` spans (a
     hyphenated word by its last part: "sapeurs-pompiers")."""
-    found = {m.start(): m.end() for rx in (_PERSON_IN_TEXT, _GERMAN_IN_TEXT) for m in rx.finditer(text)}
+    forms = (_PERSON_IN_TEXT, _GERMAN_IN_TEXT) if _GERMAN_TEXT.search(text) else (_PERSON_IN_TEXT,)
+    found = {m.start(): m.end() for rx in forms for m in rx.finditer(text)}
     return [(s, e) for s, e in sorted(found.items()) if person_noun(text[s:e])
             and not any(a < e and s < b for a, b in taken)]
 

@@ -36,6 +36,8 @@ from screening.criteria.people import person_spans
 
 PARTICIPANT, COUPLE, THERAPIST, OTHER = "participants", "couples", "therapists", "non_participants"
 NOUN_LISTS = (COUPLE, THERAPIST, OTHER, PARTICIPANT)
+BY_FORM = "by_form"
+"""Internal: a participant noun read by its form (`Count.by_form`)."""
 
 _TOKEN = re.compile(DIGITS + r"|[^\W\d_]+(?:[\-\u2010\u2011'\u2019][^\W\d_]+)*|[^\w\s]")
 # Words that end the look-back from a noun to its number ("45 of the patients", "40 were women").
@@ -73,6 +75,9 @@ class Count:
     end: int
     upper_n: bool = False
     screened: bool = False
+    by_form: bool = False
+    """The noun was read as people by its form only (`screening.criteria.people`): such a count may say
+    "enough", never "too few" ("three VEGF receptors" is no sample of three)."""
 
     @property
     def people(self) -> int:
@@ -88,6 +93,9 @@ def _count_before(text: str, noun_start: int) -> tuple[int, int] | None:
     while i >= 0:
         tok = toks[i].group()
         if tok[0].isdigit():
+            before = window[toks[i].start() - 1] if toks[i].start() > 0 else " "
+            if before.isalpha() or before in "-\u2010\u2011":
+                return None  # "DPP-4 inhibitors", "IL-6": a number glued to a name is no count
             value = parse_digits(tok)
             return (value, lo + toks[i].start()) if value is not None else None
         if tok in "-\u2010\u2011":
@@ -181,15 +189,17 @@ class SampleSize:
         for start, (kind, end) in nouns.items():
             got = _count_before(text, start)
             if got is not None:
-                out.append(Count(got[0], kind, fname, got[1], end, screened=self._screened(text, end)))
-        return out
+                out.append(Count(got[0], kind, fname, got[1], end, screened=self._screened(text, end),
+                                 by_form=kind == BY_FORM))
+        return [c if c.kind != BY_FORM else Count(c.value, PARTICIPANT, c.field, c.start, c.end, c.upper_n,
+                                                  c.screened, True) for c in out]
 
     def _nouns(self, text: str) -> dict[int, tuple[str, int]]:
         """Counted nouns by start: the protocol's lists, and words naming people by their form
         ("firefighters", "Polizeibeamtinnen", "détenus", "operatori": `screening.criteria.people`)."""
         nouns = {s: (name, e) for name, s, e in self.nouns.finditer(text)}
         for s, e in person_spans(text, [(s, e) for s, (_n, e) in nouns.items()]):
-            nouns[s] = (PARTICIPANT, e)
+            nouns[s] = (BY_FORM, e)
         return nouns
 
     def nouns_of(self, word: str) -> str | None:
@@ -241,7 +251,8 @@ class SampleSize:
 
     def assess(self, record: RecordText) -> CriterionResult:
         counts = [c for fname, text in record.fields() for c in self.counts(fname, text)]
-        people = [c for c in counts if c.kind in (PARTICIPANT, COUPLE) and not c.screened]
+        people = [c for c in counts if c.kind in (PARTICIPANT, COUPLE) and not c.screened
+                  and not (c.by_form and c.people < self.min)]
         single = [s for spans in self.single.spans(record, EXCLUDE).values() for s in spans]
         therapists = [c for c in counts if c.kind == THERAPIST]
         if not people and therapists and not single and self.no_patients(record):
