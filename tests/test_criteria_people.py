@@ -110,3 +110,20 @@ def test_interviewed_therapists_are_the_sample():
 def test_role_groups_in_the_setting_criterion(abstract, clinical):
     verdict = crit("clinical", abstract)["verdict"]
     assert verdict != NOT_MET if clinical else verdict == NOT_MET
+
+
+@pytest.mark.parametrize("title", [
+    "Targeted therapy against all three VEGF receptors by cediranib slows tumour growth",
+    "DPP-4 inhibitors: a promising target in the prevention of atherosclerosis",
+    "Two GLP-1 agonists compared in obese rats",
+])
+def test_molecules_and_glued_numbers_are_no_sample(title):
+    """A count read only by a noun's form may say "enough", never "too few" (records the corpus diff found)."""
+    assert crit("sample_size", "", title)["verdict"] == UNCLEAR
+
+
+def test_a_dog_study_is_an_animal_study_and_a_dog_phobia_is_not():
+    dogs = crit("adult", "", "Clinical and genetic findings in 28 American Cocker Spaniels with gland hyperplasia")
+    assert dogs["verdict"] == NOT_MET and "animal" in dogs["detail"]
+    phobia = crit("adult", "A 9-year-old boy with a specific phobia of dogs received five sessions of CBT.")
+    assert phobia["verdict"] == NOT_MET and "animal" not in phobia["detail"]
