@@ -237,10 +237,10 @@ def cmd_agreement(args: argparse.Namespace) -> Result:
 def cmd_history(args: argparse.Namespace) -> Result:
     with open_for(args) as db:
         rid = resolve_ref(db, args.record)
-        rows = decisions.history(db, rid)
-        names = record_labels(db, [rid] + [r.record_id for r in rows])
-        states = {s: outcomes.outcome(db, rid, s).state for s in STAGES}
-    items = [_named(names[r.record_id], decisions.LoggedDecision.of(r).to_json()) for r in rows]
+        hist = outcomes.record_history(db, rid)
+        names = record_labels(db, [rid] + [r.record_id for r in hist.rows])
+        states = hist.states
+    items = [_named(names[r.record_id], r.to_json()) for r in hist.rows]
     text = table([[i["decided_at"][:19] if i["decided_at"] else "", STAGE_LABELS.get(i["stage"], i["stage"]),
                    i["reviewer"], i["kind"],
                    i["verdict"], i["reason"], i["method"], i["protocol_version"] or ""] for i in items],

@@ -18,9 +18,11 @@ from db.engine import ReviewDB
 from db.errors import InputError
 from db.models import Record
 from screening.decisions import (
+    LoggedDecision,
     StageState,
     blind_keep,
     group_map,
+    history,
     protocol_of,
     replay,
     settle,
@@ -198,3 +200,20 @@ def visible_decisions(db: ReviewDB, record: int, stage: str, viewer: str, blind:
                                        r.method, False, v.protocol_version))
     return out
 
+
+
+@dataclass(frozen=True)
+class RecordHistory:
+    """A record's full decision history: every screening row on its duplicate group at every stage
+    (decisions, undos, resolutions; oldest first, each with the protocol version it was made under) and its
+    outcome per stage."""
+
+    record_id: int
+    rows: list[LoggedDecision]
+    states: dict[str, str]
+
+
+def record_history(db: ReviewDB, record: int) -> RecordHistory:
+    """The history `metasift screen history` prints and the record's history dialog shows."""
+    rows = [LoggedDecision.of(r) for r in history(db, record)]
+    return RecordHistory(record, rows, {s: outcome(db, record, s).state for s in STAGES})

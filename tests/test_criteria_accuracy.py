@@ -1,8 +1,8 @@
 """Per-criterion accuracy on the hand-labelled abstracts (tests/data/abstracts): >= 95% on every set,
 "unclear" counted wrong where the label decides, and no record meeting every criterion suggested for
-exclusion (tests/criteria_accuracy.py computes; docs/criteria-accuracy.md reports). The tuning, held-out,
-fresh and fresh2 sets have all been tuned on by now; fresh3 is the one measured without tuning, and a row
-that misses the target there is listed in SHORT_OF_TARGET with the measured reason, not hidden."""
+exclusion (tests/criteria_accuracy.py computes; docs/criteria-accuracy.md reports). Every set up to fresh7
+has been tuned on by now; fresh8 is the one measured without tuning (once before and once after session 8's
+changes), and a row that misses the target is listed in SHORT_OF_TARGET with the measured reason, not hidden."""
 
 from __future__ import annotations
 
@@ -10,20 +10,23 @@ import pytest
 
 from tests.criteria_accuracy import HALVES, ROWS, SETS, abstracts, evaluate
 
-MEETING_ALL_AT_LEAST = {"fresh3": (4, 3), "fresh4": (4, 4), "fresh5": (4, 3), "fresh6": (4, 3)}
+MEETING_ALL_AT_LEAST = {"fresh3": (4, 3), "fresh4": (4, 4), "fresh5": (4, 3), "fresh6": (4, 3), "fresh7": (5, 1),
+                        "fresh8": (4, 2)}
 """(alliance, CBT) records meeting every criterion per set: the default (4, 5) unless listed."""
 
 TARGET = 0.95
 SHORT_OF_TARGET: dict[tuple[str, str], str] = {
-    ("fresh5", "clinical"): "92.5% (37/40): a survey of GPs on how they treat their patients read as clinical (p019), "
-                            "a cohort of parents of children with cancer unclear (p038), a nurses' training workshop "
-                            "whose patients rate the alliance read as not clinical (p037)",
-    ("fresh6", "clinical"): "92.5% (37/40), the last unseen set: students rating filmed sessions with actors read as "
-                            "clinical (q004), hamsters not read as an animal study (q011), a French stress-management "
-                            "'formation' for police not read as a course (q025)",
-    ("fresh6", "adult"): "82.5% (33/40), the last unseen set: occupations and groups missing from the term lists "
-                         "(soldiers, Polizeibeamte, operatori sanitari, prisoners, people on sick leave), hamsters, "
-                         "and a stated adult range beside 'youth mental health service' read as unclear",
+    ("fresh8", "clinical"): "85.5% (47/55), the held-out set, measured once on the final engine (old engine 81.8%): "
+                            "a kindergarten social-skills programme and a carers' psychoeducation group read as "
+                            "treatment (s004, s019), a caregivers' course naming 'pazienti' (s046), students rating "
+                            "recorded sessions of clients (s055), a population cohort, a review of aid workers and "
+                            "children observed at play left unclear (s007, s017, s028), and a French parent-training "
+                            "programme for children with ADHD not read as treatment (s038)",
+    ("fresh8", "adult"): "87.3% (48/55), the held-out set, measured once on the final engine (old engine 78.2%): "
+                         "people words the form rule does not read (pilots, agenti, caregiver), groups named by "
+                         "age-neutral words (spouses of service members, résidents d'EHPAD), Italian 'scuole "
+                         "superiori' not read as a school, and teachers rating preschool children (s002, s024, "
+                         "s037, s041, s045, s046, s004)",
 }
 """(half, row) known to miss the target, with the measured reason (reported in docs/criteria-accuracy.md)."""
 

@@ -209,3 +209,44 @@ def test_the_verdicts_panel_shows_the_protocol_version_of_each_decision(qtbot, d
     text = screen.panel.verdicts.text()
     assert text.index("include") < text.index("undone") < text.index("exclude", text.index("Your log:"))
     assert text.count("protocol v2") >= 3
+
+
+def test_the_history_dialog_shows_every_act_with_its_protocol_version(qtbot, demo):
+    """H (or History…) opens the record's full decision history: every stage, undos and the protocol version
+    each act was made under; another reviewer's verdict stays hidden in blind mode until mine."""
+    from extraction.protocol_check import store_protocol
+    from gui.screening.history import COLUMNS, HIDDEN
+    from screening.protocol import default_protocol_text
+
+    store_protocol(demo, default_protocol_text(), "Ann")  # version 1
+    kept = sorted(outcomes.outcomes(demo, TA).items())
+    rid = next(r for r, o in kept if r == o.kept_id)
+    decisions.decide(demo, rid, "Bob", TA, "exclude", reason="children or adolescents", note="kids")
+    _use_cbt_protocol(demo)  # version 2
+    _window, screen = _screen(qtbot, demo)
+    screen.show_record(rid)
+    assert screen.blind.isChecked()
+    qtbot.keyClick(screen, Qt.Key.Key_H)
+    dialog = screen.history_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.table.rowCount() == 1 and dialog.table.columnCount() == len(COLUMNS)
+    assert dialog.cell(0, "Who") == "bob" and dialog.cell(0, "Verdict") == HIDDEN
+    assert dialog.cell(0, "Note") == "" and dialog.cell(0, "Protocol") == "v1"
+    dialog.close()
+
+    decisions.decide(demo, rid, "Ann", TA, "include")
+    decisions.undo(demo, "Ann", TA)
+    decisions.decide(demo, rid, "Ann", TA, "exclude", reason="not CBT")
+    screen.history_button.click()
+    dialog = screen.history_dialog
+    rows = [[dialog.cell(i, c) for c in ("Who", "Act", "Verdict", "Reason", "Protocol")]
+            for i in range(dialog.table.rowCount())]
+    assert rows == [["bob", "decision", "exclude", "children or adolescents", "v1"],
+                    ["You", "decision", "include", "", "v2"],
+                    ["You", "undo", "undoes include", "", "v2"],
+                    ["You", "decision", "exclude", "not CBT", "v2"]]
+    assert dialog.cell(0, "Note") == "kids" and dialog.cell(0, "Stage") == "Title / abstract"
+    # the same history `metasift screen history --json` reports, and the stage outcomes
+    hist = outcomes.record_history(demo, rid)
+    assert len(hist.rows) == dialog.table.rowCount()
+    assert f"<b>{hist.states[TA]}</b>" in dialog.outcomes.text()

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from worked_shot import ROOT, idle, worked_demo  # noqa: E402
 
 PAGE = ("Results\n\nAlliance and outcome. The client-rated WAI-SR at session 3, r(56) = −.41, p = .001, predicted "
         "lower BDI-II scores at the end of treatment. The therapist-rated alliance was related less strongly, "
@@ -27,21 +25,12 @@ PAGE = ("Results\n\nAlliance and outcome. The client-rated WAI-SR at session 3, 
 
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots" / "extraction-fulltext.png"
-    tmp = tempfile.mkdtemp()
-    os.environ["METASIFT_HOME"] = tmp
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, tmp)
-    from extraction.demo_worked import build_worked_demo
-    from gui import background
+    app, db, tmp = worked_demo()
     from gui.main_window import MainWindow
     from gui.settings import Settings
     from screening.fulltext import store
     from tests.pdf_factory import write_pdf
 
-    app = QApplication.instance() or QApplication([])
-    db = build_worked_demo(Path(tmp) / "worked")
     pdf = Path(tmp) / "report8.pdf"
     write_pdf(pdf, [PAGE], font="liberation-serif", size=10, title="Report 8")
     store.attach(db, 8, pdf, "bob")
@@ -50,22 +39,14 @@ def main() -> int:
     window.show()
     screen = window.show_screen("extraction")
 
-    def idle(cond=lambda: True) -> None:  # noqa: ANN202
-        end = time.perf_counter() + 60
-        while not (background.running() == 0 and cond()) and time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.005)
-        for _ in range(20):
-            app.processEvents()
-
-    idle(lambda: screen.snapshot is not None)
+    idle(app, lambda: screen.snapshot is not None)
     screen.viewer.zoom = 1.0  # (Ctrl+- once)
     screen.reports_view.selectRow([r.record for r in screen.reports.items].index(8))
-    idle(lambda: screen.viewer.last is not None and bool(screen.found.stats))
+    idle(app, lambda: screen.viewer.last is not None and bool(screen.found.stats))
     screen.found.list.setCurrentRow(0)
-    idle()
+    idle(app)
     screen.found.use_button.click()
-    idle()
+    idle(app)
     window.grab().save(str(out))
     print(out, [s.raw for s in screen.found.stats])
     window.close()

@@ -209,12 +209,16 @@ class RecordPane(QWidget):
         self.record.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.prev_button = QPushButton("←  Previous (K)")
         self.next_button = QPushButton("Next (J)  →")
+        self.history_button = QPushButton("History… (H)")
+        self.history_button.setToolTip("Every decision, undo and resolution on this record at every stage, with "
+                                       "the protocol version each was made under")
         self.where = QLabel()
         nav = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.where, 1, Qt.AlignmentFlag.AlignCenter)
+        nav.addWidget(self.history_button)
         nav.addWidget(self.next_button)
-        for b in (self.prev_button, self.next_button):
+        for b in (self.prev_button, self.next_button, self.history_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -27,12 +27,13 @@ from gui.fulltext.viewer import PdfViewer
 from gui.refreshing import Refreshing
 from gui.screening import actions, render
 from gui.screening.actions import RecordView
+from gui.screening.history import HistoryDialog
 from gui.screening.panel import DecisionPanel, RecordPane, TopBar
 from gui.screening.prefetch import RecordCache, alive
 from gui.screening.ranking import RankingDriver
 from gui.screening.stop_controls import StopControls
 from gui.theme import is_dark, muted_text
-from screening import decisions, worklist
+from screening import decisions, outcomes, worklist
 from screening.stopping import CITATIONS, LABELS, StopCheck
 from screening.worklist import ScreeningQueue
 
@@ -43,7 +44,8 @@ class ScreeningScreen(Refreshing, QWidget):
     SHORTCUTS = [("I", "Include"), ("E", "Exclude (title/abstract)"), ("M", "Maybe (asks for a second look)"),
                  ("1 … 9", "Exclude with that reason of the stage"), ("Ctrl+Z", "Undo your last decision"),
                  ("→ / J", "Next record"), ("← / K", "Previous record"), ("N", "Write a note with the decision"),
-                 ("PgUp / PgDn", "Scroll the abstract"), ("Ctrl+B", "Blind mode on / off")]
+                 ("PgUp / PgDn", "Scroll the abstract"), ("Ctrl+B", "Blind mode on / off"),
+                 ("H", "The record's decision history (every stage, protocol versions)")]
 
     def __init__(self, ctx: ReviewContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +63,8 @@ class ScreeningScreen(Refreshing, QWidget):
         left = RecordPane()
         self.record, self.where = left.record, left.where
         self.prev_button, self.next_button = left.prev_button, left.next_button
+        self.history_button = left.history_button
+        self.history_dialog: HistoryDialog | None = None
         self.panel = DecisionPanel()
         side = QScrollArea()
         side.setWidget(self.panel)
@@ -106,12 +110,13 @@ class ScreeningScreen(Refreshing, QWidget):
         self.panel.done_typing.connect(self.setFocus)
         self.prev_button.clicked.connect(lambda: self.move(-1))
         self.next_button.clicked.connect(lambda: self.move(1))
+        self.history_button.clicked.connect(self.show_history)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         keys = [("I", lambda: self.decide("include")), ("E", lambda: self.decide("exclude")),
                 ("M", lambda: self.decide("maybe")), ("Ctrl+Z", self.undo), ("Right", lambda: self.move(1)),
                 ("J", lambda: self.move(1)), ("Left", lambda: self.move(-1)), ("K", lambda: self.move(-1)),
                 ("N", self.panel.note.setFocus), ("Ctrl+B", self.blind.toggle), ("Esc", self.setFocus),
-                ("PgDown", lambda: self._scroll(1)), ("PgUp", lambda: self._scroll(-1))]
+                ("PgDown", lambda: self._scroll(1)), ("PgUp", lambda: self._scroll(-1)), ("H", self.show_history)]
         keys += [(str(k), lambda k=k: self.decide_reason(k - 1)) for k in range(1, 10)]
         for key, slot in keys:
             QShortcut(QKeySequence(key), self, slot, context=context)
@@ -200,6 +205,17 @@ class ScreeningScreen(Refreshing, QWidget):
     def move(self, step: int) -> None:
         if self.order:
             self.show_at(max(0, min(len(self.order) - 1, self.pos + step)))
+
+    def show_history(self) -> None:
+        """The current record's full decision history in a dialog (`screening.outcomes.record_history`)."""
+        rid = self.current_id()
+        if rid is None or self.queue is None:
+            return
+        view = self.cache.get(rid, self.queue, self.blind.isChecked())
+        hist = outcomes.record_history(self.ctx.db, rid)
+        self.history_dialog = HistoryDialog(str(view.record.get("title") or ""), hist, self.queue.reviewer,
+                                            self.blind.isChecked(), self)
+        self.history_dialog.open()
 
     def show_record(self, rid: int) -> None:
         self.show_at(self.order.index(rid))

@@ -34,6 +34,9 @@ from screening.criteria.evidence import (
     with_polarity,
 )
 from screening.criteria.kinds import default_params, lexicon
+from screening.criteria.numbers import word_number
+from screening.criteria.people import SCHOOL, Groups
+from screening.criteria.sample_size import counting
 
 _AGE = r"(\d{1,2}(?:[.,]\d{1,2})?)"
 _TO = r"\s*-?\s*(?:[\-\u2010\u2011\u2012\u2013\u2014]|(?:to|and|bis|und|à|et|a|e|y)(?!\w))\s*"
@@ -63,12 +66,20 @@ _RANGE_PAREN = re.compile(r"\(\s*(?<![\d.,])" + _AGE + _TO + _AGE + r"\s*" + _YE
 _SINGLE = re.compile(r"(?<![\d.,\-\u2013])(\d{1,2})[\s\-\u2010\u2011]*(?:years?[\s\-\u2010\u2011]*old|"
                      r"year[\s\-\u2010\u2011]*olds?|jährig\w*)", re.IGNORECASE)
 
+_SINGLE_WORD = re.compile(r"(?<!\w)([^\W\d_]+?(?:[\-\u2010\u2011][^\W\d_]+?)?)"
+                          r"(?:[\s\-\u2010\u2011]+years?[\s\-\u2010\u2011]*old|"
+                          r"[\s\-\u2010\u2011]+year[\s\-\u2010\u2011]*olds?|jährig\w*\s+(?=[A-ZÄÖÜ]\w*(?<!therapie)(?<!behandlung)"
+                          r"(?<!studie)(?<!zeit)\b))", re.IGNORECASE)
+"""A single age in number words ("an eight-year-old", "eines achtjährigen Mädchens"; not the duration in
+"die zweijährige Schematherapie")."""
 _SINGLE_OF = re.compile(r"(?<!\w)(?:di|de|von)\s+(\d{1,2})\s+(?:anni|ans|Jahren)\b", re.IGNORECASE)
 
 ADULT, MINOR, STRADDLE = "adult", "minor", "straddle"
 ANIMAL_REASON = "not human participants"
 """The reason an animal study fails a population criterion (not the criterion's "children or adolescents")."""
 HUMANS = re.compile(r"\b(?:humans?|patients?|participants|volunteers|adults|children|women|men|persons|people|"
+                    r"boys?|girls?|man|woman|mothers?|fathers?|child|Kinder?|Jungen?|Mädchen|enfants?|garçons?|"
+                    r"filles?|bambin[aoie]|ragazz[aoie]|"
                     r"Patienten|Menschen|Teilnehmer\w*|humains|patients|pazienti|partecipanti)\b", re.IGNORECASE)
 """Words for people: an animal word in a record that also names people does not make it an animal study
 (MeSH keywords "Animals; Humans; Mice")."""
@@ -87,6 +98,7 @@ _NEEDS = {
     _LOWER: ("older", "over", "above", "least", "ab ", "über", "mindest", "plus", "moins", "più", "almeno",
              "oltre", "≥", ">"),
     _SINGLE: ("old", "jährig"),
+    _SINGLE_WORD: ("old", "jährig"),
     _SINGLE_OF: ("anni", "ans", "jahren"),
 }
 
@@ -176,11 +188,14 @@ def single_ages(fname: str, text: str, adult_age: int = 18) -> tuple[list[Span],
     old: list[Span] = []
     young: list[Span] = []
     low = text.lower()
-    for regex in (_SINGLE, _SINGLE_OF):
+    for regex in (_SINGLE, _SINGLE_OF, _SINGLE_WORD):
         if not _wanted(regex, low):
             continue
         for m in regex.finditer(text):
-            adult = int(m.group(1)) >= adult_age
+            age = word_number(m.group(1)) if regex is _SINGLE_WORD else int(m.group(1))
+            if age is None or age > 110:
+                continue
+            adult = age >= adult_age
             span = Span(m.start(), m.end(), m.group(), fname, INCLUDE if adult else EXCLUDE)
             if not overlaps(span, old + young):
                 (old if adult else young).append(span)
@@ -201,6 +216,17 @@ class Adult:
         self.professionals = TermSet({"professionals": tuple(p["professional_terms"])})
         self.patients = TermSet({"patients": tuple(p["patient_terms"])})
         self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"]})
+        self.settings = TermSet({"minor_settings": tuple(p["minor_setting_terms"])})
+        self.groups = Groups(counting(), p["generic_person_terms"], terms["minors"])
+
+    def _role_groups(self, record: RecordText) -> list[Span]:
+        """Counted groups named by a role, occupation or status (prisoners, firefighters, Polizeibeamte),
+        when no counted group is age-neutral (patients, participants) and no school or class is named."""
+        heads = self.groups.heads(record)
+        if any(h.kind not in ("role", "demographic") for h in heads) \
+                or any(SCHOOL.search(t) for _, t in record.fields()):
+            return []
+        return [h.span for h in heads]
 
     def _professionals(self, record: RecordText) -> list[Span]:
         """Professionals who are the participants: named where no patient is, in an analogue design or a survey."""
@@ -218,7 +244,9 @@ class Adult:
             return CriterionResult(NOT_MET, animals, f"an animal study ({animals[0].text})", reason=ANIMAL_REASON)
         facts = [f for fname, text in record.fields() for f in age_facts(fname, text, self.adult_age)]
         words = self.words.spans(record, INCLUDE)
-        minors = with_polarity(words.get("minors", []), EXCLUDE)
+        settings = self.settings.spans(record, INCLUDE).get("minor_settings", [])
+        # "a youth mental health service": a service for minors does not say the participants are minors
+        minors = [s for s in with_polarity(words.get("minors", []), EXCLUDE) if not overlaps(s, settings)]
         adults = words.get("adults", [])
         if not minors:
             adults += [s for s in self._professionals(record) if not overlaps(s, adults)]
@@ -256,4 +284,8 @@ class Adult:
             return CriterionResult(NOT_MET, minors, "children or adolescents")
         if adults:
             return CriterionResult(MET, adults, "adults")
+        roles = self._role_groups(record)
+        if roles:
+            return CriterionResult(MET, roles, "a group named by role or occupation ("
+                                   + ", ".join(sorted({s.text.lower() for s in roles})) + "), no child named")
         return CriterionResult(UNCLEAR, [], "no age or age group stated")

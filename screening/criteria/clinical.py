@@ -41,12 +41,17 @@ from screening.criteria.evidence import (
     overlaps,
     with_polarity,
 )
-from screening.criteria.kinds import default_params
+from screening.criteria.kinds import default_params, lexicon
+from screening.criteria.people import Groups
+from screening.criteria.sample_size import counting
 
 ASSIGNED = re.compile(r"\b(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|allocated|assigned)\s+to\b"
                       r"|\b(?:will|shall)\s+(?:be\s+)?(?:randomi[sz]ed?|randomly\s+(?:assigned|allocated)|allocated|"
                       r"assigned)\b(?:\s+\w+){0,6}?\s+to\b"
-                      r"|\brandomi[sz]ed\s+(?:einer|entre|a|alla|al)\b|\bassegnati\s+(?:casualmente|in\s+modo)",
+                      r"|\brandomi[sz]ed\s+(?:einer|entre|a|alla|al)\b|\bassegnati\s+(?:casualmente|in\s+modo)"
+                      r"|\b(?:randomisiert|randomisé|randomisée|randomisés|randomisées|randomizzat[iaoe])\b"
+                      r"|\b(?:zugeteilt|zugewiesen|zugeordnet|assegnat[ie]|allocat[ie])\b"
+                      r"|\br[ée]partis?\s+(?:au\s+hasard|al[ée]atoirement)\b",
                       re.IGNORECASE)
 """Participants assigned to an intervention: a treatment received when they have a problem."""
 CAREER = re.compile(r"\b(?:career|vocational|Berufs)[\s-]*(?:counsel\w*|guidance|beratung)", re.IGNORECASE)
@@ -57,6 +62,10 @@ TREATED = re.compile(r"treat|therap|thérap|terap|behandl|traite|tratt|counsel|b
 PATIENT = re.compile(r"patient|client|klient|pazient|outpatient|inpatient|ambulan|stationä|hospitalis|ricoverat",
                      re.IGNORECASE)
 """Clinical evidence that names the treated people themselves."""
+COURSE = re.compile(r"\b(?:training|trainings|course|courses|workshops?|seminars?|Kurs\w*|Seminar\w*|Schulung\w*|"
+                    r"Fortbildung\w*|Training\w*|formations?|cours|ateliers?|stages?|séminaires?|cors[oi]|"
+                    r"formazione|seminari[oa]?|laboratori[oa]?)\b", re.IGNORECASE)
+"""A course or a training: no treatment when a role group attends it (care staff, police officers)."""
 STRONG_WEIGHT = 2
 PROBLEM_BONUS = 2
 WEAK_ENOUGH = 3
@@ -81,6 +90,15 @@ class Clinical:
         self.other = TermSet({"animals": p["animal_terms"], "population": p["population_terms"],
                               "organisations": p["organisation_terms"]})
         self.professionals = TermSet({"professionals": p["professional_terms"]})
+        self.interviews = TermSet({"interviews": lexicon()["interview_studies"]})
+        self.groups = Groups(counting(), lexicon()["age_neutral_people"], lexicon()["minors"],
+                             lexicon()["demographic_people"])
+
+    def _role_groups(self, record: RecordText) -> list[Span]:
+        """The counted groups when every one is named by a role, occupation or status (no patients, no
+        age-neutral participants, not only by age or sex: "homeless adults"): `screening.criteria.people`."""
+        heads = self.groups.heads(record)
+        return [h.span for h in heads] if heads and all(h.kind == "role" for h in heads) else []
 
     def assess(self, record: RecordText) -> CriterionResult:
         """Met when the setting is the wanted one (clinical, or non_clinical: the verdict turned round)."""
@@ -103,8 +121,20 @@ class Clinical:
                  for m in CAREER.finditer(text)]
         healthy = hz.get("healthy", []) + hz.get("non_treatment", [])
         pros = self.professionals.spans(record, EXCLUDE).get("professionals", [])
-        against = strong + weak + healthy + mixed + pros
         hits = self.clinical.spans(record, INCLUDE)
+        found_roles: list[list[Span]] = []
+
+        def role_groups() -> list[Span]:  # read only where a rule needs them (it counts the groups)
+            if not found_roles:
+                found_roles.append(self._role_groups(record))
+            return found_roles[0]
+
+        courses = [Span(m.start(), m.end(), m.group(), f, EXCLUDE) for f, text in record.fields()
+                   for m in COURSE.finditer(text)]
+        if courses and not any(PATIENT.search(s.text) for v in hits.values() for s in v) and role_groups():
+            # a course or training attended by a role group (care staff, policiers) is no treatment
+            healthy += [s for s in courses if not overlaps(s, healthy)]
+        against = strong + weak + healthy + mixed + pros
         clinical = [s for v in hits.values() for s in v if not overlaps(s, against)]
         clinical = [s for i, s in enumerate(clinical) if not overlaps(s, clinical[:i])]
         other = self.other.spans(record, EXCLUDE)
@@ -125,6 +155,12 @@ class Clinical:
                                    "both clinical and non-clinical evidence")
         population = other.get("population", [])
         patients_named = any(PATIENT.search(s.text) for s in clinical)
+        interviews = self.interviews.spans(record, EXCLUDE).get("interviews", [])
+        if clinical and (population or interviews) and not hits.get("treatment") and role_groups():
+            roles = role_groups()
+            # "In einer Befragung gaben 634 Hausärztinnen und Hausärzte an, wie sie Patienten ... behandeln"
+            return CriterionResult(NOT_MET, population + interviews + with_polarity(roles, EXCLUDE),
+                                   "a survey or interviews of " + _texts(roles) + ", no treatment received")
         if clinical and population and pros and not patients_named:  # "a survey of 412 psychotherapists ... CBT"
             return CriterionResult(NOT_MET, population + pros,
                                    "a survey of professionals (" + _texts(pros) + "), no patients")
@@ -143,6 +179,10 @@ class Clinical:
                     for m in ASSIGNED.finditer(text)]
         if problems and assigned:  # "participants with depressive symptoms were randomized to exercise"
             return CriterionResult(MET, problems + assigned, "a problem, and participants assigned to an intervention")
+        roles = [] if assigned else role_groups()
+        if roles:  # "Long-haul truck drivers (n = 205) completed questionnaires"
+            return CriterionResult(NOT_MET, with_polarity(roles, EXCLUDE) + problems,
+                                   "a group of " + _texts(roles) + ", no treatment named")
         if problems:
             return CriterionResult(UNCLEAR, problems + weak, "a problem or diagnosis, but no treatment named")
         if weak:

@@ -149,6 +149,11 @@ CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType({k.name: k for k in (
                  _terms("professional_terms", "Professionals who may be the participants (therapists, nurses): "
                         "adults when they are counted and no patient is named", "professionals"),
                  _terms("patient_terms", "Words for patients or clients", "patient_words"),
+                 _terms("generic_person_terms", "Words for people that say nothing of age (participants, "
+                        "patients, refugees): a counted group named by any other word for people (prisoners, "
+                        "firefighters) is adults when no child is named", "age_neutral_people"),
+                 _terms("minor_setting_terms", "Services for minors that do not make the participants minors "
+                        "(\"youth mental health service\")", "minor_settings"),
              )),
     KindSpec("setting", "Setting / population",
              "Clinical: patients or clients treated for a problem; not clinical: analogue designs (role-play, "

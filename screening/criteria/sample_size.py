@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from screening.criteria.evidence import (
@@ -29,11 +30,14 @@ from screening.criteria.evidence import (
     Span,
     TermSet,
 )
-from screening.criteria.kinds import default_params, lexicon
+from screening.criteria.kinds import OLD_TERMS, default_params, lexicon
 from screening.criteria.numbers import DIGITS, number_at, parse_digits, word_number
+from screening.criteria.people import person_spans
 
 PARTICIPANT, COUPLE, THERAPIST, OTHER = "participants", "couples", "therapists", "non_participants"
 NOUN_LISTS = (COUPLE, THERAPIST, OTHER, PARTICIPANT)
+BY_FORM = "by_form"
+"""Internal: a participant noun read by its form (`Count.by_form`)."""
 
 _TOKEN = re.compile(DIGITS + r"|[^\W\d_]+(?:[\-\u2010\u2011'\u2019][^\W\d_]+)*|[^\w\s]")
 # Words that end the look-back from a noun to its number ("45 of the patients", "40 were women").
@@ -71,6 +75,9 @@ class Count:
     end: int
     upper_n: bool = False
     screened: bool = False
+    by_form: bool = False
+    """The noun was read as people by its form only (`screening.criteria.people`): such a count may say
+    "enough", never "too few" ("three VEGF receptors" is no sample of three)."""
 
     @property
     def people(self) -> int:
@@ -86,6 +93,9 @@ def _count_before(text: str, noun_start: int) -> tuple[int, int] | None:
     while i >= 0:
         tok = toks[i].group()
         if tok[0].isdigit():
+            before = window[toks[i].start() - 1] if toks[i].start() > 0 else " "
+            if before.isalpha() or before in "-\u2010\u2011":
+                return None  # "DPP-4 inhibitors", "IL-6": a number glued to a name is no count
             value = parse_digits(tok)
             return (value, lo + toks[i].start()) if value is not None else None
         if tok in "-\u2010\u2011":
@@ -123,6 +133,14 @@ def _noun_after(nouns: dict[int, tuple[str, int]], text: str, pos: int) -> tuple
     return None
 
 
+@cache
+def counting() -> SampleSize:
+    """The sample-size criterion with the built-in noun lists: how the adult and setting criteria find the
+    counted groups of people (one instance, so its remembered counts are shared)."""
+    params = default_params("sample_size")
+    return SampleSize({old: tuple(params[p]) for old, (k, p) in OLD_TERMS.items() if k == "sample_size"}, 1)
+
+
 class SampleSize:
     """Compiled term lists of the sample-size criterion."""
 
@@ -135,11 +153,23 @@ class SampleSize:
         patients = (params or {}).get("patient_terms")
         self.patients = TermSet({"patients": tuple(patients if patients is not None
                                                    else default_params("sample_size")["patient_terms"])})
-        self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"]})
+        self.analogue = TermSet({"analogue": lexicon()["analogue"], "survey": lexicon()["population"],
+                                 "interviews": lexicon()["interview_studies"]})
+        self._memo: dict[tuple[str, str], list[Count]] = {}
+        self._no_patients: dict[RecordText, bool] = {}
 
     def counts(self, fname: str, text: str) -> list[Count]:
-        """Every count in one field."""
-        nouns = {s: (name, e) for name, s, e in self.nouns.finditer(text)}
+        """Every count in one field (remembered for the last few texts: three criteria read them)."""
+        key = (fname, text)
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) >= 64:
+                self._memo.clear()
+            got = self._memo[key] = self._counts(fname, text)
+        return list(got)
+
+    def _counts(self, fname: str, text: str) -> list[Count]:
+        nouns = self._nouns(text)
         out: list[Count] = []
         low = text.lower()
         for regex, is_n in ((_N_EQ, True), (_SAMPLE_OF, False)):
@@ -159,8 +189,24 @@ class SampleSize:
         for start, (kind, end) in nouns.items():
             got = _count_before(text, start)
             if got is not None:
-                out.append(Count(got[0], kind, fname, got[1], end, screened=self._screened(text, end)))
-        return out
+                out.append(Count(got[0], kind, fname, got[1], end, screened=self._screened(text, end),
+                                 by_form=kind == BY_FORM))
+        return [c if c.kind != BY_FORM else Count(c.value, PARTICIPANT, c.field, c.start, c.end, c.upper_n,
+                                                  c.screened, True) for c in out]
+
+    def _nouns(self, text: str) -> dict[int, tuple[str, int]]:
+        """Counted nouns by start: the protocol's lists, and words naming people by their form
+        ("firefighters", "Polizeibeamtinnen", "détenus", "operatori": `screening.criteria.people`)."""
+        nouns = {s: (name, e) for name, s, e in self.nouns.finditer(text)}
+        for s, e in person_spans(text, [(s, e) for s, (_n, e) in nouns.items()]):
+            nouns[s] = (BY_FORM, e)
+        return nouns
+
+    def nouns_of(self, word: str) -> str | None:
+        """The noun list ``word`` is on (participants, couples, therapists, non_participants), or None."""
+        for name, _s, _e in self.nouns.finditer(word):
+            return name
+        return None
 
     def opening_counts(self, fname: str, text: str) -> list[Count]:
         """Numbers opening a sentence and followed by a word that is not a counted noun of another kind."""
@@ -182,12 +228,20 @@ class SampleSize:
             out.append(Count(value, PARTICIPANT, fname, m.end(), end + words[0].end()))
         return out
 
-    def _no_patients(self, record: RecordText) -> bool:
+    def no_patients(self, record: RecordText) -> bool:
         """True when no patient or client is named outside analogue phrases ("simulated patients"), or the
         study is an analogue design or a survey (of the therapists themselves)."""
+        got = self._no_patients.get(record)
+        if got is None:
+            if len(self._no_patients) >= 64:
+                self._no_patients.clear()
+            got = self._no_patients[record] = self._find_no_patients(record)
+        return got
+
+    def _find_no_patients(self, record: RecordText) -> bool:
         found = self.analogue.spans(record, EXCLUDE)
         analogue = found.get("analogue", [])
-        if analogue or found.get("survey"):
+        if analogue or found.get("survey") or found.get("interviews"):
             return True
         return not any(not any(a.field == p.field and a.start <= p.start and p.end <= a.end for a in analogue)
                        for p in self.patients.spans(record, INCLUDE).get("patients", []))
@@ -197,10 +251,11 @@ class SampleSize:
 
     def assess(self, record: RecordText) -> CriterionResult:
         counts = [c for fname, text in record.fields() for c in self.counts(fname, text)]
-        people = [c for c in counts if c.kind in (PARTICIPANT, COUPLE) and not c.screened]
+        people = [c for c in counts if c.kind in (PARTICIPANT, COUPLE) and not c.screened
+                  and not (c.by_form and c.people < self.min)]
         single = [s for spans in self.single.spans(record, EXCLUDE).values() for s in spans]
         therapists = [c for c in counts if c.kind == THERAPIST]
-        if not people and therapists and not single and self._no_patients(record):
+        if not people and therapists and not single and self.no_patients(record):
             people = therapists  # the therapists are the participants (a survey of therapists, a role-play)
         guessed = False
         if not people and not single and record.abstract:
