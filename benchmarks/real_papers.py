@@ -11,7 +11,8 @@ DIR holds (kept out of the project: the data is statcheck's, GPL-3; see docs/ben
   (same columns, paper = NAME).
 * ``split.txt`` (optional) — ``tuning: a b c`` and ``held-out: d e f`` lines: papers scored apart.
 
-Every text is read as text and as PDFs rendered here (one column Liberation Serif, two columns DejaVu Sans).
+Every text is read as text and as PDFs rendered here (one column Liberation Serif, two columns DejaVu Sans;
+a set with tables also one column with each table written column by column, its labels wrapped).
 A found statistic matches a listed one when the kind agrees, the absolute value agrees (PDFs lose minus
 signs) and each df agrees where both give it; each listed one is matched at most once.
 """
@@ -136,12 +137,16 @@ def write_pdfs(real: RealSet, folder: Path) -> dict[str, list[Path]]:
     from tests.pdf_factory import write_pdf
 
     out: dict[str, list[Path]] = {}
-    for layout, columns, font in (("1 column, Liberation Serif", 1, "liberation-serif"),
-                                  ("2 columns, DejaVu Sans", 2, "dejavu")):
-        sub = folder / layout.split(",")[0].replace(" ", "")
+    for layout, columns, font, tables in (
+            ("1 column, Liberation Serif", 1, "liberation-serif", "rows"),
+            ("2 columns, DejaVu Sans", 2, "dejavu", "rows"),
+            ("1 column, DejaVu Sans, tables written column by column with wrapped labels", 1, "dejavu", "columns")):
+        if tables == "columns" and not any("\t" in t for t in real.texts.values()):
+            continue  # no tables: the same as the first layout
+        sub = folder / f"{layout.split(',')[0].replace(' ', '')}-{tables}"
         sub.mkdir(parents=True, exist_ok=True)
         for paper, text in real.texts.items():
             path = sub / f"{paper}.pdf"
-            write_pdf(path, [text], columns=columns, font=font, title=paper)
+            write_pdf(path, [text], columns=columns, font=font, title=paper, tables=tables)
             out.setdefault(layout, []).append(path)
     return out

@@ -60,6 +60,9 @@ def main() -> int:
     ap.add_argument("--rrf-slack", type=float, default=0.05)
     ap.add_argument("--margin", type=float, default=0.005)
     ap.add_argument("--tag", default="round4")
+    ap.add_argument("--reference", type=Path, default=None, metavar="TUNE.json[:NAME]",
+                    help="take the reference (the first candidate) from an earlier run of this script with the "
+                         "same reviews and seeds instead of simulating it again")
     args = ap.parse_args()
     names = args.datasets.split(",")
     held = [n for n in names if DATASETS.get(n, ("", "?"))[1] != "tune"]
@@ -67,6 +70,13 @@ def main() -> int:
         ap.error(f"not tuning reviews (never tune on the held-out half): {', '.join(held)}")
     seeds = [int(s) for s in args.seeds.split(",")]
     results: list[dict[str, Any]] = []
+    if args.reference is not None:
+        path, _, ref_name = str(args.reference).partition(":")
+        earlier = json.loads(Path(path).read_text())
+        ref = next(r for r in earlier["results"] if r["name"] == ref_name) if ref_name else earlier["results"][0]
+        if sorted(ref["per_review"]) != sorted(names) or earlier.get("seeds", args.seeds) != args.seeds:
+            ap.error(f"{args.reference} holds other reviews or seeds than this run")
+        results.append({**ref, "name": f"{ref['name']} ({Path(path).name})"})
     for cand in args.candidate or ["shipped:"]:
         label, _, opts = cand.partition(":")
         options = _parse_options([o for o in opts.split(",") if o])
@@ -112,7 +122,8 @@ def _write(args: argparse.Namespace, names: list[str], results: list[dict[str, A
                  for n in names]
         lines.append(f"| {r['name']} | " + " | ".join(cells) + " |")
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"tune-{args.tag}.json").write_text(json.dumps({"chosen": chosen["name"], "results": results}, indent=1))
+    out = {"chosen": chosen["name"], "seeds": args.seeds, "results": results}
+    (OUT / f"tune-{args.tag}.json").write_text(json.dumps(out, indent=1))
     (OUT / f"tune-{args.tag}.md").write_text("\n".join(lines) + "\n")
 
 

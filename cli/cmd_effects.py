@@ -74,12 +74,13 @@ def _parse_table(text: str | None) -> tuple[float, float, float, float] | None:
     if text is None:
         return None
     try:
-        cells = tuple(float(t) for t in text.split(","))
+        cells = [float(t) for t in text.split(",")]
     except ValueError:
         raise InputError(f"--table {text!r}: expected four counts A,B,C,D") from None
     if len(cells) != 4:
         raise InputError(f"--table {text!r}: expected four counts A,B,C,D (a 2 x 2 table, row by row)")
-    return cells  # type: ignore[return-value]
+    a, b, c, d = cells
+    return a, b, c, d
 
 
 def cmd_convert(args: argparse.Namespace) -> Result:

@@ -18,14 +18,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record", default=None, help="read this record's attached PDF (source_id or #<record id>)")
     p.add_argument("--sha256", default=None, help="with --record: which PDF, when it has several")
     p.add_argument("--kind", action="append", default=None, help="only these kinds (repeatable), e.g. --kind r")
+    p.add_argument("--ocr", action="store_true",
+                   help="read the PDF's pages without a text layer (scans, pictures) by OCR (needs Tesseract: "
+                        "apt-get install tesseract-ocr); what is found there is marked OCR")
     p.add_argument("--reviewer", default=None, help=argparse.SUPPRESS)
     add_json_arg(p)
     p.set_defaults(handler=cmd_stats)
 
 
 def cmd_stats(args: argparse.Namespace) -> Result:
-    from extraction.statfinder.find import KINDS, find_statistics, no_text_notes, pages_without_text
-    from extraction.statfinder.sources import file_pages, record_statistics
+    from extraction.coding import settings
+    from extraction.statfinder.find import KINDS
+    from extraction.statfinder.sources import read_paper, record_paper
 
     kinds = args.kind or list(KINDS)
     bad = [k for k in kinds if k not in KINDS]
@@ -37,17 +41,18 @@ def cmd_stats(args: argparse.Namespace) -> Result:
         args.review = args.source
         with open_for(args) as db:
             rid = resolve(db, args.record)
-            which, found = record_statistics(db, rid, args.sha256)
-            source = {"record": labels(db, [rid])[rid], "record_id": rid, "pdf": which}
-            blank = which["pages_without_text"]
+            which, paper = record_paper(db, rid, args.sha256, args.ocr)
+            found = paper.statistics(settings(db).codebook)
+            source = {"record": labels(db, [rid])[rid], "record_id": rid,
+                      "pdf": {**which, "pages_without_text": paper.without_text, "picture_pages": paper.pictures}}
     else:
-        pages = file_pages(Path(args.source))
-        found = find_statistics(pages)
+        paper = read_paper(Path(args.source), args.ocr)
+        found = paper.statistics()
         source = {"file": args.source}
-        blank = pages_without_text(pages)
     found = [s for s in found if s.kind in kinds]
-    notes = no_text_notes(blank)
-    data = {**source, "count": len(found), "pages_without_text": blank, "notes": notes,
+    notes = paper.notes()
+    data = {**source, "count": len(found), "pages_without_text": paper.without_text,
+            "picture_pages": paper.pictures, "ocr_pages": sorted(paper.ocr), "notes": notes,
             "statistics": [s.to_json() for s in found]}
     rows = [[s.page, s.kind, s.raw[:48], "" if s.r is None else apa.bounded(s.r, 3), s.n or "",
              "; ".join(f"{k}={v['value']}" for k, v in s.cues.items() if k != "n")[:50],

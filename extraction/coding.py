@@ -99,11 +99,14 @@ def _clean_moderators(codebook: Codebook, moderators: Mapping[str, Any], msgs: l
     return {k: v for k, v in out.items() if v is not None and not (isinstance(v, str) and not v.strip())}
 
 
+PROVENANCE_SOURCES = ("full text", "full text (OCR)")
+"""Where a found statistic was read: the PDF's text layer, or the OCR text of a picture page."""
 PROVENANCE_KEYS = {"source": str, "pdf": str, "page": int, "quote": str, "start": int, "end": int, "kind": str}
 
 
 def clean_provenance(prov: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A provenance as stored: ``{}`` (typed) or ``source="full text"`` with the page (>= 1) and the quote."""
+    """A provenance as stored: ``{}`` (typed) or a `PROVENANCE_SOURCES` source with the page (>= 1) and the
+    quote."""
     if not prov:
         return {}
     bad = sorted(set(prov) - set(PROVENANCE_KEYS))
@@ -117,9 +120,10 @@ def clean_provenance(prov: Mapping[str, Any] | None) -> dict[str, Any]:
             out[key] = kind(prov[key])
         except (TypeError, ValueError):
             raise InputError(f"provenance {key}: expected {kind.__name__}, got {prov[key]!r}") from None
-    if out.get("source", "full text") != "full text":
-        raise InputError(f"provenance source {out['source']!r}: only 'full text' (typed values have none)")
-    out["source"] = "full text"
+    if out.get("source", "full text") not in PROVENANCE_SOURCES:
+        raise InputError(f"provenance source {out['source']!r}: only 'full text' or 'full text (OCR)' (typed "
+                         "values have none)")
+    out.setdefault("source", "full text")
     if out.get("page", 0) < 1:
         raise InputError("provenance from the full text needs its page (>= 1)")
     out["quote"] = out.get("quote", "")[:500]

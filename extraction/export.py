@@ -79,12 +79,6 @@ def table_for(db: ReviewDB, level: str, *, rho: float | None = None, method: str
     raise InputError(f"unknown export level {level!r}; expected one of {', '.join(LEVELS)} (or included for RIS)")
 
 
-def frame_for(db: ReviewDB, level: str, *, rho: float | None = None, method: str | None = None,
-              by: str | Sequence[str] | None = None, cfg: CodingSettings | None = None) -> pd.DataFrame:
-    """The table of one export level as a DataFrame (``cfg``: the review's settings, read once by the caller)."""
-    return table_for(db, level, rho=rho, method=method, by=by, cfg=cfg).frame()
-
-
 def _csv_cell(value: Any) -> Any:
     value = plain(value)
     if isinstance(value, str):

@@ -178,8 +178,3 @@ def decisions_table(db: ReviewDB, chunk: int = CHUNK) -> Table:
             last = int(batch[-1][0].id or 0)
 
     return Table(DECISION_COLUMNS, rows, {"undoes": "Int64", "protocol_version": "Int64"})
-
-
-def decisions_frame(db: ReviewDB) -> pd.DataFrame:
-    """`decisions_table` as a DataFrame."""
-    return decisions_table(db).frame()

@@ -234,11 +234,6 @@ def shared_groups(joined: list[list[int]], canon: Mapping[int, int]) -> list[lis
     return [g for g in joined if len({canon.get(m, m) for m in g}) > 1]
 
 
-def confirmed_links(session: Session) -> list[tuple[int, int]]:
-    """The shared-sample link pairs whose decision in force is ``confirmed``."""
-    return in_force((PairTuple(*r) for r in _session_rows(session)(LINKS_SQL)), LINKED)
-
-
 def tally(stage: str, found: Mapping[int, Outcome]) -> StageCounts:
     """Unique records (kept records of duplicate groups count once) per outcome at ``stage``, from the stage's
     outcomes ``found`` (every record's)."""
@@ -253,13 +248,6 @@ def tally(stage: str, found: Mapping[int, Outcome]) -> StageCounts:
             by_reason[key] = by_reason.get(key, 0) + 1
     return StageCounts(stage, counts["included"], counts["excluded"], counts["conflict"], counts["pending"],
                        dict(sorted(by_reason.items())))
-
-
-def stage_counts(db: ReviewDB, stage: str, found: Mapping[int, Outcome] | None = None) -> StageCounts:
-    """`tally` of ``stage`` (from ``found``, the stage's `outcomes`, when the caller has them already)."""
-    from screening.outcomes import outcomes
-
-    return tally(stage, outcomes(db, stage) if found is None else found)
 
 
 def record_totals(db: ReviewDB) -> tuple[int, int, dict[str, int]]:

@@ -7,10 +7,11 @@ position in ``texts``) to 1 (relevant) or 0 (irrelevant); the decision store cal
 reviewers decided so far.
 
 Features (`screening.text_features.features`): the text is the title twice + abstract + keywords. A
-word block (TF-IDF of words cut to their first 6 characters, unigrams and bigrams, sublinear tf) and a
-character block (TF-IDF of 3-4-character n-grams inside words) are joined so that the character block
-carries half of each row's squared norm. The character block is left out of the fit while fewer than
-`CHAR_MIN_RELEVANT` (2) relevant records are known, and above `CHAR_MAX_RECORDS` records (memory).
+word block (TF-IDF of words cut to their first 6 characters, unigrams and bigrams, sublinear tf; terms
+in one record kept, `MIN_DF`) and a character block (TF-IDF of 3-4-character n-grams inside words)
+are joined so that the character block carries half of each row's squared norm. The character block
+is left out of the fit while fewer than `CHAR_MIN_RELEVANT` (2) relevant records are known, and above
+`CHAR_MAX_RECORDS` records (memory).
 
 Models (``model=``): ``"svm"`` (default: linear SVM, squared hinge, C=0.1, tol=0.1), ``"nb"`` (multinomial
 naive Bayes, alpha=3.822, ASReview 1.x's default) and ``"logreg"`` (logistic regression, C=10; 10-20x slower
@@ -29,7 +30,8 @@ NSAIDs (-0.022) and Kitchenham (-0.003). Checked in the benchmark's own setting 
 record), ``min_df=1`` against 2 on 7 tuning reviews, same seeds: Kitchenham -0.007, Bannach-Brown -0.019,
 antihistamines -0.001, NSAIDs -0.019, oral hypoglycemics +0.035, atypical antipsychotics +0.011, calcium
 channel blockers -0.010: mean -0.001, a tie that does not carry over from the fast loop, so
-``min_df=2`` stays (fewer features, less memory). Sentence embeddings blended at 0.3 of the norm
+``min_df=2`` stayed then; the fourth round's rule (early recall counted, the app's schedule) chose 1
+(`MIN_DF`). Sentence embeddings blended at 0.3 of the norm
 (`screening.semantic`, optional) on the three smallest tuning reviews: antihistamines +0.117, NSAIDs
 0.000, oral hypoglycemics -0.079, at ~31 CPU seconds per 1,000 records to embed: not the default.
 
@@ -71,6 +73,12 @@ TITLE_WEIGHT = 2
 losing more than 0.05 of it; `benchmarks/tune_prioritise.py`) scores once 0.6742 and twice 0.6741 on the
 app's schedule: no gain, so twice stays (docs/prioritise-tuning.md); the 2026-12-03 same-run table in
 docs/benchmarks.md was run with twice."""
+MIN_DF = 1
+"""Words, prefixes and character n-grams found in fewer records than this are dropped. 1 keeps a term
+seen in one record only (as ASReview's TF-IDF does): a rare drug or outcome name in the one relevant
+record found so far counts from the first fit. Chosen by the fourth round's rule on the tuning half
+(score 0.6822 against 0.6741 for 2, WSS@95 up on 5 of 8 reviews, no review's worst-seed recall at 10%
+lower; docs/prioritise-tuning.md)."""
 CHAR_MIN_RELEVANT = 2
 """Fits use the word block only while fewer relevant records than this are known (0 = always blend):
 one relevant example is too little to learn which character n-grams matter."""
@@ -118,8 +126,8 @@ class Ranker:
     """Share of the char n-grams (None = `screening.text_features.CHAR_WEIGHT`; after init, the share used)."""
     prefix: int = PREFIX
     """Words are cut to this many characters (0 = whole words)."""
-    min_df: int = 2
-    """Features in fewer records are dropped (1 = keep every one, as ASReview; see the module doc)."""
+    min_df: int = MIN_DF
+    """Features in fewer records are dropped (`MIN_DF`; 1 = keep every one, as ASReview)."""
     embeddings: np.ndarray | None = field(default=None, repr=False)
     """Optional dense rows (one per text, unit norm; `screening.semantic.embed`) blended with the TF-IDF."""
     semantic_weight: float = 0.0
@@ -129,6 +137,12 @@ class Ranker:
     blend: float = 0.0
     """Weight (0-1) of a second model on whole-word TF-IDF (``blend_options``) in the score: each model's
     scores are standardised over the unlabelled records and averaged with weights 1 - blend and blend."""
+    blend_rate: float = 0.0
+    """With a second model: how fast its weight follows the two models' record (0 = fixed at ``blend``).
+    After each re-rank, every relevant record found since the previous one adds to each model's loss its
+    position in that model's previous ranking (share of the unlabelled records above it, 0 = top); the
+    second model's weight is the logistic of logit(``blend``) + ``blend_rate`` x (loss of the first -
+    loss of the second): the model that had the relevant records higher gains weight."""
     blend_options: dict[str, Any] | None = None
     """`Ranker` options of the second model (default whole words + bigrams, min_df 1, no char block)."""
     matrix: sparse.csr_matrix = field(init=False, repr=False)
@@ -138,6 +152,8 @@ class Ranker:
     _tiebreak: np.ndarray = field(init=False, repr=False)
     _word_scale: float = field(init=False, default=1.0, repr=False)
     _second: Ranker | None = field(init=False, default=None, repr=False)
+    _previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(init=False, default=None, repr=False)
+    _loss: np.ndarray = field(init=False, default_factory=lambda: np.zeros(2), repr=False)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -183,11 +199,32 @@ class Ranker:
         rest = np.flatnonzero(~mask)
         scores = self._scores(idx, y, rest)
         if self._second is not None and rest.size > 1 and y.size and y.min() != y.max():
-            b = float(self.blend)
-            scores = (1 - b) * _standardised(scores) + b * _standardised(self._second._scores(idx, y, rest))
+            second = self._second._scores(idx, y, rest)
+            if self.blend_rate > 0:
+                self._record_losses(idx[y == 1])
+                self._previous = (rest, _positions(scores), _positions(second))
+            b = self.blend_weight
+            scores = (1 - b) * _standardised(scores) + b * _standardised(second)
         # highest score first; ties broken by a seeded random permutation, not by file order
         key = np.lexsort((self._tiebreak[rest], -scores))
         return RankResult(order=rest[key].tolist(), scores=scores[key].astype(float).tolist())
+
+    @property
+    def blend_weight(self) -> float:
+        """The second model's weight in the score now (``blend`` moved by ``blend_rate``; see there)."""
+        b = min(max(float(self.blend), 1e-6), 1 - 1e-6)
+        if self.blend_rate <= 0:
+            return float(self.blend)
+        logit = math.log(b / (1 - b)) + self.blend_rate * float(self._loss[0] - self._loss[1])
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+
+    def _record_losses(self, relevant: np.ndarray) -> None:
+        """Add to each model's loss the previous ranking's position of the relevant records found since."""
+        if self._previous is None:
+            return
+        rest, first, second = self._previous
+        found = np.isin(rest, relevant)
+        self._loss += (float(first[found].sum()), float(second[found].sum()))
 
     def _scores(self, idx: np.ndarray, y: np.ndarray, rest: np.ndarray) -> np.ndarray:
         if rest.size == 0:
@@ -208,6 +245,14 @@ class Ranker:
         """How many relevant records the unlabelled ones may still hold, from the labels of the last
         ``update`` in their insertion order (taken as the screening order)."""
         return estimate_remaining(self.matrix, self._labels, window=window)
+
+
+def _positions(scores: np.ndarray) -> np.ndarray:
+    """Each score's position in the ranking, as the share of the other scores above it (0 = top)."""
+    order = np.argsort(-scores, kind="stable")
+    out = np.empty(scores.size)
+    out[order] = np.arange(scores.size) / max(1, scores.size - 1)
+    return out
 
 
 def _standardised(scores: np.ndarray) -> np.ndarray:

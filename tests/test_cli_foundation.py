@@ -10,15 +10,9 @@ from pathlib import Path
 import pytest
 
 from cli.app import main
+from tests.cli_run import run_json
 
 DATA = Path(__file__).with_name("data")
-
-
-def run_json(capsys, *args: str) -> dict:
-    code = main([*args, "--json"])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    return json.loads(out)
 
 
 def test_init_import_records_status_json(review_target, capsys):

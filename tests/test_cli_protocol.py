@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 from cli.app import main
 from screening.protocol import default_protocol_text
+from tests.cli_run import run_json
 from tests.test_protocol_versions import CUSTOM
-
-
-def run_json(capsys, *args: str) -> dict:
-    assert main([*args, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
 
 
 def test_init_show_export_import_history(review_target, capsys, tmp_path, monkeypatch):

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from screening import duplicates
 from screening.dedup import AUTO, deduplicate
 from screening.dedup.normalize import cut_short, normalize_authors, normalize_title, split_authors
-from screening.importing import import_files
+from tests.dedup_records import import_and_dedup
 
 
 def rec(rid: str, **kw) -> dict:
@@ -122,13 +121,8 @@ ER  -
 
 
 def test_ovid_title_note_and_embase_et_al_copy_are_one_record(review, tmp_path: Path):
-    ovid, ris = tmp_path / "ovid_medline.txt", tmp_path / "embase.ris"
-    ovid.write_text(OVID, encoding="utf-8")
-    ris.write_text(EMBASE_RIS, encoding="utf-8")
-    import_files(review, [ovid], source_db="MEDLINE", who="importer")
-    import_files(review, [ris], source_db="Embase", who="importer")
-    duplicates.run_dedup(review, "ann")
-    groups = duplicates.groups(review)
+    groups = import_and_dedup(review, tmp_path, [("ovid_medline.txt", OVID, "MEDLINE"),
+                                                 ("embase.ris", EMBASE_RIS, "Embase")])
     assert len(groups) == 1 and len(groups[0]) == 2
 
 

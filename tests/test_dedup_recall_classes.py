@@ -9,21 +9,7 @@ import pytest
 
 from screening.dedup import AUTO, QUEUED, REJECTED, deduplicate
 from screening.dedup.normalize import journals_compatible, normalize_journal
-
-
-def rec(rid: str, **kw) -> dict:
-    base = {"id": rid, "title": "", "authors": "", "year": 2012, "journal": "", "volume": "", "issue": "",
-            "pages": "", "doi": "", "abstract": "", "pub_type": "JOUR"}
-    base.update(kw)
-    return base
-
-
-def outcome(r, a: str, b: str) -> tuple[str, tuple[str, ...]]:
-    for p in r.pairs:
-        if {p.id_a, p.id_b} == {a, b}:
-            return p.outcome, p.reasons
-    return "distinct", ()
-
+from tests.dedup_records import outcome, rec
 
 # --- journal names the way databases write them ---------------------------------------------------------
 

@@ -3,20 +3,12 @@ samples (duplicate groups apart from shared samples), and the PRISMA counts of t
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from counts_review import EXPECTED, build
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
+from db.engine import create_review
+from tests.screens import open_window
 
-from counts_review import EXPECTED, build  # noqa: E402
-
-from db.engine import create_review  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-
-pytestmark = pytest.mark.gui
 WAIT = 20_000
 
 
@@ -29,9 +21,7 @@ def db(tmp_path):
 
 
 def test_screens_show_the_count_model(qtbot, db):
-    window = MainWindow(db, Settings(reviewer="ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, db, "ann")
     want = (f"{EXPECTED['records']} records in 2 batches (PsycINFO 6, PubMed 4) · {EXPECTED['unique']} unique · "
             f"{EXPECTED['samples']} independent samples")
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == want, timeout=WAIT)
@@ -57,9 +47,7 @@ def test_screens_show_the_count_model(qtbot, db):
 
 
 def test_the_analysis_screen_prisma_uses_the_count_model(qtbot, db):
-    window = MainWindow(db, Settings(reviewer="ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, db, "ann")
     ana = window.show_screen("analysis")
     qtbot.waitUntil(lambda: ana.prisma_counts is not None, timeout=WAIT)
     ta, ft = EXPECTED["stages"]["title_abstract"], EXPECTED["stages"]["full_text"]

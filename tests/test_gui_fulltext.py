@@ -4,24 +4,16 @@ a PDF dropped on the viewer is attached. Real PDFs (fpdf2), the worked demo revi
 
 from __future__ import annotations
 
-import os
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 
-import pytest
+from extraction import coding
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from screening.fulltext import store
+from tests.pdf_factory import write_pdf
+from tests.screens import open_window, wait_idle
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
-from PySide6.QtGui import QDropEvent  # noqa: E402
-
-from extraction import coding  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.settings import Settings  # noqa: E402
-from screening.fulltext import store  # noqa: E402
-from tests.pdf_factory import write_pdf  # noqa: E402
-from tests.screens import open_window, wait_idle  # noqa: E402
-
-pytestmark = pytest.mark.gui
 PAGES = ["Alliance and outcome in group therapy for trauma. Method: 58 adults took part (N = 58).",
          "Results. The client-rated WAI at session 3 predicted PCL change, r(56) = .41, p = .001. "
          "Drop-out was unrelated, F(1, 56) = 9.5, p = .40."]

@@ -5,21 +5,13 @@ Real PDFs (fpdf2, one page a picture), the worked demo review on SQLite and Post
 
 from __future__ import annotations
 
-import os
+from PySide6.QtCore import Qt
 
-import pytest
+from extraction import coding
+from screening.fulltext import store
+from tests.pdf_factory import write_pdf
+from tests.screens import open_window, wait_idle
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-pytest.importorskip("PySide6")
-
-from PySide6.QtCore import Qt  # noqa: E402
-
-from extraction import coding  # noqa: E402
-from screening.fulltext import store  # noqa: E402
-from tests.pdf_factory import write_pdf  # noqa: E402
-from tests.screens import open_window, wait_idle  # noqa: E402
-
-pytestmark = pytest.mark.gui
 PAGES = [
     "Alliance in group CBT for social anxiety. Method: 64 adults took part (N = 64), assessed weekly.",
     "Table 2\nCorrelations of the alliance with outcome (N = 64)\nMeasure\t1\t2\t3\n"

@@ -20,13 +20,10 @@ from gui.protocol.codebook_editor import CodebookPage
 from screening import decisions
 from screening.protocol import default_protocol_text
 from screening.review_protocol import current_protocol, protocol_of
+from tests.screens import open_window, wait_idle
 from tests.test_coding import add_records
 
 TA, FT = "title_abstract", "full_text"
-
-
-def _idle(qtbot) -> None:
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=20_000)
 
 
 def _type(qtbot, widget, text: str) -> None:
@@ -58,12 +55,7 @@ def _add_criterion(qtbot, page, kind: str, reason: str, **params) -> None:
 
 
 def test_a_review_on_another_question_is_set_up_in_the_wizard_then_coded_and_exported(qtbot, tmp_path):
-    from gui.main_window import MainWindow
-    from gui.settings import Settings
-
-    window = MainWindow(settings=Settings(reviewer="Ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, None, "Ann")
     wizard = window.start.new_review(str(tmp_path / "cbt.metasift"))
     wizard.show()
     start = wizard.start
@@ -110,7 +102,7 @@ def test_a_review_on_another_question_is_set_up_in_the_wizard_then_coded_and_exp
     _type(qtbot, book.maximum, "40")
     wizard.button(QWizard.WizardButton.FinishButton).click()
     qtbot.waitUntil(lambda: window.db is not None, timeout=20_000)
-    _idle(qtbot)
+    wait_idle(qtbot)
 
     db = window.db
     assert db.review().title == "CBT for adult depression"
@@ -132,7 +124,7 @@ def test_a_review_on_another_question_is_set_up_in_the_wizard_then_coded_and_exp
     screen = window.show_screen("extraction")
     qtbot.waitUntil(lambda: screen.snapshot is not None and len(screen.reports.items) == 1, timeout=20_000)
     screen.reports_view.selectRow(0)
-    _idle(qtbot)
+    wait_idle(qtbot)
     form = screen.form
     assert set(form.mods) == {"instrument", "blinded", "sessions"}  # the edited codebook, nothing else
     assert form.mod_form.labelForField(form.mods["instrument"]).text() == "Depression measure *"
@@ -202,7 +194,7 @@ def test_the_protocol_screen_edits_saves_a_version_and_the_extraction_form_follo
     assert screen.save_button.isEnabled()
     qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(protocol_store.versions(db)) == 2, timeout=20_000)
-    _idle(qtbot)
+    wait_idle(qtbot)
     v2 = protocol_store.versions(db)[-1]
     assert v2.who == "ann" and v2.summary.startswith("setting as a moderator. Changes: ")
     assert "[exclusion_reasons] title_abstract: added 'wrong language'" in v2.summary
@@ -225,13 +217,13 @@ def test_the_protocol_screen_edits_saves_a_version_and_the_extraction_form_follo
     # export, then import a bad file and a good one
     out = tmp_path / "p.toml"
     screen.export_to(str(out))
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert out.read_text(encoding="utf-8") == current_protocol(db).text
     bad = tmp_path / "bad.toml"
     bad.write_text(out.read_text(encoding="utf-8").replace('rule = "two_agree"', 'rule = "majority"'),
                    encoding="utf-8")
     screen.import_from(str(bad))
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert f"{bad}: [stages] rule: unknown rule 'majority'" in screen.problems.text()
     assert len(protocol_store.versions(db)) == 2
     good = tmp_path / "good.toml"
@@ -256,7 +248,7 @@ def test_a_screener_cannot_save_the_protocol_and_is_told_why(qtbot, sqlite_revie
     qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
     screen.pages[3].include.appendPlainText("therapy")
     screen.save()
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert "Sam may not change the review's protocol: that needs the lead role" in screen.problems.text()
     assert len(protocol_store.versions(db)) == 1
 
@@ -275,7 +267,7 @@ def test_edits_survive_a_teammates_version_and_saving_over_it_is_refused(qtbot, 
     window.show_screen("protocol")
     assert "therapy" in screen.pages[3].include.toPlainText()  # not reloaded under the person's hands
     screen.save()
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert "protocol version 2 was stored by someone else while you edited version 1" in screen.problems.text()
     assert len(protocol_store.versions(db)) == 2
 
@@ -302,12 +294,7 @@ def test_the_wizard_names_a_bad_protocol_file_and_its_key(qtbot, tmp_path):
 
 
 def test_the_bundled_protocol_unchanged_is_stored_word_for_word(qtbot, tmp_path):
-    from gui.main_window import MainWindow
-    from gui.settings import Settings
-
-    window = MainWindow(settings=Settings(reviewer="Ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, None, "Ann")
     wizard = window.start.new_review(str(tmp_path / "alliance.metasift"))
     wizard.show()
     _type(qtbot, wizard.start.title_edit, "Alliance update 2027")
@@ -317,7 +304,7 @@ def test_the_bundled_protocol_unchanged_is_stored_word_for_word(qtbot, tmp_path)
     assert wizard.currentPage() is wizard.editors[-1]
     wizard.button(QWizard.WizardButton.FinishButton).click()
     qtbot.waitUntil(lambda: window.db is not None, timeout=20_000)
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert window.db.review().title == "Alliance update 2027"
     assert current_protocol(window.db).text == default_protocol_text()  # comments and all
 
@@ -325,12 +312,7 @@ def test_the_bundled_protocol_unchanged_is_stored_word_for_word(qtbot, tmp_path)
 def test_the_cbt_example_is_set_up_with_its_criteria_edited_in_the_window(qtbot, tmp_path):
     """The bundled CBT-for-adult-depression protocol: its criteria shown by kind, one parameter changed in the
     generic form, a codebook field added; the review is created with exactly that."""
-    from gui.main_window import MainWindow
-    from gui.settings import Settings
-
-    window = MainWindow(settings=Settings(reviewer="Ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, None, "Ann")
     wizard = window.start.new_review(str(tmp_path / "cbt.metasift"))
     wizard.show()
     _type(qtbot, wizard.start.title_edit, "CBT for depression, update")
@@ -349,7 +331,7 @@ def test_the_cbt_example_is_set_up_with_its_criteria_edited_in_the_window(qtbot,
     _add_field(qtbot, book, "instrument", "Depression measure", "category", "BDI\nHAM-D", "BDI-II -> BDI")
     wizard.button(QWizard.WizardButton.FinishButton).click()
     qtbot.waitUntil(lambda: window.db is not None, timeout=20_000)
-    _idle(qtbot)
+    wait_idle(qtbot)
     protocol = protocol_of(window.db)
     assert protocol.name == "cbt-depression"
     assert protocol.spec(criteria.items[years]["id"]).params["from_year"] == 1990
@@ -376,7 +358,7 @@ def test_a_built_in_fields_type_is_edited_and_refused_when_stored_values_would_n
     book.kind.setCurrentIndex(book.kind.findData("integer"))
     assert book.rows[names.index("alliance_measure")].kind == "integer"
     screen.save()
-    _idle(qtbot)
+    wait_idle(qtbot)
     text = screen.problems.text()
     assert "field 'alliance_measure' cannot change from choice from a list to whole number" in text
     assert "1 coded value(s) stored would not fit" in text and "'WAI' is not a number" in text
@@ -390,7 +372,7 @@ def test_a_built_in_fields_type_is_edited_and_refused_when_stored_values_would_n
     _type(qtbot, screen.summary, "session as a number up to 40")
     screen.save()
     qtbot.waitUntil(lambda: len(protocol_store.versions(db)) == 3, timeout=20_000)
-    _idle(qtbot)
+    wait_idle(qtbot)
     assert "[codebook.redefine.alliance_session]: added" in protocol_store.versions(db)[-1].summary
     field = coding.settings(db).codebook.fields["alliance_session"]
     assert (field.kind, field.label, field.minimum, field.maximum, field.builtin) == (

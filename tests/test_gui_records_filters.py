@@ -8,11 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from gui.imports.model import BatchesModel
-from gui.main_window import MainWindow
 from gui.records.model import RecordsModel
-from gui.settings import Settings
 from screening import decisions, outcomes
 from screening.importing import batches, import_file
+from tests.screens import open_window
 
 TA = "title_abstract"
 
@@ -31,9 +30,7 @@ def screened(deduped_demo):
 
 
 def _open(qtbot, db):
-    window = MainWindow(db, Settings(reviewer="Ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, db, "Ann")
     screen = window.show_screen("records")
     assert screen._index == {}  # outcomes are read only when a screening filter is used
     screen.reviewer.showPopup()  # opening the reviewer list reads them (in the background)

@@ -17,6 +17,7 @@ from gui.background import ProgressDialog, run_task
 from gui.errors import log_path
 from gui.main_window import REVIEW_SCREENS, MainWindow
 from gui.settings import SCHEMA_VERSION, Settings, store
+from tests.screens import open_window
 
 # -- background helper ------------------------------------------------------------------------------
 
@@ -185,9 +186,7 @@ def test_opening_a_missing_review_shows_a_clear_error(qtbot, tmp_path):
 
 
 def test_every_screen_opens_on_the_demo(qtbot, demo):
-    window = MainWindow(demo, Settings(reviewer="tester"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, demo, "tester")
     assert demo.review().title in window.windowTitle()
     for key in ["start"] + [k for k, _, _ in REVIEW_SCREENS]:
         widget = window.show_screen(key)
@@ -206,9 +205,7 @@ def test_f1_shows_the_shortcuts_sheet(qtbot, demo):
 
     from gui.shortcuts import ShortcutsDialog
 
-    window = MainWindow(demo, Settings(reviewer="tester"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, demo, "tester")
     f1 = [a for a in window.findChildren(QAction) if a.shortcut().toString() == "F1"]
     assert len(f1) == 1
     f1[0].trigger()
@@ -232,9 +229,7 @@ def test_main_renders_a_screenshot_and_starts_without_a_review(qtbot, tmp_path, 
 
 
 def test_reviewer_label_follows_the_start_screen(qtbot, demo):
-    window = MainWindow(demo, Settings(reviewer="ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, demo, "ann")
     assert window.reviewer_label.text() == "Reviewer: ann"
     window.show_screen("start")
     window.start.reviewer.clear()

@@ -7,19 +7,16 @@ import os
 
 from PySide6.QtCore import Qt
 
-from gui.main_window import MainWindow
-from gui.settings import Settings
 from screening import duplicates
 from screening.demo import build_demo_review
+from tests.screens import open_window
 
 
 def test_rule_verdict_and_assumption_follow_the_decisions_and_the_chosen_rule(qtbot, tmp_path):
     db = build_demo_review(tmp_path)
     duplicates.run_dedup(db, who="machine")
     try:
-        window = MainWindow(db, Settings(reviewer="Ann"))
-        qtbot.addWidget(window)
-        window.show()
+        window = open_window(qtbot, db, "Ann")
         screen = window.show_screen("screening")
         qtbot.waitUntil(lambda: screen.queue is not None and screen.current_id() is not None, timeout=20_000)
         screen.setFocus()
@@ -64,9 +61,7 @@ def test_random_sample_of_the_rest_and_undo_of_the_stop_on_screen(qtbot, tmp_pat
     db = create_review(tmp_path / "nsaids.metasift", title="NSAIDs")
     import_file(db, corpus_or_skip() / "labeled_screening" / "srd__Cohen_2006_NSAIDS.csv")
     try:
-        window = MainWindow(db, Settings(reviewer="Ann"))
-        qtbot.addWidget(window)
-        window.show()
+        window = open_window(qtbot, db, "Ann")
         screen = window.show_screen("screening")
         qtbot.waitUntil(lambda: screen.queue is not None and screen.current_id() is not None, timeout=30_000)
         ids = list(screen.queue.ids)

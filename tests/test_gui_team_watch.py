@@ -12,6 +12,7 @@ from gui import background, team_watch
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from screening.demo import build_demo_review
+from tests.screens import open_window
 
 
 def metasift(*argv: str) -> None:
@@ -22,9 +23,7 @@ def metasift(*argv: str) -> None:
 def test_another_process_screening_reaches_the_open_window(qtbot, demo, monkeypatch):
     monkeypatch.setattr(team_watch, "POLL_MS", 300)
     db = demo
-    window = MainWindow(db, Settings(reviewer="ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, db, "ann")
     watch = window.team_watch
     qtbot.waitUntil(lambda: watch.last is not None, timeout=10_000)  # the baseline
     conflicts = window.show_screen("conflicts")
@@ -95,9 +94,7 @@ def test_a_teammate_on_postgresql_reaches_the_open_window(qtbot, pg_database, tm
 
     db = create_review(pg_database, title="Team review")
     import_files(db, write_demo_exports(tmp_path), who="librarian")
-    window = MainWindow(db, Settings(reviewer="ann"))
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(qtbot, db, "ann")
     watch = window.team_watch
     qtbot.waitUntil(lambda: watch.last is not None and not watch.busy, timeout=10_000)
     metasift("screen", pg_database, "--reviewer", "bob", "--record", "DEMO-PSY-0004", "--decision", "include")

@@ -23,16 +23,13 @@ from gui.settings import Settings
 from screening import decisions, duplicates, outcomes
 from screening.counts import review_counts
 from screening.demo import write_demo_exports
+from tests.screens import wait_idle
 
 TA, FT = "title_abstract", "full_text"
 PNG = b"\x89PNG\r\n\x1a\n"
 WAIT = 30_000
 MODS = {"alliance_measure": "WAI", "alliance_rater": "client", "alliance_time": "early", "outcome_measure": "BDI",
         "outcome_rater": "client", "treatment": "CBT", "pub_source": "journal"}
-
-
-def _idle(qtbot):
-    qtbot.waitUntil(lambda: background.running() == 0, timeout=WAIT)
 
 
 def _be(qtbot, window, name):
@@ -74,7 +71,7 @@ def _screen_all(qtbot, screen, plan, full_text=False):
 def _select_report(qtbot, screen, record):
     rows = [r.record for r in screen.reports.items]
     screen.reports_view.selectRow(rows.index(record))
-    _idle(qtbot)
+    wait_idle(qtbot, WAIT)
 
 
 def _code(qtbot, screen, record, statistic, **values):
@@ -93,7 +90,7 @@ def _code(qtbot, screen, record, statistic, **values):
     assert form.messages.text() == "" and screen.save_button.isEnabled(), form.messages.text()
     qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(coding.effects(screen.ctx.db, record=record)) == 1, timeout=WAIT)
-    _idle(qtbot)
+    wait_idle(qtbot, WAIT)
 
 
 def test_a_whole_review_through_the_window(qtbot, tmp_path):
@@ -104,7 +101,7 @@ def test_a_whole_review_through_the_window(qtbot, tmp_path):
     try:
         _whole_review(qtbot, window, db, tmp_path)
     finally:
-        _idle(qtbot)
+        wait_idle(qtbot, WAIT)
         background.wait_all()
         db.close()
 
@@ -123,14 +120,14 @@ def _whole_review(qtbot, window, db, tmp_path):
     counts = review_counts(db)
     assert counts.batches == 2 and counts.records == sum(f.records for f in files) > 13
     assert set(counts.records_per_database) == {"PsycINFO", "PubMed"}
-    _idle(qtbot)
+    wait_idle(qtbot, WAIT)
 
     # 2. find duplicates through the Duplicates screen
     dup = window.show_screen("duplicates")
     qtbot.waitUntil(lambda: dup.snapshot is not None, timeout=WAIT)
     qtbot.mouseClick(dup.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Last run" in dup.summary.text(), timeout=WAIT)
-    _idle(qtbot)
+    wait_idle(qtbot, WAIT)
     groups = duplicates.groups(db)
     c = review_counts(db)
     assert groups and c.duplicate_groups == len(groups) and c.unique == counts.records - c.duplicates
@@ -144,7 +141,7 @@ def _whole_review(qtbot, window, db, tmp_path):
         dup.queue_view.setFocus()
         qtbot.keyClick(dup.queue_view, Qt.Key.Key_N)
         qtbot.waitUntil(lambda n=n: dup.queue.rowCount() == n - 1, timeout=WAIT)  # the row goes at once ...
-    _idle(qtbot)  # ... and the decision is stored by the background writer
+    wait_idle(qtbot, WAIT)  # ... and the decision is stored by the background writer
     assert duplicates.queue(db) == []
     kept = sorted(r for r, o in outcomes.outcomes(db, TA).items() if r == o.kept_id)
     merged = {m for g in duplicates.groups(db) for m in g[1:]}
@@ -159,7 +156,7 @@ def _whole_review(qtbot, window, db, tmp_path):
     assert screen.queue.ids == kept and screen.current_id() == kept[0]
     _screen_all(qtbot, screen, ann)
     qtbot.waitUntil(lambda: "every record" in screen.placeholder.text(), timeout=WAIT)
-    _idle(qtbot)
+    wait_idle(qtbot, WAIT)
     assert {r: o.verdicts.get("ann") for r, o in outcomes.outcomes(db, TA).items() if r in kept} == {
         r: "exclude" if r in excluded else "include" for r in kept}
     assert decisions.history(db, excluded[0])[-1].reason == reasons[TA][0]
@@ -168,7 +165,7 @@ def _whole_review(qtbot, window, db, tmp_path):
     screen = _screening(qtbot, window, TA, "bob")
     assert screen.queue.mine == {} and screen.current_id() == kept[0]
     _screen_all(qtbot, screen, bob)
-    _idle(qtbot)
+    wait_idle(qtbot, WAIT)
     states = {r: outcomes.outcome(db, r, TA) for r in kept}
     assert states[disputed].state == "conflict"
     assert states[disputed].verdicts == {"ann": "include", "bob": "exclude"}
@@ -189,7 +186,7 @@ def _whole_review(qtbot, window, db, tmp_path):
     assert (o.resolved_by, o.method) == ("carol", "third_reviewer")
     qtbot.waitUntil(lambda: conf.conflicts.rowCount() == 0, timeout=WAIT)
     assert outcomes.conflicts(db, TA) == []
-    _idle(qtbot)
+    wait_idle(qtbot, WAIT)
 
     # 5. full texts: both reviewers screen the included records (PDF path typed), excluding one with a reason
     included = [r for r in kept if r not in excluded]
@@ -200,7 +197,7 @@ def _whole_review(qtbot, window, db, tmp_path):
         screen = _screening(qtbot, window, FT, who)
         assert screen.queue.ids == included and screen.panel.full_text_row.isVisibleTo(screen)
         _screen_all(qtbot, screen, ft_plan, full_text=True)
-        _idle(qtbot)
+        wait_idle(qtbot, WAIT)
     ft = outcomes.outcomes(db, FT)
     for r in included:
         assert ft[r].verdicts == ({"ann": "exclude", "bob": "exclude"} if r == ft_out else

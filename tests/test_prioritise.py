@@ -13,6 +13,7 @@ from conftest import corpus_or_skip
 from cli.app import main
 from db.errors import InputError
 from screening.prioritise import (
+    MIN_DF,
     Ranker,
     consecutive_irrelevant,
     estimate_remaining,
@@ -97,6 +98,25 @@ def test_one_relevant_record_ranks_by_words_only():
     ranker.update({0: 1, 1: 0, 2: 0, 3: 1})
     words_only.update({0: 1, 1: 0, 2: 0, 3: 1})
     assert not np.allclose(ranker.last.scores, words_only.last.scores, rtol=1e-4, atol=1e-5)
+
+
+def test_words_found_in_one_record_only_count_in_its_row():
+    # the shipped setting keeps terms seen in one record (as ASReview's TF-IDF does): of two records with the
+    # relevant record's words, the one padded with words no other record has matches it less and ranks lower;
+    # dropping those terms (min_df=2) makes the two the same vector
+    padded = "cats groom whiskers and purr zebra quokka wombat narwhal axolotl"
+    texts = [*TINY_TEXTS, padded, "cats groom whiskers and purr"]
+    labels = {0: 1, 1: 0, 2: 0}
+    assert MIN_DF == 1 and Ranker(texts).min_df == 1
+    kept, dropped = Ranker(texts, seed=0), Ranker(texts, seed=0, min_df=2)
+    assert kept.matrix.shape[1] > dropped.matrix.shape[1]
+    order = kept.update(labels)
+    assert order.index(11) < order.index(10)
+    score = dict(zip(kept.last.order, kept.last.scores, strict=True))
+    assert score[11] > score[10]
+    dropped.update(labels)
+    score = dict(zip(dropped.last.order, dropped.last.scores, strict=True))
+    assert score[11] == pytest.approx(score[10], abs=1e-6)
 
 
 def test_ranker_puts_relevant_records_far_above_chance_after_a_few_labels():
@@ -250,3 +270,38 @@ def test_simulation_order_up_to_95_percent_does_not_depend_on_the_tail():
     assert full.metrics.wss95 == tail.metrics.wss95 == fast.metrics.wss95
     assert sum(tail.found_labels) == full.n_relevant - 1  # the tail still finds every relevant record
     assert 0 < fast.seconds_to_95 <= fast.seconds
+
+
+def test_blend_weight_follows_which_model_ranked_the_found_relevant_records_higher():
+    # two models side by side; after each re-rank, every relevant record found since adds its position in
+    # each model's previous ranking to that model's loss, and the second model's weight moves accordingly
+    data = read_labelled(corpus_or_skip() / LABELLED / COHEN)
+    y = np.array(data.labels)
+    first_labels = {int(i): int(y[i]) for i in [*np.flatnonzero(y == 1)[:2], *np.flatnonzero(y == 0)[:20]]}
+    ranker = Ranker(data.texts, seed=0, blend=0.5, blend_rate=3.0)
+    ours, words = Ranker(data.texts, seed=0), Ranker(data.texts, seed=0, prefix=0, char_weight=0.0, min_df=1)
+    ranker.update(first_labels)
+    assert ranker.blend_weight == pytest.approx(0.5)  # nothing found since a previous ranking yet
+    ours.update(first_labels)
+    words.update(first_labels)
+    found = [int(i) for i in np.flatnonzero(y == 1)[2:6]]
+    loss = []
+    for model in (ours, words):
+        position = {rec: k / (len(model.last.order) - 1) for k, rec in enumerate(model.last.order)}
+        loss.append(sum(position[i] for i in found))
+    second_labels = first_labels | dict.fromkeys(found, 1)
+    ranker.update(second_labels)
+    np.testing.assert_allclose(ranker._loss, loss, atol=1e-9)
+    expected = 1 / (1 + math.exp(-3.0 * (loss[0] - loss[1])))
+    assert ranker.blend_weight == pytest.approx(expected)
+    assert loss[0] != pytest.approx(loss[1])
+    # the ranking is the weighted mean of the two models' standardised scores
+    ours.update(second_labels)
+    words.update(second_labels)
+    a = dict(zip(ours.last.order, ours.last.scores, strict=True))
+    b = dict(zip(words.last.order, words.last.scores, strict=True))
+    rest = ranker.last.order
+    za, zb = np.array([a[i] for i in rest]), np.array([b[i] for i in rest])
+    blended = (1 - expected) * (za - za.mean()) / za.std() + expected * (zb - zb.mean()) / zb.std()
+    np.testing.assert_allclose(ranker.last.scores, blended, rtol=1e-6, atol=1e-6)
+    assert Ranker(data.texts, blend=0.3).blend_weight == 0.3  # blend_rate 0: the weight stays

@@ -36,3 +36,27 @@ def test_rule_on_a_real_tuning_review(monkeypatch, tmp_path, capsys):
     assert same["per_review"] == {"nsaids": {**ref["per_review"]["nsaids"],
                                              "seconds_to_95": same["per_review"]["nsaids"]["seconds_to_95"]}}
     assert same["meets_rrf_constraint"] and out["chosen"] == "ref"
+
+
+def test_reference_taken_from_an_earlier_run(monkeypatch, tmp_path, capsys):
+    corpus_or_skip()
+    monkeypatch.setattr(tp, "OUT", tmp_path)
+    argv = ["tune_prioritise.py", "--datasets", "nsaids", "--seeds", "42"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--tag", "a", "--candidate", "ref:"])
+    assert tp.main() == 0
+    first = json.loads((tmp_path / "tune-a.json").read_text())
+    assert first["seeds"] == "42"
+    monkeypatch.setattr(sys, "argv", [*argv, "--tag", "b", "--reference", f"{tmp_path / 'tune-a.json'}:ref",
+                                      "--candidate", "same:ratio=10"])
+    assert tp.main() == 0
+    ref, same = json.loads((tmp_path / "tune-b.json").read_text())["results"]
+    # the reference is the earlier run's, not simulated again; the candidate is measured against it
+    assert ref["name"] == "ref (tune-a.json)" and ref["per_review"] == first["results"][0]["per_review"]
+    assert same["per_review"]["nsaids"]["wss95"] == ref["per_review"]["nsaids"]["wss95"]
+    assert same["worst_rrf10_change"] == {"nsaids": 0.0} and same["meets_rrf_constraint"]
+    # another seed list than the earlier run's is refused
+    monkeypatch.setattr(sys, "argv", ["tune_prioritise.py", "--datasets", "nsaids", "--seeds", "1", "--tag", "c",
+                                      "--reference", str(tmp_path / "tune-a.json")])
+    with pytest.raises(SystemExit) as exc:
+        tp.main()
+    assert exc.value.code == 2 and "other reviews or seeds" in capsys.readouterr().err

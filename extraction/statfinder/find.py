@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from db.errors import InputError
+from extraction.statfinder.layout import Box, table_layout
 from extraction.statfinder.pcheck import PCheck, check
 from extraction.statfinder.tables import TableCell, table_cells
 from extraction.statfinder.text import Mapped, normalise
@@ -167,13 +168,18 @@ class FoundStatistic:
     """``Table 2`` when it was read in a table's cells (``sentence`` then names the row and column)."""
     sign_lost: bool = False
     """The text has a ``?`` where the minus sign was (lost with its glyph): the value's sign is unknown."""
+    ocr: bool = False
+    """Read in the OCR text of a picture page (`screening.fulltext.ocr`): its offsets are in that text, not on
+    the page, and its digits may be misread."""
     cues: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def warning(self) -> str:
         """A note for the coder when the reported p does not fit the statistic (never a block)."""
-        lost = ("the sign was lost from the text (a '?' stands where a minus may have been): check the page"
-                if self.sign_lost else "")
+        lost = "; ".join(w for w in (
+            "the sign was lost from the text (a '?' stands where a minus may have been): check the page"
+            if self.sign_lost else "",
+            "read by OCR from a picture of the page: check its digits against the page" if self.ocr else "") if w)
         if self.check is None or self.check.consistent:
             return lost
         what = "decision error: " if self.check.decision_error else ""
@@ -209,15 +215,15 @@ class FoundStatistic:
 
     def provenance(self, pdf_sha256: str = "") -> StatProvenance:
         """The effect's provenance when the coder uses this statistic (`extraction.coding.clean_provenance`)."""
-        return StatProvenance("full text", pdf_sha256, self.page, self.sentence if self.table else self.raw,
-                              self.start, self.end, self.kind)
+        return StatProvenance("full text (OCR)" if self.ocr else "full text", pdf_sha256, self.page,
+                              self.sentence if self.table else self.raw, self.start, self.end, self.kind)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "raw": self.raw, "page": self.page, "table": self.table or None,
                 "start": self.start, "end": self.end,
                 "sentence": self.sentence, "value": self.value, "df1": self.df1, "df2": self.df2, "n": self.n,
                 "op": self.op, "p_op": self.p_op, "p": self.p, "ci": list(self.ci) if self.ci else None,
-                "r": self.r, "r_method": self.r_method, "why_not_r": self.why_not_r,
+                "r": self.r, "r_method": self.r_method, "why_not_r": self.why_not_r, "ocr": self.ocr,
                 "p_check": self.check.to_json() if self.check else None, "warning": self.warning,
                 "cues": self.cues, "suggestion": self.suggestion().to_json()}
 
@@ -434,7 +440,7 @@ def blank_running_heads(text: str) -> str:
     return "".join(out)
 
 
-def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
+def _page_stats(raw: str, page: int, codebook: Any, boxes: list[Box | None] | None = None) -> list[FoundStatistic]:
     blanked = blank_running_heads(raw)
     norm: Mapped = normalise(blanked)
     text = norm.text
@@ -480,13 +486,49 @@ def _page_stats(raw: str, page: int, codebook: Any) -> list[FoundStatistic]:
                 _to_r(st)
                 out.append(st)
             taken.append((a, b))
-    cells = table_cells(blanked)
+    cells = _cells(blanked, boxes)
     if cells:
         if hits is None:
             hits = page_cue_hits(text, codebook)
         out.extend(_table_stats(cells, out, norm, page, hits))
     out.sort(key=lambda s: s.start)
     return out
+
+
+def _cells(text: str, boxes: list[Box | None] | None) -> list[TableCell]:
+    """The page's table cells read in its text's order and, with the characters' boxes, in its layout
+    (`layout.table_layout`); per table the reading that finds more cells (the layout on a tie: it knows the rows)."""
+    cells = table_cells(text)
+    lay = table_layout(text, boxes) if boxes else None
+    if lay is None:
+        return cells
+    laid = [_cell_back(c, lay) for c in table_cells(lay.text)]
+    by_table: dict[str, list[TableCell]] = {}
+    for c in cells:
+        by_table.setdefault(c.table, []).append(c)
+    for c in laid:
+        by_table.setdefault(c.table, [])
+    out: list[TableCell] = []
+    for table, got in by_table.items():
+        other = [c for c in laid if c.table == table]
+        out.extend(other if len(other) >= len(got) else got)
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def _cell_back(c: TableCell, lay: Mapped) -> TableCell:
+    """``c`` (read in the laid-out text) with its offsets those of the page text."""
+
+    def back(a: int, b: int) -> tuple[int, int]:
+        x, y = lay.span(a, b)
+        if y - x > 3 * (b - a) + 20:  # a label gathered from lines far apart in the text: its first word
+            first = lay.text.find(" ", a, b)
+            x, y = lay.span(a, first if first > a else b)
+        return x, y
+
+    c.start, c.end = back(c.start, c.end)
+    c.spans = [back(a, b) for a, b in c.spans]
+    return c
 
 
 def _table_stats(cells: list[TableCell], prose: list[FoundStatistic], norm: Mapped, page: int,
@@ -533,23 +575,38 @@ MIN_TEXT = 40
 """A page with fewer letters and digits than this has no text layer to speak of (a scan, or a picture)."""
 
 
-def pages_without_text(pages: Sequence[str]) -> list[int]:
-    """The 1-based numbers of the pages whose text layer is missing or nearly empty: statistics on them (a
-    scanned page, a table or results set as a picture) cannot be read, and the coder is told so."""
-    return [i for i, t in enumerate(pages, start=1) if sum(ch.isalnum() for ch in (t or "")) < MIN_TEXT]
+def pages_without_text(pages: Sequence[str], pictures: Sequence[int] = ()) -> list[int]:
+    """The 1-based numbers of the pages whose text layer is missing or nearly empty, and of the ``pictures``
+    (`screening.fulltext.pdf.picture_pages`: an image covers most of the page, a line or two of text at most):
+    statistics on them (a scanned page, a table or results set as a picture) cannot be read, and the coder is
+    told so."""
+    empty = {i for i, t in enumerate(pages, start=1) if sum(ch.isalnum() for ch in (t or "")) < MIN_TEXT}
+    return sorted(empty | set(pictures))
 
 
-def no_text_notes(blank: Sequence[int]) -> list[str]:
-    """One sentence per page without a text layer (`pages_without_text`), for the coder."""
-    return [f"page {i} has no text layer (a scan or a picture): statistics on it cannot be read, read the page "
-            f"and type them" for i in blank]
+def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Sequence[int] = ()) -> list[str]:
+    """One sentence per page without a text layer (`pages_without_text`), for the coder: a picture page says
+    so, a page read by OCR says that its statistics are marked and need checking."""
+    out = []
+    for i in blank:
+        what = "a picture covers it: a scan or an image" if i in pictures else "a scan or a picture"
+        if i in ocr:
+            out.append(f"page {i} has no text layer ({what}): read by OCR (Tesseract); its statistics are marked "
+                       f"OCR: check their digits against the page")
+        else:
+            out.append(f"page {i} has no text layer ({what}): statistics on it cannot be read, read the page "
+                       f"and type them" + (" (or read it by OCR: metasift stats --ocr)" if i in pictures else ""))
+    return out
 
 
-def find_statistics(pages: Sequence[str], codebook: Any = None, kinds: Sequence[str] = KINDS
-                    ) -> list[FoundStatistic]:
+def find_statistics(pages: Sequence[str], codebook: Any = None, kinds: Sequence[str] = KINDS,
+                    boxes: Sequence[list[Box | None] | None] | None = None) -> list[FoundStatistic]:
     """Every statistic of ``kinds`` on ``pages`` (one string per page, as stored), in reading order.
-    ``codebook`` (an `extraction.codebook.Codebook`) gives the cue vocabulary; default: the alliance one."""
+    ``codebook`` (an `extraction.codebook.Codebook`) gives the cue vocabulary; default: the alliance one.
+    ``boxes`` (a PDF's, per page, `screening.fulltext.pdf.char_boxes`; None for a page or a text file) lets
+    tables be read from where their characters sit (`layout`)."""
     out: list[FoundStatistic] = []
     for i, raw in enumerate(pages, start=1):
-        out.extend(s for s in _page_stats(raw or "", i, codebook) if s.kind in kinds)
+        bx = boxes[i - 1] if boxes is not None and i <= len(boxes) else None
+        out.extend(s for s in _page_stats(raw or "", i, codebook, bx) if s.kind in kinds)
     return out

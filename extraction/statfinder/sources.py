@@ -3,13 +3,16 @@ HTML) given on the command line. HTML is reduced to its text with the standard l
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from db.engine import ReviewDB
 from db.errors import InputError
-from extraction.statfinder.find import FoundStatistic, find_statistics, pages_without_text
+from extraction.statfinder.find import FoundStatistic, find_statistics, no_text_notes, pages_without_text
+from extraction.statfinder.layout import Box, candidate_ranges
+from screening.fulltext.ocr import OcrResult
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 
@@ -51,6 +54,74 @@ def html_text(html: str) -> str:
     return "".join(p.parts)
 
 
+@dataclass(frozen=True)
+class Paper:
+    """What the finder reads of one paper: its page texts; for a PDF also the boxes of the characters of the
+    pages that hold a table (`screening.fulltext.pdf.char_boxes`; None for the other pages), its picture pages
+    (`picture_pages`) and, when OCR was asked for, the OCR text of those (1-based page -> text) and notes."""
+
+    pages: list[str]
+    boxes: list[list[Box | None] | None] | None = None
+    pictures: list[int] = field(default_factory=list)
+    ocr: dict[int, str] = field(default_factory=dict)
+    ocr_notes: list[str] = field(default_factory=list)
+
+    @property
+    def without_text(self) -> list[int]:
+        return pages_without_text(self.pages, self.pictures)
+
+    def notes(self) -> list[str]:
+        return no_text_notes(self.without_text, self.pictures, sorted(self.ocr)) + self.ocr_notes
+
+    def statistics(self, codebook: Any = None) -> list[FoundStatistic]:
+        """`find_statistics` on the pages, an OCR text in place of its picture page (its statistics marked)."""
+        pages = [self.ocr.get(i, t) for i, t in enumerate(self.pages, start=1)]
+        boxes = [None if i in self.ocr else b for i, b in enumerate(self.boxes or [], start=1)] or None
+        found = find_statistics(pages, codebook, boxes=boxes)
+        for s in found:
+            s.ocr = s.page in self.ocr
+        return found
+
+
+def pdf_paper(data: bytes, pages: list[str], ocr: bool = False) -> Paper:
+    """``pages`` (a PDF's stored page texts) with the character boxes of its pages with a table caption, its
+    picture pages and, with ``ocr``, their OCR text (`screening.fulltext.ocr`; an `InputError` without
+    Tesseract)."""
+    from screening.fulltext.pdf import char_boxes, picture_pages
+
+    wanted = {i: spans for i, t in enumerate(pages) if t and (spans := candidate_ranges(t))}
+    got = char_boxes(data, wanted, pages) if wanted else {}
+    pictures = picture_pages(data, pages)
+    read = OcrResult()
+    if ocr:
+        from screening.fulltext.ocr import ocr_pages
+
+        read = ocr_pages(data, pages_without_text(pages, pictures))
+    return Paper(pages, [got.get(i) for i in range(len(pages))], pictures, read.texts, read.notes)
+
+
+def read_paper(path: Path, ocr: bool = False) -> Paper:
+    """A PDF, text or HTML file as the finder reads it (`file_pages`; a PDF as `pdf_paper` reads it)."""
+    from screening.fulltext.pdf import read_pdf
+    from screening.fulltext.store import read_file
+
+    path = Path(path)
+    data = read_file(path) if path.suffix.lower() == ".pdf" or _starts_pdf(path) else None
+    if data is None:
+        if ocr:
+            raise InputError("--ocr reads the picture pages of a PDF; this is a text file", file=str(path))
+        return Paper(file_pages(path))
+    return pdf_paper(data, read_pdf(data, path.name).page_text, ocr)
+
+
+def _starts_pdf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(5) == b"%PDF-"
+    except OSError:
+        return False
+
+
 def file_pages(path: Path) -> list[str]:
     """The page texts of a PDF, or the one "page" of a text or HTML file (decoded with charset-normalizer)."""
     from screening.fulltext.pdf import read_pdf
@@ -78,13 +149,22 @@ def file_pages(path: Path) -> list[str]:
     return [text]
 
 
-def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None
-                      ) -> tuple[dict[str, Any], list[FoundStatistic]]:
-    """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
-    Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text``, the statistics)."""
-    from extraction.coding import settings
-    from screening.fulltext.store import page_texts
+def record_paper(db: ReviewDB, record_id: int, sha256: str | None = None, ocr: bool = False
+                 ) -> tuple[dict[str, Any], Paper]:
+    """``record_id``'s attached PDF (newest, or ``sha256``) as `AttachedPdf.to_json` and as `pdf_paper` reads it."""
+    from screening.fulltext.store import page_texts, pdf_bytes
 
     which, pages = page_texts(db, record_id, sha256)
-    return {**which.to_json(), "pages_without_text": pages_without_text(pages)}, find_statistics(
-        pages, settings(db).codebook)
+    return which.to_json(), pdf_paper(pdf_bytes(db, record_id, which.sha256)[1], pages, ocr)
+
+
+def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None, ocr: bool = False
+                      ) -> tuple[dict[str, Any], list[FoundStatistic]]:
+    """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
+    Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text`` and ``picture_pages``, the
+    statistics)."""
+    from extraction.coding import settings
+
+    which, paper = record_paper(db, record_id, sha256, ocr)
+    return {**which, "pages_without_text": paper.without_text, "picture_pages": paper.pictures}, paper.statistics(
+        settings(db).codebook)

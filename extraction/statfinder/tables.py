@@ -9,8 +9,11 @@ by row under its caption (``Table 2 ...``). Three layouts papers use:
   usually on the left of a row), a CI cell anchoring the cells around it;
 * a row named by its statistic (``r .32 .21``) under a header of groups, with ``p`` / ``n`` rows below it.
 
-Only the text is read: a table set as a picture has no text to read (`find.pages_without_text`), and a row
-broken over two lines is read as the part that holds its numbers. Offsets are those of the page text given.
+Only the text is read: a table set as a picture has no text to read (`find.pages_without_text`). Read from
+the text's order, a row broken over two lines is read as the part that holds its numbers; a PDF's tables are
+also laid out again from their characters' boxes (`layout`), one row a line, and read the same way. Cells a
+tab apart (HTML, or the layout's columns) keep a label's numbers in the label (``Session 2``). Offsets are
+those of the text given.
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ def _value(tok: str) -> tuple[str, str] | None:
     return rel, m.group("v").replace("−", "-").replace("–", "-")
 
 
-def _is_cell(tok: str) -> bool:
+def is_cell(tok: str) -> bool:
     return bool(_value(tok) or _DASH.match(tok) or _DIAG.match(tok) or _CI.match(tok) or _RANGE.match(tok))
 
 
@@ -102,7 +105,7 @@ _MARKS = re.compile(r"^[*†‡§]+$")
 def _trailing_cells(toks: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
     """(label tokens, the run of cell tokens at the end of the row; marks set apart are dropped)."""
     i = len(toks)
-    while i > 0 and (_is_cell(toks[i - 1].text) or _MARKS.match(toks[i - 1].text)):
+    while i > 0 and (is_cell(toks[i - 1].text) or _MARKS.match(toks[i - 1].text)):
         i -= 1
     return toks[:i], [t for t in toks[i:] if not _MARKS.match(t.text)]
 
@@ -224,16 +227,17 @@ def table_cells(text: str) -> list[TableCell]:
     return out
 
 
-def _ends_table(line: str) -> bool:
+def ends_table(line: str) -> bool:
     s = line.strip()
-    return bool(_CAPTION.match(line)) or s.startswith(("Note", "NOTE", "Source:", "*p", "* p", "†p")) or len(s) > 110
+    return bool(_CAPTION.match(line)) or s.startswith(("Note", "NOTE", "Source:", "*p", "* p", "†p")) \
+        or (len(s) > 110 and "\t" not in s)
 
 
 def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, extras: int, table: str, caption: str,
                  cap_span: tuple[int, int]) -> tuple[list[TableCell], int]:
     rows: dict[int, tuple[str, tuple[int, int], list[_Tok]]] = {}
     misses = 0
-    while j < len(lines) and len(rows) < MAX_ROWS and not _ends_table(lines[j][1]):
+    while j < len(lines) and len(rows) < MAX_ROWS and not ends_table(lines[j][1]):
         at, line = lines[j]
         m = re.match(r"^\s*(\d+)\.\s*(.*)$", line)
         if not m or not 1 <= int(m.group(1)) <= n:
@@ -246,7 +250,7 @@ def _read_matrix(lines: list[tuple[int, str]], j: int, n: int, extras: int, tabl
         toks = _tokens(line[m.start(2):], at + m.start(2))
         label, cells = _trailing_cells(toks)
         if not cells and j + 1 < len(lines) and not re.match(r"^\s*\d+\.\s", lines[j + 1][1]) \
-                and not _ends_table(lines[j + 1][1]):
+                and not ends_table(lines[j + 1][1]):
             # a label the layout wrapped: its cells are on the next line
             more = _tokens(lines[j + 1][1], lines[j + 1][0])
             label, cells = _trailing_cells(toks + more)
@@ -295,11 +299,17 @@ def _read_columns(lines: list[tuple[int, str]], j: int, cols: list[tuple[str, _T
                   cap_span: tuple[int, int]) -> tuple[list[TableCell], int]:
     out: list[TableCell] = []
     misses = rows = 0
-    while j < len(lines) and rows < MAX_ROWS and not _ends_table(lines[j][1]):
+    while j < len(lines) and rows < MAX_ROWS and not ends_table(lines[j][1]):
         at, line = lines[j]
         toks = _tokens(line, at)
         label, cells = _trailing_cells(toks)
-        if len(label) > 10 or (label and label[-1].text.endswith((".", ",", ";")) and len(label) > 4):
+        tab = line.find("\t")
+        if tab > 0 and label and cells:  # cells a tab apart: the first one is the label, numbers and all
+            lead = [t for t in toks if t.start < at + tab]
+            if len(lead) > len(label) and all(is_cell(t.text) or _MARKS.match(t.text) for t in toks[len(lead):]):
+                label, cells = lead, [t for t in toks[len(lead):] if not _MARKS.match(t.text)]
+        prose = len(label) > 10 or (label and label[-1].text.endswith((".", ",", ";")) and len(label) > 4)
+        if prose and "\t" not in line:
             break  # prose again (a sentence that happens to end in a number), not a row
         if not cells:
             misses += 1
@@ -338,7 +348,7 @@ def _fill(c: TableCell, extra: dict[str, _Tok]) -> None:
 
 
 def _stat_row(toks: list[_Tok]) -> bool:
-    return len(toks) >= 2 and toks[0].text in _STAT_COLUMNS and all(_is_cell(t.text) for t in toks[1:])
+    return len(toks) >= 2 and toks[0].text in _STAT_COLUMNS and all(is_cell(t.text) for t in toks[1:])
 
 
 def _read_stat_rows(lines: list[tuple[int, str]], j: int, header: tuple[int, str] | None, table: str, caption: str,
@@ -347,11 +357,11 @@ def _read_stat_rows(lines: list[tuple[int, str]], j: int, header: tuple[int, str
     heads = _tokens(header[1], header[0]) if header else []
     stat_rows: list[tuple[str, list[_Tok]]] = []
     side: dict[str, list[_Tok]] = {}
-    while j < len(lines) and not _ends_table(lines[j][1]):
+    while j < len(lines) and not ends_table(lines[j][1]):
         toks = _tokens(lines[j][1], lines[j][0])
         if _stat_row(toks):
             stat_rows.append((_STAT_COLUMNS[toks[0].text], toks[1:]))
-        elif len(toks) >= 2 and toks[0].text in _OTHER_COLUMNS and all(_is_cell(t.text) for t in toks[1:]):
+        elif len(toks) >= 2 and toks[0].text in _OTHER_COLUMNS and all(is_cell(t.text) for t in toks[1:]):
             side[_OTHER_COLUMNS[toks[0].text]] = toks[1:]
         else:
             break

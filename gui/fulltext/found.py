@@ -91,7 +91,8 @@ class FoundList(QWidget):
             if s.warning:
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.list.addItem(item)
-        for note in no_text_notes((self.pdf or {}).get("pages_without_text", [])):
+        pdf = self.pdf or {}
+        for note in no_text_notes(pdf.get("pages_without_text", []), pdf.get("picture_pages", [])):
             item = QListWidgetItem(f"⚠ {note}")
             item.setFlags(Qt.ItemFlag.NoItemFlags)  # a note, not a statistic: rows past self.stats are notes
             item.setForeground(Qt.GlobalColor.darkRed)

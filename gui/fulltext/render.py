@@ -3,16 +3,25 @@
 PDFium is not thread-safe: every call holds the lock the core's PDF reading holds
 (`screening.fulltext.pdf.pdfium_lock`). Highlights are character ranges of the page text as stored (PDFium's
 character indices); their boxes are merged line by line and painted translucent.
+
+The painting (QImage, QPainter) runs on a worker thread too, which Qt allows, but PySide6 creates the Python
+types of Qt's enums lazily, on their first use, and two threads doing that at once crash the process (seen:
+a segmentation fault in ``QPainter.fillRect`` overload resolution on one render thread while another render
+thread was creating an enum type). So the module paints once on the importing (GUI) thread, which creates
+every type the painting uses, and workers paint under `_PAINT_LOCK`.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from screening.fulltext.pdf import pdfium_lock
+
+_PAINT_LOCK = threading.Lock()
 
 COLORS = {"stat": QColor(46, 160, 67, 90), "warn": QColor(207, 34, 46, 90), "cue": QColor(46, 160, 67, 230),
           "cue_warn": QColor(207, 34, 46, 230), "search": QColor(255, 200, 0, 120),
@@ -78,6 +87,12 @@ def render_page(data: bytes, index: int, scale: float = 1.5, highlights: tuple[H
         finally:
             doc.close()
     if boxes:
+        _paint(image, boxes, scale)
+    return RenderedPage(index, count, scale, image, boxes)
+
+
+def _paint(image: QImage, boxes: list[tuple[Highlight, QRectF]], scale: float) -> None:
+    with _PAINT_LOCK:
         painter = QPainter(image)
         for h, r in boxes:
             color = COLORS.get(h.kind, COLORS["stat"])
@@ -87,4 +102,8 @@ def render_page(data: bytes, index: int, scale: float = 1.5, highlights: tuple[H
             else:
                 painter.fillRect(r.adjusted(-1, -1, 1, 1), color)
         painter.end()
-    return RenderedPage(index, count, scale, image, boxes)
+
+
+# on the importing thread (the GUI's): create the enum types painting and QImage use (see the module docstring)
+_paint(QImage(4, 4, QImage.Format.Format_RGB888), [(Highlight(0, 1, "stat"), QRectF(0, 0, 2, 2)),
+                                                   (Highlight(0, 1, "cue"), QRectF(0, 0, 2, 2))], 1.0)

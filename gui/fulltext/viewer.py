@@ -38,9 +38,11 @@ ZOOMS = (0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 
 def load_pdf(db: Any, record_id: int, evidence: bool = False
              ) -> tuple[dict[str, Any] | None, bytes, list[str], dict[int, list[Highlight]]]:
-    """(the record's newest attached PDF as `AttachedPdf.to_json`, its bytes, its page texts, the protocol's
-    criteria evidence per page when asked); (None, b"", [], {}) when it has none. Runs in the background."""
+    """(the record's newest attached PDF as `AttachedPdf.to_json` with its ``picture_pages``, its bytes, its page
+    texts, the protocol's criteria evidence per page when asked); (None, b"", [], {}) when it has none. Runs in
+    the background."""
     from screening.fulltext import store
+    from screening.fulltext.pdf import picture_pages
 
     with db.session() as session:
         now = store.attached_in(session, record_id)
@@ -55,7 +57,7 @@ def load_pdf(db: Any, record_id: int, evidence: bool = False
 
         for page, spans in enumerate(page_evidence(texts, protocol_of(db))):
             marks[page] = [Highlight(a, b, polarity) for a, b, polarity in spans]
-    return which.to_json(), data, texts, marks
+    return {**which.to_json(), "picture_pages": picture_pages(data, texts)}, data, texts, marks
 
 
 def attach_files(db: Any, record_id: int, who: str, paths: list[str], how: str = "drop") -> list[dict[str, Any]]:
@@ -192,7 +194,8 @@ class PdfViewer(QWidget):
             pages = self.pdf["pages"]
             text = (f"<b>{self.pdf['file_name']}</b> · {pages} page{'' if pages == 1 else 's'} · attached by "
                     f"{self.pdf['attached_by']} <span style='color:{muted}'>[sha256 {self.pdf['sha256'][:12]}]</span>")
-            if 0 <= self.page < len(self.texts) and pages_without_text([self.texts[self.page]]):
+            if 0 <= self.page < len(self.texts) and self.page + 1 in pages_without_text(
+                    self.texts, self.pdf.get("picture_pages", [])):
                 warn = "#ff8a80" if is_dark(self) else "#b00020"
                 text += (f"<br><span style='color:{warn}'>This page has no text layer (a scan or a picture): "
                          "its statistics cannot be found or searched; read it and type them.</span>")

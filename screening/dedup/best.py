@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from screening.dedup.features import FIELDS, get_field
-from screening.dedup.normalize import doi_list, expand_pages, normalize_title, split_authors
+from screening.dedup.normalize import doi_list, normalize_title, page_ranges, split_authors
 
 # other_ids keys that are bibliographic metadata, not identifiers of the record
 _NOT_IDS = frozenset({"issn", "eissn", "issn_other", "isbn", "isbn_issn", "url", "language", "keywords"})
@@ -48,14 +48,16 @@ def _most_common(values: list[Any]) -> Any:
 
 
 def _best_pages(values: list[str]) -> str:
-    best, best_key = "", (-1, 0)
+    """The fullest pagination: a range over a lone page, every part of a field with several ranges
+    (``'230-235, 246-251, 233-238'``) over one of them, the shorter spelling of equals."""
+    best, best_key = "", (-1, 0, 0)
     for v in values:
-        start, end = expand_pages(v)
-        if not start:
+        ranges = page_ranges(v)
+        if not ranges:
             continue
-        key = (int(bool(end)), -len(v))
+        key = (int(any(end for _, end in ranges)), len(ranges), -len(v))
         if key > best_key:
-            best, best_key = (f"{start}-{end}" if end and end != start else start), key
+            best, best_key = ", ".join(f"{a}-{b}" if b and b != a else a for a, b in ranges), key
     return best
 
 

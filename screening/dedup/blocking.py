@@ -65,7 +65,8 @@ def candidate_pairs(feats: Features, max_block: int = MAX_BLOCK) -> tuple[np.nda
     n = len(feats)
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(blocking_keys(feats)):
-        for key in ks:
+        # a key given twice (a second title opening like the first) must not pair a record with itself
+        for key in dict.fromkeys(ks):
             blocks[key].append(i)
     chunks: list[np.ndarray] = []
     tri_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}

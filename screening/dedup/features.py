@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,15 +13,16 @@ from db.errors import InputError
 from screening.dedup.normalize import (
     alternative_title,
     doi_list,
-    expand_pages,
     fold,
     is_serial_title,
+    is_translated_title,
     name_words,
     normalize_authors,
     normalize_journal,
     normalize_number,
     normalize_title,
     page_kind,
+    page_ranges,
     publication_kind,
     squash,
 )
@@ -68,6 +70,38 @@ def _serial_titles(title: list[str], journal: list[str], volume: list[str], issu
     return out
 
 
+_PREFIX = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = re.compile(r"\d+")
+
+
+def _pages(pages: Any) -> tuple[str, str, list[tuple[str, int, int]], frozenset[str], frozenset[str]]:
+    """``(start, end, intervals, ends, starts)`` of a page field that may hold several ranges
+    (`normalize.page_ranges`): the start is the lowest first page of the parts with the first part's letter
+    prefix (so ``'233-8, 230-5, 246-51'`` and ``'230-5, 246-51, 233-8'`` start alike) and the end that range's
+    end; ``intervals`` are ``(prefix, first, last)`` of every part (a lone page is one page long); ``ends``
+    every last page a copy could give (each part's, and the last of all), ``starts`` every first page without
+    its letter prefix."""
+    ranges = page_ranges(pages)
+    if not ranges:
+        return "", "", [], frozenset(), frozenset()
+    parsed: list[tuple[str, int, int, str, str]] = []  # prefix, first, last, start, end
+    for a, b in ranges:
+        digits = a.lstrip(_PREFIX)
+        if digits.isdigit() and (b or a).lstrip(_PREFIX).isdigit():
+            lo, hi = int(digits), int((b or a).lstrip(_PREFIX))
+            parsed.append((a[: len(a) - len(digits)], lo, max(lo, hi), a, b))
+    intervals = [(pre, lo, hi) for pre, lo, hi, _, _ in parsed]
+    if len(ranges) == 1 or not parsed:
+        start, end = ranges[0]
+        return start, end, intervals, frozenset({end} if end else ()), frozenset({start.lstrip(_PREFIX) or start})
+    prefix = parsed[0][0]
+    same = [x for x in parsed if x[0] == prefix]
+    _, _, _, start, end = min(same, key=lambda x: x[1])
+    last = max(same, key=lambda x: x[2])
+    ends = {b or a for a, b in ranges} | {f"{prefix}{last[2]}"}
+    return start, end, intervals, frozenset(ends), frozenset(a.lstrip(_PREFIX) or a for a, _ in ranges)
+
+
 @dataclass(slots=True)
 class Features:
     """Normalised columns, one entry per input record (index = position in the input)."""
@@ -94,6 +128,14 @@ class Features:
     surnames: list[frozenset[str]]
     page_kind: np.ndarray
     serial: np.ndarray
+    page_ranges: list[list[tuple[str, int, int]]]
+    page_ends: list[frozenset[str]]
+    page_starts: list[frozenset[str]]
+    translated: np.ndarray
+    page_span: np.ndarray
+    title_codes: np.ndarray
+    several_ranges: np.ndarray
+    title_words: np.ndarray
     _name_words: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -112,12 +154,16 @@ def build_features(records: Sequence[Any]) -> Features:
     ids: list[Any] = []
     title, authors, first, journal, abstract = [], [], [], [], []
     year = np.full(n, -1, dtype=np.int32)
-    volume, issue, pstart, pend, doi, kind, nums, pkind = ([""] * n for _ in range(8))
+    volume, issue, pstart, pend, doi, kind, nums, pkind, codes = ([""] * n for _ in range(9))
     dois: list[tuple[str, ...]] = []
     alt: list[str] = []
     author_keys: list[frozenset[str]] = []
     raw_authors: list[Any] = []
     surnames: list[frozenset[str]] = []
+    ranges: list[list[tuple[str, int, int]]] = [[] for _ in range(n)]
+    ends: list[frozenset[str]] = [frozenset()] * n
+    starts: list[frozenset[str]] = [frozenset()] * n
+    translated = np.zeros(n, dtype=bool)
     seen: set[Any] = set()
     for i, rec in enumerate(records):
         rid = get_field(rec, "id")
@@ -129,7 +175,11 @@ def build_features(records: Sequence[Any]) -> Features:
         raw_title = get_field(rec, "title")
         title.append(normalize_title(raw_title))
         alt.append(alternative_title(raw_title))
+        translated[i] = is_translated_title(raw_title, alt[-1])
         nums[i] = " ".join(sorted({w.lstrip("0") for w in title[-1].split() if w.isdigit()}))
+        # every run of digits, also inside codes ("docetaxel (D2)" / "(D4)", "HPV16" / "HPV18"), so that
+        # "p16INK4a" and "p16(INK4a)" agree and the arms or types of two studies do not
+        codes[i] = " ".join(sorted({d.lstrip("0") or "0" for d in _DIGITS.findall(title[-1])}))
         names = normalize_authors(get_field(rec, "authors"))
         authors.append(" ".join(names))
         author_keys.append(frozenset(names))
@@ -141,7 +191,7 @@ def build_features(records: Sequence[Any]) -> Features:
         journal.append(normalize_journal(raw_journal))
         volume[i] = normalize_number(get_field(rec, "volume"))
         issue[i] = normalize_number(get_field(rec, "issue"))
-        pstart[i], pend[i] = expand_pages(get_field(rec, "pages"))
+        pstart[i], pend[i], ranges[i], ends[i], starts[i] = _pages(get_field(rec, "pages"))
         dois.append(doi_list(get_field(rec, "doi")))
         doi[i] = dois[-1][0] if dois[-1] else ""
         pkind[i] = page_kind(pstart[i], pend[i])
@@ -153,10 +203,14 @@ def build_features(records: Sequence[Any]) -> Features:
         dois=dois, title_alt=alt, author_keys=author_keys, raw_authors=raw_authors, surnames=surnames,
         page_kind=np.array(pkind, dtype=object),
         serial=_serial_titles(title, journal, volume, issue, pstart),
+        page_ranges=ranges, page_ends=ends, page_starts=starts, translated=translated,
+        several_ranges=np.array([len(e) > 1 or len(s) > 1 for e, s in zip(ends, starts, strict=True)], dtype=bool),
+        title_words=np.array([t.count(" ") + 1 if t else 0 for t in title], dtype=np.int32),
+        page_span=np.array([max((hi - lo for _, lo, hi in r), default=-1) for r in ranges], dtype=np.int32),
         ids=ids, title=title, authors=authors, first_author=first, year=year, journal=journal,
         volume=np.array(volume, dtype=object), issue=np.array(issue, dtype=object),
         page_start=np.array(pstart, dtype=object), page_end=np.array(pend, dtype=object),
         page_key=np.array([p.lstrip("abcdefghijklmnopqrstuvwxyz") or p for p in pstart], dtype=object),
         doi=np.array(doi, dtype=object), abstract=abstract, kind=np.array(kind, dtype=object),
-        title_numbers=np.array(nums, dtype=object),
+        title_numbers=np.array(nums, dtype=object), title_codes=np.array(codes, dtype=object),
     )

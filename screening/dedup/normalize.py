@@ -248,6 +248,40 @@ def expand_pages(pages: object) -> tuple[str, str]:
     return (start[: len(start) - len(stripped)] + (stripped.lstrip("0") or "0")), ""
 
 
+# a page field holding several ranges: "123-5; 130-2", "S12-S14, S20", "233-238+230-235+246-251",
+# "395-9; discussion 399-400", "901-7; quiz 907" (but not "xv, 454": a book's extent, nor "Abstract 1351")
+_PAGE_PARTS = re.compile(r"\s*[;,+:&]\s*|\s+and\s+")
+_PAGE_LABEL = re.compile(r"^(?:dis+cus+ions?|quiz|(?:author s? |authors )?repl(?:y|ies)|comments?|commentary|"
+                         r"editorial|erratum|correction|passim|suppl(?:ement)?)\s*\.?\s*", re.I)
+
+
+def page_ranges(pages: object) -> list[tuple[str, str]]:
+    """Every ``(start, end)`` of a page field (`expand_pages` for each part; ``end`` is ``''`` for a lone
+    page). A field with one range gives that range; parts after the first that are not pages (an abstract
+    number, front matter in Roman numerals) are left out; a first part that is no page (a book's ``'xv,
+    454'``) leaves the field to `expand_pages` as a whole."""
+    s = fold(pages).strip().strip("\"'").strip()
+    whole = expand_pages(s)
+    if not s or not _PAGE_PARTS.search(s):
+        return [whole] if whole[0] else []
+    parts = [x for x in _PAGE_PARTS.split(s) if x.strip()]
+    first = expand_pages(parts[0])
+    if not first[0] or _ROMAN_PAGES.match(parts[0].strip()):
+        return [whole] if whole[0] else []
+    out = [first]
+    for part in parts[1:]:
+        part = part.strip()
+        label = _PAGE_LABEL.match(part)
+        if label:
+            part = part[label.end():]
+        if not part or _ROMAN_PAGES.match(part) or re.match(r"^[a-z]{2,}", part):
+            continue
+        rng = expand_pages(part)
+        if rng[0] and rng not in out:
+            out.append(rng)
+    return out
+
+
 def normalize_number(value: object) -> str:
     """Volume or issue: the first number only (``'Vol. 12'`` -> ``'12'``); ``''`` if there is none."""
     s = fold(value)
@@ -459,6 +493,7 @@ _THESIS = re.compile(r"\b(?:thesis|dissertation|doctoral|phd|masters)\b")
 _DEGREE = re.compile(r"\b(?:ph\.?\s?d|d\.?\s?phil|m\.?\s?phil|m\.?\s?sc|ed\.?\s?d|psy\.?\s?d|thesis|dissertation)\b")
 # secondary journals that reprint an article's title over a structured abstract and a commentary
 _COMMENTARY_VENUE = re.compile(r"\bjournal club\b|^evidence[\s-]based (?:medicine|nursing|mental health|dentistry)")
+_ENGLISH_ABSTRACT = re.compile(r"\benglish abstract\b")
 _BOOK = re.compile(r"\b(?:book|chapter|incollection|inbook)\b")
 
 
@@ -477,7 +512,8 @@ def publication_kind(pub_type: object, journal: object = "", title: object = "",
 
     A degree where a volume should be (``'Ph.D.'``, ``'M.Sc. thesis'``) marks a thesis exported with a
     generic type."""
-    t = fold(publication_type_label(pub_type))
+    # MEDLINE's "English Abstract" is an article in another language with an English abstract, no meeting
+    t = _ENGLISH_ABSTRACT.sub(" ", fold(publication_type_label(pub_type)))
     j = fold(journal)
     if is_erratum(title) or "erratum" in t or "correction" in t:
         return "erratum"
@@ -531,14 +567,29 @@ _NOTE_WORDS = re.compile(r"\b(?:review|refs?|references|abstract|summary|editori
                          r"transl|in press|epub|published|article|english|erratum)\b", re.I)
 
 
+_ORIGINAL_MARK = re.compile(r"<\s*original\s*>", re.I)
+_BILINGUAL = re.compile(r"^(?P<main>[^;\[\]]{20,}?)\s*;\s*(?P<alt>[^;\[\]]{20,})$")
+
+
 def alternative_title(title: object) -> str:
-    """The other-language title of ``'English title [Original-language title]'`` (or the reverse),
-    normalised; ``''`` when the title has no such bracket (notes such as ``[Review] [57 refs]`` and
-    language tags are not titles)."""
+    """The other-language title of a record that carries two, normalised: ``'English title [Original-language
+    title]'`` (or the reverse), ``'English title. <ORIGINAL> ORIGINAL TITLE'`` (the English one, as the
+    copies elsewhere give it) and ``'Original title; English title'`` (each side four words or more: a
+    subtitle after a semicolon names no other work); ``''`` when the title has none (notes such as
+    ``[Review] [57 refs]`` and language tags are not titles)."""
     if title is None:
         return ""
     text = str(title)
-    if len(text) > 1000 or "[" not in text:  # no bracket, or no title (bounded time on hostile input)
+    if len(text) > 1000:  # bounded time on hostile input
+        return ""
+    mark = _ORIGINAL_MARK.search(text)
+    if mark:
+        before = normalize_title(text[: mark.start()])
+        return before if len(before.split()) >= 3 and normalize_title(text[mark.end():]) else ""
+    if "[" not in text:
+        m = _BILINGUAL.match(text.strip())
+        if m and all(len(squash(fold(x)).split()) >= 4 for x in (m.group("main"), m.group("alt"))):
+            return normalize_title(m.group("alt"))
         return ""
     m = _BRACKET_ALT.match(text)
     if not m:
@@ -548,6 +599,20 @@ def alternative_title(title: object) -> str:
         return ""
     out = normalize_title(alt)
     return out if len(out.split()) >= 3 else ""
+
+
+def is_translated_title(title: object, alternative: str | None = None) -> bool:
+    """The title says it is a translation or carries one: MEDLINE's bracketed English title of an article
+    in another language (``'[Comparison of ...]'``), an ``<ORIGINAL>`` / ``[Original ...]`` marker, or a second
+    title (`alternative_title`, or ``alternative`` when already known)."""
+    if title is None:
+        return False
+    text = str(title).strip().rstrip(".").strip()
+    if len(text) > 1000:
+        return False
+    if (text.startswith("[") and text.endswith("]")) or ("<" in text or "[" in text) and _MARKERS.search(text):
+        return True
+    return bool(alternative_title(text) if alternative is None else alternative)
 
 
 def page_kind(start: str, end: str) -> str:

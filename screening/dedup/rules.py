@@ -11,7 +11,13 @@ Titles of recurring columns ("Editorial", "Reply", "In this issue") identify not
 on a shared DOI or the same volume, issue and page, and any conflict there rejects them automatically
 (outcome ``rejected``, with the reason). Other plainly distinct pairs that would reach the queue are rejected
 the same way (`distinct_classes`): companion papers, other parts, other authors, an abstract and its later
-article.
+article, theses of other years, one work's abstracts at meetings of other years or in two journals, companion
+abstracts on one page or on other pages of one volume.
+
+Missing fields are weighed too: the same full page range within a year (in no other volume, journal or
+issue) is a place one article holds, so a damaged copy without authors, volume or journal merges on a near
+or cut-short title there (`decide`'s fingerprint); a copy without authors merges on a long nearly equal title
+in the same journal or volume and year with nothing in conflict.
 """
 
 from __future__ import annotations
@@ -85,7 +91,25 @@ def distinct_classes(p: PairScores) -> list[tuple[str, np.ndarray]]:
          no_doi & (p.title_numbers == CONFLICT) & (p.start == CONFLICT)),
         ("other authors", no_doi & (p.authors >= 0) & (p.authors < 0.3) & (p.title < 0.95)),
         ("meeting abstract and article of another year", no_doi & supplement_other_year(p) & ~p.kind_conflict),
+        ("theses of years two or more apart: two degrees", no_doi & p.both_thesis & (p.year_gap >= 2)),
+        ("abstracts of one work at meetings of other years (volumes differ)",
+         no_doi & p.both_short & (p.volume == CONFLICT) & (p.year_gap >= 1) & ~p.serial),
+        ("companion abstracts on one page: other titles", no_doi & one_page_companions(p)),
+        ("another journal and volume: two publications",
+         no_doi & (p.year_gap >= 0) & (p.volume == CONFLICT) & (p.journal == CONFLICT) & ~p.serial & ~p.kind_conflict),
+        ("a thesis and an article years apart, every place differing",
+         no_doi & p.kind_conflict & p.thesis & (p.year_gap >= 2) & (citation_conflicts(p) >= 4)),
+        ("companion abstracts: same volume, other pages",
+         no_doi & p.both_short & (p.volume == AGREE) & (p.start == CONFLICT) & (p.title < 0.9) & ~p.translated),
     ]
+
+
+def one_page_companions(p: PairScores) -> np.ndarray:
+    """Two items a page or two long on the same page of one volume with titles that differ (and neither a
+    translation nor the other cut short), or differ less but by other authors: abstracts printed side by
+    side in a meeting supplement."""
+    return (p.both_short & (p.start == AGREE) & (p.volume != CONFLICT) & ~p.title_prefix & ~p.translated
+            & ((p.title < 0.7) | ((p.title < 0.9) & (p.authors >= 0) & (p.authors < 0.5))))
 
 
 def vetoes(p: PairScores) -> np.ndarray:
@@ -129,16 +153,35 @@ def decide(p: PairScores) -> tuple[np.ndarray, np.ndarray]:
     titled = t > 0
     translated = full_citation & (p.authors >= 0.9) & titled & ~p.serial
     authors_ok = (p.authors < 0) | (p.authors >= 0.75)
+    no_authors = p.authors < 0
+    # the same full page range (two pages or more) within a year, in no other volume or journal: a place in
+    # the literature that one article holds, whatever else a damaged copy lacks (authors, volume, journal)
+    fingerprint = ((p.start == AGREE) & (p.end == AGREE) & p.both_ranges & (p.year_gap >= 0) & (p.year_gap <= 1)
+                   & (p.volume != CONFLICT) & (p.journal != CONFLICT) & (p.issue != CONFLICT)
+                   & ((p.volume == AGREE) | (p.journal == AGREE) | (p.year_gap == 0)) & ~p.serial)
+    # a copy without authors: nothing to corroborate with but the rest of the citation, so a long title
+    # that is nearly equal, the same journal and year (or the same volume a year apart), and no conflict
+    bare = (no_authors & (t >= 0.97) & (p.title_words >= 6) & ((p.journal == AGREE) | (p.volume == AGREE))
+            & (citation_conflicts(p) == 0) & (p.issue != CONFLICT)
+            & ((p.year_gap == 0) | ((p.year_gap == 1) & (p.volume == AGREE))) & ~p.serial)
     auto = ~veto & (
         ((t >= 0.95) & (e >= 3)) | ((t >= 0.9) & (e >= 5)) | (doi_eq & (t >= 0.8) & (e >= 4))
-        | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9))
+        | (citation & (t >= 0.95)) | (citation & (t >= 0.6) & (p.authors >= 0.9) & ~one_page_companions(p))
         | (full_citation & (t >= 0.7) & authors_ok)
         | (citation & p.title_prefix & (p.authors >= 0.9)) | translated
+        | (fingerprint & ((t >= 0.9) | p.title_prefix)) | bare
+        # a translation (bracketed, marked or given beside the original) at the same full citation
+        | (full_citation & p.both_ranges & p.translated & (t >= 0.5) & authors_ok)
+        # a truncated title without authors at the same year, volume and first page (not one page of abstracts)
+        | (citation & p.title_prefix & no_authors & ~p.both_short)
         # a dropped subtitle in a copy without pages: the same authors, year, journal and volume, no other issue
         | (p.title_prefix & (p.authors >= 0.9) & (p.year_gap == 0) & (p.volume == AGREE) & (p.issue != CONFLICT)
            & (p.journal == AGREE) & (p.start != CONFLICT))
         # ... or in a copy without volume and pages, when the main title is long enough to name the work alone
         | (p.long_prefix & (p.authors >= 0.9) & (p.year_gap == 0) & (p.volume != CONFLICT) & (p.issue != CONFLICT)
+           & (p.journal == AGREE) & (p.start != CONFLICT))
+        # ... and without authors, in the same volume of the same journal
+        | (p.long_prefix & no_authors & (p.year_gap == 0) & (p.volume == AGREE) & (p.issue != CONFLICT)
            & (p.journal == AGREE) & (p.start != CONFLICT))
     )
     # a dissertation and its listing a year apart (Dissertation Abstracts vs the thesis) are for a person

@@ -11,7 +11,6 @@ from rapidfuzz.distance import Levenshtein
 from screening.dedup.features import Features
 from screening.dedup.normalize import journals_compatible
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Agreement codes for the exact-match fields (NEAR: DOIs one character apart, a typo or two articles).
 MISSING, AGREE, CONFLICT, NEAR = 0, 1, 2, 3
 
@@ -44,6 +43,11 @@ class PairScores:
     provisional_pages: np.ndarray
     supplement_mismatch: np.ndarray
     has_alt_title: np.ndarray
+    translated: np.ndarray
+    both_thesis: np.ndarray
+    both_short: np.ndarray
+    both_ranges: np.ndarray
+    title_words: np.ndarray
 
     def __len__(self) -> int:
         return len(self.i)
@@ -133,28 +137,52 @@ def _provisional_pages(feats: Features, i: np.ndarray, j: np.ndarray, start: np.
 
 
 def _pages_disjoint(feats: Features, i: np.ndarray, j: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Both records give a full page range of the same kind (``s12-s14`` or ``12-14``) and the ranges do not
-    overlap: a firm disagreement, unlike a lone start page that may be an article number or page count."""
+    """Both records give a full page range of the same kind (``s12-s14`` or ``12-14``; with several ranges
+    in a field, every one of them) and no range of one overlaps a range of the other: a firm disagreement,
+    unlike a lone start page that may be an article number or page count."""
     out = np.zeros(len(i), dtype=bool)
     for k in np.flatnonzero(start == CONFLICT):
         a, b = i[k], j[k]
-        sa, ea, sb, eb = feats.page_start[a], feats.page_end[a], feats.page_start[b], feats.page_end[b]
-        if not (ea and eb) or sa.rstrip("0123456789") != sb.rstrip("0123456789"):
+        if not (feats.page_end[a] and feats.page_end[b]):
             continue
-        try:
-            na, xa, nb, xb = (int(x.lstrip(_LETTERS)) for x in (sa, ea, sb, eb))
-        except ValueError:
+        ra, rb = feats.page_ranges[a], feats.page_ranges[b]
+        if not ra or not rb or ra[0][0] != rb[0][0]:
             continue
-        out[k] = xa < nb or xb < na
+        out[k] = not any(pa == pb and lo_a <= hi_b and lo_b <= hi_a
+                         for pa, lo_a, hi_a in ra for pb, lo_b, hi_b in rb)
     return out
 
 
-def _numbers_conflict(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def _start_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """First pages compared; a field with several ranges agrees with a copy starting at any of them."""
+    start = _exact(feats.page_key, i, j)
+    several = feats.several_ranges
+    for k in np.flatnonzero((start == CONFLICT) & (several[i] | several[j])):
+        if feats.page_starts[i[k]] & feats.page_starts[j[k]]:
+            start[k] = AGREE
+    return start
+
+
+def _end_compare(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Last pages compared: AGREE when the copies share any last page a range of theirs gives (``'1217-24;
+    discussion 1224-5'`` ends at 1224 or 1225)."""
+    out = _exact(feats.page_end, i, j)
+    several = feats.several_ranges
+    ends = feats.page_ends
+    for k in np.flatnonzero(several[i] | several[j]):
+        a, b = ends[i[k]], ends[j[k]]
+        out[k] = (AGREE if a & b else CONFLICT) if a and b else MISSING
+    return out
+
+
+def _numbers_conflict(feats: Features, i: np.ndarray, j: np.ndarray, col: np.ndarray | None = None) -> np.ndarray:
     """CONFLICT when each title has a number the other lacks ("phase 2" vs "phase 3", "part 1" vs "part 2");
-    a number present on one side only (a truncated title) is no conflict."""
-    out = _exact(feats.title_numbers, i, j)
+    a number present on one side only (a truncated title) is no conflict. (``col``: another column of
+    numbers, such as the digits inside codes.)"""
+    out_col = feats.title_numbers if col is None else col
+    out = _exact(out_col, i, j)
     for k in np.flatnonzero(out == CONFLICT):
-        a, b = set(feats.title_numbers[i[k]].split()), set(feats.title_numbers[j[k]].split())
+        a, b = set(out_col[i[k]].split()), set(out_col[j[k]].split())
         if not (a - b and b - a):
             out[k] = AGREE
     return out
@@ -228,22 +256,34 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     supp_b = np.array([x[:1] == "s" and x[1:2].isdigit() for x in sb], dtype=bool)
     # a supplement page (S500) against a regular page of the other copy (not against no pages at all)
     supplement = (supp_a & ~supp_b & (sb != "")) | (supp_b & ~supp_a & (sa != ""))
-    start = _exact(feats.page_key, i, j)
+    start = _start_compare(feats, i, j)
     serial = feats.serial[i] | feats.serial[j]
     provisional = _provisional_pages(feats, i, j, start) & ~serial
     start[provisional] = MISSING
+    doi = _doi_compare(feats, i, j)
     return PairScores(
         i=i, j=j, title=title, authors=authors, first_author=first_author, year_gap=year_gap,
         journal=journal, volume=_exact(feats.volume, i, j), issue=_exact(feats.issue, i, j),
-        start=start, end=np.where(provisional, MISSING, _exact(feats.page_end, i, j)).astype(np.int8),
-        doi=_doi_compare(feats, i, j),
+        start=start, end=np.where(provisional, MISSING, _end_compare(feats, i, j)).astype(np.int8),
+        doi=doi,
         abstract=abstract, kind_conflict=_kind_conflict(feats.kind, i, j),
         both_conference=(feats.kind[i] == "conference") & (feats.kind[j] == "conference"),
         pages_disjoint=_pages_disjoint(feats, i, j, start),
-        title_numbers=_numbers_conflict(feats, i, j), title_prefix=(prefix_cut := _title_prefix(ti, tj)),
+        # digits inside codes that differ ("(D2)" / "(D4)") tell two studies apart unless the citation places
+        # both at one first page or DOI (then it is a typo: "p6INK4a" / "p16(INK4a)")
+        title_numbers=np.where((_numbers_conflict(feats, i, j, feats.title_codes) == CONFLICT) & (start != AGREE)
+                               & (doi != AGREE), CONFLICT, _numbers_conflict(feats, i, j)).astype(np.int8),
+        title_prefix=(prefix_cut := _title_prefix(ti, tj)),
         long_prefix=prefix_cut & _title_prefix(ti, tj, LONG_PREFIX_WORDS),
         thesis=(feats.kind[i] == "thesis") | (feats.kind[j] == "thesis"),
         serial=serial, provisional_pages=provisional, supplement_mismatch=supplement,
+        translated=feats.translated[i] | feats.translated[j],
+        both_ranges=(feats.page_span[i] >= 1) & (feats.page_span[j] >= 1),
+        title_words=np.minimum(feats.title_words[i], feats.title_words[j]),
+        both_thesis=(feats.kind[i] == "thesis") & (feats.kind[j] == "thesis"),
+        # both records a page or two long (or a meeting's abstract): abstracts, letters, not articles
+        both_short=(((feats.page_span[i] >= 0) & (feats.page_span[i] <= 1)) | (feats.kind[i] == "conference"))
+        & (((feats.page_span[j] >= 0) & (feats.page_span[j] <= 1)) | (feats.kind[j] == "conference")),
         has_alt_title=np.array([bool(feats.title_alt[a] or feats.title_alt[b]) for a, b in zip(i, j, strict=True)],
                                dtype=bool),
     )
