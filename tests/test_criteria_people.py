@@ -127,3 +127,16 @@ def test_a_dog_study_is_an_animal_study_and_a_dog_phobia_is_not():
     assert dogs["verdict"] == NOT_MET and "animal" in dogs["detail"]
     phobia = crit("adult", "A 9-year-old boy with a specific phobia of dogs received five sessions of CBT.")
     assert phobia["verdict"] == NOT_MET and "animal" not in phobia["detail"]
+
+
+def test_an_acronym_is_no_animal_and_people_keep_a_record_human():
+    abstract = ("Sixty-eight veterans with PTSD in therapy completed the Client Attachment to Therapist Scale "
+                "(CATS) and the Working Alliance Inventory.")
+    r = assess_record("Attachment to therapist and the working alliance", abstract, [])
+    assert r.suggestion != "exclude"
+    assert r.criteria["adult"].verdict == MET
+
+
+def test_the_case_of_a_thing_is_no_single_case():
+    assert crit("sample_size", "The case of a 0.5% annual probability flood event.")["verdict"] == UNCLEAR
+    assert crit("sample_size", "We report the case of a 60-year-old man with hoarding.")["n"] == 1

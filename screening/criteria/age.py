@@ -80,6 +80,7 @@ ANIMAL_REASON = "not human participants"
 HUMANS = re.compile(r"\b(?:humans?|patients?|participants|volunteers|adults|children|women|men|persons|people|"
                     r"boys?|girls?|man|woman|mothers?|fathers?|child|Kinder?|Jungen?|Mädchen|enfants?|garçons?|"
                     r"filles?|bambin[aoie]|ragazz[aoie]|"
+                    r"veterans|clients?|therapists?|students|employees|workers|nurses|soldiers|owners? of|"
                     r"Patienten|Menschen|Teilnehmer\w*|humains|patients|pazienti|partecipanti)\b", re.IGNORECASE)
 """Words for people: an animal word in a record that also names people does not make it an animal study
 (MeSH keywords "Animals; Humans; Mice")."""
