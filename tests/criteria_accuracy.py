@@ -20,7 +20,7 @@ from screening.protocol import Protocol, bundled_protocol, protocol_from_data
 
 DATA = Path(__file__).parent / "data" / "abstracts"
 HALVES = ("tuning", "heldout")
-SETS = (*HALVES, "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
+SETS = (*HALVES, "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10")
 """The tuning half, the held-out half (written with it, before tuning), a fresh check written after
 tuning ended (measured once, then tuned on in the next session), fresh2 (written before that session's
 changes; its misses were listed once and so it was tuned on too), fresh3 (written before those changes
@@ -28,7 +28,9 @@ were committed, measured once unseen, then tuned on), fresh4 (written after thos
 unseen, then tuned on), fresh5 (measured once unseen, then small general fixes) and fresh6 (written after the
 last engine change of session 7, measured once, never tuned on), then fresh7 and fresh8 (session 8: both written
 before any engine change of that session and measured once unseen; fresh7 then tuned on, fresh8 held out and
-measured once more with the final engine)."""
+measured once more with the final engine), then fresh9 and fresh10 (session 9: both written before any
+engine change of that session and measured once on the old engine; fresh10 then tuned on, fresh9 held out and
+measured once more with the final engine, its misses read only then)."""
 INCLUDED_LANGUAGES = {"eng": "en", "ger": "de", "fre": "fr", "ita": "it"}
 PRIMARY = ["rct", "controlled_trial", "cohort", "cross_sectional", "case_report", "qualitative"]
 
