@@ -24,7 +24,7 @@ from screening.criteria.evidence import (
     Span,
     TermSet,
 )
-from screening.criteria.kinds import DESIGN_LABELS, DESIGNS
+from screening.criteria.kinds import DESIGN_LABELS, DESIGNS, lexicon
 
 R = "re:"
 PHRASES: dict[str, tuple[str, ...]] = {
@@ -78,6 +78,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "single case", "single-case", "case study", "case report", "n-of-1", "n of 1", "Einzelfall*",
         "Fallstudie", "Fallbericht", "Kasuistik", "étude de cas", "cas unique", "cas clinique",
         "studio di caso", "caso singolo", "caso clinico",
+        *(t for t in lexicon()["single_case"] if t.startswith(R)),  # one person described (the sample-size rule)
     ),
     "qualitative": (
         "qualitative", "interpretative phenomenological", "grounded theory", "thematic analysis",
