@@ -7,7 +7,8 @@ and single ages ("a 15-year-old", weak: it may be a relative). A range straddlin
 the adult age is unclear. Without ages, words decide: children,
 adolescents, Kinder, Jugendliche, enfants, bambini vs adults, veterans, older adults,
 university students; "parents of children" are adults (a study of parents' own distress), unless the
-children's stated ages say the children are the participants. Professionals who are themselves the
+children's stated ages say the children are the participants; teachers or parents who rate the children
+("Teachers rated fewer symptoms") do not make the sample adult. Professionals who are themselves the
 participants (therapists surveyed, trainees in role-plays: counted where no patient is named, or in an
 analogue design) are adults. A range in parentheses with its unit ("(6 bis 11 Jahre)", "(60 to 84
 years)") is an age range.
@@ -211,6 +212,7 @@ class Adult:
         self.adult_age = adult_age
         self.words = TermSet({"minors": terms["minors"], "adults": terms["adults"]})
         self.contexts = TermSet({"adult_contexts": terms["adult_contexts"]})
+        self.informants = TermSet({"informants": lexicon()["informants"]})
         animals = (params or {}).get("animal_terms")
         self.animals = TermSet({"animals": tuple(animals) if animals is not None else ()})
         p = {**default_params("age"), **(params or {})}
@@ -256,6 +258,9 @@ class Adult:
             contexts = self.contexts.spans(record, INCLUDE).get("adult_contexts", [])
             minors = [s for s in minors if not overlaps(s, contexts)]
             adults = [s for s in adults if not overlaps(s, contexts)] + contexts
+            # "Teachers rated fewer symptoms": adults who only rate the minors are no adult participants
+            raters = self.informants.spans(record, INCLUDE).get("informants", [])
+            adults = [s for s in adults if not overlaps(s, raters)]
         for fname, text in record.fields():
             old_single, young_single = single_ages(fname, text, self.adult_age)
             facts_here = [f.span for f in facts]

@@ -14,6 +14,10 @@ population study without any treatment is not clinical when professionals are su
 nurses), and unclear when patients are (primary-care patients screened with the PHQ-9: whether they are
 treated is not said).
 
+A course or training with neither a problem nor a treatment named (a parenting course for mothers of
+infants) is not clinical. Participants with a problem given a placebo-controlled or randomly ordered
+treatment are clinical.
+
 Career counselling is neither (unclear), also for clients with a diagnosis.
 Not met when strong non-clinical evidence (or three weak hints) outweighs the clinical evidence, for
 animal studies, for population surveys and cohorts without any treatment, and for studies of firms;
@@ -51,7 +55,9 @@ ASSIGNED = re.compile(r"\b(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|all
                       r"|\brandomi[sz]ed\s+(?:einer|entre|a|alla|al)\b|\bassegnati\s+(?:casualmente|in\s+modo)"
                       r"|\b(?:randomisiert|randomisé|randomisée|randomisés|randomisées|randomizzat[iaoe])\b"
                       r"|\b(?:zugeteilt|zugewiesen|zugeordnet|assegnat[ie]|allocat[ie])\b"
-                      r"|\br[ée]partis?\s+(?:au\s+hasard|al[ée]atoirement)\b",
+                      r"|\br[ée]partis?\s+(?:au\s+hasard|al[ée]atoirement)\b"
+                      r"|\b(?:placebo|placébo)\b|\bin\s+random\s+order\b|\bin\s+ordine\s+casuale\b"
+                      r"|\ben\s+ordre\s+al[ée]atoire\b|\bin\s+zuf[äa]lliger\s+Reihenfolge\b",
                       re.IGNORECASE)
 """Participants assigned to an intervention: a treatment received when they have a problem."""
 CAREER = re.compile(r"\b(?:career|vocational|Berufs)[\s-]*(?:counsel\w*|guidance|beratung)", re.IGNORECASE)
@@ -185,6 +191,8 @@ class Clinical:
                                    "a group of " + _texts(roles) + ", no treatment named")
         if problems:
             return CriterionResult(UNCLEAR, problems + weak, "a problem or diagnosis, but no treatment named")
+        if courses and not assigned:  # "mothers of infants took part in a parenting course": no problem, no treatment
+            return CriterionResult(NOT_MET, courses + weak, "a course (" + _texts(courses) + "), no problem or treatment named")
         if weak:
             return CriterionResult(UNCLEAR, weak, "students or volunteers; no clinical treatment named")
         if other.get("organisations") and record.has_abstract:

@@ -68,6 +68,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "waiting-list",
         R + r"\bcompared\s+with\s+(?:\d+\s+|an?\s+)?(?:untreated|waiting|wait-list|waitlist|no-treatment)\b",
         R + r"\bor\s+no\s+(?:intervention|treatment|counsel+ing)\b",
+        "comparison group", "Vergleichsgruppe", "groupe de comparaison", "gruppo di confronto",
         "Kontrollgruppe", "Wartegruppe", "groupe contrôle", "groupe témoin", "gruppo di controllo",
         "nicht-randomisiert*", "non randomisé*", "non randomizzat*", "quasi-sperimentale",
     ),
