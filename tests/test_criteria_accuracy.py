@@ -1,8 +1,8 @@
 """Per-criterion accuracy on the hand-labelled abstracts (tests/data/abstracts): >= 95% on every set,
 "unclear" counted wrong where the label decides, and no record meeting every criterion suggested for
-exclusion (tests/criteria_accuracy.py computes; docs/criteria-accuracy.md reports). Every set up to fresh7
-has been tuned on by now; fresh8 is the one measured without tuning (once before and once after session 8's
-changes), and a row that misses the target is listed in SHORT_OF_TARGET with the measured reason, not hidden."""
+exclusion (tests/criteria_accuracy.py computes; docs/criteria-accuracy.md reports). Every set up to fresh8
+and fresh10 has been tuned on by now; fresh9 is the one measured without tuning (once before and once after
+session 9's changes), and a row that misses the target is listed in SHORT_OF_TARGET with the measured reason, not hidden."""
 
 from __future__ import annotations
 
@@ -16,17 +16,23 @@ MEETING_ALL_AT_LEAST = {"fresh3": (4, 3), "fresh4": (4, 4), "fresh5": (4, 3), "f
 
 TARGET = 0.95
 SHORT_OF_TARGET: dict[tuple[str, str], str] = {
-    ("fresh8", "clinical"): "85.5% (47/55), the held-out set, measured once on the final engine (old engine 81.8%): "
-                            "a kindergarten social-skills programme and a carers' psychoeducation group read as "
-                            "treatment (s004, s019), a caregivers' course naming 'pazienti' (s046), students rating "
-                            "recorded sessions of clients (s055), a population cohort, a review of aid workers and "
-                            "children observed at play left unclear (s007, s017, s028), and a French parent-training "
-                            "programme for children with ADHD not read as treatment (s038)",
-    ("fresh8", "adult"): "87.3% (48/55), the held-out set, measured once on the final engine (old engine 78.2%): "
-                         "people words the form rule does not read (pilots, agenti, caregiver), groups named by "
-                         "age-neutral words (spouses of service members, résidents d'EHPAD), Italian 'scuole "
-                         "superiori' not read as a school, and teachers rating preschool children (s002, s024, "
-                         "s037, s041, s045, s046, s004)",
+    ("fresh8", "clinical"): "89.1% (49/55), tuning material since session 9 (held-out in session 8: 85.5%): a "
+                            "kindergarten social-skills programme and carers' psychoeducation groups read as "
+                            "treatment (s004, s019, s046), students rating recorded sessions of clients (s055), a "
+                            "review of aid workers and children observed at play left unclear (s017, s028)",
+    ("fresh9", "clinical"): "90.3% (56/62), the held-out set, measured once on the final engine (old engine 88.7%): "
+                            "studies of pupils, students or children with no treatment (teacher ratings, a lab "
+                            "task, questionnaires, a classroom programme) and a German mouse study with 'Kontrolltiere' "
+                            "left unclear instead of not clinical (n014, n029, n034, n040, n043, n053)",
+    ("fresh9", "adult"): "93.5% (58/62), the held-out set, measured once on the final engine (old engine 90.3%): "
+                         "'people over 50' and French 'retraités' not read as adults (n028, n044), the German mouse "
+                         "study not read as animals (n040), 'patients hospitalisés' read as adults (n049)",
+    ("fresh9", "design: RCT only"): "91.9% (57/62), the held-out set, measured once on the final engine (old engine "
+                                    "88.7%): designs stated without the listed phrases: 'rated in autumn ... assessed "
+                                    "in spring', 'by one year', 'über zwei Jahre verfolgt', 'befragt', 'hanno fatto da "
+                                    "controllo' (n014, n017, n038, n039, n053)",
+    ("fresh9", "design: primary studies"): "91.9% (57/62), the held-out set, measured once on the final engine (old "
+                                           "engine 88.7%): the same five records as the RCT-only row",
 }
 """(half, row) known to miss the target, with the measured reason (reported in docs/criteria-accuracy.md)."""
 
