@@ -412,3 +412,40 @@ def test_plain_terms_with_regex_characters_always_compile():
         pattern = re.compile(term_pattern(term), re.IGNORECASE)
         assert pattern.search(f" {term.replace('*', '')} ") is not None or "*" in term, term
     assert check_term("re:(unclosed") is not None
+
+
+@pytest.mark.parametrize("abstract", [
+    "We describe a 9-year-old boy with a dog phobia treated over five sessions.",
+    "Beschrieben wird die Behandlung eines 15-jährigen Jungen mit Zwangsstörung in 18 Sitzungen.",
+    "Nous décrivons la prise en charge d'une femme de 52 ans atteinte de dépression en seize séances.",
+    "Si descrive il trattamento di una donna di 28 anni con disturbo di panico in quaranta sedute.",
+])
+def test_one_person_described_is_a_single_case(abstract):
+    r = crit("sample_size", "", abstract)
+    assert r["verdict"] == NOT_MET and r["n"] == 1, r
+
+
+def test_describing_a_model_of_client_change_is_no_single_case():
+    assert crit("sample_size", "", "We present a model of client change in psychotherapy.")["verdict"] == UNCLEAR
+
+
+@pytest.mark.parametrize("abstract,verdict", [
+    ("Children with ADHD (n = 46) took methylphenidate and placebo. Teachers rated fewer symptoms.", NOT_MET),
+    ("This case study describes psychotherapy with a woman in her thirties with avoidant personality disorder.",
+     MET),
+    ("Teachers (n = 204) rated their own self-efficacy after a classroom management course.", MET),
+])
+def test_adult_informants_and_decades(abstract, verdict):
+    r = crit("adult", "", abstract)
+    assert r["verdict"] == verdict, r
+
+
+@pytest.mark.parametrize("abstract,verdict", [
+    ("Children with ADHD (n = 46) took methylphenidate and placebo for two weeks each in random order.", MET),
+    ("Quarantotto bambini con disturbo dello spettro autistico sono stati assegnati in modo casuale a un "
+     "intervento comportamentale intensivo o alle cure abituali.", MET),
+    ("Mothers of infants (n = 130) took part in a six-week parenting course at family centres.", NOT_MET),
+])
+def test_clinical_problem_with_treatment_and_courses_without_one(abstract, verdict):
+    r = crit("clinical", "", abstract)
+    assert r["verdict"] == verdict, r
