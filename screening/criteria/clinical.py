@@ -191,8 +191,9 @@ class Clinical:
                                    "a group of " + _texts(roles) + ", no treatment named")
         if problems:
             return CriterionResult(UNCLEAR, problems + weak, "a problem or diagnosis, but no treatment named")
-        if courses and not assigned:  # "mothers of infants took part in a parenting course": no problem, no treatment
-            return CriterionResult(NOT_MET, courses + weak, "a course (" + _texts(courses) + "), no problem or treatment named")
+        if courses and not assigned:  # "mothers of infants took part in a parenting course": no problem or treatment
+            return CriterionResult(NOT_MET, courses + weak,
+                                   "a course (" + _texts(courses) + "), no problem or treatment named")
         if weak:
             return CriterionResult(UNCLEAR, weak, "students or volunteers; no clinical treatment named")
         if other.get("organisations") and record.has_abstract:
