@@ -72,6 +72,12 @@ COURSE = re.compile(r"\b(?:training|trainings|course|courses|workshops?|seminars
                     r"Fortbildung\w*|Training\w*|formations?|cours|ateliers?|stages?|séminaires?|cors[oi]|"
                     r"formazione|seminari[oa]?|laboratori[oa]?)\b", re.IGNORECASE)
 """A course or a training: no treatment when a role group attends it (care staff, police officers)."""
+ATTENDED = re.compile(r"\b(?:(?:took|take|takes)\s+part\s+in|participated\s+in|enrolled\s+in|attended|completed|"
+                      r"nahmen\s+an|teilgenommen|besuchten|ont\s+(?:suivi|participé\s+à)|hanno\s+(?:frequentato|"
+                      r"partecipato\s+a))\b[^.]{0,60}?\b(?:course|workshop|seminar|class|programme|program|"
+                      r"Kurs\w*|Seminar\w*|Training\w*|cours|atelier|stage|formation|corso|seminario|laboratorio)s?\b",
+                      re.IGNORECASE)
+"""People attending a course (the course rule needs it: "training set" or "stages of" are no course)."""
 STRONG_WEIGHT = 2
 PROBLEM_BONUS = 2
 WEAK_ENOUGH = 3
@@ -191,8 +197,9 @@ class Clinical:
                                    "a group of " + _texts(roles) + ", no treatment named")
         if problems:
             return CriterionResult(UNCLEAR, problems + weak, "a problem or diagnosis, but no treatment named")
-        if courses and not assigned:  # "mothers of infants took part in a parenting course": no problem or treatment
-            return CriterionResult(NOT_MET, courses + weak,
+        attended = [c for c in courses if any(ATTENDED.search(t) for f, t in record.fields() if f == c.field)]
+        if attended and not assigned:  # "mothers of infants took part in a parenting course": no problem or treatment
+            return CriterionResult(NOT_MET, attended + weak,
                                    "a course (" + _texts(courses) + "), no problem or treatment named")
         if weak:
             return CriterionResult(UNCLEAR, weak, "students or volunteers; no clinical treatment named")
