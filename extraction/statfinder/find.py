@@ -584,9 +584,11 @@ def pages_without_text(pages: Sequence[str], pictures: Sequence[int] = ()) -> li
     return sorted(empty | set(pictures))
 
 
-def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Sequence[int] = ()) -> list[str]:
+def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Sequence[int] = (),
+                  how_to_ocr: str = "metasift stats --ocr") -> list[str]:
     """One sentence per page without a text layer (`pages_without_text`), for the coder: a picture page says
-    so, a page read by OCR says that its statistics are marked and need checking."""
+    so (and how to have it read: ``how_to_ocr``), a page read by OCR says that its statistics are marked and
+    need checking."""
     out = []
     for i in blank:
         what = "a picture covers it: a scan or an image" if i in pictures else "a scan or a picture"
@@ -595,7 +597,7 @@ def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Seque
                        f"OCR: check their digits against the page")
         else:
             out.append(f"page {i} has no text layer ({what}): statistics on it cannot be read, read the page "
-                       f"and type them" + (" (or read it by OCR: metasift stats --ocr)" if i in pictures else ""))
+                       f"and type them" + (f" (or read it by OCR: {how_to_ocr})" if i in pictures else ""))
     return out
 
 
