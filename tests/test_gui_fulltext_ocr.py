@@ -51,6 +51,7 @@ def test_a_scanned_pdf_offers_ocr_which_fills_the_list_page_by_page(qtbot, worke
     notes = [found.list.item(k).text() for k in range(found.list.count())]
     assert len(notes) == 2 and all("no text layer" in n and "“Read scanned pages (OCR)” above" in n for n in notes)
     assert found.ocr_button.isVisibleTo(found) and found.ocr_button.text() == "Read scanned pages (OCR)"
+    assert "no text layer" in screen.viewer.info.text() and "Read scanned pages (OCR)" in screen.viewer.info.text()
     before = background.running()
     progress: list[tuple[int, int, str]] = []
     qtbot.mouseClick(found.ocr_button, Qt.MouseButton.LeftButton)
