@@ -4,7 +4,9 @@ no text layer at all, as a library's scan of an old volume."""
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -33,3 +35,14 @@ def write_scan(path: Path, pages: list[list[str]]) -> Path:
     imgs = [scan_page(lines, seed=k) for k, lines in enumerate(pages)]
     imgs[0].save(path, "PDF", resolution=DPI, save_all=True, append_images=imgs[1:])
     return path
+
+
+def need_tesseract() -> None:
+    """Skip the test without the ``tesseract`` program, or fail it where CI promised to install it."""
+    import pytest
+
+    if shutil.which("tesseract"):
+        return
+    if os.environ.get("CI"):
+        pytest.fail("CI is set but Tesseract is not installed (.ci/run installs tesseract-ocr)")
+    pytest.skip("tesseract not installed (apt-get install tesseract-ocr)")

@@ -6,17 +6,14 @@ PDF (`tests.scans`), the worked demo review on SQLite and PostgreSQL, real Qt wi
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from PySide6.QtCore import Qt
 
 from extraction import coding
 from gui import background
 from screening.fulltext import store
-from tests.scans import write_scan
-from tests.screens import open_window, wait_idle
+from tests.scans import need_tesseract, write_scan
+from tests.screens import extraction_on, save_form, wait_idle
 
 SCAN = [["Method", "Sixty clients (N = 60) rated the Working Alliance", "Inventory after the third session."],
         ["Results", "The client-rated alliance predicted BDI-II change,",
@@ -25,22 +22,12 @@ SCAN = [["Method", "Sixty clients (N = 60) rated the Working Alliance", "Invento
 
 @pytest.fixture
 def tesseract() -> None:
-    if shutil.which("tesseract"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("CI is set but Tesseract is not installed (.ci/run installs tesseract-ocr)")
-    pytest.skip("tesseract not installed (apt-get install tesseract-ocr)")
+    need_tesseract()
 
 
 def _screen(qtbot, db, tmp_path):
     store.attach(db, 8, write_scan(tmp_path / "scan.pdf", SCAN), "bob")
-    window = open_window(qtbot, db, "bob")
-    screen = window.show_screen("extraction")
-    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    rows = [r.record for r in screen.reports.items]
-    screen.reports_view.selectRow(rows.index(8))
-    wait_idle(qtbot)
-    return screen
+    return extraction_on(qtbot, db, 8)
 
 
 def test_a_scanned_pdf_offers_ocr_which_fills_the_list_page_by_page(qtbot, worked_each, tmp_path, tesseract):
@@ -76,15 +63,10 @@ def test_a_scanned_pdf_offers_ocr_which_fills_the_list_page_by_page(qtbot, worke
     form = screen.form
     assert form.statistic.currentData() == "r" and form.edits["value"].text() == "0.34"
     assert form.location.text() == "p. 2"
-    form.label.setText("BDI-II, read by OCR")
-    for name, value in {"alliance_time": "early", "outcome_measure": "BDI", "outcome_rater": "client",
-                        "treatment": "other", "pub_source": "journal", "alliance_rater": "client",
-                        "alliance_measure": "WAI"}.items():
-        form.mods[name].setEditText(value)
-    form.update_preview()
-    assert screen.save_button.isEnabled(), form.messages.text()
-    screen.save()
-    wait_idle(qtbot)
+    save_form(qtbot, screen, "BDI-II, read by OCR", {"alliance_time": "early", "outcome_measure": "BDI",
+                                                      "outcome_rater": "client", "treatment": "other",
+                                                      "pub_source": "journal", "alliance_rater": "client",
+                                                      "alliance_measure": "WAI"})
     [row] = [e for e in coding.effects(worked_each, record=8) if e.label == "BDI-II, read by OCR"]
     assert row.r == 0.34 and row.provenance["page"] == 2 and row.provenance["source"] == "full text (OCR)"
 

@@ -37,12 +37,12 @@ def _caption(pdf: FPDF, text: str, x: float | None = None, w: float = 0) -> None
     pdf.multi_cell(w, 5, text, new_x="LEFT" if x is not None else "LMARGIN", new_y="NEXT")
 
 
-def _wrapped_pdf(path: Path, v_align: str) -> None:
+def _wrapped_pdf(path: Path, v_align: str, rows: list[list[str]] = WRAPPED) -> None:
     pdf = _pdf()
     _caption(pdf, "Table 3\nAlliance and outcome (BDI-II change) by rater")
     with pdf.table(col_widths=(3, 1, 1, 1), width=110, line_height=5, first_row_as_headings=False,
                    text_align="LEFT", v_align=v_align) as table:
-        for cells in WRAPPED:
+        for cells in rows:
             row = table.row()
             for c in cells:
                 row.cell(c.replace("-", "\u2212"))
@@ -173,25 +173,12 @@ CAPITALS = [["Alliance measure (rater)", "Pearson r", "p", "n"],
             ["Helping Alliance Questionnaire Revised (observer)", "\u2212.05", ".62", "80"]]
 
 
-def _capitals_pdf(path: Path, v_align: str, rows: list[list[str]]) -> None:
-    pdf = _pdf()
-    _caption(pdf, "Table 3\nAlliance and outcome (BDI-II change) by rater")
-    with pdf.table(col_widths=(3, 1, 1, 1), width=110, line_height=5, first_row_as_headings=False,
-                   text_align="LEFT", v_align=v_align) as table:
-        for cells in rows:
-            row = table.row()
-            for c in cells:
-                row.cell(c)
-    _caption(pdf, "Note. N = 84 at intake.")
-    pdf.output(str(path))
-
-
 @pytest.mark.parametrize("v_align", ["MIDDLE", "TOP", "BOTTOM"])
 def test_row_labels_that_wrap_onto_a_line_starting_with_a_capital_are_whole(tmp_path, v_align):
     """Every label's second line starts in capitals (no lower-case or indented continuation anywhere in the
     table); the numbers sit at the top, middle or bottom of their row."""
     path = tmp_path / "capitals.pdf"
-    _capitals_pdf(path, v_align, CAPITALS)
+    _wrapped_pdf(path, v_align, CAPITALS)
     paper = read_paper(path)
     assert "Inventory\r\nShort Revised" in paper.pages[0]  # the labels wrap in the text layer
     got = [s for s in paper.statistics() if s.table]
@@ -212,7 +199,7 @@ def test_a_subheading_in_capitals_before_and_between_wrapped_rows_stays_apart(tm
     rows = [CAPITALS[0], ["Client ratings", "", "", ""], CAPITALS[1], ["Therapist ratings", "", "", ""],
             CAPITALS[2]]
     path = tmp_path / "subheadings.pdf"
-    _capitals_pdf(path, v_align, rows)
+    _wrapped_pdf(path, v_align, rows)
     got = [s for s in read_paper(path).statistics() if s.table]
     assert [s.sentence.split(" — ")[1] for s in got] == [
         "Working Alliance Inventory Short Revised (client): r = .31",
