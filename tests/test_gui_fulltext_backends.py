@@ -73,3 +73,35 @@ def test_full_text_screening_on_each_back_end(qtbot, review, tmp_path, monkeypat
     wait_idle(qtbot)
     counts = prisma_counts(review)
     assert counts.not_retrieved == 1 and decisions.NOT_RETRIEVED not in counts.excluded_full_text
+
+
+def test_a_dropped_file_that_is_no_usable_pdf_is_refused_in_a_message_naming_it(qtbot, worked_each, tmp_path):
+    """Dropped on the viewer: a text file named .pdf, an encrypted PDF, a download cut off. Each is refused
+    with the file and the reason in the window's error message; nothing is stored."""
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.screens import extraction_on
+
+    notes = tmp_path / "notes.pdf"
+    notes.write_text("These are my notes, not a PDF.\n")
+    locked = tmp_path / "locked.pdf"
+    write_pdf(locked, ["A protected report"], password="secret")
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(write_pdf(None, ["a report cut off in the middle of the download"] * 3)[:400])
+    screen = extraction_on(qtbot, worked_each, 7)
+    window = screen.window()
+    for path, reason in ((notes, "not a PDF"), (locked, "encrypted"), (cut, "broken")):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        screen.viewer.dropEvent(QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
+                                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+        wait_idle(qtbot)
+        boxes = [b for b in window.findChildren(QMessageBox, "error-dialog") if b.isVisible()]
+        assert len(boxes) == 1 and path.name in boxes[0].text() and reason in boxes[0].text(), \
+            [b.text() for b in boxes]
+        assert "Traceback" not in boxes[0].text()
+        boxes[0].close()
+        qtbot.waitUntil(lambda: not any(b.isVisible() for b in window.findChildren(QMessageBox, "error-dialog")))
+    assert store.attached(worked_each, 7) == [] and store.history(worked_each, 7) == []
