@@ -13,7 +13,7 @@ from extraction.prisma import prisma_counts
 from gui.fulltext import viewer as viewer_module
 from screening import decisions, outcomes
 from screening.fulltext import store
-from tests.pdf_factory import write_pdf
+from tests.pdf_factory import write_pdf, write_unusable
 from tests.screens import open_window, wait_idle
 from tests.test_fulltext_store import STUDIES, add_studies, paper
 
@@ -84,15 +84,9 @@ def test_a_dropped_file_that_is_no_usable_pdf_is_refused_in_a_message_naming_it(
 
     from tests.screens import extraction_on
 
-    notes = tmp_path / "notes.pdf"
-    notes.write_text("These are my notes, not a PDF.\n")
-    locked = tmp_path / "locked.pdf"
-    write_pdf(locked, ["A protected report"], password="secret")
-    cut = tmp_path / "cut.pdf"
-    cut.write_bytes(write_pdf(None, ["a report cut off in the middle of the download"] * 3)[:400])
     screen = extraction_on(qtbot, worked_each, 7)
     window = screen.window()
-    for path, reason in ((notes, "not a PDF"), (locked, "encrypted"), (cut, "broken")):
+    for path, reason in write_unusable(tmp_path):
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(path))])
         screen.viewer.dropEvent(QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
