@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from extraction import coding
+from extraction.export_frames import effects_frame
 from gui import background
 from screening.fulltext import store
 from tests.scans import need_tesseract, write_scan
@@ -69,6 +70,9 @@ def test_a_scanned_pdf_offers_ocr_which_fills_the_list_page_by_page(qtbot, worke
                                                       "alliance_measure": "WAI"})
     [row] = [e for e in coding.effects(worked_each, record=8) if e.label == "BDI-II, read by OCR"]
     assert row.r == 0.34 and row.provenance["page"] == 2 and row.provenance["source"] == "full text (OCR)"
+    exported = {r["label"]: r for r in effects_frame(worked_each).to_dict("records")}["BDI-II, read by OCR"]
+    assert (exported["found_in"], exported["page"], exported["quote"]) == ("full text (OCR)", 2,
+                                                                         "r(58) = .34, p = .008")
 
 
 def test_ocr_can_be_cancelled_and_another_record_stops_it(qtbot, worked_each, tmp_path, tesseract):
