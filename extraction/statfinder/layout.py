@@ -302,7 +302,9 @@ def _owners(body: list[_Line]) -> list[int | None]:
 
     A line without numbers belongs to a row when it shares height with the row's numbers, or continues its
     label plainly (lower case, indented, after a joining word). A line in capitals is a label's rest only where
-    its first word could not have fit on the line before it (`_wraps`), and only on the side of the numbers
+    its first word could not have fit on the line before it (`_wraps`) and it is no farther below that line
+    than the table's closest lines are apart (a label's leading: a row or subheading set off by more space is
+    none of it), and only on the side of the numbers
     the table's labels wrap to: the rows' labels are all set the same way (numbers at the top, middle or bottom
     of their row), which the plain continuations show, or the lines before the first row (they can only begin
     it) and after the last (they can only end it). Between two rows of a table whose labels wrap on both sides
@@ -331,15 +333,21 @@ def _owners(body: list[_Line]) -> list[int | None]:
             owner[k] = n
     left = min(line.x0 for line in body)
     right = _label_right(body, left)
+    gaps = [a.bottom - b.top for a, b in pairwise(body) if not _overlap(a, b)]
+    leading = min(gaps, default=0.0)
+
+    def joins(line: _Line, before: _Line) -> bool:  # the rest of ``before``'s label, set at a label's leading
+        return _wraps(line, before, left, right) and before.bottom - line.top <= leading + 0.25 * line.height
+
     sides = {_side(line, body[o]) for line, o in zip(body, owner, strict=True) if o is not None}
     # the lines before the first row can only begin it, those after the last only end it
     k = rows[0]
-    while k > 0 and owner[k - 1] is None and _wraps(body[k], body[k - 1], left, right):
+    while k > 0 and owner[k - 1] is None and joins(body[k], body[k - 1]):
         owner[k - 1] = rows[0]
         sides.add(1)
         k -= 1
     k = max(j for j, o in enumerate(owner) if o == rows[-1])
-    while k + 1 < len(body) and owner[k + 1] is None and _wraps(body[k + 1], body[k], left, right):
+    while k + 1 < len(body) and owner[k + 1] is None and joins(body[k + 1], body[k]):
         owner[k + 1] = rows[-1]
         sides.add(-1)
         k += 1
@@ -352,12 +360,12 @@ def _owners(body: list[_Line]) -> list[int | None]:
             mine = [_side(body[j], body[a]) for j in range(len(body)) if owner[j] == a]
             take = max(0, mine.count(1) - mine.count(-1))
         up = gap[0]
-        while up <= gap[-1] and up - gap[0] < take and _wraps(body[up], body[up - 1], left, right):
+        while up <= gap[-1] and up - gap[0] < take and joins(body[up], body[up - 1]):
             owner[up] = a
             up += 1
         if 1 in sides:
             down = gap[-1]
-            while down >= up and _wraps(body[down + 1], body[down], left, right):
+            while down >= up and joins(body[down + 1], body[down]):
                 owner[down] = b
                 down -= 1
     return owner
