@@ -70,6 +70,15 @@ def test_a_scanned_pdf_offers_ocr_which_fills_the_list_page_by_page(qtbot, worke
                                                       "alliance_measure": "WAI"})
     [row] = [e for e in coding.effects(worked_each, record=8) if e.label == "BDI-II, read by OCR"]
     assert row.r == 0.34 and row.provenance["page"] == 2 and row.provenance["source"] == "full text (OCR)"
+    # another record and back: what OCR found is still listed, without reading the scans again
+    rows = [r.record for r in screen.reports.items]
+    screen.reports_view.selectRow(next(k for k, r in enumerate(rows) if r != 8))
+    wait_idle(qtbot)
+    assert found.record != 8 and not any(s.ocr for s in found.stats)
+    screen.reports_view.selectRow(rows.index(8))
+    wait_idle(qtbot)
+    assert [s.raw for s in found.stats if s.ocr] == ["r(58) = .34, p = .008", "t(58) = 1.20, p = .24"]
+    assert not found.ocr_running() and not found.ocr_button.isVisibleTo(found)
     exported = {r["label"]: r for r in effects_frame(worked_each).to_dict("records")}["BDI-II, read by OCR"]
     assert (exported["found_in"], exported["page"], exported["quote"]) == ("full text (OCR)", 2,
                                                                          "r(58) = .34, p = .008")

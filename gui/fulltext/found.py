@@ -2,7 +2,7 @@
 form. Clicking one shows it on its page; "Use" hands it to the form (the coder confirms or edits). A PDF with
 picture pages (scans) says so, and "Read scanned pages (OCR)" reads them in the background (Tesseract, page by
 page, with progress and Cancel in the panel: the coder keeps coding meanwhile); what OCR found joins the list,
-marked OCR."""
+marked OCR, and is kept for that PDF while the window is open (back on the record, no second OCR)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,8 @@ class FoundList(QWidget):
         self.ocr_status.setWordWrap(True)
         self.ocr_status.hide()
         self._ocr_task: Any = None
+        self._ocr_read: dict[str, tuple[dict[str, Any] | None, list[Any]]] = {}
+        """What OCR found, per PDF (sha256), for this window's session: back on the record, no second OCR."""
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(self.ocr_button)
@@ -95,6 +97,9 @@ class FoundList(QWidget):
     def _found(self, gen: int, got: tuple[dict[str, Any] | None, list[Any]]) -> None:
         if gen != self._generation:
             return
+        sha = (got[0] or {}).get("sha256")
+        if sha in self._ocr_read and not (got[0] or {}).get("ocr_pages"):
+            got = self._ocr_read[sha]
         self.pdf, all_stats = got
         self.stats = [s for s in all_stats if s.kind != "n"]
         muted = muted_text(self)
@@ -166,6 +171,8 @@ class FoundList(QWidget):
         if gen != self._generation:
             return
         self._ocr_task = None
+        if got[0] is not None:
+            self._ocr_read[got[0]["sha256"]] = got
         read = (got[0] or {}).get("ocr_pages", [])
         found = sum(1 for s in got[1] if s.ocr and s.kind != "n")
         self.list.clear()
