@@ -47,7 +47,8 @@ COLUMN_MEANINGS: dict[str, str] = {
     "full_text": "the full text read (PDF path or URL)", "decided_at": "when (UTC)",
     "uid": "unique id of the act", "z": "Fisher's z of r", "var_z": "sampling variance of z, 1/(n - 3)",
     "found_in": "'full text' when the numbers were taken from a statistic found in the attached PDF, "
-    "'typed' when the coder typed them", "page": "the PDF page the numbers were found on",
+    "'full text (OCR)' when it was found on a scanned page read by OCR, 'typed' when the coder typed them",
+    "page": "the PDF page the numbers were found on",
     "quote": "the statistic as the PDF gives it",
     "protocol_version": "the review's protocol version in force when it was stored (empty: before protocols "
     "were versioned, or the bundled protocol)",

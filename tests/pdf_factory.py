@@ -126,3 +126,15 @@ def _picture(pdf: FPDF, text: str) -> None:
     img.save(buf, format="PNG")
     buf.seek(0)
     pdf.image(buf, x=10, y=10, w=190)
+
+
+def write_unusable(folder: Path) -> list[tuple[Path, str]]:
+    """Three files named .pdf that no review may store, each with the words its refusal must say: a text file,
+    an encrypted PDF (a password to open it) and a download cut off after 400 bytes."""
+    notes = Path(folder) / "notes.pdf"
+    notes.write_text("These are my notes, not a PDF.\n")
+    locked = Path(folder) / "locked.pdf"
+    write_pdf(locked, ["A protected report"], password="secret")
+    broken = Path(folder) / "broken.pdf"
+    broken.write_bytes(write_pdf(None, ["a report cut off in the middle of the download"] * 3)[:400])
+    return [(notes, "not a PDF"), (locked, "encrypted"), (broken, "broken")]

@@ -39,3 +39,26 @@ def wait_idle(qtbot: Any, timeout: int = WAIT_MS) -> None:
     from gui import background
 
     qtbot.waitUntil(lambda: background.running() == 0, timeout=timeout)
+
+
+def extraction_on(qtbot: Any, db: Any, record: int, reviewer: str = "bob") -> Any:
+    """The Extraction screen of a shown window on ``db`` with ``record``'s report selected and its PDF and
+    statistics loaded."""
+    window = open_window(qtbot, db, reviewer)
+    screen = window.show_screen("extraction")
+    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=WAIT_MS)
+    screen.reports_view.selectRow([r.record for r in screen.reports.items].index(record))
+    wait_idle(qtbot)
+    return screen
+
+
+def save_form(qtbot: Any, screen: Any, label: str, moderators: dict[str, str]) -> None:
+    """Give the Extraction form's effect ``label`` and ``moderators`` (typed as a coder would) and save it."""
+    form = screen.form
+    form.label.setText(label)
+    for name, value in moderators.items():
+        form.mods[name].setEditText(value)
+    form.update_preview()
+    assert screen.save_button.isEnabled(), form.messages.text()
+    screen.save()
+    wait_idle(qtbot)

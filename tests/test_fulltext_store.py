@@ -17,7 +17,7 @@ from extraction.prisma import prisma_counts
 from screening import decisions, outcomes
 from screening.fulltext import matching, store
 from screening.fulltext.pdf import MAX_PDF_BYTES
-from tests.pdf_factory import write_pdf
+from tests.pdf_factory import write_pdf, write_unusable
 from tests.test_team_pg import server  # noqa: F401 - the team on a real server (lead, two screeners)
 
 TA, FT = "title_abstract", "full_text"
@@ -95,12 +95,6 @@ def test_unusable_files_are_refused_with_the_file_named_and_nothing_stored(revie
 
     from screening.fulltext.pdf import pdfium_lock
 
-    text = tmp_path / "notes.pdf"
-    text.write_text("These are my notes, not a PDF.\n")
-    enc = tmp_path / "locked.pdf"
-    write_pdf(enc, ["A protected report"], password="secret")
-    broken = tmp_path / "broken.pdf"
-    broken.write_bytes(write_pdf(None, ["a report cut off in the middle of the download"] * 3)[:400])
     big = tmp_path / "huge.pdf"
     with open(big, "wb") as fh:  # a sparse file just over the limit: refused before it is read
         fh.write(b"%PDF-1.7\n")
@@ -110,8 +104,8 @@ def test_unusable_files_are_refused_with_the_file_named_and_nothing_stored(revie
     write_pdf(restricted, ["A report its publisher locked against copying"], owner_password="publisher")
     with pdfium_lock():
         assert len(pdfium.PdfDocument(restricted.read_bytes())) == 1  # it really opens without a password
-    cases = [(text, "not a PDF"), (enc, "encrypted"), (restricted, "encrypted.*empty"), (broken, "broken"),
-             (big, "MiB"), (tmp_path / "missing.pdf", "no such file")]
+    cases = write_unusable(tmp_path) + [(restricted, "encrypted.*empty"), (big, "MiB"),
+                                        (tmp_path / "missing.pdf", "no such file")]
     if shutil.which("qpdf"):  # AES-256 with an empty user password, as qpdf writes it
         plain, aes = tmp_path / "plain.pdf", tmp_path / "aes.pdf"
         write_pdf(plain, ["A plain report"])

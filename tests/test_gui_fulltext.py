@@ -12,7 +12,7 @@ from gui.main_window import MainWindow
 from gui.settings import Settings
 from screening.fulltext import store
 from tests.pdf_factory import write_pdf
-from tests.screens import open_window, wait_idle
+from tests.screens import extraction_on, open_window, save_form, wait_idle
 
 PAGES = ["Alliance and outcome in group therapy for trauma. Method: 58 adults took part (N = 58).",
          "Results. The client-rated WAI at session 3 predicted PCL change, r(56) = .41, p = .001. "
@@ -25,12 +25,7 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     pdf = tmp_path / "a8.pdf"
     write_pdf(pdf, PAGES, font="dejavu", columns=2, title="A8")
     store.attach(worked_each, 8, pdf, "bob")
-    window = open_window(qtbot, worked_each, "bob")
-    screen = window.show_screen("extraction")
-    qtbot.waitUntil(lambda: screen.snapshot is not None, timeout=20_000)
-    rows = [r.record for r in screen.reports.items]
-    screen.reports_view.selectRow(rows.index(8))
-    wait_idle(qtbot)
+    screen = extraction_on(qtbot, worked_each, 8)
     viewer, found = screen.viewer, screen.found
     assert viewer.pdf["file_name"] == "a8.pdf" and viewer.last is not None and viewer.last.index == 0
     assert not viewer.image.pixmap().isNull() and "2 pages" in viewer.info.text()
@@ -64,14 +59,9 @@ def test_extraction_shows_the_pdf_finds_statistics_and_use_keeps_the_page(qtbot,
     assert form.edits["n"].text() == "58" and form.location.text() == "p. 2"
     assert form.mods["alliance_measure"].currentText() == "WAI"
     assert form.mods["alliance_rater"].currentText() == "client"
-    form.label.setText("PCL, from the PDF")
-    for name, value in {"alliance_time": "early", "outcome_measure": "Other: PCL", "outcome_rater": "client",
-                        "treatment": "other", "pub_source": "journal"}.items():
-        form.mods[name].setEditText(value)
-    form.update_preview()
-    assert screen.save_button.isEnabled(), form.messages.text()
-    screen.save()
-    wait_idle(qtbot)
+    save_form(qtbot, screen, "PCL, from the PDF", {"alliance_time": "early", "outcome_measure": "Other: PCL",
+                                                    "outcome_rater": "client", "treatment": "other",
+                                                    "pub_source": "journal"})
     [row] = [e for e in coding.effects(worked_each, record=8) if e.label == "PCL, from the PDF"]
     assert row.r == 0.41 and row.n == 58 and row.location == "p. 2"
     assert row.provenance["page"] == 2 and row.provenance["quote"] == "r(56) = .41, p = .001"

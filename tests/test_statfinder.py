@@ -133,6 +133,17 @@ def test_cues_come_from_the_statistics_own_clause_and_not_from_plain_prose_words
     assert "alliance_time" not in first.cues  # "mean age" is no averaged alliance
 
 
+def test_two_statistics_in_one_sentence_each_take_the_cues_of_their_own_words_first():
+    """A longer term elsewhere in the sentence (``drop-out`` after the r) does not win over the statistic's own
+    (``BDI-II`` before it); a cue only after a statistic, or only elsewhere in the sentence, is still found."""
+    text = ("The client-rated alliance predicted BDI-II change, r(58) = .34, p = .008, and drop-out did not, "
+            "t(58) = 1.20, p = .24. The CALPAS was related to change, r(40) = .22, p = .16, on the SCL-90.")
+    r, t, r2 = [s for s in find_statistics([text]) if s.kind != "n"]
+    assert r.cues["outcome_measure"]["text"] == "BDI-II" and t.cues["outcome_measure"]["value"] == "dropout"
+    assert r.cues["alliance_rater"]["value"] == t.cues["alliance_rater"]["value"] == "client"
+    assert r2.cues["outcome_measure"]["value"] == "SCL-90" and r2.cues["alliance_measure"]["value"] == "CALPAS"
+
+
 def test_an_n_nearby_that_the_df_do_not_imply_is_a_cue_conflict():
     text = "Of the 120 clients who began (N = 120), 64 completed. Early WAI predicted outcome, r(62) = .31, p = .01."
     r = one(text)

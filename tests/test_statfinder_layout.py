@@ -37,12 +37,12 @@ def _caption(pdf: FPDF, text: str, x: float | None = None, w: float = 0) -> None
     pdf.multi_cell(w, 5, text, new_x="LEFT" if x is not None else "LMARGIN", new_y="NEXT")
 
 
-def _wrapped_pdf(path: Path, v_align: str) -> None:
+def _wrapped_pdf(path: Path, v_align: str, rows: list[list[str]] = WRAPPED, padding: float = 0) -> None:
     pdf = _pdf()
     _caption(pdf, "Table 3\nAlliance and outcome (BDI-II change) by rater")
     with pdf.table(col_widths=(3, 1, 1, 1), width=110, line_height=5, first_row_as_headings=False,
-                   text_align="LEFT", v_align=v_align) as table:
-        for cells in WRAPPED:
+                   text_align="LEFT", v_align=v_align, padding=(padding, 0)) as table:
+        for cells in rows:
             row = table.row()
             for c in cells:
                 row.cell(c.replace("-", "\u2212"))
@@ -165,3 +165,60 @@ def test_the_same_tables_as_text_are_read_as_before(tmp_path):
     paper = read_paper(path)
     assert paper.boxes is None
     assert _table(paper.statistics()) == _table(find_statistics(paper.pages)) == [(0.21, 0.03, 104)]
+
+
+CAPITALS = [["Alliance measure (rater)", "Pearson r", "p", "n"],
+            ["Working Alliance Inventory Short Revised (client)", ".31", ".004", "84"],
+            ["California Psychotherapy Alliance Scales (therapist)", ".18", ".10", "82"],
+            ["Helping Alliance Questionnaire Revised (observer)", "\u2212.05", ".62", "80"]]
+
+
+@pytest.mark.parametrize("padding", [0, 1.5])
+@pytest.mark.parametrize("v_align", ["MIDDLE", "TOP", "BOTTOM"])
+def test_row_labels_that_wrap_onto_a_line_starting_with_a_capital_are_whole(tmp_path, v_align, padding):
+    """Every label's second line starts in capitals (no lower-case or indented continuation anywhere in the
+    table); the numbers sit at the top, middle or bottom of their row; rows set close or a little apart."""
+    path = tmp_path / "capitals.pdf"
+    _wrapped_pdf(path, v_align, CAPITALS, padding)
+    paper = read_paper(path)
+    assert "Inventory\r\nShort Revised" in paper.pages[0]  # the labels wrap in the text layer
+    got = [s for s in paper.statistics() if s.table]
+    assert _table(got) == [(0.31, 0.004, 84), (0.18, 0.10, 82), (-0.05, 0.62, 80)]
+    assert [s.sentence.split(" — ")[1] for s in got] == [
+        "Working Alliance Inventory Short Revised (client): r = .31",
+        "California Psychotherapy Alliance Scales (therapist): r = .18",
+        "Helping Alliance Questionnaire Revised (observer): r = -.05"]
+    assert [s.cues["alliance_rater"]["value"] for s in got] == ["client", "therapist", "observer"]
+
+
+@pytest.mark.parametrize("v_align, padding", [("BOTTOM", 0), ("TOP", 1.5), ("MIDDLE", 1.5)])
+def test_a_subheading_in_capitals_before_and_between_wrapped_rows_stays_apart(tmp_path, v_align, padding):
+    """Subheadings are no label's rest, even where the rows' labels wrap onto capital lines: a short one fits
+    before the next label's first word with room to spare (numbers at the bottom of their rows), and rows set
+    apart by a little space (cell padding) show that a subheading is farther from the label above it than a
+    label's own lines are. Left as is: numbers at the top, no space between rows, a subheading right under a
+    label line that fills its column (same font, same spacing) is read into that label."""
+    rows = [CAPITALS[0], ["Client ratings", "", "", ""], CAPITALS[1], ["Therapist ratings", "", "", ""],
+            CAPITALS[2]]
+    path = tmp_path / "subheadings.pdf"
+    _wrapped_pdf(path, v_align, rows, padding)
+    got = [s for s in read_paper(path).statistics() if s.table]
+    assert [s.sentence.split(" — ")[1] for s in got] == [
+        "Working Alliance Inventory Short Revised (client): r = .31",
+        "California Psychotherapy Alliance Scales (therapist): r = .18"]
+
+
+def test_capital_wraps_in_a_table_written_column_by_column(tmp_path):
+    """The benchmark's third layout (`tests.pdf_factory`, ``tables="columns"``: labels wrapped in a narrow
+    first column, each cell its own text command), labels wrapping in capitals."""
+    from tests.pdf_factory import write_pdf
+
+    page = ("Table 2\nAlliance and outcome by measure\nMeasure\tr\tp\tn\n"
+            "Working Alliance Inventory Short Form\t.29\t.003\t96\n"
+            "California Psychotherapy Alliance Scales\t.21\t.040\t94\n\nNote. Client ratings.")
+    path = tmp_path / "columns.pdf"
+    write_pdf(path, [page], font="dejavu", tables="columns")
+    got = [s for s in read_paper(path).statistics() if s.table]
+    assert [(s.value, s.p, s.n) for s in got] == [(0.29, 0.003, 96), (0.21, 0.04, 94)]
+    assert [s.sentence.split(" — ")[1] for s in got] == ["Working Alliance Inventory Short Form: r = .29",
+                                                         "California Psychotherapy Alliance Scales: r = .21"]

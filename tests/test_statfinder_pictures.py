@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from extraction.statfinder.sources import read_paper
 from screening.fulltext.ocr import ocr_pages
 from screening.fulltext.pdf import image_cover, picture_pages, read_pdf
 from tests.pdf_factory import FONTS
+from tests.scans import need_tesseract
 
 SCANNED = ["Results", "The early alliance predicted outcome,", "r(95) = .31, p = .002, and the late",
            "alliance did too, t(40) = 2.10, p = .04."]
@@ -87,16 +86,8 @@ def test_a_scan_with_a_download_line_is_a_picture_page_an_ocrd_scan_or_a_logo_is
     assert paper.notes()[0].startswith("page 2 has no text layer (a scan or a picture)")
 
 
-def _need_tesseract() -> None:
-    if shutil.which("tesseract"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("CI is set but Tesseract is not installed (.ci/run installs tesseract-ocr)")
-    pytest.skip("tesseract not installed (apt-get install tesseract-ocr)")
-
-
 def test_ocr_reads_the_picture_page_and_marks_what_it_found(tmp_path, capsys):
-    _need_tesseract()
+    need_tesseract()
     path = tmp_path / "scan.pdf"
     _pdf(path)
     assert main(["stats", str(path), "--json"]) in (0, None)

@@ -13,6 +13,7 @@ Written by hand (regular expressions): statcheck does this in R and no Python li
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -336,9 +337,10 @@ def _cues(hits: dict[str, list[CueHit]], sentence: tuple[int, int], around: tupl
           clause: tuple[int, int] | None = None, places: Sequence[tuple[str, tuple[int, int]]] = ()
           ) -> dict[str, dict[str, Any]]:
     """Cues in the statistic's ``clause`` (its part of the sentence between semicolons), else its
-    ``sentence``, else ``around`` it: ``{field: {value, text, where, start, end}}``, ``where`` sentence or
-    nearby, ``start``/``end`` offsets in the normalised page. In a clause or sentence the longest term wins
-    (then the first); nearby, the one closest to the statistic."""
+    ``sentence``, else ``around`` it (or in ``places``, in turn: `_page_stats` looks first at the statistic's
+    own words, from the statistic before it in its clause): ``{field: {value, text, where, start, end}}``,
+    ``where`` sentence or nearby, ``start``/``end`` offsets in the normalised page. In a clause or sentence the
+    longest term wins (then the first); nearby, the one closest to the statistic."""
     from bisect import bisect_left
 
     places = places or (("sentence", clause or sentence), ("sentence", sentence), ("nearby", around))
@@ -447,6 +449,7 @@ def _page_stats(raw: str, page: int, codebook: Any, boxes: list[Box | None] | No
     hits: dict[str, list[CueHit]] | None = None
     taken: list[tuple[int, int]] = []
     out: list[FoundStatistic] = []
+    found: list[tuple[FoundStatistic, int, int, tuple[int, int], tuple[int, int], tuple[int, int]]] = []
     for kind, rx in _COMPILED:
         for m in rx.finditer(text):
             a, b = m.span()
@@ -475,17 +478,23 @@ def _page_stats(raw: str, page: int, codebook: Any, boxes: list[Box | None] | No
                 sa, sb = _sentence_span(text, a, b)
                 st.sentence = text[sa:sb].strip()
                 ca, cb = text.rfind(";", sa, start) + 1 or sa, text.find(";", b, sb)
-                clause = (ca, cb if cb >= 0 else sb)
-                if hits is None:
-                    hits = page_cue_hits(text, codebook)
-                st.cues = _cues(hits, (sa, sb), (max(0, a - WINDOW), b + WINDOW), clause) if kind != "n" else {}
-                for cue in st.cues.values():  # offsets into the page text as stored, for highlights
-                    cue["start"], cue["end"] = norm.span(cue["start"], cue["end"])
-                if st.n is None and "n" in st.cues:
-                    st.n = st.cues["n"]["value"]
-                _to_r(st)
-                out.append(st)
+                found.append((st, start, b, (sa, sb), (ca, cb if cb >= 0 else sb), (max(0, a - WINDOW), b + WINDOW)))
             taken.append((a, b))
+    ends = sorted(b for st, _a, b, *_ in found if st.kind != "n")
+    for st, start, b, sentence, clause, around in found:
+        # its own words first: from the statistic before it in its clause (or the clause's start) to its end
+        k = bisect_right(ends, start)
+        own_a = max(clause[0], ends[k - 1] if k else 0)
+        places = (("sentence", (own_a, b)), ("sentence", clause), ("sentence", sentence), ("nearby", around))
+        if hits is None:
+            hits = page_cue_hits(text, codebook)
+        st.cues = _cues(hits, sentence, around, places=places) if st.kind != "n" else {}
+        for cue in st.cues.values():  # offsets into the page text as stored, for highlights
+            cue["start"], cue["end"] = norm.span(cue["start"], cue["end"])
+        if st.n is None and "n" in st.cues:
+            st.n = st.cues["n"]["value"]
+        _to_r(st)
+        out.append(st)
     cells = _cells(blanked, boxes)
     if cells:
         if hits is None:
@@ -584,9 +593,11 @@ def pages_without_text(pages: Sequence[str], pictures: Sequence[int] = ()) -> li
     return sorted(empty | set(pictures))
 
 
-def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Sequence[int] = ()) -> list[str]:
+def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Sequence[int] = (),
+                  how_to_ocr: str = "metasift stats --ocr") -> list[str]:
     """One sentence per page without a text layer (`pages_without_text`), for the coder: a picture page says
-    so, a page read by OCR says that its statistics are marked and need checking."""
+    so (and how to have it read: ``how_to_ocr``), a page read by OCR says that its statistics are marked and
+    need checking."""
     out = []
     for i in blank:
         what = "a picture covers it: a scan or an image" if i in pictures else "a scan or a picture"
@@ -595,7 +606,7 @@ def no_text_notes(blank: Sequence[int], pictures: Sequence[int] = (), ocr: Seque
                        f"OCR: check their digits against the page")
         else:
             out.append(f"page {i} has no text layer ({what}): statistics on it cannot be read, read the page "
-                       f"and type them" + (" (or read it by OCR: metasift stats --ocr)" if i in pictures else ""))
+                       f"and type them" + (f" (or read it by OCR: {how_to_ocr})" if i in pictures else ""))
     return out
 
 

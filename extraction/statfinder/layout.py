@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from extraction.statfinder.tables import ends_table, is_cell
 from extraction.statfinder.text import Mapped
@@ -280,44 +281,93 @@ def _wraps(line: _Line, before: _Line, left: float, right: float) -> bool:
     return last.x1 + 0.25 * line.height + (first.x1 - first.x0) > right + 0.2 * line.height
 
 
+def _label_right(body: list[_Line], left: float) -> float:
+    """Where the label column ends, as far as the page shows: the right end of its longest line, or, when the
+    next column starts farther right, one line height (a column gap) before that column's left edge."""
+    right = max((w.x1 for line in body if (w := _label(line, left)) is not None), default=left)
+    nxt = [line.blocks[1][0].x0 for line in body if _is_row(line) and _label(line, left) is not None]
+    if nxt:
+        right = max(right, min(nxt) - max(line.height for line in body))
+    return right
+
+
+def _side(line: _Line, row: _Line) -> int:
+    """+1 when ``line`` sits above ``row``'s numbers, -1 below them, 0 level with them."""
+    mid = (line.top + line.bottom) / 2
+    return 1 if mid > row.top else -1 if mid < row.bottom else 0
+
+
 def _owners(body: list[_Line]) -> list[int | None]:
     """For each line of a table's body: the row (index of its line with numbers) it belongs to, or None.
 
     A line without numbers belongs to a row when it shares height with the row's numbers, or continues its
-    label plainly (lower case, indented, after a joining word). A line in capitals is a label's rest only in a
-    table whose other rows show how their labels wrap (below their numbers or above them) and only where its
-    first word could not have fit on the line before it; else it is a line of its own (a subheading)."""
+    label plainly (lower case, indented, after a joining word). A line in capitals is a label's rest only where
+    its first word could not have fit on the line before it (`_wraps`) and it is no farther below that line
+    than the table's closest lines are apart (a label's leading: a row or subheading set off by more space is
+    none of it), and only on the side of the numbers
+    the table's labels wrap to: the rows' labels are all set the same way (numbers at the top, middle or bottom
+    of their row), which the plain continuations show, or the lines before the first row (they can only begin
+    it) and after the last (they can only end it). Between two rows of a table whose labels wrap on both sides
+    (numbers in the middle), the row above takes as many lines below its numbers as its label has above them.
+    Any other line is a line of its own (a subheading)."""
     owner: list[int | None] = [k if _is_row(line) else None for k, line in enumerate(body)]
     rows = [k for k, o in enumerate(owner) if o is not None]
     if not rows:
         return owner
+    for k, line in enumerate(body):  # lines continuing the row above
+        if owner[k] is not None or k == 0 or owner[k - 1] is None:
+            continue
+        p = owner[k - 1]
+        assert p is not None
+        if p > k:
+            continue
+        group = [body[j] for j in range(p, k) if owner[j] == p]
+        if _overlap(line, body[p]) or _continues(line, group):
+            owner[k] = p
+    for k in range(len(body) - 2, -1, -1):  # lines beginning the row below (its cells set low)
+        n = owner[k + 1]
+        if owner[k] is not None or n is None or n <= k:
+            continue
+        line = body[k]
+        if _overlap(line, body[n]) or _continues(body[k + 1], [line]) or _JOINS.search(line.words[-1].text):
+            owner[k] = n
     left = min(line.x0 for line in body)
-    right = max((w.x1 for line in body if (w := _label(line, left)) is not None), default=left)
-    below = above = False
-    for loose in (False, True):
-        for k, line in enumerate(body):  # lines continuing the row above
-            if owner[k] is not None or k == 0 or owner[k - 1] is None:
-                continue
-            p = owner[k - 1]
-            assert p is not None
-            if p > k:
-                continue
-            group = [body[j] for j in range(p, k) if owner[j] == p]
-            if _overlap(line, body[p]) or _continues(line, group):
-                owner[k] = p
-                below = below or not _overlap(line, body[p])
-            elif loose and below and _wraps(line, body[k - 1], left, right):
-                owner[k] = p
-        for k in range(len(body) - 2, -1, -1):  # lines beginning the row below (its cells set low)
-            n = owner[k + 1]
-            if owner[k] is not None or n is None or n <= k:
-                continue
-            line = body[k]
-            if _overlap(line, body[n]) or _continues(body[k + 1], [line]) or _JOINS.search(line.words[-1].text):
-                owner[k] = n
-                above = above or not _overlap(line, body[n])
-            elif loose and above and _wraps(body[k + 1], line, left, right):
-                owner[k] = n
+    right = _label_right(body, left)
+    gaps = [a.bottom - b.top for a, b in pairwise(body) if not _overlap(a, b)]
+    leading = min(gaps, default=0.0)
+
+    def joins(line: _Line, before: _Line) -> bool:  # the rest of ``before``'s label, set at a label's leading
+        return _wraps(line, before, left, right) and before.bottom - line.top <= leading + 0.25 * line.height
+
+    sides = {_side(line, body[o]) for line, o in zip(body, owner, strict=True) if o is not None}
+    # the lines before the first row can only begin it, those after the last only end it
+    k = rows[0]
+    while k > 0 and owner[k - 1] is None and joins(body[k], body[k - 1]):
+        owner[k - 1] = rows[0]
+        sides.add(1)
+        k -= 1
+    k = max(j for j, o in enumerate(owner) if o == rows[-1])
+    while k + 1 < len(body) and owner[k + 1] is None and joins(body[k + 1], body[k]):
+        owner[k + 1] = rows[-1]
+        sides.add(-1)
+        k += 1
+    for a, b in pairwise(rows):  # the lines between two rows
+        gap = [k for k in range(a + 1, b) if owner[k] is None]
+        if not gap or gap != list(range(gap[0], gap[-1] + 1)):
+            continue
+        take = len(gap) if -1 in sides else 0  # lines the row above may take
+        if 1 in sides and -1 in sides:
+            mine = [_side(body[j], body[a]) for j in range(len(body)) if owner[j] == a]
+            take = max(0, mine.count(1) - mine.count(-1))
+        up = gap[0]
+        while up <= gap[-1] and up - gap[0] < take and joins(body[up], body[up - 1]):
+            owner[up] = a
+            up += 1
+        if 1 in sides:
+            down = gap[-1]
+            while down >= up and joins(body[down + 1], body[down]):
+                owner[down] = b
+                down -= 1
     return owner
 
 

@@ -3,6 +3,7 @@ HTML) given on the command line. HTML is reduced to its text with the standard l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,6 +16,7 @@ from extraction.statfinder.layout import Box, candidate_ranges
 from screening.fulltext.ocr import OcrResult
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
+Progress = Callable[[int, int, str], None]
 
 
 class _Text(HTMLParser):
@@ -83,10 +85,11 @@ class Paper:
         return found
 
 
-def pdf_paper(data: bytes, pages: list[str], ocr: bool = False) -> Paper:
+def pdf_paper(data: bytes, pages: list[str], ocr: bool = False, progress: Progress | None = None,
+              should_stop: Callable[[], bool] | None = None) -> Paper:
     """``pages`` (a PDF's stored page texts) with the character boxes of its pages with a table caption, its
-    picture pages and, with ``ocr``, their OCR text (`screening.fulltext.ocr`; an `InputError` without
-    Tesseract)."""
+    picture pages and, with ``ocr``, their OCR text (`screening.fulltext.ocr`, told ``progress`` per page and
+    asked ``should_stop``; an `InputError` without Tesseract)."""
     from screening.fulltext.pdf import char_boxes, picture_pages
 
     wanted = {i: spans for i, t in enumerate(pages) if t and (spans := candidate_ranges(t))}
@@ -96,7 +99,7 @@ def pdf_paper(data: bytes, pages: list[str], ocr: bool = False) -> Paper:
     if ocr:
         from screening.fulltext.ocr import ocr_pages
 
-        read = ocr_pages(data, pages_without_text(pages, pictures))
+        read = ocr_pages(data, pages_without_text(pages, pictures), progress=progress, should_stop=should_stop)
     return Paper(pages, [got.get(i) for i in range(len(pages))], pictures, read.texts, read.notes)
 
 
@@ -149,22 +152,25 @@ def file_pages(path: Path) -> list[str]:
     return [text]
 
 
-def record_paper(db: ReviewDB, record_id: int, sha256: str | None = None, ocr: bool = False
+def record_paper(db: ReviewDB, record_id: int, sha256: str | None = None, ocr: bool = False,
+                 progress: Progress | None = None, should_stop: Callable[[], bool] | None = None
                  ) -> tuple[dict[str, Any], Paper]:
     """``record_id``'s attached PDF (newest, or ``sha256``) as `AttachedPdf.to_json` and as `pdf_paper` reads it."""
     from screening.fulltext.store import page_texts, pdf_bytes
 
     which, pages = page_texts(db, record_id, sha256)
-    return which.to_json(), pdf_paper(pdf_bytes(db, record_id, which.sha256)[1], pages, ocr)
+    return which.to_json(), pdf_paper(pdf_bytes(db, record_id, which.sha256)[1], pages, ocr, progress, should_stop)
 
 
-def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None, ocr: bool = False
+def record_statistics(db: ReviewDB, record_id: int, sha256: str | None = None, ocr: bool = False,
+                      progress: Progress | None = None, should_stop: Callable[[], bool] | None = None
                       ) -> tuple[dict[str, Any], list[FoundStatistic]]:
     """The statistics in ``record_id``'s attached PDF (newest, or ``sha256``), with the codebook's cues.
-    Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text`` and ``picture_pages``, the
-    statistics)."""
+    Returns (which PDF, as `AttachedPdf.to_json` with ``pages_without_text``, ``picture_pages``, ``ocr_pages``
+    (the pages read by OCR) and ``ocr_notes`` (the pages OCR could not read), the statistics). ``ocr``, ``progress`` and
+    ``should_stop`` as `pdf_paper` takes them."""
     from extraction.coding import settings
 
-    which, paper = record_paper(db, record_id, sha256, ocr)
-    return {**which, "pages_without_text": paper.without_text, "picture_pages": paper.pictures}, paper.statistics(
-        settings(db).codebook)
+    which, paper = record_paper(db, record_id, sha256, ocr, progress, should_stop)
+    return {**which, "pages_without_text": paper.without_text, "picture_pages": paper.pictures,
+            "ocr_pages": sorted(paper.ocr), "ocr_notes": paper.ocr_notes}, paper.statistics(settings(db).codebook)

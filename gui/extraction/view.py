@@ -149,7 +149,8 @@ class ExtractionScreen(Refreshing, QWidget):
         self.viewer = PdfViewer(ctx)
         self.found = FoundList(ctx)
         self.found.highlights_changed = lambda: self.viewer.set_highlights(self.found.highlights())  # type: ignore
-        self.found.chosen.connect(lambda s: self.viewer.show_range(s.page - 1, s.start, s.end))
+        self.found.chosen.connect(lambda s: self.viewer.go(s.page - 1) if s.ocr  # OCR offsets are not on the page
+                                  else self.viewer.show_range(s.page - 1, s.start, s.end))
         self.found.use.connect(self.use_statistic)
         fulltext = QSplitter(Qt.Orientation.Vertical)
         fulltext.addWidget(self.found)

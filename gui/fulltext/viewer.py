@@ -198,7 +198,8 @@ class PdfViewer(QWidget):
                     self.texts, self.pdf.get("picture_pages", [])):
                 warn = "#ff8a80" if is_dark(self) else "#b00020"
                 text += (f"<br><span style='color:{warn}'>This page has no text layer (a scan or a picture): "
-                         "its statistics cannot be found or searched; read it and type them.</span>")
+                         "it cannot be searched or marked; read it and type its statistics, or have them read "
+                         "by OCR (Extraction: “Read scanned pages (OCR)”).</span>")
         self.info.setText(text)
         has = bool(self.data)
         for w in (self.prev_button, self.next_button, self.zoom_in, self.zoom_out, self.search_box):

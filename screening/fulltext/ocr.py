@@ -10,10 +10,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from db.errors import InputError
+from db.errors import Cancelled, InputError
 
 DPI = 300
 PAGE_SECONDS = 60.0
@@ -38,8 +39,12 @@ def tesseract() -> str:
     return path
 
 
-def ocr_pages(data: bytes, pages: list[int], lang: str = "eng", seconds: float = PAGE_SECONDS) -> OcrResult:
-    """The text Tesseract reads on each 1-based page in ``pages`` of the PDF ``data`` (see the module docstring)."""
+def ocr_pages(data: bytes, pages: list[int], lang: str = "eng", seconds: float = PAGE_SECONDS,
+              progress: Callable[[int, int, str], None] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> OcrResult:
+    """The text Tesseract reads on each 1-based page in ``pages`` of the PDF ``data`` (see the module docstring).
+    ``progress(done, total, message)`` is told before each page and once at the end; ``should_stop()`` is asked
+    before each page (True: `Cancelled`, nothing is returned)."""
     import pypdfium2 as pdfium
 
     from screening.fulltext.pdf import pdfium_lock
@@ -48,7 +53,11 @@ def ocr_pages(data: bytes, pages: list[int], lang: str = "eng", seconds: float =
     texts: dict[int, str] = {}
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="metasift-ocr-") as tmp:
-        for number in pages:
+        for k, number in enumerate(pages):
+            if should_stop is not None and should_stop():
+                raise Cancelled(f"OCR stopped before page {number}")
+            if progress is not None:
+                progress(k, len(pages), f"Reading page {number} by OCR ({k + 1} of {len(pages)})")
             png = Path(tmp) / f"page-{number}.png"
             with pdfium_lock():
                 doc = pdfium.PdfDocument(data)
@@ -58,15 +67,39 @@ def ocr_pages(data: bytes, pages: list[int], lang: str = "eng", seconds: float =
                     page.close()
                 finally:
                     doc.close()
-            try:
-                done = subprocess.run([exe, str(png), "stdout", "-l", lang], capture_output=True, text=True,
-                                      timeout=seconds, check=False)
-            except subprocess.TimeoutExpired:
+            got = _run(exe, png, lang, seconds, should_stop)
+            if got is None:
                 notes.append(f"page {number}: OCR stopped after {seconds:g} s; read the page and type its statistics")
                 continue
-            if done.returncode != 0:
-                err = (done.stderr or "").strip().splitlines()
-                notes.append(f"page {number}: Tesseract failed ({err[-1] if err else f'exit {done.returncode}'})")
+            code, out, err = got
+            if code != 0:
+                last = err.strip().splitlines()
+                notes.append(f"page {number}: Tesseract failed ({last[-1] if last else f'exit {code}'})")
                 continue
-            texts[number] = done.stdout
+            texts[number] = out
+    if progress is not None and pages:
+        progress(len(pages), len(pages), f"Read {len(pages)} page{'s' if len(pages) != 1 else ''} by OCR")
     return OcrResult(texts, notes)
+
+
+def _run(exe: str, png: Path, lang: str, seconds: float, should_stop: Callable[[], bool] | None
+         ) -> tuple[int, str, str] | None:
+    """Tesseract on ``png``: (exit code, text, messages), or None when it ran out of ``seconds``. Asked
+    ``should_stop`` five times a second: True kills it and raises `Cancelled`."""
+    import time
+
+    proc = subprocess.Popen([exe, str(png), "stdout", "-l", lang], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            out, err = proc.communicate(timeout=0.2)
+            return proc.returncode, out, err
+        except subprocess.TimeoutExpired:
+            stop = should_stop is not None and should_stop()
+            if stop or time.monotonic() > deadline:
+                proc.kill()
+                proc.communicate()
+                if stop:
+                    raise Cancelled("OCR stopped") from None
+                return None
