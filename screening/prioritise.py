@@ -18,22 +18,8 @@ naive Bayes, alpha=3.822, ASReview 1.x's default) and ``"logreg"`` (logistic reg
 to fit). Classes are weighted so the relevant records together weigh ``ratio`` times the irrelevant
 ones (default 10; 1 = balanced), weights scaled to average 1.
 
-How these settings were chosen (the simulations and their scores): docs/prioritise-tuning.md.
-
-Second round (issue 13): 16 finished reviews split once, by review, into a tuning and a held-out half
-(the split is in ``benchmarks/bench_prioritise.py``); settings chosen by the tuning half's MEAN WSS@95
-over its 8 reviews, 3 seeds (42, 1, 2), in a fast loop (growing batches, replay stopped at 95% recall):
-the first-round model 0.414; whole words instead of 6-character prefixes 0.417 (up on 4 reviews, down
-on 4); words only, no character block 0.383 (down on 6); ``min_df=1`` (keep features seen in one
-record, as ASReview does) 0.419, up on 6 of 8 (oral hypoglycemics +0.016, opioids +0.023), down on
-NSAIDs (-0.022) and Kitchenham (-0.003). Checked in the benchmark's own setting (retraining after every
-record), ``min_df=1`` against 2 on 7 tuning reviews, same seeds: Kitchenham -0.007, Bannach-Brown -0.019,
-antihistamines -0.001, NSAIDs -0.019, oral hypoglycemics +0.035, atypical antipsychotics +0.011, calcium
-channel blockers -0.010: mean -0.001, a tie that does not carry over from the fast loop, so
-``min_df=2`` stayed then; the fourth round's rule (early recall counted, the app's schedule) chose 1
-(`MIN_DF`). Sentence embeddings blended at 0.3 of the norm
-(`screening.semantic`, optional) on the three smallest tuning reviews: antihistamines +0.117, NSAIDs
-0.000, oral hypoglycemics -0.079, at ~31 CPU seconds per 1,000 records to embed: not the default.
+How these settings were chosen, round by round (the simulations and their scores, the embeddings tried):
+docs/prioritise-tuning.md.
 
 `estimate_remaining` and `stopping_advice` return data, not decisions: the reviewer stops; the rules a
 team can cite and report (statistical, N consecutive irrelevant, knee) are in `screening.stopping`.
